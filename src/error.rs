@@ -1,0 +1,43 @@
+//! The error convention every domain follows.
+//!
+//! Each domain has one `thiserror` enum. Each enum implements [`Coded`]: a stable,
+//! machine-readable `code` (SCREAMING_SNAKE, never renamed once shipped), the human
+//! message (its `Display`), and structured `details` (JSON) such as the JSON Pointer of
+//! a bad rule, the GHL status and message, or the missing scope. The binding layer turns
+//! any `Coded` value into a JavaScript `Error` in exactly one place.
+//!
+//! Invariant: neither the message nor the details ever contain a token.
+
+/// An error with a stable code and structured details.
+pub trait Coded: std::error::Error {
+    /// Stable machine-readable code, e.g. `MISSING_SCOPE`.
+    fn code(&self) -> &'static str;
+    /// Structured details for programs (JSON object; `{}` when there are none).
+    fn details(&self) -> serde_json::Value {
+        serde_json::Value::Object(Default::default())
+    }
+}
+
+/// The serialisable form of any [`Coded`] error: what crosses the Wasm boundary and
+/// what logs and reports store.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct ErrorReport {
+    /// Stable code.
+    pub code: String,
+    /// Human message.
+    pub message: String,
+    /// Structured details.
+    pub details: serde_json::Value,
+}
+
+impl ErrorReport {
+    /// Captures code, message and details of a coded error.
+    pub fn of<E: Coded + ?Sized>(e: &E) -> Self {
+        Self {
+            code: e.code().to_string(),
+            message: e.to_string(),
+            details: e.details(),
+        }
+    }
+}

@@ -1,0 +1,374 @@
+//! Plans: the ordered GHL requests that one incoming event needs, as plain data.
+//!
+//! A plan is what a flow produces ([`crate::flows`]), what a dry run shows, and what
+//! the outbox stores and delivers ([`crate::outbox`]). It is serialisable so that it
+//! survives a page reload in IndexedDB.
+//!
+//! A step's parameters may hold **expressions** that are resolved from the JSON
+//! responses of earlier steps just before the step is sent (e.g. the contact id that
+//! the upsert returned feeds add-tags). Expressions are JSON objects with one `$`-key:
+//! - `{"$from": "upsert", "pointer": "/contact/id"}`: the value at that JSON Pointer in
+//!   step `upsert`'s response.
+//! - `{"$missing": ["a", "b"], "in": <expr>}`: the strings of the list that are not in
+//!   the array `<expr>` resolves to (compared trimmed and case-insensitively): the tags
+//!   to add.
+//! - `{"$present": ["a", "b"], "in": <expr>}`: the strings of the list that are in that
+//!   array: the tags to remove.
+//!
+//! A step whose `skipWhenEmpty` pointer resolves to an empty array (or is absent) in its
+//! resolved body is skipped, not sent: "nothing to add" costs no request.
+//!
+//! Invariants checked by [`Plan::validate`]: step ids are unique and non-empty, every
+//! `after` and every `$from` names an earlier step (so plans are acyclic and the listed
+//! order is a valid execution order).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Coded;
+use crate::http::RequestParams;
+
+/// One GHL request of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Step {
+    /// Step id, unique in the plan (e.g. `upsert`, `add-tags`).
+    pub id: String,
+    /// Operation, as `service.operationId` (e.g. `contacts.upsert-contact`).
+    pub operation: String,
+    /// Parameters, possibly with expressions.
+    #[serde(default)]
+    pub params: RequestParams,
+    /// Steps that must be done first (besides those named by `$from`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
+    /// JSON Pointer into the resolved body: skip the step when it is an empty array.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub skip_when_empty: Option<String>,
+    /// Why the step is there, for people reading a dry run.
+    #[serde(default)]
+    pub why: String,
+}
+
+/// An ordered list of GHL requests for one event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// Idempotency key: the event's id. Two plans with the same id are the same work.
+    pub id: String,
+    /// The flow that produced the plan (e.g. `wishpond.contact`).
+    pub flow: String,
+    /// The GHL location the requests are for (the unit of rate limiting).
+    pub location_id: String,
+    /// Contact key (e.g. lower-cased email) when the plan updates one contact; plans
+    /// with the same key may coalesce.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_key: Option<String>,
+    /// Steps in a valid execution order.
+    pub steps: Vec<Step>,
+}
+
+/// What can be wrong with a plan or its expressions.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    /// Two steps share an id, or an id is empty.
+    #[error("plan '{plan}': step id '{step}' is empty or used twice")]
+    DuplicateStep {
+        /// Plan id.
+        plan: String,
+        /// Step id.
+        step: String,
+    },
+    /// A step refers to a step that is not before it.
+    #[error(
+        "plan '{plan}': step '{step}' depends on '{dependency}', which is not an earlier step"
+    )]
+    UnknownDependency {
+        /// Plan id.
+        plan: String,
+        /// Step id.
+        step: String,
+        /// The missing dependency.
+        dependency: String,
+    },
+    /// An expression could not be resolved from the responses at hand.
+    #[error("step '{step}': cannot resolve {expression}: {reason}")]
+    Unresolved {
+        /// Step id.
+        step: String,
+        /// The expression, as JSON.
+        expression: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Coded for PlanError {
+    fn code(&self) -> &'static str {
+        match self {
+            PlanError::DuplicateStep { .. } => "PLAN_DUPLICATE_STEP",
+            PlanError::UnknownDependency { .. } => "PLAN_UNKNOWN_DEPENDENCY",
+            PlanError::Unresolved { .. } => "PLAN_UNRESOLVED",
+        }
+    }
+    fn details(&self) -> Value {
+        match self {
+            PlanError::DuplicateStep { plan, step } => {
+                serde_json::json!({"plan": plan, "step": step})
+            }
+            PlanError::UnknownDependency {
+                plan,
+                step,
+                dependency,
+            } => {
+                serde_json::json!({"plan": plan, "step": step, "dependency": dependency})
+            }
+            PlanError::Unresolved {
+                step,
+                expression,
+                reason,
+            } => {
+                serde_json::json!({"step": step, "expression": expression, "reason": reason})
+            }
+        }
+    }
+}
+
+/// A step made concrete: either a request to send or a skip.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Resolved {
+    /// Send the operation with these parameters.
+    Send(RequestParams),
+    /// Nothing to send (the `skipWhenEmpty` list is empty).
+    Skip,
+}
+
+impl Plan {
+    /// Checks the invariants listed in the module doc.
+    pub fn validate(&self) -> Result<(), PlanError> {
+        let mut seen = BTreeSet::new();
+        for step in &self.steps {
+            if step.id.is_empty() || !seen.insert(step.id.as_str()) {
+                return Err(PlanError::DuplicateStep {
+                    plan: self.id.clone(),
+                    step: step.id.clone(),
+                });
+            }
+        }
+        let mut earlier = BTreeSet::new();
+        for step in &self.steps {
+            for dep in step.dependencies() {
+                if !earlier.contains(dep.as_str()) {
+                    return Err(PlanError::UnknownDependency {
+                        plan: self.id.clone(),
+                        step: step.id.clone(),
+                        dependency: dep,
+                    });
+                }
+            }
+            earlier.insert(step.id.as_str());
+        }
+        Ok(())
+    }
+
+    /// The step with this id.
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
+    }
+}
+
+impl Step {
+    /// Every step this one waits for: `after` plus every `$from` in its parameters.
+    pub fn dependencies(&self) -> Vec<String> {
+        let mut deps: BTreeSet<String> = self.after.iter().cloned().collect();
+        let mut visit = |v: &Value| collect_from(v, &mut deps);
+        self.params.path.values().for_each(&mut visit);
+        self.params.query.values().for_each(&mut visit);
+        if let Some(b) = &self.params.body {
+            visit(b);
+        }
+        deps.into_iter().collect()
+    }
+
+    /// Resolves every expression against the responses of done steps (step id -> JSON).
+    pub fn resolve(&self, responses: &BTreeMap<String, Value>) -> Result<Resolved, PlanError> {
+        let r = |v: &Value| {
+            resolve_value(v, responses).map_err(|(expr, reason)| PlanError::Unresolved {
+                step: self.id.clone(),
+                expression: expr,
+                reason,
+            })
+        };
+        let mut out = RequestParams::default();
+        for (k, v) in &self.params.path {
+            out.path.insert(k.clone(), r(v)?);
+        }
+        for (k, v) in &self.params.query {
+            out.query.insert(k.clone(), r(v)?);
+        }
+        if let Some(b) = &self.params.body {
+            out.body = Some(r(b)?);
+        }
+        if let Some(ptr) = &self.skip_when_empty {
+            let empty = match out.body.as_ref().and_then(|b| b.pointer(ptr)) {
+                None | Some(Value::Null) => true,
+                Some(Value::Array(a)) => a.is_empty(),
+                Some(_) => false,
+            };
+            if empty {
+                return Ok(Resolved::Skip);
+            }
+        }
+        Ok(Resolved::Send(out))
+    }
+}
+
+fn collect_from(v: &Value, deps: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(id)) = m.get("$from") {
+                deps.insert(id.clone());
+            }
+            m.values().for_each(|x| collect_from(x, deps));
+        }
+        Value::Array(a) => a.iter().for_each(|x| collect_from(x, deps)),
+        _ => {}
+    }
+}
+
+fn norm(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+fn string_list(v: &Value) -> Option<Vec<String>> {
+    v.as_array()?
+        .iter()
+        .map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+fn resolve_value(
+    v: &Value,
+    responses: &BTreeMap<String, Value>,
+) -> Result<Value, (String, String)> {
+    match v {
+        Value::Object(m) => {
+            if let Some(Value::String(id)) = m.get("$from") {
+                let pointer = m.get("pointer").and_then(Value::as_str).unwrap_or("");
+                let resp = responses
+                    .get(id)
+                    .ok_or_else(|| (v.to_string(), format!("step '{id}' has no response yet")))?;
+                return resp.pointer(pointer).cloned().ok_or_else(|| {
+                    (
+                        v.to_string(),
+                        format!("no value at '{pointer}' in the response of '{id}'"),
+                    )
+                });
+            }
+            for (key, keep_present) in [("$missing", false), ("$present", true)] {
+                if let Some(list) = m.get(key) {
+                    let wanted = string_list(list).ok_or_else(|| {
+                        (v.to_string(), format!("{key} must be a list of strings"))
+                    })?;
+                    let current = match m.get("in") {
+                        Some(expr) => resolve_value(expr, responses)?,
+                        None => Value::Array(vec![]),
+                    };
+                    let current: BTreeSet<String> = match current {
+                        Value::Null => BTreeSet::new(),
+                        other => string_list(&other)
+                            .ok_or_else(|| {
+                                (
+                                    v.to_string(),
+                                    "'in' must resolve to a list of strings".to_string(),
+                                )
+                            })?
+                            .iter()
+                            .map(|s| norm(s))
+                            .collect(),
+                    };
+                    let picked = wanted
+                        .into_iter()
+                        .filter(|w| current.contains(&norm(w)) == keep_present)
+                        .map(Value::String)
+                        .collect();
+                    return Ok(Value::Array(picked));
+                }
+            }
+            let mut out = serde_json::Map::with_capacity(m.len());
+            for (k, x) in m {
+                out.insert(k.clone(), resolve_value(x, responses)?);
+            }
+            Ok(Value::Object(out))
+        }
+        Value::Array(a) => a
+            .iter()
+            .map(|x| resolve_value(x, responses))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
+        other => Ok(other.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn plan() -> Plan {
+        serde_json::from_value(json!({
+            "id": "evt-1", "flow": "wishpond.contact", "locationId": "loc1",
+            "steps": [
+                {"id": "upsert", "operation": "contacts.upsert-contact",
+                 "params": {"body": {"locationId": "loc1", "email": "a@b.co"}}},
+                {"id": "add-tags", "operation": "contacts.add-tags", "skipWhenEmpty": "/tags",
+                 "params": {"path": {"contactId": {"$from": "upsert", "pointer": "/contact/id"}},
+                            "body": {"tags": {"$missing": ["VIP", "lead"], "in": {"$from": "upsert", "pointer": "/contact/tags"}}}}}
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn resolves_ids_and_tag_differences_from_earlier_responses() {
+        let p = plan();
+        p.validate().unwrap();
+        assert_eq!(p.steps[1].dependencies(), vec!["upsert".to_string()]);
+        let mut responses = BTreeMap::new();
+        responses.insert(
+            "upsert".to_string(),
+            json!({"contact": {"id": "c9", "tags": [" vip "]}}),
+        );
+        match p.steps[1].resolve(&responses).unwrap() {
+            Resolved::Send(params) => {
+                assert_eq!(params.path["contactId"], json!("c9"));
+                assert_eq!(params.body.unwrap()["tags"], json!(["lead"]));
+            }
+            Resolved::Skip => panic!("expected a request"),
+        }
+        responses.insert(
+            "upsert".to_string(),
+            json!({"contact": {"id": "c9", "tags": ["vip", "Lead"]}}),
+        );
+        assert_eq!(p.steps[1].resolve(&responses).unwrap(), Resolved::Skip);
+    }
+
+    #[test]
+    fn rejects_forward_and_unknown_dependencies() {
+        let mut p = plan();
+        p.steps.swap(0, 1);
+        let e = p.validate().unwrap_err();
+        assert_eq!(e.code(), "PLAN_UNKNOWN_DEPENDENCY");
+        assert!(e.to_string().contains("add-tags"));
+    }
+
+    #[test]
+    fn missing_response_is_a_typed_error() {
+        let e = plan().steps[1].resolve(&BTreeMap::new()).unwrap_err();
+        assert_eq!(e.code(), "PLAN_UNRESOLVED");
+    }
+}

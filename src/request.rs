@@ -1,0 +1,1 @@
+//! request: see the crate documentation.

@@ -1,0 +1,1 @@
+//! tags: see the crate documentation.

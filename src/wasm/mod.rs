@@ -1,0 +1,1 @@
+//! The wasm-bindgen layer: converts and delegates, nothing else.
