@@ -1,1 +1,0 @@
-//! request: see the crate documentation.
