@@ -1,0 +1,97 @@
+/**
+ * The one error type of ghl-bridge, and the guard every call into Wasm goes through.
+ *
+ * Every error thrown by the package is a `GhlBridgeError`: a real `Error` with a stable
+ * `code`, a human `message` and structured `details` (the JSON Pointer of a bad rule,
+ * the GHL status and message, the missing scope...). Tokens never appear in any of them.
+ */
+import * as glue from "./wasm/ghl_bridge_wasm.js";
+
+/** Structured details of an error; the fields depend on `code`. */
+export type ErrorDetails = { [key: string]: unknown };
+
+/** The error thrown by every ghl-bridge API. */
+export class GhlBridgeError extends Error {
+  /** Stable machine-readable code, e.g. `MISSING_SCOPE` or `GHL_HTTP_ERROR`. */
+  readonly code: string;
+  /** Structured details for programs. */
+  readonly details: ErrorDetails;
+
+  constructor(code: string, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "GhlBridgeError";
+    this.code = code;
+    this.details = details;
+  }
+
+  /** A JSON-safe form (for logs and the error log export). */
+  toJSON(): { name: string; code: string; message: string; details: ErrorDetails } {
+    return { name: this.name, code: this.code, message: this.message, details: this.details };
+  }
+}
+
+let generation = 0;
+
+/**
+ * Incremented each time the Wasm instance is reset after an internal error; objects
+ * that wrap Wasm state compare it to know when to rebuild themselves.
+ * @internal
+ */
+export function instanceGeneration(): number {
+  return generation;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null;
+}
+
+/**
+ * Turns anything thrown by the Wasm module into a `GhlBridgeError`. A trap (a Rust
+ * panic under panic=abort) becomes `INTERNAL_PANIC` and the instance is reset so
+ * that later calls work.
+ * @internal
+ */
+export function toBridgeError(e: unknown): GhlBridgeError {
+  if (e instanceof GhlBridgeError) return e;
+  if (e instanceof WebAssembly.RuntimeError) {
+    let panic: string | undefined;
+    try {
+      panic = glue.takeLastPanic() ?? undefined;
+    } catch {
+      panic = undefined;
+    }
+    glue.__wbg_reset_state();
+    generation += 1;
+    const what = panic ?? e.message;
+    return new GhlBridgeError(
+      "INTERNAL_PANIC",
+      `internal error in ghl-bridge (${what}); the module was reset and the call can be retried`,
+      { panic: what },
+      { cause: e },
+    );
+  }
+  if (e instanceof Error && isObject(e) && typeof (e as { code?: unknown }).code === "string" && e.name === "GhlBridgeError") {
+    const details = (e as { details?: unknown }).details;
+    return new GhlBridgeError((e as unknown as { code: string }).code, e.message, isObject(details) ? (details as ErrorDetails) : {});
+  }
+  if (e instanceof Error) return new GhlBridgeError("UNEXPECTED", e.message, {}, { cause: e });
+  return new GhlBridgeError("UNEXPECTED", String(e));
+}
+
+/** Runs a synchronous call into Wasm, converting whatever it throws. @internal */
+export function guard<T>(call: () => T): T {
+  try {
+    return call();
+  } catch (e) {
+    throw toBridgeError(e);
+  }
+}
+
+/** Awaits an asynchronous call into Wasm, converting whatever it rejects with. @internal */
+export async function guardAsync<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (e) {
+    throw toBridgeError(e);
+  }
+}

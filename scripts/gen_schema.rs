@@ -1,0 +1,49 @@
+//! Writes the JSON Schema of every type that crosses the Wasm boundary.
+//!
+//! Usage: `cargo run --features schema --bin gen-schema -- <out-dir>`. Writes
+//! `<out-dir>/types.schema.json` (one schema whose `$defs` hold every exported type; the
+//! build turns it into TypeScript) and `<out-dir>/rules.schema.json` (the mapping-rules
+//! document, for editors and the widget). Adding a type to JavaScript means adding one
+//! line to `exported()` below.
+
+use std::{env, fs, path::PathBuf};
+
+use schemars::{generate::SchemaSettings, JsonSchema, SchemaGenerator};
+use serde_json::{json, Map, Value};
+
+fn add<T: JsonSchema>(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
+    let schema = gen.subschema_for::<T>();
+    roots.insert(T::schema_name().into_owned(), schema.to_value());
+}
+
+fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
+    use ghl_bridge::*;
+    add::<error::ErrorReport>(gen, roots);
+    add::<http::HttpRequest>(gen, roots);
+    add::<http::HttpResponse>(gen, roots);
+    add::<http::RequestParams>(gen, roots);
+    add::<plan::Plan>(gen, roots);
+    add::<request::RateLimit>(gen, roots);
+}
+
+fn main() {
+    let out = PathBuf::from(env::args().nth(1).unwrap_or_else(|| "pkg".to_string()));
+    let mut gen = SchemaGenerator::new(SchemaSettings::draft07());
+    let mut roots = Map::new();
+    exported(&mut gen, &mut roots);
+    let defs: Map<String, Value> = gen.take_definitions(true).into_iter().collect();
+    let names: Vec<&String> = roots.keys().collect();
+    let types = json!({
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "GhlBridgeTypes",
+        "description": "Every data type that crosses between the ghl-bridge core and JavaScript.",
+        "type": "object",
+        "properties": roots,
+        "required": names,
+        "additionalProperties": false,
+        "definitions": defs,
+    });
+    fs::create_dir_all(&out).expect("create the output folder");
+    let text = serde_json::to_string_pretty(&types).expect("schema is JSON");
+    fs::write(out.join("types.schema.json"), text).expect("write types.schema.json");
+}

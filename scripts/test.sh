@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test of ghl-bridge: `make test` calls this, and CI calls `make test`.
+#
+# 1. native Rust tests (the sans-IO core, property tests, the catalog against the spec)
+# 2. the package build (release, size budget, no `env` imports)
+# 3. wasm-bindgen tests in Node, then in headless Chromium
+# 4. the JS suite against the built pkg/ and the GHL emulator (node --test)
+# 5. type-level tests of the .d.ts (tsc)
+# 6. browser tests of the package (playwright-core driving Debian's chromium)
+#
+# Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
+# message; with CI=true a missing browser fails the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+step() { printf '\n== %s ==\n' "$*"; }
+
+if [ "${CI:-}" = "true" ]; then bash scripts/setup.sh --browser; else bash scripts/setup.sh; fi
+
+browser=yes
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "CI=true but chromium/chromedriver are missing: browser tests cannot be skipped in CI" >&2
+    exit 1
+  fi
+  browser=no
+fi
+
+step "native tests (cargo test)"
+cargo test --features schema --quiet
+
+step "build the package"
+bash scripts/build.sh
+
+step "wasm-bindgen tests in Node"
+bash scripts/wasm-test.sh node
+
+if [ "$browser" = yes ]; then
+  step "wasm-bindgen tests in headless Chromium"
+  bash scripts/wasm-test.sh browser
+else
+  step "SKIPPED: wasm-bindgen tests in Chromium (chromium and chromedriver not installed; run 'make setup')"
+fi
+
+step "package tests in Node (node --test)"
+node --test --test-reporter=spec tests/node/
+
+step "type-level tests (tsc)"
+npx --no-install tsc -p tests/types/tsconfig.json
+
+if [ "$browser" = yes ]; then
+  step "package tests in headless Chromium"
+  node --test --test-reporter=spec tests/browser/
+else
+  step "SKIPPED: browser package tests (chromium not installed; run 'make setup')"
+fi
+echo
+echo "all tests passed"

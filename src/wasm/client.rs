@@ -1,0 +1,1 @@
+//! Request builder and transport exports (filled in when the builder lands).

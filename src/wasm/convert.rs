@@ -1,0 +1,52 @@
+//! The one serializer configuration and the one place where Rust errors become JS errors.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use crate::error::Coded;
+
+/// Plain JSON-compatible objects: maps become objects, `None` becomes `null`, 64-bit
+/// integers become numbers.
+fn serializer() -> serde_wasm_bindgen::Serializer {
+    serde_wasm_bindgen::Serializer::json_compatible()
+}
+
+/// Rust value -> JS value.
+pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    value.serialize(&serializer()).map_err(|e| {
+        error(
+            "SERIALIZE_FAILED",
+            &format!("could not convert the result for JavaScript: {e}"),
+            JsValue::NULL,
+        )
+    })
+}
+
+/// JS value -> Rust value; `what` names the argument in the error.
+pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    serde_wasm_bindgen::from_value(value).map_err(|e| {
+        let details = to_js(&serde_json::json!({ "argument": what })).unwrap_or(JsValue::NULL);
+        error(
+            "INVALID_ARGUMENT",
+            &format!("{what}: {}", e.to_string().trim_start_matches("Error: ")),
+            details,
+        )
+    })
+}
+
+/// A coded Rust error -> a JS `Error` with `name`, `code` and `details`.
+pub(crate) fn throw<E: Coded + ?Sized>(e: &E) -> JsValue {
+    let details = to_js(&e.details()).unwrap_or(JsValue::NULL);
+    error(e.code(), &e.to_string(), details)
+}
+
+fn error(code: &str, message: &str, details: JsValue) -> JsValue {
+    let err = js_sys::Error::new(message);
+    err.set_name("GhlBridgeError");
+    let obj: &JsValue = err.as_ref();
+    // Setting a property on a fresh Error object cannot fail.
+    let _ = js_sys::Reflect::set(obj, &"code".into(), &code.into());
+    let _ = js_sys::Reflect::set(obj, &"details".into(), &details);
+    err.into()
+}

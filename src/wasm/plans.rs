@@ -1,0 +1,39 @@
+//! Plan validation and expression resolution, exported for dry runs and the outbox shim.
+
+use std::collections::BTreeMap;
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, throw, to_js};
+use crate::plan::{Plan, Resolved};
+
+/// Checks a plan's invariants; throws `PLAN_*` errors.
+#[wasm_bindgen(js_name = validatePlan)]
+pub fn validate_plan(
+    #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+) -> Result<(), JsValue> {
+    let plan: Plan = from_js(plan, "plan")?;
+    plan.validate().map_err(|e| throw(&e))
+}
+
+/// Resolves a step of a plan against earlier responses; `null` means "skip".
+#[wasm_bindgen(js_name = resolveStep, unchecked_return_type = "RequestParams | null")]
+pub fn resolve_step(
+    #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+    step_id: String,
+    #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] responses: JsValue,
+) -> Result<JsValue, JsValue> {
+    let plan: Plan = from_js(plan, "plan")?;
+    let responses: BTreeMap<String, serde_json::Value> = from_js(responses, "responses")?;
+    let step = plan.step(&step_id).ok_or_else(|| {
+        throw(&crate::plan::PlanError::Unresolved {
+            step: step_id.clone(),
+            expression: String::new(),
+            reason: "no step with this id in the plan".to_string(),
+        })
+    })?;
+    match step.resolve(&responses).map_err(|e| throw(&e))? {
+        Resolved::Send(params) => to_js(&params),
+        Resolved::Skip => Ok(JsValue::NULL),
+    }
+}

@@ -1,0 +1,75 @@
+//! wasm-bindgen tests of the binding layer, run in Node and in headless Chromium
+//! (`scripts/wasm-test.sh node|browser`). They check what only the Wasm build can show:
+//! values cross the boundary with the one serializer configuration, errors arrive as
+//! real JS `Error`s with `code` and `details`, and requests really travel through
+//! gloo-net's `fetch` to the GHL emulator (its URL is compiled in by the script).
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::*;
+
+use ghl_bridge::wasm::plans::{resolve_step, validate_plan};
+
+/// JSON -> a plain JS object, as a JS caller would pass it.
+fn js(v: serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap()
+}
+
+fn prop(obj: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(obj, &name.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn plan_errors_are_real_errors_with_code_and_details() {
+    let plan = js(serde_json::json!({
+        "id": "evt", "flow": "f", "locationId": "l",
+        "steps": [{"id": "a", "operation": "contacts.add-tags", "after": ["missing"]}]
+    }));
+    let err = validate_plan(plan).unwrap_err();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    let e: js_sys::Error = err.clone().unchecked_into();
+    assert_eq!(e.name(), "GhlBridgeError");
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("PLAN_UNKNOWN_DEPENDENCY")
+    );
+    assert_eq!(
+        prop(&prop(&err, "details"), "dependency")
+            .as_string()
+            .as_deref(),
+        Some("missing")
+    );
+}
+
+#[wasm_bindgen_test]
+fn wrong_argument_types_are_invalid_argument_errors() {
+    let err = validate_plan(JsValue::from_f64(42.0)).unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("INVALID_ARGUMENT")
+    );
+    let e: js_sys::Error = err.unchecked_into();
+    assert!(String::from(e.message()).starts_with("plan: invalid type"));
+}
+
+#[wasm_bindgen_test]
+fn resolved_steps_come_back_as_plain_objects() {
+    let plan = js(serde_json::json!({
+        "id": "evt", "flow": "f", "locationId": "l",
+        "steps": [
+            {"id": "up", "operation": "contacts.upsert-contact", "params": {"body": {"email": "a@b.co"}}},
+            {"id": "tags", "operation": "contacts.add-tags", "skipWhenEmpty": "/tags",
+             "params": {"path": {"contactId": {"$from": "up", "pointer": "/contact/id"}},
+                        "body": {"tags": {"$missing": ["vip"], "in": {"$from": "up", "pointer": "/contact/tags"}}}}}
+        ]
+    }));
+    let responses = js(serde_json::json!({"up": {"contact": {"id": "c1", "tags": []}}}));
+    let out = resolve_step(plan.clone(), "tags".into(), responses).unwrap();
+    let out: serde_json::Value = serde_wasm_bindgen::from_value(out).unwrap();
+    assert_eq!(out["path"]["contactId"], "c1");
+    assert_eq!(out["body"]["tags"], serde_json::json!(["vip"]));
+    let responses = js(serde_json::json!({"up": {"contact": {"id": "c1", "tags": ["VIP"]}}}));
+    assert!(resolve_step(plan, "tags".into(), responses)
+        .unwrap()
+        .is_null());
+}
