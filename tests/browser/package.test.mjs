@@ -1,0 +1,55 @@
+// The built package loaded in a real page the way users load it: an ES module import
+// of pkg/entries/web.js (top-level await instantiates the Wasm module).
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveRepo, launch } from "./harness.mjs";
+
+let server, browser, page;
+before(async () => {
+  server = await serveRepo();
+  browser = await launch();
+  page = await browser.newPage();
+  await page.goto(`${server.url}/tests/browser/blank.html`);
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("the web entry loads and errors are real Errors with codes", async () => {
+  const out = await page.evaluate(async () => {
+    const g = await import("/pkg/entries/web.js");
+    let err;
+    try {
+      g.validatePlan({ id: "e", flow: "f", locationId: "l", steps: [{ id: "a", operation: "x", after: ["z"] }] });
+    } catch (e) {
+      err = { isError: e instanceof Error, isBridge: e instanceof g.GhlBridgeError, code: e.code, dep: e.details.dependency };
+    }
+    return { version: g.version(), err };
+  });
+  assert.match(out.version, /^\d+\.\d+\.\d+$/);
+  assert.deepEqual(out.err, { isError: true, isBridge: true, code: "PLAN_UNKNOWN_DEPENDENCY", dep: "z" });
+});
+
+test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => {
+  const out = await page.evaluate(async () => {
+    const g = await import("/pkg/entries/web.js");
+    let caught;
+    try { g.__testPanic("browser boom"); } catch (e) { caught = { code: e.code, message: e.message, isError: e instanceof Error }; }
+    return { caught, after: g.version() };
+  });
+  assert.equal(out.caught.code, "INTERNAL_PANIC");
+  assert.equal(out.caught.isError, true);
+  assert.match(out.caught.message, /browser boom/);
+  assert.match(out.after, /^\d+\.\d+\.\d+$/);
+});
+
+test("the slim entry needs and accepts an explicit initialize()", async () => {
+  const v = await page.evaluate(async () => {
+    const s = await import("/pkg/entries/slim.js");
+    await s.initialize();
+    await s.initialize(); // idempotent
+    return s.version();
+  });
+  assert.match(v, /^\d+\.\d+\.\d+$/);
+});
