@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::*;
 pub mod client;
 pub(crate) mod convert;
 pub mod plans;
+pub mod transport;
 
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
