@@ -224,12 +224,13 @@ export async function startEmulator(options = {}) {
       body: undefined,
     };
     let body;
+    let badJson = false;
     try {
       body = rawBody === '' ? undefined : JSON.parse(rawBody);
     } catch {
-      body = { unparsed: rawBody.slice(0, 2000) };
+      badJson = true;
     }
-    if (config.logBodies) entry.body = body;
+    if (config.logBodies) entry.body = badJson ? { unparsedJson: rawBody.slice(0, 2000) } : body;
 
     if (latencyMs > 0) await sleep(latencyMs);
     if (res.destroyed) return;
@@ -287,7 +288,7 @@ export async function startEmulator(options = {}) {
     let status;
     let payload;
     try {
-      ({ status, payload } = dispatch(req, url, body, tokenInfo, entry));
+      ({ status, payload } = dispatch(req, url, body, badJson, tokenInfo, entry));
     } catch (err) {
       if (!(err instanceof GhlError)) throw err;
       status = err.status;
@@ -305,8 +306,8 @@ export async function startEmulator(options = {}) {
   }
 
   // Order of checks: route (404) -> Version (400) -> token (401) -> scope
-  // (401) -> location (403) -> body/query validation (422) -> handler.
-  function dispatch(req, url, body, tokenInfo, entry) {
+  // (401) -> JSON body (400) -> location (403) -> validation (422) -> handler.
+  function dispatch(req, url, body, badJson, tokenInfo, entry) {
     const { route, params } = matchRoute(req.method, url.pathname);
     if (!route) throw notFound(req.method, url.pathname);
     entry.operation = route.operation;
@@ -317,6 +318,7 @@ export async function startEmulator(options = {}) {
     }
     if (!tokenInfo) throw unauthorized('Invalid JWT');
     if (!tokenInfo.scopes.includes(route.scope)) throw unauthorized('The token is not authorized for this scope.');
+    if (badJson) throw new GhlError(400, 'The request body is not valid JSON');
     const query = Object.fromEntries(url.searchParams);
     if (route.location === 'path' && params.locationId !== tokenInfo.locationId) throw forbidden();
     if (route.location === 'query') {
