@@ -273,7 +273,6 @@ export async function startEmulator(options = {}) {
     }
     const rl = limiter.take(bucket, started);
     if (!rl.ok) {
-      entry.fault = null;
       entry.rateLimited = rl.limit;
       return sendError(tooManyRequests(rl.limit === 'daily'), rl.headers);
     }

@@ -394,11 +394,11 @@ describe('rate limits', () => {
   });
 
   test('real-time window: 429 then recovery once the interval passed', async () => {
-    const emu = await startEmulator({ rateLimit: { max: 2, intervalMs: 150 } });
+    const emu = await startEmulator({ rateLimit: { max: 2, intervalMs: 500 } });
     try {
       const get = () => call(emu, 'GET', `/locations/${DEMO_LOCATION_ID}/tags`);
       assert.deepEqual([(await get()).status, (await get()).status, (await get()).status], [200, 200, 429]);
-      await new Promise((r) => setTimeout(r, 170));
+      await new Promise((r) => setTimeout(r, 520));
       assert.equal((await get()).status, 200);
     } finally {
       await emu.stop();
