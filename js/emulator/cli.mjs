@@ -4,6 +4,7 @@
 // [--burst N --interval MS]`. Prints its URL (never a token) and stops on
 // SIGINT/SIGTERM.
 
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DEMO_LOCATION_ID, startEmulator } from './index.mjs';
 
@@ -16,11 +17,13 @@ const { values } = parseArgs({
     latency: { type: 'string' },
     burst: { type: 'string' },
     interval: { type: 'string' },
+    'port-file': { type: 'string' },
+    quiet: { type: 'boolean' },
     help: { type: 'boolean' },
   },
 });
 if (values.help) {
-  console.log('usage: cli.mjs [--port N] [--seed S] [--error-rate R] [--drop-rate R] [--latency MS|MIN,MAX] [--burst N] [--interval MS]');
+  console.log('usage: cli.mjs [--port N] [--seed S] [--error-rate R] [--drop-rate R] [--latency MS|MIN,MAX] [--burst N] [--interval MS] [--port-file F] [--quiet]');
   process.exit(0);
 }
 const options = {};
@@ -40,9 +43,13 @@ if (values.burst || values.interval) {
 
 try {
   const emu = await startEmulator(options);
-  console.log(`GHL emulator listening on ${emu.url}`);
-  console.log(`demo location ${DEMO_LOCATION_ID}; tokens: ${emu.tokens().map((t) => t.label).join(', ')} (values in js/emulator/README.md)`);
-  console.log(`control plane: ${emu.url}/__emulator/`);
+  if (!values.quiet) {
+    console.log(`GHL emulator listening on ${emu.url}`);
+    console.log(`demo location ${DEMO_LOCATION_ID}; tokens: ${emu.tokens().map((t) => t.label).join(', ')} (values in js/emulator/README.md)`);
+    console.log(`control plane: ${emu.url}/__emulator/`);
+  }
+  // Scripts that start the emulator on a free port read the port from this file.
+  if (values['port-file']) await writeFile(values['port-file'], String(emu.port));
   const shutdown = async () => {
     await emu.stop();
     process.exit(0);
