@@ -1,4 +1,5 @@
 //! The request builder's rules, through the public API.
+#![allow(clippy::result_large_err)]
 
 use std::collections::BTreeMap;
 
@@ -403,8 +404,10 @@ fn scopes_are_checked_before_building() {
     // Operations without scopes are not checked.
     let op = ghl_bridge::catalog::find("social-media-posting.get-social-media-statistics").unwrap();
     assert!(op.scopes().is_empty());
-    let mut p = RequestParams::default();
-    p.body = Some(json!({"profileIds": ["p"]}));
+    let p = RequestParams {
+        body: Some(json!({"profileIds": ["p"]})),
+        ..Default::default()
+    };
     assert!(b.build_op(op, &p, &token()).is_ok());
 }
 

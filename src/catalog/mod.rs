@@ -1,6 +1,6 @@
 //! The catalog of every GHL API operation, generated from HighLevel's OpenAPI files.
 //!
-//! [`table`](self) is written by `scripts/gen-catalog.mjs` from `../shared/ghl-api`
+//! The table (`table.rs`) is written by `scripts/gen-catalog.mjs` from `../shared/ghl-api`
 //! (41 services, 576 operations, 565 distinct operation ids) and committed;
 //! `tests/catalog_spec.rs` re-reads the spec and checks every entry when the spec is
 //! present. Each [`Operation`] knows its service (the spec's file stem), id, method,
