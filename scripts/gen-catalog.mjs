@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Generates src/catalog/table.rs from HighLevel's OpenAPI files and Scopes.md.
+//
+// Usage: node scripts/gen-catalog.mjs [GHL_API_DIR]
+// GHL_API_DIR defaults to $GHL_API_DIR, else ../shared/ghl-api next to the repository.
+// No npm dependencies. The output is committed; tests/catalog_spec.rs checks it
+// against the spec whenever the spec folder is present.
+//
+// Encoding (decoded by src/catalog/mod.rs):
+// - SERVICES: (file stem, path prefix, first op index) in file-name order; OPS holds
+//   each service's operations contiguously, in spec order (paths, then methods).
+// - path: a leading '~' stands for the service's path prefix.
+// - method: index into Method (GET, POST, PUT, PATCH, DELETE).
+// - versions: index into VERSIONS (0 = the spec declares no Version header).
+// - body: 0 absent, 1 optional, 2 required.
+// - security: bit set over SCHEMES.
+// - query: QUERY index * 2 + 1 when required.
+// - scopes: SCOPES indices; from the operation's `security`, else from Scopes.md.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const apiDir = path.resolve(process.argv[2] || process.env.GHL_API_DIR || path.join(root, '..', 'shared', 'ghl-api'));
+const out = path.join(root, 'src', 'catalog', 'table.rs');
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const SCHEMES = ['bearer', 'Location-Access', 'Agency-Access', 'Location-Access-Only', 'Agency-Access-Only'];
+
+// Scopes.md: "| scope | METHOD /path/:param | ... |"; an empty or &nbsp; scope cell
+// continues the previous scope.
+export function normPath(p) {
+  return ('/' + p.trim().replace(/^\/+/, ''))
+    .replace(/\{[^}]*\}/g, ':')
+    .replace(/:[A-Za-z0-9_]+/g, ':')
+    .replace(/\/+$/, '')
+    .toLowerCase();
+}
+function scopesFromMarkdown(text) {
+  const map = new Map();
+  let cur = null;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('|')) continue;
+    const cells = line.split('|').slice(1, -1).map((s) => s.trim());
+    if (cells.length < 2 || cells[0] === 'Scope' || /^-+$/.test(cells[0])) continue;
+    if (cells[0] && cells[0] !== '&nbsp;') cur = cells[0];
+    const m = /^(GET|POST|PUT|PATCH|DELETE)\s+(\S+)$/.exec(cells[1]);
+    if (!m || !cur) continue;
+    const key = m[1] + ' ' + normPath(m[2]);
+    if (!map.has(key)) map.set(key, []);
+    if (!map.get(key).includes(cur)) map.get(key).push(cur);
+  }
+  return map;
+}
+
+const mdScopes = scopesFromMarkdown(fs.readFileSync(path.join(apiDir, 'Scopes.md'), 'utf8'));
+const files = fs.readdirSync(path.join(apiDir, 'openapi')).filter((f) => f.endsWith('.json')).sort();
+const versions = [[]];
+const query = [];
+const scopes = [];
+const intern = (arr, v) => { let i = arr.indexOf(v); if (i < 0) { i = arr.length; arr.push(v); } return i; };
+const services = [];
+const ops = [];
+for (const f of files) {
+  const stem = f.replace(/\.json$/, '');
+  const spec = JSON.parse(fs.readFileSync(path.join(apiDir, 'openapi', f), 'utf8'));
+  const list = [];
+  for (const [p, item] of Object.entries(spec.paths || {})) {
+    for (const [m, op] of Object.entries(item)) {
+      if (!METHODS.includes(m)) continue;
+      list.push({ p, m, op });
+    }
+  }
+  // Path prefix: the most common first segment.
+  const counts = new Map();
+  for (const { p } of list) { const s = '/' + p.split('/')[1]; counts.set(s, (counts.get(s) || 0) + 1); }
+  const prefix = [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0] ?? '';
+  services.push({ stem, prefix, start: ops.length });
+  for (const { p, m, op } of list) {
+    const params = op.parameters || [];
+    const ver = params.find((x) => x.in === 'header' && x.name === 'Version');
+    const vs = ver?.schema?.enum ?? [];
+    const vkey = JSON.stringify(vs);
+    let vi = versions.findIndex((x) => JSON.stringify(x) === vkey);
+    if (vi < 0) { vi = versions.length; versions.push(vs); }
+    const q = params.filter((x) => x.in === 'query').map((x) => intern(query, x.name) * 2 + (x.required ? 1 : 0));
+    const body = op.requestBody ? (op.requestBody.required ? 2 : 1) : 0;
+    let sec = 0;
+    const sc = [];
+    for (const req of op.security || []) {
+      for (const [k, v] of Object.entries(req)) {
+        const bit = SCHEMES.indexOf(k);
+        if (bit < 0) throw new Error(`unknown security scheme ${k} in ${stem}.${op.operationId}`);
+        sec |= 1 << bit;
+        for (const s of v) if (!sc.includes(s)) sc.push(s);
+      }
+    }
+    if (sc.length === 0) for (const s of mdScopes.get(m.toUpperCase() + ' ' + normPath(p)) || []) sc.push(s);
+    const rel = p === prefix || p.startsWith(prefix + '/') ? '~' + p.slice(prefix.length) : p;
+    ops.push({ id: op.operationId, path: rel, m: METHODS.indexOf(m), vi, body, sec, q, sc: sc.map((s) => intern(scopes, s)) });
+  }
+}
+
+const s = JSON.stringify;
+const lines = [];
+lines.push('// @generated by scripts/gen-catalog.mjs from HighLevel\'s OpenAPI files and Scopes.md.');
+lines.push('// Do not edit by hand; the encoding is described in that script and in src/catalog/mod.rs.');
+lines.push('use super::{o, Op};');
+lines.push('');
+lines.push(`pub(super) static SCHEMES: [&str; ${SCHEMES.length}] = [${SCHEMES.map(s).join(',')}];`);
+lines.push(`pub(super) static VERSIONS: [&[&str]; ${versions.length}] = [${versions.map((v) => `&[${v.map(s).join(',')}]`).join(',')}];`);
+lines.push(`pub(super) static SERVICES: [(&str, &str, u16); ${services.length}] = [`);
+for (const x of services) lines.push(`(${s(x.stem)},${s(x.prefix)},${x.start}),`);
+lines.push('];');
+lines.push(`pub(super) static QUERY: [&str; ${query.length}] = [`);
+for (let i = 0; i < query.length; i += 8) lines.push(query.slice(i, i + 8).map(s).join(',') + ',');
+lines.push('];');
+lines.push(`pub(super) static SCOPES: [&str; ${scopes.length}] = [`);
+for (let i = 0; i < scopes.length; i += 4) lines.push(scopes.slice(i, i + 4).map(s).join(',') + ',');
+lines.push('];');
+lines.push(`pub(super) static OPS: [Op; ${ops.length}] = [`);
+for (const x of ops) lines.push(`o(${s(x.id)},${s(x.path)},${x.m},${x.vi},${x.body},${x.sec},&[${x.q.join(',')}],&[${x.sc.join(',')}]),`);
+lines.push('];');
+fs.writeFileSync(out, lines.join('\n') + '\n');
+console.log(`wrote ${path.relative(root, out)}: ${ops.length} operations, ${services.length} services, ${fs.statSync(out).size} bytes`);

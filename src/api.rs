@@ -1,1 +1,0 @@
-//! api: see the crate documentation.

@@ -1,0 +1,101 @@
+//! Typed helpers for the GHL operations the product uses, and their result types.
+//!
+//! Each helper is a method on [`RequestBuilder`] that takes typed arguments, checks
+//! the rules the spec states (e.g. at least one tag id) and returns the same
+//! [`HttpRequest`] the generic [`RequestBuilder::build`] would, so scopes, encoding and
+//! headers follow one set of rules. `locationId` always comes from the builder's
+//! configuration. Responses are read with [`crate::request::decode`] into the types
+//! here (contacts, location tags, custom fields, users); the social-planner result
+//! types (tags, statistics, accounts) live in [`crate::tags`] and [`crate::stats`].
+//!
+//! Result types follow the OpenAPI response schemas, but leniently: unknown fields are
+//! ignored and missing optional fields are fine, because GHL's answers do not always
+//! match its documentation.
+//!
+//! [`HttpRequest`]: crate::http::HttpRequest
+//! [`RequestBuilder`]: crate::request::RequestBuilder
+//! [`RequestBuilder::build`]: crate::request::RequestBuilder::build
+
+pub mod contacts;
+pub mod locations;
+pub mod social;
+pub mod users;
+
+pub use contacts::{
+    Contact, ContactCustomField, ContactResult, ContactTagsResult, CustomFieldValue, UpsertContact,
+    UpsertContactResult,
+};
+pub use locations::{
+    CustomField, CustomFieldsResult, LocationTag, LocationTagResult, LocationTagsResult,
+};
+pub use social::{Platform, SocialTagsQuery, StatisticsRequest};
+pub use users::{User, UserRoles, UsersResult};
+
+/// Qualified names of the operations the helpers build (for [`crate::request::decode`]
+/// and for plans).
+pub mod ops {
+    /// `POST /contacts/upsert`.
+    pub const UPSERT_CONTACT: &str = "contacts.upsert-contact";
+    /// `GET /contacts/{contactId}`.
+    pub const GET_CONTACT: &str = "contacts.get-contact";
+    /// `POST /contacts/{contactId}/tags`.
+    pub const ADD_CONTACT_TAGS: &str = "contacts.add-tags";
+    /// `DELETE /contacts/{contactId}/tags`.
+    pub const REMOVE_CONTACT_TAGS: &str = "contacts.remove-tags";
+    /// `GET /locations/{locationId}/tags`.
+    pub const LOCATION_TAGS: &str = "locations.get-location-tags";
+    /// `POST /locations/{locationId}/tags`.
+    pub const CREATE_LOCATION_TAG: &str = "locations.create-tag";
+    /// `GET /locations/{locationId}/customFields`.
+    pub const LOCATION_CUSTOM_FIELDS: &str = "locations.get-custom-fields";
+    /// `GET /users/?locationId=`.
+    pub const USERS: &str = "users.get-user-by-location";
+    /// `GET /social-media-posting/{locationId}/tags`.
+    pub const SOCIAL_TAGS: &str = "social-media-posting.get-tags-location-id";
+    /// `POST /social-media-posting/{locationId}/tags/details`.
+    pub const SOCIAL_TAGS_BY_IDS: &str = "social-media-posting.get-tags-by-ids";
+    /// `POST /social-media-posting/statistics?locationId=`.
+    pub const SOCIAL_STATISTICS: &str = "social-media-posting.get-social-media-statistics";
+    /// `GET /social-media-posting/{locationId}/accounts`.
+    pub const SOCIAL_ACCOUNTS: &str = "social-media-posting.get-account";
+}
+
+use crate::request::RequestError;
+
+/// `INVALID_PARAMETER` for a helper argument.
+fn invalid(operation: &str, name: &str, reason: &str) -> RequestError {
+    RequestError::InvalidParameter {
+        operation: operation.to_string(),
+        name: name.to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+/// Checks a list of ids or names: not empty, no blank item.
+fn non_empty_list(operation: &str, name: &str, items: &[String]) -> Result<(), RequestError> {
+    if items.is_empty() {
+        return Err(invalid(
+            operation,
+            name,
+            &format!("'{name}' needs at least one item"),
+        ));
+    }
+    if items.iter().any(|s| s.trim().is_empty()) {
+        return Err(invalid(
+            operation,
+            name,
+            &format!("'{name}' has a blank item"),
+        ));
+    }
+    Ok(())
+}
+
+/// Path params holding one `(name, value)` pair.
+fn path1(name: &str, value: &str) -> std::collections::BTreeMap<String, serde_json::Value> {
+    let mut m = std::collections::BTreeMap::new();
+    m.insert(
+        name.to_string(),
+        serde_json::Value::String(value.to_string()),
+    );
+    m
+}

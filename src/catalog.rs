@@ -1,1 +1,0 @@
-//! catalog: see the crate documentation.

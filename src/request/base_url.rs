@@ -1,0 +1,167 @@
+//! Validation of the API base URL.
+//!
+//! Invariant: an accepted base is `https://host[:port][/path]`, or `http://` on a
+//! loopback host (`localhost`, `127.0.0.0/8`, `[::1]`) for local emulators; it has no
+//! user info, query, fragment, `.`/`..` segments or trailing slash, and its scheme and
+//! host are lower-case.
+
+use std::net::Ipv4Addr;
+
+use super::RequestError;
+
+/// GHL's API base URL.
+pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";
+
+fn bad(url: &str, reason: &str) -> RequestError {
+    RequestError::InvalidBaseUrl {
+        url: url.chars().take(200).collect(),
+        reason: reason.to_string(),
+    }
+}
+
+/// True for `localhost`, `127.x.y.z` and `[::1]`.
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host == "[::1]"
+        || host
+            .parse::<Ipv4Addr>()
+            .map(|ip| ip.octets()[0] == 127)
+            .unwrap_or(false)
+}
+
+/// Checks a base URL and returns it normalised (see the module invariant).
+pub fn validate_base_url(raw: &str) -> Result<String, RequestError> {
+    let url = raw.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(bad(raw, "expected https://host"));
+    };
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "https" && scheme != "http" {
+        return Err(bad(
+            raw,
+            "only https (or http on a loopback address) is allowed",
+        ));
+    }
+    if rest
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '?' | '#' | '@' | '\\'))
+    {
+        return Err(bad(
+            raw,
+            "must not contain spaces, user info, a query or a fragment",
+        ));
+    }
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let authority = authority.to_ascii_lowercase();
+    let (host, port) = if authority.starts_with('[') {
+        match authority.find(']') {
+            Some(end) => {
+                let (h, p) = authority.split_at(end + 1);
+                (h.to_string(), p.strip_prefix(':'))
+            }
+            None => return Err(bad(raw, "unterminated IPv6 address")),
+        }
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h.to_string(), Some(p)),
+            None => (authority.clone(), None),
+        }
+    };
+    let host_ok = if host.starts_with('[') {
+        host.len() > 2
+            && host[1..host.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+    } else {
+        !host.is_empty()
+            && !host.starts_with('.')
+            && !host.ends_with('.')
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    };
+    if !host_ok {
+        return Err(bad(raw, "missing or malformed host"));
+    }
+    if let Some(p) = port {
+        if p.is_empty() || p.len() > 5 || p.parse::<u16>().map_or(true, |n| n == 0) {
+            return Err(bad(raw, "malformed port"));
+        }
+    }
+    if authority.len() > host.len() && port.is_none() {
+        return Err(bad(raw, "malformed host"));
+    }
+    if scheme == "http" && !is_loopback(&host) {
+        return Err(bad(
+            raw,
+            "plain http is only allowed on a loopback address (localhost, 127.0.0.0/8, [::1]); use https",
+        ));
+    }
+    let path = path.trim_end_matches('/');
+    for seg in path.split('/').skip(1) {
+        if seg.is_empty() || seg == "." || seg == ".." {
+            return Err(bad(raw, "the path has an empty, '.' or '..' segment"));
+        }
+        if !seg
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_' | '~'))
+        {
+            return Err(bad(raw, "the path may only use letters, digits and -._~"));
+        }
+    }
+    Ok(format!("{scheme}://{authority}{path}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_https_and_loopback_http() {
+        for (i, o) in [
+            ("https://services.leadconnectorhq.com/", DEFAULT_BASE_URL),
+            (
+                "HTTPS://Example.COM:8443/ghl/",
+                "https://example.com:8443/ghl",
+            ),
+            ("http://localhost:8080", "http://localhost:8080"),
+            ("http://127.0.0.1:9", "http://127.0.0.1:9"),
+            ("http://127.200.3.4", "http://127.200.3.4"),
+            ("http://[::1]:3000/", "http://[::1]:3000"),
+        ] {
+            assert_eq!(validate_base_url(i).unwrap(), o, "{i}");
+        }
+    }
+
+    #[test]
+    fn rejects_the_rest() {
+        for i in [
+            "http://example.com",
+            "http://localhost.evil.com",
+            "http://128.0.0.1",
+            "http://[::2]",
+            "ftp://localhost",
+            "services.leadconnectorhq.com",
+            "https://",
+            "https://user:pw@example.com",
+            "https://example.com/?x=1",
+            "https://example.com/#f",
+            "https://exa mple.com",
+            "https://example.com:0",
+            "https://example.com:99999",
+            "https://example.com:",
+            "https://example.com/a/../b",
+            "https://example.com//b",
+            "https://[::1",
+        ] {
+            let e = validate_base_url(i).unwrap_err();
+            assert!(
+                matches!(e, RequestError::InvalidBaseUrl { .. }),
+                "{i}: {e:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! [`RequestBuilder`]: turns an operation name and [`RequestParams`] into an
+//! [`HttpRequest`].
+//!
+//! Rules, in the order they are checked:
+//! 1. The operation resolves in the [`catalog`] (`service.operationId`, or a bare id
+//!    that only one service has).
+//! 2. **Scopes**: when the operation lists scopes, the configuration's granted scopes
+//!    must hold at least one of them (they are alternatives); otherwise
+//!    `MISSING_SCOPE`. Scopes compare exactly (after trimming); no scope implies
+//!    another (`contacts.write` does not grant `contacts.readonly`).
+//! 3. The token is not blank and has no white space or control characters.
+//! 4. Path parameters: every name must be one of the template's; every template
+//!    parameter must have a value (a string or a number), which must not be empty, `.`
+//!    or `..` and must not contain `/`; values are percent-encoded (RFC 3986
+//!    unreserved characters kept).
+//! 5. Query parameters: required ones must be present (not `null`); values are strings,
+//!    numbers, booleans or arrays of those (arrays repeat the key; `null` omits it);
+//!    keys come out sorted, array items in the given order. Query names the spec does
+//!    not declare are passed through (the spec's lists are not always complete).
+//! 6. **`locationId`**: when the operation has a `locationId` path parameter or a
+//!    required `locationId` query parameter and the params lack it, the configuration's
+//!    `location_id` is used.
+//! 7. Body: a required body must be given (`MISSING_BODY`); an operation without a
+//!    body in the spec refuses one (`UNEXPECTED_BODY`); a `null` body counts as none.
+//! 8. Headers: `Authorization: Bearer <token>`, `Version` (the operation's accepted
+//!    value; [`catalog::DEFAULT_VERSION`] when the spec declares none), `Accept:
+//!    application/json`, and `Content-Type: application/json` only with a body.
+//!
+//! Nothing here does I/O; the same inputs always give the same request.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::base_url::{validate_base_url, DEFAULT_BASE_URL};
+use super::encode::percent_encode;
+use super::error::{ParamPlace, RequestError};
+use crate::catalog::{self, BodyRule, Operation};
+use crate::http::{HttpRequest, RequestParams, Token};
+
+/// What the builder needs to know about the account it builds requests for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct ClientConfig {
+    /// The GHL location (sub-account) id; fills `locationId` parameters left out.
+    pub location_id: String,
+    /// The scopes the token was granted (e.g. `contacts.write`).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// API base URL; `https://services.leadconnectorhq.com` when absent. Must be
+    /// https, or http on a loopback address.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_url: Option<String>,
+}
+
+/// Builds GHL requests for one configuration (see the module docs for the rules).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestBuilder {
+    location_id: String,
+    scopes: Vec<String>,
+    base_url: String,
+}
+
+fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+impl RequestBuilder {
+    /// Checks the configuration (the base URL) and makes a builder.
+    pub fn new(config: ClientConfig) -> Result<Self, RequestError> {
+        let base_url = match config.base_url.as_deref() {
+            None => DEFAULT_BASE_URL.to_string(),
+            Some(u) => validate_base_url(u)?,
+        };
+        Ok(RequestBuilder {
+            location_id: config.location_id.trim().to_string(),
+            scopes: config
+                .scopes
+                .iter()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            base_url,
+        })
+    }
+
+    /// The normalised base URL requests go to.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The configured location id.
+    pub fn location_id(&self) -> &str {
+        &self.location_id
+    }
+
+    /// The granted scopes (trimmed, blanks dropped).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// `Ok` when the granted scopes allow the operation (see rule 2).
+    pub fn check_scopes(&self, op: Operation) -> Result<(), RequestError> {
+        let needed = op.scopes();
+        if needed.is_empty() || needed.iter().any(|n| self.scopes.iter().any(|g| g == n)) {
+            return Ok(());
+        }
+        Err(RequestError::MissingScope {
+            operation: op.name(),
+            missing: needed.iter().map(|s| s.to_string()).collect(),
+            granted: self.scopes.clone(),
+        })
+    }
+
+    /// Builds the request for `operation` (`service.operationId` or a unique bare id).
+    pub fn build(
+        &self,
+        operation: &str,
+        params: &RequestParams,
+        token: &Token,
+    ) -> Result<HttpRequest, RequestError> {
+        let op = catalog::find(operation)?;
+        self.build_op(op, params, token)
+    }
+
+    /// Builds the request for an operation already looked up.
+    pub fn build_op(
+        &self,
+        op: Operation,
+        params: &RequestParams,
+        token: &Token,
+    ) -> Result<HttpRequest, RequestError> {
+        self.check_scopes(op)?;
+        let auth = auth_header(token)?;
+        let mut url = self.base_url.clone();
+        url.push_str(&self.path(op, params)?);
+        let query = self.query(op, params)?;
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query);
+        }
+        let body = match (&params.body, op.body()) {
+            (None | Some(Value::Null), BodyRule::Required) => {
+                return Err(RequestError::MissingBody {
+                    operation: op.name(),
+                })
+            }
+            (None | Some(Value::Null), _) => None,
+            (Some(_), BodyRule::Absent) => {
+                return Err(RequestError::UnexpectedBody {
+                    operation: op.name(),
+                })
+            }
+            (Some(b), _) => Some(b.to_string()),
+        };
+        let mut headers = BTreeMap::new();
+        headers.insert("Authorization".to_string(), auth);
+        headers.insert("Version".to_string(), op.version().to_string());
+        headers.insert("Accept".to_string(), "application/json".to_string());
+        if body.is_some() {
+            headers.insert("Content-Type".to_string(), "application/json".to_string());
+        }
+        Ok(HttpRequest {
+            method: op.method(),
+            url,
+            headers,
+            body,
+        })
+    }
+
+    fn path(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
+        let names = op.path_params();
+        if let Some(unknown) = params.path.keys().find(|k| !names.contains(&k.as_str())) {
+            return Err(RequestError::UnknownParameter {
+                operation: op.name(),
+                name: unknown.clone(),
+                expected: if names.is_empty() {
+                    "none".to_string()
+                } else {
+                    names.join(", ")
+                },
+            });
+        }
+        let template = op.path();
+        let mut out = String::with_capacity(template.len() + 32);
+        let mut rest = template.as_str();
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            let end = after.find('}').unwrap_or(after.len());
+            let name = &after[..end];
+            let value = self.path_value(op, name, params.path.get(name))?;
+            out.push_str(&percent_encode(&value));
+            rest = after.get(end + 1..).unwrap_or("");
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    fn path_value(
+        &self,
+        op: Operation,
+        name: &str,
+        value: Option<&Value>,
+    ) -> Result<String, RequestError> {
+        let invalid = |reason: &str| RequestError::InvalidPathParameter {
+            operation: op.name(),
+            name: name.to_string(),
+            reason: reason.to_string(),
+        };
+        let text = match value {
+            None | Some(Value::Null) => {
+                if name == "locationId" && !self.location_id.is_empty() {
+                    self.location_id.clone()
+                } else {
+                    return Err(RequestError::MissingParameter {
+                        operation: op.name(),
+                        name: name.to_string(),
+                        place: ParamPlace::Path,
+                    });
+                }
+            }
+            Some(v @ (Value::String(_) | Value::Number(_))) => value_text(v).unwrap_or_default(),
+            Some(_) => return Err(invalid("must be a string or a number")),
+        };
+        if text.trim().is_empty() {
+            return Err(invalid("is empty"));
+        }
+        if text.contains('/') {
+            return Err(invalid("contains '/'"));
+        }
+        if text == "." || text == ".." {
+            return Err(invalid("is '.' or '..'"));
+        }
+        Ok(text)
+    }
+
+    fn query(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
+        let mut q: BTreeMap<&str, &Value> = params
+            .query
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| (k.as_str(), v))
+            .collect();
+        let loc = Value::String(self.location_id.clone());
+        for p in op.query_params().filter(|p| p.required) {
+            if q.contains_key(p.name) {
+                continue;
+            }
+            if p.name == "locationId" && !self.location_id.is_empty() {
+                q.insert(p.name, &loc);
+            } else {
+                return Err(RequestError::MissingParameter {
+                    operation: op.name(),
+                    name: p.name.to_string(),
+                    place: ParamPlace::Query,
+                });
+            }
+        }
+        let mut out = String::new();
+        let invalid = |name: &str| RequestError::InvalidQueryParameter {
+            operation: op.name(),
+            name: name.to_string(),
+            reason: "must be a string, number, boolean or an array of those".to_string(),
+        };
+        for (k, v) in q {
+            let items: Vec<&Value> = match v {
+                Value::Array(a) => a.iter().filter(|x| !x.is_null()).collect(),
+                other => vec![other],
+            };
+            for item in items {
+                let text = value_text(item).ok_or_else(|| invalid(k))?;
+                if !out.is_empty() {
+                    out.push('&');
+                }
+                out.push_str(&percent_encode(k));
+                out.push('=');
+                out.push_str(&percent_encode(&text));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `Bearer <token>`, after checking the token can be sent in a header.
+fn auth_header(token: &Token) -> Result<String, RequestError> {
+    if token.is_blank() {
+        return Err(RequestError::InvalidToken {
+            reason: "the token is empty".to_string(),
+        });
+    }
+    let t = token.expose().trim();
+    if t.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(RequestError::InvalidToken {
+            reason: "the token contains white space or control characters".to_string(),
+        });
+    }
+    if !t.is_ascii() {
+        return Err(RequestError::InvalidToken {
+            reason: "the token contains non-ASCII characters".to_string(),
+        });
+    }
+    Ok(format!("Bearer {t}"))
+}

@@ -1,0 +1,262 @@
+//! [`RequestError`]: everything that can go wrong building a request or reading its
+//! response. Messages say which operation and which parameter; none ever contains the
+//! bearer token (the token is never passed into an error).
+
+use serde_json::json;
+
+use crate::catalog::CatalogError;
+use crate::error::Coded;
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamPlace {
+    /// In the URL path.
+    Path,
+    /// In the query string.
+    Query,
+    /// In the JSON body.
+    Body,
+}
+
+impl ParamPlace {
+    fn as_str(self) -> &'static str {
+        match self {
+            ParamPlace::Path => "path",
+            ParamPlace::Query => "query",
+            ParamPlace::Body => "body",
+        }
+    }
+}
+
+impl std::fmt::Display for ParamPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failure to build a GHL request or to read a GHL response.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RequestError {
+    /// The operation name did not resolve (`UNKNOWN_OPERATION`, `AMBIGUOUS_OPERATION`).
+    #[error(transparent)]
+    Catalog(#[from] CatalogError),
+    /// A required path or query parameter is missing.
+    #[error("{operation}: missing required {place} parameter '{name}'")]
+    MissingParameter {
+        /// Qualified operation name.
+        operation: String,
+        /// Parameter name.
+        name: String,
+        /// Path or query.
+        place: ParamPlace,
+    },
+    /// A path parameter that the operation's path does not have.
+    #[error("{operation}: unknown path parameter '{name}' (the path takes: {expected})")]
+    UnknownParameter {
+        /// Qualified operation name.
+        operation: String,
+        /// Parameter name.
+        name: String,
+        /// The path parameters the operation takes, comma-separated.
+        expected: String,
+    },
+    /// A path parameter value that cannot be a path segment.
+    #[error("{operation}: path parameter '{name}' {reason}")]
+    InvalidPathParameter {
+        /// Qualified operation name.
+        operation: String,
+        /// Parameter name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A query value that is not a string, number, boolean or array of those.
+    #[error("{operation}: query parameter '{name}' {reason}")]
+    InvalidQueryParameter {
+        /// Qualified operation name.
+        operation: String,
+        /// Parameter name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A typed helper's argument broke a rule of the operation (e.g. an empty id list).
+    #[error("{operation}: {reason}")]
+    InvalidParameter {
+        /// Qualified operation name.
+        operation: String,
+        /// The argument's name.
+        name: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The base URL is not https (or http on a loopback address) or is malformed.
+    #[error("invalid GHL base URL '{url}': {reason}")]
+    InvalidBaseUrl {
+        /// The URL given (truncated to 200 characters).
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The granted scopes hold none of the operation's acceptable scopes.
+    #[error("{operation} needs scope {} but the token was granted {}", .missing.join(" or "), granted_list(.granted))]
+    MissingScope {
+        /// Qualified operation name.
+        operation: String,
+        /// The acceptable scopes (any one would do).
+        missing: Vec<String>,
+        /// The scopes the configuration lists.
+        granted: Vec<String>,
+    },
+    /// The token is blank or has characters a header cannot carry.
+    #[error("invalid GHL token: {reason}")]
+    InvalidToken {
+        /// What is wrong with it (never the token itself).
+        reason: String,
+    },
+    /// The operation requires a body and none was given.
+    #[error("{operation}: a JSON body is required")]
+    MissingBody {
+        /// Qualified operation name.
+        operation: String,
+    },
+    /// A body was given to an operation that takes none.
+    #[error("{operation}: this operation takes no body")]
+    UnexpectedBody {
+        /// Qualified operation name.
+        operation: String,
+    },
+    /// GHL answered with a non-success status.
+    #[error("{operation}: GHL answered HTTP {status}{}{}", msg_part(.message), trace_part(.trace_id))]
+    GhlHttp {
+        /// Qualified operation name (as given to `decode`).
+        operation: String,
+        /// HTTP status.
+        status: u16,
+        /// GHL's message(s), normalised to a list.
+        messages: Vec<String>,
+        /// The messages joined with `; `.
+        message: String,
+        /// GHL's `error` field (e.g. `Unauthorized`), when present.
+        error: Option<String>,
+        /// GHL's `traceId`, when present.
+        trace_id: Option<String>,
+        /// Whether sending the same request later may succeed.
+        retryable: bool,
+    },
+    /// A success response whose body is not the expected JSON.
+    #[error(
+        "{operation}: GHL answered HTTP {status} with a body that could not be read: {reason}"
+    )]
+    InvalidResponse {
+        /// Qualified operation name.
+        operation: String,
+        /// HTTP status.
+        status: u16,
+        /// The JSON error.
+        reason: String,
+    },
+}
+
+fn granted_list(g: &[String]) -> String {
+    if g.is_empty() {
+        "no scopes".to_string()
+    } else {
+        g.join(", ")
+    }
+}
+
+fn msg_part(m: &str) -> String {
+    if m.is_empty() {
+        String::new()
+    } else {
+        format!(": {m}")
+    }
+}
+
+fn trace_part(t: &Option<String>) -> String {
+    t.as_ref()
+        .map(|t| format!(" (traceId {t})"))
+        .unwrap_or_default()
+}
+
+impl Coded for RequestError {
+    fn code(&self) -> &'static str {
+        match self {
+            RequestError::Catalog(e) => e.code(),
+            RequestError::MissingParameter { .. } => "MISSING_PARAMETER",
+            RequestError::UnknownParameter { .. } => "UNKNOWN_PARAMETER",
+            RequestError::InvalidPathParameter { .. } => "INVALID_PATH_PARAMETER",
+            RequestError::InvalidQueryParameter { .. } => "INVALID_QUERY_PARAMETER",
+            RequestError::InvalidParameter { .. } => "INVALID_PARAMETER",
+            RequestError::InvalidBaseUrl { .. } => "INVALID_BASE_URL",
+            RequestError::MissingScope { .. } => "MISSING_SCOPE",
+            RequestError::InvalidToken { .. } => "INVALID_TOKEN",
+            RequestError::MissingBody { .. } => "MISSING_BODY",
+            RequestError::UnexpectedBody { .. } => "UNEXPECTED_BODY",
+            RequestError::GhlHttp { .. } => "GHL_HTTP_ERROR",
+            RequestError::InvalidResponse { .. } => "INVALID_RESPONSE",
+        }
+    }
+
+    fn details(&self) -> serde_json::Value {
+        match self {
+            RequestError::Catalog(e) => e.details(),
+            RequestError::MissingParameter {
+                operation,
+                name,
+                place,
+            } => json!({"operation": operation, "parameter": name, "in": place.as_str()}),
+            RequestError::UnknownParameter {
+                operation,
+                name,
+                expected,
+            } => json!({"operation": operation, "parameter": name, "expected": expected}),
+            RequestError::InvalidPathParameter {
+                operation,
+                name,
+                reason,
+            }
+            | RequestError::InvalidQueryParameter {
+                operation,
+                name,
+                reason,
+            }
+            | RequestError::InvalidParameter {
+                operation,
+                name,
+                reason,
+            } => json!({"operation": operation, "parameter": name, "reason": reason}),
+            RequestError::InvalidBaseUrl { url, reason } => json!({"url": url, "reason": reason}),
+            RequestError::MissingScope {
+                operation,
+                missing,
+                granted,
+            } => {
+                json!({"operation": operation, "missingScopes": missing, "grantedScopes": granted})
+            }
+            RequestError::InvalidToken { reason } => json!({"reason": reason}),
+            RequestError::MissingBody { operation }
+            | RequestError::UnexpectedBody { operation } => {
+                json!({"operation": operation})
+            }
+            RequestError::GhlHttp {
+                operation,
+                status,
+                messages,
+                message,
+                error,
+                trace_id,
+                retryable,
+            } => json!({
+                "operation": operation, "status": status, "messages": messages,
+                "message": message, "error": error, "traceId": trace_id, "retryable": retryable,
+            }),
+            RequestError::InvalidResponse {
+                operation,
+                status,
+                reason,
+            } => json!({"operation": operation, "status": status, "reason": reason}),
+        }
+    }
+}

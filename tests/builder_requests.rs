@@ -1,0 +1,495 @@
+//! The request builder's rules, through the public API.
+#![allow(clippy::result_large_err)]
+
+use std::collections::BTreeMap;
+
+use ghl_bridge::error::Coded;
+use ghl_bridge::http::{Method, RequestParams, Token};
+use ghl_bridge::request::{ClientConfig, RequestBuilder, RequestError};
+use serde_json::{json, Value};
+
+const SECRET: &str = "pit-SECRET-xyz";
+
+fn token() -> Token {
+    Token::new(SECRET)
+}
+
+fn all_scopes() -> Vec<String> {
+    [
+        "contacts.write",
+        "contacts.readonly",
+        "locations/tags.readonly",
+        "locations/tags.write",
+        "locations/customFields.readonly",
+        "users.readonly",
+        "socialplanner/tag.readonly",
+        "socialplanner/account.readonly",
+        "calendars.readonly",
+        "calendars/events.readonly",
+        "businesses.readonly",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn builder() -> RequestBuilder {
+    RequestBuilder::new(ClientConfig {
+        location_id: "loc123".into(),
+        scopes: all_scopes(),
+        base_url: None,
+    })
+    .unwrap()
+}
+
+fn path(pairs: &[(&str, Value)]) -> RequestParams {
+    RequestParams {
+        path: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        ..Default::default()
+    }
+}
+
+#[test]
+fn get_contact_has_exact_headers_and_no_content_type() {
+    let r = builder()
+        .build(
+            "contacts.get-contact",
+            &path(&[("contactId", json!("c1"))]),
+            &token(),
+        )
+        .unwrap();
+    assert_eq!(r.method, Method::Get);
+    assert_eq!(r.url, "https://services.leadconnectorhq.com/contacts/c1");
+    let expected: BTreeMap<String, String> = [
+        ("Accept", "application/json"),
+        ("Authorization", "Bearer pit-SECRET-xyz"),
+        ("Version", "2021-07-28"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(r.headers, expected);
+    assert_eq!(r.body, None);
+}
+
+#[test]
+fn body_brings_content_type() {
+    let mut p = path(&[("contactId", json!("c1"))]);
+    p.body = Some(json!({"tags": ["a"]}));
+    let r = builder()
+        .build("contacts.remove-tags", &p, &token())
+        .unwrap();
+    assert_eq!(r.method, Method::Delete);
+    assert_eq!(r.headers["Content-Type"], "application/json");
+    assert_eq!(r.body.as_deref(), Some(r#"{"tags":["a"]}"#));
+}
+
+#[test]
+fn version_is_per_operation() {
+    // businesses accept only 2021-07-28; calendars' get-calendar only 2021-04-15.
+    let b = builder();
+    let r = b
+        .build(
+            "get-calendar",
+            &path(&[("calendarId", json!("k"))]),
+            &token(),
+        )
+        .unwrap();
+    assert_eq!(r.headers["Version"], "2021-04-15");
+    let r = b
+        .build(
+            "get-business",
+            &path(&[("businessId", json!("k"))]),
+            &token(),
+        )
+        .unwrap();
+    assert_eq!(r.headers["Version"], "2021-07-28");
+    // An operation whose spec declares no Version gets the default.
+    let op = ghl_bridge::catalog::find("conversations.get-email-by-id").unwrap();
+    assert!(op.versions().is_empty());
+    assert_eq!(op.version(), ghl_bridge::catalog::DEFAULT_VERSION);
+}
+
+fn seg(id: &str) -> Result<String, RequestError> {
+    builder()
+        .build("get-contact", &path(&[("contactId", json!(id))]), &token())
+        .map(|r| {
+            r.url
+                .strip_prefix("https://services.leadconnectorhq.com/contacts/")
+                .unwrap()
+                .to_string()
+        })
+}
+
+#[test]
+fn hostile_ids_are_encoded() {
+    assert_eq!(seg("a b").unwrap(), "a%20b");
+    assert_eq!(seg("ü").unwrap(), "%C3%BC");
+    assert_eq!(seg("%2F").unwrap(), "%252F");
+    assert_eq!(seg("a?b#c&d=e").unwrap(), "a%3Fb%23c%26d%3De");
+    assert_eq!(seg("a\\b").unwrap(), "a%5Cb");
+    assert_eq!(seg("ve9EPM428h8vShlRW1KT").unwrap(), "ve9EPM428h8vShlRW1KT");
+    assert_eq!(seg("a..b").unwrap(), "a..b");
+}
+
+#[test]
+fn bad_ids_are_rejected() {
+    for id in ["", "  ", "a/b", "/", "..", "."] {
+        let e = seg(id).unwrap_err();
+        assert_eq!(e.code(), "INVALID_PATH_PARAMETER", "{id:?}");
+        assert!(e.to_string().contains("contactId"), "{e}");
+    }
+    for v in [json!(true), json!(["a"]), json!({"a": 1})] {
+        let e = builder()
+            .build("get-contact", &path(&[("contactId", v)]), &token())
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_PATH_PARAMETER");
+    }
+    // Numbers are fine.
+    assert_eq!(
+        builder()
+            .build("get-contact", &path(&[("contactId", json!(42))]), &token())
+            .unwrap()
+            .url,
+        "https://services.leadconnectorhq.com/contacts/42"
+    );
+}
+
+#[test]
+fn missing_and_unknown_params_are_named() {
+    let e = builder()
+        .build("get-contact", &RequestParams::default(), &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_PARAMETER");
+    assert!(e.to_string().contains("'contactId'"), "{e}");
+    assert_eq!(e.details()["parameter"], "contactId");
+    assert_eq!(e.details()["in"], "path");
+
+    let e = builder()
+        .build(
+            "get-contact",
+            &path(&[("contactId", json!("c")), ("contactID", json!("c"))]),
+            &token(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "UNKNOWN_PARAMETER");
+    assert!(e.to_string().contains("'contactID'"), "{e}");
+
+    // A required query parameter other than locationId.
+    let e = builder()
+        .build(
+            "calendars.get-calendar-events",
+            &RequestParams::default(),
+            &token(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_PARAMETER");
+    assert_eq!(e.details()["in"], "query");
+}
+
+#[test]
+fn unknown_and_ambiguous_operations() {
+    let e = builder()
+        .build("contacts.nope", &RequestParams::default(), &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "UNKNOWN_OPERATION");
+    assert!(e.to_string().contains("contacts.nope"));
+    let e = builder()
+        .build("create-custom-field", &RequestParams::default(), &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "AMBIGUOUS_OPERATION");
+    assert_eq!(
+        e.details()["candidates"],
+        json!([
+            "custom-fields.create-custom-field",
+            "locations.create-custom-field"
+        ])
+    );
+}
+
+#[test]
+fn location_id_is_filled_from_the_config() {
+    let b = builder();
+    let r = b
+        .build(
+            "locations.get-location-tags",
+            &RequestParams::default(),
+            &token(),
+        )
+        .unwrap();
+    assert_eq!(
+        r.url,
+        "https://services.leadconnectorhq.com/locations/loc123/tags"
+    );
+    let r = b
+        .build(
+            "users.get-user-by-location",
+            &RequestParams::default(),
+            &token(),
+        )
+        .unwrap();
+    assert_eq!(
+        r.url,
+        "https://services.leadconnectorhq.com/users/?locationId=loc123"
+    );
+    // An explicit value wins.
+    let r = b
+        .build(
+            "locations.get-location-tags",
+            &path(&[("locationId", json!("other"))]),
+            &token(),
+        )
+        .unwrap();
+    assert!(r.url.ends_with("/locations/other/tags"));
+    // Without a configured location it is missing.
+    let empty = RequestBuilder::new(ClientConfig {
+        location_id: String::new(),
+        scopes: all_scopes(),
+        base_url: None,
+    })
+    .unwrap();
+    let e = empty
+        .build(
+            "users.get-user-by-location",
+            &RequestParams::default(),
+            &token(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_PARAMETER");
+    assert!(e.to_string().contains("locationId"));
+}
+
+#[test]
+fn query_values_are_encoded_in_a_fixed_order() {
+    let mut p = RequestParams::default();
+    p.query.insert("skip".into(), json!(10));
+    p.query.insert("searchText".into(), json!("a b&c=d/é"));
+    p.query.insert("limit".into(), json!("5"));
+    p.query.insert("flag".into(), json!(true));
+    p.query.insert("ids".into(), json!(["x", 2, null, "y z"]));
+    p.query.insert("gone".into(), Value::Null);
+    let r = builder()
+        .build("social-media-posting.get-tags-location-id", &p, &token())
+        .unwrap();
+    assert_eq!(
+        r.url,
+        "https://services.leadconnectorhq.com/social-media-posting/loc123/tags\
+         ?flag=true&ids=x&ids=2&ids=y%20z&limit=5&searchText=a%20b%26c%3Dd%2F%C3%A9&skip=10"
+    );
+    p.query.insert("bad".into(), json!({"nested": 1}));
+    let e = builder()
+        .build("social-media-posting.get-tags-location-id", &p, &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
+    assert!(e.to_string().contains("'bad'"));
+    p.query.insert("bad".into(), json!([["nested"]]));
+    let e = builder()
+        .build("social-media-posting.get-tags-location-id", &p, &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
+}
+
+#[test]
+fn body_rules() {
+    let e = builder()
+        .build(
+            "contacts.upsert-contact",
+            &RequestParams::default(),
+            &token(),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_BODY");
+    assert!(e.to_string().contains("contacts.upsert-contact"));
+    let p = RequestParams {
+        body: Some(Value::Null),
+        ..Default::default()
+    };
+    assert_eq!(
+        builder()
+            .build("contacts.upsert-contact", &p, &token())
+            .unwrap_err()
+            .code(),
+        "MISSING_BODY"
+    );
+    let mut p = path(&[("contactId", json!("c"))]);
+    p.body = Some(json!({}));
+    let e = builder().build("get-contact", &p, &token()).unwrap_err();
+    assert_eq!(e.code(), "UNEXPECTED_BODY");
+}
+
+#[test]
+fn base_url_rules() {
+    let mk = |u: &str| {
+        RequestBuilder::new(ClientConfig {
+            location_id: "l".into(),
+            scopes: vec![],
+            base_url: Some(u.into()),
+        })
+    };
+    for ok in [
+        "https://proxy.example.com/ghl/",
+        "http://localhost:8787",
+        "http://127.0.0.1:3000",
+        "http://[::1]:3000",
+    ] {
+        let b = mk(ok).unwrap();
+        let r = b
+            .build(
+                "businesses.get-business",
+                &path(&[("businessId", json!("b"))]),
+                &token(),
+            )
+            .unwrap_err();
+        // No scopes granted: scope check fails, but the builder itself was accepted.
+        assert_eq!(r.code(), "MISSING_SCOPE");
+        assert!(!b.base_url().ends_with('/'));
+    }
+    let b = mk("http://localhost:8787/").unwrap();
+    let b2 = RequestBuilder::new(ClientConfig {
+        location_id: "l".into(),
+        scopes: all_scopes(),
+        base_url: Some(b.base_url().into()),
+    })
+    .unwrap();
+    assert_eq!(
+        b2.build("get-contact", &path(&[("contactId", json!("c"))]), &token())
+            .unwrap()
+            .url,
+        "http://localhost:8787/contacts/c"
+    );
+    for bad in [
+        "http://services.leadconnectorhq.com",
+        "http://localhost.attacker.net",
+        "http://10.0.0.1",
+        "ftp://localhost",
+        "https://a@b.com",
+        "https://b.com/?q",
+        "",
+    ] {
+        let e = mk(bad).unwrap_err();
+        assert_eq!(e.code(), "INVALID_BASE_URL", "{bad}");
+    }
+}
+
+#[test]
+fn scopes_are_checked_before_building() {
+    let b = RequestBuilder::new(ClientConfig {
+        location_id: "loc".into(),
+        scopes: vec!["contacts.readonly".into()],
+        base_url: None,
+    })
+    .unwrap();
+    // Even with everything else wrong (missing contactId, blank token), scope comes first.
+    let e = b
+        .build(
+            "contacts.add-tags",
+            &RequestParams::default(),
+            &Token::new(""),
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_SCOPE");
+    assert!(e.to_string().contains("contacts.add-tags"), "{e}");
+    assert!(e.to_string().contains("contacts.write"), "{e}");
+    assert_eq!(
+        e.details(),
+        json!({
+            "operation": "contacts.add-tags",
+            "missingScopes": ["contacts.write"],
+            "grantedScopes": ["contacts.readonly"],
+        })
+    );
+    // Operations without scopes are not checked.
+    let op = ghl_bridge::catalog::find("social-media-posting.get-social-media-statistics").unwrap();
+    assert!(op.scopes().is_empty());
+    let p = RequestParams {
+        body: Some(json!({"profileIds": ["p"]})),
+        ..Default::default()
+    };
+    assert!(b.build_op(op, &p, &token()).is_ok());
+}
+
+#[test]
+fn tokens_must_be_sendable() {
+    for t in ["", "   ", "a b", "a\r\nX-Evil: 1", "tök"] {
+        let e = builder()
+            .build(
+                "get-contact",
+                &path(&[("contactId", json!("c"))]),
+                &Token::new(t),
+            )
+            .unwrap_err();
+        assert_eq!(e.code(), "INVALID_TOKEN", "{t:?}");
+    }
+    // Surrounding white space is trimmed.
+    let r = builder()
+        .build(
+            "get-contact",
+            &path(&[("contactId", json!("c"))]),
+            &Token::new(" pit-1 "),
+        )
+        .unwrap();
+    assert_eq!(r.headers["Authorization"], "Bearer pit-1");
+}
+
+#[test]
+fn no_error_or_debug_output_shows_the_token() {
+    let t = token();
+    let b = builder();
+    let mut errors: Vec<RequestError> = Vec::new();
+    let mut push = |r: Result<ghl_bridge::http::HttpRequest, RequestError>| match r {
+        Ok(req) => {
+            assert!(!format!("{req:?}").contains(SECRET));
+            assert!(!serde_json::to_string(&req.redacted())
+                .unwrap()
+                .contains(SECRET));
+        }
+        Err(e) => errors.push(e),
+    };
+    push(b.build("nope", &RequestParams::default(), &t));
+    push(b.build("create-custom-field", &RequestParams::default(), &t));
+    push(b.build("get-contact", &RequestParams::default(), &t));
+    push(b.build("get-contact", &path(&[("contactId", json!("a/b"))]), &t));
+    push(b.build("get-contact", &path(&[("x", json!("a"))]), &t));
+    push(b.build("get-contact", &path(&[("contactId", json!("ok"))]), &t));
+    push(b.build("upsert-contact", &RequestParams::default(), &t));
+    push(b.build(
+        "calendars.get-calendar-events",
+        &RequestParams::default(),
+        &t,
+    ));
+    push(b.build(
+        "opportunities.get-opportunity",
+        &path(&[("id", json!("o"))]),
+        &t,
+    ));
+    push(b.social_tags_by_ids(&t, &[]));
+    push(b.add_contact_tags(&t, "c", &[]));
+    push(b.create_location_tag(&t, " "));
+    let mut q = path(&[("contactId", json!("c"))]);
+    q.query.insert("x".into(), json!({}));
+    push(b.build("get-contact", &q, &t));
+    for bad in ["http://x.com", "nonsense"] {
+        if let Err(e) = RequestBuilder::new(ClientConfig {
+            location_id: "l".into(),
+            scopes: vec![],
+            base_url: Some(bad.into()),
+        }) {
+            errors.push(e);
+        }
+    }
+    assert!(errors.len() >= 13, "{}", errors.len());
+    for e in &errors {
+        for text in [
+            e.to_string(),
+            format!("{e:?}"),
+            e.details().to_string(),
+            format!("{b:?}"),
+            format!("{t:?}"),
+        ] {
+            assert!(!text.contains(SECRET), "{text}");
+        }
+    }
+}
