@@ -15,7 +15,8 @@
 // - body: 0 absent, 1 optional, 2 required.
 // - security: bit set over SCHEMES.
 // - query: QUERY index * 2 + 1 when required.
-// - scopes: SCOPES indices; from the operation's `security`, else from Scopes.md.
+// - scopes: SCOPES indices; from the operation's `security`, else from Scopes.md,
+//   else from FACTS.md's operations table.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +54,22 @@ function scopesFromMarkdown(text) {
   return map;
 }
 
+// FACTS.md's table of the operations the product uses names a scope for a few
+// operations that neither the spec nor Scopes.md covers (e.g. statistics): the third
+// and last source. Rows: "| operation-id | METHOD /path | ... | scope |".
+function scopesFromFacts(text) {
+  const map = new Map();
+  for (const line of text.split('\n')) {
+    const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+    if (cells.length < 3 || !/^[a-z0-9-]+$/.test(cells[0])) continue;
+    const scope = cells[cells.length - 1];
+    if (/^[a-z]+(\/[a-z-]+)?\.(readonly|write)$/.test(scope)) map.set(cells[0], [scope]);
+  }
+  return map;
+}
+
 const mdScopes = scopesFromMarkdown(fs.readFileSync(path.join(apiDir, 'Scopes.md'), 'utf8'));
+const factScopes = scopesFromFacts(fs.readFileSync(path.join(apiDir, 'FACTS.md'), 'utf8'));
 const files = fs.readdirSync(path.join(apiDir, 'openapi')).filter((f) => f.endsWith('.json')).sort();
 const versions = [[]];
 const query = [];
@@ -96,6 +112,7 @@ for (const f of files) {
       }
     }
     if (sc.length === 0) for (const s of mdScopes.get(m.toUpperCase() + ' ' + normPath(p)) || []) sc.push(s);
+    if (sc.length === 0) for (const s of factScopes.get(op.operationId) || []) sc.push(s);
     const rel = p === prefix || p.startsWith(prefix + '/') ? '~' + p.slice(prefix.length) : p;
     ops.push({ id: op.operationId, path: rel, m: METHODS.indexOf(m), vi, body, sec, q, sc: sc.map((s) => intern(scopes, s)) });
   }

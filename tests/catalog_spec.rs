@@ -75,6 +75,24 @@ fn markdown_scopes(text: &str) -> BTreeMap<String, Vec<String>> {
     map
 }
 
+/// FACTS.md's operations table: `| operation-id | METHOD /path | ... | scope |`.
+fn facts_scopes(text: &str) -> BTreeMap<String, Vec<String>> {
+    let mut map = BTreeMap::new();
+    for line in text.lines() {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        if cells.len() < 5 {
+            continue;
+        }
+        let (id, scope) = (cells[1], cells[cells.len() - 2]);
+        let is_id = !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let is_scope = scope.ends_with(".readonly") || scope.ends_with(".write");
+        if is_id && is_scope && !scope.contains(' ') {
+            map.insert(id.to_string(), vec![scope.to_string()]);
+        }
+    }
+    map
+}
+
 #[test]
 fn every_entry_matches_the_spec() {
     let Some(dir) = api_dir() else {
@@ -82,6 +100,7 @@ fn every_entry_matches_the_spec() {
         return;
     };
     let md = markdown_scopes(&std::fs::read_to_string(dir.join("Scopes.md")).unwrap());
+    let facts = facts_scopes(&std::fs::read_to_string(dir.join("FACTS.md")).unwrap());
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join("openapi"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -177,6 +196,9 @@ fn every_entry_matches_the_spec() {
                 }
                 if scopes.is_empty() {
                     scopes = md.get(&norm(method, path)).cloned().unwrap_or_default();
+                }
+                if scopes.is_empty() {
+                    scopes = facts.get(op["operationId"].as_str().unwrap()).cloned().unwrap_or_default();
                 }
                 let got: BTreeSet<String> = entry
                     .security_schemes()
