@@ -24,6 +24,20 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<http::RequestParams>(gen, roots);
     add::<plan::Plan>(gen, roots);
     add::<request::RateLimit>(gen, roots);
+    add::<request::ClientConfig>(gen, roots);
+    add::<request::SendResult>(gen, roots);
+    add::<request::GhlErrorBody>(gen, roots);
+    add::<catalog::OperationInfo>(gen, roots);
+    add::<api::UpsertContact>(gen, roots);
+    add::<api::UpsertContactResult>(gen, roots);
+    add::<api::ContactResult>(gen, roots);
+    add::<api::ContactTagsResult>(gen, roots);
+    add::<api::LocationTagsResult>(gen, roots);
+    add::<api::LocationTagResult>(gen, roots);
+    add::<api::CustomFieldsResult>(gen, roots);
+    add::<api::UsersResult>(gen, roots);
+    add::<api::SocialTagsQuery>(gen, roots);
+    add::<api::StatisticsRequest>(gen, roots);
 }
 
 fn main() {

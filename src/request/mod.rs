@@ -11,11 +11,13 @@ pub mod base_url;
 pub mod builder;
 pub mod encode;
 pub mod error;
+pub mod exchange;
 pub mod ratelimit;
 pub mod response;
 
 pub use base_url::{validate_base_url, DEFAULT_BASE_URL};
 pub use builder::{ClientConfig, RequestBuilder};
 pub use error::{ParamPlace, RequestError};
+pub use exchange::{settle, SendResult};
 pub use ratelimit::RateLimit;
 pub use response::{classify, decode, Classified, GhlErrorBody, ResponseKind};
