@@ -249,7 +249,8 @@ impl Outbox {
             } else {
                 None
             };
-            if let (Some(merged), Some(mut old)) = (merged, self.plans.remove(&old_id)) {
+            let old = merged.and_then(|m| self.plans.remove(&old_id).map(|o| (m, o)));
+            if let Some((merged, mut old)) = old {
                 let mut rec = Record::pending(merged, old.seq, old.accepted_at);
                 rec.merged = std::mem::take(&mut old.merged);
                 rec.merged.push(old_id.clone());
