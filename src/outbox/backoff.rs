@@ -7,10 +7,7 @@
 /// The ceiling of the delay after `failures` failures.
 pub fn backoff_ceiling(base_ms: u64, cap_ms: u64, failures: u32) -> u64 {
     let shift = failures.saturating_sub(1).min(63);
-    base_ms
-        .checked_mul(1u64 << shift)
-        .unwrap_or(u64::MAX)
-        .min(cap_ms)
+    base_ms.saturating_mul(1u64 << shift).min(cap_ms)
 }
 
 /// The jittered delay: `rand` (any u64, uniformly distributed) scaled into
