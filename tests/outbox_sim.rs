@@ -267,7 +267,6 @@ fn run(seed: u64, events: usize, faults: Faults) -> Figures {
     let mut storage: BTreeMap<String, Record> = BTreeMap::new();
     // Events: two locations, repeated emails, some duplicates and some invalid emails.
     let mut arrivals = Vec::new();
-    let mut last_name: HashMap<(String, String), String> = HashMap::new();
     for i in 0..events {
         let loc = if i % 2 == 0 { "locA" } else { "locB" };
         let k = rng.next_u64() % 2500;
@@ -286,7 +285,6 @@ fn run(seed: u64, events: usize, faults: Faults) -> Figures {
             at,
             event_plan(&id, loc, &email, &format!("n{i}"), &format!("t{}", i % 7)),
         ));
-        let _ = &mut last_name;
     }
     let mut accepted_ids: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut order: Vec<String> = Vec::new();
@@ -329,10 +327,6 @@ fn run(seed: u64, events: usize, faults: Faults) -> Figures {
             generation += 1; // responses in flight are lost with the old instance
             ob = Outbox::restore(config.clone(), storage.values().cloned(), now);
             refresh_at = None;
-            if host_token != ghl.valid_token && faults.token_expires_at.is_some_and(|t| now >= t) {
-                // The new instance learns of the expiry from its first 401.
-            }
-        }
         if refresh_at.is_some_and(|t| now >= t) {
             refresh_at = None;
             host_token = ghl.valid_token.clone();
@@ -373,10 +367,7 @@ fn run(seed: u64, events: usize, faults: Faults) -> Figures {
         .flatten()
         .min();
         let Some(nx) = next.take() else { break };
-        now = nx.max(now + 1).min(nx.max(now));
-        if nx <= now {
-            now = now.max(nx);
-        }
+        now = now.max(nx);
         while let Some(Reverse((at, key, gen))) = net.peek().copied() {
             if at > now {
                 break;
