@@ -327,6 +327,7 @@ fn run(seed: u64, events: usize, faults: Faults) -> Figures {
             generation += 1; // responses in flight are lost with the old instance
             ob = Outbox::restore(config.clone(), storage.values().cloned(), now);
             refresh_at = None;
+        }
         if refresh_at.is_some_and(|t| now >= t) {
             refresh_at = None;
             host_token = ghl.valid_token.clone();
