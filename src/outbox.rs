@@ -1,1 +1,0 @@
-//! outbox: see the crate documentation.

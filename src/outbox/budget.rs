@@ -1,0 +1,262 @@
+//! The client-side rate budget of one GHL location.
+//!
+//! GHL allows `max` requests per `interval` (burst; 100 per 10 s by default) and a daily
+//! number (200,000). The budget keeps the send times of the last interval and allows a
+//! send only while fewer than `max` of them fall in the last `interval + margin` ms: a
+//! token bucket whose tokens come back one window after they were spent. Unlike a
+//! bucket that refills continuously, this never puts more than `max` requests in any
+//! window, whether GHL counts in fixed or sliding windows; the margin absorbs the
+//! spread of network latency between our send time and GHL's arrival time.
+//!
+//! Invariants:
+//! - Headers are the source of truth but only ever *tighten* the budget: a reported
+//!   `X-RateLimit-Remaining` lower than ours adds phantom sends at the time the request
+//!   was sent; a reported max above the configured one is ignored; a longer interval is
+//!   taken.
+//! - A parked location sends nothing before `parked_until`.
+//! - The daily count restarts at UTC midnight (`now_ms` is ms since the Unix epoch).
+
+use std::collections::VecDeque;
+
+use crate::request::RateLimit;
+
+/// Milliseconds in a day.
+pub(crate) const DAY_MS: u64 = 86_400_000;
+
+/// The start of the next UTC day after `now`.
+pub(crate) fn next_utc_midnight(now: u64) -> u64 {
+    (now / DAY_MS + 1) * DAY_MS
+}
+
+/// Interprets `X-RateLimit-Daily-Reset`: ms since the epoch (≥ 10^12), seconds since
+/// the epoch (≥ 10^9), else seconds from now. Clamped to (now, now + one day].
+pub(crate) fn daily_reset_at(reset: Option<u64>, now: u64) -> u64 {
+    let at = match reset {
+        Some(v) if v >= 1_000_000_000_000 => v,
+        Some(v) if v >= 1_000_000_000 => v.saturating_mul(1000),
+        Some(v) => now.saturating_add(v.saturating_mul(1000)),
+        None => next_utc_midnight(now),
+    };
+    at.clamp(now.saturating_add(1), now.saturating_add(DAY_MS))
+}
+
+/// Why a location is parked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// Waiting out a burst window after a 429.
+    Burst,
+    /// Daily budget used up.
+    Daily,
+}
+
+/// Rate budget and parking state of one location.
+#[derive(Debug, Clone)]
+pub(crate) struct Budget {
+    max: u64,
+    interval: u64,
+    margin: u64,
+    daily_max: u64,
+    /// Send times (real and phantom), ascending, within the last window.
+    sends: VecDeque<u64>,
+    day: u64,
+    daily_used: u64,
+    pub(crate) parked_until: Option<(u64, Park)>,
+}
+
+impl Budget {
+    pub(crate) fn new(max: u64, interval: u64, margin: u64, daily_max: u64) -> Self {
+        Budget {
+            max: max.max(1),
+            interval: interval.max(1),
+            margin,
+            daily_max: daily_max.max(1),
+            sends: VecDeque::new(),
+            day: 0,
+            daily_used: 0,
+            parked_until: None,
+        }
+    }
+
+    fn window(&self) -> u64 {
+        self.interval.saturating_add(self.margin)
+    }
+
+    fn roll(&mut self, now: u64) {
+        if let Some(cutoff) = now.checked_sub(self.window()) {
+            while self.sends.front().is_some_and(|&t| t <= cutoff) {
+                self.sends.pop_front();
+            }
+        }
+        let day = now / DAY_MS;
+        if day != self.day {
+            self.day = day;
+            self.daily_used = 0;
+        }
+        if self.parked_until.is_some_and(|(t, _)| t <= now) {
+            self.parked_until = None;
+        }
+    }
+
+    /// The earliest time at which a send is allowed (≤ `now` when allowed now).
+    pub(crate) fn ready_at(&mut self, now: u64) -> u64 {
+        self.roll(now);
+        self.earliest().max(now)
+    }
+
+    /// The earliest time the budget allows a send, from the state as it is (the
+    /// result may lie in the past).
+    pub(crate) fn earliest(&self) -> u64 {
+        let mut at = 0;
+        if let Some((t, _)) = self.parked_until {
+            at = at.max(t);
+        }
+        if self.daily_used >= self.daily_max {
+            at = at.max((self.day + 1) * DAY_MS);
+        }
+        let n = self.sends.len() as u64;
+        if n >= self.max {
+            // The send that must leave the window before one more fits.
+            let idx = (n - self.max) as usize;
+            if let Some(&t) = self.sends.get(idx) {
+                at = at.max(t.saturating_add(self.window()));
+            }
+        }
+        at
+    }
+
+    /// Spends one request at `now`.
+    pub(crate) fn take(&mut self, now: u64) {
+        self.roll(now);
+        self.insert_send(now);
+        self.daily_used = self.daily_used.saturating_add(1);
+    }
+
+    fn insert_send(&mut self, t: u64) {
+        let pos = self.sends.partition_point(|&x| x <= t);
+        self.sends.insert(pos, t);
+    }
+
+    /// Corrects the budget from the headers of a response to a request sent at `sent_at`.
+    pub(crate) fn observe(&mut self, rl: &RateLimit, sent_at: u64, now: u64) {
+        self.roll(now);
+        if let Some(i) = rl.interval_ms {
+            self.interval = self.interval.max(i);
+        }
+        if let Some(m) = rl.max {
+            self.max = self.max.min(m.max(1));
+        }
+        if let Some(d) = rl.daily_limit {
+            self.daily_max = self.daily_max.min(d.max(1));
+        }
+        if let Some(remaining) = rl.remaining {
+            let server_max = rl.max.unwrap_or(self.max);
+            let used_then = server_max.saturating_sub(remaining).min(self.max);
+            let from = sent_at.checked_sub(self.window());
+            let counted = self
+                .sends
+                .iter()
+                .filter(|&&t| from.is_none_or(|f| t > f) && t <= sent_at)
+                .count() as u64;
+            if sent_at.saturating_add(self.window()) > now {
+                for _ in counted..used_then {
+                    self.insert_send(sent_at);
+                }
+            }
+        }
+        if let Some(dr) = rl.daily_remaining {
+            let sent_since = self.sends.iter().filter(|&&t| t > sent_at).count() as u64;
+            let used = self.daily_max.saturating_sub(dr).saturating_add(sent_since);
+            self.daily_used = self.daily_used.max(used);
+        }
+    }
+
+    /// Parks the location after a 429; returns until when and why.
+    pub(crate) fn park_after_429(&mut self, rl: &RateLimit, now: u64) -> (u64, Park) {
+        self.roll(now);
+        let (until, why) = if rl.daily_remaining == Some(0) {
+            self.daily_used = self.daily_max;
+            (daily_reset_at(rl.daily_reset, now), Park::Daily)
+        } else {
+            let interval = rl.interval_ms.unwrap_or(self.interval).max(self.interval);
+            (now.saturating_add(interval), Park::Burst)
+        };
+        let until = match self.parked_until {
+            Some((t, w)) if t >= until => return (t, w),
+            _ => until,
+        };
+        self.parked_until = Some((until, why));
+        (until, why)
+    }
+
+    /// Requests left in the current window (for stats and tests).
+    #[cfg(test)]
+    pub(crate) fn available(&mut self, now: u64) -> u64 {
+        self.roll(now);
+        self.max.saturating_sub(self.sends.len() as u64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn never_more_than_max_in_any_window() {
+        let mut b = Budget::new(5, 1000, 100, 1000);
+        let mut sent = Vec::new();
+        let mut now = 0;
+        while sent.len() < 40 {
+            let at = b.ready_at(now);
+            now = now.max(at);
+            b.take(now);
+            sent.push(now);
+            now += 7;
+        }
+        for (i, &t) in sent.iter().enumerate() {
+            let in_window = sent[i..].iter().filter(|&&x| x < t + 1100).count();
+            assert!(in_window <= 5, "{in_window} sends in the window from {t}");
+        }
+        // And it keeps pace: 40 sends in about 8 windows.
+        assert!(*sent.last().unwrap() < 8 * 1100 + 100);
+    }
+
+    #[test]
+    fn headers_lower_the_budget_but_never_raise_it() {
+        let mut b = Budget::new(100, 10_000, 0, 200_000);
+        b.take(0);
+        let rl = RateLimit {
+            max: Some(100),
+            remaining: Some(10),
+            ..Default::default()
+        };
+        b.observe(&rl, 0, 50);
+        assert_eq!(b.available(50), 10);
+        let rl = RateLimit {
+            max: Some(500),
+            remaining: Some(499),
+            ..Default::default()
+        };
+        b.observe(&rl, 60, 70);
+        assert_eq!(b.available(70), 10);
+        // The phantom sends leave with the window.
+        assert_eq!(b.available(10_001), 100);
+    }
+
+    #[test]
+    fn daily_zero_parks_until_reset() {
+        let mut b = Budget::new(100, 10_000, 0, 200_000);
+        let now = 20_000 * DAY_MS + 1234; // 2024-10-04, ms since the epoch
+        let rl = RateLimit {
+            daily_remaining: Some(0),
+            ..Default::default()
+        };
+        let (until, why) = b.park_after_429(&rl, now);
+        assert_eq!((until, why), (20_001 * DAY_MS, Park::Daily));
+        assert_eq!(b.ready_at(now), 20_001 * DAY_MS);
+        assert_eq!(daily_reset_at(Some(60), now), now + 60_000);
+        assert_eq!(
+            daily_reset_at(Some(now / 1000 + 5), now),
+            (now / 1000 + 5) * 1000
+        );
+    }
+}

@@ -1,0 +1,253 @@
+//! The outbox: durable, exactly-once-in-effect delivery of [`crate::plan::Plan`]s to GHL.
+//!
+//! A widget's tab can close at any moment and an extension's service worker is stopped
+//! when idle. The outbox is the sans-IO state machine that makes delivery survive both
+//! (quinn-proto style): inputs are method calls carrying `now_ms` (ms since the Unix
+//! epoch) and, where jitter is needed, a random `u64`; outputs are polled.
+//!
+//! ```text
+//! host                               Outbox
+//!  accept(plan, now) ───────────────▶ Accepted { disposition, ops }
+//!  apply ops durably, THEN ack the event to its source
+//!  loop:
+//!   poll_store()     ◀─────────────── StoreOp (apply in order, before acting)
+//!   poll_transmit(now) ◀──────────── Transmit (build the request, attach the token, send)
+//!   handle_response(id, resp, now, rand) / handle_failure(id, failure, now, rand)
+//!   poll_event()     ◀─────────────── Progress, TokenRefreshNeeded, AuthPaused, ...
+//!   poll_timeout()   ◀─────────────── when to call poll_transmit again
+//! restart: Outbox::restore(config, stored records, now)
+//! ```
+//!
+//! **Durability contract.** Every change that must survive a restart queues
+//! [`StoreOp`]s. An event counts as accepted once `accept` returned `Ok` *and* the host
+//! has applied the returned ops; the host must not acknowledge the event to its source
+//! before. If a write fails, the host treats the outbox as crashed and rebuilds it with
+//! [`Outbox::restore`] from what its storage holds (the one recovery path, tested).
+//! Transmits may be sent before their plan's write completes: an unacknowledged event is
+//! re-sent by its source and then merged or dropped as a duplicate here.
+//!
+//! **Exactly once in effect.** A step's outcome is recorded when its response arrives;
+//! a step that was sent but has no recorded outcome when the host stopped is sent
+//! again after [`Outbox::restore`] (so are steps whose connection dropped). That is safe
+//! for the operations the flows use: `upsert-contact` matches by email/phone, so a
+//! repeat updates the same contact with the same values; `add-tags` and `remove-tags`
+//! are set operations; reads have no effect. A plan is therefore applied at least once
+//! and its repeats change nothing. Done steps are never sent again (their responses
+//! feed later steps' `$from`), and an event id is delivered once: duplicates are
+//! dropped, coalesced events are recorded as carried by the merged plan.
+//!
+//! **Ordering.** Plans for one location go out in acceptance order, one request at a
+//! time per plan (a step only after the previous step's outcome); plans for the same
+//! contact are delivered one after the other (see [`coalesce`] for merging).
+//!
+//! **Rate and retries.** Per location a [`budget`] (100 per 10 s and 200,000 a day by
+//! default, corrected from `X-RateLimit-*` headers) and concurrency limits keep normal
+//! operation below 429. A 429 parks the location for a burst window (until the daily
+//! reset when daily remaining is 0) and retries without counting an attempt (bounded by
+//! `maxRateLimited`). 5xx, 408, timeouts and dropped connections retry with exponential
+//! backoff and full jitter ([`backoff`]) up to `maxAttempts`, then dead-letter; other
+//! 4xx dead-letter at once with GHL's message and traceId. 401 asks for one token
+//! refresh (single flight); a 401 on the fresh token pauses delivery.
+
+pub mod backoff;
+pub mod budget;
+pub mod coalesce;
+mod deliver;
+pub mod log;
+pub mod progress;
+pub mod record;
+mod state;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Coded;
+use crate::http::RequestParams;
+use crate::plan::PlanError;
+
+pub use backoff::{backoff_ceiling, backoff_delay, SplitMix64};
+pub use log::{LogEntry, LogOutcome};
+pub use progress::{Counts, Event, ProgressKind, Stats};
+pub use record::{
+    DeadInfo, DeadLetter, DeadReason, Record, RecordState, StepOutcome, StepRecord, StoreOp,
+    RECORD_FORMAT,
+};
+pub use state::Outbox;
+
+/// Tunables. Every field has a default (the documented GHL limits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct Config {
+    /// Requests per burst interval per location (GHL: 100).
+    pub burst_max: u64,
+    /// Burst interval in ms (GHL: 10,000).
+    pub burst_interval_ms: u64,
+    /// Safety margin added to the interval, absorbing network latency spread.
+    pub window_margin_ms: u64,
+    /// Requests per UTC day per location (GHL: 200,000).
+    pub daily_max: u64,
+    /// Requests on the wire at once, all locations.
+    pub max_in_flight: u32,
+    /// Requests on the wire at once per location.
+    pub max_in_flight_per_location: u32,
+    /// Backoff base in ms.
+    pub backoff_base_ms: u64,
+    /// Backoff cap in ms.
+    pub backoff_cap_ms: u64,
+    /// Failed attempts (5xx, timeouts, drops) before a plan is dead.
+    pub max_attempts: u32,
+    /// 429 answers on one step before the plan is dead.
+    pub max_rate_limited: u32,
+    /// Log entries kept.
+    pub log_capacity: usize,
+    /// How long tombstones of done and coalesced events are kept (duplicate detection)
+    /// before [`Outbox::sweep`] deletes them.
+    pub tombstone_ttl_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            burst_max: 100,
+            burst_interval_ms: 10_000,
+            window_margin_ms: 300,
+            daily_max: 200_000,
+            max_in_flight: 12,
+            max_in_flight_per_location: 6,
+            backoff_base_ms: 1_000,
+            backoff_cap_ms: 60_000,
+            max_attempts: 6,
+            max_rate_limited: 20,
+            log_capacity: 500,
+            tombstone_ttl_ms: 7 * budget::DAY_MS,
+        }
+    }
+}
+
+/// A request the host must send: build it with the request builder for `operation`,
+/// attach the current token, send, then call `handle_response` or `handle_failure`
+/// with `id`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Transmit {
+    /// Transmit id (unique for this outbox instance).
+    pub id: u64,
+    /// Plan (event) id.
+    pub plan_id: String,
+    /// Step id.
+    pub step_id: String,
+    /// GHL location.
+    pub location_id: String,
+    /// Operation (`service.operationId`).
+    pub operation: String,
+    /// Resolved parameters (no expressions left).
+    pub params: RequestParams,
+    /// Attempt number (1 = first; 429s and 401s do not count).
+    pub attempt: u32,
+}
+
+/// A request that got no HTTP response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", content = "message", rename_all = "camelCase")]
+pub enum Failure {
+    /// No answer in time (the host's timeout).
+    Timeout,
+    /// The connection dropped (the request may or may not have been applied).
+    Dropped,
+    /// Any other network error.
+    Network(String),
+}
+
+impl Failure {
+    fn describe(&self) -> String {
+        match self {
+            Failure::Timeout => "timeout".into(),
+            Failure::Dropped => "dropped connection".into(),
+            Failure::Network(m) => format!("network error: {m}"),
+        }
+    }
+}
+
+/// What `accept` did with an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Disposition {
+    /// Queued as a plan of its own.
+    Queued,
+    /// Merged with the pending plan of the older event `replaced`, which is now done
+    /// by coalescing; the merged plan carries this event's id.
+    Coalesced {
+        /// The older event id.
+        replaced: String,
+    },
+    /// Already known (pending, done, dead or coalesced): dropped.
+    Duplicate,
+}
+
+/// The result of `accept`: acknowledge the event only after applying `ops`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Accepted {
+    /// The event id.
+    pub plan_id: String,
+    /// What happened.
+    pub disposition: Disposition,
+    /// Store operations to apply (atomically, in order) before acknowledging: every
+    /// queued op, including any not yet polled.
+    pub ops: Vec<StoreOp>,
+}
+
+/// What can go wrong when talking to the outbox.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum OutboxError {
+    /// The plan breaks a plan invariant.
+    #[error("plan rejected by the outbox: {0}")]
+    InvalidPlan(#[from] PlanError),
+    /// The plan lacks an id or a location.
+    #[error("plan '{plan}' has an empty {field}")]
+    MissingField {
+        /// Plan id (may be empty).
+        plan: String,
+        /// `id` or `locationId`.
+        field: &'static str,
+    },
+    /// A response or failure for a transmit id the outbox did not hand out (or already
+    /// settled).
+    #[error("no request {id} is in flight (already answered, or from before a restart)")]
+    UnknownTransmit {
+        /// The transmit id.
+        id: u64,
+    },
+    /// `retrigger` of a plan that is not on the dead-letter list.
+    #[error("plan '{plan}' is not on the dead-letter list")]
+    NotDead {
+        /// Plan id.
+        plan: String,
+    },
+}
+
+impl Coded for OutboxError {
+    fn code(&self) -> &'static str {
+        match self {
+            OutboxError::InvalidPlan(e) => e.code(),
+            OutboxError::MissingField { .. } => "OUTBOX_MISSING_FIELD",
+            OutboxError::UnknownTransmit { .. } => "OUTBOX_UNKNOWN_TRANSMIT",
+            OutboxError::NotDead { .. } => "OUTBOX_NOT_DEAD",
+        }
+    }
+    fn details(&self) -> Value {
+        match self {
+            OutboxError::InvalidPlan(e) => e.details(),
+            OutboxError::MissingField { plan, field } => {
+                serde_json::json!({"plan": plan, "field": field})
+            }
+            OutboxError::UnknownTransmit { id } => serde_json::json!({"transmitId": id}),
+            OutboxError::NotDead { plan } => serde_json::json!({"plan": plan}),
+        }
+    }
+}
