@@ -22,6 +22,7 @@ fn b() -> RequestBuilder {
             "users.readonly",
             "socialplanner/tag.readonly",
             "socialplanner/account.readonly",
+            "socialplanner/statistics.readonly",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -79,6 +80,30 @@ fn tag_details_need_ids() {
             .unwrap_err()
             .code(),
         "INVALID_PARAMETER"
+    );
+}
+
+#[test]
+fn statistics_need_the_scope_facts_md_names() {
+    let b = RequestBuilder::new(ClientConfig {
+        location_id: "loc".into(),
+        scopes: vec!["socialplanner/tag.readonly".into()],
+        base_url: None,
+    })
+    .unwrap();
+    let e = b
+        .social_statistics(
+            &t(),
+            &StatisticsRequest {
+                profile_ids: vec!["p1".into()],
+                platforms: None,
+            },
+        )
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_SCOPE");
+    assert!(
+        e.to_string().contains("socialplanner/statistics.readonly"),
+        "{e}"
     );
 }
 

@@ -84,7 +84,10 @@ fn facts_scopes(text: &str) -> BTreeMap<String, Vec<String>> {
             continue;
         }
         let (id, scope) = (cells[1], cells[cells.len() - 2]);
-        let is_id = !id.is_empty() && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let is_id = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let is_scope = scope.ends_with(".readonly") || scope.ends_with(".write");
         if is_id && is_scope && !scope.contains(' ') {
             map.insert(id.to_string(), vec![scope.to_string()]);
@@ -198,7 +201,10 @@ fn every_entry_matches_the_spec() {
                     scopes = md.get(&norm(method, path)).cloned().unwrap_or_default();
                 }
                 if scopes.is_empty() {
-                    scopes = facts.get(op["operationId"].as_str().unwrap()).cloned().unwrap_or_default();
+                    scopes = facts
+                        .get(op["operationId"].as_str().unwrap())
+                        .cloned()
+                        .unwrap_or_default();
                 }
                 let got: BTreeSet<String> = entry
                     .security_schemes()

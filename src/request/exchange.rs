@@ -39,13 +39,23 @@ mod tests {
     use crate::error::Coded;
 
     fn resp(status: u16, body: &str) -> HttpResponse {
-        let headers = [("X-RateLimit-Remaining".to_string(), "7".to_string())].into_iter().collect();
-        HttpResponse { status, headers, body: body.to_string() }
+        let headers = [("X-RateLimit-Remaining".to_string(), "7".to_string())]
+            .into_iter()
+            .collect();
+        HttpResponse {
+            status,
+            headers,
+            body: body.to_string(),
+        }
     }
 
     #[test]
     fn success_carries_status_rate_limit_and_json() {
-        let r = settle("contacts.get-contact", &resp(200, r#"{"contact":{"id":"c1"}}"#)).unwrap();
+        let r = settle(
+            "contacts.get-contact",
+            &resp(200, r#"{"contact":{"id":"c1"}}"#),
+        )
+        .unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(r.rate_limit.remaining, Some(7));
         assert_eq!(r.data["contact"]["id"], "c1");
@@ -53,7 +63,14 @@ mod tests {
 
     #[test]
     fn errors_carry_the_ghl_message_and_operation() {
-        let e = settle("contacts.get-contact", &resp(422, r#"{"statusCode":422,"message":["email must be an email"],"traceId":"t-1"}"#)).unwrap_err();
+        let e = settle(
+            "contacts.get-contact",
+            &resp(
+                422,
+                r#"{"statusCode":422,"message":["email must be an email"],"traceId":"t-1"}"#,
+            ),
+        )
+        .unwrap_err();
         assert_eq!(e.code(), "GHL_HTTP_ERROR");
         let d = e.details();
         assert_eq!(d["status"], 422);

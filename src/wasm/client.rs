@@ -43,7 +43,12 @@ struct Options {
 
 impl Client {
     /// Sends a built request and decodes the answer into `T` (then back to JS).
-    fn exchange<T, F>(&self, operation: String, built: Result<HttpRequest, RequestError>, read: F) -> Result<Promise, JsValue>
+    fn exchange<T, F>(
+        &self,
+        operation: String,
+        built: Result<HttpRequest, RequestError>,
+        read: F,
+    ) -> Result<Promise, JsValue>
     where
         T: Serialize,
         F: FnOnce(&str, &crate::http::HttpResponse) -> Result<T, RequestError> + 'static,
@@ -52,14 +57,20 @@ impl Client {
         let timeout = self.timeout_ms;
         let last = Rc::clone(&self.last_rate_limit);
         Ok(future_to_promise(async move {
-            let resp = transport::fetch(&operation, &req, timeout).await.map_err(|e| throw(&e))?;
+            let resp = transport::fetch(&operation, &req, timeout)
+                .await
+                .map_err(|e| throw(&e))?;
             last.set(Some(RateLimit::from_response(&resp)));
             let value = read(&operation, &resp).map_err(|e| throw(&e))?;
             to_js(&value)
         }))
     }
 
-    fn typed<T: DeserializeOwned + Serialize + 'static>(&self, operation: &'static str, built: Result<HttpRequest, RequestError>) -> Result<Promise, JsValue> {
+    fn typed<T: DeserializeOwned + Serialize + 'static>(
+        &self,
+        operation: &'static str,
+        built: Result<HttpRequest, RequestError>,
+    ) -> Result<Promise, JsValue> {
         self.exchange(operation.to_string(), built, decode::<T>)
     }
 }
@@ -68,10 +79,17 @@ impl Client {
 impl Client {
     /// Checks the configuration (base URL) and makes a client.
     #[wasm_bindgen(constructor)]
-    pub fn new(#[wasm_bindgen(unchecked_param_type = "ClientConfig & { timeoutMs?: number }")] options: JsValue) -> Result<Client, JsValue> {
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "ClientConfig & { timeoutMs?: number }")]
+        options: JsValue,
+    ) -> Result<Client, JsValue> {
         let o: Options = from_js(options, "client options")?;
         let builder = RequestBuilder::new(o.config).map_err(|e| throw(&e))?;
-        Ok(Client { builder, timeout_ms: o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS), last_rate_limit: Rc::default() })
+        Ok(Client {
+            builder,
+            timeout_ms: o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            last_rate_limit: Rc::default(),
+        })
     }
 
     /// Builds any operation's request as plain data; sends nothing.
@@ -83,7 +101,10 @@ impl Client {
         token: String,
     ) -> Result<JsValue, JsValue> {
         let params: RequestParams = from_js(params, "params")?;
-        let req = self.builder.build(operation, &params, &Token::new(token)).map_err(|e| throw(&e))?;
+        let req = self
+            .builder
+            .build(operation, &params, &Token::new(token))
+            .map_err(|e| throw(&e))?;
         to_js(&req)
     }
 
@@ -110,45 +131,82 @@ impl Client {
 
     /// `POST /contacts/upsert`.
     #[wasm_bindgen(js_name = upsertContact, unchecked_return_type = "Promise<UpsertContactResult>")]
-    pub fn upsert_contact(&self, #[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue, token: String) -> Result<Promise, JsValue> {
+    pub fn upsert_contact(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue,
+        token: String,
+    ) -> Result<Promise, JsValue> {
         let contact: UpsertContact = from_js(contact, "contact")?;
-        self.typed::<api::UpsertContactResult>(api::ops::UPSERT_CONTACT, self.builder.upsert_contact(&Token::new(token), &contact))
+        self.typed::<api::UpsertContactResult>(
+            api::ops::UPSERT_CONTACT,
+            self.builder.upsert_contact(&Token::new(token), &contact),
+        )
     }
 
     /// `GET /contacts/{contactId}`.
     #[wasm_bindgen(js_name = getContact, unchecked_return_type = "Promise<ContactResult>")]
     pub fn get_contact(&self, contact_id: &str, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactResult>(api::ops::GET_CONTACT, self.builder.get_contact(&Token::new(token), contact_id))
+        self.typed::<api::ContactResult>(
+            api::ops::GET_CONTACT,
+            self.builder.get_contact(&Token::new(token), contact_id),
+        )
     }
 
     /// `POST /contacts/{contactId}/tags`.
     #[wasm_bindgen(js_name = addContactTags, unchecked_return_type = "Promise<ContactTagsResult>")]
-    pub fn add_contact_tags(&self, contact_id: &str, tags: Vec<String>, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactTagsResult>(api::ops::ADD_CONTACT_TAGS, self.builder.add_contact_tags(&Token::new(token), contact_id, &tags))
+    pub fn add_contact_tags(
+        &self,
+        contact_id: &str,
+        tags: Vec<String>,
+        token: String,
+    ) -> Result<Promise, JsValue> {
+        self.typed::<api::ContactTagsResult>(
+            api::ops::ADD_CONTACT_TAGS,
+            self.builder
+                .add_contact_tags(&Token::new(token), contact_id, &tags),
+        )
     }
 
     /// `DELETE /contacts/{contactId}/tags`.
     #[wasm_bindgen(js_name = removeContactTags, unchecked_return_type = "Promise<ContactTagsResult>")]
-    pub fn remove_contact_tags(&self, contact_id: &str, tags: Vec<String>, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactTagsResult>(api::ops::REMOVE_CONTACT_TAGS, self.builder.remove_contact_tags(&Token::new(token), contact_id, &tags))
+    pub fn remove_contact_tags(
+        &self,
+        contact_id: &str,
+        tags: Vec<String>,
+        token: String,
+    ) -> Result<Promise, JsValue> {
+        self.typed::<api::ContactTagsResult>(
+            api::ops::REMOVE_CONTACT_TAGS,
+            self.builder
+                .remove_contact_tags(&Token::new(token), contact_id, &tags),
+        )
     }
 
     /// `GET /locations/{locationId}/tags`.
     #[wasm_bindgen(js_name = locationTags, unchecked_return_type = "Promise<LocationTagsResult>")]
     pub fn location_tags(&self, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::LocationTagsResult>(api::ops::LOCATION_TAGS, self.builder.location_tags(&Token::new(token)))
+        self.typed::<api::LocationTagsResult>(
+            api::ops::LOCATION_TAGS,
+            self.builder.location_tags(&Token::new(token)),
+        )
     }
 
     /// `POST /locations/{locationId}/tags`.
     #[wasm_bindgen(js_name = createLocationTag, unchecked_return_type = "Promise<LocationTagResult>")]
     pub fn create_location_tag(&self, name: &str, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::LocationTagResult>(api::ops::CREATE_LOCATION_TAG, self.builder.create_location_tag(&Token::new(token), name))
+        self.typed::<api::LocationTagResult>(
+            api::ops::CREATE_LOCATION_TAG,
+            self.builder.create_location_tag(&Token::new(token), name),
+        )
     }
 
     /// `GET /locations/{locationId}/customFields?model=contact`.
     #[wasm_bindgen(js_name = customFields, unchecked_return_type = "Promise<CustomFieldsResult>")]
     pub fn custom_fields(&self, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::CustomFieldsResult>(api::ops::LOCATION_CUSTOM_FIELDS, self.builder.location_custom_fields(&Token::new(token)))
+        self.typed::<api::CustomFieldsResult>(
+            api::ops::LOCATION_CUSTOM_FIELDS,
+            self.builder.location_custom_fields(&Token::new(token)),
+        )
     }
 
     /// `GET /users/?locationId=`.
@@ -164,4 +222,3 @@ pub fn operation_info(name: &str) -> Result<JsValue, JsValue> {
     let op = catalog::find(name).map_err(|e| throw(&RequestError::from(e)))?;
     to_js(&op.info())
 }
-

@@ -44,10 +44,18 @@ impl Coded for TransportError {
     }
     fn details(&self) -> serde_json::Value {
         match self {
-            TransportError::Network { operation, url, reason } => {
+            TransportError::Network {
+                operation,
+                url,
+                reason,
+            } => {
                 serde_json::json!({"operation": operation, "url": url, "reason": reason})
             }
-            TransportError::Timeout { operation, url, timeout_ms } => {
+            TransportError::Timeout {
+                operation,
+                url,
+                timeout_ms,
+            } => {
                 serde_json::json!({"operation": operation, "url": url, "timeoutMs": timeout_ms})
             }
         }
@@ -55,7 +63,11 @@ impl Coded for TransportError {
 }
 
 /// Sends the request and reads the whole answer (status, headers, body text).
-pub(crate) async fn fetch(operation: &str, req: &HttpRequest, timeout_ms: u32) -> Result<HttpResponse, TransportError> {
+pub(crate) async fn fetch(
+    operation: &str,
+    req: &HttpRequest,
+    timeout_ms: u32,
+) -> Result<HttpResponse, TransportError> {
     let method = match req.method {
         Method::Get => GlooMethod::GET,
         Method::Post => GlooMethod::POST,
@@ -69,7 +81,9 @@ pub(crate) async fn fetch(operation: &str, req: &HttpRequest, timeout_ms: u32) -
         reason,
     };
     let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
-    let mut builder = RequestBuilder::new(&req.url).method(method).abort_signal(Some(&signal));
+    let mut builder = RequestBuilder::new(&req.url)
+        .method(method)
+        .abort_signal(Some(&signal));
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
     }
@@ -80,7 +94,11 @@ pub(crate) async fn fetch(operation: &str, req: &HttpRequest, timeout_ms: u32) -
     .map_err(|e| network(e.to_string()))?;
     let response = request.send().await.map_err(|e| {
         if signal.aborted() {
-            TransportError::Timeout { operation: operation.to_string(), url: req.url.clone(), timeout_ms }
+            TransportError::Timeout {
+                operation: operation.to_string(),
+                url: req.url.clone(),
+                timeout_ms,
+            }
         } else {
             network(e.to_string())
         }
@@ -88,5 +106,9 @@ pub(crate) async fn fetch(operation: &str, req: &HttpRequest, timeout_ms: u32) -
     let status = response.status();
     let headers = response.headers().entries().collect();
     let body = response.text().await.map_err(|e| network(e.to_string()))?;
-    Ok(HttpResponse { status, headers, body })
+    Ok(HttpResponse {
+        status,
+        headers,
+        body,
+    })
 }
