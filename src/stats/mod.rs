@@ -1,0 +1,1 @@
+//! stats: placeholder during the move.
