@@ -225,6 +225,7 @@ pub fn profiles_from_accounts(accounts: &[Account], platforms: &[Platform]) -> P
 
 /// Decodes an accounts response body.
 pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
+    not_object(OP_ACCOUNTS, body)?;
     let r = AccountsResponse::deserialize(body).map_err(|e| StatsError::BadResponse {
         operation: OP_ACCOUNTS.to_string(),
         reason: e.to_string(),
@@ -241,8 +242,20 @@ pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
 
 /// Decodes a statistics response body.
 pub fn decode_statistics(body: &Value) -> Result<StatisticsResponse, StatsError> {
+    not_object(OP_STATISTICS, body)?;
     StatisticsResponse::deserialize(body).map_err(|e| StatsError::BadResponse {
         operation: OP_STATISTICS.to_string(),
         reason: e.to_string(),
     })
+}
+
+fn not_object(operation: &str, body: &Value) -> Result<(), StatsError> {
+    if body.is_object() {
+        Ok(())
+    } else {
+        Err(StatsError::BadResponse {
+            operation: operation.to_string(),
+            reason: "the body is not a JSON object".into(),
+        })
+    }
 }

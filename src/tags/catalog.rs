@@ -570,6 +570,12 @@ fn is_foreign(tag: &Tag, location_id: &str) -> bool {
 }
 
 fn decode(operation: &str, body: &Value) -> Result<TagsResponse, TagError> {
+    if !body.is_object() {
+        return Err(TagError::BadResponse {
+            operation: operation.to_string(),
+            reason: "the body is not a JSON object".into(),
+        });
+    }
     TagsResponse::deserialize(body).map_err(|e| TagError::BadResponse {
         operation: operation.to_string(),
         reason: e.to_string(),
