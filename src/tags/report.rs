@@ -15,7 +15,7 @@
 //!   the first `maxLen` characters, trimmed).
 //!
 //! Invariant: the report is deterministic (same catalog and references, same report);
-//! within a kind, findings are sorted by their first tag's name, then id.
+//! within a kind, findings are sorted by their first tag's normalised name, then id.
 
 use std::collections::BTreeMap;
 
@@ -354,7 +354,7 @@ pub fn validate_tags(
         let first = |f: &Finding| {
             f.tags
                 .first()
-                .map(|t| (t.name.clone(), t.id.clone()))
+                .map(|t| (normalize_tag_name(&t.name), t.id.clone()))
                 .unwrap_or_default()
         };
         a.kind.cmp(&b.kind).then(first(a).cmp(&first(b)))
