@@ -389,7 +389,7 @@ fn host_points_use_the_series_offset_and_bad_points_are_typed_errors() {
         timestamp_ms: Some(1_710_122_400_000),
         date: None,
     };
-    let m = merge(&s, &[p.clone()]).unwrap();
+    let m = merge(&s, std::slice::from_ref(&p)).unwrap();
     assert_eq!(m.daily("leads", "wishpond", "wishpond")[6], Some(1.0));
     let bad = |p: HostPoint| merge(&s, &[p]).unwrap_err();
     let e = bad(HostPoint {
