@@ -1,1 +1,0 @@
-//! stats: see the crate documentation.

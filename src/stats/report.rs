@@ -1,0 +1,344 @@
+//! Weekly reports built from a [`Series`]: Markdown, CSV and a Slack Block Kit message.
+//! Building only; sending is the host's job.
+//!
+//! Invariants:
+//! - Output is deterministic: groups are ordered `all` first, then platforms and host
+//!   sources by name; metrics by name.
+//! - Numbers: whole numbers with thousands separators (`12,345`), others with at most
+//!   two decimals; changes as `▲ +12.5%` / `▼ -3.0%` / `= 0.0%`, or `new` when the
+//!   previous value was 0, or `–` when unknown.
+//! - CSV follows RFC 4180: CRLF line ends, fields quoted when they contain `,`, `"`, CR
+//!   or LF, quotes doubled. Text fields starting with `=`, `+`, `-`, `@` or a tab are
+//!   prefixed with `'` so spreadsheets do not run them as formulas (numbers are never
+//!   prefixed).
+//! - Slack: at most 50 blocks (extra sections are replaced by one context line saying
+//!   how many were left out), header text at most 150 characters, section and field
+//!   texts at most 3000 and 2000 characters (longer ones are cut with `…`), at most 10
+//!   fields per section; `&`, `<`, `>` are escaped in mrkdwn.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Value};
+
+use super::model::Platform;
+use super::series::{Change, Series, WeeklyTotal, ALL_PLATFORMS};
+
+/// Slack's limit on blocks per message.
+pub const SLACK_MAX_BLOCKS: usize = 50;
+/// Slack's limit on a section's text.
+pub const SLACK_MAX_TEXT: usize = 3000;
+const SLACK_MAX_FIELD: usize = 2000;
+const SLACK_MAX_HEADER: usize = 150;
+const SLACK_MAX_FIELDS: usize = 10;
+
+/// A number for people: `12,345`, `-7`, `12.5`, `0.33`.
+pub fn format_number(x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    let rounded = (x * 100.0).round() / 100.0;
+    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+        let n = rounded.abs() as u64;
+        let digits = n.to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        if rounded < 0.0 {
+            out.insert(0, '-');
+        }
+        out
+    } else {
+        let s = format!("{rounded:.2}");
+        s.trim_end_matches('0').to_string()
+    }
+}
+
+/// A change for people: `▲ +12.5%`, `▼ -3.0%`, `= 0.0%`, `new`, `–`.
+pub fn format_change(t: &WeeklyTotal) -> String {
+    match t.change {
+        Some(Change {
+            percent: Some(p), ..
+        }) => {
+            let arrow = if p > 0.0 {
+                "▲"
+            } else if p < 0.0 {
+                "▼"
+            } else {
+                "="
+            };
+            format!("{arrow} {}{p:.1}%", if p > 0.0 { "+" } else { "" })
+        }
+        Some(Change {
+            absolute: Some(a), ..
+        }) if t.previous == Some(0.0) && a != 0.0 => "new".into(),
+        Some(Change {
+            absolute: Some(_), ..
+        }) if t.previous == Some(0.0) => "= 0.0%".into(),
+        _ => "–".into(),
+    }
+}
+
+fn group_label(platform: &str) -> String {
+    if platform == ALL_PLATFORMS {
+        return "All platforms".into();
+    }
+    if let Some(p) = Platform::parse(platform) {
+        return p.label().into();
+    }
+    let mut c = platform.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+fn group_order(platform: &str) -> (u8, String) {
+    (u8::from(platform != ALL_PLATFORMS), platform.to_string())
+}
+
+/// Totals grouped by platform, in report order.
+fn grouped(series: &Series) -> Vec<(String, Vec<&WeeklyTotal>)> {
+    let mut groups: BTreeMap<(u8, String), Vec<&WeeklyTotal>> = BTreeMap::new();
+    for t in &series.totals {
+        groups.entry(group_order(&t.platform)).or_default().push(t);
+    }
+    for p in &series.points {
+        groups.entry(group_order(&p.platform)).or_default();
+    }
+    groups
+        .into_iter()
+        .map(|((_, p), mut ts)| {
+            ts.sort_by(|a, b| a.metric.cmp(&b.metric).then(a.source.cmp(&b.source)));
+            (p, ts)
+        })
+        .collect()
+}
+
+fn period(series: &Series) -> String {
+    match (series.days.first(), series.days.last()) {
+        (Some(a), Some(b)) => format!("{} – {}", a.date, b.date),
+        _ => "no days".into(),
+    }
+}
+
+fn md_cell(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// The Markdown report: a totals table, then one daily table per platform.
+pub fn to_markdown(series: &Series, title: &str) -> String {
+    let mut out = format!("# {} ({})\n", md_cell(title), period(series));
+    out.push_str("\n## Totals\n\n| Platform | Metric | This week | Previous | Change |\n|---|---|---:|---:|---|\n");
+    let groups = grouped(series);
+    for (platform, totals) in &groups {
+        for t in totals {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} |\n",
+                md_cell(&group_label(platform)),
+                md_cell(&t.metric),
+                format_number(t.value),
+                t.previous.map_or("–".into(), format_number),
+                format_change(t)
+            ));
+        }
+    }
+    for (platform, _) in &groups {
+        let mut metrics: Vec<(&str, &str)> = series
+            .points
+            .iter()
+            .filter(|p| &p.platform == platform)
+            .map(|p| (p.metric.as_str(), p.source.as_str()))
+            .collect();
+        metrics.sort_unstable();
+        metrics.dedup();
+        if metrics.is_empty() {
+            continue;
+        }
+        out.push_str(&format!(
+            "\n## {}\n\n| Metric |",
+            md_cell(&group_label(platform))
+        ));
+        for d in &series.days {
+            out.push_str(&format!(
+                " {} {} |",
+                d.weekday,
+                d.date.get(5..).unwrap_or(&d.date)
+            ));
+        }
+        out.push_str(" Total |\n|---|");
+        for _ in &series.days {
+            out.push_str("---:|");
+        }
+        out.push_str("---:|\n");
+        for (metric, source) in metrics {
+            out.push_str(&format!("| {} |", md_cell(metric)));
+            let daily = series.daily(metric, platform, source);
+            for v in &daily {
+                out.push_str(&format!(" {} |", v.map_or("–".into(), format_number)));
+            }
+            let total = series
+                .total(metric, platform, source)
+                .map(|t| t.value)
+                .unwrap_or_else(|| daily.iter().flatten().sum());
+            out.push_str(&format!(" {} |\n", format_number(total)));
+        }
+    }
+    if !series.warnings.is_empty() {
+        out.push_str("\n## Notes\n\n");
+        for w in &series.warnings {
+            out.push_str(&format!("- {}\n", md_cell(w)));
+        }
+    }
+    out
+}
+
+fn csv_text(s: &str) -> String {
+    let guarded = if s.starts_with(['=', '+', '-', '@', '\t']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
+    csv_field(&guarded)
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\r', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_num(x: Option<f64>) -> String {
+    x.filter(|v| v.is_finite())
+        .map_or(String::new(), |v| v.to_string())
+}
+
+/// The CSV report: one row per daily point (`kind` = `day`), then one per total
+/// (`kind` = `total`, `date` = first/last day).
+pub fn to_csv(series: &Series) -> String {
+    let mut out = String::from(
+        "kind,source,platform,metric,date,timestamp_ms,value,previous,change_abs,change_pct\r\n",
+    );
+    for p in &series.points {
+        out.push_str(&format!(
+            "day,{},{},{},{},{},{},,,\r\n",
+            csv_text(&p.source),
+            csv_text(&p.platform),
+            csv_text(&p.metric),
+            csv_text(&p.date),
+            p.timestamp_ms,
+            csv_num(Some(p.value))
+        ));
+    }
+    let range = match (series.days.first(), series.days.last()) {
+        (Some(a), Some(b)) => format!("{}/{}", a.date, b.date),
+        _ => String::new(),
+    };
+    let start = series
+        .days
+        .first()
+        .map_or(String::new(), |d| d.timestamp_ms.to_string());
+    for t in &series.totals {
+        out.push_str(&format!(
+            "total,{},{},{},{},{},{},{},{},{}\r\n",
+            csv_text(&t.source),
+            csv_text(&t.platform),
+            csv_text(&t.metric),
+            csv_text(&range),
+            start,
+            csv_num(Some(t.value)),
+            csv_num(t.previous),
+            csv_num(t.change.and_then(|c| c.absolute)),
+            csv_num(t.change.and_then(|c| c.percent)),
+        ));
+    }
+    out
+}
+
+fn slack_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn cut(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// The Slack Block Kit message `{text, blocks}`: a header, one section per platform
+/// (fields: metric, value and change), and a context line with the period.
+pub fn to_slack(series: &Series, title: &str) -> Value {
+    let heading = cut(&format!("{title} ({})", period(series)), SLACK_MAX_HEADER);
+    let mut blocks = vec![json!({
+        "type": "header",
+        "text": {"type": "plain_text", "text": heading, "emoji": true}
+    })];
+    let mut sections = Vec::new();
+    for (platform, totals) in grouped(series) {
+        if totals.is_empty() {
+            continue;
+        }
+        let fields: Vec<Value> = totals
+            .iter()
+            .map(|t| {
+                let text = format!(
+                    "*{}*\n{} {}",
+                    slack_escape(&t.metric),
+                    format_number(t.value),
+                    format_change(t)
+                );
+                json!({"type": "mrkdwn", "text": cut(&text, SLACK_MAX_FIELD)})
+            })
+            .collect();
+        for (i, chunk) in fields.chunks(SLACK_MAX_FIELDS).enumerate() {
+            let label = slack_escape(&group_label(&platform));
+            let text = if i == 0 {
+                format!("*{label}*")
+            } else {
+                format!("*{label}* (continued)")
+            };
+            sections.push(json!({
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": cut(&text, SLACK_MAX_TEXT)},
+                "fields": chunk
+            }));
+        }
+    }
+    // header + sections + (omitted note) + context must fit.
+    let room = SLACK_MAX_BLOCKS - 2;
+    let total_sections = sections.len();
+    if total_sections > room {
+        sections.truncate(room - 1);
+        blocks.extend(sections);
+        blocks.push(json!({
+            "type": "context",
+            "elements": [{"type": "mrkdwn", "text": format!("{} more section(s) left out", total_sections - (room - 1))}]
+        }));
+    } else {
+        blocks.extend(sections);
+    }
+    let mut context = format!("Period {}", period(series));
+    if !series.warnings.is_empty() {
+        context.push_str(&format!(
+            " · {} note(s) in the full report",
+            series.warnings.len()
+        ));
+    }
+    blocks.push(json!({
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": cut(&slack_escape(&context), SLACK_MAX_TEXT)}]
+    }));
+    json!({ "text": cut(&slack_escape(&heading), SLACK_MAX_TEXT), "blocks": blocks })
+}

@@ -1,1 +1,0 @@
-//! tags: see the crate documentation.

@@ -1,0 +1,116 @@
+//! Social-planner tag data as GHL sends it (`SocialMediaTagSchema` and the list/details
+//! responses of `get-tags-location-id` and `get-tags-by-ids`).
+//!
+//! Invariants: decoding is tolerant. Every field the spec does not require may be
+//! missing or `null` (it decodes to its default); unknown fields are ignored. Only the
+//! tag's `_id` is required: a tag without an id cannot be cached or referenced.
+//! `count` may arrive as an integer or a float (`3.0`); negative or fractional values
+//! are rejected.
+
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A social-planner tag (`SocialMediaTagSchema`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Tag {
+    /// Tag id (`_id` on the wire).
+    #[serde(rename = "_id", alias = "id")]
+    pub id: String,
+    /// Tag name as written in GHL.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub tag: String,
+    /// Location the tag belongs to (empty when GHL left it out).
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub location_id: String,
+    /// User id of the creator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
+    /// True when the tag was deleted in GHL.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub deleted: bool,
+    /// Creation time (ISO 8601, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_at: Option<String>,
+    /// Last update time (ISO 8601, as sent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+}
+
+/// The body of a tag list or tag details response.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TagsResponse {
+    /// Success or failure as GHL reports it (`true` when absent).
+    #[serde(default = "yes", deserialize_with = "lenient::null_true")]
+    pub success: bool,
+    /// `statusCode` of the body (0 when absent).
+    #[serde(default, deserialize_with = "lenient::status")]
+    pub status_code: u16,
+    /// Message of the body.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub message: String,
+    /// The tags and their count.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub results: TagsResults,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// `results` of a tag list or tag details response.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TagsResults {
+    /// Tags of this page.
+    #[serde(default, deserialize_with = "lenient::null_default")]
+    pub tags: Vec<Tag>,
+    /// Total number of tags the location has (list) or that were found (details).
+    #[serde(default, deserialize_with = "lenient::count")]
+    pub count: Option<u64>,
+}
+
+/// Tolerant field decoders shared by the tags and stats models.
+pub(crate) mod lenient {
+    use super::*;
+
+    /// `null` or missing decodes to the type's default.
+    pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+    where
+        D: Deserializer<'de>,
+        T: Deserialize<'de> + Default,
+    {
+        Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+
+    /// `null` decodes to `true`.
+    pub(crate) fn null_true<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+        Ok(Option::<bool>::deserialize(d)?.unwrap_or(true))
+    }
+
+    /// A non-negative whole number given as integer or float; `null` is `None`.
+    pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        match v {
+            None => Ok(None),
+            Some(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= 9.0e15 => {
+                Ok(Some(f as u64))
+            }
+            Some(f) => Err(serde::de::Error::custom(format!(
+                "count must be a non-negative whole number, got {f}"
+            ))),
+        }
+    }
+
+    /// A status code given as integer or float; `null` or out of range is 0.
+    pub(crate) fn status<'de, D: Deserializer<'de>>(d: D) -> Result<u16, D::Error> {
+        let v = Option::<f64>::deserialize(d)?;
+        Ok(match v {
+            Some(f) if f.is_finite() && (0.0..=999.0).contains(&f) => f as u16,
+            _ => 0,
+        })
+    }
+}
