@@ -9,6 +9,11 @@ import { guard } from "./errors.js";
 import type { Plan, RequestParams } from "./wasm/types.js";
 
 export { GhlBridgeError } from "./errors.js";
+export { createClient, operationInfo } from "./client.js";
+export type { Client, ClientOptions } from "./client.js";
+export { memoryStorage } from "./storage/memory.js";
+export { indexedDbStorage } from "./storage/indexeddb.js";
+export type { OutboxStorage, StoreOp } from "./storage/types.js";
 export type { ErrorDetails } from "./errors.js";
 export type * from "./wasm/types.js";
 

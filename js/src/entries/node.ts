@@ -8,3 +8,4 @@ import { initSync } from "../wasm/ghl_bridge_wasm.js";
 initSync({ module: readFileSync(new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url)) });
 
 export * from "../index.js";
+export { fileStorage } from "../storage/file.js";
