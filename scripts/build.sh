@@ -16,6 +16,9 @@ say() { printf '[build] %s\n' "$*"; }
 
 profile_flag=--release; profile_dir=release
 say "cargo build ($mode)"
+# Source paths end up in panic messages: map them to neutral prefixes so the
+# package names no path of the machine that built it.
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$PWD=ghl-bridge --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
 cargo build --quiet --lib --target wasm32-unknown-unknown $profile_flag
 raw=target/wasm32-unknown-unknown/$profile_dir/ghl_bridge.wasm
 

@@ -402,7 +402,9 @@ fn scopes_are_checked_before_building() {
         })
     );
     // Operations without scopes (none in the spec, Scopes.md or FACTS.md) are not checked.
-    let unchecked: Vec<_> = ghl_bridge::catalog::all().filter(|o| o.scopes().is_empty()).collect();
+    let unchecked: Vec<_> = ghl_bridge::catalog::all()
+        .filter(|o| o.scopes().is_empty())
+        .collect();
     assert!(!unchecked.is_empty());
     for op in unchecked {
         assert!(b.check_scopes(op).is_ok(), "{}", op.name());

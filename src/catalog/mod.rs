@@ -389,15 +389,19 @@ pub fn find(name: &str) -> Result<Operation, CatalogError> {
 
 /// Up to three qualified names close to `name` (edit distance), best first.
 fn suggestions(name: &str) -> Vec<String> {
-    let name: String = name.chars().take(120).collect::<String>().to_lowercase();
+    let name: String = name
+        .chars()
+        .take(120)
+        .collect::<String>()
+        .to_ascii_lowercase();
     let bare = name.split_once('.').map_or(name.as_str(), |(_, id)| id);
     let limit = (bare.chars().count() / 3).max(2);
     let mut scored: Vec<(usize, Operation)> = all()
         .filter_map(|op| {
             let d = if name.contains('.') {
-                edit_distance(&name, &op.name().to_lowercase())
+                edit_distance(&name, &op.name().to_ascii_lowercase())
             } else {
-                edit_distance(bare, &op.id().to_lowercase())
+                edit_distance(bare, &op.id().to_ascii_lowercase())
             };
             (d <= limit).then_some((d, op))
         })

@@ -9,7 +9,6 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::Promise;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
@@ -19,7 +18,7 @@ use super::transport;
 use crate::api::{self, UpsertContact};
 use crate::catalog;
 use crate::http::{HttpRequest, RequestParams, Token};
-use crate::request::{decode, settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
+use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
 
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
@@ -66,12 +65,18 @@ impl Client {
         }))
     }
 
-    fn typed<T: DeserializeOwned + Serialize + 'static>(
+    /// Sends a typed helper's request; resolves to the response body. The body is
+    /// not re-decoded into the Rust result type here: that would add a decoder and
+    /// an encoder per type to the bundle for no gain, since the TypeScript result
+    /// types are generated from the same Rust types.
+    fn body_of(
         &self,
         operation: &'static str,
         built: Result<HttpRequest, RequestError>,
     ) -> Result<Promise, JsValue> {
-        self.exchange(operation.to_string(), built, decode::<T>)
+        self.exchange(operation.to_string(), built, |op, resp| {
+            settle(op, resp).map(|r| r.data)
+        })
     }
 }
 
@@ -137,7 +142,7 @@ impl Client {
         token: String,
     ) -> Result<Promise, JsValue> {
         let contact: UpsertContact = from_js(contact, "contact")?;
-        self.typed::<api::UpsertContactResult>(
+        self.body_of(
             api::ops::UPSERT_CONTACT,
             self.builder.upsert_contact(&Token::new(token), &contact),
         )
@@ -146,7 +151,7 @@ impl Client {
     /// `GET /contacts/{contactId}`.
     #[wasm_bindgen(js_name = getContact, unchecked_return_type = "Promise<ContactResult>")]
     pub fn get_contact(&self, contact_id: &str, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactResult>(
+        self.body_of(
             api::ops::GET_CONTACT,
             self.builder.get_contact(&Token::new(token), contact_id),
         )
@@ -160,7 +165,7 @@ impl Client {
         tags: Vec<String>,
         token: String,
     ) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactTagsResult>(
+        self.body_of(
             api::ops::ADD_CONTACT_TAGS,
             self.builder
                 .add_contact_tags(&Token::new(token), contact_id, &tags),
@@ -175,7 +180,7 @@ impl Client {
         tags: Vec<String>,
         token: String,
     ) -> Result<Promise, JsValue> {
-        self.typed::<api::ContactTagsResult>(
+        self.body_of(
             api::ops::REMOVE_CONTACT_TAGS,
             self.builder
                 .remove_contact_tags(&Token::new(token), contact_id, &tags),
@@ -185,7 +190,7 @@ impl Client {
     /// `GET /locations/{locationId}/tags`.
     #[wasm_bindgen(js_name = locationTags, unchecked_return_type = "Promise<LocationTagsResult>")]
     pub fn location_tags(&self, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::LocationTagsResult>(
+        self.body_of(
             api::ops::LOCATION_TAGS,
             self.builder.location_tags(&Token::new(token)),
         )
@@ -194,7 +199,7 @@ impl Client {
     /// `POST /locations/{locationId}/tags`.
     #[wasm_bindgen(js_name = createLocationTag, unchecked_return_type = "Promise<LocationTagResult>")]
     pub fn create_location_tag(&self, name: &str, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::LocationTagResult>(
+        self.body_of(
             api::ops::CREATE_LOCATION_TAG,
             self.builder.create_location_tag(&Token::new(token), name),
         )
@@ -203,7 +208,7 @@ impl Client {
     /// `GET /locations/{locationId}/customFields?model=contact`.
     #[wasm_bindgen(js_name = customFields, unchecked_return_type = "Promise<CustomFieldsResult>")]
     pub fn custom_fields(&self, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::CustomFieldsResult>(
+        self.body_of(
             api::ops::LOCATION_CUSTOM_FIELDS,
             self.builder.location_custom_fields(&Token::new(token)),
         )
@@ -212,7 +217,7 @@ impl Client {
     /// `GET /users/?locationId=`.
     #[wasm_bindgen(unchecked_return_type = "Promise<UsersResult>")]
     pub fn users(&self, token: String) -> Result<Promise, JsValue> {
-        self.typed::<api::UsersResult>(api::ops::USERS, self.builder.users(&Token::new(token)))
+        self.body_of(api::ops::USERS, self.builder.users(&Token::new(token)))
     }
 }
 
