@@ -38,6 +38,9 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<api::UsersResult>(gen, roots);
     add::<api::SocialTagsQuery>(gen, roots);
     add::<api::StatisticsRequest>(gen, roots);
+    add::<tags::TagsResponse>(gen, roots);
+    add::<stats::AccountsResponse>(gen, roots);
+    add::<stats::StatisticsResponse>(gen, roots);
 }
 
 fn main() {

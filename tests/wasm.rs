@@ -73,3 +73,82 @@ fn resolved_steps_come_back_as_plain_objects() {
         .unwrap()
         .is_null());
 }
+
+/// The emulator URL compiled in by `scripts/wasm-test.sh` (absent: the transport tests
+/// cannot run, which is a failure, not a skip).
+fn emulator() -> &'static str {
+    option_env!("GHL_EMULATOR_URL")
+        .expect("run through scripts/wasm-test.sh, which starts the GHL emulator")
+}
+
+fn client(scopes: &[&str]) -> ghl_bridge::wasm::client::Client {
+    let options = js(serde_json::json!({
+        "locationId": "demoLocation00000001",
+        "scopes": scopes,
+        "baseUrl": emulator(),
+        "timeoutMs": 5000,
+    }));
+    ghl_bridge::wasm::client::Client::new(options).unwrap()
+}
+
+const TOKEN: &str = "pit-emulator-demo-all-scopes";
+
+#[wasm_bindgen_test]
+async fn requests_travel_through_fetch_to_the_emulator() {
+    let c = client(&["contacts.write", "contacts.readonly"]);
+    let body = js(serde_json::json!({"email": "wasm-test@example.com", "firstName": "Wasm"}));
+    let promise = c.upsert_contact(body, TOKEN.into()).unwrap();
+    let out = wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+    let out: serde_json::Value = serde_wasm_bindgen::from_value(out).unwrap();
+    assert_eq!(out["contact"]["email"], "wasm-test@example.com");
+    let rl: serde_json::Value = serde_wasm_bindgen::from_value(c.rate_limit().unwrap()).unwrap();
+    assert_eq!(rl["max"], 100);
+    assert!(rl["remaining"].as_u64().unwrap() < 100);
+}
+
+#[wasm_bindgen_test]
+async fn ghl_errors_reject_with_typed_errors() {
+    let c = client(&["contacts.write"]);
+    let promise = c
+        .upsert_contact(
+            js(serde_json::json!({"firstName": "no match key"})),
+            TOKEN.into(),
+        )
+        .unwrap();
+    let err = wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .unwrap_err();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("GHL_HTTP_ERROR")
+    );
+    assert_eq!(prop(&prop(&err, "details"), "status").as_f64(), Some(422.0));
+}
+
+#[wasm_bindgen_test]
+fn missing_scopes_throw_before_sending() {
+    let c = client(&["contacts.readonly"]);
+    let err = c
+        .upsert_contact(js(serde_json::json!({"email": "a@b.co"})), TOKEN.into())
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("MISSING_SCOPE")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_closed_port_is_a_network_error() {
+    let options = js(
+        serde_json::json!({"locationId": "l", "scopes": ["users.readonly"], "baseUrl": "http://127.0.0.1:9"}),
+    );
+    let c = ghl_bridge::wasm::client::Client::new(options).unwrap();
+    let err = wasm_bindgen_futures::JsFuture::from(c.users(TOKEN.into()).unwrap())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("NETWORK_ERROR")
+    );
+}

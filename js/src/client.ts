@@ -20,6 +20,11 @@ import type {
   RateLimit,
   RequestParams,
   SendResult,
+  SocialTagsQuery,
+  StatisticsRequest,
+  StatisticsResponse,
+  AccountsResponse,
+  TagsResponse,
   UpsertContact,
   UpsertContactResult,
   UsersResult,
@@ -65,6 +70,14 @@ export interface Client {
   customFields(): Promise<CustomFieldsResult>;
   /** `GET /users/?locationId=`. */
   users(): Promise<UsersResult>;
+  /** Social-planner tags of the location, one page (`searchText`, `limit`, `skip`). */
+  socialTags(query?: SocialTagsQuery): Promise<TagsResponse>;
+  /** Details of social-planner tags by id (`tags/details`; reads, writes nothing). */
+  socialTagsByIds(tagIds: string[]): Promise<TagsResponse>;
+  /** Connected social accounts (their `profileId`s feed statistics). */
+  socialAccounts(): Promise<AccountsResponse>;
+  /** Statistics of the last 7 days against the 7 before. */
+  socialStatistics(request: StatisticsRequest): Promise<StatisticsResponse>;
 }
 
 /** The catalog entry of an operation (`service.operationId` or a unique bare id). */
@@ -174,5 +187,9 @@ export function createClient(options: ClientOptions): Client {
     createLocationTag: (name) => authorised((t) => wasm().createLocationTag(name, t)),
     customFields: () => authorised((t) => wasm().customFields(t)),
     users: () => authorised((t) => wasm().users(t)),
+    socialTags: (query = {}) => authorised((t) => wasm().socialTags(query, t)),
+    socialTagsByIds: (ids) => authorised((t) => wasm().socialTagsByIds(ids, t)),
+    socialAccounts: () => authorised((t) => wasm().socialAccounts(t)),
+    socialStatistics: (request) => authorised((t) => wasm().socialStatistics(request, t)),
   };
 }

@@ -28,7 +28,9 @@ pub use contacts::{
 pub use locations::{
     CustomField, CustomFieldsResult, LocationTag, LocationTagResult, LocationTagsResult,
 };
-pub use social::{Platform, SocialTagsQuery, StatisticsRequest};
+pub use social::SocialTagsQuery;
+// The statistics request and its platforms are the statistics module's types.
+pub use crate::stats::{Platform, StatisticsRequest};
 pub use users::{User, UserRoles, UsersResult};
 
 /// Qualified names of the operations the helpers build (for [`crate::request::decode`]

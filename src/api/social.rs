@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::{non_empty_list, ops};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
+use crate::stats::StatisticsRequest;
 
 /// Query of the social-planner tags list. The spec types `limit` and `skip` as
 /// strings; they are numbers here and sent as decimal strings.
@@ -24,39 +25,6 @@ pub struct SocialTagsQuery {
     /// Items to skip.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip: Option<u32>,
-}
-
-/// A platform the statistics may be limited to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "lowercase")]
-pub enum Platform {
-    /// Facebook.
-    Facebook,
-    /// Instagram.
-    Instagram,
-    /// LinkedIn.
-    Linkedin,
-    /// Google Business Profile.
-    Google,
-    /// Pinterest.
-    Pinterest,
-    /// YouTube.
-    Youtube,
-    /// TikTok.
-    Tiktok,
-}
-
-/// Body of the statistics request: `{profileIds (min 1), platforms?}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct StatisticsRequest {
-    /// Connected account profile ids (from the accounts list); at least one.
-    pub profile_ids: Vec<String>,
-    /// Platforms to include; all when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub platforms: Option<Vec<Platform>>,
 }
 
 impl RequestBuilder {

@@ -15,7 +15,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{from_js, throw, to_js};
 use super::transport;
-use crate::api::{self, UpsertContact};
+use crate::api::{self, SocialTagsQuery, StatisticsRequest, UpsertContact};
 use crate::catalog;
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
@@ -211,6 +211,57 @@ impl Client {
         self.body_of(
             api::ops::LOCATION_CUSTOM_FIELDS,
             self.builder.location_custom_fields(&Token::new(token)),
+        )
+    }
+
+    /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip).
+    #[wasm_bindgen(js_name = socialTags, unchecked_return_type = "Promise<TagsResponse>")]
+    pub fn social_tags(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "SocialTagsQuery")] query: JsValue,
+        token: String,
+    ) -> Result<Promise, JsValue> {
+        let query: SocialTagsQuery = from_js(query, "query")?;
+        self.body_of(
+            api::ops::SOCIAL_TAGS,
+            self.builder.social_tags(&Token::new(token), &query),
+        )
+    }
+
+    /// `POST /social-media-posting/{locationId}/tags/details` `{tagIds}`.
+    #[wasm_bindgen(js_name = socialTagsByIds, unchecked_return_type = "Promise<TagsResponse>")]
+    pub fn social_tags_by_ids(
+        &self,
+        tag_ids: Vec<String>,
+        token: String,
+    ) -> Result<Promise, JsValue> {
+        self.body_of(
+            api::ops::SOCIAL_TAGS_BY_IDS,
+            self.builder
+                .social_tags_by_ids(&Token::new(token), &tag_ids),
+        )
+    }
+
+    /// `GET /social-media-posting/{locationId}/accounts`.
+    #[wasm_bindgen(js_name = socialAccounts, unchecked_return_type = "Promise<AccountsResponse>")]
+    pub fn social_accounts(&self, token: String) -> Result<Promise, JsValue> {
+        self.body_of(
+            api::ops::SOCIAL_ACCOUNTS,
+            self.builder.social_accounts(&Token::new(token)),
+        )
+    }
+
+    /// `POST /social-media-posting/statistics?locationId=` `{profileIds, platforms?}`.
+    #[wasm_bindgen(js_name = socialStatistics, unchecked_return_type = "Promise<StatisticsResponse>")]
+    pub fn social_statistics(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue,
+        token: String,
+    ) -> Result<Promise, JsValue> {
+        let request: StatisticsRequest = from_js(request, "request")?;
+        self.body_of(
+            api::ops::SOCIAL_STATISTICS,
+            self.builder.social_statistics(&Token::new(token), &request),
         )
     }
 

@@ -3,9 +3,11 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serveRepo, launch } from "./harness.mjs";
+import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../../js/emulator/index.mjs";
 
-let server, browser, page;
+let server, browser, page, emu;
 before(async () => {
+  emu = await startEmulator({ seed: 3 });
   server = await serveRepo();
   browser = await launch();
   page = await browser.newPage();
@@ -14,6 +16,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.close();
+  await emu?.stop();
 });
 
 test("the web entry loads and errors are real Errors with codes", async () => {
@@ -52,4 +55,24 @@ test("the slim entry needs and accepts an explicit initialize()", async () => {
     return s.version();
   });
   assert.match(v, /^\d+\.\d+\.\d+$/);
+});
+
+test("from a page: createClient sends through fetch to the emulator and reads rate limits", async () => {
+  const out = await page.evaluate(async ({ url, token, locationId, scopes }) => {
+    const g = await import("/pkg/entries/web.js");
+    const c = g.createClient({ token, locationId, scopes, baseUrl: url });
+    const up = await c.upsertContact({ email: "browser@example.com", firstName: "Page" });
+    await c.addContactTags(up.contact.id, ["from-browser"]);
+    const tags = await c.socialTags({ limit: 3 });
+    let err;
+    try { await c.upsertContact({ firstName: "no key" }); } catch (e) { err = { code: e.code, status: e.details.status, isError: e instanceof Error }; }
+    return { id: up.contact.id, isNew: up.new, page: tags.results.tags.length, count: tags.results.count, rl: c.rateLimit(), err };
+  }, { url: emu.url, token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES] });
+  assert.equal(out.isNew, true);
+  assert.equal(out.page, 3);
+  assert.equal(out.count, 25);
+  assert.equal(out.rl.max, 100);
+  assert.deepEqual(out.err, { code: "GHL_HTTP_ERROR", status: 422, isError: true });
+  const stored = Object.values(emu.state.locations[DEMO_LOCATION_ID].contacts).find((k) => k.id === out.id);
+  assert.deepEqual(stored.tags, ["from-browser"]);
 });
