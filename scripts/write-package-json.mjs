@@ -17,9 +17,8 @@ const pkg = {
   types: "./entries/web.d.ts",
   exports: {
     ".": {
-      types: "./entries/web.d.ts",
-      node: "./entries/node.js",
-      default: "./entries/web.js",
+      node: { types: "./entries/node.d.ts", default: "./entries/node.js" },
+      default: { types: "./entries/web.d.ts", default: "./entries/web.js" },
     },
     "./slim": { types: "./entries/slim.d.ts", default: "./entries/slim.js" },
     "./rules.schema.json": "./rules.schema.json",
