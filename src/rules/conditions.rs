@@ -60,7 +60,7 @@ pub(crate) fn is_blank(v: Option<&Val<'_>>) -> bool {
 pub(crate) fn as_number(v: &Val<'_>) -> Option<f64> {
     match v {
         Val::Num(n) => Some(*n),
-        Val::Str(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+        Val::Str(s) => parse_number(s),
         Val::Bool(b) => Some(if *b { 1.0 } else { 0.0 }),
         _ => None,
     }
@@ -188,4 +188,16 @@ fn test(v: Option<&Val<'_>>, op: &Op, cs: bool) -> bool {
             any_item(v, &mut f)
         }
     }
+}
+
+/// Reads a number from text: spaces, thousands separators, currency signs and a
+/// trailing `%` are ignored (`$1,200.50`).
+pub(crate) fn parse_number(s: &str) -> Option<f64> {
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ',' | ' ' | '$' | '€' | '£' | '\u{a0}' | '_'))
+        .collect();
+    let t = t.strip_suffix('%').unwrap_or(&t);
+    t.parse::<f64>().ok().filter(|n| n.is_finite())
 }

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use regex_lite::Regex;
 
-use super::conditions::{as_number, as_text, is_blank};
+use super::conditions::{as_number, as_text, is_blank, parse_number};
 use super::document::NamePart;
 use super::scan::Val;
 use super::{country, date, phone};
@@ -170,16 +170,6 @@ pub(crate) fn email(s: &str) -> Option<String> {
             .last()
             .is_some_and(|t| t.len() >= 2 && t.chars().all(|c| c.is_alphabetic()));
     (local_ok && domain_ok).then_some(e)
-}
-
-fn parse_number(s: &str) -> Option<f64> {
-    let t: String = s
-        .trim()
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '$' | '€' | '£' | '\u{a0}' | '_'))
-        .collect();
-    let t = t.strip_suffix('%').unwrap_or(&t);
-    t.parse::<f64>().ok().filter(|n| n.is_finite())
 }
 
 fn parse_bool(s: &str) -> Option<bool> {
