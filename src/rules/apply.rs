@@ -63,7 +63,19 @@ fn render(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
             Part::Lit(l) => s.push_str(l),
             Part::Slot(i) => {
                 if let Some(v) = slot(slots, *i) {
+                    // Inserted values are trimmed: " ada " in "{first} {last}" reads "ada".
+                    let at = s.len();
                     push_text(&mut s, v);
+                    let inserted = &s[at..];
+                    let (lead, kept) = (
+                        inserted.len() - inserted.trim_start().len(),
+                        inserted.trim().len(),
+                    );
+                    if lead > 0 || kept < inserted.len() {
+                        let t = s[at + lead..at + lead + kept].to_string();
+                        s.truncate(at);
+                        s.push_str(&t);
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 //! Compiled conditions and their evaluation against the values read from a record.
 //!
-//! Semantics: text is compared ignoring case unless case-sensitive; a number equals a
+//! Semantics: text is compared without surrounding white space and ignoring case unless
+//! case-sensitive; a number equals a
 //! text when the text reads as that number; on a list a test holds when it holds for
 //! any item (`exists`, `blank` look at the list itself). A missing value fails every
 //! test except `exists: false` and `blank: true`.
@@ -81,6 +82,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
 }
 
 fn fold<'b>(s: &'b str, cs: bool) -> Cow<'b, str> {
+    let s = s.trim();
     if cs || !s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(s)
     } else {
@@ -94,6 +96,7 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), y) | (y, Val::Num(x)) => as_number(y) == Some(*x),
         (Val::Str(x), Val::Str(y)) => {
+            let (x, y) = (x.trim(), y.trim());
             if cs {
                 x == y
             } else {
