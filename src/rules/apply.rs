@@ -83,9 +83,15 @@ fn render(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
     s
 }
 
-/// Text of a value for a standard field.
+/// Text of a value for a standard field (a list gives its first non-blank item; use
+/// the `join` transform to keep them all).
 fn field_text<'b>(v: &'b Val<'_>) -> Cow<'b, str> {
     match v {
+        Val::List(l) => l
+            .iter()
+            .find(|x| !is_blank(Some(x)))
+            .map(field_text)
+            .unwrap_or(Cow::Borrowed("")),
         Val::Str(s) => Cow::Borrowed(s.as_ref()),
         Val::Num(n) => Cow::Owned(number_text(*n)),
         Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
