@@ -209,7 +209,10 @@ impl CompiledRules {
                     Cow::Owned("a template".to_string()),
                 ),
             };
-            let before = out.trace.as_ref().and(v.as_ref().map(|x| x.to_json()));
+            let before = match out.trace {
+                Some(_) => v.as_ref().map(|x| x.to_json()),
+                None => None,
+            };
             let mut dropped = None;
             for t in &m.transforms {
                 v = t.apply(v, self.default_country.as_deref(), &mut dropped);
@@ -563,13 +566,8 @@ impl CompiledRules {
         records: &str,
         opts: &ApplyOptions,
     ) -> Result<String, RulesError> {
-        let mut out = String::with_capacity(records.len() / 2 + 16);
-        let batch_limits = super::Limits {
-            max_depth: super::HARD_MAX_DEPTH,
-            max_string_len: usize::MAX,
-            ..self.limits
-        };
-        let mut sc = Scanner::new(records, &batch_limits);
+        let mut out = String::with_capacity(records.len() + records.len() / 4 + 16);
+        let mut sc = Scanner::new(records, &self.limits);
         match sc.peek_kind() {
             Some(b'[') => {}
             Some(c) => {
@@ -590,7 +588,7 @@ impl CompiledRules {
         }
         out.push('[');
         let mut n = 0usize;
-        sc.each_item(|sc, start, end| {
+        sc.each_record(&self.trie, self.limits.max_record_bytes, |rec| {
             n += 1;
             if n > self.limits.max_batch_records {
                 return Err(RulesError::LimitExceeded {
@@ -600,11 +598,16 @@ impl CompiledRules {
                     max: self.limits.max_batch_records,
                 });
             }
-            let _ = sc;
             if n > 1 {
                 out.push(',');
             }
-            self.apply_into(records.get(start..end).unwrap_or(""), opts, &mut out);
+            match rec {
+                Ok(slots) => {
+                    let o = self.run(slots, opts.trace);
+                    self.write_result(&o, &mut out);
+                }
+                Err(e) => write_error(&mut out, &e),
+            }
             Ok(())
         })?;
         out.push(']');

@@ -27,7 +27,79 @@ fn ymd(y: i64, m: u32, d: u32) -> Option<String> {
     if !(1000..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in(y, m) {
         return None;
     }
-    Some(format!("{y:04}-{m:02}-{d:02}"))
+    let y = y as u32;
+    let digits = [
+        y / 1000,
+        y / 100 % 10,
+        y / 10 % 10,
+        y % 10,
+        10,
+        m / 10,
+        m % 10,
+        10,
+        d / 10,
+        d % 10,
+    ];
+    Some(
+        digits
+            .iter()
+            .map(|&x| {
+                if x == 10 {
+                    '-'
+                } else {
+                    char::from(b'0' + x as u8)
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Fast path: `D/M/YYYY`-like numeric dates and ISO dates, without allocating.
+fn numeric(t: &str, day_first: bool) -> Option<Option<String>> {
+    let b = t.as_bytes();
+    let mut nums = [0i64; 3];
+    let mut lens = [0usize; 3];
+    let mut sep = 0u8;
+    let mut k = 0;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        if c.is_ascii_digit() {
+            if lens[k] >= 4 {
+                return None;
+            }
+            nums[k] = nums[k] * 10 + i64::from(c - b'0');
+            lens[k] += 1;
+        } else if matches!(c, b'-' | b'/' | b'.') && k < 2 && lens[k] > 0 && (sep == 0 || sep == c)
+        {
+            sep = c;
+            k += 1;
+        } else if (c == b'T' || c == b' ') && k == 2 && lens[0] == 4 {
+            break; // ISO date followed by a time
+        } else {
+            return None;
+        }
+        i += 1;
+    }
+    if k != 2 || lens[2] == 0 {
+        return None;
+    }
+    if i < b.len() && lens[2] != 2 {
+        return None;
+    }
+    let [a, bb, c] = nums;
+    if lens[0] == 4 {
+        return Some(ymd(a, bb as u32, c as u32));
+    }
+    if lens[2] == 4 && i == b.len() {
+        let (d, m) = if sep == b'.' || day_first {
+            (a, bb)
+        } else {
+            (bb, a)
+        };
+        return Some(ymd(c, m as u32, d as u32));
+    }
+    Some(None)
 }
 
 /// Civil date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
@@ -97,6 +169,9 @@ pub fn parse(input: &str, day_first: bool) -> Option<String> {
     }
     if t.bytes().all(|c| c.is_ascii_digit()) && t.len() >= 9 {
         return from_unix(t.parse().ok()?);
+    }
+    if let Some(r) = numeric(t, day_first) {
+        return r;
     }
     // ISO, possibly with a time.
     let head = t.split(['T', ' ']).next().unwrap_or(t);

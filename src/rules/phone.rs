@@ -61,12 +61,16 @@ pub fn supports_country(country: &str) -> bool {
 pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
     let t = input.trim();
     // Cut an extension: "x123", "ext. 12", "#12".
-    let lower_cut = t
-        .char_indices()
+    let tb = t.as_bytes();
+    let lower_cut = tb
+        .iter()
+        .enumerate()
         .find(|(i, c)| {
-            *c == '#'
-                || ((*c == 'x' || *c == 'X') && *i > 0)
-                || t[*i..].to_ascii_lowercase().starts_with("ext")
+            **c == b'#'
+                || ((**c == b'x' || **c == b'X') && *i > 0)
+                || tb
+                    .get(*i..*i + 3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"ext"))
         })
         .map(|(i, _)| i)
         .unwrap_or(t.len());
@@ -102,12 +106,12 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
     if !trunk.is_empty() {
         if let Some(nat) = digits.strip_prefix(trunk) {
             if len_ok(nat) {
-                return valid(&format!("{cc}{nat}"));
+                return join(cc, nat);
             }
         }
     }
     if len_ok(&digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
-        return valid(&format!("{cc}{digits}"));
+        return join(cc, &digits);
     }
     // Country code written without '+'.
     if let Some(nat) = digits.strip_prefix(cc) {
@@ -120,10 +124,20 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
 
 fn valid(d: &str) -> Option<String> {
     if (8..=15).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit()) && !d.starts_with('0') {
-        Some(format!("+{d}"))
+        let mut s = String::with_capacity(d.len() + 1);
+        s.push('+');
+        s.push_str(d);
+        Some(s)
     } else {
         None
     }
+}
+
+fn join(cc: &str, nat: &str) -> Option<String> {
+    let mut s = String::with_capacity(16);
+    s.push_str(cc);
+    s.push_str(nat);
+    valid(&s)
 }
 
 #[cfg(test)]

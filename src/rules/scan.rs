@@ -175,6 +175,8 @@ impl<'a> Scanner<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
+            // Jump over plain bytes, eight at a time.
+            self.pos += plain_run(self.b.get(self.pos..).unwrap_or(&[]));
             let Some(&c) = self.b.get(self.pos) else {
                 return self.err("a text value is not closed with '\"'");
             };
@@ -490,6 +492,38 @@ fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) 
     }
 }
 
+/// Length of the leading run of bytes that need no attention inside a string (not
+/// `"`, not `\\`, not a control character).
+#[inline]
+fn plain_run(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        let quote = has_zero(x ^ (LO * b'"' as u64));
+        let slash = has_zero(x ^ (LO * b'\\' as u64));
+        // Bytes below 0x20: (x - 0x20..) borrows into the high bit for small bytes that
+        // did not have it set.
+        let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let m = quote | slash | ctrl;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
 /// Unescapes the raw content of a JSON string; `None` on a lone surrogate.
 fn unescape(raw: &str) -> Option<String> {
     let mut out = String::with_capacity(raw.len());
@@ -701,28 +735,72 @@ mod tests {
 }
 
 impl<'a> Scanner<'a> {
-    /// Walks a top-level array (positioned at `[`), calling `f` with each item's text
-    /// span (grammar-checked); then checks nothing follows.
-    pub(crate) fn each_item(
+    /// Skips one value with only the hard depth limit (to step over a record that broke
+    /// a configured limit).
+    fn lax_skip(&mut self) -> R<()> {
+        let (d, m) = (self.max_depth, self.max_str);
+        self.max_depth = HARD_MAX_DEPTH;
+        self.max_str = usize::MAX;
+        let r = self.skip(0);
+        self.max_depth = d;
+        self.max_str = m;
+        r
+    }
+
+    /// Walks a top-level array of records (positioned at `[`), reading each object's
+    /// trie paths and calling `f` with the slots, or with the record's own error (not an
+    /// object, over a limit). Syntax errors, and errors `f` returns, end the walk.
+    pub(crate) fn each_record(
         &mut self,
-        mut f: impl FnMut(&mut Self, usize, usize) -> Result<(), RulesError>,
+        trie: &Trie,
+        max_record_bytes: usize,
+        mut f: impl FnMut(Result<&[Option<Val<'a>>], RulesError>) -> Result<(), RulesError>,
     ) -> Result<(), RulesError> {
-        let mut inner: Result<(), RulesError> = Ok(());
+        let mut slots: Vec<Option<Val<'a>>> = Vec::with_capacity(trie.slots());
+        let mut outer: Result<(), RulesError> = Ok(());
         let r = self.array(|sc, _| {
             sc.ws();
             let start = sc.pos;
-            sc.skip(1)?;
-            let end = sc.pos;
-            if let Err(e) = f(sc, start, end) {
-                inner = Err(e);
+            let res = match sc.peek() {
+                Some(b'{') => {
+                    slots.clear();
+                    slots.resize(trie.slots(), None);
+                    match sc.walk(trie, 0, 0, &mut slots) {
+                        Ok(()) if sc.pos - start > max_record_bytes => {
+                            f(Err(RulesError::LimitExceeded {
+                                limit: "maxRecordBytes",
+                                what: "the size of the record in bytes",
+                                value: sc.pos - start,
+                                max: max_record_bytes,
+                            }))
+                        }
+                        Ok(()) => f(Ok(&slots)),
+                        Err(e @ ScanError::Syntax { .. }) => return Err(e),
+                        Err(e) => {
+                            sc.pos = start;
+                            sc.lax_skip()?;
+                            f(Err(e.into()))
+                        }
+                    }
+                }
+                Some(c) => {
+                    sc.lax_skip()?;
+                    f(Err(RulesError::RecordNotObject {
+                        found: kind_name(c),
+                    }))
+                }
+                None => return sc.err("the text ends where a record should be"),
+            };
+            if let Err(e) = res {
+                outer = Err(e);
                 return Err(ScanError::Syntax {
-                    offset: end,
+                    offset: sc.pos,
                     message: "stopped",
                 });
             }
             Ok(())
         });
-        inner?;
+        outer?;
         r?;
         self.finish()?;
         Ok(())

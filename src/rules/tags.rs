@@ -12,10 +12,13 @@ pub(crate) fn normalise(t: &str, lowercase: bool, max_len: usize) -> Option<Stri
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(w);
-    }
-    if lowercase && out.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
-        out = out.to_lowercase();
+        if lowercase && w.is_ascii() {
+            out.extend(w.bytes().map(|c| char::from(c.to_ascii_lowercase())));
+        } else if lowercase {
+            out.push_str(&w.to_lowercase());
+        } else {
+            out.push_str(w);
+        }
     }
     if let Some((i, _)) = out.char_indices().nth(max_len) {
         out.truncate(i);

@@ -8,6 +8,11 @@ use std::fmt::Write;
 pub(crate) fn str(out: &mut String, s: &str) {
     out.push('"');
     let b = s.as_bytes();
+    if !b.iter().any(|&c| c == b'"' || c == b'\\' || c < 0x20) {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: Option<&str> = match c {
