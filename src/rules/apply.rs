@@ -23,7 +23,7 @@ use crate::error::{Coded, ErrorReport};
 struct Out<'a, 'r> {
     std: [Option<Val<'a>>; 15],
     custom: Vec<Option<Val<'a>>>,
-    tags: TagDiff,
+    tags: TagDiff<'a>,
     score: Option<i64>,
     rule_set: &'r str,
     warnings: Vec<Warning>,
@@ -56,7 +56,14 @@ fn push_text(out: &mut String, v: &Val<'_>) {
     }
 }
 
-fn render(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
+fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>]) -> Cow<'a, str> {
+    if let [Part::Lit(l)] = parts {
+        return Cow::Borrowed(l.as_str());
+    }
+    Cow::Owned(render_owned(parts, slots))
+}
+
+fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
     let mut s = String::new();
     for p in parts {
         match p {
@@ -115,31 +122,36 @@ fn why_not(c: &Option<Cond>) -> String {
 }
 
 impl CompiledRules {
-    fn tags_of(&self, v: &Val<'_>, add: bool, tags: &mut TagDiff) {
+    fn tags_of<'a>(&'a self, v: &Val<'a>, add: bool, tags: &mut TagDiff<'a>) {
         match v {
             Val::List(l) => l.iter().for_each(|x| self.tags_of(x, add, tags)),
-            Val::Str(s) => {
+            Val::Str(Cow::Borrowed(s)) => {
                 for t in s.split(',') {
-                    self.push_tag(t, add, tags);
+                    self.push_tag(Cow::Borrowed(t), add, tags);
+                }
+            }
+            Val::Str(Cow::Owned(s)) => {
+                for t in s.split(',') {
+                    self.push_tag(Cow::Owned(t.to_string()), add, tags);
                 }
             }
             Val::Null | Val::Obj(_) => {}
             other => {
                 if let Some(t) = as_text(other) {
-                    self.push_tag(&t, add, tags);
+                    self.push_tag(Cow::Owned(t.into_owned()), add, tags);
                 }
             }
         }
     }
 
-    fn push_tag(&self, t: &str, add: bool, tags: &mut TagDiff) {
+    fn push_tag<'a>(&self, t: Cow<'a, str>, add: bool, tags: &mut TagDiff<'a>) {
         if let Some(n) = normalise(t, self.lowercase_tags, self.max_tag_length) {
             tags.push(n, add);
         }
     }
 
-    fn run<'a, 'r>(&'r self, slots: &[Option<Val<'a>>], trace: bool) -> Out<'a, 'r> {
-        let mut out = Out {
+    fn fresh<'a>(&'a self, trace: bool) -> Out<'a, 'a> {
+        Out {
             std: Default::default(),
             custom: vec![None; self.customs.len()],
             tags: TagDiff::default(),
@@ -147,7 +159,26 @@ impl CompiledRules {
             rule_set: "default",
             warnings: Vec::new(),
             trace: trace.then(Vec::new),
-        };
+        }
+    }
+
+    fn run<'a>(&'a self, slots: &[Option<Val<'a>>], trace: bool) -> Out<'a, 'a> {
+        let mut out = self.fresh(trace);
+        self.run_into(slots, &mut out);
+        out
+    }
+
+    /// Runs the rules into `out`, which is reset first (its buffers are reused).
+    fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
+        out.std = Default::default();
+        out.custom.iter_mut().for_each(|c| *c = None);
+        out.tags.clear();
+        out.score = None;
+        out.rule_set = "default";
+        out.warnings.clear();
+        if let Some(t) = out.trace.as_mut() {
+            t.clear();
+        }
         let mut route_set: Option<&RuleSet> = None;
         for r in &self.routes {
             let hit = r.when.eval(slots);
@@ -173,21 +204,20 @@ impl CompiledRules {
         }
         let sets = [Some(&self.base), route_set];
         for set in sets.iter().flatten() {
-            self.mappings(set, slots, &mut out);
+            self.mappings(set, slots, out);
         }
         for set in sets.iter().flatten() {
-            self.tag_rules(set, slots, &mut out);
+            self.tag_rules(set, slots, out);
         }
         let scoring = route_set
             .and_then(|s| s.scoring.as_ref())
             .or(self.base.scoring.as_ref());
         if let Some(sc) = scoring {
-            self.score(sc, slots, &mut out);
+            self.score(sc, slots, out);
         }
-        out
     }
 
-    fn mappings<'a>(&self, set: &RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
+    fn mappings<'a>(&'a self, set: &'a RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
         for m in &set.mappings {
             if !cond_holds(&m.when, slots) {
                 if let Some(t) = out.trace.as_mut() {
@@ -205,7 +235,7 @@ impl CompiledRules {
             let (mut v, from) = match &m.source {
                 Source::Slot(s) => (slot(slots, *s).cloned(), Cow::Borrowed(self.trie.path(*s))),
                 Source::Template(parts) => (
-                    Some(Val::Str(Cow::Owned(render(parts, slots)))),
+                    Some(Val::Str(render(parts, slots))),
                     Cow::Owned("a template".to_string()),
                 ),
             };
@@ -255,17 +285,15 @@ impl CompiledRules {
         }
     }
 
-    fn tag_rules(&self, set: &RuleSet, slots: &[Option<Val<'_>>], out: &mut Out<'_, '_>) {
+    fn tag_rules<'a>(&'a self, set: &'a RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
         for r in &set.tag_rules {
             let hit = cond_holds(&r.when, slots);
             if hit {
                 for t in &r.add {
-                    let s = render(t, slots);
-                    self.push_tag(&s, true, &mut out.tags);
+                    self.push_tag(render(t, slots), true, &mut out.tags);
                 }
                 for t in &r.remove {
-                    let s = render(t, slots);
-                    self.push_tag(&s, false, &mut out.tags);
+                    self.push_tag(render(t, slots), false, &mut out.tags);
                 }
             }
             if let Some(tr) = out.trace.as_mut() {
@@ -288,11 +316,11 @@ impl CompiledRules {
         }
     }
 
-    fn score(
-        &self,
-        sc: &super::compile::CScoring,
-        slots: &[Option<Val<'_>>],
-        out: &mut Out<'_, '_>,
+    fn score<'a>(
+        &'a self,
+        sc: &'a super::compile::CScoring,
+        slots: &[Option<Val<'a>>],
+        out: &mut Out<'a, '_>,
     ) {
         let mut score: i64 = sc
             .base
@@ -344,7 +372,7 @@ impl CompiledRules {
         if let Some(hi) = reached {
             for (i, (at, tags)) in sc.thresholds.iter().enumerate() {
                 for t in tags {
-                    self.push_tag(t, i == hi, &mut out.tags);
+                    self.push_tag(Cow::Borrowed(t.as_str()), i == hi, &mut out.tags);
                 }
                 if let Some(tr) = out.trace.as_mut() {
                     tr.push(TraceEntry {
@@ -588,6 +616,7 @@ impl CompiledRules {
         }
         out.push('[');
         let mut n = 0usize;
+        let mut o = self.fresh(opts.trace);
         sc.each_record(&self.trie, self.limits.max_record_bytes, |rec| {
             n += 1;
             if n > self.limits.max_batch_records {
@@ -603,7 +632,7 @@ impl CompiledRules {
             }
             match rec {
                 Ok(slots) => {
-                    let o = self.run(slots, opts.trace);
+                    self.run_into(slots, &mut o);
                     self.write_result(&o, &mut out);
                 }
                 Err(e) => write_error(&mut out, &e),

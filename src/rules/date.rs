@@ -118,7 +118,7 @@ fn civil(days: i64) -> (i64, u32, u32) {
 
 /// A unix timestamp (seconds, or milliseconds above 10^11) as a date (UTC).
 pub fn from_unix(t: f64) -> Option<String> {
-    if !t.is_finite() || t < 0.0 || t > 1.0e15 {
+    if !t.is_finite() || !(0.0..=1.0e15).contains(&t) {
         return None;
     }
     let secs = if t > 1.0e11 { t / 1000.0 } else { t };
@@ -198,10 +198,7 @@ pub fn parse(input: &str, day_first: bool) -> Option<String> {
         }
     }
     // Month names: "March 5, 2024", "5 Mar 2024", "5 March, 2024".
-    let words: Vec<&str> = t
-        .split(|c: char| c == ' ' || c == ',' || c == '-')
-        .filter(|w| !w.is_empty())
-        .collect();
+    let words: Vec<&str> = t.split([' ', ',', '-']).filter(|w| !w.is_empty()).collect();
     if words.len() == 3 {
         let strip = |w: &str| {
             w.trim_end_matches("st")

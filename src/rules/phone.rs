@@ -85,17 +85,14 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
             _ => return None,
         }
     }
+    let nanp = default_country
+        .is_some_and(|c| c.eq_ignore_ascii_case("US") || c.eq_ignore_ascii_case("CA"));
     let intl = if plus {
         Some(digits.as_str())
-    } else if let Some(rest) = digits.strip_prefix("00") {
-        Some(rest)
-    } else if let Some(rest) = digits.strip_prefix("011").filter(|_| {
-        default_country
-            .is_some_and(|c| c.eq_ignore_ascii_case("US") || c.eq_ignore_ascii_case("CA"))
-    }) {
-        Some(rest)
     } else {
-        None
+        digits
+            .strip_prefix("00")
+            .or_else(|| digits.strip_prefix("011").filter(|_| nanp))
     };
     if let Some(d) = intl {
         return valid(d);

@@ -56,6 +56,20 @@ impl<'a> Val<'a> {
     }
 }
 
+impl Val<'_> {
+    /// A view borrowing this value's strings (no copy of text).
+    pub(crate) fn view(&self) -> Val<'_> {
+        match self {
+            Val::Null => Val::Null,
+            Val::Bool(b) => Val::Bool(*b),
+            Val::Num(n) => Val::Num(*n),
+            Val::Str(s) => Val::Str(Cow::Borrowed(s.as_ref())),
+            Val::List(l) => Val::List(l.iter().map(|x| x.view()).collect()),
+            Val::Obj(s) => Val::Obj(Cow::Borrowed(s.as_ref())),
+        }
+    }
+}
+
 /// A number as JSON: integral values without a fraction.
 pub(crate) fn num_json(n: f64) -> Value {
     if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
@@ -673,67 +687,6 @@ pub fn extract(
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn ex(json: &str, paths: &[&str]) -> Vec<Option<Value>> {
-        extract(json, paths, &Limits::default()).unwrap()
-    }
-
-    #[test]
-    fn extracts_selected_paths() {
-        let doc = r#"{"a":{"b":[1,{"c":"x\"y"},3],"skip":{"deep":[[[]]]}},"s":"caf\u00e9 \ud83d\ude00","n":-1.5e2,"t":true}"#;
-        let got = ex(
-            doc,
-            &["a.b[1].c", "s", "n", "t", "a.b[*]", "a.missing", "a.b[9]"],
-        );
-        assert_eq!(
-            got,
-            vec![
-                Some(json!("x\"y")),
-                Some(json!("café 😀")),
-                Some(json!(-150)),
-                Some(json!(true)),
-                Some(json!([1, {"c": "x\"y"}, 3])),
-                None,
-                None
-            ]
-        );
-    }
-
-    #[test]
-    fn rejects_bad_json_anywhere() {
-        for bad in [
-            r#"{"a":1,}"#,
-            r#"{"a":01}"#,
-            r#"{"skip":[1,2,,3],"a":1}"#,
-            r#"{"skip":"\x"}"#,
-            r#"{"a":1} x"#,
-            r#"{"a":"\ud800"}"#,
-            "{\"a\":\"\u{1}\"}",
-            r#"{"a":tru}"#,
-            r#"{"a""#,
-        ] {
-            assert!(extract(bad, &["a"], &Limits::default()).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn depth_limit_is_an_error() {
-        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100), "]".repeat(100));
-        let e = extract(&deep, &["b"], &Limits::default()).unwrap_err();
-        assert!(matches!(
-            e,
-            RulesError::LimitExceeded {
-                limit: "maxDepth",
-                ..
-            }
-        ));
-    }
-}
-
 impl<'a> Scanner<'a> {
     /// Skips one value with only the hard depth limit (to step over a record that broke
     /// a configured limit).
@@ -804,5 +757,66 @@ impl<'a> Scanner<'a> {
         r?;
         self.finish()?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ex(json: &str, paths: &[&str]) -> Vec<Option<Value>> {
+        extract(json, paths, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn extracts_selected_paths() {
+        let doc = r#"{"a":{"b":[1,{"c":"x\"y"},3],"skip":{"deep":[[[]]]}},"s":"caf\u00e9 \ud83d\ude00","n":-1.5e2,"t":true}"#;
+        let got = ex(
+            doc,
+            &["a.b[1].c", "s", "n", "t", "a.b[*]", "a.missing", "a.b[9]"],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Some(json!("x\"y")),
+                Some(json!("café 😀")),
+                Some(json!(-150)),
+                Some(json!(true)),
+                Some(json!([1, {"c": "x\"y"}, 3])),
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_json_anywhere() {
+        for bad in [
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"skip":[1,2,,3],"a":1}"#,
+            r#"{"skip":"\x"}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":"\ud800"}"#,
+            "{\"a\":\"\u{1}\"}",
+            r#"{"a":tru}"#,
+            r#"{"a""#,
+        ] {
+            assert!(extract(bad, &["a"], &Limits::default()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn depth_limit_is_an_error() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        let e = extract(&deep, &["b"], &Limits::default()).unwrap_err();
+        assert!(matches!(
+            e,
+            RulesError::LimitExceeded {
+                limit: "maxDepth",
+                ..
+            }
+        ));
     }
 }

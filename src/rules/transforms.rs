@@ -77,14 +77,36 @@ fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
-    if s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
-        Cow::Owned(s.to_lowercase())
+    if s.is_ascii() {
+        if s.bytes().any(|c| c.is_ascii_uppercase()) {
+            Cow::Owned(s.to_ascii_lowercase())
+        } else {
+            s
+        }
     } else {
-        s
+        Cow::Owned(s.to_lowercase())
     }
 }
 
 fn title(s: &str) -> String {
+    if s.is_ascii() {
+        let mut out = Vec::with_capacity(s.len());
+        let mut start = true;
+        for &c in s.as_bytes() {
+            if c.is_ascii_alphanumeric() {
+                out.push(if start {
+                    c.to_ascii_uppercase()
+                } else {
+                    c.to_ascii_lowercase()
+                });
+                start = false;
+            } else {
+                out.push(c);
+                start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
+            }
+        }
+        return String::from_utf8(out).unwrap_or_default();
+    }
     let mut out = String::with_capacity(s.len());
     let mut start = true;
     for c in s.chars() {
@@ -228,14 +250,14 @@ fn convert<'a>(
 impl CTransform {
     /// Applies the transform. A dropped value comes back as `None` with a reason.
     pub(crate) fn apply<'a>(
-        &self,
+        &'a self,
         v: Option<Val<'a>>,
         default_country: Option<&str>,
         drop: &mut Option<Drop>,
     ) -> Option<Val<'a>> {
         if let CTransform::Default(d) = self {
             return if is_blank(v.as_ref()) {
-                Some(d.clone())
+                Some(d.view())
             } else {
                 v
             };
@@ -245,8 +267,10 @@ impl CTransform {
             CTransform::Trim => map_str(v, &mut trim),
             CTransform::Lower => map_str(v, &mut lower),
             CTransform::Upper => map_str(v, &mut |s| {
-                if s.bytes().any(|c| c.is_ascii_lowercase() || c >= 0x80) {
+                if !s.is_ascii() {
                     Cow::Owned(s.to_uppercase())
+                } else if s.bytes().any(|c| c.is_ascii_lowercase()) {
+                    Cow::Owned(s.to_ascii_uppercase())
                 } else {
                     s
                 }
@@ -279,14 +303,24 @@ impl CTransform {
             } => {
                 let mut f = |x: &Val<'a>| -> Option<Val<'a>> {
                     let key = as_text(x)?;
-                    let k = if *case_sensitive {
-                        key.into_owned()
+                    let k: Cow<'_, str> = if *case_sensitive {
+                        key
                     } else {
-                        key.trim().to_lowercase()
+                        let t = key.trim();
+                        if t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
+                            Cow::Owned(t.to_lowercase())
+                        } else {
+                            Cow::Borrowed(t)
+                        }
                     };
-                    match table.get(&k) {
-                        Some(hit) => Some(hit.clone()),
-                        None => Some(default.clone().unwrap_or_else(|| x.clone())),
+                    match table.get(k.as_ref()) {
+                        Some(hit) => Some(hit.view()),
+                        None => Some(
+                            default
+                                .as_ref()
+                                .map(|d| d.view())
+                                .unwrap_or_else(|| x.clone()),
+                        ),
                     }
                 };
                 let mut none = None;
@@ -394,9 +428,11 @@ mod tests {
         Some(Val::Str(Cow::Borrowed(x)))
     }
 
-    fn run<'a>(t: CTransform, v: Option<Val<'a>>) -> (Option<Val<'a>>, Option<Drop>) {
+    fn run(t: CTransform, v: Option<Val<'_>>) -> (Option<Val<'static>>, Option<Drop>) {
         let mut d = None;
-        let out = t.apply(v, Some("US"), &mut d);
+        let out = t
+            .apply(v, Some("US"), &mut d)
+            .map(|x| Val::from_json(&x.to_json()));
         (out, d)
     }
 

@@ -640,15 +640,13 @@ impl<'c> Ck<'c> {
             "join" => {
                 self.string(m, "separator", ptr, rule, false);
             }
-            "default" => {
-                if !m.contains_key("value") {
-                    self.add(
-                        ptr,
-                        rule,
-                        "MISSING_FIELD",
-                        "'value' is required: the value to use when there is none.".into(),
-                    );
-                }
+            "default" if !m.contains_key("value") => {
+                self.add(
+                    ptr,
+                    rule,
+                    "MISSING_FIELD",
+                    "'value' is required: the value to use when there is none.".into(),
+                );
             }
             "lookup" => {
                 match m.get("table") {
@@ -903,8 +901,8 @@ impl<'c> Ck<'c> {
         let rule = Some(id.as_str());
         let n = self.tag_list(m, "add", ptr, rule) + self.tag_list(m, "remove", ptr, rule);
         if n == 0
-            && !m.get("add").is_some_and(|v| !v.is_array())
-            && !m.get("remove").is_some_and(|v| !v.is_array())
+            && m.get("add").is_none_or(|v| v.is_array())
+            && m.get("remove").is_none_or(|v| v.is_array())
         {
             self.add(
                 ptr,
