@@ -97,7 +97,7 @@ fn esc(s: &str) -> String {
     serde_json::to_string(s).unwrap()
 }
 
-/// One lead as JSON text (about 660 bytes).
+/// One lead as JSON text (about 670 bytes).
 fn lead(i: u32, rng: &mut Rng) -> String {
     let first = rng.pick(&FIRST);
     let last = rng.pick(&LAST);
@@ -121,8 +121,8 @@ fn lead(i: u32, rng: &mut Rng) -> String {
             r#""city":{},"state":{},"zip":"{:05}","country":{},"birthday":"{:02}/{:02}/{}","source":{},"#,
             r#""tags":[{}],"opted_in":{},"#,
             r#""utm":{{"source":{},"medium":{},"campaign":"spring_launch","term":"crm software","content":"video_a"}},"#,
-            r#""ip_address":"203.0.113.{}","user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3) AppleWebKit/605.1.15","#,
-            r#""answers":[{{"q":"Budget","a":"$5,000"}}]}}}}"#
+            r#""ip_address":"203.0.113.{}","user_agent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 14_3)","#,
+            r#""answers":[{{"q":"Budget","a":"$5k"}}]}}}}"#
         ),
         i,
         1_184_300 + rng.next() % 4,
