@@ -1,0 +1,103 @@
+//! Tag normalisation and the add/remove diff the rules produce.
+//!
+//! Invariants: tags come out trimmed, inner white space collapsed, lower-cased when the
+//! settings say so, cut to the maximum length, never empty, and each tag appears at
+//! most once across both lists (compared ignoring case); a later rule wins over an
+//! earlier one for the same tag.
+
+use std::borrow::Cow;
+
+/// Normalises one tag; `None` when nothing is left. A tag that is already normal is
+/// passed through without copying.
+pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
+    let b = t.as_bytes();
+    let ascii = t.is_ascii();
+    let clean = ascii
+        && !b.is_empty()
+        && b.len() <= max_len
+        && b[0] != b' '
+        && b[b.len() - 1] != b' '
+        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
+        && b.iter().all(|&c| c == b' ' || c.is_ascii_graphic())
+        && !(lowercase && b.iter().any(|c| c.is_ascii_uppercase()));
+    if clean {
+        return Some(t);
+    }
+    let mut out = String::with_capacity(t.len());
+    for w in t.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        if lowercase && w.is_ascii() {
+            out.extend(w.bytes().map(|c| char::from(c.to_ascii_lowercase())));
+        } else if lowercase {
+            out.push_str(&w.to_lowercase());
+        } else {
+            out.push_str(w);
+        }
+    }
+    if let Some((i, _)) = out.char_indices().nth(max_len) {
+        out.truncate(i);
+        out.truncate(out.trim_end().len());
+    }
+    (!out.is_empty()).then_some(Cow::Owned(out))
+}
+
+/// An ordered tag diff.
+#[derive(Debug, Default)]
+pub(crate) struct TagDiff<'a> {
+    /// `(tag, add?)`, one entry per tag (case-insensitively).
+    ops: Vec<(Cow<'a, str>, bool)>,
+}
+
+impl<'a> TagDiff<'a> {
+    pub(crate) fn clear(&mut self) {
+        self.ops.clear();
+    }
+
+    /// Records an add (`add`) or a remove of a normalised tag.
+    pub(crate) fn push(&mut self, tag: Cow<'a, str>, add: bool) {
+        let ascii = tag.is_ascii();
+        let same = |t: &str| {
+            if ascii && t.is_ascii() {
+                t.len() == tag.len() && t.eq_ignore_ascii_case(&tag)
+            } else {
+                t.to_lowercase() == tag.to_lowercase()
+            }
+        };
+        if let Some(e) = self.ops.iter_mut().find(|(t, _)| same(t)) {
+            e.1 = add;
+        } else {
+            self.ops.push((tag, add));
+        }
+    }
+
+    pub(crate) fn iter(&self, add: bool) -> impl Iterator<Item = &str> {
+        self.ops
+            .iter()
+            .filter(move |o| o.1 == add)
+            .map(|o| o.0.as_ref())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalises_and_dedupes() {
+        let n = |t: &'static str, l, m| normalise(Cow::Borrowed(t), l, m);
+        assert_eq!(n("  Hot   Lead ", true, 64).as_deref(), Some("hot lead"));
+        assert_eq!(n("   ", true, 64), None);
+        assert_eq!(n("abcdef", false, 3).as_deref(), Some("abc"));
+        assert_eq!(n("Tab\there", false, 64).as_deref(), Some("Tab here"));
+        assert!(matches!(n("ok tag", true, 64), Some(Cow::Borrowed(_))));
+        let mut d = TagDiff::default();
+        d.push("VIP".into(), true);
+        d.push("cold".into(), false);
+        d.push("vip".into(), true);
+        d.push("Cold".into(), true);
+        assert_eq!(d.iter(true).collect::<Vec<_>>(), vec!["VIP", "cold"]);
+        assert_eq!(d.iter(false).count(), 0);
+    }
+}
