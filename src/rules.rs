@@ -1,1 +1,0 @@
-//! rules: see the crate documentation.

@@ -1,0 +1,627 @@
+//! Applying compiled rules to one record, and writing results (as Rust values or
+//! straight to JSON text for the batch form).
+//!
+//! Order within a record: route selection, mappings (default set, then the route's; a
+//! later value for the same field wins), tag rules, scoring and thresholds, tag
+//! normalisation. Invariant: no step can panic or fail on record content; only reading
+//! the record (syntax, limits) fails, with a [`RulesError`].
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::compile::{CTarget, CompiledRules, Part, RuleSet, Source};
+use super::conditions::{as_text, is_blank, Cond};
+use super::result::*;
+use super::scan::{scan_record, Scanner, Val};
+use super::tags::{normalise, TagDiff};
+use super::transforms::{number_of, number_text};
+use super::{write, RulesError, STANDARD_FIELDS};
+use crate::error::{Coded, ErrorReport};
+
+/// The result of one record before it is written out.
+struct Out<'a, 'r> {
+    std: [Option<Val<'a>>; 15],
+    custom: Vec<Option<Val<'a>>>,
+    tags: TagDiff,
+    score: Option<i64>,
+    rule_set: &'r str,
+    warnings: Vec<Warning>,
+    trace: Option<Vec<TraceEntry>>,
+}
+
+fn slot<'s, 'a>(slots: &'s [Option<Val<'a>>], s: u32) -> Option<&'s Val<'a>> {
+    slots.get(s as usize).and_then(|v| v.as_ref())
+}
+
+fn push_text(out: &mut String, v: &Val<'_>) {
+    match v {
+        Val::List(l) => {
+            let mut first = true;
+            for x in l.iter().filter(|x| !is_blank(Some(x))) {
+                if !first {
+                    out.push_str(", ");
+                }
+                first = false;
+                push_text(out, x);
+            }
+        }
+        Val::Obj(raw) => out.push_str(raw),
+        Val::Null => {}
+        other => {
+            if let Some(t) = as_text(other) {
+                out.push_str(&t);
+            }
+        }
+    }
+}
+
+fn render(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        match p {
+            Part::Lit(l) => s.push_str(l),
+            Part::Slot(i) => {
+                if let Some(v) = slot(slots, *i) {
+                    // Inserted values are trimmed: " ada " in "{first} {last}" reads "ada".
+                    let at = s.len();
+                    push_text(&mut s, v);
+                    let inserted = &s[at..];
+                    let (lead, kept) = (
+                        inserted.len() - inserted.trim_start().len(),
+                        inserted.trim().len(),
+                    );
+                    if lead > 0 || kept < inserted.len() {
+                        let t = s[at + lead..at + lead + kept].to_string();
+                        s.truncate(at);
+                        s.push_str(&t);
+                    }
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Text of a value for a standard field (a list gives its first non-blank item; use
+/// the `join` transform to keep them all).
+fn field_text<'b>(v: &'b Val<'_>) -> Cow<'b, str> {
+    match v {
+        Val::List(l) => l
+            .iter()
+            .find(|x| !is_blank(Some(x)))
+            .map(field_text)
+            .unwrap_or(Cow::Borrowed("")),
+        Val::Str(s) => Cow::Borrowed(s.as_ref()),
+        Val::Num(n) => Cow::Owned(number_text(*n)),
+        Val::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        other => {
+            let mut s = String::new();
+            push_text(&mut s, other);
+            Cow::Owned(s)
+        }
+    }
+}
+
+fn cond_holds(c: &Option<Cond>, slots: &[Option<Val<'_>>]) -> bool {
+    c.as_ref().is_none_or(|c| c.eval(slots))
+}
+
+fn why_not(c: &Option<Cond>) -> String {
+    match c {
+        Some(c) => format!("condition not met: {}", c.describe()),
+        None => String::new(),
+    }
+}
+
+impl CompiledRules {
+    fn tags_of(&self, v: &Val<'_>, add: bool, tags: &mut TagDiff) {
+        match v {
+            Val::List(l) => l.iter().for_each(|x| self.tags_of(x, add, tags)),
+            Val::Str(s) => {
+                for t in s.split(',') {
+                    self.push_tag(t, add, tags);
+                }
+            }
+            Val::Null | Val::Obj(_) => {}
+            other => {
+                if let Some(t) = as_text(other) {
+                    self.push_tag(&t, add, tags);
+                }
+            }
+        }
+    }
+
+    fn push_tag(&self, t: &str, add: bool, tags: &mut TagDiff) {
+        if let Some(n) = normalise(t, self.lowercase_tags, self.max_tag_length) {
+            tags.push(n, add);
+        }
+    }
+
+    fn run<'a, 'r>(&'r self, slots: &[Option<Val<'a>>], trace: bool) -> Out<'a, 'r> {
+        let mut out = Out {
+            std: Default::default(),
+            custom: vec![None; self.customs.len()],
+            tags: TagDiff::default(),
+            score: None,
+            rule_set: "default",
+            warnings: Vec::new(),
+            trace: trace.then(Vec::new),
+        };
+        let mut route_set: Option<&RuleSet> = None;
+        for r in &self.routes {
+            let hit = r.when.eval(slots);
+            if let Some(t) = out.trace.as_mut() {
+                t.push(TraceEntry {
+                    rule: r.id.clone(),
+                    kind: TraceKind::Route,
+                    fired: hit,
+                    why: format!(
+                        "{} {}",
+                        r.when.describe(),
+                        if hit { "holds" } else { "does not hold" }
+                    ),
+                    before: None,
+                    after: None,
+                });
+            }
+            if hit {
+                out.rule_set = &r.id;
+                route_set = Some(&r.set);
+                break;
+            }
+        }
+        let sets = [Some(&self.base), route_set];
+        for set in sets.iter().flatten() {
+            self.mappings(set, slots, &mut out);
+        }
+        for set in sets.iter().flatten() {
+            self.tag_rules(set, slots, &mut out);
+        }
+        let scoring = route_set
+            .and_then(|s| s.scoring.as_ref())
+            .or(self.base.scoring.as_ref());
+        if let Some(sc) = scoring {
+            self.score(sc, slots, &mut out);
+        }
+        out
+    }
+
+    fn mappings<'a>(&self, set: &RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
+        for m in &set.mappings {
+            if !cond_holds(&m.when, slots) {
+                if let Some(t) = out.trace.as_mut() {
+                    t.push(TraceEntry {
+                        rule: m.id.clone(),
+                        kind: TraceKind::Mapping,
+                        fired: false,
+                        why: why_not(&m.when),
+                        before: None,
+                        after: None,
+                    });
+                }
+                continue;
+            }
+            let (mut v, from) = match &m.source {
+                Source::Slot(s) => (slot(slots, *s).cloned(), Cow::Borrowed(self.trie.path(*s))),
+                Source::Template(parts) => (
+                    Some(Val::Str(Cow::Owned(render(parts, slots)))),
+                    Cow::Owned("a template".to_string()),
+                ),
+            };
+            let before = match out.trace {
+                Some(_) => v.as_ref().map(|x| x.to_json()),
+                None => None,
+            };
+            let mut dropped = None;
+            for t in &m.transforms {
+                v = t.apply(v, self.default_country.as_deref(), &mut dropped);
+            }
+            if let Some((code, message)) = dropped.take() {
+                out.warnings.push(Warning {
+                    rule: m.id.clone(),
+                    code: code.to_string(),
+                    message: format!("{message} (rule '{}').", m.id),
+                });
+            }
+            let v = v.filter(|x| !is_blank(Some(x)));
+            if let Some(t) = out.trace.as_mut() {
+                t.push(TraceEntry {
+                    rule: m.id.clone(),
+                    kind: TraceKind::Mapping,
+                    fired: v.is_some(),
+                    why: match &v {
+                        Some(_) => format!("mapped from {from}"),
+                        None => format!("no value from {from}"),
+                    },
+                    before,
+                    after: v.as_ref().map(|x| x.to_json()),
+                });
+            }
+            let Some(v) = v else { continue };
+            match m.target {
+                CTarget::Std(i) => {
+                    if let Some(f) = out.std.get_mut(i) {
+                        *f = Some(v);
+                    }
+                }
+                CTarget::Tags => self.tags_of(&v, true, &mut out.tags),
+                CTarget::Custom(i) => {
+                    if let Some(f) = out.custom.get_mut(i) {
+                        *f = Some(v);
+                    }
+                }
+            }
+        }
+    }
+
+    fn tag_rules(&self, set: &RuleSet, slots: &[Option<Val<'_>>], out: &mut Out<'_, '_>) {
+        for r in &set.tag_rules {
+            let hit = cond_holds(&r.when, slots);
+            if hit {
+                for t in &r.add {
+                    let s = render(t, slots);
+                    self.push_tag(&s, true, &mut out.tags);
+                }
+                for t in &r.remove {
+                    let s = render(t, slots);
+                    self.push_tag(&s, false, &mut out.tags);
+                }
+            }
+            if let Some(tr) = out.trace.as_mut() {
+                tr.push(TraceEntry {
+                    rule: r.id.clone(),
+                    kind: TraceKind::Tag,
+                    fired: hit,
+                    why: if hit {
+                        match &r.when {
+                            Some(c) => format!("{} holds", c.describe()),
+                            None => "always applies".into(),
+                        }
+                    } else {
+                        why_not(&r.when)
+                    },
+                    before: None,
+                    after: None,
+                });
+            }
+        }
+    }
+
+    fn score(
+        &self,
+        sc: &super::compile::CScoring,
+        slots: &[Option<Val<'_>>],
+        out: &mut Out<'_, '_>,
+    ) {
+        let mut score: i64 = sc
+            .base
+            .and_then(|b| slot(slots, b))
+            .and_then(number_of)
+            .map(|n| n.clamp(-9.0e15, 9.0e15).floor() as i64)
+            .unwrap_or(0);
+        for r in &sc.rules {
+            let hit = cond_holds(&r.when, slots);
+            let count: i64 = match r.per {
+                None => 1,
+                Some(p) => match slot(slots, p) {
+                    None | Some(Val::Null) => 0,
+                    Some(Val::List(l)) => l.len() as i64,
+                    Some(_) => 1,
+                },
+            };
+            let mut pts = if hit {
+                r.points.saturating_mul(count)
+            } else {
+                0
+            };
+            if let Some(cap) = r.cap {
+                pts = pts.clamp(-cap, cap);
+            }
+            score = score.saturating_add(pts);
+            if let Some(t) = out.trace.as_mut() {
+                t.push(TraceEntry {
+                    rule: r.id.clone(),
+                    kind: TraceKind::Score,
+                    fired: hit && pts != 0,
+                    why: if hit {
+                        format!("{pts:+} points")
+                    } else {
+                        why_not(&r.when)
+                    },
+                    before: None,
+                    after: Some(Value::from(score)),
+                });
+            }
+        }
+        if let Some(max) = sc.max {
+            score = score.min(max);
+        }
+        if let Some(min) = sc.min {
+            score = score.max(min);
+        }
+        let reached = sc.thresholds.iter().rposition(|(at, _)| score >= *at);
+        if let Some(hi) = reached {
+            for (i, (at, tags)) in sc.thresholds.iter().enumerate() {
+                for t in tags {
+                    self.push_tag(t, i == hi, &mut out.tags);
+                }
+                if let Some(tr) = out.trace.as_mut() {
+                    tr.push(TraceEntry {
+                        rule: format!("threshold {at}"),
+                        kind: TraceKind::Threshold,
+                        fired: i == hi,
+                        why: if i == hi {
+                            format!("score {score} reached {at}: adds {}", tags.join(", "))
+                        } else {
+                            format!(
+                                "not the highest threshold reached: removes {}",
+                                tags.join(", ")
+                            )
+                        },
+                        before: None,
+                        after: None,
+                    });
+                }
+            }
+        }
+        out.score = Some(score);
+        match sc.write_to {
+            Some(CTarget::Std(i)) => {
+                if let Some(f) = out.std.get_mut(i) {
+                    *f = Some(Val::Num(score as f64));
+                }
+            }
+            Some(CTarget::Custom(i)) => {
+                if let Some(f) = out.custom.get_mut(i) {
+                    *f = Some(Val::Num(score as f64));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn custom_json(v: &Val<'_>) -> Value {
+        match v {
+            Val::Num(n) => super::scan::num_json(*n),
+            Val::List(l) => Value::Array(
+                l.iter()
+                    .filter(|x| !is_blank(Some(x)))
+                    .map(|x| Value::String(field_text(x).into_owned()))
+                    .collect(),
+            ),
+            other => Value::String(field_text(other).into_owned()),
+        }
+    }
+
+    fn write_custom(out: &mut String, v: &Val<'_>) {
+        match v {
+            Val::Num(n) => write::num(out, *n),
+            Val::List(l) => {
+                out.push('[');
+                let mut first = true;
+                for x in l.iter().filter(|x| !is_blank(Some(x))) {
+                    if !first {
+                        out.push(',');
+                    }
+                    first = false;
+                    write::str(out, &field_text(x));
+                }
+                out.push(']');
+            }
+            other => write::str(out, &field_text(other)),
+        }
+    }
+
+    fn to_result(&self, o: Out<'_, '_>) -> MappingResult {
+        let mut upsert = UpsertBody::default();
+        for (i, v) in o.std.iter().enumerate() {
+            if let Some(v) = v {
+                upsert.set(i, field_text(v).into_owned());
+            }
+        }
+        for (i, v) in o.custom.iter().enumerate() {
+            if let (Some(v), Some(c)) = (v, self.customs.get(i)) {
+                upsert.custom_fields.push(CustomFieldValue {
+                    id: c.id.clone(),
+                    key: c.key.clone(),
+                    field_value: Self::custom_json(v),
+                });
+            }
+        }
+        MappingResult {
+            upsert,
+            tags_to_add: o.tags.iter(true).map(String::from).collect(),
+            tags_to_remove: o.tags.iter(false).map(String::from).collect(),
+            score: o.score,
+            rule_set: o.rule_set.to_string(),
+            warnings: o.warnings,
+            trace: o.trace.unwrap_or_default(),
+        }
+    }
+
+    fn write_result(&self, o: &Out<'_, '_>, out: &mut String) {
+        out.push_str("{\"upsert\":{");
+        let mut first = true;
+        for (i, v) in o.std.iter().enumerate() {
+            if let (Some(v), Some(name)) = (v, STANDARD_FIELDS.get(i)) {
+                if !first {
+                    out.push(',');
+                }
+                first = false;
+                write::key(out, name);
+                write::str(out, &field_text(v));
+            }
+        }
+        if o.custom.iter().any(|c| c.is_some()) {
+            if !first {
+                out.push(',');
+            }
+            out.push_str("\"customFields\":[");
+            let mut f = true;
+            for (i, v) in o.custom.iter().enumerate() {
+                if let (Some(v), Some(c)) = (v, self.customs.get(i)) {
+                    if !f {
+                        out.push(',');
+                    }
+                    f = false;
+                    out.push('{');
+                    if let Some(id) = &c.id {
+                        write::key(out, "id");
+                        write::str(out, id);
+                        out.push(',');
+                    }
+                    if let Some(k) = &c.key {
+                        write::key(out, "key");
+                        write::str(out, k);
+                        out.push(',');
+                    }
+                    write::key(out, "field_value");
+                    Self::write_custom(out, v);
+                    out.push('}');
+                }
+            }
+            out.push(']');
+        }
+        out.push_str("},\"tagsToAdd\":[");
+        for (i, t) in o.tags.iter(true).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write::str(out, t);
+        }
+        out.push_str("],\"tagsToRemove\":[");
+        for (i, t) in o.tags.iter(false).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write::str(out, t);
+        }
+        out.push(']');
+        if let Some(s) = o.score {
+            out.push_str(",\"score\":");
+            out.push_str(&s.to_string());
+        }
+        out.push_str(",\"ruleSet\":");
+        write::str(out, o.rule_set);
+        out.push_str(",\"warnings\":");
+        if o.warnings.is_empty() {
+            out.push_str("[]");
+        } else {
+            write::value(
+                out,
+                &serde_json::to_value(&o.warnings).unwrap_or(Value::Null),
+            );
+        }
+        if let Some(t) = o.trace.as_ref().filter(|t| !t.is_empty()) {
+            out.push_str(",\"trace\":");
+            write::value(out, &serde_json::to_value(t).unwrap_or(Value::Null));
+        }
+        out.push('}');
+    }
+
+    /// Applies the rules to one record given as JSON text (an object).
+    pub fn apply_json(
+        &self,
+        record: &str,
+        opts: &ApplyOptions,
+    ) -> Result<MappingResult, RulesError> {
+        let slots = scan_record(record, &self.trie, &self.limits)?;
+        Ok(self.to_result(self.run(&slots, opts.trace)))
+    }
+
+    /// Applies the rules to an already-parsed record.
+    pub fn apply_value(
+        &self,
+        record: &Value,
+        opts: &ApplyOptions,
+    ) -> Result<MappingResult, RulesError> {
+        self.apply_json(&record.to_string(), opts)
+    }
+
+    /// Applies the rules to one record and writes the result as JSON text; a failure is
+    /// written as `{"error": {code, message, details}}`.
+    pub fn apply_json_text(&self, record: &str, opts: &ApplyOptions) -> String {
+        let mut out = String::with_capacity(512);
+        self.apply_into(record, opts, &mut out);
+        out
+    }
+
+    fn apply_into(&self, record: &str, opts: &ApplyOptions, out: &mut String) {
+        match scan_record(record, &self.trie, &self.limits) {
+            Ok(slots) => {
+                let o = self.run(&slots, opts.trace);
+                self.write_result(&o, out);
+            }
+            Err(e) => write_error(out, &e),
+        }
+    }
+
+    /// Applies the rules to a JSON array of records and returns a JSON array of results,
+    /// one per record in order. A record that fails (not an object, over a limit) gets
+    /// `{"error": {code, message, details}}` in its slot; the batch fails only when the
+    /// text is not a JSON array or holds more records than `maxBatchRecords`.
+    pub fn apply_batch_json(
+        &self,
+        records: &str,
+        opts: &ApplyOptions,
+    ) -> Result<String, RulesError> {
+        let mut out = String::with_capacity(records.len() + records.len() / 4 + 16);
+        let mut sc = Scanner::new(records, &self.limits);
+        match sc.peek_kind() {
+            Some(b'[') => {}
+            Some(c) => {
+                return Err(RulesError::BadRecord {
+                    offset: 0,
+                    message: format!(
+                        "a batch must be a JSON list of records, not {}",
+                        super::scan::kind_name(c)
+                    ),
+                })
+            }
+            None => {
+                return Err(RulesError::BadRecord {
+                    offset: 0,
+                    message: "the batch is empty".into(),
+                })
+            }
+        }
+        out.push('[');
+        let mut n = 0usize;
+        sc.each_record(&self.trie, self.limits.max_record_bytes, |rec| {
+            n += 1;
+            if n > self.limits.max_batch_records {
+                return Err(RulesError::LimitExceeded {
+                    limit: "maxBatchRecords",
+                    what: "the number of records in the batch",
+                    value: n,
+                    max: self.limits.max_batch_records,
+                });
+            }
+            if n > 1 {
+                out.push(',');
+            }
+            match rec {
+                Ok(slots) => {
+                    let o = self.run(slots, opts.trace);
+                    self.write_result(&o, &mut out);
+                }
+                Err(e) => write_error(&mut out, &e),
+            }
+            Ok(())
+        })?;
+        out.push(']');
+        Ok(out)
+    }
+}
+
+fn write_error(out: &mut String, e: &RulesError) {
+    let r = ErrorReport::of(e);
+    out.push_str("{\"error\":{\"code\":");
+    write::str(out, e.code());
+    out.push_str(",\"message\":");
+    write::str(out, &r.message);
+    out.push_str(",\"details\":");
+    write::value(out, &r.details);
+    out.push_str("}}");
+}

@@ -1,0 +1,207 @@
+//! Phone numbers to E.164 (`+14155550123`) with a compact table of calling codes,
+//! national trunk prefixes and national number lengths for common countries.
+//!
+//! Invariant: the output is `+` followed by 8 to 15 digits, or there is no output.
+//! Numbers with an explicit international prefix (`+`, `00`, `011`) are kept as given
+//! (digits only); others are read as national numbers of the default country.
+
+/// `(ISO-2, calling code, trunk prefix, shortest and longest national number)`.
+const PLAN: &[(&str, &str, &str, u8, u8)] = &[
+    ("AE", "971", "0", 8, 9),
+    ("AR", "54", "0", 10, 11),
+    ("AT", "43", "0", 4, 13),
+    ("AU", "61", "0", 9, 9),
+    ("BE", "32", "0", 8, 9),
+    ("BR", "55", "0", 10, 11),
+    ("CA", "1", "1", 10, 10),
+    ("CH", "41", "0", 9, 9),
+    ("CL", "56", "", 9, 9),
+    ("CN", "86", "0", 10, 11),
+    ("CO", "57", "", 10, 10),
+    ("CZ", "420", "", 9, 9),
+    ("DE", "49", "0", 6, 13),
+    ("DK", "45", "", 8, 8),
+    ("ES", "34", "", 9, 9),
+    ("FI", "358", "0", 5, 12),
+    ("FR", "33", "0", 9, 9),
+    ("GB", "44", "0", 9, 10),
+    ("GR", "30", "", 10, 10),
+    ("HK", "852", "", 8, 8),
+    ("IE", "353", "0", 7, 9),
+    ("IL", "972", "0", 8, 9),
+    ("IN", "91", "0", 10, 10),
+    ("IT", "39", "", 6, 11),
+    ("JP", "81", "0", 9, 10),
+    ("MX", "52", "", 10, 10),
+    ("MY", "60", "0", 9, 10),
+    ("NG", "234", "0", 8, 10),
+    ("NL", "31", "0", 9, 9),
+    ("NO", "47", "", 8, 8),
+    ("NZ", "64", "0", 8, 10),
+    ("PH", "63", "0", 10, 10),
+    ("PL", "48", "", 9, 9),
+    ("PT", "351", "", 9, 9),
+    ("SE", "46", "0", 7, 13),
+    ("SG", "65", "", 8, 8),
+    ("US", "1", "1", 10, 10),
+    ("ZA", "27", "0", 9, 9),
+];
+
+fn plan(country: &str) -> Option<&'static (&'static str, &'static str, &'static str, u8, u8)> {
+    PLAN.iter().find(|p| p.0.eq_ignore_ascii_case(country))
+}
+
+/// Can numbers of this country be read without a country code?
+pub fn supports_country(country: &str) -> bool {
+    plan(country).is_some()
+}
+
+/// A phone number in E.164, or `None` when it cannot be one. `default_country` (ISO-2)
+/// is used for numbers without an international prefix.
+pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
+    let t = input.trim();
+    // Cut an extension: "x123", "ext. 12", "#12".
+    let tb = t.as_bytes();
+    let lower_cut = tb
+        .iter()
+        .enumerate()
+        .find(|(i, c)| {
+            **c == b'#'
+                || ((**c == b'x' || **c == b'X') && *i > 0)
+                || tb
+                    .get(*i..*i + 3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"ext"))
+        })
+        .map(|(i, _)| i)
+        .unwrap_or(t.len());
+    let t = &t[..lower_cut];
+    let mut digits = String::with_capacity(t.len());
+    let mut plus = false;
+    for (i, c) in t.chars().enumerate() {
+        match c {
+            '0'..='9' => digits.push(c),
+            '+' if digits.is_empty() && !plus && i == 0 => plus = true,
+            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
+            _ => return None,
+        }
+    }
+    let intl = if plus {
+        Some(digits.as_str())
+    } else if let Some(rest) = digits.strip_prefix("00") {
+        Some(rest)
+    } else if let Some(rest) = digits.strip_prefix("011").filter(|_| {
+        default_country
+            .is_some_and(|c| c.eq_ignore_ascii_case("US") || c.eq_ignore_ascii_case("CA"))
+    }) {
+        Some(rest)
+    } else {
+        None
+    };
+    if let Some(d) = intl {
+        return valid(d);
+    }
+    let p = plan(default_country?)?;
+    let (_, cc, trunk, min, max) = *p;
+    let len_ok = |n: &str| (min as usize..=max as usize).contains(&n.len());
+    if !trunk.is_empty() {
+        if let Some(nat) = digits.strip_prefix(trunk) {
+            if len_ok(nat) {
+                return join(cc, nat);
+            }
+        }
+    }
+    if len_ok(&digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
+        return join(cc, &digits);
+    }
+    // Country code written without '+'.
+    if let Some(nat) = digits.strip_prefix(cc) {
+        if len_ok(nat) {
+            return valid(&digits);
+        }
+    }
+    None
+}
+
+fn valid(d: &str) -> Option<String> {
+    if (8..=15).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit()) && !d.starts_with('0') {
+        let mut s = String::with_capacity(d.len() + 1);
+        s.push('+');
+        s.push_str(d);
+        Some(s)
+    } else {
+        None
+    }
+}
+
+fn join(cc: &str, nat: &str) -> Option<String> {
+    let mut s = String::with_capacity(16);
+    s.push_str(cc);
+    s.push_str(nat);
+    valid(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn national_and_international() {
+        let us = Some("US");
+        assert_eq!(
+            to_e164("(415) 555-0123", us).as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            to_e164("1-415-555-0123", us).as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            to_e164("415.555.0123 x12", us).as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(
+            to_e164("+44 20 7946 0958", us).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            to_e164("0044 20 7946 0958", us).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            to_e164("011 44 20 7946 0958", us).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            to_e164("020 7946 0958", Some("GB")).as_deref(),
+            Some("+442079460958")
+        );
+        assert_eq!(
+            to_e164("07911 123456", Some("gb")).as_deref(),
+            Some("+447911123456")
+        );
+        assert_eq!(
+            to_e164("0412 345 678", Some("AU")).as_deref(),
+            Some("+61412345678")
+        );
+        assert_eq!(
+            to_e164("06 12 34 56 78", Some("FR")).as_deref(),
+            Some("+33612345678")
+        );
+        assert_eq!(
+            to_e164("030 1234567", Some("DE")).as_deref(),
+            Some("+49301234567")
+        );
+        assert_eq!(
+            to_e164("06 1234 5678", Some("IT")).as_deref(),
+            Some("+390612345678")
+        );
+        assert_eq!(
+            to_e164("447911123456", Some("GB")).as_deref(),
+            Some("+447911123456")
+        );
+        assert_eq!(to_e164("555-0123", us), None);
+        assert_eq!(to_e164("call me", us), None);
+        assert_eq!(to_e164("4155550123", None), None);
+        assert_eq!(to_e164("", us), None);
+    }
+}

@@ -1,0 +1,808 @@
+//! The selective JSON scanner: walks a record's JSON text once, descends only into the
+//! keys and indexes a compiled document needs, and skips everything else without
+//! allocating.
+//!
+//! Invariants:
+//! - The whole text is checked against the JSON grammar (skipped parts too), so invalid
+//!   JSON is an error wherever it is; nothing here panics on any input.
+//! - Strings without escapes are borrowed from the input; only strings with escapes
+//!   are unescaped (into an owned string).
+//! - Nesting deeper than the limit is an error (the scanner recurses per level).
+//! - With duplicate keys in an object the last one wins (as with `serde_json`).
+//! - Extracted objects are kept as their raw JSON text.
+
+use std::borrow::Cow;
+
+use serde_json::Value;
+
+use super::path::{parse_path, Trie};
+use super::{Limits, RulesError, HARD_MAX_DEPTH};
+
+/// A value read from a record.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Val<'a> {
+    Null,
+    Bool(bool),
+    Num(f64),
+    Str(Cow<'a, str>),
+    List(Vec<Val<'a>>),
+    /// An object, as raw JSON text.
+    Obj(Cow<'a, str>),
+}
+
+impl<'a> Val<'a> {
+    /// A plain `serde_json::Value` (objects parsed from their text).
+    pub(crate) fn to_json(&self) -> Value {
+        match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Num(n) => num_json(*n),
+            Val::Str(s) => Value::String(s.to_string()),
+            Val::List(l) => Value::Array(l.iter().map(|v| v.to_json()).collect()),
+            Val::Obj(raw) => serde_json::from_str(raw).unwrap_or(Value::Null),
+        }
+    }
+
+    /// From a JSON value (used for literal values of the document).
+    pub(crate) fn from_json(v: &Value) -> Val<'static> {
+        match v {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(*b),
+            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
+            Value::String(s) => Val::Str(Cow::Owned(s.clone())),
+            Value::Array(a) => Val::List(a.iter().map(Val::from_json).collect()),
+            Value::Object(_) => Val::Obj(Cow::Owned(v.to_string())),
+        }
+    }
+}
+
+/// A number as JSON: integral values without a fraction.
+pub(crate) fn num_json(n: f64) -> Value {
+    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
+        Value::from(n as i64)
+    } else {
+        serde_json::Number::from_f64(n)
+            .map(Value::Number)
+            .unwrap_or(Value::Null)
+    }
+}
+
+/// What went wrong while scanning.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ScanError {
+    Syntax {
+        offset: usize,
+        message: &'static str,
+    },
+    TooDeep {
+        depth: usize,
+        max: usize,
+    },
+    StringTooLong {
+        len: usize,
+        max: usize,
+    },
+}
+
+impl From<ScanError> for RulesError {
+    fn from(e: ScanError) -> Self {
+        match e {
+            ScanError::Syntax { offset, message } => RulesError::BadRecord {
+                offset,
+                message: message.to_string(),
+            },
+            ScanError::TooDeep { depth, max } => RulesError::LimitExceeded {
+                limit: "maxDepth",
+                what: "the nesting depth of the record",
+                value: depth,
+                max,
+            },
+            ScanError::StringTooLong { len, max } => RulesError::LimitExceeded {
+                limit: "maxStringLen",
+                what: "the length of a text value in the record",
+                value: len,
+                max,
+            },
+        }
+    }
+}
+
+type R<T> = Result<T, ScanError>;
+
+/// One scan over one JSON text.
+pub(crate) struct Scanner<'a> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    max_depth: usize,
+    max_str: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub(crate) fn new(s: &'a str, limits: &Limits) -> Self {
+        Self {
+            s,
+            b: s.as_bytes(),
+            pos: 0,
+            max_depth: limits.max_depth.min(HARD_MAX_DEPTH),
+            max_str: limits.max_string_len,
+        }
+    }
+
+    fn err<T>(&self, message: &'static str) -> R<T> {
+        Err(ScanError::Syntax {
+            offset: self.pos,
+            message,
+        })
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    /// Position after the value; error when text follows.
+    pub(crate) fn finish(&mut self) -> R<()> {
+        self.ws();
+        if self.pos != self.b.len() {
+            return self.err("unexpected text after the end of the value");
+        }
+        Ok(())
+    }
+
+    /// Kind of the next value (after white space).
+    pub(crate) fn peek_kind(&mut self) -> Option<u8> {
+        self.ws();
+        self.peek()
+    }
+
+    /// Scans a string (positioned at its opening quote). Returns the raw content span
+    /// and whether it holds escapes.
+    #[inline]
+    fn string_span(&mut self) -> R<(usize, usize, bool)> {
+        self.pos += 1; // opening quote
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            // Jump over plain bytes, eight at a time.
+            self.pos += plain_run(self.b.get(self.pos..).unwrap_or(&[]));
+            let Some(&c) = self.b.get(self.pos) else {
+                return self.err("a text value is not closed with '\"'");
+            };
+            match c {
+                b'"' => {
+                    let end = self.pos;
+                    self.pos += 1;
+                    return Ok((start, end, escaped));
+                }
+                b'\\' => {
+                    escaped = true;
+                    match self.b.get(self.pos + 1) {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                            self.pos += 2
+                        }
+                        Some(b'u') => {
+                            let hex = self.b.get(self.pos + 2..self.pos + 6);
+                            match hex {
+                                Some(h) if h.iter().all(|c| c.is_ascii_hexdigit()) => self.pos += 6,
+                                _ => return self.err("invalid \\u escape in a text value"),
+                            }
+                        }
+                        _ => return self.err("invalid escape in a text value"),
+                    }
+                }
+                0..=0x1f => return self.err("control character inside a text value"),
+                _ => self.pos += 1,
+            }
+        }
+    }
+
+    fn string(&mut self) -> R<Cow<'a, str>> {
+        let at = self.pos;
+        let (start, end, escaped) = self.string_span()?;
+        if end - start > self.max_str {
+            return Err(ScanError::StringTooLong {
+                len: end - start,
+                max: self.max_str,
+            });
+        }
+        let raw = self.s.get(start..end).unwrap_or("");
+        if !escaped {
+            return Ok(Cow::Borrowed(raw));
+        }
+        unescape(raw).map(Cow::Owned).ok_or(ScanError::Syntax {
+            offset: at,
+            message: "invalid \\u escape (a lone surrogate) in a text value",
+        })
+    }
+
+    fn number(&mut self) -> R<(usize, usize)> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => {
+                while matches!(self.peek(), Some(b'0'..=b'9')) {
+                    self.pos += 1;
+                }
+            }
+            _ => return self.err("invalid number"),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("invalid number: a digit must follow '.'");
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.pos += 1;
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return self.err("invalid number: a digit must follow the exponent");
+            }
+            while matches!(self.peek(), Some(b'0'..=b'9')) {
+                self.pos += 1;
+            }
+        }
+        Ok((start, self.pos))
+    }
+
+    fn literal(&mut self, word: &'static [u8]) -> R<()> {
+        if self.b.get(self.pos..self.pos + word.len()) == Some(word) {
+            self.pos += word.len();
+            Ok(())
+        } else {
+            self.err("unexpected character")
+        }
+    }
+
+    fn check_depth(&self, depth: usize) -> R<()> {
+        if depth > self.max_depth {
+            return Err(ScanError::TooDeep {
+                depth,
+                max: self.max_depth,
+            });
+        }
+        Ok(())
+    }
+
+    /// Skips one value (after white space), checking its grammar.
+    pub(crate) fn skip(&mut self, depth: usize) -> R<()> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.string_span().map(|_| ()),
+            Some(b'{') => {
+                self.check_depth(depth + 1)?;
+                self.object(|sc, _| sc.skip(depth + 1))
+            }
+            Some(b'[') => {
+                self.check_depth(depth + 1)?;
+                self.array(|sc, _| sc.skip(depth + 1))
+            }
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number().map(|_| ()),
+            Some(_) => self.err("unexpected character"),
+            None => self.err("the text ends where a value should be"),
+        }
+    }
+
+    /// Walks an object (positioned at `{`), calling `f` positioned at each member's value.
+    #[inline]
+    fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> R<()>) -> R<()> {
+        self.pos += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return self.err("expected a quoted key");
+            }
+            let at = self.pos;
+            let (start, end, escaped) = self.string_span()?;
+            let raw = self.s.get(start..end).unwrap_or("");
+            let key = if escaped {
+                Cow::Owned(unescape(raw).ok_or(ScanError::Syntax {
+                    offset: at,
+                    message: "invalid \\u escape in a key",
+                })?)
+            } else {
+                Cow::Borrowed(raw)
+            };
+            self.ws();
+            if self.peek() != Some(b':') {
+                return self.err("expected ':' after a key");
+            }
+            self.pos += 1;
+            f(self, key)?;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or '}' in an object"),
+            }
+        }
+    }
+
+    /// Walks an array (positioned at `[`), calling `f` positioned at each item.
+    #[inline]
+    fn array(&mut self, mut f: impl FnMut(&mut Self, usize) -> R<()>) -> R<()> {
+        self.pos += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+        let mut i = 0;
+        loop {
+            f(self, i)?;
+            i += 1;
+            self.ws();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => {
+                    self.pos += 1;
+                    return Ok(());
+                }
+                _ => return self.err("expected ',' or ']' in a list"),
+            }
+        }
+    }
+
+    /// Reads one whole value.
+    pub(crate) fn value(&mut self, depth: usize) -> R<Val<'a>> {
+        self.ws();
+        match self.peek() {
+            Some(b'"') => self.string().map(Val::Str),
+            Some(b'{') => {
+                self.check_depth(depth + 1)?;
+                let start = self.pos;
+                self.object(|sc, _| sc.skip(depth + 1))?;
+                Ok(Val::Obj(Cow::Borrowed(
+                    self.s.get(start..self.pos).unwrap_or("{}"),
+                )))
+            }
+            Some(b'[') => {
+                self.check_depth(depth + 1)?;
+                let mut items = Vec::new();
+                self.array(|sc, _| {
+                    items.push(sc.value(depth + 1)?);
+                    Ok(())
+                })?;
+                Ok(Val::List(items))
+            }
+            Some(b't') => self.literal(b"true").map(|_| Val::Bool(true)),
+            Some(b'f') => self.literal(b"false").map(|_| Val::Bool(false)),
+            Some(b'n') => self.literal(b"null").map(|_| Val::Null),
+            Some(b'-' | b'0'..=b'9') => {
+                let (a, b) = self.number()?;
+                let n: f64 = self.s.get(a..b).unwrap_or("0").parse().unwrap_or(0.0);
+                Ok(Val::Num(n))
+            }
+            Some(_) => self.err("unexpected character"),
+            None => self.err("the text ends where a value should be"),
+        }
+    }
+
+    /// Walks the value at the current position with trie node `node`, filling slots.
+    pub(crate) fn walk(
+        &mut self,
+        trie: &Trie,
+        node: u32,
+        depth: usize,
+        slots: &mut [Option<Val<'a>>],
+    ) -> R<()> {
+        let Some(n) = trie.nodes.get(node as usize) else {
+            return self.skip(depth);
+        };
+        self.ws();
+        if let Some(slot) = n.slot {
+            let start = self.pos;
+            let v = self.value(depth)?;
+            store(trie, slots, slot, v);
+            if !n.has_children() {
+                return Ok(());
+            }
+            let end = self.pos;
+            self.pos = start;
+            self.walk_children(trie, node, depth, slots)?;
+            self.pos = end;
+            return Ok(());
+        }
+        self.walk_children(trie, node, depth, slots)
+    }
+
+    fn walk_children(
+        &mut self,
+        trie: &Trie,
+        node: u32,
+        depth: usize,
+        slots: &mut [Option<Val<'a>>],
+    ) -> R<()> {
+        let Some(n) = trie.nodes.get(node as usize) else {
+            return self.skip(depth);
+        };
+        self.ws();
+        match self.peek() {
+            Some(b'{') if !n.keys.is_empty() => {
+                self.check_depth(depth + 1)?;
+                self.object(|sc, key| match n.key_child(&key) {
+                    Some(child) => sc.walk(trie, child, depth + 1, slots),
+                    None => sc.skip(depth + 1),
+                })
+            }
+            Some(b'[') if !n.indexes.is_empty() || n.wild.is_some() => {
+                self.check_depth(depth + 1)?;
+                self.array(|sc, i| {
+                    let idx = n.indexes.iter().find(|(x, _)| *x == i).map(|(_, c)| *c);
+                    match (idx, n.wild) {
+                        (None, None) => sc.skip(depth + 1),
+                        (Some(c), None) | (None, Some(c)) => sc.walk(trie, c, depth + 1, slots),
+                        (Some(a), Some(b)) => {
+                            let start = sc.pos;
+                            sc.walk(trie, a, depth + 1, slots)?;
+                            sc.pos = start;
+                            sc.walk(trie, b, depth + 1, slots)
+                        }
+                    }
+                })
+            }
+            _ => self.skip(depth),
+        }
+    }
+}
+
+fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) {
+    let multi = trie.multi.get(slot as usize).copied().unwrap_or(false);
+    let Some(s) = slots.get_mut(slot as usize) else {
+        return;
+    };
+    if multi {
+        match s {
+            Some(Val::List(l)) => l.push(v),
+            _ => *s = Some(Val::List(vec![v])),
+        }
+    } else {
+        *s = Some(v);
+    }
+}
+
+/// Length of the leading run of bytes that need no attention inside a string (not
+/// `"`, not `\\`, not a control character).
+#[inline]
+fn plain_run(b: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(w);
+        let quote = has_zero(x ^ (LO * b'"' as u64));
+        let slash = has_zero(x ^ (LO * b'\\' as u64));
+        // Bytes below 0x20: (x - 0x20..) borrows into the high bit for small bytes that
+        // did not have it set.
+        let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
+        let m = quote | slash | ctrl;
+        if m != 0 {
+            return i + (m.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while let Some(&c) = b.get(i) {
+        if c == b'"' || c == b'\\' || c < 0x20 {
+            break;
+        }
+        i += 1;
+    }
+    i
+}
+
+/// Unescapes the raw content of a JSON string; `None` on a lone surrogate.
+fn unescape(raw: &str) -> Option<String> {
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.char_indices();
+    let b = raw.as_bytes();
+    while let Some((i, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let (_, e) = chars.next()?;
+        match e {
+            '"' => out.push('"'),
+            '\\' => out.push('\\'),
+            '/' => out.push('/'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'n' => out.push('\n'),
+            'r' => out.push('\r'),
+            't' => out.push('\t'),
+            'u' => {
+                let hi = hex4(b.get(i + 2..i + 6)?)?;
+                for _ in 0..4 {
+                    chars.next();
+                }
+                if (0xD800..0xDC00).contains(&hi) {
+                    // must be followed by \uDC00..\uDFFF
+                    if b.get(i + 6) != Some(&b'\\') || b.get(i + 7) != Some(&b'u') {
+                        return None;
+                    }
+                    let lo = hex4(b.get(i + 8..i + 12)?)?;
+                    if !(0xDC00..0xE000).contains(&lo) {
+                        return None;
+                    }
+                    for _ in 0..6 {
+                        chars.next();
+                    }
+                    let cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                    out.push(char::from_u32(cp)?);
+                } else if (0xDC00..0xE000).contains(&hi) {
+                    return None;
+                } else {
+                    out.push(char::from_u32(hi)?);
+                }
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn hex4(h: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    for &c in h {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Scans `json` for the trie's paths. The top-level value must be an object.
+pub(crate) fn scan_record<'a>(
+    json: &'a str,
+    trie: &Trie,
+    limits: &Limits,
+) -> Result<Vec<Option<Val<'a>>>, RulesError> {
+    if json.len() > limits.max_record_bytes {
+        return Err(RulesError::LimitExceeded {
+            limit: "maxRecordBytes",
+            what: "the size of the record in bytes",
+            value: json.len(),
+            max: limits.max_record_bytes,
+        });
+    }
+    let mut slots = vec![None; trie.slots()];
+    let mut sc = Scanner::new(json, limits);
+    match sc.peek_kind() {
+        Some(b'{') => {}
+        Some(c) => {
+            sc.skip(0)?;
+            sc.finish()?;
+            return Err(RulesError::RecordNotObject {
+                found: kind_name(c),
+            });
+        }
+        None => {
+            return Err(RulesError::BadRecord {
+                offset: json.len(),
+                message: "the record is empty".into(),
+            })
+        }
+    }
+    sc.walk(trie, 0, 0, &mut slots)?;
+    sc.finish()?;
+    Ok(slots)
+}
+
+pub(crate) fn kind_name(c: u8) -> &'static str {
+    match c {
+        b'[' => "a list",
+        b'"' => "a text",
+        b't' | b'f' => "true/false",
+        b'n' => "null",
+        _ => "a number",
+    }
+}
+
+/// Reads the values at `paths` from `json` with the selective scanner (a diagnostic and
+/// testing aid; rules use the same scanner). `None` where a path is missing; a path under
+/// a wildcard gives a list. Objects come back parsed.
+pub fn extract(
+    json: &str,
+    paths: &[&str],
+    limits: &Limits,
+) -> Result<Vec<Option<Value>>, RulesError> {
+    let mut trie = Trie::default();
+    let mut ids = Vec::new();
+    for p in paths {
+        let segs = parse_path(p).map_err(|message| RulesError::Invalid {
+            problems: vec![super::Problem {
+                pointer: String::new(),
+                code: "BAD_PATH".into(),
+                message: format!("The path '{p}' is not valid: {message}."),
+            }],
+        })?;
+        ids.push(trie.add(p, &segs));
+    }
+    let mut sc = Scanner::new(json, limits);
+    let mut slots = vec![None; trie.slots()];
+    if json.len() > limits.max_record_bytes {
+        return Err(RulesError::LimitExceeded {
+            limit: "maxRecordBytes",
+            what: "the size of the record in bytes",
+            value: json.len(),
+            max: limits.max_record_bytes,
+        });
+    }
+    sc.walk(&trie, 0, 0, &mut slots)?;
+    sc.finish()?;
+    Ok(ids
+        .iter()
+        .map(|&i| {
+            slots
+                .get(i as usize)
+                .and_then(|v| v.as_ref())
+                .map(|v| v.to_json())
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ex(json: &str, paths: &[&str]) -> Vec<Option<Value>> {
+        extract(json, paths, &Limits::default()).unwrap()
+    }
+
+    #[test]
+    fn extracts_selected_paths() {
+        let doc = r#"{"a":{"b":[1,{"c":"x\"y"},3],"skip":{"deep":[[[]]]}},"s":"caf\u00e9 \ud83d\ude00","n":-1.5e2,"t":true}"#;
+        let got = ex(
+            doc,
+            &["a.b[1].c", "s", "n", "t", "a.b[*]", "a.missing", "a.b[9]"],
+        );
+        assert_eq!(
+            got,
+            vec![
+                Some(json!("x\"y")),
+                Some(json!("café 😀")),
+                Some(json!(-150)),
+                Some(json!(true)),
+                Some(json!([1, {"c": "x\"y"}, 3])),
+                None,
+                None
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_bad_json_anywhere() {
+        for bad in [
+            r#"{"a":1,}"#,
+            r#"{"a":01}"#,
+            r#"{"skip":[1,2,,3],"a":1}"#,
+            r#"{"skip":"\x"}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":"\ud800"}"#,
+            "{\"a\":\"\u{1}\"}",
+            r#"{"a":tru}"#,
+            r#"{"a""#,
+        ] {
+            assert!(extract(bad, &["a"], &Limits::default()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn depth_limit_is_an_error() {
+        let deep = format!("{{\"a\":{}{}}}", "[".repeat(100), "]".repeat(100));
+        let e = extract(&deep, &["b"], &Limits::default()).unwrap_err();
+        assert!(matches!(
+            e,
+            RulesError::LimitExceeded {
+                limit: "maxDepth",
+                ..
+            }
+        ));
+    }
+}
+
+impl<'a> Scanner<'a> {
+    /// Skips one value with only the hard depth limit (to step over a record that broke
+    /// a configured limit).
+    fn lax_skip(&mut self) -> R<()> {
+        let (d, m) = (self.max_depth, self.max_str);
+        self.max_depth = HARD_MAX_DEPTH;
+        self.max_str = usize::MAX;
+        let r = self.skip(0);
+        self.max_depth = d;
+        self.max_str = m;
+        r
+    }
+
+    /// Walks a top-level array of records (positioned at `[`), reading each object's
+    /// trie paths and calling `f` with the slots, or with the record's own error (not an
+    /// object, over a limit). Syntax errors, and errors `f` returns, end the walk.
+    pub(crate) fn each_record(
+        &mut self,
+        trie: &Trie,
+        max_record_bytes: usize,
+        mut f: impl FnMut(Result<&[Option<Val<'a>>], RulesError>) -> Result<(), RulesError>,
+    ) -> Result<(), RulesError> {
+        let mut slots: Vec<Option<Val<'a>>> = Vec::with_capacity(trie.slots());
+        let mut outer: Result<(), RulesError> = Ok(());
+        let r = self.array(|sc, _| {
+            sc.ws();
+            let start = sc.pos;
+            let res = match sc.peek() {
+                Some(b'{') => {
+                    slots.clear();
+                    slots.resize(trie.slots(), None);
+                    match sc.walk(trie, 0, 0, &mut slots) {
+                        Ok(()) if sc.pos - start > max_record_bytes => {
+                            f(Err(RulesError::LimitExceeded {
+                                limit: "maxRecordBytes",
+                                what: "the size of the record in bytes",
+                                value: sc.pos - start,
+                                max: max_record_bytes,
+                            }))
+                        }
+                        Ok(()) => f(Ok(&slots)),
+                        Err(e @ ScanError::Syntax { .. }) => return Err(e),
+                        Err(e) => {
+                            sc.pos = start;
+                            sc.lax_skip()?;
+                            f(Err(e.into()))
+                        }
+                    }
+                }
+                Some(c) => {
+                    sc.lax_skip()?;
+                    f(Err(RulesError::RecordNotObject {
+                        found: kind_name(c),
+                    }))
+                }
+                None => return sc.err("the text ends where a record should be"),
+            };
+            if let Err(e) = res {
+                outer = Err(e);
+                return Err(ScanError::Syntax {
+                    offset: sc.pos,
+                    message: "stopped",
+                });
+            }
+            Ok(())
+        });
+        outer?;
+        r?;
+        self.finish()?;
+        Ok(())
+    }
+}
