@@ -179,7 +179,12 @@ impl FlowEngine {
                             .as_ref()
                             .and_then(|b| b.get("tags"))
                             .and_then(Value::as_array)
-                            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect()
+                            })
                             .unwrap_or_default(),
                         _ => Vec::new(),
                     }
@@ -189,7 +194,12 @@ impl FlowEngine {
                     .find_map(|s| responses.get(*s).and_then(|r| r.get("tags")))
                     .or_else(|| upsert.pointer("/contact/tags"))
                     .and_then(Value::as_array)
-                    .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 Ok(done(
                     FlowResult::Contact {
@@ -213,7 +223,14 @@ impl FlowEngine {
                 let names: Vec<String> = body
                     .get("tags")
                     .and_then(Value::as_array)
-                    .ok_or_else(|| bad(fp, "location-tags", "TAGS_BAD_RESPONSE", "no `tags` array in the answer"))?
+                    .ok_or_else(|| {
+                        bad(
+                            fp,
+                            "location-tags",
+                            "TAGS_BAD_RESPONSE",
+                            "no `tags` array in the answer",
+                        )
+                    })?
                     .iter()
                     .filter_map(|t| t.get("name").and_then(Value::as_str))
                     .map(str::to_string)
@@ -231,11 +248,15 @@ impl FlowEngine {
                 subject,
                 catalog,
             } => {
-                if let Some(next) = self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)? {
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
                     return Ok(pending(next, warnings));
                 }
                 if !catalog.details_done {
-                    let cat = self.catalog_mut(&catalog.location_id).map_err(|e| tag_err(fp, "", &e))?;
+                    let cat = self
+                        .catalog_mut(&catalog.location_id)
+                        .map_err(|e| tag_err(fp, "", &e))?;
                     let requests = cat
                         .enrichment_requests(records, options)
                         .map_err(|e| tag_err(fp, "", &e))?;
@@ -259,7 +280,9 @@ impl FlowEngine {
                         return Ok(pending(b.build(f), warnings));
                     }
                 }
-                let cat = self.catalog_mut(&catalog.location_id).map_err(|e| tag_err(fp, "", &e))?;
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
                 let mut records = records.clone();
                 let report = cat
                     .enrich(&mut records, options)
@@ -275,10 +298,14 @@ impl FlowEngine {
                 ))
             }
             Finish::RefreshTags { tag_ids, catalog } => {
-                if let Some(next) = self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)? {
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
                     return Ok(pending(next, warnings));
                 }
-                let cat = self.catalog_mut(&catalog.location_id).map_err(|e| tag_err(fp, "", &e))?;
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
                 if !catalog.details_done {
                     let requests = cat.details_requests(tag_ids);
                     if !requests.is_empty() {
@@ -324,15 +351,21 @@ impl FlowEngine {
                 options,
                 catalog,
             } => {
-                if let Some(next) = self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)? {
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
                     return Ok(pending(next, warnings));
                 }
-                let cat = self.catalog_mut(&catalog.location_id).map_err(|e| tag_err(fp, "", &e))?;
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
                 let report = tags::validate_tags(cat, references, options);
                 let markdown = report.to_markdown();
                 Ok(done(FlowResult::TagReport { report, markdown }, warnings))
             }
-            Finish::Statistics { work } => self.finish_statistics(fp, work, responses, now_ms, warnings),
+            Finish::Statistics { work } => {
+                self.finish_statistics(fp, work, responses, now_ms, warnings)
+            }
         }
     }
 
@@ -348,7 +381,8 @@ impl FlowEngine {
         if let Some(step) = &work.accounts_step {
             let body = response(fp, responses, step)?;
             let accounts = stats::decode_accounts(body).map_err(|e| stats_err(step, &e))?;
-            let selection = stats::profiles_from_accounts(&accounts.results.accounts, &work.platforms);
+            let selection =
+                stats::profiles_from_accounts(&accounts.results.accounts, &work.platforms);
             warnings.extend(selection.warnings.iter().cloned());
             if selection.profile_ids.is_empty() {
                 return Err(bad(
@@ -389,7 +423,12 @@ impl FlowEngine {
             .and_then(|s| s.params.body.as_ref())
             .and_then(|b| b.get("profileIds"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(FlowOutcome {
             event_id: fp.event_id.clone(),
@@ -433,7 +472,10 @@ impl FlowEngine {
                 },
             };
             if let Some(load) = load {
-                match cat.handle_page(load, body, now_ms).map_err(|e| tag_err(fp, step, &e))? {
+                match cat
+                    .handle_page(load, body, now_ms)
+                    .map_err(|e| tag_err(fp, step, &e))?
+                {
                     Need::Page(next) => {
                         let mut b = Builder::continuation(fp, &work.location_id);
                         let id = format!("tags-page-{}", fp.stage + 1);
@@ -484,9 +526,14 @@ fn response<'a>(
     responses: &'a BTreeMap<String, Value>,
     step: &str,
 ) -> Result<&'a Value, FlowError> {
-    responses
-        .get(step)
-        .ok_or_else(|| bad(fp, step, "FLOW_MISSING_RESPONSE", "the step has no response"))
+    responses.get(step).ok_or_else(|| {
+        bad(
+            fp,
+            step,
+            "FLOW_MISSING_RESPONSE",
+            "the step has no response",
+        )
+    })
 }
 
 fn bad(fp: &FlowPlan, step: &str, cause: &str, problem: &str) -> FlowError {

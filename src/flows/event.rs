@@ -75,8 +75,14 @@ pub enum EventKind {
 impl EventKind {
     /// Every kind with its name(s); the first name is canonical.
     pub const ALL: &'static [(&'static str, EventKind)] = &[
-        ("wishpond.contact.created", EventKind::WishpondContactCreated),
-        ("wishpond.contact.updated", EventKind::WishpondContactUpdated),
+        (
+            "wishpond.contact.created",
+            EventKind::WishpondContactCreated,
+        ),
+        (
+            "wishpond.contact.updated",
+            EventKind::WishpondContactUpdated,
+        ),
         ("wishpond.tag.created", EventKind::WishpondTagCreated),
         ("wishpond.tag.updated", EventKind::WishpondTagUpdated),
         ("qwilr.page.viewed", EventKind::QwilrPageViewed),
@@ -90,17 +96,20 @@ impl EventKind {
             "qwilr.social-post.location.new",
             EventKind::QwilrSocialPostLocation,
         ),
-        ("qwilr.tag.details.updated", EventKind::QwilrTagDetailsUpdated),
+        (
+            "qwilr.tag.details.updated",
+            EventKind::QwilrTagDetailsUpdated,
+        ),
         ("statistics.requested", EventKind::StatisticsRequested),
-        ("tags.validation.requested", EventKind::TagValidationRequested),
+        (
+            "tags.validation.requested",
+            EventKind::TagValidationRequested,
+        ),
     ];
 
     /// The kind of an event type name (exact, lower-case).
     pub fn parse(name: &str) -> Option<EventKind> {
-        Self::ALL
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, k)| *k)
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 
     /// The flow name the plan carries (e.g. `wishpond.contact`).
@@ -246,7 +255,9 @@ impl Coded for FlowError {
                 step,
                 cause,
                 ..
-            } => json!({"eventId": event_id, "eventType": event_type, "step": step, "cause": cause}),
+            } => {
+                json!({"eventId": event_id, "eventType": event_type, "step": step, "cause": cause})
+            }
         }
     }
 }

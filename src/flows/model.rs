@@ -152,7 +152,11 @@ pub struct StatsWork {
 /// The local work a flow does with its responses (see [`super::finish`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum Finish {
     /// Contact flows: report the upsert and the tag changes.
     Contact {
@@ -231,7 +235,11 @@ pub struct FlowOutcome {
 /// The result of a flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum FlowResult {
     /// More requests follow (see `next`).
     Pending,

@@ -9,9 +9,7 @@
 use serde_json::{json, Map, Value};
 
 use super::event::{kind_of, parse_event, Event, EventKind, FlowError};
-use super::model::{
-    CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, StatsWork,
-};
+use super::model::{CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, StatsWork};
 use crate::api::ops;
 use crate::error::Coded;
 use crate::http::RequestParams;
@@ -51,13 +49,14 @@ pub fn plan_event(ctx: &FlowContext<'_>, event: &Event) -> Result<FlowPlan, Flow
                     .find_map(|k| m.get(*k).and_then(Value::as_str))
                     .map(|s| s.trim().to_string())
                     .filter(|s| !s.is_empty())
-                    .ok_or_else(|| {
-                        FlowError::malformed(event, "payload.tag has no id or name")
-                    })?,
+                    .ok_or_else(|| FlowError::malformed(event, "payload.tag has no id or name"))?,
                 Some(other) => {
                     return Err(FlowError::malformed(
                         event,
-                        format!("payload.tag must be a name or an object, not {}", kind_of(other)),
+                        format!(
+                            "payload.tag must be a name or an object, not {}",
+                            kind_of(other)
+                        ),
                     ))
                 }
                 None => return Err(FlowError::malformed(event, "payload.tag is missing")),
@@ -143,7 +142,13 @@ impl Builder {
         self
     }
 
-    pub(super) fn step(&mut self, id: &str, operation: &str, params: RequestParams, why: &str) -> &mut Step {
+    pub(super) fn step(
+        &mut self,
+        id: &str,
+        operation: &str,
+        params: RequestParams,
+        why: &str,
+    ) -> &mut Step {
         self.steps.push(Step {
             id: id.to_string(),
             operation: operation.to_string(),
@@ -208,7 +213,11 @@ pub(super) fn first_page(b: &mut Builder, ctx: &FlowContext<'_>) -> CatalogWork 
 }
 
 /// Details steps for these requests; returns the step list for [`CatalogWork`].
-pub(super) fn details_steps(b: &mut Builder, requests: Vec<RequestParams>, why: &str) -> Vec<DetailsStep> {
+pub(super) fn details_steps(
+    b: &mut Builder,
+    requests: Vec<RequestParams>,
+    why: &str,
+) -> Vec<DetailsStep> {
     let mut out = Vec::new();
     for (i, p) in requests.into_iter().enumerate() {
         let ids = p
@@ -252,7 +261,10 @@ fn records_at(event: &Event, key: &str, required: bool) -> Result<Vec<Value>, Fl
             event,
             format!("payload.{key} must be an array, not {}", kind_of(other)),
         )),
-        None => Err(FlowError::malformed(event, format!("payload.{key} is missing"))),
+        None => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} is missing"),
+        )),
     }
 }
 
@@ -296,8 +308,12 @@ fn plan_contact(
         });
     };
     body.insert("locationId".into(), json!(b.location));
-    b.warnings
-        .extend(mapped.warnings.iter().map(|w| format!("{}: {}", w.rule, w.message)));
+    b.warnings.extend(
+        mapped
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.rule, w.message)),
+    );
 
     let mut add = mapped.tags_to_add.clone();
     let mut dropped = Vec::new();
@@ -312,12 +328,11 @@ fn plan_contact(
                 path_location(&b.location),
                 "tags the location lacks may not be created here (configuration or scope), so read the location's tags to know which of the desired tags exist",
             );
-            b.then.push("then the contact is planned: upsert, add-tags, remove-tags".into());
-            return Ok(b.build(
-                Finish::Replan {
-                    event: event.clone(),
-                },
-            ));
+            b.then
+                .push("then the contact is planned: upsert, add-tags, remove-tags".into());
+            return Ok(b.build(Finish::Replan {
+                event: event.clone(),
+            }));
         };
         let lp = tags::missing_location_tags(
             &add,
@@ -335,7 +350,11 @@ fn plan_contact(
                 "tags not added because the location lacks them and {reason}: {}",
                 lp.missing.join(", ")
             ));
-            let missing: Vec<String> = lp.missing.iter().map(|t| tags::normalize_tag_name(t)).collect();
+            let missing: Vec<String> = lp
+                .missing
+                .iter()
+                .map(|t| tags::normalize_tag_name(t))
+                .collect();
             add.retain(|t| !missing.contains(&tags::normalize_tag_name(t)));
             dropped = lp.missing;
         }
@@ -430,9 +449,17 @@ fn plan_enrich(
 
 // ---- flow 4 --------------------------------------------------------------------------
 
-fn plan_refresh(event: &Event, ctx: &FlowContext<'_>, mut b: Builder) -> Result<FlowPlan, FlowError> {
+fn plan_refresh(
+    event: &Event,
+    ctx: &FlowContext<'_>,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
     let ids: Vec<String> = match (event.payload.get("tagIds"), event.payload.get("tags")) {
-        (Some(Value::Array(a)), _) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+        (Some(Value::Array(a)), _) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
         (None, Some(Value::Array(a))) => a
             .iter()
             .filter_map(|t| t.get("id").or_else(|| t.get("_id")).and_then(Value::as_str))
@@ -454,9 +481,8 @@ fn plan_refresh(event: &Event, ctx: &FlowContext<'_>, mut b: Builder) -> Result<
     // The event says the cached details are out of date: the list is read again
     // whatever the cache's age (the engine invalidates the catalog too).
     let catalog = first_page(&mut b, ctx);
-    b.then.push(
-        "details of changed ids the refreshed list lacks (usually none)".into(),
-    );
+    b.then
+        .push("details of changed ids the refreshed list lacks (usually none)".into());
     Ok(b.build(Finish::RefreshTags {
         tag_ids: ids,
         catalog,
@@ -480,10 +506,15 @@ fn plan_statistics(
                 .map(|v| v.as_str().map(str::to_string))
                 .collect::<Option<Vec<_>>>()
                 .map(Some)
-                .ok_or_else(|| FlowError::malformed(event, format!("payload.{k} must be an array of strings"))),
+                .ok_or_else(|| {
+                    FlowError::malformed(event, format!("payload.{k} must be an array of strings"))
+                }),
             Some(other) => Err(FlowError::malformed(
                 event,
-                format!("payload.{k} must be an array of strings, not {}", kind_of(other)),
+                format!(
+                    "payload.{k} must be an array of strings, not {}",
+                    kind_of(other)
+                ),
             )),
         }
     };
@@ -492,7 +523,10 @@ fn plan_statistics(
             .iter()
             .map(|n| {
                 Platform::parse(n).ok_or_else(|| {
-                    FlowError::malformed(event, format!("payload.platforms: unknown platform '{n}'"))
+                    FlowError::malformed(
+                        event,
+                        format!("payload.platforms: unknown platform '{n}'"),
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?,
@@ -546,7 +580,9 @@ fn plan_statistics(
         .or_else(|| ctx.profile_ids.map(<[String]>::to_vec))
         .filter(|ids| !ids.is_empty());
     match known {
-        Some(ids) => statistics_step(&mut b, &mut work, &ids).map_err(|e| stats_error(event, &e))?,
+        Some(ids) => {
+            statistics_step(&mut b, &mut work, &ids).map_err(|e| stats_error(event, &e))?
+        }
         None => {
             let r = stats::accounts_request(&b.location).map_err(|e| stats_error(event, &e))?;
             b.step(
@@ -556,7 +592,9 @@ fn plan_statistics(
                 "no profile ids are known for this location: read the connected accounts to pick the LinkedIn page and TikTok business profiles",
             );
             work.accounts_step = Some("accounts".into());
-            b.then.push("statistics for the chosen profiles, then series and the report locally".into());
+            b.then.push(
+                "statistics for the chosen profiles, then series and the report locally".into(),
+            );
         }
     }
     Ok(b.build(Finish::Statistics { work }))
@@ -582,7 +620,11 @@ pub(super) fn statistics_step(
 
 // ---- flow 6 --------------------------------------------------------------------------
 
-fn plan_report(ctx: &FlowContext<'_>, event: &Event, mut b: Builder) -> Result<FlowPlan, FlowError> {
+fn plan_report(
+    ctx: &FlowContext<'_>,
+    event: &Event,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
     let references: Vec<TagReference> = match event.payload.get("references") {
         None | Some(Value::Null) => Vec::new(),
         Some(v) => serde_json::from_value(v.clone())
@@ -590,11 +632,9 @@ fn plan_report(ctx: &FlowContext<'_>, event: &Event, mut b: Builder) -> Result<F
     };
     let mut options = ctx.config.report.clone();
     if let Some(m) = event.payload.get("maxLen") {
-        options.max_len = m
-            .as_u64()
-            .filter(|m| *m > 0)
-            .ok_or_else(|| FlowError::malformed(event, "payload.maxLen must be a positive whole number"))?
-            as usize;
+        options.max_len = m.as_u64().filter(|m| *m > 0).ok_or_else(|| {
+            FlowError::malformed(event, "payload.maxLen must be a positive whole number")
+        })? as usize;
     }
     let catalog = match fresh_catalog(ctx, &b.location) {
         Some(_) => CatalogWork {
@@ -603,7 +643,8 @@ fn plan_report(ctx: &FlowContext<'_>, event: &Event, mut b: Builder) -> Result<F
             ..CatalogWork::default()
         },
         None => {
-            b.then.push("the report is built locally from the loaded catalog".into());
+            b.then
+                .push("the report is built locally from the loaded catalog".into());
             first_page(&mut b, ctx)
         }
     };
