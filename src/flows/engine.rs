@@ -98,16 +98,11 @@ impl FlowEngine {
             .to_string()
     }
 
-    /// Plans an event's first stage from the cached state ([`plan_event`]). A tag
-    /// details event invalidates the location's catalog first.
+    /// Plans an event's first stage from the cached state ([`plan_event`]). Planning
+    /// changes nothing (a dry run leaves the engine as it was).
     pub fn plan(&mut self, event: &Event, now_ms: u64) -> Result<FlowPlan, FlowError> {
-        let kind = parse_event(event)?;
+        parse_event(event)?;
         let location = self.location_of(event);
-        if kind == super::EventKind::QwilrTagDetailsUpdated {
-            if let Ok(c) = self.catalog_mut(&location) {
-                c.invalidate();
-            }
-        }
         let ttl = self.config.catalog.ttl_ms;
         let location_tags = self
             .location_tags
@@ -298,6 +293,13 @@ impl FlowEngine {
                 ))
             }
             Finish::RefreshTags { tag_ids, catalog } => {
+                if catalog.page_step.is_some() && catalog.page_load.is_none() {
+                    // The event says cached details are out of date: the page read
+                    // for it replaces the cache even if the cache looked fresh.
+                    self.catalog_mut(&catalog.location_id)
+                        .map_err(|e| tag_err(fp, "", &e))?
+                        .invalidate();
+                }
                 if let Some(next) =
                     self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
                 {
