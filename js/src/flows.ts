@@ -14,7 +14,7 @@ import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
 import { operationInfo } from "./client.js";
 import type { Client } from "./client.js";
-import type { CompileContext, Event, FlowConfig, FlowOutcome, FlowPlan, Plan, RequestParams } from "./wasm/types.js";
+import type { CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, RequestParams } from "./wasm/types.js";
 
 /** A step that failed, with the typed error. */
 export interface FailedStep {
@@ -246,7 +246,10 @@ export interface Flows {
 export function createFlows(options: FlowsOptions): Flows {
   const now = options.now ?? Date.now;
   const maxStages = options.maxStages ?? 50;
-  const init = { locationId: options.locationId, scopes: options.scopes, config: options.config, rules: options.rules, compile: options.compile };
+  // Absent options are left out (an `undefined` field is not "missing" to the core).
+  const init = Object.fromEntries(
+    Object.entries({ locationId: options.locationId, scopes: options.scopes, config: options.config, rules: options.rules, compile: options.compile }).filter(([, v]) => v !== undefined),
+  ) as { locationId: string };
   const make = () => guard(() => new glue.Flows(init));
   let inner = make();
   let generation = instanceGeneration();

@@ -24,6 +24,7 @@ use crate::error::Coded;
 /// One incoming event (see the module doc for the envelope).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "FlowEvent"))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     /// Event type, e.g. `wishpond.contact.created`.

@@ -54,7 +54,7 @@ impl Flows {
     #[wasm_bindgen(unchecked_return_type = "FlowPlan")]
     pub fn plan(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "Event")] event: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FlowEvent")] event: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
         let event: Event = from_js(event, "event")?;
