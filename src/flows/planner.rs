@@ -361,8 +361,10 @@ fn plan_contact(
     }
 
     b.contact_key = Some(key);
-    let mut p = RequestParams::default();
-    p.body = Some(Value::Object(body));
+    let p = RequestParams {
+        body: Some(Value::Object(body)),
+        ..RequestParams::default()
+    };
     b.step(
         "upsert",
         ops::UPSERT_CONTACT,
