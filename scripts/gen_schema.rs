@@ -41,6 +41,29 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<tags::TagsResponse>(gen, roots);
     add::<stats::AccountsResponse>(gen, roots);
     add::<stats::StatisticsResponse>(gen, roots);
+    // flows, tags, statistics
+    add::<flows::Event>(gen, roots);
+    add::<flows::FlowConfig>(gen, roots);
+    add::<flows::FlowPlan>(gen, roots);
+    add::<flows::FlowOutcome>(gen, roots);
+    add::<rules::CompileContext>(gen, roots);
+    add::<tags::Tag>(gen, roots);
+    add::<tags::CatalogConfig>(gen, roots);
+    add::<tags::Need>(gen, roots);
+    add::<tags::Resolution>(gen, roots);
+    add::<tags::DetailsOutcome>(gen, roots);
+    add::<tags::EnrichOptions>(gen, roots);
+    add::<tags::EnrichReport>(gen, roots);
+    add::<tags::TagReference>(gen, roots);
+    add::<tags::ReportOptions>(gen, roots);
+    add::<tags::TagReport>(gen, roots);
+    add::<tags::TagDiff>(gen, roots);
+    add::<stats::StatsRequest>(gen, roots);
+    add::<stats::ProfileSelection>(gen, roots);
+    add::<stats::Series>(gen, roots);
+    add::<stats::SeriesOptions>(gen, roots);
+    add::<stats::HostPoint>(gen, roots);
+    add::<stats::Schedule>(gen, roots);
 }
 
 fn main() {

@@ -18,7 +18,10 @@ use wasm_bindgen::prelude::*;
 
 pub mod client;
 pub(crate) mod convert;
+pub mod flows;
 pub mod plans;
+pub mod stats;
+pub mod tags;
 pub mod transport;
 
 thread_local! {

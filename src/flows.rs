@@ -1,1 +1,0 @@
-//! flows: see the crate documentation.

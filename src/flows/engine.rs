@@ -1,0 +1,553 @@
+//! [`FlowEngine`]: the state flows keep between events (rules, tag catalogs per
+//! location, location tag names, statistics profiles) and [`FlowEngine::finish`], the
+//! local work after a plan's requests.
+//!
+//! Invariants:
+//! - The engine sends nothing and reads no clock: `now_ms` is an argument.
+//! - `finish` is deterministic: same engine state, plan and responses, same outcome
+//!   and same new state. It only learns from responses (catalog pages and details,
+//!   location tags, profile ids); it never invents data.
+//! - A stage whose requests failed is handed to [`FlowEngine::abandon`], which ends a
+//!   catalog load it started so the next event can load again.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::event::{parse_event, Event, FlowError};
+use super::model::{
+    CatalogWork, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult, StatsWork,
+};
+use super::planner::{details_steps, plan_event, statistics_step, Builder};
+use crate::error::Coded;
+use crate::plan::Resolved;
+use crate::rules::CompiledRules;
+use crate::stats;
+use crate::tags::{self, Need, TagCatalog, TagDetail};
+
+/// Flow state for one token (one default location, its scopes and configuration).
+#[derive(Debug, Clone)]
+pub struct FlowEngine {
+    location_id: String,
+    config: FlowConfig,
+    scopes: Vec<String>,
+    rules: BTreeMap<String, CompiledRules>,
+    catalogs: BTreeMap<String, TagCatalog>,
+    location_tags: BTreeMap<String, (Vec<String>, u64)>,
+    profiles: BTreeMap<String, Vec<String>>,
+}
+
+impl FlowEngine {
+    /// An engine with no rules and nothing cached.
+    pub fn new(location_id: &str, config: FlowConfig, scopes: Vec<String>) -> Self {
+        Self {
+            location_id: location_id.trim().to_string(),
+            config,
+            scopes,
+            rules: BTreeMap::new(),
+            catalogs: BTreeMap::new(),
+            location_tags: BTreeMap::new(),
+            profiles: BTreeMap::new(),
+        }
+    }
+
+    /// Sets the compiled rules of a source (`wishpond`, `qwilr`).
+    pub fn set_rules(&mut self, source: &str, rules: CompiledRules) {
+        self.rules.insert(source.to_string(), rules);
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &FlowConfig {
+        &self.config
+    }
+
+    /// The tag catalog of a location, if one was loaded.
+    pub fn catalog(&self, location_id: &str) -> Option<&TagCatalog> {
+        self.catalogs.get(location_id)
+    }
+
+    /// The tag catalog of a location, created empty (stale) when missing.
+    pub fn catalog_mut(&mut self, location_id: &str) -> Result<&mut TagCatalog, tags::TagError> {
+        if !self.catalogs.contains_key(location_id) {
+            let c = TagCatalog::new(location_id, self.config.catalog.clone())?;
+            self.catalogs.insert(location_id.to_string(), c);
+        }
+        self.catalogs
+            .get_mut(location_id)
+            .ok_or(tags::TagError::BlankLocation)
+    }
+
+    /// Remembers the location's tag names (e.g. restored by the host), read at `now_ms`.
+    pub fn set_location_tags(&mut self, location_id: &str, names: Vec<String>, now_ms: u64) {
+        self.location_tags
+            .insert(location_id.to_string(), (names, now_ms));
+    }
+
+    /// Remembers the statistics profile ids of a location.
+    pub fn set_profile_ids(&mut self, location_id: &str, ids: Vec<String>) {
+        self.profiles.insert(location_id.to_string(), ids);
+    }
+
+    fn location_of(&self, event: &Event) -> String {
+        event
+            .location_id
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .unwrap_or(&self.location_id)
+            .to_string()
+    }
+
+    /// Plans an event's first stage from the cached state ([`plan_event`]). Planning
+    /// changes nothing (a dry run leaves the engine as it was).
+    pub fn plan(&mut self, event: &Event, now_ms: u64) -> Result<FlowPlan, FlowError> {
+        parse_event(event)?;
+        let location = self.location_of(event);
+        let ttl = self.config.catalog.ttl_ms;
+        let location_tags = self
+            .location_tags
+            .get(&location)
+            .filter(|(_, at)| now_ms < at.saturating_add(ttl))
+            .map(|(names, _)| names.as_slice());
+        let ctx = FlowContext {
+            location_id: &self.location_id,
+            now_ms,
+            config: &self.config,
+            scopes: &self.scopes,
+            rules: &self.rules,
+            catalog: self.catalogs.get(&location),
+            location_tags,
+            profile_ids: self.profiles.get(&location).map(Vec::as_slice),
+        };
+        plan_event(&ctx, event)
+    }
+
+    /// A stage's requests failed: ends the catalog load it started (if any).
+    pub fn abandon(&mut self, fp: &FlowPlan) {
+        let work = match &fp.finish {
+            Finish::Enrich { catalog, .. }
+            | Finish::RefreshTags { catalog, .. }
+            | Finish::TagReport { catalog, .. } => catalog,
+            _ => return,
+        };
+        if let (Some(load), Some(c)) = (work.page_load, self.catalogs.get_mut(&work.location_id)) {
+            let _ = c.page_failed(load);
+        }
+    }
+
+    /// The local work after a stage's requests: learns from the responses (step id ->
+    /// JSON body; skipped steps have none) and gives the result, or the next stage
+    /// when the responses call for more requests.
+    pub fn finish(
+        &mut self,
+        fp: &FlowPlan,
+        responses: &BTreeMap<String, Value>,
+        now_ms: u64,
+    ) -> Result<FlowOutcome, FlowError> {
+        let mut warnings = fp.warnings.clone();
+        let done = |result: FlowResult, warnings: Vec<String>| FlowOutcome {
+            event_id: fp.event_id.clone(),
+            flow: fp.plan.flow.clone(),
+            result,
+            next: None,
+            warnings,
+        };
+        let pending = |next: FlowPlan, warnings: Vec<String>| FlowOutcome {
+            event_id: fp.event_id.clone(),
+            flow: fp.plan.flow.clone(),
+            result: FlowResult::Pending,
+            next: Some(Box::new(next)),
+            warnings,
+        };
+        match &fp.finish {
+            Finish::Contact {
+                rule_set,
+                score,
+                dropped_tags,
+                ..
+            } => {
+                let upsert = response(fp, responses, "upsert")?;
+                let sent = |step: &str| -> Vec<String> {
+                    match fp.plan.step(step).map(|s| s.resolve(responses)) {
+                        Some(Ok(Resolved::Send(p))) => p
+                            .body
+                            .as_ref()
+                            .and_then(|b| b.get("tags"))
+                            .and_then(Value::as_array)
+                            .map(|a| {
+                                a.iter()
+                                    .filter_map(Value::as_str)
+                                    .map(str::to_string)
+                                    .collect()
+                            })
+                            .unwrap_or_default(),
+                        _ => Vec::new(),
+                    }
+                };
+                let tags_after = ["remove-tags", "add-tags"]
+                    .iter()
+                    .find_map(|s| responses.get(*s).and_then(|r| r.get("tags")))
+                    .or_else(|| upsert.pointer("/contact/tags"))
+                    .and_then(Value::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                Ok(done(
+                    FlowResult::Contact {
+                        contact_id: upsert
+                            .pointer("/contact/id")
+                            .and_then(Value::as_str)
+                            .map(str::to_string),
+                        created: upsert.get("new").and_then(Value::as_bool),
+                        rule_set: rule_set.clone(),
+                        score: *score,
+                        tags_added: sent("add-tags"),
+                        tags_removed: sent("remove-tags"),
+                        tags: tags_after,
+                        dropped_tags: dropped_tags.clone(),
+                    },
+                    warnings,
+                ))
+            }
+            Finish::Replan { event } => {
+                let body = response(fp, responses, "location-tags")?;
+                let names: Vec<String> = body
+                    .get("tags")
+                    .and_then(Value::as_array)
+                    .ok_or_else(|| {
+                        bad(
+                            fp,
+                            "location-tags",
+                            "TAGS_BAD_RESPONSE",
+                            "no `tags` array in the answer",
+                        )
+                    })?
+                    .iter()
+                    .filter_map(|t| t.get("name").and_then(Value::as_str))
+                    .map(str::to_string)
+                    .collect();
+                let location = fp.plan.location_id.clone();
+                self.set_location_tags(&location, names, now_ms);
+                let mut next = self.plan(event, now_ms)?;
+                next.stage = fp.stage + 1;
+                next.plan.id = format!("{}#{}", fp.event_id, next.stage);
+                Ok(pending(next, warnings))
+            }
+            Finish::Enrich {
+                records,
+                options,
+                subject,
+                catalog,
+            } => {
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
+                    return Ok(pending(next, warnings));
+                }
+                if !catalog.details_done {
+                    let cat = self
+                        .catalog_mut(&catalog.location_id)
+                        .map_err(|e| tag_err(fp, "", &e))?;
+                    let requests = cat
+                        .enrichment_requests(records, options)
+                        .map_err(|e| tag_err(fp, "", &e))?;
+                    if !requests.is_empty() {
+                        let mut b = Builder::continuation(fp, &catalog.location_id);
+                        let details = details_steps(
+                            &mut b,
+                            requests,
+                            "the records reference tag ids the tag list lacks: read their details",
+                        );
+                        let next_catalog = CatalogWork {
+                            location_id: catalog.location_id.clone(),
+                            details,
+                            details_done: true,
+                            ..CatalogWork::default()
+                        };
+                        let mut f = fp.finish.clone();
+                        if let Finish::Enrich { catalog, .. } = &mut f {
+                            *catalog = next_catalog;
+                        }
+                        return Ok(pending(b.build(f), warnings));
+                    }
+                }
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
+                let mut records = records.clone();
+                let report = cat
+                    .enrich(&mut records, options)
+                    .map_err(|e| tag_err(fp, "", &e))?;
+                let subject = subject.as_deref().map(|s| cat.lookup(s));
+                Ok(done(
+                    FlowResult::Enriched {
+                        records,
+                        report,
+                        subject,
+                    },
+                    warnings,
+                ))
+            }
+            Finish::RefreshTags { tag_ids, catalog } => {
+                if catalog.page_step.is_some() && catalog.page_load.is_none() {
+                    // The event says cached details are out of date: the page read
+                    // for it replaces the cache even if the cache looked fresh.
+                    self.catalog_mut(&catalog.location_id)
+                        .map_err(|e| tag_err(fp, "", &e))?
+                        .invalidate();
+                }
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
+                    return Ok(pending(next, warnings));
+                }
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
+                if !catalog.details_done {
+                    let requests = cat.details_requests(tag_ids);
+                    if !requests.is_empty() {
+                        let mut b = Builder::continuation(fp, &catalog.location_id);
+                        let details = details_steps(
+                            &mut b,
+                            requests,
+                            "changed tag ids the refreshed list lacks: read their details",
+                        );
+                        let f = Finish::RefreshTags {
+                            tag_ids: tag_ids.clone(),
+                            catalog: CatalogWork {
+                                location_id: catalog.location_id.clone(),
+                                details,
+                                details_done: true,
+                                ..CatalogWork::default()
+                            },
+                        };
+                        return Ok(pending(b.build(f), warnings));
+                    }
+                }
+                let mut found = Vec::new();
+                let mut not_found = Vec::new();
+                for id in tag_ids {
+                    match cat.resolve_id(id) {
+                        tags::Resolution::Found { tag } | tags::Resolution::Deleted { tag } => {
+                            found.push(TagDetail::from(&tag))
+                        }
+                        _ => not_found.push(id.clone()),
+                    }
+                }
+                Ok(done(
+                    FlowResult::TagsRefreshed {
+                        tags: found,
+                        not_found,
+                        catalog_size: cat.len(),
+                    },
+                    warnings,
+                ))
+            }
+            Finish::TagReport {
+                references,
+                options,
+                catalog,
+            } => {
+                if let Some(next) =
+                    self.catalog_stage(fp, catalog, responses, now_ms, &mut warnings)?
+                {
+                    return Ok(pending(next, warnings));
+                }
+                let cat = self
+                    .catalog_mut(&catalog.location_id)
+                    .map_err(|e| tag_err(fp, "", &e))?;
+                let report = tags::validate_tags(cat, references, options);
+                let markdown = report.to_markdown();
+                Ok(done(FlowResult::TagReport { report, markdown }, warnings))
+            }
+            Finish::Statistics { work } => {
+                self.finish_statistics(fp, work, responses, now_ms, warnings)
+            }
+        }
+    }
+
+    fn finish_statistics(
+        &mut self,
+        fp: &FlowPlan,
+        work: &StatsWork,
+        responses: &BTreeMap<String, Value>,
+        now_ms: u64,
+        mut warnings: Vec<String>,
+    ) -> Result<FlowOutcome, FlowError> {
+        let stats_err = |step: &str, e: &stats::StatsError| bad(fp, step, e.code(), &e.to_string());
+        if let Some(step) = &work.accounts_step {
+            let body = response(fp, responses, step)?;
+            let accounts = stats::decode_accounts(body).map_err(|e| stats_err(step, &e))?;
+            let selection =
+                stats::profiles_from_accounts(&accounts.results.accounts, &work.platforms);
+            warnings.extend(selection.warnings.iter().cloned());
+            if selection.profile_ids.is_empty() {
+                return Err(bad(
+                    fp,
+                    step,
+                    "STATS_NO_PROFILES",
+                    "no connected account has statistics (LinkedIn pages and TikTok business accounts only)",
+                ));
+            }
+            self.set_profile_ids(&work.location_id, selection.profile_ids.clone());
+            let mut b = Builder::continuation(fp, &work.location_id);
+            let mut next_work = work.clone();
+            next_work.accounts_step = None;
+            statistics_step(&mut b, &mut next_work, &selection.profile_ids)
+                .map_err(|e| stats_err(step, &e))?;
+            return Ok(FlowOutcome {
+                event_id: fp.event_id.clone(),
+                flow: fp.plan.flow.clone(),
+                result: FlowResult::Pending,
+                next: Some(Box::new(b.build(Finish::Statistics { work: next_work }))),
+                warnings,
+            });
+        }
+        let step = work.statistics_step.as_deref().unwrap_or("statistics");
+        let body = response(fp, responses, step)?;
+        let decoded = stats::decode_statistics(body).map_err(|e| stats_err(step, &e))?;
+        let series = stats::from_statistics(
+            &decoded.results,
+            &stats::SeriesOptions {
+                now_ms,
+                utc_offset_minutes: work.utc_offset_minutes,
+            },
+        );
+        let series = stats::merge(&series, &work.host_metrics).map_err(|e| stats_err(step, &e))?;
+        let profile_ids = fp
+            .plan
+            .step(step)
+            .and_then(|s| s.params.body.as_ref())
+            .and_then(|b| b.get("profileIds"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok(FlowOutcome {
+            event_id: fp.event_id.clone(),
+            flow: fp.plan.flow.clone(),
+            result: FlowResult::Statistics {
+                markdown: stats::report::to_markdown(&series, &work.title),
+                csv: stats::report::to_csv(&series),
+                slack: stats::report::to_slack(&series, &work.title),
+                series,
+                profile_ids,
+            },
+            next: None,
+            warnings,
+        })
+    }
+
+    /// Feeds the stage's list page and details into the catalog. Returns the next
+    /// stage when the list has more pages.
+    fn catalog_stage(
+        &mut self,
+        fp: &FlowPlan,
+        work: &CatalogWork,
+        responses: &BTreeMap<String, Value>,
+        now_ms: u64,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<FlowPlan>, FlowError> {
+        let cat = self
+            .catalog_mut(&work.location_id)
+            .map_err(|e| tag_err(fp, "", &e))?;
+        if let Some(step) = &work.page_step {
+            let body = response(fp, responses, step)?;
+            let load = match work.page_load {
+                Some(l) => Some(l),
+                None => match cat.ensure_fresh(now_ms) {
+                    Need::Page(p) => Some(p.load),
+                    Need::Nothing => None,
+                    Need::Wait => {
+                        warnings.push("another load of the tag catalog was in progress; this page was not used".into());
+                        None
+                    }
+                },
+            };
+            if let Some(load) = load {
+                match cat
+                    .handle_page(load, body, now_ms)
+                    .map_err(|e| tag_err(fp, step, &e))?
+                {
+                    Need::Page(next) => {
+                        let mut b = Builder::continuation(fp, &work.location_id);
+                        let id = format!("tags-page-{}", fp.stage + 1);
+                        b.step(
+                            &id,
+                            &next.operation,
+                            next.params,
+                            "the tag list has more tags than one page: read the next page",
+                        );
+                        let next_work = CatalogWork {
+                            location_id: work.location_id.clone(),
+                            page_step: Some(id),
+                            page_load: Some(next.load),
+                            details: Vec::new(),
+                            details_done: work.details_done,
+                        };
+                        let mut f = fp.finish.clone();
+                        match &mut f {
+                            Finish::Enrich { catalog, .. }
+                            | Finish::RefreshTags { catalog, .. }
+                            | Finish::TagReport { catalog, .. } => *catalog = next_work,
+                            _ => {}
+                        }
+                        return Ok(Some(b.build(f)));
+                    }
+                    Need::Nothing | Need::Wait => {}
+                }
+            }
+        }
+        for d in &work.details {
+            let body = response(fp, responses, &d.step)?;
+            let outcome = cat
+                .handle_details(&d.ids, body)
+                .map_err(|e| tag_err(fp, &d.step, &e))?;
+            if !outcome.foreign.is_empty() {
+                warnings.push(format!(
+                    "tags of another location ignored: {}",
+                    outcome.foreign.join(", ")
+                ));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn response<'a>(
+    fp: &FlowPlan,
+    responses: &'a BTreeMap<String, Value>,
+    step: &str,
+) -> Result<&'a Value, FlowError> {
+    responses.get(step).ok_or_else(|| {
+        bad(
+            fp,
+            step,
+            "FLOW_MISSING_RESPONSE",
+            "the step has no response",
+        )
+    })
+}
+
+fn bad(fp: &FlowPlan, step: &str, cause: &str, problem: &str) -> FlowError {
+    FlowError::BadResponse {
+        event_id: fp.event_id.clone(),
+        event_type: fp.event_type.clone(),
+        step: step.to_string(),
+        cause: cause.to_string(),
+        problem: problem.to_string(),
+    }
+}
+
+fn tag_err(fp: &FlowPlan, step: &str, e: &tags::TagError) -> FlowError {
+    bad(fp, step, e.code(), &e.to_string())
+}

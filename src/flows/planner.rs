@@ -1,0 +1,670 @@
+//! [`plan_event`]: an event and the cached state in, the fewest GHL requests out.
+//!
+//! Invariants:
+//! - Planning is pure: same context and event, same plan; nothing is sent or changed.
+//! - Every returned plan passes [`crate::plan::Plan::validate`].
+//! - A request is planned only when its answer is not already known from the context
+//!   (a fresh catalog, cached location tags, known profile ids).
+
+use serde_json::{json, Map, Value};
+
+use super::event::{kind_of, parse_event, Event, EventKind, FlowError};
+use super::model::{CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, StatsWork};
+use crate::api::ops;
+use crate::error::Coded;
+use crate::http::RequestParams;
+use crate::plan::{Plan, Step};
+use crate::rules::ApplyOptions;
+use crate::stats::{self, HostPoint, Platform};
+use crate::tags::{self, TagCatalog, TagReference, SCOPE_LOCATION_TAGS_WRITE};
+
+/// Plans the first stage of an event's flow (see the module doc of [`super`]).
+pub fn plan_event(ctx: &FlowContext<'_>, event: &Event) -> Result<FlowPlan, FlowError> {
+    let kind = parse_event(event)?;
+    let location = event
+        .location_id
+        .as_deref()
+        .map(str::trim)
+        .unwrap_or(ctx.location_id.trim())
+        .to_string();
+    if location.is_empty() {
+        return Err(FlowError::malformed(
+            event,
+            "no locationId in the event and no default location",
+        ));
+    }
+    let b = Builder::new(event, kind, &location, 1);
+    match kind {
+        EventKind::WishpondContactCreated
+        | EventKind::WishpondContactUpdated
+        | EventKind::QwilrPageViewed
+        | EventKind::QwilrPageAccepted
+        | EventKind::QwilrProjectTagged => plan_contact(ctx, event, kind, b),
+        EventKind::WishpondTagCreated | EventKind::WishpondTagUpdated => {
+            let payload = &event.payload;
+            let subject = match payload.get("tag") {
+                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+                Some(Value::Object(m)) => ["id", "_id", "name", "tag"]
+                    .iter()
+                    .find_map(|k| m.get(*k).and_then(Value::as_str))
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .ok_or_else(|| FlowError::malformed(event, "payload.tag has no id or name"))?,
+                Some(other) => {
+                    return Err(FlowError::malformed(
+                        event,
+                        format!(
+                            "payload.tag must be a name or an object, not {}",
+                            kind_of(other)
+                        ),
+                    ))
+                }
+                None => return Err(FlowError::malformed(event, "payload.tag is missing")),
+            };
+            let records = records_at(event, "records", false)?;
+            plan_enrich(ctx, b, records, Some(subject))
+        }
+        EventKind::QwilrSocialPostLocation => {
+            let mut records = records_at(event, "posts", false)?;
+            if let Some(post) = event.payload.get("post") {
+                if !post.is_object() {
+                    return Err(FlowError::malformed(
+                        event,
+                        format!("payload.post must be an object, not {}", kind_of(post)),
+                    ));
+                }
+                records.insert(0, post.clone());
+            }
+            if records.is_empty() {
+                return Err(FlowError::malformed(
+                    event,
+                    "payload needs `post` (an object) or `posts` (a non-empty array)",
+                ));
+            }
+            plan_enrich(ctx, b, records, None)
+        }
+        EventKind::QwilrTagDetailsUpdated => plan_refresh(event, ctx, b),
+        EventKind::StatisticsRequested => plan_statistics(ctx, event, b),
+        EventKind::TagValidationRequested => plan_report(ctx, event, b),
+    }
+}
+
+/// Accumulates the steps of one stage.
+pub(super) struct Builder {
+    event_id: String,
+    event_type: String,
+    flow: &'static str,
+    pub(super) location: String,
+    stage: u32,
+    steps: Vec<Step>,
+    pub(super) warnings: Vec<String>,
+    pub(super) then: Vec<String>,
+    contact_key: Option<String>,
+}
+
+impl Builder {
+    pub(super) fn new(event: &Event, kind: EventKind, location: &str, stage: u32) -> Self {
+        Self {
+            event_id: event.id.trim().to_string(),
+            event_type: event.kind.trim().to_string(),
+            flow: kind.flow(),
+            location: location.to_string(),
+            stage,
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            then: Vec::new(),
+            contact_key: None,
+        }
+    }
+
+    /// A builder for a later stage of the same event.
+    pub(super) fn continuation(fp: &FlowPlan, location: &str) -> Self {
+        Self {
+            event_id: fp.event_id.clone(),
+            event_type: fp.event_type.clone(),
+            flow: "",
+            location: location.to_string(),
+            stage: fp.stage + 1,
+            steps: Vec::new(),
+            warnings: Vec::new(),
+            then: Vec::new(),
+            contact_key: fp.plan.contact_key.clone(),
+        }
+        .with_flow(&fp.plan.flow)
+    }
+
+    fn with_flow(mut self, flow: &str) -> Self {
+        self.flow = EventKind::ALL
+            .iter()
+            .map(|(_, k)| k.flow())
+            .find(|f| *f == flow)
+            .unwrap_or("unknown");
+        self
+    }
+
+    pub(super) fn step(
+        &mut self,
+        id: &str,
+        operation: &str,
+        params: RequestParams,
+        why: &str,
+    ) -> &mut Step {
+        self.steps.push(Step {
+            id: id.to_string(),
+            operation: operation.to_string(),
+            params,
+            after: Vec::new(),
+            skip_when_empty: None,
+            why: why.to_string(),
+        });
+        let n = self.steps.len() - 1;
+        &mut self.steps[n]
+    }
+
+    pub(super) fn build(self, finish: Finish) -> FlowPlan {
+        let id = if self.stage <= 1 {
+            self.event_id.clone()
+        } else {
+            format!("{}#{}", self.event_id, self.stage)
+        };
+        FlowPlan {
+            event_id: self.event_id,
+            plan: Plan {
+                id,
+                flow: self.flow.to_string(),
+                location_id: self.location,
+                contact_key: self.contact_key,
+                steps: self.steps,
+            },
+            event_type: self.event_type,
+            stage: self.stage,
+            finish,
+            then: self.then,
+            warnings: self.warnings,
+        }
+    }
+}
+
+fn path_location(location: &str) -> RequestParams {
+    let mut p = RequestParams::default();
+    p.path.insert("locationId".into(), json!(location));
+    p
+}
+
+/// The first list page of the catalog (same parameters the catalog asks for).
+pub(super) fn first_page(b: &mut Builder, ctx: &FlowContext<'_>) -> CatalogWork {
+    let mut p = path_location(&b.location);
+    p.query.insert(
+        "limit".into(),
+        json!(ctx.config.catalog.page_size.max(1).to_string()),
+    );
+    p.query.insert("skip".into(), json!("0"));
+    b.step(
+        "tags-page-1",
+        tags::OP_LIST_TAGS,
+        p,
+        "the tag catalog of this location is not cached or is stale: read the tag list (one page holds up to `limit` tags)",
+    );
+    CatalogWork {
+        location_id: b.location.clone(),
+        page_step: Some("tags-page-1".into()),
+        ..CatalogWork::default()
+    }
+}
+
+/// Details steps for these requests; returns the step list for [`CatalogWork`].
+pub(super) fn details_steps(
+    b: &mut Builder,
+    requests: Vec<RequestParams>,
+    why: &str,
+) -> Vec<DetailsStep> {
+    let mut out = Vec::new();
+    for (i, p) in requests.into_iter().enumerate() {
+        let ids = p
+            .body
+            .as_ref()
+            .and_then(|b| b.get("tagIds"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let id = format!("tag-details-{}", i + 1);
+        b.step(&id, tags::OP_TAGS_BY_IDS, p, why);
+        out.push(DetailsStep { step: id, ids });
+    }
+    out
+}
+
+/// The fresh catalog of the builder's location, if the context has one.
+pub(super) fn fresh_catalog<'a>(ctx: &FlowContext<'a>, location: &str) -> Option<&'a TagCatalog> {
+    ctx.catalog
+        .filter(|c| c.location_id() == location && c.is_fresh(ctx.now_ms))
+}
+
+fn records_at(event: &Event, key: &str, required: bool) -> Result<Vec<Value>, FlowError> {
+    match event.payload.get(key) {
+        None | Some(Value::Null) if !required => Ok(Vec::new()),
+        Some(Value::Array(items)) => {
+            if let Some((i, bad)) = items.iter().enumerate().find(|(_, r)| !r.is_object()) {
+                return Err(FlowError::malformed(
+                    event,
+                    format!("payload.{key}[{i}] must be an object, not {}", kind_of(bad)),
+                ));
+            }
+            Ok(items.clone())
+        }
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} must be an array, not {}", kind_of(other)),
+        )),
+        None => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} is missing"),
+        )),
+    }
+}
+
+// ---- flow 1 (and the Qwilr contact events) -------------------------------------------
+
+fn plan_contact(
+    ctx: &FlowContext<'_>,
+    event: &Event,
+    kind: EventKind,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let source = kind.rules_source().unwrap_or("wishpond");
+    let rules = ctx.rules.get(source).ok_or_else(|| FlowError::NoRules {
+        event_id: event.id.clone(),
+        event_type: event.kind.clone(),
+        source_name: source.to_string(),
+    })?;
+    let mapped = rules
+        .apply_value(&event.payload, &ApplyOptions::default())
+        .map_err(|e| FlowError::Mapping {
+            event_id: event.id.clone(),
+            event_type: event.kind.clone(),
+            cause: e.code().to_string(),
+            problem: e.to_string(),
+        })?;
+    let mut body = match serde_json::to_value(&mapped.upsert) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    let key = ["email", "phone"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty());
+    let Some(key) = key else {
+        return Err(FlowError::Mapping {
+            event_id: event.id.clone(),
+            event_type: event.kind.clone(),
+            cause: "NO_MATCH_KEY".into(),
+            problem: "the rules produced neither an email nor a phone, so GHL cannot match or create the contact".into(),
+        });
+    };
+    body.insert("locationId".into(), json!(b.location));
+    b.warnings.extend(
+        mapped
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.rule, w.message)),
+    );
+
+    let mut add = mapped.tags_to_add.clone();
+    let mut dropped = Vec::new();
+    let has_scope = ctx.scopes.iter().any(|s| s == SCOPE_LOCATION_TAGS_WRITE);
+    let may_create = ctx.config.allow_create_location_tags && has_scope;
+    if !may_create && !add.is_empty() {
+        let Some(known) = ctx.location_tags else {
+            // Which tags the location has decides what may be added: read them first.
+            b.step(
+                "location-tags",
+                ops::LOCATION_TAGS,
+                path_location(&b.location),
+                "tags the location lacks may not be created here (configuration or scope), so read the location's tags to know which of the desired tags exist",
+            );
+            b.then
+                .push("then the contact is planned: upsert, add-tags, remove-tags".into());
+            return Ok(b.build(Finish::Replan {
+                event: event.clone(),
+            }));
+        };
+        let lp = tags::missing_location_tags(
+            &add,
+            known,
+            ctx.config.allow_create_location_tags,
+            has_scope,
+        );
+        if !lp.missing.is_empty() {
+            let reason = if ctx.config.allow_create_location_tags {
+                format!("the token lacks the scope {SCOPE_LOCATION_TAGS_WRITE}")
+            } else {
+                "allowCreateLocationTags is off".to_string()
+            };
+            b.warnings.push(format!(
+                "tags not added because the location lacks them and {reason}: {}",
+                lp.missing.join(", ")
+            ));
+            let missing: Vec<String> = lp
+                .missing
+                .iter()
+                .map(|t| tags::normalize_tag_name(t))
+                .collect();
+            add.retain(|t| !missing.contains(&tags::normalize_tag_name(t)));
+            dropped = lp.missing;
+        }
+    }
+
+    b.contact_key = Some(key);
+    let p = RequestParams {
+        body: Some(Value::Object(body)),
+        ..RequestParams::default()
+    };
+    b.step(
+        "upsert",
+        ops::UPSERT_CONTACT,
+        p,
+        "create or update the contact (matched by email/phone); no `tags` in the body because GHL would replace all of them; the score is a custom field in this body",
+    );
+    let contact_id = json!({"$from": "upsert", "pointer": "/contact/id"});
+    let current = json!({"$from": "upsert", "pointer": "/contact/tags"});
+    if !add.is_empty() {
+        let mut p = RequestParams::default();
+        p.path.insert("contactId".into(), contact_id.clone());
+        p.body = Some(json!({"tags": {"$missing": add, "in": current}}));
+        b.step(
+            "add-tags",
+            ops::ADD_CONTACT_TAGS,
+            p,
+            "add only the desired tags the contact does not have yet (skipped when none)",
+        )
+        .skip_when_empty = Some("/tags".into());
+    }
+    if !mapped.tags_to_remove.is_empty() {
+        let mut p = RequestParams::default();
+        p.path.insert("contactId".into(), contact_id);
+        p.body = Some(json!({"tags": {"$present": mapped.tags_to_remove, "in": current}}));
+        b.step(
+            "remove-tags",
+            ops::REMOVE_CONTACT_TAGS,
+            p,
+            "remove only the unwanted tags the contact has (skipped when none)",
+        )
+        .skip_when_empty = Some("/tags".into());
+    }
+    let finish = Finish::Contact {
+        source: source.to_string(),
+        rule_set: mapped.rule_set,
+        score: mapped.score,
+        tags_to_add: add,
+        tags_to_remove: mapped.tags_to_remove,
+        dropped_tags: dropped,
+    };
+    Ok(b.build(finish))
+}
+
+// ---- flows 2 and 3 -------------------------------------------------------------------
+
+fn plan_enrich(
+    ctx: &FlowContext<'_>,
+    mut b: Builder,
+    records: Vec<Value>,
+    subject: Option<String>,
+) -> Result<FlowPlan, FlowError> {
+    let options = ctx.config.enrich.clone();
+    let catalog = match fresh_catalog(ctx, &b.location) {
+        Some(cat) => {
+            let requests = cat
+                .enrichment_requests(&records, &options)
+                .map_err(|e| tag_error(&b, &e))?;
+            let details = details_steps(
+                &mut b,
+                requests,
+                "the records reference tag ids the cached catalog lacks: read their details",
+            );
+            CatalogWork {
+                location_id: b.location.clone(),
+                details,
+                details_done: true,
+                ..CatalogWork::default()
+            }
+        }
+        None => {
+            b.then.push(
+                "details of referenced tag ids the list lacks (usually none), then the records are enriched locally".into(),
+            );
+            first_page(&mut b, ctx)
+        }
+    };
+    Ok(b.build(Finish::Enrich {
+        records,
+        options,
+        subject,
+        catalog,
+    }))
+}
+
+// ---- flow 4 --------------------------------------------------------------------------
+
+fn plan_refresh(
+    event: &Event,
+    ctx: &FlowContext<'_>,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let ids: Vec<String> = match (event.payload.get("tagIds"), event.payload.get("tags")) {
+        (Some(Value::Array(a)), _) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .filter_map(|t| t.get("id").or_else(|| t.get("_id")).and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let ids: Vec<String> = ids
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err(FlowError::malformed(
+            event,
+            "payload needs `tagIds` (a non-empty array of tag ids)",
+        ));
+    }
+    // The event says the cached details are out of date: the list is read again
+    // whatever the cache's age (the engine invalidates the catalog too).
+    let catalog = first_page(&mut b, ctx);
+    b.then
+        .push("details of changed ids the refreshed list lacks (usually none)".into());
+    Ok(b.build(Finish::RefreshTags {
+        tag_ids: ids,
+        catalog,
+    }))
+}
+
+// ---- flow 5 --------------------------------------------------------------------------
+
+fn plan_statistics(
+    ctx: &FlowContext<'_>,
+    event: &Event,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let p = &event.payload;
+    let field = |k: &str| p.get(k).filter(|v| !v.is_null());
+    let strings = |k: &str| -> Result<Option<Vec<String>>, FlowError> {
+        match field(k) {
+            None => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map(Some)
+                .ok_or_else(|| {
+                    FlowError::malformed(event, format!("payload.{k} must be an array of strings"))
+                }),
+            Some(other) => Err(FlowError::malformed(
+                event,
+                format!(
+                    "payload.{k} must be an array of strings, not {}",
+                    kind_of(other)
+                ),
+            )),
+        }
+    };
+    let platforms = match strings("platforms")? {
+        Some(names) => names
+            .iter()
+            .map(|n| {
+                Platform::parse(n).ok_or_else(|| {
+                    FlowError::malformed(
+                        event,
+                        format!("payload.platforms: unknown platform '{n}'"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => ctx.config.statistics.platforms.clone(),
+    };
+    let host_metrics: Vec<HostPoint> = match field("hostMetrics") {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| FlowError::malformed(event, format!("payload.hostMetrics: {e}")))?,
+    };
+    let trigger = match field("trigger") {
+        None => "dashboard".to_string(),
+        Some(Value::String(s)) if s == "dashboard" || s == "schedule" => s.clone(),
+        Some(other) => {
+            return Err(FlowError::malformed(
+                event,
+                format!("payload.trigger must be \"dashboard\" or \"schedule\", not {other}"),
+            ))
+        }
+    };
+    let title = match field("title") {
+        Some(Value::String(s)) => s.clone(),
+        _ => ctx
+            .config
+            .statistics
+            .title
+            .clone()
+            .unwrap_or_else(|| "Weekly social report".to_string()),
+    };
+    let utc_offset_minutes = match field("utcOffsetMinutes").map(Value::as_i64) {
+        Some(Some(m)) if (-1080..=1080).contains(&m) => m as i32,
+        Some(_) => {
+            return Err(FlowError::malformed(
+                event,
+                "payload.utcOffsetMinutes must be a whole number of minutes in -1080..=1080",
+            ))
+        }
+        None => ctx.config.statistics.utc_offset_minutes,
+    };
+    let mut work = StatsWork {
+        location_id: b.location.clone(),
+        trigger,
+        platforms,
+        title,
+        utc_offset_minutes,
+        host_metrics,
+        accounts_step: None,
+        statistics_step: None,
+    };
+    let known = strings("profileIds")?
+        .or_else(|| ctx.profile_ids.map(<[String]>::to_vec))
+        .filter(|ids| !ids.is_empty());
+    match known {
+        Some(ids) => {
+            statistics_step(&mut b, &mut work, &ids).map_err(|e| stats_error(event, &e))?
+        }
+        None => {
+            let r = stats::accounts_request(&b.location).map_err(|e| stats_error(event, &e))?;
+            b.step(
+                "accounts",
+                &r.operation,
+                r.params,
+                "no profile ids are known for this location: read the connected accounts to pick the LinkedIn page and TikTok business profiles",
+            );
+            work.accounts_step = Some("accounts".into());
+            b.then.push(
+                "statistics for the chosen profiles, then series and the report locally".into(),
+            );
+        }
+    }
+    Ok(b.build(Finish::Statistics { work }))
+}
+
+/// Adds the statistics step for these profiles.
+pub(super) fn statistics_step(
+    b: &mut Builder,
+    work: &mut StatsWork,
+    profile_ids: &[String],
+) -> Result<(), stats::StatsError> {
+    let r = stats::statistics_request(&b.location, profile_ids, &work.platforms)?;
+    b.warnings.extend(r.warnings);
+    b.step(
+        "statistics",
+        &r.operation,
+        r.params,
+        "the last 7 days against the 7 before, for the chosen profiles (one request for all of them)",
+    );
+    work.statistics_step = Some("statistics".into());
+    Ok(())
+}
+
+// ---- flow 6 --------------------------------------------------------------------------
+
+fn plan_report(
+    ctx: &FlowContext<'_>,
+    event: &Event,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let references: Vec<TagReference> = match event.payload.get("references") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| FlowError::malformed(event, format!("payload.references: {e}")))?,
+    };
+    let mut options = ctx.config.report.clone();
+    if let Some(m) = event.payload.get("maxLen") {
+        options.max_len = m.as_u64().filter(|m| *m > 0).ok_or_else(|| {
+            FlowError::malformed(event, "payload.maxLen must be a positive whole number")
+        })? as usize;
+    }
+    let catalog = match fresh_catalog(ctx, &b.location) {
+        Some(_) => CatalogWork {
+            location_id: b.location.clone(),
+            details_done: true,
+            ..CatalogWork::default()
+        },
+        None => {
+            b.then
+                .push("the report is built locally from the loaded catalog".into());
+            first_page(&mut b, ctx)
+        }
+    };
+    Ok(b.build(Finish::TagReport {
+        references,
+        options,
+        catalog,
+    }))
+}
+
+fn tag_error(b: &Builder, e: &tags::TagError) -> FlowError {
+    FlowError::MalformedEvent {
+        event_id: b.event_id.clone(),
+        event_type: b.event_type.clone(),
+        problem: format!("{} ({})", e, e.code()),
+    }
+}
+
+fn stats_error(event: &Event, e: &stats::StatsError) -> FlowError {
+    FlowError::malformed(event, format!("{} ({})", e, e.code()))
+}

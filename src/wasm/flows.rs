@@ -1,0 +1,105 @@
+//! `Flows`: events planned into GHL requests and finished with their responses (the
+//! JS shim executes the requests). State (tag catalogs per location, location tags,
+//! profile ids) lives in the wrapped [`FlowEngine`].
+
+use std::collections::BTreeMap;
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, throw, to_js};
+use crate::flows::{Event, FlowConfig, FlowEngine, FlowPlan};
+use crate::rules::{compile, CompileContext};
+
+/// The flows of one location and token.
+#[wasm_bindgen]
+pub struct Flows {
+    engine: FlowEngine,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Options {
+    location_id: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    config: FlowConfig,
+    /// Rules documents by source (`wishpond`, `qwilr`).
+    #[serde(default)]
+    rules: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    compile: CompileContext,
+}
+
+#[wasm_bindgen]
+impl Flows {
+    /// Compiles the rules and makes an engine with nothing cached.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(
+            unchecked_param_type = "{ locationId: string; scopes?: string[]; config?: Partial<FlowConfig>; rules?: Record<string, unknown>; compile?: Partial<CompileContext> }"
+        )]
+        options: JsValue,
+    ) -> Result<Flows, JsValue> {
+        let o: Options = from_js(options, "flows options")?;
+        let mut engine = FlowEngine::new(&o.location_id, o.config, o.scopes);
+        for (source, doc) in &o.rules {
+            let compiled = compile(doc, &o.compile).map_err(|e| throw(&e))?;
+            engine.set_rules(source, compiled);
+        }
+        Ok(Flows { engine })
+    }
+
+    /// Plans an event's first stage; throws `FLOW_*` errors.
+    #[wasm_bindgen(unchecked_return_type = "FlowPlan")]
+    pub fn plan(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowEvent")] event: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let event: Event = from_js(event, "event")?;
+        let fp = self
+            .engine
+            .plan(&event, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&fp)
+    }
+
+    /// The local work after a stage: the result, or the next stage.
+    #[wasm_bindgen(unchecked_return_type = "FlowOutcome")]
+    pub fn finish(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] responses: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let fp: FlowPlan = from_js(plan, "plan")?;
+        let responses: BTreeMap<String, serde_json::Value> = from_js(responses, "responses")?;
+        let out = self
+            .engine
+            .finish(&fp, &responses, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&out)
+    }
+
+    /// A stage's requests failed: ends the catalog load it started.
+    pub fn abandon(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
+    ) -> Result<(), JsValue> {
+        let fp: FlowPlan = from_js(plan, "plan")?;
+        self.engine.abandon(&fp);
+        Ok(())
+    }
+
+    /// The cached social-planner tags of a location (empty when none are cached).
+    #[wasm_bindgen(js_name = cachedTags, unchecked_return_type = "Tag[]")]
+    pub fn cached_tags(&self, location_id: &str) -> Result<JsValue, JsValue> {
+        let tags: Vec<&crate::tags::Tag> = self
+            .engine
+            .catalog(location_id)
+            .map(|c| c.tags().collect())
+            .unwrap_or_default();
+        to_js(&tags)
+    }
+}

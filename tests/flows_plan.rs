@@ -1,0 +1,772 @@
+//! Flows: exact plans per event, request counts for cold and cached state, stages,
+//! finishing with responses, and typed errors for unknown or malformed events.
+
+use std::collections::BTreeMap;
+
+use ghl_bridge::error::Coded;
+use ghl_bridge::flows::*;
+use ghl_bridge::plan::Resolved;
+use ghl_bridge::rules::{compile, presets, CompileContext};
+use ghl_bridge::tags::CatalogConfig;
+use serde_json::{json, Value};
+
+const LOC: &str = "loc1";
+const NOW: u64 = 1_773_000_000_000;
+
+fn fixture(path: &str) -> Value {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+fn engine_with(config: FlowConfig, scopes: &[&str]) -> FlowEngine {
+    let mut e = FlowEngine::new(LOC, config, scopes.iter().map(|s| s.to_string()).collect());
+    e.set_rules(
+        "wishpond",
+        compile(&presets::wishpond_lead(), &CompileContext::default()).unwrap(),
+    );
+    e.set_rules(
+        "qwilr",
+        compile(&presets::qwilr_events(), &CompileContext::default()).unwrap(),
+    );
+    e
+}
+
+fn engine() -> FlowEngine {
+    engine_with(FlowConfig::default(), &["contacts.write"])
+}
+
+fn event(kind: &str, id: &str, payload: Value) -> Event {
+    serde_json::from_value(json!({"type": kind, "id": id, "payload": payload})).unwrap()
+}
+
+fn step_ids(fp: &FlowPlan) -> Vec<&str> {
+    fp.plan.steps.iter().map(|s| s.id.as_str()).collect()
+}
+
+fn ops(fp: &FlowPlan) -> Vec<&str> {
+    fp.plan.steps.iter().map(|s| s.operation.as_str()).collect()
+}
+
+fn tag(id: &str, name: &str, deleted: bool) -> Value {
+    json!({"_id": id, "tag": name, "locationId": LOC, "deleted": deleted,
+           "createdAt": "2026-01-01T00:00:00.000Z", "updatedAt": "2026-01-02T00:00:00.000Z"})
+}
+
+fn page(tags: Vec<Value>, count: usize) -> Value {
+    json!({"success": true, "statusCode": 200, "message": "ok", "results": {"tags": tags, "count": count}})
+}
+
+fn responses(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn wishpond_created() -> Event {
+    event(
+        "wishpond.contact.created",
+        "evt_7f3a9c21",
+        fixture("wishpond/lead-created.json"),
+    )
+}
+
+// ---- flow 1 --------------------------------------------------------------------------
+
+#[test]
+fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
+    let mut e = engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write", "locations/tags.write"],
+    );
+    let fp = e.plan(&wishpond_created(), NOW).unwrap();
+    fp.plan.validate().unwrap();
+    assert_eq!(step_ids(&fp), ["upsert", "add-tags", "remove-tags"]);
+    assert_eq!(
+        ops(&fp),
+        [
+            "contacts.upsert-contact",
+            "contacts.add-tags",
+            "contacts.remove-tags"
+        ]
+    );
+    assert_eq!(fp.plan.id, "evt_7f3a9c21");
+    assert_eq!(fp.plan.contact_key.as_deref(), Some("jane.doe@example.com"));
+    let body = fp.plan.steps[0].params.body.as_ref().unwrap();
+    assert_eq!(body["locationId"], json!(LOC));
+    assert_eq!(body["email"], json!("jane.doe@example.com"));
+    assert!(body.get("tags").is_none(), "tags never ride on the upsert");
+    let score_field = body["customFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] == json!("contact.lead_score"))
+        .expect("the score is a custom field of the upsert body");
+    let Finish::Contact {
+        score,
+        tags_to_add,
+        tags_to_remove,
+        ..
+    } = &fp.finish
+    else {
+        panic!()
+    };
+    assert_eq!(score_field["field_value"], json!(score.unwrap()));
+    assert!(tags_to_add.contains(&"wishpond".to_string()));
+    assert!(tags_to_remove.contains(&"unsubscribed".to_string()));
+    let add = &fp.plan.steps[1];
+    assert_eq!(add.skip_when_empty.as_deref(), Some("/tags"));
+    assert_eq!(add.dependencies(), vec!["upsert".to_string()]);
+
+    // The diff happens against the tags the upsert answered with.
+    let upsert = json!({"new": false, "contact": {"id": "c1", "tags": ["wishpond", "unsubscribed", "other"]}});
+    let r = responses(&[("upsert", upsert.clone())]);
+    let Resolved::Send(p) = add.resolve(&r).unwrap() else {
+        panic!("expected add-tags")
+    };
+    let sent: Vec<String> = serde_json::from_value(p.body.unwrap()["tags"].clone()).unwrap();
+    assert!(!sent.contains(&"wishpond".to_string()));
+    assert_eq!(sent.len(), tags_to_add.len() - 1);
+    assert_eq!(p.path["contactId"], json!("c1"));
+    let Resolved::Send(p) = fp.plan.steps[2].resolve(&r).unwrap() else {
+        panic!()
+    };
+    assert_eq!(p.body.unwrap()["tags"], json!(["unsubscribed"]));
+
+    // Finishing reports what was sent and the contact's tags afterwards.
+    let after = json!({"tags": ["other", "wishpond"]});
+    let r = responses(&[
+        ("upsert", upsert),
+        ("add-tags", json!({"tags": ["x"]})),
+        ("remove-tags", after),
+    ]);
+    let out = e.finish(&fp, &r, NOW).unwrap();
+    let FlowResult::Contact {
+        contact_id,
+        created,
+        tags_added,
+        tags_removed,
+        tags,
+        ..
+    } = out.result
+    else {
+        panic!()
+    };
+    assert_eq!(contact_id.as_deref(), Some("c1"));
+    assert_eq!(created, Some(false));
+    assert_eq!(tags_added, sent);
+    assert_eq!(tags_removed, vec!["unsubscribed".to_string()]);
+    assert_eq!(tags, vec!["other".to_string(), "wishpond".to_string()]);
+    assert!(out.next.is_none());
+}
+
+#[test]
+fn contact_already_tagged_skips_both_tag_requests() {
+    let mut e = engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write", "locations/tags.write"],
+    );
+    let fp = e.plan(&wishpond_created(), NOW).unwrap();
+    let Finish::Contact { tags_to_add, .. } = &fp.finish else {
+        panic!()
+    };
+    let upsert = json!({"contact": {"id": "c1", "tags": tags_to_add.iter().map(|t| t.to_uppercase()).collect::<Vec<_>>()}});
+    let r = responses(&[("upsert", upsert)]);
+    assert_eq!(fp.plan.steps[1].resolve(&r).unwrap(), Resolved::Skip);
+    assert_eq!(fp.plan.steps[2].resolve(&r).unwrap(), Resolved::Skip);
+}
+
+#[test]
+fn without_creation_the_location_tags_are_read_once_then_missing_tags_dropped() {
+    let mut e = engine();
+    let ev = wishpond_created();
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(step_ids(&fp), ["location-tags"]);
+    assert_eq!(ops(&fp), ["locations.get-location-tags"]);
+    assert!(matches!(fp.finish, Finish::Replan { .. }));
+    let known =
+        json!({"tags": [{"id": "t1", "name": "wishpond"}, {"id": "t2", "name": "Newsletter"}]});
+    let out = e
+        .finish(&fp, &responses(&[("location-tags", known)]), NOW)
+        .unwrap();
+    let next = out.next.expect("the contact stage follows");
+    assert_eq!(next.stage, 2);
+    assert_eq!(next.plan.id, "evt_7f3a9c21#2");
+    assert_eq!(step_ids(&next), ["upsert", "add-tags", "remove-tags"]);
+    let Finish::Contact {
+        tags_to_add,
+        dropped_tags,
+        ..
+    } = &next.finish
+    else {
+        panic!()
+    };
+    let mut kept = tags_to_add.clone();
+    kept.sort();
+    assert_eq!(kept, vec!["newsletter".to_string(), "wishpond".to_string()]);
+    assert!(dropped_tags.contains(&"giveaway".to_string()));
+    assert!(next
+        .warnings
+        .iter()
+        .any(|w| w.contains("allowCreateLocationTags is off")));
+    // Cached now: the next event costs no read.
+    let again = e
+        .plan(
+            &event(
+                "wishpond.contact.updated",
+                "evt_2",
+                fixture("wishpond/webinar-lead.json"),
+            ),
+            NOW + 1,
+        )
+        .unwrap();
+    assert_eq!(step_ids(&again)[0], "upsert");
+    // ...until the TTL passes.
+    let later = e
+        .plan(&wishpond_created(), NOW + CatalogConfig::default().ttl_ms)
+        .unwrap();
+    assert_eq!(step_ids(&later), ["location-tags"]);
+}
+
+#[test]
+fn creation_allowed_without_scope_still_drops_missing_tags() {
+    let mut e = engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write"],
+    );
+    e.set_location_tags(LOC, vec!["wishpond".into()], NOW);
+    let fp = e.plan(&wishpond_created(), NOW).unwrap();
+    assert!(fp
+        .warnings
+        .iter()
+        .any(|w| w.contains("locations/tags.write")));
+    let Finish::Contact { tags_to_add, .. } = &fp.finish else {
+        panic!()
+    };
+    assert_eq!(tags_to_add, &vec!["wishpond".to_string()]);
+}
+
+#[test]
+fn qwilr_page_accepted_maps_with_the_qwilr_rules() {
+    let mut e = engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write", "locations/tags.write"],
+    );
+    let fp = e
+        .plan(
+            &event(
+                "qwilr.page.accepted",
+                "q1",
+                fixture("qwilr/page-accepted.json"),
+            ),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(fp.plan.flow, "qwilr.contact");
+    assert_eq!(step_ids(&fp), ["upsert", "add-tags", "remove-tags"]);
+    let Finish::Contact {
+        rule_set,
+        tags_to_remove,
+        ..
+    } = &fp.finish
+    else {
+        panic!()
+    };
+    assert_eq!(rule_set, "page-accepted");
+    assert!(tags_to_remove.contains(&"proposal-viewed".to_string()));
+    // page.viewed removes nothing: no remove-tags step at all.
+    let fp = e
+        .plan(
+            &event("qwilr.page.viewed", "q2", fixture("qwilr/page-viewed.json")),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(step_ids(&fp), ["upsert", "add-tags"]);
+}
+
+// ---- flows 2 and 3 -------------------------------------------------------------------
+
+fn tag_event() -> Event {
+    event(
+        "wishpond.tag.updated",
+        "wt1",
+        json!({"tag": {"name": " Newsletter "}, "records": [
+            {"email": "a@x.co", "tags": ["newsletter", "t9"]},
+            {"email": "b@x.co", "tags": ["Giveaway"]}
+        ]}),
+    )
+}
+
+#[test]
+fn wishpond_tag_cold_catalog_reads_one_page_then_details_only_for_unknown_ids() {
+    let mut e = engine();
+    let fp = e.plan(&tag_event(), NOW).unwrap();
+    assert_eq!(step_ids(&fp), ["tags-page-1"]);
+    let p = &fp.plan.steps[0].params;
+    assert_eq!(p.path["locationId"], json!(LOC));
+    assert_eq!(p.query["limit"], json!("100"));
+    assert_eq!(p.query["skip"], json!("0"));
+    let list = page(
+        vec![tag("t1", "newsletter", false), tag("t2", "giveaway", false)],
+        2,
+    );
+    let out = e
+        .finish(&fp, &responses(&[("tags-page-1", list)]), NOW)
+        .unwrap();
+    let next = out.next.expect("t9 is unknown after the list: details");
+    assert_eq!(step_ids(&next), ["tag-details-1"]);
+    assert_eq!(
+        next.plan.steps[0].params.body,
+        Some(json!({"tagIds": ["t9"]}))
+    );
+    let details = json!({"success": true, "statusCode": 201, "message": "ok", "results": {"tags": [tag("t9", "old", true)], "count": 1}});
+    let out = e
+        .finish(&next, &responses(&[("tag-details-1", details)]), NOW)
+        .unwrap();
+    let FlowResult::Enriched {
+        records,
+        report,
+        subject,
+    } = out.result
+    else {
+        panic!()
+    };
+    assert!(out.next.is_none());
+    assert_eq!(report.attached, 3);
+    assert_eq!(records[0]["tagDetails"][1]["deleted"], json!(true));
+    assert_eq!(records[1]["tagDetails"][0]["id"], json!("t2"));
+    assert!(
+        matches!(subject, Some(ghl_bridge::tags::Resolution::Found { ref tag }) if tag.id == "t1")
+    );
+
+    // Fresh catalog: the same event costs nothing.
+    let fp = e.plan(&tag_event(), NOW + 10).unwrap();
+    assert!(fp.plan.steps.is_empty());
+    let out = e.finish(&fp, &BTreeMap::new(), NOW + 10).unwrap();
+    assert!(matches!(out.result, FlowResult::Enriched { .. }));
+}
+
+#[test]
+fn pages_follow_count_across_stages() {
+    let mut e = engine_with(
+        FlowConfig {
+            catalog: CatalogConfig {
+                page_size: 2,
+                ..CatalogConfig::default()
+            },
+            ..FlowConfig::default()
+        },
+        &[],
+    );
+    let ev = event(
+        "qwilr.social-post.location.updated",
+        "sp1",
+        json!({"post": {"id": "p", "tags": ["t1", "t3"]}}),
+    );
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(fp.plan.steps[0].params.query["limit"], json!("2"));
+    let out = e
+        .finish(
+            &fp,
+            &responses(&[(
+                "tags-page-1",
+                page(vec![tag("t1", "a", false), tag("t2", "b", false)], 3),
+            )]),
+            NOW,
+        )
+        .unwrap();
+    let next = out.next.unwrap();
+    assert_eq!(step_ids(&next), ["tags-page-2"]);
+    assert_eq!(next.plan.steps[0].params.query["skip"], json!("2"));
+    let out = e
+        .finish(
+            &next,
+            &responses(&[("tags-page-2", page(vec![tag("t3", "c", false)], 3))]),
+            NOW,
+        )
+        .unwrap();
+    let FlowResult::Enriched { records, .. } = out.result else {
+        panic!("{:?}", out.result)
+    };
+    assert_eq!(records[0]["tagDetails"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn fresh_catalog_with_unknown_ids_plans_details_directly() {
+    let mut e = engine();
+    let fp = e
+        .plan(&event("tags.validation.requested", "v0", json!({})), NOW)
+        .unwrap();
+    e.finish(
+        &fp,
+        &responses(&[("tags-page-1", page(vec![tag("t1", "a", false)], 1))]),
+        NOW,
+    )
+    .unwrap();
+    let ev = event(
+        "qwilr.social-post.location.new",
+        "sp2",
+        json!({"posts": [{"tags": ["t1", "t7", "t7", "t8"]}]}),
+    );
+    let fp = e.plan(&ev, NOW + 1).unwrap();
+    assert_eq!(step_ids(&fp), ["tag-details-1"]);
+    assert_eq!(
+        fp.plan.steps[0].params.body,
+        Some(json!({"tagIds": ["t7", "t8"]}))
+    );
+}
+
+// ---- flow 4 --------------------------------------------------------------------------
+
+#[test]
+fn tag_details_updated_refreshes_the_list_even_when_fresh() {
+    let mut e = engine();
+    let fp = e
+        .plan(&event("tags.validation.requested", "v0", json!({})), NOW)
+        .unwrap();
+    e.finish(
+        &fp,
+        &responses(&[("tags-page-1", page(vec![tag("t1", "a", false)], 1))]),
+        NOW,
+    )
+    .unwrap();
+    assert!(e.catalog(LOC).unwrap().is_fresh(NOW + 1));
+    let ev = event(
+        "qwilr.tag.details.updated",
+        "td1",
+        json!({"tagIds": ["t1", "t5"]}),
+    );
+    let fp = e.plan(&ev, NOW + 1).unwrap();
+    assert!(
+        e.catalog(LOC).unwrap().is_fresh(NOW + 1),
+        "planning changes nothing (dry runs are side-effect free)"
+    );
+    assert_eq!(step_ids(&fp), ["tags-page-1"]);
+    let out = e
+        .finish(
+            &fp,
+            &responses(&[("tags-page-1", page(vec![tag("t1", "renamed", false)], 1))]),
+            NOW + 2,
+        )
+        .unwrap();
+    let next = out.next.unwrap();
+    assert_eq!(
+        next.plan.steps[0].params.body,
+        Some(json!({"tagIds": ["t5"]}))
+    );
+    let empty = json!({"success": true, "statusCode": 201, "message": "ok", "results": {"tags": [], "count": 0}});
+    let out = e
+        .finish(&next, &responses(&[("tag-details-1", empty)]), NOW + 2)
+        .unwrap();
+    let FlowResult::TagsRefreshed {
+        tags,
+        not_found,
+        catalog_size,
+    } = out.result
+    else {
+        panic!()
+    };
+    assert_eq!(tags[0].name, "renamed");
+    assert_eq!(not_found, vec!["t5".to_string()]);
+    assert_eq!(catalog_size, 1);
+}
+
+// ---- flow 5 --------------------------------------------------------------------------
+
+fn accounts() -> Value {
+    json!({"success": true, "statusCode": 200, "message": "ok", "results": {"accounts": [
+        {"id": "a1", "profileId": "li-page", "name": "Acme", "platform": "linkedin", "type": "page"},
+        {"id": "a2", "profileId": "fb", "name": "Acme FB", "platform": "facebook", "type": "page"},
+        {"id": "a3", "profileId": "tt", "name": "Acme TT", "platform": "tiktok", "type": "business"}
+    ], "groups": []}})
+}
+
+#[test]
+fn statistics_first_time_reads_accounts_then_statistics_then_reports_locally() {
+    let mut e = engine();
+    let ev = event(
+        "statistics.requested",
+        "s1",
+        json!({"trigger": "schedule", "title": "Week 10",
+        "hostMetrics": [{"metric": "leads", "source": "wishpond", "value": 4, "timestampMs": NOW}]}),
+    );
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(ops(&fp), ["social-media-posting.get-account"]);
+    let out = e
+        .finish(&fp, &responses(&[("accounts", accounts())]), NOW)
+        .unwrap();
+    let next = out.next.unwrap();
+    assert_eq!(
+        ops(&next),
+        ["social-media-posting.get-social-media-statistics"]
+    );
+    let p = &next.plan.steps[0].params;
+    assert_eq!(p.query["locationId"], json!(LOC));
+    assert_eq!(
+        p.body.as_ref().unwrap()["profileIds"],
+        json!(["li-page", "tt"])
+    );
+    let out = e
+        .finish(
+            &next,
+            &responses(&[("statistics", fixture("ghl/social-media-statistics.json"))]),
+            NOW,
+        )
+        .unwrap();
+    let FlowResult::Statistics {
+        markdown,
+        csv,
+        slack,
+        series,
+        profile_ids,
+    } = out.result
+    else {
+        panic!()
+    };
+    assert!(markdown.contains("Week 10"));
+    assert!(csv.lines().count() > 1);
+    assert!(slack["blocks"].is_array());
+    assert!(series.points.iter().any(|p| p.source == "wishpond"));
+    assert_eq!(profile_ids, vec!["li-page".to_string(), "tt".to_string()]);
+    // Profiles are cached: the next run is a single request.
+    let fp = e
+        .plan(&event("statistics.requested", "s2", json!({})), NOW)
+        .unwrap();
+    assert_eq!(step_ids(&fp), ["statistics"]);
+}
+
+#[test]
+fn statistics_with_given_profiles_is_one_request_and_bad_platforms_are_typed() {
+    let mut e = engine();
+    let fp = e
+        .plan(
+            &event(
+                "statistics.requested",
+                "s3",
+                json!({"profileIds": ["p1"], "platforms": ["linkedin", "facebook"]}),
+            ),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(step_ids(&fp), ["statistics"]);
+    assert_eq!(
+        fp.plan.steps[0].params.body,
+        Some(json!({"profileIds": ["p1"], "platforms": ["linkedin"]}))
+    );
+    assert!(fp.warnings.iter().any(|w| w.contains("facebook")));
+    let err = e
+        .plan(
+            &event(
+                "statistics.requested",
+                "s4",
+                json!({"profileIds": ["p1"], "platforms": ["facebook"]}),
+            ),
+            NOW,
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), "FLOW_MALFORMED_EVENT");
+    assert!(err.to_string().contains("s4"));
+    let err = e
+        .plan(
+            &event(
+                "statistics.requested",
+                "s5",
+                json!({"platforms": ["myspace"]}),
+            ),
+            NOW,
+        )
+        .unwrap_err();
+    assert!(err.to_string().contains("myspace"));
+}
+
+// ---- flow 6 --------------------------------------------------------------------------
+
+#[test]
+fn tag_validation_reads_the_list_only_when_stale() {
+    let mut e = engine();
+    let ev = event(
+        "tags.validation.requested",
+        "v1",
+        json!({"references": [
+        {"value": "VIP", "source": "rule:x"}, {"value": "gone", "source": "rule:y"}, {"value": "nope", "source": "rule:z"}]}),
+    );
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(step_ids(&fp), ["tags-page-1"]);
+    let list = page(
+        vec![
+            tag("t1", "vip", false),
+            tag("t2", " VIP", false),
+            tag("t3", "gone", true),
+        ],
+        3,
+    );
+    let out = e
+        .finish(&fp, &responses(&[("tags-page-1", list)]), NOW)
+        .unwrap();
+    let FlowResult::TagReport { report, markdown } = out.result else {
+        panic!()
+    };
+    let kinds: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| format!("{:?}", f.kind))
+        .collect();
+    assert!(
+        kinds.contains(&"CaseOrSpaceVariants".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"DeletedReferenced".to_string()),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"UnknownReference".to_string()), "{kinds:?}");
+    assert!(!markdown.is_empty());
+    let fp = e.plan(&ev, NOW + 1).unwrap();
+    assert!(fp.plan.steps.is_empty());
+}
+
+// ---- errors --------------------------------------------------------------------------
+
+#[test]
+fn unknown_and_malformed_events_are_typed_errors_naming_the_event() {
+    let mut e = engine();
+    let cases: Vec<(Value, &str, &str)> = vec![
+        (
+            json!({"type": "wishpond.lead.exploded", "id": "x1", "payload": {}}),
+            "FLOW_UNKNOWN_EVENT",
+            "wishpond.lead.exploded",
+        ),
+        (
+            json!({"type": "wishpond.contact.created", "id": "  ", "payload": {}}),
+            "FLOW_MALFORMED_EVENT",
+            "id is blank",
+        ),
+        (
+            json!({"type": "wishpond.contact.created", "id": "x2", "payload": [1]}),
+            "FLOW_MALFORMED_EVENT",
+            "an array",
+        ),
+        (
+            json!({"type": "wishpond.contact.created", "id": "x3", "payload": {"lead": {"name": "No Email"}}}),
+            "FLOW_MAPPING_FAILED",
+            "neither an email nor a phone",
+        ),
+        (
+            json!({"type": "wishpond.tag.created", "id": "x4", "payload": {"records": []}}),
+            "FLOW_MALFORMED_EVENT",
+            "payload.tag is missing",
+        ),
+        (
+            json!({"type": "wishpond.tag.created", "id": "x5", "payload": {"tag": "a", "records": [3]}}),
+            "FLOW_MALFORMED_EVENT",
+            "records[0]",
+        ),
+        (
+            json!({"type": "qwilr.social-post.location.updated", "id": "x6", "payload": {}}),
+            "FLOW_MALFORMED_EVENT",
+            "post",
+        ),
+        (
+            json!({"type": "qwilr.tag.details.updated", "id": "x7", "payload": {"tagIds": []}}),
+            "FLOW_MALFORMED_EVENT",
+            "tagIds",
+        ),
+        (
+            json!({"type": "statistics.requested", "id": "x8", "payload": {"trigger": "cron"}}),
+            "FLOW_MALFORMED_EVENT",
+            "trigger",
+        ),
+        (
+            json!({"type": "tags.validation.requested", "id": "x9", "payload": {"references": "vip"}}),
+            "FLOW_MALFORMED_EVENT",
+            "references",
+        ),
+        (
+            json!({"type": "qwilr.page.viewed", "id": "x10", "locationId": " ", "payload": {}}),
+            "FLOW_MALFORMED_EVENT",
+            "locationId",
+        ),
+    ];
+    for (ev, code, text) in cases {
+        let ev: Event = serde_json::from_value(ev).unwrap();
+        let err = e.plan(&ev, NOW).unwrap_err();
+        assert_eq!(err.code(), code, "{err}");
+        assert!(err.to_string().contains(text), "{err}");
+        if !ev.id.trim().is_empty() {
+            assert!(err.to_string().contains(ev.id.trim()), "{err}");
+            assert_eq!(err.details()["eventId"], json!(ev.id));
+        }
+    }
+    let mut bare = FlowEngine::new(LOC, FlowConfig::default(), vec![]);
+    let err = bare.plan(&wishpond_created(), NOW).unwrap_err();
+    assert_eq!(err.code(), "FLOW_NO_RULES");
+    assert_eq!(err.details()["source"], json!("wishpond"));
+}
+
+#[test]
+fn finishing_without_a_response_or_with_a_bad_one_is_typed() {
+    let mut e = engine();
+    let fp = e.plan(&tag_event(), NOW).unwrap();
+    let err = e.finish(&fp, &BTreeMap::new(), NOW).unwrap_err();
+    assert_eq!(err.code(), "FLOW_BAD_RESPONSE");
+    assert_eq!(err.details()["step"], json!("tags-page-1"));
+    let fp = e.plan(&tag_event(), NOW).unwrap();
+    let err = e
+        .finish(&fp, &responses(&[("tags-page-1", json!([1]))]), NOW)
+        .unwrap_err();
+    assert_eq!(err.details()["cause"], json!("TAGS_BAD_RESPONSE"));
+    // The failed load was ended: the next event loads again.
+    let fp = e.plan(&tag_event(), NOW).unwrap();
+    assert_eq!(step_ids(&fp), ["tags-page-1"]);
+}
+
+#[test]
+fn every_plan_validates_and_serialises_round_trip() {
+    let mut e = engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write", "locations/tags.write"],
+    );
+    let events = [
+        wishpond_created(),
+        tag_event(),
+        event(
+            "qwilr.project.tagged",
+            "q3",
+            fixture("qwilr/project-tagged.json"),
+        ),
+        event(
+            "qwilr.tag.details.updated",
+            "td",
+            json!({"tags": [{"id": "t1"}]}),
+        ),
+        event("statistics.requested", "s", json!({})),
+        event("tags.validation.requested", "v", json!({})),
+    ];
+    for ev in &events {
+        let fp = e.plan(ev, NOW).unwrap();
+        fp.plan.validate().unwrap();
+        assert!(fp.plan.steps.iter().all(|s| !s.why.is_empty()));
+        let text = serde_json::to_string(&fp).unwrap();
+        let back: FlowPlan = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, fp);
+    }
+}
