@@ -33,6 +33,8 @@ export function sampleEvents(emu, locationId) {
   return [
     { title: "1. Wishpond contact created", event: { type: "wishpond.contact.created", id: "evt_7f3a9c21", payload: json("tests/fixtures/wishpond/lead-created.json") } },
     { title: "1b. Wishpond contact updated (same lead again: tags already there)", event: { type: "wishpond.contact.updated", id: "evt_7f3a9c22", payload: { ...json("tests/fixtures/wishpond/lead-created.json"), event: "lead.updated" } } },
+    { title: "1c. Qwilr proposal viewed (same person)", event: { type: "qwilr.page.viewed", id: "evt_qw_view_01", payload: json("tests/fixtures/qwilr/page-viewed.json") } },
+    { title: "1d. Qwilr proposal accepted", event: { type: "qwilr.page.accepted", id: "evt_qw_acc_01", payload: json("tests/fixtures/qwilr/page-accepted.json") } },
     { title: "2. Wishpond tag updated", event: wpTag },
     { title: "3. Qwilr social-post location updated", event: post },
     { title: "4. Qwilr tag details updated", event: details },
@@ -65,7 +67,10 @@ function summary(result) {
   }
 }
 
-/** Runs every flow on its sample event: plan (dry run), execute, summarise. */
+/**
+ * Runs every flow on its sample event: plan (dry run), execute, summarise. Resolves to
+ * `{reports, failures, contacts}` (the ids of the contacts the flows wrote).
+ */
 export async function runFlowsDemo({ client, emu, log = console.log, locationId, scopes }) {
   const location = locationId ?? Object.keys(emu.state.locations)[0];
   const flows = createFlows({
@@ -76,6 +81,8 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
     config: { allowCreateLocationTags: true },
   });
   const reports = {};
+  const failures = [];
+  const contacts = new Set();
   for (const { title, event } of sampleEvents(emu, location)) {
     log(`\n== ${title}  (${event.type}, id ${event.id})`);
     const dry = await flows.run(event, { dryRun: true });
@@ -91,14 +98,16 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
     if (run.failed) {
       log(`  FAILED at ${run.failed.step}: ${run.failed.error.code}: ${run.failed.error.message}`);
       log(`  done: [${run.done.join(", ")}], not run: [${run.notRun.join(", ")}]`);
+      failures.push({ event: event.id, step: run.failed.step, code: run.failed.error.code });
       continue;
     }
     log(`  result: ${summary(run.outcome.result)}`);
     reports[run.outcome.result.kind] = run.outcome.result;
+    if (run.outcome.result.kind === "contact") contacts.add(run.outcome.result.contactId);
   }
   if (reports.statistics) log(`\n== Weekly statistics report (Markdown)\n\n${reports.statistics.markdown}`);
   if (reports.tagReport) log(`\n== Tag validation report\n\n${reports.tagReport.markdown}`);
-  return reports;
+  return { reports, failures, contacts: [...contacts] };
 }
 
 // `node js/demo/flows.mjs`: standalone, against a fresh emulator.

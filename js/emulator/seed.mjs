@@ -25,6 +25,11 @@ const CONTACT_FIELDS = [
   ['wishpond_campaign', 'Wishpond Campaign', 'TEXT'],
   ['interests', 'Interests', 'MULTIPLE_OPTIONS', ['Pricing', 'Demo', 'Integrations', 'Support']],
   ['notes', 'Notes', 'LARGE_TEXT'],
+  // What a location connected to Qwilr has (the Qwilr preset writes them).
+  ['qwilr_last_page', 'Qwilr Last Page Viewed', 'TEXT'],
+  ['qwilr_page_link', 'Qwilr Page Link', 'TEXT'],
+  ['proposal_value', 'Proposal Value', 'MONETORY'],
+  ['proposal_accepted_on', 'Proposal Accepted On', 'DATE'],
 ];
 const OPPORTUNITY_FIELDS = [['deal_source', 'Deal Source', 'TEXT']];
 

@@ -68,14 +68,15 @@ test("flow 1 without tag creation: location tags read once, missing tags dropped
 test("flow 2: Wishpond tag event -> one list page cold, nothing when cached", async () => {
   const { flows } = setup();
   const ev = fixture("flows/wishpond-tag-updated.json");
-  ev.payload.tag = { name: ` ${socialTags()[0].tag.toUpperCase()} ` };
-  ev.payload.records[0].tags = [socialTags()[0].tag, socialTags()[1]._id];
+  const live = socialTags().filter((t) => !t.deleted);
+  ev.payload.tag = { name: ` ${live[0].tag.toUpperCase()} ` };
+  ev.payload.records[0].tags = [live[0].tag, live[1]._id];
   const r = await flows.run(ev);
   assert.deepEqual(requests(), [{ method: "GET", path: `/social-media-posting/${DEMO_LOCATION_ID}/tags`, query: { limit: "100", skip: "0" }, body: null }]);
   const { records, subject } = r.outcome.result;
   assert.equal(subject.status, "found");
-  assert.equal(subject.tag._id, socialTags()[0]._id);
-  assert.deepEqual(records[0].tagDetails.map((d) => d.id), [socialTags()[0]._id, socialTags()[1]._id]);
+  assert.equal(subject.tag._id, live[0]._id);
+  assert.deepEqual(records[0].tagDetails.map((d) => d.id), [live[0]._id, live[1]._id]);
   emu.log.length = 0;
   const again = await flows.run({ ...ev, id: "evt_wp_tag_02" });
   assert.equal(emu.log.length, 0, "a fresh catalog costs no request");
