@@ -11,6 +11,8 @@ import type { Plan, RequestParams } from "./wasm/types.js";
 export { GhlBridgeError } from "./errors.js";
 export { createClient, operationInfo } from "./client.js";
 export type { Client, ClientOptions } from "./client.js";
+export { createOutbox } from "./outbox.js";
+export type { Outbox, OutboxOptions, AcceptResult } from "./outbox.js";
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";

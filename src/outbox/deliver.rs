@@ -219,6 +219,25 @@ impl Outbox {
         Ok(())
     }
 
+    /// The host could not build transmit `transmit_id`'s request (nothing was sent):
+    /// the plan goes to the dead-letter list with reason `INVALID_REQUEST` and
+    /// `message` (the builder's error), where it can be inspected and re-triggered.
+    pub fn handle_unsendable(
+        &mut self,
+        transmit_id: u64,
+        message: &str,
+        now: u64,
+    ) -> Result<(), OutboxError> {
+        let f = self.take_flight(transmit_id)?;
+        let p = Problem {
+            status: None,
+            message: Some(message.to_string()),
+            trace_id: None,
+        };
+        self.dead(&f, p, DeadReason::InvalidRequest, now);
+        Ok(())
+    }
+
     fn retry_or_dead(&mut self, f: &Flight, p: Problem, now: u64, rand: u64) {
         let (base, cap, max) = (
             self.config.backoff_base_ms,

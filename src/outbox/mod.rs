@@ -53,6 +53,7 @@ pub mod backoff;
 pub mod budget;
 pub mod coalesce;
 mod deliver;
+mod drain;
 pub mod log;
 pub mod progress;
 pub mod record;
@@ -66,6 +67,7 @@ use crate::http::RequestParams;
 use crate::plan::PlanError;
 
 pub use backoff::{backoff_ceiling, backoff_delay, SplitMix64};
+pub use drain::Drained;
 pub use log::{LogEntry, LogOutcome};
 pub use progress::{Counts, Event, ProgressKind, Stats};
 pub use record::{
@@ -77,6 +79,7 @@ pub use state::Outbox;
 /// Tunables. Every field has a default (the documented GHL limits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxConfig"))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Config {
     /// Requests per burst interval per location (GHL: 100).

@@ -18,6 +18,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod client;
 pub(crate) mod convert;
+pub mod outbox;
 pub mod plans;
 pub mod transport;
 
