@@ -9,8 +9,10 @@
  *   (group commit), still in order and atomically.
  * - **The pump.** After every input (accept, response, timer, token) it drains the
  *   core once: it queues the store operations, hands events to `onEvent`, sends the
- *   transmits once the operations drained with them are durable, and sets one timer
- *   for the core's next deadline. The core enforces rate budgets and concurrency.
+ *   transmits at once (the core counts them in the rate budget when it hands them
+ *   out; a step whose outcome was not yet durable when the host stopped is sent again,
+ *   which changes nothing), and sets one timer for the core's next deadline. The core
+ *   enforces rate budgets and concurrency.
  * - **Tokens.** A fixed `token`, or the host's `getToken()`: on the core's
  *   `tokenRefreshNeeded` it is called once (single flight), then delivery resumes; a
  *   second 401 pauses delivery with an `authPaused` event until `resumeAuth()`.
@@ -105,7 +107,9 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   const tokens = new TokenSource(options.token, options.getToken);
   const wasmOptions = {
     client: { locationId: options.locationId, scopes: options.scopes, baseUrl: options.baseUrl ?? null },
-    config: options.config ?? {},
+    // A fresh connection's handshakes must not open GHL's window later than the budget
+    // thinks (see `coldStartFromAnswer`): on unless the host says otherwise.
+    config: { coldStartFromAnswer: true, ...options.config },
     timeoutMs: options.timeoutMs,
     seed: Math.floor(Math.random() * 2 ** 52),
   };
@@ -279,19 +283,16 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
         schedule();
       }, delay);
     }
+    // Transmits leave at once, while the operations drained with them are written:
+    // the core counts a request in the rate budget when it hands it out, so holding it
+    // back for a write would skew the budget. Safe: an outcome that was not yet stored
+    // when the host stopped is simply sent again, and repeats change nothing.
     if (d.transmits.length > 0 && token !== undefined) {
       const myEpoch = epoch;
       const c = core;
       const t = token;
       inFlight += d.transmits.length;
-      written.then(
-        () => {
-          for (const tr of d.transmits) void send(c, tr, t, myEpoch);
-        },
-        () => {
-          inFlight -= d.transmits.length;
-        },
-      );
+      for (const tr of d.transmits) void send(c, tr, t, myEpoch);
     }
     return written;
   }

@@ -61,6 +61,11 @@ pub(crate) struct Budget {
     day: u64,
     daily_used: u64,
     pub(crate) parked_until: Option<(u64, Park)>,
+    /// Send time of a request that went out while the window was empty and is not
+    /// answered yet (see [`Budget::settle`]).
+    opener: Option<u64>,
+    /// Whether [`Budget::settle`] applies (`Config::cold_start_from_answer`).
+    pub(crate) cold_start: bool,
 }
 
 impl Budget {
@@ -74,7 +79,15 @@ impl Budget {
             day: 0,
             daily_used: 0,
             parked_until: None,
+            opener: None,
+            cold_start: true,
         }
+    }
+
+    /// Sets whether [`Budget::settle`] applies.
+    pub(crate) fn with_cold_start(mut self, on: bool) -> Self {
+        self.cold_start = on;
+        self
     }
 
     fn window(&self) -> u64 {
@@ -127,6 +140,9 @@ impl Budget {
     /// Spends one request at `now`.
     pub(crate) fn take(&mut self, now: u64) {
         self.roll(now);
+        if self.sends.is_empty() && self.cold_start {
+            self.opener = Some(now);
+        }
         self.insert_send(now);
         self.daily_used = self.daily_used.saturating_add(1);
     }
@@ -134,6 +150,35 @@ impl Budget {
     fn insert_send(&mut self, t: u64) {
         let pos = self.sends.partition_point(|&x| x <= t);
         self.sends.insert(pos, t);
+    }
+
+    /// A request sent at `sent_at` was answered (or failed) at `now`. When it went out
+    /// while the window was empty, it opened GHL's window at its *arrival*, which can
+    /// be much later than its send time (a fresh connection's DNS, TCP and TLS
+    /// handshakes after an idle spell): it and every request sent before its answer
+    /// then count from `now`, the latest moment it can have arrived, so that the next
+    /// window's first request does not land in GHL's current one (a 429 in normal
+    /// operation). Later requests of a busy spell keep their send time (no throughput
+    /// cost in steady operation).
+    pub(crate) fn settle(&mut self, sent_at: u64, now: u64) {
+        if self.opener != Some(sent_at) {
+            return;
+        }
+        self.opener = None;
+        if now <= sent_at {
+            return;
+        }
+        // Every request sent before this answer travelled on the same cold start (and
+        // GHL's window cannot have opened before the opener arrived): count them all
+        // from `now`.
+        let mut moved = 0;
+        while self.sends.front().is_some_and(|&t| t < now) {
+            self.sends.pop_front();
+            moved += 1;
+        }
+        for _ in 0..moved {
+            self.sends.push_front(now);
+        }
     }
 
     /// Corrects the budget from the headers of a response to a request sent at `sent_at`.
@@ -218,6 +263,43 @@ mod tests {
         }
         // And it keeps pace: 40 sends in about 8 windows.
         assert!(*sent.last().unwrap() < 8 * 1100 + 100);
+    }
+
+    #[test]
+    fn the_request_that_opens_a_window_counts_from_its_answer() {
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.take(5);
+        assert_eq!(b.ready_at(10), 1000);
+        // The opener took 80 ms (a cold connection): GHL's window may have opened at
+        // 80, and the request sent with it can have arrived as late.
+        b.settle(5, 30);
+        assert_eq!(
+            b.ready_at(40),
+            1000,
+            "only the opener's answer moves the window"
+        );
+        b.settle(0, 80);
+        assert_eq!(b.ready_at(1000), 1080);
+
+        // In a busy spell the window is never empty: requests keep their send times.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.take(500);
+        b.settle(500, 600);
+        b.settle(0, 30);
+        assert_eq!(b.ready_at(600), 1030);
+        b.take(1030);
+        b.settle(1030, 1100);
+        assert_eq!(b.ready_at(1100), 1500);
+
+        // Switched off: send times only.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.cold_start = false;
+        b.take(0);
+        b.take(0);
+        b.settle(0, 80);
+        assert_eq!(b.ready_at(10), 1000);
     }
 
     #[test]

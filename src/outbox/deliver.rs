@@ -74,9 +74,9 @@ impl Outbox {
     ) -> Result<(), OutboxError> {
         let f = self.take_flight(transmit_id)?;
         let rl = RateLimit::from_response(resp);
-        self.location(&f.location)
-            .budget
-            .observe(&rl, f.sent_at, now);
+        let budget = &mut self.location(&f.location).budget;
+        budget.observe(&rl, f.sent_at, now);
+        budget.settle(f.sent_at, now);
         let status = resp.status;
         if f.auth_epoch == self.auth_epoch && status != 401 && !(500..600).contains(&status) {
             self.auth_confirmed = true;
@@ -209,6 +209,7 @@ impl Outbox {
         rand: u64,
     ) -> Result<(), OutboxError> {
         let f = self.take_flight(transmit_id)?;
+        self.location(&f.location).budget.settle(f.sent_at, now);
         self.stats.failures += 1;
         let p = Problem {
             status: None,
