@@ -44,3 +44,53 @@ impl Outbox {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outbox::{Config, DeadReason, RecordState};
+    use crate::plan::Plan;
+
+    fn plan(id: &str) -> Plan {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "flow": "f", "locationId": "loc", "contactKey": "a@x.co",
+            "steps": [{"id": "upsert", "operation": "contacts.upsert-contact",
+                       "params": {"body": {"email": "a@x.co"}}}]
+        }))
+        .expect("a valid plan")
+    }
+
+    #[test]
+    fn drain_hands_out_transmits_then_ops_events_and_timeout() {
+        let mut ob = Outbox::new(Config::default());
+        let acc = ob.accept(plan("e1"), 1_000).expect("accepted");
+        assert_eq!(acc.ops.len(), 1);
+        let d = ob.drain(1_000);
+        assert_eq!(d.transmits.len(), 1);
+        assert!(d.store.is_empty(), "the accept's op was returned by accept");
+        assert_eq!(d.events.len(), 2, "queued, sent");
+        assert_eq!(d.timeout, None, "nothing else to do until the answer");
+        // The request cannot be built: dead-lettered, stored, reported.
+        ob.handle_unsendable(d.transmits[0].id, "missing scope", 1_010)
+            .expect("known transmit");
+        let d = ob.drain(1_020);
+        assert!(d.transmits.is_empty());
+        match d.store.as_slice() {
+            [StoreOp::Put { record, .. }] => match &record.state {
+                RecordState::Dead(info) => {
+                    assert_eq!(info.reason, DeadReason::InvalidRequest);
+                    assert_eq!(info.message.as_deref(), Some("missing scope"));
+                }
+                other => panic!("not dead: {other:?}"),
+            },
+            other => panic!("unexpected ops: {other:?}"),
+        }
+        assert!(d
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::DeadLettered(dl) if dl.plan_id == "e1")));
+        assert!(ob
+            .handle_unsendable(d.events.len() as u64 + 99, "x", 1_030)
+            .is_err());
+    }
+}
