@@ -21,7 +21,7 @@
  *   Requests in flight at that moment may be sent again: repeats change nothing.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
-import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
+import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
 import { TokenSource } from "./client.js";
 import type { OutboxStorage, StoreOp } from "./storage/types.js";
 import type {
@@ -156,7 +156,8 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
         await storage.apply(group.flatMap((w) => w.ops));
         for (const w of group) w.resolve();
       } catch (e) {
-        const err = toBridgeError(e);
+        const reason = e instanceof Error ? e.message : String(e);
+        const err = e instanceof GhlBridgeError ? e : new GhlBridgeError("STORAGE_ERROR", `outbox storage: write failed: ${reason}`, { reason }, { cause: e });
         for (const w of group) w.reject(err);
         // Writes queued after a failed one belong to a state that is being discarded.
         for (const w of queue) w.reject(err);

@@ -197,10 +197,13 @@ impl Budget {
             let server_max = rl.max.unwrap_or(self.max);
             let used_then = server_max.saturating_sub(remaining).min(self.max);
             let from = sent_at.checked_sub(self.window());
+            // GHL counted what arrived before our request, which was sent before its
+            // answer (`now`), not only before our send: requests sent concurrently
+            // overtake each other, and are not someone else's.
             let counted = self
                 .sends
                 .iter()
-                .filter(|&&t| from.is_none_or(|f| t > f) && t <= sent_at)
+                .filter(|&&t| from.is_none_or(|f| t > f) && t <= now)
                 .count() as u64;
             if sent_at.saturating_add(self.window()) > now {
                 for _ in counted..used_then {
@@ -300,6 +303,29 @@ mod tests {
         b.take(0);
         b.settle(0, 80);
         assert_eq!(b.ready_at(10), 1000);
+    }
+
+    #[test]
+    fn concurrent_requests_that_overtake_each_other_are_not_someone_else() {
+        let mut b = Budget::new(10, 1000, 0, 1000);
+        b.take(0);
+        b.take(1);
+        // The request sent at 1 arrived first: GHL had counted 2 when it saw ours.
+        let rl = RateLimit {
+            max: Some(10),
+            remaining: Some(8),
+            ..Default::default()
+        };
+        b.observe(&rl, 0, 5);
+        assert_eq!(b.available(5), 8, "no phantom send");
+        // But 3 counted while we only sent 2: another client uses the location.
+        let rl = RateLimit {
+            max: Some(10),
+            remaining: Some(7),
+            ..Default::default()
+        };
+        b.observe(&rl, 1, 6);
+        assert_eq!(b.available(6), 7);
     }
 
     #[test]

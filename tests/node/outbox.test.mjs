@@ -240,6 +240,7 @@ test("a second 401 after the refresh pauses delivery with an auth error until re
     const ob = await g.createOutbox({ getToken: () => { calls += 1; return current; }, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url, storage: g.memoryStorage(), config: FAST, onEvent: (e) => events.push(e) });
     for (let i = 0; i < 5; i++) await ob.accept(plan(i, `pause${i}@x.example`));
     while (!events.some((e) => e.type === "authPaused")) await sleep(5);
+    while (ob.counts().inFlight > 0) await sleep(5); // requests already on the wire land
     const sent = emu.log.length;
     await sleep(100);
     assert.equal(emu.log.length, sent, "nothing is sent while paused");
@@ -253,6 +254,41 @@ test("a second 401 after the refresh pauses delivery with an auth error until re
     assert.equal(ob.counts().done, 5);
     assert.equal(calls, 3);
     assert.ok(!ob.exportLog().includes(DEMO_TOKEN), "no token in the log export");
+    await ob.close();
+  });
+});
+
+test("a failed write rebuilds the outbox from its storage; the unacknowledged event is accepted again", async () => {
+  await withEmu({}, async (emu) => {
+    const inner = g.memoryStorage();
+    let calls = 0;
+    const storage = { load: () => inner.load(), close: () => inner.close(), apply: async (ops) => { calls += 1; if (calls === 2) throw new Error("disk full"); return inner.apply(ops); } };
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url, storage, config: FAST, autoStart: false });
+    await ob.accept(plan(1, "w1@x.example"));
+    await assert.rejects(ob.accept(plan(2, "w2@x.example")), (e) => e instanceof g.GhlBridgeError && e.code === "STORAGE_ERROR");
+    // Not acknowledged, so its source sends it again: the rebuilt outbox takes it.
+    assert.deepEqual((await ob.accept(plan(2, "w2@x.example"))).disposition, { kind: "queued" });
+    ob.start();
+    await ob.idle();
+    assert.deepEqual(ob.counts(), { accepted: 2, pending: 0, inFlight: 0, done: 2, dead: 0 });
+    assert.equal(contact(emu, "w1@x.example").length, 1);
+    assert.equal(contact(emu, "w2@x.example").length, 1);
+    await ob.close();
+  });
+});
+
+test("after an internal error resets the Wasm instance, the outbox rebuilds itself from storage", async () => {
+  await withEmu({}, async (emu) => {
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url, storage: g.memoryStorage(), config: FAST, autoStart: false });
+    await ob.accept(plan(1, "p1@x.example"));
+    await ob.accept(plan(2, "p2@x.example"));
+    assert.throws(() => g.__testPanic("outbox test"), (e) => e.code === "INTERNAL_PANIC");
+    assert.throws(() => ob.counts(), (e) => e instanceof g.GhlBridgeError && e.code === "OUTBOX_RECOVERING");
+    await ob.accept(plan(3, "p3@x.example"));
+    ob.start();
+    await ob.idle();
+    assert.deepEqual(ob.counts(), { accepted: 3, pending: 0, inFlight: 0, done: 3, dead: 0 });
+    for (const i of [1, 2, 3]) assert.equal(contact(emu, `p${i}@x.example`).length, 1);
     await ob.close();
   });
 });
