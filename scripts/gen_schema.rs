@@ -64,6 +64,15 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<stats::SeriesOptions>(gen, roots);
     add::<stats::HostPoint>(gen, roots);
     add::<stats::Schedule>(gen, roots);
+    add::<outbox::Config>(gen, roots);
+    add::<outbox::Accepted>(gen, roots);
+    add::<outbox::Drained>(gen, roots);
+    add::<outbox::Record>(gen, roots);
+    add::<outbox::StoreOp>(gen, roots);
+    add::<outbox::DeadLetter>(gen, roots);
+    add::<outbox::LogEntry>(gen, roots);
+    add::<outbox::Counts>(gen, roots);
+    add::<outbox::Stats>(gen, roots);
 }
 
 fn main() {

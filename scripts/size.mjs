@@ -4,7 +4,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
-const BUDGET_GZIP = Number(process.env.SIZE_BUDGET_GZIP ?? 512 * 1024);
+const BUDGET_GZIP = Number(process.env.SIZE_BUDGET_GZIP ?? 600 * 1024);
 const dir = process.argv[2] ?? "pkg";
 
 function files(d) {

@@ -35,7 +35,11 @@ fn numbers_and_changes_for_people() {
     assert_eq!(format_number(999.0), "999");
     assert_eq!(format_number(12.5), "12.5");
     assert_eq!(format_number(0.333), "0.33");
-    assert_eq!(format_number(33_828.74), "33,829", "estimates of 100 and more are whole numbers");
+    assert_eq!(
+        format_number(33_828.74),
+        "33,829",
+        "estimates of 100 and more are whole numbers"
+    );
     assert_eq!(format_number(f64::NAN), "–");
 }
 

@@ -16,6 +16,8 @@ export type { DryRunReport, ExecuteOptions, ExecutionReport, FailedStep, Flows, 
 export { createTagCatalog, tagDiff } from "./tags.js";
 export type { TagCatalogHandle, TagCatalogOptions } from "./tags.js";
 export { nextRun, selectProfiles, statisticsCsv, statisticsMarkdown, statisticsRequest, statisticsSeries, statisticsSlack } from "./stats.js";
+export { createOutbox } from "./outbox.js";
+export type { Outbox, OutboxOptions, AcceptResult } from "./outbox.js";
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";

@@ -61,6 +61,11 @@ pub(crate) struct Budget {
     day: u64,
     daily_used: u64,
     pub(crate) parked_until: Option<(u64, Park)>,
+    /// Send time of a request that went out while the window was empty and is not
+    /// answered yet (see [`Budget::settle`]).
+    opener: Option<u64>,
+    /// Whether [`Budget::settle`] applies (`Config::cold_start_from_answer`).
+    pub(crate) cold_start: bool,
 }
 
 impl Budget {
@@ -74,7 +79,15 @@ impl Budget {
             day: 0,
             daily_used: 0,
             parked_until: None,
+            opener: None,
+            cold_start: true,
         }
+    }
+
+    /// Sets whether [`Budget::settle`] applies.
+    pub(crate) fn with_cold_start(mut self, on: bool) -> Self {
+        self.cold_start = on;
+        self
     }
 
     fn window(&self) -> u64 {
@@ -127,6 +140,9 @@ impl Budget {
     /// Spends one request at `now`.
     pub(crate) fn take(&mut self, now: u64) {
         self.roll(now);
+        if self.sends.is_empty() && self.cold_start {
+            self.opener = Some(now);
+        }
         self.insert_send(now);
         self.daily_used = self.daily_used.saturating_add(1);
     }
@@ -134,6 +150,35 @@ impl Budget {
     fn insert_send(&mut self, t: u64) {
         let pos = self.sends.partition_point(|&x| x <= t);
         self.sends.insert(pos, t);
+    }
+
+    /// A request sent at `sent_at` was answered (or failed) at `now`. When it went out
+    /// while the window was empty, it opened GHL's window at its *arrival*, which can
+    /// be much later than its send time (a fresh connection's DNS, TCP and TLS
+    /// handshakes after an idle spell): it and every request sent before its answer
+    /// then count from `now`, the latest moment it can have arrived, so that the next
+    /// window's first request does not land in GHL's current one (a 429 in normal
+    /// operation). Later requests of a busy spell keep their send time (no throughput
+    /// cost in steady operation).
+    pub(crate) fn settle(&mut self, sent_at: u64, now: u64) {
+        if self.opener != Some(sent_at) {
+            return;
+        }
+        self.opener = None;
+        if now <= sent_at {
+            return;
+        }
+        // Every request sent before this answer travelled on the same cold start (and
+        // GHL's window cannot have opened before the opener arrived): count them all
+        // from `now`.
+        let mut moved = 0;
+        while self.sends.front().is_some_and(|&t| t < now) {
+            self.sends.pop_front();
+            moved += 1;
+        }
+        for _ in 0..moved {
+            self.sends.push_front(now);
+        }
     }
 
     /// Corrects the budget from the headers of a response to a request sent at `sent_at`.
@@ -152,10 +197,13 @@ impl Budget {
             let server_max = rl.max.unwrap_or(self.max);
             let used_then = server_max.saturating_sub(remaining).min(self.max);
             let from = sent_at.checked_sub(self.window());
+            // GHL counted what arrived before our request, which was sent before its
+            // answer (`now`), not only before our send: requests sent concurrently
+            // overtake each other, and are not someone else's.
             let counted = self
                 .sends
                 .iter()
-                .filter(|&&t| from.is_none_or(|f| t > f) && t <= sent_at)
+                .filter(|&&t| from.is_none_or(|f| t > f) && t <= now)
                 .count() as u64;
             if sent_at.saturating_add(self.window()) > now {
                 for _ in counted..used_then {
@@ -218,6 +266,66 @@ mod tests {
         }
         // And it keeps pace: 40 sends in about 8 windows.
         assert!(*sent.last().unwrap() < 8 * 1100 + 100);
+    }
+
+    #[test]
+    fn the_request_that_opens_a_window_counts_from_its_answer() {
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.take(5);
+        assert_eq!(b.ready_at(10), 1000);
+        // The opener took 80 ms (a cold connection): GHL's window may have opened at
+        // 80, and the request sent with it can have arrived as late.
+        b.settle(5, 30);
+        assert_eq!(
+            b.ready_at(40),
+            1000,
+            "only the opener's answer moves the window"
+        );
+        b.settle(0, 80);
+        assert_eq!(b.ready_at(1000), 1080);
+
+        // In a busy spell the window is never empty: requests keep their send times.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.take(500);
+        b.settle(500, 600);
+        b.settle(0, 30);
+        assert_eq!(b.ready_at(600), 1030);
+        b.take(1030);
+        b.settle(1030, 1100);
+        assert_eq!(b.ready_at(1100), 1500);
+
+        // Switched off: send times only.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.cold_start = false;
+        b.take(0);
+        b.take(0);
+        b.settle(0, 80);
+        assert_eq!(b.ready_at(10), 1000);
+    }
+
+    #[test]
+    fn concurrent_requests_that_overtake_each_other_are_not_someone_else() {
+        let mut b = Budget::new(10, 1000, 0, 1000);
+        b.take(0);
+        b.take(1);
+        // The request sent at 1 arrived first: GHL had counted 2 when it saw ours.
+        let rl = RateLimit {
+            max: Some(10),
+            remaining: Some(8),
+            ..Default::default()
+        };
+        b.observe(&rl, 0, 5);
+        assert_eq!(b.available(5), 8, "no phantom send");
+        // But 3 counted while we only sent 2: another client uses the location.
+        let rl = RateLimit {
+            max: Some(10),
+            remaining: Some(7),
+            ..Default::default()
+        };
+        b.observe(&rl, 1, 6);
+        assert_eq!(b.available(6), 7);
     }
 
     #[test]

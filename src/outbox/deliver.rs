@@ -74,9 +74,9 @@ impl Outbox {
     ) -> Result<(), OutboxError> {
         let f = self.take_flight(transmit_id)?;
         let rl = RateLimit::from_response(resp);
-        self.location(&f.location)
-            .budget
-            .observe(&rl, f.sent_at, now);
+        let budget = &mut self.location(&f.location).budget;
+        budget.observe(&rl, f.sent_at, now);
+        budget.settle(f.sent_at, now);
         let status = resp.status;
         if f.auth_epoch == self.auth_epoch && status != 401 && !(500..600).contains(&status) {
             self.auth_confirmed = true;
@@ -209,6 +209,7 @@ impl Outbox {
         rand: u64,
     ) -> Result<(), OutboxError> {
         let f = self.take_flight(transmit_id)?;
+        self.location(&f.location).budget.settle(f.sent_at, now);
         self.stats.failures += 1;
         let p = Problem {
             status: None,
@@ -216,6 +217,25 @@ impl Outbox {
             trace_id: None,
         };
         self.retry_or_dead(&f, p, now, rand);
+        Ok(())
+    }
+
+    /// The host could not build transmit `transmit_id`'s request (nothing was sent):
+    /// the plan goes to the dead-letter list with reason `INVALID_REQUEST` and
+    /// `message` (the builder's error), where it can be inspected and re-triggered.
+    pub fn handle_unsendable(
+        &mut self,
+        transmit_id: u64,
+        message: &str,
+        now: u64,
+    ) -> Result<(), OutboxError> {
+        let f = self.take_flight(transmit_id)?;
+        let p = Problem {
+            status: None,
+            message: Some(message.to_string()),
+            trace_id: None,
+        };
+        self.dead(&f, p, DeadReason::InvalidRequest, now);
         Ok(())
     }
 

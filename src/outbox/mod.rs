@@ -53,6 +53,7 @@ pub mod backoff;
 pub mod budget;
 pub mod coalesce;
 mod deliver;
+mod drain;
 pub mod log;
 pub mod progress;
 pub mod record;
@@ -66,6 +67,7 @@ use crate::http::RequestParams;
 use crate::plan::PlanError;
 
 pub use backoff::{backoff_ceiling, backoff_delay, SplitMix64};
+pub use drain::Drained;
 pub use log::{LogEntry, LogOutcome};
 pub use progress::{Counts, Event, ProgressKind, Stats};
 pub use record::{
@@ -77,6 +79,7 @@ pub use state::Outbox;
 /// Tunables. Every field has a default (the documented GHL limits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxConfig"))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Config {
     /// Requests per burst interval per location (GHL: 100).
@@ -85,6 +88,13 @@ pub struct Config {
     pub burst_interval_ms: u64,
     /// Safety margin added to the interval, absorbing network latency spread.
     pub window_margin_ms: u64,
+    /// After an idle spell, count the requests sent before the first one's answer from
+    /// that answer (the latest time GHL can have opened its window) instead of from
+    /// their send time. Protects the next window from a 429 when the first request
+    /// arrived late (a fresh connection's handshakes take longer than the margin);
+    /// costs up to one round trip per idle spell, nothing in steady operation. The JS
+    /// shim turns it on.
+    pub cold_start_from_answer: bool,
     /// Requests per UTC day per location (GHL: 200,000).
     pub daily_max: u64,
     /// Requests on the wire at once, all locations.
@@ -112,6 +122,7 @@ impl Default for Config {
             burst_max: 100,
             burst_interval_ms: 10_000,
             window_margin_ms: 300,
+            cold_start_from_answer: false,
             daily_max: 200_000,
             max_in_flight: 12,
             max_in_flight_per_location: 6,

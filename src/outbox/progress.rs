@@ -10,6 +10,7 @@ use super::record::DeadLetter;
 /// Event counts for a progress bar.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxCounts"))]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
     /// Events accepted (duplicates not counted).
@@ -44,6 +45,7 @@ pub enum ProgressKind {
 /// Something the host may show or must act on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxEvent"))]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Event {
     /// Progress of delivery, with the counts after it.
@@ -82,6 +84,7 @@ pub enum Event {
 /// Counters since the outbox was created or restored.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxStats"))]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
     /// Requests handed out by `poll_transmit`.

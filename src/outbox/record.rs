@@ -52,6 +52,7 @@ impl StoreOp {
 /// Everything the outbox knows about one event, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxRecord"))]
 #[serde(rename_all = "camelCase")]
 pub struct Record {
     /// Layout version ([`RECORD_FORMAT`]).
@@ -168,6 +169,9 @@ pub enum DeadReason {
     UnexpectedStatus,
     /// The stored plan no longer passes validation.
     InvalidPlan,
+    /// The host could not build the step's request (a missing scope, a parameter the
+    /// operation does not accept): nothing was sent.
+    InvalidRequest,
 }
 
 impl DeadReason {
@@ -180,6 +184,7 @@ impl DeadReason {
             DeadReason::Unresolved => "UNRESOLVED",
             DeadReason::UnexpectedStatus => "UNEXPECTED_STATUS",
             DeadReason::InvalidPlan => "INVALID_PLAN",
+            DeadReason::InvalidRequest => "INVALID_REQUEST",
         }
     }
 }

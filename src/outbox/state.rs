@@ -177,7 +177,8 @@ impl Outbox {
                     c.burst_interval_ms,
                     c.window_margin_ms,
                     c.daily_max,
-                ),
+                )
+                .with_cold_start(c.cold_start_from_answer),
                 in_flight: 0,
                 ready: BTreeMap::new(),
             })

@@ -38,7 +38,11 @@ pub fn format_number(x: f64) -> String {
     }
     // Counts of 100 and more read best as whole numbers (a previous week's value derived
     // from GHL's percent change is an estimate anyway); smaller values keep 2 decimals.
-    let rounded = if x.abs() >= 100.0 { x.round() } else { (x * 100.0).round() / 100.0 };
+    let rounded = if x.abs() >= 100.0 {
+        x.round()
+    } else {
+        (x * 100.0).round() / 100.0
+    };
     if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
         let n = rounded.abs() as u64;
         let digits = n.to_string();

@@ -19,6 +19,7 @@ use wasm_bindgen::prelude::*;
 pub mod client;
 pub(crate) mod convert;
 pub mod flows;
+pub mod outbox;
 pub mod plans;
 pub mod stats;
 pub mod tags;

@@ -1,0 +1,396 @@
+/**
+ * `createOutbox`: durable, exactly-once-in-effect delivery of plans to GHL.
+ *
+ * The state machine lives in the Rust core (sans-IO); this shim does the I/O around it:
+ * - **Durability.** `accept(plan)` resolves only once the accept's store operations
+ *   are durable (`storage.apply` resolved): that is the acknowledgement the host may
+ *   pass on to the event's source. Store operations are written in the order the core
+ *   produced them; batches waiting while a write is under way are committed together
+ *   (group commit), still in order and atomically.
+ * - **The pump.** After every input (accept, response, timer, token) it drains the
+ *   core once: it queues the store operations, hands events to `onEvent`, sends the
+ *   transmits at once (the core counts them in the rate budget when it hands them
+ *   out; a step whose outcome was not yet durable when the host stopped is sent again,
+ *   which changes nothing), and sets one timer for the core's next deadline. The core
+ *   enforces rate budgets and concurrency.
+ * - **Tokens.** A fixed `token`, or the host's `getToken()`: on the core's
+ *   `tokenRefreshNeeded` it is called once (single flight), then delivery resumes; a
+ *   second 401 pauses delivery with an `authPaused` event until `resumeAuth()`.
+ * - **Recovery.** A failed write, or an internal error that reset the Wasm instance,
+ *   rebuilds the core from what the storage holds (the same path as a restart).
+ *   Requests in flight at that moment may be sent again: repeats change nothing.
+ */
+import * as glue from "./wasm/ghl_bridge_wasm.js";
+import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
+import { TokenSource } from "./client.js";
+import type { OutboxStorage, StoreOp } from "./storage/types.js";
+import type {
+  Accepted,
+  DeadLetter,
+  Drained,
+  LogEntry,
+  OutboxConfig,
+  OutboxCounts,
+  OutboxEvent,
+  OutboxRecord,
+  OutboxStats,
+  Plan,
+  Transmit,
+} from "./wasm/types.js";
+
+/** Options of `createOutbox`. */
+export interface OutboxOptions {
+  /** A fixed token (Private Integration Token or OAuth access token). */
+  token?: string;
+  /** Returns a current token; called again (once, shared) when GHL answers 401. */
+  getToken?: () => string | Promise<string>;
+  /** The GHL location (sub-account) id. */
+  locationId: string;
+  /** The scopes the token was granted. */
+  scopes: string[];
+  /** API base URL (https, or http on loopback, e.g. the emulator). */
+  baseUrl?: string;
+  /** Per-request timeout in milliseconds (default 30,000). */
+  timeoutMs?: number;
+  /** Where accepted events are kept: `indexedDbStorage()`, `fileStorage(path)`, `memoryStorage()`. */
+  storage: OutboxStorage;
+  /** Rate budget, concurrency, backoff and retry limits (GHL's documented limits by default). */
+  config?: OutboxConfig;
+  /** Progress, auth, parked-location and dead-letter events. */
+  onEvent?: (event: OutboxEvent) => void;
+  /** Start delivering at once (default true); else call `start()`. */
+  autoStart?: boolean;
+}
+
+/** What `accept` did with an event. */
+export type AcceptResult = Omit<Accepted, "ops">;
+
+/** A running outbox. */
+export interface Outbox {
+  /** Stores the event's plan durably, then resolves: only then acknowledge the event. */
+  accept(plan: Plan): Promise<AcceptResult>;
+  /** Starts (or resumes) delivery. */
+  start(): void;
+  /** Stops sending new requests; those on the wire are still recorded. */
+  stop(): void;
+  /** Resolves when nothing is pending nor in flight and every write is durable. */
+  idle(): Promise<void>;
+  /** Plans on the dead-letter list, oldest first. */
+  deadLetters(): DeadLetter[];
+  /** Puts one dead plan back in the queue; resolves once that is stored. */
+  retrigger(planId: string): Promise<void>;
+  /** Re-triggers every dead plan; resolves to how many, once stored. */
+  retriggerAll(): Promise<number>;
+  /** Continues after an `authPaused` event (asks `getToken()` again first). */
+  resumeAuth(): void;
+  /** The delivery log (bounded; no tokens, no headers) as JSON text. */
+  exportLog(): string;
+  /** The delivery log as objects. */
+  log(): LogEntry[];
+  /** Event counts (accepted = pending + done + dead). */
+  counts(): OutboxCounts;
+  /** Request and outcome counters since the outbox was created. */
+  stats(): OutboxStats;
+  /** Stops, waits for requests on the wire and pending writes, closes the storage. */
+  close(): Promise<void>;
+}
+
+interface Waiter {
+  ops: StoreOp[];
+  resolve: () => void;
+  reject: (e: unknown) => void;
+}
+
+/** Creates an outbox over `storage`, restoring whatever it holds (a reload or restart). */
+export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
+  const { storage, onEvent } = options;
+  const tokens = new TokenSource(options.token, options.getToken);
+  const wasmOptions = {
+    client: { locationId: options.locationId, scopes: options.scopes, baseUrl: options.baseUrl ?? null },
+    // A fresh connection's handshakes must not open GHL's window later than the budget
+    // thinks (see `coldStartFromAnswer`): on unless the host says otherwise.
+    config: { coldStartFromAnswer: true, ...options.config },
+    timeoutMs: options.timeoutMs,
+    seed: Math.floor(Math.random() * 2 ** 52),
+  };
+
+  const build = async (): Promise<glue.Outbox> => {
+    const stored = await storage.load();
+    const records = stored.map((s) => s.record as OutboxRecord);
+    return guard(() => new glue.Outbox(wasmOptions, records, Date.now()));
+  };
+
+  let core = await build();
+  let generation = instanceGeneration();
+  /** Incremented on every rebuild: work of an older core is ignored. */
+  let epoch = 0;
+  let recovering: Promise<void> | null = null;
+  let running = false;
+  let closed = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let pumpQueued = false;
+  let inFlight = 0;
+  let token: string | undefined;
+  let tokenPending = false;
+  let idleWaiters: Array<() => void> = [];
+
+  // ---- writes: in order, group commit ----
+  let queue: Waiter[] = [];
+  let writing: Promise<void> | null = null;
+  let lastWrite: Promise<void> = Promise.resolve();
+
+  function write(ops: StoreOp[]): Promise<void> {
+    if (ops.length === 0) return lastWrite;
+    const p = new Promise<void>((resolve, reject) => queue.push({ ops, resolve, reject }));
+    p.catch(() => undefined);
+    lastWrite = p;
+    if (!writing) writing = flush();
+    return p;
+  }
+
+  async function flush(): Promise<void> {
+    while (queue.length > 0) {
+      const group = queue;
+      queue = [];
+      try {
+        await storage.apply(group.flatMap((w) => w.ops));
+        for (const w of group) w.resolve();
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        const err = e instanceof GhlBridgeError ? e : new GhlBridgeError("STORAGE_ERROR", `outbox storage: write failed: ${reason}`, { reason }, { cause: e });
+        for (const w of group) w.reject(err);
+        // Writes queued after a failed one belong to a state that is being discarded.
+        for (const w of queue) w.reject(err);
+        queue = [];
+        void recover();
+      }
+    }
+    writing = null;
+    checkIdle();
+  }
+
+  // ---- recovery ----
+  function recover(): Promise<void> {
+    if (recovering) return recovering;
+    epoch += 1;
+    clearTimeout(timer);
+    timer = undefined;
+    const old = core;
+    const staleInstance = generation !== instanceGeneration();
+    recovering = (async () => {
+      if (writing) await writing.catch(() => undefined);
+      if (!staleInstance) {
+        try {
+          old.free();
+        } catch {
+          // already gone with a reset instance
+        }
+      }
+      core = await build();
+      generation = instanceGeneration();
+      token = undefined;
+    })().finally(() => {
+      recovering = null;
+      schedule();
+    });
+    return recovering;
+  }
+
+  /** Runs a synchronous call on the core; an internal error triggers a rebuild. */
+  function call<T>(f: (c: glue.Outbox) => T): T {
+    if (generation !== instanceGeneration() || recovering) {
+      void recover();
+      throw new GhlBridgeError("OUTBOX_RECOVERING", "the outbox is being rebuilt from its storage after an internal error; try again", {});
+    }
+    try {
+      return guard(() => f(core));
+    } catch (e) {
+      if (e instanceof GhlBridgeError && e.code === "INTERNAL_PANIC") void recover();
+      throw e;
+    }
+  }
+
+  async function ready(): Promise<void> {
+    while (recovering) await recovering;
+    if (generation !== instanceGeneration()) await recover();
+  }
+
+  function emit(event: OutboxEvent): void {
+    if (!onEvent) return;
+    try {
+      onEvent(event);
+    } catch {
+      // a failing host callback must not stop delivery
+    }
+  }
+
+  // ---- tokens ----
+  function fetchToken(refresh: boolean): void {
+    if (tokenPending) return;
+    tokenPending = true;
+    const myEpoch = epoch;
+    const stale = token;
+    const got = refresh && stale !== undefined ? tokens.refresh(stale) : tokens.current();
+    got.then(
+      (t) => {
+        tokenPending = false;
+        if (myEpoch !== epoch) return schedule();
+        token = t;
+        if (refresh) call((c) => c.tokenRefreshed(Date.now()));
+        schedule();
+      },
+      (e: unknown) => {
+        tokenPending = false;
+        if (myEpoch !== epoch) return schedule();
+        const reason = e instanceof Error ? e.message : String(e);
+        call((c) => c.tokenRefreshFailed(reason, Date.now()));
+        schedule();
+      },
+    );
+  }
+
+  // ---- the pump ----
+  function schedule(): void {
+    if (pumpQueued) return;
+    pumpQueued = true;
+    queueMicrotask(() => {
+      pumpQueued = false;
+      try {
+        void pump();
+      } catch {
+        // errors are turned into a rebuild by `call`
+      }
+      checkIdle();
+    });
+  }
+
+  /** Drains the core once; resolves when the drained store operations are durable. */
+  function pump(): Promise<void> {
+    if (closed || recovering) return lastWrite;
+    const sending = running && token !== undefined;
+    if (running && token === undefined) fetchToken(false); // nothing is handed out without a token
+    const d: Drained = call((c) => c.drain(Date.now(), sending));
+    const written = write(d.store);
+    for (const ev of d.events) {
+      if (ev.type === "tokenRefreshNeeded") fetchToken(true);
+      emit(ev);
+    }
+    clearTimeout(timer);
+    timer = undefined;
+    if (sending && d.timeout !== null && d.timeout !== undefined) {
+      const delay = Math.max(1, d.timeout - Date.now());
+      timer = setTimeout(() => {
+        timer = undefined;
+        schedule();
+      }, delay);
+    }
+    // Transmits leave at once, while the operations drained with them are written:
+    // the core counts a request in the rate budget when it hands it out, so holding it
+    // back for a write would skew the budget. Safe: an outcome that was not yet stored
+    // when the host stopped is simply sent again, and repeats change nothing.
+    if (d.transmits.length > 0 && token !== undefined) {
+      const myEpoch = epoch;
+      const c = core;
+      const t = token;
+      inFlight += d.transmits.length;
+      for (const tr of d.transmits) void send(c, tr, t, myEpoch);
+    }
+    return written;
+  }
+
+  async function send(c: glue.Outbox, tr: Transmit, t: string, myEpoch: number): Promise<void> {
+    try {
+      if (myEpoch === epoch) await guardAsync(() => c.deliver(tr.id, t));
+    } catch (e) {
+      if (e instanceof GhlBridgeError && e.code === "INTERNAL_PANIC") void recover();
+    } finally {
+      inFlight -= 1;
+      if (myEpoch === epoch) schedule();
+      else checkIdle();
+    }
+  }
+
+  function checkIdle(): void {
+    if (idleWaiters.length === 0 || inFlight > 0 || writing || recovering || pumpQueued) return;
+    let pending: number;
+    try {
+      pending = call((c) => c.counts()).pending;
+    } catch {
+      return;
+    }
+    if (pending > 0) return;
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  const outbox: Outbox = {
+    async accept(plan) {
+      await ready();
+      const acc: Accepted = call((c) => c.accept(plan, Date.now()));
+      const stored = write(acc.ops);
+      schedule();
+      await stored;
+      return { planId: acc.planId, disposition: acc.disposition };
+    },
+    start() {
+      if (closed) throw new GhlBridgeError("OUTBOX_CLOSED", "the outbox was closed", {});
+      running = true;
+      try {
+        if (call((c) => c.sweep(Date.now())) > 0) schedule();
+      } catch {
+        // a rebuild is under way; it schedules the pump when done
+      }
+      schedule();
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+    idle() {
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        checkIdle();
+      });
+    },
+    deadLetters: () => call((c) => c.deadLetters()),
+    async retrigger(planId) {
+      await ready();
+      call((c) => c.retrigger(planId, Date.now()));
+      await pump();
+    },
+    async retriggerAll() {
+      await ready();
+      const n = call((c) => c.retriggerAll(Date.now()));
+      await pump();
+      return n;
+    },
+    resumeAuth() {
+      call((c) => c.resumeAuth(Date.now()));
+      token = undefined;
+      schedule();
+    },
+    exportLog: () => call((c) => c.exportLog()),
+    log: () => JSON.parse(call((c) => c.exportLog())) as LogEntry[],
+    counts: () => call((c) => c.counts()),
+    stats: () => call((c) => c.stats()),
+    async close() {
+      outbox.stop();
+      closed = true;
+      while (inFlight > 0 || writing) {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await lastWrite.catch(() => undefined);
+      try {
+        core.free();
+      } catch {
+        // gone with a reset instance
+      }
+      await storage.close();
+    },
+  };
+
+  if (options.autoStart ?? true) outbox.start();
+  return outbox;
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Benchmarks of ghl-bridge: `make bench` calls this. Each benchmark prints a header and
+# its figures; a benchmark that misses its target exits non-zero and fails the run.
+# Add new benchmarks as one more `bench` line below.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench() { printf '\n== %s ==\n' "$1"; shift; "$@"; }
+
+bash scripts/build.sh
+
+bench "outbox fault test: 10,000 events, 20% 5xx, 5% drops, latency, 429 bursts, expiring token" \
+  node benches/outbox/fault.mjs
+bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: used >= 95%, 429s <= 1%)" \
+  node benches/outbox/throughput.mjs
+
+echo
+echo "all benchmarks done"
