@@ -36,16 +36,6 @@ pub struct Client {
     last_rate_limit: Rc<Cell<Option<RateLimit>>>,
 }
 
-/// What the JS side may pass to `new Client(...)`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    #[serde(flatten)]
-    config: ClientConfig,
-    #[serde(default)]
-    timeout_ms: Option<u32>,
-}
-
 impl Client {
     /// Sends a built request and decodes the answer into `T` (then back to JS).
     fn exchange<T, F>(
@@ -94,11 +84,16 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "ClientConfig & { timeoutMs?: number }")]
         options: JsValue,
     ) -> Result<Client, JsValue> {
-        let o: Options = from_js(options, "client options")?;
-        let builder = RequestBuilder::new(o.config).map_err(|e| throw(&e))?;
+        // `timeoutMs` is read on its own rather than through a struct that flattens
+        // `ClientConfig` in: serde's flatten buffers every field and costs kilobytes.
+        let timeout = js_sys::Reflect::get(&options, &JsValue::from_str("timeoutMs"))
+            .unwrap_or(JsValue::UNDEFINED);
+        let timeout_ms: Option<u32> = from_js(timeout, "client options.timeoutMs")?;
+        let config: ClientConfig = from_js(options, "client options")?;
+        let builder = RequestBuilder::new(config).map_err(|e| throw(&e))?;
         Ok(Client {
             builder,
-            timeout_ms: o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             last_rate_limit: Rc::default(),
         })
     }
