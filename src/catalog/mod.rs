@@ -438,22 +438,28 @@ fn suggestions(name: &str) -> Vec<String> {
         .to_ascii_lowercase();
     let bare = name.split_once('.').map_or(name.as_str(), |(_, id)| id);
     let limit = (bare.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, Operation)> = all()
-        .filter_map(|op| {
-            let d = if name.contains('.') {
-                edit_distance(&name, &op.name().to_ascii_lowercase())
-            } else {
-                edit_distance(bare, &op.id().to_ascii_lowercase())
-            };
-            (d <= limit).then_some((d, op))
-        })
-        .collect();
-    scored.sort_by_key(|(d, op)| (*d, op.index));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, op)| op.name())
-        .collect()
+    // The best three by (distance, position), kept in order without a sort.
+    let mut best: Vec<(usize, Operation)> = Vec::with_capacity(4);
+    for op in all() {
+        let d = if name.contains('.') {
+            edit_distance(&name, &op.name().to_ascii_lowercase())
+        } else {
+            edit_distance(bare, &op.id().to_ascii_lowercase())
+        };
+        if d > limit {
+            continue;
+        }
+        // Operations come in position order, so equal distances keep theirs.
+        let at = best
+            .iter()
+            .position(|(bd, _)| d < *bd)
+            .unwrap_or(best.len());
+        if at < 3 {
+            best.insert(at, (d, op));
+            best.truncate(3);
+        }
+    }
+    best.into_iter().map(|(_, op)| op.name()).collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

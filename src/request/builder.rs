@@ -243,19 +243,20 @@ impl RequestBuilder {
     }
 
     fn query(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
-        let mut q: BTreeMap<&str, &Value> = params
-            .query
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.as_str(), v))
-            .collect();
+        // `params.query` is sorted by name; a filled-in `locationId` goes to its place.
+        let mut q: Vec<(&str, &Value)> = Vec::with_capacity(params.query.len() + 1);
+        for (k, v) in &params.query {
+            if !v.is_null() {
+                q.push((k.as_str(), v));
+            }
+        }
         let loc = Value::String(self.location_id.clone());
         for p in op.query_params().filter(|p| p.required) {
-            if q.contains_key(p.name) {
+            let Err(at) = q.binary_search_by(|(k, _)| (*k).cmp(p.name)) else {
                 continue;
-            }
+            };
             if p.name == "locationId" && !self.location_id.is_empty() {
-                q.insert(p.name, &loc);
+                q.insert(at, (p.name, &loc));
             } else {
                 return Err(RequestError::MissingParameter {
                     operation: op.name(),
