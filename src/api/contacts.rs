@@ -192,21 +192,20 @@ const STRING_FIELDS: [&str; 14] = [
 /// A [`CustomFieldValue`] given as JSON, rebuilt with only its own fields; `None`
 /// when `id` is not a string, `key` neither a string nor `null`, or `field_value`
 /// is missing.
-fn custom_field_value(v: Value) -> Option<Value> {
-    let Value::Object(mut m) = v else { return None };
+fn custom_field_value(v: &Value) -> Option<Value> {
     let mut out = Map::new();
-    match m.remove("id") {
-        Some(id @ Value::String(_)) => out.insert("id".to_string(), id),
+    match v.get("id") {
+        Some(id @ Value::String(_)) => out.insert("id".to_string(), id.clone()),
         _ => return None,
     };
-    match m.remove("key") {
+    match v.get("key") {
         None | Some(Value::Null) => {}
         Some(key @ Value::String(_)) => {
-            out.insert("key".to_string(), key);
+            out.insert("key".to_string(), key.clone());
         }
         Some(_) => return None,
     }
-    let value = m.remove("field_value")?;
+    let value = v.get("field_value")?.clone();
     out.insert("field_value".to_string(), value);
     Some(Value::Object(out))
 }
@@ -240,27 +239,31 @@ impl RequestBuilder {
                 place: ParamPlace::Body,
             });
         }
-        let mut body = match contact {
+        let given = match contact {
             Value::Object(m) => m,
             Value::Null => Map::new(),
             _ => return Err(invalid(op, "contact", "'contact' must be an object")),
         };
-        body.retain(|k, v| !(v.is_null() && (STRING_FIELDS.contains(&k.as_str()) || k == "tags")));
-        for (k, v) in &body {
-            if STRING_FIELDS.contains(&k.as_str()) && !v.is_string() {
-                return Err(invalid(op, k, &format!("'{k}' must be a string")));
+        // Copied into a new map rather than edited in place: removing from a map
+        // costs the module more than inserting into one.
+        let mut body = Map::new();
+        for (k, v) in given {
+            let known = STRING_FIELDS.contains(&k.as_str());
+            if v.is_null() && (known || k == "tags" || k == "customFields") {
+                continue;
             }
-        }
-        if let Some(tags) = body.get("tags") {
-            if !is_string_list(tags) {
+            if known && !v.is_string() {
+                return Err(invalid(op, &k, &format!("'{k}' must be a string")));
+            }
+            if k == "tags" && !is_string_list(&v) {
                 return Err(invalid(op, "tags", "'tags' must be a list of strings"));
             }
-        }
-        match body.remove("customFields") {
-            None | Some(Value::Null) => {}
-            Some(Value::Array(items)) => {
+            if k == "customFields" {
+                let Value::Array(items) = &v else {
+                    return Err(invalid(op, "customFields", "'customFields' must be a list"));
+                };
                 let fields = items
-                    .into_iter()
+                    .iter()
                     .map(custom_field_value)
                     .collect::<Option<Vec<_>>>()
                     .ok_or_else(|| {
@@ -271,12 +274,11 @@ impl RequestBuilder {
                         )
                     })?;
                 if !fields.is_empty() {
-                    body.insert("customFields".to_string(), Value::Array(fields));
+                    body.insert(k, Value::Array(fields));
                 }
+                continue;
             }
-            Some(_) => {
-                return Err(invalid(op, "customFields", "'customFields' must be a list"));
-            }
+            body.insert(k, v);
         }
         body.insert(
             "locationId".to_string(),

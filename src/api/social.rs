@@ -121,7 +121,7 @@ impl RequestBuilder {
         token: &Token,
         request: &StatisticsRequest,
     ) -> Result<HttpRequest, RequestError> {
-        self.social_statistics_value(token, serde_json::to_value(request).unwrap_or_default())
+        self.social_statistics_value(token, &serde_json::to_value(request).unwrap_or_default())
     }
 
     /// [`RequestBuilder::social_statistics`] for a [`StatisticsRequest`] given as JSON
@@ -131,16 +131,15 @@ impl RequestBuilder {
     pub fn social_statistics_value(
         &self,
         token: &Token,
-        request: Value,
+        request: &Value,
     ) -> Result<HttpRequest, RequestError> {
         let op = ops::SOCIAL_STATISTICS;
-        let Value::Object(mut m) = request else {
+        if !request.is_object() {
             return Err(invalid(op, "request", "'request' must be an object"));
-        };
-        let ids = m.remove("profileIds").unwrap_or(Value::Null);
-        let ids: Vec<String> = match ids {
-            Value::Array(a) if a.iter().all(Value::is_string) => a
-                .into_iter()
+        }
+        let ids: Vec<String> = match request.get("profileIds") {
+            Some(Value::Array(a)) if a.iter().all(Value::is_string) => a
+                .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
             _ => {
@@ -157,7 +156,7 @@ impl RequestBuilder {
             "profileIds".to_string(),
             Value::Array(ids.into_iter().map(Value::String).collect()),
         );
-        match m.remove("platforms") {
+        match request.get("platforms") {
             None | Some(Value::Null) => {}
             Some(Value::Array(a))
                 if a.iter().all(|p| {
@@ -166,7 +165,7 @@ impl RequestBuilder {
                         .any(|k| p.as_str() == Some(k.as_str()))
                 }) =>
             {
-                body.insert("platforms".to_string(), Value::Array(a));
+                body.insert("platforms".to_string(), Value::Array(a.clone()));
             }
             Some(_) => {
                 return Err(invalid(
@@ -245,7 +244,7 @@ mod tests {
             let typed: StatisticsRequest = serde_json::from_value(given.clone()).unwrap();
             assert_eq!(
                 b().social_statistics(&t, &typed).unwrap(),
-                b().social_statistics_value(&t, given).unwrap()
+                b().social_statistics_value(&t, &given).unwrap()
             );
         }
         for (given, name) in [
@@ -263,7 +262,7 @@ mod tests {
             ),
             (json!(null), "request"),
         ] {
-            let e = b().social_statistics_value(&t, given.clone()).unwrap_err();
+            let e = b().social_statistics_value(&t, &given).unwrap_err();
             assert_eq!(e.code(), "INVALID_PARAMETER", "{given}");
             assert_eq!(e.details()["parameter"], name, "{given}");
         }

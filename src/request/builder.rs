@@ -184,7 +184,15 @@ impl RequestBuilder {
                 expected: if names.is_empty() {
                     "none".to_string()
                 } else {
-                    names.join(", ")
+                    // Not `join`: that would be a second join monomorphisation.
+                    let mut list = String::new();
+                    for n in &names {
+                        if !list.is_empty() {
+                            list.push_str(", ");
+                        }
+                        list.push_str(n);
+                    }
+                    list
                 },
             });
         }

@@ -264,7 +264,7 @@ impl Client {
         self.body_of(
             api::ops::SOCIAL_STATISTICS,
             self.builder
-                .social_statistics_value(&Token::new(token), request),
+                .social_statistics_value(&Token::new(token), &request),
         )
     }
 
