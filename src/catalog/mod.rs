@@ -441,7 +441,7 @@ fn suggestions(name: &str) -> Vec<String> {
     // The best three by (distance, position), kept in order without a sort.
     let mut best: Vec<(usize, Operation)> = Vec::with_capacity(4);
     for op in all() {
-        let d = if name.contains('.') {
+        let d = if name.as_bytes().contains(&b'.') {
             edit_distance(&name, &op.name().to_ascii_lowercase())
         } else {
             edit_distance(bare, &op.id().to_ascii_lowercase())

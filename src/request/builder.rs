@@ -241,7 +241,7 @@ impl RequestBuilder {
         if text.trim().is_empty() {
             return Err(invalid("is empty"));
         }
-        if text.contains('/') {
+        if text.as_bytes().contains(&b'/') {
             return Err(invalid("contains '/'"));
         }
         if text == "." || text == ".." {
