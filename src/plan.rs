@@ -10,8 +10,8 @@
 //! - `{"$from": "upsert", "pointer": "/contact/id"}`: the value at that JSON Pointer in
 //!   step `upsert`'s response.
 //! - `{"$missing": ["a", "b"], "in": <expr>}`: the strings of the list that are not in
-//!   the array `<expr>` resolves to (compared trimmed and case-insensitively): the tags
-//!   to add.
+//!   the array `<expr>` resolves to (compared trimmed and case-insensitively, with
+//!   Unicode lowercase mappings; `Σ`, `σ` and `ς` count as one letter): the tags to add.
 //! - `{"$present": ["a", "b"], "in": <expr>}`: the strings of the list that are in that
 //!   array: the tags to remove.
 //!
@@ -29,6 +29,8 @@ use serde_json::Value;
 
 use crate::error::Coded;
 use crate::http::RequestParams;
+
+mod fold;
 
 /// One GHL request of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -253,8 +255,14 @@ fn collect_from(v: &Value, deps: &mut Vec<String>) {
     }
 }
 
+/// The comparison key of a tag: trimmed and case-folded ([`fold`]).
 fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
+    let s = s.trim();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        fold::push_lower(c, &mut out);
+    }
+    out
 }
 
 fn string_list(v: &Value) -> Option<Vec<String>> {
