@@ -5,8 +5,9 @@
 #   scripts/build.sh --dev      faster build for local iteration (no wasm-opt)
 #
 # Steps: Rust -> wasm32 (cargo) -> refuse `env` imports -> wasm-bindgen (web target,
-# reset-state function for panic recovery) -> wasm-opt -Oz -> JSON Schemas of the Rust
-# types -> TypeScript declarations -> tsc of the JS shim -> package.json -> size report.
+# reset-state function for panic recovery) -> wasm-opt -Oz and JSDoc-free glue (release)
+# -> JSON Schemas of the Rust types -> TypeScript declarations -> tsc of the JS shim ->
+# package.json -> size report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=release; [ "${1:-}" = "--dev" ] && mode=dev
@@ -30,9 +31,14 @@ rm -rf "$gen" pkg.tmp && mkdir -p "$gen"
 wasm-bindgen --target web --out-dir "$gen" --out-name ghl_bridge_wasm \
   --experimental-reset-state-function "$raw"
 if [ "$mode" = release ]; then
+  # --converge repeats -Oz while it still shrinks the module; the custom sections
+  # (names, producers, target features) are of no use at run time.
   say "wasm-opt -Oz"
-  npx --no-install wasm-opt -Oz --strip-debug --strip-producers \
+  npx --no-install wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
     "$gen/ghl_bridge_wasm_bg.wasm" -o "$gen/ghl_bridge_wasm_bg.wasm"
+  # The glue's JSDoc blocks repeat what ghl_bridge_wasm.d.ts declares (TypeScript
+  # reads the .d.ts, see its @ts-self-types line): drop them from the shipped .js.
+  node scripts/strip-jsdoc.mjs "$gen/ghl_bridge_wasm.js"
 fi
 
 say "types from the Rust types"

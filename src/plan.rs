@@ -10,8 +10,8 @@
 //! - `{"$from": "upsert", "pointer": "/contact/id"}`: the value at that JSON Pointer in
 //!   step `upsert`'s response.
 //! - `{"$missing": ["a", "b"], "in": <expr>}`: the strings of the list that are not in
-//!   the array `<expr>` resolves to (compared trimmed and case-insensitively): the tags
-//!   to add.
+//!   the array `<expr>` resolves to (compared trimmed and case-insensitively, with
+//!   Unicode lowercase mappings; `Σ`, `σ` and `ς` count as one letter): the tags to add.
 //! - `{"$present": ["a", "b"], "in": <expr>}`: the strings of the list that are in that
 //!   array: the tags to remove.
 //!
@@ -22,13 +22,15 @@
 //! `after` and every `$from` names an earlier step (so plans are acyclic and the listed
 //! order is a valid execution order).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Coded;
 use crate::http::RequestParams;
+
+mod fold;
 
 /// One GHL request of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -150,19 +152,22 @@ pub enum Resolved {
 impl Plan {
     /// Checks the invariants listed in the module doc.
     pub fn validate(&self) -> Result<(), PlanError> {
-        let mut seen = BTreeSet::new();
+        // Plans are a handful of steps: plain lists are enough (and smaller in the
+        // Wasm module than another set type).
+        let mut seen: Vec<&str> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
-            if step.id.is_empty() || !seen.insert(step.id.as_str()) {
+            if step.id.is_empty() || seen.contains(&step.id.as_str()) {
                 return Err(PlanError::DuplicateStep {
                     plan: self.id.clone(),
                     step: step.id.clone(),
                 });
             }
+            seen.push(&step.id);
         }
-        let mut earlier = BTreeSet::new();
+        let mut earlier: Vec<&str> = Vec::with_capacity(self.steps.len());
         for step in &self.steps {
             for dep in step.dependencies() {
-                if !earlier.contains(dep.as_str()) {
+                if !earlier.contains(&dep.as_str()) {
                     return Err(PlanError::UnknownDependency {
                         plan: self.id.clone(),
                         step: step.id.clone(),
@@ -170,7 +175,7 @@ impl Plan {
                     });
                 }
             }
-            earlier.insert(step.id.as_str());
+            earlier.push(&step.id);
         }
         Ok(())
     }
@@ -184,14 +189,17 @@ impl Plan {
 impl Step {
     /// Every step this one waits for: `after` plus every `$from` in its parameters.
     pub fn dependencies(&self) -> Vec<String> {
-        let mut deps: BTreeSet<String> = self.after.iter().cloned().collect();
+        let mut deps = Vec::new();
+        for a in &self.after {
+            insert_sorted(&mut deps, a);
+        }
         let mut visit = |v: &Value| collect_from(v, &mut deps);
         self.params.path.values().for_each(&mut visit);
         self.params.query.values().for_each(&mut visit);
         if let Some(b) = &self.params.body {
             visit(b);
         }
-        deps.into_iter().collect()
+        deps
     }
 
     /// Resolves every expression against the responses of done steps (step id -> JSON).
@@ -227,11 +235,18 @@ impl Step {
     }
 }
 
-fn collect_from(v: &Value, deps: &mut BTreeSet<String>) {
+/// Adds `item` to a sorted list of distinct strings.
+fn insert_sorted(list: &mut Vec<String>, item: &str) {
+    if let Err(at) = list.binary_search_by(|x| x.as_str().cmp(item)) {
+        list.insert(at, item.to_string());
+    }
+}
+
+fn collect_from(v: &Value, deps: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
             if let Some(Value::String(id)) = m.get("$from") {
-                deps.insert(id.clone());
+                insert_sorted(deps, id);
             }
             m.values().for_each(|x| collect_from(x, deps));
         }
@@ -240,8 +255,14 @@ fn collect_from(v: &Value, deps: &mut BTreeSet<String>) {
     }
 }
 
+/// The comparison key of a tag: trimmed and case-folded ([`fold`]).
 fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
+    let s = s.trim();
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        fold::push_lower(c, &mut out);
+    }
+    out
 }
 
 fn string_list(v: &Value) -> Option<Vec<String>> {
@@ -278,8 +299,8 @@ fn resolve_value(
                         Some(expr) => resolve_value(expr, responses)?,
                         None => Value::Array(vec![]),
                     };
-                    let current: BTreeSet<String> = match current {
-                        Value::Null => BTreeSet::new(),
+                    let current: Vec<String> = match current {
+                        Value::Null => Vec::new(),
                         other => string_list(&other)
                             .ok_or_else(|| {
                                 (

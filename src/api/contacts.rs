@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{non_empty_list, ops, path1};
+use super::{invalid, is_string_list, non_empty_list, ops, path1};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{ParamPlace, RequestBuilder, RequestError};
 
@@ -171,6 +171,45 @@ pub struct ContactTagsResult {
     pub tags: Vec<String>,
 }
 
+/// The string fields of [`UpsertContact`] (JSON names).
+const STRING_FIELDS: [&str; 14] = [
+    "firstName",
+    "lastName",
+    "name",
+    "email",
+    "phone",
+    "companyName",
+    "address1",
+    "city",
+    "state",
+    "postalCode",
+    "country",
+    "website",
+    "timezone",
+    "source",
+];
+
+/// A [`CustomFieldValue`] given as JSON, rebuilt with only its own fields; `None`
+/// when `id` is not a string, `key` neither a string nor `null`, or `field_value`
+/// is missing.
+fn custom_field_value(v: &Value) -> Option<Value> {
+    let mut out = Map::new();
+    match v.get("id") {
+        Some(id @ Value::String(_)) => out.insert("id".to_string(), id.clone()),
+        _ => return None,
+    };
+    match v.get("key") {
+        None | Some(Value::Null) => {}
+        Some(key @ Value::String(_)) => {
+            out.insert("key".to_string(), key.clone());
+        }
+        Some(_) => return None,
+    }
+    let value = v.get("field_value")?.clone();
+    out.insert("field_value".to_string(), value);
+    Some(Value::Object(out))
+}
+
 impl RequestBuilder {
     /// `POST /contacts/upsert` with `locationId` from the configuration.
     pub fn upsert_contact(
@@ -178,17 +217,69 @@ impl RequestBuilder {
         token: &Token,
         contact: &UpsertContact,
     ) -> Result<HttpRequest, RequestError> {
+        self.upsert_contact_value(token, serde_json::to_value(contact).unwrap_or_default())
+    }
+
+    /// [`RequestBuilder::upsert_contact`] for an [`UpsertContact`] given as JSON (what
+    /// the Wasm binding passes: one JSON decoder instead of one per argument type).
+    /// The fields are checked as the typed form would check them (names are strings,
+    /// `tags` a list of strings, `customFields` a list of `{id, key?, field_value}`;
+    /// `null` means absent) and a wrong type is `INVALID_PARAMETER`; other fields are
+    /// sent as they are.
+    pub fn upsert_contact_value(
+        &self,
+        token: &Token,
+        contact: Value,
+    ) -> Result<HttpRequest, RequestError> {
+        let op = ops::UPSERT_CONTACT;
         if self.location_id().is_empty() {
             return Err(RequestError::MissingParameter {
-                operation: ops::UPSERT_CONTACT.to_string(),
+                operation: op.to_string(),
                 name: "locationId".to_string(),
                 place: ParamPlace::Body,
             });
         }
-        let mut body = match serde_json::to_value(contact) {
-            Ok(Value::Object(m)) => m,
-            _ => Map::new(),
+        let given = match contact {
+            Value::Object(m) => m,
+            Value::Null => Map::new(),
+            _ => return Err(invalid(op, "contact", "'contact' must be an object")),
         };
+        // Copied into a new map rather than edited in place: removing from a map
+        // costs the module more than inserting into one.
+        let mut body = Map::new();
+        for (k, v) in given {
+            let known = STRING_FIELDS.contains(&k.as_str());
+            if v.is_null() && (known || k == "tags" || k == "customFields") {
+                continue;
+            }
+            if known && !v.is_string() {
+                return Err(invalid(op, &k, &format!("'{k}' must be a string")));
+            }
+            if k == "tags" && !is_string_list(&v) {
+                return Err(invalid(op, "tags", "'tags' must be a list of strings"));
+            }
+            if k == "customFields" {
+                let Value::Array(items) = &v else {
+                    return Err(invalid(op, "customFields", "'customFields' must be a list"));
+                };
+                let fields = items
+                    .iter()
+                    .map(custom_field_value)
+                    .collect::<Option<Vec<_>>>()
+                    .ok_or_else(|| {
+                        invalid(
+                            op,
+                            "customFields",
+                            "'customFields' items must be {id, key?, field_value} with a string id and key",
+                        )
+                    })?;
+                if !fields.is_empty() {
+                    body.insert(k, Value::Array(fields));
+                }
+                continue;
+            }
+            body.insert(k, v);
+        }
         body.insert(
             "locationId".to_string(),
             Value::String(self.location_id().to_string()),
@@ -197,7 +288,7 @@ impl RequestBuilder {
             body: Some(Value::Object(body)),
             ..Default::default()
         };
-        self.build(ops::UPSERT_CONTACT, &params, token)
+        self.build(op, &params, token)
     }
 
     /// `GET /contacts/{contactId}`.
@@ -248,5 +339,80 @@ impl RequestBuilder {
             ..Default::default()
         };
         self.build(op, &params, token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Coded;
+    use crate::request::ClientConfig;
+    use serde_json::json;
+
+    fn b() -> RequestBuilder {
+        RequestBuilder::new(ClientConfig {
+            location_id: "loc1".into(),
+            scopes: vec!["contacts.write".into()],
+            base_url: None,
+        })
+        .unwrap()
+    }
+
+    fn body(r: &HttpRequest) -> Value {
+        serde_json::from_str(r.body.as_deref().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn json_upsert_matches_the_typed_form() {
+        let t = Token::new("pit-x");
+        let given = json!({
+            "email": "a@b.co", "phone": null, "tags": ["vip"], "dnd": true, "assignedTo": null,
+            "customFields": [{"id": "f1", "field_value": 5, "key": null, "junk": 1}, {"id": "f2", "key": "k", "field_value": null}]
+        });
+        let typed: UpsertContact = serde_json::from_value(given.clone()).unwrap();
+        let a = b().upsert_contact(&t, &typed).unwrap();
+        let v = b().upsert_contact_value(&t, given).unwrap();
+        assert_eq!(a, v);
+        assert_eq!(
+            body(&v),
+            json!({
+                "email": "a@b.co", "tags": ["vip"], "dnd": true, "assignedTo": null,
+                "locationId": "loc1",
+                "customFields": [{"id": "f1", "field_value": 5}, {"id": "f2", "key": "k", "field_value": null}]
+            })
+        );
+        let empty = b()
+            .upsert_contact_value(&t, json!({"email": "a@b.co", "customFields": []}))
+            .unwrap();
+        assert_eq!(
+            body(&empty),
+            json!({"email": "a@b.co", "locationId": "loc1"})
+        );
+    }
+
+    #[test]
+    fn json_upsert_refuses_wrong_types() {
+        let t = Token::new("pit-x");
+        for (given, name) in [
+            (json!({"email": 5}), "email"),
+            (json!({"firstName": ["a"]}), "firstName"),
+            (json!({"tags": "vip"}), "tags"),
+            (json!({"tags": [1]}), "tags"),
+            (json!({"customFields": {}}), "customFields"),
+            (
+                json!({"customFields": [{"field_value": 1}]}),
+                "customFields",
+            ),
+            (
+                json!({"customFields": [{"id": "f", "key": 3}]}),
+                "customFields",
+            ),
+            (json!([1]), "contact"),
+        ] {
+            let e = b().upsert_contact_value(&t, given.clone()).unwrap_err();
+            assert_eq!(e.code(), "INVALID_PARAMETER", "{given}");
+            assert_eq!(e.details()["parameter"], name, "{given}");
+            assert!(serde_json::from_value::<UpsertContact>(given).is_err());
+        }
     }
 }

@@ -73,6 +73,12 @@ fn invalid(operation: &str, name: &str, reason: &str) -> RequestError {
     }
 }
 
+/// True for a JSON array of strings.
+fn is_string_list(v: &serde_json::Value) -> bool {
+    v.as_array()
+        .is_some_and(|a| a.iter().all(|x| x.is_string()))
+}
+
 /// Checks a list of ids or names: not empty, no blank item.
 fn non_empty_list(operation: &str, name: &str, items: &[String]) -> Result<(), RequestError> {
     if items.is_empty() {

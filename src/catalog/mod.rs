@@ -34,42 +34,49 @@ mod table;
 /// accepts).
 pub const DEFAULT_VERSION: &str = "2021-07-28";
 
-/// One generated row (see `scripts/gen-catalog.mjs` for the encoding).
-struct Op {
+/// One operation's line of the table, split into its fields (see
+/// `scripts/gen-catalog.mjs` for the encoding).
+struct Row {
     id: &'static str,
     /// Path template; a leading `~` stands for the service's path prefix.
     path: &'static str,
-    method: u8,
-    versions: u8,
-    body: u8,
-    security: u8,
-    /// Query parameters: index into `QUERY` * 2, plus 1 when required.
-    query: &'static [u16],
-    /// Indices into `SCOPES`.
-    scopes: &'static [u8],
+    /// Method, versions, body and security digits.
+    flags: &'static [u8],
+    /// Query parameter names, comma-separated; a trailing `!` marks required ones.
+    query: &'static str,
+    /// Scopes, comma-separated.
+    scopes: &'static str,
 }
 
-#[allow(clippy::too_many_arguments)]
-const fn o(
-    id: &'static str,
-    path: &'static str,
-    method: u8,
-    versions: u8,
-    body: u8,
-    security: u8,
-    query: &'static [u16],
-    scopes: &'static [u8],
-) -> Op {
-    Op {
-        id,
-        path,
-        method,
-        versions,
-        body,
-        security,
-        query,
-        scopes,
+impl Row {
+    /// Splits the line starting at byte `at` of the table (an empty row past the end).
+    fn at(at: u32) -> Row {
+        let line = table::OPS.get(at as usize..).unwrap_or("");
+        let line = line.split('\n').next().unwrap_or("");
+        let mut f = line.split('\t');
+        let mut next = || f.next().unwrap_or("");
+        Row {
+            id: next(),
+            path: next(),
+            flags: next().as_bytes(),
+            query: next(),
+            scopes: next(),
+        }
     }
+
+    /// The `i`-th flag digit (base 32), 0 when absent.
+    fn flag(&self, i: usize) -> u8 {
+        match self.flags.get(i) {
+            Some(c @ b'0'..=b'9') => c - b'0',
+            Some(c @ b'a'..=b'v') => c - b'a' + 10,
+            _ => 0,
+        }
+    }
+}
+
+/// Comma-separated list items (none for an empty field).
+fn items(list: &'static str) -> impl Iterator<Item = &'static str> {
+    list.split(',').filter(|s| !s.is_empty())
 }
 
 /// Whether an operation takes a JSON body.
@@ -99,6 +106,8 @@ pub struct QueryParam {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Operation {
     index: u16,
+    /// Byte offset of the operation's line in the table.
+    at: u32,
 }
 
 impl std::fmt::Debug for Operation {
@@ -108,9 +117,9 @@ impl std::fmt::Debug for Operation {
 }
 
 impl Operation {
-    fn raw(&self) -> &'static Op {
-        // `index` is only ever created from positions in OPS.
-        &table::OPS[usize::from(self.index) % table::OPS.len()]
+    fn raw(&self) -> Row {
+        // `at` is only ever created from line starts of the table.
+        Row::at(self.at)
     }
 
     fn service_row(&self) -> &'static (&'static str, &'static str, u16) {
@@ -135,7 +144,7 @@ impl Operation {
 
     /// HTTP method.
     pub fn method(&self) -> Method {
-        match self.raw().method {
+        match self.raw().flag(0) {
             0 => Method::Get,
             1 => Method::Post,
             2 => Method::Put,
@@ -146,9 +155,10 @@ impl Operation {
 
     /// The two parts of the path template: service prefix (possibly empty) and rest.
     fn path_parts(&self) -> (&'static str, &'static str) {
-        match self.raw().path.strip_prefix('~') {
+        let path = self.raw().path;
+        match path.strip_prefix('~') {
             Some(rest) => (self.service_row().1, rest),
-            None => ("", self.raw().path),
+            None => ("", path),
         }
     }
 
@@ -181,19 +191,25 @@ impl Operation {
 
     /// The query parameters the spec declares, in spec order.
     pub fn query_params(&self) -> impl ExactSizeIterator<Item = QueryParam> + '_ {
-        self.raw().query.iter().map(|q| QueryParam {
-            name: table::QUERY
-                .get(usize::from(q / 2))
-                .copied()
-                .unwrap_or_default(),
-            required: q % 2 == 1,
-        })
+        items(self.raw().query)
+            .map(|q| match q.strip_suffix('!') {
+                Some(name) => QueryParam {
+                    name,
+                    required: true,
+                },
+                None => QueryParam {
+                    name: q,
+                    required: false,
+                },
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// The `Version` values the spec accepts (empty when it declares no header).
     pub fn versions(&self) -> &'static [&'static str] {
         table::VERSIONS
-            .get(usize::from(self.raw().versions))
+            .get(usize::from(self.raw().flag(1)))
             .copied()
             .unwrap_or_default()
     }
@@ -206,7 +222,7 @@ impl Operation {
 
     /// Whether the operation takes a JSON body.
     pub fn body(&self) -> BodyRule {
-        match self.raw().body {
+        match self.raw().flag(2) {
             0 => BodyRule::Absent,
             1 => BodyRule::Optional,
             _ => BodyRule::Required,
@@ -216,7 +232,7 @@ impl Operation {
     /// Security scheme names (`bearer`, `Location-Access`, `Agency-Access`,
     /// `Location-Access-Only`, `Agency-Access-Only`); empty when the spec lists none.
     pub fn security_schemes(&self) -> Vec<&'static str> {
-        let bits = self.raw().security;
+        let bits = self.raw().flag(3);
         table::SCHEMES
             .iter()
             .enumerate()
@@ -227,11 +243,7 @@ impl Operation {
 
     /// Acceptable scopes (any one suffices); empty means "no scope check".
     pub fn scopes(&self) -> Vec<&'static str> {
-        self.raw()
-            .scopes
-            .iter()
-            .filter_map(|i| table::SCOPES.get(usize::from(*i)).copied())
-            .collect()
+        items(self.raw().scopes).collect()
     }
 
     /// A serialisable description (for dry runs, docs and the JS side).
@@ -351,8 +363,38 @@ impl Coded for CatalogError {
 
 /// Every operation, grouped by service (services in file-name order).
 pub fn all() -> impl ExactSizeIterator<Item = Operation> {
-    (0..table::OPS.len()).map(|i| Operation { index: i as u16 })
+    All { index: 0, at: 0 }
 }
+
+/// Walks the table's lines.
+struct All {
+    index: u16,
+    at: u32,
+}
+
+impl Iterator for All {
+    type Item = Operation;
+    fn next(&mut self) -> Option<Operation> {
+        if usize::from(self.index) >= table::OP_COUNT {
+            return None;
+        }
+        let op = Operation {
+            index: self.index,
+            at: self.at,
+        };
+        let rest = table::OPS.get(self.at as usize..).unwrap_or("");
+        let len = rest.find('\n').map_or(rest.len(), |n| n + 1);
+        self.index += 1;
+        self.at += len as u32;
+        Some(op)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = table::OP_COUNT.saturating_sub(usize::from(self.index));
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for All {}
 
 /// The service names (spec file stems), sorted.
 pub fn services() -> impl ExactSizeIterator<Item = &'static str> {
@@ -396,22 +438,28 @@ fn suggestions(name: &str) -> Vec<String> {
         .to_ascii_lowercase();
     let bare = name.split_once('.').map_or(name.as_str(), |(_, id)| id);
     let limit = (bare.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, Operation)> = all()
-        .filter_map(|op| {
-            let d = if name.contains('.') {
-                edit_distance(&name, &op.name().to_ascii_lowercase())
-            } else {
-                edit_distance(bare, &op.id().to_ascii_lowercase())
-            };
-            (d <= limit).then_some((d, op))
-        })
-        .collect();
-    scored.sort_by_key(|(d, op)| (*d, op.index));
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, op)| op.name())
-        .collect()
+    // The best three by (distance, position), kept in order without a sort.
+    let mut best: Vec<(usize, Operation)> = Vec::with_capacity(4);
+    for op in all() {
+        let d = if name.as_bytes().contains(&b'.') {
+            edit_distance(&name, &op.name().to_ascii_lowercase())
+        } else {
+            edit_distance(bare, &op.id().to_ascii_lowercase())
+        };
+        if d > limit {
+            continue;
+        }
+        // Operations come in position order, so equal distances keep theirs.
+        let at = best
+            .iter()
+            .position(|(bd, _)| d < *bd)
+            .unwrap_or(best.len());
+        if at < 3 {
+            best.insert(at, (d, op));
+            best.truncate(3);
+        }
+    }
+    best.into_iter().map(|(_, op)| op.name()).collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {

@@ -5,8 +5,6 @@
 //! user info, query, fragment, `.`/`..` segments or trailing slash, and its scheme and
 //! host are lower-case.
 
-use std::net::Ipv4Addr;
-
 use super::RequestError;
 
 /// GHL's API base URL.
@@ -21,18 +19,38 @@ fn bad(url: &str, reason: &str) -> RequestError {
 
 /// True for `localhost`, `127.x.y.z` and `[::1]`.
 fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<Ipv4Addr>()
-            .map(|ip| ip.octets()[0] == 127)
-            .unwrap_or(false)
+    host == "localhost" || host == "[::1]" || ipv4_first_octet(host) == Some(127)
+}
+
+/// The first octet of a dotted-quad IPv4 address (four decimal octets up to 255, no
+/// leading zeros: what `std::net::Ipv4Addr` accepts); `None` for anything else.
+/// Written out because the standard parser adds kilobytes to the Wasm module.
+fn ipv4_first_octet(host: &str) -> Option<u8> {
+    let mut first = None;
+    let mut parts = 0;
+    for part in host.split('.') {
+        parts += 1;
+        let b = part.as_bytes();
+        if b.is_empty() || b.len() > 3 || !b.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        if b.len() > 1 && b[0] == b'0' {
+            return None;
+        }
+        let n = b.iter().fold(0u16, |n, d| n * 10 + u16::from(d - b'0'));
+        let n = u8::try_from(n).ok()?;
+        first.get_or_insert(n);
+    }
+    (parts == 4).then_some(first).flatten()
 }
 
 /// Checks a base URL and returns it normalised (see the module invariant).
 pub fn validate_base_url(raw: &str) -> Result<String, RequestError> {
     let url = raw.trim();
-    let Some((scheme, rest)) = url.split_once("://") else {
+    let Some((scheme, rest)) = url
+        .split_once(':')
+        .and_then(|(scheme, rest)| Some((scheme, rest.strip_prefix("//")?)))
+    else {
         return Err(bad(raw, "expected https://host"));
     };
     let scheme = scheme.to_ascii_lowercase();
@@ -120,6 +138,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ipv4_octet_matches_the_standard_parser() {
+        for h in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "256.1.1.1",
+            "1..2.3",
+            "a.b.c.d",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "",
+            "127.0.0.1.",
+            "1.2.3.0",
+            "00.1.2.3",
+            "9.99.199.249",
+        ] {
+            let std = h
+                .parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|ip| ip.octets()[0]);
+            assert_eq!(ipv4_first_octet(h), std, "{h}");
+        }
+    }
+
+    #[test]
     fn accepts_https_and_loopback_http() {
         for (i, o) in [
             ("https://services.leadconnectorhq.com/", DEFAULT_BASE_URL),
@@ -130,6 +176,8 @@ mod tests {
             ("http://localhost:8080", "http://localhost:8080"),
             ("http://127.0.0.1:9", "http://127.0.0.1:9"),
             ("http://127.200.3.4", "http://127.200.3.4"),
+            ("http://127.0.0.0", "http://127.0.0.0"),
+            ("http://127.255.255.255", "http://127.255.255.255"),
             ("http://[::1]:3000/", "http://[::1]:3000"),
         ] {
             assert_eq!(validate_base_url(i).unwrap(), o, "{i}");
@@ -143,6 +191,11 @@ mod tests {
             "http://localhost.evil.com",
             "http://128.0.0.1",
             "http://[::2]",
+            "http://127.0.0.01",
+            "http://127.0.0",
+            "http://127.0.0.1.1",
+            "http://127.0.0.256",
+            "http://127..0.1",
             "ftp://localhost",
             "services.leadconnectorhq.com",
             "https://",

@@ -184,7 +184,15 @@ impl RequestBuilder {
                 expected: if names.is_empty() {
                     "none".to_string()
                 } else {
-                    names.join(", ")
+                    // Not `join`: that would be a second join monomorphisation.
+                    let mut list = String::new();
+                    for n in &names {
+                        if !list.is_empty() {
+                            list.push_str(", ");
+                        }
+                        list.push_str(n);
+                    }
+                    list
                 },
             });
         }
@@ -233,7 +241,7 @@ impl RequestBuilder {
         if text.trim().is_empty() {
             return Err(invalid("is empty"));
         }
-        if text.contains('/') {
+        if text.as_bytes().contains(&b'/') {
             return Err(invalid("contains '/'"));
         }
         if text == "." || text == ".." {
@@ -243,19 +251,20 @@ impl RequestBuilder {
     }
 
     fn query(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
-        let mut q: BTreeMap<&str, &Value> = params
-            .query
-            .iter()
-            .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| (k.as_str(), v))
-            .collect();
+        // `params.query` is sorted by name; a filled-in `locationId` goes to its place.
+        let mut q: Vec<(&str, &Value)> = Vec::with_capacity(params.query.len() + 1);
+        for (k, v) in &params.query {
+            if !v.is_null() {
+                q.push((k.as_str(), v));
+            }
+        }
         let loc = Value::String(self.location_id.clone());
         for p in op.query_params().filter(|p| p.required) {
-            if q.contains_key(p.name) {
+            let Err(at) = q.binary_search_by(|(k, _)| (*k).cmp(p.name)) else {
                 continue;
-            }
+            };
             if p.name == "locationId" && !self.location_id.is_empty() {
-                q.insert(p.name, &loc);
+                q.insert(at, (p.name, &loc));
             } else {
                 return Err(RequestError::MissingParameter {
                     operation: op.name(),

@@ -4,6 +4,10 @@
 //! refresh on 401); the Wasm side keeps no token. Sending methods build synchronously
 //! (so bad input throws before anything is sent) and return a promise of the typed
 //! result. The last rate-limit report is kept for `rateLimit()`.
+//!
+//! Typed helpers take their object arguments as JSON values and hand them to the
+//! builder's `*_value` methods (which check the fields): one JSON decoder serves every
+//! argument type instead of a decoder per type in the module.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -15,7 +19,9 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{from_js, throw, to_js};
 use super::transport;
-use crate::api::{self, SocialTagsQuery, StatisticsRequest, UpsertContact};
+use serde_json::Value;
+
+use crate::api;
 use crate::catalog;
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
@@ -28,16 +34,6 @@ pub struct Client {
     builder: RequestBuilder,
     timeout_ms: u32,
     last_rate_limit: Rc<Cell<Option<RateLimit>>>,
-}
-
-/// What the JS side may pass to `new Client(...)`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    #[serde(flatten)]
-    config: ClientConfig,
-    #[serde(default)]
-    timeout_ms: Option<u32>,
 }
 
 impl Client {
@@ -88,11 +84,16 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "ClientConfig & { timeoutMs?: number }")]
         options: JsValue,
     ) -> Result<Client, JsValue> {
-        let o: Options = from_js(options, "client options")?;
-        let builder = RequestBuilder::new(o.config).map_err(|e| throw(&e))?;
+        // `timeoutMs` is read on its own rather than through a struct that flattens
+        // `ClientConfig` in: serde's flatten buffers every field and costs kilobytes.
+        let timeout = js_sys::Reflect::get(&options, &JsValue::from_str("timeoutMs"))
+            .unwrap_or(JsValue::UNDEFINED);
+        let timeout_ms: Option<u32> = from_js(timeout, "client options.timeoutMs")?;
+        let config: ClientConfig = from_js(options, "client options")?;
+        let builder = RequestBuilder::new(config).map_err(|e| throw(&e))?;
         Ok(Client {
             builder,
-            timeout_ms: o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
+            timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
             last_rate_limit: Rc::default(),
         })
     }
@@ -141,10 +142,11 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue,
         token: String,
     ) -> Result<Promise, JsValue> {
-        let contact: UpsertContact = from_js(contact, "contact")?;
+        let contact: Value = from_js(contact, "contact")?;
         self.body_of(
             api::ops::UPSERT_CONTACT,
-            self.builder.upsert_contact(&Token::new(token), &contact),
+            self.builder
+                .upsert_contact_value(&Token::new(token), contact),
         )
     }
 
@@ -221,10 +223,10 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "SocialTagsQuery")] query: JsValue,
         token: String,
     ) -> Result<Promise, JsValue> {
-        let query: SocialTagsQuery = from_js(query, "query")?;
+        let query: Value = from_js(query, "query")?;
         self.body_of(
             api::ops::SOCIAL_TAGS,
-            self.builder.social_tags(&Token::new(token), &query),
+            self.builder.social_tags_value(&Token::new(token), &query),
         )
     }
 
@@ -258,10 +260,11 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue,
         token: String,
     ) -> Result<Promise, JsValue> {
-        let request: StatisticsRequest = from_js(request, "request")?;
+        let request: Value = from_js(request, "request")?;
         self.body_of(
             api::ops::SOCIAL_STATISTICS,
-            self.builder.social_statistics(&Token::new(token), &request),
+            self.builder
+                .social_statistics_value(&Token::new(token), &request),
         )
     }
 

@@ -27,11 +27,9 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(|e| {
         let details = to_js(&serde_json::json!({ "argument": what })).unwrap_or(JsValue::NULL);
-        error(
-            "INVALID_ARGUMENT",
-            &format!("{what}: {}", e.to_string().trim_start_matches("Error: ")),
-            details,
-        )
+        let message = e.to_string();
+        let message = message.strip_prefix("Error: ").unwrap_or(&message);
+        error("INVALID_ARGUMENT", &format!("{what}: {message}"), details)
     })
 }
 

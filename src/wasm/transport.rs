@@ -104,7 +104,11 @@ pub(crate) async fn fetch(
         }
     })?;
     let status = response.status();
-    let headers = response.headers().entries().collect();
+    // Inserted one by one: `collect` into a map would add a sort to the module.
+    let mut headers = std::collections::BTreeMap::new();
+    for (name, value) in response.headers().entries() {
+        headers.insert(name, value);
+    }
     let body = response.text().await.map_err(|e| network(e.to_string()))?;
     Ok(HttpResponse {
         status,
