@@ -15,31 +15,47 @@ mode=release; [ "${1:-}" = "--dev" ] && mode=dev
 bash scripts/setup.sh >/dev/null
 say() { printf '[build] %s\n' "$*"; }
 
-profile_flag=--release; profile_dir=release
-say "cargo build ($mode)"
 # Source paths end up in panic messages: map them to neutral prefixes so the
 # package names no path of the machine that built it.
-export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="--remap-path-prefix=$PWD=ghl-bridge --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
-cargo build --quiet --lib --target wasm32-unknown-unknown $profile_flag
-raw=target/wasm32-unknown-unknown/$profile_dir/ghl_bridge.wasm
+# (Short prefixes: the strings ship in the module.)
+remap="--remap-path-prefix=$PWD=."
+for d in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do remap="$remap --remap-path-prefix=${d%/}=crates"; done
+rustc_hash=$(rustc -vV | sed -n 's/^commit-hash: //p')
+[ -n "$rustc_hash" ] && remap="$remap --remap-path-prefix=/rustc/$rustc_hash=rust"
+export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
 
-# Native code leaking into the module shows up as imports from `env`.
-node scripts/check-imports.mjs "$raw"
+# wasm_module NAME OUT-DIR [cargo flags...]: one Wasm module and its wasm-bindgen glue.
+wasm_module() {
+  local name=$1 out=$2; shift 2
+  say "cargo build: $name ($mode)"
+  cargo build --quiet --lib --target wasm32-unknown-unknown --release "$@"
+  local dir=target; [ "${1:-}" = "--target-dir" ] && dir=$2
+  local raw=$dir/wasm32-unknown-unknown/release/ghl_bridge.wasm
+  # Native code leaking into the module shows up as imports from `env`.
+  node scripts/check-imports.mjs "$raw"
+  rm -rf "$out" && mkdir -p "$out"
+  wasm-bindgen --target web --out-dir "$out" --out-name ghl_bridge_wasm \
+    --experimental-reset-state-function "$raw"
+  if [ "$mode" = release ]; then
+    # --converge repeats -Oz while it still shrinks the module; the custom sections
+    # (names, producers, target features) are of no use at run time.
+    say "wasm-opt -Oz: $name"
+    npx --no-install wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
+      "$out/ghl_bridge_wasm_bg.wasm" -o "$out/ghl_bridge_wasm_bg.wasm"
+    # The glue's JSDoc blocks repeat what ghl_bridge_wasm.d.ts declares (TypeScript
+    # reads the .d.ts, see its @ts-self-types line): drop them from the shipped .js.
+    node scripts/strip-jsdoc.mjs "$out/ghl_bridge_wasm.js"
+  fi
+}
 
 gen=js/src/wasm
-rm -rf "$gen" pkg.tmp && mkdir -p "$gen"
-wasm-bindgen --target web --out-dir "$gen" --out-name ghl_bridge_wasm \
-  --experimental-reset-state-function "$raw"
-if [ "$mode" = release ]; then
-  # --converge repeats -Oz while it still shrinks the module; the custom sections
-  # (names, producers, target features) are of no use at run time.
-  say "wasm-opt -Oz"
-  npx --no-install wasm-opt -Oz --converge --strip-debug --strip-producers --strip-target-features \
-    "$gen/ghl_bridge_wasm_bg.wasm" -o "$gen/ghl_bridge_wasm_bg.wasm"
-  # The glue's JSDoc blocks repeat what ghl_bridge_wasm.d.ts declares (TypeScript
-  # reads the .d.ts, see its @ts-self-types line): drop them from the shipped .js.
-  node scripts/strip-jsdoc.mjs "$gen/ghl_bridge_wasm.js"
-fi
+# The full module (every domain) and the lean one (client and plans only, for the
+# `ghl-bridge/client` entry); the lean one keeps its own target dir so the two
+# feature sets do not rebuild each other.
+wasm_module full "$gen"
+lean=target/js-client
+wasm_module client "$lean/wasm" --target-dir target/client --no-default-features
+rm -rf pkg.tmp
 
 say "types from the Rust types"
 cargo run --quiet --features schema --bin gen-schema -- "$gen"
@@ -52,7 +68,23 @@ mkdir -p pkg.tmp
 npx --no-install tsc -p js/tsconfig.json --outDir pkg.tmp
 mkdir -p pkg.tmp/wasm
 cp "$gen"/ghl_bridge_wasm.js "$gen"/ghl_bridge_wasm.d.ts "$gen"/ghl_bridge_wasm_bg.wasm pkg.tmp/wasm/
+
+# The lean entry: the same shim sources that it needs, type-checked and compiled
+# against the lean module's glue, into pkg/client/.
+say "tsc (lean client entry)"
+cp "$gen/types.ts" "$lean/wasm/"
+mkdir -p "$lean/entries"
+cp js/src/errors.ts js/src/client.ts js/src/core.ts "$lean/"
+cp js/src/entries/client-node.ts js/src/entries/client-web.ts "$lean/entries/"
+cat > "$lean/tsconfig.json" <<JSON
+{ "extends": "../../js/tsconfig.json", "compilerOptions": { "rootDir": ".", "outDir": "../../pkg.tmp/client" }, "include": ["*.ts", "entries/*.ts", "wasm/*.ts"] }
+JSON
+npx --no-install tsc -p "$lean/tsconfig.json"
+mkdir -p pkg.tmp/client/wasm
+cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/wasm/
 [ -f "$gen/rules.schema.json" ] && cp "$gen/rules.schema.json" pkg.tmp/
+# Docs live in the .d.ts files; the shipped .js need not carry them twice.
+[ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
 node scripts/write-package-json.mjs pkg.tmp
 cp js/PACKAGE_README.md pkg.tmp/README.md
 rm -rf pkg && mv pkg.tmp pkg

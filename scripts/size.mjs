@@ -1,11 +1,19 @@
-// Prints raw, gzip and brotli bytes of the package's .wasm and JavaScript, and fails
-// when wasm + JS exceed the gzip budget. Usage: node scripts/size.mjs <pkg-dir>
+// Prints raw, gzip and brotli bytes of the package's .wasm and JavaScript, per entry:
+// the full package (`ghl-bridge`: every domain) and the lean client entry
+// (`ghl-bridge/client`: request builder, catalog, transport, plans). Fails when an
+// entry exceeds its gzip budget:
+// - lean client: 120 KB, the foundation budget (wasm + JS together);
+// - full package: a regression guard (SIZE_BUDGET_FULL_GZIP overrides it).
+// Usage: node scripts/size.mjs <pkg-dir>
 import { readFileSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { join, relative, sep } from "node:path";
 import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
-const BUDGET_GZIP = Number(process.env.SIZE_BUDGET_GZIP ?? 600 * 1024);
 const dir = process.argv[2] ?? "pkg";
+const budgets = {
+  client: 120 * 1024,
+  full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 540 * 1024),
+};
 
 function files(d) {
   return readdirSync(d).flatMap((n) => {
@@ -21,16 +29,26 @@ function measure(paths) {
     brotli: brotliCompressSync(buf, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length,
   };
 }
-const all = files(dir);
-const wasm = measure(all.filter((p) => p.endsWith(".wasm")));
-const js = measure(all.filter((p) => p.endsWith(".js")));
-const fmt = (n) => String(n).padStart(8);
-console.log(`size        raw     gzip   brotli`);
-console.log(`wasm   ${fmt(wasm.raw)} ${fmt(wasm.gzip)} ${fmt(wasm.brotli)}`);
-console.log(`js     ${fmt(js.raw)} ${fmt(js.gzip)} ${fmt(js.brotli)}`);
-const total = wasm.gzip + js.gzip;
-console.log(`total gzip ${total} bytes (budget ${BUDGET_GZIP})`);
-if (total > BUDGET_GZIP) {
-  console.error(`size budget exceeded: ${total} > ${BUDGET_GZIP} bytes gzip`);
-  process.exit(1);
+const all = files(dir).map((p) => ({ p, rel: relative(dir, p).split(sep).join("/") }));
+const lean = (f) => f.rel.startsWith("client/");
+const entries = {
+  full: all.filter((f) => !lean(f)),
+  client: all.filter(lean),
+};
+const fmt = (n) => String(n).padStart(9);
+let failed = false;
+for (const [name, list] of Object.entries(entries)) {
+  const wasm = measure(list.filter((f) => f.p.endsWith(".wasm")).map((f) => f.p));
+  const js = measure(list.filter((f) => f.p.endsWith(".js")).map((f) => f.p));
+  const total = wasm.gzip + js.gzip;
+  const label = name === "full" ? "ghl-bridge (full)" : "ghl-bridge/client (lean)";
+  console.log(`${label}${" ".repeat(26 - label.length)}raw      gzip    brotli`);
+  console.log(`  wasm              ${fmt(wasm.raw)} ${fmt(wasm.gzip)} ${fmt(wasm.brotli)}`);
+  console.log(`  js                ${fmt(js.raw)} ${fmt(js.gzip)} ${fmt(js.brotli)}`);
+  console.log(`  total gzip ${total} bytes (budget ${budgets[name]})`);
+  if (total > budgets[name]) {
+    console.error(`size budget exceeded for ${label}: ${total} > ${budgets[name]} bytes gzip`);
+    failed = true;
+  }
 }
+process.exit(failed ? 1 : 0);

@@ -18,10 +18,14 @@ use wasm_bindgen::prelude::*;
 
 pub mod client;
 pub(crate) mod convert;
+#[cfg(feature = "full")]
 pub mod flows;
+#[cfg(feature = "full")]
 pub mod outbox;
 pub mod plans;
+#[cfg(feature = "full")]
 pub mod stats;
+#[cfg(feature = "full")]
 pub mod tags;
 pub mod transport;
 

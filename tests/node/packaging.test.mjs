@@ -58,3 +58,15 @@ test("a TypeScript consumer type-checks against the published declarations", asy
   }));
   run(join(repo, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]);
 });
+
+test("import 'ghl-bridge/client' by name: the lean entry with its own, smaller module", () => {
+  const out = run("node", ["--input-type=module", "-e", `
+    import * as lean from "ghl-bridge/client";
+    const c = lean.createClient({ token: "t", locationId: "l", scopes: [] });
+    console.log(JSON.stringify({ v: lean.version(), exports: Object.keys(lean).sort(), hasUpsert: typeof c.upsertContact }));`]);
+  const { v, exports, hasUpsert } = JSON.parse(out);
+  assert.match(v, /^\d+\.\d+\.\d+$/);
+  assert.equal(hasUpsert, "function");
+  assert.ok(exports.includes("createClient") && exports.includes("GhlBridgeError"));
+  assert.ok(!exports.includes("createFlows") && !exports.includes("createOutbox"), "the lean entry has only the client");
+});
