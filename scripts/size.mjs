@@ -2,7 +2,7 @@
 // the full package (`ghl-bridge`: every domain) and the lean client entry
 // (`ghl-bridge/client`: request builder, catalog, transport, plans). Fails when an
 // entry exceeds its gzip budget:
-// - lean client: 120 KB, the foundation budget (wasm + JS together);
+// - lean client: 120 KB (KiB, 122,880 bytes), the foundation budget (wasm + JS together);
 // - full package: a regression guard (SIZE_BUDGET_FULL_GZIP overrides it).
 // Usage: node scripts/size.mjs <pkg-dir>
 import { readFileSync, readdirSync, statSync } from "node:fs";
