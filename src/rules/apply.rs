@@ -20,7 +20,7 @@ use super::{write, RulesError, STANDARD_FIELDS};
 use crate::error::{Coded, ErrorReport};
 
 /// The result of one record before it is written out.
-struct Out<'a, 'r> {
+pub(super) struct Out<'a, 'r> {
     std: [Option<Val<'a>>; 15],
     custom: Vec<Option<Val<'a>>>,
     tags: TagDiff<'a>,
@@ -150,7 +150,7 @@ impl CompiledRules {
         }
     }
 
-    fn fresh<'a>(&'a self, trace: bool) -> Out<'a, 'a> {
+    pub(super) fn fresh<'a>(&'a self, trace: bool) -> Out<'a, 'a> {
         Out {
             std: Default::default(),
             custom: vec![None; self.customs.len()],
@@ -169,7 +169,7 @@ impl CompiledRules {
     }
 
     /// Runs the rules into `out`, which is reset first (its buffers are reused).
-    fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
+    pub(super) fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
         out.std = Default::default();
         out.custom.iter_mut().for_each(|c| *c = None);
         out.tags.clear();
@@ -468,7 +468,7 @@ impl CompiledRules {
         }
     }
 
-    fn write_result(&self, o: &Out<'_, '_>, out: &mut String) {
+    pub(super) fn write_result(&self, o: &Out<'_, '_>, out: &mut String) {
         out.push_str("{\"upsert\":{");
         let mut first = true;
         for (i, v) in o.std.iter().enumerate() {
@@ -644,7 +644,7 @@ impl CompiledRules {
     }
 }
 
-fn write_error(out: &mut String, e: &RulesError) {
+pub(super) fn write_error(out: &mut String, e: &RulesError) {
     let r = ErrorReport::of(e);
     out.push_str("{\"error\":{\"code\":");
     write::str(out, e.code());

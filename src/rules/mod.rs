@@ -34,6 +34,7 @@ pub mod phone;
 pub mod presets;
 mod result;
 pub mod scan;
+mod slots;
 mod tags;
 mod transforms;
 mod validate;
@@ -44,6 +45,7 @@ pub use document::*;
 pub use result::{
     ApplyOptions, CustomFieldValue, MappingResult, TraceEntry, TraceKind, UpsertBody, Warning,
 };
+pub use slots::{SlotNode, SlotPlan};
 pub use validate::{validate, validate_with, Problem};
 
 use serde::{Deserialize, Serialize};
