@@ -41,6 +41,28 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<tags::TagsResponse>(gen, roots);
     add::<stats::AccountsResponse>(gen, roots);
     add::<stats::StatisticsResponse>(gen, roots);
+    add::<rules::RulesDocument>(gen, roots);
+    add::<rules::Problem>(gen, roots);
+    add::<rules::CompileContext>(gen, roots);
+    add::<rules::ApplyOptions>(gen, roots);
+    add::<rules::MappingResult>(gen, roots);
+    add::<rules::SlotPlan>(gen, roots);
+}
+
+/// The rules document's own schema, for editors (`"$schema"` in a rules file) and the
+/// widget's editor.
+fn rules_schema() -> Value {
+    let mut schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<ghl_bridge::rules::RulesDocument>()
+        .to_value();
+    if let Some(o) = schema.as_object_mut() {
+        o.insert(
+            "title".into(),
+            json!("ghl-bridge mapping rules (version 1)"),
+        );
+    }
+    schema
 }
 
 fn main() {
@@ -63,4 +85,6 @@ fn main() {
     fs::create_dir_all(&out).expect("create the output folder");
     let text = serde_json::to_string_pretty(&types).expect("schema is JSON");
     fs::write(out.join("types.schema.json"), text).expect("write types.schema.json");
+    let rules = serde_json::to_string_pretty(&rules_schema()).expect("schema is JSON");
+    fs::write(out.join("rules.schema.json"), rules).expect("write rules.schema.json");
 }

@@ -11,6 +11,8 @@ import type { Plan, RequestParams } from "./wasm/types.js";
 export { GhlBridgeError } from "./errors.js";
 export { createClient, operationInfo } from "./client.js";
 export type { Client, ClientOptions } from "./client.js";
+export { validateRules, compileRules, applyRules, rulesPresets } from "./rules.js";
+export type { CompiledRules, CompileOptions, BatchError, BatchResult, RulesRecord } from "./rules.js";
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";

@@ -117,12 +117,49 @@ pub enum RulesError {
         /// What is wrong.
         message: String,
     },
+    /// A rules document given as text is not JSON.
+    #[error("the rules document is not valid JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        /// Line of the problem (1-based).
+        line: usize,
+        /// Column of the problem (1-based).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The record is JSON but not an object.
     #[error("the record must be a JSON object, not {found}")]
     RecordNotObject {
         /// The kind of JSON value found.
         found: &'static str,
     },
+}
+
+/// Reads a rules document from JSON text. A document nested too deeply to read is
+/// [`RulesError::Invalid`] with one `TOO_DEEP` problem (so validation can report it);
+/// text that is not JSON is [`RulesError::NotJson`].
+pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("recursion limit exceeded") {
+            return RulesError::Invalid {
+                problems: vec![Problem {
+                    pointer: String::new(),
+                    code: "TOO_DEEP".into(),
+                    message: "The document is nested too deeply to read (more than 127 levels of lists and objects).".into(),
+                }],
+            };
+        }
+        RulesError::NotJson {
+            line: e.line(),
+            column: e.column(),
+            message: message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string(),
+        }
+    })
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -145,6 +182,7 @@ impl Coded for RulesError {
             RulesError::Invalid { .. } => "RULES_INVALID",
             RulesError::LimitExceeded { .. } => "RULES_LIMIT_EXCEEDED",
             RulesError::BadRecord { .. } => "RECORD_NOT_JSON",
+            RulesError::NotJson { .. } => "RULES_NOT_JSON",
             RulesError::RecordNotObject { .. } => "RECORD_NOT_OBJECT",
         }
     }
@@ -157,6 +195,7 @@ impl Coded for RulesError {
                 limit, value, max, ..
             } => json!({ "limit": limit, "value": value, "max": max }),
             RulesError::BadRecord { offset, .. } => json!({ "offset": offset }),
+            RulesError::NotJson { line, column, .. } => json!({ "line": line, "column": column }),
             RulesError::RecordNotObject { found } => json!({ "found": found }),
         }
     }
