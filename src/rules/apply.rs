@@ -533,14 +533,20 @@ impl CompiledRules {
         out.push_str(",\"ruleSet\":");
         write::str(out, o.rule_set);
         out.push_str(",\"warnings\":");
-        if o.warnings.is_empty() {
-            out.push_str("[]");
-        } else {
-            write::value(
-                out,
-                &serde_json::to_value(&o.warnings).unwrap_or(Value::Null),
-            );
+        out.push('[');
+        for (i, w) in o.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"rule\":");
+            write::str(out, &w.rule);
+            out.push_str(",\"code\":");
+            write::str(out, &w.code);
+            out.push_str(",\"message\":");
+            write::str(out, &w.message);
+            out.push('}');
         }
+        out.push(']');
         if let Some(t) = o.trace.as_ref().filter(|t| !t.is_empty()) {
             out.push_str(",\"trace\":");
             write::value(out, &serde_json::to_value(t).unwrap_or(Value::Null));

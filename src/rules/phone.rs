@@ -75,20 +75,27 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
         .map(|(i, _)| i)
         .unwrap_or(t.len());
     let t = &t[..lower_cut];
-    let mut digits = String::with_capacity(t.len());
+    // Digits go to a buffer on the stack: no valid number has more than 15 digits
+    // after an international prefix of at most 3, so longer runs are not numbers.
+    let mut buf = [0u8; 24];
+    let mut len = 0usize;
     let mut plus = false;
     for (i, c) in t.chars().enumerate() {
         match c {
-            '0'..='9' => digits.push(c),
-            '+' if digits.is_empty() && !plus && i == 0 => plus = true,
+            '0'..='9' => {
+                *buf.get_mut(len)? = c as u8;
+                len += 1;
+            }
+            '+' if len == 0 && !plus && i == 0 => plus = true,
             ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
             _ => return None,
         }
     }
+    let digits = std::str::from_utf8(buf.get(..len)?).ok()?;
     let nanp = default_country
         .is_some_and(|c| c.eq_ignore_ascii_case("US") || c.eq_ignore_ascii_case("CA"));
     let intl = if plus {
-        Some(digits.as_str())
+        Some(digits)
     } else {
         digits
             .strip_prefix("00")
@@ -107,13 +114,13 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
             }
         }
     }
-    if len_ok(&digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
-        return join(cc, &digits);
+    if len_ok(digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
+        return join(cc, digits);
     }
     // Country code written without '+'.
     if let Some(nat) = digits.strip_prefix(cc) {
         if len_ok(nat) {
-            return valid(&digits);
+            return valid(digits);
         }
     }
     None
