@@ -19,6 +19,25 @@ use super::transforms::{number_of, number_text};
 use super::{write, RulesError, STANDARD_FIELDS};
 use crate::error::{Coded, ErrorReport};
 
+/// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
+const STD_KEYS: [&str; 15] = [
+    "\"firstName\":",
+    "\"lastName\":",
+    "\"name\":",
+    "\"email\":",
+    "\"phone\":",
+    "\"companyName\":",
+    "\"address1\":",
+    "\"city\":",
+    "\"state\":",
+    "\"postalCode\":",
+    "\"country\":",
+    "\"website\":",
+    "\"timezone\":",
+    "\"source\":",
+    "\"dateOfBirth\":",
+];
+
 /// The result of one record before it is written out.
 pub(super) struct Out<'a, 'r> {
     std: [Option<Val<'a>>; 15],
@@ -75,8 +94,8 @@ fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
                     push_text(&mut s, v);
                     let inserted = &s[at..];
                     let (lead, kept) = (
-                        inserted.len() - inserted.trim_start().len(),
-                        inserted.trim().len(),
+                        inserted.len() - super::text::trim_start(inserted).len(),
+                        super::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
                         let t = s[at + lead..at + lead + kept].to_string();
@@ -477,7 +496,7 @@ impl CompiledRules {
                     out.push(',');
                 }
                 first = false;
-                write::key(out, name);
+                out.push_str(STD_KEYS.get(i).copied().unwrap_or(name));
                 write::str(out, &field_text(v));
             }
         }
@@ -493,18 +512,7 @@ impl CompiledRules {
                         out.push(',');
                     }
                     f = false;
-                    out.push('{');
-                    if let Some(id) = &c.id {
-                        write::key(out, "id");
-                        write::str(out, id);
-                        out.push(',');
-                    }
-                    if let Some(k) = &c.key {
-                        write::key(out, "key");
-                        write::str(out, k);
-                        out.push(',');
-                    }
-                    write::key(out, "field_value");
+                    out.push_str(&c.prefix);
                     Self::write_custom(out, v);
                     out.push('}');
                 }
@@ -659,4 +667,14 @@ pub(super) fn write_error(out: &mut String, e: &RulesError) {
     out.push_str(",\"details\":");
     write::value(out, &r.details);
     out.push_str("}}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn std_keys_follow_standard_fields() {
+        for (i, f) in super::STANDARD_FIELDS.iter().enumerate() {
+            assert_eq!(super::STD_KEYS[i], format!("\"{f}\":"));
+        }
+    }
 }

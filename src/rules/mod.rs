@@ -36,6 +36,7 @@ mod result;
 pub mod scan;
 mod slots;
 mod tags;
+mod text;
 mod transforms;
 mod validate;
 mod write;

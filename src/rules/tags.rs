@@ -12,9 +12,9 @@ use std::borrow::Cow;
 pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
     // Surrounding white space goes first, without copying a borrowed tag.
     let t = match t {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) if o.trim().len() == o.len() => Cow::Owned(o),
-        Cow::Owned(o) => Cow::Owned(o.trim().to_string()),
+        Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
+        Cow::Owned(o) if super::text::trim(&o).len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(super::text::trim(&o).to_string()),
     };
     let b = t.as_bytes();
     let ascii = t.is_ascii();
@@ -48,7 +48,9 @@ pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Opt
             out.push_str(w);
         }
     }
-    if let Some((i, _)) = out.char_indices().nth(max_len) {
+    if out.len() <= max_len {
+        // At most `max_len` bytes, so at most `max_len` characters: nothing to cut.
+    } else if let Some((i, _)) = out.char_indices().nth(max_len) {
         out.truncate(i);
         out.truncate(out.trim_end().len());
     }

@@ -64,12 +64,12 @@ fn map_str<'a>(v: Val<'a>, f: &mut dyn FnMut(Cow<'a, str>) -> Cow<'a, str>) -> V
 
 fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
+        Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
         Cow::Owned(mut o) => {
             // In place: cut the end, then drain the start (no second allocation).
-            let end = o.trim_end().len();
+            let end = super::text::trim_end(&o).len();
             o.truncate(end);
-            let lead = o.len() - o.trim_start().len();
+            let lead = o.len() - super::text::trim_start(&o).len();
             o.drain(..lead);
             Cow::Owned(o)
         }
@@ -141,7 +141,7 @@ fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
         Cow::Borrowed(t) => {
             let mut start = true;
             let done = t.bytes().all(|c| {
-                let ok = if c.is_ascii_alphanumeric() {
+                if c.is_ascii_alphanumeric() {
                     let want = if start {
                         c.to_ascii_uppercase()
                     } else {
@@ -152,8 +152,7 @@ fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
                 } else {
                     start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
                     true
-                };
-                ok
+                }
             });
             if done {
                 Cow::Borrowed(t)
@@ -378,7 +377,7 @@ impl CTransform {
                     let k: Cow<'_, str> = if *case_sensitive {
                         key
                     } else {
-                        let t = key.trim();
+                        let t = super::text::trim(&key);
                         if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
                             Cow::Borrowed(t)
                         } else if t.is_ascii() && t.len() <= buf.len() {
