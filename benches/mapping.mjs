@@ -19,7 +19,7 @@
 //
 // Usage: scripts/bench-mapping.sh (runs the native half first, which writes leads.json,
 // expected.json and native.txt into GHL_BENCH_DATA_DIR), or
-// `node benches/mapping.mjs <data-dir>` after `bash scripts/build.sh`.
+// `node --expose-gc benches/mapping.mjs <data-dir>` after `bash scripts/build.sh`.
 // Prints `mapping <variant>: <N> rec/s` and `ratio <a>/<b>: <x>` lines.
 
 import { readFileSync, existsSync } from "node:fs";
@@ -54,10 +54,14 @@ function check(variant, got, count = n) {
   }
 }
 
-/** Best of `rounds` timings of `run` (which maps `count` records); records per second. */
+/** Best of `rounds` timings of `run` (which maps `count` records) after one warm-up
+ * round, each starting from a collected heap when `--expose-gc` is on; records per
+ * second. */
 function rate(run, count = n, r = rounds) {
   let best = Infinity;
+  run();
   for (let i = 0; i < r; i++) {
+    globalThis.gc?.();
     const t = performance.now();
     run();
     best = Math.min(best, performance.now() - t);
@@ -83,6 +87,7 @@ const viaJsonata = [];
 for (let i = 0; i < jsonataCount; i++) viaJsonata.push(JSON.parse(JSON.stringify(await expr.evaluate(leads[i]))));
 check("jsonata", viaJsonata, jsonataCount);
 console.log(`mapping check: every variant gives the native results (jsonata on the first ${jsonataCount})`);
+viaJsonata.length = 0;
 
 // --- speed ---------------------------------------------------------------------------
 let sink = 0;

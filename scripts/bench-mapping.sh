@@ -20,4 +20,4 @@ if [ "${MAPPING_BENCH_NO_BUILD:-}" != 1 ]; then
   SIZE_BUDGET_GZIP="${SIZE_BUDGET_GZIP:-1000000000}" bash scripts/build.sh >/dev/null
 fi
 echo "== mapping benchmark: Wasm and JavaScript (node) =="
-node benches/mapping.mjs "$dir"
+node --expose-gc benches/mapping.mjs "$dir"
