@@ -139,59 +139,6 @@ function extractor(plan: SlotPlan): (record: object) => unknown[] {
   };
 }
 
-/**
- * Decodes the compact result form of `applyBatchSlotsCompact` (documented with
- * `apply_slots_batch_compact` in the core): cheaper than `JSON.parse` of the same
- * results, and it gives the same objects.
- */
-function decodeCompact(text: string, plan: SlotPlan): BatchResult[] {
-  const std = plan.standard_fields;
-  const customs = plan.custom_fields;
-  const parts = text.split("\u001e");
-  const out: BatchResult[] = new Array(parts.length);
-  for (let j = 0; j < parts.length; j++) {
-    const rec = parts[j] as string;
-    if (rec.charCodeAt(0) !== 67 /* C */) {
-      out[j] = JSON.parse(rec.slice(1)) as BatchResult;
-      continue;
-    }
-    const t = rec.split("\u001f");
-    const h = (t[0] as string).slice(1).split(",");
-    const nStd = Number(h[0]);
-    const nCustom = Number(h[1]);
-    const nAdd = Number(h[2]);
-    const nRemove = Number(h[3]);
-    const nWarn = Number(h[4]);
-    let k = 1;
-    const upsert: Record<string, unknown> = {};
-    for (let i = 0; i < nStd; i++, k += 2) upsert[std[Number(t[k])] as string] = t[k + 1];
-    if (nCustom > 0) {
-      const fields: Array<Record<string, unknown>> = new Array(nCustom);
-      for (let i = 0; i < nCustom; i++, k += 2) {
-        const c = customs[Number(t[k])];
-        const f: Record<string, unknown> = {};
-        if (c?.id !== undefined) f.id = c.id;
-        if (c?.key !== undefined) f.key = c.key;
-        f.field_value = t[k + 1];
-        fields[i] = f;
-      }
-      upsert.customFields = fields;
-    }
-    const tagsToAdd = t.slice(k, k + nAdd);
-    k += nAdd;
-    const tagsToRemove = t.slice(k, k + nRemove);
-    k += nRemove;
-    const result: Record<string, unknown> = { upsert, tagsToAdd, tagsToRemove };
-    if (h[5] !== "") result.score = Number(h[5]);
-    const warnings: Array<{ rule: string; code: string; message: string }> = new Array(nWarn);
-    for (let i = 0; i < nWarn; i++, k += 3) warnings[i] = { rule: t[k] as string, code: t[k + 1] as string, message: t[k + 2] as string };
-    result.ruleSet = t[k];
-    result.warnings = warnings;
-    out[j] = result as unknown as MappingResult;
-  }
-  return out;
-}
-
 function isBatchError(r: unknown): r is BatchError {
   return typeof r === "object" && r !== null && "error" in r;
 }
@@ -274,10 +221,7 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
       }
       text = `[${parts.join(",")}]`;
     }
-    if (records.length === failed.size) return records.map((_, i) => failed.get(i) as BatchError);
-    const results = trace
-      ? (JSON.parse(guard(() => wasm().applyBatchSlots(text, true))) as BatchResult[])
-      : decodeCompact(guard(() => wasm().applyBatchSlotsCompact(text)), plan);
+    const results = JSON.parse(guard(() => wasm().applyBatchSlots(text, trace))) as BatchResult[];
     if (failed.size === 0) return results;
     const out: BatchResult[] = [];
     let k = 0;

@@ -7,7 +7,6 @@
 //! the record (syntax, limits) fails, with a [`RulesError`].
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
 
 use serde_json::Value;
 
@@ -561,68 +560,6 @@ impl CompiledRules {
             write::value(out, &serde_json::to_value(t).unwrap_or(Value::Null));
         }
         out.push('}');
-    }
-
-    /// Writes the compact form of a result (see
-    /// [`CompiledRules::apply_slots_batch_compact`]); `false` (and nothing written)
-    /// when the result needs JSON.
-    pub(super) fn write_compact(&self, o: &Out<'_, '_>, out: &mut String) -> bool {
-        if o.trace.as_ref().is_some_and(|t| !t.is_empty())
-            || o.custom
-                .iter()
-                .flatten()
-                .any(|v| matches!(v, Val::Num(_) | Val::List(_)))
-        {
-            return false;
-        }
-        let start = out.len();
-        let mut clean = true;
-        let mut item = |out: &mut String, s: &str| {
-            clean &= !s.bytes().any(|c| c == 0x1e || c == 0x1f);
-            out.push('\u{1f}');
-            out.push_str(s);
-        };
-        let count = |it: &mut dyn Iterator<Item = bool>| it.filter(|x| *x).count();
-        let _ = write!(
-            out,
-            "C{},{},{},{},{},",
-            count(&mut o.std.iter().map(|v| v.is_some())),
-            count(&mut o.custom.iter().map(|v| v.is_some())),
-            o.tags.iter(true).count(),
-            o.tags.iter(false).count(),
-            o.warnings.len(),
-        );
-        if let Some(s) = o.score {
-            let _ = write!(out, "{s}");
-        }
-        for (i, v) in o.std.iter().enumerate() {
-            if let Some(v) = v {
-                let _ = write!(out, "\u{1f}{i}");
-                item(out, &field_text(v));
-            }
-        }
-        for (i, v) in o.custom.iter().enumerate() {
-            if let Some(v) = v {
-                let _ = write!(out, "\u{1f}{i}");
-                item(out, &field_text(v));
-            }
-        }
-        for t in o.tags.iter(true) {
-            item(out, t);
-        }
-        for t in o.tags.iter(false) {
-            item(out, t);
-        }
-        for w in &o.warnings {
-            item(out, &w.rule);
-            item(out, &w.code);
-            item(out, &w.message);
-        }
-        item(out, o.rule_set);
-        if !clean {
-            out.truncate(start);
-        }
-        clean
     }
 
     /// Applies the rules to one record given as JSON text (an object).

@@ -46,7 +46,7 @@ pub use document::*;
 pub use result::{
     ApplyOptions, CustomFieldValue, MappingResult, TraceEntry, TraceKind, UpsertBody, Warning,
 };
-pub use slots::{CustomFieldRef, SlotNode, SlotPlan};
+pub use slots::{SlotNode, SlotPlan};
 pub use validate::{validate, validate_with, Problem};
 
 use serde::{Deserialize, Serialize};

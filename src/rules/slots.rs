@@ -50,22 +50,6 @@ pub struct SlotPlan {
     pub paths: Vec<String>,
     /// The trie's nodes.
     pub nodes: Vec<SlotNode>,
-    /// Names of the standard fields, by the index the compact result form uses.
-    pub standard_fields: Vec<String>,
-    /// The custom fields the rules write, by the index the compact result form uses.
-    pub custom_fields: Vec<CustomFieldRef>,
-}
-
-/// A custom field the rules write: its id and key, as far as they are known.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-pub struct CustomFieldRef {
-    /// Field id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Field key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<String>,
 }
 
 impl CompiledRules {
@@ -86,18 +70,6 @@ impl CompiledRules {
                     indexes: n.indexes.clone(),
                     wild: n.wild,
                     slot: n.slot,
-                })
-                .collect(),
-            standard_fields: super::STANDARD_FIELDS
-                .iter()
-                .map(|f| f.to_string())
-                .collect(),
-            custom_fields: self
-                .customs
-                .iter()
-                .map(|c| CustomFieldRef {
-                    id: c.id.clone(),
-                    key: c.key.clone(),
                 })
                 .collect(),
         }
@@ -153,37 +125,6 @@ impl CompiledRules {
         records: &str,
         opts: &ApplyOptions,
     ) -> Result<String, RulesError> {
-        self.slots_batch(records, opts, false)
-    }
-
-    /// Like [`CompiledRules::apply_slots_batch_json`], but results come in the compact
-    /// text form that is cheaper to decode in JavaScript than JSON: one record per
-    /// U+001E-separated part; a part starting with `J` is the result (or error) as JSON;
-    /// a part starting with `C` is `C<std>,<custom>,<add>,<remove>,<warnings>,<score>`
-    /// followed by U+001F-separated items: `<field index>`, `<text>` per standard
-    /// field, `<custom field index>`, `<text>` per custom field, the tags to add, the
-    /// tags to remove, `<rule>`, `<code>`, `<message>` per warning, then the rule set.
-    /// Records with traces, number or list custom values, or texts holding U+001E or
-    /// U+001F are written as JSON.
-    pub fn apply_slots_batch_compact(
-        &self,
-        records: &str,
-        opts: &ApplyOptions,
-    ) -> Result<String, RulesError> {
-        self.slots_batch(records, opts, true)
-    }
-
-    fn slots_batch(
-        &self,
-        records: &str,
-        opts: &ApplyOptions,
-        compact: bool,
-    ) -> Result<String, RulesError> {
-        let (open, sep, close, json) = if compact {
-            ("", '\u{1e}', "", "J")
-        } else {
-            ("[", ',', "]", "")
-        };
         let depths = self.slot_depths();
         let mut out = String::with_capacity(records.len() * 2 + 16);
         let mut sc = Scanner::new(records, &self.limits);
@@ -193,7 +134,7 @@ impl CompiledRules {
                 message: "a batch of extracted values must be a JSON list".into(),
             });
         }
-        out.push_str(open);
+        out.push('[');
         let mut o = self.fresh(opts.trace);
         let mut slots: Vec<Option<Val<'_>>> = Vec::with_capacity(depths.len());
         let mut n = 0usize;
@@ -210,14 +151,13 @@ impl CompiledRules {
                 return sc.stop();
             }
             if n > 1 {
-                out.push(sep);
+                out.push(',');
             }
             let start = sc.position();
             match sc.peek_kind() {
                 Some(b'[') => {}
                 Some(c) => {
                     sc.lax_skip()?;
-                    out.push_str(json);
                     write_error(
                         &mut out,
                         &RulesError::RecordNotObject {
@@ -231,30 +171,23 @@ impl CompiledRules {
             slots.clear();
             slots.resize(depths.len(), None);
             match sc.slot_values(&depths, &mut slots) {
-                Ok(()) if sc.position() - start > self.limits.max_record_bytes => {
-                    out.push_str(json);
-                    write_error(
-                        &mut out,
-                        &RulesError::LimitExceeded {
-                            limit: "maxRecordBytes",
-                            what: "the size of the record in bytes",
-                            value: sc.position() - start,
-                            max: self.limits.max_record_bytes,
-                        },
-                    )
-                }
+                Ok(()) if sc.position() - start > self.limits.max_record_bytes => write_error(
+                    &mut out,
+                    &RulesError::LimitExceeded {
+                        limit: "maxRecordBytes",
+                        what: "the size of the record in bytes",
+                        value: sc.position() - start,
+                        max: self.limits.max_record_bytes,
+                    },
+                ),
                 Ok(()) => {
                     self.run_into(&slots, &mut o);
-                    if !(compact && self.write_compact(&o, &mut out)) {
-                        out.push_str(json);
-                        self.write_result(&o, &mut out);
-                    }
+                    self.write_result(&o, &mut out);
                 }
                 Err(e @ ScanError::Syntax { .. }) => return Err(e),
                 Err(e) => {
                     sc.rewind(start);
                     sc.lax_skip()?;
-                    out.push_str(json);
                     write_error(&mut out, &e.into());
                 }
             }
@@ -263,7 +196,7 @@ impl CompiledRules {
         outer?;
         walked?;
         sc.finish()?;
-        out.push_str(close);
+        out.push(']');
         Ok(out)
     }
 }
@@ -401,94 +334,6 @@ mod tests {
                 serde_json::from_str::<Value>(&out).unwrap(),
                 Value::Array(want)
             );
-        }
-    }
-
-    /// The JavaScript shim's decoder of the compact form, in Rust.
-    fn decode(text: &str, plan: &SlotPlan) -> Vec<Value> {
-        text.split('\u{1e}')
-            .map(|rec| {
-                if let Some(j) = rec.strip_prefix('J') {
-                    return serde_json::from_str(j).unwrap();
-                }
-                let t: Vec<&str> = rec.split('\u{1f}').collect();
-                let h: Vec<&str> = t[0].strip_prefix('C').unwrap().split(',').collect();
-                let n = |i: usize| h[i].parse::<usize>().unwrap();
-                let mut k = 1;
-                let mut upsert = serde_json::Map::new();
-                for _ in 0..n(0) {
-                    let f = &plan.standard_fields[t[k].parse::<usize>().unwrap()];
-                    upsert.insert(f.clone(), json!(t[k + 1]));
-                    k += 2;
-                }
-                let mut cf = Vec::new();
-                for _ in 0..n(1) {
-                    let c = &plan.custom_fields[t[k].parse::<usize>().unwrap()];
-                    let mut o = serde_json::to_value(c).unwrap();
-                    o["field_value"] = json!(t[k + 1]);
-                    cf.push(o);
-                    k += 2;
-                }
-                if !cf.is_empty() {
-                    upsert.insert("customFields".into(), Value::Array(cf));
-                }
-                let add = &t[k..k + n(2)];
-                k += n(2);
-                let remove = &t[k..k + n(3)];
-                k += n(3);
-                let mut r = json!({"upsert": upsert, "tagsToAdd": add, "tagsToRemove": remove});
-                if !h[5].is_empty() {
-                    r["score"] = json!(h[5].parse::<i64>().unwrap());
-                }
-                let mut warnings = Vec::new();
-                for _ in 0..n(4) {
-                    warnings.push(json!({"rule": t[k], "code": t[k + 1], "message": t[k + 2]}));
-                    k += 3;
-                }
-                r["ruleSet"] = json!(t[k]);
-                r["warnings"] = Value::Array(warnings);
-                assert_eq!(k + 1, t.len());
-                r
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_compact_form_decodes_to_the_json_form() {
-        let mut records: Vec<Value> = [
-            "wishpond/lead-created.json",
-            "wishpond/lead-updated.json",
-            "wishpond/webinar-lead.json",
-            "qwilr/page-accepted.json",
-            "qwilr/page-viewed.json",
-            "qwilr/project-tagged.json",
-        ]
-        .iter()
-        .map(|p| fixture(p))
-        .collect();
-        records.push(json!({"lead": {"first_name": "a\u{1f}b", "tags": ["x\u{1e}"]}}));
-        records.push(json!({"lead": {"email": "bad", "phone": "call me"}, "answers": 3}));
-        records.push(json!({"project": {"name": "P"}, "event": "page.viewed"}));
-        let doc = json!({"version": 1, "mappings": [
-            {"from": "lead.first_name", "to": "firstName"},
-            {"from": "lead.email", "to": "email", "transforms": ["email"]},
-            {"from": "lead.phone", "to": {"customFieldId": "cf1"}, "transforms": ["phone"]},
-            {"from": "lead.email", "to": {"customField": "contact.raw"}}],
-            "tagRules": [{"add": ["t {lead.first_name}"], "remove": ["gone"]}]});
-        let mut docs: Vec<Value> = presets::all().into_iter().map(|(_, d)| d).collect();
-        docs.push(doc);
-        for doc in docs {
-            let c = compile(&doc, &CompileContext::default()).unwrap();
-            let plan = c.slot_plan();
-            let mut lists: Vec<String> = records.iter().map(|r| extract(&plan, r)).collect();
-            lists.push("7".into());
-            let batch = format!("[{}]", lists.join(","));
-            let opts = ApplyOptions::default();
-            let json: Value =
-                serde_json::from_str(&c.apply_slots_batch_json(&batch, &opts).unwrap()).unwrap();
-            let compact = c.apply_slots_batch_compact(&batch, &opts).unwrap();
-            assert!(compact.contains('C'));
-            assert_eq!(Value::Array(decode(&compact, &plan)), json);
         }
     }
 

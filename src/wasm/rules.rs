@@ -73,16 +73,6 @@ impl CompiledRules {
             .map_err(|e| throw(&e))
     }
 
-    /// A JSON list of records' extracted values -> results in the compact text form
-    /// (see `CompiledRules::apply_slots_batch_compact` in the core), which the shim
-    /// decodes faster than JSON.
-    #[wasm_bindgen(js_name = applyBatchSlotsCompact)]
-    pub fn apply_batch_slots_compact(&self, values: &str) -> Result<String, JsValue> {
-        self.inner
-            .apply_slots_batch_compact(values, &opts(false))
-            .map_err(|e| throw(&e))
-    }
-
     /// A JSON list of records' extracted values -> a JSON list of results.
     #[wasm_bindgen(js_name = applyBatchSlots)]
     pub fn apply_batch_slots(&self, values: &str, trace: bool) -> Result<String, JsValue> {
