@@ -11,7 +11,10 @@
 //! walks the record's JSON text once with a selective scanner ([`scan`]) that descends
 //! only into keys and indexes the trie needs and skips everything else without
 //! allocating. Extracted strings are borrowed from the input unless they hold escapes.
-//! The batch form writes its results straight to JSON text.
+//! The batch form writes its results straight to JSON text. Hosts that hold records
+//! as objects (JavaScript) read only the values the rules need themselves, following
+//! [`CompiledRules::slot_plan`], and apply them with
+//! [`CompiledRules::apply_slots_batch_json`] (the format is documented there).
 //!
 //! Invariants:
 //! - Applying never panics, whatever the document and record: every failure is a

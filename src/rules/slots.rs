@@ -117,7 +117,11 @@ impl CompiledRules {
         out
     }
 
-    /// Applies the rules to a JSON list of records in the pre-extracted form; like
+    /// Applies the rules to a JSON list of records in the pre-extracted form: each
+    /// record is a JSON list of `slots + 1` items, the value of each slot of
+    /// [`CompiledRules::slot_plan`] in slot order (`null` where nothing was found; for a
+    /// path with a wildcard, the list of every value found), then the list of the slot
+    /// numbers that were missing. Like
     /// [`CompiledRules::apply_batch_json`], a failing record gets `{"error": ...}` in
     /// its place and the batch fails only when the text is malformed or too long.
     pub fn apply_slots_batch_json(
