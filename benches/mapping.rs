@@ -177,6 +177,14 @@ fn main() {
         println!("mapping data written to {dir}");
     }
 
+    // Profiling aid: only the batch form, many rounds.
+    if std::env::var("MAPPING_BENCH_PROFILE").is_ok() {
+        for _ in 0..20 {
+            std::hint::black_box(rules.apply_batch_json(&batch, &opts).unwrap().len());
+        }
+        return;
+    }
+
     // Best of five rounds (the machine may be shared).
     let mut bytes = 0;
     let best = |f: &mut dyn FnMut() -> usize| -> f64 {

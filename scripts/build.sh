@@ -24,13 +24,13 @@ rustc_hash=$(rustc -vV | sed -n 's/^commit-hash: //p')
 [ -n "$rustc_hash" ] && remap="$remap --remap-path-prefix=/rustc/$rustc_hash=rust"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$remap --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=cargo"
 
-# wasm_module NAME OUT-DIR [cargo flags...]: one Wasm module and its wasm-bindgen glue.
+# wasm_module NAME PROFILE OUT-DIR [cargo flags...]: one Wasm module and its glue.
 wasm_module() {
-  local name=$1 out=$2; shift 2
-  say "cargo build: $name ($mode)"
-  cargo build --quiet --lib --target wasm32-unknown-unknown --release "$@"
+  local name=$1 profile=$2 out=$3; shift 3
+  say "cargo build: $name (profile $profile)"
+  cargo build --quiet --lib --target wasm32-unknown-unknown --profile "$profile" "$@"
   local dir=target; [ "${1:-}" = "--target-dir" ] && dir=$2
-  local raw=$dir/wasm32-unknown-unknown/release/ghl_bridge.wasm
+  local raw=$dir/wasm32-unknown-unknown/$profile/ghl_bridge.wasm
   # Native code leaking into the module shows up as imports from `env`.
   node scripts/check-imports.mjs "$raw"
   rm -rf "$out" && mkdir -p "$out"
@@ -52,9 +52,9 @@ gen=js/src/wasm
 # The full module (every domain) and the lean one (client and plans only, for the
 # `ghl-bridge/client` entry); the lean one keeps its own target dir so the two
 # feature sets do not rebuild each other.
-wasm_module full "$gen"
+wasm_module full wasm-full "$gen"
 lean=target/js-client
-wasm_module client "$lean/wasm" --target-dir target/client --no-default-features
+wasm_module client release "$lean/wasm" --target-dir target/client --no-default-features
 rm -rf pkg.tmp
 
 say "types from the Rust types"

@@ -73,6 +73,85 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<outbox::LogEntry>(gen, roots);
     add::<outbox::Counts>(gen, roots);
     add::<outbox::Stats>(gen, roots);
+    add::<rules::RulesDocument>(gen, roots);
+    add::<rules::Problem>(gen, roots);
+    add::<rules::CompileContext>(gen, roots);
+    add::<rules::ApplyOptions>(gen, roots);
+    add::<rules::MappingResult>(gen, roots);
+    add::<rules::SlotPlan>(gen, roots);
+}
+
+/// The rules document's own schema, for editors (`"$schema"` in a rules file) and the
+/// widget's editor.
+fn rules_schema() -> Value {
+    let mut schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<ghl_bridge::rules::RulesDocument>()
+        .to_value();
+    if let Some(o) = schema.as_object_mut() {
+        o.insert(
+            "title".into(),
+            json!("ghl-bridge mapping rules (version 1)"),
+        );
+    }
+    schema
+}
+
+/// The rules types whose "any JSON value" fields (`equals`, `in`, lookup values,
+/// `field_value`, trace values) become `unknown` in TypeScript (json2ts would otherwise
+/// read a schema without a type as an object).
+const RULES_DEFS: &[&str] = &[
+    "Condition",
+    "Transform",
+    "TransformDef",
+    "Mapping",
+    "MappingResult",
+    "UpsertBody",
+    "MappedCustomField",
+    "TraceEntry",
+];
+
+fn any_to_unknown(v: &mut Value) {
+    match v {
+        Value::Object(o) => {
+            const TYPED: [&str; 10] = [
+                "type",
+                "$ref",
+                "anyOf",
+                "oneOf",
+                "allOf",
+                "enum",
+                "const",
+                "properties",
+                "items",
+                "not",
+            ];
+            let is_schema_any = !TYPED.iter().any(|k| o.contains_key(*k))
+                && o.keys()
+                    .all(|k| k == "description" || k == "default" || k == "title");
+            if is_schema_any {
+                o.insert("tsType".into(), json!("unknown"));
+                return;
+            }
+            for (k, x) in o.iter_mut() {
+                // Property maps hold schemas by name; recurse into each.
+                if k == "properties" || k == "definitions" || k == "$defs" {
+                    if let Value::Object(m) = x {
+                        for p in m.values_mut() {
+                            if *p == Value::Bool(true) {
+                                *p = json!({ "tsType": "unknown" });
+                            }
+                            any_to_unknown(p);
+                        }
+                    }
+                } else if k != "description" && k != "default" && k != "examples" {
+                    any_to_unknown(x);
+                }
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(any_to_unknown),
+        _ => {}
+    }
 }
 
 fn main() {
@@ -80,7 +159,12 @@ fn main() {
     let mut gen = SchemaGenerator::new(SchemaSettings::draft07());
     let mut roots = Map::new();
     exported(&mut gen, &mut roots);
-    let defs: Map<String, Value> = gen.take_definitions(true).into_iter().collect();
+    let mut defs: Map<String, Value> = gen.take_definitions(true).into_iter().collect();
+    for name in RULES_DEFS {
+        if let Some(d) = defs.get_mut(*name) {
+            any_to_unknown(d);
+        }
+    }
     let names: Vec<&String> = roots.keys().collect();
     let types = json!({
         "$schema": "http://json-schema.org/draft-07/schema#",
@@ -95,4 +179,6 @@ fn main() {
     fs::create_dir_all(&out).expect("create the output folder");
     let text = serde_json::to_string_pretty(&types).expect("schema is JSON");
     fs::write(out.join("types.schema.json"), text).expect("write types.schema.json");
+    let rules = serde_json::to_string_pretty(&rules_schema()).expect("schema is JSON");
+    fs::write(out.join("rules.schema.json"), rules).expect("write rules.schema.json");
 }

@@ -19,8 +19,27 @@ use super::transforms::{number_of, number_text};
 use super::{write, RulesError, STANDARD_FIELDS};
 use crate::error::{Coded, ErrorReport};
 
+/// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
+const STD_KEYS: [&str; 15] = [
+    "\"firstName\":",
+    "\"lastName\":",
+    "\"name\":",
+    "\"email\":",
+    "\"phone\":",
+    "\"companyName\":",
+    "\"address1\":",
+    "\"city\":",
+    "\"state\":",
+    "\"postalCode\":",
+    "\"country\":",
+    "\"website\":",
+    "\"timezone\":",
+    "\"source\":",
+    "\"dateOfBirth\":",
+];
+
 /// The result of one record before it is written out.
-struct Out<'a, 'r> {
+pub(super) struct Out<'a, 'r> {
     std: [Option<Val<'a>>; 15],
     custom: Vec<Option<Val<'a>>>,
     tags: TagDiff<'a>,
@@ -75,8 +94,8 @@ fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
                     push_text(&mut s, v);
                     let inserted = &s[at..];
                     let (lead, kept) = (
-                        inserted.len() - inserted.trim_start().len(),
-                        inserted.trim().len(),
+                        inserted.len() - super::text::trim_start(inserted).len(),
+                        super::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
                         let t = s[at + lead..at + lead + kept].to_string();
@@ -150,7 +169,7 @@ impl CompiledRules {
         }
     }
 
-    fn fresh<'a>(&'a self, trace: bool) -> Out<'a, 'a> {
+    pub(super) fn fresh<'a>(&'a self, trace: bool) -> Out<'a, 'a> {
         Out {
             std: Default::default(),
             custom: vec![None; self.customs.len()],
@@ -169,7 +188,7 @@ impl CompiledRules {
     }
 
     /// Runs the rules into `out`, which is reset first (its buffers are reused).
-    fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
+    pub(super) fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
         out.std = Default::default();
         out.custom.iter_mut().for_each(|c| *c = None);
         out.tags.clear();
@@ -468,7 +487,7 @@ impl CompiledRules {
         }
     }
 
-    fn write_result(&self, o: &Out<'_, '_>, out: &mut String) {
+    pub(super) fn write_result(&self, o: &Out<'_, '_>, out: &mut String) {
         out.push_str("{\"upsert\":{");
         let mut first = true;
         for (i, v) in o.std.iter().enumerate() {
@@ -477,7 +496,7 @@ impl CompiledRules {
                     out.push(',');
                 }
                 first = false;
-                write::key(out, name);
+                out.push_str(STD_KEYS.get(i).copied().unwrap_or(name));
                 write::str(out, &field_text(v));
             }
         }
@@ -493,18 +512,7 @@ impl CompiledRules {
                         out.push(',');
                     }
                     f = false;
-                    out.push('{');
-                    if let Some(id) = &c.id {
-                        write::key(out, "id");
-                        write::str(out, id);
-                        out.push(',');
-                    }
-                    if let Some(k) = &c.key {
-                        write::key(out, "key");
-                        write::str(out, k);
-                        out.push(',');
-                    }
-                    write::key(out, "field_value");
+                    out.push_str(&c.prefix);
                     Self::write_custom(out, v);
                     out.push('}');
                 }
@@ -533,14 +541,20 @@ impl CompiledRules {
         out.push_str(",\"ruleSet\":");
         write::str(out, o.rule_set);
         out.push_str(",\"warnings\":");
-        if o.warnings.is_empty() {
-            out.push_str("[]");
-        } else {
-            write::value(
-                out,
-                &serde_json::to_value(&o.warnings).unwrap_or(Value::Null),
-            );
+        out.push('[');
+        for (i, w) in o.warnings.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str("{\"rule\":");
+            write::str(out, &w.rule);
+            out.push_str(",\"code\":");
+            write::str(out, &w.code);
+            out.push_str(",\"message\":");
+            write::str(out, &w.message);
+            out.push('}');
         }
+        out.push(']');
         if let Some(t) = o.trace.as_ref().filter(|t| !t.is_empty()) {
             out.push_str(",\"trace\":");
             write::value(out, &serde_json::to_value(t).unwrap_or(Value::Null));
@@ -644,7 +658,7 @@ impl CompiledRules {
     }
 }
 
-fn write_error(out: &mut String, e: &RulesError) {
+pub(super) fn write_error(out: &mut String, e: &RulesError) {
     let r = ErrorReport::of(e);
     out.push_str("{\"error\":{\"code\":");
     write::str(out, e.code());
@@ -653,4 +667,14 @@ fn write_error(out: &mut String, e: &RulesError) {
     out.push_str(",\"details\":");
     write::value(out, &r.details);
     out.push_str("}}");
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn std_keys_follow_standard_fields() {
+        for (i, f) in super::STANDARD_FIELDS.iter().enumerate() {
+            assert_eq!(super::STD_KEYS[i], format!("\"{f}\":"));
+        }
+    }
 }

@@ -123,6 +123,26 @@ pub(crate) struct CRoute {
 pub(crate) struct CustomOut {
     pub(crate) id: Option<String>,
     pub(crate) key: Option<String>,
+    /// The JSON text before its value: `{"id":..,"key":..,"field_value":`.
+    pub(crate) prefix: String,
+}
+
+impl CustomOut {
+    fn new(id: Option<String>, key: Option<String>) -> Self {
+        let mut prefix = String::from("{");
+        if let Some(id) = &id {
+            prefix.push_str("\"id\":");
+            super::write::str(&mut prefix, id);
+            prefix.push(',');
+        }
+        if let Some(k) = &key {
+            prefix.push_str("\"key\":");
+            super::write::str(&mut prefix, k);
+            prefix.push(',');
+        }
+        prefix.push_str("\"field_value\":");
+        Self { id, key, prefix }
+    }
 }
 
 /// A compiled rules document, ready to apply to many records. Immutable and cheap to
@@ -238,23 +258,16 @@ impl Compiler<'_> {
                         Some(fields) => {
                             let f = resolve_key(fields, key)
                                 .ok_or_else(|| invalid(format!("No custom field has the key '{key}'.")))?;
-                            CustomOut {
-                                id: Some(f.id.clone()),
-                                key: Some(f.key.clone()),
-                            }
+                            CustomOut::new(Some(f.id.clone()), Some(f.key.clone()))
                         }
-                        None => CustomOut {
-                            id: None,
-                            key: Some(key.clone()),
-                        },
+                        None => CustomOut::new(None, Some(key.clone())),
                     },
-                    (None, Some(id)) => CustomOut {
-                        id: Some(id.clone()),
-                        key: self
-                            .fields
+                    (None, Some(id)) => CustomOut::new(
+                        Some(id.clone()),
+                        self.fields
                             .and_then(|fs| fs.iter().find(|f| &f.id == id))
                             .map(|f| f.key.clone()),
-                    },
+                    ),
                     _ => return Err(invalid("A custom field target needs exactly one of 'customField' and 'customFieldId'.".into())),
                 };
                 let idx = match self.customs.iter().position(|x| *x == out) {

@@ -52,7 +52,7 @@ pub(crate) enum Cond {
 pub(crate) fn is_blank(v: Option<&Val<'_>>) -> bool {
     match v {
         None | Some(Val::Null) => true,
-        Some(Val::Str(s)) => s.trim().is_empty(),
+        Some(Val::Str(s)) => super::text::trim(s).is_empty(),
         Some(Val::List(l)) => l.iter().all(|x| is_blank(Some(x))),
         _ => false,
     }
@@ -82,7 +82,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
 }
 
 fn fold<'b>(s: &'b str, cs: bool) -> Cow<'b, str> {
-    let s = s.trim();
+    let s = super::text::trim(s);
     if cs || !s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(s)
     } else {
@@ -96,16 +96,16 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), y) | (y, Val::Num(x)) => as_number(y) == Some(*x),
         (Val::Str(x), Val::Str(y)) => {
-            let (x, y) = (x.trim(), y.trim());
+            let (x, y) = (super::text::trim(x), super::text::trim(y));
             if cs {
                 x == y
             } else {
                 x.len() == y.len() && x.eq_ignore_ascii_case(y) || fold(x, false) == fold(y, false)
             }
         }
-        (Val::Bool(x), Val::Str(s)) | (Val::Str(s), Val::Bool(x)) => s
-            .trim()
-            .eq_ignore_ascii_case(if *x { "true" } else { "false" }),
+        (Val::Bool(x), Val::Str(s)) | (Val::Str(s), Val::Bool(x)) => {
+            super::text::trim(s).eq_ignore_ascii_case(if *x { "true" } else { "false" })
+        }
         _ => false,
     }
 }

@@ -163,7 +163,7 @@ fn full_month(m: &str) -> &'static str {
 
 /// Parses a date text into `YYYY-MM-DD`.
 pub fn parse(input: &str, day_first: bool) -> Option<String> {
-    let t = input.trim();
+    let t = super::text::trim(input);
     if t.is_empty() || t.len() > 64 {
         return None;
     }

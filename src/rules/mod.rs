@@ -11,7 +11,10 @@
 //! walks the record's JSON text once with a selective scanner ([`scan`]) that descends
 //! only into keys and indexes the trie needs and skips everything else without
 //! allocating. Extracted strings are borrowed from the input unless they hold escapes.
-//! The batch form writes its results straight to JSON text.
+//! The batch form writes its results straight to JSON text. Hosts that hold records
+//! as objects (JavaScript) read only the values the rules need themselves, following
+//! [`CompiledRules::slot_plan`], and apply them with
+//! [`CompiledRules::apply_slots_batch_json`] (the format is documented there).
 //!
 //! Invariants:
 //! - Applying never panics, whatever the document and record: every failure is a
@@ -34,7 +37,9 @@ pub mod phone;
 pub mod presets;
 mod result;
 pub mod scan;
+mod slots;
 mod tags;
+mod text;
 mod transforms;
 mod validate;
 mod write;
@@ -44,6 +49,7 @@ pub use document::*;
 pub use result::{
     ApplyOptions, CustomFieldValue, MappingResult, TraceEntry, TraceKind, UpsertBody, Warning,
 };
+pub use slots::{SlotNode, SlotPlan};
 pub use validate::{validate, validate_with, Problem};
 
 use serde::{Deserialize, Serialize};
@@ -115,12 +121,49 @@ pub enum RulesError {
         /// What is wrong.
         message: String,
     },
+    /// A rules document given as text is not JSON.
+    #[error("the rules document is not valid JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        /// Line of the problem (1-based).
+        line: usize,
+        /// Column of the problem (1-based).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
     /// The record is JSON but not an object.
     #[error("the record must be a JSON object, not {found}")]
     RecordNotObject {
         /// The kind of JSON value found.
         found: &'static str,
     },
+}
+
+/// Reads a rules document from JSON text. A document nested too deeply to read is
+/// [`RulesError::Invalid`] with one `TOO_DEEP` problem (so validation can report it);
+/// text that is not JSON is [`RulesError::NotJson`].
+pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("recursion limit exceeded") {
+            return RulesError::Invalid {
+                problems: vec![Problem {
+                    pointer: String::new(),
+                    code: "TOO_DEEP".into(),
+                    message: "The document is nested too deeply to read (more than 127 levels of lists and objects).".into(),
+                }],
+            };
+        }
+        RulesError::NotJson {
+            line: e.line(),
+            column: e.column(),
+            message: message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string(),
+        }
+    })
 }
 
 fn summary(problems: &[Problem]) -> String {
@@ -143,6 +186,7 @@ impl Coded for RulesError {
             RulesError::Invalid { .. } => "RULES_INVALID",
             RulesError::LimitExceeded { .. } => "RULES_LIMIT_EXCEEDED",
             RulesError::BadRecord { .. } => "RECORD_NOT_JSON",
+            RulesError::NotJson { .. } => "RULES_NOT_JSON",
             RulesError::RecordNotObject { .. } => "RECORD_NOT_OBJECT",
         }
     }
@@ -155,6 +199,7 @@ impl Coded for RulesError {
                 limit, value, max, ..
             } => json!({ "limit": limit, "value": value, "max": max }),
             RulesError::BadRecord { offset, .. } => json!({ "offset": offset }),
+            RulesError::NotJson { line, column, .. } => json!({ "line": line, "column": column }),
             RulesError::RecordNotObject { found } => json!({ "found": found }),
         }
     }

@@ -116,9 +116,22 @@ impl Node {
     #[inline]
     pub(crate) fn key_child(&self, k: &str) -> Option<u32> {
         let kb = k.as_bytes();
+        let (Some(first), Some(last)) = (kb.first(), kb.last()) else {
+            return self
+                .keys
+                .iter()
+                .find(|(name, _)| name.is_empty())
+                .map(|(_, n)| *n);
+        };
         for (name, n) in &self.keys {
             let nb = name.as_bytes();
-            if nb.len() == kb.len() && nb == kb {
+            // Length, first and last byte rule out nearly every other key without a
+            // call to memcmp.
+            if nb.len() == kb.len()
+                && nb.first() == Some(first)
+                && nb.last() == Some(last)
+                && nb == kb
+            {
                 return Some(*n);
             }
         }

@@ -59,7 +59,7 @@ pub fn supports_country(country: &str) -> bool {
 /// A phone number in E.164, or `None` when it cannot be one. `default_country` (ISO-2)
 /// is used for numbers without an international prefix.
 pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
-    let t = input.trim();
+    let t = super::text::trim(input);
     // Cut an extension: "x123", "ext. 12", "#12".
     let tb = t.as_bytes();
     let lower_cut = tb
@@ -75,20 +75,32 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
         .map(|(i, _)| i)
         .unwrap_or(t.len());
     let t = &t[..lower_cut];
-    let mut digits = String::with_capacity(t.len());
+    // Digits go to a buffer on the stack: no valid number has more than 15 digits
+    // after an international prefix of at most 3, so longer runs are not numbers.
+    let mut buf = [0u8; 24];
+    let mut len = 0usize;
     let mut plus = false;
-    for (i, c) in t.chars().enumerate() {
+    let tb = t.as_bytes();
+    let mut i = 0;
+    while let Some(&c) = tb.get(i) {
         match c {
-            '0'..='9' => digits.push(c),
-            '+' if digits.is_empty() && !plus && i == 0 => plus = true,
-            ' ' | '-' | '.' | '(' | ')' | '/' | '\u{a0}' => {}
+            b'0'..=b'9' => {
+                *buf.get_mut(len)? = c;
+                len += 1;
+            }
+            b'+' if len == 0 && !plus && i == 0 => plus = true,
+            b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            // U+00A0 (no-break space) in UTF-8.
+            0xC2 if tb.get(i + 1) == Some(&0xA0) => i += 1,
             _ => return None,
         }
+        i += 1;
     }
+    let digits = std::str::from_utf8(buf.get(..len)?).ok()?;
     let nanp = default_country
         .is_some_and(|c| c.eq_ignore_ascii_case("US") || c.eq_ignore_ascii_case("CA"));
     let intl = if plus {
-        Some(digits.as_str())
+        Some(digits)
     } else {
         digits
             .strip_prefix("00")
@@ -107,13 +119,13 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
             }
         }
     }
-    if len_ok(&digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
-        return join(cc, &digits);
+    if len_ok(digits) && !(cc == "1" && digits.starts_with(['0', '1'])) {
+        return join(cc, digits);
     }
     // Country code written without '+'.
     if let Some(nat) = digits.strip_prefix(cc) {
         if len_ok(nat) {
-            return valid(&digits);
+            return valid(digits);
         }
     }
     None
@@ -200,5 +212,11 @@ mod tests {
         assert_eq!(to_e164("call me", us), None);
         assert_eq!(to_e164("4155550123", None), None);
         assert_eq!(to_e164("", us), None);
+        assert_eq!(
+            to_e164("415\u{a0}555\u{a0}0123", us).as_deref(),
+            Some("+14155550123")
+        );
+        assert_eq!(to_e164("415\u{a1}555", us), None);
+        assert_eq!(to_e164(&"1".repeat(40), us), None);
     }
 }

@@ -108,6 +108,7 @@ impl UpsertBody {
 /// One custom field value, as GHL takes it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "MappedCustomField"))]
 pub struct CustomFieldValue {
     /// Field id (absent when the key could not be resolved).
     #[serde(default, skip_serializing_if = "Option::is_none")]

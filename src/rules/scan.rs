@@ -688,9 +688,38 @@ pub fn extract(
 }
 
 impl<'a> Scanner<'a> {
+    /// Walks a list (after white space), calling `f` positioned at each item.
+    pub(crate) fn list(&mut self, mut f: impl FnMut(&mut Self) -> R<()>) -> R<()> {
+        self.ws();
+        if self.peek() != Some(b'[') {
+            return self.err("expected a list");
+        }
+        self.array(|sc, _| f(sc))
+    }
+
+    /// A syntax error at the current position.
+    pub(crate) fn fail<T>(&self, message: &'static str) -> R<T> {
+        self.err(message)
+    }
+
+    /// Ends a walk early (the caller keeps the real reason).
+    pub(crate) fn stop<T>(&self) -> R<T> {
+        self.err("stopped")
+    }
+
+    /// Byte offset of the scanner.
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    /// Moves back to an earlier position.
+    pub(crate) fn rewind(&mut self, pos: usize) {
+        self.pos = pos.min(self.b.len());
+    }
+
     /// Skips one value with only the hard depth limit (to step over a record that broke
     /// a configured limit).
-    fn lax_skip(&mut self) -> R<()> {
+    pub(crate) fn lax_skip(&mut self) -> R<()> {
         let (d, m) = (self.max_depth, self.max_str);
         self.max_depth = HARD_MAX_DEPTH;
         self.max_str = usize::MAX;

@@ -10,18 +10,30 @@ use std::borrow::Cow;
 /// Normalises one tag; `None` when nothing is left. A tag that is already normal is
 /// passed through without copying.
 pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
+    // Surrounding white space goes first, without copying a borrowed tag.
+    let t = match t {
+        Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
+        Cow::Owned(o) if super::text::trim(&o).len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(super::text::trim(&o).to_string()),
+    };
     let b = t.as_bytes();
     let ascii = t.is_ascii();
-    let clean = ascii
+    let shaped = ascii
         && !b.is_empty()
         && b.len() <= max_len
         && b[0] != b' '
         && b[b.len() - 1] != b' '
         && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && b.iter().all(|&c| c == b' ' || c.is_ascii_graphic())
-        && !(lowercase && b.iter().any(|c| c.is_ascii_uppercase()));
-    if clean {
-        return Some(t);
+        && b.iter().all(|&c| c == b' ' || c.is_ascii_graphic());
+    if shaped {
+        if !(lowercase && b.iter().any(|c| c.is_ascii_uppercase())) {
+            return Some(t);
+        }
+        // Only the case is wrong: lower-case an owned tag in place.
+        if let Cow::Owned(mut o) = t {
+            o.make_ascii_lowercase();
+            return Some(Cow::Owned(o));
+        }
     }
     let mut out = String::with_capacity(t.len());
     for w in t.split_whitespace() {
@@ -36,7 +48,9 @@ pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Opt
             out.push_str(w);
         }
     }
-    if let Some((i, _)) = out.char_indices().nth(max_len) {
+    if out.len() <= max_len {
+        // At most `max_len` bytes, so at most `max_len` characters: nothing to cut.
+    } else if let Some((i, _)) = out.char_indices().nth(max_len) {
         out.truncate(i);
         out.truncate(out.trim_end().len());
     }
@@ -92,6 +106,14 @@ mod tests {
         assert_eq!(n("abcdef", false, 3).as_deref(), Some("abc"));
         assert_eq!(n("Tab\there", false, 64).as_deref(), Some("Tab here"));
         assert!(matches!(n("ok tag", true, 64), Some(Cow::Borrowed(_))));
+        assert!(matches!(
+            n(" ok tag ", true, 64),
+            Some(Cow::Borrowed("ok tag"))
+        ));
+        let owned = normalise(Cow::Owned("Hot  Lead".into()), true, 64);
+        assert_eq!(owned.as_deref(), Some("hot lead"));
+        let owned = normalise(Cow::Owned("Campaign: X".into()), true, 64);
+        assert_eq!(owned.as_deref(), Some("campaign: x"));
         let mut d = TagDiff::default();
         d.push("VIP".into(), true);
         d.push("cold".into(), false);

@@ -64,27 +64,104 @@ fn map_str<'a>(v: Val<'a>, f: &mut dyn FnMut(Cow<'a, str>) -> Cow<'a, str>) -> V
 
 fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
-        Cow::Borrowed(b) => Cow::Borrowed(b.trim()),
-        Cow::Owned(o) => {
-            let t = o.trim();
-            if t.len() == o.len() {
-                Cow::Owned(o)
-            } else {
-                Cow::Owned(t.to_string())
-            }
+        Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
+        Cow::Owned(mut o) => {
+            // In place: cut the end, then drain the start (no second allocation).
+            let end = super::text::trim_end(&o).len();
+            o.truncate(end);
+            let lead = o.len() - super::text::trim_start(&o).len();
+            o.drain(..lead);
+            Cow::Owned(o)
         }
     }
 }
 
 fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
     if s.is_ascii() {
-        if s.bytes().any(|c| c.is_ascii_uppercase()) {
-            Cow::Owned(s.to_ascii_lowercase())
-        } else {
-            s
+        if !s.bytes().any(|c| c.is_ascii_uppercase()) {
+            return s;
+        }
+        match s {
+            // An owned value is changed in place: no second allocation.
+            Cow::Owned(mut o) => {
+                o.make_ascii_lowercase();
+                Cow::Owned(o)
+            }
+            Cow::Borrowed(b) => Cow::Owned(b.to_ascii_lowercase()),
         }
     } else {
         Cow::Owned(s.to_lowercase())
+    }
+}
+
+fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
+    if !s.is_ascii() {
+        return Cow::Owned(s.to_uppercase());
+    }
+    if !s.bytes().any(|c| c.is_ascii_lowercase()) {
+        return s;
+    }
+    match s {
+        Cow::Owned(mut o) => {
+            o.make_ascii_uppercase();
+            Cow::Owned(o)
+        }
+        Cow::Borrowed(b) => Cow::Owned(b.to_ascii_uppercase()),
+    }
+}
+
+/// Title case of ASCII bytes, in place.
+fn title_ascii(b: &mut [u8]) {
+    let mut start = true;
+    for c in b.iter_mut() {
+        if c.is_ascii_alphanumeric() {
+            *c = if start {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            };
+            start = false;
+        } else {
+            start = matches!(*c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
+        }
+    }
+}
+
+/// Title case without copying when the text is already title case (or owned and ASCII).
+fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
+    if !s.is_ascii() {
+        return Cow::Owned(title(&s));
+    }
+    match s {
+        Cow::Owned(o) => {
+            let mut b = o.into_bytes();
+            title_ascii(&mut b);
+            Cow::Owned(String::from_utf8(b).unwrap_or_default())
+        }
+        Cow::Borrowed(t) => {
+            let mut start = true;
+            let done = t.bytes().all(|c| {
+                if c.is_ascii_alphanumeric() {
+                    let want = if start {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    };
+                    start = false;
+                    want == c
+                } else {
+                    start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
+                    true
+                }
+            });
+            if done {
+                Cow::Borrowed(t)
+            } else {
+                let mut b = t.as_bytes().to_vec();
+                title_ascii(&mut b);
+                Cow::Owned(String::from_utf8(b).unwrap_or_default())
+            }
+        }
     }
 }
 
@@ -266,16 +343,8 @@ impl CTransform {
         Some(match self {
             CTransform::Trim => map_str(v, &mut trim),
             CTransform::Lower => map_str(v, &mut lower),
-            CTransform::Upper => map_str(v, &mut |s| {
-                if !s.is_ascii() {
-                    Cow::Owned(s.to_uppercase())
-                } else if s.bytes().any(|c| c.is_ascii_lowercase()) {
-                    Cow::Owned(s.to_ascii_uppercase())
-                } else {
-                    s
-                }
-            }),
-            CTransform::Title => map_str(v, &mut |s| Cow::Owned(title(&s))),
+            CTransform::Upper => map_str(v, &mut upper),
+            CTransform::Title => map_str(v, &mut title_cow),
             CTransform::Name(p) => map_str(v, &mut |s| name_part(s, *p)),
             CTransform::Truncate(n) => map_str(v, &mut |s| match s.char_indices().nth(*n) {
                 None => s,
@@ -303,14 +372,21 @@ impl CTransform {
             } => {
                 let mut f = |x: &Val<'a>| -> Option<Val<'a>> {
                     let key = as_text(x)?;
+                    // Short ASCII keys are lower-cased on the stack.
+                    let mut buf = [0u8; 64];
                     let k: Cow<'_, str> = if *case_sensitive {
                         key
                     } else {
-                        let t = key.trim();
-                        if t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
-                            Cow::Owned(t.to_lowercase())
-                        } else {
+                        let t = super::text::trim(&key);
+                        if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
                             Cow::Borrowed(t)
+                        } else if t.is_ascii() && t.len() <= buf.len() {
+                            let b = &mut buf[..t.len()];
+                            b.copy_from_slice(t.as_bytes());
+                            b.make_ascii_lowercase();
+                            Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+                        } else {
+                            Cow::Owned(t.to_lowercase())
                         }
                     };
                     match table.get(k.as_ref()) {
@@ -434,6 +510,32 @@ mod tests {
             .apply(v, Some("US"), &mut d)
             .map(|x| Val::from_json(&x.to_json()));
         (out, d)
+    }
+
+    #[test]
+    fn in_place_forms_agree_with_copies() {
+        for t in [
+            "mary-jane o'NEIL",
+            "Already Title",
+            "st. louis",
+            " NEW YORK",
+            "a1b2 (x/y)",
+            "",
+            "Zoë müller",
+            "tab\tsep",
+        ] {
+            let want = title(t);
+            assert_eq!(title_cow(Cow::Borrowed(t)), want, "{t}");
+            assert_eq!(title_cow(Cow::Owned(t.to_string())), want, "{t}");
+            assert_eq!(lower(Cow::Owned(t.to_string())), t.to_lowercase(), "{t}");
+            assert_eq!(upper(Cow::Borrowed(t)), t.to_uppercase(), "{t}");
+            assert_eq!(trim(Cow::Owned(t.to_string())), t.trim(), "{t}");
+        }
+        assert!(matches!(
+            title_cow(Cow::Borrowed("Ok Done")),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(lower(Cow::Borrowed("ok")), Cow::Borrowed(_)));
     }
 
     #[test]

@@ -48,13 +48,6 @@ pub(crate) fn num(out: &mut String, n: f64) {
     }
 }
 
-/// Writes `"key":` (key must need no escaping).
-pub(crate) fn key(out: &mut String, k: &str) {
-    out.push('"');
-    out.push_str(k);
-    out.push_str("\":");
-}
-
 /// Writes any serde value.
 pub(crate) fn value(out: &mut String, v: &serde_json::Value) {
     // serde_json's writer cannot fail on a String.

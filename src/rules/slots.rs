@@ -1,0 +1,394 @@
+//! The pre-extracted input form, for hosts that hold records as objects (JavaScript):
+//! the host reads only the values the rules need, following the [`SlotPlan`], and
+//! sends them as one small JSON list per record instead of the whole record.
+//!
+//! A record in this form is a JSON list of `slots + 1` items: the value of each slot
+//! in slot order (`null` where nothing was found), then a list of the slot numbers
+//! that were missing (to tell a missing value from a `null` one). A slot whose path
+//! has a wildcard holds the list of every value found, in document order, and is
+//! missing when none was found.
+//!
+//! Invariants:
+//! - For the same record, this form gives exactly the result of the JSON text form
+//!   (the host reads with the same rules: the last of duplicate keys, no keys on lists,
+//!   no indexes on objects).
+//! - Limits apply to what is sent: a value's nesting counts from its path's depth,
+//!   `maxStringLen` applies to every text, and `maxRecordBytes` to the record's list.
+//! - Nothing here panics on any input; a malformed list is a [`RulesError::BadRecord`].
+
+use serde::Serialize;
+
+use super::apply::write_error;
+use super::compile::CompiledRules;
+use super::scan::{kind_name, ScanError, Scanner, Val};
+use super::{ApplyOptions, RulesError};
+
+/// One node of the path trie: which keys and indexes lead further, and the slot whose
+/// value is the node's value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SlotNode {
+    /// `[key, node]` pairs: object members to descend into.
+    pub keys: Vec<(String, u32)>,
+    /// `[index, node]` pairs: list items to descend into.
+    pub indexes: Vec<(usize, u32)>,
+    /// The node every list item descends into (`[*]`), if any.
+    pub wild: Option<u32>,
+    /// The slot that receives this node's value, if any.
+    pub slot: Option<u32>,
+}
+
+/// Every path the rules read, as a trie (node 0 is the record itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct SlotPlan {
+    /// Number of slots.
+    pub slots: usize,
+    /// Per slot: does it collect every value found (its path has a wildcard)?
+    pub multi: Vec<bool>,
+    /// Per slot: its path, as written in the document.
+    pub paths: Vec<String>,
+    /// The trie's nodes.
+    pub nodes: Vec<SlotNode>,
+}
+
+impl CompiledRules {
+    /// The paths the rules read, for hosts that extract values themselves.
+    pub fn slot_plan(&self) -> SlotPlan {
+        SlotPlan {
+            slots: self.trie.slots(),
+            multi: self.trie.multi.clone(),
+            paths: (0..self.trie.slots() as u32)
+                .map(|s| self.trie.path(s).to_string())
+                .collect(),
+            nodes: self
+                .trie
+                .nodes
+                .iter()
+                .map(|n| SlotNode {
+                    keys: n.keys.iter().map(|(k, c)| (k.to_string(), *c)).collect(),
+                    indexes: n.indexes.clone(),
+                    wild: n.wild,
+                    slot: n.slot,
+                })
+                .collect(),
+        }
+    }
+
+    /// Nesting depth of each slot's value (the number of segments of its path).
+    fn slot_depths(&self) -> Vec<usize> {
+        let mut depth = vec![0usize; self.trie.nodes.len()];
+        let mut out = vec![0usize; self.trie.slots()];
+        // Children always come after their parent in the node list.
+        for (i, n) in self.trie.nodes.iter().enumerate() {
+            let d = depth.get(i).copied().unwrap_or(0);
+            let kids = n
+                .keys
+                .iter()
+                .map(|(_, c)| *c)
+                .chain(n.indexes.iter().map(|(_, c)| *c))
+                .chain(n.wild);
+            for c in kids {
+                if let Some(x) = depth.get_mut(c as usize) {
+                    *x = d + 1;
+                }
+            }
+            if let Some(s) = n.slot.and_then(|s| out.get_mut(s as usize)) {
+                *s = d;
+            }
+        }
+        out
+    }
+
+    /// Applies the rules to one record in the pre-extracted form and writes the result
+    /// as JSON text; a failure is written as `{"error": {code, message, details}}`.
+    pub fn apply_slots_json_text(&self, record: &str, opts: &ApplyOptions) -> String {
+        let mut out = String::with_capacity(512);
+        let batch = format!("[{record}]");
+        match self.apply_slots_batch_json(&batch, opts) {
+            // One record in, one result out: strip the list brackets.
+            Ok(text) => out.push_str(
+                text.strip_prefix('[')
+                    .and_then(|t| t.strip_suffix(']'))
+                    .unwrap_or(&text),
+            ),
+            Err(e) => write_error(&mut out, &e),
+        }
+        out
+    }
+
+    /// Applies the rules to a JSON list of records in the pre-extracted form: each
+    /// record is a JSON list of `slots + 1` items, the value of each slot of
+    /// [`CompiledRules::slot_plan`] in slot order (`null` where nothing was found; for a
+    /// path with a wildcard, the list of every value found), then the list of the slot
+    /// numbers that were missing. Like
+    /// [`CompiledRules::apply_batch_json`], a failing record gets `{"error": ...}` in
+    /// its place and the batch fails only when the text is malformed or too long.
+    pub fn apply_slots_batch_json(
+        &self,
+        records: &str,
+        opts: &ApplyOptions,
+    ) -> Result<String, RulesError> {
+        let depths = self.slot_depths();
+        let mut out = String::with_capacity(records.len() * 2 + 16);
+        let mut sc = Scanner::new(records, &self.limits);
+        if sc.peek_kind() != Some(b'[') {
+            return Err(RulesError::BadRecord {
+                offset: 0,
+                message: "a batch of extracted values must be a JSON list".into(),
+            });
+        }
+        out.push('[');
+        let mut o = self.fresh(opts.trace);
+        let mut slots: Vec<Option<Val<'_>>> = Vec::with_capacity(depths.len());
+        let mut n = 0usize;
+        let mut outer: Result<(), RulesError> = Ok(());
+        let walked = sc.list(|sc| {
+            n += 1;
+            if n > self.limits.max_batch_records {
+                outer = Err(RulesError::LimitExceeded {
+                    limit: "maxBatchRecords",
+                    what: "the number of records in the batch",
+                    value: n,
+                    max: self.limits.max_batch_records,
+                });
+                return sc.stop();
+            }
+            if n > 1 {
+                out.push(',');
+            }
+            let start = sc.position();
+            match sc.peek_kind() {
+                Some(b'[') => {}
+                Some(c) => {
+                    sc.lax_skip()?;
+                    write_error(
+                        &mut out,
+                        &RulesError::RecordNotObject {
+                            found: kind_name(c),
+                        },
+                    );
+                    return Ok(());
+                }
+                None => return sc.fail("the text ends where a record should be"),
+            }
+            slots.clear();
+            slots.resize(depths.len(), None);
+            match sc.slot_values(&depths, &mut slots) {
+                Ok(()) if sc.position() - start > self.limits.max_record_bytes => write_error(
+                    &mut out,
+                    &RulesError::LimitExceeded {
+                        limit: "maxRecordBytes",
+                        what: "the size of the record in bytes",
+                        value: sc.position() - start,
+                        max: self.limits.max_record_bytes,
+                    },
+                ),
+                Ok(()) => {
+                    self.run_into(&slots, &mut o);
+                    self.write_result(&o, &mut out);
+                }
+                Err(e @ ScanError::Syntax { .. }) => return Err(e),
+                Err(e) => {
+                    sc.rewind(start);
+                    sc.lax_skip()?;
+                    write_error(&mut out, &e.into());
+                }
+            }
+            Ok(())
+        });
+        outer?;
+        walked?;
+        sc.finish()?;
+        out.push(']');
+        Ok(out)
+    }
+}
+
+impl<'a> Scanner<'a> {
+    /// Reads one record's list of slot values (positioned at `[`).
+    pub(crate) fn slot_values(
+        &mut self,
+        depths: &[usize],
+        slots: &mut [Option<Val<'a>>],
+    ) -> Result<(), ScanError> {
+        let n = depths.len();
+        let mut count = 0usize;
+        self.list(|sc| {
+            let i = count;
+            count += 1;
+            if i < n {
+                let v = sc.value(depths.get(i).copied().unwrap_or(0))?;
+                if let Some(s) = slots.get_mut(i) {
+                    *s = Some(v);
+                }
+                return Ok(());
+            }
+            if i > n || sc.peek_kind() != Some(b'[') {
+                return sc.fail("the extracted values do not match the rules' paths");
+            }
+            sc.list(|sc| match sc.value(1)? {
+                Val::Num(x) if x >= 0.0 && (x as usize) < n && x.fract() == 0.0 => {
+                    if let Some(s) = slots.get_mut(x as usize) {
+                        *s = None;
+                    }
+                    Ok(())
+                }
+                _ => sc.fail("a missing-slot number is not a slot"),
+            })
+        })?;
+        if count != n + 1 {
+            return self.fail("the extracted values do not match the rules' paths");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::super::{compile, presets, CompileContext, Limits};
+    use super::*;
+
+    /// The host's side, as the JavaScript shim does it: walk the plan over a value.
+    fn extract(plan: &SlotPlan, rec: &Value) -> String {
+        fn walk(plan: &SlotPlan, node: usize, v: &Value, vals: &mut Vec<Option<Value>>) {
+            let Some(n) = plan.nodes.get(node) else {
+                return;
+            };
+            if let Some(s) = n.slot {
+                let s = s as usize;
+                if plan.multi[s] {
+                    match &mut vals[s] {
+                        Some(Value::Array(a)) => a.push(v.clone()),
+                        _ => vals[s] = Some(Value::Array(vec![v.clone()])),
+                    }
+                } else {
+                    vals[s] = Some(v.clone());
+                }
+            }
+            match v {
+                Value::Object(m) => {
+                    for (k, c) in &n.keys {
+                        if let Some(x) = m.get(k) {
+                            walk(plan, *c as usize, x, vals);
+                        }
+                    }
+                }
+                Value::Array(a) => {
+                    for (i, x) in a.iter().enumerate() {
+                        for (j, c) in &n.indexes {
+                            if *j == i {
+                                walk(plan, *c as usize, x, vals);
+                            }
+                        }
+                        if let Some(w) = n.wild {
+                            walk(plan, w as usize, x, vals);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut vals = vec![None; plan.slots];
+        walk(plan, 0, rec, &mut vals);
+        let missing: Vec<usize> = (0..plan.slots).filter(|&i| vals[i].is_none()).collect();
+        let mut list: Vec<Value> = vals.into_iter().map(|v| v.unwrap_or(Value::Null)).collect();
+        list.push(json!(missing));
+        Value::Array(list).to_string()
+    }
+
+    fn fixture(path: &str) -> Value {
+        let p = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn extracted_values_give_the_text_forms_result() {
+        let records = [
+            fixture("wishpond/lead-created.json"),
+            fixture("wishpond/lead-updated.json"),
+            fixture("wishpond/webinar-lead.json"),
+            fixture("qwilr/page-accepted.json"),
+            fixture("qwilr/page-viewed.json"),
+            fixture("qwilr/project-tagged.json"),
+            json!({"lead": null, "payload": {"tags": [null, "a", ["b"]]}, "items": [{"qty": 1}, {}]}),
+            json!({}),
+        ];
+        let opts = ApplyOptions { trace: true };
+        for (name, doc) in presets::all() {
+            let c = compile(&doc, &CompileContext::default()).unwrap();
+            let plan = c.slot_plan();
+            let mut batch = Vec::new();
+            let mut want = Vec::new();
+            for r in &records {
+                let text = r.to_string();
+                let a: Value = serde_json::from_str(&c.apply_json_text(&text, &opts)).unwrap();
+                let ex = extract(&plan, r);
+                let b: Value = serde_json::from_str(&c.apply_slots_json_text(&ex, &opts)).unwrap();
+                assert_eq!(a, b, "{name}: {text}");
+                batch.push(ex);
+                want.push(a);
+            }
+            let out = c
+                .apply_slots_batch_json(&format!("[{}]", batch.join(",")), &opts)
+                .unwrap();
+            assert_eq!(
+                serde_json::from_str::<Value>(&out).unwrap(),
+                Value::Array(want)
+            );
+        }
+    }
+
+    #[test]
+    fn malformed_lists_and_limits_are_typed_errors() {
+        let doc = json!({"version": 1, "mappings": [
+            {"from": "a", "to": "email"}, {"from": "b[*].c", "to": "city"}]});
+        let limits = Limits {
+            max_depth: 4,
+            max_string_len: 10,
+            ..Limits::default()
+        };
+        let c = compile(
+            &doc,
+            &CompileContext {
+                custom_fields: None,
+                limits,
+            },
+        )
+        .unwrap();
+        let opts = ApplyOptions::default();
+        let err = |t: &str| -> Value {
+            let v: Value = serde_json::from_str(&c.apply_slots_json_text(t, &opts)).unwrap();
+            v["error"]["code"].clone()
+        };
+        assert_eq!(err(r#"["x@y.io",["z"],[]]"#), Value::Null);
+        assert_eq!(err(r#"["x@y.io",[]]"#), json!("RECORD_NOT_JSON"));
+        assert_eq!(err(r#"["x@y.io",null,[],1]"#), json!("RECORD_NOT_JSON"));
+        assert_eq!(err(r#"["x",null,[7]]"#), json!("RECORD_NOT_JSON"));
+        assert_eq!(
+            err(r#"["01234567890",null,[]]"#),
+            json!("RULES_LIMIT_EXCEEDED")
+        );
+        assert_eq!(
+            err(r#"[[[[[[1]]]]],null,[]]"#),
+            json!("RULES_LIMIT_EXCEEDED")
+        );
+        assert_eq!(err("{}"), json!("RECORD_NOT_OBJECT"));
+        // In a batch the bad record gets its error and the others their results.
+        let out = c
+            .apply_slots_batch_json(
+                r#"[["a@b.io",null,[1]],["01234567890",null,[]],3,["c@d.io",null,[1]]]"#,
+                &opts,
+            )
+            .unwrap();
+        let v: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v[0]["upsert"]["email"], "a@b.io");
+        assert_eq!(v[1]["error"]["details"]["limit"], "maxStringLen");
+        assert_eq!(v[2]["error"]["code"], "RECORD_NOT_OBJECT");
+        assert_eq!(v[3]["upsert"]["email"], "c@d.io");
+        assert!(c.apply_slots_batch_json("[[1,2,[]]", &opts).is_err());
+        assert!(c.apply_slots_batch_json("{}", &opts).is_err());
+    }
+}
