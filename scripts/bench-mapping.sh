@@ -16,8 +16,7 @@ echo "== mapping benchmark: native (cargo bench) =="
 GHL_BENCH_DATA_DIR="$dir" cargo bench --quiet --bench mapping | tee "$dir/native.txt"
 if [ "${MAPPING_BENCH_NO_BUILD:-}" != 1 ]; then
   echo "== building the package =="
-  # The size budget is `make size`'s and `make test`'s concern, not the benchmark's.
-  SIZE_BUDGET_GZIP="${SIZE_BUDGET_GZIP:-1000000000}" bash scripts/build.sh >/dev/null
+  bash scripts/build.sh >/dev/null
 fi
 echo "== mapping benchmark: Wasm and JavaScript (node) =="
 node --expose-gc benches/mapping.mjs "$dir"

@@ -8,6 +8,8 @@ bench() { printf '\n== %s ==\n' "$1"; shift; "$@"; }
 
 bash scripts/build.sh
 
+bench "mapping: 100,000 Wishpond-like leads through a 20-rule document (native, Wasm, JSONata, hand-written JS)" \
+  env MAPPING_BENCH_NO_BUILD=1 bash scripts/bench-mapping.sh
 bench "outbox fault test: 10,000 events, 20% 5xx, 5% drops, latency, 429 bursts, expiring token" \
   node benches/outbox/fault.mjs
 bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: used >= 95%, 429s <= 1%)" \
