@@ -1,17 +1,36 @@
 // Shared by the outbox fault test (tests/node/outbox.test.mjs, 1,000 events) and the
-// fault benchmark (benches/outbox/fault.mjs, 10,000 events): generates contact events
-// as plans (upsert, then add-tags with $missing / skipWhenEmpty, as the flows build
-// them), runs them through an outbox against the GHL emulator with faults, and checks
-// the result against what the events say.
+// fault benchmark (benches/outbox/fault.mjs, 10,000 events): generates Wishpond lead
+// events, maps each through the Wishpond rules preset (the mapping-rules engine), turns
+// the result into a plan (upsert, then add-tags with $missing and remove-tags with
+// $present, skipped when empty, as the flows build them), runs them through an outbox
+// against the GHL emulator with faults, and checks the emulator's contacts against what
+// the rules say.
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmulator, ALL_SCOPES } from "../../js/emulator/index.mjs";
 
-/** A contact event's plan: upsert the contact, then add the tags it lacks. */
-export function contactPlan({ id, locationId, email, firstName, tags, customFields }) {
-  const body = { locationId, email, firstName };
-  if (customFields) body.customFields = customFields;
+/**
+ * A contact event's plan: upsert the contact, then add the tags it lacks and remove the
+ * unwanted ones it has. `body` (the rules' upsert body) wins over email/firstName.
+ */
+export function contactPlan({ id, locationId, email, firstName, tags, customFields, body: mapped, removeTags = [] }) {
+  const body = mapped ? { ...mapped, locationId } : { locationId, email, firstName };
+  if (customFields) body.customFields = [...(body.customFields ?? []), ...customFields];
+  email = body.email;
+  const remove = removeTags.length
+    ? [{
+        id: "remove-tags",
+        operation: "contacts.remove-tags",
+        skipWhenEmpty: "/tags",
+        params: {
+          path: { contactId: { $from: "upsert", pointer: "/contact/id" } },
+          body: { tags: { $present: removeTags, in: { $from: "upsert", pointer: "/contact/tags" } } },
+        },
+        why: "untag the contact",
+      }]
+    : [];
   return {
     id,
     flow: "test.contact",
@@ -29,6 +48,7 @@ export function contactPlan({ id, locationId, email, firstName, tags, customFiel
         },
         why: "tag the contact",
       },
+      ...remove,
     ],
   };
 }
@@ -44,26 +64,44 @@ export function rng(seed) {
   };
 }
 
+const preset = JSON.parse(readFileSync(new URL("../../src/rules/presets/wishpond-lead.json", import.meta.url), "utf8"));
+
 /**
- * Events: `n` contact events over `n / 3` emails (so updates to one contact queue and
- * coalesce), 1% of them invalid (an unknown custom field: GHL answers 422) on emails of
- * their own, plus `dupRate` re-sends of earlier event ids.
+ * Events: `n` Wishpond lead events over `n / 3` people (so updates to one contact queue
+ * and coalesce), each mapped by the Wishpond rules preset; 1% of them invalid (an
+ * unknown custom field added: GHL answers 422) on emails of their own.
  */
-export function makeEvents(n, locationId, seed = 7) {
+export function makeEvents(g, n, locationId, seed = 7) {
+  const rules = g.compileRules(preset);
   const r = rng(seed);
-  const emails = Math.max(1, Math.floor(n / 3));
+  const people = Math.max(1, Math.floor(n / 3));
   const events = [];
   for (let i = 0; i < n; i++) {
     const bad = r() < 0.01;
-    const email = bad ? `bad${i}@fault.example` : `user${Math.floor(r() * emails)}@fault.example`;
-    const tags = [`t${i % 37}`, ...(r() < 0.3 ? ["vip"] : [])];
+    const who = bad ? `bad${i}` : `user${Math.floor(r() * people)}`;
+    const lead = {
+      event: "lead.created",
+      id: `evt_${i}`,
+      campaign: { id: 1000 + (i % 5), name: `Campaign ${i % 5}`, type: "landing_page" },
+      lead: {
+        id: i,
+        email: ` ${who.toUpperCase()}@Fault.Example `,
+        first_name: `n${i}`,
+        last_name: "tester",
+        tags: [`t${i % 37}`, ...(r() < 0.3 ? ["VIP", " vip "] : [])],
+        utm: { source: r() < 0.5 ? "Facebook" : "Google", medium: "cpc", campaign: `c${i % 3}` },
+      },
+    };
+    const m = rules.apply(lead);
     const customFields = bad ? [{ key: "no_such_field", field_value: "x" }] : undefined;
-    events.push({ index: i, bad, email, firstName: `n${i}`, tags, plan: contactPlan({ id: `e${i}`, locationId, email, firstName: `n${i}`, tags, customFields }) });
+    const plan = contactPlan({ id: `e${i}`, locationId, body: m.upsert, tags: m.tagsToAdd, removeTags: m.tagsToRemove, customFields });
+    events.push({ index: i, bad, email: m.upsert.email, firstName: m.upsert.firstName, tags: m.tagsToAdd, removeTags: m.tagsToRemove, plan });
   }
   return events;
 }
 
-/** What the emulator must hold afterwards: per email, the last name and every tag. */
+/** What the emulator must hold afterwards: per email, the last name, and the tags the
+ * events add and remove, applied in order (GHL keeps contact tags lower-cased). */
 export function expectedContacts(events) {
   const want = new Map();
   for (const e of events) {
@@ -71,6 +109,7 @@ export function expectedContacts(events) {
     const c = want.get(e.email) ?? { firstName: "", tags: new Set() };
     c.firstName = e.firstName;
     for (const t of e.tags) c.tags.add(t.toLowerCase());
+    for (const t of e.removeTags) c.tags.delete(t.toLowerCase());
     want.set(e.email, c);
   }
   return want;
@@ -98,7 +137,7 @@ export async function faultRun(g, { events: n, rateLimit, storage: storageKind =
   const storage = storageKind === "file" ? await g.fileStorage(join(dir, "outbox.jsonl")) : g.memoryStorage();
   let current = tokenA;
   let getTokenCalls = 0;
-  const events = makeEvents(n, locationId);
+  const events = makeEvents(g, n, locationId);
   const ob = await g.createOutbox({
     getToken: async () => {
       getTokenCalls += 1;
