@@ -73,12 +73,17 @@ function summary(result) {
  */
 export async function runFlowsDemo({ client, emu, log = console.log, locationId, scopes }) {
   const location = locationId ?? Object.keys(emu.state.locations)[0];
+  // Custom fields are written by id (GHL's contract): read the location's fields once so
+  // the rules' field keys (e.g. `contact.utm_source`) compile to ids.
+  const { customFields } = await client.customFields();
+  log(`\n== Setup: ${customFields.length} contact custom fields read once; the rules' field keys compile to their ids`);
   const flows = createFlows({
     client,
     locationId: location,
     scopes: scopes ?? emu.config().tokens?.[0]?.scopes ?? [],
     rules: { wishpond: json("src/rules/presets/wishpond-lead.json"), qwilr: json("src/rules/presets/qwilr-events.json") },
     config: { allowCreateLocationTags: true },
+    compile: { customFields },
   });
   const reports = {};
   const failures = [];

@@ -30,6 +30,8 @@ const CONTACT_FIELDS = [
   ['qwilr_page_link', 'Qwilr Page Link', 'TEXT'],
   ['proposal_value', 'Proposal Value', 'MONETORY'],
   ['proposal_accepted_on', 'Proposal Accepted On', 'DATE'],
+  // Wishpond webinar registrations (the Wishpond preset's webinar route writes it).
+  ['webinar_session', 'Webinar Session', 'TEXT'],
 ];
 const OPPORTUNITY_FIELDS = [['deal_source', 'Deal Source', 'TEXT']];
 

@@ -15,7 +15,9 @@ test("flow plans go through the outbox: delivered once each through 5xx and drop
   const emu = await startEmulator({ seed: 11, rateLimit: { max: 200, intervalMs: 1000 } });
   try {
     const client = g.createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], baseUrl: emu.url });
-    const flows = g.createFlows({ client, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], rules, config: { allowCreateLocationTags: true } });
+    // Custom fields by id, as GHL takes them: the rules' keys compile to the location's ids.
+    const { customFields } = await client.customFields();
+    const flows = g.createFlows({ client, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], rules, config: { allowCreateLocationTags: true }, compile: { customFields } });
     const lead = json("tests/fixtures/wishpond/lead-created.json");
     const events = [];
     for (let i = 0; i < 40; i++) {
@@ -51,6 +53,10 @@ test("flow plans go through the outbox: delivered once each through 5xx and drop
     }
     const upserts = emu.log.filter((e) => e.operation === "contacts.upsert-contact" && e.status === 200);
     assert.ok(upserts.length >= events.length, "every event's upsert landed");
+    const ids = new Set(customFields.map((f) => f.id));
+    for (const u of upserts) {
+      assert.ok(u.body.customFields.length > 0 && u.body.customFields.every((f) => ids.has(f.id)), "custom fields are sent by id");
+    }
     await outbox.close();
   } finally {
     await emu.stop();
