@@ -6,7 +6,7 @@
 //! draws a random number. Requests leave as plain descriptions ([`http::HttpRequest`]),
 //! responses come back as plain data ([`http::HttpResponse`]), and time (`now_ms`) and
 //! randomness (jitter seeds) are arguments. That makes every module natively testable
-//! with a fake clock, and lets one thin binding layer ([`wasm`], only on `wasm32`)
+//! with a fake clock, and lets one thin binding layer (`wasm`, only on `wasm32`)
 //! hand the descriptions to the JavaScript host, which owns `fetch`, storage and timers.
 //!
 //! Modules, from the bottom up:

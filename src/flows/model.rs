@@ -149,7 +149,7 @@ pub struct StatsWork {
     pub statistics_step: Option<String>,
 }
 
-/// The local work a flow does with its responses (see [`super::finish`]).
+/// The local work a flow does with its responses (see [`super::engine::FlowEngine::finish`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(
