@@ -47,6 +47,15 @@ impl Scratch {
         }
     }
 
+    /// `new` in a reused buffer; the buffer of `old` (when owned) is kept.
+    fn swap(&mut self, old: Cow<'_, str>, new: &str) -> String {
+        let b = self.copy(new);
+        if let Cow::Owned(o) = old {
+            self.give(o);
+        }
+        b
+    }
+
     /// A copy of `s` in a reused buffer.
     fn copy(&mut self, s: &str) -> String {
         let mut b = self.take();
@@ -160,8 +169,8 @@ impl CTransform {
             }
             CTransform::Phone { country } => {
                 let c = country.as_deref().or(default_country);
-                match phone::to_e164(&s, c) {
-                    Some(p) => Some(Cow::Owned(p)),
+                match phone::e164(&s, c) {
+                    Some(p) => Some(Cow::Owned(scratch.swap(s, p.as_str()))),
                     None => {
                         convert_drop(
                             &Val::Str(s),
@@ -173,8 +182,8 @@ impl CTransform {
                     }
                 }
             }
-            CTransform::Date { day_first } => match date::parse(&s, *day_first) {
-                Some(d) => Some(Cow::Owned(d)),
+            CTransform::Date { day_first } => match date::parse_ymd(&s, *day_first) {
+                Some(d) => Some(Cow::Owned(scratch.swap(s, d.as_str()))),
                 None => {
                     convert_drop(&Val::Str(s), "INVALID_DATE", "a date we can read", drop);
                     None
