@@ -78,15 +78,14 @@ fn push_text(out: &mut String, v: &Val<'_>) {
     }
 }
 
-fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>]) -> Cow<'a, str> {
+fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>], scratch: &mut Scratch) -> Cow<'a, str> {
     if let [Part::Lit(l)] = parts {
         return Cow::Borrowed(l.as_str());
     }
-    Cow::Owned(render_owned(parts, slots))
+    Cow::Owned(render_owned(parts, slots, scratch.take()))
 }
 
-fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
-    let mut s = String::new();
+fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>], mut s: String) -> String {
     for p in parts {
         match p {
             Part::Lit(l) => s.push_str(l),
@@ -101,9 +100,8 @@ fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
                         super::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
-                        let t = s[at + lead..at + lead + kept].to_string();
-                        s.truncate(at);
-                        s.push_str(&t);
+                        s.truncate(at + lead + kept);
+                        s.drain(at..at + lead);
                     }
                 }
             }
@@ -196,10 +194,14 @@ impl CompiledRules {
         for f in out.std.iter_mut().chain(out.custom.iter_mut()) {
             out.scratch.recycle(f.take());
         }
-        out.tags.clear();
+        out.tags.clear(&mut out.scratch);
+        for w in out.warnings.drain(..) {
+            out.scratch.give(w.rule);
+            out.scratch.give(w.code);
+            out.scratch.give(w.message);
+        }
         out.score = None;
         out.rule_set = "default";
-        out.warnings.clear();
         if let Some(t) = out.trace.as_mut() {
             t.clear();
         }
@@ -262,7 +264,7 @@ impl CompiledRules {
             let (mut v, from) = match &m.source {
                 Source::Slot(s) => (slot(slots, *s).cloned(), Cow::Borrowed(self.trie.path(*s))),
                 Source::Template(parts) => (
-                    Some(Val::Str(render(parts, slots))),
+                    Some(Val::Str(render(parts, slots, &mut out.scratch))),
                     Cow::Owned("a template".to_string()),
                 ),
             };
@@ -357,10 +359,16 @@ impl CompiledRules {
     }
 
     fn warn(&self, m: &CMapping, code: &str, message: String, out: &mut Out<'_, '_>) {
+        let (mut rule, mut c, mut message) = (out.scratch.take(), out.scratch.take(), message);
+        rule.push_str(&m.id);
+        c.push_str(code);
+        for part in [" (rule '", &m.id, "')."] {
+            message.push_str(part);
+        }
         out.warnings.push(Warning {
-            rule: m.id.clone(),
-            code: code.to_string(),
-            message: format!("{message} (rule '{}').", m.id),
+            rule,
+            code: c,
+            message,
         });
     }
 
@@ -369,10 +377,12 @@ impl CompiledRules {
             let hit = cond_holds(&r.when, slots);
             if hit {
                 for t in &r.add {
-                    self.push_tag(render(t, slots), true, &mut out.tags);
+                    let t = render(t, slots, &mut out.scratch);
+                    self.push_tag(t, true, &mut out.tags);
                 }
                 for t in &r.remove {
-                    self.push_tag(render(t, slots), false, &mut out.tags);
+                    let t = render(t, slots, &mut out.scratch);
+                    self.push_tag(t, false, &mut out.tags);
                 }
             }
             if let Some(tr) = out.trace.as_mut() {
