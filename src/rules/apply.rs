@@ -10,11 +10,12 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::compile::{CTarget, CompiledRules, Part, RuleSet, Source};
+use super::compile::{CMapping, CTarget, CompiledRules, Part, RuleSet, Source};
 use super::conditions::{as_text, is_blank, Cond};
 use super::result::*;
 use super::scan::{scan_record, Scanner, Val};
 use super::tags::{normalise, TagDiff};
+use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
 use super::{write, RulesError, STANDARD_FIELDS};
 use crate::error::{Coded, ErrorReport};
@@ -47,6 +48,8 @@ pub(super) struct Out<'a, 'r> {
     rule_set: &'r str,
     warnings: Vec<Warning>,
     trace: Option<Vec<TraceEntry>>,
+    /// Buffers reused from record to record.
+    scratch: Scratch,
 }
 
 fn slot<'s, 'a>(slots: &'s [Option<Val<'a>>], s: u32) -> Option<&'s Val<'a>> {
@@ -75,15 +78,14 @@ fn push_text(out: &mut String, v: &Val<'_>) {
     }
 }
 
-fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>]) -> Cow<'a, str> {
+fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>], scratch: &mut Scratch) -> Cow<'a, str> {
     if let [Part::Lit(l)] = parts {
         return Cow::Borrowed(l.as_str());
     }
-    Cow::Owned(render_owned(parts, slots))
+    Cow::Owned(render_owned(parts, slots, scratch.take()))
 }
 
-fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
-    let mut s = String::new();
+fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>], mut s: String) -> String {
     for p in parts {
         match p {
             Part::Lit(l) => s.push_str(l),
@@ -98,9 +100,8 @@ fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>]) -> String {
                         super::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
-                        let t = s[at + lead..at + lead + kept].to_string();
-                        s.truncate(at);
-                        s.push_str(&t);
+                        s.truncate(at + lead + kept);
+                        s.drain(at..at + lead);
                     }
                 }
             }
@@ -178,6 +179,7 @@ impl CompiledRules {
             rule_set: "default",
             warnings: Vec::new(),
             trace: trace.then(Vec::new),
+            scratch: Scratch::default(),
         }
     }
 
@@ -189,12 +191,17 @@ impl CompiledRules {
 
     /// Runs the rules into `out`, which is reset first (its buffers are reused).
     pub(super) fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
-        out.std = Default::default();
-        out.custom.iter_mut().for_each(|c| *c = None);
-        out.tags.clear();
+        for f in out.std.iter_mut().chain(out.custom.iter_mut()) {
+            out.scratch.recycle(f.take());
+        }
+        out.tags.clear(&mut out.scratch);
+        for w in out.warnings.drain(..) {
+            out.scratch.give(w.rule);
+            out.scratch.give(w.code);
+            out.scratch.give(w.message);
+        }
         out.score = None;
         out.rule_set = "default";
-        out.warnings.clear();
         if let Some(t) = out.trace.as_mut() {
             t.clear();
         }
@@ -251,10 +258,13 @@ impl CompiledRules {
                 }
                 continue;
             }
+            if m.text && out.trace.is_none() && self.text_mapping(m, slots, out) {
+                continue;
+            }
             let (mut v, from) = match &m.source {
                 Source::Slot(s) => (slot(slots, *s).cloned(), Cow::Borrowed(self.trie.path(*s))),
                 Source::Template(parts) => (
-                    Some(Val::Str(render(parts, slots))),
+                    Some(Val::Str(render(parts, slots, &mut out.scratch))),
                     Cow::Owned("a template".to_string()),
                 ),
             };
@@ -267,11 +277,7 @@ impl CompiledRules {
                 v = t.apply(v, self.default_country.as_deref(), &mut dropped);
             }
             if let Some((code, message)) = dropped.take() {
-                out.warnings.push(Warning {
-                    rule: m.id.clone(),
-                    code: code.to_string(),
-                    message: format!("{message} (rule '{}').", m.id),
-                });
+                self.warn(m, code, message, out);
             }
             let v = v.filter(|x| !is_blank(Some(x)));
             if let Some(t) = out.trace.as_mut() {
@@ -304,15 +310,79 @@ impl CompiledRules {
         }
     }
 
+    /// The text path of a mapping: taken (true) when the value is a text or missing.
+    fn text_mapping<'a>(
+        &'a self,
+        m: &'a CMapping,
+        slots: &[Option<Val<'a>>],
+        out: &mut Out<'a, '_>,
+    ) -> bool {
+        let Source::Slot(s) = m.source else {
+            return false;
+        };
+        let mut v = match slot(slots, s) {
+            None => None,
+            Some(Val::Str(t)) => Some(t.clone()),
+            Some(_) => return false,
+        };
+        let mut dropped = None;
+        for t in &m.transforms {
+            v = t.apply_text(
+                v,
+                self.default_country.as_deref(),
+                &mut dropped,
+                &mut out.scratch,
+            );
+        }
+        if let Some((code, message)) = dropped.take() {
+            self.warn(m, code, message, out);
+        }
+        let v = match v {
+            Some(t) if !super::text::trim(&t).is_empty() => Val::Str(t),
+            other => {
+                out.scratch.recycle(other.map(Val::Str));
+                return true;
+            }
+        };
+        let field = match m.target {
+            CTarget::Std(i) => out.std.get_mut(i),
+            CTarget::Custom(i) => out.custom.get_mut(i),
+            CTarget::Tags => {
+                self.tags_of(&v, true, &mut out.tags);
+                return true;
+            }
+        };
+        if let Some(f) = field {
+            out.scratch.recycle(f.replace(v));
+        }
+        true
+    }
+
+    fn warn(&self, m: &CMapping, code: &str, message: String, out: &mut Out<'_, '_>) {
+        let (mut rule, mut c, mut message) = (out.scratch.take(), out.scratch.take(), message);
+        rule.push_str(&m.id);
+        c.push_str(code);
+        for part in [" (rule '", &m.id, "')."] {
+            message.push_str(part);
+        }
+        out.warnings.push(Warning {
+            rule,
+            code: c,
+            message,
+        });
+    }
+
     fn tag_rules<'a>(&'a self, set: &'a RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
         for r in &set.tag_rules {
             let hit = cond_holds(&r.when, slots);
             if hit {
                 for t in &r.add {
-                    self.push_tag(render(t, slots), true, &mut out.tags);
+                    let t = render(t, slots, &mut out.scratch);
+                    self.push_tag(t, true, &mut out.tags);
                 }
                 for t in &r.remove {
-                    self.push_tag(render(t, slots), false, &mut out.tags);
+                    let t = render(t, slots, &mut out.scratch);
+                    self.push_tag(t, false, &mut out.tags);
                 }
             }
             if let Some(tr) = out.trace.as_mut() {

@@ -73,6 +73,9 @@ pub(crate) struct CMapping {
     pub(crate) id: String,
     pub(crate) source: Source,
     pub(crate) transforms: Vec<CTransform>,
+    /// Every transform is a text transform ([`CTransform::is_text`]): a text value
+    /// can take the text path.
+    pub(crate) text: bool,
     pub(crate) target: CTarget,
     pub(crate) when: Option<Cond>,
 }
@@ -455,17 +458,19 @@ impl Compiler<'_> {
                 (None, Some(t)) => Source::Template(self.template(t)?),
                 _ => return Err(invalid("A mapping needs 'from' or 'template'.".into())),
             };
+            let transforms: Vec<CTransform> = m
+                .transforms
+                .iter()
+                .map(|t| self.transform(t))
+                .collect::<Result<_, _>>()?;
             set.mappings.push(CMapping {
                 id: m
                     .id
                     .clone()
                     .unwrap_or_else(|| format!("{prefix}mappings/{i}")),
                 source,
-                transforms: m
-                    .transforms
-                    .iter()
-                    .map(|t| self.transform(t))
-                    .collect::<Result<_, _>>()?,
+                text: transforms.iter().all(CTransform::is_text),
+                transforms,
                 target: self.target(&m.to)?,
                 when: self.when(&m.when)?,
             });

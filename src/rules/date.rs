@@ -23,39 +23,39 @@ fn days_in(y: i64, m: u32) -> u32 {
     }
 }
 
-fn ymd(y: i64, m: u32, d: u32) -> Option<String> {
+/// A date as `YYYY-MM-DD`, on the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Ymd([u8; 10]);
+
+impl Ymd {
+    /// The date as text.
+    pub(crate) fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+fn ymd(y: i64, m: u32, d: u32) -> Option<Ymd> {
     if !(1000..=9999).contains(&y) || !(1..=12).contains(&m) || d < 1 || d > days_in(y, m) {
         return None;
     }
     let y = y as u32;
-    let digits = [
-        y / 1000,
-        y / 100 % 10,
-        y / 10 % 10,
-        y % 10,
-        10,
-        m / 10,
-        m % 10,
-        10,
-        d / 10,
-        d % 10,
-    ];
-    Some(
-        digits
-            .iter()
-            .map(|&x| {
-                if x == 10 {
-                    '-'
-                } else {
-                    char::from(b'0' + x as u8)
-                }
-            })
-            .collect(),
-    )
+    let digit = |x: u32| b'0' + (x % 10) as u8;
+    Some(Ymd([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'-',
+        digit(m / 10),
+        digit(m),
+        b'-',
+        digit(d / 10),
+        digit(d),
+    ]))
 }
 
 /// Fast path: `D/M/YYYY`-like numeric dates and ISO dates, without allocating.
-fn numeric(t: &str, day_first: bool) -> Option<Option<String>> {
+fn numeric(t: &str, day_first: bool) -> Option<Option<Ymd>> {
     let b = t.as_bytes();
     let mut nums = [0i64; 3];
     let mut lens = [0usize; 3];
@@ -118,6 +118,11 @@ fn civil(days: i64) -> (i64, u32, u32) {
 
 /// A unix timestamp (seconds, or milliseconds above 10^11) as a date (UTC).
 pub fn from_unix(t: f64) -> Option<String> {
+    from_unix_ymd(t).map(|d| d.as_str().to_string())
+}
+
+/// [`from_unix`] on the stack.
+pub(crate) fn from_unix_ymd(t: f64) -> Option<Ymd> {
     if !t.is_finite() || !(0.0..=1.0e15).contains(&t) {
         return None;
     }
@@ -163,12 +168,17 @@ fn full_month(m: &str) -> &'static str {
 
 /// Parses a date text into `YYYY-MM-DD`.
 pub fn parse(input: &str, day_first: bool) -> Option<String> {
+    parse_ymd(input, day_first).map(|d| d.as_str().to_string())
+}
+
+/// [`parse`] on the stack.
+pub(crate) fn parse_ymd(input: &str, day_first: bool) -> Option<Ymd> {
     let t = super::text::trim(input);
     if t.is_empty() || t.len() > 64 {
         return None;
     }
     if t.bytes().all(|c| c.is_ascii_digit()) && t.len() >= 9 {
-        return from_unix(t.parse().ok()?);
+        return from_unix_ymd(t.parse().ok()?);
     }
     if let Some(r) = numeric(t, day_first) {
         return r;

@@ -40,6 +40,7 @@ pub mod scan;
 mod slots;
 mod tags;
 mod text;
+mod textops;
 mod transforms;
 mod validate;
 mod write;

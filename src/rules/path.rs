@@ -113,29 +113,40 @@ impl Node {
         !self.keys.is_empty() || !self.indexes.is_empty() || self.wild.is_some()
     }
 
+    /// [`Self::key_child`], trying the key after the previous hit (`next`) first:
+    /// records of one source usually list their keys in the same order.
     #[inline]
-    pub(crate) fn key_child(&self, k: &str) -> Option<u32> {
-        let kb = k.as_bytes();
-        let (Some(first), Some(last)) = (kb.first(), kb.last()) else {
-            return self
-                .keys
-                .iter()
-                .find(|(name, _)| name.is_empty())
-                .map(|(_, n)| *n);
-        };
-        for (name, n) in &self.keys {
-            let nb = name.as_bytes();
-            // Length, first and last byte rule out nearly every other key without a
-            // call to memcmp.
-            if nb.len() == kb.len()
-                && nb.first() == Some(first)
-                && nb.last() == Some(last)
-                && nb == kb
-            {
+    pub(crate) fn key_child_from(&self, k: &str, next: &mut usize) -> Option<u32> {
+        if let Some((name, n)) = self.keys.get(*next) {
+            if name.as_ref() == k {
+                *next += 1;
                 return Some(*n);
             }
         }
-        None
+        let i = self.key_index(k)?;
+        *next = i + 1;
+        self.keys.get(i).map(|(_, n)| *n)
+    }
+
+    #[inline]
+    pub(crate) fn key_child(&self, k: &str) -> Option<u32> {
+        let i = self.key_index(k)?;
+        self.keys.get(i).map(|(_, n)| *n)
+    }
+
+    /// Position of key `k` (names are unique within a node).
+    #[inline]
+    fn key_index(&self, k: &str) -> Option<usize> {
+        let kb = k.as_bytes();
+        let (Some(first), Some(last)) = (kb.first(), kb.last()) else {
+            return self.keys.iter().position(|(name, _)| name.is_empty());
+        };
+        self.keys.iter().position(|(name, _)| {
+            let nb = name.as_bytes();
+            // Length, first and last byte rule out nearly every other key without a
+            // call to memcmp.
+            nb.len() == kb.len() && nb.first() == Some(first) && nb.last() == Some(last) && nb == kb
+        })
     }
 }
 

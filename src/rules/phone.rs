@@ -59,6 +59,28 @@ pub fn supports_country(country: &str) -> bool {
 /// A phone number in E.164, or `None` when it cannot be one. `default_country` (ISO-2)
 /// is used for numbers without an international prefix.
 pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
+    e164(input, default_country).map(|p| p.as_str().to_string())
+}
+
+/// A number in E.164 (`+` and 8 to 15 digits), on the stack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct E164 {
+    buf: [u8; 16],
+    len: usize,
+}
+
+impl E164 {
+    /// The number as text.
+    pub(crate) fn as_str(&self) -> &str {
+        self.buf
+            .get(..self.len)
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or("")
+    }
+}
+
+/// [`to_e164`] on the stack.
+pub(crate) fn e164(input: &str, default_country: Option<&str>) -> Option<E164> {
     let t = super::text::trim(input);
     // Cut an extension: "x123", "ext. 12", "#12".
     let tb = t.as_bytes();
@@ -131,22 +153,25 @@ pub fn to_e164(input: &str, default_country: Option<&str>) -> Option<String> {
     None
 }
 
-fn valid(d: &str) -> Option<String> {
+fn valid(d: &str) -> Option<E164> {
     if (8..=15).contains(&d.len()) && d.bytes().all(|c| c.is_ascii_digit()) && !d.starts_with('0') {
-        let mut s = String::with_capacity(d.len() + 1);
-        s.push('+');
-        s.push_str(d);
-        Some(s)
+        let mut p = E164 {
+            buf: [b'+'; 16],
+            len: d.len() + 1,
+        };
+        p.buf.get_mut(1..=d.len())?.copy_from_slice(d.as_bytes());
+        Some(p)
     } else {
         None
     }
 }
 
-fn join(cc: &str, nat: &str) -> Option<String> {
-    let mut s = String::with_capacity(16);
-    s.push_str(cc);
-    s.push_str(nat);
-    valid(&s)
+fn join(cc: &str, nat: &str) -> Option<E164> {
+    let mut b = [0u8; 32];
+    let n = cc.len() + nat.len();
+    b.get_mut(..cc.len())?.copy_from_slice(cc.as_bytes());
+    b.get_mut(cc.len()..n)?.copy_from_slice(nat.as_bytes());
+    valid(std::str::from_utf8(b.get(..n)?).ok()?)
 }
 
 #[cfg(test)]

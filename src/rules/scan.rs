@@ -465,7 +465,8 @@ impl<'a> Scanner<'a> {
         match self.peek() {
             Some(b'{') if !n.keys.is_empty() => {
                 self.check_depth(depth + 1)?;
-                self.object(|sc, key| match n.key_child(&key) {
+                let mut next = 0;
+                self.object(|sc, key| match n.key_child_from(&key, &mut next) {
                     Some(child) => sc.walk(trie, child, depth + 1, slots),
                     None => sc.skip(depth + 1),
                 })
@@ -509,7 +510,7 @@ fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) 
 /// Length of the leading run of bytes that need no attention inside a string (not
 /// `"`, not `\\`, not a control character).
 #[inline]
-fn plain_run(b: &[u8]) -> usize {
+pub(crate) fn plain_run(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;

@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use super::textops::Scratch;
+
 /// Normalises one tag; `None` when nothing is left. A tag that is already normal is
 /// passed through without copying.
 pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
@@ -16,17 +18,28 @@ pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Opt
         Cow::Owned(o) if super::text::trim(&o).len() == o.len() => Cow::Owned(o),
         Cow::Owned(o) => Cow::Owned(super::text::trim(&o).to_string()),
     };
+    // Already in shape: printable ASCII, single spaces between words, not too long.
     let b = t.as_bytes();
-    let ascii = t.is_ascii();
-    let shaped = ascii
-        && !b.is_empty()
-        && b.len() <= max_len
-        && b[0] != b' '
-        && b[b.len() - 1] != b' '
-        && !b.windows(2).any(|w| w[0] == b' ' && w[1] == b' ')
-        && b.iter().all(|&c| c == b' ' || c.is_ascii_graphic());
-    if shaped {
-        if !(lowercase && b.iter().any(|c| c.is_ascii_uppercase())) {
+    let mut shaped = !b.is_empty() && b.len() <= max_len;
+    let mut upper = false;
+    let mut after_space = true; // a leading space is out of shape
+    for &c in b {
+        if c == b' ' {
+            if after_space {
+                shaped = false;
+                break;
+            }
+            after_space = true;
+        } else if c.is_ascii_graphic() {
+            upper |= c.is_ascii_uppercase();
+            after_space = false;
+        } else {
+            shaped = false;
+            break;
+        }
+    }
+    if shaped && !after_space {
+        if !(lowercase && upper) {
             return Some(t);
         }
         // Only the case is wrong: lower-case an owned tag in place.
@@ -65,8 +78,13 @@ pub(crate) struct TagDiff<'a> {
 }
 
 impl<'a> TagDiff<'a> {
-    pub(crate) fn clear(&mut self) {
-        self.ops.clear();
+    /// Empties the diff, keeping the buffers of owned tags in `scratch`.
+    pub(crate) fn clear(&mut self, scratch: &mut Scratch) {
+        for (t, _) in self.ops.drain(..) {
+            if let Cow::Owned(o) = t {
+                scratch.give(o);
+            }
+        }
     }
 
     /// Records an add (`add`) or a remove of a normalised tag.

@@ -62,7 +62,7 @@ fn map_str<'a>(v: Val<'a>, f: &mut dyn FnMut(Cow<'a, str>) -> Cow<'a, str>) -> V
     }
 }
 
-fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
+pub(crate) fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
         Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
         Cow::Owned(mut o) => {
@@ -111,7 +111,7 @@ fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
 }
 
 /// Title case of ASCII bytes, in place.
-fn title_ascii(b: &mut [u8]) {
+pub(crate) fn title_ascii(b: &mut [u8]) {
     let mut start = true;
     for c in b.iter_mut() {
         if c.is_ascii_alphanumeric() {
@@ -139,22 +139,7 @@ fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
             Cow::Owned(String::from_utf8(b).unwrap_or_default())
         }
         Cow::Borrowed(t) => {
-            let mut start = true;
-            let done = t.bytes().all(|c| {
-                if c.is_ascii_alphanumeric() {
-                    let want = if start {
-                        c.to_ascii_uppercase()
-                    } else {
-                        c.to_ascii_lowercase()
-                    };
-                    start = false;
-                    want == c
-                } else {
-                    start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
-                    true
-                }
-            });
-            if done {
+            if is_title(t) {
                 Cow::Borrowed(t)
             } else {
                 let mut b = t.as_bytes().to_vec();
@@ -165,7 +150,26 @@ fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-fn title(s: &str) -> String {
+/// Whether ASCII text is already in title case.
+pub(crate) fn is_title(t: &str) -> bool {
+    let mut start = true;
+    t.bytes().all(|c| {
+        if c.is_ascii_alphanumeric() {
+            let want = if start {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            };
+            start = false;
+            want == c
+        } else {
+            start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
+            true
+        }
+    })
+}
+
+pub(crate) fn title(s: &str) -> String {
     if s.is_ascii() {
         let mut out = Vec::with_capacity(s.len());
         let mut start = true;
@@ -312,15 +316,43 @@ fn convert<'a>(
         other => match f(&other) {
             Some(x) => Some(x),
             None => {
-                if !is_blank(Some(&other)) {
-                    *drops = Some((
-                        code,
-                        format!("'{}' is not {what}, so it was left out", short(&other)),
-                    ));
-                }
+                convert_drop(&other, code, what, drops);
                 None
             }
         },
+    }
+}
+
+/// Records why a conversion dropped a value (nothing for a blank value).
+pub(crate) fn convert_drop(v: &Val<'_>, code: &'static str, what: &str, drops: &mut Option<Drop>) {
+    if !is_blank(Some(v)) {
+        *drops = Some((
+            code,
+            format!("'{}' is not {what}, so it was left out", short(v)),
+        ));
+    }
+}
+
+/// The key a lookup table is searched with: as is, or trimmed and lower-cased (short
+/// ASCII keys on the stack, in `buf`).
+pub(crate) fn lookup_key<'k>(
+    key: &'k str,
+    case_sensitive: bool,
+    buf: &'k mut [u8; 64],
+) -> Cow<'k, str> {
+    if case_sensitive {
+        return Cow::Borrowed(key);
+    }
+    let t = super::text::trim(key);
+    if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
+        Cow::Borrowed(t)
+    } else if t.is_ascii() && t.len() <= buf.len() {
+        let b = &mut buf[..t.len()];
+        b.copy_from_slice(t.as_bytes());
+        b.make_ascii_lowercase();
+        Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
+    } else {
+        Cow::Owned(t.to_lowercase())
     }
 }
 
@@ -372,23 +404,8 @@ impl CTransform {
             } => {
                 let mut f = |x: &Val<'a>| -> Option<Val<'a>> {
                     let key = as_text(x)?;
-                    // Short ASCII keys are lower-cased on the stack.
                     let mut buf = [0u8; 64];
-                    let k: Cow<'_, str> = if *case_sensitive {
-                        key
-                    } else {
-                        let t = super::text::trim(&key);
-                        if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
-                            Cow::Borrowed(t)
-                        } else if t.is_ascii() && t.len() <= buf.len() {
-                            let b = &mut buf[..t.len()];
-                            b.copy_from_slice(t.as_bytes());
-                            b.make_ascii_lowercase();
-                            Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
-                        } else {
-                            Cow::Owned(t.to_lowercase())
-                        }
-                    };
+                    let k = lookup_key(&key, *case_sensitive, &mut buf);
                     match table.get(k.as_ref()) {
                         Some(hit) => Some(hit.view()),
                         None => Some(
