@@ -71,6 +71,9 @@ pub struct UpsertContact {
     /// Source label (e.g. `wishpond`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
+    /// Date of birth, `YYYY-MM-DD`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_of_birth: Option<String>,
     /// Tags. Sent on upsert they **replace** all of the contact's tags; leave `None`
     /// to keep them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -172,7 +175,7 @@ pub struct ContactTagsResult {
 }
 
 /// The string fields of [`UpsertContact`] (JSON names).
-const STRING_FIELDS: [&str; 14] = [
+const STRING_FIELDS: [&str; 15] = [
     "firstName",
     "lastName",
     "name",
@@ -187,6 +190,7 @@ const STRING_FIELDS: [&str; 14] = [
     "website",
     "timezone",
     "source",
+    "dateOfBirth",
 ];
 
 /// A [`CustomFieldValue`] given as JSON, rebuilt with only its own fields; `None`
@@ -396,6 +400,7 @@ mod tests {
         for (given, name) in [
             (json!({"email": 5}), "email"),
             (json!({"firstName": ["a"]}), "firstName"),
+            (json!({"dateOfBirth": 19900315}), "dateOfBirth"),
             (json!({"tags": "vip"}), "tags"),
             (json!({"tags": [1]}), "tags"),
             (json!({"customFields": {}}), "customFields"),

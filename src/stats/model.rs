@@ -171,7 +171,7 @@ pub struct AccountsResults {
 #[serde(rename_all = "camelCase")]
 pub struct AccountsResponse {
     /// Success flag (`true` when absent).
-    #[serde(default = "yes", deserialize_with = "lenient::null_true")]
+    #[serde(default = "lenient::yes", deserialize_with = "lenient::null_true")]
     pub success: bool,
     /// `statusCode` of the body (0 when absent).
     #[serde(default, deserialize_with = "lenient::status")]
@@ -182,10 +182,6 @@ pub struct AccountsResponse {
     /// Accounts and groups.
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub results: AccountsResults,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// The statistics request body.

@@ -43,7 +43,7 @@ pub struct Tag {
 #[serde(rename_all = "camelCase")]
 pub struct TagsResponse {
     /// Success or failure as GHL reports it (`true` when absent).
-    #[serde(default = "yes", deserialize_with = "lenient::null_true")]
+    #[serde(default = "lenient::yes", deserialize_with = "lenient::null_true")]
     pub success: bool,
     /// `statusCode` of the body (0 when absent).
     #[serde(default, deserialize_with = "lenient::status")]
@@ -54,10 +54,6 @@ pub struct TagsResponse {
     /// The tags and their count.
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub results: TagsResults,
-}
-
-fn yes() -> bool {
-    true
 }
 
 /// `results` of a tag list or tag details response.
@@ -84,6 +80,11 @@ pub(crate) mod lenient {
         T: Deserialize<'de> + Default,
     {
         Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
+    }
+
+    /// Default of a flag that GHL may leave out: `true`.
+    pub(crate) fn yes() -> bool {
+        true
     }
 
     /// `null` decodes to `true`.
