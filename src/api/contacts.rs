@@ -174,8 +174,9 @@ pub struct ContactTagsResult {
     pub tags: Vec<String>,
 }
 
-/// The string fields of [`UpsertContact`] (JSON names).
-const STRING_FIELDS: [&str; 15] = [
+/// The string fields of [`UpsertContact`] (JSON names), in output order. The mapping
+/// rules write exactly these (`rules::STANDARD_FIELDS`).
+pub const STRING_FIELDS: [&str; 15] = [
     "firstName",
     "lastName",
     "name",

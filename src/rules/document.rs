@@ -374,24 +374,9 @@ pub struct Route {
     pub scoring: Option<Scoring>,
 }
 
-/// The standard GHL contact fields a mapping can write, in output order.
-pub const STANDARD_FIELDS: [&str; 15] = [
-    "firstName",
-    "lastName",
-    "name",
-    "email",
-    "phone",
-    "companyName",
-    "address1",
-    "city",
-    "state",
-    "postalCode",
-    "country",
-    "website",
-    "timezone",
-    "source",
-    "dateOfBirth",
-];
+/// The standard GHL contact fields a mapping can write, in output order: the string
+/// fields of the upsert body ([`crate::api::contacts::STRING_FIELDS`]).
+pub const STANDARD_FIELDS: [&str; 15] = crate::api::contacts::STRING_FIELDS;
 
 /// Names of the transforms that take no parameters (usable as bare strings).
 pub const SIMPLE_TRANSFORMS: [&str; 13] = [
