@@ -183,6 +183,24 @@ fn batch_reports_errors_per_record() {
             .unwrap(),
         "[]"
     );
+    // The appending form: the same text after what the buffer holds; a failed batch
+    // leaves the buffer as it was.
+    let mut buf = String::from("kept:");
+    c.apply_batch_json_into(&batch, &ApplyOptions::default(), &mut buf)
+        .unwrap();
+    assert_eq!(
+        buf,
+        format!(
+            "kept:{}",
+            c.apply_batch_json(&batch, &ApplyOptions::default())
+                .unwrap()
+        )
+    );
+    let before = buf.clone();
+    assert!(c
+        .apply_batch_json_into("[{\"e\":\"a@b.co\"},{", &ApplyOptions::default(), &mut buf)
+        .is_err());
+    assert_eq!(buf, before);
 }
 
 #[test]

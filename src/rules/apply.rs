@@ -10,11 +10,11 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::compile::{CMapping, CTarget, CompiledRules, Part, RuleSet, Source};
+use super::compile::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
 use super::conditions::{as_text, is_blank, Cond};
 use super::result::*;
 use super::scan::{scan_record, Scanner, Val};
-use super::tags::{normalise, TagDiff};
+use super::tags::{normalise_with, TagDiff};
 use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
 use super::{write, RulesError, STANDARD_FIELDS};
@@ -142,31 +142,45 @@ fn why_not(c: &Option<Cond>) -> String {
 }
 
 impl CompiledRules {
-    fn tags_of<'a>(&'a self, v: &Val<'a>, add: bool, tags: &mut TagDiff<'a>) {
+    fn tags_of<'a>(
+        &'a self,
+        v: &Val<'a>,
+        add: bool,
+        tags: &mut TagDiff<'a>,
+        scratch: &mut Scratch,
+    ) {
         match v {
-            Val::List(l) => l.iter().for_each(|x| self.tags_of(x, add, tags)),
+            Val::List(l) => l.iter().for_each(|x| self.tags_of(x, add, tags, scratch)),
             Val::Str(Cow::Borrowed(s)) => {
                 for t in s.split(',') {
-                    self.push_tag(Cow::Borrowed(t), add, tags);
+                    self.push_tag(Cow::Borrowed(t), add, tags, scratch);
                 }
             }
             Val::Str(Cow::Owned(s)) => {
                 for t in s.split(',') {
-                    self.push_tag(Cow::Owned(t.to_string()), add, tags);
+                    let mut o = scratch.take();
+                    o.push_str(t);
+                    self.push_tag(Cow::Owned(o), add, tags, scratch);
                 }
             }
             Val::Null | Val::Obj(_) => {}
             other => {
                 if let Some(t) = as_text(other) {
-                    self.push_tag(Cow::Owned(t.into_owned()), add, tags);
+                    self.push_tag(Cow::Owned(t.into_owned()), add, tags, scratch);
                 }
             }
         }
     }
 
-    fn push_tag<'a>(&self, t: Cow<'a, str>, add: bool, tags: &mut TagDiff<'a>) {
-        if let Some(n) = normalise(t, self.lowercase_tags, self.max_tag_length) {
-            tags.push(n, add);
+    fn push_tag<'a>(
+        &self,
+        t: Cow<'a, str>,
+        add: bool,
+        tags: &mut TagDiff<'a>,
+        scratch: &mut Scratch,
+    ) {
+        if let Some(n) = normalise_with(t, self.lowercase_tags, self.max_tag_length, scratch) {
+            tags.push(n, add, scratch);
         }
     }
 
@@ -300,7 +314,7 @@ impl CompiledRules {
                         *f = Some(v);
                     }
                 }
-                CTarget::Tags => self.tags_of(&v, true, &mut out.tags),
+                CTarget::Tags => self.tags_of(&v, true, &mut out.tags, &mut out.scratch),
                 CTarget::Custom(i) => {
                     if let Some(f) = out.custom.get_mut(i) {
                         *f = Some(v);
@@ -323,6 +337,13 @@ impl CompiledRules {
         let mut v = match slot(slots, s) {
             None => None,
             Some(Val::Str(t)) => Some(t.clone()),
+            // A list straight into tags: read in place, without a copy.
+            Some(l @ Val::List(_))
+                if m.transforms.is_empty() && matches!(m.target, CTarget::Tags) =>
+            {
+                self.tags_of(l, true, &mut out.tags, &mut out.scratch);
+                return true;
+            }
             Some(_) => return false,
         };
         let mut dropped = None;
@@ -337,8 +358,8 @@ impl CompiledRules {
         if let Some((code, message)) = dropped.take() {
             self.warn(m, code, message, out);
         }
-        let v = match v {
-            Some(t) if !super::text::trim(&t).is_empty() => Val::Str(t),
+        let t = match v {
+            Some(t) if !super::text::trim(&t).is_empty() => t,
             other => {
                 out.scratch.recycle(other.map(Val::Str));
                 return true;
@@ -348,12 +369,20 @@ impl CompiledRules {
             CTarget::Std(i) => out.std.get_mut(i),
             CTarget::Custom(i) => out.custom.get_mut(i),
             CTarget::Tags => {
-                self.tags_of(&v, true, &mut out.tags);
+                self.tags_of(&Val::Str(t), true, &mut out.tags, &mut out.scratch);
                 return true;
             }
         };
         if let Some(f) = field {
-            out.scratch.recycle(f.replace(v));
+            match f {
+                // The text replaces the text already there (its buffer is kept).
+                Some(Val::Str(old)) => {
+                    if let Cow::Owned(o) = std::mem::replace(old, t) {
+                        out.scratch.give(o);
+                    }
+                }
+                _ => *f = Some(Val::Str(t)),
+            }
         }
         true
     }
@@ -376,13 +405,19 @@ impl CompiledRules {
         for r in &set.tag_rules {
             let hit = cond_holds(&r.when, slots);
             if hit {
-                for t in &r.add {
-                    let t = render(t, slots, &mut out.scratch);
-                    self.push_tag(t, true, &mut out.tags);
-                }
-                for t in &r.remove {
-                    let t = render(t, slots, &mut out.scratch);
-                    self.push_tag(t, false, &mut out.tags);
+                for (tags, add) in [(&r.add, true), (&r.remove, false)] {
+                    for t in tags {
+                        match t {
+                            CTag::Fixed(f) => {
+                                out.tags
+                                    .push(Cow::Borrowed(f.as_str()), add, &mut out.scratch)
+                            }
+                            CTag::Template(parts) => {
+                                let t = render(parts, slots, &mut out.scratch);
+                                self.push_tag(t, add, &mut out.tags, &mut out.scratch);
+                            }
+                        }
+                    }
                 }
             }
             if let Some(tr) = out.trace.as_mut() {
@@ -461,7 +496,12 @@ impl CompiledRules {
         if let Some(hi) = reached {
             for (i, (at, tags)) in sc.thresholds.iter().enumerate() {
                 for t in tags {
-                    self.push_tag(Cow::Borrowed(t.as_str()), i == hi, &mut out.tags);
+                    self.push_tag(
+                        Cow::Borrowed(t.as_str()),
+                        i == hi,
+                        &mut out.tags,
+                        &mut out.scratch,
+                    );
                 }
                 if let Some(tr) = out.trace.as_mut() {
                     tr.push(TraceEntry {
@@ -678,7 +718,36 @@ impl CompiledRules {
         records: &str,
         opts: &ApplyOptions,
     ) -> Result<String, RulesError> {
-        let mut out = String::with_capacity(records.len() + records.len() / 4 + 16);
+        let mut out = String::new();
+        self.apply_batch_json_into(records, opts, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::apply_batch_json`] appending to `out`, so a host mapping batch after
+    /// batch can reuse one buffer (clear it between batches) instead of allocating and
+    /// freeing a fresh output each time. On an error `out` is left as it was.
+    pub fn apply_batch_json_into(
+        &self,
+        records: &str,
+        opts: &ApplyOptions,
+        out: &mut String,
+    ) -> Result<(), RulesError> {
+        let at = out.len();
+        let r = self.write_batch(records, opts, out);
+        if r.is_err() {
+            out.truncate(at);
+        }
+        r
+    }
+
+    fn write_batch(
+        &self,
+        records: &str,
+        opts: &ApplyOptions,
+        out: &mut String,
+    ) -> Result<(), RulesError> {
+        // Results are about as long as the records.
+        out.reserve(records.len() + records.len() / 4 + 16);
         let mut sc = Scanner::new(records, &self.limits);
         match sc.peek_kind() {
             Some(b'[') => {}
@@ -717,14 +786,14 @@ impl CompiledRules {
             match rec {
                 Ok(slots) => {
                     self.run_into(slots, &mut o);
-                    self.write_result(&o, &mut out);
+                    self.write_result(&o, out);
                 }
-                Err(e) => write_error(&mut out, &e),
+                Err(e) => write_error(out, &e),
             }
             Ok(())
         })?;
         out.push(']');
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -80,12 +80,21 @@ pub(crate) struct CMapping {
     pub(crate) when: Option<Cond>,
 }
 
+/// A tag a tag rule adds or removes.
+#[derive(Debug, Clone)]
+pub(crate) enum CTag {
+    /// Fixed text, normalised when compiled (a blank one is dropped then).
+    Fixed(String),
+    /// A template, normalised for each record.
+    Template(Vec<Part>),
+}
+
 #[derive(Debug, Clone)]
 pub(crate) struct CTagRule {
     pub(crate) id: String,
     pub(crate) when: Option<Cond>,
-    pub(crate) add: Vec<Vec<Part>>,
-    pub(crate) remove: Vec<Vec<Part>>,
+    pub(crate) add: Vec<CTag>,
+    pub(crate) remove: Vec<CTag>,
 }
 
 #[derive(Debug, Clone)]
@@ -172,10 +181,14 @@ pub fn compile(doc: &Value, ctx: &CompileContext) -> Result<CompiledRules, Rules
     }
     let typed: RulesDocument = serde_json::from_value(doc.clone())
         .map_err(|e| invalid(format!("The document could not be read: {e}.")))?;
+    let settings = typed.settings.clone().unwrap_or_default();
+    let lowercase_tags = settings.lowercase_tags.unwrap_or(true);
+    let max_tag_length = settings.max_tag_length.unwrap_or(64);
     let mut c = Compiler {
         trie: Trie::default(),
         customs: Vec::new(),
         fields: ctx.custom_fields.as_deref(),
+        tag_shape: (lowercase_tags, max_tag_length),
     };
     let base = c.rule_set(
         &typed.mappings,
@@ -198,15 +211,14 @@ pub fn compile(doc: &Value, ctx: &CompileContext) -> Result<CompiledRules, Rules
             set,
         });
     }
-    let settings = typed.settings.clone().unwrap_or_default();
     Ok(CompiledRules {
         trie: c.trie,
         base,
         routes,
         customs: c.customs,
         default_country: settings.default_country.map(|c| c.to_ascii_uppercase()),
-        lowercase_tags: settings.lowercase_tags.unwrap_or(true),
-        max_tag_length: settings.max_tag_length.unwrap_or(64),
+        lowercase_tags,
+        max_tag_length,
         limits: ctx.limits,
         document: typed,
     })
@@ -226,6 +238,8 @@ struct Compiler<'c> {
     trie: Trie,
     customs: Vec<CustomOut>,
     fields: Option<&'c [CustomFieldDef]>,
+    /// `(lowercase, max length)` of tags, from the settings.
+    tag_shape: (bool, usize),
 }
 
 impl Compiler<'_> {
@@ -245,6 +259,27 @@ impl Compiler<'_> {
                 Piece::Path(text, segs) => Part::Slot(self.trie.add(&text, &segs)),
             })
             .collect())
+    }
+
+    /// A tag of a tag rule: fixed text is normalised now (`None` when blank).
+    fn tag(&mut self, t: &str) -> Result<Option<CTag>, RulesError> {
+        let parts = self.template(t)?;
+        Ok(match parts.as_slice() {
+            [] => None,
+            [Part::Lit(l)] => {
+                super::tags::normalise(l.as_str().into(), self.tag_shape.0, self.tag_shape.1)
+                    .map(|n| CTag::Fixed(n.into_owned()))
+            }
+            _ => Some(CTag::Template(parts)),
+        })
+    }
+
+    fn tags(&mut self, ts: &[String]) -> Result<Vec<CTag>, RulesError> {
+        let mut out = Vec::with_capacity(ts.len());
+        for t in ts {
+            out.extend(self.tag(t)?);
+        }
+        Ok(out)
     }
 
     fn target(&mut self, t: &Target) -> Result<CTarget, RulesError> {
@@ -482,16 +517,8 @@ impl Compiler<'_> {
                     .clone()
                     .unwrap_or_else(|| format!("{prefix}tagRules/{i}")),
                 when: self.when(&r.when)?,
-                add: r
-                    .add
-                    .iter()
-                    .map(|t| self.template(t))
-                    .collect::<Result<_, _>>()?,
-                remove: r
-                    .remove
-                    .iter()
-                    .map(|t| self.template(t))
-                    .collect::<Result<_, _>>()?,
+                add: self.tags(&r.add)?,
+                remove: self.tags(&r.remove)?,
             });
         }
         if let Some(s) = scoring {

@@ -99,8 +99,11 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
             let (x, y) = (super::text::trim(x), super::text::trim(y));
             if cs {
                 x == y
+            } else if x.is_ascii() && y.is_ascii() {
+                // ASCII text folds to ASCII of the same length: no copies needed.
+                x.len() == y.len() && x.eq_ignore_ascii_case(y)
             } else {
-                x.len() == y.len() && x.eq_ignore_ascii_case(y) || fold(x, false) == fold(y, false)
+                fold(x, false) == fold(y, false)
             }
         }
         (Val::Bool(x), Val::Str(s)) | (Val::Str(s), Val::Bool(x)) => {

@@ -103,6 +103,9 @@ pub(crate) fn parse_path(p: &str) -> Result<Vec<Seg>, String> {
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Node {
     pub(crate) keys: Vec<(Box<str>, u32)>,
+    /// Per key: is its JSON text the name itself (no quote, backslash or control
+    /// character), so the raw bytes of a record's key can be compared with it?
+    pub(crate) raw: Vec<bool>,
     pub(crate) indexes: Vec<(usize, u32)>,
     pub(crate) wild: Option<u32>,
     pub(crate) slot: Option<u32>,
@@ -118,7 +121,7 @@ impl Node {
     #[inline]
     pub(crate) fn key_child_from(&self, k: &str, next: &mut usize) -> Option<u32> {
         if let Some((name, n)) = self.keys.get(*next) {
-            if name.as_ref() == k {
+            if super::scan::short_eq(name.as_bytes(), k.as_bytes()) {
                 *next += 1;
                 return Some(*n);
             }
@@ -126,6 +129,15 @@ impl Node {
         let i = self.key_index(k)?;
         *next = i + 1;
         self.keys.get(i).map(|(_, n)| *n)
+    }
+
+    /// Key `i` when its raw JSON text is the name itself ([`Self::raw`]).
+    #[inline]
+    pub(crate) fn raw_key(&self, i: usize) -> Option<(&[u8], u32)> {
+        match (self.keys.get(i), self.raw.get(i)) {
+            (Some((name, n)), Some(true)) => Some((name.as_bytes(), *n)),
+            _ => None,
+        }
     }
 
     #[inline]
@@ -145,7 +157,10 @@ impl Node {
             let nb = name.as_bytes();
             // Length, first and last byte rule out nearly every other key without a
             // call to memcmp.
-            nb.len() == kb.len() && nb.first() == Some(first) && nb.last() == Some(last) && nb == kb
+            nb.len() == kb.len()
+                && nb.first() == Some(first)
+                && nb.last() == Some(last)
+                && super::scan::short_eq(nb, kb)
         })
     }
 }
@@ -191,7 +206,11 @@ impl Trie {
                     self.nodes.push(Node::default());
                     let node = &mut self.nodes[cur];
                     match s {
-                        Seg::Key(k) => node.keys.push((k.clone().into_boxed_str(), n as u32)),
+                        Seg::Key(k) => {
+                            node.keys.push((k.clone().into_boxed_str(), n as u32));
+                            node.raw
+                                .push(super::scan::plain_run(k.as_bytes()) == k.len());
+                        }
                         Seg::Index(i) => node.indexes.push((*i, n as u32)),
                         Seg::Wild => node.wild = Some(n as u32),
                     }

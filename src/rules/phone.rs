@@ -48,7 +48,15 @@ const PLAN: &[(&str, &str, &str, u8, u8)] = &[
 ];
 
 fn plan(country: &str) -> Option<&'static (&'static str, &'static str, &'static str, u8, u8)> {
-    PLAN.iter().find(|p| p.0.eq_ignore_ascii_case(country))
+    // PLAN is sorted by code (a test checks it).
+    let [a, b] = country.as_bytes() else {
+        return None;
+    };
+    let code = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+    let i = PLAN
+        .binary_search_by(|p| p.0.as_bytes().cmp(&code[..]))
+        .ok()?;
+    PLAN.get(i)
 }
 
 /// Can numbers of this country be read without a country code?
@@ -82,23 +90,9 @@ impl E164 {
 /// [`to_e164`] on the stack.
 pub(crate) fn e164(input: &str, default_country: Option<&str>) -> Option<E164> {
     let t = super::text::trim(input);
-    // Cut an extension: "x123", "ext. 12", "#12".
-    let tb = t.as_bytes();
-    let lower_cut = tb
-        .iter()
-        .enumerate()
-        .find(|(i, c)| {
-            **c == b'#'
-                || ((**c == b'x' || **c == b'X') && *i > 0)
-                || tb
-                    .get(*i..*i + 3)
-                    .is_some_and(|w| w.eq_ignore_ascii_case(b"ext"))
-        })
-        .map(|(i, _)| i)
-        .unwrap_or(t.len());
-    let t = &t[..lower_cut];
     // Digits go to a buffer on the stack: no valid number has more than 15 digits
     // after an international prefix of at most 3, so longer runs are not numbers.
+    // An extension ends the number: "x123", "ext. 12", "#12".
     let mut buf = [0u8; 24];
     let mut len = 0usize;
     let mut plus = false;
@@ -112,6 +106,15 @@ pub(crate) fn e164(input: &str, default_country: Option<&str>) -> Option<E164> {
             }
             b'+' if len == 0 && !plus && i == 0 => plus = true,
             b' ' | b'-' | b'.' | b'(' | b')' | b'/' => {}
+            b'#' => break,
+            b'x' | b'X' if i > 0 => break,
+            b'e' | b'E'
+                if tb
+                    .get(i..i + 3)
+                    .is_some_and(|w| w.eq_ignore_ascii_case(b"ext")) =>
+            {
+                break
+            }
             // U+00A0 (no-break space) in UTF-8.
             0xC2 if tb.get(i + 1) == Some(&0xA0) => i += 1,
             _ => return None,
@@ -177,6 +180,30 @@ fn join(cc: &str, nat: &str) -> Option<E164> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plan_is_sorted_for_binary_search() {
+        assert!(PLAN.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(plan("us").map(|p| p.1), Some("1"));
+        assert_eq!(plan("Gb").map(|p| p.1), Some("44"));
+        assert!(plan("USA").is_none() && plan("").is_none() && plan("ZZ").is_none());
+    }
+
+    #[test]
+    fn extensions_end_the_number() {
+        let us = Some("US");
+        for s in [
+            "415 555 0123 ext. 12",
+            "415-555-0123#9",
+            "(415) 555-0123 EXT 5",
+            "4155550123X7",
+        ] {
+            assert_eq!(to_e164(s, us).as_deref(), Some("+14155550123"), "{s}");
+        }
+        // A letter before the extension is still not a number; 'x' first is not one.
+        assert_eq!(to_e164("415 555 0123a x1", us), None);
+        assert_eq!(to_e164("x4155550123", us), None);
+    }
 
     #[test]
     fn national_and_international() {

@@ -183,7 +183,7 @@ impl<'a> Scanner<'a> {
 
     /// Scans a string (positioned at its opening quote). Returns the raw content span
     /// and whether it holds escapes.
-    #[inline]
+    #[inline(always)]
     fn string_span(&mut self) -> R<(usize, usize, bool)> {
         self.pos += 1; // opening quote
         let start = self.pos;
@@ -222,7 +222,10 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn string(&mut self) -> R<Cow<'a, str>> {
+    /// Reads a text (positioned at its opening quote) into `dst`: written in place,
+    /// not returned, which keeps the hot path free of moves of a result.
+    #[inline]
+    fn string_into(&mut self, dst: &mut Option<Val<'a>>) -> R<()> {
         let at = self.pos;
         let (start, end, escaped) = self.string_span()?;
         if end - start > self.max_str {
@@ -232,13 +235,15 @@ impl<'a> Scanner<'a> {
             });
         }
         let raw = self.s.get(start..end).unwrap_or("");
-        if !escaped {
-            return Ok(Cow::Borrowed(raw));
-        }
-        unescape(raw).map(Cow::Owned).ok_or(ScanError::Syntax {
-            offset: at,
-            message: "invalid \\u escape (a lone surrogate) in a text value",
-        })
+        *dst = Some(Val::Str(if escaped {
+            Cow::Owned(unescape(raw).ok_or(ScanError::Syntax {
+                offset: at,
+                message: "invalid \\u escape (a lone surrogate) in a text value",
+            })?)
+        } else {
+            Cow::Borrowed(raw)
+        }));
+        Ok(())
     }
 
     fn number(&mut self) -> R<(usize, usize)> {
@@ -322,7 +327,33 @@ impl<'a> Scanner<'a> {
 
     /// Walks an object (positioned at `{`), calling `f` positioned at each member's value.
     #[inline]
-    fn object(&mut self, mut f: impl FnMut(&mut Self, Cow<'a, str>) -> R<()>) -> R<()> {
+    fn object(&mut self, f: impl FnMut(&mut Self, Cow<'a, str>) -> R<()>) -> R<()> {
+        self.object_with(Self::key, f)
+    }
+
+    /// A key (positioned at its opening quote), unescaped when it has escapes.
+    #[inline]
+    fn key(&mut self) -> R<Cow<'a, str>> {
+        let at = self.pos;
+        let (start, end, escaped) = self.string_span()?;
+        let raw = self.s.get(start..end).unwrap_or("");
+        if !escaped {
+            return Ok(Cow::Borrowed(raw));
+        }
+        unescape(raw).map(Cow::Owned).ok_or(ScanError::Syntax {
+            offset: at,
+            message: "invalid \\u escape in a key",
+        })
+    }
+
+    /// Walks an object (positioned at `{`): `key` reads each key (positioned at its
+    /// opening quote) and `f` is called positioned at the member's value.
+    #[inline]
+    fn object_with<K>(
+        &mut self,
+        mut key: impl FnMut(&mut Self) -> R<K>,
+        mut f: impl FnMut(&mut Self, K) -> R<()>,
+    ) -> R<()> {
         self.pos += 1;
         self.ws();
         if self.peek() == Some(b'}') {
@@ -334,23 +365,13 @@ impl<'a> Scanner<'a> {
             if self.peek() != Some(b'"') {
                 return self.err("expected a quoted key");
             }
-            let at = self.pos;
-            let (start, end, escaped) = self.string_span()?;
-            let raw = self.s.get(start..end).unwrap_or("");
-            let key = if escaped {
-                Cow::Owned(unescape(raw).ok_or(ScanError::Syntax {
-                    offset: at,
-                    message: "invalid \\u escape in a key",
-                })?)
-            } else {
-                Cow::Borrowed(raw)
-            };
+            let k = key(self)?;
             self.ws();
             if self.peek() != Some(b':') {
                 return self.err("expected ':' after a key");
             }
             self.pos += 1;
-            f(self, key)?;
+            f(self, k)?;
             self.ws();
             match self.peek() {
                 Some(b',') => self.pos += 1,
@@ -388,11 +409,25 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// [`Self::value`] written into `dst`.
+    #[inline]
+    fn value_into(&mut self, depth: usize, dst: &mut Option<Val<'a>>) -> R<()> {
+        if self.peek() == Some(b'"') {
+            return self.string_into(dst);
+        }
+        *dst = Some(self.value(depth)?);
+        Ok(())
+    }
+
     /// Reads one whole value.
     pub(crate) fn value(&mut self, depth: usize) -> R<Val<'a>> {
         self.ws();
         match self.peek() {
-            Some(b'"') => self.string().map(Val::Str),
+            Some(b'"') => {
+                let mut v = None;
+                self.string_into(&mut v)?;
+                Ok(v.unwrap_or(Val::Null))
+            }
             Some(b'{') => {
                 self.check_depth(depth + 1)?;
                 let start = self.pos;
@@ -437,8 +472,15 @@ impl<'a> Scanner<'a> {
         self.ws();
         if let Some(slot) = n.slot {
             let start = self.pos;
-            let v = self.value(depth)?;
-            store(trie, slots, slot, v);
+            let multi = trie.multi.get(slot as usize).copied().unwrap_or(false);
+            match slots.get_mut(slot as usize) {
+                // A single value goes straight into its slot (no moves of a result).
+                Some(dst) if !multi => self.value_into(depth, dst)?,
+                _ => {
+                    let v = self.value(depth)?;
+                    store(trie, slots, slot, v);
+                }
+            }
             if !n.has_children() {
                 return Ok(());
             }
@@ -465,11 +507,7 @@ impl<'a> Scanner<'a> {
         match self.peek() {
             Some(b'{') if !n.keys.is_empty() => {
                 self.check_depth(depth + 1)?;
-                let mut next = 0;
-                self.object(|sc, key| match n.key_child_from(&key, &mut next) {
-                    Some(child) => sc.walk(trie, child, depth + 1, slots),
-                    None => sc.skip(depth + 1),
-                })
+                self.walk_object(trie, n, depth, slots)
             }
             Some(b'[') if !n.indexes.is_empty() || n.wild.is_some() => {
                 self.check_depth(depth + 1)?;
@@ -490,6 +528,58 @@ impl<'a> Scanner<'a> {
             _ => self.skip(depth),
         }
     }
+}
+
+impl<'a> Scanner<'a> {
+    /// Walks an object (positioned at `{`) whose keys the trie node `n` names.
+    ///
+    /// Records of one source list their keys in the same order, so the key after the
+    /// previous hit is tried first, straight against the raw bytes (`"name"` followed
+    /// by the closing quote); only other keys are scanned and looked up.
+    fn walk_object(
+        &mut self,
+        trie: &Trie,
+        n: &super::path::Node,
+        depth: usize,
+        slots: &mut [Option<Val<'a>>],
+    ) -> R<()> {
+        let mut next = 0;
+        self.object_with(
+            |sc| match sc.raw_key_here(n, next) {
+                Some(c) => {
+                    next += 1;
+                    Ok(Some(c))
+                }
+                None => sc.key().map(|k| n.key_child_from(&k, &mut next)),
+            },
+            |sc, child| match child {
+                Some(c) => sc.walk(trie, c, depth + 1, slots),
+                None => sc.skip(depth + 1),
+            },
+        )
+    }
+
+    /// At a key's opening quote: when the text is exactly `"<key i of n>"`, steps over
+    /// it and gives the child.
+    #[inline]
+    fn raw_key_here(&mut self, n: &super::path::Node, i: usize) -> Option<u32> {
+        let (name, child) = n.raw_key(i)?;
+        let start = self.pos + 1;
+        let end = start + name.len();
+        let text = self.b.get(start..end)?;
+        if self.b.get(end) == Some(&b'"') && short_eq(text, name) {
+            self.pos = end + 1;
+            Some(child)
+        } else {
+            None
+        }
+    }
+}
+
+/// Byte equality without a call to `memcmp` (for keys, which are short).
+#[inline]
+pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) {
@@ -818,6 +908,27 @@ mod tests {
                 None
             ]
         );
+    }
+
+    #[test]
+    fn keys_match_however_they_are_written() {
+        // Escaped spellings of a key, a key holding a backslash (never compared raw),
+        // duplicates (the last wins), keys in an unexpected order, prefixes of a key.
+        let doc = r#"{"em\u0061il":"a@b.co","a\\b":1,"x":{"k":1,"kk":2,"k":3},"emai":"no","name":"n","emailx":"no"}"#;
+        let got = ex(doc, &["email", "a\\b", "x.k", "x.kk", "name"]);
+        assert_eq!(
+            got,
+            vec![
+                Some(json!("a@b.co")),
+                Some(json!(1)),
+                Some(json!(3)),
+                Some(json!(2)),
+                Some(json!("n"))
+            ]
+        );
+        // A raw key that runs into the end of the text is an error, not a match.
+        assert!(extract(r#"{"email"#, &["email"], &Limits::default()).is_err());
+        assert!(extract(r#"{"email":"#, &["email"], &Limits::default()).is_err());
     }
 
     #[test]

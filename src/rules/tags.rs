@@ -12,6 +12,17 @@ use super::textops::Scratch;
 /// Normalises one tag; `None` when nothing is left. A tag that is already normal is
 /// passed through without copying.
 pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
+    normalise_with(t, lowercase, max_len, &mut Scratch::default())
+}
+
+/// [`normalise`], taking the buffer of a changed tag from `scratch` (and giving an
+/// owned input's buffer back when it is not kept).
+pub(crate) fn normalise_with<'t>(
+    t: Cow<'t, str>,
+    lowercase: bool,
+    max_len: usize,
+    scratch: &mut Scratch,
+) -> Option<Cow<'t, str>> {
     // Surrounding white space goes first, without copying a borrowed tag.
     let t = match t {
         Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
@@ -42,13 +53,19 @@ pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Opt
         if !(lowercase && upper) {
             return Some(t);
         }
-        // Only the case is wrong: lower-case an owned tag in place.
-        if let Cow::Owned(mut o) = t {
-            o.make_ascii_lowercase();
-            return Some(Cow::Owned(o));
-        }
+        // Only the case is wrong: lower-case in place (a borrowed tag in a copy).
+        let mut o = match t {
+            Cow::Owned(o) => o,
+            Cow::Borrowed(b) => {
+                let mut o = scratch.take();
+                o.push_str(b);
+                o
+            }
+        };
+        o.make_ascii_lowercase();
+        return Some(Cow::Owned(o));
     }
-    let mut out = String::with_capacity(t.len());
+    let mut out = scratch.take();
     for w in t.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
@@ -67,40 +84,55 @@ pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Opt
         out.truncate(i);
         out.truncate(out.trim_end().len());
     }
-    (!out.is_empty()).then_some(Cow::Owned(out))
+    if let Cow::Owned(o) = t {
+        scratch.give(o);
+    }
+    if out.is_empty() {
+        scratch.give(out);
+        return None;
+    }
+    Some(Cow::Owned(out))
 }
 
 /// An ordered tag diff.
 #[derive(Debug, Default)]
 pub(crate) struct TagDiff<'a> {
-    /// `(tag, add?)`, one entry per tag (case-insensitively).
-    ops: Vec<(Cow<'a, str>, bool)>,
+    /// `(tag, add?, ascii?)`, one entry per tag (case-insensitively).
+    ops: Vec<(Cow<'a, str>, bool, bool)>,
 }
 
 impl<'a> TagDiff<'a> {
     /// Empties the diff, keeping the buffers of owned tags in `scratch`.
     pub(crate) fn clear(&mut self, scratch: &mut Scratch) {
-        for (t, _) in self.ops.drain(..) {
+        for (t, _, _) in self.ops.drain(..) {
             if let Cow::Owned(o) = t {
                 scratch.give(o);
             }
         }
     }
 
-    /// Records an add (`add`) or a remove of a normalised tag.
-    pub(crate) fn push(&mut self, tag: Cow<'a, str>, add: bool) {
+    /// Records an add (`add`) or a remove of a normalised tag (the buffer of an owned
+    /// tag that is already listed goes back to `scratch`).
+    pub(crate) fn push(&mut self, tag: Cow<'a, str>, add: bool, scratch: &mut Scratch) {
         let ascii = tag.is_ascii();
-        let same = |t: &str| {
-            if ascii && t.is_ascii() {
+        let mut lower: Option<String> = None;
+        let found = self.ops.iter_mut().find(|(t, _, a)| {
+            if ascii && *a {
                 t.len() == tag.len() && t.eq_ignore_ascii_case(&tag)
             } else {
-                t.to_lowercase() == tag.to_lowercase()
+                // Non-ASCII text can fold to ASCII (the Kelvin sign to 'k').
+                let l = lower.get_or_insert_with(|| tag.to_lowercase());
+                t.to_lowercase() == *l
             }
-        };
-        if let Some(e) = self.ops.iter_mut().find(|(t, _)| same(t)) {
-            e.1 = add;
-        } else {
-            self.ops.push((tag, add));
+        });
+        match found {
+            Some(e) => {
+                e.1 = add;
+                if let Cow::Owned(o) = tag {
+                    scratch.give(o);
+                }
+            }
+            None => self.ops.push((tag, add, ascii)),
         }
     }
 
@@ -133,11 +165,23 @@ mod tests {
         let owned = normalise(Cow::Owned("Campaign: X".into()), true, 64);
         assert_eq!(owned.as_deref(), Some("campaign: x"));
         let mut d = TagDiff::default();
-        d.push("VIP".into(), true);
-        d.push("cold".into(), false);
-        d.push("vip".into(), true);
-        d.push("Cold".into(), true);
+        let sc = &mut Scratch::default();
+        d.push("VIP".into(), true, sc);
+        d.push("cold".into(), false, sc);
+        d.push("vip".into(), true, sc);
+        d.push("Cold".into(), true, sc);
         assert_eq!(d.iter(true).collect::<Vec<_>>(), vec!["VIP", "cold"]);
         assert_eq!(d.iter(false).count(), 0);
+        // Non-ASCII text that folds to ASCII is the same tag.
+        let mut d = TagDiff::default();
+        d.push("\u{212A}elvin".into(), true, sc);
+        d.push("KELVIN".into(), false, sc);
+        d.push("Ünter".into(), true, sc);
+        d.push("ünter".into(), false, sc);
+        assert_eq!(d.iter(true).count(), 0);
+        assert_eq!(
+            d.iter(false).collect::<Vec<_>>(),
+            vec!["\u{212A}elvin", "Ünter"]
+        );
     }
 }

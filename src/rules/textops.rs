@@ -12,7 +12,7 @@ use std::borrow::Cow;
 
 use super::scan::Val;
 use super::transforms::{
-    convert_drop, is_title, lookup_key, title, title_ascii, trim, CTransform, Drop,
+    convert_drop, is_title, lookup_key, title, title_ascii_string, trim, CTransform, Drop,
 };
 use super::{date, phone};
 
@@ -103,14 +103,13 @@ fn title_case<'a>(s: Cow<'a, str>, scratch: &mut Scratch) -> Cow<'a, str> {
     if !s.is_ascii() {
         return Cow::Owned(title(&s));
     }
-    let o = match s {
+    let mut o = match s {
         Cow::Borrowed(t) if is_title(t) => return Cow::Borrowed(t),
         Cow::Borrowed(t) => scratch.copy(t),
         Cow::Owned(o) => o,
     };
-    let mut b = o.into_bytes();
-    title_ascii(&mut b);
-    Cow::Owned(String::from_utf8(b).unwrap_or_default())
+    title_ascii_string(&mut o);
+    Cow::Owned(o)
 }
 
 impl CTransform {

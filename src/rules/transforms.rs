@@ -110,19 +110,21 @@ fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
     }
 }
 
-/// Title case of ASCII bytes, in place.
-pub(crate) fn title_ascii(b: &mut [u8]) {
+/// Title case of ASCII text, in place (no re-check of the text as UTF-8).
+pub(crate) fn title_ascii_string(s: &mut String) {
+    s.make_ascii_lowercase();
     let mut start = true;
-    for c in b.iter_mut() {
+    for i in 0..s.len() {
+        let c = s.as_bytes().get(i).copied().unwrap_or(b' ');
         if c.is_ascii_alphanumeric() {
-            *c = if start {
-                c.to_ascii_uppercase()
-            } else {
-                c.to_ascii_lowercase()
-            };
+            if start {
+                if let Some(first) = s.get_mut(i..i + 1) {
+                    first.make_ascii_uppercase();
+                }
+            }
             start = false;
         } else {
-            start = matches!(*c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
+            start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
         }
     }
 }
@@ -133,18 +135,17 @@ fn title_cow(s: Cow<'_, str>) -> Cow<'_, str> {
         return Cow::Owned(title(&s));
     }
     match s {
-        Cow::Owned(o) => {
-            let mut b = o.into_bytes();
-            title_ascii(&mut b);
-            Cow::Owned(String::from_utf8(b).unwrap_or_default())
+        Cow::Owned(mut o) => {
+            title_ascii_string(&mut o);
+            Cow::Owned(o)
         }
         Cow::Borrowed(t) => {
             if is_title(t) {
                 Cow::Borrowed(t)
             } else {
-                let mut b = t.as_bytes().to_vec();
-                title_ascii(&mut b);
-                Cow::Owned(String::from_utf8(b).unwrap_or_default())
+                let mut o = t.to_string();
+                title_ascii_string(&mut o);
+                Cow::Owned(o)
             }
         }
     }
@@ -171,22 +172,9 @@ pub(crate) fn is_title(t: &str) -> bool {
 
 pub(crate) fn title(s: &str) -> String {
     if s.is_ascii() {
-        let mut out = Vec::with_capacity(s.len());
-        let mut start = true;
-        for &c in s.as_bytes() {
-            if c.is_ascii_alphanumeric() {
-                out.push(if start {
-                    c.to_ascii_uppercase()
-                } else {
-                    c.to_ascii_lowercase()
-                });
-                start = false;
-            } else {
-                out.push(c);
-                start = matches!(c, b' ' | b'-' | b'\'' | b'(' | b'/' | b'.' | b'\t');
-            }
-        }
-        return String::from_utf8(out).unwrap_or_default();
+        let mut out = s.to_string();
+        title_ascii_string(&mut out);
+        return out;
     }
     let mut out = String::with_capacity(s.len());
     let mut start = true;
@@ -553,6 +541,27 @@ mod tests {
             Cow::Borrowed(_)
         ));
         assert!(matches!(lower(Cow::Borrowed("ok")), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn ascii_title_case_is_the_unicode_one() {
+        // The ASCII fast path gives what the general (char by char) path gives: the
+        // general path runs when a non-ASCII character (a middle dot) follows.
+        for t in [
+            "mary-jane o'NEIL",
+            "st. louis",
+            "(a)b/c.d\te",
+            "ALL CAPS 2ND",
+            "",
+            " x",
+        ] {
+            let general = title(&format!("{t}\u{b7}"));
+            assert_eq!(
+                title(t),
+                general.strip_suffix('\u{b7}').unwrap_or(&general),
+                "{t:?}"
+            );
+        }
     }
 
     #[test]
