@@ -12,6 +12,9 @@ fn key() -> impl Strategy<Value = String> {
         Just("lead".to_string()),
         Just("tags".to_string()),
         "[a-zA-Z0-9 _.é-]{0,8}",
+        // Keys written with escapes in the JSON text (backslash, tab, a control
+        // character): read by unescaping, never compared as raw bytes.
+        "[ab\\\\\t\u{1}/]{1,4}",
     ]
 }
 

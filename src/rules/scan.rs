@@ -926,6 +926,11 @@ mod tests {
                 Some(json!("n"))
             ]
         );
+        // The JSON text `"a\b"` is the key a + backspace, not the name `a\b`
+        // (backslash, b), whose text is `"a\\b"`.
+        let doc = r#"{"a\b":1,"z":2}"#;
+        assert_eq!(ex(doc, &["[\"a\\b\"]", "z"]), vec![None, Some(json!(2))]);
+        assert_eq!(ex(doc, &["[\"a\u{8}\"]"]), vec![Some(json!(1))]);
         // A raw key that runs into the end of the text is an error, not a match.
         assert!(extract(r#"{"email"#, &["email"], &Limits::default()).is_err());
         assert!(extract(r#"{"email":"#, &["email"], &Limits::default()).is_err());
