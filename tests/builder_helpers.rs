@@ -1,7 +1,7 @@
 //! Typed helpers build the same requests the generic builder does, with their rules.
 
 use ghl_bridge::api::{
-    CustomFieldValue, Platform, SocialTagsQuery, StatisticsRequest, UpsertContact,
+    ContactFields, CustomFieldValue, Platform, SocialTagsQuery, StatisticsRequest, UpsertContact,
 };
 use ghl_bridge::error::Coded;
 use ghl_bridge::http::{Method, Token};
@@ -153,8 +153,11 @@ fn statistics_and_accounts() {
 #[test]
 fn contact_helpers() {
     let up = UpsertContact {
-        email: Some("a@b.co".into()),
-        first_name: Some("Ann".into()),
+        fields: ContactFields {
+            email: Some("a@b.co".into()),
+            first_name: Some("Ann".into()),
+            ..Default::default()
+        },
         custom_fields: vec![CustomFieldValue {
             id: "f1".into(),
             key: None,

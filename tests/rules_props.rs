@@ -231,8 +231,8 @@ proptest! {
                 prop_assert!(!t.is_empty() && t.chars().count() <= 64 && t.trim() == t);
                 prop_assert!(seen.insert(t.to_lowercase()), "duplicate tag {}", t);
             }
-            if let Some(p) = &r.upsert.phone { prop_assert!(p.starts_with('+') && p.len() <= 16); }
-            if let Some(d) = &r.upsert.date_of_birth { prop_assert_eq!(d.len(), 10); }
+            if let Some(p) = &r.upsert.fields.phone { prop_assert!(p.starts_with('+') && p.len() <= 16); }
+            if let Some(d) = &r.upsert.fields.date_of_birth { prop_assert_eq!(d.len(), 10); }
             let _ = c.apply_value(&junk, &o);
         }
     }

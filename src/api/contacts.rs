@@ -24,11 +24,13 @@ pub struct CustomFieldValue {
     pub field_value: Value,
 }
 
-/// The body of a contact upsert (the builder adds `locationId`).
+/// The contact fields an upsert takes as text, in [`STRING_FIELDS`] order: the part
+/// of the body the mapping rules write (`rules::UpsertBody`) and [`UpsertContact`]
+/// sends.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct UpsertContact {
+pub struct ContactFields {
     /// First name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_name: Option<String>,
@@ -74,6 +76,41 @@ pub struct UpsertContact {
     /// Date of birth, `YYYY-MM-DD`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<String>,
+}
+
+impl ContactFields {
+    /// Sets a field by its index in [`STRING_FIELDS`] (an unknown index sets nothing).
+    pub fn set(&mut self, idx: usize, v: String) {
+        let f = match idx {
+            0 => &mut self.first_name,
+            1 => &mut self.last_name,
+            2 => &mut self.name,
+            3 => &mut self.email,
+            4 => &mut self.phone,
+            5 => &mut self.company_name,
+            6 => &mut self.address1,
+            7 => &mut self.city,
+            8 => &mut self.state,
+            9 => &mut self.postal_code,
+            10 => &mut self.country,
+            11 => &mut self.website,
+            12 => &mut self.timezone,
+            13 => &mut self.source,
+            14 => &mut self.date_of_birth,
+            _ => return,
+        };
+        *f = Some(v);
+    }
+}
+
+/// The body of a contact upsert (the builder adds `locationId`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct UpsertContact {
+    /// The text fields (name, email, phone, address, ...).
+    #[serde(flatten)]
+    pub fields: ContactFields,
     /// Tags. Sent on upsert they **replace** all of the contact's tags; leave `None`
     /// to keep them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -174,7 +211,7 @@ pub struct ContactTagsResult {
     pub tags: Vec<String>,
 }
 
-/// The string fields of [`UpsertContact`] (JSON names), in output order. The mapping
+/// The fields of [`ContactFields`] (JSON names), in output order. The mapping
 /// rules write exactly these (`rules::STANDARD_FIELDS`).
 pub const STRING_FIELDS: [&str; 15] = [
     "firstName",

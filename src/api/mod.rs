@@ -22,8 +22,8 @@ pub mod social;
 pub mod users;
 
 pub use contacts::{
-    Contact, ContactCustomField, ContactResult, ContactTagsResult, CustomFieldValue, UpsertContact,
-    UpsertContactResult,
+    Contact, ContactCustomField, ContactFields, ContactResult, ContactTagsResult, CustomFieldValue,
+    UpsertContact, UpsertContactResult,
 };
 pub use locations::{
     CustomField, CustomFieldsResult, LocationTag, LocationTagResult, LocationTagsResult,

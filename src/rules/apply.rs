@@ -574,7 +574,7 @@ impl CompiledRules {
         let mut upsert = UpsertBody::default();
         for (i, v) in o.std.iter().enumerate() {
             if let Some(v) = v {
-                upsert.set(i, field_text(v).into_owned());
+                upsert.fields.set(i, field_text(v).into_owned());
             }
         }
         for (i, v) in o.custom.iter().enumerate() {

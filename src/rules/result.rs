@@ -7,6 +7,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::api::ContactFields;
+
 /// Options of one apply call.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -39,70 +41,19 @@ pub struct MappingResult {
     pub trace: Vec<TraceEntry>,
 }
 
-/// The GHL contact upsert body the rules produce.
+/// The GHL contact upsert body the rules produce: the contact's text fields and the
+/// custom field values (a value may name its field by key only, before keys are
+/// resolved to ids).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
-#[allow(missing_docs)]
 pub struct UpsertBody {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub email: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub company_name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address1: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub postal_code: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub website: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub timezone: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date_of_birth: Option<String>,
+    /// The text fields (name, email, phone, address, ...).
+    #[serde(flatten)]
+    pub fields: ContactFields,
     /// Custom field values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub custom_fields: Vec<CustomFieldValue>,
-}
-
-impl UpsertBody {
-    /// Sets a standard field by its index in [`super::STANDARD_FIELDS`].
-    pub(crate) fn set(&mut self, idx: usize, v: String) {
-        let f = match idx {
-            0 => &mut self.first_name,
-            1 => &mut self.last_name,
-            2 => &mut self.name,
-            3 => &mut self.email,
-            4 => &mut self.phone,
-            5 => &mut self.company_name,
-            6 => &mut self.address1,
-            7 => &mut self.city,
-            8 => &mut self.state,
-            9 => &mut self.postal_code,
-            10 => &mut self.country,
-            11 => &mut self.website,
-            12 => &mut self.timezone,
-            13 => &mut self.source,
-            14 => &mut self.date_of_birth,
-            _ => return,
-        };
-        *f = Some(v);
-    }
 }
 
 /// One custom field value, as GHL takes it.
