@@ -42,6 +42,21 @@ fn conditions() {
     );
     let got = apply(&c, json!({"a": "YES", "n": 5, "items": []}));
     assert_eq!(got["tagsToAdd"], json!(["eq", "eqcs", "missing", "blank"]));
+
+    // `equals: null` is a test (validation accepts it, so compiling must too): it holds
+    // for a null in the record, not for another value or a missing one.
+    let doc = json!({"version": 1, "tagRules": [{"id": "null", "when": {"path": "x", "equals": null}, "add": ["null"]}]});
+    assert!(ghl_bridge::rules::validate(&doc).is_empty());
+    let c = rules(doc);
+    assert_eq!(apply(&c, json!({"x": null}))["tagsToAdd"], json!(["null"]));
+    assert_eq!(apply(&c, json!({"x": 1}))["tagsToAdd"], json!([]));
+    assert_eq!(apply(&c, json!({}))["tagsToAdd"], json!([]));
+    // It survives a round trip through the typed document.
+    let back = serde_json::to_value(c.document()).unwrap();
+    assert_eq!(
+        back["tagRules"][0]["when"],
+        json!({"path": "x", "equals": null})
+    );
 }
 
 #[test]

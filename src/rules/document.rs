@@ -9,6 +9,12 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// A field that is `Some` whenever it is present, `null` included (plain `Option`
+/// reads an explicit `null` as absent).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// A mapping-rules document.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -226,8 +232,12 @@ pub struct Condition {
     /// Source path of the tested value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
-    /// Equal to this value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Equal to this value (`null` is a value too: it holds for a null in the record).
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub equals: Option<Value>,
     /// Equal to one of these values.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
