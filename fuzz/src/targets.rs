@@ -1,0 +1,572 @@
+//! One function per fuzz target. Each reads the fuzzer's bytes in the format its doc
+//! gives, calls one public entry point of the core, and asserts what that entry point
+//! promises. Rules targets apply one of the [`documents`], chosen by the first byte
+//! (`'0'` is the first document), to the rest of the input.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use ghl_bridge::catalog;
+use ghl_bridge::flows::{Event, FlowConfig, FlowEngine};
+use ghl_bridge::http::{HttpResponse, RequestParams, Token};
+use ghl_bridge::outbox::{self, Failure, Outbox, Record};
+use ghl_bridge::request::{self, ClientConfig, RequestBuilder};
+use ghl_bridge::rules::{self, ApplyOptions, CompileContext, CompiledRules, SlotPlan};
+use ghl_bridge::stats::{self, HostPoint, Schedule, Series, SeriesOptions};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The token every built request carries; no error or report may repeat it.
+pub const TOKEN: &str = "pit-fuzz-0c1d2e3f";
+
+/// The rules documents the apply targets use: the presets, the benchmark's 20 rules,
+/// and `docs/every-feature.json` (every transform, condition and section).
+pub fn documents() -> &'static [(String, CompiledRules)] {
+    static DOCS: OnceLock<Vec<(String, CompiledRules)>> = OnceLock::new();
+    DOCS.get_or_init(|| {
+        let mut docs: Vec<(String, Value)> = rules::presets::all()
+            .into_iter()
+            .map(|(n, d)| (n.to_string(), d))
+            .collect();
+        for (name, text) in [
+            ("rules-20", include_str!("../../benches/data/rules-20.json")),
+            ("every-feature", include_str!("../docs/every-feature.json")),
+        ] {
+            let doc = serde_json::from_str(text).expect("a fuzzing document is JSON");
+            docs.push((name.to_string(), doc));
+        }
+        docs.into_iter()
+            .map(|(name, doc)| {
+                let c = rules::compile(&doc, &CompileContext::default())
+                    .unwrap_or_else(|e| panic!("the fuzzing document {name} compiles: {e}"));
+                (name, c)
+            })
+            .collect()
+    })
+}
+
+/// The document chosen by the input's first byte, and the rest of the input as text.
+fn doc_and_text(data: &[u8]) -> Option<(&'static CompiledRules, &str)> {
+    let (&first, rest) = data.split_first()?;
+    let docs = documents();
+    let (_, doc) = &docs[first.wrapping_sub(b'0') as usize % docs.len()];
+    Some((doc, std::str::from_utf8(rest).ok()?))
+}
+
+/// Parses `out` as exactly one JSON value (what every `*_json_text` entry promises).
+/// A failure panics at the caller's line, so each promise is told apart.
+#[track_caller]
+fn one_json_value(what: &str, input: &str, out: &str) -> Value {
+    match serde_json::from_str(out) {
+        Ok(v) => v,
+        Err(e) => panic!(
+            "{what} must answer one JSON value or an error; for {input:?} it answered {out:?} ({e})"
+        ),
+    }
+}
+
+/// Equal JSON values, numbers within a relative 1e-12 (the text writer prints `2e16`
+/// as an integer where serde prints a float, and serde_json reads floats to within a
+/// unit in the last place), as the property tests compare them.
+fn same(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (
+                x.as_f64().unwrap_or(f64::NAN),
+                y.as_f64().unwrap_or(f64::NAN),
+            );
+            x == y || (x - y).abs() <= 1e-12 * x.abs().max(y.abs())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| same(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+const TRACE: ApplyOptions = ApplyOptions { trace: true };
+
+/// Rules compile. Input: a rules document as JSON text. A document compiles exactly
+/// when validation finds no problem; a compiled document applies to a sample record.
+pub fn rules_compile(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let Ok(doc) = rules::parse_document(text) else {
+        return;
+    };
+    let compiled = rules::compile(&doc, &CompileContext::default());
+    let problems = rules::validate(&doc);
+    assert_eq!(
+        compiled.is_ok(),
+        problems.is_empty(),
+        "compiles exactly when valid: {problems:?} / {:?}",
+        compiled.as_ref().err()
+    );
+    if let Ok(c) = compiled {
+        let out = c.apply_json_text(SAMPLE_RECORD, &TRACE);
+        one_json_value("apply_json_text", SAMPLE_RECORD, &out);
+    }
+}
+
+/// A record reaching the short paths the fuzzer writes and the presets' paths.
+const SAMPLE_RECORD: &str = r#"{"a":"x","b":{"c":"y"},"l":[1,"z",null],"e":"A@b.co","lead":{"email":"j@x.io","first_name":"jo","tags":["t"]},"score":3}"#;
+
+/// Rules applied through the object (`apply_value`). Input: document byte, then a
+/// record as JSON. The result equals the slots path's result for the same record
+/// (the values extracted from the object as the JavaScript host does).
+pub fn rules_apply_value(data: &[u8]) {
+    let Some((c, text)) = doc_and_text(data) else {
+        return;
+    };
+    let Ok(record) = serde_json::from_str::<Value>(text) else {
+        return;
+    };
+    let typed = c.apply_value(&record, &TRACE);
+    if record.is_object() {
+        let slots = slot_values(&c.slot_plan(), &record);
+        let via_slots = c.apply_slots_json_text(&slots, &TRACE);
+        let via_slots = one_json_value("apply_slots_json_text", &slots, &via_slots);
+        let typed = typed.map(|r| serde_json::to_value(r).expect("a result serialises"));
+        if let Ok(typed) = typed {
+            assert!(
+                same(&typed, &via_slots),
+                "object and slots paths differ for {record}: {typed} / {via_slots}"
+            );
+        }
+    }
+}
+
+/// Rules applied to JSON text (`apply_json_text`). Input: document byte, then the
+/// record text. Answers one JSON object: the result, or `{"error": ...}` exactly when
+/// the typed path (`apply_json`) fails, with the same result otherwise.
+pub fn rules_apply_json_text(data: &[u8]) {
+    let Some((c, text)) = doc_and_text(data) else {
+        return;
+    };
+    let out = c.apply_json_text(text, &TRACE);
+    let out = one_json_value("apply_json_text", text, &out);
+    match c.apply_json(text, &TRACE) {
+        Ok(r) => {
+            let typed = serde_json::to_value(r).expect("a result serialises");
+            assert!(
+                same(&typed, &out),
+                "text and typed results differ for {text:?}: {typed} / {out}"
+            );
+        }
+        Err(_) => assert!(out.get("error").is_some(), "an error for {text:?}: {out}"),
+    }
+}
+
+/// Rules applied to extracted values (`apply_slots_json_text`). Input: document byte,
+/// then one record in the slots form (a JSON list). Answers one JSON value.
+pub fn rules_apply_slots(data: &[u8]) {
+    let Some((c, text)) = doc_and_text(data) else {
+        return;
+    };
+    let out = c.apply_slots_json_text(text, &TRACE);
+    one_json_value("apply_slots_json_text", text, &out);
+}
+
+/// The slots form of `record` for `plan`, read as the JavaScript host reads objects:
+/// each slot's value (for a wildcard path, the list of every value found), then the
+/// list of missing slots.
+pub fn slot_values(plan: &SlotPlan, record: &Value) -> String {
+    fn walk(plan: &SlotPlan, node: usize, v: &Value, found: &mut [Vec<Value>]) {
+        let Some(n) = plan.nodes.get(node) else {
+            return;
+        };
+        if let Some(f) = n.slot.and_then(|s| found.get_mut(s as usize)) {
+            f.push(v.clone());
+        }
+        match v {
+            Value::Object(m) => {
+                for (k, c) in &n.keys {
+                    if let Some(x) = m.get(k) {
+                        walk(plan, *c as usize, x, found);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    for (_, c) in n.indexes.iter().filter(|(j, _)| *j == i) {
+                        walk(plan, *c as usize, x, found);
+                    }
+                    if let Some(w) = n.wild {
+                        walk(plan, w as usize, x, found);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = vec![Vec::new(); plan.slots];
+    walk(plan, 0, record, &mut found);
+    let mut missing = Vec::new();
+    let mut list = Vec::with_capacity(plan.slots + 1);
+    for (slot, values) in found.into_iter().enumerate() {
+        if values.is_empty() {
+            missing.push(Value::from(slot));
+            list.push(Value::Null);
+        } else if plan.multi.get(slot) == Some(&true) {
+            list.push(Value::Array(values));
+        } else {
+            list.push(values.into_iter().next().unwrap_or(Value::Null));
+        }
+    }
+    list.push(Value::Array(missing));
+    Value::Array(list).to_string()
+}
+
+/// Input of [`request_build`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BuildInput {
+    /// `service.operationId` (or a bare id), or an index into the catalog.
+    operation: Value,
+    #[serde(default)]
+    params: RequestParams,
+    #[serde(default)]
+    config: Option<ClientConfig>,
+}
+
+/// Request building. Input: JSON `{operation, params?, config?}` (the operation as a
+/// name or a catalog index; the config defaults to location `L` with every scope). A
+/// built request goes to the base URL with the token; an error never shows the token.
+pub fn request_build(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<BuildInput>(data) else {
+        return;
+    };
+    let config = input.config.unwrap_or_else(|| ClientConfig {
+        location_id: "L".into(),
+        scopes: every_scope(),
+        base_url: None,
+    });
+    let Ok(builder) = RequestBuilder::new(config) else {
+        return;
+    };
+    let name = match &input.operation {
+        Value::Number(n) => {
+            let i = n.as_u64().unwrap_or(0) as usize % catalog::all().len();
+            catalog::all()
+                .nth(i)
+                .map(|op| op.name())
+                .unwrap_or_default()
+        }
+        Value::String(s) => s.clone(),
+        _ => return,
+    };
+    match builder.build(&name, &input.params, &Token::new(TOKEN)) {
+        Ok(req) => {
+            assert!(req.url.starts_with(builder.base_url()), "{}", req.url);
+            if let Some(body) = &req.body {
+                let json = req.headers.get("Content-Type").map(String::as_str);
+                if json == Some("application/json") {
+                    one_json_value("a JSON body", &name, body);
+                }
+            }
+        }
+        Err(e) => assert!(!format!("{e} {e:?}").contains(TOKEN), "the token in {e}"),
+    }
+}
+
+/// Every scope the catalog names (so that scope checks pass and building goes on).
+pub fn every_scope() -> Vec<String> {
+    static SCOPES: OnceLock<Vec<String>> = OnceLock::new();
+    SCOPES
+        .get_or_init(|| {
+            let mut scopes: Vec<String> = catalog::all()
+                .flat_map(|op| op.scopes().into_iter().map(str::to_string))
+                .collect();
+            scopes.sort();
+            scopes.dedup();
+            scopes
+        })
+        .clone()
+}
+
+/// Response classification. Input: an HTTP-like text: the status on the first line,
+/// `name: value` header lines, an empty line, then the body. Classifying, settling and
+/// decoding answer a value or a typed error.
+pub fn response_classify(data: &[u8]) {
+    let Some(resp) = http_response(data) else {
+        return;
+    };
+    let c = request::classify(&resp);
+    serde_json::to_string(&c).expect("a classification serialises");
+    let _ = request::settle("contacts.get-contact", &resp);
+    let _ = request::decode::<Value>("contacts.get-contact", &resp);
+}
+
+/// Reads the format of [`response_classify`].
+pub fn http_response(data: &[u8]) -> Option<HttpResponse> {
+    let text = std::str::from_utf8(data).ok()?;
+    let (head, body) = text.split_once("\n\n").unwrap_or((text, ""));
+    let mut lines = head.lines();
+    let status = lines.next()?.trim().parse().ok()?;
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .collect();
+    Some(HttpResponse {
+        status,
+        headers,
+        body: body.to_string(),
+    })
+}
+
+/// Input of [`outbox_restore`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OutboxInput {
+    #[serde(default)]
+    config: outbox::Config,
+    records: Vec<Record>,
+    now: u64,
+    /// Answers to the transmits in turn (a status, or 0 for a timeout); 200 after them.
+    #[serde(default)]
+    answers: Vec<u16>,
+    /// Milliseconds the clock moves per round (default: to the next timeout).
+    #[serde(default)]
+    step_ms: Option<u64>,
+}
+
+/// Outbox restore. Input: JSON `{config?, records, now, answers?, stepMs?}`. The
+/// outbox is restored from the stored records and driven for a few rounds: every
+/// transmit is answered, stores, events and the log are drained.
+pub fn outbox_restore(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<OutboxInput>(data) else {
+        return;
+    };
+    let mut ob = Outbox::restore(input.config, input.records, input.now);
+    let mut now = input.now;
+    let mut answers = input.answers.into_iter();
+    for round in 0..16u64 {
+        while let Some(t) = ob.poll_transmit(now) {
+            let _ = match answers.next().unwrap_or(200) {
+                0 => ob.handle_failure(t.id, Failure::Timeout, now, round),
+                status => {
+                    let body = r#"{"contact":{"id":"c1","tags":["a"]},"message":"m"}"#;
+                    let resp = HttpResponse {
+                        status,
+                        headers: BTreeMap::new(),
+                        body: body.into(),
+                    };
+                    ob.handle_response(t.id, &resp, now, round)
+                }
+            };
+        }
+        while ob.poll_store().is_some() {}
+        while let Some(e) = ob.poll_event() {
+            serde_json::to_string(&e).expect("an event serialises");
+        }
+        now = match (input.step_ms, ob.poll_timeout()) {
+            (Some(step), _) => now.saturating_add(step),
+            (None, Some(t)) => t.max(now),
+            (None, None) => break,
+        };
+    }
+    let _ = (
+        ob.export_log_json(),
+        ob.dead_letters(),
+        ob.counts(),
+        ob.sweep(now),
+    );
+}
+
+/// Input of [`stats_report`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StatsInput {
+    /// A statistics response body.
+    #[serde(default)]
+    body: Option<Value>,
+    #[serde(default)]
+    options: Option<SeriesOptions>,
+    #[serde(default)]
+    host: Vec<HostPoint>,
+    /// A series as the host hands it back for a report.
+    #[serde(default)]
+    series: Option<Series>,
+    #[serde(default)]
+    title: String,
+}
+
+/// Statistics reports. Input: JSON `{body?, options?, host?, series?, title?}`: a
+/// statistics body is decoded into series (host metrics merged), and each series
+/// (decoded or given) is written as Markdown, CSV and a Slack message.
+pub fn stats_report(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<StatsInput>(data) else {
+        return;
+    };
+    let mut all = Vec::new();
+    if let Some(body) = &input.body {
+        if let Ok(decoded) = stats::decode_statistics(body) {
+            let opts = input.options.unwrap_or(SeriesOptions {
+                now_ms: 1_773_000_000_000,
+                utc_offset_minutes: 0,
+            });
+            let series = stats::from_statistics(&decoded.results, &opts);
+            if let Ok(merged) = stats::merge(&series, &input.host) {
+                all.push(merged);
+            }
+            all.push(series);
+        }
+    }
+    all.extend(input.series);
+    for s in &all {
+        let _ = stats::report::to_markdown(s, &input.title);
+        let _ = stats::report::to_csv(s);
+        let _ = stats::report::to_slack(s, &input.title);
+    }
+}
+
+/// Input of [`stats_schedule`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ScheduleInput {
+    now_ms: u64,
+    schedule: Schedule,
+}
+
+/// Report schedules. Input: JSON `{nowMs, schedule}`. The next run is strictly after
+/// `nowMs`, or a typed error.
+pub fn stats_schedule(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<ScheduleInput>(data) else {
+        return;
+    };
+    if let Ok(t) = stats::next_run(input.now_ms, &input.schedule) {
+        assert!(
+            t > input.now_ms,
+            "next run {t} is not after {}",
+            input.now_ms
+        );
+    }
+}
+
+/// Input of [`flow_events`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FlowInput {
+    event: Event,
+    #[serde(default = "default_now")]
+    now_ms: u64,
+    #[serde(default)]
+    config: FlowConfig,
+    /// Response bodies by step id, for every stage.
+    #[serde(default)]
+    responses: BTreeMap<String, Value>,
+}
+
+fn default_now() -> u64 {
+    1_773_000_000_000
+}
+
+/// Flow events. Input: JSON `{event, nowMs?, config?, responses?}`. The event is
+/// planned by an engine with the preset rules and every scope, and each stage is
+/// finished with the given responses (at most 8 stages).
+pub fn flow_events(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<FlowInput>(data) else {
+        return;
+    };
+    let mut engine = FlowEngine::new("L", input.config, every_scope());
+    for (name, c) in documents().iter().take(2) {
+        let source = name.split('-').next().unwrap_or(name);
+        engine.set_rules(source, c.clone());
+    }
+    let Ok(mut plan) = engine.plan(&input.event, input.now_ms) else {
+        return;
+    };
+    for _ in 0..8 {
+        match engine.finish(&plan, &input.responses, input.now_ms) {
+            Ok(outcome) => match outcome.next {
+                Some(next) => plan = *next,
+                None => return,
+            },
+            Err(_) => return engine.abandon(&plan),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The seeds reach the entry points (an input the target ignores tests nothing).
+
+    use super::*;
+
+    fn seeds(target: &str) -> Vec<Vec<u8>> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let all: Vec<_> = crate::seeds::all(&root)
+            .into_iter()
+            .filter(|(t, _, _)| *t == target)
+            .map(|(_, _, b)| b)
+            .collect();
+        assert!(!all.is_empty(), "no seeds for {target}");
+        all
+    }
+
+    #[test]
+    fn every_document_compiles_and_every_target_runs_its_seeds() {
+        assert_eq!(documents().len(), 4);
+        for t in crate::TARGETS {
+            for s in seeds(t.name) {
+                (t.run)(&s);
+            }
+        }
+    }
+
+    #[test]
+    fn request_seeds_build() {
+        let mut built = 0;
+        for s in seeds("request_build") {
+            let input: BuildInput = serde_json::from_slice(&s).unwrap();
+            let b = RequestBuilder::new(input.config.unwrap_or(ClientConfig {
+                location_id: "L".into(),
+                scopes: every_scope(),
+                base_url: None,
+            }))
+            .unwrap();
+            if let Value::String(name) = &input.operation {
+                match b.build(name, &input.params, &Token::new(TOKEN)) {
+                    Ok(_) => built += 1,
+                    Err(e) => eprintln!("{name}: {e}"),
+                }
+            }
+        }
+        assert!(built >= 30, "only {built} request seeds build");
+    }
+
+    #[test]
+    fn flow_and_outbox_seeds_are_read() {
+        let mut planned = 0;
+        for s in seeds("flow_events") {
+            let input: FlowInput = serde_json::from_slice(&s).unwrap();
+            let mut engine = FlowEngine::new("L", input.config, every_scope());
+            for (name, c) in documents().iter().take(2) {
+                engine.set_rules(name.split('-').next().unwrap(), c.clone());
+            }
+            match engine.plan(&input.event, input.now_ms) {
+                Ok(_) => planned += 1,
+                Err(e) => eprintln!("{}: {e}", input.event.id),
+            }
+        }
+        assert!(planned >= 8, "only {planned} flow seeds plan");
+        for s in seeds("outbox_restore") {
+            let input: OutboxInput = serde_json::from_slice(&s).unwrap();
+            assert!(!input.records.is_empty());
+        }
+        for s in seeds("stats_report") {
+            let input: StatsInput = serde_json::from_slice(&s).unwrap();
+            assert!(input.body.is_some() || input.series.is_some());
+        }
+        for s in seeds("stats_schedule") {
+            serde_json::from_slice::<ScheduleInput>(&s).unwrap();
+        }
+        for s in seeds("response_classify") {
+            http_response(&s).unwrap();
+        }
+    }
+}
