@@ -21,18 +21,18 @@ targets=("$@")
 seed=()
 if [ -n "${FUZZ_SEED:-}" ]; then seed=(--seed "$FUZZ_SEED"); elif [ "$quick" = no ]; then seed=(--seed "$(date +%s)"); fi
 
-# driver PROFILE ARGS...: the stable driver (fuzz/src/main.rs), built with PROFILE.
+# driver PROFILE ARGS...: the stable driver (fuzz/driver/), built with PROFILE.
 driver() {
   local profile=$1 dir=$1; shift
   [ "$profile" = dev ] && dir=debug
-  cargo build --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz \
-    --no-default-features --profile "$profile" --bin ghl-bridge-fuzz
+  cargo build --quiet --manifest-path fuzz/driver/Cargo.toml --target-dir target/fuzz \
+    --profile "$profile"
   "target/fuzz/$dir/ghl-bridge-fuzz" "$@"
 }
 
 if [ "$quick" = yes ]; then
   # The unoptimised build: quicker to build than an optimised one is to fuzz with.
-  cargo test --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz --no-default-features
+  cargo test --quiet --manifest-path fuzz/Cargo.toml --target-dir target/fuzz --no-default-features --lib
   driver dev run --seconds "${FUZZ_TEST_SECONDS:-3}" "${seed[@]}" "${targets[@]}"
   exit
 fi

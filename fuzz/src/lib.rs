@@ -1,6 +1,6 @@
 //! The fuzz targets of ghl-bridge: one function per public entry point of the core,
 //! each taking the raw bytes a fuzzer made. The libFuzzer binaries (`fuzz_targets/`,
-//! nightly, through cargo-fuzz) and the stable driver (`src/main.rs`) call the same
+//! nightly, through cargo-fuzz) and the stable driver (`driver/`) call the same
 //! functions, listed in [`TARGETS`].
 //!
 //! Contract of every target: any input is answered without a panic. A target also

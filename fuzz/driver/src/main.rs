@@ -45,8 +45,10 @@ fn exec(t: Target, data: &[u8]) -> Result<(), (String, String)> {
     }
 }
 
+/// The fuzz folder (corpus, crashes, artifacts, known-failing list).
 fn fuzz_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let driver = Path::new(env!("CARGO_MANIFEST_DIR"));
+    driver.parent().unwrap_or(driver).to_path_buf()
 }
 
 /// The files of a folder, sorted (none when it does not exist).
