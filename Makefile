@@ -1,6 +1,6 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo test bench size build setup lint clean
+.PHONY: demo test bench size build setup lint format fuzz clean
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
@@ -22,9 +22,16 @@ build:
 setup:
 	bash scripts/setup.sh --browser
 
-lint:
-	cargo fmt --all -- --check
-	cargo clippy --all-targets --features schema -- -D warnings
+lint:            ## the gates CI runs: rustfmt, clippy -D warnings (host, wasm32 full and lean, fuzz crates), biome
+	bash scripts/lint.sh
+
+format:          ## writes the formatting: rustfmt (crate and fuzz crates), biome (JS/TS) with its safe fixes
+	cargo fmt --all
+	cargo fmt --manifest-path fuzz/Cargo.toml --all
+	npx --no-install biome check --write .
+
+fuzz:            ## each fuzz target for FUZZ_SECONDS (default 60): libFuzzer when nightly cargo-fuzz is installed, else stable
+	bash scripts/fuzz.sh
 
 clean:
-	rm -rf pkg target js/src/wasm node_modules
+	rm -rf pkg target js/src/wasm node_modules fuzz/target
