@@ -51,15 +51,21 @@ fi
 
 # libFuzzer: new corpus entries go to target/fuzz-corpus/<target>/ (the checked-in
 # corpus is read, not written); -fork=1 -ignore_crashes=1 keeps fuzzing past a crash
-# (a known-failing one would stop it at once), the triage below sorts the crashes.
+# (a known-failing one would stop it at once); the triage below sorts the crashes.
+# Each target's output is in target/fuzz-logs/<target>.log.
 [ ${#targets[@]} -gt 0 ] || mapfile -t targets < <(cargo +nightly fuzz list --fuzz-dir fuzz)
+cargo +nightly fuzz build --fuzz-dir fuzz --sanitizer none --debug-assertions
+mkdir -p target/fuzz-logs
 for t in "${targets[@]}"; do
   printf '\n== libFuzzer: %s, %s s ==\n' "$t" "$secs"
   mkdir -p "target/fuzz-corpus/$t" "fuzz/artifacts/$t"
+  log=target/fuzz-logs/$t.log
   cargo +nightly fuzz run --fuzz-dir fuzz --sanitizer none --debug-assertions "$t" \
     "target/fuzz-corpus/$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -dict=fuzz/json.dict -timeout=20 -rss_limit_mb=2048 \
-    -fork=1 -ignore_crashes=1 -ignore_timeouts=0 2>&1 | grep -E '^#[0-9]+: |INFO: fuzzed for|crash|Timeout|ERROR' | tail -n 6
+    -fork=1 -ignore_crashes=1 >"$log" 2>&1 || true
+  # The last status line: executions, coverage, corpus, crashes.
+  grep -E '^#[0-9]+: ' "$log" | tail -n 1 || echo "no status line: see $log"
 done
 printf '\n== triage of fuzz/artifacts/ ==\n'
 driver fuzz triage "${targets[@]}"

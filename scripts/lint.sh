@@ -19,7 +19,9 @@ failed=()
 gate() {
   local name=$1; shift
   printf '\n== lint: %s ==\n' "$name"
+  local t0=$SECONDS
   "$@" || failed+=("$name")
+  printf '(%s s)\n' $((SECONDS - t0))
 }
 
 # The wasm32 target and the npm dev dependencies (biome).
@@ -47,7 +49,7 @@ gate "clippy: fuzz crates (targets and stable driver)" \
   --no-default-features --all-targets -- -D warnings
 
 gate "biome: js/, tests/, benches/, scripts/*.mjs (make format writes its formatting)" \
-  npx --no-install biome ci --error-on-warnings .
+  npx --no-install biome ci --colors=off --error-on-warnings .
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then
