@@ -240,13 +240,24 @@ pub fn request_build(data: &[u8]) {
     let Ok(input) = serde_json::from_slice::<BuildInput>(data) else {
         return;
     };
-    let config = input.config.unwrap_or_else(|| ClientConfig {
-        location_id: "L".into(),
-        scopes: every_scope(),
-        base_url: None,
-    });
-    let Ok(builder) = RequestBuilder::new(config) else {
-        return;
+    static DEFAULT: OnceLock<RequestBuilder> = OnceLock::new();
+    let custom;
+    let builder = match input.config {
+        Some(config) => match RequestBuilder::new(config) {
+            Ok(b) => {
+                custom = b;
+                &custom
+            }
+            Err(_) => return,
+        },
+        None => DEFAULT.get_or_init(|| {
+            RequestBuilder::new(ClientConfig {
+                location_id: "L".into(),
+                scopes: every_scope(),
+                base_url: None,
+            })
+            .expect("the default configuration is valid")
+        }),
     };
     let name = match &input.operation {
         Value::Number(n) => {
