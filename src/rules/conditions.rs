@@ -10,6 +10,7 @@ use std::borrow::Cow;
 
 use regex_lite::Regex;
 
+use super::budget::Budget;
 use super::scan::Val;
 
 /// A comparison.
@@ -121,12 +122,13 @@ fn any_item(v: &Val<'_>, f: &mut dyn FnMut(&Val<'_>) -> bool) -> bool {
 }
 
 impl Cond {
-    /// Evaluates the condition.
-    pub(crate) fn eval(&self, slots: &[Option<Val<'_>>]) -> bool {
+    /// Evaluates the condition; `matches` tests charge `budget` (a spent budget makes
+    /// them fail, and the record fails with the budget's error).
+    pub(crate) fn eval(&self, slots: &[Option<Val<'_>>], budget: &Budget) -> bool {
         match self {
-            Cond::All(cs) => cs.iter().all(|c| c.eval(slots)),
-            Cond::Any(cs) => cs.iter().any(|c| c.eval(slots)),
-            Cond::Not(c) => !c.eval(slots),
+            Cond::All(cs) => cs.iter().all(|c| c.eval(slots, budget)),
+            Cond::Any(cs) => cs.iter().any(|c| c.eval(slots, budget)),
+            Cond::Not(c) => !c.eval(slots, budget),
             Cond::Test {
                 slot,
                 op,
@@ -134,7 +136,7 @@ impl Cond {
                 ..
             } => {
                 let v = slots.get(*slot as usize).and_then(|v| v.as_ref());
-                test(v, op, *case_sensitive)
+                test(v, op, *case_sensitive, budget)
             }
         }
     }
@@ -155,7 +157,7 @@ fn join(cs: &[Cond], sep: &str) -> String {
     parts.join(sep)
 }
 
-fn test(v: Option<&Val<'_>>, op: &Op, cs: bool) -> bool {
+fn test(v: Option<&Val<'_>>, op: &Op, cs: bool, budget: &Budget) -> bool {
     match op {
         Op::Exists(want) => matches!(v, Some(x) if !matches!(x, Val::Null)) == *want,
         Op::Blank(want) => is_blank(v) == *want,
@@ -174,7 +176,9 @@ fn test(v: Option<&Val<'_>>, op: &Op, cs: bool) -> bool {
                     Op::EndsWith(n) => {
                         as_text(x).is_some_and(|t| fold(&t, cs).ends_with(n.as_str()))
                     }
-                    Op::Matches(re) => as_text(x).is_some_and(|t| re.is_match(&t)),
+                    Op::Matches(re) => {
+                        as_text(x).is_some_and(|t| budget.regex(t.len()) && re.is_match(&t))
+                    }
                     Op::Cmp(c, n) => as_number(x).is_some_and(|x| match c {
                         CmpOp::Gt => x > *n,
                         CmpOp::Gte => x >= *n,

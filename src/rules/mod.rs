@@ -27,6 +27,7 @@
 //!   they come out as a diff: `tagsToAdd` and `tagsToRemove`.
 
 mod apply;
+mod budget;
 mod compile;
 mod conditions;
 pub mod country;
@@ -75,6 +76,16 @@ pub struct Limits {
     pub max_regex_len: usize,
     /// Most records in one batch.
     pub max_batch_records: usize,
+    /// Most bytes of text the regular expressions may search for one record: every
+    /// `matches` test, `regexExtract` and `regexReplace` counts the length of the text
+    /// it searches (default 1 MiB; the work is linear in this).
+    pub max_regex_bytes: usize,
+    /// Largest value the rules may produce for one field, in bytes (a `regexReplace`,
+    /// `join` or template result; default 64 KiB).
+    pub max_field_bytes: usize,
+    /// Most bytes of field values the rules may produce for one record, all fields
+    /// together (default 1 MiB).
+    pub max_output_bytes: usize,
 }
 
 impl Default for Limits {
@@ -86,6 +97,9 @@ impl Default for Limits {
             max_string_len: 64 * 1024,
             max_regex_len: 1000,
             max_batch_records: 1_000_000,
+            max_regex_bytes: 1 << 20,
+            max_field_bytes: 64 * 1024,
+            max_output_bytes: 1 << 20,
         }
     }
 }

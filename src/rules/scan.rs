@@ -808,16 +808,87 @@ impl<'a> Scanner<'a> {
         self.pos = pos.min(self.b.len());
     }
 
-    /// Skips one value with only the hard depth limit (to step over a record that broke
-    /// a configured limit).
+    /// Skips one value, checking its grammar but no configured limit (to step over a
+    /// record that broke one). Iterative, not recursive: any nesting depth is skipped
+    /// with a bounded stack, so the next record can still be read.
     pub(crate) fn lax_skip(&mut self) -> R<()> {
-        let (d, m) = (self.max_depth, self.max_str);
-        self.max_depth = HARD_MAX_DEPTH;
-        self.max_str = usize::MAX;
-        let r = self.skip(0);
-        self.max_depth = d;
-        self.max_str = m;
-        r
+        // The closing byte of every open list or object.
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            // A value is expected here.
+            self.ws();
+            match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b'}');
+                        self.member_key()?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b']');
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string_span()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(_) => return self.err("unexpected character"),
+                None => return self.err("the text ends where a value should be"),
+            }
+            // After a value: close what ends here, or go on after a comma.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if close == b'}' {
+                            self.member_key()?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    _ if close == b'}' => return self.err("expected ',' or '}' in an object"),
+                    _ => return self.err("expected ',' or ']' in a list"),
+                }
+            }
+        }
+    }
+
+    /// A member's key and its colon (after white space).
+    fn member_key(&mut self) -> R<()> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return self.err("expected a quoted key");
+        }
+        self.string_span()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return self.err("expected ':' after a key");
+        }
+        self.pos += 1;
+        Ok(())
     }
 
     /// Walks a top-level array of records (positioned at `[`), reading each object's

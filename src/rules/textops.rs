@@ -245,6 +245,7 @@ mod tests {
         ];
         let all = chains();
         let mut scratch = Scratch::default();
+        let budget = crate::rules::budget::Budget::new(&crate::rules::Limits::default());
         // Every chain of one or two transforms, owned and borrowed inputs.
         for a in 0..all.len() {
             for b in 0..=all.len() {
@@ -259,7 +260,7 @@ mod tests {
                         let (mut tv, mut td) = (start, None);
                         for t in &chain {
                             assert!(t.is_text());
-                            gv = t.apply(gv, Some("US"), &mut gd);
+                            gv = t.apply(gv, Some("US"), &mut gd, &budget);
                             tv = t.apply_text(tv, Some("US"), &mut td, &mut scratch);
                         }
                         assert_eq!(tv.map(Val::Str), gv, "{chain:?} on {input:?}");
