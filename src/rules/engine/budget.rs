@@ -10,7 +10,8 @@
 
 use std::cell::{Cell, RefCell};
 
-use super::{Limits, RulesError};
+use crate::rules::error::RulesError;
+use crate::rules::limits::Limits;
 
 /// The budget of one record (reset before each).
 #[derive(Debug)]

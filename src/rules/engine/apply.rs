@@ -11,15 +11,18 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::budget::Budget;
-use super::compile::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
 use super::conditions::{as_text, is_blank, Cond};
+use super::plan::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
 use super::result::*;
-use super::scan::{scan_record, Scanner, Val};
+use super::scan::{scan_record, Scanner};
 use super::tags::{normalise_with, TagDiff};
 use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
-use super::{write, RulesError, STANDARD_FIELDS};
+use super::value::Val;
 use crate::error::{Coded, ErrorReport};
+use crate::rules::error::RulesError;
+use crate::rules::grammar::document::STANDARD_FIELDS;
+use crate::rules::text::json as write;
 
 /// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
 const STD_KEYS: [&str; 15] = [
@@ -126,8 +129,8 @@ fn render_owned(
                     push_text(&mut s, v);
                     let inserted = &s[at..];
                     let (lead, kept) = (
-                        inserted.len() - super::text::trim_start(inserted).len(),
-                        super::text::trim(inserted).len(),
+                        inserted.len() - crate::rules::text::trim_start(inserted).len(),
+                        crate::rules::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
                         s.truncate(at + lead + kept);
@@ -417,7 +420,7 @@ impl CompiledRules {
             self.warn(m, code, message, out);
         }
         let t = match v {
-            Some(t) if !super::text::trim(&t).is_empty() && out.budget.field(t.len()) => t,
+            Some(t) if !crate::rules::text::trim(&t).is_empty() && out.budget.field(t.len()) => t,
             other => {
                 out.scratch.recycle(other.map(Val::Str));
                 return true;
@@ -500,7 +503,7 @@ impl CompiledRules {
 
     fn score<'a>(
         &'a self,
-        sc: &'a super::compile::CScoring,
+        sc: &'a super::plan::CScoring,
         slots: &[Option<Val<'a>>],
         out: &mut Out<'a, '_>,
     ) {
@@ -598,7 +601,7 @@ impl CompiledRules {
 
     fn custom_json(v: &Val<'_>) -> Value {
         match v {
-            Val::Num(n) => super::scan::num_json(*n),
+            Val::Num(n) => super::value::num_json(*n),
             Val::List(l) => Value::Array(
                 l.iter()
                     .filter(|x| !is_blank(Some(x)))

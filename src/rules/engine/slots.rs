@@ -19,9 +19,11 @@
 use serde::Serialize;
 
 use super::apply::{write_error, Out};
-use super::compile::CompiledRules;
-use super::scan::{kind_name, ScanError, Scanner, Val};
-use super::{ApplyOptions, RulesError};
+use super::plan::CompiledRules;
+use super::result::ApplyOptions;
+use super::scan::{kind_name, ScanError, Scanner};
+use super::value::Val;
+use crate::rules::error::RulesError;
 
 /// One node of the path trie: which keys and indexes lead further, and the slot whose
 /// value is the node's value.
@@ -272,8 +274,8 @@ impl<'a> Scanner<'a> {
 mod tests {
     use serde_json::{json, Value};
 
-    use super::super::{compile, presets, CompileContext, Limits};
     use super::*;
+    use crate::rules::{compile, presets, CompileContext, Limits};
 
     /// The host's side, as the JavaScript shim does it: walk the plan over a value.
     fn extract(plan: &SlotPlan, rec: &Value) -> String {
