@@ -1,9 +1,9 @@
 //! The mapping-rules engine: a versioned JSON document of field mappings, transforms,
 //! conditions, tag rules, routes and lead scoring, turned into GHL contact data.
 //!
-//! Life cycle: [`validate`] a document (every problem at once, each with a JSON
-//! Pointer and a plain-language message), [`compile`] it once into [`CompiledRules`],
-//! then apply it to many records with [`CompiledRules::apply_json`],
+//! Life cycle: [`compile`] a document once into [`CompiledRules`] (or get every
+//! problem at once, each with a JSON Pointer and a plain-language message; [`validate`]
+//! is compiling and keeping only the problems), then apply it to many records with [`CompiledRules::apply_json`],
 //! [`CompiledRules::apply_value`], [`CompiledRules::apply_json_text`] or the batch form
 //! [`CompiledRules::apply_batch_json`].
 //!
@@ -16,11 +16,18 @@
 //! [`CompiledRules::slot_plan`], and apply them with
 //! [`CompiledRules::apply_slots_batch_json`] (the format is documented there).
 //!
+//! Layout, by role (each layer uses only those before it): `text` (text operations and
+//! data tables), `grammar` (the typed document and problems), `engine` (the compiled
+//! plan, reading records, applying rules), `compile` (document to plan, the transform
+//! registry).
+//!
 //! Invariants:
 //! - Applying never panics, whatever the document and record: every failure is a
 //!   [`RulesError`] (per record inside a batch), and every limit in [`Limits`] is
 //!   checked and reported with its name and the value that exceeded it.
-//! - Regular expressions run on a linear-time engine (`regex-lite`) with a size cap.
+//! - Regular expressions run on a linear-time engine (`regex-lite`) with a size cap,
+//!   and the work of one record is bounded (`maxRegexBytes`), as is the size of every
+//!   value it produces (`maxFieldBytes`) and of all of them (`maxOutputBytes`).
 //! - Applying is deterministic: same document, same record, same result (no clock,
 //!   no randomness, no I/O).
 //! - Tags never go into the upsert body (GHL replaces all tags when it sees them);
