@@ -376,6 +376,15 @@ pub(super) fn transform(
                     return None;
                 }
             };
+            if find(op).is_some_and(|s| s.form == Form::Bare) {
+                c.add(
+                    &format!("{ptr}/op"),
+                    rule,
+                    "UNKNOWN_TRANSFORM",
+                    format!("'{op}' is a shorthand written alone, as \"{op}\", not as an 'op'."),
+                );
+                return None;
+            }
             let Some(spec) = find(op).filter(|s| s.form != Form::Bare) else {
                 let ops = REGISTRY.iter().filter(|s| s.form != Form::Bare);
                 let hint = did_you_mean(op, ops.map(|s| s.name));

@@ -32,12 +32,17 @@ pub(crate) fn distance(a: &str, b: &str) -> usize {
 }
 
 pub(crate) fn did_you_mean<'a>(word: &str, options: impl IntoIterator<Item = &'a str>) -> String {
+    let n = word.chars().count();
     let best = options
         .into_iter()
         .map(|o| (distance(word, o), o))
         .min_by_key(|x| x.0);
     match best {
-        Some((d, o)) if d <= (word.chars().count() / 3).max(2) => format!(" Did you mean '{o}'?"),
+        // Up to a third of the word's letters (at least 2), but never all of them: a
+        // one-letter word suggests nothing.
+        Some((d, o)) if d <= (n / 3).max(2).min(n.saturating_sub(1)) => {
+            format!(" Did you mean '{o}'?")
+        }
         _ => String::new(),
     }
 }
