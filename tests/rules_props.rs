@@ -1,8 +1,11 @@
-//! Property tests: the engine never panics, validation and compilation agree, and the
-//! selective scanner agrees with serde_json on what it extracts.
+//! Property tests: the engine never panics, a compiled document is what its types read,
+//! every problem points into the document, and the selective scanner agrees with
+//! serde_json on what it extracts.
 
 use ghl_bridge::rules::scan::extract;
-use ghl_bridge::rules::{compile, presets, validate, ApplyOptions, CompileContext, Limits};
+use ghl_bridge::rules::{
+    compile, presets, validate, ApplyOptions, CompileContext, Limits, RulesDocument, RulesError,
+};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -294,25 +297,32 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
 
     #[test]
-    fn mutated_documents_validate_or_compile(which in 0usize..2, picks in prop::collection::vec(any::<u8>(), 1..7), v in json_value(), delete in any::<bool>(), rec in lead_like()) {
+    fn mutated_documents_compile_into_their_types_or_say_why(which in 0usize..2, picks in prop::collection::vec(any::<u8>(), 1..7), v in json_value(), delete in any::<bool>(), rec in lead_like()) {
         let mut doc = presets::all()[which].1.clone();
         mutate(&mut doc, &picks, v, delete);
-        let problems = validate(&doc);
         match compile(&doc, &CompileContext::default()) {
             Ok(c) => {
-                prop_assert!(problems.is_empty());
+                // The compiler read the document exactly as its types (the grammar) read it.
+                let typed: RulesDocument = serde_json::from_value(doc.clone())
+                    .map_err(|e| TestCaseError::fail(format!("compiled, but the types refuse it: {e}")))?;
+                prop_assert_eq!(c.document(), &typed);
                 // It round-trips through the types.
                 let back = serde_json::to_value(c.document()).unwrap();
                 prop_assert!(validate(&back).is_empty());
                 let _ = c.apply_value(&rec, &ApplyOptions { trace: true }).unwrap();
             }
-            Err(e) => {
-                prop_assert!(!problems.is_empty(), "compile failed without problems: {}", e);
+            Err(RulesError::Invalid { problems }) => {
+                prop_assert!(!problems.is_empty());
+                prop_assert_eq!(&validate(&doc), &problems);
                 for p in &problems {
                     prop_assert!(p.pointer.is_empty() || p.pointer.starts_with('/'));
                     prop_assert!(!p.message.is_empty());
+                    // The pointer names a part of the document (or a key that is missing
+                    // from it, for MISSING_FIELD, which points at the part needing it).
+                    prop_assert!(doc.pointer(&p.pointer).is_some(), "{} not in the document", p.pointer);
                 }
             }
+            Err(e) => prop_assert!(false, "unexpected error {}", e),
         }
     }
 }

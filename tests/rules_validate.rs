@@ -121,3 +121,29 @@ fn regex_group_must_exist() {
     assert_eq!(p[0].pointer, "/mappings/0/transforms/0/group");
     assert!(p[0].message.contains("2 group(s)"));
 }
+
+#[test]
+fn transform_problems_name_the_transform_and_the_fix() {
+    let p = validate(
+        &json!({"version": 1, "routes": [{"id": "r", "when": {"path": "a", "exists": true}, "mappings": [
+        {"id": "m", "from": "a", "to": "city", "transforms": [
+            "splitName", {"op": "firstName"}, {"op": "trim", "x": 1}, {"op": "lookup"}, {"op": 3}, {"op": "phone", "country": "XX"}
+        ]}]}]}),
+    );
+    let got: Vec<(&str, &str, &str)> = p
+        .iter()
+        .map(|p| (p.pointer.as_str(), p.code.as_str(), p.message.as_str()))
+        .collect();
+    let at = "/routes/0/mappings/0/transforms";
+    assert_eq!(
+        got,
+        vec![
+            (&*format!("{at}/0"), "MISSING_FIELD", &*format!("Rule 'm' (at {at}/0): 'splitName' needs settings: write it as {{\"op\": \"splitName\", ...}}.")),
+            (&*format!("{at}/1/op"), "UNKNOWN_TRANSFORM", &*format!("Rule 'm' (at {at}/1/op): 'firstName' is a shorthand written alone, as \"firstName\", not as an 'op'.")),
+            (&*format!("{at}/2/x"), "UNKNOWN_FIELD", &*format!("Rule 'm' (at {at}/2/x): 'x' is not a setting of the 'trim' transform.")),
+            (&*format!("{at}/3"), "MISSING_FIELD", &*format!("Rule 'm' (at {at}/3): 'table' is required: pairs of \"value in the record\": \"value to write\".")),
+            (&*format!("{at}/4/op"), "WRONG_TYPE", &*format!("Rule 'm' (at {at}/4/op): 'op' should be the transform's name, not a number.")),
+            (&*format!("{at}/5/country"), "UNKNOWN_COUNTRY", &*format!("Rule 'm' (at {at}/5/country): 'XX' is not a two-letter country code like 'US' or 'GB'.")),
+        ]
+    );
+}

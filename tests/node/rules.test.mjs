@@ -256,6 +256,60 @@ test("hostile input gives results or typed errors, never a panic", () => {
   assert.equal(c.apply({ lead: { email: "ok@x.io" } }).upsert.email, "ok@x.io");
 });
 
+test("a 100,000-level nested record on the JSON text paths is a typed error and the module stays usable", () => {
+  const c = g.compileRules({ version: 1, mappings: [{ from: "a", to: "city" }, { from: "e", to: "email" }] });
+  const ok = '{"e":"ok@x.io"}';
+  for (const [open, close] of [["[", "]"], ['{"a":', "}"]]) {
+    const deep = `${open.repeat(100000)}1${close.repeat(100000)}`;
+    for (const rec of [`{"a":${deep}}`, `{"z":${deep}}`]) {
+      assert.equal(throwsCode(() => c.apply(rec), "RULES_LIMIT_EXCEEDED").details.limit, "maxDepth");
+      // In a batch: that record's error between the others' results.
+      const out = JSON.parse(c.applyBatchJson(`[${ok},${rec},${ok}]`));
+      assert.equal(out[0].upsert.email, "ok@x.io");
+      assert.equal(out[1].error.details.limit, "maxDepth");
+      assert.equal(out[2].upsert.email, "ok@x.io");
+      const batch = c.applyBatch([JSON.parse(ok), rec, JSON.parse(ok)]);
+      assert.equal(batch[1].error.details.limit, "maxDepth");
+      assert.equal(batch[2].upsert.email, "ok@x.io");
+    }
+    // The deep value as a record, and as the whole batch: typed, never a trap.
+    const out = JSON.parse(c.applyBatchJson(`[${deep},${ok}]`));
+    assert.equal(typeof out[0].error.code, "string");
+    assert.equal(out[1].upsert.email, "ok@x.io");
+    try {
+      const whole = JSON.parse(c.applyBatchJson(deep));
+      assert.equal(typeof whole[0].error.code, "string");
+    } catch (e) {
+      assert.ok(e instanceof g.GhlBridgeError, String(e));
+      assert.equal(e.code, "RECORD_NOT_JSON");
+    }
+  }
+  assert.equal(c.apply(JSON.parse(ok)).upsert.email, "ok@x.io");
+  assert.equal(c.apply(ok).upsert.email, "ok@x.io");
+});
+
+test("cost limits: regex work per record and produced sizes are bounded, typed and configurable", () => {
+  const big = "a".repeat(64 * 1024);
+  const transforms = Array.from({ length: 1000 }, () => ({ op: "regexReplace", pattern: "z+", replacement: "" }));
+  const slow = g.compileRules({ version: 1, mappings: [{ from: "a", to: "city", transforms }] });
+  let e = throwsCode(() => slow.apply({ a: big }), "RULES_LIMIT_EXCEEDED");
+  assert.equal(e.details.limit, "maxRegexBytes");
+  assert.equal(e.details.max, 1048576);
+  assert.equal(slow.apply({ a: "short" }).upsert.city, "short");
+  const grow = { version: 1, mappings: [{ from: "a", to: "city", transforms: [{ op: "regexReplace", pattern: "a", replacement: "x".repeat(1000) }] }] };
+  e = throwsCode(() => g.compileRules(grow).apply({ a: big }), "RULES_LIMIT_EXCEEDED");
+  assert.equal(e.details.limit, "maxFieldBytes");
+  // 70 such fields once ran the module out of memory: each record now fails alone.
+  const many = { version: 1, mappings: Array.from({ length: 70 }, (_, i) => ({ ...grow.mappings[0], to: { customField: `contact.f${i}` } })) };
+  const out = g.compileRules(many).applyBatch([{ a: big }, { a: "a" }]);
+  assert.equal(out[0].error.details.limit, "maxFieldBytes");
+  assert.equal(out[1].upsert.customFields.length, 70);
+  const roomy = g.compileRules(grow, { limits: { maxFieldBytes: 200000, maxOutputBytes: 200000 } });
+  assert.equal(roomy.apply({ a: "a".repeat(100) }).upsert.city.length, 100000);
+  e = throwsCode(() => g.compileRules(grow, { limits: { maxOutputBytes: 1000 } }).apply({ a: "aa" }), "RULES_LIMIT_EXCEEDED");
+  assert.equal(e.details.limit, "maxOutputBytes");
+});
+
 test("compiled rules survive a panic reset of the module", () => {
   const c = g.compileRules({ version: 1, mappings: [{ from: "email", to: "email" }] });
   throwsCode(() => g.__testPanic("boom"), "INTERNAL_PANIC");

@@ -10,11 +10,11 @@
 
 use std::borrow::Cow;
 
-use super::scan::Val;
 use super::transforms::{
     convert_drop, is_title, lookup_key, title, title_ascii_string, trim, CTransform, Drop,
 };
-use super::{date, phone};
+use super::value::Val;
+use crate::rules::text::{date, phone};
 
 /// Most spare buffers kept between records.
 const POOL_MAX: usize = 64;
@@ -142,7 +142,9 @@ impl CTransform {
         scratch: &mut Scratch,
     ) -> Option<Cow<'a, str>> {
         if let CTransform::Default(d) = self {
-            let blank = v.as_deref().is_none_or(|s| super::text::trim(s).is_empty());
+            let blank = v
+                .as_deref()
+                .is_none_or(|s| crate::rules::text::trim(s).is_empty());
             return match (blank, d) {
                 (true, Val::Str(d)) => Some(Cow::Borrowed(d.as_ref())),
                 _ => v,
@@ -245,6 +247,7 @@ mod tests {
         ];
         let all = chains();
         let mut scratch = Scratch::default();
+        let budget = crate::rules::engine::budget::Budget::new(&crate::rules::Limits::default());
         // Every chain of one or two transforms, owned and borrowed inputs.
         for a in 0..all.len() {
             for b in 0..=all.len() {
@@ -259,7 +262,7 @@ mod tests {
                         let (mut tv, mut td) = (start, None);
                         for t in &chain {
                             assert!(t.is_text());
-                            gv = t.apply(gv, Some("US"), &mut gd);
+                            gv = t.apply(gv, Some("US"), &mut gd, &budget);
                             tv = t.apply_text(tv, Some("US"), &mut td, &mut scratch);
                         }
                         assert_eq!(tv.map(Val::Str), gv, "{chain:?} on {input:?}");

@@ -10,10 +10,11 @@ use std::collections::HashMap;
 
 use regex_lite::Regex;
 
+use super::budget::Budget;
 use super::conditions::{as_number, as_text, is_blank, parse_number};
-use super::document::NamePart;
-use super::scan::Val;
-use super::{country, date, phone};
+use super::value::Val;
+use crate::rules::grammar::document::NamePart;
+use crate::rules::text::{country, date, phone};
 
 /// A compiled transform.
 #[derive(Debug, Clone)]
@@ -64,12 +65,12 @@ fn map_str<'a>(v: Val<'a>, f: &mut dyn FnMut(Cow<'a, str>) -> Cow<'a, str>) -> V
 
 pub(crate) fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
-        Cow::Borrowed(b) => Cow::Borrowed(super::text::trim(b)),
+        Cow::Borrowed(b) => Cow::Borrowed(crate::rules::text::trim(b)),
         Cow::Owned(mut o) => {
             // In place: cut the end, then drain the start (no second allocation).
-            let end = super::text::trim_end(&o).len();
+            let end = crate::rules::text::trim_end(&o).len();
             o.truncate(end);
-            let lead = o.len() - super::text::trim_start(&o).len();
+            let lead = o.len() - crate::rules::text::trim_start(&o).len();
             o.drain(..lead);
             Cow::Owned(o)
         }
@@ -331,7 +332,7 @@ pub(crate) fn lookup_key<'k>(
     if case_sensitive {
         return Cow::Borrowed(key);
     }
-    let t = super::text::trim(key);
+    let t = crate::rules::text::trim(key);
     if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(t)
     } else if t.is_ascii() && t.len() <= buf.len() {
@@ -351,6 +352,7 @@ impl CTransform {
         v: Option<Val<'a>>,
         default_country: Option<&str>,
         drop: &mut Option<Drop>,
+        budget: &Budget,
     ) -> Option<Val<'a>> {
         if let CTransform::Default(d) = self {
             return if is_blank(v.as_ref()) {
@@ -472,6 +474,9 @@ impl CTransform {
             CTransform::Extract { re, group } => {
                 let mut f = |x: &Val<'a>| {
                     let t = as_text(x)?;
+                    if !budget.regex(t.len()) {
+                        return None;
+                    }
                     let caps = re.captures(&t)?;
                     caps.get(*group)
                         .map(|m| Val::Str(Cow::Owned(m.as_str().to_string())))
@@ -480,19 +485,48 @@ impl CTransform {
                 return convert(v, &mut f, "", "", &mut none);
             }
             CTransform::Replace { re, replacement } => {
-                map_str(v, &mut |s| match re.replace_all(&s, replacement.as_str()) {
-                    Cow::Borrowed(_) => s,
-                    Cow::Owned(o) => Cow::Owned(o),
-                })
+                map_str(v, &mut |s| replace_bounded(re, s, replacement, budget))
             }
         })
+    }
+}
+
+/// Every match of `re` in `s` replaced (`$1` expands a group), as `Regex::replace_all`
+/// does, but charged to the budget and stopped as soon as the result is longer than a
+/// field may be (a spent budget gives an empty text; the record fails).
+fn replace_bounded<'a>(re: &Regex, s: Cow<'a, str>, rep: &str, budget: &Budget) -> Cow<'a, str> {
+    if !budget.regex(s.len()) {
+        return Cow::Borrowed("");
+    }
+    let replaced = {
+        let mut out: Option<String> = None;
+        let mut last = 0;
+        for caps in re.captures_iter(&s) {
+            let Some(m) = caps.get(0) else { continue };
+            let o = out.get_or_insert_with(String::new);
+            o.push_str(s.get(last..m.start()).unwrap_or(""));
+            caps.expand(rep, o);
+            last = m.end();
+            if !budget.growing(o.len()) {
+                return Cow::Borrowed("");
+            }
+        }
+        out.map(|mut o| {
+            o.push_str(s.get(last..).unwrap_or(""));
+            o
+        })
+    };
+    match replaced {
+        Some(o) if budget.growing(o.len()) => Cow::Owned(o),
+        Some(_) => Cow::Borrowed(""),
+        None => s,
     }
 }
 
 /// A number as text for standard fields (no fraction when integral).
 pub(crate) fn number_text(n: f64) -> String {
     let mut s = String::new();
-    super::write::num(&mut s, n);
+    crate::rules::text::json::num(&mut s, n);
     s
 }
 
@@ -511,8 +545,9 @@ mod tests {
 
     fn run(t: CTransform, v: Option<Val<'_>>) -> (Option<Val<'static>>, Option<Drop>) {
         let mut d = None;
+        let b = Budget::new(&crate::rules::Limits::default());
         let out = t
-            .apply(v, Some("US"), &mut d)
+            .apply(v, Some("US"), &mut d, &b)
             .map(|x| Val::from_json(&x.to_json()));
         (out, d)
     }

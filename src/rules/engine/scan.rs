@@ -16,70 +16,10 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use super::path::{parse_path, Trie};
-use super::{Limits, RulesError, HARD_MAX_DEPTH};
-
-/// A value read from a record.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Val<'a> {
-    Null,
-    Bool(bool),
-    Num(f64),
-    Str(Cow<'a, str>),
-    List(Vec<Val<'a>>),
-    /// An object, as raw JSON text.
-    Obj(Cow<'a, str>),
-}
-
-impl<'a> Val<'a> {
-    /// A plain `serde_json::Value` (objects parsed from their text).
-    pub(crate) fn to_json(&self) -> Value {
-        match self {
-            Val::Null => Value::Null,
-            Val::Bool(b) => Value::Bool(*b),
-            Val::Num(n) => num_json(*n),
-            Val::Str(s) => Value::String(s.to_string()),
-            Val::List(l) => Value::Array(l.iter().map(|v| v.to_json()).collect()),
-            Val::Obj(raw) => serde_json::from_str(raw).unwrap_or(Value::Null),
-        }
-    }
-
-    /// From a JSON value (used for literal values of the document).
-    pub(crate) fn from_json(v: &Value) -> Val<'static> {
-        match v {
-            Value::Null => Val::Null,
-            Value::Bool(b) => Val::Bool(*b),
-            Value::Number(n) => Val::Num(n.as_f64().unwrap_or(0.0)),
-            Value::String(s) => Val::Str(Cow::Owned(s.clone())),
-            Value::Array(a) => Val::List(a.iter().map(Val::from_json).collect()),
-            Value::Object(_) => Val::Obj(Cow::Owned(v.to_string())),
-        }
-    }
-}
-
-impl Val<'_> {
-    /// A view borrowing this value's strings (no copy of text).
-    pub(crate) fn view(&self) -> Val<'_> {
-        match self {
-            Val::Null => Val::Null,
-            Val::Bool(b) => Val::Bool(*b),
-            Val::Num(n) => Val::Num(*n),
-            Val::Str(s) => Val::Str(Cow::Borrowed(s.as_ref())),
-            Val::List(l) => Val::List(l.iter().map(|x| x.view()).collect()),
-            Val::Obj(s) => Val::Obj(Cow::Borrowed(s.as_ref())),
-        }
-    }
-}
-
-/// A number as JSON: integral values without a fraction.
-pub(crate) fn num_json(n: f64) -> Value {
-    if n.is_finite() && n.fract() == 0.0 && n.abs() < 9.0e15 {
-        Value::from(n as i64)
-    } else {
-        serde_json::Number::from_f64(n)
-            .map(Value::Number)
-            .unwrap_or(Value::Null)
-    }
-}
+use super::value::Val;
+use crate::rules::error::RulesError;
+use crate::rules::limits::{Limits, HARD_MAX_DEPTH};
+use crate::rules::text::{plain_run, short_eq};
 
 /// What went wrong while scanning.
 #[derive(Debug, Clone, PartialEq)]
@@ -576,12 +516,6 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// Byte equality without a call to `memcmp` (for keys, which are short).
-#[inline]
-pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
 fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) {
     let multi = trie.multi.get(slot as usize).copied().unwrap_or(false);
     let Some(s) = slots.get_mut(slot as usize) else {
@@ -595,38 +529,6 @@ fn store<'a>(trie: &Trie, slots: &mut [Option<Val<'a>>], slot: u32, v: Val<'a>) 
     } else {
         *s = Some(v);
     }
-}
-
-/// Length of the leading run of bytes that need no attention inside a string (not
-/// `"`, not `\\`, not a control character).
-#[inline]
-pub(crate) fn plain_run(b: &[u8]) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let mut i = 0;
-    while let Some(chunk) = b.get(i..i + 8) {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(w);
-        let quote = has_zero(x ^ (LO * b'"' as u64));
-        let slash = has_zero(x ^ (LO * b'\\' as u64));
-        // Bytes below 0x20: (x - 0x20..) borrows into the high bit for small bytes that
-        // did not have it set.
-        let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let m = quote | slash | ctrl;
-        if m != 0 {
-            return i + (m.trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
-            break;
-        }
-        i += 1;
-    }
-    i
 }
 
 /// Unescapes the raw content of a JSON string; `None` on a lone surrogate.
@@ -747,7 +649,7 @@ pub fn extract(
     let mut ids = Vec::new();
     for p in paths {
         let segs = parse_path(p).map_err(|message| RulesError::Invalid {
-            problems: vec![super::Problem {
+            problems: vec![crate::rules::Problem {
                 pointer: String::new(),
                 code: "BAD_PATH".into(),
                 message: format!("The path '{p}' is not valid: {message}."),
@@ -808,16 +710,87 @@ impl<'a> Scanner<'a> {
         self.pos = pos.min(self.b.len());
     }
 
-    /// Skips one value with only the hard depth limit (to step over a record that broke
-    /// a configured limit).
+    /// Skips one value, checking its grammar but no configured limit (to step over a
+    /// record that broke one). Iterative, not recursive: any nesting depth is skipped
+    /// with a bounded stack, so the next record can still be read.
     pub(crate) fn lax_skip(&mut self) -> R<()> {
-        let (d, m) = (self.max_depth, self.max_str);
-        self.max_depth = HARD_MAX_DEPTH;
-        self.max_str = usize::MAX;
-        let r = self.skip(0);
-        self.max_depth = d;
-        self.max_str = m;
-        r
+        // The closing byte of every open list or object.
+        let mut open: Vec<u8> = Vec::new();
+        loop {
+            // A value is expected here.
+            self.ws();
+            match self.peek() {
+                Some(b'{') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b'}') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b'}');
+                        self.member_key()?;
+                        continue;
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    self.ws();
+                    if self.peek() == Some(b']') {
+                        self.pos += 1;
+                    } else {
+                        open.push(b']');
+                        continue;
+                    }
+                }
+                Some(b'"') => {
+                    self.string_span()?;
+                }
+                Some(b't') => self.literal(b"true")?,
+                Some(b'f') => self.literal(b"false")?,
+                Some(b'n') => self.literal(b"null")?,
+                Some(b'-' | b'0'..=b'9') => {
+                    self.number()?;
+                }
+                Some(_) => return self.err("unexpected character"),
+                None => return self.err("the text ends where a value should be"),
+            }
+            // After a value: close what ends here, or go on after a comma.
+            loop {
+                let Some(&close) = open.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                match self.peek() {
+                    Some(b',') => {
+                        self.pos += 1;
+                        if close == b'}' {
+                            self.member_key()?;
+                        }
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        self.pos += 1;
+                        open.pop();
+                    }
+                    _ if close == b'}' => return self.err("expected ',' or '}' in an object"),
+                    _ => return self.err("expected ',' or ']' in a list"),
+                }
+            }
+        }
+    }
+
+    /// A member's key and its colon (after white space).
+    fn member_key(&mut self) -> R<()> {
+        self.ws();
+        if self.peek() != Some(b'"') {
+            return self.err("expected a quoted key");
+        }
+        self.string_span()?;
+        self.ws();
+        if self.peek() != Some(b':') {
+            return self.err("expected ':' after a key");
+        }
+        self.pos += 1;
+        Ok(())
     }
 
     /// Walks a top-level array of records (positioned at `[`), reading each object's

@@ -89,7 +89,7 @@ impl E164 {
 
 /// [`to_e164`] on the stack.
 pub(crate) fn e164(input: &str, default_country: Option<&str>) -> Option<E164> {
-    let t = super::text::trim(input);
+    let t = super::trim(input);
     // Digits go to a buffer on the stack: no valid number has more than 15 digits
     // after an international prefix of at most 3, so longer runs are not numbers.
     // An extension ends the number: "x123", "ext. 12", "#12".

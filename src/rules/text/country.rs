@@ -583,7 +583,7 @@ fn fold(c: char) -> char {
 /// ISO-2 code of a country name, alias, ISO-2 or ISO-3 code (`"United States of
 /// America"`, `"usa"`, `"Deutschland"`, `"gb"`); `None` when unknown.
 pub fn to_iso2(input: &str) -> Option<&'static str> {
-    let t = super::text::trim(input);
+    let t = super::trim(input);
     if t.len() == 2 && t.bytes().all(|c| c.is_ascii_alphabetic()) {
         let up = t.to_ascii_uppercase();
         let hit = COUNTRIES

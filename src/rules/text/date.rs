@@ -173,7 +173,7 @@ pub fn parse(input: &str, day_first: bool) -> Option<String> {
 
 /// [`parse`] on the stack.
 pub(crate) fn parse_ymd(input: &str, day_first: bool) -> Option<Ymd> {
-    let t = super::text::trim(input);
+    let t = super::trim(input);
     if t.is_empty() || t.len() > 64 {
         return None;
     }

@@ -8,7 +8,7 @@ use std::fmt::Write;
 pub(crate) fn str(out: &mut String, s: &str) {
     out.push('"');
     let b = s.as_bytes();
-    if super::scan::plain_run(b) == b.len() {
+    if super::plain_run(b) == b.len() {
         out.push_str(s);
         out.push('"');
         return;

@@ -10,15 +10,19 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
-use super::compile::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
+use super::budget::Budget;
 use super::conditions::{as_text, is_blank, Cond};
+use super::plan::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
 use super::result::*;
-use super::scan::{scan_record, Scanner, Val};
+use super::scan::{scan_record, Scanner};
 use super::tags::{normalise_with, TagDiff};
 use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
-use super::{write, RulesError, STANDARD_FIELDS};
+use super::value::Val;
 use crate::error::{Coded, ErrorReport};
+use crate::rules::error::RulesError;
+use crate::rules::grammar::document::STANDARD_FIELDS;
+use crate::rules::text::json as write;
 
 /// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
 const STD_KEYS: [&str; 15] = [
@@ -50,6 +54,8 @@ pub(super) struct Out<'a, 'r> {
     trace: Option<Vec<TraceEntry>>,
     /// Buffers reused from record to record.
     scratch: Scratch,
+    /// The record's cost budget.
+    budget: Budget,
 }
 
 fn slot<'s, 'a>(slots: &'s [Option<Val<'a>>], s: u32) -> Option<&'s Val<'a>> {
@@ -78,15 +84,42 @@ fn push_text(out: &mut String, v: &Val<'_>) {
     }
 }
 
-fn render<'a>(parts: &'a [Part], slots: &[Option<Val<'_>>], scratch: &mut Scratch) -> Cow<'a, str> {
+fn render<'a>(
+    parts: &'a [Part],
+    slots: &[Option<Val<'_>>],
+    scratch: &mut Scratch,
+    budget: &Budget,
+) -> Cow<'a, str> {
     if let [Part::Lit(l)] = parts {
         return Cow::Borrowed(l.as_str());
     }
-    Cow::Owned(render_owned(parts, slots, scratch.take()))
+    Cow::Owned(render_owned(parts, slots, scratch.take(), budget))
 }
 
-fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>], mut s: String) -> String {
+/// Size in bytes of a produced value (its text; lists count a separator per item).
+fn size(v: &Val<'_>) -> usize {
+    match v {
+        Val::Str(s) => s.len(),
+        Val::Obj(s) => s.len(),
+        Val::List(l) => l.iter().map(|x| size(x) + 2).sum(),
+        Val::Num(_) => 8,
+        Val::Bool(_) => 5,
+        Val::Null => 0,
+    }
+}
+
+/// A template's text; stops growing (empty, the record fails) past `maxFieldBytes`.
+fn render_owned(
+    parts: &[Part],
+    slots: &[Option<Val<'_>>],
+    mut s: String,
+    budget: &Budget,
+) -> String {
     for p in parts {
+        if !budget.growing(s.len()) {
+            s.clear();
+            return s;
+        }
         match p {
             Part::Lit(l) => s.push_str(l),
             Part::Slot(i) => {
@@ -96,8 +129,8 @@ fn render_owned(parts: &[Part], slots: &[Option<Val<'_>>], mut s: String) -> Str
                     push_text(&mut s, v);
                     let inserted = &s[at..];
                     let (lead, kept) = (
-                        inserted.len() - super::text::trim_start(inserted).len(),
-                        super::text::trim(inserted).len(),
+                        inserted.len() - crate::rules::text::trim_start(inserted).len(),
+                        crate::rules::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
                         s.truncate(at + lead + kept);
@@ -130,8 +163,8 @@ fn field_text<'b>(v: &'b Val<'_>) -> Cow<'b, str> {
     }
 }
 
-fn cond_holds(c: &Option<Cond>, slots: &[Option<Val<'_>>]) -> bool {
-    c.as_ref().is_none_or(|c| c.eval(slots))
+fn cond_holds(c: &Option<Cond>, slots: &[Option<Val<'_>>], budget: &Budget) -> bool {
+    c.as_ref().is_none_or(|c| c.eval(slots, budget))
 }
 
 fn why_not(c: &Option<Cond>) -> String {
@@ -194,17 +227,28 @@ impl CompiledRules {
             warnings: Vec::new(),
             trace: trace.then(Vec::new),
             scratch: Scratch::default(),
+            budget: Budget::new(&self.limits),
         }
     }
 
-    fn run<'a>(&'a self, slots: &[Option<Val<'a>>], trace: bool) -> Out<'a, 'a> {
+    fn run<'a>(
+        &'a self,
+        slots: &[Option<Val<'a>>],
+        trace: bool,
+    ) -> Result<Out<'a, 'a>, RulesError> {
         let mut out = self.fresh(trace);
-        self.run_into(slots, &mut out);
-        out
+        self.run_into(slots, &mut out)?;
+        Ok(out)
     }
 
-    /// Runs the rules into `out`, which is reset first (its buffers are reused).
-    pub(super) fn run_into<'a>(&'a self, slots: &[Option<Val<'a>>], out: &mut Out<'a, 'a>) {
+    /// Runs the rules into `out`, which is reset first (its buffers are reused). Fails
+    /// only when the record spends a cost budget ([`Budget`]).
+    pub(super) fn run_into<'a>(
+        &'a self,
+        slots: &[Option<Val<'a>>],
+        out: &mut Out<'a, 'a>,
+    ) -> Result<(), RulesError> {
+        out.budget.reset();
         for f in out.std.iter_mut().chain(out.custom.iter_mut()) {
             out.scratch.recycle(f.take());
         }
@@ -221,7 +265,7 @@ impl CompiledRules {
         }
         let mut route_set: Option<&RuleSet> = None;
         for r in &self.routes {
-            let hit = r.when.eval(slots);
+            let hit = r.when.eval(slots, &out.budget);
             if let Some(t) = out.trace.as_mut() {
                 t.push(TraceEntry {
                     rule: r.id.clone(),
@@ -255,11 +299,15 @@ impl CompiledRules {
         if let Some(sc) = scoring {
             self.score(sc, slots, out);
         }
+        match out.budget.take_error() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     fn mappings<'a>(&'a self, set: &'a RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
         for m in &set.mappings {
-            if !cond_holds(&m.when, slots) {
+            if !cond_holds(&m.when, slots, &out.budget) {
                 if let Some(t) = out.trace.as_mut() {
                     t.push(TraceEntry {
                         rule: m.id.clone(),
@@ -278,7 +326,12 @@ impl CompiledRules {
             let (mut v, from) = match &m.source {
                 Source::Slot(s) => (slot(slots, *s).cloned(), Cow::Borrowed(self.trie.path(*s))),
                 Source::Template(parts) => (
-                    Some(Val::Str(render(parts, slots, &mut out.scratch))),
+                    Some(Val::Str(render(
+                        parts,
+                        slots,
+                        &mut out.scratch,
+                        &out.budget,
+                    ))),
                     Cow::Owned("a template".to_string()),
                 ),
             };
@@ -288,7 +341,12 @@ impl CompiledRules {
             };
             let mut dropped = None;
             for t in &m.transforms {
-                v = t.apply(v, self.default_country.as_deref(), &mut dropped);
+                v = t.apply(
+                    v,
+                    self.default_country.as_deref(),
+                    &mut dropped,
+                    &out.budget,
+                );
             }
             if let Some((code, message)) = dropped.take() {
                 self.warn(m, code, message, out);
@@ -308,6 +366,9 @@ impl CompiledRules {
                 });
             }
             let Some(v) = v else { continue };
+            if !out.budget.field(size(&v)) {
+                continue;
+            }
             match m.target {
                 CTarget::Std(i) => {
                     if let Some(f) = out.std.get_mut(i) {
@@ -359,7 +420,7 @@ impl CompiledRules {
             self.warn(m, code, message, out);
         }
         let t = match v {
-            Some(t) if !super::text::trim(&t).is_empty() => t,
+            Some(t) if !crate::rules::text::trim(&t).is_empty() && out.budget.field(t.len()) => t,
             other => {
                 out.scratch.recycle(other.map(Val::Str));
                 return true;
@@ -403,7 +464,7 @@ impl CompiledRules {
 
     fn tag_rules<'a>(&'a self, set: &'a RuleSet, slots: &[Option<Val<'a>>], out: &mut Out<'a, '_>) {
         for r in &set.tag_rules {
-            let hit = cond_holds(&r.when, slots);
+            let hit = cond_holds(&r.when, slots, &out.budget);
             if hit {
                 for (tags, add) in [(&r.add, true), (&r.remove, false)] {
                     for t in tags {
@@ -413,7 +474,7 @@ impl CompiledRules {
                                     .push(Cow::Borrowed(f.as_str()), add, &mut out.scratch)
                             }
                             CTag::Template(parts) => {
-                                let t = render(parts, slots, &mut out.scratch);
+                                let t = render(parts, slots, &mut out.scratch, &out.budget);
                                 self.push_tag(t, add, &mut out.tags, &mut out.scratch);
                             }
                         }
@@ -442,7 +503,7 @@ impl CompiledRules {
 
     fn score<'a>(
         &'a self,
-        sc: &'a super::compile::CScoring,
+        sc: &'a super::plan::CScoring,
         slots: &[Option<Val<'a>>],
         out: &mut Out<'a, '_>,
     ) {
@@ -453,7 +514,7 @@ impl CompiledRules {
             .map(|n| n.clamp(-9.0e15, 9.0e15).floor() as i64)
             .unwrap_or(0);
         for r in &sc.rules {
-            let hit = cond_holds(&r.when, slots);
+            let hit = cond_holds(&r.when, slots, &out.budget);
             let count: i64 = match r.per {
                 None => 1,
                 Some(p) => match slot(slots, p) {
@@ -540,7 +601,7 @@ impl CompiledRules {
 
     fn custom_json(v: &Val<'_>) -> Value {
         match v {
-            Val::Num(n) => super::scan::num_json(*n),
+            Val::Num(n) => super::value::num_json(*n),
             Val::List(l) => Value::Array(
                 l.iter()
                     .filter(|x| !is_blank(Some(x)))
@@ -679,7 +740,7 @@ impl CompiledRules {
         opts: &ApplyOptions,
     ) -> Result<MappingResult, RulesError> {
         let slots = scan_record(record, &self.trie, &self.limits)?;
-        Ok(self.to_result(self.run(&slots, opts.trace)))
+        Ok(self.to_result(self.run(&slots, opts.trace)?))
     }
 
     /// Applies the rules to an already-parsed record.
@@ -701,10 +762,10 @@ impl CompiledRules {
 
     fn apply_into(&self, record: &str, opts: &ApplyOptions, out: &mut String) {
         match scan_record(record, &self.trie, &self.limits) {
-            Ok(slots) => {
-                let o = self.run(&slots, opts.trace);
-                self.write_result(&o, out);
-            }
+            Ok(slots) => match self.run(&slots, opts.trace) {
+                Ok(o) => self.write_result(&o, out),
+                Err(e) => write_error(out, &e),
+            },
             Err(e) => write_error(out, &e),
         }
     }
@@ -784,10 +845,10 @@ impl CompiledRules {
                 out.push(',');
             }
             match rec {
-                Ok(slots) => {
-                    self.run_into(slots, &mut o);
-                    self.write_result(&o, out);
-                }
+                Ok(slots) => match self.run_into(slots, &mut o) {
+                    Ok(()) => self.write_result(&o, out),
+                    Err(e) => write_error(out, &e),
+                },
                 Err(e) => write_error(out, &e),
             }
             Ok(())

@@ -18,10 +18,12 @@
 
 use serde::Serialize;
 
-use super::apply::write_error;
-use super::compile::CompiledRules;
-use super::scan::{kind_name, ScanError, Scanner, Val};
-use super::{ApplyOptions, RulesError};
+use super::apply::{write_error, Out};
+use super::plan::CompiledRules;
+use super::result::ApplyOptions;
+use super::scan::{kind_name, ScanError, Scanner};
+use super::value::Val;
+use crate::rules::error::RulesError;
 
 /// One node of the path trie: which keys and indexes lead further, and the slot whose
 /// value is the node's value.
@@ -102,17 +104,27 @@ impl CompiledRules {
 
     /// Applies the rules to one record in the pre-extracted form and writes the result
     /// as JSON text; a failure is written as `{"error": {code, message, details}}`.
+    /// The text must be exactly one value: empty text, or text after the record (`1,2`),
+    /// is a [`RulesError::BadRecord`].
     pub fn apply_slots_json_text(&self, record: &str, opts: &ApplyOptions) -> String {
         let mut out = String::with_capacity(512);
-        let batch = format!("[{record}]");
-        match self.apply_slots_batch_json(&batch, opts) {
-            // One record in, one result out: strip the list brackets.
-            Ok(text) => out.push_str(
-                text.strip_prefix('[')
-                    .and_then(|t| t.strip_suffix(']'))
-                    .unwrap_or(&text),
-            ),
-            Err(e) => write_error(&mut out, &e),
+        let depths = self.slot_depths();
+        let mut sc = Scanner::new(record, &self.limits);
+        let mut o = self.fresh(opts.trace);
+        let mut slots = Vec::with_capacity(depths.len());
+        let r = match sc.peek_kind() {
+            None => Err(RulesError::BadRecord {
+                offset: record.len(),
+                message: "the record is empty".into(),
+            }),
+            Some(_) => self
+                .slots_record(&mut sc, &depths, &mut slots, &mut o, &mut out)
+                .and_then(|()| sc.finish())
+                .map_err(RulesError::from),
+        };
+        if let Err(e) = r {
+            out.clear();
+            write_error(&mut out, &e);
         }
         out
     }
@@ -157,51 +169,65 @@ impl CompiledRules {
             if n > 1 {
                 out.push(',');
             }
-            let start = sc.position();
-            match sc.peek_kind() {
-                Some(b'[') => {}
-                Some(c) => {
-                    sc.lax_skip()?;
-                    write_error(
-                        &mut out,
-                        &RulesError::RecordNotObject {
-                            found: kind_name(c),
-                        },
-                    );
-                    return Ok(());
-                }
-                None => return sc.fail("the text ends where a record should be"),
-            }
-            slots.clear();
-            slots.resize(depths.len(), None);
-            match sc.slot_values(&depths, &mut slots) {
-                Ok(()) if sc.position() - start > self.limits.max_record_bytes => write_error(
-                    &mut out,
-                    &RulesError::LimitExceeded {
-                        limit: "maxRecordBytes",
-                        what: "the size of the record in bytes",
-                        value: sc.position() - start,
-                        max: self.limits.max_record_bytes,
-                    },
-                ),
-                Ok(()) => {
-                    self.run_into(&slots, &mut o);
-                    self.write_result(&o, &mut out);
-                }
-                Err(e @ ScanError::Syntax { .. }) => return Err(e),
-                Err(e) => {
-                    sc.rewind(start);
-                    sc.lax_skip()?;
-                    write_error(&mut out, &e.into());
-                }
-            }
-            Ok(())
+            self.slots_record(sc, &depths, &mut slots, &mut o, &mut out)
         });
         outer?;
         walked?;
         sc.finish()?;
         out.push(']');
         Ok(out)
+    }
+
+    /// One record of the pre-extracted form (the scanner at its first byte): its result
+    /// or its own error is written to `out`; only a syntax error is returned (the text
+    /// cannot be read further).
+    fn slots_record<'a>(
+        &'a self,
+        sc: &mut Scanner<'a>,
+        depths: &[usize],
+        slots: &mut Vec<Option<Val<'a>>>,
+        o: &mut Out<'a, 'a>,
+        out: &mut String,
+    ) -> Result<(), ScanError> {
+        let start = sc.position();
+        match sc.peek_kind() {
+            Some(b'[') => {}
+            Some(c) => {
+                sc.lax_skip()?;
+                write_error(
+                    out,
+                    &RulesError::RecordNotObject {
+                        found: kind_name(c),
+                    },
+                );
+                return Ok(());
+            }
+            None => return sc.fail("the text ends where a record should be"),
+        }
+        slots.clear();
+        slots.resize(depths.len(), None);
+        match sc.slot_values(depths, slots) {
+            Ok(()) if sc.position() - start > self.limits.max_record_bytes => write_error(
+                out,
+                &RulesError::LimitExceeded {
+                    limit: "maxRecordBytes",
+                    what: "the size of the record in bytes",
+                    value: sc.position() - start,
+                    max: self.limits.max_record_bytes,
+                },
+            ),
+            Ok(()) => match self.run_into(slots, o) {
+                Ok(()) => self.write_result(o, out),
+                Err(e) => write_error(out, &e),
+            },
+            Err(e @ ScanError::Syntax { .. }) => return Err(e),
+            Err(e) => {
+                sc.rewind(start);
+                sc.lax_skip()?;
+                write_error(out, &e.into());
+            }
+        }
+        Ok(())
     }
 }
 
@@ -248,8 +274,8 @@ impl<'a> Scanner<'a> {
 mod tests {
     use serde_json::{json, Value};
 
-    use super::super::{compile, presets, CompileContext, Limits};
     use super::*;
+    use crate::rules::{compile, presets, CompileContext, Limits};
 
     /// The host's side, as the JavaScript shim does it: walk the plan over a value.
     fn extract(plan: &SlotPlan, rec: &Value) -> String {

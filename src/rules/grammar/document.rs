@@ -1,8 +1,13 @@
 //! The rules document (version 1) as Rust types: what the mapping-rules UI edits, what
 //! the JSON Schema and TypeScript types are generated from.
 //!
-//! Invariant: any document that [`crate::rules::validate`] accepts deserializes into
-//! [`RulesDocument`], and serializing it back gives an equivalent document.
+//! These types are the grammar: the compiler ([`crate::rules::compile`]) reads a
+//! document into them part by part (with a problem for every part that does not fit),
+//! and the JSON Schema and the TypeScript types are generated from them.
+//!
+//! Invariant: a document the compiler accepts is read into [`RulesDocument`] exactly
+//! as serde would read it, and serializing it back gives an equivalent document that
+//! compiles to the same rules (tested).
 
 use std::collections::BTreeMap;
 
@@ -387,41 +392,3 @@ pub struct Route {
 /// The standard GHL contact fields a mapping can write, in output order: the string
 /// fields of the upsert body ([`crate::api::contacts::STRING_FIELDS`]).
 pub const STANDARD_FIELDS: [&str; 15] = crate::api::contacts::STRING_FIELDS;
-
-/// Names of the transforms that take no parameters (usable as bare strings).
-pub const SIMPLE_TRANSFORMS: [&str; 13] = [
-    "trim",
-    "lowercase",
-    "uppercase",
-    "titleCase",
-    "firstName",
-    "lastName",
-    "join",
-    "number",
-    "boolean",
-    "date",
-    "email",
-    "phone",
-    "country",
-];
-
-/// All transform `op` names.
-pub const ALL_TRANSFORMS: [&str; 17] = [
-    "trim",
-    "lowercase",
-    "uppercase",
-    "titleCase",
-    "splitName",
-    "join",
-    "default",
-    "lookup",
-    "number",
-    "boolean",
-    "date",
-    "email",
-    "phone",
-    "country",
-    "regexExtract",
-    "regexReplace",
-    "truncate",
-];

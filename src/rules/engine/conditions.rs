@@ -10,7 +10,8 @@ use std::borrow::Cow;
 
 use regex_lite::Regex;
 
-use super::scan::Val;
+use super::budget::Budget;
+use super::value::Val;
 
 /// A comparison.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +53,7 @@ pub(crate) enum Cond {
 pub(crate) fn is_blank(v: Option<&Val<'_>>) -> bool {
     match v {
         None | Some(Val::Null) => true,
-        Some(Val::Str(s)) => super::text::trim(s).is_empty(),
+        Some(Val::Str(s)) => crate::rules::text::trim(s).is_empty(),
         Some(Val::List(l)) => l.iter().all(|x| is_blank(Some(x))),
         _ => false,
     }
@@ -73,7 +74,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
         Val::Str(s) => Some(Cow::Borrowed(s.as_ref())),
         Val::Num(n) => {
             let mut out = String::new();
-            super::write::num(&mut out, *n);
+            crate::rules::text::json::num(&mut out, *n);
             Some(Cow::Owned(out))
         }
         Val::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
@@ -82,7 +83,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
 }
 
 fn fold<'b>(s: &'b str, cs: bool) -> Cow<'b, str> {
-    let s = super::text::trim(s);
+    let s = crate::rules::text::trim(s);
     if cs || !s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(s)
     } else {
@@ -96,7 +97,7 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), y) | (y, Val::Num(x)) => as_number(y) == Some(*x),
         (Val::Str(x), Val::Str(y)) => {
-            let (x, y) = (super::text::trim(x), super::text::trim(y));
+            let (x, y) = (crate::rules::text::trim(x), crate::rules::text::trim(y));
             if cs {
                 x == y
             } else if x.is_ascii() && y.is_ascii() {
@@ -107,7 +108,7 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
             }
         }
         (Val::Bool(x), Val::Str(s)) | (Val::Str(s), Val::Bool(x)) => {
-            super::text::trim(s).eq_ignore_ascii_case(if *x { "true" } else { "false" })
+            crate::rules::text::trim(s).eq_ignore_ascii_case(if *x { "true" } else { "false" })
         }
         _ => false,
     }
@@ -121,12 +122,13 @@ fn any_item(v: &Val<'_>, f: &mut dyn FnMut(&Val<'_>) -> bool) -> bool {
 }
 
 impl Cond {
-    /// Evaluates the condition.
-    pub(crate) fn eval(&self, slots: &[Option<Val<'_>>]) -> bool {
+    /// Evaluates the condition; `matches` tests charge `budget` (a spent budget makes
+    /// them fail, and the record fails with the budget's error).
+    pub(crate) fn eval(&self, slots: &[Option<Val<'_>>], budget: &Budget) -> bool {
         match self {
-            Cond::All(cs) => cs.iter().all(|c| c.eval(slots)),
-            Cond::Any(cs) => cs.iter().any(|c| c.eval(slots)),
-            Cond::Not(c) => !c.eval(slots),
+            Cond::All(cs) => cs.iter().all(|c| c.eval(slots, budget)),
+            Cond::Any(cs) => cs.iter().any(|c| c.eval(slots, budget)),
+            Cond::Not(c) => !c.eval(slots, budget),
             Cond::Test {
                 slot,
                 op,
@@ -134,7 +136,7 @@ impl Cond {
                 ..
             } => {
                 let v = slots.get(*slot as usize).and_then(|v| v.as_ref());
-                test(v, op, *case_sensitive)
+                test(v, op, *case_sensitive, budget)
             }
         }
     }
@@ -155,7 +157,7 @@ fn join(cs: &[Cond], sep: &str) -> String {
     parts.join(sep)
 }
 
-fn test(v: Option<&Val<'_>>, op: &Op, cs: bool) -> bool {
+fn test(v: Option<&Val<'_>>, op: &Op, cs: bool, budget: &Budget) -> bool {
     match op {
         Op::Exists(want) => matches!(v, Some(x) if !matches!(x, Val::Null)) == *want,
         Op::Blank(want) => is_blank(v) == *want,
@@ -174,7 +176,9 @@ fn test(v: Option<&Val<'_>>, op: &Op, cs: bool) -> bool {
                     Op::EndsWith(n) => {
                         as_text(x).is_some_and(|t| fold(&t, cs).ends_with(n.as_str()))
                     }
-                    Op::Matches(re) => as_text(x).is_some_and(|t| re.is_match(&t)),
+                    Op::Matches(re) => {
+                        as_text(x).is_some_and(|t| budget.regex(t.len()) && re.is_match(&t))
+                    }
                     Op::Cmp(c, n) => as_number(x).is_some_and(|x| match c {
                         CmpOp::Gt => x > *n,
                         CmpOp::Gte => x >= *n,

@@ -1,0 +1,121 @@
+//! Everything that can go wrong with rules or with applying them, and reading a rules
+//! document from text.
+//!
+//! Invariant: every variant has a stable code ([`Coded`]) and names what and where.
+
+use crate::error::Coded;
+
+use super::grammar::Problem;
+
+/// Everything that can go wrong with rules or with applying them.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RulesError {
+    /// The document has problems; all of them are listed.
+    #[error("the mapping rules have {} problem(s): {}", problems.len(), summary(problems))]
+    Invalid {
+        /// Every problem found, in document order.
+        problems: Vec<Problem>,
+    },
+    /// A configured limit was exceeded.
+    #[error("{what} is {value}, more than the limit '{limit}' of {max}")]
+    LimitExceeded {
+        /// Name of the limit (the field of [`Limits`]).
+        limit: &'static str,
+        /// What was measured, in words.
+        what: &'static str,
+        /// The measured value.
+        value: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// The record is not valid JSON.
+    #[error("the record is not valid JSON: {message} (at byte {offset})")]
+    BadRecord {
+        /// Byte offset of the problem in the record text.
+        offset: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A rules document given as text is not JSON.
+    #[error("the rules document is not valid JSON: {message} (line {line}, column {column})")]
+    NotJson {
+        /// Line of the problem (1-based).
+        line: usize,
+        /// Column of the problem (1-based).
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The record is JSON but not an object.
+    #[error("the record must be a JSON object, not {found}")]
+    RecordNotObject {
+        /// The kind of JSON value found.
+        found: &'static str,
+    },
+}
+
+/// Reads a rules document from JSON text. A document nested too deeply to read is
+/// [`RulesError::Invalid`] with one `TOO_DEEP` problem (so validation can report it);
+/// text that is not JSON is [`RulesError::NotJson`].
+pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
+    serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("recursion limit exceeded") {
+            return RulesError::Invalid {
+                problems: vec![Problem {
+                    pointer: String::new(),
+                    code: "TOO_DEEP".into(),
+                    message: "The document is nested too deeply to read (more than 127 levels of lists and objects).".into(),
+                }],
+            };
+        }
+        RulesError::NotJson {
+            line: e.line(),
+            column: e.column(),
+            message: message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string(),
+        }
+    })
+}
+
+fn summary(problems: &[Problem]) -> String {
+    let mut s = String::new();
+    for (i, p) in problems.iter().take(3).enumerate() {
+        if i > 0 {
+            s.push_str("; ");
+        }
+        s.push_str(&p.message);
+    }
+    if problems.len() > 3 {
+        s.push_str(&format!("; and {} more", problems.len() - 3));
+    }
+    s
+}
+
+impl Coded for RulesError {
+    fn code(&self) -> &'static str {
+        match self {
+            RulesError::Invalid { .. } => "RULES_INVALID",
+            RulesError::LimitExceeded { .. } => "RULES_LIMIT_EXCEEDED",
+            RulesError::BadRecord { .. } => "RECORD_NOT_JSON",
+            RulesError::NotJson { .. } => "RULES_NOT_JSON",
+            RulesError::RecordNotObject { .. } => "RECORD_NOT_OBJECT",
+        }
+    }
+
+    fn details(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            RulesError::Invalid { problems } => json!({ "problems": problems }),
+            RulesError::LimitExceeded {
+                limit, value, max, ..
+            } => json!({ "limit": limit, "value": value, "max": max }),
+            RulesError::BadRecord { offset, .. } => json!({ "offset": offset }),
+            RulesError::NotJson { line, column, .. } => json!({ "line": line, "column": column }),
+            RulesError::RecordNotObject { found } => json!({ "found": found }),
+        }
+    }
+}
