@@ -8,13 +8,18 @@
 //! ```
 //! - `type` (required): one of [`EventKind::ALL`]'s names.
 //! - `id` (required, not blank): the idempotency key; it becomes the plan id.
-//! - `locationId` (optional): the GHL location; defaults to the flows' location.
+//! - `locationId` (optional): the GHL location; defaults to the flows' location. A
+//!   connection (token) is bound to its location: an event naming another location is
+//!   refused ([`FlowError::ForeignLocation`]) unless the host configured a connection
+//!   for that location ([`event_location`] decides, in one place).
 //! - `occurredAt` (optional): as the source sent it, informational.
 //! - `payload` (required, a JSON object): the source's body; its shape per kind is
 //!   documented on [`EventKind`].
 //!
 //! Invariant: every problem with an event is a [`FlowError`] naming the event id and
 //! type and saying what is wrong, never a panic.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -189,6 +194,19 @@ pub enum FlowError {
         /// What went wrong.
         problem: String,
     },
+    /// The event names a location this connection is not bound to and the host
+    /// configured no connection for.
+    #[error("event '{event_id}' ({event_type}): location '{location}' is not this connection's location '{expected}' and no connection is configured for it; refused, nothing is sent")]
+    ForeignLocation {
+        /// Event id.
+        event_id: String,
+        /// Event type.
+        event_type: String,
+        /// The location the event names.
+        location: String,
+        /// The connection's location.
+        expected: String,
+    },
     /// A step's response could not be used when finishing the flow.
     #[error("event '{event_id}' ({event_type}), step '{step}': {problem}")]
     BadResponse {
@@ -223,6 +241,7 @@ impl Coded for FlowError {
             FlowError::MalformedEvent { .. } => "FLOW_MALFORMED_EVENT",
             FlowError::NoRules { .. } => "FLOW_NO_RULES",
             FlowError::Mapping { .. } => "FLOW_MAPPING_FAILED",
+            FlowError::ForeignLocation { .. } => "FLOW_FOREIGN_LOCATION",
             FlowError::BadResponse { .. } => "FLOW_BAD_RESPONSE",
         }
     }
@@ -250,6 +269,14 @@ impl Coded for FlowError {
                 cause,
                 ..
             } => json!({"eventId": event_id, "eventType": event_type, "cause": cause}),
+            FlowError::ForeignLocation {
+                event_id,
+                event_type,
+                location,
+                expected,
+            } => {
+                json!({"eventId": event_id, "eventType": event_type, "location": location, "expected": expected})
+            }
             FlowError::BadResponse {
                 event_id,
                 event_type,
@@ -263,7 +290,8 @@ impl Coded for FlowError {
     }
 }
 
-/// Checks the envelope: a known type, a non-blank id, an object payload.
+/// Checks the envelope: a known type, a non-blank id, an object payload (the location
+/// is checked by [`event_location`]).
 pub fn parse_event(event: &Event) -> Result<EventKind, FlowError> {
     if event.id.trim().is_empty() {
         return Err(FlowError::malformed(event, "the event id is blank"));
@@ -288,12 +316,34 @@ pub fn parse_event(event: &Event) -> Result<EventKind, FlowError> {
             ),
         ));
     }
-    if let Some(l) = &event.location_id {
-        if l.trim().is_empty() {
-            return Err(FlowError::malformed(event, "locationId is blank"));
-        }
-    }
     Ok(kind)
+}
+
+/// The location an event is planned for: the one it names, else `default`. A named
+/// location other than `default` must be one of `connections` (locations the host
+/// configured a connection for), else [`FlowError::ForeignLocation`]. Compared trimmed.
+pub fn event_location(
+    event: &Event,
+    default: &str,
+    connections: &BTreeSet<String>,
+) -> Result<String, FlowError> {
+    let default = default.trim();
+    let named = event.location_id.as_deref().map(str::trim);
+    match named {
+        Some("") => Err(FlowError::malformed(event, "locationId is blank")),
+        None if default.is_empty() => Err(FlowError::malformed(
+            event,
+            "no locationId in the event and no default location",
+        )),
+        None => Ok(default.to_string()),
+        Some(l) if l == default || connections.contains(l) => Ok(l.to_string()),
+        Some(l) => Err(FlowError::ForeignLocation {
+            event_id: event.id.clone(),
+            event_type: event.kind.clone(),
+            location: l.to_string(),
+            expected: default.to_string(),
+        }),
+    }
 }
 
 /// The JSON kind of a value, for messages.

@@ -21,12 +21,8 @@ use crate::tags::{self, TagCatalog, TagReference, SCOPE_LOCATION_TAGS_WRITE};
 /// Plans the first stage of an event's flow (see the module doc of [`super`]).
 pub fn plan_event(ctx: &FlowContext<'_>, event: &Event) -> Result<FlowPlan, FlowError> {
     let kind = parse_event(event)?;
-    let location = event
-        .location_id
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(ctx.location_id.trim())
-        .to_string();
+    // The location was decided (and checked) by `event_location`; never re-read here.
+    let location = ctx.location_id.trim().to_string();
     if location.is_empty() {
         return Err(FlowError::malformed(
             event,
@@ -105,7 +101,9 @@ pub(super) struct Builder {
 impl Builder {
     pub(super) fn new(event: &Event, kind: EventKind, location: &str, stage: u32) -> Self {
         Self {
-            event_id: event.id.trim().to_string(),
+            event_id: crate::plan::dedupe_key(&event.id)
+                .unwrap_or_default()
+                .to_string(),
             event_type: event.kind.trim().to_string(),
             flow: kind.flow(),
             location: location.to_string(),
