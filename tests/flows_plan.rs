@@ -931,3 +931,79 @@ fn plans_up_to_the_limit_validate_and_longer_ones_are_a_typed_error() {
     assert_eq!(err.code(), "PLAN_TOO_LARGE");
     assert_eq!(err.details()["limit"], json!(MAX_PLAN_STEPS));
 }
+
+// ---- parsing at the edge -------------------------------------------------------------
+
+#[test]
+fn events_are_parsed_once_into_typed_bodies_with_every_problem_found_there() {
+    let parsed = |v: Value| parse_event(&serde_json::from_value(v).unwrap());
+    // Payload problems are found by parsing alone, before any planning or state.
+    for (payload, kind, text) in [
+        (
+            json!({"records": []}),
+            "wishpond.tag.created",
+            "payload.tag is missing",
+        ),
+        (
+            json!({"tag": "a", "records": [3]}),
+            "wishpond.tag.updated",
+            "records[0]",
+        ),
+        (
+            json!({"post": 1}),
+            "qwilr.social-post.location.new",
+            "payload.post",
+        ),
+        (
+            json!({"tagIds": [" "]}),
+            "qwilr.tag.details.updated",
+            "tagIds",
+        ),
+        (
+            json!({"platforms": ["myspace"]}),
+            "statistics.requested",
+            "myspace",
+        ),
+        (
+            json!({"utcOffsetMinutes": 5000}),
+            "statistics.requested",
+            "utcOffsetMinutes",
+        ),
+        (json!({"maxLen": 0}), "tags.validation.requested", "maxLen"),
+    ] {
+        let err = parsed(json!({"type": kind, "id": "p1", "payload": payload})).unwrap_err();
+        assert_eq!(err.code(), "FLOW_MALFORMED_EVENT", "{err}");
+        assert!(err.to_string().contains(text), "{err}");
+    }
+    let p = parsed(
+        json!({"type": "wishpond.tag.created", "id": "p2", "locationId": " loc1 ",
+        "payload": {"tag": {"name": "  VIP "}, "records": [{"tags": ["a"]}]}}),
+    )
+    .unwrap();
+    assert_eq!(p.location_id.as_deref(), Some("loc1"));
+    assert_eq!(
+        p.body,
+        EventBody::Tag {
+            subject: "VIP".into(),
+            records: vec![json!({"tags": ["a"]})]
+        }
+    );
+    let p = parsed(json!({"type": "qwilr.tag.details.updated", "id": "p3",
+        "payload": {"tags": [{"id": " t1 "}, {"_id": "t2"}]}}))
+    .unwrap();
+    assert_eq!(
+        p.body,
+        EventBody::TagDetails {
+            tag_ids: vec!["t1".into(), "t2".into()]
+        }
+    );
+    let p = parsed(json!({"type": "statistics.requested", "id": "p4",
+        "payload": {"trigger": "schedule", "platforms": ["linkedin"], "utcOffsetMinutes": -300}}))
+    .unwrap();
+    let EventBody::Statistics(s) = p.body else {
+        panic!("statistics body")
+    };
+    assert_eq!(s.trigger.as_deref(), Some("schedule"));
+    assert_eq!(s.utc_offset_minutes, Some(-300));
+    assert_eq!(s.platforms.map(|p| p.len()), Some(1));
+}

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::event::{event_location, parse_event, Event, FlowError};
+use super::event::{event_location, parse_event, Event, FlowError, ParsedEvent};
 use super::model::{
     Begin, CatalogWork, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult,
     StatsWork,
@@ -112,8 +112,12 @@ impl FlowEngine {
     /// Plans an event's first stage from the cached state ([`plan_event`]). Planning
     /// changes nothing (a dry run leaves the engine as it was).
     pub fn plan(&mut self, event: &Event, now_ms: u64) -> Result<FlowPlan, FlowError> {
-        parse_event(event)?;
-        let location = event_location(event, &self.location_id, &self.connections)?;
+        let parsed = parse_event(event)?;
+        self.plan_parsed(&parsed, now_ms)
+    }
+
+    fn plan_parsed(&self, parsed: &ParsedEvent, now_ms: u64) -> Result<FlowPlan, FlowError> {
+        let location = event_location(parsed, &self.location_id, &self.connections)?;
         let ttl = self.config.catalog.ttl_ms;
         let location_tags = self
             .location_tags
@@ -130,20 +134,20 @@ impl FlowEngine {
             location_tags,
             profile_ids: self.profiles.get(&location).map(Vec::as_slice),
         };
-        plan_event(&ctx, event)
+        plan_event(&ctx, parsed)
     }
 
     /// Starts a delivery of an event: plans its first stage and claims its id, or,
     /// when the id was run already, plans nothing and gives a `duplicate` outcome.
     pub fn begin(&mut self, event: &Event, now_ms: u64) -> Result<Begin, FlowError> {
-        let kind = parse_event(event)?;
-        let key = crate::plan::dedupe_key(&event.id).unwrap_or_default();
+        let parsed = parse_event(event)?;
+        let key = crate::plan::dedupe_key(&parsed.id).unwrap_or_default();
         if self.replay.contains(key, now_ms) {
             return Ok(Begin::Duplicate {
-                outcome: duplicate(key, kind.flow()),
+                outcome: duplicate(key, parsed.kind.flow()),
             });
         }
-        let fp = self.plan(event, now_ms)?;
+        let fp = self.plan_parsed(&parsed, now_ms)?;
         match self.claim(&fp, now_ms) {
             None => Ok(Begin::Run { flow_plan: fp }),
             Some(outcome) => Ok(Begin::Duplicate { outcome }),

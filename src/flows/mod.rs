@@ -67,7 +67,10 @@ pub mod planner;
 pub mod replay;
 
 pub use engine::FlowEngine;
-pub use event::{event_location, parse_event, Event, EventKind, FlowError};
+pub use event::{
+    event_location, parse_event, Event, EventBody, EventKind, FlowError, ParsedEvent,
+    StatisticsPayload,
+};
 pub use model::{
     Begin, CatalogWork, DetailsStep, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan,
     FlowResult, ReplayConfig, StatisticsConfig, StatsWork,
