@@ -23,6 +23,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<http::HttpResponse>(gen, roots);
     add::<http::RequestParams>(gen, roots);
     add::<plan::Plan>(gen, roots);
+    add::<plan::PreviewStep>(gen, roots);
     add::<request::RateLimit>(gen, roots);
     add::<request::ClientConfig>(gen, roots);
     add::<request::SendResult>(gen, roots);
@@ -46,6 +47,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<flows::FlowConfig>(gen, roots);
     add::<flows::FlowPlan>(gen, roots);
     add::<flows::FlowOutcome>(gen, roots);
+    add::<flows::Begin>(gen, roots);
     add::<rules::CompileContext>(gen, roots);
     add::<tags::Tag>(gen, roots);
     add::<tags::CatalogConfig>(gen, roots);

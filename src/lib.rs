@@ -15,6 +15,7 @@
 //! - [`catalog`]: the table of all GHL operations (generated from HighLevel's OpenAPI files).
 //! - [`request`]: the request builder (URL, Version, auth, scopes, encoding) and response
 //!   classification (rate-limit headers, typed GHL error bodies).
+//! - [`escape`]: data escaped into Markdown and CSV (one module per format).
 //! - [`api`]: typed helpers and result types for the operations the product uses.
 //! - [`plan`]: ordered GHL requests with dependencies between them (what flows produce and
 //!   the outbox delivers).
@@ -28,6 +29,7 @@
 pub mod api;
 pub mod catalog;
 pub mod error;
+pub mod escape;
 pub mod flows;
 pub mod http;
 pub mod outbox;

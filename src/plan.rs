@@ -18,11 +18,21 @@
 //! A step whose `skipWhenEmpty` pointer resolves to an empty array (or is absent) in its
 //! resolved body is skipped, not sent: "nothing to add" costs no request.
 //!
-//! Invariants checked by [`Plan::validate`]: step ids are unique and non-empty, every
+//! Invariants checked by [`Plan::validate`] (in time linear in the plan's size): a plan
+//! has at most [`MAX_PLAN_STEPS`] steps, step ids are unique and non-empty, every
 //! `after` and every `$from` names an earlier step (so plans are acyclic and the listed
 //! order is a valid execution order).
+//!
+//! Two more rules live here because every path must apply them the same way:
+//! - [`dedupe_key`]: the key under which a plan (and the event it came from) counts as
+//!   "already seen": the outbox's tombstones and the flows' replay guard both use it.
+//! - [`check_authority`]: a plan runs with one connection's token only when every
+//!   location it names is that connection's location.
+//!
+//! [`preview`] is the one dry run: each step built as it would be sent, with
+//! placeholders for the values known only from earlier responses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -31,6 +41,21 @@ use crate::error::Coded;
 use crate::http::RequestParams;
 
 mod fold;
+pub mod preview;
+
+pub use preview::{preview, PreviewStep};
+
+/// The most steps a plan may have ([`PlanError::TooManySteps`] past it). An event's
+/// plan has a handful; the limit only bounds hostile or runaway input.
+pub const MAX_PLAN_STEPS: usize = 100_000;
+
+/// The deduplication key of a plan or event id: the id without surrounding white
+/// space; `None` when nothing is left (such an id cannot be deduplicated and is
+/// refused). Two plans (events) with the same key are the same work.
+pub fn dedupe_key(id: &str) -> Option<&str> {
+    let key = id.trim();
+    (!key.is_empty()).then_some(key)
+}
 
 /// One GHL request of a plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +122,28 @@ pub enum PlanError {
         /// The missing dependency.
         dependency: String,
     },
+    /// The plan has more than [`MAX_PLAN_STEPS`] steps.
+    #[error("plan '{plan}': {steps} steps, more than the limit of {limit}")]
+    TooManySteps {
+        /// Plan id.
+        plan: String,
+        /// How many steps it has.
+        steps: usize,
+        /// [`MAX_PLAN_STEPS`].
+        limit: usize,
+    },
+    /// The plan (or one of its steps) names a location other than the connection's.
+    #[error("plan '{plan}'{}: names location '{location}', but this connection is bound to location '{expected}'; it is not sent with this connection's token", .step.as_deref().map(|s| format!(", step '{s}'")).unwrap_or_default())]
+    ForeignLocation {
+        /// Plan id.
+        plan: String,
+        /// The step that names it (`None`: the plan's own `locationId`).
+        step: Option<String>,
+        /// The location named.
+        location: String,
+        /// The connection's location.
+        expected: String,
+    },
     /// An expression could not be resolved from the responses at hand.
     #[error("step '{step}': cannot resolve {expression}: {reason}")]
     Unresolved {
@@ -114,6 +161,8 @@ impl Coded for PlanError {
         match self {
             PlanError::DuplicateStep { .. } => "PLAN_DUPLICATE_STEP",
             PlanError::UnknownDependency { .. } => "PLAN_UNKNOWN_DEPENDENCY",
+            PlanError::TooManySteps { .. } => "PLAN_TOO_LARGE",
+            PlanError::ForeignLocation { .. } => "PLAN_FOREIGN_LOCATION",
             PlanError::Unresolved { .. } => "PLAN_UNRESOLVED",
         }
     }
@@ -128,6 +177,17 @@ impl Coded for PlanError {
                 dependency,
             } => {
                 serde_json::json!({"plan": plan, "step": step, "dependency": dependency})
+            }
+            PlanError::TooManySteps { plan, steps, limit } => {
+                serde_json::json!({"plan": plan, "steps": steps, "limit": limit})
+            }
+            PlanError::ForeignLocation {
+                plan,
+                step,
+                location,
+                expected,
+            } => {
+                serde_json::json!({"plan": plan, "step": step, "location": location, "expected": expected})
             }
             PlanError::Unresolved {
                 step,
@@ -150,24 +210,28 @@ pub enum Resolved {
 }
 
 impl Plan {
-    /// Checks the invariants listed in the module doc.
+    /// Checks the invariants listed in the module doc, in time linear in the plan.
     pub fn validate(&self) -> Result<(), PlanError> {
-        // Plans are a handful of steps: plain lists are enough (and smaller in the
-        // Wasm module than another set type).
-        let mut seen: Vec<&str> = Vec::with_capacity(self.steps.len());
+        if self.steps.len() > MAX_PLAN_STEPS {
+            return Err(PlanError::TooManySteps {
+                plan: self.id.clone(),
+                steps: self.steps.len(),
+                limit: MAX_PLAN_STEPS,
+            });
+        }
+        let mut ids: BTreeSet<&str> = BTreeSet::new();
         for step in &self.steps {
-            if step.id.is_empty() || seen.contains(&step.id.as_str()) {
+            if step.id.is_empty() || !ids.insert(&step.id) {
                 return Err(PlanError::DuplicateStep {
                     plan: self.id.clone(),
                     step: step.id.clone(),
                 });
             }
-            seen.push(&step.id);
         }
-        let mut earlier: Vec<&str> = Vec::with_capacity(self.steps.len());
+        let mut earlier: BTreeSet<&str> = BTreeSet::new();
         for step in &self.steps {
             for dep in step.dependencies() {
-                if !earlier.contains(&dep.as_str()) {
+                if !earlier.contains(dep.as_str()) {
                     return Err(PlanError::UnknownDependency {
                         plan: self.id.clone(),
                         step: step.id.clone(),
@@ -175,7 +239,7 @@ impl Plan {
                     });
                 }
             }
-            earlier.push(&step.id);
+            earlier.insert(&step.id);
         }
         Ok(())
     }
@@ -233,6 +297,41 @@ impl Step {
         }
         Ok(Resolved::Send(out))
     }
+}
+
+/// `Ok` when every location the plan names is `location` (see the module doc): the
+/// plan's `locationId` and any `locationId` given as text in a step's path, query or
+/// body. An empty `location` (a connection bound to none) checks nothing.
+pub fn check_authority(plan: &Plan, location: &str) -> Result<(), PlanError> {
+    let location = location.trim();
+    if location.is_empty() {
+        return Ok(());
+    }
+    let foreign = |step: Option<&Step>, named: &str| PlanError::ForeignLocation {
+        plan: plan.id.clone(),
+        step: step.map(|s| s.id.clone()),
+        location: named.to_string(),
+        expected: location.to_string(),
+    };
+    let named = plan.location_id.trim();
+    if !named.is_empty() && named != location {
+        return Err(foreign(None, named));
+    }
+    for step in &plan.steps {
+        let p = &step.params;
+        let body = p.body.as_ref().and_then(|b| b.get("locationId"));
+        for v in [p.path.get("locationId"), p.query.get("locationId"), body]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(named) = v.as_str() {
+                if named.trim() != location {
+                    return Err(foreign(Some(step), named));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Adds `item` to a sorted list of distinct strings.

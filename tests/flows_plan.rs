@@ -35,6 +35,17 @@ fn engine_with(config: FlowConfig, scopes: &[&str]) -> FlowEngine {
     e
 }
 
+/// An engine that may create location tags (configuration and scope).
+fn creating_engine() -> FlowEngine {
+    engine_with(
+        FlowConfig {
+            allow_create_location_tags: true,
+            ..FlowConfig::default()
+        },
+        &["contacts.write", "locations/tags.write"],
+    )
+}
+
 fn engine() -> FlowEngine {
     engine_with(FlowConfig::default(), &["contacts.write"])
 }
@@ -79,13 +90,7 @@ fn wishpond_created() -> Event {
 
 #[test]
 fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
-    let mut e = engine_with(
-        FlowConfig {
-            allow_create_location_tags: true,
-            ..FlowConfig::default()
-        },
-        &["contacts.write", "locations/tags.write"],
-    );
+    let mut e = creating_engine();
     let fp = e.plan(&wishpond_created(), NOW).unwrap();
     fp.plan.validate().unwrap();
     assert_eq!(step_ids(&fp), ["upsert", "add-tags", "remove-tags"]);
@@ -169,13 +174,7 @@ fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
 
 #[test]
 fn contact_already_tagged_skips_both_tag_requests() {
-    let mut e = engine_with(
-        FlowConfig {
-            allow_create_location_tags: true,
-            ..FlowConfig::default()
-        },
-        &["contacts.write", "locations/tags.write"],
-    );
+    let mut e = creating_engine();
     let fp = e.plan(&wishpond_created(), NOW).unwrap();
     let Finish::Contact { tags_to_add, .. } = &fp.finish else {
         panic!()
@@ -261,13 +260,7 @@ fn creation_allowed_without_scope_still_drops_missing_tags() {
 
 #[test]
 fn qwilr_page_accepted_maps_with_the_qwilr_rules() {
-    let mut e = engine_with(
-        FlowConfig {
-            allow_create_location_tags: true,
-            ..FlowConfig::default()
-        },
-        &["contacts.write", "locations/tags.write"],
-    );
+    let mut e = creating_engine();
     let fp = e
         .plan(
             &event(
@@ -738,13 +731,7 @@ fn finishing_without_a_response_or_with_a_bad_one_is_typed() {
 
 #[test]
 fn every_plan_validates_and_serialises_round_trip() {
-    let mut e = engine_with(
-        FlowConfig {
-            allow_create_location_tags: true,
-            ..FlowConfig::default()
-        },
-        &["contacts.write", "locations/tags.write"],
-    );
+    let mut e = creating_engine();
     let events = [
         wishpond_created(),
         tag_event(),
@@ -769,4 +756,254 @@ fn every_plan_validates_and_serialises_round_trip() {
         let back: FlowPlan = serde_json::from_str(&text).unwrap();
         assert_eq!(back, fp);
     }
+}
+
+// ---- authority -----------------------------------------------------------------------
+
+fn located(location: &str) -> Event {
+    let mut ev = wishpond_created();
+    ev.location_id = Some(location.to_string());
+    ev
+}
+
+#[test]
+fn an_event_naming_another_location_is_refused_unless_it_has_a_connection() {
+    let mut e = creating_engine();
+    for other in ["OTHER", "../x", " other-loc "] {
+        let err = e.plan(&located(other), NOW).unwrap_err();
+        assert_eq!(err.code(), "FLOW_FOREIGN_LOCATION", "{err}");
+        assert_eq!(err.details()["location"], json!(other.trim()));
+        assert_eq!(err.details()["expected"], json!(LOC));
+        let err = e.begin(&located(other), NOW).unwrap_err();
+        assert_eq!(err.code(), "FLOW_FOREIGN_LOCATION");
+    }
+    // Its own location, named or not, is planned as before.
+    let fp = e.plan(&located(LOC), NOW).unwrap();
+    assert_eq!(fp.plan.location_id, LOC);
+    // A location the host gave its own connection is planned for that location.
+    e.add_connection("OTHER");
+    let fp = e.plan(&located("OTHER"), NOW).unwrap();
+    assert_eq!(fp.plan.location_id, "OTHER");
+    let body = fp.plan.steps[0].params.body.as_ref().unwrap();
+    assert_eq!(body["locationId"], json!("OTHER"));
+    assert_eq!(
+        e.plan(&located("../x"), NOW).unwrap_err().code(),
+        "FLOW_FOREIGN_LOCATION"
+    );
+}
+
+// ---- replays -------------------------------------------------------------------------
+
+fn begun(e: &mut FlowEngine, ev: &Event, now: u64) -> Result<FlowPlan, Box<FlowOutcome>> {
+    match e.begin(ev, now).unwrap() {
+        Begin::Run { flow_plan } => Ok(flow_plan),
+        Begin::Duplicate { outcome } => Err(Box::new(outcome)),
+    }
+}
+
+#[test]
+fn an_event_delivered_twice_runs_once() {
+    let mut e = creating_engine();
+    let ev = wishpond_created();
+    let fp = begun(&mut e, &ev, NOW).expect("first delivery runs");
+    // Delivered again while running, after finishing, and with white space around the id.
+    let dup = begun(&mut e, &ev, NOW + 1).expect_err("second delivery is a duplicate");
+    assert_eq!(dup.result, FlowResult::Duplicate);
+    assert_eq!(dup.event_id, "evt_7f3a9c21");
+    assert!(
+        dup.warnings[0].starts_with("duplicate, skipped"),
+        "{:?}",
+        dup.warnings
+    );
+    let upsert = json!({"new": true, "contact": {"id": "c1", "tags": []}});
+    let out = e
+        .finish(&fp, &responses(&[("upsert", upsert)]), NOW + 2)
+        .unwrap();
+    assert!(matches!(out.result, FlowResult::Contact { .. }));
+    let mut spaced = ev.clone();
+    spaced.id = format!("  {}\t", ev.id);
+    assert!(begun(&mut e, &spaced, NOW + 3).is_err());
+    // `execute` of a plan made by `plan` claims too.
+    let other = e
+        .plan(
+            &event("wishpond.contact.updated", "evt_2", ev.payload.clone()),
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(e.claim(&other, NOW), None);
+    assert!(e.claim(&other, NOW).is_some());
+}
+
+#[test]
+fn a_failed_run_releases_the_event_id_for_a_redelivery() {
+    let mut e = engine();
+    let ev = tag_event();
+    let fp = begun(&mut e, &ev, NOW).unwrap();
+    e.abandon(&fp);
+    let fp = begun(&mut e, &ev, NOW).expect("runs again after a failure");
+    assert!(e.finish(&fp, &BTreeMap::new(), NOW).is_err());
+    begun(&mut e, &ev, NOW).expect("runs again after a failed finish");
+}
+
+#[test]
+fn the_replay_memory_is_bounded_and_forgets_after_its_ttl() {
+    let mut e = engine_with(
+        FlowConfig {
+            replay: ReplayConfig {
+                capacity: 3,
+                ttl_ms: 1_000,
+            },
+            ..FlowConfig::default()
+        },
+        &["contacts.write"],
+    );
+    let ev = |id: &str| event("statistics.requested", id, json!({"profileIds": ["p1"]}));
+    for id in ["a", "b", "c", "d"] {
+        begun(&mut e, &ev(id), NOW).unwrap();
+    }
+    assert!(begun(&mut e, &ev("d"), NOW).is_err());
+    begun(&mut e, &ev("a"), NOW).expect("the oldest id was forgotten (capacity 3)");
+    begun(&mut e, &ev("d"), NOW + 1_000).expect("forgotten after the TTL");
+}
+
+#[test]
+fn flows_and_the_outbox_share_one_dedupe_key() {
+    use ghl_bridge::outbox::{Config, Disposition, Outbox};
+    let mut e = engine_with(FlowConfig::default(), &["contacts.write"]);
+    let ev = event(
+        "statistics.requested",
+        "  stats-1 ",
+        json!({"profileIds": ["p1"]}),
+    );
+    let fp = begun(&mut e, &ev, NOW).unwrap();
+    assert_eq!(fp.plan.id, "stats-1");
+    assert_eq!(ghl_bridge::plan::dedupe_key(&ev.id), Some("stats-1"));
+    let mut ob = Outbox::new(Config::default());
+    let first = ob.accept(fp.plan.clone(), NOW).unwrap();
+    assert_eq!(first.disposition, Disposition::Queued);
+    let mut spaced = fp.plan.clone();
+    spaced.id = " stats-1\n".into();
+    let again = ob.accept(spaced, NOW).unwrap();
+    assert_eq!(again.disposition, Disposition::Duplicate);
+}
+
+// ---- limits --------------------------------------------------------------------------
+
+fn long_plan(steps: usize) -> ghl_bridge::plan::Plan {
+    let mut plan = wishpond_plan();
+    plan.steps = (0..steps)
+        .map(|i| {
+            let mut s = plan.steps[0].clone();
+            s.id = format!("s{i}");
+            s.params = Default::default();
+            if i > 0 {
+                s.after = vec![format!("s{}", i - 1)];
+                s.params.path.insert(
+                    "contactId".into(),
+                    json!({"$from": format!("s{}", i / 2), "pointer": "/contact/id"}),
+                );
+            }
+            s
+        })
+        .collect();
+    plan
+}
+
+fn wishpond_plan() -> ghl_bridge::plan::Plan {
+    creating_engine()
+        .plan(&wishpond_created(), NOW)
+        .unwrap()
+        .plan
+}
+
+#[test]
+fn plans_up_to_the_limit_validate_and_longer_ones_are_a_typed_error() {
+    use ghl_bridge::plan::MAX_PLAN_STEPS;
+    // 100,000 steps, each depending on earlier ones: quadratic checks would take
+    // minutes here (the old ones did); linear ones take a fraction of a second.
+    let plan = long_plan(MAX_PLAN_STEPS);
+    assert_eq!(MAX_PLAN_STEPS, 100_000);
+    plan.validate().unwrap();
+    let mut dup = plan.clone();
+    dup.steps[MAX_PLAN_STEPS - 1].id = "s7".into();
+    assert_eq!(dup.validate().unwrap_err().code(), "PLAN_DUPLICATE_STEP");
+    let err = long_plan(MAX_PLAN_STEPS + 1).validate().unwrap_err();
+    assert_eq!(err.code(), "PLAN_TOO_LARGE");
+    assert_eq!(err.details()["limit"], json!(MAX_PLAN_STEPS));
+}
+
+// ---- parsing at the edge -------------------------------------------------------------
+
+#[test]
+fn events_are_parsed_once_into_typed_bodies_with_every_problem_found_there() {
+    let parsed = |v: Value| parse_event(&serde_json::from_value(v).unwrap());
+    // Payload problems are found by parsing alone, before any planning or state.
+    for (payload, kind, text) in [
+        (
+            json!({"records": []}),
+            "wishpond.tag.created",
+            "payload.tag is missing",
+        ),
+        (
+            json!({"tag": "a", "records": [3]}),
+            "wishpond.tag.updated",
+            "records[0]",
+        ),
+        (
+            json!({"post": 1}),
+            "qwilr.social-post.location.new",
+            "payload.post",
+        ),
+        (
+            json!({"tagIds": [" "]}),
+            "qwilr.tag.details.updated",
+            "tagIds",
+        ),
+        (
+            json!({"platforms": ["myspace"]}),
+            "statistics.requested",
+            "myspace",
+        ),
+        (
+            json!({"utcOffsetMinutes": 5000}),
+            "statistics.requested",
+            "utcOffsetMinutes",
+        ),
+        (json!({"maxLen": 0}), "tags.validation.requested", "maxLen"),
+    ] {
+        let err = parsed(json!({"type": kind, "id": "p1", "payload": payload})).unwrap_err();
+        assert_eq!(err.code(), "FLOW_MALFORMED_EVENT", "{err}");
+        assert!(err.to_string().contains(text), "{err}");
+    }
+    let p = parsed(
+        json!({"type": "wishpond.tag.created", "id": "p2", "locationId": " loc1 ",
+        "payload": {"tag": {"name": "  VIP "}, "records": [{"tags": ["a"]}]}}),
+    )
+    .unwrap();
+    assert_eq!(p.location_id.as_deref(), Some("loc1"));
+    assert_eq!(
+        p.body,
+        EventBody::Tag {
+            subject: "VIP".into(),
+            records: vec![json!({"tags": ["a"]})]
+        }
+    );
+    let p = parsed(json!({"type": "qwilr.tag.details.updated", "id": "p3",
+        "payload": {"tags": [{"id": " t1 "}, {"_id": "t2"}]}}))
+    .unwrap();
+    assert_eq!(
+        p.body,
+        EventBody::TagDetails {
+            tag_ids: vec!["t1".into(), "t2".into()]
+        }
+    );
+    let p = parsed(json!({"type": "statistics.requested", "id": "p4",
+        "payload": {"trigger": "schedule", "platforms": ["linkedin"], "utcOffsetMinutes": -300}}))
+    .unwrap();
+    let EventBody::Statistics(s) = p.body else {
+        panic!("statistics body")
+    };
+    assert_eq!(s.trigger.as_deref(), Some("schedule"));
+    assert_eq!(s.utc_offset_minutes, Some(-300));
+    assert_eq!(s.platforms.map(|p| p.len()), Some(1));
 }

@@ -256,3 +256,91 @@ fn new_and_unknown_changes() {
         "= 0.0%"
     );
 }
+
+/// Names an attacker controls (host metric names and sources, report titles).
+const HOSTILE: [&str; 6] = [
+    "<img src=x onerror=alert(1)>",
+    "[click](javascript:alert(1))",
+    "<script>alert(1)</script>",
+    "a | b\n## injected",
+    "`code` *bold* _it_",
+    "&lt;x&gt;",
+];
+
+fn hostile_series() -> Series {
+    let host: Vec<HostPoint> = HOSTILE
+        .iter()
+        .map(|name| {
+            serde_json::from_value(json!({"metric": name, "source": name, "platform": name,
+                "value": 1, "date": "2024-03-05"}))
+            .unwrap()
+        })
+        .collect();
+    merge(&series(), &host).unwrap()
+}
+
+#[test]
+fn markdown_escapes_every_name_and_title_from_data() {
+    let md = to_markdown(&hostile_series(), "<b>Weekly</b> [x](javascript:alert(1))");
+    for raw in [
+        "<img",
+        "<script",
+        "<b>",
+        "](javascript",
+        "[click]",
+        "\n## injected",
+        "&lt;x",
+        "`code`",
+        "*bold*",
+    ] {
+        assert!(!md.contains(raw), "{raw:?} passed through:\n{md}");
+    }
+    assert!(
+        md.starts_with("# &lt;b&gt;Weekly&lt;/b&gt; \\[x\\]\\(javascript:alert\\(1\\)\\)"),
+        "{md}"
+    );
+    assert!(md.contains("&amp;lt;x&amp;gt;"), "{md}");
+    // Every table row keeps its 5 cells: no `|` from data splits one.
+    for line in md
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains("a \\| b"))
+    {
+        let cells = line.replace("\\|", "").matches('|').count();
+        assert!(cells == 6 || cells == 10, "{line}");
+    }
+}
+
+#[test]
+fn csv_guards_every_cell_a_spreadsheet_would_run() {
+    let starts = [
+        "=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", " =1", "\u{a0}=1", "＝1+1", "＋1", "－1",
+        "＠A1",
+    ];
+    let points = starts
+        .iter()
+        .map(|s| MetricPoint {
+            metric: s.to_string(),
+            platform: "p".into(),
+            source: "s".into(),
+            value: 1.0,
+            timestamp_ms: 0,
+            date: "2024-03-04".into(),
+        })
+        .collect();
+    let csv = to_csv(&Series {
+        days: series().days,
+        points,
+        ..Series::default()
+    });
+    for s in starts {
+        let cell = if s.contains('\r') {
+            format!("\"'{s}\"")
+        } else {
+            format!("'{s}")
+        };
+        assert!(
+            csv.contains(&format!("day,s,p,{cell},")),
+            "{s:?} not guarded:\n{csv}"
+        );
+    }
+}

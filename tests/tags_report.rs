@@ -161,3 +161,76 @@ fn markdown_escapes_pipes() {
     let md = validate_tags(&c, &[], &ReportOptions::default()).to_markdown();
     assert!(md.contains("`a\\|b` (a)"), "{md}");
 }
+
+#[test]
+fn markdown_keeps_hostile_tag_names_inside_their_code_spans() {
+    let c = catalog(vec![
+        tag("a", "x` <img src=x onerror=alert(1)> `", "2024", false),
+        tag("b", "X` <IMG SRC=X ONERROR=ALERT(1)> `", "2025", false),
+        tag("c", "[go](javascript:alert(1))", "2024", true),
+    ]);
+    let refs = [
+        r("c", "rule:<script>alert(1)</script>"),
+        r("<script>x</script>", "contact:1"),
+    ];
+    let md = validate_tags(&c, &refs, &ReportOptions::default()).to_markdown();
+    // The names are code spans whose fence is longer than any backtick run inside.
+    assert!(
+        md.contains("`` x` <img src=x onerror=alert(1)> ` ``"),
+        "{md}"
+    );
+    // Outside code spans nothing from data is HTML or a link.
+    let outside = without_code_spans(&md);
+    for raw in ["<script", "](javascript", "<img", "<IMG"] {
+        assert!(!outside.contains(raw), "{raw:?} outside a code span:\n{md}");
+    }
+    assert!(md.contains("&lt;script&gt;"), "{md}");
+    for line in md.lines().filter(|l| l.starts_with("| `")) {
+        assert_eq!(line.replace("\\|", "").matches('|').count(), 4, "{line}");
+    }
+}
+
+/// The text with its code spans removed, as CommonMark delimits them (a run of n
+/// backticks up to the next run of exactly n); an unclosed run or an escaped backtick
+/// is literal text.
+fn without_code_spans(md: &str) -> String {
+    let chars: Vec<char> = md.chars().collect();
+    let run_at = |i: usize| chars[i..].iter().take_while(|c| **c == '`').count();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '\\' {
+            out.extend(chars.get(i..(i + 2).min(chars.len())).unwrap_or_default());
+            i += 2;
+            continue;
+        }
+        if chars[i] != '`' {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let mut close = None;
+        while j < chars.len() {
+            if chars[j] == '`' {
+                let m = run_at(j);
+                if m == n {
+                    close = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        match close {
+            Some(end) => i = end,
+            None => {
+                out.extend(&chars[i..i + n]);
+                i += n;
+            }
+        }
+    }
+    out
+}

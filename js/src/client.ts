@@ -17,6 +17,8 @@ import type {
   LocationTagResult,
   LocationTagsResult,
   OperationInfo,
+  Plan,
+  PreviewStep,
   RateLimit,
   RequestParams,
   SendResult,
@@ -50,6 +52,12 @@ export interface ClientOptions {
 export interface Client {
   /** Builds any operation's request as plain data; sends nothing. */
   buildRequest(operation: string, params?: RequestParams): Promise<HttpRequest>;
+  /**
+   * The dry run of a plan for this client: each step built as it would be sent, with
+   * placeholders for values known only from earlier responses; sends nothing. Throws
+   * `PLAN_*` errors (e.g. `PLAN_FOREIGN_LOCATION` for a plan naming another location).
+   */
+  previewPlan(plan: Plan): PreviewStep[];
   /** Builds, checks and sends any operation. */
   send(operation: string, params?: RequestParams): Promise<SendResult>;
   /** The `X-RateLimit-*` headers of the last answer. */
@@ -177,6 +185,7 @@ export function createClient(options: ClientOptions): Client {
       const token = await tokens.current();
       return guard(() => wasm().buildRequest(operation, params, token));
     },
+    previewPlan: (plan) => guard(() => wasm().previewPlan(plan)),
     send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
     rateLimit: () => guard(() => wasm().rateLimit()),
     upsertContact: (contact) => authorised((t) => wasm().upsertContact(contact, t)),

@@ -1,7 +1,9 @@
 /**
  * Flows, plan-then-execute: every incoming event becomes a plan (the GHL requests, in
  * order, with their dependencies), which can be shown without sending anything (dry
- * run) and then executed. The core plans and finishes (sans-IO); this file sends.
+ * run, computed by the core) and then executed. The core plans, decides which
+ * location an event may touch, remembers which events ran (a replay is skipped) and
+ * finishes (sans-IO); this file sends, with the connection of the plan's location.
  *
  * Execution walks the steps in order: resolve the step against earlier responses
  * (`$from`, `$missing`, `$present`), skip it when it has nothing to send, send it,
@@ -12,22 +14,26 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
-import { operationInfo } from "./client.js";
 import type { Client } from "./client.js";
-import type { CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, RequestParams } from "./wasm/types.js";
+import type { Begin, CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, PreviewStep, RequestParams } from "./wasm/types.js";
 
 /** A step that failed, with the typed error. */
 export interface FailedStep {
-  /** Step id (or `finish` when the local work after the requests failed). */
+  /** Step id (`plan` when the plan was refused before any step, `finish` when the local work after the requests failed). */
   step: string;
   /** What went wrong. */
   error: GhlBridgeError;
 }
 
+/** The dry run of one step, computed by the core (re-exported from the generated types). */
+export type { PreviewStep };
+
 /** What executing one plan did. Never thrown: failures are in `failed`. */
 export interface ExecutionReport {
   /** The plan id. */
   planId: string;
+  /** True for a dry run: nothing was sent, `requests` holds what would be. */
+  dryRun: boolean;
   /** Steps sent with success, in order. */
   done: string[];
   /** Steps with nothing to send (e.g. no tag to add). */
@@ -36,30 +42,10 @@ export interface ExecutionReport {
   failed?: FailedStep;
   /** Steps not attempted because an earlier one failed. */
   notRun: string[];
-  /** Response bodies by step id. */
+  /** Response bodies by step id (a prototype-free object: step ids are data). */
   responses: Record<string, unknown>;
-}
-
-/** A step of a dry run: the request as it would be built. */
-export interface PreviewStep {
-  /** Step id. */
-  step: string;
-  /** `service.operationId`. */
-  operation: string;
-  /** HTTP method. */
-  method: string;
-  /** URL (with placeholders such as `{upsert.contact.id}` for values known only later). */
-  url: string;
-  /** JSON body as it would be sent (placeholders included). */
-  body?: unknown;
-  /** Steps whose responses this one needs. */
-  dependsOn: string[];
-  /** Skipped at run time when the list at this pointer of the body comes out empty. */
-  skipWhenEmpty?: string;
-  /** True when some values are placeholders (they depend on earlier responses). */
-  placeholders: boolean;
-  /** Why the step is there. */
-  why: string;
+  /** For a dry run: the requests as they would be built. */
+  requests?: PreviewStep[];
 }
 
 /** Options of `executePlan`. */
@@ -70,85 +56,36 @@ export interface ExecuteOptions {
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Replaces expressions by placeholders; reports whether any was found. */
-function placeholders(v: unknown, deps: Set<string>): { value: unknown; found: boolean } {
-  if (Array.isArray(v)) {
-    let found = false;
-    const value = v.map((x) => {
-      const r = placeholders(x, deps);
-      found ||= r.found;
-      return r.value;
-    });
-    return { value, found };
-  }
-  if (!isObject(v)) return { value: v, found: false };
-  if (typeof v.$from === "string") {
-    deps.add(v.$from);
-    const pointer = typeof v.pointer === "string" ? v.pointer : "";
-    return { value: `{${[v.$from, ...pointer.split("/").filter(Boolean)].join(".")}}`, found: true };
-  }
-  for (const key of ["$missing", "$present"]) {
-    if (key in v) {
-      placeholders(v.in, deps);
-      // At most the whole list is sent; the run sends only the difference.
-      return { value: v[key], found: true };
-    }
-  }
-  let found = false;
-  const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) {
-    const r = placeholders(x, deps);
-    found ||= r.found;
-    out[k] = r.value;
-  }
-  return { value: out, found };
-}
-
-/** The requests of a plan as they would be built, without sending anything. */
+/**
+ * The requests of a plan as they would be built, without sending anything (the core's
+ * one dry run: validated, locations checked, placeholders for later values).
+ */
 export async function previewPlan(client: Client, plan: Plan): Promise<PreviewStep[]> {
-  const out: PreviewStep[] = [];
-  for (const step of plan.steps) {
-    const deps = new Set<string>(step.after ?? []);
-    const r = placeholders(step.params ?? {}, deps);
-    const params = r.value as RequestParams;
-    let method: string;
-    let url: string;
-    try {
-      const req = await client.buildRequest(step.operation, params);
-      method = req.method;
-      url = decodeURI(req.url);
-    } catch {
-      // A placeholder the builder refuses (e.g. in a path): show the path template.
-      const info = operationInfo(step.operation);
-      method = info.method;
-      url = Object.entries(params.path ?? {}).reduce((p, [k, val]) => p.replace(`{${k}}`, String(val)), info.path);
-    }
-    out.push({
-      step: step.id,
-      operation: step.operation,
-      method,
-      url,
-      body: params.body,
-      dependsOn: [...deps],
-      skipWhenEmpty: step.skipWhenEmpty ?? undefined,
-      placeholders: r.found,
-      why: step.why ?? "",
-    });
-  }
-  return out;
+  return client.previewPlan(plan);
 }
 
 /**
  * Executes a plan's steps in order through the client. Never throws: a failed step
- * ends the walk and is reported with the steps done and not run.
+ * ends the walk and is reported with the steps done and not run. The plan is first
+ * checked by the core (`previewPlan`): an invalid plan, or one naming another location
+ * than the client's, sends nothing. With `dryRun` nothing is sent at all.
  */
-export async function executePlan(client: Client, plan: Plan, _options: ExecuteOptions = {}): Promise<ExecutionReport> {
-  const report: ExecutionReport = { planId: plan.id, done: [], skipped: [], notRun: [], responses: {} };
+export async function executePlan(client: Client, plan: Plan, options: ExecuteOptions = {}): Promise<ExecutionReport> {
+  const dryRun = options.dryRun === true;
+  const report: ExecutionReport = { planId: plan.id, dryRun, done: [], skipped: [], notRun: [], responses: Object.create(null) as Record<string, unknown> };
   const steps = plan.steps;
+  let requests: PreviewStep[];
+  try {
+    requests = client.previewPlan(plan);
+  } catch (e) {
+    report.failed = { step: "plan", error: toBridgeError(e) };
+    report.notRun = steps.map((s) => s.id);
+    return report;
+  }
+  if (dryRun) {
+    report.requests = requests;
+    return report;
+  }
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     try {
@@ -158,7 +95,7 @@ export async function executePlan(client: Client, plan: Plan, _options: ExecuteO
         continue;
       }
       const result = await client.send(step.operation, params);
-      report.responses[step.id] = result.data as Json;
+      Object.defineProperty(report.responses, step.id, { value: result.data as Json, enumerable: true, writable: true, configurable: true });
       report.done.push(step.id);
     } catch (e) {
       report.failed = { step: step.id, error: toBridgeError(e) };
@@ -173,6 +110,12 @@ export async function executePlan(client: Client, plan: Plan, _options: ExecuteO
 export interface FlowsOptions {
   /** The client that sends the requests (same location and token). */
   client: Client;
+  /**
+   * Connections of other locations, by location id: an event naming one of them is
+   * planned for it and sent with that client (its own token). An event naming any
+   * other location is refused with `FLOW_FOREIGN_LOCATION`.
+   */
+  connections?: Record<string, Client>;
   /** The default location (events may name another). */
   locationId: string;
   /** The scopes granted to the token (tag creation needs `locations/tags.write`). */
@@ -203,6 +146,8 @@ export interface FlowRunReport {
   flow: string;
   /** False for a run; see `DryRunReport` for dry runs. */
   dryRun: false;
+  /** True when the event id ran already: nothing was planned or sent (`outcome.result.kind` is `duplicate`). */
+  duplicate: boolean;
   /** Every stage executed. */
   stages: StageReport[];
   /** Steps done over all stages. */
@@ -235,9 +180,9 @@ export interface DryRunReport {
 export interface Flows {
   /** Plans an event (throws `FLOW_*` errors for unknown or malformed events). */
   plan(event: Event): FlowPlan;
-  /** Executes a planned flow and every stage that follows. */
+  /** Executes a planned flow and every stage that follows (a first stage whose event id ran already is skipped as a duplicate). */
   execute(flowPlan: FlowPlan): Promise<FlowRunReport>;
-  /** Plans and executes an event; with `dryRun`, returns the plan and its requests. */
+  /** Plans and executes an event (once per event id); with `dryRun`, returns the plan and its requests. */
   run(event: Event, options: { dryRun: true }): Promise<DryRunReport>;
   run(event: Event, options?: { dryRun?: false }): Promise<FlowRunReport>;
 }
@@ -247,9 +192,19 @@ export function createFlows(options: FlowsOptions): Flows {
   const now = options.now ?? Date.now;
   const maxStages = options.maxStages ?? 50;
   // Absent options are left out (an `undefined` field is not "missing" to the core).
+  const connections = new Map<string, Client>(Object.entries(options.connections ?? {}));
   const init = Object.fromEntries(
-    Object.entries({ locationId: options.locationId, scopes: options.scopes, config: options.config, rules: options.rules, compile: options.compile }).filter(([, v]) => v !== undefined),
+    Object.entries({
+      locationId: options.locationId,
+      scopes: options.scopes,
+      config: options.config,
+      rules: options.rules,
+      compile: options.compile,
+      connections: options.connections === undefined ? undefined : [...connections.keys()],
+    }).filter(([, v]) => v !== undefined),
   ) as { locationId: string };
+  // The core decided the plan's location; this picks the connection that sends it.
+  const clientFor = (plan: Plan): Client => connections.get(plan.locationId) ?? options.client;
   const make = () => guard(() => new glue.Flows(init));
   let inner = make();
   let generation = instanceGeneration();
@@ -265,11 +220,18 @@ export function createFlows(options: FlowsOptions): Flows {
   // Single flight: one tag catalog load per location at a time.
   const loads = new Map<string, Promise<unknown>>();
 
-  async function execute(first: FlowPlan): Promise<FlowRunReport> {
-    const report: FlowRunReport = { eventId: first.eventId, flow: first.plan.flow, dryRun: false, stages: [], done: [], skipped: [], notRun: [], outcome: null };
+  const emptyReport = (fp: { eventId: string; flow: string }): FlowRunReport => ({ eventId: fp.eventId, flow: fp.flow, dryRun: false, duplicate: false, stages: [], done: [], skipped: [], notRun: [], outcome: null });
+  const duplicateReport = (out: FlowOutcome): FlowRunReport => ({ ...emptyReport(out), duplicate: true, outcome: out });
+
+  async function execute(first: FlowPlan, claimed = false): Promise<FlowRunReport> {
+    if (!claimed) {
+      const dup: FlowOutcome | null = guard(() => wasm().claim(first, now()));
+      if (dup) return duplicateReport(dup);
+    }
+    const report = emptyReport({ eventId: first.eventId, flow: first.plan.flow });
     let current = first;
     for (let stage = 0; stage < maxStages; stage++) {
-      const r = await executePlan(options.client, current.plan);
+      const r = await executePlan(clientFor(current.plan), current.plan);
       report.stages.push({ ...r, flowPlan: current });
       report.done.push(...r.done);
       report.skipped.push(...r.skipped);
@@ -294,6 +256,8 @@ export function createFlows(options: FlowsOptions): Flows {
       }
       current = out.next;
     }
+    const lastStage = current;
+    guard(() => wasm().abandon(lastStage));
     report.failed = {
       step: "stages",
       error: new GhlBridgeError("FLOW_TOO_MANY_STAGES", `event '${first.eventId}' needed more than ${maxStages} stages`, { eventId: first.eventId, maxStages }),
@@ -308,19 +272,23 @@ export function createFlows(options: FlowsOptions): Flows {
 
   const flows: Flows = {
     plan: (event) => guard(() => wasm().plan(event, now())),
-    execute,
+    execute: (fp) => execute(fp),
     // Overloads are declared on the interface.
     run: (async (event: Event, opts: { dryRun?: boolean } = {}) => {
-      const location = (event.locationId ?? options.locationId).trim();
+      const named = typeof event?.locationId === "string" ? event.locationId : options.locationId;
+      const location = named.trim();
       // Wait for a catalog load in progress: the plan then sees the loaded catalog.
       for (let pending = loads.get(location); pending; pending = loads.get(location)) await pending;
-      const fp = flows.plan(event);
       if (opts.dryRun) {
-        const report: DryRunReport = { eventId: fp.eventId, flow: fp.plan.flow, dryRun: true, flowPlan: fp, requests: await previewPlan(options.client, fp.plan) };
+        const fp = flows.plan(event);
+        const report: DryRunReport = { eventId: fp.eventId, flow: fp.plan.flow, dryRun: true, flowPlan: fp, requests: await previewPlan(clientFor(fp.plan), fp.plan) };
         return report;
       }
+      const begun: Begin = guard(() => wasm().begin(event, now()));
+      if (begun.kind === "duplicate") return duplicateReport(begun.outcome);
+      const fp = begun.flowPlan;
       const loading = startsCatalogLoad(fp);
-      const run = execute(fp);
+      const run = execute(fp, true);
       if (loading !== null) {
         const settled = run.then(
           () => undefined,

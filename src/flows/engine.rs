@@ -9,16 +9,23 @@
 //!   location tags, profile ids); it never invents data.
 //! - A stage whose requests failed is handed to [`FlowEngine::abandon`], which ends a
 //!   catalog load it started so the next event can load again.
+//! - Authority: an event is planned only for the engine's location or one of the
+//!   locations the host configured a connection for ([`event_location`]).
+//! - Replays: [`FlowEngine::begin`] runs an event id once ([`ReplayGuard`]); a
+//!   second delivery gets a `duplicate` outcome and plans nothing. A failed run
+//!   (`abandon`, or a `finish` error) releases the id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::event::{parse_event, Event, FlowError};
+use super::event::{event_location, parse_event, Event, FlowError, ParsedEvent};
 use super::model::{
-    CatalogWork, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult, StatsWork,
+    Begin, CatalogWork, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult,
+    StatsWork,
 };
 use super::planner::{details_steps, plan_event, statistics_step, Builder};
+use super::replay::ReplayGuard;
 use crate::error::Coded;
 use crate::plan::Resolved;
 use crate::rules::CompiledRules;
@@ -35,11 +42,14 @@ pub struct FlowEngine {
     catalogs: BTreeMap<String, TagCatalog>,
     location_tags: BTreeMap<String, (Vec<String>, u64)>,
     profiles: BTreeMap<String, Vec<String>>,
+    connections: BTreeSet<String>,
+    replay: ReplayGuard,
 }
 
 impl FlowEngine {
     /// An engine with no rules and nothing cached.
     pub fn new(location_id: &str, config: FlowConfig, scopes: Vec<String>) -> Self {
+        let replay = ReplayGuard::new(config.replay.clone());
         Self {
             location_id: location_id.trim().to_string(),
             config,
@@ -48,6 +58,17 @@ impl FlowEngine {
             catalogs: BTreeMap::new(),
             location_tags: BTreeMap::new(),
             profiles: BTreeMap::new(),
+            connections: BTreeSet::new(),
+            replay,
+        }
+    }
+
+    /// Adds a location the host has its own connection (token) for: events naming it
+    /// are planned for it (the host sends them with that connection).
+    pub fn add_connection(&mut self, location_id: &str) {
+        let l = location_id.trim();
+        if !l.is_empty() {
+            self.connections.insert(l.to_string());
         }
     }
 
@@ -88,21 +109,15 @@ impl FlowEngine {
         self.profiles.insert(location_id.to_string(), ids);
     }
 
-    fn location_of(&self, event: &Event) -> String {
-        event
-            .location_id
-            .as_deref()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .unwrap_or(&self.location_id)
-            .to_string()
-    }
-
     /// Plans an event's first stage from the cached state ([`plan_event`]). Planning
     /// changes nothing (a dry run leaves the engine as it was).
     pub fn plan(&mut self, event: &Event, now_ms: u64) -> Result<FlowPlan, FlowError> {
-        parse_event(event)?;
-        let location = self.location_of(event);
+        let parsed = parse_event(event)?;
+        self.plan_parsed(&parsed, now_ms)
+    }
+
+    fn plan_parsed(&self, parsed: &ParsedEvent, now_ms: u64) -> Result<FlowPlan, FlowError> {
+        let location = event_location(parsed, &self.location_id, &self.connections)?;
         let ttl = self.config.catalog.ttl_ms;
         let location_tags = self
             .location_tags
@@ -110,7 +125,7 @@ impl FlowEngine {
             .filter(|(_, at)| now_ms < at.saturating_add(ttl))
             .map(|(names, _)| names.as_slice());
         let ctx = FlowContext {
-            location_id: &self.location_id,
+            location_id: &location,
             now_ms,
             config: &self.config,
             scopes: &self.scopes,
@@ -119,11 +134,46 @@ impl FlowEngine {
             location_tags,
             profile_ids: self.profiles.get(&location).map(Vec::as_slice),
         };
-        plan_event(&ctx, event)
+        plan_event(&ctx, parsed)
     }
 
-    /// A stage's requests failed: ends the catalog load it started (if any).
+    /// Starts a delivery of an event: plans its first stage and claims its id, or,
+    /// when the id was run already, plans nothing and gives a `duplicate` outcome.
+    pub fn begin(&mut self, event: &Event, now_ms: u64) -> Result<Begin, FlowError> {
+        let parsed = parse_event(event)?;
+        let key = crate::plan::dedupe_key(&parsed.id).unwrap_or_default();
+        if self.replay.contains(key, now_ms) {
+            return Ok(Begin::Duplicate {
+                outcome: duplicate(key, parsed.kind.flow()),
+            });
+        }
+        let fp = self.plan_parsed(&parsed, now_ms)?;
+        match self.claim(&fp, now_ms) {
+            None => Ok(Begin::Run { flow_plan: fp }),
+            Some(outcome) => Ok(Begin::Duplicate { outcome }),
+        }
+    }
+
+    /// Claims the event id of a first-stage plan before it runs (later stages claim
+    /// nothing): `None` to run it, or the `duplicate` outcome when the id was run.
+    pub fn claim(&mut self, fp: &FlowPlan, now_ms: u64) -> Option<FlowOutcome> {
+        if fp.stage > 1 {
+            return None;
+        }
+        let key = crate::plan::dedupe_key(&fp.event_id)?;
+        if self.replay.claim(key, now_ms) {
+            None
+        } else {
+            Some(duplicate(key, &fp.plan.flow))
+        }
+    }
+
+    /// A stage's requests failed: ends the catalog load it started (if any) and
+    /// releases the event id (a redelivery may run it again).
     pub fn abandon(&mut self, fp: &FlowPlan) {
+        if let Some(key) = crate::plan::dedupe_key(&fp.event_id) {
+            self.replay.release(key);
+        }
         let work = match &fp.finish {
             Finish::Enrich { catalog, .. }
             | Finish::RefreshTags { catalog, .. }
@@ -139,6 +189,21 @@ impl FlowEngine {
     /// JSON body; skipped steps have none) and gives the result, or the next stage
     /// when the responses call for more requests.
     pub fn finish(
+        &mut self,
+        fp: &FlowPlan,
+        responses: &BTreeMap<String, Value>,
+        now_ms: u64,
+    ) -> Result<FlowOutcome, FlowError> {
+        let out = self.finish_stage(fp, responses, now_ms);
+        if out.is_err() {
+            if let Some(key) = crate::plan::dedupe_key(&fp.event_id) {
+                self.replay.release(key);
+            }
+        }
+        out
+    }
+
+    fn finish_stage(
         &mut self,
         fp: &FlowPlan,
         responses: &BTreeMap<String, Value>,
@@ -520,6 +585,18 @@ impl FlowEngine {
             }
         }
         Ok(None)
+    }
+}
+
+fn duplicate(event_id: &str, flow: &str) -> FlowOutcome {
+    FlowOutcome {
+        event_id: event_id.to_string(),
+        flow: flow.to_string(),
+        result: FlowResult::Duplicate,
+        next: None,
+        warnings: vec![format!(
+            "duplicate, skipped: event '{event_id}' was delivered again (an event runs once per id)"
+        )],
     }
 }
 

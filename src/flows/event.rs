@@ -8,18 +8,31 @@
 //! ```
 //! - `type` (required): one of [`EventKind::ALL`]'s names.
 //! - `id` (required, not blank): the idempotency key; it becomes the plan id.
-//! - `locationId` (optional): the GHL location; defaults to the flows' location.
+//! - `locationId` (optional): the GHL location; defaults to the flows' location. A
+//!   connection (token) is bound to its location: an event naming another location is
+//!   refused ([`FlowError::ForeignLocation`]) unless the host configured a connection
+//!   for that location ([`event_location`] decides, in one place).
 //! - `occurredAt` (optional): as the source sent it, informational.
 //! - `payload` (required, a JSON object): the source's body; its shape per kind is
 //!   documented on [`EventKind`].
 //!
+//! Parse once, at the edge: [`parse_event`] turns an [`Event`] into a [`ParsedEvent`]
+//! (the kind and a typed [`EventBody`]) and reports every problem with it there; the
+//! planner takes the typed value and never reads the raw payload again. A new event
+//! kind is added here: its name in [`EventKind::ALL`], its body in [`EventBody`], its
+//! parsing in [`parse_event`].
+//!
 //! Invariant: every problem with an event is a [`FlowError`] naming the event id and
 //! type and saying what is wrong, never a panic.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::error::Coded;
+use crate::stats::{HostPoint, Platform};
+use crate::tags::TagReference;
 
 /// One incoming event (see the module doc for the envelope).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -189,6 +202,19 @@ pub enum FlowError {
         /// What went wrong.
         problem: String,
     },
+    /// The event names a location this connection is not bound to and the host
+    /// configured no connection for.
+    #[error("event '{event_id}' ({event_type}): location '{location}' is not this connection's location '{expected}' and no connection is configured for it; refused, nothing is sent")]
+    ForeignLocation {
+        /// Event id.
+        event_id: String,
+        /// Event type.
+        event_type: String,
+        /// The location the event names.
+        location: String,
+        /// The connection's location.
+        expected: String,
+    },
     /// A step's response could not be used when finishing the flow.
     #[error("event '{event_id}' ({event_type}), step '{step}': {problem}")]
     BadResponse {
@@ -216,6 +242,76 @@ impl FlowError {
     }
 }
 
+/// An event whose envelope and payload were checked: what the planner takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedEvent {
+    /// The event id, as received (its [`crate::plan::dedupe_key`] is the plan id).
+    pub id: String,
+    /// The event type, as received.
+    pub event_type: String,
+    /// The kind.
+    pub kind: EventKind,
+    /// The location the event names, if any (trimmed; see [`event_location`]).
+    pub location_id: Option<String>,
+    /// When it happened, as the source sent it.
+    pub occurred_at: Option<String>,
+    /// The payload, typed per kind.
+    pub body: EventBody,
+}
+
+/// The payload of each kind of event, typed (the shapes are documented on [`EventKind`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventBody {
+    /// A contact event: the source's body, mapped by the rules of `kind.rules_source()`.
+    Contact {
+        /// The webhook body (a JSON object).
+        payload: Value,
+    },
+    /// A Wishpond tag event: the tag to resolve and the records to enrich.
+    Tag {
+        /// The tag's id or name (trimmed, not blank).
+        subject: String,
+        /// The records (objects).
+        records: Vec<Value>,
+    },
+    /// A Qwilr social-post event: the posts to enrich (at least one).
+    SocialPosts {
+        /// The posts (objects).
+        records: Vec<Value>,
+    },
+    /// Tag details changed: the ids (trimmed, at least one).
+    TagDetails {
+        /// The changed tag ids.
+        tag_ids: Vec<String>,
+    },
+    /// Statistics are asked for; `None` fields take the configuration's defaults.
+    Statistics(StatisticsPayload),
+    /// A tag validation report is asked for.
+    TagValidation {
+        /// The references to check.
+        references: Vec<TagReference>,
+        /// The longest acceptable name, when the event sets it.
+        max_len: Option<usize>,
+    },
+}
+
+/// The payload of `statistics.requested`, typed.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StatisticsPayload {
+    /// `dashboard` (default) or `schedule`.
+    pub trigger: Option<String>,
+    /// Platforms to ask for.
+    pub platforms: Option<Vec<Platform>>,
+    /// Host metrics to merge.
+    pub host_metrics: Vec<HostPoint>,
+    /// Report title.
+    pub title: Option<String>,
+    /// Local time minus UTC, in minutes (-1080..=1080).
+    pub utc_offset_minutes: Option<i32>,
+    /// Profile ids to ask for (else the cached ones, else the accounts are read).
+    pub profile_ids: Option<Vec<String>>,
+}
+
 impl Coded for FlowError {
     fn code(&self) -> &'static str {
         match self {
@@ -223,6 +319,7 @@ impl Coded for FlowError {
             FlowError::MalformedEvent { .. } => "FLOW_MALFORMED_EVENT",
             FlowError::NoRules { .. } => "FLOW_NO_RULES",
             FlowError::Mapping { .. } => "FLOW_MAPPING_FAILED",
+            FlowError::ForeignLocation { .. } => "FLOW_FOREIGN_LOCATION",
             FlowError::BadResponse { .. } => "FLOW_BAD_RESPONSE",
         }
     }
@@ -250,6 +347,14 @@ impl Coded for FlowError {
                 cause,
                 ..
             } => json!({"eventId": event_id, "eventType": event_type, "cause": cause}),
+            FlowError::ForeignLocation {
+                event_id,
+                event_type,
+                location,
+                expected,
+            } => {
+                json!({"eventId": event_id, "eventType": event_type, "location": location, "expected": expected})
+            }
             FlowError::BadResponse {
                 event_id,
                 event_type,
@@ -263,8 +368,83 @@ impl Coded for FlowError {
     }
 }
 
-/// Checks the envelope: a known type, a non-blank id, an object payload.
-pub fn parse_event(event: &Event) -> Result<EventKind, FlowError> {
+/// Checks the envelope (a known type, a non-blank id, an object payload) and parses
+/// the payload of its kind (the location is checked by [`event_location`]).
+pub fn parse_event(event: &Event) -> Result<ParsedEvent, FlowError> {
+    let kind = parse_kind(event)?;
+    let body = match kind {
+        EventKind::WishpondContactCreated
+        | EventKind::WishpondContactUpdated
+        | EventKind::QwilrPageViewed
+        | EventKind::QwilrPageAccepted
+        | EventKind::QwilrProjectTagged => EventBody::Contact {
+            payload: event.payload.clone(),
+        },
+        EventKind::WishpondTagCreated | EventKind::WishpondTagUpdated => EventBody::Tag {
+            subject: tag_subject(event)?,
+            records: records_at(event, "records")?,
+        },
+        EventKind::QwilrSocialPostLocation => {
+            let mut records = records_at(event, "posts")?;
+            if let Some(post) = event.payload.get("post") {
+                if !post.is_object() {
+                    return Err(FlowError::malformed(
+                        event,
+                        format!("payload.post must be an object, not {}", kind_of(post)),
+                    ));
+                }
+                records.insert(0, post.clone());
+            }
+            if records.is_empty() {
+                return Err(FlowError::malformed(
+                    event,
+                    "payload needs `post` (an object) or `posts` (a non-empty array)",
+                ));
+            }
+            EventBody::SocialPosts { records }
+        }
+        EventKind::QwilrTagDetailsUpdated => EventBody::TagDetails {
+            tag_ids: tag_ids(event)?,
+        },
+        EventKind::StatisticsRequested => EventBody::Statistics(statistics(event)?),
+        EventKind::TagValidationRequested => tag_validation(event)?,
+    };
+    Ok(ParsedEvent {
+        id: event.id.clone(),
+        event_type: event.kind.clone(),
+        kind,
+        location_id: event.location_id.as_deref().map(|l| l.trim().to_string()),
+        occurred_at: event.occurred_at.clone(),
+        body,
+    })
+}
+
+impl ParsedEvent {
+    /// The event as received (for a stage that plans it again).
+    pub fn to_event(&self) -> Event {
+        Event {
+            kind: self.event_type.clone(),
+            id: self.id.clone(),
+            location_id: self.location_id.clone(),
+            occurred_at: self.occurred_at.clone(),
+            payload: match &self.body {
+                EventBody::Contact { payload } => payload.clone(),
+                _ => Value::Object(Default::default()),
+            },
+        }
+    }
+
+    /// A malformed-event error for this event.
+    pub(crate) fn malformed(&self, problem: impl Into<String>) -> FlowError {
+        FlowError::MalformedEvent {
+            event_id: self.id.clone(),
+            event_type: self.event_type.clone(),
+            problem: problem.into(),
+        }
+    }
+}
+
+fn parse_kind(event: &Event) -> Result<EventKind, FlowError> {
     if event.id.trim().is_empty() {
         return Err(FlowError::malformed(event, "the event id is blank"));
     }
@@ -288,12 +468,197 @@ pub fn parse_event(event: &Event) -> Result<EventKind, FlowError> {
             ),
         ));
     }
-    if let Some(l) = &event.location_id {
-        if l.trim().is_empty() {
-            return Err(FlowError::malformed(event, "locationId is blank"));
-        }
-    }
     Ok(kind)
+}
+
+fn tag_subject(event: &Event) -> Result<String, FlowError> {
+    match event.payload.get("tag") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Some(Value::Object(m)) => ["id", "_id", "name", "tag"]
+            .iter()
+            .find_map(|k| m.get(*k).and_then(Value::as_str))
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .ok_or_else(|| FlowError::malformed(event, "payload.tag has no id or name")),
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!(
+                "payload.tag must be a name or an object, not {}",
+                kind_of(other)
+            ),
+        )),
+        None => Err(FlowError::malformed(event, "payload.tag is missing")),
+    }
+}
+
+/// The objects of an optional array at `payload.<key>`.
+fn records_at(event: &Event, key: &str) -> Result<Vec<Value>, FlowError> {
+    match event.payload.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => {
+            if let Some((i, bad)) = items.iter().enumerate().find(|(_, r)| !r.is_object()) {
+                return Err(FlowError::malformed(
+                    event,
+                    format!("payload.{key}[{i}] must be an object, not {}", kind_of(bad)),
+                ));
+            }
+            Ok(items.clone())
+        }
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} must be an array, not {}", kind_of(other)),
+        )),
+    }
+}
+
+fn tag_ids(event: &Event) -> Result<Vec<String>, FlowError> {
+    let p = &event.payload;
+    let ids: Vec<String> = match (p.get("tagIds"), p.get("tags")) {
+        (Some(Value::Array(a)), _) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        (None, Some(Value::Array(a))) => a
+            .iter()
+            .filter_map(|t| t.get("id").or_else(|| t.get("_id")).and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+        _ => Vec::new(),
+    };
+    let ids: Vec<String> = ids
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.is_empty() {
+        return Err(FlowError::malformed(
+            event,
+            "payload needs `tagIds` (a non-empty array of tag ids)",
+        ));
+    }
+    Ok(ids)
+}
+
+fn statistics(event: &Event) -> Result<StatisticsPayload, FlowError> {
+    let p = &event.payload;
+    let field = |k: &str| p.get(k).filter(|v| !v.is_null());
+    let strings = |k: &str| -> Result<Option<Vec<String>>, FlowError> {
+        match field(k) {
+            None => Ok(None),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().map(str::to_string))
+                .collect::<Option<Vec<_>>>()
+                .map(Some)
+                .ok_or_else(|| {
+                    FlowError::malformed(event, format!("payload.{k} must be an array of strings"))
+                }),
+            Some(other) => Err(FlowError::malformed(
+                event,
+                format!(
+                    "payload.{k} must be an array of strings, not {}",
+                    kind_of(other)
+                ),
+            )),
+        }
+    };
+    let platforms = match strings("platforms")? {
+        Some(names) => Some(
+            names
+                .iter()
+                .map(|n| {
+                    Platform::parse(n).ok_or_else(|| {
+                        FlowError::malformed(
+                            event,
+                            format!("payload.platforms: unknown platform '{n}'"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        None => None,
+    };
+    let host_metrics: Vec<HostPoint> = match field("hostMetrics") {
+        None => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| FlowError::malformed(event, format!("payload.hostMetrics: {e}")))?,
+    };
+    let trigger = match field("trigger") {
+        None => None,
+        Some(Value::String(s)) if s == "dashboard" || s == "schedule" => Some(s.clone()),
+        Some(other) => {
+            return Err(FlowError::malformed(
+                event,
+                format!("payload.trigger must be \"dashboard\" or \"schedule\", not {other}"),
+            ))
+        }
+    };
+    let title = match field("title") {
+        Some(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    };
+    let utc_offset_minutes = match field("utcOffsetMinutes").map(Value::as_i64) {
+        Some(Some(m)) if (-1080..=1080).contains(&m) => Some(m as i32),
+        Some(_) => {
+            return Err(FlowError::malformed(
+                event,
+                "payload.utcOffsetMinutes must be a whole number of minutes in -1080..=1080",
+            ))
+        }
+        None => None,
+    };
+    Ok(StatisticsPayload {
+        trigger,
+        platforms,
+        host_metrics,
+        title,
+        utc_offset_minutes,
+        profile_ids: strings("profileIds")?,
+    })
+}
+
+fn tag_validation(event: &Event) -> Result<EventBody, FlowError> {
+    let references: Vec<TagReference> = match event.payload.get("references") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|e| FlowError::malformed(event, format!("payload.references: {e}")))?,
+    };
+    let max_len = match event.payload.get("maxLen") {
+        None => None,
+        Some(m) => Some(m.as_u64().filter(|m| *m > 0).ok_or_else(|| {
+            FlowError::malformed(event, "payload.maxLen must be a positive whole number")
+        })? as usize),
+    };
+    Ok(EventBody::TagValidation {
+        references,
+        max_len,
+    })
+}
+
+/// The location an event is planned for: the one it names, else `default`. A named
+/// location other than `default` must be one of `connections` (locations the host
+/// configured a connection for), else [`FlowError::ForeignLocation`]. Compared trimmed.
+pub fn event_location(
+    event: &ParsedEvent,
+    default: &str,
+    connections: &BTreeSet<String>,
+) -> Result<String, FlowError> {
+    let default = default.trim();
+    match event.location_id.as_deref() {
+        Some("") => Err(event.malformed("locationId is blank")),
+        None if default.is_empty() => {
+            Err(event.malformed("no locationId in the event and no default location"))
+        }
+        None => Ok(default.to_string()),
+        Some(l) if l == default || connections.contains(l) => Ok(l.to_string()),
+        Some(l) => Err(FlowError::ForeignLocation {
+            event_id: event.id.clone(),
+            event_type: event.event_type.clone(),
+            location: l.to_string(),
+            expected: default.to_string(),
+        }),
+    }
 }
 
 /// The JSON kind of a value, for messages.

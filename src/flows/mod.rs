@@ -20,6 +20,9 @@
 //!   by diff with add-tags / remove-tags against the tags the upsert answered with.
 //! - Unknown or malformed events are a typed [`FlowError`] naming the event id, its
 //!   type and the problem.
+//! - An event is planned only for the flows' location or a location the host gave its
+//!   own connection; any other is `FLOW_FOREIGN_LOCATION` (never sent with this token).
+//! - An event id runs once ([`FlowEngine::begin`], [`replay`]); a replay is skipped.
 //!
 //! # Requests per flow (typical event) and why that is the minimum
 //!
@@ -61,11 +64,15 @@ pub mod engine;
 pub mod event;
 pub mod model;
 pub mod planner;
+pub mod replay;
 
 pub use engine::FlowEngine;
-pub use event::{parse_event, Event, EventKind, FlowError};
+pub use event::{
+    event_location, parse_event, Event, EventBody, EventKind, FlowError, ParsedEvent,
+    StatisticsPayload,
+};
 pub use model::{
-    CatalogWork, DetailsStep, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult,
-    StatisticsConfig, StatsWork,
+    Begin, CatalogWork, DetailsStep, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan,
+    FlowResult, ReplayConfig, StatisticsConfig, StatsWork,
 };
 pub use planner::plan_event;

@@ -35,6 +35,28 @@ pub struct FlowConfig {
     pub report: ReportOptions,
     /// Statistics defaults.
     pub statistics: StatisticsConfig,
+    /// The replay guard: how many event ids are remembered, and for how long.
+    pub replay: ReplayConfig,
+}
+
+/// How the flows remember the events they ran (an event is run once per id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ReplayConfig {
+    /// Most event ids remembered (the oldest are forgotten first). Default 10,000.
+    pub capacity: usize,
+    /// How long an id is remembered, in ms. Default 7 days (as the outbox's tombstones).
+    pub ttl_ms: u64,
+}
+
+impl Default for ReplayConfig {
+    fn default() -> Self {
+        Self {
+            capacity: 10_000,
+            ttl_ms: 7 * 24 * 60 * 60 * 1000,
+        }
+    }
 }
 
 /// Statistics defaults (an event's payload may override each).
@@ -53,7 +75,8 @@ pub struct StatisticsConfig {
 /// What planning reads: rules, location, configuration, scopes and cached state.
 #[derive(Debug, Clone, Copy)]
 pub struct FlowContext<'a> {
-    /// The default GHL location (events may name another).
+    /// The location the event is planned for, as decided by
+    /// [`super::event::event_location`] (the planner never reads the event's own).
     pub location_id: &'a str,
     /// Now, in UTC ms (freshness of cached data).
     pub now_ms: u64,
@@ -232,6 +255,28 @@ pub struct FlowOutcome {
     pub warnings: Vec<String>,
 }
 
+/// How a delivery of an event starts: a plan to run, or nothing because the event
+/// was run already.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(
+    tag = "kind",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
+pub enum Begin {
+    /// The first stage to run (the event id is now claimed).
+    Run {
+        /// The plan.
+        flow_plan: FlowPlan,
+    },
+    /// The event id was run (or is running) already: skipped.
+    Duplicate {
+        /// The outcome saying so (`result.kind` is `duplicate`).
+        outcome: FlowOutcome,
+    },
+}
+
 /// The result of a flow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -243,6 +288,8 @@ pub struct FlowOutcome {
 pub enum FlowResult {
     /// More requests follow (see `next`).
     Pending,
+    /// The event was delivered again and skipped: an event runs once per id.
+    Duplicate,
     /// A contact was upserted and its tags brought to the desired state.
     Contact {
         /// GHL contact id.

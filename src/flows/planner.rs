@@ -8,84 +8,37 @@
 
 use serde_json::{json, Map, Value};
 
-use super::event::{kind_of, parse_event, Event, EventKind, FlowError};
+use super::event::{EventBody, EventKind, FlowError, ParsedEvent, StatisticsPayload};
 use super::model::{CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, StatsWork};
 use crate::api::ops;
 use crate::error::Coded;
 use crate::http::RequestParams;
 use crate::plan::{Plan, Step};
 use crate::rules::ApplyOptions;
-use crate::stats::{self, HostPoint, Platform};
+use crate::stats;
 use crate::tags::{self, TagCatalog, TagReference, SCOPE_LOCATION_TAGS_WRITE};
 
-/// Plans the first stage of an event's flow (see the module doc of [`super`]).
-pub fn plan_event(ctx: &FlowContext<'_>, event: &Event) -> Result<FlowPlan, FlowError> {
-    let kind = parse_event(event)?;
-    let location = event
-        .location_id
-        .as_deref()
-        .map(str::trim)
-        .unwrap_or(ctx.location_id.trim())
-        .to_string();
+/// Plans the first stage of an event's flow (see the module doc of [`super`]), from
+/// the event as [`super::event::parse_event`] parsed it.
+pub fn plan_event(ctx: &FlowContext<'_>, event: &ParsedEvent) -> Result<FlowPlan, FlowError> {
+    // The location was decided (and checked) by `event_location`; never re-read here.
+    let location = ctx.location_id.trim().to_string();
     if location.is_empty() {
-        return Err(FlowError::malformed(
-            event,
-            "no locationId in the event and no default location",
-        ));
+        return Err(event.malformed("no locationId in the event and no default location"));
     }
-    let b = Builder::new(event, kind, &location, 1);
-    match kind {
-        EventKind::WishpondContactCreated
-        | EventKind::WishpondContactUpdated
-        | EventKind::QwilrPageViewed
-        | EventKind::QwilrPageAccepted
-        | EventKind::QwilrProjectTagged => plan_contact(ctx, event, kind, b),
-        EventKind::WishpondTagCreated | EventKind::WishpondTagUpdated => {
-            let payload = &event.payload;
-            let subject = match payload.get("tag") {
-                Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
-                Some(Value::Object(m)) => ["id", "_id", "name", "tag"]
-                    .iter()
-                    .find_map(|k| m.get(*k).and_then(Value::as_str))
-                    .map(|s| s.trim().to_string())
-                    .filter(|s| !s.is_empty())
-                    .ok_or_else(|| FlowError::malformed(event, "payload.tag has no id or name"))?,
-                Some(other) => {
-                    return Err(FlowError::malformed(
-                        event,
-                        format!(
-                            "payload.tag must be a name or an object, not {}",
-                            kind_of(other)
-                        ),
-                    ))
-                }
-                None => return Err(FlowError::malformed(event, "payload.tag is missing")),
-            };
-            let records = records_at(event, "records", false)?;
-            plan_enrich(ctx, b, records, Some(subject))
+    let b = Builder::new(event, &location, 1);
+    match &event.body {
+        EventBody::Contact { payload } => plan_contact(ctx, event, payload, b),
+        EventBody::Tag { subject, records } => {
+            plan_enrich(ctx, b, records.clone(), Some(subject.clone()))
         }
-        EventKind::QwilrSocialPostLocation => {
-            let mut records = records_at(event, "posts", false)?;
-            if let Some(post) = event.payload.get("post") {
-                if !post.is_object() {
-                    return Err(FlowError::malformed(
-                        event,
-                        format!("payload.post must be an object, not {}", kind_of(post)),
-                    ));
-                }
-                records.insert(0, post.clone());
-            }
-            if records.is_empty() {
-                return Err(FlowError::malformed(
-                    event,
-                    "payload needs `post` (an object) or `posts` (a non-empty array)",
-                ));
-            }
-            plan_enrich(ctx, b, records, None)
-        }
-        EventKind::QwilrTagDetailsUpdated => plan_refresh(event, ctx, b),
-        EventKind::StatisticsRequested => plan_statistics(ctx, event, b),
-        EventKind::TagValidationRequested => plan_report(ctx, event, b),
+        EventBody::SocialPosts { records } => plan_enrich(ctx, b, records.clone(), None),
+        EventBody::TagDetails { tag_ids } => plan_refresh(ctx, tag_ids, b),
+        EventBody::Statistics(p) => plan_statistics(ctx, event, p, b),
+        EventBody::TagValidation {
+            references,
+            max_len,
+        } => plan_report(ctx, references, *max_len, b),
     }
 }
 
@@ -103,11 +56,13 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    pub(super) fn new(event: &Event, kind: EventKind, location: &str, stage: u32) -> Self {
+    pub(super) fn new(event: &ParsedEvent, location: &str, stage: u32) -> Self {
         Self {
-            event_id: event.id.trim().to_string(),
-            event_type: event.kind.trim().to_string(),
-            flow: kind.flow(),
+            event_id: crate::plan::dedupe_key(&event.id)
+                .unwrap_or_default()
+                .to_string(),
+            event_type: event.event_type.trim().to_string(),
+            flow: event.kind.flow(),
             location: location.to_string(),
             stage,
             steps: Vec::new(),
@@ -245,48 +200,25 @@ pub(super) fn fresh_catalog<'a>(ctx: &FlowContext<'a>, location: &str) -> Option
         .filter(|c| c.location_id() == location && c.is_fresh(ctx.now_ms))
 }
 
-fn records_at(event: &Event, key: &str, required: bool) -> Result<Vec<Value>, FlowError> {
-    match event.payload.get(key) {
-        None | Some(Value::Null) if !required => Ok(Vec::new()),
-        Some(Value::Array(items)) => {
-            if let Some((i, bad)) = items.iter().enumerate().find(|(_, r)| !r.is_object()) {
-                return Err(FlowError::malformed(
-                    event,
-                    format!("payload.{key}[{i}] must be an object, not {}", kind_of(bad)),
-                ));
-            }
-            Ok(items.clone())
-        }
-        Some(other) => Err(FlowError::malformed(
-            event,
-            format!("payload.{key} must be an array, not {}", kind_of(other)),
-        )),
-        None => Err(FlowError::malformed(
-            event,
-            format!("payload.{key} is missing"),
-        )),
-    }
-}
-
 // ---- flow 1 (and the Qwilr contact events) -------------------------------------------
 
 fn plan_contact(
     ctx: &FlowContext<'_>,
-    event: &Event,
-    kind: EventKind,
+    event: &ParsedEvent,
+    payload: &Value,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
-    let source = kind.rules_source().unwrap_or("wishpond");
+    let source = event.kind.rules_source().unwrap_or("wishpond");
     let rules = ctx.rules.get(source).ok_or_else(|| FlowError::NoRules {
         event_id: event.id.clone(),
-        event_type: event.kind.clone(),
+        event_type: event.event_type.clone(),
         source_name: source.to_string(),
     })?;
     let mapped = rules
-        .apply_value(&event.payload, &ApplyOptions::default())
+        .apply_value(payload, &ApplyOptions::default())
         .map_err(|e| FlowError::Mapping {
             event_id: event.id.clone(),
-            event_type: event.kind.clone(),
+            event_type: event.event_type.clone(),
             cause: e.code().to_string(),
             problem: e.to_string(),
         })?;
@@ -302,7 +234,7 @@ fn plan_contact(
     let Some(key) = key else {
         return Err(FlowError::Mapping {
             event_id: event.id.clone(),
-            event_type: event.kind.clone(),
+            event_type: event.event_type.clone(),
             cause: "NO_MATCH_KEY".into(),
             problem: "the rules produced neither an email nor a phone, so GHL cannot match or create the contact".into(),
         });
@@ -331,7 +263,7 @@ fn plan_contact(
             b.then
                 .push("then the contact is planned: upsert, add-tags, remove-tags".into());
             return Ok(b.build(Finish::Replan {
-                event: event.clone(),
+                event: event.to_event(),
             }));
         };
         let lp = tags::missing_location_tags(
@@ -452,41 +384,17 @@ fn plan_enrich(
 // ---- flow 4 --------------------------------------------------------------------------
 
 fn plan_refresh(
-    event: &Event,
     ctx: &FlowContext<'_>,
+    ids: &[String],
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
-    let ids: Vec<String> = match (event.payload.get("tagIds"), event.payload.get("tags")) {
-        (Some(Value::Array(a)), _) => a
-            .iter()
-            .filter_map(Value::as_str)
-            .map(str::to_string)
-            .collect(),
-        (None, Some(Value::Array(a))) => a
-            .iter()
-            .filter_map(|t| t.get("id").or_else(|| t.get("_id")).and_then(Value::as_str))
-            .map(str::to_string)
-            .collect(),
-        _ => Vec::new(),
-    };
-    let ids: Vec<String> = ids
-        .into_iter()
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
-    if ids.is_empty() {
-        return Err(FlowError::malformed(
-            event,
-            "payload needs `tagIds` (a non-empty array of tag ids)",
-        ));
-    }
     // The event says the cached details are out of date: the list is read again
     // whatever the cache's age (the engine invalidates the catalog too).
     let catalog = first_page(&mut b, ctx);
     b.then
         .push("details of changed ids the refreshed list lacks (usually none)".into());
     Ok(b.build(Finish::RefreshTags {
-        tag_ids: ids,
+        tag_ids: ids.to_vec(),
         catalog,
     }))
 }
@@ -495,79 +403,24 @@ fn plan_refresh(
 
 fn plan_statistics(
     ctx: &FlowContext<'_>,
-    event: &Event,
+    event: &ParsedEvent,
+    p: &StatisticsPayload,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
-    let p = &event.payload;
-    let field = |k: &str| p.get(k).filter(|v| !v.is_null());
-    let strings = |k: &str| -> Result<Option<Vec<String>>, FlowError> {
-        match field(k) {
-            None => Ok(None),
-            Some(Value::Array(a)) => a
-                .iter()
-                .map(|v| v.as_str().map(str::to_string))
-                .collect::<Option<Vec<_>>>()
-                .map(Some)
-                .ok_or_else(|| {
-                    FlowError::malformed(event, format!("payload.{k} must be an array of strings"))
-                }),
-            Some(other) => Err(FlowError::malformed(
-                event,
-                format!(
-                    "payload.{k} must be an array of strings, not {}",
-                    kind_of(other)
-                ),
-            )),
-        }
-    };
-    let platforms = match strings("platforms")? {
-        Some(names) => names
-            .iter()
-            .map(|n| {
-                Platform::parse(n).ok_or_else(|| {
-                    FlowError::malformed(
-                        event,
-                        format!("payload.platforms: unknown platform '{n}'"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        None => ctx.config.statistics.platforms.clone(),
-    };
-    let host_metrics: Vec<HostPoint> = match field("hostMetrics") {
-        None => Vec::new(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| FlowError::malformed(event, format!("payload.hostMetrics: {e}")))?,
-    };
-    let trigger = match field("trigger") {
-        None => "dashboard".to_string(),
-        Some(Value::String(s)) if s == "dashboard" || s == "schedule" => s.clone(),
-        Some(other) => {
-            return Err(FlowError::malformed(
-                event,
-                format!("payload.trigger must be \"dashboard\" or \"schedule\", not {other}"),
-            ))
-        }
-    };
-    let title = match field("title") {
-        Some(Value::String(s)) => s.clone(),
-        _ => ctx
-            .config
-            .statistics
+    let defaults = &ctx.config.statistics;
+    let platforms = p
+        .platforms
+        .clone()
+        .unwrap_or_else(|| defaults.platforms.clone());
+    let trigger = p.trigger.clone().unwrap_or_else(|| "dashboard".to_string());
+    let title = p.title.clone().unwrap_or_else(|| {
+        defaults
             .title
             .clone()
-            .unwrap_or_else(|| "Weekly social report".to_string()),
-    };
-    let utc_offset_minutes = match field("utcOffsetMinutes").map(Value::as_i64) {
-        Some(Some(m)) if (-1080..=1080).contains(&m) => m as i32,
-        Some(_) => {
-            return Err(FlowError::malformed(
-                event,
-                "payload.utcOffsetMinutes must be a whole number of minutes in -1080..=1080",
-            ))
-        }
-        None => ctx.config.statistics.utc_offset_minutes,
-    };
+            .unwrap_or_else(|| "Weekly social report".to_string())
+    });
+    let utc_offset_minutes = p.utc_offset_minutes.unwrap_or(defaults.utc_offset_minutes);
+    let host_metrics = p.host_metrics.clone();
     let mut work = StatsWork {
         location_id: b.location.clone(),
         trigger,
@@ -578,7 +431,9 @@ fn plan_statistics(
         accounts_step: None,
         statistics_step: None,
     };
-    let known = strings("profileIds")?
+    let known = p
+        .profile_ids
+        .clone()
         .or_else(|| ctx.profile_ids.map(<[String]>::to_vec))
         .filter(|ids| !ids.is_empty());
     match known {
@@ -624,19 +479,13 @@ pub(super) fn statistics_step(
 
 fn plan_report(
     ctx: &FlowContext<'_>,
-    event: &Event,
+    references: &[TagReference],
+    max_len: Option<usize>,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
-    let references: Vec<TagReference> = match event.payload.get("references") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| FlowError::malformed(event, format!("payload.references: {e}")))?,
-    };
     let mut options = ctx.config.report.clone();
-    if let Some(m) = event.payload.get("maxLen") {
-        options.max_len = m.as_u64().filter(|m| *m > 0).ok_or_else(|| {
-            FlowError::malformed(event, "payload.maxLen must be a positive whole number")
-        })? as usize;
+    if let Some(m) = max_len {
+        options.max_len = m;
     }
     let catalog = match fresh_catalog(ctx, &b.location) {
         Some(_) => CatalogWork {
@@ -651,7 +500,7 @@ fn plan_report(
         }
     };
     Ok(b.build(Finish::TagReport {
-        references,
+        references: references.to_vec(),
         options,
         catalog,
     }))
@@ -665,6 +514,6 @@ fn tag_error(b: &Builder, e: &tags::TagError) -> FlowError {
     }
 }
 
-fn stats_error(event: &Event, e: &stats::StatsError) -> FlowError {
-    FlowError::malformed(event, format!("{} ({})", e, e.code()))
+fn stats_error(event: &ParsedEvent, e: &stats::StatsError) -> FlowError {
+    event.malformed(format!("{} ({})", e, e.code()))
 }

@@ -206,13 +206,16 @@ impl Outbox {
     /// dead or coalesced), merges it with the newest pending plan of the same contact
     /// when nothing of that one was sent yet, else queues it. Returns the store ops the
     /// host must apply before acknowledging the event (see the module doc).
-    pub fn accept(&mut self, plan: Plan, now: u64) -> Result<Accepted, OutboxError> {
-        if plan.id.trim().is_empty() {
+    pub fn accept(&mut self, mut plan: Plan, now: u64) -> Result<Accepted, OutboxError> {
+        // The one dedupe rule (shared with the flows' replay guard): the plan is kept
+        // under its key, so "the same id" means the same thing on both paths.
+        let Some(key) = crate::plan::dedupe_key(&plan.id) else {
             return Err(OutboxError::MissingField {
                 plan: plan.id,
                 field: "id",
             });
-        }
+        };
+        plan.id = key.to_string();
         if plan.location_id.trim().is_empty() {
             return Err(OutboxError::MissingField {
                 plan: plan.id,

@@ -7,10 +7,12 @@
 //! - Numbers: whole numbers with thousands separators (`12,345`), others with at most
 //!   two decimals; changes as `▲ +12.5%` / `▼ -3.0%` / `= 0.0%`, or `new` when the
 //!   previous value was 0, or `–` when unknown.
-//! - CSV follows RFC 4180: CRLF line ends, fields quoted when they contain `,`, `"`, CR
-//!   or LF, quotes doubled. Text fields starting with `=`, `+`, `-`, `@` or a tab are
-//!   prefixed with `'` so spreadsheets do not run them as formulas (numbers are never
-//!   prefixed).
+//! - Markdown: every text that came from data (the title, platform, metric and host
+//!   source names, notes) goes through [`crate::escape::markdown`]: no raw HTML, no
+//!   link, no table cell broken out of.
+//! - CSV follows RFC 4180 with CRLF line ends; every text cell goes through
+//!   [`crate::escape::csv`] (quoted when needed, guarded against spreadsheet formulas;
+//!   numbers are never guarded).
 //! - Slack: at most 50 blocks (extra sections are replaced by one context line saying
 //!   how many were left out), header text at most 150 characters, section and field
 //!   texts at most 3000 and 2000 characters (longer ones are cut with `…`), at most 10
@@ -22,6 +24,7 @@ use serde_json::{json, Value};
 
 use super::model::Platform;
 use super::series::{Change, Series, WeeklyTotal, ALL_PLATFORMS};
+use crate::escape::{csv, markdown};
 
 /// Slack's limit on blocks per message.
 pub const SLACK_MAX_BLOCKS: usize = 50;
@@ -131,44 +134,48 @@ fn period(series: &Series) -> String {
     }
 }
 
-fn md_cell(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
 /// The Markdown report: a totals table, then one daily table per platform.
 pub fn to_markdown(series: &Series, title: &str) -> String {
-    let mut out = format!("# {} ({})\n", md_cell(title), period(series));
+    let mut out = format!("# {} ({})\n", markdown::text(title), period(series));
     out.push_str("\n## Totals\n\n| Platform | Metric | This week | Previous | Change |\n|---|---|---:|---:|---|\n");
     let groups = grouped(series);
     for (platform, totals) in &groups {
         for t in totals {
             out.push_str(&format!(
                 "| {} | {} | {} | {} | {} |\n",
-                md_cell(&group_label(platform)),
-                md_cell(&t.metric),
+                markdown::text(&group_label(platform)),
+                markdown::text(&t.metric),
                 format_number(t.value),
                 t.previous.map_or("–".into(), format_number),
                 format_change(t)
             ));
         }
     }
+    // Indexes built once, so the report is linear in the series (up to the sorting).
+    type Daily<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<&'a str, f64>>;
+    let mut daily_by_platform: BTreeMap<&str, Daily<'_>> = BTreeMap::new();
+    for p in &series.points {
+        daily_by_platform
+            .entry(p.platform.as_str())
+            .or_default()
+            .entry((p.metric.as_str(), p.source.as_str()))
+            .or_default()
+            .entry(p.date.as_str())
+            .or_insert(p.value);
+    }
+    let mut totals: BTreeMap<(&str, &str, &str), f64> = BTreeMap::new();
+    for t in &series.totals {
+        totals
+            .entry((t.metric.as_str(), t.platform.as_str(), t.source.as_str()))
+            .or_insert(t.value);
+    }
     for (platform, _) in &groups {
-        let mut metrics: Vec<(&str, &str)> = series
-            .points
-            .iter()
-            .filter(|p| &p.platform == platform)
-            .map(|p| (p.metric.as_str(), p.source.as_str()))
-            .collect();
-        metrics.sort_unstable();
-        metrics.dedup();
-        if metrics.is_empty() {
+        let Some(metrics) = daily_by_platform.get(platform.as_str()) else {
             continue;
-        }
+        };
         out.push_str(&format!(
             "\n## {}\n\n| Metric |",
-            md_cell(&group_label(platform))
+            markdown::text(&group_label(platform))
         ));
         for d in &series.days {
             out.push_str(&format!(
@@ -182,15 +189,19 @@ pub fn to_markdown(series: &Series, title: &str) -> String {
             out.push_str("---:|");
         }
         out.push_str("---:|\n");
-        for (metric, source) in metrics {
-            out.push_str(&format!("| {} |", md_cell(metric)));
-            let daily = series.daily(metric, platform, source);
+        for ((metric, source), by_date) in metrics {
+            out.push_str(&format!("| {} |", markdown::text(metric)));
+            let daily: Vec<Option<f64>> = series
+                .days
+                .iter()
+                .map(|d| by_date.get(d.date.as_str()).copied())
+                .collect();
             for v in &daily {
                 out.push_str(&format!(" {} |", v.map_or("–".into(), format_number)));
             }
-            let total = series
-                .total(metric, platform, source)
-                .map(|t| t.value)
+            let total = totals
+                .get(&(*metric, platform.as_str(), *source))
+                .copied()
                 .unwrap_or_else(|| daily.iter().flatten().sum());
             out.push_str(&format!(" {} |\n", format_number(total)));
         }
@@ -198,32 +209,10 @@ pub fn to_markdown(series: &Series, title: &str) -> String {
     if !series.warnings.is_empty() {
         out.push_str("\n## Notes\n\n");
         for w in &series.warnings {
-            out.push_str(&format!("- {}\n", md_cell(w)));
+            out.push_str(&format!("- {}\n", markdown::text(w)));
         }
     }
     out
-}
-
-fn csv_text(s: &str) -> String {
-    let guarded = if s.starts_with(['=', '+', '-', '@', '\t']) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    csv_field(&guarded)
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\r', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv_num(x: Option<f64>) -> String {
-    x.filter(|v| v.is_finite())
-        .map_or(String::new(), |v| v.to_string())
 }
 
 /// The CSV report: one row per daily point (`kind` = `day`), then one per total
@@ -235,12 +224,12 @@ pub fn to_csv(series: &Series) -> String {
     for p in &series.points {
         out.push_str(&format!(
             "day,{},{},{},{},{},{},,,\r\n",
-            csv_text(&p.source),
-            csv_text(&p.platform),
-            csv_text(&p.metric),
-            csv_text(&p.date),
+            csv::text(&p.source),
+            csv::text(&p.platform),
+            csv::text(&p.metric),
+            csv::text(&p.date),
             p.timestamp_ms,
-            csv_num(Some(p.value))
+            csv::number(Some(p.value))
         ));
     }
     let range = match (series.days.first(), series.days.last()) {
@@ -254,15 +243,15 @@ pub fn to_csv(series: &Series) -> String {
     for t in &series.totals {
         out.push_str(&format!(
             "total,{},{},{},{},{},{},{},{},{}\r\n",
-            csv_text(&t.source),
-            csv_text(&t.platform),
-            csv_text(&t.metric),
-            csv_text(&range),
+            csv::text(&t.source),
+            csv::text(&t.platform),
+            csv::text(&t.metric),
+            csv::text(&range),
             start,
-            csv_num(Some(t.value)),
-            csv_num(t.previous),
-            csv_num(t.change.and_then(|c| c.absolute)),
-            csv_num(t.change.and_then(|c| c.percent)),
+            csv::number(Some(t.value)),
+            csv::number(t.previous),
+            csv::number(t.change.and_then(|c| c.absolute)),
+            csv::number(t.change.and_then(|c| c.percent)),
         ));
     }
     out

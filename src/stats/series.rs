@@ -469,33 +469,42 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
     }
     let keys: std::collections::BTreeSet<Key> =
         current.keys().chain(previous.keys()).cloned().collect();
+    // Where each existing point and total is, so merging is linear (up to the maps).
+    let mut point_at: BTreeMap<(Key, String), usize> = BTreeMap::new();
+    for (i, p) in out.points.iter().enumerate() {
+        let k = (p.metric.clone(), p.platform.clone(), p.source.clone());
+        point_at.entry((k, p.date.clone())).or_insert(i);
+    }
+    let mut total_at: BTreeMap<Key, usize> = BTreeMap::new();
+    let mut merged: Vec<WeeklyTotal> = Vec::new();
+    for (i, t) in out.totals.iter().enumerate() {
+        let k = (t.metric.clone(), t.platform.clone(), t.source.clone());
+        total_at.entry(k).or_insert(i);
+    }
     for key in keys {
         let days = current.get(&key).cloned().unwrap_or_default();
         for (i, v) in &days {
             let Some(d) = usize::try_from(*i).ok().and_then(|i| series.days.get(i)) else {
                 continue;
             };
-            match out.points.iter_mut().find(|p| {
-                p.metric == key.0 && p.platform == key.1 && p.source == key.2 && p.date == d.date
-            }) {
-                Some(existing) => existing.value += v,
-                None => out.points.push(MetricPoint {
-                    metric: key.0.clone(),
-                    platform: key.1.clone(),
-                    source: key.2.clone(),
-                    value: *v,
-                    timestamp_ms: d.timestamp_ms,
-                    date: d.date.clone(),
-                }),
+            match point_at.get(&(key.clone(), d.date.clone())) {
+                Some(&at) => out.points[at].value += v,
+                None => {
+                    point_at.insert((key.clone(), d.date.clone()), out.points.len());
+                    out.points.push(MetricPoint {
+                        metric: key.0.clone(),
+                        platform: key.1.clone(),
+                        source: key.2.clone(),
+                        value: *v,
+                        timestamp_ms: d.timestamp_ms,
+                        date: d.date.clone(),
+                    });
+                }
             }
         }
         let value: f64 = days.values().sum();
         let prev = previous.get(&key).copied();
-        let existing = out
-            .totals
-            .iter()
-            .position(|t| t.metric == key.0 && t.platform == key.1 && t.source == key.2);
-        let (value, prev) = match existing.map(|i| out.totals.remove(i)) {
+        let (value, prev) = match total_at.get(&key).map(|&at| &out.totals[at]) {
             Some(t) => (
                 t.value + value,
                 match (t.previous, prev) {
@@ -505,7 +514,7 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
             ),
             None => (value, prev),
         };
-        out.totals.push(WeeklyTotal {
+        merged.push(WeeklyTotal {
             metric: key.0.clone(),
             platform: key.1.clone(),
             source: key.2.clone(),
@@ -514,5 +523,19 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
             change: prev.map(|p| change(value, p)),
         });
     }
+    // The totals not merged keep their order; the merged ones follow in key order.
+    let replaced: std::collections::BTreeSet<usize> = merged
+        .iter()
+        .filter_map(|t| total_at.get(&(t.metric.clone(), t.platform.clone(), t.source.clone())))
+        .copied()
+        .collect();
+    let mut totals: Vec<WeeklyTotal> = std::mem::take(&mut out.totals)
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !replaced.contains(i))
+        .map(|(_, t)| t)
+        .collect();
+    totals.extend(merged);
+    out.totals = totals;
     Ok(out)
 }

@@ -14,8 +14,10 @@
 //! - `overlongName`: live tags longer than `maxLen` characters (proposal: rename to
 //!   the first `maxLen` characters, trimmed).
 //!
-//! Invariant: the report is deterministic (same catalog and references, same report);
+//! Invariants: the report is deterministic (same catalog and references, same report);
 //! within a kind, findings are sorted by their first tag's normalised name, then id.
+//! In the Markdown form every tag name is a code span and every other text from data
+//! is escaped ([`crate::escape::markdown`]): a name cannot add HTML, links or cells.
 
 use std::collections::BTreeMap;
 
@@ -24,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use super::catalog::{Resolution, TagCatalog};
 use super::model::Tag;
 use super::normalize_tag_name;
+use crate::escape::markdown;
 
 /// A tag referenced somewhere (by id or by name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,6 +133,21 @@ pub enum Proposal {
 }
 
 impl Proposal {
+    /// The proposal as Markdown (names as code spans, ids escaped).
+    fn markdown(&self) -> String {
+        let (code, text) = (markdown::code, markdown::text);
+        match self {
+            Proposal::UseCanonical { id, name } => {
+                format!("use {} ({}) everywhere", code(name), text(id))
+            }
+            Proposal::ReplaceWith { id, name } => {
+                format!("replace with live tag {} ({})", code(name), text(id))
+            }
+            Proposal::Rename { suggestion } => format!("rename to {}", code(suggestion)),
+            other => text(&other.text()),
+        }
+    }
+
     fn text(&self) -> String {
         match self {
             Proposal::UseCanonical { id, name } => format!("use `{name}` ({id}) everywhere"),
@@ -366,12 +384,6 @@ pub fn validate_tags(
     }
 }
 
-fn md_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace(['\n', '\r'], " ")
-}
-
 impl TagReport {
     /// True when nothing was found.
     pub fn is_clean(&self) -> bool {
@@ -399,9 +411,9 @@ impl TagReport {
                     .tags
                     .iter()
                     .map(|t| {
-                        let mut s = format!("`{}`", t.name);
+                        let mut s = markdown::code(&t.name);
                         if let Some(id) = &t.id {
-                            s.push_str(&format!(" ({id})"));
+                            s.push_str(&format!(" ({})", markdown::text(id)));
                         }
                         if t.deleted {
                             s.push_str(" deleted");
@@ -414,9 +426,9 @@ impl TagReport {
                     .collect();
                 out.push_str(&format!(
                     "| {} | {} | {} |\n",
-                    md_escape(&tags.join("; ")),
-                    md_escape(&f.proposal.text()),
-                    md_escape(&f.message)
+                    tags.join("; "),
+                    f.proposal.markdown(),
+                    markdown::text(&f.message)
                 ));
             }
         }

@@ -114,6 +114,18 @@ impl Client {
         to_js(&req)
     }
 
+    /// The dry run of a plan for this client (validated, locations checked, each step
+    /// built with placeholders); sends nothing. Throws `PLAN_*` errors.
+    #[wasm_bindgen(js_name = previewPlan, unchecked_return_type = "PreviewStep[]")]
+    pub fn preview_plan(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let plan: crate::plan::Plan = from_js(plan, "plan")?;
+        let steps = crate::plan::preview(&plan, &self.builder).map_err(|e| throw(&e))?;
+        to_js(&steps)
+    }
+
     /// Builds, sends and settles any operation: resolves to a `SendResult`, rejects
     /// with `GHL_HTTP_ERROR`, `NETWORK_ERROR`, `TIMEOUT`, ...
     #[wasm_bindgen(unchecked_return_type = "Promise<SendResult>")]

@@ -6,21 +6,20 @@ use wasm_bindgen::prelude::*;
 
 use crate::error::Coded;
 
-/// Plain JSON-compatible objects: maps become objects, `None` becomes `null`, 64-bit
-/// integers become numbers.
-fn serializer() -> serde_wasm_bindgen::Serializer {
-    serde_wasm_bindgen::Serializer::json_compatible()
-}
-
-/// Rust value -> JS value.
+/// Rust value -> JS value, through JSON text and `JSON.parse`: plain objects, arrays
+/// and numbers, `None` as `null`. `JSON.parse` defines every key as an own property,
+/// so a key that came from data (`__proto__`, `constructor`) stays data and never
+/// sets a prototype (assigning keys one by one would run the `__proto__` setter).
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    value.serialize(&serializer()).map_err(|e| {
+    let failed = |reason: String| {
         error(
             "SERIALIZE_FAILED",
-            &format!("could not convert the result for JavaScript: {e}"),
+            &format!("could not convert the result for JavaScript: {reason}"),
             JsValue::NULL,
         )
-    })
+    };
+    let text = serde_json::to_string(value).map_err(|e| failed(e.to_string()))?;
+    js_sys::JSON::parse(&text).map_err(|_| failed("JSON.parse refused the text".into()))
 }
 
 /// JS value -> Rust value; `what` names the argument in the error.

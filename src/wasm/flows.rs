@@ -29,6 +29,9 @@ struct Options {
     rules: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     compile: CompileContext,
+    /// Other locations the host has a connection (its own token) for.
+    #[serde(default)]
+    connections: Vec<String>,
 }
 
 #[wasm_bindgen]
@@ -37,12 +40,15 @@ impl Flows {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(
-            unchecked_param_type = "{ locationId: string; scopes?: string[]; config?: Partial<FlowConfig>; rules?: Record<string, unknown>; compile?: Partial<CompileContext> }"
+            unchecked_param_type = "{ locationId: string; scopes?: string[]; config?: Partial<FlowConfig>; rules?: Record<string, unknown>; compile?: Partial<CompileContext>; connections?: string[] }"
         )]
         options: JsValue,
     ) -> Result<Flows, JsValue> {
         let o: Options = from_js(options, "flows options")?;
         let mut engine = FlowEngine::new(&o.location_id, o.config, o.scopes);
+        for location in &o.connections {
+            engine.add_connection(location);
+        }
         for (source, doc) in &o.rules {
             let compiled = compile(doc, &o.compile).map_err(|e| throw(&e))?;
             engine.set_rules(source, compiled);
@@ -63,6 +69,34 @@ impl Flows {
             .plan(&event, now_ms as u64)
             .map_err(|e| throw(&e))?;
         to_js(&fp)
+    }
+
+    /// Starts a delivery: the first stage to run, or `duplicate` when the event id ran
+    /// already; throws `FLOW_*` errors.
+    #[wasm_bindgen(unchecked_return_type = "Begin")]
+    pub fn begin(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowEvent")] event: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let event: Event = from_js(event, "event")?;
+        let begun = self
+            .engine
+            .begin(&event, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&begun)
+    }
+
+    /// Claims a first-stage plan's event id before it runs: `null` to run it, or the
+    /// `duplicate` outcome.
+    #[wasm_bindgen(unchecked_return_type = "FlowOutcome | null")]
+    pub fn claim(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let fp: FlowPlan = from_js(plan, "plan")?;
+        to_js(&self.engine.claim(&fp, now_ms as u64))
     }
 
     /// The local work after a stage: the result, or the next stage.

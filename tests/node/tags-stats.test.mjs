@@ -81,3 +81,30 @@ test("statistics wrappers: request, profiles, series, reports, schedule", async 
   assert.equal(monday9, Date.UTC(2026, 2, 9, 8));
   assert.throws(() => g.nextRun(0, { kind: "every", intervalMs: 0, anchorMs: 0 }), (e) => e instanceof g.GhlBridgeError);
 });
+
+test("reports escape hostile names: no HTML, no javascript: link, no formula, no code span left", async () => {
+  const now = Date.now();
+  const hostile = "<img src=x onerror=alert(1)>[x](javascript:alert(1))";
+  const host = [
+    { metric: hostile, source: "=HYPERLINK(\"http://evil\")", value: 1, timestampMs: now },
+    { metric: "\r=1+1", source: " =cmd", platform: "＝SUM(A1)", value: 1, timestampMs: now },
+  ];
+  const series = g.statisticsSeries({ success: true, results: {} }, { nowMs: now, utcOffsetMinutes: 0 }, host);
+  const md = g.statisticsMarkdown(series, "<script>alert(1)</script>");
+  for (const raw of ["<script", "<img", "](javascript:"]) assert.ok(!md.includes(raw), `${raw} in\n${md}`);
+  assert.ok(md.startsWith("# &lt;script&gt;alert\\(1\\)&lt;/script&gt;"), md);
+  const rows = g.statisticsCsv(series).split("\r\n").slice(1).filter(Boolean);
+  for (const row of rows) {
+    for (const cell of row.split(",").slice(1, 4)) assert.ok(!/^"?[\s]*[=+\-@＝＋－＠]/u.test(cell) || /^"?'/.test(cell), `unguarded cell ${JSON.stringify(cell)}`);
+  }
+  // Tag names with backticks stay inside their code spans.
+  emu.state.locations[DEMO_LOCATION_ID].socialTags.push(
+    { _id: "evil1", tag: "a` <b onmouseover=alert(1)>x</b> `", locationId: DEMO_LOCATION_ID, deleted: false, createdAt: "2024-01-01T00:00:00.000Z" },
+    { _id: "evil2", tag: "A` <B ONMOUSEOVER=ALERT(1)>X</B> `", locationId: DEMO_LOCATION_ID, deleted: false, createdAt: "2024-01-02T00:00:00.000Z" },
+  );
+  const cat = g.createTagCatalog({ client, locationId: DEMO_LOCATION_ID });
+  await cat.load();
+  const { markdown } = await cat.report([{ value: "<script>x</script>", source: "rule:1" }]);
+  assert.ok(markdown.includes("`` a` <b onmouseover=alert(1)>x</b> ` ``"), markdown);
+  assert.ok(markdown.includes("&lt;script&gt;") || markdown.includes("`<script>x</script>`"), markdown);
+});
