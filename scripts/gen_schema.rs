@@ -27,6 +27,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<request::ClientConfig>(gen, roots);
     add::<request::SendResult>(gen, roots);
     add::<request::GhlErrorBody>(gen, roots);
+    add::<request::Disposition>(gen, roots);
     add::<catalog::OperationInfo>(gen, roots);
     add::<api::UpsertContact>(gen, roots);
     add::<api::UpsertContactResult>(gen, roots);

@@ -75,7 +75,8 @@ pub struct Plan {
 }
 
 /// What can be wrong with a plan or its expressions.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum PlanError {
     /// Two steps share an id, or an id is empty.
     #[error("plan '{plan}': step id '{step}' is empty or used twice")]
@@ -115,27 +116,6 @@ impl Coded for PlanError {
             PlanError::DuplicateStep { .. } => "PLAN_DUPLICATE_STEP",
             PlanError::UnknownDependency { .. } => "PLAN_UNKNOWN_DEPENDENCY",
             PlanError::Unresolved { .. } => "PLAN_UNRESOLVED",
-        }
-    }
-    fn details(&self) -> Value {
-        match self {
-            PlanError::DuplicateStep { plan, step } => {
-                serde_json::json!({"plan": plan, "step": step})
-            }
-            PlanError::UnknownDependency {
-                plan,
-                step,
-                dependency,
-            } => {
-                serde_json::json!({"plan": plan, "step": step, "dependency": dependency})
-            }
-            PlanError::Unresolved {
-                step,
-                expression,
-                reason,
-            } => {
-                serde_json::json!({"step": step, "expression": expression, "reason": reason})
-            }
         }
     }
 }

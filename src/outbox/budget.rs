@@ -15,30 +15,14 @@
 //!   taken.
 //! - A parked location sends nothing before `parked_until`.
 //! - The daily count restarts at UTC midnight (`now_ms` is ms since the Unix epoch).
+//! - Time arithmetic saturates: any `now` up to `u64::MAX` is handled, and no
+//!   duration from a header exceeds its clamp (see [`crate::request::ratelimit`]).
 
 use std::collections::VecDeque;
 
 use crate::request::RateLimit;
 
-/// Milliseconds in a day.
-pub(crate) const DAY_MS: u64 = 86_400_000;
-
-/// The start of the next UTC day after `now`.
-pub(crate) fn next_utc_midnight(now: u64) -> u64 {
-    (now / DAY_MS + 1) * DAY_MS
-}
-
-/// Interprets `X-RateLimit-Daily-Reset`: ms since the epoch (≥ 10^12), seconds since
-/// the epoch (≥ 10^9), else seconds from now. Clamped to (now, now + one day].
-pub(crate) fn daily_reset_at(reset: Option<u64>, now: u64) -> u64 {
-    let at = match reset {
-        Some(v) if v >= 1_000_000_000_000 => v,
-        Some(v) if v >= 1_000_000_000 => v.saturating_mul(1000),
-        Some(v) => now.saturating_add(v.saturating_mul(1000)),
-        None => next_utc_midnight(now),
-    };
-    at.clamp(now.saturating_add(1), now.saturating_add(DAY_MS))
-}
+pub(crate) use crate::request::ratelimit::DAY_MS;
 
 /// Why a location is parked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,7 +108,7 @@ impl Budget {
             at = at.max(t);
         }
         if self.daily_used >= self.daily_max {
-            at = at.max((self.day + 1) * DAY_MS);
+            at = at.max(self.day.saturating_add(1).saturating_mul(DAY_MS));
         }
         let n = self.sends.len() as u64;
         if n >= self.max {
@@ -219,14 +203,18 @@ impl Budget {
     }
 
     /// Parks the location after a 429; returns until when and why.
-    pub(crate) fn park_after_429(&mut self, rl: &RateLimit, now: u64) -> (u64, Park) {
+    /// `daily` is the disposition's (`X-RateLimit-Daily-Remaining: 0`); the burst wait
+    /// is at least this budget's interval.
+    pub(crate) fn park_after_429(&mut self, rl: &RateLimit, daily: bool, now: u64) -> (u64, Park) {
         self.roll(now);
-        let (until, why) = if rl.daily_remaining == Some(0) {
+        let (until, why) = if daily {
             self.daily_used = self.daily_max;
-            (daily_reset_at(rl.daily_reset, now), Park::Daily)
+            (rl.rate_limited_until(true, now, self.interval), Park::Daily)
         } else {
-            let interval = rl.interval_ms.unwrap_or(self.interval).max(self.interval);
-            (now.saturating_add(interval), Park::Burst)
+            let until = rl
+                .rate_limited_until(false, now, self.interval)
+                .max(now.saturating_add(self.interval));
+            (until, Park::Burst)
         };
         let until = match self.parked_until {
             Some((t, w)) if t >= until => return (t, w),
@@ -247,6 +235,7 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::ratelimit::daily_reset_at;
 
     #[test]
     fn never_more_than_max_in_any_window() {
@@ -351,6 +340,29 @@ mod tests {
     }
 
     #[test]
+    fn times_near_u64_max_saturate_instead_of_panicking() {
+        for now in [u64::MAX, u64::MAX - 1, u64::MAX - DAY_MS / 2] {
+            let mut b = Budget::new(2, 10_000, 300, 1);
+            assert_eq!(b.ready_at(now), now);
+            b.take(now);
+            // The daily budget is used up: the next send is at the (saturated) reset.
+            assert_eq!(b.ready_at(now), u64::MAX);
+            assert_eq!(b.earliest(), u64::MAX);
+            let rl = RateLimit {
+                interval_ms: Some(10_000),
+                remaining: Some(0),
+                max: Some(2),
+                daily_remaining: Some(0),
+                ..Default::default()
+            };
+            b.observe(&rl, now, now);
+            b.settle(now, now);
+            assert_eq!(b.park_after_429(&rl, true, now).0, u64::MAX);
+            assert_eq!(b.park_after_429(&rl, false, now).0, u64::MAX);
+        }
+    }
+
+    #[test]
     fn daily_zero_parks_until_reset() {
         let mut b = Budget::new(100, 10_000, 0, 200_000);
         let now = 20_000 * DAY_MS + 1234; // 2024-10-04, ms since the epoch
@@ -358,7 +370,7 @@ mod tests {
             daily_remaining: Some(0),
             ..Default::default()
         };
-        let (until, why) = b.park_after_429(&rl, now);
+        let (until, why) = b.park_after_429(&rl, true, now);
         assert_eq!((until, why), (20_001 * DAY_MS, Park::Daily));
         assert_eq!(b.ready_at(now), 20_001 * DAY_MS);
         assert_eq!(daily_reset_at(Some(60), now), now + 60_000);

@@ -60,7 +60,6 @@ pub mod record;
 mod state;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::Coded;
 use crate::http::RequestParams;
@@ -133,6 +132,86 @@ impl Default for Config {
             log_capacity: 500,
             tombstone_ttl_ms: 7 * budget::DAY_MS,
         }
+    }
+}
+
+/// The largest burst interval and backoff a configuration may set (1 hour).
+pub const MAX_CONFIG_INTERVAL_MS: u64 = 60 * 60 * 1000;
+
+/// The most log entries an outbox keeps (`logCapacity` may not exceed it).
+pub const MAX_LOG_CAPACITY: usize = 10_000;
+
+/// The longest time tombstones may be kept (`tombstoneTtlMs`): 90 days.
+pub const MAX_TOMBSTONE_TTL_MS: u64 = 90 * budget::DAY_MS;
+
+impl Config {
+    /// Checks every number against its documented range; the error names the option
+    /// (as JS spells it). Ranges: `burstMax`, `dailyMax`, `maxInFlight`,
+    /// `maxInFlightPerLocation`, `maxAttempts` at least 1; `burstIntervalMs` 1 ms to 1
+    /// hour; `windowMarginMs` and `backoffBaseMs` at most 1 hour; `backoffCapMs` from
+    /// `backoffBaseMs` to 1 hour; `logCapacity` at most 10,000; `tombstoneTtlMs` at
+    /// most 90 days.
+    pub fn validate(&self) -> Result<(), OutboxError> {
+        let bad = |option: &'static str, reason: String| {
+            Err(OutboxError::InvalidConfig { option, reason })
+        };
+        let at_least_one = [
+            ("burstMax", self.burst_max),
+            ("dailyMax", self.daily_max),
+            ("maxInFlight", u64::from(self.max_in_flight)),
+            (
+                "maxInFlightPerLocation",
+                u64::from(self.max_in_flight_per_location),
+            ),
+            ("maxAttempts", u64::from(self.max_attempts)),
+        ];
+        for (option, v) in at_least_one {
+            if v == 0 {
+                return bad(option, "must be at least 1 (0 would never send)".into());
+            }
+        }
+        let hour = MAX_CONFIG_INTERVAL_MS;
+        for (option, v, min) in [
+            ("burstIntervalMs", self.burst_interval_ms, 1),
+            ("windowMarginMs", self.window_margin_ms, 0),
+            ("backoffBaseMs", self.backoff_base_ms, 0),
+            ("backoffCapMs", self.backoff_cap_ms, 0),
+        ] {
+            if v < min || v > hour {
+                return bad(
+                    option,
+                    format!("must be between {min} and {hour} ms, not {v}"),
+                );
+            }
+        }
+        if self.backoff_cap_ms < self.backoff_base_ms {
+            return bad(
+                "backoffCapMs",
+                format!(
+                    "must be at least backoffBaseMs ({}), not {}",
+                    self.backoff_base_ms, self.backoff_cap_ms
+                ),
+            );
+        }
+        if self.log_capacity > MAX_LOG_CAPACITY {
+            return bad(
+                "logCapacity",
+                format!(
+                    "must be at most {MAX_LOG_CAPACITY}, not {}",
+                    self.log_capacity
+                ),
+            );
+        }
+        if self.tombstone_ttl_ms > MAX_TOMBSTONE_TTL_MS {
+            return bad(
+                "tombstoneTtlMs",
+                format!(
+                    "must be at most {MAX_TOMBSTONE_TTL_MS} ms (90 days), not {}",
+                    self.tombstone_ttl_ms
+                ),
+            );
+        }
+        Ok(())
     }
 }
 
@@ -214,7 +293,8 @@ pub struct Accepted {
 }
 
 /// What can go wrong when talking to the outbox.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum OutboxError {
     /// The plan breaks a plan invariant.
     #[error("plan rejected by the outbox: {0}")]
@@ -232,7 +312,16 @@ pub enum OutboxError {
     #[error("no request {id} is in flight (already answered, or from before a restart)")]
     UnknownTransmit {
         /// The transmit id.
+        #[serde(rename = "transmitId")]
         id: u64,
+    },
+    /// A configuration number outside its documented range ([`Config::validate`]).
+    #[error("outbox option '{option}' {reason}")]
+    InvalidConfig {
+        /// The option, as JS spells it (e.g. `maxInFlight`).
+        option: &'static str,
+        /// What is wrong with it.
+        reason: String,
     },
     /// `retrigger` of a plan that is not on the dead-letter list.
     #[error("plan '{plan}' is not on the dead-letter list")]
@@ -249,16 +338,7 @@ impl Coded for OutboxError {
             OutboxError::MissingField { .. } => "OUTBOX_MISSING_FIELD",
             OutboxError::UnknownTransmit { .. } => "OUTBOX_UNKNOWN_TRANSMIT",
             OutboxError::NotDead { .. } => "OUTBOX_NOT_DEAD",
-        }
-    }
-    fn details(&self) -> Value {
-        match self {
-            OutboxError::InvalidPlan(e) => e.details(),
-            OutboxError::MissingField { plan, field } => {
-                serde_json::json!({"plan": plan, "field": field})
-            }
-            OutboxError::UnknownTransmit { id } => serde_json::json!({"transmitId": id}),
-            OutboxError::NotDead { plan } => serde_json::json!({"plan": plan}),
+            OutboxError::InvalidConfig { .. } => "OUTBOX_INVALID_CONFIG",
         }
     }
 }

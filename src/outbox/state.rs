@@ -119,12 +119,13 @@ impl Outbox {
             let id = r.plan.id.clone();
             ob.counts.accepted += r.weight();
             match &r.state {
+                // A tombstone's time is never later than now (so `sweep` ends it).
                 RecordState::Done { at } => {
                     ob.counts.done += r.weight();
-                    ob.finished.insert(id, *at);
+                    ob.finished.insert(id, (*at).min(now));
                 }
                 RecordState::Coalesced { at, .. } => {
-                    ob.finished.insert(id, *at);
+                    ob.finished.insert(id, (*at).min(now));
                 }
                 RecordState::Dead(_) => {
                     ob.counts.dead += r.weight();
@@ -133,6 +134,14 @@ impl Outbox {
                 }
                 RecordState::Pending => {
                     r.align_steps();
+                    // A stored backoff is never longer than the configured cap (a
+                    // record from another clock, or a damaged one, must not park it).
+                    let latest = now.saturating_add(ob.config.backoff_cap_ms);
+                    for s in &mut r.steps {
+                        if let Some(t) = s.next_attempt_at.as_mut() {
+                            *t = (*t).min(latest);
+                        }
+                    }
                     ob.counts.pending += r.weight();
                     ob.location(&r.plan.location_id);
                     let valid = r.plan.validate();
@@ -287,7 +296,7 @@ impl Outbox {
             }
         }
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         let loc = plan.location_id.clone();
         self.plans
             .insert(id.clone(), Record::pending(plan, seq, now));
@@ -437,7 +446,11 @@ impl Outbox {
                     self.advance(&id, now);
                 }
                 Ok(Resolved::Send(params)) => {
-                    let attempt = rec.steps.get(step_idx).map_or(0, |s| s.attempts) + 1;
+                    let attempt = rec
+                        .steps
+                        .get(step_idx)
+                        .map_or(0, |s| s.attempts)
+                        .saturating_add(1);
                     let t = Transmit {
                         id: self.next_transmit,
                         plan_id: id.clone(),
