@@ -74,6 +74,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<outbox::LogEntry>(gen, roots);
     add::<outbox::Counts>(gen, roots);
     add::<outbox::Stats>(gen, roots);
+    add::<outbox::Retained>(gen, roots);
     add::<rules::RulesDocument>(gen, roots);
     add::<rules::Problem>(gen, roots);
     add::<rules::CompileContext>(gen, roots);

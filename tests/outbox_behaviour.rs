@@ -680,3 +680,71 @@ fn nonsense_config_numbers_are_refused_naming_the_option() {
         assert!(e.to_string().contains(option), "{e}");
     }
 }
+
+/// 6,000 events through one outbox: the state it keeps stays bounded (tombstones by
+/// `maxTombstones`, the log by `logCapacity`), and what it forgets is deleted from
+/// storage too.
+#[test]
+fn retained_state_is_bounded_however_many_events_pass() {
+    let mut ob = Outbox::new(Config {
+        max_tombstones: 1_000,
+        log_capacity: 50,
+        ..Config::default()
+    });
+    let mut store = BTreeMap::new();
+    let mut now = T0;
+    for i in 0..6_000 {
+        let id = format!("e{i}");
+        for op in ob
+            .accept(plan(&id, &format!("{i}@x.co"), "N", &[]), now)
+            .unwrap()
+            .ops
+        {
+            if let StoreOp::Put { key, record } = op {
+                store.insert(key, *record);
+            }
+        }
+        loop {
+            let d = ob.drain(now);
+            for op in d.store {
+                match op {
+                    StoreOp::Put { key, record } => {
+                        store.insert(key, *record);
+                    }
+                    StoreOp::Delete { key } => {
+                        store.remove(&key);
+                    }
+                }
+            }
+            if d.transmits.is_empty() {
+                break;
+            }
+            for t in d.transmits {
+                let r = if i % 10 == 0 {
+                    resp(503, json!({"message": "busy"}), &[])
+                } else {
+                    ok_upsert()
+                };
+                ob.handle_response(t.id, &r, now, 0).unwrap();
+            }
+            now += 1;
+        }
+        now += 200;
+    }
+    let r = ob.retained();
+    assert!(r.tombstones <= 1_000, "{r:?}");
+    assert!(r.log_entries <= 50, "{r:?}");
+    assert_eq!(r.locations, 1);
+    assert!(r.records < 700, "only the plans still retrying: {r:?}");
+    assert!(
+        store.len() <= 1_000 + r.records as usize,
+        "storage is pruned too: {}",
+        store.len()
+    );
+    // A duplicate of a remembered id is still dropped.
+    let last = plan("e5999", "5999@x.co", "N", &[]);
+    assert_eq!(
+        ob.accept(last, now).unwrap().disposition,
+        Disposition::Duplicate
+    );
+}

@@ -16,13 +16,21 @@
 //! - A parked location sends nothing before `parked_until`.
 //! - The daily count restarts at UTC midnight (`now_ms` is ms since the Unix epoch).
 //! - Time arithmetic saturates: any `now` up to `u64::MAX` is handled, and no
-//!   duration from a header exceeds its clamp (see [`crate::request::ratelimit`]).
+//!   duration from a header exceeds its clamp (see [`crate::request::ratelimit`]; a
+//!   header lengthens the interval or a 429's wait to at most 30 times the configured
+//!   interval, 5 minutes at most).
 
 use std::collections::VecDeque;
 
 use crate::request::RateLimit;
 
 pub(crate) use crate::request::ratelimit::DAY_MS;
+use crate::request::ratelimit::MAX_INTERVAL_MS;
+
+/// A header may lengthen the burst interval (and a 429's wait) to at most this many
+/// times the configured one, and never past [`MAX_INTERVAL_MS`] (5 minutes for GHL's
+/// 10 s).
+pub(crate) const INTERVAL_HEADROOM: u64 = 30;
 
 /// Why a location is parked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +46,8 @@ pub(crate) enum Park {
 pub(crate) struct Budget {
     max: u64,
     interval: u64,
+    /// The longest interval or burst wait a header may set (see [`INTERVAL_HEADROOM`]).
+    max_interval: u64,
     margin: u64,
     daily_max: u64,
     /// Send times (real and phantom), ascending, within the last window.
@@ -48,15 +58,22 @@ pub(crate) struct Budget {
     /// Send time of a request that went out while the window was empty and is not
     /// answered yet (see [`Budget::settle`]).
     opener: Option<u64>,
+    /// The latest send time (for telling an idle spell from a late timer).
+    last_send: Option<u64>,
     /// Whether [`Budget::settle`] applies (`Config::cold_start_from_answer`).
     pub(crate) cold_start: bool,
 }
 
 impl Budget {
     pub(crate) fn new(max: u64, interval: u64, margin: u64, daily_max: u64) -> Self {
+        let interval = interval.max(1);
         Budget {
             max: max.max(1),
-            interval: interval.max(1),
+            interval,
+            max_interval: interval
+                .saturating_mul(INTERVAL_HEADROOM)
+                .min(MAX_INTERVAL_MS)
+                .max(interval),
             margin,
             daily_max: daily_max.max(1),
             sends: VecDeque::new(),
@@ -64,6 +81,7 @@ impl Budget {
             daily_used: 0,
             parked_until: None,
             opener: None,
+            last_send: None,
             cold_start: true,
         }
     }
@@ -122,11 +140,21 @@ impl Budget {
     }
 
     /// Spends one request at `now`.
+    ///
+    /// The cold-start rule ([`Budget::settle`]) applies only after an idle spell (no
+    /// send for two windows): a window that emptied because the host's timer fired late
+    /// while a backlog waited is not a cold start (the connection is warm), so a late
+    /// timer sends what the budget allows now and counts it from now, without the
+    /// round trip the cold-start rule costs.
     pub(crate) fn take(&mut self, now: u64) {
         self.roll(now);
-        if self.sends.is_empty() && self.cold_start {
+        let idle = self
+            .last_send
+            .is_none_or(|t| now.saturating_sub(t) > self.window().saturating_mul(2));
+        if self.sends.is_empty() && self.cold_start && idle {
             self.opener = Some(now);
         }
+        self.last_send = Some(self.last_send.map_or(now, |t| t.max(now)));
         self.insert_send(now);
         self.daily_used = self.daily_used.saturating_add(1);
     }
@@ -169,7 +197,7 @@ impl Budget {
     pub(crate) fn observe(&mut self, rl: &RateLimit, sent_at: u64, now: u64) {
         self.roll(now);
         if let Some(i) = rl.interval_ms {
-            self.interval = self.interval.max(i);
+            self.interval = self.interval.max(i.min(self.max_interval));
         }
         if let Some(m) = rl.max {
             self.max = self.max.min(m.max(1));
@@ -213,6 +241,7 @@ impl Budget {
         } else {
             let until = rl
                 .rate_limited_until(false, now, self.interval)
+                .min(now.saturating_add(self.max_interval))
                 .max(now.saturating_add(self.interval));
             (until, Park::Burst)
         };
@@ -292,6 +321,30 @@ mod tests {
         b.take(0);
         b.settle(0, 80);
         assert_eq!(b.ready_at(10), 1000);
+    }
+
+    #[test]
+    fn a_late_timer_is_not_a_cold_start() {
+        // A backlog held back by the budget: the window's sends spread over 100 ms.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.settle(0, 10);
+        b.take(100);
+        b.settle(100, 110);
+        // The next slot is at 1000; the timer fires 300 ms late: the window is empty,
+        // but the spell was not idle. The sends count from their send time: the next
+        // one is allowed one window after, not after the answer.
+        assert_eq!(b.ready_at(1300), 1300);
+        b.take(1300);
+        b.take(1300);
+        b.settle(1300, 1500);
+        assert_eq!(b.ready_at(1500), 2300);
+        // After an idle spell (more than two windows) the cold-start rule applies.
+        assert_eq!(b.ready_at(6000), 6000);
+        b.take(6000);
+        b.take(6000);
+        b.settle(6000, 6200);
+        assert_eq!(b.ready_at(6300), 7200);
     }
 
     #[test]

@@ -82,6 +82,10 @@ impl ErrorLog {
         self.entries.push_back(e);
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn entries(&self) -> impl Iterator<Item = &LogEntry> {
         self.entries.iter()
     }

@@ -58,6 +58,7 @@ pub mod log;
 pub mod progress;
 pub mod record;
 mod state;
+mod tombstones;
 
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +114,9 @@ pub struct Config {
     /// How long tombstones of done and coalesced events are kept (duplicate detection)
     /// before [`Outbox::sweep`] deletes them.
     pub tombstone_ttl_ms: u64,
+    /// The most tombstones kept (the oldest are deleted first): with the log capacity,
+    /// what bounds the outbox's memory and storage however many events it delivers.
+    pub max_tombstones: usize,
 }
 
 impl Default for Config {
@@ -131,6 +135,7 @@ impl Default for Config {
             max_rate_limited: 20,
             log_capacity: 500,
             tombstone_ttl_ms: 7 * budget::DAY_MS,
+            max_tombstones: 10_000,
         }
     }
 }
@@ -141,6 +146,9 @@ pub const MAX_CONFIG_INTERVAL_MS: u64 = 60 * 60 * 1000;
 /// The most log entries an outbox keeps (`logCapacity` may not exceed it).
 pub const MAX_LOG_CAPACITY: usize = 10_000;
 
+/// The most tombstones an outbox may be configured to keep (`maxTombstones`).
+pub const MAX_TOMBSTONES: usize = 1_000_000;
+
 /// The longest time tombstones may be kept (`tombstoneTtlMs`): 90 days.
 pub const MAX_TOMBSTONE_TTL_MS: u64 = 90 * budget::DAY_MS;
 
@@ -149,8 +157,8 @@ impl Config {
     /// (as JS spells it). Ranges: `burstMax`, `dailyMax`, `maxInFlight`,
     /// `maxInFlightPerLocation`, `maxAttempts` at least 1; `burstIntervalMs` 1 ms to 1
     /// hour; `windowMarginMs` and `backoffBaseMs` at most 1 hour; `backoffCapMs` from
-    /// `backoffBaseMs` to 1 hour; `logCapacity` at most 10,000; `tombstoneTtlMs` at
-    /// most 90 days.
+    /// `backoffBaseMs` to 1 hour; `logCapacity` at most 10,000; `maxTombstones` at
+    /// most 1,000,000; `tombstoneTtlMs` at most 90 days.
     pub fn validate(&self) -> Result<(), OutboxError> {
         let bad = |option: &'static str, reason: String| {
             Err(OutboxError::InvalidConfig { option, reason })
@@ -202,6 +210,15 @@ impl Config {
                 ),
             );
         }
+        if self.max_tombstones > MAX_TOMBSTONES {
+            return bad(
+                "maxTombstones",
+                format!(
+                    "must be at most {MAX_TOMBSTONES}, not {}",
+                    self.max_tombstones
+                ),
+            );
+        }
         if self.tombstone_ttl_ms > MAX_TOMBSTONE_TTL_MS {
             return bad(
                 "tombstoneTtlMs",
@@ -213,6 +230,29 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// How much state an outbox holds, for tests and monitoring. Every figure is bounded:
+/// `records` by the pending and dead plans, `tombstones` by `maxTombstones`,
+/// `logEntries` by `logCapacity`, `locations` by the locations used, `contactQueues`
+/// and `timers` by the pending plans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxRetained"))]
+#[serde(rename_all = "camelCase")]
+pub struct Retained {
+    /// Pending and dead records held in memory.
+    pub records: u64,
+    /// Done and coalesced event ids remembered.
+    pub tombstones: u64,
+    /// Log entries.
+    pub log_entries: u64,
+    /// Locations with a budget.
+    pub locations: u64,
+    /// Contacts with queued plans.
+    pub contact_queues: u64,
+    /// Plans waiting for a backoff.
+    pub timers: u64,
 }
 
 /// A request the host must send: build it with the request builder for `operation`,

@@ -14,7 +14,8 @@ use super::coalesce::merge_plans;
 use super::log::{ErrorLog, LogEntry};
 use super::progress::{Counts, Event, ProgressKind, Stats};
 use super::record::{DeadInfo, DeadLetter, DeadReason, Record, RecordState, StepOutcome, StoreOp};
-use super::{Accepted, Config, Disposition, OutboxError, Transmit};
+use super::tombstones::Tombstones;
+use super::{Accepted, Config, Disposition, OutboxError, Retained, Transmit};
 use crate::plan::{Plan, Resolved};
 
 /// A request on the wire.
@@ -52,7 +53,7 @@ pub struct Outbox {
     pub(super) next_seq: u64,
     pub(super) plans: HashMap<String, Record>,
     /// Done or coalesced event ids -> when.
-    pub(super) finished: HashMap<String, u64>,
+    pub(super) finished: Tombstones,
     pub(super) locations: BTreeMap<String, Location>,
     pub(super) contacts: HashMap<String, VecDeque<String>>,
     pub(super) timers: BTreeSet<(u64, u64, String)>,
@@ -85,7 +86,7 @@ impl Outbox {
             config,
             next_seq: 1,
             plans: HashMap::new(),
-            finished: HashMap::new(),
+            finished: Tombstones::default(),
             locations: BTreeMap::new(),
             contacts: HashMap::new(),
             timers: BTreeSet::new(),
@@ -168,6 +169,8 @@ impl Outbox {
                 }
             }
         }
+        ob.finished.sort();
+        ob.prune_tombstones(None);
         ob
     }
 
@@ -230,7 +233,7 @@ impl Outbox {
         }
         plan.validate()?;
         let id = plan.id.clone();
-        if self.plans.contains_key(&id) || self.finished.contains_key(&id) {
+        if self.plans.contains_key(&id) || self.finished.contains(&id) {
             self.stats.duplicates_dropped += 1;
             return Ok(Accepted {
                 plan_id: id,
@@ -286,6 +289,7 @@ impl Outbox {
                     record: Box::new(old),
                 });
                 self.finished.insert(old_id.clone(), now);
+                self.prune_tombstones(None);
                 self.stats.coalesced += 1;
                 self.progress(ProgressKind::Queued, &id);
                 return Ok(Accepted {
@@ -516,6 +520,7 @@ impl Outbox {
             record: Box::new(r),
         });
         self.finished.insert(id.to_string(), now);
+        self.prune_tombstones(None);
         self.progress(ProgressKind::Done, id);
         self.leave_contact(id, slot, now);
     }
@@ -633,20 +638,32 @@ impl Outbox {
     }
 
     /// Deletes tombstones (done and coalesced event ids) older than `tombstoneTtlMs`:
-    /// queues `Delete` ops and forgets the ids. Returns how many.
+    /// queues `Delete` ops and forgets the ids. Returns how many. [`Outbox::drain`]
+    /// calls it too (it only touches what it deletes).
     pub fn sweep(&mut self, now: u64) -> usize {
-        let ttl = self.config.tombstone_ttl_ms;
-        let old: Vec<String> = self
-            .finished
-            .iter()
-            .filter(|(_, &at)| at.saturating_add(ttl) <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
+        self.prune_tombstones(now.checked_sub(self.config.tombstone_ttl_ms))
+    }
+
+    /// Forgets tombstones beyond `maxTombstones` (oldest first) and those finished at
+    /// or before `expired_at`; queues their `Delete` ops.
+    fn prune_tombstones(&mut self, expired_at: Option<u64>) -> usize {
+        let old = self.finished.forget(self.config.max_tombstones, expired_at);
         for id in &old {
-            self.finished.remove(id);
             self.store.push_back(StoreOp::Delete { key: id.clone() });
         }
         old.len()
+    }
+
+    /// How much state the outbox holds (all of it bounded: see [`Retained`]).
+    pub fn retained(&self) -> Retained {
+        Retained {
+            records: self.plans.len() as u64,
+            tombstones: self.finished.len() as u64,
+            log_entries: self.log.len() as u64,
+            locations: self.locations.len() as u64,
+            contact_queues: self.contacts.len() as u64,
+            timers: self.timers.len() as u64,
+        }
     }
 
     pub(super) fn log_entry(&mut self, e: LogEntry) {

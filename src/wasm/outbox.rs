@@ -279,6 +279,12 @@ impl Outbox {
         to_js(&self.shared.borrow().core.counts())
     }
 
+    /// How much state the outbox holds (every figure bounded).
+    #[wasm_bindgen(unchecked_return_type = "OutboxRetained")]
+    pub fn retained(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.borrow().core.retained())
+    }
+
     /// Counters since creation or restore.
     #[wasm_bindgen(unchecked_return_type = "OutboxStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
