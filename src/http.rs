@@ -137,12 +137,24 @@ impl Scrubber {
     /// [`REDACTED`].
     pub fn scrub(&self, text: &str) -> String {
         let mut out = text.to_string();
-        // Longest first, so a token that contains another is replaced whole.
-        let mut secrets: Vec<&String> = self.secrets.iter().collect();
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        for s in secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), REDACTED);
+        // Longest first, so a token that contains another is replaced whole (a plain
+        // selection over at most four: no sort, no substring searcher in the module).
+        let mut done = [false; SCRUBBER_TOKENS];
+        for _ in 0..self.secrets.len() {
+            let mut pick: Option<usize> = None;
+            for (i, s) in self.secrets.iter().enumerate() {
+                let longer =
+                    pick.is_none_or(|p| self.secrets.get(p).is_some_and(|q| s.len() > q.len()));
+                if !done.get(i).copied().unwrap_or(true) && longer {
+                    pick = Some(i);
+                }
+            }
+            let Some(i) = pick else { break };
+            if let Some(d) = done.get_mut(i) {
+                *d = true;
+            }
+            if let Some(secret) = self.secrets.get(i) {
+                out = replace_all(&out, secret.as_bytes());
             }
         }
         scrub_bearer(&out)
@@ -172,6 +184,27 @@ impl Scrubber {
             _ => {}
         }
     }
+}
+
+/// `text` with every occurrence of `secret` (valid UTF-8, so a match starts and ends on
+/// character boundaries) replaced by [`REDACTED`].
+fn replace_all(text: &str, secret: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    if secret.is_empty() || bytes.len() < secret.len() {
+        return text.to_string();
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(secret) {
+            out.extend_from_slice(REDACTED.as_bytes());
+            i += secret.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// Replaces the value after every `Bearer ` (any case, one or more spaces) up to the

@@ -430,3 +430,24 @@ test("internal errors that recur after every rebuild stop the outbox without sta
     await ob.close();
   });
 });
+
+test("what an outbox retains is bounded however many events it delivers (tombstones, log), in memory and in storage", async () => {
+  const srv = await tinyServer((req) => ({ status: 200, body: JSON.stringify(okBody(req.url)) }));
+  try {
+    const storage = g.memoryStorage();
+    const config = { ...FAST, maxTombstones: 50, logCapacity: 10 };
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: srv.url, storage, config });
+    for (let i = 0; i < 400; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => ob.accept(tinyPlan(`m${i + k}`, `m${i + k}@x.example`))));
+      await ob.idle();
+    }
+    assert.equal(ob.counts().done, 400);
+    const r = ob.retained();
+    assert.ok(r.tombstones <= 50, JSON.stringify(r));
+    assert.ok(r.logEntries <= 10 && r.records === 0 && r.locations === 1, JSON.stringify(r));
+    assert.ok(storage.snapshot().size <= 50, `storage keeps ${storage.snapshot().size} records`);
+    await ob.close();
+  } finally {
+    await srv.close();
+  }
+});
