@@ -14,6 +14,8 @@ bench "outbox fault test: 10,000 events, 20% 5xx, 5% drops, latency, 429 bursts,
   node benches/outbox/fault.mjs
 bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: used >= 95%, 429s <= 1%)" \
   node benches/outbox/throughput.mjs
+bench "outbox throughput beside a CPU-burning process (late timers; targets: used >= 95%, 429s <= 1%)" \
+  node benches/outbox/throughput.mjs --loaded
 
 echo
 echo "all benchmarks done"

@@ -28,6 +28,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<request::ClientConfig>(gen, roots);
     add::<request::SendResult>(gen, roots);
     add::<request::GhlErrorBody>(gen, roots);
+    add::<request::Disposition>(gen, roots);
     add::<catalog::OperationInfo>(gen, roots);
     add::<api::UpsertContact>(gen, roots);
     add::<api::UpsertContactResult>(gen, roots);
@@ -75,6 +76,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<outbox::LogEntry>(gen, roots);
     add::<outbox::Counts>(gen, roots);
     add::<outbox::Stats>(gen, roots);
+    add::<outbox::Retained>(gen, roots);
     add::<rules::RulesDocument>(gen, roots);
     add::<rules::Problem>(gen, roots);
     add::<rules::CompileContext>(gen, roots);

@@ -7,6 +7,11 @@
 //! - `Debug` of a request never shows the bearer token, and [`Token`] has no way to be
 //!   printed: the only way to read it is [`Token::expose`], used when building the
 //!   `Authorization` header.
+//! - [`Scrubber`] is the one place that removes tokens from text the package keeps or
+//!   shows (a server may echo the token back: a 401 `Invalid token: Bearer <token>`, an
+//!   HTML 500 quoting the header). The binding runs every response it hands to the
+//!   core, and every error it throws, through it; the JS shim calls the same code
+//!   (`scrubSecrets`) with every token it has seen.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -66,6 +71,179 @@ impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(<redacted>)")
     }
+}
+
+/// What a token is replaced with wherever it is scrubbed.
+pub const REDACTED: &str = "<redacted>";
+
+/// Secrets shorter than this are not scrubbed (a one-letter "token" would garble every
+/// message; no GHL token is that short).
+pub const MIN_SECRET_CHARS: usize = 6;
+
+/// How many tokens a [`Scrubber`] remembers (the current one and earlier ones).
+pub const SCRUBBER_TOKENS: usize = 4;
+
+/// Removes every token it knows from text, and anything written as a bearer
+/// credential (`Bearer <value>`) whatever the value. Like [`Token`], it has no way to
+/// print what it holds.
+#[derive(Clone, Default)]
+pub struct Scrubber {
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Scrubber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scrubber({} secrets)", self.secrets.len())
+    }
+}
+
+impl Scrubber {
+    /// A scrubber that knows these secrets (at most [`SCRUBBER_TOKENS`] are kept).
+    pub fn with<'a>(secrets: impl IntoIterator<Item = &'a str>) -> Scrubber {
+        let mut s = Scrubber::default();
+        for t in secrets {
+            s.remember_str(t);
+        }
+        s
+    }
+
+    /// A scrubber for the token a built request carries in `Authorization`.
+    pub fn for_request(req: &HttpRequest) -> Scrubber {
+        let token = req
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
+            .map(|(_, v)| v.strip_prefix("Bearer ").unwrap_or(v));
+        Scrubber::with(token)
+    }
+
+    /// Remembers a token (the newest first; the oldest beyond [`SCRUBBER_TOKENS`] is
+    /// forgotten).
+    pub fn remember(&mut self, token: &Token) {
+        self.remember_str(token.expose());
+    }
+
+    fn remember_str(&mut self, t: &str) {
+        let t = t.trim();
+        if t.chars().count() < MIN_SECRET_CHARS {
+            return;
+        }
+        self.secrets.retain(|s| s != t);
+        self.secrets.insert(0, t.to_string());
+        self.secrets.truncate(SCRUBBER_TOKENS);
+    }
+
+    /// `text` with every known token and every bearer credential replaced by
+    /// [`REDACTED`].
+    pub fn scrub(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        // Longest first, so a token that contains another is replaced whole (a plain
+        // selection over at most four: no sort, no substring searcher in the module).
+        let mut done = [false; SCRUBBER_TOKENS];
+        for _ in 0..self.secrets.len() {
+            let mut pick: Option<usize> = None;
+            for (i, s) in self.secrets.iter().enumerate() {
+                let longer =
+                    pick.is_none_or(|p| self.secrets.get(p).is_some_and(|q| s.len() > q.len()));
+                if !done.get(i).copied().unwrap_or(true) && longer {
+                    pick = Some(i);
+                }
+            }
+            let Some(i) = pick else { break };
+            if let Some(d) = done.get_mut(i) {
+                *d = true;
+            }
+            if let Some(secret) = self.secrets.get(i) {
+                out = replace_all(&out, secret.as_bytes());
+            }
+        }
+        scrub_bearer(&out)
+    }
+
+    /// Scrubs a response's body and header values in place.
+    pub fn scrub_response(&self, resp: &mut HttpResponse) {
+        resp.body = self.scrub(&resp.body);
+        for v in resp.headers.values_mut() {
+            *v = self.scrub(v);
+        }
+    }
+
+    /// Scrubs every string (keys included) of a JSON value in place.
+    pub fn scrub_value(&self, v: &mut serde_json::Value) {
+        use serde_json::Value;
+        match v {
+            Value::String(s) => *s = self.scrub(s),
+            Value::Array(items) => items.iter_mut().for_each(|x| self.scrub_value(x)),
+            Value::Object(map) => {
+                let old = std::mem::take(map);
+                for (k, mut x) in old {
+                    self.scrub_value(&mut x);
+                    map.insert(self.scrub(&k), x);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// `text` with every occurrence of `secret` (valid UTF-8, so a match starts and ends on
+/// character boundaries) replaced by [`REDACTED`].
+fn replace_all(text: &str, secret: &[u8]) -> String {
+    let bytes = text.as_bytes();
+    if secret.is_empty() || bytes.len() < secret.len() {
+        return text.to_string();
+    }
+    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(secret) {
+            out.extend_from_slice(REDACTED.as_bytes());
+            i += secret.len();
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Replaces the value after every `Bearer ` (any case, one or more spaces) up to the
+/// next white space, quote, `<` or `,`.
+fn scrub_bearer(text: &str) -> String {
+    const WORD: &[u8] = b"bearer";
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut i = 0;
+    while i + WORD.len() < bytes.len() {
+        let is_word = bytes[i..i + WORD.len()].eq_ignore_ascii_case(WORD)
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric());
+        if !is_word {
+            i += 1;
+            continue;
+        }
+        let mut j = i + WORD.len();
+        let spaces = j;
+        while j < bytes.len() && (bytes[j] == b' ' || bytes[j] == b'\t') {
+            j += 1;
+        }
+        let start = j;
+        while j < bytes.len()
+            && !bytes[j].is_ascii_whitespace()
+            && !matches!(bytes[j], b'"' | b'\'' | b'<' | b',' | b'\\')
+        {
+            j += 1;
+        }
+        if j > spaces && start > spaces && j > start {
+            // `start` and `j` sit on ASCII bytes or the ends, so they are char bounds.
+            out.push_str(&text[copied..start]);
+            out.push_str(REDACTED);
+            copied = j;
+        }
+        i = j.max(i + 1);
+    }
+    out.push_str(&text[copied..]);
+    out
 }
 
 /// A request for the host to send, exactly as built by the core.
@@ -183,6 +361,44 @@ mod tests {
         assert!(!serde_json::to_string(&r.redacted())
             .unwrap()
             .contains("pit-secret-123"));
+    }
+
+    #[test]
+    fn the_scrubber_removes_known_tokens_and_bearer_values() {
+        let mut s = Scrubber::default();
+        s.remember(&Token::new("pit-old-token-1"));
+        s.remember(&Token::new("pit-new-token-2"));
+        let text = "Invalid token: Bearer pit-new-token-2; earlier pit-old-token-1, \
+                    <p>authorization: bearer eyJhbGciOi.x.y</p> BEARER\tabc\"";
+        let out = s.scrub(text);
+        assert!(!out.contains("pit-new-token-2") && !out.contains("pit-old-token-1"));
+        assert!(!out.contains("eyJhbGciOi") && !out.contains("abc"), "{out}");
+        assert_eq!(out.matches(REDACTED).count(), 4, "{out}");
+        assert!(out.starts_with("Invalid token: Bearer <redacted>; earlier <redacted>,"));
+        // Already scrubbed text, ordinary words and non-ASCII text stay as they are.
+        assert_eq!(s.scrub(&out), out);
+        assert_eq!(
+            s.scrub("a bearer of news: ünï"),
+            "a bearer <redacted> news: ünï"
+        );
+        assert_eq!(s.scrub("Bearer"), "Bearer");
+        // At most SCRUBBER_TOKENS tokens, newest kept; short ones are not secrets.
+        for i in 0..10 {
+            s.remember(&Token::new(format!("token-number-{i}")));
+        }
+        assert_eq!(
+            s.scrub("token-number-9 token-number-6"),
+            "<redacted> <redacted>"
+        );
+        assert_eq!(s.scrub("token-number-5"), "token-number-5");
+        let mut v = serde_json::json!({"pit-x-token-7": ["token-number-9", 1], "k": "Bearer zz"});
+        s.remember(&Token::new("pit-x-token-7"));
+        s.scrub_value(&mut v);
+        assert_eq!(
+            v,
+            serde_json::json!({"<redacted>": ["<redacted>", 1], "k": "Bearer <redacted>"})
+        );
+        assert_eq!(Scrubber::with(["abc"]).scrub("abc"), "abc");
     }
 
     #[test]

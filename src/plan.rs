@@ -100,7 +100,8 @@ pub struct Plan {
 }
 
 /// What can be wrong with a plan or its expressions.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum PlanError {
     /// Two steps share an id, or an id is empty.
     #[error("plan '{plan}': step id '{step}' is empty or used twice")]
@@ -164,38 +165,6 @@ impl Coded for PlanError {
             PlanError::TooManySteps { .. } => "PLAN_TOO_LARGE",
             PlanError::ForeignLocation { .. } => "PLAN_FOREIGN_LOCATION",
             PlanError::Unresolved { .. } => "PLAN_UNRESOLVED",
-        }
-    }
-    fn details(&self) -> Value {
-        match self {
-            PlanError::DuplicateStep { plan, step } => {
-                serde_json::json!({"plan": plan, "step": step})
-            }
-            PlanError::UnknownDependency {
-                plan,
-                step,
-                dependency,
-            } => {
-                serde_json::json!({"plan": plan, "step": step, "dependency": dependency})
-            }
-            PlanError::TooManySteps { plan, steps, limit } => {
-                serde_json::json!({"plan": plan, "steps": steps, "limit": limit})
-            }
-            PlanError::ForeignLocation {
-                plan,
-                step,
-                location,
-                expected,
-            } => {
-                serde_json::json!({"plan": plan, "step": step, "location": location, "expected": expected})
-            }
-            PlanError::Unresolved {
-                step,
-                expression,
-                reason,
-            } => {
-                serde_json::json!({"step": step, "expression": expression, "reason": reason})
-            }
         }
     }
 }

@@ -8,7 +8,9 @@ use ghl_bridge::api::{
 };
 use ghl_bridge::error::Coded;
 use ghl_bridge::http::HttpResponse;
-use ghl_bridge::request::{classify, decode, GhlErrorBody, RequestError, ResponseKind};
+use ghl_bridge::request::{
+    classify, decode, disposition_of, Disposition, GhlErrorBody, RequestError,
+};
 use serde_json::{json, Value};
 
 fn resp(status: u16, body: &str) -> HttpResponse {
@@ -45,45 +47,63 @@ fn error_bodies_normalise_string_and_array_messages() {
     assert_eq!(GhlErrorBody::parse(&long).message.len(), 200);
 }
 
-#[test]
-fn classification_and_retry_policy() {
-    let cases = [
-        (200, ResponseKind::Success, false),
-        (201, ResponseKind::Success, false),
-        (400, ResponseKind::ClientError, false),
-        (401, ResponseKind::Unauthorized, false),
-        (404, ResponseKind::ClientError, false),
-        (408, ResponseKind::ClientError, true),
-        (422, ResponseKind::ClientError, false),
-        (429, ResponseKind::RateLimited, true),
-        (500, ResponseKind::ServerError, true),
-        (501, ResponseKind::ServerError, false),
-        (503, ResponseKind::ServerError, true),
-        (302, ResponseKind::Unexpected, false),
-    ];
-    for (status, kind, retryable) in cases {
-        let c = classify(&resp(status, r#"{"message":"m"}"#));
-        assert_eq!((c.kind, c.retryable), (kind, retryable), "{status}");
-        assert_eq!(c.error.is_some(), kind != ResponseKind::Success, "{status}");
+/// The response policy as documented, written independently of `disposition_of`.
+fn documented(status: u16, daily: bool) -> Disposition {
+    match status {
+        200..=299 => Disposition::Done,
+        401 => Disposition::RefreshAuth,
+        429 => Disposition::RateLimited { daily },
+        408 | 500 | 502 | 503 | 504 | 506..=599 => Disposition::Retry,
+        400..=499 | 501 | 505 => Disposition::Reject,
+        _ => Disposition::Unexpected,
     }
 }
 
 #[test]
-fn a_429_with_no_daily_budget_is_not_retryable() {
-    let mut r = resp(429, "");
-    r.headers
-        .insert("x-ratelimit-daily-remaining".into(), "0".into());
-    r.headers.insert("X-RateLimit-Remaining".into(), "0".into());
-    let c = classify(&r);
-    assert_eq!(c.kind, ResponseKind::RateLimited);
-    assert!(c.daily_exhausted);
-    assert!(!c.retryable);
-    assert_eq!(c.rate_limit.remaining, Some(0));
-    r.headers
-        .insert("x-ratelimit-daily-remaining".into(), "5".into());
-    let c = classify(&r);
-    assert!(!c.daily_exhausted);
-    assert!(c.retryable);
+fn every_status_has_the_documented_disposition_for_client_and_decode() {
+    for status in 0..=1000u16 {
+        for daily in [false, true] {
+            let mut r = resp(status, r#"{"message":"m","traceId":"t"}"#);
+            if daily {
+                r.headers
+                    .insert("X-RateLimit-Daily-Remaining".into(), "0".into());
+            }
+            let want = documented(status, daily);
+            let c = classify(&r);
+            assert_eq!(c.disposition, want, "{status} daily={daily}");
+            assert_eq!(disposition_of(status, daily), want);
+            assert_eq!(
+                c.retryable(),
+                matches!(
+                    want,
+                    Disposition::Retry | Disposition::RateLimited { daily: false }
+                ),
+                "{status}"
+            );
+            assert_eq!(c.error.is_some(), want != Disposition::Done, "{status}");
+            assert_eq!(c.rate_limited_until(1_000).is_some(), status == 429);
+            // The client's error carries the same disposition (what the JS shim acts on).
+            match decode::<Value>("x.y", &r) {
+                Ok(_) => assert_eq!(want, Disposition::Done, "{status}"),
+                Err(e) => {
+                    let d = e.details();
+                    assert_eq!(
+                        d["disposition"],
+                        serde_json::to_value(want).unwrap(),
+                        "{status}"
+                    );
+                    assert_eq!(d["retryable"], c.retryable(), "{status}");
+                }
+            }
+        }
+    }
+    // 501 and 505 are final (the outbox once retried them).
+    assert_eq!(disposition_of(501, false), Disposition::Reject);
+    assert_eq!(disposition_of(505, false), Disposition::Reject);
+    assert_eq!(
+        serde_json::to_value(Disposition::RefreshAuth).unwrap(),
+        json!({"kind": "refreshAuth"})
+    );
 }
 
 #[test]

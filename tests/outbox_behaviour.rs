@@ -492,3 +492,259 @@ fn the_log_is_bounded_and_holds_no_headers() {
     assert!(json.contains("\"ghlMessage\":\"oops\""));
     assert!(!json.contains("secret-cookie"));
 }
+
+/// The outbox acts on `request::classify`'s disposition for every status: one policy
+/// for the client and the outbox (the outbox once kept its own table and retried 501
+/// and 505, which the client called final).
+#[test]
+fn every_status_is_handled_as_the_one_response_policy_says() {
+    use ghl_bridge::request::{disposition_of, Disposition as Policy};
+    for status in (0..=1000u16).filter(|s| *s < 700 || s % 100 == 0) {
+        let mut ob = Outbox::new(Config::default());
+        ob.accept(plan("e1", "a@x.co", "Ann", &[]), T0).unwrap();
+        let t = ob.poll_transmit(T0).unwrap();
+        let body = if (200..300).contains(&status) {
+            json!({"new": true, "contact": {"id": "c1", "tags": []}})
+        } else {
+            json!({"message": "m", "traceId": "tr"})
+        };
+        events(&mut ob);
+        ob.handle_response(t.id, &resp(status, body, &[]), T0 + 5, 0)
+            .unwrap();
+        let evs = events(&mut ob);
+        let dead = ob.dead_letters();
+        let rec = ob.record("e1");
+        let step = rec.map(|r| r.steps[0].clone());
+        match disposition_of(status, false) {
+            Policy::Done => {
+                assert!(
+                    matches!(step.and_then(|s| s.outcome), Some(StepOutcome::Done { .. })),
+                    "{status}"
+                );
+            }
+            Policy::Retry => {
+                let s = step.expect("still pending");
+                assert_eq!(s.attempts, 1, "{status}: a failed attempt");
+                assert!(s.next_attempt_at.is_some(), "{status}: backoff");
+                assert!(dead.is_empty(), "{status}");
+            }
+            Policy::RateLimited { .. } => {
+                assert!(
+                    evs.iter()
+                        .any(|e| matches!(e, Event::LocationParked { .. })),
+                    "{status}"
+                );
+                assert_eq!(step.unwrap().attempts, 0, "{status}: not an attempt");
+            }
+            Policy::RefreshAuth => {
+                assert!(evs.contains(&Event::TokenRefreshNeeded), "{status}");
+                assert!(dead.is_empty(), "{status}");
+            }
+            Policy::Reject => {
+                assert_eq!(dead.len(), 1, "{status}");
+                assert_eq!(dead[0].info.reason, DeadReason::Rejected, "{status}");
+                assert_eq!(dead[0].info.message.as_deref(), Some("m"));
+                assert_eq!(dead[0].info.trace_id.as_deref(), Some("tr"));
+            }
+            Policy::Unexpected => {
+                assert_eq!(dead.len(), 1, "{status}");
+                assert_eq!(dead[0].info.reason, DeadReason::UnexpectedStatus);
+            }
+        }
+    }
+}
+
+/// Times within a day of `u64::MAX` (a host clock gone wrong, a fuzzer) saturate: no
+/// panic in the daily budget, parking or backoff arithmetic.
+#[test]
+fn times_at_u64_max_do_not_overflow() {
+    for now in [u64::MAX, u64::MAX - 1, u64::MAX - DAY / 3] {
+        let mut ob = Outbox::new(Config {
+            daily_max: 1,
+            ..Config::default()
+        });
+        ob.accept(plan("e1", "a@x.co", "Ann", &[]), now).unwrap();
+        ob.accept(plan("e2", "b@x.co", "Bo", &[]), now).unwrap();
+        let t = ob.poll_transmit(now).unwrap();
+        if now < u64::MAX {
+            assert!(ob.poll_transmit(now).is_none(), "the daily budget is used");
+            assert_eq!(ob.poll_timeout(), Some(u64::MAX));
+        }
+        let r = resp(
+            429,
+            json!({}),
+            &[
+                ("X-RateLimit-Daily-Remaining", "0"),
+                ("X-RateLimit-Daily-Reset", "18446744073709551615"),
+            ],
+        );
+        ob.handle_response(t.id, &r, now, u64::MAX).unwrap();
+        let _ = ob.drain(now);
+        ob.sweep(now);
+        let mut ob = Outbox::new(Config::default());
+        ob.accept(plan("e3", "c@x.co", "Cy", &[]), now).unwrap();
+        let t = ob.poll_transmit(now).unwrap();
+        ob.handle_response(t.id, &resp(503, json!({}), &[]), now, u64::MAX)
+            .unwrap();
+        if let Some(t) = ob.poll_transmit(u64::MAX) {
+            ob.handle_failure(t.id, Failure::Timeout, now, 7).unwrap();
+        }
+        assert!(ob.poll_timeout().is_some());
+    }
+}
+
+/// A 429 with an absurd `X-RateLimit-Interval-Milliseconds` parks the location for at
+/// most the documented clamp, not for centuries.
+#[test]
+fn an_extreme_interval_header_is_clamped() {
+    use ghl_bridge::request::ratelimit::MAX_INTERVAL_MS;
+    let mut ob = Outbox::new(Config::default());
+    ob.accept(plan("e1", "a@x.co", "Ann", &[]), T0).unwrap();
+    let t = ob.poll_transmit(T0).unwrap();
+    events(&mut ob);
+    let r = resp(
+        429,
+        json!({}),
+        &[("X-RateLimit-Interval-Milliseconds", "9999999999999")],
+    );
+    ob.handle_response(t.id, &r, T0 + 10, 0).unwrap();
+    let until = events(&mut ob)
+        .into_iter()
+        .find_map(|e| match e {
+            Event::LocationParked { until, .. } => Some(until),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(until, T0 + 10 + MAX_INTERVAL_MS);
+    assert_eq!(ob.poll_timeout(), Some(until));
+    // It is sent again once the clamp has passed, and later windows use the clamp too.
+    let t = ob.poll_transmit(until).expect("sent again after the clamp");
+    ob.handle_response(t.id, &ok_upsert(), until + 5, 0)
+        .unwrap();
+    let _ = ob.drain(until + 5);
+    assert_eq!(ob.counts().done, 1);
+}
+
+/// Times from storage are clamped: a stored backoff far in the future waits at most
+/// `backoffCapMs`; a tombstone dated in the future is swept after its TTL from now.
+#[test]
+fn restored_times_are_clamped() {
+    let mut ob = Outbox::new(Config::default());
+    let mut store = BTreeMap::new();
+    for (id, email) in [("e1", "a@x.co"), ("e2", "b@x.co")] {
+        for op in ob.accept(plan(id, email, "Ann", &[]), T0).unwrap().ops {
+            if let StoreOp::Put { key, record } = op {
+                store.insert(key, *record);
+            }
+        }
+    }
+    let mut r1 = store["e1"].clone();
+    r1.steps[0].next_attempt_at = Some(u64::MAX);
+    let mut r2 = store["e2"].clone();
+    r2.state = RecordState::Done { at: u64::MAX };
+    let cfg = Config::default();
+    let ob = Outbox::restore(cfg.clone(), [r1, r2], T0);
+    assert_eq!(ob.poll_timeout(), Some(T0 + cfg.backoff_cap_ms));
+    let mut ob = ob;
+    assert_eq!(ob.sweep(T0 + cfg.tombstone_ttl_ms), 1);
+}
+
+/// Nonsense numbers are refused with a typed error naming the option.
+#[test]
+fn nonsense_config_numbers_are_refused_naming_the_option() {
+    assert!(Config::default().validate().is_ok());
+    let with = |f: fn(&mut Config)| {
+        let mut c = Config::default();
+        f(&mut c);
+        c
+    };
+    let cases: Vec<(Config, &str)> = vec![
+        (with(|c| c.max_in_flight = 0), "maxInFlight"),
+        (
+            with(|c| c.max_in_flight_per_location = 0),
+            "maxInFlightPerLocation",
+        ),
+        (with(|c| c.burst_max = 0), "burstMax"),
+        (with(|c| c.daily_max = 0), "dailyMax"),
+        (with(|c| c.max_attempts = 0), "maxAttempts"),
+        (with(|c| c.burst_interval_ms = 0), "burstIntervalMs"),
+        (with(|c| c.burst_interval_ms = u64::MAX), "burstIntervalMs"),
+        (with(|c| c.backoff_base_ms = 100_000), "backoffCapMs"),
+        (with(|c| c.log_capacity = usize::MAX), "logCapacity"),
+        (with(|c| c.tombstone_ttl_ms = u64::MAX), "tombstoneTtlMs"),
+    ];
+    for (cfg, option) in cases {
+        let e = cfg.validate().unwrap_err();
+        assert_eq!(e.code(), "OUTBOX_INVALID_CONFIG");
+        assert_eq!(e.details()["option"], option);
+        assert!(e.to_string().contains(option), "{e}");
+    }
+}
+
+/// 6,000 events through one outbox: the state it keeps stays bounded (tombstones by
+/// `maxTombstones`, the log by `logCapacity`), and what it forgets is deleted from
+/// storage too.
+#[test]
+fn retained_state_is_bounded_however_many_events_pass() {
+    let mut ob = Outbox::new(Config {
+        max_tombstones: 1_000,
+        log_capacity: 50,
+        ..Config::default()
+    });
+    let mut store = BTreeMap::new();
+    let mut now = T0;
+    for i in 0..6_000 {
+        let id = format!("e{i}");
+        for op in ob
+            .accept(plan(&id, &format!("{i}@x.co"), "N", &[]), now)
+            .unwrap()
+            .ops
+        {
+            if let StoreOp::Put { key, record } = op {
+                store.insert(key, *record);
+            }
+        }
+        loop {
+            let d = ob.drain(now);
+            for op in d.store {
+                match op {
+                    StoreOp::Put { key, record } => {
+                        store.insert(key, *record);
+                    }
+                    StoreOp::Delete { key } => {
+                        store.remove(&key);
+                    }
+                }
+            }
+            if d.transmits.is_empty() {
+                break;
+            }
+            for t in d.transmits {
+                let r = if i % 10 == 0 {
+                    resp(503, json!({"message": "busy"}), &[])
+                } else {
+                    ok_upsert()
+                };
+                ob.handle_response(t.id, &r, now, 0).unwrap();
+            }
+            now += 1;
+        }
+        now += 200;
+    }
+    let r = ob.retained();
+    assert!(r.tombstones <= 1_000, "{r:?}");
+    assert!(r.log_entries <= 50, "{r:?}");
+    assert_eq!(r.locations, 1);
+    assert!(r.records < 700, "only the plans still retrying: {r:?}");
+    assert!(
+        store.len() <= 1_000 + r.records as usize,
+        "storage is pruned too: {}",
+        store.len()
+    );
+    // A duplicate of a remembered id is still dropped.
+    let last = plan("e5999", "5999@x.co", "N", &[]);
+    assert_eq!(
+        ob.accept(last, now).unwrap().disposition,
+        Disposition::Duplicate
+    );
+}

@@ -3,11 +3,16 @@
  *
  * Tokens: pass `token` (fixed) or `getToken()` (the host supplies fresh tokens: OAuth
  * refresh needs the app's secret and never happens in a browser). With `getToken`, a
- * 401 triggers one refresh, shared by all concurrent calls (single flight), and one
- * retry; a second 401 is thrown. Tokens are never logged or put in errors.
+ * 401 (the core's `refreshAuth` disposition) triggers one refresh, shared by all
+ * concurrent calls (single flight), and one retry; a second 401 is thrown. A
+ * `getToken()` that does not settle within `timeoutMs` fails with
+ * `TOKEN_UNAVAILABLE`. Tokens are never logged or put in errors: every error is
+ * scrubbed of every token seen (even one a server echoed back), and a built request's
+ * `toJSON`/inspect form redacts `Authorization`.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
-import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
+import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
+import type { ErrorDetails } from "./errors.js";
 import type {
   ClientConfig,
   ContactResult,
@@ -93,22 +98,46 @@ export function operationInfo(name: string): OperationInfo {
   return guard(() => glue.operationInfo(name));
 }
 
+/** The longest delay a JS timer can take (2^31-1 ms); longer ones fire at once. @internal */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The default per-request timeout, which also bounds `getToken()`. @internal */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** A timeout option as a timer can take it (1 ms to 2^31-1 ms; the default when absent). @internal */
+export function timerMs(ms: number | undefined): number {
+  if (ms === undefined || !Number.isFinite(ms)) return DEFAULT_TIMEOUT_MS;
+  return Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(ms)));
+}
+
 /**
  * Supplies tokens: a fixed one, or the host's `getToken()` with a cached current value
- * and a single-flight refresh.
+ * and a single-flight refresh. It remembers the tokens it handed out (the current one
+ * and up to three before it) so that every text the package keeps or shows can be
+ * scrubbed of them (`scrub`, `scrubError`: the core's one scrubber).
  * @internal
  */
 export class TokenSource {
   #fixed?: string;
   #get?: () => string | Promise<string>;
   #current?: Promise<string>;
+  #known: string[] = [];
+  #timeoutMs: number;
 
-  constructor(token?: string, getToken?: () => string | Promise<string>) {
+  constructor(token?: unknown, getToken?: unknown, timeoutMs?: number) {
     if (token === undefined && getToken === undefined) {
       throw new GhlBridgeError("INVALID_ARGUMENT", "createClient needs `token` or `getToken`", { argument: "token" });
     }
-    this.#fixed = token;
-    this.#get = getToken;
+    if (token !== undefined && (typeof token !== "string" || token.trim() === "")) {
+      throw new GhlBridgeError("INVALID_ARGUMENT", `\`token\` must be a non-empty string, not ${token === null ? "null" : typeof token}`, { argument: "token" });
+    }
+    if (getToken !== undefined && typeof getToken !== "function") {
+      throw new GhlBridgeError("INVALID_ARGUMENT", `\`getToken\` must be a function, not ${getToken === null ? "null" : typeof getToken}`, { argument: "getToken" });
+    }
+    this.#fixed = token as string | undefined;
+    if (this.#fixed !== undefined) this.#remember(this.#fixed);
+    this.#get = getToken as (() => string | Promise<string>) | undefined;
+    this.#timeoutMs = timerMs(timeoutMs);
   }
 
   /** True when a 401 can be answered by asking the host again. */
@@ -134,29 +163,82 @@ export class TokenSource {
     return this.#current;
   }
 
-  async #fetch(): Promise<string> {
+  /** `text` without any token this source handed out, nor any `Bearer <value>`. */
+  scrub(text: string): string {
+    return glue.scrubSecrets(String(text), this.#known);
+  }
+
+  /**
+   * The error with every token this source knows removed from its message, details
+   * and stack (a server or `getToken()` may have echoed one). Errors that hold none
+   * come back as they are; any other value becomes a `GhlBridgeError`.
+   */
+  scrubError(e: unknown): GhlBridgeError {
+    const err = e instanceof GhlBridgeError ? e : toBridgeError(e);
+    const details = JSON.stringify(err.details ?? {});
+    const cause = (err as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? `${cause.message}\n${cause.stack ?? ""}` : cause === undefined ? "" : String(cause);
+    const clean = this.scrub(err.message) === err.message && this.scrub(details) === details && this.scrub(err.stack ?? "") === (err.stack ?? "") && this.scrub(causeText) === causeText;
+    if (clean) return err;
+    let scrubbed: ErrorDetails;
     try {
-      const t = await this.#get!();
+      scrubbed = JSON.parse(this.scrub(details)) as ErrorDetails;
+    } catch {
+      scrubbed = {};
+    }
+    // A fresh error: its stack is built from the scrubbed message; the cause (which
+    // holds the original text) is dropped.
+    return new GhlBridgeError(err.code, this.scrub(err.message), scrubbed);
+  }
+
+  #remember(t: string): void {
+    this.#known = [t, ...this.#known.filter((k) => k !== t)].slice(0, 4);
+  }
+
+  async #fetch(): Promise<string> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timedOut = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`getToken() did not settle within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      });
+      const t = await Promise.race([Promise.resolve().then(() => this.#get!()), timedOut]);
       if (typeof t !== "string" || t.trim() === "") throw new Error("getToken() returned no token");
+      this.#remember(t);
       return t;
     } catch (e) {
       this.#current = undefined;
-      const reason = e instanceof Error ? e.message : String(e);
+      const reason = this.scrub(e instanceof Error ? e.message : String(e));
       throw new GhlBridgeError("TOKEN_UNAVAILABLE", `getToken() failed: ${reason}`, { reason });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
 
+/** Adds a `toJSON` and a Node inspect form that redact `Authorization` (the header
+ * itself stays as built, for sending). */
+function redactedView(req: HttpRequest): HttpRequest {
+  const view = (): HttpRequest => ({ ...req, headers: { ...req.headers, ...("Authorization" in req.headers ? { Authorization: "Bearer <redacted>" } : {}) } });
+  Object.defineProperty(req, "toJSON", { value: view, enumerable: false });
+  Object.defineProperty(req, Symbol.for("nodejs.util.inspect.custom"), { value: () => view(), enumerable: false });
+  return req;
+}
+
 /** Creates a client. Throws `INVALID_BASE_URL` and friends at once. */
 export function createClient(options: ClientOptions): Client {
-  const tokens = new TokenSource(options.token, options.getToken);
+  const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const config: ClientConfig & { timeoutMs?: number } = {
     locationId: options.locationId,
     scopes: options.scopes,
     baseUrl: options.baseUrl ?? null,
     timeoutMs: options.timeoutMs,
   };
-  let inner = guard(() => new glue.Client(config));
+  let inner: glue.Client;
+  try {
+    inner = guard(() => new glue.Client(config));
+  } catch (e) {
+    throw tokens.scrubError(e); // a refused base URL may carry the token
+  }
   let generation = instanceGeneration();
   // After a panic reset the old Wasm object is gone: rebuild it from the options.
   const wasm = (): glue.Client => {
@@ -167,23 +249,35 @@ export function createClient(options: ClientOptions): Client {
     return inner;
   };
 
-  /** Runs one authorised call; on 401, refreshes the token once and retries once. */
+  /**
+   * Runs one authorised call; when the core's response policy says `refreshAuth`
+   * (GHL answered 401), refreshes the token once and retries once. Every error leaves
+   * scrubbed of every token seen.
+   */
   async function authorised<T>(call: (token: string) => Promise<T>): Promise<T> {
-    const token = await tokens.current();
     try {
-      return await guardAsync(() => call(token));
+      const token = await tokens.current();
+      try {
+        return await guardAsync(() => call(token));
+      } catch (e) {
+        const disposition = e instanceof GhlBridgeError ? (e.details.disposition as { kind?: string } | undefined) : undefined;
+        if (disposition?.kind !== "refreshAuth" || !tokens.refreshable) throw e;
+        const fresh = await tokens.refresh(token);
+        return await guardAsync(() => call(fresh));
+      }
     } catch (e) {
-      const unauthorized = e instanceof GhlBridgeError && e.code === "GHL_HTTP_ERROR" && e.details.status === 401;
-      if (!unauthorized || !tokens.refreshable) throw e;
-      const fresh = await tokens.refresh(token);
-      return guardAsync(() => call(fresh));
+      throw tokens.scrubError(e);
     }
   }
 
   return {
     async buildRequest(operation, params = {}) {
-      const token = await tokens.current();
-      return guard(() => wasm().buildRequest(operation, params, token));
+      try {
+        const token = await tokens.current();
+        return redactedView(guard(() => wasm().buildRequest(operation, params, token)));
+      } catch (e) {
+        throw tokens.scrubError(e);
+      }
     },
     previewPlan: (plan) => guard(() => wasm().previewPlan(plan)),
     send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),

@@ -19,10 +19,16 @@
  * - **Recovery.** A failed write, or an internal error that reset the Wasm instance,
  *   rebuilds the core from what the storage holds (the same path as a restart).
  *   Requests in flight at that moment may be sent again: repeats change nothing.
+ *   Recovery is bounded and yields to the host: each rebuild waits for a macrotask
+ *   (longer after each failure in a row); a rebuild that fails, or more than
+ *   `MAX_RECOVERIES` rebuilds in a row with no delivery or accept between them, stop
+ *   the outbox with `OUTBOX_FAILED` (every later call throws it) instead of looping.
+ * - **Timers.** No timer is set beyond 2^31-1 ms (the longest a JS timer takes): a
+ *   later deadline is reached in steps.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
-import { TokenSource } from "./client.js";
+import { MAX_TIMER_MS, TokenSource } from "./client.js";
 import type { OutboxStorage, StoreOp } from "./storage/types.js";
 import type {
   Accepted,
@@ -33,6 +39,7 @@ import type {
   OutboxCounts,
   OutboxEvent,
   OutboxRecord,
+  OutboxRetained,
   OutboxStats,
   Plan,
   Transmit,
@@ -91,8 +98,18 @@ export interface Outbox {
   counts(): OutboxCounts;
   /** Request and outcome counters since the outbox was created. */
   stats(): OutboxStats;
+  /** How much state the outbox holds (records, tombstones, log entries...): all bounded. */
+  retained(): OutboxRetained;
   /** Stops, waits for requests on the wire and pending writes, closes the storage. */
   close(): Promise<void>;
+}
+
+/** Rebuilds in a row (no delivery or accept between them) before the outbox gives up. */
+export const MAX_RECOVERIES = 3;
+
+/** Resolves after a macrotask (`setTimeout`), so the host's timers and I/O run first. */
+function macrotask(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.min(MAX_TIMER_MS, ms)));
 }
 
 interface Waiter {
@@ -104,7 +121,7 @@ interface Waiter {
 /** Creates an outbox over `storage`, restoring whatever it holds (a reload or restart). */
 export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   const { storage, onEvent } = options;
-  const tokens = new TokenSource(options.token, options.getToken);
+  const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const wasmOptions = {
     client: { locationId: options.locationId, scopes: options.scopes, baseUrl: options.baseUrl ?? null },
     // A fresh connection's handshakes must not open GHL's window later than the budget
@@ -132,7 +149,11 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   let inFlight = 0;
   let token: string | undefined;
   let tokenPending = false;
-  let idleWaiters: Array<() => void> = [];
+  let idleWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
+  /** Rebuilds since the last delivery or accept. */
+  let recoveries = 0;
+  /** Set when recovery gave up: every later call throws it. */
+  let failed: GhlBridgeError | null = null;
 
   // ---- writes: in order, group commit ----
   let queue: Waiter[] = [];
@@ -170,9 +191,29 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   }
 
   // ---- recovery ----
+  function fail(e: unknown): void {
+    const cause = e instanceof GhlBridgeError ? e : tokens.scrubError(e);
+    failed = new GhlBridgeError(
+      "OUTBOX_FAILED",
+      `the outbox stopped after ${recoveries} rebuild(s) in a row from its storage (last problem: ${cause.code}: ${cause.message}); create it again to continue`,
+      { recoveries, cause: cause.code },
+    );
+    running = false;
+    clearTimeout(timer);
+    timer = undefined;
+    for (const w of queue) w.reject(failed);
+    queue = [];
+    const waiters = idleWaiters;
+    idleWaiters = [];
+    for (const w of waiters) w.reject(failed);
+  }
+
+  /** Rebuilds the core; never rejects (a failure stops the outbox, see `fail`). */
   function recover(): Promise<void> {
+    if (failed) return Promise.resolve();
     if (recovering) return recovering;
     epoch += 1;
+    recoveries += 1;
     clearTimeout(timer);
     timer = undefined;
     const old = core;
@@ -186,18 +227,29 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
           // already gone with a reset instance
         }
       }
+      // Yield to the host before rebuilding (a trap that repeats must not starve the
+      // event loop), longer after each rebuild in a row; give up past the bound.
+      await macrotask(recoveries === 1 ? 0 : 10 * 2 ** recoveries);
+      if (recoveries > MAX_RECOVERIES) throw new GhlBridgeError("INTERNAL_PANIC", "internal errors kept recurring after each rebuild", {});
       core = await build();
       generation = instanceGeneration();
       token = undefined;
-    })().finally(() => {
-      recovering = null;
-      schedule();
-    });
+    })().then(
+      () => {
+        recovering = null;
+        schedule();
+      },
+      (e: unknown) => {
+        recovering = null;
+        fail(e);
+      },
+    );
     return recovering;
   }
 
   /** Runs a synchronous call on the core; an internal error triggers a rebuild. */
   function call<T>(f: (c: glue.Outbox) => T): T {
+    if (failed) throw failed;
     if (generation !== instanceGeneration() || recovering) {
       void recover();
       throw new GhlBridgeError("OUTBOX_RECOVERING", "the outbox is being rebuilt from its storage after an internal error; try again", {});
@@ -212,7 +264,9 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
 
   async function ready(): Promise<void> {
     while (recovering) await recovering;
+    if (failed) throw failed;
     if (generation !== instanceGeneration()) await recover();
+    if (failed) throw failed;
   }
 
   function emit(event: OutboxEvent): void {
@@ -242,7 +296,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
       (e: unknown) => {
         tokenPending = false;
         if (myEpoch !== epoch) return schedule();
-        const reason = e instanceof Error ? e.message : String(e);
+        const reason = tokens.scrub(e instanceof Error ? e.message : String(e));
         call((c) => c.tokenRefreshFailed(reason, Date.now()));
         schedule();
       },
@@ -266,7 +320,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
 
   /** Drains the core once; resolves when the drained store operations are durable. */
   function pump(): Promise<void> {
-    if (closed || recovering) return lastWrite;
+    if (closed || recovering || failed) return lastWrite;
     const sending = running && token !== undefined;
     if (running && token === undefined) fetchToken(false); // nothing is handed out without a token
     const d: Drained = call((c) => c.drain(Date.now(), sending));
@@ -275,10 +329,16 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
       if (ev.type === "tokenRefreshNeeded") fetchToken(true);
       emit(ev);
     }
+    if (generation !== instanceGeneration()) {
+      // A host callback reset the instance: this core is gone, send nothing with it.
+      void recover();
+      return written;
+    }
     clearTimeout(timer);
     timer = undefined;
     if (sending && d.timeout !== null && d.timeout !== undefined) {
-      const delay = Math.max(1, d.timeout - Date.now());
+      // Never beyond what a timer takes: a later deadline is reached in steps.
+      const delay = Math.min(MAX_TIMER_MS, Math.max(1, d.timeout - Date.now()));
       timer = setTimeout(() => {
         timer = undefined;
         schedule();
@@ -300,7 +360,10 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
 
   async function send(c: glue.Outbox, tr: Transmit, t: string, myEpoch: number): Promise<void> {
     try {
-      if (myEpoch === epoch) await guardAsync(() => c.deliver(tr.id, t));
+      if (myEpoch === epoch && generation === instanceGeneration()) {
+        await guardAsync(() => c.deliver(tr.id, t));
+        if (myEpoch === epoch) recoveries = 0;
+      }
     } catch (e) {
       if (e instanceof GhlBridgeError && e.code === "INTERNAL_PANIC") void recover();
     } finally {
@@ -321,13 +384,14 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     if (pending > 0) return;
     const waiters = idleWaiters;
     idleWaiters = [];
-    for (const w of waiters) w();
+    for (const w of waiters) w.resolve();
   }
 
   const outbox: Outbox = {
     async accept(plan) {
       await ready();
       const acc: Accepted = call((c) => c.accept(plan, Date.now()));
+      recoveries = 0;
       const stored = write(acc.ops);
       schedule();
       await stored;
@@ -349,8 +413,9 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
       timer = undefined;
     },
     idle() {
-      return new Promise<void>((resolve) => {
-        idleWaiters.push(resolve);
+      if (failed) return Promise.reject(failed);
+      return new Promise<void>((resolve, reject) => {
+        idleWaiters.push({ resolve, reject });
         checkIdle();
       });
     },
@@ -375,6 +440,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     log: () => JSON.parse(call((c) => c.exportLog())) as LogEntry[],
     counts: () => call((c) => c.counts()),
     stats: () => call((c) => c.stats()),
+    retained: () => call((c) => c.retained()),
     async close() {
       outbox.stop();
       closed = true;

@@ -314,12 +314,14 @@ pub struct OperationInfo {
 }
 
 /// Why an operation name did not resolve.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum CatalogError {
     /// No operation has that name.
     #[error("unknown GHL operation '{name}'{}", suggest(.suggestions))]
     Unknown {
         /// The name asked for.
+        #[serde(rename = "operation")]
         name: String,
         /// Close names (qualified), best first; may be empty.
         suggestions: Vec<String>,
@@ -328,6 +330,7 @@ pub enum CatalogError {
     #[error("operation id '{name}' is ambiguous: use one of {}", .candidates.join(", "))]
     Ambiguous {
         /// The bare id asked for.
+        #[serde(rename = "operation")]
         name: String,
         /// The qualified candidates.
         candidates: Vec<String>,
@@ -347,16 +350,6 @@ impl Coded for CatalogError {
         match self {
             CatalogError::Unknown { .. } => "UNKNOWN_OPERATION",
             CatalogError::Ambiguous { .. } => "AMBIGUOUS_OPERATION",
-        }
-    }
-    fn details(&self) -> serde_json::Value {
-        match self {
-            CatalogError::Unknown { name, suggestions } => {
-                serde_json::json!({ "operation": name, "suggestions": suggestions })
-            }
-            CatalogError::Ambiguous { name, candidates } => {
-                serde_json::json!({ "operation": name, "candidates": candidates })
-            }
         }
     }
 }

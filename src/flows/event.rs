@@ -28,7 +28,7 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::error::Coded;
 use crate::stats::{HostPoint, Platform};
@@ -158,7 +158,8 @@ impl EventKind {
 }
 
 /// Everything that can go wrong planning or finishing a flow.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum FlowError {
     /// The event type is not one the flows know.
     #[error("event '{event_id}': unknown event type '{event_type}' (known: {known})")]
@@ -168,6 +169,7 @@ pub enum FlowError {
         /// The type as received.
         event_type: String,
         /// The known types, comma-separated.
+        #[serde(skip)]
         known: String,
     },
     /// The event or its payload lacks something or has the wrong shape.
@@ -188,6 +190,7 @@ pub enum FlowError {
         /// Event type.
         event_type: String,
         /// The rules source (`wishpond`, `qwilr`).
+        #[serde(rename = "source")]
         source_name: String,
     },
     /// Applying the rules failed, or they produced nothing GHL can match a contact by.
@@ -200,6 +203,7 @@ pub enum FlowError {
         /// Stable code of the underlying error (e.g. `RULES_LIMIT_EXCEEDED`, `NO_MATCH_KEY`).
         cause: String,
         /// What went wrong.
+        #[serde(skip)]
         problem: String,
     },
     /// The event names a location this connection is not bound to and the host
@@ -227,6 +231,7 @@ pub enum FlowError {
         /// Stable code of the underlying error, when there is one.
         cause: String,
         /// What went wrong.
+        #[serde(skip)]
         problem: String,
     },
 }
@@ -321,49 +326,6 @@ impl Coded for FlowError {
             FlowError::Mapping { .. } => "FLOW_MAPPING_FAILED",
             FlowError::ForeignLocation { .. } => "FLOW_FOREIGN_LOCATION",
             FlowError::BadResponse { .. } => "FLOW_BAD_RESPONSE",
-        }
-    }
-
-    fn details(&self) -> Value {
-        match self {
-            FlowError::UnknownEvent {
-                event_id,
-                event_type,
-                ..
-            } => json!({"eventId": event_id, "eventType": event_type}),
-            FlowError::MalformedEvent {
-                event_id,
-                event_type,
-                problem,
-            } => json!({"eventId": event_id, "eventType": event_type, "problem": problem}),
-            FlowError::NoRules {
-                event_id,
-                event_type,
-                source_name,
-            } => json!({"eventId": event_id, "eventType": event_type, "source": source_name}),
-            FlowError::Mapping {
-                event_id,
-                event_type,
-                cause,
-                ..
-            } => json!({"eventId": event_id, "eventType": event_type, "cause": cause}),
-            FlowError::ForeignLocation {
-                event_id,
-                event_type,
-                location,
-                expected,
-            } => {
-                json!({"eventId": event_id, "eventType": event_type, "location": location, "expected": expected})
-            }
-            FlowError::BadResponse {
-                event_id,
-                event_type,
-                step,
-                cause,
-                ..
-            } => {
-                json!({"eventId": event_id, "eventType": event_type, "step": step, "cause": cause})
-            }
         }
     }
 }

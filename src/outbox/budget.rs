@@ -15,30 +15,22 @@
 //!   taken.
 //! - A parked location sends nothing before `parked_until`.
 //! - The daily count restarts at UTC midnight (`now_ms` is ms since the Unix epoch).
+//! - Time arithmetic saturates: any `now` up to `u64::MAX` is handled, and no
+//!   duration from a header exceeds its clamp (see [`crate::request::ratelimit`]; a
+//!   header lengthens the interval or a 429's wait to at most 30 times the configured
+//!   interval, 5 minutes at most).
 
 use std::collections::VecDeque;
 
 use crate::request::RateLimit;
 
-/// Milliseconds in a day.
-pub(crate) const DAY_MS: u64 = 86_400_000;
+pub(crate) use crate::request::ratelimit::DAY_MS;
+use crate::request::ratelimit::MAX_INTERVAL_MS;
 
-/// The start of the next UTC day after `now`.
-pub(crate) fn next_utc_midnight(now: u64) -> u64 {
-    (now / DAY_MS + 1) * DAY_MS
-}
-
-/// Interprets `X-RateLimit-Daily-Reset`: ms since the epoch (≥ 10^12), seconds since
-/// the epoch (≥ 10^9), else seconds from now. Clamped to (now, now + one day].
-pub(crate) fn daily_reset_at(reset: Option<u64>, now: u64) -> u64 {
-    let at = match reset {
-        Some(v) if v >= 1_000_000_000_000 => v,
-        Some(v) if v >= 1_000_000_000 => v.saturating_mul(1000),
-        Some(v) => now.saturating_add(v.saturating_mul(1000)),
-        None => next_utc_midnight(now),
-    };
-    at.clamp(now.saturating_add(1), now.saturating_add(DAY_MS))
-}
+/// A header may lengthen the burst interval (and a 429's wait) to at most this many
+/// times the configured one, and never past [`MAX_INTERVAL_MS`] (5 minutes for GHL's
+/// 10 s).
+pub(crate) const INTERVAL_HEADROOM: u64 = 30;
 
 /// Why a location is parked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +46,8 @@ pub(crate) enum Park {
 pub(crate) struct Budget {
     max: u64,
     interval: u64,
+    /// The longest interval or burst wait a header may set (see [`INTERVAL_HEADROOM`]).
+    max_interval: u64,
     margin: u64,
     daily_max: u64,
     /// Send times (real and phantom), ascending, within the last window.
@@ -64,15 +58,22 @@ pub(crate) struct Budget {
     /// Send time of a request that went out while the window was empty and is not
     /// answered yet (see [`Budget::settle`]).
     opener: Option<u64>,
+    /// The latest send time (for telling an idle spell from a late timer).
+    last_send: Option<u64>,
     /// Whether [`Budget::settle`] applies (`Config::cold_start_from_answer`).
     pub(crate) cold_start: bool,
 }
 
 impl Budget {
     pub(crate) fn new(max: u64, interval: u64, margin: u64, daily_max: u64) -> Self {
+        let interval = interval.max(1);
         Budget {
             max: max.max(1),
-            interval: interval.max(1),
+            interval,
+            max_interval: interval
+                .saturating_mul(INTERVAL_HEADROOM)
+                .min(MAX_INTERVAL_MS)
+                .max(interval),
             margin,
             daily_max: daily_max.max(1),
             sends: VecDeque::new(),
@@ -80,6 +81,7 @@ impl Budget {
             daily_used: 0,
             parked_until: None,
             opener: None,
+            last_send: None,
             cold_start: true,
         }
     }
@@ -124,7 +126,7 @@ impl Budget {
             at = at.max(t);
         }
         if self.daily_used >= self.daily_max {
-            at = at.max((self.day + 1) * DAY_MS);
+            at = at.max(self.day.saturating_add(1).saturating_mul(DAY_MS));
         }
         let n = self.sends.len() as u64;
         if n >= self.max {
@@ -138,11 +140,21 @@ impl Budget {
     }
 
     /// Spends one request at `now`.
+    ///
+    /// The cold-start rule ([`Budget::settle`]) applies only after an idle spell (no
+    /// send for two windows): a window that emptied because the host's timer fired late
+    /// while a backlog waited is not a cold start (the connection is warm), so a late
+    /// timer sends what the budget allows now and counts it from now, without the
+    /// round trip the cold-start rule costs.
     pub(crate) fn take(&mut self, now: u64) {
         self.roll(now);
-        if self.sends.is_empty() && self.cold_start {
+        let idle = self
+            .last_send
+            .is_none_or(|t| now.saturating_sub(t) > self.window().saturating_mul(2));
+        if self.sends.is_empty() && self.cold_start && idle {
             self.opener = Some(now);
         }
+        self.last_send = Some(self.last_send.map_or(now, |t| t.max(now)));
         self.insert_send(now);
         self.daily_used = self.daily_used.saturating_add(1);
     }
@@ -185,7 +197,7 @@ impl Budget {
     pub(crate) fn observe(&mut self, rl: &RateLimit, sent_at: u64, now: u64) {
         self.roll(now);
         if let Some(i) = rl.interval_ms {
-            self.interval = self.interval.max(i);
+            self.interval = self.interval.max(i.min(self.max_interval));
         }
         if let Some(m) = rl.max {
             self.max = self.max.min(m.max(1));
@@ -219,14 +231,19 @@ impl Budget {
     }
 
     /// Parks the location after a 429; returns until when and why.
-    pub(crate) fn park_after_429(&mut self, rl: &RateLimit, now: u64) -> (u64, Park) {
+    /// `daily` is the disposition's (`X-RateLimit-Daily-Remaining: 0`); the burst wait
+    /// is at least this budget's interval.
+    pub(crate) fn park_after_429(&mut self, rl: &RateLimit, daily: bool, now: u64) -> (u64, Park) {
         self.roll(now);
-        let (until, why) = if rl.daily_remaining == Some(0) {
+        let (until, why) = if daily {
             self.daily_used = self.daily_max;
-            (daily_reset_at(rl.daily_reset, now), Park::Daily)
+            (rl.rate_limited_until(true, now, self.interval), Park::Daily)
         } else {
-            let interval = rl.interval_ms.unwrap_or(self.interval).max(self.interval);
-            (now.saturating_add(interval), Park::Burst)
+            let until = rl
+                .rate_limited_until(false, now, self.interval)
+                .min(now.saturating_add(self.max_interval))
+                .max(now.saturating_add(self.interval));
+            (until, Park::Burst)
         };
         let until = match self.parked_until {
             Some((t, w)) if t >= until => return (t, w),
@@ -247,6 +264,7 @@ impl Budget {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::request::ratelimit::daily_reset_at;
 
     #[test]
     fn never_more_than_max_in_any_window() {
@@ -306,6 +324,30 @@ mod tests {
     }
 
     #[test]
+    fn a_late_timer_is_not_a_cold_start() {
+        // A backlog held back by the budget: the window's sends spread over 100 ms.
+        let mut b = Budget::new(2, 1000, 0, 1000);
+        b.take(0);
+        b.settle(0, 10);
+        b.take(100);
+        b.settle(100, 110);
+        // The next slot is at 1000; the timer fires 300 ms late: the window is empty,
+        // but the spell was not idle. The sends count from their send time: the next
+        // one is allowed one window after, not after the answer.
+        assert_eq!(b.ready_at(1300), 1300);
+        b.take(1300);
+        b.take(1300);
+        b.settle(1300, 1500);
+        assert_eq!(b.ready_at(1500), 2300);
+        // After an idle spell (more than two windows) the cold-start rule applies.
+        assert_eq!(b.ready_at(6000), 6000);
+        b.take(6000);
+        b.take(6000);
+        b.settle(6000, 6200);
+        assert_eq!(b.ready_at(6300), 7200);
+    }
+
+    #[test]
     fn concurrent_requests_that_overtake_each_other_are_not_someone_else() {
         let mut b = Budget::new(10, 1000, 0, 1000);
         b.take(0);
@@ -351,6 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn times_near_u64_max_saturate_instead_of_panicking() {
+        for now in [u64::MAX, u64::MAX - 1, u64::MAX - DAY_MS / 2] {
+            let mut b = Budget::new(2, 10_000, 300, 1);
+            assert_eq!(b.ready_at(now), now);
+            b.take(now);
+            // The daily budget is used up: the next send is at the (saturated) reset.
+            assert_eq!(b.ready_at(now), u64::MAX);
+            assert_eq!(b.earliest(), u64::MAX);
+            let rl = RateLimit {
+                interval_ms: Some(10_000),
+                remaining: Some(0),
+                max: Some(2),
+                daily_remaining: Some(0),
+                ..Default::default()
+            };
+            b.observe(&rl, now, now);
+            b.settle(now, now);
+            assert_eq!(b.park_after_429(&rl, true, now).0, u64::MAX);
+            assert_eq!(b.park_after_429(&rl, false, now).0, u64::MAX);
+        }
+    }
+
+    #[test]
     fn daily_zero_parks_until_reset() {
         let mut b = Budget::new(100, 10_000, 0, 200_000);
         let now = 20_000 * DAY_MS + 1234; // 2024-10-04, ms since the epoch
@@ -358,7 +423,7 @@ mod tests {
             daily_remaining: Some(0),
             ..Default::default()
         };
-        let (until, why) = b.park_after_429(&rl, now);
+        let (until, why) = b.park_after_429(&rl, true, now);
         assert_eq!((until, why), (20_001 * DAY_MS, Park::Daily));
         assert_eq!(b.ready_at(now), 20_001 * DAY_MS);
         assert_eq!(daily_reset_at(Some(60), now), now + 60_000);

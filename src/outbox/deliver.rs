@@ -1,5 +1,8 @@
 //! Outcomes of requests (responses, failures), auth, and re-triggering dead plans.
 //!
+//! What a response means is decided by the one response policy,
+//! [`crate::request::classify`] (its [`Disposition`]); this file only carries it out.
+//!
 //! Invariants:
 //! - Every response's rate-limit headers correct the location's budget before
 //!   anything else.
@@ -12,13 +15,13 @@ use serde_json::Value;
 
 use super::backoff::backoff_delay;
 use super::budget::Park;
-use super::log::{GhlError, LogEntry, LogOutcome};
+use super::log::{LogEntry, LogOutcome};
 use super::progress::{Event, ProgressKind};
 use super::record::{DeadInfo, DeadReason, RecordState, StepOutcome};
 use super::state::{AuthState, Flight, Outbox};
 use super::{Failure, OutboxError};
 use crate::http::HttpResponse;
-use crate::request::RateLimit;
+use crate::request::{classify, Disposition};
 
 /// What a response or failure means for the step.
 struct Problem {
@@ -64,7 +67,8 @@ impl Outbox {
     }
 
     /// Hands in the response to transmit `transmit_id`. `rand` is a uniformly random
-    /// `u64` (only used for the backoff jitter of a retry).
+    /// `u64` (only used for the backoff jitter of a retry). What the response means is
+    /// the one response policy's ([`classify`]).
     pub fn handle_response(
         &mut self,
         transmit_id: u64,
@@ -73,16 +77,26 @@ impl Outbox {
         rand: u64,
     ) -> Result<(), OutboxError> {
         let f = self.take_flight(transmit_id)?;
-        let rl = RateLimit::from_response(resp);
+        let c = classify(resp);
         let budget = &mut self.location(&f.location).budget;
-        budget.observe(&rl, f.sent_at, now);
+        budget.observe(&c.rate_limit, f.sent_at, now);
         budget.settle(f.sent_at, now);
-        let status = resp.status;
-        if f.auth_epoch == self.auth_epoch && status != 401 && !(500..600).contains(&status) {
+        let status = c.status;
+        if (500..600).contains(&status) {
+            self.stats.http_5xx += 1;
+        }
+        if f.auth_epoch == self.auth_epoch
+            && !matches!(c.disposition, Disposition::RefreshAuth | Disposition::Retry)
+        {
             self.auth_confirmed = true;
         }
-        match status {
-            200..=299 => {
+        let p = Problem {
+            status: Some(status),
+            message: c.summary(),
+            trace_id: c.error.as_ref().and_then(|e| e.trace_id.clone()),
+        };
+        match c.disposition {
+            Disposition::Done => {
                 self.stats.responses_ok += 1;
                 let body = resp.body.trim();
                 let json = if body.is_empty() {
@@ -105,15 +119,12 @@ impl Outbox {
                 s.next_attempt_at = None;
                 self.advance(&f.plan_id, now);
             }
-            429 => {
+            Disposition::RateLimited { daily } => {
                 self.stats.http_429 += 1;
-                let e = GhlError::parse(&resp.body);
-                let p = Problem {
-                    status: Some(429),
-                    message: e.message,
-                    trace_id: e.trace_id,
-                };
-                let (until, why) = self.location(&f.location).budget.park_after_429(&rl, now);
+                let (until, why) =
+                    self.location(&f.location)
+                        .budget
+                        .park_after_429(&c.rate_limit, daily, now);
                 self.events.push_back(Event::LocationParked {
                     location_id: f.location.clone(),
                     until,
@@ -124,7 +135,7 @@ impl Outbox {
                     .get_mut(&f.plan_id)
                     .and_then(|r| r.steps.get_mut(f.step))
                     .map(|s| {
-                        s.rate_limited += 1;
+                        s.rate_limited = s.rate_limited.saturating_add(1);
                         s.rate_limited
                     })
                     .unwrap_or(0);
@@ -137,14 +148,8 @@ impl Outbox {
                     self.schedule(&f.plan_id, now);
                 }
             }
-            401 => {
+            Disposition::RefreshAuth => {
                 self.stats.http_401 += 1;
-                let e = GhlError::parse(&resp.body);
-                let p = Problem {
-                    status: Some(401),
-                    message: e.message.clone(),
-                    trace_id: e.trace_id,
-                };
                 let outcome = if f.auth_epoch < self.auth_epoch || self.auth != AuthState::Ok {
                     // Sent with an older token, or a refresh/pause is already under way.
                     LogOutcome::AuthRefresh
@@ -156,7 +161,7 @@ impl Outbox {
                 } else {
                     let reason = format!(
                         "GHL rejected the token again after a refresh: {}",
-                        e.message.as_deref().unwrap_or("401 Unauthorized")
+                        p.message.as_deref().unwrap_or("401 Unauthorized")
                     );
                     self.pause(reason);
                     LogOutcome::AuthPaused
@@ -165,32 +170,15 @@ impl Outbox {
                 self.log_entry(e);
                 self.schedule(&f.plan_id, now);
             }
-            408 | 500..=599 => {
-                if status != 408 {
-                    self.stats.http_5xx += 1;
-                }
-                let e = GhlError::parse(&resp.body);
+            Disposition::Retry => self.retry_or_dead(&f, p, now, rand),
+            Disposition::Reject => self.dead(&f, p, DeadReason::Rejected, now),
+            Disposition::Unexpected => {
                 let p = Problem {
-                    status: Some(status),
-                    message: e.message,
-                    trace_id: e.trace_id,
-                };
-                self.retry_or_dead(&f, p, now, rand);
-            }
-            400..=499 => {
-                let e = GhlError::parse(&resp.body);
-                let p = Problem {
-                    status: Some(status),
-                    message: e.message,
-                    trace_id: e.trace_id,
-                };
-                self.dead(&f, p, DeadReason::Rejected, now);
-            }
-            _ => {
-                let p = Problem {
-                    status: Some(status),
-                    message: Some(format!("unexpected HTTP status {status}")),
-                    trace_id: None,
+                    message: Some(match p.message {
+                        Some(m) => format!("unexpected HTTP status {status}: {m}"),
+                        None => format!("unexpected HTTP status {status}"),
+                    }),
+                    ..p
                 };
                 self.dead(&f, p, DeadReason::UnexpectedStatus, now);
             }
@@ -252,7 +240,7 @@ impl Outbox {
         else {
             return;
         };
-        s.attempts += 1;
+        s.attempts = s.attempts.saturating_add(1);
         if s.attempts >= max {
             self.dead(f, p, DeadReason::RetriesExhausted, now);
             return;

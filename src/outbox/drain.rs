@@ -29,9 +29,10 @@ pub struct Drained {
 }
 
 impl Outbox {
-    /// Polls every transmit allowed at `now`, then every store op and event, then the
-    /// timeout.
+    /// Sweeps expired tombstones, polls every transmit allowed at `now`, then every
+    /// store op and event, then the timeout.
     pub fn drain(&mut self, now: u64) -> Drained {
+        self.sweep(now);
         let mut transmits = Vec::new();
         while let Some(t) = self.poll_transmit(now) {
             transmits.push(t);

@@ -1,4 +1,5 @@
-//! The bounded, structured delivery log, and GHL error bodies decoded tolerantly.
+//! The bounded, structured delivery log (GHL's error bodies are read by the one
+//! parser, [`crate::request::GhlErrorBody`]).
 //!
 //! Invariants:
 //! - At most `capacity` entries; the oldest go first.
@@ -8,7 +9,6 @@
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 /// What came of one attempt, as logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,70 +82,18 @@ impl ErrorLog {
         self.entries.push_back(e);
     }
 
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn entries(&self) -> impl Iterator<Item = &LogEntry> {
         self.entries.iter()
-    }
-}
-
-/// GHL's error body, read tolerantly (`message` a string or an array of strings).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct GhlError {
-    pub(crate) message: Option<String>,
-    pub(crate) trace_id: Option<String>,
-}
-
-impl GhlError {
-    pub(crate) fn parse(body: &str) -> GhlError {
-        let Ok(v) = serde_json::from_str::<Value>(body) else {
-            let t = body.trim();
-            return GhlError {
-                message: (!t.is_empty()).then(|| t.chars().take(300).collect()),
-                trace_id: None,
-            };
-        };
-        let message = match v.get("message") {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Array(a)) => Some(
-                a.iter()
-                    .map(|x| match x {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            ),
-            _ => v.get("error").and_then(Value::as_str).map(str::to_string),
-        };
-        let trace_id = ["traceId", "trace_id"]
-            .iter()
-            .find_map(|k| v.get(*k).and_then(Value::as_str))
-            .map(str::to_string);
-        GhlError { message, trace_id }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn message_as_string_array_or_text() {
-        let e = GhlError::parse(
-            r#"{"statusCode":422,"message":["email must be an email","phone bad"],"traceId":"t-1"}"#,
-        );
-        assert_eq!(
-            e.message.as_deref(),
-            Some("email must be an email; phone bad")
-        );
-        assert_eq!(e.trace_id.as_deref(), Some("t-1"));
-        let e = GhlError::parse(r#"{"statusCode":400,"message":"Bad Request"}"#);
-        assert_eq!(e.message.as_deref(), Some("Bad Request"));
-        assert_eq!(
-            GhlError::parse("upstream timeout").message.as_deref(),
-            Some("upstream timeout")
-        );
-        assert_eq!(GhlError::parse("").message, None);
-    }
 
     #[test]
     fn ring_keeps_the_newest() {

@@ -58,9 +58,9 @@ pub mod log;
 pub mod progress;
 pub mod record;
 mod state;
+mod tombstones;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::Coded;
 use crate::http::RequestParams;
@@ -114,6 +114,9 @@ pub struct Config {
     /// How long tombstones of done and coalesced events are kept (duplicate detection)
     /// before [`Outbox::sweep`] deletes them.
     pub tombstone_ttl_ms: u64,
+    /// The most tombstones kept (the oldest are deleted first): with the log capacity,
+    /// what bounds the outbox's memory and storage however many events it delivers.
+    pub max_tombstones: usize,
 }
 
 impl Default for Config {
@@ -132,8 +135,124 @@ impl Default for Config {
             max_rate_limited: 20,
             log_capacity: 500,
             tombstone_ttl_ms: 7 * budget::DAY_MS,
+            max_tombstones: 10_000,
         }
     }
+}
+
+/// The largest burst interval and backoff a configuration may set (1 hour).
+pub const MAX_CONFIG_INTERVAL_MS: u64 = 60 * 60 * 1000;
+
+/// The most log entries an outbox keeps (`logCapacity` may not exceed it).
+pub const MAX_LOG_CAPACITY: usize = 10_000;
+
+/// The most tombstones an outbox may be configured to keep (`maxTombstones`).
+pub const MAX_TOMBSTONES: usize = 1_000_000;
+
+/// The longest time tombstones may be kept (`tombstoneTtlMs`): 90 days.
+pub const MAX_TOMBSTONE_TTL_MS: u64 = 90 * budget::DAY_MS;
+
+impl Config {
+    /// Checks every number against its documented range; the error names the option
+    /// (as JS spells it). Ranges: `burstMax`, `dailyMax`, `maxInFlight`,
+    /// `maxInFlightPerLocation`, `maxAttempts` at least 1; `burstIntervalMs` 1 ms to 1
+    /// hour; `windowMarginMs` and `backoffBaseMs` at most 1 hour; `backoffCapMs` from
+    /// `backoffBaseMs` to 1 hour; `logCapacity` at most 10,000; `maxTombstones` at
+    /// most 1,000,000; `tombstoneTtlMs` at most 90 days.
+    pub fn validate(&self) -> Result<(), OutboxError> {
+        let bad = |option: &'static str, reason: String| {
+            Err(OutboxError::InvalidConfig { option, reason })
+        };
+        let at_least_one = [
+            ("burstMax", self.burst_max),
+            ("dailyMax", self.daily_max),
+            ("maxInFlight", u64::from(self.max_in_flight)),
+            (
+                "maxInFlightPerLocation",
+                u64::from(self.max_in_flight_per_location),
+            ),
+            ("maxAttempts", u64::from(self.max_attempts)),
+        ];
+        for (option, v) in at_least_one {
+            if v == 0 {
+                return bad(option, "must be at least 1 (0 would never send)".into());
+            }
+        }
+        let hour = MAX_CONFIG_INTERVAL_MS;
+        for (option, v, min) in [
+            ("burstIntervalMs", self.burst_interval_ms, 1),
+            ("windowMarginMs", self.window_margin_ms, 0),
+            ("backoffBaseMs", self.backoff_base_ms, 0),
+            ("backoffCapMs", self.backoff_cap_ms, 0),
+        ] {
+            if v < min || v > hour {
+                return bad(
+                    option,
+                    format!("must be between {min} and {hour} ms, not {v}"),
+                );
+            }
+        }
+        if self.backoff_cap_ms < self.backoff_base_ms {
+            return bad(
+                "backoffCapMs",
+                format!(
+                    "must be at least backoffBaseMs ({}), not {}",
+                    self.backoff_base_ms, self.backoff_cap_ms
+                ),
+            );
+        }
+        if self.log_capacity > MAX_LOG_CAPACITY {
+            return bad(
+                "logCapacity",
+                format!(
+                    "must be at most {MAX_LOG_CAPACITY}, not {}",
+                    self.log_capacity
+                ),
+            );
+        }
+        if self.max_tombstones > MAX_TOMBSTONES {
+            return bad(
+                "maxTombstones",
+                format!(
+                    "must be at most {MAX_TOMBSTONES}, not {}",
+                    self.max_tombstones
+                ),
+            );
+        }
+        if self.tombstone_ttl_ms > MAX_TOMBSTONE_TTL_MS {
+            return bad(
+                "tombstoneTtlMs",
+                format!(
+                    "must be at most {MAX_TOMBSTONE_TTL_MS} ms (90 days), not {}",
+                    self.tombstone_ttl_ms
+                ),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// How much state an outbox holds, for tests and monitoring. Every figure is bounded:
+/// `records` by the pending and dead plans, `tombstones` by `maxTombstones`,
+/// `logEntries` by `logCapacity`, `locations` by the locations used, `contactQueues`
+/// and `timers` by the pending plans.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxRetained"))]
+#[serde(rename_all = "camelCase")]
+pub struct Retained {
+    /// Pending and dead records held in memory.
+    pub records: u64,
+    /// Done and coalesced event ids remembered.
+    pub tombstones: u64,
+    /// Log entries.
+    pub log_entries: u64,
+    /// Locations with a budget.
+    pub locations: u64,
+    /// Contacts with queued plans.
+    pub contact_queues: u64,
+    /// Plans waiting for a backoff.
+    pub timers: u64,
 }
 
 /// A request the host must send: build it with the request builder for `operation`,
@@ -214,7 +333,8 @@ pub struct Accepted {
 }
 
 /// What can go wrong when talking to the outbox.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum OutboxError {
     /// The plan breaks a plan invariant.
     #[error("plan rejected by the outbox: {0}")]
@@ -232,7 +352,16 @@ pub enum OutboxError {
     #[error("no request {id} is in flight (already answered, or from before a restart)")]
     UnknownTransmit {
         /// The transmit id.
+        #[serde(rename = "transmitId")]
         id: u64,
+    },
+    /// A configuration number outside its documented range ([`Config::validate`]).
+    #[error("outbox option '{option}' {reason}")]
+    InvalidConfig {
+        /// The option, as JS spells it (e.g. `maxInFlight`).
+        option: &'static str,
+        /// What is wrong with it.
+        reason: String,
     },
     /// `retrigger` of a plan that is not on the dead-letter list.
     #[error("plan '{plan}' is not on the dead-letter list")]
@@ -249,16 +378,7 @@ impl Coded for OutboxError {
             OutboxError::MissingField { .. } => "OUTBOX_MISSING_FIELD",
             OutboxError::UnknownTransmit { .. } => "OUTBOX_UNKNOWN_TRANSMIT",
             OutboxError::NotDead { .. } => "OUTBOX_NOT_DEAD",
-        }
-    }
-    fn details(&self) -> Value {
-        match self {
-            OutboxError::InvalidPlan(e) => e.details(),
-            OutboxError::MissingField { plan, field } => {
-                serde_json::json!({"plan": plan, "field": field})
-            }
-            OutboxError::UnknownTransmit { id } => serde_json::json!({"transmitId": id}),
-            OutboxError::NotDead { plan } => serde_json::json!({"plan": plan}),
+            OutboxError::InvalidConfig { .. } => "OUTBOX_INVALID_CONFIG",
         }
     }
 }

@@ -14,7 +14,8 @@ use super::coalesce::merge_plans;
 use super::log::{ErrorLog, LogEntry};
 use super::progress::{Counts, Event, ProgressKind, Stats};
 use super::record::{DeadInfo, DeadLetter, DeadReason, Record, RecordState, StepOutcome, StoreOp};
-use super::{Accepted, Config, Disposition, OutboxError, Transmit};
+use super::tombstones::Tombstones;
+use super::{Accepted, Config, Disposition, OutboxError, Retained, Transmit};
 use crate::plan::{Plan, Resolved};
 
 /// A request on the wire.
@@ -52,7 +53,7 @@ pub struct Outbox {
     pub(super) next_seq: u64,
     pub(super) plans: HashMap<String, Record>,
     /// Done or coalesced event ids -> when.
-    pub(super) finished: HashMap<String, u64>,
+    pub(super) finished: Tombstones,
     pub(super) locations: BTreeMap<String, Location>,
     pub(super) contacts: HashMap<String, VecDeque<String>>,
     pub(super) timers: BTreeSet<(u64, u64, String)>,
@@ -85,7 +86,7 @@ impl Outbox {
             config,
             next_seq: 1,
             plans: HashMap::new(),
-            finished: HashMap::new(),
+            finished: Tombstones::default(),
             locations: BTreeMap::new(),
             contacts: HashMap::new(),
             timers: BTreeSet::new(),
@@ -119,12 +120,13 @@ impl Outbox {
             let id = r.plan.id.clone();
             ob.counts.accepted += r.weight();
             match &r.state {
+                // A tombstone's time is never later than now (so `sweep` ends it).
                 RecordState::Done { at } => {
                     ob.counts.done += r.weight();
-                    ob.finished.insert(id, *at);
+                    ob.finished.insert(id, (*at).min(now));
                 }
                 RecordState::Coalesced { at, .. } => {
-                    ob.finished.insert(id, *at);
+                    ob.finished.insert(id, (*at).min(now));
                 }
                 RecordState::Dead(_) => {
                     ob.counts.dead += r.weight();
@@ -133,6 +135,14 @@ impl Outbox {
                 }
                 RecordState::Pending => {
                     r.align_steps();
+                    // A stored backoff is never longer than the configured cap (a
+                    // record from another clock, or a damaged one, must not park it).
+                    let latest = now.saturating_add(ob.config.backoff_cap_ms);
+                    for s in &mut r.steps {
+                        if let Some(t) = s.next_attempt_at.as_mut() {
+                            *t = (*t).min(latest);
+                        }
+                    }
                     ob.counts.pending += r.weight();
                     ob.location(&r.plan.location_id);
                     let valid = r.plan.validate();
@@ -159,6 +169,8 @@ impl Outbox {
                 }
             }
         }
+        ob.finished.sort();
+        ob.prune_tombstones(None);
         ob
     }
 
@@ -224,7 +236,7 @@ impl Outbox {
         }
         plan.validate()?;
         let id = plan.id.clone();
-        if self.plans.contains_key(&id) || self.finished.contains_key(&id) {
+        if self.plans.contains_key(&id) || self.finished.contains(&id) {
             self.stats.duplicates_dropped += 1;
             return Ok(Accepted {
                 plan_id: id,
@@ -280,6 +292,7 @@ impl Outbox {
                     record: Box::new(old),
                 });
                 self.finished.insert(old_id.clone(), now);
+                self.prune_tombstones(None);
                 self.stats.coalesced += 1;
                 self.progress(ProgressKind::Queued, &id);
                 return Ok(Accepted {
@@ -290,7 +303,7 @@ impl Outbox {
             }
         }
         let seq = self.next_seq;
-        self.next_seq += 1;
+        self.next_seq = self.next_seq.saturating_add(1);
         let loc = plan.location_id.clone();
         self.plans
             .insert(id.clone(), Record::pending(plan, seq, now));
@@ -440,7 +453,11 @@ impl Outbox {
                     self.advance(&id, now);
                 }
                 Ok(Resolved::Send(params)) => {
-                    let attempt = rec.steps.get(step_idx).map_or(0, |s| s.attempts) + 1;
+                    let attempt = rec
+                        .steps
+                        .get(step_idx)
+                        .map_or(0, |s| s.attempts)
+                        .saturating_add(1);
                     let t = Transmit {
                         id: self.next_transmit,
                         plan_id: id.clone(),
@@ -506,6 +523,7 @@ impl Outbox {
             record: Box::new(r),
         });
         self.finished.insert(id.to_string(), now);
+        self.prune_tombstones(None);
         self.progress(ProgressKind::Done, id);
         self.leave_contact(id, slot, now);
     }
@@ -623,20 +641,32 @@ impl Outbox {
     }
 
     /// Deletes tombstones (done and coalesced event ids) older than `tombstoneTtlMs`:
-    /// queues `Delete` ops and forgets the ids. Returns how many.
+    /// queues `Delete` ops and forgets the ids. Returns how many. [`Outbox::drain`]
+    /// calls it too (it only touches what it deletes).
     pub fn sweep(&mut self, now: u64) -> usize {
-        let ttl = self.config.tombstone_ttl_ms;
-        let old: Vec<String> = self
-            .finished
-            .iter()
-            .filter(|(_, &at)| at.saturating_add(ttl) <= now)
-            .map(|(id, _)| id.clone())
-            .collect();
+        self.prune_tombstones(now.checked_sub(self.config.tombstone_ttl_ms))
+    }
+
+    /// Forgets tombstones beyond `maxTombstones` (oldest first) and those finished at
+    /// or before `expired_at`; queues their `Delete` ops.
+    fn prune_tombstones(&mut self, expired_at: Option<u64>) -> usize {
+        let old = self.finished.forget(self.config.max_tombstones, expired_at);
         for id in &old {
-            self.finished.remove(id);
             self.store.push_back(StoreOp::Delete { key: id.clone() });
         }
         old.len()
+    }
+
+    /// How much state the outbox holds (all of it bounded: see [`Retained`]).
+    pub fn retained(&self) -> Retained {
+        Retained {
+            records: self.plans.len() as u64,
+            tombstones: self.finished.len() as u64,
+            log_entries: self.log.len() as u64,
+            locations: self.locations.len() as u64,
+            contact_queues: self.contacts.len() as u64,
+            timers: self.timers.len() as u64,
+        }
     }
 
     pub(super) fn log_entry(&mut self, e: LogEntry) {

@@ -12,9 +12,30 @@ pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";
 
 fn bad(url: &str, reason: &str) -> RequestError {
     RequestError::InvalidBaseUrl {
-        url: url.chars().take(200).collect(),
+        url: quotable(url),
         reason: reason.to_string(),
     }
+}
+
+/// The URL as an error may quote it: user info, query and fragment (where a token may
+/// have been put) are replaced by `<redacted>`, and at most 200 characters are kept.
+fn quotable(url: &str) -> String {
+    let (head, tail) = match url.find(['?', '#']) {
+        Some(i) => (&url[..i], "<redacted>"),
+        None => (url, ""),
+    };
+    let head = match head.rfind('@') {
+        Some(at) => {
+            let start = head.find("//").map_or(0, |i| i + 2);
+            if at >= start {
+                format!("{}<redacted>{}", &head[..start], &head[at..])
+            } else {
+                head.to_string()
+            }
+        }
+        None => head.to_string(),
+    };
+    format!("{head}{tail}").chars().take(200).collect()
 }
 
 /// True for `localhost`, `127.x.y.z` and `[::1]`.
@@ -136,6 +157,29 @@ pub fn validate_base_url(raw: &str) -> Result<String, RequestError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_url_is_quoted_without_user_info_query_or_fragment() {
+        for (raw, want) in [
+            (
+                "https://pit-secret@host.example",
+                "https://<redacted>@host.example",
+            ),
+            (
+                "https://host.example/?token=pit-secret",
+                "https://host.example/<redacted>",
+            ),
+            (
+                "http://api.example/x#pit-secret",
+                "http://api.example/x<redacted>",
+            ),
+        ] {
+            match validate_base_url(raw) {
+                Err(RequestError::InvalidBaseUrl { url, .. }) => assert_eq!(url, want),
+                other => panic!("{raw}: {other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn ipv4_octet_matches_the_standard_parser() {

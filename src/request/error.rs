@@ -2,13 +2,15 @@
 //! response. Messages say which operation and which parameter; none ever contains the
 //! bearer token (the token is never passed into an error).
 
-use serde_json::json;
+use serde::Serialize;
 
+use super::response::Disposition;
 use crate::catalog::CatalogError;
 use crate::error::Coded;
 
 /// Where a parameter goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ParamPlace {
     /// In the URL path.
     Path,
@@ -34,8 +36,10 @@ impl std::fmt::Display for ParamPlace {
     }
 }
 
-/// A failure to build a GHL request or to read a GHL response.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+/// A failure to build a GHL request or to read a GHL response. Its details are its
+/// serialisation (see [`crate::error`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum RequestError {
     /// The operation name did not resolve (`UNKNOWN_OPERATION`, `AMBIGUOUS_OPERATION`).
     #[error(transparent)]
@@ -46,8 +50,10 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// Parameter name.
+        #[serde(rename = "parameter")]
         name: String,
         /// Path or query.
+        #[serde(rename = "in")]
         place: ParamPlace,
     },
     /// A path parameter that the operation's path does not have.
@@ -56,6 +62,7 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// Parameter name.
+        #[serde(rename = "parameter")]
         name: String,
         /// The path parameters the operation takes, comma-separated.
         expected: String,
@@ -66,6 +73,7 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// Parameter name.
+        #[serde(rename = "parameter")]
         name: String,
         /// What is wrong with it.
         reason: String,
@@ -76,6 +84,7 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// Parameter name.
+        #[serde(rename = "parameter")]
         name: String,
         /// What is wrong with it.
         reason: String,
@@ -86,6 +95,7 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// The argument's name.
+        #[serde(rename = "parameter")]
         name: String,
         /// What is wrong with it.
         reason: String,
@@ -104,8 +114,10 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
         /// The acceptable scopes (any one would do).
+        #[serde(rename = "missingScopes")]
         missing: Vec<String>,
         /// The scopes the configuration lists.
+        #[serde(rename = "grantedScopes")]
         granted: Vec<String>,
     },
     /// The token is blank or has characters a header cannot carry.
@@ -143,6 +155,9 @@ pub enum RequestError {
         trace_id: Option<String>,
         /// Whether sending the same request later may succeed.
         retryable: bool,
+        /// What the response policy says to do ([`crate::request::classify`]); the
+        /// JS client refreshes the token only on `refreshAuth`.
+        disposition: Disposition,
     },
     /// A success response whose body is not the expected JSON.
     #[error(
@@ -196,67 +211,6 @@ impl Coded for RequestError {
             RequestError::UnexpectedBody { .. } => "UNEXPECTED_BODY",
             RequestError::GhlHttp { .. } => "GHL_HTTP_ERROR",
             RequestError::InvalidResponse { .. } => "INVALID_RESPONSE",
-        }
-    }
-
-    fn details(&self) -> serde_json::Value {
-        match self {
-            RequestError::Catalog(e) => e.details(),
-            RequestError::MissingParameter {
-                operation,
-                name,
-                place,
-            } => json!({"operation": operation, "parameter": name, "in": place.as_str()}),
-            RequestError::UnknownParameter {
-                operation,
-                name,
-                expected,
-            } => json!({"operation": operation, "parameter": name, "expected": expected}),
-            RequestError::InvalidPathParameter {
-                operation,
-                name,
-                reason,
-            }
-            | RequestError::InvalidQueryParameter {
-                operation,
-                name,
-                reason,
-            }
-            | RequestError::InvalidParameter {
-                operation,
-                name,
-                reason,
-            } => json!({"operation": operation, "parameter": name, "reason": reason}),
-            RequestError::InvalidBaseUrl { url, reason } => json!({"url": url, "reason": reason}),
-            RequestError::MissingScope {
-                operation,
-                missing,
-                granted,
-            } => {
-                json!({"operation": operation, "missingScopes": missing, "grantedScopes": granted})
-            }
-            RequestError::InvalidToken { reason } => json!({"reason": reason}),
-            RequestError::MissingBody { operation }
-            | RequestError::UnexpectedBody { operation } => {
-                json!({"operation": operation})
-            }
-            RequestError::GhlHttp {
-                operation,
-                status,
-                messages,
-                message,
-                error,
-                trace_id,
-                retryable,
-            } => json!({
-                "operation": operation, "status": status, "messages": messages,
-                "message": message, "error": error, "traceId": trace_id, "retryable": retryable,
-            }),
-            RequestError::InvalidResponse {
-                operation,
-                status,
-                reason,
-            } => json!({"operation": operation, "status": status, "reason": reason}),
         }
     }
 }

@@ -20,4 +20,6 @@ pub use builder::{ClientConfig, RequestBuilder};
 pub use error::{ParamPlace, RequestError};
 pub use exchange::{settle, SendResult};
 pub use ratelimit::RateLimit;
-pub use response::{classify, decode, Classified, GhlErrorBody, ResponseKind};
+pub use response::{
+    classify, decode, disposition_of, BodyError, Classified, Disposition, GhlErrorBody,
+};

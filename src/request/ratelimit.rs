@@ -5,10 +5,44 @@
 //! `X-RateLimit-Daily-Remaining` (HighLevel's SDK also reads `X-RateLimit-Daily-Reset`).
 //! There is no `Retry-After`: these headers are the source of truth for waiting.
 //! A header that is absent or not a whole number is `None`; nothing here fails.
+//!
+//! **Durations are clamped** to documented ranges as they are read, so that no header
+//! (and nothing stored from one) can park a location for years or overflow a timer:
+//! `X-RateLimit-Interval-Milliseconds` to `1..=`[`MAX_INTERVAL_MS`] (GHL sends 10,000),
+//! a burst wait to at most [`MAX_INTERVAL_MS`], a daily reset to at most one day ahead
+//! ([`daily_reset_at`]). Every sum with a time saturates.
 
 use serde::{Deserialize, Serialize};
 
 use crate::http::HttpResponse;
+
+/// The longest burst interval (and burst wait after a 429) taken from a header: 5
+/// minutes, 30 times what GHL documents.
+pub const MAX_INTERVAL_MS: u64 = 5 * 60 * 1000;
+
+/// The burst wait after a 429 that reports no interval (GHL's documented 10 s).
+pub const DEFAULT_INTERVAL_MS: u64 = 10_000;
+
+/// Milliseconds in a day.
+pub const DAY_MS: u64 = 86_400_000;
+
+/// The start of the next UTC day after `now` (saturating at `u64::MAX`).
+pub fn next_utc_midnight(now: u64) -> u64 {
+    (now / DAY_MS).saturating_add(1).saturating_mul(DAY_MS)
+}
+
+/// Interprets `X-RateLimit-Daily-Reset`: ms since the epoch (>= 10^12), seconds since
+/// the epoch (>= 10^9), else seconds from now; absent: the next UTC midnight.
+/// Clamped to `(now, now + one day]`.
+pub fn daily_reset_at(reset: Option<u64>, now: u64) -> u64 {
+    let at = match reset {
+        Some(v) if v >= 1_000_000_000_000 => v,
+        Some(v) if v >= 1_000_000_000 => v.saturating_mul(1000),
+        Some(v) => now.saturating_add(v.saturating_mul(1000)),
+        None => next_utc_midnight(now),
+    };
+    at.clamp(now.saturating_add(1), now.saturating_add(DAY_MS))
+}
 
 /// The rate-limit state GHL reported on one response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,10 +70,26 @@ impl RateLimit {
         RateLimit {
             max: num("X-RateLimit-Max"),
             remaining: num("X-RateLimit-Remaining"),
-            interval_ms: num("X-RateLimit-Interval-Milliseconds"),
+            interval_ms: num("X-RateLimit-Interval-Milliseconds")
+                .map(|v| v.clamp(1, MAX_INTERVAL_MS)),
             daily_limit: num("X-RateLimit-Limit-Daily"),
             daily_remaining: num("X-RateLimit-Daily-Remaining"),
             daily_reset: num("X-RateLimit-Daily-Reset"),
+        }
+    }
+
+    /// When a location answered 429 with these headers may send again: the daily reset
+    /// when `daily`, else `now` plus the burst interval (clamped; `fallback_ms` when the
+    /// header is absent).
+    pub fn rate_limited_until(&self, daily: bool, now: u64, fallback_ms: u64) -> u64 {
+        if daily {
+            daily_reset_at(self.daily_reset, now)
+        } else {
+            let wait = self
+                .interval_ms
+                .unwrap_or(fallback_ms)
+                .clamp(1, MAX_INTERVAL_MS);
+            now.saturating_add(wait)
         }
     }
 
@@ -84,6 +134,29 @@ mod tests {
             (rl.daily_limit, rl.daily_remaining, rl.daily_reset),
             (Some(200_000), Some(199_990), None)
         );
+    }
+
+    #[test]
+    fn huge_durations_are_clamped_and_times_saturate() {
+        let mut headers = BTreeMap::new();
+        headers.insert(
+            "X-RateLimit-Interval-Milliseconds".to_string(),
+            "9999999999999".to_string(),
+        );
+        let rl = RateLimit::from_response(&HttpResponse {
+            status: 429,
+            headers,
+            body: String::new(),
+        });
+        assert_eq!(rl.interval_ms, Some(MAX_INTERVAL_MS));
+        assert_eq!(
+            rl.rate_limited_until(false, 1_000, 10),
+            1_000 + MAX_INTERVAL_MS
+        );
+        assert_eq!(rl.rate_limited_until(false, u64::MAX - 5, 10), u64::MAX);
+        assert_eq!(daily_reset_at(Some(u64::MAX), 1_000), 1_000 + DAY_MS);
+        assert_eq!(daily_reset_at(None, u64::MAX - 5), u64::MAX);
+        assert_eq!(next_utc_midnight(u64::MAX), u64::MAX);
     }
 
     #[test]

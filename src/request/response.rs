@@ -5,10 +5,13 @@
 //! any may carry `traceId`, and `message` may be a string or an array. They are read
 //! into one [`GhlErrorBody`] with the messages as a list and joined.
 //!
-//! Retry policy carried by [`Classified::retryable`]: 429 is retryable unless the daily
-//! budget is exhausted (`X-RateLimit-Daily-Remaining: 0`); 408 and 5xx (except 501
-//! and 505) are retryable; 401 and other 4xx are not (they need a new token, a scope
-//! or different input).
+//! **The one response policy**: [`classify`] gives every response a closed
+//! [`Disposition`] from one table ([`disposition_of`]): 2xx done; 429 rate-limited
+//! (until the burst window or the daily reset, read from the headers); 401 refresh
+//! the token; 408 and 5xx except 501/505 retry; other 4xx, 501 and 505 reject;
+//! anything else unexpected. The client (its errors carry `details.disposition`) and
+//! the outbox act on it; nothing else decides what a status means. This file also
+//! holds the one GHL error-body parser ([`GhlErrorBody::parse`]).
 //!
 //! Invariant: nothing here panics on any body; a body that is not JSON gives a typed
 //! result (`INVALID_RESPONSE` for a success, the raw text as the message for an error).
@@ -69,7 +72,10 @@ impl GhlErrorBody {
                     None => Vec::new(),
                 };
                 out.error = map.get("error").and_then(text_of);
-                out.trace_id = map.get("traceId").and_then(text_of);
+                out.trace_id = map
+                    .get("traceId")
+                    .or_else(|| map.get("trace_id"))
+                    .and_then(text_of);
             }
             Ok(Value::String(s)) => out.messages = vec![s],
             _ => {
@@ -85,23 +91,58 @@ impl GhlErrorBody {
     }
 }
 
-/// The broad outcome of a response.
+/// What to do about a response: the one response policy, shared by the client
+/// (`GHL_HTTP_ERROR` carries it as `details.disposition`) and the outbox. Closed: every
+/// status maps to exactly one of these ([`disposition_of`] is the table).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub enum ResponseKind {
-    /// 2xx.
-    Success,
-    /// 429.
-    RateLimited,
-    /// 401: invalid or expired token, or a scope the token lacks.
-    Unauthorized,
-    /// Other 4xx.
-    ClientError,
-    /// 5xx.
-    ServerError,
-    /// Anything else (1xx, 3xx, or not a valid status).
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Disposition {
+    /// 2xx: the request took effect.
+    Done,
+    /// 408 and 5xx other than 501/505: the same request may succeed later (backoff).
+    Retry,
+    /// 429: wait until [`Classified::rate_limited_until`], then send again (not a
+    /// failed attempt).
+    RateLimited {
+        /// True when `X-RateLimit-Daily-Remaining` is 0: wait for the daily reset.
+        daily: bool,
+    },
+    /// 401: the token is invalid or expired: get a fresh one (once), then send again.
+    RefreshAuth,
+    /// Other 4xx, 501 and 505: the request cannot succeed as it is (input, scope,
+    /// an unsupported method or HTTP version).
+    Reject,
+    /// Anything else (1xx, 3xx, a status outside 100-599): not a GHL answer.
     Unexpected,
+}
+
+impl Disposition {
+    /// Whether sending the same request again soon may succeed (a daily 429 and a 401
+    /// do not count: they need the reset or a new token first).
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            Disposition::Retry | Disposition::RateLimited { daily: false }
+        )
+    }
+}
+
+/// The response policy's table: the disposition of a status. `daily_exhausted` is
+/// `X-RateLimit-Daily-Remaining: 0` (only read for 429).
+pub fn disposition_of(status: u16, daily_exhausted: bool) -> Disposition {
+    match status {
+        200..=299 => Disposition::Done,
+        429 => Disposition::RateLimited {
+            daily: daily_exhausted,
+        },
+        401 => Disposition::RefreshAuth,
+        408 => Disposition::Retry,
+        400..=499 => Disposition::Reject,
+        501 | 505 => Disposition::Reject,
+        500..=599 => Disposition::Retry,
+        _ => Disposition::Unexpected,
+    }
 }
 
 /// A response, classified.
@@ -109,44 +150,116 @@ pub enum ResponseKind {
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Classified {
-    /// The broad outcome.
-    pub kind: ResponseKind,
     /// HTTP status.
     pub status: u16,
-    /// Whether sending the same request again later may succeed.
-    pub retryable: bool,
-    /// True when `X-RateLimit-Daily-Remaining` is 0: wait for the daily reset.
-    pub daily_exhausted: bool,
-    /// The rate-limit headers.
+    /// What to do about it.
+    pub disposition: Disposition,
+    /// The rate-limit headers (durations clamped, see [`RateLimit`]).
     pub rate_limit: RateLimit,
     /// The error body, for anything but success.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<GhlErrorBody>,
 }
 
-/// Classifies a response (see the module docs for the retry policy).
+impl Classified {
+    /// Whether sending the same request again soon may succeed.
+    pub fn retryable(&self) -> bool {
+        self.disposition.retryable()
+    }
+
+    /// For a 429: when the location may send again, at the earliest, read from the
+    /// headers (see [`RateLimit::rate_limited_until`]; GHL's 10 s when they say
+    /// nothing); `None` for anything else.
+    pub fn rate_limited_until(&self, now: u64) -> Option<u64> {
+        match self.disposition {
+            Disposition::RateLimited { daily } => Some(self.rate_limit.rate_limited_until(
+                daily,
+                now,
+                super::ratelimit::DEFAULT_INTERVAL_MS,
+            )),
+            _ => None,
+        }
+    }
+
+    /// GHL's message for people: the messages, else the `error` field; `None` when the
+    /// body said nothing.
+    pub fn summary(&self) -> Option<String> {
+        let e = self.error.as_ref()?;
+        if !e.message.is_empty() {
+            Some(e.message.clone())
+        } else {
+            e.error.clone().filter(|s| !s.trim().is_empty())
+        }
+    }
+}
+
+/// Classifies a response with the one policy ([`disposition_of`]).
 pub fn classify(resp: &HttpResponse) -> Classified {
     let rate_limit = RateLimit::from_response(resp);
     let daily_exhausted = rate_limit.daily_remaining == Some(0);
     let status = resp.status;
-    let (kind, retryable) = match status {
-        200..=299 => (ResponseKind::Success, false),
-        429 => (ResponseKind::RateLimited, !daily_exhausted),
-        401 => (ResponseKind::Unauthorized, false),
-        408 => (ResponseKind::ClientError, true),
-        400..=499 => (ResponseKind::ClientError, false),
-        501 | 505 => (ResponseKind::ServerError, false),
-        500..=599 => (ResponseKind::ServerError, true),
-        _ => (ResponseKind::Unexpected, false),
-    };
-    let error = (kind != ResponseKind::Success).then(|| GhlErrorBody::parse(&resp.body));
+    let disposition = disposition_of(status, daily_exhausted);
+    let error = (disposition != Disposition::Done).then(|| GhlErrorBody::parse(&resp.body));
     Classified {
-        kind,
         status,
-        retryable,
-        daily_exhausted,
+        disposition,
         rate_limit,
         error,
+    }
+}
+
+/// A GHL body the core could not use, shared by every domain that reads bodies (tags,
+/// statistics): one type, each domain keeps its stable codes
+/// ([`BodyError::is_failure`] picks `*_BAD_RESPONSE` or `*_GHL_FAILURE`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
+pub enum BodyError {
+    /// The body did not have the documented shape.
+    #[error("{operation}: unexpected response body: {reason}")]
+    Shape {
+        /// Operation id (`service.operationId`).
+        operation: String,
+        /// What did not fit.
+        reason: String,
+    },
+    /// GHL answered with `success: false`.
+    #[error("{operation}: GHL reported failure (status {status}): {message}")]
+    Failure {
+        /// Operation id.
+        operation: String,
+        /// `statusCode` of the body (0 when absent).
+        status: u16,
+        /// `message` of the body.
+        message: String,
+    },
+}
+
+impl BodyError {
+    /// A body that does not fit: `reason` says what.
+    pub fn shape(operation: &str, reason: impl Into<String>) -> Self {
+        BodyError::Shape {
+            operation: operation.to_string(),
+            reason: reason.into(),
+        }
+    }
+
+    /// A body with `success: false`.
+    pub fn failure(operation: &str, status: u16, message: impl Into<String>) -> Self {
+        BodyError::Failure {
+            operation: operation.to_string(),
+            status,
+            message: message.into(),
+        }
+    }
+
+    /// The body is not a JSON object.
+    pub fn not_object(operation: &str) -> Self {
+        Self::shape(operation, "the body is not a JSON object")
+    }
+
+    /// True for `success: false` (else the body's shape was wrong).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, BodyError::Failure { .. })
     }
 }
 
@@ -159,7 +272,8 @@ pub fn decode<T: DeserializeOwned>(
     resp: &HttpResponse,
 ) -> Result<T, RequestError> {
     let c = classify(resp);
-    if c.kind != ResponseKind::Success {
+    if c.disposition != Disposition::Done {
+        let retryable = c.retryable();
         let body = c.error.unwrap_or_default();
         return Err(RequestError::GhlHttp {
             operation: operation.to_string(),
@@ -168,7 +282,8 @@ pub fn decode<T: DeserializeOwned>(
             message: body.message,
             error: body.error,
             trace_id: body.trace_id,
-            retryable: c.retryable,
+            retryable,
+            disposition: c.disposition,
         });
     }
     let text = if resp.body.trim().is_empty() {

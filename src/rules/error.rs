@@ -8,7 +8,8 @@ use crate::error::Coded;
 use super::grammar::Problem;
 
 /// Everything that can go wrong with rules or with applying them.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum RulesError {
     /// The document has problems; all of them are listed.
     #[error("the mapping rules have {} problem(s): {}", problems.len(), summary(problems))]
@@ -22,6 +23,7 @@ pub enum RulesError {
         /// Name of the limit (the field of [`Limits`]).
         limit: &'static str,
         /// What was measured, in words.
+        #[serde(skip)]
         what: &'static str,
         /// The measured value.
         value: usize,
@@ -34,6 +36,7 @@ pub enum RulesError {
         /// Byte offset of the problem in the record text.
         offset: usize,
         /// What is wrong.
+        #[serde(skip)]
         message: String,
     },
     /// A rules document given as text is not JSON.
@@ -44,6 +47,7 @@ pub enum RulesError {
         /// Column of the problem (1-based).
         column: usize,
         /// What is wrong.
+        #[serde(skip)]
         message: String,
     },
     /// The record is JSON but not an object.
@@ -103,19 +107,6 @@ impl Coded for RulesError {
             RulesError::BadRecord { .. } => "RECORD_NOT_JSON",
             RulesError::NotJson { .. } => "RULES_NOT_JSON",
             RulesError::RecordNotObject { .. } => "RECORD_NOT_OBJECT",
-        }
-    }
-
-    fn details(&self) -> serde_json::Value {
-        use serde_json::json;
-        match self {
-            RulesError::Invalid { problems } => json!({ "problems": problems }),
-            RulesError::LimitExceeded {
-                limit, value, max, ..
-            } => json!({ "limit": limit, "value": value, "max": max }),
-            RulesError::BadRecord { offset, .. } => json!({ "offset": offset }),
-            RulesError::NotJson { line, column, .. } => json!({ "line": line, "column": column }),
-            RulesError::RecordNotObject { found } => json!({ "found": found }),
         }
     }
 }

@@ -1,11 +1,11 @@
 //! The one error type of the statistics domain.
 
-use serde_json::{json, Value};
-
 use crate::error::Coded;
+use crate::request::BodyError;
 
 /// Everything that can go wrong in the statistics domain.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum StatsError {
     /// The location id is empty or white space.
     #[error("statistics: the location id is blank")]
@@ -24,24 +24,10 @@ pub enum StatsError {
         /// The platforms asked for.
         requested: Vec<String>,
     },
-    /// A GHL response body did not have the documented shape.
-    #[error("{operation}: unexpected response body: {reason}")]
-    BadResponse {
-        /// Operation id.
-        operation: String,
-        /// What did not fit.
-        reason: String,
-    },
-    /// GHL answered with `success: false`.
-    #[error("{operation}: GHL reported failure (status {status}): {message}")]
-    GhlFailure {
-        /// Operation id.
-        operation: String,
-        /// `statusCode` of the body.
-        status: u16,
-        /// `message` of the body.
-        message: String,
-    },
+    /// A GHL response body did not have the documented shape (`STATS_BAD_RESPONSE`),
+    /// or GHL answered `success: false` (`STATS_GHL_FAILURE`).
+    #[error(transparent)]
+    Response(#[from] BodyError),
     /// A host metric point is not usable.
     #[error("host point {index} ('{metric}'): {reason}")]
     BadHostPoint {
@@ -72,37 +58,11 @@ impl Coded for StatsError {
             StatsError::BlankLocation => "STATS_BLANK_LOCATION",
             StatsError::NoProfiles { .. } => "STATS_NO_PROFILES",
             StatsError::NoSupportedPlatform { .. } => "STATS_NO_SUPPORTED_PLATFORM",
-            StatsError::BadResponse { .. } => "STATS_BAD_RESPONSE",
-            StatsError::GhlFailure { .. } => "STATS_GHL_FAILURE",
+            StatsError::Response(e) if e.is_failure() => "STATS_GHL_FAILURE",
+            StatsError::Response(_) => "STATS_BAD_RESPONSE",
             StatsError::BadHostPoint { .. } => "STATS_BAD_HOST_POINT",
             StatsError::InvalidSchedule { .. } => "STATS_INVALID_SCHEDULE",
             StatsError::ScheduleOverflow { .. } => "STATS_SCHEDULE_OVERFLOW",
-        }
-    }
-
-    fn details(&self) -> Value {
-        match self {
-            StatsError::BlankLocation => json!({}),
-            StatsError::NoProfiles { location_id } => json!({"locationId": location_id}),
-            StatsError::NoSupportedPlatform {
-                location_id,
-                requested,
-            } => json!({"locationId": location_id, "requested": requested}),
-            StatsError::BadResponse { operation, reason } => {
-                json!({"operation": operation, "reason": reason})
-            }
-            StatsError::GhlFailure {
-                operation,
-                status,
-                message,
-            } => json!({"operation": operation, "status": status, "message": message}),
-            StatsError::BadHostPoint {
-                index,
-                metric,
-                reason,
-            } => json!({"index": index, "metric": metric, "reason": reason}),
-            StatsError::InvalidSchedule { reason } => json!({"reason": reason}),
-            StatsError::ScheduleOverflow { now_ms } => json!({"nowMs": now_ms}),
         }
     }
 }

@@ -43,6 +43,7 @@ pub use series::{
 };
 
 use crate::http::RequestParams;
+use crate::request::BodyError;
 
 /// Operation id of the statistics (`POST /social-media-posting/statistics`).
 pub const OP_STATISTICS: &str = "social-media-posting.get-social-media-statistics";
@@ -226,16 +227,10 @@ pub fn profiles_from_accounts(accounts: &[Account], platforms: &[Platform]) -> P
 /// Decodes an accounts response body.
 pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
     not_object(OP_ACCOUNTS, body)?;
-    let r = AccountsResponse::deserialize(body).map_err(|e| StatsError::BadResponse {
-        operation: OP_ACCOUNTS.to_string(),
-        reason: e.to_string(),
-    })?;
+    let r = AccountsResponse::deserialize(body)
+        .map_err(|e| BodyError::shape(OP_ACCOUNTS, e.to_string()))?;
     if !r.success {
-        return Err(StatsError::GhlFailure {
-            operation: OP_ACCOUNTS.to_string(),
-            status: r.status_code,
-            message: r.message,
-        });
+        return Err(BodyError::failure(OP_ACCOUNTS, r.status_code, r.message).into());
     }
     Ok(r)
 }
@@ -243,19 +238,14 @@ pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
 /// Decodes a statistics response body.
 pub fn decode_statistics(body: &Value) -> Result<StatisticsResponse, StatsError> {
     not_object(OP_STATISTICS, body)?;
-    StatisticsResponse::deserialize(body).map_err(|e| StatsError::BadResponse {
-        operation: OP_STATISTICS.to_string(),
-        reason: e.to_string(),
-    })
+    StatisticsResponse::deserialize(body)
+        .map_err(|e| BodyError::shape(OP_STATISTICS, e.to_string()).into())
 }
 
 fn not_object(operation: &str, body: &Value) -> Result<(), StatsError> {
     if body.is_object() {
         Ok(())
     } else {
-        Err(StatsError::BadResponse {
-            operation: operation.to_string(),
-            reason: "the body is not a JSON object".into(),
-        })
+        Err(BodyError::not_object(operation).into())
     }
 }

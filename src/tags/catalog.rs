@@ -51,6 +51,7 @@ use serde_json::{json, Value};
 use super::model::{Tag, TagsResponse};
 use super::{normalize_tag_name, TagError, OP_LIST_TAGS, OP_TAGS_BY_IDS};
 use crate::http::RequestParams;
+use crate::request::BodyError;
 
 /// Tunables of a [`TagCatalog`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -571,21 +572,11 @@ fn is_foreign(tag: &Tag, location_id: &str) -> bool {
 
 fn decode(operation: &str, body: &Value) -> Result<TagsResponse, TagError> {
     if !body.is_object() {
-        return Err(TagError::BadResponse {
-            operation: operation.to_string(),
-            reason: "the body is not a JSON object".into(),
-        });
+        return Err(BodyError::not_object(operation).into());
     }
-    TagsResponse::deserialize(body).map_err(|e| TagError::BadResponse {
-        operation: operation.to_string(),
-        reason: e.to_string(),
-    })
+    TagsResponse::deserialize(body).map_err(|e| BodyError::shape(operation, e.to_string()).into())
 }
 
 fn failure(operation: &str, r: &TagsResponse) -> TagError {
-    TagError::GhlFailure {
-        operation: operation.to_string(),
-        status: r.status_code,
-        message: r.message.clone(),
-    }
+    BodyError::failure(operation, r.status_code, r.message.clone()).into()
 }

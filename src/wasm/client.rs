@@ -17,13 +17,13 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{from_js, throw, throw_scrubbed, to_js};
 use super::transport;
 use serde_json::Value;
 
 use crate::api;
 use crate::catalog;
-use crate::http::{HttpRequest, RequestParams, Token};
+use crate::http::{HttpRequest, RequestParams, Scrubber, Token};
 use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
 
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
@@ -51,10 +51,15 @@ impl Client {
         let req = built.map_err(|e| throw(&e))?;
         let timeout = self.timeout_ms;
         let last = Rc::clone(&self.last_rate_limit);
+        // A server may echo the token back: scrubbed from the answer before anything
+        // reads it (the shim scrubs earlier tokens as well).
+        let scrubber = Scrubber::for_request(&req);
         Ok(future_to_promise(async move {
-            let resp = transport::fetch(&operation, &req, timeout)
+            let mut resp = transport::fetch(&operation, &req, timeout)
                 .await
-                .map_err(|e| throw(&e))?;
+                .map_err(|e| throw_scrubbed(&e, &scrubber))?;
+            drop(req);
+            scrubber.scrub_response(&mut resp);
             last.set(Some(RateLimit::from_response(&resp)));
             let value = read(&operation, &resp).map_err(|e| throw(&e))?;
             to_js(&value)

@@ -5,6 +5,7 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Coded;
+use crate::http::Scrubber;
 
 /// Rust value -> JS value, through JSON text and `JSON.parse`: plain objects, arrays
 /// and numbers, `None` as `null`. `JSON.parse` defines every key as an own property,
@@ -34,8 +35,16 @@ pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result
 
 /// A coded Rust error -> a JS `Error` with `name`, `code` and `details`.
 pub(crate) fn throw<E: Coded + ?Sized>(e: &E) -> JsValue {
-    let details = to_js(&e.details()).unwrap_or(JsValue::NULL);
-    error(e.code(), &e.to_string(), details)
+    throw_scrubbed(e, &Scrubber::default())
+}
+
+/// [`throw`], with the message and every detail run through `scrubber` (bearer values
+/// are always scrubbed).
+pub(crate) fn throw_scrubbed<E: Coded + ?Sized>(e: &E, scrubber: &Scrubber) -> JsValue {
+    let mut details = e.details();
+    scrubber.scrub_value(&mut details);
+    let details = to_js(&details).unwrap_or(JsValue::NULL);
+    error(e.code(), &scrubber.scrub(&e.to_string()), details)
 }
 
 fn error(code: &str, message: &str, details: JsValue) -> JsValue {

@@ -12,7 +12,11 @@
 //!   builds the request, sends it, and only then borrows the core to feed the outcome.
 //! - A transmit whose request cannot be built is dead-lettered through the core
 //!   (`INVALID_REQUEST`), never dropped; it is not sent.
-//! - The token is an argument of `deliver` only; it is not kept.
+//! - The token is an argument of `deliver`; it is not kept except by the
+//!   [`Scrubber`], which removes it (and up to three earlier ones) from every
+//!   response and failure before the core sees them: no log entry, dead letter,
+//!   stored record or event can hold a token a server echoed back.
+//! - The configuration is checked ([`Config::validate`]) before anything is built.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -24,7 +28,7 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{from_js, throw, to_js};
 use super::transport::{self, TransportError};
-use crate::http::Token;
+use crate::http::{HttpResponse, Scrubber, Token};
 use crate::outbox::{self as core, Config, Drained, Failure, Record, SplitMix64, Transmit};
 use crate::plan::Plan;
 use crate::request::{ClientConfig, RequestBuilder};
@@ -50,6 +54,8 @@ struct Shared {
     rng: SplitMix64,
     /// Transmits handed to JS and not yet delivered.
     waiting: HashMap<u64, Transmit>,
+    /// The tokens `deliver` was given, to scrub from what servers answer.
+    scrubber: Scrubber,
 }
 
 /// Durable, rate-limited, retrying delivery of plans to GHL.
@@ -81,6 +87,7 @@ impl Outbox {
         now: f64,
     ) -> Result<Outbox, JsValue> {
         let o: Options = from_js(options, "outbox options")?;
+        o.config.validate().map_err(|e| throw(&e))?;
         let records: Vec<Record> = from_js(records, "stored records")?;
         let builder = RequestBuilder::new(o.client).map_err(|e| throw(&e))?;
         let core = core::Outbox::restore(o.config, records, now_u64(now));
@@ -94,6 +101,7 @@ impl Outbox {
                 core,
                 rng: SplitMix64::new(seed),
                 waiting: HashMap::new(),
+                scrubber: Scrubber::default(),
             })),
             builder: Rc::new(builder),
             timeout_ms: o.timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
@@ -153,13 +161,15 @@ impl Outbox {
             .ok_or_else(|| throw(&core::OutboxError::UnknownTransmit { id }))?;
         let shared = Rc::clone(&self.shared);
         let now = || now_u64(js_sys::Date::now());
-        let built = self
-            .builder
-            .build(&t.operation, &t.params, &Token::new(token));
+        let token = Token::new(token);
+        self.shared.borrow_mut().scrubber.remember(&token);
+        let built = self.builder.build(&t.operation, &t.params, &token);
+        drop(token);
         let req = match built {
             Ok(r) => r,
             Err(e) => {
                 let message = format!("{} ({})", e, crate::error::Coded::code(&e));
+                let message = shared.borrow().scrubber.scrub(&message);
                 shared
                     .borrow_mut()
                     .core
@@ -175,11 +185,25 @@ impl Outbox {
             let mut s = shared.borrow_mut();
             let rand = s.rng.next_u64();
             let fed = match outcome {
-                Ok(resp) => s.core.handle_response(id, &resp, now(), rand),
+                Ok(mut resp) => {
+                    s.scrubber.scrub_response(&mut resp);
+                    s.core.handle_response(id, &resp, now(), rand)
+                }
                 Err(TransportError::Timeout { .. }) => {
                     s.core.handle_failure(id, Failure::Timeout, now(), rand)
                 }
+                Err(e @ TransportError::Redirect { status, .. }) => {
+                    // Not followed: handed to the core as the 3xx it is (the response
+                    // policy calls it unexpected: dead-lettered, not retried).
+                    let resp = HttpResponse {
+                        status,
+                        headers: Default::default(),
+                        body: s.scrubber.scrub(&e.to_string()),
+                    };
+                    s.core.handle_response(id, &resp, now(), rand)
+                }
                 Err(TransportError::Network { reason, .. }) => {
+                    let reason = s.scrubber.scrub(&reason);
                     s.core
                         .handle_failure(id, Failure::Network(reason), now(), rand)
                 }
@@ -198,10 +222,9 @@ impl Outbox {
     /// `getToken()` failed: delivery pauses (`authPaused` event).
     #[wasm_bindgen(js_name = tokenRefreshFailed)]
     pub fn token_refresh_failed(&self, reason: &str, now: f64) {
-        self.shared
-            .borrow_mut()
-            .core
-            .token_refresh_failed(reason, now_u64(now));
+        let mut s = self.shared.borrow_mut();
+        let reason = s.scrubber.scrub(reason);
+        s.core.token_refresh_failed(&reason, now_u64(now));
     }
 
     /// Continues after an auth pause.
@@ -254,6 +277,12 @@ impl Outbox {
     #[wasm_bindgen(unchecked_return_type = "OutboxCounts")]
     pub fn counts(&self) -> Result<JsValue, JsValue> {
         to_js(&self.shared.borrow().core.counts())
+    }
+
+    /// How much state the outbox holds (every figure bounded).
+    #[wasm_bindgen(unchecked_return_type = "OutboxRetained")]
+    pub fn retained(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.shared.borrow().core.retained())
     }
 
     /// Counters since creation or restore.

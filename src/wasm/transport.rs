@@ -3,14 +3,22 @@
 //!
 //! The only network code of the crate. It never logs, and its errors carry the
 //! operation and the URL, never the headers (the token lives there).
+//!
+//! **Redirects are never followed** (`redirect: "manual"`): a 3xx would make the
+//! runtime re-send the request, token and contact data included, to wherever the
+//! `Location` points (another origin, plain http). A redirect answer is
+//! [`TransportError::Redirect`] (`REDIRECT_REFUSED`); nothing is sent to its target.
 
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
 
 use crate::error::Coded;
-use crate::http::{HttpRequest, HttpResponse, Method};
+use crate::http::{HttpRequest, HttpResponse, Method, Scrubber};
 
-/// A request that got no HTTP answer.
-#[derive(Debug, thiserror::Error)]
+/// A request that got no usable HTTP answer. Its details are its serialisation.
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum TransportError {
     /// The connection failed, was dropped, or the request was refused by the runtime
     /// (CORS, offline...).
@@ -33,6 +41,22 @@ pub enum TransportError {
         /// The timeout.
         timeout_ms: u32,
     },
+    /// The server answered with a redirect, which is never followed.
+    #[error("{operation}: {url} answered with a redirect (HTTP {status}{}); redirects are never followed, so nothing was sent to its target: check the base URL", location_part(.location))]
+    Redirect {
+        /// Operation name.
+        operation: String,
+        /// Request URL.
+        url: String,
+        /// The redirect status (0 when the runtime hides it, as browsers do).
+        status: u16,
+        /// The `Location` header, when the runtime shows it.
+        location: Option<String>,
+    },
+}
+
+fn location_part(l: &Option<String>) -> String {
+    l.as_ref().map(|l| format!(" to {l}")).unwrap_or_default()
 }
 
 impl Coded for TransportError {
@@ -40,26 +64,16 @@ impl Coded for TransportError {
         match self {
             TransportError::Network { .. } => "NETWORK_ERROR",
             TransportError::Timeout { .. } => "TIMEOUT",
+            TransportError::Redirect { .. } => "REDIRECT_REFUSED",
         }
     }
-    fn details(&self) -> serde_json::Value {
-        match self {
-            TransportError::Network {
-                operation,
-                url,
-                reason,
-            } => {
-                serde_json::json!({"operation": operation, "url": url, "reason": reason})
-            }
-            TransportError::Timeout {
-                operation,
-                url,
-                timeout_ms,
-            } => {
-                serde_json::json!({"operation": operation, "url": url, "timeoutMs": timeout_ms})
-            }
-        }
-    }
+}
+
+/// `text` without the given tokens nor any `Bearer <value>`: the core's one scrubber
+/// ([`Scrubber`]), for text the JS shim keeps or shows.
+#[wasm_bindgen(js_name = scrubSecrets)]
+pub fn scrub_secrets(text: &str, secrets: Vec<String>) -> String {
+    Scrubber::with(secrets.iter().map(String::as_str)).scrub(text)
 }
 
 /// Sends the request and reads the whole answer (status, headers, body text).
@@ -80,9 +94,12 @@ pub(crate) async fn fetch(
         url: req.url.clone(),
         reason,
     };
+    // Timers beyond 2^31-1 ms overflow (they fire at once): clamp.
+    let timeout_ms = timeout_ms.clamp(1, i32::MAX as u32);
     let signal = web_sys::AbortSignal::timeout_with_u32(timeout_ms);
     let mut builder = RequestBuilder::new(&req.url)
         .method(method)
+        .redirect(web_sys::RequestRedirect::Manual)
         .abort_signal(Some(&signal));
     for (name, value) in &req.headers {
         builder = builder.header(name, value);
@@ -104,6 +121,14 @@ pub(crate) async fn fetch(
         }
     })?;
     let status = response.status();
+    if response.type_() == web_sys::ResponseType::Opaqueredirect || (300..400).contains(&status) {
+        return Err(TransportError::Redirect {
+            operation: operation.to_string(),
+            url: req.url.clone(),
+            status,
+            location: response.headers().get("location"),
+        });
+    }
     // Inserted one by one: `collect` into a map would add a sort to the module.
     let mut headers = std::collections::BTreeMap::new();
     for (name, value) in response.headers().entries() {

@@ -5,6 +5,7 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
 import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../../js/emulator/index.mjs";
+import { tinyServer } from "./tiny-server.mjs";
 
 let emu;
 before(async () => {
@@ -193,4 +194,111 @@ test("tokens never appear in errors or their JSON", async () => {
     });
   }
   assert.ok(emu.log.every((entry) => !JSON.stringify(entry).includes(secret)), "the emulator's log holds no token either");
+});
+
+
+const bearerOf = (req) => String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+
+test("a token echoed back by the server (401, HTML 500) never reaches the error, its details or stack", async () => {
+  const tokens = ["pit-echo-first-token-0001", "pit-echo-second-token-0002"];
+  const srv = await tinyServer((req) => {
+    const t = bearerOf(req);
+    if (req.url.startsWith("/users")) {
+      return { status: 500, headers: { "content-type": "text/html" }, body: `<html><body>Proxy error. Request header: Authorization: Bearer ${t} (${t})</body></html>` };
+    }
+    return { status: 401, body: JSON.stringify({ statusCode: 401, message: `Invalid token: Bearer ${t}`, error: `token ${t} rejected`, traceId: t }) };
+  });
+  try {
+    let calls = 0;
+    const c = client({ token: undefined, getToken: async () => tokens[Math.min(calls++, 1)], baseUrl: srv.url });
+    await assert.rejects(c.getContact("c1"), (e) => {
+      assert.ok(e instanceof g.GhlBridgeError);
+      assert.equal(e.code, "GHL_HTTP_ERROR");
+      assert.equal(e.details.status, 401);
+      assert.deepEqual(e.details.disposition, { kind: "refreshAuth" });
+      for (const t of tokens) assert.ok(!exposed(e).includes(t), `the 401 error leaks ${t}: ${exposed(e)}`);
+      assert.match(e.message, /Invalid token: Bearer <redacted>/);
+      return true;
+    });
+    assert.equal(calls, 2, "one refresh on refreshAuth, then the second 401 is thrown");
+    await assert.rejects(c.users(), (e) => {
+      assert.equal(e.details.status, 500);
+      for (const t of tokens) assert.ok(!exposed(e).includes(t), `the 500 error leaks ${t}`);
+      return true;
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
+test("getToken() rejecting with an error that names the token: TOKEN_UNAVAILABLE without it", async () => {
+  const first = "pit-rotating-token-aaaa-1111";
+  let calls = 0;
+  const srv = await tinyServer(() => ({ status: 401, body: JSON.stringify({ message: "expired" }) }));
+  try {
+    const c = client({
+      token: undefined,
+      baseUrl: srv.url,
+      getToken: async () => {
+        calls += 1;
+        if (calls === 1) return first;
+        throw new Error(`refresh failed for ${first}: Bearer ${first} revoked`);
+      },
+    });
+    await assert.rejects(c.users(), (e) => {
+      assert.equal(e.code, "TOKEN_UNAVAILABLE");
+      assert.ok(!exposed(e).includes(first), exposed(e));
+      return true;
+    });
+  } finally {
+    await srv.close();
+  }
+});
+
+test("a refused base URL that carries the token is not quoted with it", () => {
+  const secret = "pit-base-url-secret-9876";
+  for (const baseUrl of [`https://api.example/?token=${secret}`, `https://${secret}@api.example`, `http://api.example/${secret}`]) {
+    assert.throws(
+      () => client({ token: secret, baseUrl }),
+      (e) => e instanceof g.GhlBridgeError && e.code === "INVALID_BASE_URL" && !exposed(e).includes(secret),
+      baseUrl,
+    );
+  }
+});
+
+test("a built request's JSON and inspect forms redact Authorization; the header stays usable", async () => {
+  const { inspect } = await import("node:util");
+  const r = await client().buildRequest("contacts.get-contact", { path: { contactId: "c1" } });
+  assert.equal(r.headers.Authorization, `Bearer ${DEMO_TOKEN}`);
+  assert.ok(!JSON.stringify(r).includes(DEMO_TOKEN));
+  assert.ok(!inspect(r, { depth: 5 }).includes(DEMO_TOKEN));
+  assert.equal(JSON.parse(JSON.stringify(r)).headers.Authorization, "Bearer <redacted>");
+  const res = await fetch(r.url, { method: r.method, headers: r.headers });
+  assert.notEqual(res.status, 401, "the request as built authenticates");
+});
+
+test("a getToken() that never settles fails with TOKEN_UNAVAILABLE within the request timeout", async () => {
+  const c = client({ token: undefined, getToken: () => new Promise(() => {}), timeoutMs: 50 });
+  await assert.rejects(c.users(), (e) => e instanceof g.GhlBridgeError && e.code === "TOKEN_UNAVAILABLE" && /settle/.test(e.message));
+  assert.throws(() => client({ token: 5 }), (e) => e instanceof g.GhlBridgeError && e.code === "INVALID_ARGUMENT" && e.details.argument === "token");
+});
+
+test("a redirect to another origin is refused: nothing reaches its target", async () => {
+  const target = await tinyServer(() => ({ status: 200, body: "{}" }));
+  const api = await tinyServer(() => ({ status: 307, headers: { location: `${target.url}/contacts/upsert` } }));
+  try {
+    const c = client({ baseUrl: api.url });
+    await assert.rejects(c.upsertContact({ email: "redirected@x.example" }), (e) => {
+      assert.ok(e instanceof g.GhlBridgeError);
+      assert.equal(e.code, "REDIRECT_REFUSED");
+      assert.equal(e.details.status, 307);
+      assert.match(e.message, /never followed/);
+      return true;
+    });
+    assert.equal(api.hits.length, 1);
+    assert.equal(target.hits.length, 0, "the redirect's target got nothing");
+  } finally {
+    await api.close();
+    await target.close();
+  }
 });

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import * as g from "../../pkg/entries/node.js";
 import { startEmulator, ALL_SCOPES, DEMO_LOCATION_ID, DEMO_TOKEN } from "../../js/emulator/index.mjs";
 import { contactPlan, faultRun } from "../../benches/outbox/lib.mjs";
+import { tinyServer } from "./tiny-server.mjs";
 
 const LOC = DEMO_LOCATION_ID;
 const FAST = { burstMax: 500, burstIntervalMs: 1000, windowMarginMs: 20, backoffBaseMs: 10, backoffCapMs: 100 };
@@ -291,4 +292,162 @@ test("after an internal error resets the Wasm instance, the outbox rebuilds itse
     for (const i of [1, 2, 3]) assert.equal(contact(emu, `p${i}@x.example`).length, 1);
     await ob.close();
   });
+});
+
+const okBody = (url) => (url.startsWith("/contacts/upsert") ? { new: true, contact: { id: "c1", tags: [] } } : { tags: ["t"] });
+const tinyPlan = (id, email) => contactPlan({ id, locationId: LOC, email, firstName: id, tags: ["t"] });
+
+test("tokens a server echoes back reach no log entry, dead letter, stored record or event", async () => {
+  const tokens = ["pit-outbox-echo-token-aaaa", "pit-outbox-echo-token-bbbb"];
+  let mode = "mixed";
+  const srv = await tinyServer((req, body) => {
+    const t = String(req.headers.authorization).replace(/^Bearer /, "");
+    if (mode === "401") return { status: 401, body: JSON.stringify({ statusCode: 401, message: `Invalid token: Bearer ${t}`, traceId: t }) };
+    if (body.includes("reject@")) return { status: 422, body: JSON.stringify({ statusCode: 422, message: [`token ${t} may not write`], error: t }) };
+    if (body.includes("fail@")) return { status: 500, headers: { "content-type": "text/html" }, body: `<h1>500</h1><pre>authorization: Bearer ${t}\n${t}</pre>` };
+    return { status: 200, body: JSON.stringify(okBody(req.url)) };
+  });
+  const events = [];
+  let calls = 0;
+  const storage = g.memoryStorage();
+  try {
+    const ob = await g.createOutbox({
+      getToken: async () => tokens[Math.min(calls++, 1)],
+      locationId: LOC,
+      scopes: ALL_SCOPES,
+      baseUrl: srv.url,
+      storage,
+      config: { ...FAST, maxAttempts: 2 },
+      onEvent: (e) => events.push(e),
+    });
+    await ob.accept(tinyPlan("reject", "reject@x.example"));
+    await ob.accept(tinyPlan("fail", "fail@x.example"));
+    await ob.accept(tinyPlan("fine", "fine@x.example"));
+    await ob.idle();
+    assert.deepEqual(ob.counts(), { accepted: 3, pending: 0, inFlight: 0, done: 1, dead: 2 });
+    mode = "401";
+    await ob.accept(tinyPlan("auth", "auth@x.example"));
+    while (!events.some((e) => e.type === "authPaused")) await sleep(5);
+    assert.equal(calls, 2, "one refresh, then the pause");
+    const dead = ob.deadLetters();
+    assert.deepEqual(dead.map((d) => d.reason).sort(), ["REJECTED", "RETRIES_EXHAUSTED"]);
+    assert.ok(dead.find((d) => d.reason === "REJECTED").message.includes("<redacted>"));
+    const everything = [ob.exportLog(), JSON.stringify(dead), JSON.stringify([...storage.snapshot()]), JSON.stringify(events), JSON.stringify(ob.log())].join("\n");
+    assert.ok(ob.log().length >= 4, "the log holds the 422, the 500s and the 401s");
+    for (const t of tokens) assert.ok(!everything.includes(t), `${t} leaked: ${everything.slice(0, 2000)}`);
+    ob.stop();
+    await ob.close();
+  } finally {
+    await srv.close();
+  }
+});
+
+test("a 429 with a huge interval header is clamped: no TimeoutOverflowWarning, delivered after the clamp", async () => {
+  const warnings = [];
+  const onWarning = (w) => warnings.push(w);
+  process.on("warning", onWarning);
+  let first = true;
+  const srv = await tinyServer((req) => {
+    if (first) {
+      first = false;
+      return { status: 429, headers: { "content-type": "application/json", "x-ratelimit-interval-milliseconds": "9999999999999", "x-ratelimit-remaining": "0", "x-ratelimit-max": "100" }, body: "{}" };
+    }
+    return { status: 200, body: JSON.stringify(okBody(req.url)) };
+  });
+  const events = [];
+  try {
+    const config = { ...FAST, burstIntervalMs: 20, windowMarginMs: 0 };
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: srv.url, storage: g.memoryStorage(), config, onEvent: (e) => events.push(e) });
+    const before = Date.now();
+    await ob.accept(tinyPlan("parked", "parked@x.example"));
+    await ob.idle();
+    assert.deepEqual(ob.counts(), { accepted: 1, pending: 0, inFlight: 0, done: 1, dead: 0 });
+    const parked = events.find((e) => e.type === "locationParked");
+    assert.ok(parked.until - before <= 30 * config.burstIntervalMs + 200, `parked for ${parked.until - before} ms`);
+    await ob.close();
+    await sleep(20);
+    assert.deepEqual(warnings.filter((w) => w.name === "TimeoutOverflowWarning").map(String), []);
+    assert.equal(srv.hits.length, 3, "the 429, then the upsert and the tags");
+  } finally {
+    process.off("warning", onWarning);
+    await srv.close();
+  }
+});
+
+test("a redirect is never followed by the outbox: dead-lettered, its target gets nothing", async () => {
+  const target = await tinyServer(() => ({ status: 200, body: "{}" }));
+  const api = await tinyServer(() => ({ status: 307, headers: { location: `${target.url}/contacts/upsert` } }));
+  try {
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: api.url, storage: g.memoryStorage(), config: FAST });
+    await ob.accept(tinyPlan("redirected", "redirected@x.example"));
+    await ob.idle();
+    const [d] = ob.deadLetters();
+    assert.equal(d.reason, "UNEXPECTED_STATUS");
+    assert.equal(d.status, 307);
+    assert.match(d.message, /never followed/);
+    assert.equal(api.hits.length, 1, "not retried");
+    assert.equal(target.hits.length, 0);
+    await ob.close();
+  } finally {
+    await api.close();
+    await target.close();
+  }
+});
+
+test("nonsense options are refused with typed errors naming the option", async () => {
+  const base = { token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: "http://127.0.0.1:9", storage: g.memoryStorage(), autoStart: false };
+  await assert.rejects(g.createOutbox({ ...base, token: 5 }), (e) => e instanceof g.GhlBridgeError && e.code === "INVALID_ARGUMENT" && e.details.argument === "token");
+  for (const [option, value] of [["maxInFlight", 0], ["maxInFlightPerLocation", 0], ["burstMax", 0], ["burstIntervalMs", 2 ** 40], ["maxAttempts", 0]]) {
+    await assert.rejects(g.createOutbox({ ...base, config: { [option]: value } }), (e) => e instanceof g.GhlBridgeError && e.code === "OUTBOX_INVALID_CONFIG" && e.details.option === option && e.message.includes(option), option);
+  }
+});
+
+test("internal errors that recur after every rebuild stop the outbox without starving the event loop", { timeout: 20_000 }, async () => {
+  await withEmu({}, async (emu) => {
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 1);
+    // Every event the outbox reports traps the instance: each rebuild traps again.
+    const ob = await g.createOutbox({
+      token: DEMO_TOKEN,
+      locationId: LOC,
+      scopes: ALL_SCOPES,
+      baseUrl: emu.url,
+      storage: g.memoryStorage(),
+      config: FAST,
+      onEvent: () => {
+        try {
+          g.__testPanic("trap in onEvent");
+        } catch {
+          // the trap reset the instance; the outbox must notice and rebuild
+        }
+      },
+    });
+    await ob.accept(plan(1, "trap@x.example")).catch(() => undefined);
+    await assert.rejects(ob.idle(), (e) => e instanceof g.GhlBridgeError && e.code === "OUTBOX_FAILED" && e.details.recoveries > 0);
+    assert.ok(timerFired, "a timer set before still fired");
+    assert.throws(() => ob.counts(), (e) => e.code === "OUTBOX_FAILED");
+    await assert.rejects(ob.accept(plan(2, "trap2@x.example")), (e) => e.code === "OUTBOX_FAILED");
+    await ob.close();
+  });
+});
+
+test("what an outbox retains is bounded however many events it delivers (tombstones, log), in memory and in storage", async () => {
+  const srv = await tinyServer((req) => ({ status: 200, body: JSON.stringify(okBody(req.url)) }));
+  try {
+    const storage = g.memoryStorage();
+    const config = { ...FAST, maxTombstones: 50, logCapacity: 10 };
+    const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: srv.url, storage, config });
+    for (let i = 0; i < 400; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, k) => ob.accept(tinyPlan(`m${i + k}`, `m${i + k}@x.example`))));
+      await ob.idle();
+    }
+    assert.equal(ob.counts().done, 400);
+    const r = ob.retained();
+    assert.ok(r.tombstones <= 50, JSON.stringify(r));
+    assert.ok(r.logEntries <= 10 && r.records === 0 && r.locations === 1, JSON.stringify(r));
+    assert.ok(storage.snapshot().size <= 50, `storage keeps ${storage.snapshot().size} records`);
+    await ob.close();
+  } finally {
+    await srv.close();
+  }
 });
