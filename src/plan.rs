@@ -32,7 +32,7 @@
 //! [`preview`] is the one dry run: each step built as it would be sent, with
 //! placeholders for the values known only from earlier responses.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -188,19 +188,21 @@ impl Plan {
                 limit: MAX_PLAN_STEPS,
             });
         }
-        let mut ids: BTreeSet<&str> = BTreeSet::new();
+        // One map type the module already has (`RequestParams` holds them), so the
+        // linear check adds no new set code to the Wasm module.
+        let mut ids: BTreeMap<String, Value> = BTreeMap::new();
         for step in &self.steps {
-            if step.id.is_empty() || !ids.insert(&step.id) {
+            if step.id.is_empty() || ids.insert(step.id.clone(), Value::Null).is_some() {
                 return Err(PlanError::DuplicateStep {
                     plan: self.id.clone(),
                     step: step.id.clone(),
                 });
             }
         }
-        let mut earlier: BTreeSet<&str> = BTreeSet::new();
+        let mut earlier: BTreeMap<String, Value> = BTreeMap::new();
         for step in &self.steps {
             for dep in step.dependencies() {
-                if !earlier.contains(dep.as_str()) {
+                if !earlier.contains_key(&dep) {
                     return Err(PlanError::UnknownDependency {
                         plan: self.id.clone(),
                         step: step.id.clone(),
@@ -208,7 +210,7 @@ impl Plan {
                     });
                 }
             }
-            earlier.insert(&step.id);
+            earlier.insert(step.id.clone(), Value::Null);
         }
         Ok(())
     }

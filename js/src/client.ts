@@ -61,6 +61,7 @@ export interface Client {
    * The dry run of a plan for this client: each step built as it would be sent, with
    * placeholders for values known only from earlier responses; sends nothing. Throws
    * `PLAN_*` errors (e.g. `PLAN_FOREIGN_LOCATION` for a plan naming another location).
+   * Full module only (`ghl-bridge`); the lean `ghl-bridge/client` throws `NOT_AVAILABLE`.
    */
   previewPlan(plan: Plan): PreviewStep[];
   /** Builds, checks and sends any operation. */
@@ -279,7 +280,13 @@ export function createClient(options: ClientOptions): Client {
         throw tokens.scrubError(e);
       }
     },
-    previewPlan: (plan) => guard(() => wasm().previewPlan(plan)),
+    previewPlan: (plan) =>
+      guard(() => {
+        // The dry run lives in the full module (flows); the lean one has no preview.
+        const w = wasm() as unknown as { previewPlan?: (plan: Plan) => PreviewStep[] };
+        if (typeof w.previewPlan !== "function") throw new GhlBridgeError("NOT_AVAILABLE", "previewPlan needs the full module ('ghl-bridge'), not 'ghl-bridge/client'", { argument: "plan" });
+        return w.previewPlan(plan);
+      }),
     send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
     rateLimit: () => guard(() => wasm().rateLimit()),
     upsertContact: (contact) => authorised((t) => wasm().upsertContact(contact, t)),

@@ -40,7 +40,7 @@ pub struct PreviewStep {
     /// HTTP method (`None` when the operation is unknown).
     pub method: Option<Method>,
     /// URL with placeholders such as `{upsert.contact.id}` for values known only
-    /// later (the path template when the request could not be built).
+    /// later (the operation's path template when the request could not be built).
     pub url: String,
     /// JSON body as it would be sent (placeholders included).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -96,7 +96,7 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
             (Some(req.method), url, None)
         }
         Err(e) => {
-            let (method, url) = template(&step.operation, &params);
+            let (method, url) = template(&step.operation);
             (method, url, Some(ErrorReport::of(&e)))
         }
     };
@@ -114,20 +114,12 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
     }
 }
 
-/// The operation's method and path template with the path values filled in.
-fn template(operation: &str, params: &RequestParams) -> (Option<Method>, String) {
-    let Ok(op) = catalog::find(operation) else {
-        return (None, String::new());
-    };
-    let mut path = op.path();
-    for (k, v) in &params.path {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
-        path = path.replace(&format!("{{{k}}}"), &text);
+/// The operation's method and path template.
+fn template(operation: &str) -> (Option<Method>, String) {
+    match catalog::find(operation) {
+        Ok(op) => (Some(op.method()), op.path()),
+        Err(_) => (None, String::new()),
     }
-    (Some(op.method()), path)
 }
 
 /// `v` with its expressions replaced by placeholders; every placeholder text is
@@ -218,7 +210,7 @@ mod tests {
         let steps = preview(&plan("loc1"), &builder("loc1", &[])).unwrap();
         let e = steps[1].error.as_ref().expect("missing scope");
         assert_eq!(e.code, "MISSING_SCOPE");
-        assert_eq!(steps[1].url, "/contacts/{upsert.contact.id}/tags");
+        assert_eq!(steps[1].url, "/contacts/{contactId}/tags");
     }
 
     #[test]

@@ -37,6 +37,12 @@ pub struct Client {
 }
 
 impl Client {
+    /// The request builder (for the plan previews in [`super::plans`]).
+    #[cfg(feature = "full")]
+    pub(crate) fn builder(&self) -> &RequestBuilder {
+        &self.builder
+    }
+
     /// Sends a built request and decodes the answer into `T` (then back to JS).
     fn exchange<T, F>(
         &self,
@@ -117,18 +123,6 @@ impl Client {
             .build(operation, &params, &Token::new(token))
             .map_err(|e| throw(&e))?;
         to_js(&req)
-    }
-
-    /// The dry run of a plan for this client (validated, locations checked, each step
-    /// built with placeholders); sends nothing. Throws `PLAN_*` errors.
-    #[wasm_bindgen(js_name = previewPlan, unchecked_return_type = "PreviewStep[]")]
-    pub fn preview_plan(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
-    ) -> Result<JsValue, JsValue> {
-        let plan: crate::plan::Plan = from_js(plan, "plan")?;
-        let steps = crate::plan::preview(&plan, &self.builder).map_err(|e| throw(&e))?;
-        to_js(&steps)
     }
 
     /// Builds, sends and settles any operation: resolves to a `SendResult`, rejects

@@ -1,9 +1,12 @@
-//! Plan validation and expression resolution, exported for dry runs and the outbox shim.
+//! Plan validation and expression resolution, exported for dry runs and the outbox shim,
+//! and (full module only, to keep the lean one small) `Client.previewPlan`, the dry run.
 
 use std::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "full")]
+use super::client::Client;
 use super::convert::{from_js, throw, to_js};
 use crate::plan::{Plan, Resolved};
 
@@ -35,5 +38,22 @@ pub fn resolve_step(
     match step.resolve(&responses).map_err(|e| throw(&e))? {
         Resolved::Send(params) => to_js(&params),
         Resolved::Skip => Ok(JsValue::NULL),
+    }
+}
+
+/// `Client.previewPlan`: the dry run of a plan for this client (validated, locations
+/// checked, each step built with placeholders); sends nothing. Throws `PLAN_*` errors.
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Client {
+    /// The dry run of a plan for this client.
+    #[wasm_bindgen(js_name = previewPlan, unchecked_return_type = "PreviewStep[]")]
+    pub fn preview_plan(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+    ) -> Result<JsValue, JsValue> {
+        let plan: Plan = from_js(plan, "plan")?;
+        let steps = crate::plan::preview(&plan, self.builder()).map_err(|e| throw(&e))?;
+        to_js(&steps)
     }
 }
