@@ -79,6 +79,14 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<rules::ApplyOptions>(gen, roots);
     add::<rules::MappingResult>(gen, roots);
     add::<rules::SlotPlan>(gen, roots);
+    // sources
+    add::<sources::GhlWebhookConfig>(gen, roots);
+    add::<sources::SignatureCheck>(gen, roots);
+    add::<sources::SignatureVerdict>(gen, roots);
+    add::<sources::GhlWebhookOutcome>(gen, roots);
+    add::<sources::GhlWebhookEvent>(gen, roots);
+    add::<sources::IntakeLogEntry>(gen, roots);
+    add::<sources::SeenKey>(gen, roots);
 }
 
 /// The rules document's own schema, for editors (`"$schema"` in a rules file) and the

@@ -18,3 +18,5 @@ export type { CompiledRules, CompileOptions, BatchError, BatchResult, RulesRecor
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";
+export { createGhlWebhookReceiver, webCryptoVerifier } from "./sources/ghl-webhooks.js";
+export type { GhlWebhookReceiverHandle, GhlWebhookReceiverOptions, SignatureVerifier, WebhookBody, WebhookHeaders } from "./sources/ghl-webhooks.js";
