@@ -29,6 +29,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::keys::{is_base64, spki_base64, GHL_ED25519_PUBLIC_KEY_PEM, GHL_RSA_PUBLIC_KEY_PEM};
+use super::log::{IntakeLog, IntakeLogEntry};
 use super::seen::{SeenKey, SeenSet};
 use super::timestamp::json_instant_ms;
 use super::SourceError;
@@ -293,28 +294,6 @@ pub enum GhlWebhookOutcome {
     },
 }
 
-/// One line of the intake log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(rename_all = "camelCase")]
-pub struct IntakeLogEntry {
-    /// When it arrived (ms).
-    pub at_ms: u64,
-    /// `accepted`, `duplicate`, `ignored` or `refused`.
-    pub outcome: String,
-    /// HTTP status the endpoint answers.
-    pub status: u16,
-    /// `webhookId` / `idempotencyKey`, when it was readable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Event type, when it was readable.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub event: Option<String>,
-    /// The refusal or the reason it was ignored.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<ErrorReport>,
-}
-
 /// Headers as the host has them (names in any case).
 pub type Headers = BTreeMap<String, String>;
 
@@ -541,7 +520,7 @@ pub struct GhlWebhookReceiver {
     keys: (String, String),
     seen: SeenSet,
     tags: TagMemory,
-    log: VecDeque<IntakeLogEntry>,
+    log: IntakeLog,
 }
 
 impl GhlWebhookReceiver {
@@ -559,7 +538,7 @@ impl GhlWebhookReceiver {
         Ok(Self {
             seen: SeenSet::new(config.replay_capacity, ttl),
             tags: TagMemory::new(config.tag_memory_capacity),
-            log: VecDeque::new(),
+            log: IntakeLog::new(config.log_capacity),
             keys: (ed, rsa),
             config,
         })
@@ -803,9 +782,6 @@ impl GhlWebhookReceiver {
     }
 
     fn record(&mut self, entry: IntakeLogEntry) {
-        self.log.push_back(entry);
-        while self.log.len() > self.config.log_capacity.max(1) {
-            self.log.pop_front();
-        }
+        self.log.record(entry);
     }
 }

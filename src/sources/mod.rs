@@ -8,27 +8,49 @@
 //! - [`ghl_webhook`]: HighLevel webhooks: which signature to verify with which key,
 //!   timestamp window, `webhookId` replay store, flat and `data`-wrapped payloads, the
 //!   `ContactTagUpdate` tag diff.
+//! - [`qwilr`]: Qwilr webhooks (URL secret, `idempotencyKey` dedupe, the page read
+//!   that follows, correlation to a GHL contact) and webhook subscriptions.
+//! - [`wishpond`]: the leads API poller (cursor, budget, backoff) and the one
+//!   normalised lead event.
+//! - [`capture`]: the intake side of the page capture script (site key, origin, rate
+//!   limit, hostile fields) -> the same lead event as the poller.
+//! - [`log`]: the bounded intake log every receiver keeps.
 //! - [`seen`]: the bounded, expiring replay store every intake shares.
 //! - [`keys`]: HighLevel's published public keys.
 //! - [`timestamp`]: the one parser of instants webhooks carry.
 //!
 //! Fuzz-able entry points (plain functions over bytes, never panic):
-//! [`ghl_webhook::parse_webhook`] and [`ghl_webhook::select_signature`].
+//! [`ghl_webhook::parse_webhook`], [`ghl_webhook::select_signature`],
+//! [`qwilr::parse_webhook`], [`qwilr::parse_page`], [`wishpond::read_api_lead`] and
+//! [`capture::parse_capture`].
 //!
 //! Every refusal is a [`SourceError`] with a stable code and, in its details, the HTTP
 //! status the endpoint should answer (`status`).
 
+pub mod capture;
 pub mod ghl_webhook;
 pub mod keys;
+pub mod log;
+pub mod qwilr;
 pub mod seen;
 pub mod timestamp;
+pub mod wishpond;
 
+pub use capture::{CaptureConfig, CaptureIntake, CaptureOutcome, CaptureSite};
 pub use ghl_webhook::{
     GhlContact, GhlEventKind, GhlWebhook, GhlWebhookConfig, GhlWebhookEvent, GhlWebhookOutcome,
-    GhlWebhookReceiver, IntakeLogEntry, SignatureAlgorithm, SignatureCheck, SignatureVerdict,
-    TagChange,
+    GhlWebhookReceiver, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
+};
+pub use log::{IntakeLog, IntakeLogEntry};
+pub use qwilr::{
+    Acceptance, Correlation, QwilrConfig, QwilrEvent, QwilrIntake, QwilrNeed, QwilrOutcome,
+    QwilrPage, QwilrSubscription, SubscriptionOp,
 };
 pub use seen::{SeenKey, SeenSet};
+pub use wishpond::{
+    PollStep, SkippedLead, WishpondCursor, WishpondLead, WishpondLeadEvent, WishpondPoller,
+    WishpondPollerConfig,
+};
 
 use serde_json::json;
 
@@ -111,6 +133,54 @@ pub enum SourceError {
         /// The field (`webhookId`).
         field: String,
     },
+    /// The secret in the webhook URL is not this endpoint's (nothing is processed).
+    #[error("the webhook URL's secret does not match: nothing was processed")]
+    SecretMismatch,
+    /// A source's event name is not one it sends.
+    #[error("{source_name} sends no event named {event:?}: nothing was processed")]
+    UnknownEvent {
+        /// `qwilr`.
+        source_name: String,
+        /// The name received.
+        event: String,
+    },
+    /// The capture's site key is not configured.
+    #[error("unknown capture site key: nothing was processed")]
+    UnknownSite,
+    /// The page's origin is not among the site key's allowed origins.
+    #[error("origin {origin:?} is not allowed for this site key: nothing was processed")]
+    OriginRefused {
+        /// The origin sent (truncated).
+        origin: String,
+    },
+    /// Too many captures for one site key.
+    #[error("too many captures for this site key: at most {limit} per minute")]
+    RateLimited {
+        /// The limit.
+        limit: u32,
+    },
+    /// The source's API refused the credentials.
+    #[error(
+        "{source_name} refused the API credentials (HTTP {status}): check the API key or token"
+    )]
+    BadCredentials {
+        /// `qwilr` or `wishpond`.
+        source_name: String,
+        /// The status.
+        status: u16,
+    },
+    /// The source's API answered something unusable; `retry` says whether trying again may help.
+    #[error("{source_name} API {what}: HTTP {status}{}", if *retry { " (will be retried)" } else { "" })]
+    Api {
+        /// `qwilr` or `wishpond`.
+        source_name: String,
+        /// What was being done.
+        what: String,
+        /// The status (0: the body could not be read).
+        status: u16,
+        /// True for 429 and 5xx.
+        retry: bool,
+    },
 }
 
 impl SourceError {
@@ -126,7 +196,20 @@ impl SourceError {
             | SourceError::TimestampMissing
             | SourceError::Stale { .. }
             | SourceError::FromTheFuture { .. }
-            | SourceError::IdMissing { .. } => 400,
+            | SourceError::IdMissing { .. }
+            | SourceError::UnknownEvent { .. } => 400,
+            // Not 401: an unknown URL reveals nothing about which secrets exist.
+            SourceError::SecretMismatch => 404,
+            SourceError::UnknownSite | SourceError::OriginRefused { .. } => 403,
+            SourceError::RateLimited { .. } => 429,
+            SourceError::BadCredentials { .. } => 502,
+            SourceError::Api { retry, .. } => {
+                if *retry {
+                    503
+                } else {
+                    502
+                }
+            }
         }
     }
 }
@@ -145,6 +228,13 @@ impl Coded for SourceError {
             SourceError::Stale { .. } => "WEBHOOK_STALE",
             SourceError::FromTheFuture { .. } => "WEBHOOK_TIMESTAMP_FUTURE",
             SourceError::IdMissing { .. } => "WEBHOOK_ID_MISSING",
+            SourceError::SecretMismatch => "WEBHOOK_SECRET_MISMATCH",
+            SourceError::UnknownSite => "CAPTURE_UNKNOWN_SITE",
+            SourceError::OriginRefused { .. } => "CAPTURE_ORIGIN_REFUSED",
+            SourceError::RateLimited { .. } => "CAPTURE_RATE_LIMITED",
+            SourceError::UnknownEvent { .. } => "WEBHOOK_UNKNOWN_EVENT",
+            SourceError::BadCredentials { .. } => "SOURCE_BAD_CREDENTIALS",
+            SourceError::Api { .. } => "SOURCE_API_ERROR",
         }
     }
 
@@ -170,7 +260,31 @@ impl Coded for SourceError {
                 json!({ "aheadMs": ahead_ms, "maxSkewMs": max_skew_ms })
             }
             SourceError::IdMissing { field } => json!({ "field": field }),
-            SourceError::Unsigned | SourceError::TimestampMissing => json!({}),
+            SourceError::UnknownEvent { source_name, event } => {
+                json!({ "source": source_name, "event": event })
+            }
+            SourceError::BadCredentials {
+                source_name,
+                status,
+            } => {
+                json!({ "source": source_name, "httpStatus": status })
+            }
+            SourceError::Api {
+                source_name,
+                what,
+                status,
+                retry,
+            } => {
+                json!({ "source": source_name, "what": what, "httpStatus": status, "retry": retry })
+            }
+            SourceError::OriginRefused { origin } => json!({ "origin": origin }),
+            SourceError::RateLimited { limit } => json!({ "limit": limit }),
+            SourceError::Unsigned
+            | SourceError::TimestampMissing
+            | SourceError::SecretMismatch
+            | SourceError::UnknownSite => {
+                json!({})
+            }
         };
         d["status"] = json!(self.status());
         d
