@@ -85,6 +85,8 @@ cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts "$lean"/was
 [ -f "$gen/rules.schema.json" ] && cp "$gen/rules.schema.json" pkg.tmp/
 # Docs live in the .d.ts files; the shipped .js need not carry them twice.
 [ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
+# The page capture script ships as written (no Wasm, no token, no build step).
+mkdir -p pkg.tmp/capture && cp js/capture/capture.js pkg.tmp/capture/
 node scripts/write-package-json.mjs pkg.tmp
 cp js/PACKAGE_README.md pkg.tmp/README.md
 rm -rf pkg && mv pkg.tmp pkg

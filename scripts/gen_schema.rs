@@ -83,6 +83,26 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<rules::ApplyOptions>(gen, roots);
     add::<rules::MappingResult>(gen, roots);
     add::<rules::SlotPlan>(gen, roots);
+    // sources
+    add::<sources::GhlWebhookConfig>(gen, roots);
+    add::<sources::SignatureCheck>(gen, roots);
+    add::<sources::SignatureVerdict>(gen, roots);
+    add::<sources::GhlWebhookOutcome>(gen, roots);
+    add::<sources::GhlWebhookEvent>(gen, roots);
+    add::<sources::IntakeLogEntry>(gen, roots);
+    add::<sources::SeenKey>(gen, roots);
+    add::<sources::QwilrConfig>(gen, roots);
+    add::<sources::QwilrNeed>(gen, roots);
+    add::<sources::QwilrOutcome>(gen, roots);
+    add::<sources::QwilrEvent>(gen, roots);
+    add::<sources::QwilrSubscription>(gen, roots);
+    add::<sources::SubscriptionOp>(gen, roots);
+    add::<sources::WishpondPollerConfig>(gen, roots);
+    add::<sources::WishpondCursor>(gen, roots);
+    add::<sources::PollStep>(gen, roots);
+    add::<sources::WishpondLeadEvent>(gen, roots);
+    add::<sources::CaptureConfig>(gen, roots);
+    add::<sources::CaptureOutcome>(gen, roots);
 }
 
 /// The rules document's own schema, for editors (`"$schema"` in a rules file) and the

@@ -12,7 +12,8 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const dir = process.argv[2] ?? "pkg";
 const budgets = {
   client: 120 * 1024,
-  full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 720 * 1024),
+  // 760 KiB: +40 KiB for the sources (webhook policy, Qwilr, Wishpond, capture intake).
+  full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 760 * 1024),
 };
 
 function files(d) {

@@ -13,7 +13,7 @@ const pkg = {
   description: "Sync Wishpond and Qwilr with HighLevel (GHL) from the browser: a Rust core in WebAssembly.",
   license: "MIT OR Apache-2.0",
   type: "module",
-  sideEffects: ["./entries/*.js", "./client/entries/*.js"],
+  sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js"],
   types: "./entries/web.d.ts",
   exports: {
     ".": {
@@ -25,6 +25,7 @@ const pkg = {
       node: { types: "./client/entries/client-node.d.ts", default: "./client/entries/client-node.js" },
       default: { types: "./client/entries/client-web.d.ts", default: "./client/entries/client-web.js" },
     },
+    "./capture": "./capture/capture.js",
     "./rules.schema.json": "./rules.schema.json",
     "./package.json": "./package.json",
   },

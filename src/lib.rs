@@ -23,6 +23,8 @@
 //! - [`tags`]: the social-planner tag catalog, enrichment and contact tag diffs.
 //! - [`stats`]: statistics to metric series, weekly reports and schedules.
 //! - [`flows`]: each incoming event turned into a [`plan::Plan`].
+//! - [`sources`]: intake of what HighLevel, Qwilr and Wishpond really send (webhook
+//!   verification policy, replay stores, typed events).
 //! - [`outbox`]: durable, exactly-once-in-effect delivery with retries and a rate budget.
 #![forbid(unsafe_code)]
 
@@ -36,6 +38,7 @@ pub mod outbox;
 pub mod plan;
 pub mod request;
 pub mod rules;
+pub mod sources;
 pub mod stats;
 pub mod tags;
 

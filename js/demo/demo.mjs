@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../emulator/index.mjs";
 import { createClient, version } from "../../pkg/entries/node.js";
 import { runFlowsDemo } from "./flows.mjs";
+import { runSourcesDemo } from "./sources.mjs";
 
 const pkg = JSON.parse(readFileSync(new URL("../../pkg/package.json", import.meta.url), "utf8"));
 const log = (line = "") => console.log(line);
@@ -18,6 +19,9 @@ try {
   const client = createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], baseUrl: emu.url });
 
   const { failures, contacts } = await runFlowsDemo({ client, emu, log, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES] });
+  const sources = await runSourcesDemo({ client, emu, log, locationId: DEMO_LOCATION_ID });
+  failures.push(...sources.failures);
+  for (const id of sources.contacts) if (!contacts.includes(id)) contacts.push(id);
 
   log("\n== Every request GHL received");
   for (const e of emu.log) {

@@ -21,6 +21,7 @@ import { createRng } from './prng.mjs';
 import { RATE_LIMIT_HEADER_NAMES, RateLimiter } from './ratelimit.mjs';
 import { ALL_SCOPES, API_VERSION, matchRoute } from './routes.mjs';
 import { seedLocation } from './seed.mjs';
+import { createWebhookSender } from './webhooks.mjs';
 
 export { ALL_SCOPES, API_VERSION, ROUTES } from './routes.mjs';
 
@@ -118,6 +119,7 @@ export async function startEmulator(options = {}) {
   const { tokens: tokenOption, clock, ...rest } = options;
   let config = mergeOptions({ ...DEFAULTS, rateLimit: { ...DEFAULTS.rateLimit } }, rest);
   const now = clock ?? (() => Date.now());
+  const webhooks = createWebhookSender({ clock: now });
   const tokens = new Map();
   const addToken = (token, { locationId, scopes = [...ALL_SCOPES], label } = {}) => {
     if (typeof token !== 'string' || token === '') throw new TypeError('token must be a non-empty string');
@@ -181,6 +183,7 @@ export async function startEmulator(options = {}) {
   const emu = {
     url: '',
     port: 0,
+    webhooks,
     log,
     state,
     tokens: () => publicConfig().tokens,
@@ -343,7 +346,9 @@ export async function startEmulator(options = {}) {
         return undefined;
       },
     };
+    const watched = webhooks.before(ctx.loc);
     const { status, body: payload } = route.handler(ctx);
+    if (status < 300) webhooks.after(watched, ctx.loc, tokenInfo.locationId);
     return { status, payload };
   }
 

@@ -18,3 +18,11 @@ export type { CompiledRules, CompileOptions, BatchError, BatchResult, RulesRecor
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";
+export { createGhlWebhookReceiver, webCryptoVerifier } from "./sources/ghl-webhooks.js";
+export type { GhlWebhookReceiverHandle, GhlWebhookReceiverOptions, SignatureVerifier, WebhookBody, WebhookHeaders } from "./sources/ghl-webhooks.js";
+export { createQwilrIntake, secretsEqual } from "./sources/qwilr.js";
+export type { QwilrDelivery, QwilrIntakeHandle, QwilrIntakeOptions } from "./sources/qwilr.js";
+export { createWishpondPoller } from "./sources/wishpond.js";
+export type { WishpondPollerHandle, WishpondPollerOptions, WishpondPollResult } from "./sources/wishpond.js";
+export { createCaptureIntake } from "./sources/capture.js";
+export type { CaptureIntakeHandle, CaptureIntakeOptions } from "./sources/capture.js";

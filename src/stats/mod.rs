@@ -25,7 +25,7 @@ pub mod report;
 pub mod schedule;
 pub mod series;
 
-mod calendar;
+pub(crate) mod calendar;
 mod error;
 
 use std::collections::BTreeSet;

@@ -26,6 +26,8 @@ pub mod plans;
 #[cfg(feature = "full")]
 pub mod rules;
 #[cfg(feature = "full")]
+pub mod sources;
+#[cfg(feature = "full")]
 pub mod stats;
 #[cfg(feature = "full")]
 pub mod tags;

@@ -1,0 +1,318 @@
+//! The real sources for JS: the GHL webhook receiver, the Qwilr intake and the
+//! Wishpond poller. The shim verifies the signature
+//! the core asks for with the platform's primitive (WebCrypto) and hands back the verdict.
+
+use std::collections::BTreeMap;
+
+use wasm_bindgen::prelude::*;
+
+use super::convert::{from_js, throw, to_js};
+use crate::http::HttpResponse;
+use crate::sources::{
+    qwilr, CaptureConfig, CaptureIntake, GhlWebhookConfig, GhlWebhookReceiver, QwilrConfig,
+    QwilrIntake, SeenKey, SignatureVerdict, SubscriptionOp, WishpondCursor, WishpondPoller,
+    WishpondPollerConfig,
+};
+
+/// One endpoint's GHL webhook receiver (see [`crate::sources::ghl_webhook`]).
+#[wasm_bindgen(js_name = GhlWebhookReceiver)]
+pub struct WasmGhlWebhookReceiver {
+    inner: GhlWebhookReceiver,
+}
+
+fn headers(v: JsValue) -> Result<BTreeMap<String, String>, JsValue> {
+    from_js(v, "headers")
+}
+
+#[wasm_bindgen(js_class = GhlWebhookReceiver)]
+impl WasmGhlWebhookReceiver {
+    /// A receiver; `config` defaults to HighLevel's published keys and a 5-minute window.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Partial<GhlWebhookConfig> | undefined")]
+        config: JsValue,
+    ) -> Result<WasmGhlWebhookReceiver, JsValue> {
+        let config: GhlWebhookConfig = if config.is_undefined() || config.is_null() {
+            GhlWebhookConfig::default()
+        } else {
+            from_js(config, "config")?
+        };
+        let inner = GhlWebhookReceiver::new(config).map_err(|e| throw(&e))?;
+        Ok(WasmGhlWebhookReceiver { inner })
+    }
+
+    /// Step 1: what to verify (a refusal is thrown and recorded).
+    #[wasm_bindgen(js_name = signatureCheck, unchecked_return_type = "SignatureCheck")]
+    pub fn signature_check(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers_js: JsValue,
+        body_len: f64,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let h = headers(headers_js)?;
+        let check = self
+            .inner
+            .signature_check(&h, body_len as usize, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&check)
+    }
+
+    /// Step 2: the bytes received and the verdict -> the outcome (a refusal is thrown).
+    #[wasm_bindgen(unchecked_return_type = "GhlWebhookOutcome")]
+    pub fn receive(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers_js: JsValue,
+        body: &[u8],
+        #[wasm_bindgen(unchecked_param_type = "SignatureVerdict")] verdict: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let h = headers(headers_js)?;
+        let verdict: SignatureVerdict = from_js(verdict, "verdict")?;
+        let out = self
+            .inner
+            .receive(&h, body, verdict, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&out)
+    }
+
+    /// Records a contact's tags as known (e.g. read from GHL).
+    #[wasm_bindgen(js_name = rememberTags)]
+    pub fn remember_tags(&mut self, contact_id: &str, tags: Vec<String>, at_ms: f64) {
+        self.inner.remember_tags(contact_id, tags, at_ms as i64);
+    }
+
+    /// The last tag list known for a contact.
+    #[wasm_bindgen(js_name = knownTags)]
+    pub fn known_tags(&self, contact_id: &str) -> Option<Vec<String>> {
+        self.inner.known_tags(contact_id).map(<[String]>::to_vec)
+    }
+
+    /// The remembered `webhookId`s (to persist).
+    #[wasm_bindgen(js_name = seenIds, unchecked_return_type = "SeenKey[]")]
+    pub fn seen_ids(&self, now_ms: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.seen_ids(now_ms as u64))
+    }
+
+    /// Puts persisted `webhookId`s back.
+    #[wasm_bindgen(js_name = restoreSeenIds)]
+    pub fn restore_seen_ids(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "SeenKey[]")] keys: JsValue,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let keys: Vec<SeenKey> = from_js(keys, "keys")?;
+        self.inner.restore_seen_ids(&keys, now_ms as u64);
+        Ok(())
+    }
+
+    /// The intake log, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "IntakeLogEntry[]")]
+    pub fn log(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.log().collect::<Vec<_>>())
+    }
+}
+
+/// One Qwilr webhook endpoint (see [`crate::sources::qwilr`]). The shim compares the
+/// URL secret in constant time and sends the page read.
+#[wasm_bindgen(js_name = QwilrIntake)]
+pub struct WasmQwilrIntake {
+    inner: QwilrIntake,
+}
+
+#[wasm_bindgen(js_class = QwilrIntake)]
+impl WasmQwilrIntake {
+    /// An intake; the secret is checked for strength (at least 128 bits).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Partial<QwilrConfig> | undefined")] config: JsValue,
+        secret: &str,
+    ) -> Result<WasmQwilrIntake, JsValue> {
+        let config: QwilrConfig = if config.is_undefined() || config.is_null() {
+            QwilrConfig::default()
+        } else {
+            from_js(config, "config")?
+        };
+        let inner = QwilrIntake::new(config, secret).map_err(|e| throw(&e))?;
+        Ok(WasmQwilrIntake { inner })
+    }
+
+    /// Step 1: the secret verdict and the body -> the page read or a duplicate.
+    #[wasm_bindgen(unchecked_return_type = "QwilrNeed")]
+    pub fn receive(
+        &mut self,
+        secret_matches: bool,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let need = self
+            .inner
+            .receive(secret_matches, body, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&need)
+    }
+
+    /// Step 2: the page read's response -> the event or skipped.
+    #[wasm_bindgen(js_name = handlePage, unchecked_return_type = "QwilrOutcome")]
+    pub fn handle_page(
+        &mut self,
+        idempotency_key: &str,
+        #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let response: HttpResponse = from_js(response, "response")?;
+        let out = self
+            .inner
+            .handle_page(idempotency_key, &response, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&out)
+    }
+
+    /// The page read could not be sent: the key is released.
+    #[wasm_bindgen(js_name = pageFailed)]
+    pub fn page_failed(&mut self, idempotency_key: &str) {
+        self.inner.page_failed(idempotency_key);
+    }
+
+    /// The processed keys (to persist).
+    #[wasm_bindgen(js_name = seenKeys, unchecked_return_type = "SeenKey[]")]
+    pub fn seen_keys(&self, now_ms: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.seen_keys(now_ms as u64))
+    }
+
+    /// Puts persisted keys back.
+    #[wasm_bindgen(js_name = restoreSeenKeys)]
+    pub fn restore_seen_keys(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "SeenKey[]")] keys: JsValue,
+        now_ms: f64,
+    ) -> Result<(), JsValue> {
+        let keys: Vec<SeenKey> = from_js(keys, "keys")?;
+        self.inner.restore_seen_keys(&keys, now_ms as u64);
+        Ok(())
+    }
+
+    /// The intake log, oldest first.
+    #[wasm_bindgen(unchecked_return_type = "IntakeLogEntry[]")]
+    pub fn log(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.log().collect::<Vec<_>>())
+    }
+}
+
+/// The request of a Qwilr webhook subscription operation (create, list, delete).
+#[wasm_bindgen(js_name = qwilrSubscriptionRequest, unchecked_return_type = "HttpRequest")]
+pub fn qwilr_subscription_request(
+    base_url: &str,
+    #[wasm_bindgen(unchecked_param_type = "SubscriptionOp")] op: JsValue,
+) -> Result<JsValue, JsValue> {
+    let op: SubscriptionOp = from_js(op, "op")?;
+    let req = qwilr::subscription_request(base_url, &op).map_err(|e| throw(&e))?;
+    to_js(&req)
+}
+
+/// The subscriptions a list (or create) response holds.
+#[wasm_bindgen(js_name = qwilrParseSubscriptions, unchecked_return_type = "QwilrSubscription[]")]
+pub fn qwilr_parse_subscriptions(
+    #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
+) -> Result<JsValue, JsValue> {
+    let response: HttpResponse = from_js(response, "response")?;
+    let subs = qwilr::parse_subscriptions(&response).map_err(|e| throw(&e))?;
+    to_js(&subs)
+}
+
+/// The sans-IO Wishpond leads poller (see [`crate::sources::wishpond`]). The shim sends
+/// each request with `X-Api-Token`, waits when told, and persists the cursor on `done`.
+#[wasm_bindgen(js_name = WishpondPoller)]
+pub struct WasmWishpondPoller {
+    inner: WishpondPoller,
+}
+
+#[wasm_bindgen(js_class = WishpondPoller)]
+impl WasmWishpondPoller {
+    /// A poller from a stored cursor (none: the first poll).
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Partial<WishpondPollerConfig> | undefined")]
+        config: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "WishpondCursor | undefined")] cursor: JsValue,
+    ) -> Result<WasmWishpondPoller, JsValue> {
+        let config: WishpondPollerConfig = if config.is_undefined() || config.is_null() {
+            WishpondPollerConfig::default()
+        } else {
+            from_js(config, "config")?
+        };
+        let cursor: WishpondCursor = if cursor.is_undefined() || cursor.is_null() {
+            WishpondCursor::default()
+        } else {
+            from_js(cursor, "cursor")?
+        };
+        let inner = WishpondPoller::new(config, cursor).map_err(|e| throw(&e))?;
+        Ok(WasmWishpondPoller { inner })
+    }
+
+    /// Starts or continues a poll: the next step.
+    #[wasm_bindgen(unchecked_return_type = "PollStep")]
+    pub fn poll(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.poll(now_ms as u64))
+    }
+
+    /// A response -> the next step (an error ends the poll; the cursor stays).
+    #[wasm_bindgen(js_name = handleResponse, unchecked_return_type = "PollStep")]
+    pub fn handle_response(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let response: HttpResponse = from_js(response, "response")?;
+        let step = self
+            .inner
+            .handle_response(&response, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&step)
+    }
+
+    /// The request could not be sent: the poll ends, the cursor stays.
+    #[wasm_bindgen(js_name = pollFailed)]
+    pub fn poll_failed(&mut self) {
+        self.inner.poll_failed();
+    }
+
+    /// The committed cursor.
+    #[wasm_bindgen(unchecked_return_type = "WishpondCursor")]
+    pub fn cursor(&self) -> Result<JsValue, JsValue> {
+        to_js(self.inner.cursor())
+    }
+}
+
+/// The intake side of the page capture script (see [`crate::sources::capture`]).
+#[wasm_bindgen(js_name = CaptureIntake)]
+pub struct WasmCaptureIntake {
+    inner: CaptureIntake,
+}
+
+#[wasm_bindgen(js_class = CaptureIntake)]
+impl WasmCaptureIntake {
+    /// An intake for the configured site keys.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "Partial<CaptureConfig>")] config: JsValue,
+    ) -> Result<WasmCaptureIntake, JsValue> {
+        let config: CaptureConfig = from_js(config, "config")?;
+        let inner = CaptureIntake::new(config).map_err(|e| throw(&e))?;
+        Ok(WasmCaptureIntake { inner })
+    }
+
+    /// One capture (`origin`: the request's `Origin` header).
+    #[wasm_bindgen(unchecked_return_type = "CaptureOutcome")]
+    pub fn receive(
+        &mut self,
+        origin: Option<String>,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let out = self
+            .inner
+            .receive(origin.as_deref(), body, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&out)
+    }
+}
