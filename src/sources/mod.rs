@@ -57,7 +57,8 @@ use serde_json::json;
 use crate::error::Coded;
 
 /// Why an intake refused a delivery, or why its configuration is wrong.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[serde(untagged, rename_all_fields = "camelCase")]
 pub enum SourceError {
     /// A setting is wrong.
     #[error("source configuration: {field}: {reason}")]
@@ -140,6 +141,7 @@ pub enum SourceError {
     #[error("{source_name} sends no event named {event:?}: nothing was processed")]
     UnknownEvent {
         /// `qwilr`.
+        #[serde(rename = "source")]
         source_name: String,
         /// The name received.
         event: String,
@@ -165,18 +167,22 @@ pub enum SourceError {
     )]
     BadCredentials {
         /// `qwilr` or `wishpond`.
+        #[serde(rename = "source")]
         source_name: String,
         /// The status.
+        #[serde(rename = "httpStatus")]
         status: u16,
     },
     /// The source's API answered something unusable; `retry` says whether trying again may help.
     #[error("{source_name} API {what}: HTTP {status}{}", if *retry { " (will be retried)" } else { "" })]
     Api {
         /// `qwilr` or `wishpond`.
+        #[serde(rename = "source")]
         source_name: String,
         /// What was being done.
         what: String,
         /// The status (0: the body could not be read).
+        #[serde(rename = "httpStatus")]
         status: u16,
         /// True for 429 and 5xx.
         retry: bool,
@@ -238,54 +244,9 @@ impl Coded for SourceError {
         }
     }
 
+    /// The derived details plus `status`, the HTTP status an endpoint answers with.
     fn details(&self) -> serde_json::Value {
-        let mut d = match self {
-            SourceError::Config { field, .. } => json!({ "field": field }),
-            SourceError::BodyTooLarge { size, limit } => json!({ "size": size, "limit": limit }),
-            SourceError::Malformed { at, reason } => json!({ "at": at, "reason": reason }),
-            SourceError::SignatureMalformed { header } => json!({ "header": header }),
-            SourceError::SignatureInvalid { header, algorithm } => {
-                json!({ "header": header, "algorithm": algorithm })
-            }
-            SourceError::VerdictMismatch { expected, got } => {
-                json!({ "expected": expected, "got": got })
-            }
-            SourceError::Stale { age_ms, max_age_ms } => {
-                json!({ "ageMs": age_ms, "maxAgeMs": max_age_ms })
-            }
-            SourceError::FromTheFuture {
-                ahead_ms,
-                max_skew_ms,
-            } => {
-                json!({ "aheadMs": ahead_ms, "maxSkewMs": max_skew_ms })
-            }
-            SourceError::IdMissing { field } => json!({ "field": field }),
-            SourceError::UnknownEvent { source_name, event } => {
-                json!({ "source": source_name, "event": event })
-            }
-            SourceError::BadCredentials {
-                source_name,
-                status,
-            } => {
-                json!({ "source": source_name, "httpStatus": status })
-            }
-            SourceError::Api {
-                source_name,
-                what,
-                status,
-                retry,
-            } => {
-                json!({ "source": source_name, "what": what, "httpStatus": status, "retry": retry })
-            }
-            SourceError::OriginRefused { origin } => json!({ "origin": origin }),
-            SourceError::RateLimited { limit } => json!({ "limit": limit }),
-            SourceError::Unsigned
-            | SourceError::TimestampMissing
-            | SourceError::SecretMismatch
-            | SourceError::UnknownSite => {
-                json!({})
-            }
-        };
+        let mut d = crate::error::details_of(self);
         d["status"] = json!(self.status());
         d
     }
