@@ -12,7 +12,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
-import { operationInfo } from "./client.js";
+import { operationInfo, unchecked } from "./client.js";
 import type { Client } from "./client.js";
 import type { CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, RequestParams } from "./wasm/types.js";
 
@@ -118,12 +118,12 @@ export async function previewPlan(client: Client, plan: Plan): Promise<PreviewSt
     let method: string;
     let url: string;
     try {
-      const req = await client.buildRequest(step.operation, params);
+      const req = await client.buildRequest(unchecked(step.operation), params);
       method = req.method;
       url = decodeURI(req.url);
     } catch {
       // A placeholder the builder refuses (e.g. in a path): show the path template.
-      const info = operationInfo(step.operation);
+      const info = operationInfo(unchecked(step.operation));
       method = info.method;
       url = Object.entries(params.path ?? {}).reduce((p, [k, val]) => p.replace(`{${k}}`, String(val)), info.path);
     }
@@ -157,7 +157,7 @@ export async function executePlan(client: Client, plan: Plan, _options: ExecuteO
         report.skipped.push(step.id);
         continue;
       }
-      const result = await client.send(step.operation, params);
+      const result = await client.send(unchecked(step.operation), params);
       report.responses[step.id] = result.data as Json;
       report.done.push(step.id);
     } catch (e) {
