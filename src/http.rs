@@ -123,8 +123,7 @@ impl HttpRequest {
 /// booleans or arrays of those (arrays repeat the parameter, or are comma-joined where
 /// the spec says `explode: false`). A JSON body whose schema requires `locationId` gets
 /// the configured one when it has none. In a [`crate::plan::Plan`] any value may be an
-/// expression that is
-/// resolved from earlier steps' responses before the request is built.
+/// expression that is resolved from earlier steps' responses before the request is built.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestParams {
