@@ -152,7 +152,7 @@ export function operationInfo(name: AnyOperation): OperationInfo {
  * (any case), e.g. `listOperations({ search: "contact tags" })`.
  */
 export function listOperations(query: OperationQuery = {}): OperationInfo[] {
-  return guard(() => glue.listOperations(query));
+  return guard(() => glue.listOperations(query.service ?? undefined, query.search ?? undefined));
 }
 
 /**

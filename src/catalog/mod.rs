@@ -547,8 +547,10 @@ pub fn suggestions(name: &str) -> Vec<String> {
         Some((s, i)) => (Some(s), i),
         None => (None, name.as_str()),
     };
-    // Stable on position: equal scores keep the catalog's order.
-    let mut scored: Vec<(usize, Operation)> = Vec::new();
+    // The best few by (score, position), kept in order without a sort (a sort would
+    // add its code to the Wasm module): operations come in position order, so an
+    // equal score goes after the ones already kept.
+    let mut best: Vec<(usize, Operation)> = Vec::with_capacity(MAX_SUGGESTIONS + 1);
     for op in all() {
         let op_id = op.id().to_ascii_lowercase();
         let id_score = if id.is_empty() {
@@ -565,14 +567,17 @@ pub fn suggestions(name: &str) -> Vec<String> {
                 None => continue,
             },
         };
-        scored.push((id_score * 2 + service_score, op));
+        let score = id_score * 2 + service_score;
+        let at = best
+            .iter()
+            .position(|(b, _)| score < *b)
+            .unwrap_or(best.len());
+        if at < MAX_SUGGESTIONS {
+            best.insert(at, (score, op));
+            best.truncate(MAX_SUGGESTIONS);
+        }
     }
-    scored.sort_by_key(|(score, _)| *score);
-    scored
-        .into_iter()
-        .take(MAX_SUGGESTIONS)
-        .map(|(_, op)| op.name())
-        .collect()
+    best.into_iter().map(|(_, op)| op.name()).collect()
 }
 
 /// The operations of `service` (exact service name; every service when `None`) whose

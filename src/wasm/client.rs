@@ -212,16 +212,15 @@ pub fn operation_info(name: &str) -> Result<JsValue, JsValue> {
 }
 
 /// The catalog entries of a service and/or matching words (see [`catalog::search`]).
+/// Two plain arguments rather than one object: no decoder for it in the module.
 #[wasm_bindgen(js_name = listOperations, unchecked_return_type = "OperationInfo[]")]
 pub fn list_operations(
-    #[wasm_bindgen(unchecked_param_type = "OperationQuery | void")] query: JsValue,
+    service: Option<String>,
+    search: Option<String>,
 ) -> Result<JsValue, JsValue> {
-    let query: Option<catalog::OperationQuery> = from_js(query, "query")?;
-    let query = query.unwrap_or_default();
-    let infos: Vec<catalog::OperationInfo> =
-        catalog::search(query.service.as_deref(), query.search.as_deref())
-            .iter()
-            .map(|op| op.info())
-            .collect();
+    let infos: Vec<catalog::OperationInfo> = catalog::search(service.as_deref(), search.as_deref())
+        .iter()
+        .map(|op| op.info())
+        .collect();
     to_js(&infos)
 }

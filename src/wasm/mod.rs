@@ -41,7 +41,7 @@ const TYPES_IMPORT: &str = r#"import type {
     Accepted, AccountsResponse, CatalogConfig, ClientConfig, CompileContext, ContactResult,
     ContactTagsResult, CustomFieldsResult, DeadLetter, DetailsOutcome, Drained, EnrichOptions,
     EnrichReport, FlowConfig, FlowEvent, FlowOutcome, FlowPlan, HostPoint, HttpRequest,
-    LocationTagResult, LocationTagsResult, Need, OperationInfo, OperationQuery, OutboxConfig,
+    LocationTagResult, LocationTagsResult, Need, OperationInfo, OutboxConfig,
     OutboxCounts, OutboxRecord, OutboxStats, Plan, Problem, ProfileSelection, RateLimit,
     ReportOptions, RequestParams, Resolution, RulesDocument, Schedule, SendResult, Series,
     SeriesOptions, SlotPlan, SocialTagsQuery, StatisticsRequest, StatisticsResponse,
