@@ -8,7 +8,7 @@ import type { HttpRequest, OperationInfo } from "../../../pkg/entries/node.js";
 declare const client: glue.Client;
 const built: HttpRequest = client.buildRequest("contacts.get-contact", { path: { contactId: "c" } }, "t");
 void built;
-const infos: OperationInfo[] = glue.listOperations({ service: "users" });
+const infos: OperationInfo[] = glue.listOperations("users", undefined);
 void infos;
 
 // @ts-expect-error a typed result is not `any`: a request has no `status`
