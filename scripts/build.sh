@@ -6,8 +6,10 @@
 #
 # Steps: Rust -> wasm32 (cargo) -> refuse `env` imports -> wasm-bindgen (web target,
 # reset-state function for panic recovery) -> wasm-opt -Oz and JSDoc-free glue (release)
-# -> JSON Schemas of the Rust types -> TypeScript declarations -> tsc of the JS shim ->
-# package.json -> size report.
+# -> JSON Schemas of the Rust types -> TypeScript declarations (types.ts from the
+# schemas; names.ts: error codes and operation names) -> tsc of the JS shim ->
+# package.json -> size report. The glue's .d.ts imports its types from types.ts (see
+# TYPES_IMPORT in src/wasm/mod.rs), so the package type-checks with skipLibCheck off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=release; [ "${1:-}" = "--dev" ] && mode=dev
@@ -62,6 +64,9 @@ cargo run --quiet --features schema --bin gen-schema -- "$gen"
 npx --no-install json2ts -i "$gen/types.schema.json" -o "$gen/types.ts" \
   --unreachableDefinitions --additionalProperties false --no-format >/dev/null 2>&1 \
   || npx --no-install json2ts -i "$gen/types.schema.json" -o "$gen/types.ts" --unreachableDefinitions --additionalProperties false
+# Types that name the generated unions (`ErrorReport.code` is an `ErrorCode`) import them.
+{ printf 'import type { ErrorCode } from "./names.js";\n'; cat "$gen/types.ts"; } > "$gen/types.ts.tmp"
+mv "$gen/types.ts.tmp" "$gen/types.ts"
 
 say "tsc (JS shim)"
 mkdir -p pkg.tmp
@@ -72,7 +77,7 @@ cp "$gen"/ghl_bridge_wasm.js "$gen"/ghl_bridge_wasm.d.ts "$gen"/ghl_bridge_wasm_
 # The lean entry: the same shim sources that it needs, type-checked and compiled
 # against the lean module's glue, into pkg/client/.
 say "tsc (lean client entry)"
-cp "$gen/types.ts" "$lean/wasm/"
+cp "$gen/types.ts" "$gen/names.ts" "$lean/wasm/"
 mkdir -p "$lean/entries"
 cp js/src/errors.ts js/src/client.ts js/src/core.ts "$lean/"
 cp js/src/entries/client-node.ts js/src/entries/client-web.ts "$lean/entries/"

@@ -13,10 +13,15 @@
 // - OPS: one line per operation, five tab-separated fields:
 //   1. operationId;
 //   2. path template; a leading '~' stands for the service's path prefix;
-//   3. four characters: method (index into GET, POST, PUT, PATCH, DELETE), versions
+//   3. seven characters: method (index into GET, POST, PUT, PATCH, DELETE), versions
 //      (index into VERSIONS; 0 = the spec declares no Version header), body (0 absent,
-//      1 optional, 2 required), security (bit set over SCHEMES, one base-32 digit);
-//   4. query parameter names, comma-separated, in spec order; '!' marks required;
+//      1 optional, 2 required), security (bit set over SCHEMES, one base-32 digit),
+//      body content type (index into CONTENT_TYPES), and 1 when the body's schema
+//      requires `locationId` (0 otherwise), and 1 when the spec marks the operation
+//      deprecated (0 otherwise);
+//   4. query parameter names, comma-separated, in spec order; a '!' after the name
+//      marks a required one, then a '*' one whose array is sent comma-joined
+//      (`explode: false`; the default is one `name=value` per item);
 //   5. scopes, comma-separated; from the operation's `security`, else from Scopes.md,
 //      else from FACTS.md's operations table.
 import fs from 'node:fs';
@@ -28,6 +33,7 @@ const apiDir = path.resolve(process.argv[2] || process.env.GHL_API_DIR || path.j
 const out = path.join(root, 'src', 'catalog', 'table.rs');
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'];
+const CONTENT_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'multipart/form-data'];
 const SCHEMES = ['bearer', 'Location-Access', 'Agency-Access', 'Location-Access-Only', 'Agency-Access-Only'];
 
 // Scopes.md: "| scope | METHOD /path/:param | ... |"; an empty or &nbsp; scope cell
@@ -73,8 +79,15 @@ function scopesFromFacts(text) {
 const mdScopes = scopesFromMarkdown(fs.readFileSync(path.join(apiDir, 'Scopes.md'), 'utf8'));
 const factScopes = scopesFromFacts(fs.readFileSync(path.join(apiDir, 'FACTS.md'), 'utf8'));
 const files = fs.readdirSync(path.join(apiDir, 'openapi')).filter((f) => f.endsWith('.json')).sort();
+// A schema, with a local `$ref` (`#/components/schemas/X`) followed.
+function resolve(spec, schema, depth = 0) {
+  const ref = schema?.$ref;
+  if (typeof ref !== 'string' || depth > 8) return schema;
+  if (!ref.startsWith('#/components/schemas/')) throw new Error(`unsupported $ref ${ref}`);
+  return resolve(spec, spec.components?.schemas?.[ref.slice('#/components/schemas/'.length)], depth + 1);
+}
+
 const versions = [[]];
-const query = [];
 const scopes = [];
 const intern = (arr, v) => { let i = arr.indexOf(v); if (i < 0) { i = arr.length; arr.push(v); } return i; };
 const services = [];
@@ -101,8 +114,14 @@ for (const f of files) {
     const vkey = JSON.stringify(vs);
     let vi = versions.findIndex((x) => JSON.stringify(x) === vkey);
     if (vi < 0) { vi = versions.length; versions.push(vs); }
-    const q = params.filter((x) => x.in === 'query').map((x) => intern(query, x.name) * 2 + (x.required ? 1 : 0));
+    const q = params.filter((x) => x.in === 'query').map((x) => ({ name: x.name, required: !!x.required, joined: x.explode === false }));
     const body = op.requestBody ? (op.requestBody.required ? 2 : 1) : 0;
+    const content = Object.keys(op.requestBody?.content ?? {});
+    if (content.length > 1) throw new Error(`several body content types in ${stem}.${op.operationId}`);
+    const ct = content.length ? CONTENT_TYPES.indexOf(content[0]) : 0;
+    if (ct < 0) throw new Error(`unknown body content type ${content[0]} in ${stem}.${op.operationId}`);
+    const bodySchema = resolve(spec, op.requestBody?.content?.[content[0]]?.schema);
+    const bodyLoc = (bodySchema?.required ?? []).includes('locationId') ? 1 : 0;
     let sec = 0;
     const sc = [];
     for (const req of op.security || []) {
@@ -116,23 +135,23 @@ for (const f of files) {
     if (sc.length === 0) for (const s of mdScopes.get(m.toUpperCase() + ' ' + normPath(p)) || []) sc.push(s);
     if (sc.length === 0) for (const s of factScopes.get(op.operationId) || []) sc.push(s);
     const rel = p === prefix || p.startsWith(prefix + '/') ? '~' + p.slice(prefix.length) : p;
-    ops.push({ id: op.operationId, path: rel, m: METHODS.indexOf(m), vi, body, sec, q, sc: sc.map((s) => intern(scopes, s)) });
+    ops.push({ id: op.operationId, path: rel, m: METHODS.indexOf(m), vi, body, sec, ct, bodyLoc, dep: op.deprecated ? 1 : 0, q, sc: sc.map((s) => intern(scopes, s)) });
   }
 }
 
 const s = JSON.stringify;
 // Every text field must be free of the separators of the row encoding.
 for (const x of ops) {
-  for (const t of [x.id, x.path, ...x.q.map((i) => query[i >> 1]), ...x.sc.map((i) => scopes[i])]) {
-    if (/[\t\n,!"\\]/.test(t) || t === '') throw new Error(`cannot encode ${JSON.stringify(t)} (${x.id})`);
+  for (const t of [x.id, x.path, ...x.q.map((p) => p.name), ...x.sc.map((i) => scopes[i])]) {
+    if (/[\t\n,!*"\\]/.test(t) || t === '') throw new Error(`cannot encode ${JSON.stringify(t)} (${x.id})`);
   }
 }
 const B32 = '0123456789abcdefghijklmnopqrstuv';
 const row = (x) => [
   x.id,
   x.path,
-  `${x.m}${x.vi}${x.body}${B32[x.sec]}`,
-  x.q.map((i) => query[i >> 1] + (i & 1 ? '!' : '')).join(','),
+  `${x.m}${x.vi}${x.body}${B32[x.sec]}${x.ct}${x.bodyLoc}${x.dep}`,
+  x.q.map((p) => p.name + (p.required ? '!' : '') + (p.joined ? '*' : '')).join(','),
   x.sc.map((i) => scopes[i]).join(','),
 ].join('\t');
 const lines = [];
@@ -140,6 +159,7 @@ lines.push('// @generated by scripts/gen-catalog.mjs from HighLevel\'s OpenAPI f
 lines.push('// Do not edit by hand; the encoding is described in that script and in src/catalog/mod.rs.');
 lines.push('');
 lines.push(`pub(super) static SCHEMES: [&str; ${SCHEMES.length}] = [${SCHEMES.map(s).join(',')}];`);
+lines.push(`pub(super) static CONTENT_TYPES: [&str; ${CONTENT_TYPES.length}] = [${CONTENT_TYPES.map(s).join(',')}];`);
 lines.push(`pub(super) static VERSIONS: [&[&str]; ${versions.length}] = [${versions.map((v) => `&[${v.map(s).join(',')}]`).join(',')}];`);
 lines.push(`pub(super) static SERVICES: [(&str, &str, u16); ${services.length}] = [`);
 for (const x of services) lines.push(`(${s(x.stem)},${s(x.prefix)},${x.start}),`);

@@ -51,6 +51,8 @@ node --test --test-reporter=spec tests/node/
 
 step "type-level tests (tsc)"
 npx --no-install tsc -p tests/types/tsconfig.json
+# every declaration file of pkg/ (the glue's included) with skipLibCheck off
+npx --no-install tsc -p tests/types/pkg/tsconfig.json
 
 if [ "$browser" = yes ]; then
   step "package tests in headless Chromium"

@@ -43,12 +43,22 @@ pub fn details_of<T: Serialize + ?Sized>(value: &T) -> Value {
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorReport {
-    /// Stable code.
+    /// Stable code (in TypeScript: one of `ERROR_CODES`).
+    #[cfg_attr(feature = "schema", schemars(extend("tsType" = "ErrorCode")))]
     pub code: String,
     /// Human message.
     pub message: String,
     /// Structured details.
     pub details: serde_json::Value,
+}
+
+/// A failed item of a batch, where the other items still have results:
+/// `{"error": {code, message, details}}`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct BatchError {
+    /// Why this item has no result.
+    pub error: ErrorReport,
 }
 
 impl ErrorReport {

@@ -297,9 +297,11 @@ impl HttpRequest {
 
 /// The inputs of one operation: path parameters, query parameters and JSON body.
 ///
-/// Query values may be strings, numbers, booleans or arrays of those (arrays repeat the
-/// parameter). In a [`crate::plan::Plan`] any value may be an expression that is
-/// resolved from earlier steps' responses before the request is built.
+/// Query names must be ones the operation declares. Values may be strings, numbers,
+/// booleans or arrays of those (arrays repeat the parameter, or are comma-joined where
+/// the spec says `explode: false`). A JSON body whose schema requires `locationId` gets
+/// the configured one when it has none. In a [`crate::plan::Plan`] any value may be an
+/// expression that is resolved from earlier steps' responses before the request is built.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct RequestParams {

@@ -2,6 +2,7 @@
 
 use ghl_bridge::api::{
     ContactFields, CustomFieldValue, Platform, SocialTagsQuery, StatisticsRequest, UpsertContact,
+    UsersQuery,
 };
 use ghl_bridge::error::Coded;
 use ghl_bridge::http::{Method, Token};
@@ -214,8 +215,36 @@ fn location_and_user_helpers() {
         r.url,
         format!("{BASE}/locations/loc%201/customFields?model=contact")
     );
-    let r = b().users(&t()).unwrap();
-    assert_eq!(r.url, format!("{BASE}/users/?locationId=loc%201"));
+    // The current users search, not the deprecated `GET /users/?locationId=`.
+    let q = UsersQuery {
+        company_id: "co 1".into(),
+        limit: Some(10),
+        ..Default::default()
+    };
+    let r = b().users(&t(), &q).unwrap();
+    assert_eq!(
+        r.url,
+        format!("{BASE}/users/search?companyId=co%201&limit=10&locationId=loc%201")
+    );
+    let op = ghl_bridge::catalog::find(ghl_bridge::api::ops::USERS).unwrap();
+    assert!(
+        !op.info().deprecated,
+        "the users helper calls a deprecated operation"
+    );
+    let r2 = b()
+        .users_value(&t(), &json!({"companyId": "co 1", "limit": 10}))
+        .unwrap();
+    assert_eq!(r2, r);
+    for bad in [
+        json!({}),
+        json!({"companyId": " "}),
+        json!({"companyId": 5}),
+        json!({"companyId": "c", "limit": -1}),
+        json!(null),
+    ] {
+        let e = b().users_value(&t(), &bad).unwrap_err();
+        assert_eq!(e.code(), "INVALID_PARAMETER", "{bad}");
+    }
 }
 
 #[test]

@@ -266,30 +266,286 @@ fn location_id_is_filled_from_the_config() {
 fn query_values_are_encoded_in_a_fixed_order() {
     let mut p = RequestParams::default();
     p.query.insert("skip".into(), json!(10));
-    p.query.insert("searchText".into(), json!("a b&c=d/é"));
+    p.query.insert("query".into(), json!("a b&c=d/é"));
     p.query.insert("limit".into(), json!("5"));
-    p.query.insert("flag".into(), json!(true));
+    p.query.insert("enabled2waySync".into(), json!(true));
     p.query.insert("ids".into(), json!(["x", 2, null, "y z"]));
-    p.query.insert("gone".into(), Value::Null);
-    let r = builder()
-        .build("social-media-posting.get-tags-location-id", &p, &token())
-        .unwrap();
+    p.query.insert("companyId".into(), json!("co"));
+    p.query.insert("role".into(), Value::Null);
+    let r = builder().build("users.search-users", &p, &token()).unwrap();
     assert_eq!(
         r.url,
-        "https://services.leadconnectorhq.com/social-media-posting/loc123/tags\
-         ?flag=true&ids=x&ids=2&ids=y%20z&limit=5&searchText=a%20b%26c%3Dd%2F%C3%A9&skip=10"
+        "https://services.leadconnectorhq.com/users/search\
+         ?companyId=co&enabled2waySync=true&ids=x&ids=2&ids=y%20z&limit=5&query=a%20b%26c%3Dd%2F%C3%A9&skip=10"
     );
-    p.query.insert("bad".into(), json!({"nested": 1}));
+    p.query.insert("sort".into(), json!({"nested": 1}));
+    let e = builder()
+        .build("users.search-users", &p, &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
+    assert!(e.to_string().contains("'sort'"));
+    p.query.insert("sort".into(), json!([["nested"]]));
+    let e = builder()
+        .build("users.search-users", &p, &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
+}
+
+#[test]
+fn unknown_query_parameters_are_refused_with_a_suggestion() {
+    // Before: `limitt=5` was sent silently.
+    let mut p = RequestParams::default();
+    p.query.insert("limitt".into(), json!(5));
     let e = builder()
         .build("social-media-posting.get-tags-location-id", &p, &token())
         .unwrap_err();
-    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
-    assert!(e.to_string().contains("'bad'"));
-    p.query.insert("bad".into(), json!([["nested"]]));
+    assert_eq!(e.code(), "UNKNOWN_PARAMETER");
+    assert!(e.to_string().contains("'limitt'"), "{e}");
+    assert!(e.to_string().contains("did you mean 'limit'"), "{e}");
+    assert_eq!(
+        e.details(),
+        json!({
+            "operation": "social-media-posting.get-tags-location-id",
+            "parameter": "limitt",
+            "in": "query",
+            "expected": ["searchText", "limit", "skip"],
+            "suggestion": "limit",
+        })
+    );
+    // Nothing close: no suggestion; an operation without query parameters says so.
+    let mut p = path(&[("contactId", json!("c"))]);
+    p.query.insert("zzzzzzzz".into(), json!(1));
+    let e = builder().build("get-contact", &p, &token()).unwrap_err();
+    assert_eq!(e.code(), "UNKNOWN_PARAMETER");
+    assert_eq!(e.details()["suggestion"], Value::Null);
+    assert!(e.to_string().contains("the query takes: none"), "{e}");
+    // Unknown path parameters get the same treatment.
     let e = builder()
-        .build("social-media-posting.get-tags-location-id", &p, &token())
+        .build(
+            "get-contact",
+            &path(&[("contactId", json!("c")), ("contactID", json!("c"))]),
+            &token(),
+        )
         .unwrap_err();
-    assert_eq!(e.code(), "INVALID_QUERY_PARAMETER");
+    assert_eq!(e.details()["in"], "path");
+    assert_eq!(e.details()["suggestion"], "contactId");
+}
+
+#[test]
+fn explode_false_arrays_are_comma_joined() {
+    let mut p = RequestParams::default();
+    for (k, v) in [
+        ("groupBy", json!("campaign")),
+        ("startDate", json!("2026-01-01")),
+        ("endDate", json!("2026-01-31")),
+        ("type", json!("campaign")),
+        ("fields", json!(["clicks", "spend", "a,b c"])),
+    ] {
+        p.query.insert(k.into(), v);
+    }
+    let b = RequestBuilder::new(ClientConfig {
+        location_id: "loc123".into(),
+        scopes: vec!["adPublishing.readonly".into()],
+        base_url: None,
+    })
+    .unwrap();
+    for op in [
+        "ad-manager.fb-get-reporting",
+        "ad-manager.google-get-reporting",
+    ] {
+        let r = b.build(op, &p, &token()).unwrap();
+        // One `fields=` with the items comma-joined; an item's own comma is escaped.
+        assert!(
+            r.url.contains("&fields=clicks,spend,a%2Cb%20c&"),
+            "{op}: {}",
+            r.url
+        );
+        assert_eq!(r.url.matches("fields=").count(), 1, "{}", r.url);
+    }
+    // A single value is sent as it is.
+    p.query.insert("fields".into(), json!("clicks"));
+    let r = b
+        .build("ad-manager.fb-get-reporting", &p, &token())
+        .unwrap();
+    assert!(r.url.contains("&fields=clicks&"), "{}", r.url);
+}
+
+#[test]
+fn body_location_id_is_filled_where_the_schema_requires_it() {
+    let b = builder();
+    let p = RequestParams {
+        body: Some(json!({"email": "ada@example.com"})),
+        ..Default::default()
+    };
+    let r = b.build("contacts.upsert-contact", &p, &token()).unwrap();
+    let body: Value = serde_json::from_str(r.body.as_deref().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        json!({"email": "ada@example.com", "locationId": "loc123"})
+    );
+    // The caller's value wins; `null` counts as left out.
+    let p = RequestParams {
+        body: Some(json!({"email": "a@b.io", "locationId": "mine"})),
+        ..Default::default()
+    };
+    let r = b.build("contacts.upsert-contact", &p, &token()).unwrap();
+    assert!(r
+        .body
+        .as_deref()
+        .unwrap()
+        .contains(r#""locationId":"mine""#));
+    let p = RequestParams {
+        body: Some(json!({"email": "a@b.io", "locationId": null})),
+        ..Default::default()
+    };
+    let r = b.build("contacts.upsert-contact", &p, &token()).unwrap();
+    assert!(r
+        .body
+        .as_deref()
+        .unwrap()
+        .contains(r#""locationId":"loc123""#));
+    // A body whose schema has no required locationId is left alone.
+    let mut p = path(&[("contactId", json!("c"))]);
+    p.body = Some(json!({"tags": ["a"]}));
+    let r = b.build("contacts.add-tags", &p, &token()).unwrap();
+    assert_eq!(r.body.as_deref(), Some(r#"{"tags":["a"]}"#));
+    // Every operation the catalog marks gets it.
+    let marked: Vec<_> = ghl_bridge::catalog::all()
+        .filter(|o| o.body_requires_location_id())
+        .collect();
+    assert_eq!(marked.len(), 99);
+    let mut built = 0;
+    // Uploads are refused whatever their body (see the multipart test).
+    let json_bodies: Vec<_> = marked
+        .into_iter()
+        .filter(|o| o.content_type() != ghl_bridge::catalog::ContentType::Multipart)
+        .collect();
+    let expected = json_bodies.len();
+    assert!(expected >= 95, "{expected}");
+    for op in json_bodies {
+        let mut p = RequestParams {
+            body: Some(json!({})),
+            ..Default::default()
+        };
+        for name in op.path_params() {
+            p.path.insert(name.to_string(), json!("x"));
+        }
+        for q in op.query_params().filter(|q| q.required) {
+            p.query.insert(q.name.to_string(), json!("x"));
+        }
+        let granted = RequestBuilder::new(ClientConfig {
+            location_id: "loc123".into(),
+            scopes: op.scopes().iter().map(|s| s.to_string()).collect(),
+            base_url: None,
+        })
+        .unwrap();
+        let r = granted.build_op(op, &p, &token()).unwrap();
+        let text = r.body.as_deref().unwrap();
+        if op.content_type() == ghl_bridge::catalog::ContentType::FormUrlEncoded {
+            assert_eq!(text, "locationId=loc123", "{}", op.name());
+        } else {
+            let body: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(body["locationId"], "loc123", "{}", op.name());
+        }
+        built += 1;
+    }
+    assert_eq!(built, expected);
+    // No configured location: a missing body locationId is named.
+    let empty = RequestBuilder::new(ClientConfig {
+        location_id: String::new(),
+        scopes: all_scopes(),
+        base_url: None,
+    })
+    .unwrap();
+    let p = RequestParams {
+        body: Some(json!({"email": "a@b.io"})),
+        ..Default::default()
+    };
+    let e = empty
+        .build("contacts.upsert-contact", &p, &token())
+        .unwrap_err();
+    assert_eq!(e.code(), "MISSING_PARAMETER");
+    assert_eq!(e.details()["in"], "body");
+}
+
+#[test]
+fn oauth_token_bodies_are_form_encoded() {
+    let mut scopes = all_scopes();
+    scopes.push("oauth.write".into());
+    let b = RequestBuilder::new(ClientConfig {
+        location_id: "loc123".into(),
+        scopes,
+        base_url: None,
+    })
+    .unwrap();
+    let p = RequestParams {
+        body: Some(json!({
+            "client_id": "app id",
+            "client_secret": "s&=x",
+            "grant_type": "refresh_token",
+            "refresh_token": "r",
+            "skipped": null,
+        })),
+        ..Default::default()
+    };
+    let r = b.build("oauth.get-access-token", &p, &token()).unwrap();
+    assert_eq!(
+        r.headers["Content-Type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(
+        r.body.as_deref(),
+        Some("client_id=app%20id&client_secret=s%26%3Dx&grant_type=refresh_token&refresh_token=r")
+    );
+    let p = RequestParams {
+        body: Some(json!({"companyId": "co", "locationId": "l1"})),
+        ..Default::default()
+    };
+    let r = b
+        .build("oauth.get-location-access-token", &p, &token())
+        .unwrap();
+    assert_eq!(
+        r.headers["Content-Type"],
+        "application/x-www-form-urlencoded"
+    );
+    assert_eq!(r.body.as_deref(), Some("companyId=co&locationId=l1"));
+    // Nested values cannot be form-encoded.
+    let p = RequestParams {
+        body: Some(json!({"client_id": {"a": 1}})),
+        ..Default::default()
+    };
+    let e = b.build("oauth.get-access-token", &p, &token()).unwrap_err();
+    assert_eq!(e.code(), "INVALID_PARAMETER");
+    assert!(e.to_string().contains("client_id"), "{e}");
+    // JSON operations keep JSON.
+    let p = RequestParams {
+        body: Some(json!({"email": "a@b.io"})),
+        ..Default::default()
+    };
+    let r = b.build("contacts.upsert-contact", &p, &token()).unwrap();
+    assert_eq!(r.headers["Content-Type"], "application/json");
+}
+
+#[test]
+fn multipart_operations_are_refused_before_sending() {
+    let uploads: Vec<_> = ghl_bridge::catalog::all()
+        .filter(|o| o.content_type() == ghl_bridge::catalog::ContentType::Multipart)
+        .collect();
+    assert_eq!(uploads.len(), 5);
+    for op in uploads {
+        let granted = RequestBuilder::new(ClientConfig {
+            location_id: "loc".into(),
+            scopes: op.scopes().iter().map(|s| s.to_string()).collect(),
+            base_url: None,
+        })
+        .unwrap();
+        let e = granted
+            .build_op(op, &RequestParams::default(), &token())
+            .unwrap_err();
+        assert_eq!(e.code(), "UNSUPPORTED_CONTENT_TYPE", "{}", op.name());
+        assert_eq!(e.details()["contentType"], "multipart/form-data");
+        assert!(e.to_string().contains("multipart/form-data"), "{e}");
+    }
 }
 
 #[test]

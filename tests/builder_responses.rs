@@ -199,10 +199,11 @@ fn result_models_read_spec_shaped_and_sparse_bodies() {
         Some("contact.budget")
     );
     let u: UsersResult = decode(
-        "users.get-user-by-location",
-        &resp(200, r#"{"users":[{"id":"u","name":"Bo","email":"b@x","roles":{"type":"account","role":"admin","locationIds":["l"]},"permissions":{}}]}"#),
+        "users.search-users",
+        &resp(200, r#"{"users":[{"id":"u","name":"Bo","email":"b@x","roles":{"type":"account","role":"admin","locationIds":["l"]},"permissions":{}}],"count":1}"#),
     )
     .unwrap();
+    assert_eq!(u.count, Some(1));
     assert_eq!(
         u.users[0].roles.as_ref().unwrap().role.as_deref(),
         Some("admin")

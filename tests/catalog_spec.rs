@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use ghl_bridge::catalog::{self, BodyRule};
+use ghl_bridge::catalog::{self, BodyRule, ContentType};
 use serde_json::Value;
 
 fn api_dir() -> Option<PathBuf> {
@@ -96,6 +96,21 @@ fn facts_scopes(text: &str) -> BTreeMap<String, Vec<String>> {
     map
 }
 
+/// A schema with local `#/components/schemas/...` references followed.
+fn resolve(spec: &Value, schema: &Value) -> Value {
+    let mut s = schema.clone();
+    for _ in 0..8 {
+        let Some(name) = s["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+        else {
+            break;
+        };
+        s = spec["components"]["schemas"][name].clone();
+    }
+    s
+}
+
 #[test]
 fn every_entry_matches_the_spec() {
     let Some(dir) = api_dir() else {
@@ -122,6 +137,10 @@ fn every_entry_matches_the_spec() {
         assert!(by_route.insert(key, op).is_none(), "duplicate route {op:?}");
     }
     let mut count = 0;
+    let mut joined = 0;
+    let mut body_location = 0;
+    let mut deprecated = 0;
+    let mut media_counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut ids = BTreeSet::new();
     let mut services = Vec::new();
     for file in &files {
@@ -156,21 +175,25 @@ fn every_entry_matches_the_spec() {
                 assert!(declared.is_subset(&got), "{at}: {declared:?} vs {got:?}");
                 let placeholders = path.matches('{').count();
                 assert_eq!(entry.path_params().len(), placeholders, "{at}");
-                let query: Vec<(String, bool)> = params
+                // (name, required, explode): `explode` defaults to true for the
+                // query's `form` style.
+                let query: Vec<(String, bool, bool)> = params
                     .iter()
                     .filter(|p| p["in"] == "query")
                     .map(|p| {
                         (
                             p["name"].as_str().unwrap().to_string(),
                             p["required"].as_bool().unwrap_or(false),
+                            p["explode"].as_bool().unwrap_or(true),
                         )
                     })
                     .collect();
-                let got: Vec<(String, bool)> = entry
+                let got: Vec<(String, bool, bool)> = entry
                     .query_params()
-                    .map(|q| (q.name.to_string(), q.required))
+                    .map(|q| (q.name.to_string(), q.required, q.explode))
                     .collect();
                 assert_eq!(got, query, "{at}");
+                joined += query.iter().filter(|q| !q.2).count();
                 let versions: Vec<&str> = params
                     .iter()
                     .find(|p| p["in"] == "header" && p["name"] == "Version")
@@ -184,6 +207,34 @@ fn every_entry_matches_the_spec() {
                     Some(_) => BodyRule::Optional,
                 };
                 assert_eq!(entry.body(), body, "{at}");
+                // The body's media type, and whether its schema requires locationId.
+                let content = op["requestBody"]["content"].as_object();
+                let media: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
+                assert!(media.len() <= 1, "{at}: {media:?}");
+                let expected = match media.first().map(|m| m.as_str()) {
+                    None | Some("application/json") => ContentType::Json,
+                    Some("application/x-www-form-urlencoded") => ContentType::FormUrlEncoded,
+                    Some("multipart/form-data") => ContentType::Multipart,
+                    Some(other) => panic!("{at}: unexpected media type {other}"),
+                };
+                assert_eq!(entry.content_type(), expected, "{at}");
+                if let Some(m) = media.first() {
+                    assert_eq!(entry.content_type().as_str(), m.as_str(), "{at}");
+                }
+                *media_counts
+                    .entry(entry.content_type().as_str())
+                    .or_default() += 1;
+                let schema = media
+                    .first()
+                    .map(|m| resolve(&spec, &op["requestBody"]["content"][m.as_str()]["schema"]))
+                    .unwrap_or(Value::Null);
+                let requires_location = schema["required"]
+                    .as_array()
+                    .is_some_and(|r| r.iter().any(|n| n == "locationId"));
+                assert_eq!(entry.body_requires_location_id(), requires_location, "{at}");
+                body_location += usize::from(requires_location);
+                assert_eq!(entry.deprecated(), op["deprecated"] == true, "{at}");
+                deprecated += usize::from(entry.deprecated());
                 let mut schemes = BTreeSet::new();
                 let mut scopes: Vec<String> = Vec::new();
                 for req in op["security"].as_array().cloned().unwrap_or_default() {
@@ -221,6 +272,13 @@ fn every_entry_matches_the_spec() {
     assert_eq!(count, 576);
     assert_eq!(ids.len(), 565);
     assert_eq!(services.len(), 41);
+    // The spec gaps: 2 comma-joined query arrays, 2 form-encoded OAuth
+    // operations, 5 uploads; 99 bodies require locationId.
+    assert_eq!(joined, 2);
+    assert_eq!(media_counts["application/x-www-form-urlencoded"], 2);
+    assert_eq!(media_counts["multipart/form-data"], 5);
+    assert_eq!(body_location, 99);
+    assert_eq!(deprecated, 19);
     assert_eq!(catalog::services().collect::<Vec<_>>(), services);
 }
 

@@ -144,7 +144,8 @@ async fn a_closed_port_is_a_network_error() {
         serde_json::json!({"locationId": "l", "scopes": ["users.readonly"], "baseUrl": "http://127.0.0.1:9"}),
     );
     let c = ghl_bridge::wasm::client::Client::new(options).unwrap();
-    let err = wasm_bindgen_futures::JsFuture::from(c.users(TOKEN.into()).unwrap())
+    let query = js(serde_json::json!({"companyId": "c"}));
+    let err = wasm_bindgen_futures::JsFuture::from(c.users(query, TOKEN.into()).unwrap())
         .await
         .unwrap_err();
     assert_eq!(

@@ -327,6 +327,10 @@ export async function startEmulator(options = {}) {
       if (!query.locationId) throw new GhlError(422, ['locationId should not be empty']);
       if (query.locationId !== tokenInfo.locationId) throw forbidden();
     }
+    // A location filter the operation does not require must still be the token's.
+    if (route.location === 'optional-query' && query.locationId !== undefined && query.locationId !== tokenInfo.locationId) {
+      throw forbidden();
+    }
     const ctx = {
       params,
       query,

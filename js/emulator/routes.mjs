@@ -39,6 +39,22 @@ function tagsBody(ctx) {
   return body.tags.map(normalizeTag).filter(Boolean);
 }
 
+/** `GET /users/search`: `companyId` required; `query` matches names and emails; `skip`/`limit` page. */
+function searchUsers(ctx) {
+  const { companyId, query, skip, limit } = ctx.query;
+  const errors = [];
+  if (!companyId) errors.push('companyId should not be empty');
+  for (const [name, v] of [['skip', skip], ['limit', limit]]) {
+    if (v !== undefined && !isIntString(v)) errors.push(`${name} must be a number string`);
+  }
+  if (errors.length) throw unprocessable(errors);
+  const needle = (query ?? '').toLowerCase();
+  const users = ctx.loc.users.filter((u) => !needle || [u.name, u.email].some((x) => (x ?? '').toLowerCase().includes(needle)));
+  const from = Number(skip ?? 0);
+  const page = users.slice(from, from + Number(limit ?? 25));
+  return ok({ users: structuredClone(page), count: users.length });
+}
+
 /** Adds location tags for names the location does not know yet (GHL does this when tagging). */
 function ensureLocationTags(ctx, names) {
   for (const name of names) {
@@ -300,8 +316,13 @@ export const ROUTES = [
     },
   },
   {
+    // Deprecated in the spec in favour of `GET /users/search`; still answered.
     method: 'GET', path: '/users/', operation: 'users.get-user-by-location', scope: 'users.readonly',
     location: 'query', handler: (ctx) => ok({ users: structuredClone(ctx.loc.users) }),
+  },
+  {
+    method: 'GET', path: '/users/search', operation: 'users.search-users', scope: 'users.readonly',
+    location: 'optional-query', handler: searchUsers,
   },
   {
     method: 'GET', path: '/social-media-posting/:locationId/tags', operation: 'social-media-posting.get-tags-location-id',

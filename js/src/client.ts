@@ -9,11 +9,17 @@
  * `TOKEN_UNAVAILABLE`. Tokens are never logged or put in errors: every error is
  * scrubbed of every token seen (even one a server echoed back), and a built request's
  * `toJSON`/inspect form redacts `Authorization`.
+ *
+ * Operation names are typed: `OperationName` is the union of the catalog's 576
+ * `service.operationId` names (generated), so a typo fails to compile. For an operation
+ * newer than the catalog, `unchecked("service.newOperation")` is the escape hatch (the
+ * core still refuses a name it does not know, with suggestions).
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
 import type { ErrorDetails } from "./errors.js";
 import type {
+  AccountsResponse,
   ClientConfig,
   ContactResult,
   ContactTagsResult,
@@ -24,18 +30,34 @@ import type {
   OperationInfo,
   Plan,
   PreviewStep,
+  OperationQuery,
   RateLimit,
   RequestParams,
   SendResult,
   SocialTagsQuery,
   StatisticsRequest,
   StatisticsResponse,
-  AccountsResponse,
   TagsResponse,
   UpsertContact,
   UpsertContactResult,
+  UsersQuery,
   UsersResult,
 } from "./wasm/types.js";
+import type { OperationName } from "./wasm/names.js";
+
+/**
+ * An operation name the catalog's types do not know (e.g. newer than the catalog),
+ * made with `unchecked()`; the core still checks it when building.
+ */
+export type UncheckedOperation = `${string}.${string}` & { readonly __unchecked: true };
+
+/** What `buildRequest`, `send` and `operationInfo` take: a catalog name, or an unchecked one. */
+export type AnyOperation = OperationName | UncheckedOperation;
+
+/** Marks a name as deliberately outside the generated `OperationName` union. */
+export function unchecked(name: string): UncheckedOperation {
+  return name as UncheckedOperation;
+}
 
 /** Options of `createClient`. */
 export interface ClientOptions {
@@ -53,22 +75,34 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** A GHL client. */
-export interface Client {
-  /** Builds any operation's request as plain data; sends nothing. */
-  buildRequest(operation: string, params?: RequestParams): Promise<HttpRequest>;
-  /**
-   * The dry run of a plan for this client: each step built as it would be sent, with
-   * placeholders for values known only from earlier responses; sends nothing. Throws
-   * `PLAN_*` errors (e.g. `PLAN_FOREIGN_LOCATION` for a plan naming another location).
-   * Full module only (`ghl-bridge`); the lean `ghl-bridge/client` throws `NOT_AVAILABLE`.
-   */
-  previewPlan(plan: Plan): PreviewStep[];
-  /** Builds, checks and sends any operation. */
-  send(operation: string, params?: RequestParams): Promise<SendResult>;
-  /** The `X-RateLimit-*` headers of the last answer. */
-  rateLimit(): RateLimit | null;
-  /** `POST /contacts/upsert` (locationId added). */
+/** The typed helpers: methods of the Wasm client of the same name, which take the token last. */
+const HELPERS = [
+  "upsertContact",
+  "getContact",
+  "addContactTags",
+  "removeContactTags",
+  "locationTags",
+  "createLocationTag",
+  "customFields",
+  "users",
+  "socialTags",
+  "socialTagsByIds",
+  "socialAccounts",
+  "socialStatistics",
+] as const;
+
+/** A Wasm client method without its trailing token argument. */
+type WithoutToken<F> = F extends (...args: [...infer A, string]) => Promise<infer R> ? (...args: A) => Promise<R> : never;
+
+/**
+ * The typed helpers: each sends one operation and resolves to GHL's answer, typed by
+ * the Rust result types. Written out here (rather than derived from the Wasm glue's
+ * declarations) so the published types do not depend on the glue's (whose DOM and
+ * `Symbol.dispose` types a Node or ES2022 consumer lacks); `helpersMatchTheGlue`
+ * below fails to compile if the two ever disagree.
+ */
+export interface TypedHelpers {
+  /** `POST /contacts/upsert` (`locationId` added). */
   upsertContact(contact: UpsertContact): Promise<UpsertContactResult>;
   /** `GET /contacts/{contactId}`. */
   getContact(contactId: string): Promise<ContactResult>;
@@ -82,8 +116,8 @@ export interface Client {
   createLocationTag(name: string): Promise<LocationTagResult>;
   /** `GET /locations/{locationId}/customFields?model=contact`. */
   customFields(): Promise<CustomFieldsResult>;
-  /** `GET /users/?locationId=`. */
-  users(): Promise<UsersResult>;
+  /** The location's users: `GET /users/search?companyId=&locationId=` (needs the agency's `companyId`). */
+  users(query: UsersQuery): Promise<UsersResult>;
   /** Social-planner tags of the location, one page (`searchText`, `limit`, `skip`). */
   socialTags(query?: SocialTagsQuery): Promise<TagsResponse>;
   /** Details of social-planner tags by id (`tags/details`; reads, writes nothing). */
@@ -94,8 +128,35 @@ export interface Client {
   socialStatistics(request: StatisticsRequest): Promise<StatisticsResponse>;
 }
 
+/**
+ * Compiles only while each glue method (minus the token) can stand for the helper
+ * declared above: it takes every argument the helper accepts and its result is what the
+ * helper promises.
+ */
+const helpersMatchTheGlue: { [K in (typeof HELPERS)[number]]: TypedHelpers[K] } = null! as {
+  [K in (typeof HELPERS)[number]]: WithoutToken<glue.Client[K]>;
+};
+void helpersMatchTheGlue;
+
+/** A GHL client. */
+export interface Client extends TypedHelpers {
+  /** Builds any operation's request as plain data; sends nothing. */
+  buildRequest(operation: AnyOperation, params?: RequestParams): Promise<HttpRequest>;
+  /**
+   * The dry run of a plan for this client: each step built as it would be sent, with
+   * placeholders for values known only from earlier responses; sends nothing. Throws
+   * `PLAN_*` errors (e.g. `PLAN_FOREIGN_LOCATION` for a plan naming another location).
+   * Full module only (`ghl-bridge`); the lean `ghl-bridge/client` throws `NOT_AVAILABLE`.
+   */
+  previewPlan(plan: Plan): PreviewStep[];
+  /** Builds, checks and sends any operation. */
+  send(operation: AnyOperation, params?: RequestParams): Promise<SendResult>;
+  /** The `X-RateLimit-*` headers of the last answer. */
+  rateLimit(): RateLimit | null;
+}
+
 /** The catalog entry of an operation (`service.operationId` or a unique bare id). */
-export function operationInfo(name: string): OperationInfo {
+export function operationInfo(name: AnyOperation): OperationInfo {
   return guard(() => glue.operationInfo(name));
 }
 
@@ -109,6 +170,15 @@ export const DEFAULT_TIMEOUT_MS = 30_000;
 export function timerMs(ms: number | undefined): number {
   if (ms === undefined || !Number.isFinite(ms)) return DEFAULT_TIMEOUT_MS;
   return Math.min(MAX_TIMER_MS, Math.max(1, Math.floor(ms)));
+}
+
+/**
+ * The catalog's operations, in catalog order: all of them, those of one `service`
+ * (e.g. `"contacts"`), and/or those whose name or path contains every word of `search`
+ * (any case), e.g. `listOperations({ search: "contact tags" })`.
+ */
+export function listOperations(query: OperationQuery = {}): OperationInfo[] {
+  return guard(() => glue.listOperations(query.service ?? undefined, query.search ?? undefined));
 }
 
 /**
@@ -289,17 +359,21 @@ export function createClient(options: ClientOptions): Client {
       }),
     send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
     rateLimit: () => guard(() => wasm().rateLimit()),
-    upsertContact: (contact) => authorised((t) => wasm().upsertContact(contact, t)),
-    getContact: (id) => authorised((t) => wasm().getContact(id, t)),
-    addContactTags: (id, tags) => authorised((t) => wasm().addContactTags(id, tags, t)),
-    removeContactTags: (id, tags) => authorised((t) => wasm().removeContactTags(id, tags, t)),
-    locationTags: () => authorised((t) => wasm().locationTags(t)),
-    createLocationTag: (name) => authorised((t) => wasm().createLocationTag(name, t)),
-    customFields: () => authorised((t) => wasm().customFields(t)),
-    users: () => authorised((t) => wasm().users(t)),
-    socialTags: (query = {}) => authorised((t) => wasm().socialTags(query, t)),
-    socialTagsByIds: (ids) => authorised((t) => wasm().socialTagsByIds(ids, t)),
-    socialAccounts: () => authorised((t) => wasm().socialAccounts(t)),
-    socialStatistics: (request) => authorised((t) => wasm().socialStatistics(request, t)),
+    ...typedHelpers((name, args) =>
+      authorised((t) => {
+        const w = wasm();
+        const method = w[name] as unknown as (...a: unknown[]) => Promise<unknown>;
+        // The token goes last, after as many arguments as the export declares.
+        const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
+        return method.apply(w, [...padded, t]);
+      }),
+    ),
   };
+}
+
+/** The typed helpers, each one calling `call` with its name and arguments. */
+function typedHelpers(call: (name: (typeof HELPERS)[number], args: unknown[]) => Promise<unknown>): TypedHelpers {
+  const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const name of HELPERS) out[name] = (...args) => call(name, args);
+  return out as unknown as TypedHelpers;
 }

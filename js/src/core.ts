@@ -9,9 +9,11 @@ import type { Plan, RequestParams } from "./wasm/types.js";
 
 export { GhlBridgeError } from "./errors.js";
 export type { ErrorDetails } from "./errors.js";
-export { createClient, operationInfo } from "./client.js";
-export type { Client, ClientOptions } from "./client.js";
+export { createClient, listOperations, operationInfo, unchecked } from "./client.js";
+export type { AnyOperation, Client, ClientOptions, TypedHelpers, UncheckedOperation } from "./client.js";
 export type * from "./wasm/types.js";
+export { ERROR_CODES } from "./wasm/names.js";
+export type { ErrorCode, OperationName } from "./wasm/names.js";
 
 /** The version of the Rust core. */
 export function version(): string {

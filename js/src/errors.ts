@@ -6,18 +6,19 @@
  * the GHL status and message, the missing scope...). Tokens never appear in any of them.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
+import type { ErrorCode } from "./wasm/names.js";
 
 /** Structured details of an error; the fields depend on `code`. */
 export type ErrorDetails = { [key: string]: unknown };
 
 /** The error thrown by every ghl-bridge API. */
 export class GhlBridgeError extends Error {
-  /** Stable machine-readable code, e.g. `MISSING_SCOPE` or `GHL_HTTP_ERROR`. */
-  readonly code: string;
+  /** Stable machine-readable code, e.g. `MISSING_SCOPE` or `GHL_HTTP_ERROR` (every one is in `ERROR_CODES`). */
+  readonly code: ErrorCode;
   /** Structured details for programs. */
   readonly details: ErrorDetails;
 
-  constructor(code: string, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = "GhlBridgeError";
     this.code = code;
@@ -25,7 +26,7 @@ export class GhlBridgeError extends Error {
   }
 
   /** A JSON-safe form (for logs and the error log export). */
-  toJSON(): { name: string; code: string; message: string; details: ErrorDetails } {
+  toJSON(): { name: string; code: ErrorCode; message: string; details: ErrorDetails } {
     return { name: this.name, code: this.code, message: this.message, details: this.details };
   }
 }
@@ -72,7 +73,7 @@ export function toBridgeError(e: unknown): GhlBridgeError {
   }
   if (e instanceof Error && isObject(e) && typeof (e as { code?: unknown }).code === "string" && e.name === "GhlBridgeError") {
     const details = (e as { details?: unknown }).details;
-    return new GhlBridgeError((e as unknown as { code: string }).code, e.message, isObject(details) ? (details as ErrorDetails) : {});
+    return new GhlBridgeError((e as unknown as { code: ErrorCode }).code, e.message, isObject(details) ? (details as ErrorDetails) : {});
   }
   if (e instanceof Error) return new GhlBridgeError("UNEXPECTED", e.message, {}, { cause: e });
   return new GhlBridgeError("UNEXPECTED", String(e));

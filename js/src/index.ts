@@ -14,7 +14,7 @@ export { nextRun, selectProfiles, statisticsCsv, statisticsMarkdown, statisticsR
 export { createOutbox } from "./outbox.js";
 export type { Outbox, OutboxOptions, AcceptResult } from "./outbox.js";
 export { validateRules, compileRules, applyRules, rulesPresets } from "./rules.js";
-export type { CompiledRules, CompileOptions, BatchError, BatchResult, RulesRecord } from "./rules.js";
+export type { CompiledRules, CompileOptions, BatchResult, RulesRecord } from "./rules.js";
 export { memoryStorage } from "./storage/memory.js";
 export { indexedDbStorage } from "./storage/indexeddb.js";
 export type { OutboxStorage, StoreOp } from "./storage/types.js";

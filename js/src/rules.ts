@@ -16,16 +16,10 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, type ErrorDetails } from "./errors.js";
-import type { ApplyOptions, CompileContext, ErrorReport, MappingResult, Problem, RulesDocument, SlotPlan } from "./wasm/types.js";
+import type { ApplyOptions, BatchError, CompileContext, MappingResult, Problem, RulesDocument, SlotPlan } from "./wasm/types.js";
 
 /** Options of `compileRules` and `validateRules`: the location's custom fields and limits. */
 export type CompileOptions = CompileContext;
-
-/** The place of a record that failed inside a batch. */
-export interface BatchError {
-  /** Why this record has no result (`RECORD_NOT_JSON`, `RULES_LIMIT_EXCEEDED`, ...). */
-  error: ErrorReport;
-}
 
 /** One entry of a batch's results, in the order of the records. */
 export type BatchResult = MappingResult | BatchError;

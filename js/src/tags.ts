@@ -5,7 +5,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { guard, instanceGeneration } from "./errors.js";
-import type { Client } from "./client.js";
+import { unchecked, type Client } from "./client.js";
 import type {
   CatalogConfig,
   DetailsOutcome,
@@ -76,7 +76,7 @@ export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
       const page = need;
       let body: unknown;
       try {
-        body = (await options.client.send(page.operation, page.params)).data;
+        body = (await options.client.send(unchecked(page.operation), page.params)).data;
       } catch (e) {
         guard(() => wasm().pageFailed(page.load));
         throw e;

@@ -143,6 +143,7 @@ pub struct Contact {
     pub id: String,
     /// Location id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub location_id: Option<String>,
     /// Full name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,11 +187,13 @@ pub struct Contact {
 pub struct UpsertContactResult {
     /// True when a contact was created, false when one was updated.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub new: bool,
     /// The contact after the upsert.
     pub contact: Contact,
     /// GHL's trace id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub trace_id: Option<String>,
 }
 
@@ -208,6 +211,7 @@ pub struct ContactResult {
 pub struct ContactTagsResult {
     /// The tags (as GHL reports them).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub tags: Vec<String>,
 }
 

@@ -26,6 +26,7 @@ pub struct LocationTag {
 pub struct LocationTagsResult {
     /// The tags.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub tags: Vec<LocationTag>,
 }
 
@@ -77,6 +78,7 @@ pub struct CustomField {
 pub struct CustomFieldsResult {
     /// The fields.
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub custom_fields: Vec<CustomField>,
 }
 

@@ -31,7 +31,7 @@ pub use locations::{
 pub use social::SocialTagsQuery;
 // The statistics request and its platforms are the statistics module's types.
 pub use crate::stats::{Platform, StatisticsRequest};
-pub use users::{User, UserRoles, UsersResult};
+pub use users::{User, UserRoles, UsersQuery, UsersResult};
 
 /// Qualified names of the operations the helpers build (for [`crate::request::decode`]
 /// and for plans).
@@ -50,8 +50,9 @@ pub mod ops {
     pub const CREATE_LOCATION_TAG: &str = "locations.create-tag";
     /// `GET /locations/{locationId}/customFields`.
     pub const LOCATION_CUSTOM_FIELDS: &str = "locations.get-custom-fields";
-    /// `GET /users/?locationId=`.
-    pub const USERS: &str = "users.get-user-by-location";
+    /// `GET /users/search?companyId=&locationId=` (`GET /users/?locationId=`,
+    /// `users.get-user-by-location`, is deprecated in the spec).
+    pub const USERS: &str = "users.search-users";
     /// `GET /social-media-posting/{locationId}/tags`.
     pub const SOCIAL_TAGS: &str = "social-media-posting.get-tags-location-id";
     /// `POST /social-media-posting/{locationId}/tags/details`.
@@ -70,6 +71,63 @@ fn invalid(operation: &str, name: &str, reason: &str) -> RequestError {
         operation: operation.to_string(),
         name: name.to_string(),
         reason: reason.to_string(),
+    }
+}
+
+/// An optional string field of a helper's JSON argument (`null` or absent: `None`).
+fn opt_string<'a>(
+    operation: &str,
+    arg: &'a serde_json::Value,
+    name: &str,
+) -> Result<Option<&'a str>, RequestError> {
+    match arg.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(invalid(
+            operation,
+            name,
+            &format!("'{name}' must be a string"),
+        )),
+    }
+}
+
+/// An optional count field (a whole number up to 2^32 - 1) of a helper's JSON argument.
+fn opt_count(
+    operation: &str,
+    arg: &serde_json::Value,
+    name: &str,
+) -> Result<Option<u64>, RequestError> {
+    match arg.get(name) {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|n| *n <= u64::from(u32::MAX))
+            .map(Some)
+            .ok_or_else(|| {
+                invalid(
+                    operation,
+                    name,
+                    &format!("'{name}' must be a whole number (0 or more)"),
+                )
+            }),
+    }
+}
+
+/// Checks that a helper's JSON argument is an object (or `null`, when `null_ok`).
+fn object_arg(
+    operation: &str,
+    arg: &serde_json::Value,
+    name: &str,
+    null_ok: bool,
+) -> Result<(), RequestError> {
+    if arg.is_object() || (null_ok && arg.is_null()) {
+        Ok(())
+    } else {
+        Err(invalid(
+            operation,
+            name,
+            &format!("'{name}' must be an object"),
+        ))
     }
 }
 
@@ -96,6 +154,16 @@ fn non_empty_list(operation: &str, name: &str, items: &[String]) -> Result<(), R
         ));
     }
     Ok(())
+}
+
+/// Adds optional `limit` and `skip` to a query, as the decimal strings the spec types
+/// them as.
+fn put_page(params: &mut crate::http::RequestParams, limit: Option<u64>, skip: Option<u64>) {
+    for (name, n) in [("limit", limit), ("skip", skip)] {
+        if let Some(n) = n {
+            params.query.insert(name.into(), n.to_string().into());
+        }
+    }
 }
 
 /// Path params holding one `(name, value)` pair.

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::{Map, Value};
 
-use super::{invalid, non_empty_list, ops};
+use super::{invalid, non_empty_list, object_arg, ops, opt_count, opt_string, put_page};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
 use crate::stats::{Platform, StatisticsRequest};
@@ -53,30 +53,10 @@ impl RequestBuilder {
         query: &Value,
     ) -> Result<HttpRequest, RequestError> {
         let op = ops::SOCIAL_TAGS;
-        let field = |name: &str| query.get(name).filter(|v| !v.is_null());
-        if !(query.is_object() || query.is_null()) {
-            return Err(invalid(op, "query", "'query' must be an object"));
-        }
-        let search = match field("searchText") {
-            None => None,
-            Some(Value::String(s)) => Some(s.as_str()),
-            Some(_) => return Err(invalid(op, "searchText", "'searchText' must be a string")),
-        };
-        let number = |name: &str| match field(name) {
-            None => Ok(None),
-            Some(v) => v
-                .as_u64()
-                .filter(|n| *n <= u64::from(u32::MAX))
-                .map(Some)
-                .ok_or_else(|| {
-                    invalid(
-                        op,
-                        name,
-                        &format!("'{name}' must be a whole number (0 or more)"),
-                    )
-                }),
-        };
-        self.social_tags_parts(token, search, number("limit")?, number("skip")?)
+        object_arg(op, query, "query", true)?;
+        let search = opt_string(op, query, "searchText")?;
+        let limit = opt_count(op, query, "limit")?;
+        self.social_tags_parts(token, search, limit, opt_count(op, query, "skip")?)
     }
 
     fn social_tags_parts(
@@ -90,12 +70,7 @@ impl RequestBuilder {
         if let Some(s) = search_text {
             params.query.insert("searchText".into(), s.into());
         }
-        if let Some(n) = limit {
-            params.query.insert("limit".into(), n.to_string().into());
-        }
-        if let Some(n) = skip {
-            params.query.insert("skip".into(), n.to_string().into());
-        }
+        put_page(&mut params, limit, skip);
         self.build(ops::SOCIAL_TAGS, &params, token)
     }
 

@@ -4,8 +4,10 @@
 //! (41 services, 576 operations, 565 distinct operation ids) and committed;
 //! `tests/catalog_spec.rs` re-reads the spec and checks every entry when the spec is
 //! present. Each [`Operation`] knows its service (the spec's file stem), id, method,
-//! path template, path and query parameters, accepted `Version` values, whether a body
-//! is required, its security schemes and its scopes.
+//! path template, path and query parameters (required or not, arrays repeated or
+//! comma-joined), accepted `Version` values, whether a body is required, the body's
+//! content type, whether the body's schema requires `locationId`, its security schemes
+//! and its scopes.
 //!
 //! Addressing: `service.operationId` (e.g. `contacts.upsert-contact`) always works; a
 //! bare id (`upsert-contact`) works when only one service has it. The 11 ids that two
@@ -17,6 +19,10 @@
 //! check". The listed scopes are **alternatives**: a token holding any one of them may
 //! call the operation (OpenAPI security requirements are alternatives, and HighLevel
 //! lists one scope per requirement).
+//!
+//! Finding operations: [`search`] lists them by service and by words of their name or
+//! path; an unknown name's error carries the closest names ([`suggestions`]: edit
+//! distance plus prefix and substring matches on the service and the id).
 //!
 //! Invariants: the table is static and immutable; lookups never allocate on success
 //! and never panic on any input.
@@ -79,6 +85,32 @@ fn items(list: &'static str) -> impl Iterator<Item = &'static str> {
     list.split(',').filter(|s| !s.is_empty())
 }
 
+/// The media type of an operation's request body, as the spec declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub enum ContentType {
+    /// `application/json` (also what operations without a body say).
+    #[serde(rename = "application/json")]
+    Json,
+    /// `application/x-www-form-urlencoded` (the OAuth token operations).
+    #[serde(rename = "application/x-www-form-urlencoded")]
+    FormUrlEncoded,
+    /// `multipart/form-data` (file uploads).
+    #[serde(rename = "multipart/form-data")]
+    Multipart,
+}
+
+impl ContentType {
+    /// The media type as written in a `Content-Type` header.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContentType::Json => table::CONTENT_TYPES[0],
+            ContentType::FormUrlEncoded => table::CONTENT_TYPES[1],
+            ContentType::Multipart => table::CONTENT_TYPES[2],
+        }
+    }
+}
+
 /// Whether an operation takes a JSON body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -100,6 +132,9 @@ pub struct QueryParam {
     pub name: &'static str,
     /// Whether the spec marks it required.
     pub required: bool,
+    /// How an array value is sent: `true` (the default) repeats `name=item` per item,
+    /// `false` (`explode: false` in the spec) sends one `name=a,b`.
+    pub explode: bool,
 }
 
 /// A handle to one operation of the catalog (cheap to copy).
@@ -192,15 +227,14 @@ impl Operation {
     /// The query parameters the spec declares, in spec order.
     pub fn query_params(&self) -> impl ExactSizeIterator<Item = QueryParam> + '_ {
         items(self.raw().query)
-            .map(|q| match q.strip_suffix('!') {
-                Some(name) => QueryParam {
+            .map(|q| {
+                let (q, joined) = q.strip_suffix('*').map_or((q, false), |n| (n, true));
+                let (name, required) = q.strip_suffix('!').map_or((q, false), |n| (n, true));
+                QueryParam {
                     name,
-                    required: true,
-                },
-                None => QueryParam {
-                    name: q,
-                    required: false,
-                },
+                    required,
+                    explode: !joined,
+                }
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -227,6 +261,26 @@ impl Operation {
             1 => BodyRule::Optional,
             _ => BodyRule::Required,
         }
+    }
+
+    /// The body's media type ([`ContentType::Json`] for operations without a body).
+    pub fn content_type(&self) -> ContentType {
+        match self.raw().flag(4) {
+            1 => ContentType::FormUrlEncoded,
+            2 => ContentType::Multipart,
+            _ => ContentType::Json,
+        }
+    }
+
+    /// Whether the body's schema lists `locationId` as required (the builder fills it
+    /// from the configuration when the caller leaves it out).
+    pub fn body_requires_location_id(&self) -> bool {
+        self.raw().flag(5) == 1
+    }
+
+    /// Whether the spec marks the operation deprecated.
+    pub fn deprecated(&self) -> bool {
+        self.raw().flag(6) == 1
     }
 
     /// Security scheme names (`bearer`, `Location-Access`, `Agency-Access`,
@@ -260,10 +314,14 @@ impl Operation {
                 .map(|q| QueryParamInfo {
                     name: q.name.to_string(),
                     required: q.required,
+                    explode: q.explode,
                 })
                 .collect(),
             versions: self.versions().iter().map(|s| s.to_string()).collect(),
             body: self.body(),
+            content_type: self.content_type(),
+            body_requires_location_id: self.body_requires_location_id(),
+            deprecated: self.deprecated(),
             security: self
                 .security_schemes()
                 .iter()
@@ -282,6 +340,8 @@ pub struct QueryParamInfo {
     pub name: String,
     /// Whether it is required.
     pub required: bool,
+    /// `false` when an array is sent comma-joined (see [`QueryParam::explode`]).
+    pub explode: bool,
 }
 
 /// Everything the catalog knows about one operation, as owned data.
@@ -307,10 +367,28 @@ pub struct OperationInfo {
     pub versions: Vec<String>,
     /// Body rule.
     pub body: BodyRule,
+    /// The body's media type.
+    pub content_type: ContentType,
+    /// Whether the body's schema requires `locationId` (filled in when left out).
+    pub body_requires_location_id: bool,
+    /// Whether the spec marks the operation deprecated.
+    pub deprecated: bool,
     /// Security scheme names.
     pub security: Vec<String>,
     /// Acceptable scopes (any one suffices; empty: no scope check).
     pub scopes: Vec<String>,
+}
+
+/// What to list of the catalog (see [`search`]); both fields may be left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+pub struct OperationQuery {
+    /// Only this service's operations (its exact name, e.g. `contacts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Words that the qualified name or the path must all contain (any case).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<String>,
 }
 
 /// Why an operation name did not resolve.
@@ -422,40 +500,103 @@ pub fn find(name: &str) -> Result<Operation, CatalogError> {
     })
 }
 
-/// Up to three qualified names close to `name` (edit distance), best first.
-fn suggestions(name: &str) -> Vec<String> {
+/// How many names [`suggestions`] returns at most.
+const MAX_SUGGESTIONS: usize = 5;
+
+/// How far `got` is from `want` (lower is closer; `None`: not close at all): 0 when
+/// equal, 1 when one starts with the other, 2 when one contains the other (3 or more
+/// characters), else `3 + edit distance` when that distance is at most a third of the
+/// longer name (at least 2).
+fn closeness(got: &str, want: &str) -> Option<usize> {
+    if got == want {
+        return Some(0);
+    }
+    if got.is_empty() || want.is_empty() {
+        return None;
+    }
+    let short = got.len().min(want.len());
+    if want.starts_with(got) || got.starts_with(want) {
+        return (short >= 2).then_some(1);
+    }
+    if short >= 3 && (want.contains(got) || got.contains(want)) {
+        return Some(2);
+    }
+    let d = edit_distance(got, want);
+    let limit = (got.chars().count().max(want.chars().count()) / 3).max(2);
+    (d <= limit).then_some(3 + d)
+}
+
+/// Up to five qualified names close to `name`, best first: the id part is compared with
+/// each operation's id and the service part (when given) with its service, both by
+/// [`closeness`] (an exact id in another service still counts, behind the rest).
+pub fn suggestions(name: &str) -> Vec<String> {
     let name: String = name
+        .trim()
         .chars()
         .take(120)
         .collect::<String>()
         .to_ascii_lowercase();
-    let bare = name.split_once('.').map_or(name.as_str(), |(_, id)| id);
-    let limit = (bare.chars().count() / 3).max(2);
-    // The best three by (distance, position), kept in order without a sort.
-    let mut best: Vec<(usize, Operation)> = Vec::with_capacity(4);
+    let (service, id) = match name.split_once('.') {
+        Some((s, i)) => (Some(s), i),
+        None => (None, name.as_str()),
+    };
+    // The best few by (score, position), kept in order without a sort (a sort would
+    // add its code to the Wasm module): operations come in position order, so an
+    // equal score goes after the ones already kept.
+    let mut best: Vec<(usize, Operation)> = Vec::with_capacity(MAX_SUGGESTIONS + 1);
     for op in all() {
-        let d = if name.as_bytes().contains(&b'.') {
-            edit_distance(&name, &op.name().to_ascii_lowercase())
+        let op_id = op.id().to_ascii_lowercase();
+        let id_score = if id.is_empty() {
+            Some(1)
         } else {
-            edit_distance(bare, &op.id().to_ascii_lowercase())
+            closeness(id, &op_id)
         };
-        if d > limit {
-            continue;
-        }
-        // Operations come in position order, so equal distances keep theirs.
+        let Some(id_score) = id_score else { continue };
+        let service_score = match service {
+            None => 0,
+            Some(s) => match closeness(s, op.service()) {
+                Some(c) => c,
+                None if id_score == 0 => 8,
+                None => continue,
+            },
+        };
+        let score = id_score * 2 + service_score;
         let at = best
             .iter()
-            .position(|(bd, _)| d < *bd)
+            .position(|(b, _)| score < *b)
             .unwrap_or(best.len());
-        if at < 3 {
-            best.insert(at, (d, op));
-            best.truncate(3);
+        if at < MAX_SUGGESTIONS {
+            best.insert(at, (score, op));
+            best.truncate(MAX_SUGGESTIONS);
         }
     }
     best.into_iter().map(|(_, op)| op.name()).collect()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+/// The operations of `service` (exact service name; every service when `None`) whose
+/// qualified name or path template contains every white-space-separated word of
+/// `search` (case-insensitive; every operation when `None` or blank), in catalog order.
+pub fn search(service: Option<&str>, search: Option<&str>) -> Vec<Operation> {
+    let words: Vec<String> = search
+        .unwrap_or("")
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let service = service.map(str::trim).filter(|s| !s.is_empty());
+    all()
+        .filter(|op| service.is_none_or(|s| op.service() == s))
+        .filter(|op| {
+            if words.is_empty() {
+                return true;
+            }
+            let hay = format!("{} {}", op.name(), op.path()).to_ascii_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
+}
+
+/// Levenshtein distance between two strings, counted in characters.
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     let mut cur = vec![0; b.len() + 1];
@@ -512,6 +653,77 @@ mod tests {
         assert!(
             matches!(e, CatalogError::Unknown { ref suggestions, .. } if suggestions.is_empty())
         );
+    }
+
+    #[test]
+    fn a_prefix_of_an_id_suggests_the_operation() {
+        // The issue's case: `contacts.upsert` used to get no suggestion at all.
+        assert_eq!(suggestions("contacts.upsert")[0], "contacts.upsert-contact");
+        assert_eq!(suggestions("upsert-contac")[0], "contacts.upsert-contact");
+        // A misspelt service with an exact id.
+        assert_eq!(
+            suggestions("contact.upsert-contact")[0],
+            "contacts.upsert-contact"
+        );
+        // An id from the wrong service still points at the right one.
+        assert!(
+            suggestions("users.upsert-contact").contains(&"contacts.upsert-contact".to_string())
+        );
+        // A part of the id in the middle.
+        assert!(suggestions("social-media-posting.tags-by-ids")
+            .contains(&"social-media-posting.get-tags-by-ids".to_string()));
+        assert!(suggestions("contacts.upsert").len() <= MAX_SUGGESTIONS);
+    }
+
+    #[test]
+    fn search_filters_by_service_and_words() {
+        let ops = search(Some("users"), None);
+        assert_eq!(ops.len(), 7);
+        assert!(ops.iter().all(|op| op.service() == "users"));
+        let found: Vec<String> = search(None, Some("Upsert CONTACT"))
+            .iter()
+            .map(|o| o.name())
+            .collect();
+        assert_eq!(found, vec!["contacts.upsert-contact"]);
+        // Words also match the path template.
+        assert!(search(Some("contacts"), Some("{contactId} tags"))
+            .iter()
+            .any(|o| o.id() == "add-tags"));
+        assert_eq!(search(None, None).len(), table::OP_COUNT);
+        assert!(search(Some("no-such-service"), None).is_empty());
+    }
+
+    #[test]
+    fn new_fields_decode() {
+        let op = find("ad-manager.fb-get-reporting").unwrap();
+        let fields = op.query_params().find(|q| q.name == "fields").unwrap();
+        assert!(fields.required && !fields.explode);
+        assert!(
+            op.query_params()
+                .find(|q| q.name == "locationId")
+                .unwrap()
+                .explode
+        );
+        assert_eq!(
+            find("oauth.get-access-token").unwrap().content_type(),
+            ContentType::FormUrlEncoded
+        );
+        assert_eq!(
+            find("medias.upload-media-content").unwrap().content_type(),
+            ContentType::Multipart
+        );
+        assert_eq!(
+            find("contacts.upsert-contact").unwrap().content_type(),
+            ContentType::Json
+        );
+        assert!(find("contacts.upsert-contact")
+            .unwrap()
+            .body_requires_location_id());
+        assert!(!find("contacts.add-tags")
+            .unwrap()
+            .body_requires_location_id());
+        assert!(find("users.get-user-by-location").unwrap().deprecated());
+        assert!(!find("users.search-users").unwrap().deprecated());
     }
 
     #[test]

@@ -13,18 +13,26 @@
 //!    parameter must have a value (a string or a number), which must not be empty, `.`
 //!    or `..` and must not contain `/`; values are percent-encoded (RFC 3986
 //!    unreserved characters kept).
-//! 5. Query parameters: required ones must be present (not `null`); values are strings,
-//!    numbers, booleans or arrays of those (arrays repeat the key; `null` omits it);
-//!    keys come out sorted, array items in the given order. Query names the spec does
-//!    not declare are passed through (the spec's lists are not always complete).
-//! 6. **`locationId`**: when the operation has a `locationId` path parameter or a
-//!    required `locationId` query parameter and the params lack it, the configuration's
-//!    `location_id` is used.
+//! 5. Query parameters: every name must be one the operation declares
+//!    (`UNKNOWN_PARAMETER`, with the closest declared name as a suggestion); required
+//!    ones must be present (not `null`); values are strings, numbers, booleans or
+//!    arrays of those (`null` omits it). An array repeats the key (`a=1&a=2`), or is
+//!    sent comma-joined (`a=1,2`) where the spec says `explode: false`. Keys come out
+//!    sorted, array items in the given order.
+//! 6. **`locationId`**, filled from the configuration's `location_id` (never over a
+//!    value the params give) in the three places the spec asks for it: a `locationId`
+//!    path parameter, a required `locationId` query parameter, and a JSON object body
+//!    whose schema requires `locationId` (filled when the key is absent or `null`).
+//!    With no configured location, a missing one is `MISSING_PARAMETER`.
 //! 7. Body: a required body must be given (`MISSING_BODY`); an operation without a
 //!    body in the spec refuses one (`UNEXPECTED_BODY`); a `null` body counts as none.
+//!    The body is encoded as the spec's content type says: JSON, or
+//!    `application/x-www-form-urlencoded` (the OAuth token operations: a flat object
+//!    of strings, numbers and booleans, keys sorted). `multipart/form-data` uploads are
+//!    refused with `UNSUPPORTED_CONTENT_TYPE` before anything is sent.
 //! 8. Headers: `Authorization: Bearer <token>`, `Version` (the operation's accepted
 //!    value; [`catalog::DEFAULT_VERSION`] when the spec declares none), `Accept:
-//!    application/json`, and `Content-Type: application/json` only with a body.
+//!    application/json`, and `Content-Type` (the body's media type) only with a body.
 //!
 //! Nothing here does I/O; the same inputs always give the same request.
 
@@ -36,7 +44,7 @@ use serde_json::Value;
 use super::base_url::{validate_base_url, DEFAULT_BASE_URL};
 use super::encode::percent_encode;
 use super::error::{ParamPlace, RequestError};
-use crate::catalog::{self, BodyRule, Operation};
+use crate::catalog::{self, BodyRule, ContentType, Operation};
 use crate::http::{HttpRequest, RequestParams, Token};
 
 /// What the builder needs to know about the account it builds requests for.
@@ -138,6 +146,12 @@ impl RequestBuilder {
         token: &Token,
     ) -> Result<HttpRequest, RequestError> {
         self.check_scopes(op)?;
+        if op.content_type() == ContentType::Multipart {
+            return Err(RequestError::UnsupportedContentType {
+                operation: op.name(),
+                content_type: op.content_type().as_str().to_string(),
+            });
+        }
         let auth = auth_header(token)?;
         let mut url = self.base_url.clone();
         url.push_str(&self.path(op, params)?);
@@ -158,14 +172,17 @@ impl RequestBuilder {
                     operation: op.name(),
                 })
             }
-            (Some(b), _) => Some(b.to_string()),
+            (Some(b), _) => Some(self.body(op, b)?),
         };
         let mut headers = BTreeMap::new();
         headers.insert("Authorization".to_string(), auth);
         headers.insert("Version".to_string(), op.version().to_string());
         headers.insert("Accept".to_string(), "application/json".to_string());
         if body.is_some() {
-            headers.insert("Content-Type".to_string(), "application/json".to_string());
+            headers.insert(
+                "Content-Type".to_string(),
+                op.content_type().as_str().to_string(),
+            );
         }
         Ok(HttpRequest {
             method: op.method(),
@@ -178,23 +195,7 @@ impl RequestBuilder {
     fn path(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
         let names = op.path_params();
         if let Some(unknown) = params.path.keys().find(|k| !names.contains(&k.as_str())) {
-            return Err(RequestError::UnknownParameter {
-                operation: op.name(),
-                name: unknown.clone(),
-                expected: if names.is_empty() {
-                    "none".to_string()
-                } else {
-                    // Not `join`: that would be a second join monomorphisation.
-                    let mut list = String::new();
-                    for n in &names {
-                        if !list.is_empty() {
-                            list.push_str(", ");
-                        }
-                        list.push_str(n);
-                    }
-                    list
-                },
-            });
+            return Err(unknown_parameter(op, unknown, ParamPlace::Path, &names));
         }
         let template = op.path();
         let mut out = String::with_capacity(template.len() + 32);
@@ -251,6 +252,15 @@ impl RequestBuilder {
     }
 
     fn query(&self, op: Operation, params: &RequestParams) -> Result<String, RequestError> {
+        let declared: Vec<catalog::QueryParam> = op.query_params().collect();
+        if let Some(unknown) = params
+            .query
+            .keys()
+            .find(|k| !declared.iter().any(|p| p.name == k.as_str()))
+        {
+            let names: Vec<&str> = declared.iter().map(|p| p.name).collect();
+            return Err(unknown_parameter(op, unknown, ParamPlace::Query, &names));
+        }
         // `params.query` is sorted by name; a filled-in `locationId` goes to its place.
         let mut q: Vec<(&str, &Value)> = Vec::with_capacity(params.query.len() + 1);
         for (k, v) in &params.query {
@@ -259,7 +269,7 @@ impl RequestBuilder {
             }
         }
         let loc = Value::String(self.location_id.clone());
-        for p in op.query_params().filter(|p| p.required) {
+        for p in declared.iter().filter(|p| p.required) {
             let Err(at) = q.binary_search_by(|(k, _)| (*k).cmp(p.name)) else {
                 continue;
             };
@@ -284,18 +294,119 @@ impl RequestBuilder {
                 Value::Array(a) => a.iter().filter(|x| !x.is_null()).collect(),
                 other => vec![other],
             };
+            let explode = declared
+                .iter()
+                .find(|p| p.name == k)
+                .is_none_or(|p| p.explode);
+            let mut encoded = Vec::with_capacity(items.len());
             for item in items {
-                let text = value_text(item).ok_or_else(|| invalid(k))?;
+                encoded.push(percent_encode(&value_text(item).ok_or_else(|| invalid(k))?));
+            }
+            // `explode: false`: one `k=a,b` (the items encoded, the commas not).
+            if !explode && !encoded.is_empty() {
+                encoded = vec![encoded.join(",")];
+            }
+            for value in encoded {
                 if !out.is_empty() {
                     out.push('&');
                 }
                 out.push_str(&percent_encode(k));
                 out.push('=');
-                out.push_str(&percent_encode(&text));
+                out.push_str(&value);
             }
         }
         Ok(out)
     }
+
+    /// The body text: `locationId` filled in where the schema requires it (rule 6),
+    /// then encoded as the operation's content type says (rule 7).
+    fn body(&self, op: Operation, body: &Value) -> Result<String, RequestError> {
+        let filled;
+        let body = match body {
+            Value::Object(map)
+                if op.body_requires_location_id()
+                    && map.get("locationId").is_none_or(Value::is_null) =>
+            {
+                if self.location_id.is_empty() {
+                    return Err(RequestError::MissingParameter {
+                        operation: op.name(),
+                        name: "locationId".to_string(),
+                        place: ParamPlace::Body,
+                    });
+                }
+                let mut map = map.clone();
+                map.insert(
+                    "locationId".to_string(),
+                    Value::String(self.location_id.clone()),
+                );
+                filled = Value::Object(map);
+                &filled
+            }
+            other => other,
+        };
+        match op.content_type() {
+            ContentType::FormUrlEncoded => form_encode(op, body),
+            _ => Ok(body.to_string()),
+        }
+    }
+}
+
+/// `UNKNOWN_PARAMETER` for `name`, with the closest of `declared` as a suggestion.
+fn unknown_parameter(
+    op: Operation,
+    name: &str,
+    place: ParamPlace,
+    declared: &[&str],
+) -> RequestError {
+    let lower = name.to_ascii_lowercase();
+    let suggestion = declared
+        .iter()
+        .map(|d| (catalog::edit_distance(&lower, &d.to_ascii_lowercase()), *d))
+        .filter(|(dist, d)| *dist <= (d.len() / 3).max(2))
+        .min_by_key(|(dist, _)| *dist)
+        .map(|(_, d)| d.to_string());
+    RequestError::UnknownParameter {
+        operation: op.name(),
+        name: name.to_string(),
+        place,
+        expected: declared.iter().map(|d| d.to_string()).collect(),
+        suggestion,
+    }
+}
+
+/// `application/x-www-form-urlencoded` text of a flat JSON object (keys sorted, as
+/// `serde_json` keeps them; `null` fields left out).
+fn form_encode(op: Operation, body: &Value) -> Result<String, RequestError> {
+    let invalid = |reason: String| RequestError::InvalidParameter {
+        operation: op.name(),
+        name: "body".to_string(),
+        reason,
+    };
+    let Value::Object(map) = body else {
+        return Err(invalid(format!(
+            "the {} body must be an object",
+            op.content_type().as_str()
+        )));
+    };
+    let mut out = String::new();
+    for (k, v) in map {
+        if v.is_null() {
+            continue;
+        }
+        let text = value_text(v).ok_or_else(|| {
+            invalid(format!(
+                "body field '{k}' must be a string, number or boolean ({} bodies are flat)",
+                op.content_type().as_str()
+            ))
+        })?;
+        if !out.is_empty() {
+            out.push('&');
+        }
+        out.push_str(&percent_encode(k));
+        out.push('=');
+        out.push_str(&percent_encode(&text));
+    }
+    Ok(out)
 }
 
 /// `Bearer <token>`, after checking the token can be sent in a header.

@@ -56,16 +56,21 @@ pub enum RequestError {
         #[serde(rename = "in")]
         place: ParamPlace,
     },
-    /// A path parameter that the operation's path does not have.
-    #[error("{operation}: unknown path parameter '{name}' (the path takes: {expected})")]
+    /// A path or query parameter that the operation does not declare.
+    #[error("{operation}: unknown {place} parameter '{name}'{} (the {place} takes: {})", did_you_mean(.suggestion), names_or_none(.expected))]
     UnknownParameter {
         /// Qualified operation name.
         operation: String,
         /// Parameter name.
         #[serde(rename = "parameter")]
         name: String,
-        /// The path parameters the operation takes, comma-separated.
-        expected: String,
+        /// Path or query.
+        #[serde(rename = "in")]
+        place: ParamPlace,
+        /// The parameters the operation takes there.
+        expected: Vec<String>,
+        /// The closest declared name, if one is close.
+        suggestion: Option<String>,
     },
     /// A path parameter value that cannot be a path segment.
     #[error("{operation}: path parameter '{name}' {reason}")]
@@ -138,6 +143,14 @@ pub enum RequestError {
         /// Qualified operation name.
         operation: String,
     },
+    /// The operation's body has a media type the builder cannot produce.
+    #[error("{operation}: {content_type} bodies (file uploads) are not supported; send this operation yourself")]
+    UnsupportedContentType {
+        /// Qualified operation name.
+        operation: String,
+        /// The spec's media type, e.g. `multipart/form-data`.
+        content_type: String,
+    },
     /// GHL answered with a non-success status.
     #[error("{operation}: GHL answered HTTP {status}{}{}", msg_part(.message), trace_part(.trace_id))]
     GhlHttp {
@@ -181,6 +194,20 @@ fn granted_list(g: &[String]) -> String {
     }
 }
 
+fn did_you_mean(s: &Option<String>) -> String {
+    s.as_ref()
+        .map(|s| format!(" (did you mean '{s}'?)"))
+        .unwrap_or_default()
+}
+
+fn names_or_none(names: &[String]) -> String {
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
 fn msg_part(m: &str) -> String {
     if m.is_empty() {
         String::new()
@@ -209,6 +236,7 @@ impl Coded for RequestError {
             RequestError::InvalidToken { .. } => "INVALID_TOKEN",
             RequestError::MissingBody { .. } => "MISSING_BODY",
             RequestError::UnexpectedBody { .. } => "UNEXPECTED_BODY",
+            RequestError::UnsupportedContentType { .. } => "UNSUPPORTED_CONTENT_TYPE",
             RequestError::GhlHttp { .. } => "GHL_HTTP_ERROR",
             RequestError::InvalidResponse { .. } => "INVALID_RESPONSE",
         }

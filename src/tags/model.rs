@@ -19,15 +19,18 @@ pub struct Tag {
     pub id: String,
     /// Tag name as written in GHL.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub tag: String,
     /// Location the tag belongs to (empty when GHL left it out).
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub location_id: String,
     /// User id of the creator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created_by: Option<String>,
     /// True when the tag was deleted in GHL.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub deleted: bool,
     /// Creation time (ISO 8601, as sent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -44,15 +47,19 @@ pub struct Tag {
 pub struct TagsResponse {
     /// Success or failure as GHL reports it (`true` when absent).
     #[serde(default = "lenient::yes", deserialize_with = "lenient::null_true")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub success: bool,
     /// `statusCode` of the body (0 when absent).
     #[serde(default, deserialize_with = "lenient::status")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub status_code: u16,
     /// Message of the body.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub message: String,
     /// The tags and their count.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub results: TagsResults,
 }
 
@@ -63,9 +70,11 @@ pub struct TagsResponse {
 pub struct TagsResults {
     /// Tags of this page.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub tags: Vec<Tag>,
     /// Total number of tags the location has (list) or that were found (details).
     #[serde(default, deserialize_with = "lenient::count")]
+    #[cfg_attr(feature = "schema", schemars(extend("x-always-sent" = true)))]
     pub count: Option<u64>,
 }
 

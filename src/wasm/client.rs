@@ -19,7 +19,6 @@ use wasm_bindgen_futures::future_to_promise;
 
 use super::convert::{from_js, throw, throw_scrubbed, to_js};
 use super::transport;
-use serde_json::Value;
 
 use crate::api;
 use crate::catalog;
@@ -145,145 +144,75 @@ impl Client {
     pub fn rate_limit(&self) -> Result<JsValue, JsValue> {
         to_js(&self.last_rate_limit.get())
     }
+}
 
-    /// `POST /contacts/upsert`.
-    #[wasm_bindgen(js_name = upsertContact, unchecked_return_type = "Promise<UpsertContactResult>")]
-    pub fn upsert_contact(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        let contact: Value = from_js(contact, "contact")?;
-        self.body_of(
-            api::ops::UPSERT_CONTACT,
-            self.builder
-                .upsert_contact_value(&Token::new(token), contact),
-        )
-    }
+/// The typed helpers, each described by one line: its JS name, its Rust name, its
+/// arguments (before the token, which every helper takes last), its result type, the
+/// operation it calls, and how the builder makes its request. Every helper builds
+/// synchronously (bad input throws before anything is sent) and resolves to the
+/// response body (see [`Client::body_of`]).
+macro_rules! typed_helpers {
+    ($(
+        $(#[doc = $doc:literal])*
+        $js:ident $rust:ident ($($(#[$attr:meta])* $arg:ident: $ty:ty),*) -> $ret:literal
+            = $op:ident: |$b:ident, $t:ident| $build:expr;
+    )*) => {
+        #[wasm_bindgen]
+        impl Client {
+            $(
+                $(#[doc = $doc])*
+                #[wasm_bindgen(js_name = $js, unchecked_return_type = $ret)]
+                pub fn $rust(&self, $($(#[$attr])* $arg: $ty,)* token: String) -> Result<Promise, JsValue> {
+                    let ($b, $t) = (&self.builder, Token::new(token));
+                    let built = $build;
+                    self.body_of(api::ops::$op, built)
+                }
+            )*
+        }
+    };
+}
 
+typed_helpers! {
+    /// `POST /contacts/upsert` (`locationId` added).
+    upsertContact upsert_contact(#[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue)
+        -> "Promise<UpsertContactResult>"
+        = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, from_js(contact, "contact")?);
     /// `GET /contacts/{contactId}`.
-    #[wasm_bindgen(js_name = getContact, unchecked_return_type = "Promise<ContactResult>")]
-    pub fn get_contact(&self, contact_id: &str, token: String) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::GET_CONTACT,
-            self.builder.get_contact(&Token::new(token), contact_id),
-        )
-    }
-
+    getContact get_contact(contact_id: &str) -> "Promise<ContactResult>"
+        = GET_CONTACT: |b, t| b.get_contact(&t, contact_id);
     /// `POST /contacts/{contactId}/tags`.
-    #[wasm_bindgen(js_name = addContactTags, unchecked_return_type = "Promise<ContactTagsResult>")]
-    pub fn add_contact_tags(
-        &self,
-        contact_id: &str,
-        tags: Vec<String>,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::ADD_CONTACT_TAGS,
-            self.builder
-                .add_contact_tags(&Token::new(token), contact_id, &tags),
-        )
-    }
-
+    addContactTags add_contact_tags(contact_id: &str, tags: Vec<String>) -> "Promise<ContactTagsResult>"
+        = ADD_CONTACT_TAGS: |b, t| b.add_contact_tags(&t, contact_id, &tags);
     /// `DELETE /contacts/{contactId}/tags`.
-    #[wasm_bindgen(js_name = removeContactTags, unchecked_return_type = "Promise<ContactTagsResult>")]
-    pub fn remove_contact_tags(
-        &self,
-        contact_id: &str,
-        tags: Vec<String>,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::REMOVE_CONTACT_TAGS,
-            self.builder
-                .remove_contact_tags(&Token::new(token), contact_id, &tags),
-        )
-    }
-
+    removeContactTags remove_contact_tags(contact_id: &str, tags: Vec<String>) -> "Promise<ContactTagsResult>"
+        = REMOVE_CONTACT_TAGS: |b, t| b.remove_contact_tags(&t, contact_id, &tags);
     /// `GET /locations/{locationId}/tags`.
-    #[wasm_bindgen(js_name = locationTags, unchecked_return_type = "Promise<LocationTagsResult>")]
-    pub fn location_tags(&self, token: String) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::LOCATION_TAGS,
-            self.builder.location_tags(&Token::new(token)),
-        )
-    }
-
+    locationTags location_tags() -> "Promise<LocationTagsResult>"
+        = LOCATION_TAGS: |b, t| b.location_tags(&t);
     /// `POST /locations/{locationId}/tags`.
-    #[wasm_bindgen(js_name = createLocationTag, unchecked_return_type = "Promise<LocationTagResult>")]
-    pub fn create_location_tag(&self, name: &str, token: String) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::CREATE_LOCATION_TAG,
-            self.builder.create_location_tag(&Token::new(token), name),
-        )
-    }
-
+    createLocationTag create_location_tag(name: &str) -> "Promise<LocationTagResult>"
+        = CREATE_LOCATION_TAG: |b, t| b.create_location_tag(&t, name);
     /// `GET /locations/{locationId}/customFields?model=contact`.
-    #[wasm_bindgen(js_name = customFields, unchecked_return_type = "Promise<CustomFieldsResult>")]
-    pub fn custom_fields(&self, token: String) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::LOCATION_CUSTOM_FIELDS,
-            self.builder.location_custom_fields(&Token::new(token)),
-        )
-    }
-
-    /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip).
-    #[wasm_bindgen(js_name = socialTags, unchecked_return_type = "Promise<TagsResponse>")]
-    pub fn social_tags(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "SocialTagsQuery")] query: JsValue,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        let query: Value = from_js(query, "query")?;
-        self.body_of(
-            api::ops::SOCIAL_TAGS,
-            self.builder.social_tags_value(&Token::new(token), &query),
-        )
-    }
-
+    customFields custom_fields() -> "Promise<CustomFieldsResult>"
+        = LOCATION_CUSTOM_FIELDS: |b, t| b.location_custom_fields(&t);
+    /// `GET /users/search?companyId=&locationId=` (the users of the location).
+    users users(#[wasm_bindgen(unchecked_param_type = "UsersQuery")] query: JsValue) -> "Promise<UsersResult>"
+        = USERS: |b, t| b.users_value(&t, &from_js(query, "query")?);
+    /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip); the
+    /// query may be left out.
+    socialTags social_tags(#[wasm_bindgen(unchecked_param_type = "SocialTagsQuery | void")] query: JsValue)
+        -> "Promise<TagsResponse>"
+        = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &from_js(query, "query")?);
     /// `POST /social-media-posting/{locationId}/tags/details` `{tagIds}`.
-    #[wasm_bindgen(js_name = socialTagsByIds, unchecked_return_type = "Promise<TagsResponse>")]
-    pub fn social_tags_by_ids(
-        &self,
-        tag_ids: Vec<String>,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::SOCIAL_TAGS_BY_IDS,
-            self.builder
-                .social_tags_by_ids(&Token::new(token), &tag_ids),
-        )
-    }
-
+    socialTagsByIds social_tags_by_ids(tag_ids: Vec<String>) -> "Promise<TagsResponse>"
+        = SOCIAL_TAGS_BY_IDS: |b, t| b.social_tags_by_ids(&t, &tag_ids);
     /// `GET /social-media-posting/{locationId}/accounts`.
-    #[wasm_bindgen(js_name = socialAccounts, unchecked_return_type = "Promise<AccountsResponse>")]
-    pub fn social_accounts(&self, token: String) -> Result<Promise, JsValue> {
-        self.body_of(
-            api::ops::SOCIAL_ACCOUNTS,
-            self.builder.social_accounts(&Token::new(token)),
-        )
-    }
-
+    socialAccounts social_accounts() -> "Promise<AccountsResponse>"
+        = SOCIAL_ACCOUNTS: |b, t| b.social_accounts(&t);
     /// `POST /social-media-posting/statistics?locationId=` `{profileIds, platforms?}`.
-    #[wasm_bindgen(js_name = socialStatistics, unchecked_return_type = "Promise<StatisticsResponse>")]
-    pub fn social_statistics(
-        &self,
-        #[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue,
-        token: String,
-    ) -> Result<Promise, JsValue> {
-        let request: Value = from_js(request, "request")?;
-        self.body_of(
-            api::ops::SOCIAL_STATISTICS,
-            self.builder
-                .social_statistics_value(&Token::new(token), &request),
-        )
-    }
-
-    /// `GET /users/?locationId=`.
-    #[wasm_bindgen(unchecked_return_type = "Promise<UsersResult>")]
-    pub fn users(&self, token: String) -> Result<Promise, JsValue> {
-        self.body_of(api::ops::USERS, self.builder.users(&Token::new(token)))
-    }
+    socialStatistics social_statistics(#[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue)
+        -> "Promise<StatisticsResponse>"
+        = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &from_js(request, "request")?);
 }
 
 /// The catalog entry of an operation (`service.operationId` or a unique bare id).
@@ -291,4 +220,18 @@ impl Client {
 pub fn operation_info(name: &str) -> Result<JsValue, JsValue> {
     let op = catalog::find(name).map_err(|e| throw(&RequestError::from(e)))?;
     to_js(&op.info())
+}
+
+/// The catalog entries of a service and/or matching words (see [`catalog::search`]).
+/// Two plain arguments rather than one object: no decoder for it in the module.
+#[wasm_bindgen(js_name = listOperations, unchecked_return_type = "OperationInfo[]")]
+pub fn list_operations(
+    service: Option<String>,
+    search: Option<String>,
+) -> Result<JsValue, JsValue> {
+    let infos: Vec<catalog::OperationInfo> = catalog::search(service.as_deref(), search.as_deref())
+        .iter()
+        .map(|op| op.info())
+        .collect();
+    to_js(&infos)
 }

@@ -7,17 +7,42 @@ use wasm_bindgen::prelude::*;
 use crate::error::Coded;
 use crate::http::Scrubber;
 
+/// The binding's own errors: an argument JavaScript passed that does not fit, or a
+/// result that cannot be given back.
+#[derive(Debug, thiserror::Error, Serialize)]
+#[serde(untagged)]
+enum BindingError {
+    /// A JS argument did not deserialise.
+    #[error("{what}: {message}")]
+    Argument {
+        #[serde(rename = "argument")]
+        what: String,
+        #[serde(skip)]
+        message: String,
+    },
+    /// A result did not serialise.
+    #[error("could not convert the result for JavaScript: {0}")]
+    Serialize(#[serde(skip)] String),
+}
+
+impl Coded for BindingError {
+    fn code(&self) -> &'static str {
+        match self {
+            BindingError::Argument { .. } => "INVALID_ARGUMENT",
+            BindingError::Serialize(_) => "SERIALIZE_FAILED",
+        }
+    }
+}
+
 /// Rust value -> JS value, through JSON text and `JSON.parse`: plain objects, arrays
 /// and numbers, `None` as `null`. `JSON.parse` defines every key as an own property,
 /// so a key that came from data (`__proto__`, `constructor`) stays data and never
 /// sets a prototype (assigning keys one by one would run the `__proto__` setter).
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    // Not `throw`: its details go through `to_js` again.
     let failed = |reason: String| {
-        error(
-            "SERIALIZE_FAILED",
-            &format!("could not convert the result for JavaScript: {reason}"),
-            JsValue::NULL,
-        )
+        let e = BindingError::Serialize(reason);
+        error(e.code(), &e.to_string(), JsValue::NULL)
     };
     let text = serde_json::to_string(value).map_err(|e| failed(e.to_string()))?;
     js_sys::JSON::parse(&text).map_err(|_| failed("JSON.parse refused the text".into()))
@@ -26,10 +51,12 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
 /// JS value -> Rust value; `what` names the argument in the error.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
     serde_wasm_bindgen::from_value(value).map_err(|e| {
-        let details = to_js(&serde_json::json!({ "argument": what })).unwrap_or(JsValue::NULL);
         let message = e.to_string();
         let message = message.strip_prefix("Error: ").unwrap_or(&message);
-        error("INVALID_ARGUMENT", &format!("{what}: {message}"), details)
+        throw(&BindingError::Argument {
+            what: what.to_string(),
+            message: message.to_string(),
+        })
     })
 }
 

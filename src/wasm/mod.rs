@@ -33,6 +33,24 @@ pub mod stats;
 pub mod tags;
 pub mod transport;
 
+/// The glue's `.d.ts` names the generated types in the exports' `unchecked_*_type`
+/// attributes; this line imports them (from `types.ts`, generated beside the glue), so
+/// the declarations type-check on their own (`skipLibCheck: false`) and the shim's
+/// calls into Wasm are typed. A type named in an attribute must be listed here: the
+/// package's type-level test (`tests/types/pkg`) fails otherwise.
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES_IMPORT: &str = r#"import type {
+    Accepted, AccountsResponse, CatalogConfig, ClientConfig, CompileContext, ContactResult,
+    ContactTagsResult, CustomFieldsResult, DeadLetter, DetailsOutcome, Drained, EnrichOptions,
+    EnrichReport, FlowConfig, FlowEvent, FlowOutcome, FlowPlan, HostPoint, HttpRequest,
+    LocationTagResult, LocationTagsResult, Need, OperationInfo, OutboxConfig,
+    OutboxCounts, OutboxRecord, OutboxStats, Plan, Problem, ProfileSelection, RateLimit,
+    ReportOptions, RequestParams, Resolution, RulesDocument, Schedule, SendResult, Series,
+    SeriesOptions, SlotPlan, SocialTagsQuery, StatisticsRequest, StatisticsResponse,
+    StatsRequest, Tag, TagDiff, TagReference, TagReport, TagsResponse, UpsertContact,
+    UpsertContactResult, UsersQuery, UsersResult,
+} from "./types.js";"#;
+
 thread_local! {
     static LAST_PANIC: RefCell<Option<String>> = const { RefCell::new(None) };
 }

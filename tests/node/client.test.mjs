@@ -17,6 +17,9 @@ beforeEach(() => {
   emu.configure({ errorRate: 0, dropRate: 0, latencyMs: 0, burst429: 0 });
 });
 
+/** The users search needs the agency's id; the emulator accepts any. */
+const USERS = { companyId: "demo-company" };
+
 const client = (over = {}) =>
   g.createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], baseUrl: emu.url, ...over });
 
@@ -34,6 +37,60 @@ test("buildRequest returns plain data with GHL's headers and nothing is sent", a
   assert.equal(post.headers["Content-Type"], "application/json");
   assert.deepEqual(JSON.parse(post.body), { locationId: DEMO_LOCATION_ID, email: "a@b.co" });
   assert.equal(emu.log.length, 0, "building sends nothing");
+});
+
+test("the README's upsert: locationId is filled into the body, and the emulator accepts it", async () => {
+  const c = client();
+  // Before: built without locationId and answered 422 `locationId should not be empty`.
+  const req = await c.buildRequest("contacts.upsert-contact", { body: { email: "ada@example.com" } });
+  assert.deepEqual(JSON.parse(req.body), { email: "ada@example.com", locationId: DEMO_LOCATION_ID });
+  const sent = await c.send("contacts.upsert-contact", { body: { email: "ada@example.com" } });
+  assert.equal(sent.status, 200);
+  assert.equal(sent.data.contact.locationId, DEMO_LOCATION_ID);
+  // A value the caller gives is kept (here another location: the emulator refuses it).
+  const other = await c.buildRequest("contacts.upsert-contact", { body: { email: "a@b.co", locationId: "elsewhere" } });
+  assert.equal(JSON.parse(other.body).locationId, "elsewhere");
+  await assert.rejects(c.send("contacts.upsert-contact", { body: { email: "a@b.co", locationId: "elsewhere" } }), (e) => e.details.status === 403);
+});
+
+test("spec gaps: unknown query names, comma-joined arrays, form-encoded OAuth, uploads refused", async () => {
+  const c = client();
+  await assert.rejects(c.buildRequest("social-media-posting.get-tags-location-id", { query: { limitt: 5 } }), (e) => {
+    assert.equal(e.code, "UNKNOWN_PARAMETER");
+    assert.equal(e.details.suggestion, "limit");
+    assert.equal(e.details.in, "query");
+    assert.match(e.message, /did you mean 'limit'/);
+    return true;
+  });
+  const ads = client({ scopes: ["adPublishing.readonly"] });
+  const query = { groupBy: "campaign", startDate: "2026-01-01", endDate: "2026-01-31", type: "campaign", fields: ["clicks", "spend"] };
+  const report = await ads.buildRequest("ad-manager.fb-get-reporting", { query });
+  assert.ok(report.url.includes("&fields=clicks,spend&"), report.url);
+  const token = await c.buildRequest("oauth.get-access-token", { body: { client_id: "id", grant_type: "refresh_token", refresh_token: "r t" } });
+  assert.equal(token.headers["Content-Type"], "application/x-www-form-urlencoded");
+  assert.equal(token.body, "client_id=id&grant_type=refresh_token&refresh_token=r%20t");
+  const uploads = g.listOperations().filter((o) => o.contentType === "multipart/form-data");
+  assert.equal(uploads.length, 5);
+  for (const op of uploads) {
+    const up = client({ scopes: op.scopes });
+    await assert.rejects(up.send(g.unchecked(op.name), {}), (e) => e.code === "UNSUPPORTED_CONTENT_TYPE" && e.details.contentType === "multipart/form-data");
+  }
+  assert.equal(emu.log.length, 0, "nothing refused was sent");
+});
+
+test("the catalog: suggestions for unknown names, listOperations by service and words", async () => {
+  const c = client();
+  await assert.rejects(c.buildRequest("contacts.upsert"), (e) => e.code === "UNKNOWN_OPERATION" && e.details.suggestions[0] === "contacts.upsert-contact");
+  assert.ok(g.ERROR_CODES.includes("UNKNOWN_OPERATION") && g.ERROR_CODES.includes("UNSUPPORTED_CONTENT_TYPE"));
+  const all = g.listOperations();
+  assert.equal(all.length, 576);
+  const users = g.listOperations({ service: "users" });
+  assert.deepEqual([...new Set(users.map((o) => o.service))], ["users"]);
+  assert.ok(users.some((o) => o.id === "search-users" && !o.deprecated));
+  assert.ok(users.some((o) => o.id === "get-user-by-location" && o.deprecated));
+  assert.deepEqual(g.listOperations({ search: "upsert contact" }).map((o) => o.name), ["contacts.upsert-contact"]);
+  assert.deepEqual(g.listOperations({ service: "nope" }), []);
+  assert.ok(g.operationInfo("contacts.upsert-contact").bodyRequiresLocationId);
 });
 
 test("path parameters are percent-encoded; empty ids and ids with / are rejected", async () => {
@@ -110,7 +167,13 @@ test("typed helpers: social-planner tags (paging), details, accounts, statistics
   assert.ok(profiles.length >= 2);
   const stats = await c.socialStatistics({ profileIds: profiles, platforms: ["linkedin", "tiktok"] });
   assert.ok(stats.results.dayRange.length === 7 || Object.keys(stats.results.totals ?? {}).length > 0, JSON.stringify(stats).slice(0, 200));
-  assert.ok((await c.users()).users.length > 0);
+  const users = await c.users(USERS);
+  assert.ok(users.users.length > 0 && users.count === users.users.length);
+  // The current search, not the operation the spec marks deprecated.
+  assert.equal(emu.log.at(-1).operation, "users.search-users");
+  assert.equal(g.operationInfo("users.search-users").deprecated, false);
+  assert.equal((await c.users({ ...USERS, limit: 1 })).users.length, 1);
+  await assert.rejects(c.users({}), (e) => e.code === "INVALID_PARAMETER" && e.details.parameter === "companyId");
   assert.ok((await c.customFields()).customFields.some((f) => f.fieldKey === "contact.utm_source"));
   assert.ok(Array.isArray((await c.locationTags()).tags));
 });
@@ -128,13 +191,13 @@ test("GHL errors are GhlBridgeErrors with status, messages and traceId", async (
   });
   await assert.rejects(c.socialTagsByIds([]), (e) => e.code === "INVALID_PARAMETER");
   const bad = g.createClient({ token: "pit-not-a-real-token", locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], baseUrl: emu.url });
-  await assert.rejects(bad.users(), (e) => e.code === "GHL_HTTP_ERROR" && e.details.status === 401 && !exposed(e).includes("pit-not-a-real-token"));
+  await assert.rejects(bad.users(USERS), (e) => e.code === "GHL_HTTP_ERROR" && e.details.status === 401 && !exposed(e).includes("pit-not-a-real-token"));
 });
 
 test("every answer's rate-limit headers are parsed into a typed value", async () => {
   const c = client();
   assert.equal(c.rateLimit(), null);
-  await c.users();
+  await c.users(USERS);
   const rl = c.rateLimit();
   assert.deepEqual(Object.keys(rl).sort(), ["dailyLimit", "dailyRemaining", "dailyReset", "intervalMs", "max", "remaining"]);
   assert.equal(rl.max, 100);
@@ -150,23 +213,23 @@ test("getToken: one refresh for concurrent 401s (single flight), then the retry 
   emu.addToken(fresh, { locationId: DEMO_LOCATION_ID });
   let calls = 0;
   const c = client({ token: undefined, getToken: async () => (++calls === 1 ? stale : fresh) });
-  await c.users();
+  await c.users(USERS);
   emu.revokeToken(stale);
-  const results = await Promise.all([c.users(), c.locationTags(), c.customFields()]);
+  const results = await Promise.all([c.users(USERS), c.locationTags(), c.customFields()]);
   assert.equal(results.length, 3);
   assert.equal(calls, 2, "the host was asked once more, not once per request");
   // a second 401 (the fresh token revoked as well) is thrown, not retried forever
   emu.revokeToken(fresh);
-  await assert.rejects(c.users(), (e) => e.code === "GHL_HTTP_ERROR" && e.details.status === 401);
+  await assert.rejects(c.users(USERS), (e) => e.code === "GHL_HTTP_ERROR" && e.details.status === 401);
 });
 
 test("transport failures are typed: connection refused, dropped connection, timeout", async () => {
   const closed = client({ baseUrl: "http://127.0.0.1:9" });
-  await assert.rejects(closed.users(), (e) => e.code === "NETWORK_ERROR" && e.details.operation === "users.get-user-by-location");
+  await assert.rejects(closed.users(USERS), (e) => e.code === "NETWORK_ERROR" && e.details.operation === "users.search-users");
   emu.configure({ dropRate: 1 });
-  await assert.rejects(client().users(), (e) => e.code === "NETWORK_ERROR");
+  await assert.rejects(client().users(USERS), (e) => e.code === "NETWORK_ERROR");
   emu.configure({ dropRate: 0, latencyMs: 400 });
-  await assert.rejects(client({ timeoutMs: 50 }).users(), (e) => e.code === "TIMEOUT" && e.details.timeoutMs === 50);
+  await assert.rejects(client({ timeoutMs: 50 }).users(USERS), (e) => e.code === "TIMEOUT" && e.details.timeoutMs === 50);
 });
 
 test("base URLs: https anywhere, http only on loopback", () => {

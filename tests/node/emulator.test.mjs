@@ -285,6 +285,16 @@ describe('GHL routes', () => {
     assert.equal(users.status, 200);
     assert.ok(users.body.users.length >= 2);
     assert.equal((await call(emu, 'GET', '/users/')).status, 422);
+    // The current search: companyId required, the location filter must be the token's.
+    const found = await call(emu, 'GET', `/users/search?companyId=c&locationId=${DEMO_LOCATION_ID}&limit=1`);
+    assert.equal(found.status, 200);
+    assert.equal(found.body.users.length, 1);
+    assert.equal(found.body.count, users.body.users.length);
+    const named = users.body.users[1];
+    const byName = await call(emu, 'GET', `/users/search?companyId=c&query=${encodeURIComponent(named.firstName.toUpperCase())}`);
+    assert.deepEqual(byName.body.users.map((u) => u.id), [named.id]);
+    assert.equal((await call(emu, 'GET', '/users/search')).status, 422);
+    assert.equal((await call(emu, 'GET', '/users/search?companyId=c&locationId=elsewhere')).status, 403);
     const created = await call(emu, 'POST', `/locations/${DEMO_LOCATION_ID}/tags`, { body: { name: 'Brand New' } });
     assert.equal(created.status, 200);
     assert.equal(created.body.tag.name, 'brand new');

@@ -7,6 +7,7 @@
 import { open, readFile, rename } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { GhlBridgeError } from "../errors.js";
+import type { OutboxRecord } from "../wasm/types.js";
 import type { OutboxStorage, StoreOp } from "./types.js";
 
 function storageError(what: string, path: string, e: unknown): GhlBridgeError {
@@ -14,8 +15,8 @@ function storageError(what: string, path: string, e: unknown): GhlBridgeError {
   return new GhlBridgeError("STORAGE_ERROR", `outbox file ${path}: ${what} failed: ${reason}`, { adapter: "file", path, reason });
 }
 
-async function replay(path: string): Promise<Map<string, unknown>> {
-  const state = new Map<string, unknown>();
+async function replay(path: string): Promise<Map<string, OutboxRecord>> {
+  const state = new Map<string, OutboxRecord>();
   let text: string;
   try {
     text = await readFile(path, "utf8");

@@ -7,8 +7,10 @@
  * for the outbox to restore from after a reload or restart.
  */
 
-/** One operation on the store. Records are JSON values owned by the core. */
-export type StoreOp = { op: "put"; key: string; record: unknown } | { op: "delete"; key: string };
+import type { StoreOp } from "../wasm/types.js";
+
+/** One operation on the store (generated from the core's type). Records are owned by the core. */
+export type { StoreOp };
 
 /** Durable storage of the outbox. */
 export interface OutboxStorage {
