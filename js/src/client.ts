@@ -8,6 +8,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
+import { arg, async, checkMethods, func, name, names, nullable, object, optional, options as checkOptions, positive, sync, text, token as tokenKind } from "./check.js";
 import type {
   ClientConfig,
   ContactResult,
@@ -82,6 +83,7 @@ export interface Client {
 
 /** The catalog entry of an operation (`service.operationId` or a unique bare id). */
 export function operationInfo(name: string): OperationInfo {
+  arg("operationInfo", "name", name, nameKind);
   return guard(() => glue.operationInfo(name));
 }
 
@@ -141,6 +143,7 @@ export class TokenSource {
 
 /** Creates a client. Throws `INVALID_BASE_URL` and friends at once. */
 export function createClient(options: ClientOptions): Client {
+  checkOptions("createClient", options, connection);
   const tokens = new TokenSource(options.token, options.getToken);
   const config: ClientConfig & { timeoutMs?: number } = {
     locationId: options.locationId,
@@ -172,7 +175,7 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
-  return {
+  return checkMethods("client", {
     async buildRequest(operation, params = {}) {
       const token = await tokens.current();
       return guard(() => wasm().buildRequest(operation, params, token));
@@ -191,5 +194,40 @@ export function createClient(options: ClientOptions): Client {
     socialTagsByIds: (ids) => authorised((t) => wasm().socialTagsByIds(ids, t)),
     socialAccounts: () => authorised((t) => wasm().socialAccounts(t)),
     socialStatistics: (request) => authorised((t) => wasm().socialStatistics(request, t)),
-  };
+  } satisfies Client, clientSignatures);
 }
+
+const nameKind = name;
+
+/**
+ * The connection options `createClient` and `createOutbox` share, by kind.
+ * @internal
+ */
+export const connection = {
+  token: optional(tokenKind),
+  getToken: optional(func),
+  locationId: name,
+  scopes: names,
+  baseUrl: nullable(text),
+  timeoutMs: optional(positive),
+};
+
+const op = ["operation", name] as const;
+const params = ["params", optional(object)] as const;
+const id = ["contactId", name] as const;
+const tags = ["tags", names] as const;
+
+/** The arguments of the client's methods. */
+const clientSignatures: { [K in keyof Client]?: ReturnType<typeof sync> } = {
+  buildRequest: async(op, params),
+  send: async(op, params),
+  rateLimit: sync(),
+  upsertContact: async(["contact", object]),
+  getContact: async(id),
+  addContactTags: async(id, tags),
+  removeContactTags: async(id, tags),
+  createLocationTag: async(["name", name]),
+  socialTags: async(["query", optional(object)]),
+  socialTagsByIds: async(["tagIds", names]),
+  socialStatistics: async(["request", object]),
+};

@@ -13,6 +13,7 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
 import { operationInfo } from "./client.js";
+import { arg, async, checkMethods, count, func, kind, name, names, object, optional, options as checkOptions, sync, withMethods } from "./check.js";
 import type { Client } from "./client.js";
 import type { CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, RequestParams } from "./wasm/types.js";
 
@@ -110,6 +111,8 @@ function placeholders(v: unknown, deps: Set<string>): { value: unknown; found: b
 
 /** The requests of a plan as they would be built, without sending anything. */
 export async function previewPlan(client: Client, plan: Plan): Promise<PreviewStep[]> {
+  arg("previewPlan", "client", client, clientKind);
+  arg("previewPlan", "plan", plan, planKind);
   const out: PreviewStep[] = [];
   for (const step of plan.steps) {
     const deps = new Set<string>(step.after ?? []);
@@ -147,6 +150,9 @@ export async function previewPlan(client: Client, plan: Plan): Promise<PreviewSt
  * ends the walk and is reported with the steps done and not run.
  */
 export async function executePlan(client: Client, plan: Plan, _options: ExecuteOptions = {}): Promise<ExecutionReport> {
+  arg("executePlan", "client", client, clientKind);
+  arg("executePlan", "plan", plan, planKind);
+  arg("executePlan", "options", _options, object);
   const report: ExecutionReport = { planId: plan.id, done: [], skipped: [], notRun: [], responses: {} };
   const steps = plan.steps;
   for (let i = 0; i < steps.length; i++) {
@@ -244,6 +250,16 @@ export interface Flows {
 
 /** Creates the flows (compiles the rules at once; throws `RULES_INVALID`...). */
 export function createFlows(options: FlowsOptions): Flows {
+  checkOptions("createFlows", options, {
+    client: clientKind,
+    locationId: name,
+    scopes: names,
+    rules: optional(object),
+    config: optional(object),
+    compile: optional(object),
+    now: optional(func),
+    maxStages: optional(count),
+  });
   const now = options.now ?? Date.now;
   const maxStages = options.maxStages ?? 50;
   // Absent options are left out (an `undefined` field is not "missing" to the core).
@@ -334,5 +350,20 @@ export function createFlows(options: FlowsOptions): Flows {
       return run;
     }) as Flows["run"],
   };
-  return flows;
+  return checkMethods("flows", flows, {
+    plan: sync(["event", eventKind]),
+    execute: async(["flowPlan", object]),
+    run: async(["event", eventKind], ["options", optional(object)]),
+  });
 }
+
+/** A client (what `createClient` returns, or anything with its `send` and `buildRequest`). */
+const clientKind = withMethods("send", "buildRequest");
+/** A plan: an object with a list of steps. */
+const planKind = kind("a plan (an object with a list of `steps`)", (v) => object.test(v) && Array.isArray((v as { steps?: unknown }).steps));
+/** An event: an object whose `locationId`, when given, is a string. */
+const eventKind = kind("an event object (its `locationId`, when given, a string)", (v) => {
+  if (!object.test(v)) return false;
+  const at = (v as { locationId?: unknown }).locationId;
+  return at === undefined || at === null || name.test(at);
+});

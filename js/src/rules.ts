@@ -16,6 +16,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, type ErrorDetails } from "./errors.js";
+import { arg, checkMethods, list, object, optional, sync, text as textKind, withMethods } from "./check.js";
 import type { ApplyOptions, CompileContext, ErrorReport, MappingResult, Problem, RulesDocument, SlotPlan } from "./wasm/types.js";
 
 /** Options of `compileRules` and `validateRules`: the location's custom fields and limits. */
@@ -74,6 +75,7 @@ function documentText(doc: unknown): string {
  * only when `doc` is not JSON data (`RULES_NOT_JSON`).
  */
 export function validateRules(doc: unknown, options?: CompileOptions): Problem[] {
+  arg("validateRules", "options", options, optional(object));
   const text = documentText(doc);
   return guard(() => glue.validateRules(text, options));
 }
@@ -164,6 +166,7 @@ function notJson(e: unknown): BatchError {
  * in `details.problems`) or `RULES_NOT_JSON`.
  */
 export function compileRules(doc: RulesDocument | string, options?: CompileOptions): CompiledRules {
+  arg("compileRules", "options", options, optional(object));
   const text = documentText(doc);
   let inner = guard(() => new glue.CompiledRules(text, options));
   let generation = instanceGeneration();
@@ -229,7 +232,7 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
     return out;
   };
 
-  return {
+  return checkMethods("rules", {
     apply(record, options) {
       const trace = options?.trace === true;
       if (!isRecordObject(record)) return throwIfError(applyText(record, trace));
@@ -277,10 +280,18 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
     free() {
       inner.free();
     },
-  };
+  } satisfies CompiledRules, {
+    apply: sync(["record", anything], applyOptions),
+    applyBatch: sync(["records", list], applyOptions),
+    applyBatchJson: sync(["records", textKind], applyOptions),
+  });
 }
+
+const anything = { expected: "anything", test: () => true };
+const applyOptions = ["options", optional(object)] as const;
 
 /** Applies compiled rules to one record (the same as `compiled.apply(record, options)`). */
 export function applyRules(compiled: CompiledRules, record: RulesRecord, options?: ApplyOptions): MappingResult {
+  arg("applyRules", "compiled", compiled, withMethods("apply"));
   return compiled.apply(record, options);
 }

@@ -1,10 +1,25 @@
-//! The one serializer configuration and the one place where Rust errors become JS errors.
+//! The one serializer configuration, the one conversion rule for values coming from
+//! JavaScript, and the one place where Rust errors become JS errors.
+//!
+//! **The conversion rule.** Every value that crosses into the core (an event, a body, a
+//! plan, options, stored records) is read exactly as `JSON.stringify` writes it, so the
+//! object path and the JSON-text path cannot disagree: `undefined`, functions and
+//! symbols are absent (in lists they are `null`); only an explicit `null` is `null`;
+//! `toJSON` is honoured (a `Date` becomes its ISO text); own enumerable properties are
+//! read, inherited and non-enumerable ones are not, getters are called; `NaN` and the
+//! infinities are `null`. A value `JSON.stringify` refuses (a cycle, a `BigInt`) is an
+//! `INVALID_ARGUMENT` naming the argument. Nesting deeper than [`MAX_DEPTH`] is refused
+//! by a linear scan of the text before anything recursive runs, so no payload can
+//! exhaust the module's stack.
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Coded;
+
+/// The deepest nesting of lists and objects accepted from JavaScript.
+pub(crate) const MAX_DEPTH: usize = 2500;
 
 /// Plain JSON-compatible objects: maps become objects, `None` becomes `null`, 64-bit
 /// integers become numbers.
@@ -23,14 +38,78 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
     })
 }
 
-/// JS value -> Rust value; `what` names the argument in the error.
+/// JS value -> Rust value by the conversion rule; `what` names the argument in the error.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
-        let details = to_js(&serde_json::json!({ "argument": what })).unwrap_or(JsValue::NULL);
+    // `undefined` (an absent optional argument) reads as `null`.
+    let text = match js_sys::JSON::stringify(&value) {
+        Ok(s) => JsValue::from(s).as_string().unwrap_or_else(|| "null".to_string()),
+        Err(e) => {
+            let reason = js_sys::Error::from(e).message().as_string().unwrap_or_default();
+            return Err(invalid(what, &format!("cannot be read as JSON data: {reason}"), &reason));
+        }
+    };
+    from_text(&text, what)
+}
+
+/// JSON text -> Rust value, nesting checked first; `what` names the argument.
+pub(crate) fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsValue> {
+    if let Some(at) = too_deep(text.as_bytes(), MAX_DEPTH) {
+        return Err(invalid(
+            what,
+            &format!("nested deeper than {MAX_DEPTH} levels (at byte {at})"),
+            "too deep",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_str(text);
+    // Depth is bounded by the scan above, not by serde_json's default of 128.
+    de.disable_recursion_limit();
+    let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    value.map_err(|e| {
         let message = e.to_string();
-        let message = message.strip_prefix("Error: ").unwrap_or(&message);
-        error("INVALID_ARGUMENT", &format!("{what}: {message}"), details)
+        // The position is in text the caller never saw: keep the reason only.
+        let message = match message.rfind(" at line ") {
+            Some(i) => &message[..i],
+            None => &message,
+        };
+        invalid(what, message, message)
     })
+}
+
+/// The byte offset where `text` first nests deeper than `max` lists and objects
+/// (strings skipped), if it does.
+pub(crate) fn too_deep(text: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn invalid(what: &str, message: &str, reason: &str) -> JsValue {
+    let details = to_js(&serde_json::json!({ "argument": what, "reason": reason })).unwrap_or(JsValue::NULL);
+    error("INVALID_ARGUMENT", &format!("{what}: {message}"), details)
 }
 
 /// A coded Rust error -> a JS `Error` with `name`, `code` and `details`.

@@ -27,10 +27,12 @@ after(async () => {
 test("the packed package holds the Wasm, the JS, the types and the schema", () => {
   const files = run("npm", ["pack", "--dry-run", "--json", join(repo, "pkg")], repo);
   const names = JSON.parse(files)[0].files.map((f) => f.path);
-  for (const f of ["wasm/ghl_bridge_wasm_bg.wasm", "entries/node.js", "entries/web.js", "entries/slim.js", "entries/web.d.ts", "index.d.ts", "wasm/types.d.ts", "package.json"]) {
+  for (const f of ["entries/ghl-bridge.wasm", "client/entries/ghl-bridge-client.wasm", "entries/node.js", "entries/slim-node.js", "entries/file-storage.js", "entries/web.js", "entries/slim.js", "entries/web.d.ts", "index.d.ts", "wasm/types.d.ts", "package.json"]) {
     assert.ok(names.includes(f), `${f} missing from the package`);
   }
   assert.ok(!names.some((f) => f.endsWith(".rs") || f.includes("node_modules")), "no sources or dependencies in the package");
+  assert.ok(!names.some((f) => f.startsWith("internal.")), "the test-only hooks are not shipped");
+  assert.ok(!names.some((f) => f.endsWith("ghl_bridge_wasm_bg.wasm")), "each module ships once, under its own name");
 });
 
 test("import 'ghl-bridge' by name works in plain Node", () => {

@@ -1,8 +1,10 @@
 /** Storage in memory only, for hosts that ask for it (nothing survives a reload). */
 import type { OutboxStorage, StoreOp } from "./types.js";
+import { arg, iterable, optional } from "../check.js";
 
 /** Creates an in-memory store; `seed` pre-fills it (tests of restore). */
 export function memoryStorage(seed?: Iterable<[string, unknown]>): OutboxStorage & { snapshot(): Map<string, unknown> } {
+  arg("memoryStorage", "seed", seed, optional(iterable));
   const data = new Map<string, string>();
   for (const [k, v] of seed ?? []) data.set(k, JSON.stringify(v));
   return {
