@@ -52,8 +52,6 @@ export const positive = kind("a finite number greater than 0", (v) => typeof v =
 export const count = kind("a whole number of at least 1", (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1);
 /** A time in milliseconds since 1970, within `Date`'s range. */
 export const time = kind(`a time in ms since 1970 (a finite number from 0 to ${MAX_TIME})`, (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= MAX_TIME);
-/** Anything iterable. */
-export const iterable = kind("iterable", (v) => typeof v === "object" && v !== null && typeof (v as { [Symbol.iterator]?: unknown })[Symbol.iterator] === "function");
 /** An object with these methods. */
 export function withMethods(...methods: string[]): Kind {
   return kind(`an object with ${methods.map((m) => `${m}()`).join(", ")}`, (v) => object.test(v) && methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"));

@@ -352,7 +352,7 @@ export function createFlows(options: FlowsOptions): Flows {
   };
   return checkMethods("flows", flows, {
     plan: sync(["event", eventKind]),
-    execute: async(["flowPlan", object]),
+    execute: async(["flowPlan", flowPlanKind]),
     run: async(["event", eventKind], ["options", optional(object)]),
   });
 }
@@ -361,6 +361,8 @@ export function createFlows(options: FlowsOptions): Flows {
 const clientKind = withMethods("send", "buildRequest");
 /** A plan: an object with a list of steps. */
 const planKind = kind("a plan (an object with a list of `steps`)", (v) => object.test(v) && Array.isArray((v as { steps?: unknown }).steps));
+/** A flow plan: what `plan()` returns. */
+const flowPlanKind = kind("a flow plan (what `flows.plan()` returns)", (v) => object.test(v) && object.test((v as { plan?: unknown }).plan));
 /** An event: an object whose `locationId`, when given, is a string. */
 const eventKind = kind("an event object (its `locationId`, when given, a string)", (v) => {
   if (!object.test(v)) return false;

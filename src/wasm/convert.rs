@@ -21,6 +21,11 @@ use crate::error::Coded;
 /// The deepest nesting of lists and objects accepted from JavaScript.
 pub(crate) const MAX_DEPTH: usize = 2500;
 
+/// The deepest nesting of records the core wrote itself (stored outbox records): what
+/// was accepted at [`MAX_DEPTH`] plus the record's own wrapping, so it always restores.
+#[cfg(feature = "full")]
+pub(crate) const STORED_DEPTH: usize = MAX_DEPTH + 64;
+
 /// Plain JSON-compatible objects: maps become objects, `None` becomes `null`, 64-bit
 /// integers become numbers.
 fn serializer() -> serde_wasm_bindgen::Serializer {
@@ -40,23 +45,41 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
 
 /// JS value -> Rust value by the conversion rule; `what` names the argument in the error.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    from_js_within(value, what, MAX_DEPTH)
+}
+
+/// [`from_js`] with another nesting limit (records the core wrote: [`STORED_DEPTH`]).
+pub(crate) fn from_js_within<T: DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    max_depth: usize,
+) -> Result<T, JsValue> {
     // `undefined` (an absent optional argument) reads as `null`.
     let text = match js_sys::JSON::stringify(&value) {
-        Ok(s) => JsValue::from(s).as_string().unwrap_or_else(|| "null".to_string()),
+        Ok(s) => JsValue::from(s)
+            .as_string()
+            .unwrap_or_else(|| "null".to_string()),
         Err(e) => {
-            let reason = js_sys::Error::from(e).message().as_string().unwrap_or_default();
-            return Err(invalid(what, &format!("cannot be read as JSON data: {reason}"), &reason));
+            let reason = js_sys::Error::from(e)
+                .message()
+                .as_string()
+                .unwrap_or_default();
+            return Err(invalid(
+                what,
+                &format!("cannot be read as JSON data: {reason}"),
+                &reason,
+            ));
         }
     };
-    from_text(&text, what)
+    from_text(&text, what, max_depth)
 }
 
 /// JSON text -> Rust value, nesting checked first; `what` names the argument.
-pub(crate) fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T, JsValue> {
-    if let Some(at) = too_deep(text.as_bytes(), MAX_DEPTH) {
+fn from_text<T: DeserializeOwned>(text: &str, what: &str, max_depth: usize) -> Result<T, JsValue> {
+    if let Some(at) = too_deep(text.as_bytes(), max_depth) {
         return Err(invalid(
             what,
-            &format!("nested deeper than {MAX_DEPTH} levels (at byte {at})"),
+            &format!("nested deeper than {max_depth} levels (at byte {at})"),
             "too deep",
         ));
     }
@@ -77,7 +100,7 @@ pub(crate) fn from_text<T: DeserializeOwned>(text: &str, what: &str) -> Result<T
 
 /// The byte offset where `text` first nests deeper than `max` lists and objects
 /// (strings skipped), if it does.
-pub(crate) fn too_deep(text: &[u8], max: usize) -> Option<usize> {
+fn too_deep(text: &[u8], max: usize) -> Option<usize> {
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;
@@ -108,7 +131,8 @@ pub(crate) fn too_deep(text: &[u8], max: usize) -> Option<usize> {
 }
 
 fn invalid(what: &str, message: &str, reason: &str) -> JsValue {
-    let details = to_js(&serde_json::json!({ "argument": what, "reason": reason })).unwrap_or(JsValue::NULL);
+    let details =
+        to_js(&serde_json::json!({ "argument": what, "reason": reason })).unwrap_or(JsValue::NULL);
     error("INVALID_ARGUMENT", &format!("{what}: {message}"), details)
 }
 
