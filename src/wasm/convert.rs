@@ -13,6 +13,7 @@
 //! exhaust the module's stack.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -83,10 +84,14 @@ fn from_text<T: DeserializeOwned>(text: &str, what: &str, max_depth: usize) -> R
             "too deep",
         ));
     }
+    // Parsed to a `Value` first: the module already holds that parser (responses), so
+    // each argument type adds only its small `Value` visitor, not a second parser.
     let mut de = serde_json::Deserializer::from_str(text);
     // Depth is bounded by the scan above, not by serde_json's default of 128.
     de.disable_recursion_limit();
-    let value = T::deserialize(&mut de).and_then(|v| de.end().map(|()| v));
+    let value = serde_json::Value::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .and_then(T::deserialize);
     value.map_err(|e| {
         let message = e.to_string();
         // The position is in text the caller never saw: keep the reason only.
