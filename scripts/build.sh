@@ -38,6 +38,11 @@ wasm_module() {
   rm -rf "$out" && mkdir -p "$out"
   wasm-bindgen --target web --out-dir "$out" --out-name ghl_bridge_wasm \
     --experimental-reset-state-function "$raw"
+  # The entries always pass the module (each its own file name, beside the entry):
+  # the glue's default URL would make bundlers look for a file that is not shipped.
+  local default_url="new URL('ghl_bridge_wasm_bg.wasm', import.meta.url)"
+  grep -qF "$default_url" "$out/ghl_bridge_wasm.js" || { echo "glue: default module URL not found" >&2; exit 1; }
+  sed -i "s|$default_url|undefined|" "$out/ghl_bridge_wasm.js"
   if [ "$mode" = release ]; then
     # --converge repeats -Oz while it still shrinks the module; the custom sections
     # (names, producers, target features) are of no use at run time.
@@ -71,22 +76,27 @@ mv "$gen/types.ts.tmp" "$gen/types.ts"
 say "tsc (JS shim)"
 mkdir -p pkg.tmp
 npx --no-install tsc -p js/tsconfig.json --outDir pkg.tmp
+# The two modules have different names (one site can serve both entries), each beside
+# its entries: bundled code that keeps `new URL("./NAME.wasm", import.meta.url)` finds
+# the file next to the bundle.
 mkdir -p pkg.tmp/wasm
-cp "$gen"/ghl_bridge_wasm.js "$gen"/ghl_bridge_wasm.d.ts "$gen"/ghl_bridge_wasm_bg.wasm pkg.tmp/wasm/
+cp "$gen"/ghl_bridge_wasm.js "$gen"/ghl_bridge_wasm.d.ts pkg.tmp/wasm/
+cp "$gen"/ghl_bridge_wasm_bg.wasm pkg.tmp/entries/ghl-bridge.wasm
 
 # The lean entry: the same shim sources that it needs, type-checked and compiled
 # against the lean module's glue, into pkg/client/.
 say "tsc (lean client entry)"
 cp "$gen/types.ts" "$gen/names.ts" "$lean/wasm/"
 mkdir -p "$lean/entries"
-cp js/src/errors.ts js/src/client.ts js/src/core.ts "$lean/"
-cp js/src/entries/client-node.ts js/src/entries/client-web.ts "$lean/entries/"
+cp js/src/errors.ts js/src/check.ts js/src/client.ts js/src/core.ts "$lean/"
+cp js/src/entries/client-node.ts js/src/entries/client-web.ts js/src/entries/node-wasm.ts js/src/entries/load-failed.ts "$lean/entries/"
 cat > "$lean/tsconfig.json" <<JSON
 { "extends": "../../js/tsconfig.json", "compilerOptions": { "rootDir": ".", "outDir": "../../pkg.tmp/client" }, "include": ["*.ts", "entries/*.ts", "wasm/*.ts"] }
 JSON
 npx --no-install tsc -p "$lean/tsconfig.json"
 mkdir -p pkg.tmp/client/wasm
-cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/wasm/
+cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts pkg.tmp/client/wasm/
+cp "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/entries/ghl-bridge-client.wasm
 [ -f "$gen/rules.schema.json" ] && cp "$gen/rules.schema.json" pkg.tmp/
 # Docs live in the .d.ts files; the shipped .js need not carry them twice.
 [ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +

@@ -2,7 +2,9 @@
 // the full package (`ghl-bridge`: every domain) and the lean client entry
 // (`ghl-bridge/client`: request builder, catalog, transport, plans). Fails when an
 // entry exceeds its gzip budget:
-// - lean client: 120 KB (KiB, 122,880 bytes), the foundation budget (wasm + JS together);
+// - lean client: 125 KiB (128,000 bytes), wasm + JS together: the foundation budget of 120 KiB
+//   plus what one conversion rule for every input (JSON.stringify's, depth-checked) and the
+//   argument checks at every public function cost (about 3.5 KB and 1.5 KB gzip);
 // - full package: a regression guard (SIZE_BUDGET_FULL_GZIP overrides it).
 // Usage: node scripts/size.mjs <pkg-dir>
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -11,7 +13,7 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const dir = process.argv[2] ?? "pkg";
 const budgets = {
-  client: 120 * 1024,
+  client: 125 * 1024,
   // 760 KiB: +40 KiB for the sources (webhook policy, Qwilr, Wishpond, capture intake).
   full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 760 * 1024),
 };

@@ -18,6 +18,7 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
 import type { ErrorDetails } from "./errors.js";
+import { arg, async, checkMethods, func, name, names, nullable, object, optional, options as checkOptions, positive, sync, text, token as tokenKind } from "./check.js";
 import type {
   AccountsResponse,
   ClientConfig,
@@ -157,6 +158,7 @@ export interface Client extends TypedHelpers {
 
 /** The catalog entry of an operation (`service.operationId` or a unique bare id). */
 export function operationInfo(name: AnyOperation): OperationInfo {
+  arg("operationInfo", "name", name, nameKind);
   return guard(() => glue.operationInfo(name));
 }
 
@@ -297,6 +299,7 @@ function redactedView(req: HttpRequest): HttpRequest {
 
 /** Creates a client. Throws `INVALID_BASE_URL` and friends at once. */
 export function createClient(options: ClientOptions): Client {
+  checkOptions("createClient", options, connection);
   const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const config: ClientConfig & { timeoutMs?: number } = {
     locationId: options.locationId,
@@ -341,7 +344,7 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
-  return {
+  return checkMethods("client", {
     async buildRequest(operation, params = {}) {
       try {
         const token = await tokens.current();
@@ -368,7 +371,7 @@ export function createClient(options: ClientOptions): Client {
         return method.apply(w, [...padded, t]);
       }),
     ),
-  };
+  } satisfies Client, clientSignatures);
 }
 
 /** The typed helpers, each one calling `call` with its name and arguments. */
@@ -377,3 +380,40 @@ function typedHelpers(call: (name: (typeof HELPERS)[number], args: unknown[]) =>
   for (const name of HELPERS) out[name] = (...args) => call(name, args);
   return out as unknown as TypedHelpers;
 }
+
+const nameKind = name;
+
+/**
+ * The connection options `createClient` and `createOutbox` share, by kind.
+ * @internal
+ */
+export const connection = {
+  token: optional(tokenKind),
+  getToken: optional(func),
+  locationId: name,
+  scopes: names,
+  baseUrl: nullable(text),
+  timeoutMs: optional(positive),
+};
+
+const op = ["operation", name] as const;
+const params = ["params", optional(object)] as const;
+const id = ["contactId", name] as const;
+const tags = ["tags", names] as const;
+
+/** The arguments of the client's methods. */
+const clientSignatures: { [K in keyof Client]?: ReturnType<typeof sync> } = {
+  buildRequest: async(op, params),
+  send: async(op, params),
+  rateLimit: sync(),
+  upsertContact: async(["contact", object]),
+  getContact: async(id),
+  addContactTags: async(id, tags),
+  removeContactTags: async(id, tags),
+  createLocationTag: async(["name", name]),
+  socialTags: async(["query", optional(object)]),
+  socialTagsByIds: async(["tagIds", names]),
+  socialStatistics: async(["request", object]),
+  users: async(["query", object]),
+  previewPlan: sync(["plan", object]),
+};

@@ -5,6 +5,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { guard } from "./errors.js";
+import { arg, name, object } from "./check.js";
 import type { Plan, RequestParams } from "./wasm/types.js";
 
 export { GhlBridgeError } from "./errors.js";
@@ -22,6 +23,7 @@ export function version(): string {
 
 /** Checks a plan's invariants (unique step ids, dependencies on earlier steps). */
 export function validatePlan(plan: Plan): void {
+  arg("validatePlan", "plan", plan, object);
   guard(() => glue.validatePlan(plan));
 }
 
@@ -30,14 +32,8 @@ export function validatePlan(plan: Plan): void {
  * `null` means the step has nothing to send and is skipped.
  */
 export function resolveStep(plan: Plan, stepId: string, responses: Record<string, unknown>): RequestParams | null {
+  arg("resolveStep", "plan", plan, object);
+  arg("resolveStep", "stepId", stepId, name);
+  arg("resolveStep", "responses", responses, object);
   return guard(() => glue.resolveStep(plan, stepId, responses));
-}
-
-/**
- * Panics inside the core on purpose: only for tests that prove panics surface as
- * `INTERNAL_PANIC` errors and that the module keeps working afterwards.
- * @internal
- */
-export function __testPanic(message: string): void {
-  guard(() => glue.__testPanic(message));
 }

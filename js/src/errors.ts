@@ -32,6 +32,20 @@ export class GhlBridgeError extends Error {
 }
 
 let generation = 0;
+let initialised = false;
+
+/** Called by the entries once the Wasm module is instantiated. @internal */
+export function markInitialised(): void {
+  initialised = true;
+}
+
+function notInitialised(): GhlBridgeError {
+  return new GhlBridgeError(
+    "NOT_INITIALIZED",
+    "ghl-bridge is not initialised: with `ghl-bridge/slim`, call `await initialize()` (once) before anything else",
+    {},
+  );
+}
 
 /**
  * Incremented each time the Wasm instance is reset after an internal error; objects
@@ -81,6 +95,7 @@ export function toBridgeError(e: unknown): GhlBridgeError {
 
 /** Runs a synchronous call into Wasm, converting whatever it throws. @internal */
 export function guard<T>(call: () => T): T {
+  if (!initialised) throw notInitialised();
   try {
     return call();
   } catch (e) {
@@ -90,6 +105,7 @@ export function guard<T>(call: () => T): T {
 
 /** Awaits an asynchronous call into Wasm, converting whatever it rejects with. @internal */
 export async function guardAsync<T>(call: () => Promise<T>): Promise<T> {
+  if (!initialised) throw notInitialised();
   try {
     return await call();
   } catch (e) {

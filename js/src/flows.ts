@@ -15,6 +15,7 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
 import { unchecked } from "./client.js";
+import { arg, async, checkMethods, count, func, kind, name, names, object, optional, options as checkOptions, sync, withMethods } from "./check.js";
 import type { Client } from "./client.js";
 import type { Begin, CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, PreviewStep, RequestParams } from "./wasm/types.js";
 
@@ -62,6 +63,8 @@ type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
  * one dry run: validated, locations checked, placeholders for later values).
  */
 export async function previewPlan(client: Client, plan: Plan): Promise<PreviewStep[]> {
+  arg("previewPlan", "client", client, clientKind);
+  arg("previewPlan", "plan", plan, planKind);
   return client.previewPlan(plan);
 }
 
@@ -72,6 +75,9 @@ export async function previewPlan(client: Client, plan: Plan): Promise<PreviewSt
  * than the client's, sends nothing. With `dryRun` nothing is sent at all.
  */
 export async function executePlan(client: Client, plan: Plan, options: ExecuteOptions = {}): Promise<ExecutionReport> {
+  arg("executePlan", "client", client, clientKind);
+  arg("executePlan", "plan", plan, planKind);
+  arg("executePlan", "options", options, object);
   const dryRun = options.dryRun === true;
   const report: ExecutionReport = { planId: plan.id, dryRun, done: [], skipped: [], notRun: [], responses: Object.create(null) as Record<string, unknown> };
   const steps = plan.steps;
@@ -190,6 +196,16 @@ export interface Flows {
 
 /** Creates the flows (compiles the rules at once; throws `RULES_INVALID`...). */
 export function createFlows(options: FlowsOptions): Flows {
+  checkOptions("createFlows", options, {
+    client: clientKind,
+    locationId: name,
+    scopes: names,
+    rules: optional(object),
+    config: optional(object),
+    compile: optional(object),
+    now: optional(func),
+    maxStages: optional(count),
+  });
   const now = options.now ?? Date.now;
   const maxStages = options.maxStages ?? 50;
   // Absent options are left out (an `undefined` field is not "missing" to the core).
@@ -303,5 +319,22 @@ export function createFlows(options: FlowsOptions): Flows {
       return run;
     }) as Flows["run"],
   };
-  return flows;
+  return checkMethods("flows", flows, {
+    plan: sync(["event", eventKind]),
+    execute: async(["flowPlan", flowPlanKind]),
+    run: async(["event", eventKind], ["options", optional(object)]),
+  });
 }
+
+/** A client (what `createClient` returns, or anything with its `send` and `buildRequest`). */
+const clientKind = withMethods("send", "buildRequest");
+/** A plan: an object with a list of steps. */
+const planKind = kind("a plan (an object with a list of `steps`)", (v) => object.test(v) && Array.isArray((v as { steps?: unknown }).steps));
+/** A flow plan: what `plan()` returns. */
+const flowPlanKind = kind("a flow plan (what `flows.plan()` returns)", (v) => object.test(v) && object.test((v as { plan?: unknown }).plan));
+/** An event: an object whose `locationId`, when given, is a string. */
+const eventKind = kind("an event object (its `locationId`, when given, a string)", (v) => {
+  if (!object.test(v)) return false;
+  const at = (v as { locationId?: unknown }).locationId;
+  return at === undefined || at === null || name.test(at);
+});

@@ -28,7 +28,8 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
-import { MAX_TIMER_MS, TokenSource } from "./client.js";
+import { MAX_TIMER_MS, TokenSource, connection } from "./client.js";
+import { async, bool, checkMethods, func, name, object, optional, options as checkOptions, withMethods } from "./check.js";
 import type { OutboxStorage, StoreOp } from "./storage/types.js";
 import type {
   Accepted,
@@ -120,6 +121,13 @@ interface Waiter {
 
 /** Creates an outbox over `storage`, restoring whatever it holds (a reload or restart). */
 export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
+  checkOptions("createOutbox", options, {
+    ...connection,
+    storage: withMethods("load", "apply", "close"),
+    config: optional(object),
+    onEvent: optional(func),
+    autoStart: optional(bool),
+  });
   const { storage, onEvent } = options;
   const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const wasmOptions = {
@@ -458,5 +466,5 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   };
 
   if (options.autoStart ?? true) outbox.start();
-  return outbox;
+  return checkMethods("outbox", outbox, { accept: async(["plan", object]), retrigger: async(["planId", name]) });
 }

@@ -8,14 +8,16 @@
  * A record given as JSON text goes in as it is. Results come back as JSON text and are
  * parsed once per batch.
  *
- * Objects are read the way `JSON.stringify` would write them (own data properties;
- * `undefined`, functions and symbols are absent; keys are not read on lists nor indexes
- * on objects), so an object and its JSON text give the same result. Limits on objects
+ * Objects are read the way `JSON.stringify` would write them (the conversion rule of
+ * the whole package: own enumerable properties, getters called, `toJSON` honoured so a
+ * `Date` is its ISO text, `undefined`, functions and symbols absent; keys are not read
+ * on lists nor indexes on objects), so an object and its JSON text give the same result. Limits on objects
  * apply to what the rules read: nesting counts from the path's depth, `maxStringLen`
  * applies to every text read, `maxRecordBytes` to the JSON of the values read.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, type ErrorDetails } from "./errors.js";
+import { arg, checkMethods, list, object, optional, sync, text as textKind, withMethods } from "./check.js";
 import type { ApplyOptions, BatchError, CompileContext, MappingResult, Problem, RulesDocument, SlotPlan } from "./wasm/types.js";
 
 /** Options of `compileRules` and `validateRules`: the location's custom fields and limits. */
@@ -44,7 +46,12 @@ export interface CompiledRules {
 /** Records per call into Wasm in `applyBatch` (bounds the module's memory). */
 const CHUNK = 1000;
 
-const hasOwn = Object.prototype.hasOwnProperty;
+const isEnumerable = Object.prototype.propertyIsEnumerable;
+
+/** `v` as `JSON.stringify` sees it under `key`: its `toJSON()` result when it has one. */
+function jsonView(v: unknown, key: string | number): unknown {
+  return typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(k: string): unknown }).toJSON(String(key)) : v;
+}
 
 /** `JSON.stringify` of a document, or the document's own text. */
 function documentText(doc: unknown): string {
@@ -68,6 +75,7 @@ function documentText(doc: unknown): string {
  * only when `doc` is not JSON data (`RULES_NOT_JSON`).
  */
 export function validateRules(doc: unknown, options?: CompileOptions): Problem[] {
+  arg("validateRules", "options", options, optional(object));
   const text = documentText(doc);
   return guard(() => glue.validateRules(text, options));
 }
@@ -86,7 +94,7 @@ function extractor(plan: SlotPlan): (record: object) => unknown[] {
     if (node === undefined) return () => {};
     const slot = node.slot ?? -1;
     const multi = slot >= 0 && plan.multi[slot] === true;
-    const keys = node.keys.map(([k, c]) => ({ k, walk: make(c), own: k in Object.prototype }));
+    const keys = node.keys.map(([k, c]) => ({ k, walk: make(c) }));
     const indexes = node.indexes.map(([i, c]) => ({ i, walk: make(c) }));
     const wild = node.wild === undefined || node.wild === null ? undefined : make(node.wild);
     const onList = indexes.length > 0 || wild !== undefined;
@@ -100,7 +108,7 @@ function extractor(plan: SlotPlan): (record: object) => unknown[] {
       if (Array.isArray(v)) {
         if (!onList) return;
         for (let i = 0; i < v.length; i++) {
-          let x: unknown = v[i];
+          let x: unknown = jsonView(v[i], i);
           if (x === undefined || typeof x === "function" || typeof x === "symbol") x = null;
           for (const ix of indexes) if (ix.i === i) ix.walk(x, vals);
           if (wild !== undefined) wild(x, vals);
@@ -109,8 +117,8 @@ function extractor(plan: SlotPlan): (record: object) => unknown[] {
       }
       const o = v as Record<string, unknown>;
       for (const key of keys) {
-        if (key.own && !hasOwn.call(o, key.k)) continue;
-        const x = o[key.k];
+        if (!isEnumerable.call(o, key.k)) continue;
+        const x = jsonView(o[key.k], key.k);
         if (x === undefined || typeof x === "function" || typeof x === "symbol") continue;
         key.walk(x, vals);
       }
@@ -120,7 +128,7 @@ function extractor(plan: SlotPlan): (record: object) => unknown[] {
   const n = plan.slots;
   return (record) => {
     const vals: unknown[] = new Array(n);
-    root(record, vals);
+    root(jsonView(record, ""), vals);
     const missing: number[] = [];
     for (let i = 0; i < n; i++) {
       if (vals[i] === undefined) {
@@ -158,6 +166,7 @@ function notJson(e: unknown): BatchError {
  * in `details.problems`) or `RULES_NOT_JSON`.
  */
 export function compileRules(doc: RulesDocument | string, options?: CompileOptions): CompiledRules {
+  arg("compileRules", "options", options, optional(object));
   const text = documentText(doc);
   let inner = guard(() => new glue.CompiledRules(text, options));
   let generation = instanceGeneration();
@@ -223,7 +232,7 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
     return out;
   };
 
-  return {
+  return checkMethods("rules", {
     apply(record, options) {
       const trace = options?.trace === true;
       if (!isRecordObject(record)) return throwIfError(applyText(record, trace));
@@ -271,10 +280,18 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
     free() {
       inner.free();
     },
-  };
+  } satisfies CompiledRules, {
+    apply: sync(["record", anything], applyOptions),
+    applyBatch: sync(["records", list], applyOptions),
+    applyBatchJson: sync(["records", textKind], applyOptions),
+  });
 }
+
+const anything = { expected: "anything", test: () => true };
+const applyOptions = ["options", optional(object)] as const;
 
 /** Applies compiled rules to one record (the same as `compiled.apply(record, options)`). */
 export function applyRules(compiled: CompiledRules, record: RulesRecord, options?: ApplyOptions): MappingResult {
+  arg("applyRules", "compiled", compiled, withMethods("apply"));
   return compiled.apply(record, options);
 }

@@ -6,6 +6,7 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { guard, instanceGeneration } from "./errors.js";
 import { unchecked, type Client } from "./client.js";
+import { arg, async, checkMethods, func, list, name, names, object, optional, options as checkOptions, withMethods } from "./check.js";
 import type {
   CatalogConfig,
   DetailsOutcome,
@@ -55,6 +56,7 @@ export interface TagCatalogHandle {
 
 /** Creates a catalog for one location. Nothing is fetched until it is needed. */
 export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
+  checkOptions("createTagCatalog", options, { client: withMethods("send"), locationId: name, config: optional(object), now: optional(func) });
   const now = options.now ?? Date.now;
   const make = () => guard(() => new glue.TagCatalog(options.locationId, options.config));
   let inner = make();
@@ -104,7 +106,7 @@ export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
     return out;
   }
 
-  return {
+  return checkMethods("tagCatalog", {
     load,
     invalidate: () => guard(() => wasm().invalidate()),
     isFresh: () => guard(() => wasm().isFresh(now())),
@@ -125,7 +127,12 @@ export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
       return guard(() => wasm().report(references, opts));
     },
     tags: () => guard(() => wasm().tags()),
-  };
+  } satisfies TagCatalogHandle, {
+    resolve: async(["idOrName", name]),
+    details: async(["ids", names]),
+    enrich: async(["records", list], ["options", optional(object)]),
+    report: async(["references", list], ["options", optional(object)]),
+  });
 }
 
 /**
@@ -133,5 +140,8 @@ export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
  * (names compared trimmed and case-insensitively; adding wins over removing).
  */
 export function tagDiff(add: string[], remove: string[], current: string[]): TagDiff {
+  arg("tagDiff", "add", add, names);
+  arg("tagDiff", "remove", remove, names);
+  arg("tagDiff", "current", current, names);
   return guard(() => glue.tagDiff(add, remove, current));
 }

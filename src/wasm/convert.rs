@@ -1,11 +1,32 @@
-//! The one serializer configuration and the one place where Rust errors become JS errors.
+//! The one serializer configuration, the one conversion rule for values coming from
+//! JavaScript, and the one place where Rust errors become JS errors.
+//!
+//! **The conversion rule.** Every value that crosses into the core (an event, a body, a
+//! plan, options, stored records) is read exactly as `JSON.stringify` writes it, so the
+//! object path and the JSON-text path cannot disagree: `undefined`, functions and
+//! symbols are absent (in lists they are `null`); only an explicit `null` is `null`;
+//! `toJSON` is honoured (a `Date` becomes its ISO text); own enumerable properties are
+//! read, inherited and non-enumerable ones are not, getters are called; `NaN` and the
+//! infinities are `null`. A value `JSON.stringify` refuses (a cycle, a `BigInt`) is an
+//! `INVALID_ARGUMENT` naming the argument. Nesting deeper than [`MAX_DEPTH`] is refused
+//! by a linear scan of the text before anything recursive runs, so no payload can
+//! exhaust the module's stack.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 use crate::error::Coded;
 use crate::http::Scrubber;
+
+/// The deepest nesting of lists and objects accepted from JavaScript.
+pub(crate) const MAX_DEPTH: usize = 2500;
+
+/// The deepest nesting of records the core wrote itself (stored outbox records): what
+/// was accepted at [`MAX_DEPTH`] plus the record's own wrapping, so it always restores.
+#[cfg(feature = "full")]
+pub(crate) const STORED_DEPTH: usize = MAX_DEPTH + 64;
 
 /// The binding's own errors: an argument JavaScript passed that does not fit, or a
 /// result that cannot be given back.
@@ -19,6 +40,8 @@ enum BindingError {
         what: String,
         #[serde(skip)]
         message: String,
+        /// Why, in a few words.
+        reason: String,
     },
     /// A result did not serialise.
     #[error("could not convert the result for JavaScript: {0}")]
@@ -48,15 +71,102 @@ pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue
     js_sys::JSON::parse(&text).map_err(|_| failed("JSON.parse refused the text".into()))
 }
 
-/// JS value -> Rust value; `what` names the argument in the error.
+/// JS value -> Rust value by the conversion rule; `what` names the argument in the error.
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    serde_wasm_bindgen::from_value(value).map_err(|e| {
+    from_js_within(value, what, MAX_DEPTH)
+}
+
+/// [`from_js`] with another nesting limit (records the core wrote: [`STORED_DEPTH`]).
+pub(crate) fn from_js_within<T: DeserializeOwned>(
+    value: JsValue,
+    what: &str,
+    max_depth: usize,
+) -> Result<T, JsValue> {
+    // `undefined` (an absent optional argument) reads as `null`.
+    let text = match js_sys::JSON::stringify(&value) {
+        Ok(s) => JsValue::from(s)
+            .as_string()
+            .unwrap_or_else(|| "null".to_string()),
+        Err(e) => {
+            let reason = js_sys::Error::from(e)
+                .message()
+                .as_string()
+                .unwrap_or_default();
+            return Err(invalid(
+                what,
+                &format!("cannot be read as JSON data: {reason}"),
+                &reason,
+            ));
+        }
+    };
+    from_text(&text, what, max_depth)
+}
+
+/// JSON text -> Rust value, nesting checked first; `what` names the argument.
+fn from_text<T: DeserializeOwned>(text: &str, what: &str, max_depth: usize) -> Result<T, JsValue> {
+    if let Some(at) = too_deep(text.as_bytes(), max_depth) {
+        return Err(invalid(
+            what,
+            &format!("nested deeper than {max_depth} levels (at byte {at})"),
+            "too deep",
+        ));
+    }
+    // Parsed to a `Value` first: the module already holds that parser (responses), so
+    // each argument type adds only its small `Value` visitor, not a second parser.
+    let mut de = serde_json::Deserializer::from_str(text);
+    // Depth is bounded by the scan above, not by serde_json's default of 128.
+    de.disable_recursion_limit();
+    let value = serde_json::Value::deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .and_then(T::deserialize);
+    value.map_err(|e| {
         let message = e.to_string();
-        let message = message.strip_prefix("Error: ").unwrap_or(&message);
-        throw(&BindingError::Argument {
-            what: what.to_string(),
-            message: message.to_string(),
-        })
+        // The position is in text the caller never saw: keep the reason only.
+        let message = match message.rfind(" at line ") {
+            Some(i) => &message[..i],
+            None => &message,
+        };
+        invalid(what, message, message)
+    })
+}
+
+/// The byte offset where `text` first nests deeper than `max` lists and objects
+/// (strings skipped), if it does.
+fn too_deep(text: &[u8], max: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > max {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn invalid(what: &str, message: &str, reason: &str) -> JsValue {
+    throw(&BindingError::Argument {
+        what: what.to_string(),
+        message: message.to_string(),
+        reason: reason.to_string(),
     })
 }
 

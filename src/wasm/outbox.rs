@@ -26,7 +26,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{from_js, from_js_within, throw, to_js, STORED_DEPTH};
 use super::transport::{self, TransportError};
 use crate::http::{HttpResponse, Scrubber, Token};
 use crate::outbox::{self as core, Config, Drained, Failure, Record, SplitMix64, Transmit};
@@ -88,7 +88,7 @@ impl Outbox {
     ) -> Result<Outbox, JsValue> {
         let o: Options = from_js(options, "outbox options")?;
         o.config.validate().map_err(|e| throw(&e))?;
-        let records: Vec<Record> = from_js(records, "stored records")?;
+        let records: Vec<Record> = from_js_within(records, "stored records", STORED_DEPTH)?;
         let builder = RequestBuilder::new(o.client).map_err(|e| throw(&e))?;
         let core = core::Outbox::restore(o.config, records, now_u64(now));
         let seed = if o.seed.is_finite() {

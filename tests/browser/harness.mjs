@@ -19,9 +19,15 @@ const types = {
 };
 
 /** Serves the repository read-only on 127.0.0.1; resolves to { url, close }. */
-export async function serveRepo() {
+export function serveRepo() {
+  return serveDir(root);
+}
+
+/** Serves a folder read-only on 127.0.0.1 (`/` is its index.html); resolves to { url, close }. */
+export async function serveDir(root) {
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    let path = normalize(decodeURIComponent(new URL(req.url, "http://x").pathname));
+    if (path.endsWith("/")) path += "index.html";
     if (path.includes("..")) return res.writeHead(400).end();
     try {
       const body = await readFile(join(root, path));

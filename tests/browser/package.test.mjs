@@ -37,8 +37,9 @@ test("the web entry loads and errors are real Errors with codes", async () => {
 test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => {
   const out = await page.evaluate(async () => {
     const g = await import("/pkg/entries/web.js");
+    const { __testPanic } = await import("/pkg/internal.js");
     let caught;
-    try { g.__testPanic("browser boom"); } catch (e) { caught = { code: e.code, message: e.message, isError: e instanceof Error }; }
+    try { __testPanic("browser boom"); } catch (e) { caught = { code: e.code, message: e.message, isError: e instanceof Error }; }
     return { caught, after: g.version() };
   });
   assert.equal(out.caught.code, "INTERNAL_PANIC");
@@ -48,13 +49,20 @@ test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => 
 });
 
 test("the slim entry needs and accepts an explicit initialize()", async () => {
-  const v = await page.evaluate(async () => {
+  // A fresh page: no entry has loaded the module yet.
+  const fresh = await browser.newPage();
+  await fresh.goto(`${server.url}/tests/browser/blank.html`);
+  const v = await fresh.evaluate(async () => {
     const s = await import("/pkg/entries/slim.js");
+    let before;
+    try { s.version(); } catch (e) { before = e instanceof s.GhlBridgeError && e.code; }
     await s.initialize();
     await s.initialize(); // idempotent
-    return s.version();
+    return { before, after: s.version() };
   });
-  assert.match(v, /^\d+\.\d+\.\d+$/);
+  await fresh.close();
+  assert.equal(v.before, "NOT_INITIALIZED");
+  assert.match(v.after, /^\d+\.\d+\.\d+$/);
 });
 
 test("from a page: createClient sends through fetch to the emulator and reads rate limits", async () => {

@@ -7,6 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as g from "../../pkg/entries/node.js";
+import { __testPanic } from "../../pkg/internal.js";
 import { startEmulator, ALL_SCOPES, DEMO_LOCATION_ID, DEMO_TOKEN } from "../../js/emulator/index.mjs";
 import { contactPlan, faultRun } from "../../benches/outbox/lib.mjs";
 import { tinyServer } from "./tiny-server.mjs";
@@ -283,7 +284,7 @@ test("after an internal error resets the Wasm instance, the outbox rebuilds itse
     const ob = await g.createOutbox({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url, storage: g.memoryStorage(), config: FAST, autoStart: false });
     await ob.accept(plan(1, "p1@x.example"));
     await ob.accept(plan(2, "p2@x.example"));
-    assert.throws(() => g.__testPanic("outbox test"), (e) => e.code === "INTERNAL_PANIC");
+    assert.throws(() => __testPanic("outbox test"), (e) => e.code === "INTERNAL_PANIC");
     assert.throws(() => ob.counts(), (e) => e instanceof g.GhlBridgeError && e.code === "OUTBOX_RECOVERING");
     await ob.accept(plan(3, "p3@x.example"));
     ob.start();

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
+import { __testPanic } from "../../pkg/internal.js";
 
 test("a plain import is enough to use the package", () => {
   assert.match(g.version(), /^\d+\.\d+\.\d+$/);
@@ -30,7 +31,7 @@ test("every thrown value is a GhlBridgeError with code, message and details", ()
 
 test("a Rust panic surfaces as INTERNAL_PANIC and the module is reset, not dead", () => {
   for (let i = 0; i < 3; i++) {
-    assert.throws(() => g.__testPanic(`boom ${i}`), (e) => e instanceof g.GhlBridgeError && e.code === "INTERNAL_PANIC" && e.message.includes(`boom ${i}`));
+    assert.throws(() => __testPanic(`boom ${i}`), (e) => e instanceof g.GhlBridgeError && e.code === "INTERNAL_PANIC" && e.message.includes(`boom ${i}`));
     assert.match(g.version(), /^\d+\.\d+\.\d+$/);
   }
 });

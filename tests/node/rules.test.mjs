@@ -6,6 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as g from "../../pkg/entries/node.js";
+import { __testPanic } from "../../pkg/internal.js";
 
 const fixture = (p) => readFileSync(new URL(`../fixtures/${p}`, import.meta.url), "utf8");
 const FIXTURES = [
@@ -312,7 +313,7 @@ test("cost limits: regex work per record and produced sizes are bounded, typed a
 
 test("compiled rules survive a panic reset of the module", () => {
   const c = g.compileRules({ version: 1, mappings: [{ from: "email", to: "email" }] });
-  throwsCode(() => g.__testPanic("boom"), "INTERNAL_PANIC");
+  throwsCode(() => __testPanic("boom"), "INTERNAL_PANIC");
   assert.equal(c.apply({ email: "a@b.io" }).upsert.email, "a@b.io");
   assert.equal(g.applyRules(c, '{"email":"c@d.io"}').upsert.email, "c@d.io");
   assert.deepEqual(c.sourcePaths, ["email"]);

@@ -2,9 +2,11 @@
  * Lean Node entry (`ghl-bridge/client`): only the client (request builder, catalog,
  * transport) and plans, from a smaller Wasm module; a plain `import` is enough.
  */
-import { readFileSync } from "node:fs";
 import { initSync } from "../wasm/ghl_bridge_wasm.js";
+import { markInitialised } from "../errors.js";
+import { wasmBytes } from "./node-wasm.js";
 
-initSync({ module: readFileSync(new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url)) });
+initSync({ module: wasmBytes(new URL("./ghl-bridge-client.wasm", import.meta.url), "ghl-bridge-client.wasm", import.meta.url) });
+markInitialised();
 
 export * from "../core.js";

@@ -3,7 +3,14 @@
  * from a smaller Wasm module, instantiated on import (top-level await).
  */
 import init from "../wasm/ghl_bridge_wasm.js";
+import { markInitialised } from "../errors.js";
+import { loadFailed } from "./load-failed.js";
 
-await init({ module_or_path: new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url) });
+try {
+  await init({ module_or_path: new URL("./ghl-bridge-client.wasm", import.meta.url) });
+} catch (e) {
+  throw loadFailed(e);
+}
+markInitialised();
 
 export * from "../core.js";

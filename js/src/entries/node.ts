@@ -1,11 +1,13 @@
 /**
  * Node entry: a plain `import` is enough; the Wasm module is compiled synchronously
- * from the file shipped beside this one.
+ * from the file shipped beside this one (or, bundled, from the installed package).
  */
-import { readFileSync } from "node:fs";
 import { initSync } from "../wasm/ghl_bridge_wasm.js";
+import { markInitialised } from "../errors.js";
+import { wasmBytes } from "./node-wasm.js";
 
-initSync({ module: readFileSync(new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url)) });
+initSync({ module: wasmBytes(new URL("./ghl-bridge.wasm", import.meta.url), "ghl-bridge.wasm", import.meta.url) });
+markInitialised();
 
 export * from "../index.js";
 export { fileStorage } from "../storage/file.js";

@@ -1,19 +1,15 @@
 /**
- * Explicit-initialisation entry, for extension service workers and hosts that load the
- * Wasm bytes themselves: call `await initialize()` (or pass a URL, `Response`, bytes or
- * a compiled `WebAssembly.Module`) before using anything else.
+ * Explicit-initialisation entry (`ghl-bridge/slim`) for browsers, extension service
+ * workers and hosts that load the Wasm bytes themselves: call `initialize()` (or pass
+ * a URL, `Response`, bytes or a compiled `WebAssembly.Module`) and await it before
+ * using anything else; until then every call throws `NOT_INITIALIZED`. No top-level
+ * await: safe to import statically from a service worker.
  */
-import init from "../wasm/ghl_bridge_wasm.js";
+import { initializer, type WasmSource } from "./explicit.js";
 
-/** Where the Wasm module comes from: a URL, a fetch `Response`, bytes, or a compiled module. */
-export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
-
-let ready: Promise<void> | undefined;
+export type { WasmSource };
 
 /** Loads the Wasm module once; later calls return the same promise. */
-export function initialize(source?: WasmSource): Promise<void> {
-  ready ??= init({ module_or_path: source ?? new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url) }).then(() => undefined);
-  return ready;
-}
+export const initialize: (source?: WasmSource) => Promise<void> = initializer(() => new URL("./ghl-bridge.wasm", import.meta.url));
 
 export * from "../index.js";

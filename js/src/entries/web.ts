@@ -3,7 +3,14 @@
  * (top-level await). Service workers cannot use top-level await: use `ghl-bridge/slim`.
  */
 import init from "../wasm/ghl_bridge_wasm.js";
+import { markInitialised } from "../errors.js";
+import { loadFailed } from "./load-failed.js";
 
-await init({ module_or_path: new URL("../wasm/ghl_bridge_wasm_bg.wasm", import.meta.url) });
+try {
+  await init({ module_or_path: new URL("./ghl-bridge.wasm", import.meta.url) });
+} catch (e) {
+  throw loadFailed(e);
+}
+markInitialised();
 
 export * from "../index.js";

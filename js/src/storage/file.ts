@@ -9,6 +9,7 @@ import type { FileHandle } from "node:fs/promises";
 import { GhlBridgeError } from "../errors.js";
 import type { OutboxRecord } from "../wasm/types.js";
 import type { OutboxStorage, StoreOp } from "./types.js";
+import { arg, text } from "../check.js";
 
 function storageError(what: string, path: string, e: unknown): GhlBridgeError {
   const reason = e instanceof Error ? e.message : String(e);
@@ -42,6 +43,7 @@ async function replay(path: string): Promise<Map<string, OutboxRecord>> {
 
 /** Opens the journal at `path` (created if missing). */
 export async function fileStorage(path: string): Promise<OutboxStorage> {
+  arg("fileStorage", "path", path, text);
   const state = await replay(path);
   // Compact: one batch holding the live records, made durable before use.
   const tmp = `${path}.tmp`;

@@ -7,8 +7,10 @@
  */
 import { GhlBridgeError } from "../errors.js";
 import type { OutboxStorage, StoreOp } from "./types.js";
+import { arg, name, optional, withMethods } from "../check.js";
 
 const STORE = "outbox";
+const nameKind = name;
 
 function request<T>(r: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -23,8 +25,14 @@ function storageError(what: string, e: unknown): GhlBridgeError {
 }
 
 /** Opens (creating if needed) the IndexedDB database `name` for the outbox. */
-export async function indexedDbStorage(name = "ghl-bridge-outbox", factory: IDBFactory = indexedDB): Promise<OutboxStorage> {
-  const open = factory.open(name, 1);
+export async function indexedDbStorage(name = "ghl-bridge-outbox", factory?: IDBFactory): Promise<OutboxStorage> {
+  arg("indexedDbStorage", "name", name, nameKind);
+  arg("indexedDbStorage", "factory", factory, optional(withMethods("open")));
+  const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
+  if (idb === undefined) {
+    throw new GhlBridgeError("STORAGE_ERROR", "IndexedDB is not available here: pass an IDBFactory, or use fileStorage (Node) or memoryStorage", { adapter: "indexeddb", reason: "unavailable" });
+  }
+  const open = idb.open(name, 1);
   open.onupgradeneeded = () => {
     if (!open.result.objectStoreNames.contains(STORE)) open.result.createObjectStore(STORE);
   };

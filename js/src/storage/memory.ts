@@ -1,8 +1,15 @@
 /** Storage in memory only, for hosts that ask for it (nothing survives a reload). */
 import type { OutboxStorage, StoreOp } from "./types.js";
+import { arg, kind, optional } from "../check.js";
+
+/** `[key, record]` pairs, as a list or a `Map`. */
+const pairs = kind("a list or Map of [key, record] pairs with string keys", (v) =>
+  v instanceof Map ? [...v.keys()].every((k) => typeof k === "string") : Array.isArray(v) && v.every((e) => Array.isArray(e) && typeof e[0] === "string"),
+);
 
 /** Creates an in-memory store; `seed` pre-fills it (tests of restore). */
 export function memoryStorage(seed?: Iterable<[string, unknown]>): OutboxStorage & { snapshot(): Map<string, unknown> } {
+  arg("memoryStorage", "seed", seed, optional(pairs));
   const data = new Map<string, string>();
   for (const [k, v] of seed ?? []) data.set(k, JSON.stringify(v));
   return {
