@@ -34,7 +34,9 @@ import { EXPRESSION } from "./mapping/jsonata.mjs";
 
 const dir = process.argv[2] ?? process.env.GHL_BENCH_DATA_DIR;
 if (!dir || !existsSync(`${dir}/leads.json`)) {
-  console.error("usage: node benches/mapping.mjs <dir with leads.json and expected.json> (see scripts/bench-mapping.sh)");
+  console.error(
+    "usage: node benches/mapping.mjs <dir with leads.json and expected.json> (see scripts/bench-mapping.sh)",
+  );
   process.exit(2);
 }
 const rounds = Number(process.env.MAPPING_BENCH_ROUNDS ?? 5);
@@ -42,15 +44,22 @@ const leadsText = readFileSync(`${dir}/leads.json`, "utf8");
 const leads = JSON.parse(leadsText);
 const expected = JSON.parse(readFileSync(`${dir}/expected.json`, "utf8"));
 const n = leads.length;
-const doc = JSON.parse(readFileSync(fileURLToPath(new URL("./data/rules-20.json", import.meta.url)), "utf8"));
-console.log(`mapping records: ${n} (${Math.round(leadsText.length / n)} bytes of JSON each), node ${process.version}`);
+const doc = JSON.parse(
+  readFileSync(fileURLToPath(new URL("./data/rules-20.json", import.meta.url)), "utf8"),
+);
+console.log(
+  `mapping records: ${n} (${Math.round(leadsText.length / n)} bytes of JSON each), node ${process.version}`,
+);
 
 /** Throws unless `got[i]` deep-equals `expected[i]` for every i < count. */
 function check(variant, got, count = n) {
-  if (got.length !== count) throw new Error(`${variant}: ${got.length} results for ${count} records`);
+  if (got.length !== count)
+    throw new Error(`${variant}: ${got.length} results for ${count} records`);
   for (let i = 0; i < count; i++) {
     if (!isDeepStrictEqual(got[i], expected[i])) {
-      throw new Error(`${variant}: record ${i} differs\n got:  ${JSON.stringify(got[i])}\n want: ${JSON.stringify(expected[i])}`);
+      throw new Error(
+        `${variant}: record ${i} differs\n got:  ${JSON.stringify(got[i])}\n want: ${JSON.stringify(expected[i])}`,
+      );
     }
   }
 }
@@ -78,30 +87,61 @@ function report(variant, recPerSec) {
 
 // --- correctness first -------------------------------------------------------------
 const rules = compileRules(doc);
-check("wasm-per-record", leads.map((r) => rules.apply(r)));
+check(
+  "wasm-per-record",
+  leads.map((r) => rules.apply(r)),
+);
 check("wasm-batch", rules.applyBatch(leads));
 check("wasm-batch-json-text", JSON.parse(rules.applyBatchJson(leadsText)));
 check("handwritten-js", leads.map(mapLead));
 const jsonataCount = Math.min(n, Number(process.env.MAPPING_BENCH_JSONATA_RECORDS ?? 3000));
 const expr = jsonata(EXPRESSION);
 const viaJsonata = [];
-for (let i = 0; i < jsonataCount; i++) viaJsonata.push(JSON.parse(JSON.stringify(await expr.evaluate(leads[i]))));
+for (let i = 0; i < jsonataCount; i++)
+  viaJsonata.push(JSON.parse(JSON.stringify(await expr.evaluate(leads[i]))));
 check("jsonata", viaJsonata, jsonataCount);
-console.log(`mapping check: every variant gives the native results (jsonata on the first ${jsonataCount})`);
+console.log(
+  `mapping check: every variant gives the native results (jsonata on the first ${jsonataCount})`,
+);
 viaJsonata.length = 0;
 
 // --- speed ---------------------------------------------------------------------------
 let sink = 0;
-report("handwritten-js", rate(() => { for (const r of leads) sink += mapLead(r).tagsToAdd.length; }));
-report("json-roundtrip", rate(() => { for (const r of leads) sink += JSON.parse(JSON.stringify(r)).id.length; }));
-report("wasm-per-record", rate(() => { for (const r of leads) sink += rules.apply(r).tagsToAdd.length; }));
+report(
+  "handwritten-js",
+  rate(() => {
+    for (const r of leads) sink += mapLead(r).tagsToAdd.length;
+  }),
+);
+report(
+  "json-roundtrip",
+  rate(() => {
+    for (const r of leads) sink += JSON.parse(JSON.stringify(r)).id.length;
+  }),
+);
+report(
+  "wasm-per-record",
+  rate(() => {
+    for (const r of leads) sink += rules.apply(r).tagsToAdd.length;
+  }),
+);
 // A host maps what it holds in batches (a page of leads), using each batch's results
 // before the next, as the per-record variants do: 1,000 records per call.
 const BATCH = Number(process.env.MAPPING_BENCH_BATCH ?? 1000);
 const batches = [];
 for (let i = 0; i < n; i += BATCH) batches.push(leads.slice(i, i + BATCH));
-report("wasm-batch", rate(() => { for (const b of batches) sink += rules.applyBatch(b).length; }));
-report("wasm-batch-json-text", rate(() => { sink += rules.applyBatchJson(leadsText).length; }));
+report(
+  "wasm-batch",
+  rate(() => {
+    for (const b of batches) sink += rules.applyBatch(b).length;
+  }),
+);
+report(
+  "wasm-batch-json-text",
+  rate(() => {
+    sink += rules.applyBatchJson(leadsText).length;
+  }),
+);
 {
   const t = performance.now();
   for (let i = 0; i < jsonataCount; i++) sink += (await expr.evaluate(leads[i])).tagsToAdd.length;
@@ -119,7 +159,8 @@ if (existsSync(nativeFile)) {
 const ratio = (a, b, target) => {
   if (figures[a] === undefined || figures[b] === undefined) return;
   const x = figures[a] / figures[b];
-  const verdict = target === undefined ? "" : ` (target >= ${target}: ${x >= target ? "met" : "NOT met"})`;
+  const verdict =
+    target === undefined ? "" : ` (target >= ${target}: ${x >= target ? "met" : "NOT met"})`;
   console.log(`ratio ${a}/${b}: ${x.toFixed(2)}${verdict}`);
 };
 ratio("wasm-batch", "jsonata", 50);

@@ -2,10 +2,13 @@
 // the full package (`ghl-bridge`: every domain) and the lean client entry
 // (`ghl-bridge/client`: request builder, catalog, transport, plans). Fails when an
 // entry exceeds its gzip budget:
-// - lean client: 125 KiB (128,000 bytes), wasm + JS together: the foundation budget of 120 KiB
-//   plus what one conversion rule for every input (JSON.stringify's, depth-checked) and the
-//   argument checks at every public function cost (about 3.5 KB and 1.5 KB gzip);
-// - full package: a regression guard (SIZE_BUDGET_FULL_GZIP overrides it).
+// - lean client: 136 KiB, wasm + JS together: a regression guard at today's size (133 KB)
+//   plus a little; the conversion rule, argument checks, the one response policy, token
+//   scrubbing and typed errors added about 12 KB over the 120 KiB of the first release;
+// - full package: 800 KiB, a regression guard at today's 786 KB (SIZE_BUDGET_FULL_GZIP
+//   overrides it).
+// Both are guards, not targets: the targets (full <= 200 KB, client <= 60 KB) come with
+// the size work (hand codecs instead of per-type serde derives, see ARCHITECTURE.md).
 // Usage: node scripts/size.mjs <pkg-dir>
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -13,9 +16,8 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 
 const dir = process.argv[2] ?? "pkg";
 const budgets = {
-  client: 125 * 1024,
-  // 760 KiB: +40 KiB for the sources (webhook policy, Qwilr, Wishpond, capture intake).
-  full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 760 * 1024),
+  client: 136 * 1024,
+  full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 800 * 1024),
 };
 
 function files(d) {

@@ -15,7 +15,8 @@ for (const file of process.argv.slice(2)) {
     if (!inDoc && t === "/**") inDoc = true;
     else if (inDoc && t === "*/") inDoc = false;
     else if (!inDoc) out.push(line);
-    else if (!t.startsWith("*")) throw new Error(`${file}: unexpected line in a JSDoc block: ${line}`);
+    else if (!t.startsWith("*"))
+      throw new Error(`${file}: unexpected line in a JSDoc block: ${line}`);
   }
   if (inDoc) throw new Error(`${file}: unterminated JSDoc block`);
   writeFileSync(file, out.join("\n"));

@@ -14,7 +14,8 @@ if (!repository) throw new Error("no repository in Cargo.toml");
 const pkg = {
   name: "ghl-bridge",
   version,
-  description: "Sync Wishpond and Qwilr with HighLevel (GHL) from the browser: a Rust core in WebAssembly.",
+  description:
+    "Sync Wishpond and Qwilr with HighLevel (GHL) from the browser: a Rust core in WebAssembly.",
   license: "MIT OR Apache-2.0",
   repository: { type: "git", url: `git+${repository}.git` },
   homepage: field("homepage") ?? `${repository}#readme`,
@@ -32,11 +33,20 @@ const pkg = {
       default: { types: "./entries/slim.d.ts", default: "./entries/slim.js" },
     },
     "./client": {
-      node: { types: "./client/entries/client-node.d.ts", default: "./client/entries/client-node.js" },
-      default: { types: "./client/entries/client-web.d.ts", default: "./client/entries/client-web.js" },
+      node: {
+        types: "./client/entries/client-node.d.ts",
+        default: "./client/entries/client-node.js",
+      },
+      default: {
+        types: "./client/entries/client-web.d.ts",
+        default: "./client/entries/client-web.js",
+      },
     },
     "./capture": "./capture/capture.js",
-    "./file-storage": { types: "./entries/file-storage.d.ts", default: "./entries/file-storage.js" },
+    "./file-storage": {
+      types: "./entries/file-storage.d.ts",
+      default: "./entries/file-storage.js",
+    },
     // The modules by name, for hosts that serve or load them themselves.
     "./ghl-bridge.wasm": "./entries/ghl-bridge.wasm",
     "./ghl-bridge-client.wasm": "./client/entries/ghl-bridge-client.wasm",
@@ -52,8 +62,16 @@ const pkg = {
       "file-storage": ["./entries/file-storage.d.ts"],
     },
   },
-  files: ["**/*.js", "**/*.d.ts", "**/*.wasm", "*.json", "README.md", "!internal.js", "!internal.d.ts"],
+  files: [
+    "**/*.js",
+    "**/*.d.ts",
+    "**/*.wasm",
+    "*.json",
+    "README.md",
+    "!internal.js",
+    "!internal.d.ts",
+  ],
   // ESM only: \`import\` and, from Node 20.19, \`require()\` (require of ES modules).
   engines: { node: ">=20.19" },
 };
-writeFileSync(`${dir}/package.json`, JSON.stringify(pkg, null, 2) + "\n");
+writeFileSync(`${dir}/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);

@@ -26,7 +26,9 @@ function text(v) {
 }
 
 function titleCase(s) {
-  return s.toLowerCase().replace(/(^|[\s\-'(/.])(\p{L}|\p{N})/gu, (_, sep, c) => sep + c.toUpperCase());
+  return s
+    .toLowerCase()
+    .replace(/(^|[\s\-'(/.])(\p{L}|\p{N})/gu, (_, sep, c) => sep + c.toUpperCase());
 }
 
 /** E.164 for US/Canada numbers and numbers written with a "+" country code. */
@@ -34,19 +36,23 @@ function phoneE164(raw) {
   const s = raw.trim();
   if (!/^\+?[\d\s\-.()/]+$/.test(s)) return undefined;
   const digits = s.replace(/\D/g, "");
-  if (s.startsWith("+")) return digits.length >= 8 && digits.length <= 15 && digits[0] !== "0" ? "+" + digits : undefined;
-  if (digits.length === 10 && digits[0] !== "0" && digits[0] !== "1") return "+1" + digits;
-  if (digits.length === 11 && digits[0] === "1") return "+" + digits;
+  if (s.startsWith("+"))
+    return digits.length >= 8 && digits.length <= 15 && digits[0] !== "0"
+      ? `+${digits}`
+      : undefined;
+  if (digits.length === 10 && digits[0] !== "0" && digits[0] !== "1") return `+1${digits}`;
+  if (digits.length === 11 && digits[0] === "1") return `+${digits}`;
   return undefined;
 }
 
 /** MM/DD/YYYY or YYYY-MM-DD to YYYY-MM-DD (real dates only). */
 function isoDate(raw) {
   const s = raw.trim();
-  let m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+  const us = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+  const iso = us ? null : /^(\d{4})-(\d{1,2})-(\d{1,2})/.exec(s);
   let y, mo, d;
-  if (m) [y, mo, d] = [+m[3], +m[1], +m[2]];
-  else if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})/.exec(s))) [y, mo, d] = [+m[1], +m[2], +m[3]];
+  if (us) [y, mo, d] = [+us[3], +us[1], +us[2]];
+  else if (iso) [y, mo, d] = [+iso[1], +iso[2], +iso[3]];
   else return undefined;
   const dt = new Date(Date.UTC(y, mo - 1, d));
   if (y < 1000 || dt.getUTCMonth() !== mo - 1 || dt.getUTCDate() !== d) return undefined;
@@ -72,7 +78,7 @@ export function mapLead(rec) {
   const email = text(lead.email);
   set("firstName", first && titleCase(first.trim()));
   set("lastName", last && titleCase(last.trim()));
-  set("email", email && email.trim().toLowerCase());
+  set("email", email?.trim().toLowerCase());
   const phoneRaw = text(lead.phone);
   if (phoneRaw !== undefined) {
     const p = phoneE164(phoneRaw);
@@ -108,7 +114,8 @@ export function mapLead(rec) {
   const customFields = [];
   const custom = (key, v, lower) => {
     const t = text(v);
-    if (t !== undefined) customFields.push({ key, field_value: lower ? t.trim().toLowerCase() : t.trim() });
+    if (t !== undefined)
+      customFields.push({ key, field_value: lower ? t.trim().toLowerCase() : t.trim() });
   };
   custom("contact.utm_source", utm.source, true);
   custom("contact.utm_medium", utm.medium, true);
@@ -128,7 +135,14 @@ export function mapLead(rec) {
   }
   tag("wishpond", true);
   tag(`campaign: ${(rec.campaign?.name ?? "").trim()}`, true);
-  if (PAID.has(String(utm.medium ?? "").trim().toLowerCase())) tag("paid-traffic", true);
+  if (
+    PAID.has(
+      String(utm.medium ?? "")
+        .trim()
+        .toLowerCase(),
+    )
+  )
+    tag("paid-traffic", true);
   if (lead.opted_in === true || String(lead.opted_in).trim().toLowerCase() === "true") {
     tag("newsletter", true);
     tag("unsubscribed", false);

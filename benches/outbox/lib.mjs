@@ -15,21 +15,34 @@ import { startEmulator, ALL_SCOPES } from "../../js/emulator/index.mjs";
  * A contact event's plan: upsert the contact, then add the tags it lacks and remove the
  * unwanted ones it has. `body` (the rules' upsert body) wins over email/firstName.
  */
-export function contactPlan({ id, locationId, email, firstName, tags, customFields, body: mapped, removeTags = [] }) {
+export function contactPlan({
+  id,
+  locationId,
+  email,
+  firstName,
+  tags,
+  customFields,
+  body: mapped,
+  removeTags = [],
+}) {
   const body = mapped ? { ...mapped, locationId } : { locationId, email, firstName };
   if (customFields) body.customFields = [...(body.customFields ?? []), ...customFields];
   email = body.email;
   const remove = removeTags.length
-    ? [{
-        id: "remove-tags",
-        operation: "contacts.remove-tags",
-        skipWhenEmpty: "/tags",
-        params: {
-          path: { contactId: { $from: "upsert", pointer: "/contact/id" } },
-          body: { tags: { $present: removeTags, in: { $from: "upsert", pointer: "/contact/tags" } } },
+    ? [
+        {
+          id: "remove-tags",
+          operation: "contacts.remove-tags",
+          skipWhenEmpty: "/tags",
+          params: {
+            path: { contactId: { $from: "upsert", pointer: "/contact/id" } },
+            body: {
+              tags: { $present: removeTags, in: { $from: "upsert", pointer: "/contact/tags" } },
+            },
+          },
+          why: "untag the contact",
         },
-        why: "untag the contact",
-      }]
+      ]
     : [];
   return {
     id,
@@ -37,7 +50,12 @@ export function contactPlan({ id, locationId, email, firstName, tags, customFiel
     locationId,
     contactKey: email.toLowerCase(),
     steps: [
-      { id: "upsert", operation: "contacts.upsert-contact", params: { body }, why: "create or update the contact" },
+      {
+        id: "upsert",
+        operation: "contacts.upsert-contact",
+        params: { body },
+        why: "create or update the contact",
+      },
       {
         id: "add-tags",
         operation: "contacts.add-tags",
@@ -64,7 +82,9 @@ export function rng(seed) {
   };
 }
 
-const preset = JSON.parse(readFileSync(new URL("../../src/rules/presets/wishpond-lead.json", import.meta.url), "utf8"));
+const preset = JSON.parse(
+  readFileSync(new URL("../../src/rules/presets/wishpond-lead.json", import.meta.url), "utf8"),
+);
 
 /**
  * Events: `n` Wishpond lead events over `n / 3` people (so updates to one contact queue
@@ -94,8 +114,23 @@ export function makeEvents(g, n, locationId, seed = 7) {
     };
     const m = rules.apply(lead);
     const customFields = bad ? [{ key: "no_such_field", field_value: "x" }] : undefined;
-    const plan = contactPlan({ id: `e${i}`, locationId, body: m.upsert, tags: m.tagsToAdd, removeTags: m.tagsToRemove, customFields });
-    events.push({ index: i, bad, email: m.upsert.email, firstName: m.upsert.firstName, tags: m.tagsToAdd, removeTags: m.tagsToRemove, plan });
+    const plan = contactPlan({
+      id: `e${i}`,
+      locationId,
+      body: m.upsert,
+      tags: m.tagsToAdd,
+      removeTags: m.tagsToRemove,
+      customFields,
+    });
+    events.push({
+      index: i,
+      bad,
+      email: m.upsert.email,
+      firstName: m.upsert.firstName,
+      tags: m.tagsToAdd,
+      removeTags: m.tagsToRemove,
+      plan,
+    });
   }
   return events;
 }
@@ -119,7 +154,10 @@ export function expectedContacts(events) {
  * Runs `events` through a fresh outbox over the emulator with faults. Returns the
  * figures of the fault line and the checks' details.
  */
-export async function faultRun(g, { events: n, rateLimit, storage: storageKind = "file", log = () => {} }) {
+export async function faultRun(
+  g,
+  { events: n, rateLimit, storage: storageKind = "file", log = () => {} },
+) {
   const tokenA = "pit-fault-run-token-a";
   const tokenB = "pit-fault-run-token-b";
   const locationId = "faultLocation0000001";
@@ -134,7 +172,8 @@ export async function faultRun(g, { events: n, rateLimit, storage: storageKind =
     maxLogEntries: 10_000_000,
   });
   const dir = await mkdtemp(join(tmpdir(), "ghl-outbox-fault-"));
-  const storage = storageKind === "file" ? await g.fileStorage(join(dir, "outbox.jsonl")) : g.memoryStorage();
+  const storage =
+    storageKind === "file" ? await g.fileStorage(join(dir, "outbox.jsonl")) : g.memoryStorage();
   let current = tokenA;
   let getTokenCalls = 0;
   const events = makeEvents(g, n, locationId);
@@ -235,15 +274,20 @@ export async function faultRun(g, { events: n, rateLimit, storage: storageKind =
 
   // The emulator's contacts against the events.
   const want = expectedContacts(events);
-  const contacts = emu.state.locations[locationId].contacts.filter((c) => c.email?.endsWith("@fault.example"));
+  const contacts = emu.state.locations[locationId].contacts.filter((c) =>
+    c.email?.endsWith("@fault.example"),
+  );
   const byEmail = new Map();
-  for (const c of contacts) byEmail.set(c.email.toLowerCase(), [...(byEmail.get(c.email.toLowerCase()) ?? []), c]);
+  for (const c of contacts)
+    byEmail.set(c.email.toLowerCase(), [...(byEmail.get(c.email.toLowerCase()) ?? []), c]);
   const mismatches = [];
   for (const [email, w] of want) {
     const got = byEmail.get(email) ?? [];
     const tags = new Set(got[0]?.tags ?? []);
-    const sameTags = got.length === 1 && tags.size === w.tags.size && [...w.tags].every((t) => tags.has(t));
-    if (got.length !== 1 || got[0].firstName !== w.firstName || !sameTags) mismatches.push({ email, want: { firstName: w.firstName, tags: [...w.tags] }, got });
+    const sameTags =
+      got.length === 1 && tags.size === w.tags.size && [...w.tags].every((t) => tags.has(t));
+    if (got.length !== 1 || got[0].firstName !== w.firstName || !sameTags)
+      mismatches.push({ email, want: { firstName: w.firstName, tags: [...w.tags] }, got });
   }
   const strays = [...byEmail.keys()].filter((e) => !want.has(e));
   const http429 = emu.log.filter((e) => e.status === 429).length;

@@ -12,7 +12,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawn } from "node:child_process";
 import * as g from "../../pkg/entries/node.js";
-import { startEmulator, ALL_SCOPES, DEMO_LOCATION_ID, DEMO_TOKEN } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  ALL_SCOPES,
+  DEMO_LOCATION_ID,
+  DEMO_TOKEN,
+} from "../../js/emulator/index.mjs";
 import { contactPlan } from "./lib.mjs";
 
 const LIMIT = { max: 100, intervalMs: 1000 };
@@ -20,8 +25,19 @@ const loaded = process.argv.includes("--loaded");
 const label = loaded ? "budget-loaded" : "budget";
 const events = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 800);
 // The burner stops by itself after two minutes, whatever happens to this process.
-const burner = loaded ? spawn(process.execPath, ["-e", "const end = Date.now() + 120000; while (Date.now() < end) {}"], { stdio: "ignore" }) : null;
-const emu = await startEmulator({ seed: 3, rateLimit: LIMIT, latencyMs: [2, 20], maxLogEntries: 1_000_000 });
+const burner = loaded
+  ? spawn(
+      process.execPath,
+      ["-e", "const end = Date.now() + 120000; while (Date.now() < end) {}"],
+      { stdio: "ignore" },
+    )
+  : null;
+const emu = await startEmulator({
+  seed: 3,
+  rateLimit: LIMIT,
+  latencyMs: [2, 20],
+  maxLogEntries: 1_000_000,
+});
 const dir = await mkdtemp(join(tmpdir(), "ghl-outbox-throughput-"));
 const ob = await g.createOutbox({
   token: DEMO_TOKEN,
@@ -34,7 +50,15 @@ const ob = await g.createOutbox({
 });
 await Promise.all(
   Array.from({ length: events }, (_, i) =>
-    ob.accept(contactPlan({ id: `tp${i}`, locationId: DEMO_LOCATION_ID, email: `tp${i}@throughput.example`, firstName: `n${i}`, tags: [`t${i % 7}`] })),
+    ob.accept(
+      contactPlan({
+        id: `tp${i}`,
+        locationId: DEMO_LOCATION_ID,
+        email: `tp${i}@throughput.example`,
+        firstName: `n${i}`,
+        tags: [`t${i % 7}`],
+      }),
+    ),
   ),
 );
 // Node loads its fetch implementation on first use (tens of ms): done here, so that the
@@ -43,7 +67,13 @@ await (await fetch(`${emu.url}/__emulator/health`)).text();
 const startedAt = Date.now();
 ob.start();
 await ob.idle();
-if (process.env.DEBUG_BUDGET) console.log("first arrival after start", emu.log[0].timeMs - startedAt, "ms; arrival spread of first 5", emu.log.slice(0, 5).map((e) => e.timeMs - startedAt));
+if (process.env.DEBUG_BUDGET)
+  console.log(
+    "first arrival after start",
+    emu.log[0].timeMs - startedAt,
+    "ms; arrival spread of first 5",
+    emu.log.slice(0, 5).map((e) => e.timeMs - startedAt),
+  );
 const counts = ob.counts();
 const stats = ob.stats();
 await ob.close();
@@ -61,13 +91,25 @@ for (const t of times) {
     starts.push(t);
   }
 }
-if (process.env.DEBUG_BUDGET) for (let k = 0; k + 1 < starts.length; k++) console.log(k, starts[k + 1] - starts[k], emu.log.filter((e) => e.timeMs >= starts[k] && e.timeMs < starts[k + 1]).length, emu.log.filter((e) => e.timeMs >= starts[k] && e.timeMs < starts[k + 1]).at(-1).timeMs - starts[k]);
+if (process.env.DEBUG_BUDGET)
+  for (let k = 0; k + 1 < starts.length; k++)
+    console.log(
+      k,
+      starts[k + 1] - starts[k],
+      emu.log.filter((e) => e.timeMs >= starts[k] && e.timeMs < starts[k + 1]).length,
+      emu.log.filter((e) => e.timeMs >= starts[k] && e.timeMs < starts[k + 1]).at(-1).timeMs -
+        starts[k],
+    );
 const last = starts.length - 1; // the last window may be partly empty (the backlog ran out)
-const admitted = emu.log.filter((e) => e.status !== 429 && e.timeMs >= starts[0] && e.timeMs < starts[last]).length;
+const admitted = emu.log.filter(
+  (e) => e.status !== 429 && e.timeMs >= starts[0] && e.timeMs < starts[last],
+).length;
 const allowed = ((starts[last] - starts[0]) / LIMIT.intervalMs) * LIMIT.max;
 const used = (100 * admitted) / allowed;
 const http429 = (100 * emu.log.filter((e) => e.status === 429).length) / emu.log.length;
-console.log(`${label}: ${emu.log.length} requests, ${last} whole windows of ${LIMIT.max}/${LIMIT.intervalMs} ms, ${counts.done}/${counts.accepted} events delivered, ${stats.http429} 429s`);
+console.log(
+  `${label}: ${emu.log.length} requests, ${last} whole windows of ${LIMIT.max}/${LIMIT.intervalMs} ms, ${counts.done}/${counts.accepted} events delivered, ${stats.http429} 429s`,
+);
 console.log(`${label}: used=${used.toFixed(1)}% http429=${http429.toFixed(2)}%`);
 if (counts.done !== events || used < 95 || http429 > 1) {
   console.error(`${label}: below target (used >= 95%, http429 <= 1%)`);

@@ -15,10 +15,23 @@ const emu = await startEmulator({ seed: 1 });
 let failed = false;
 try {
   log(`ghl-bridge ${pkg.version} (core ${version()}) demo`);
-  log(`GHL emulator on ${emu.url}, location ${DEMO_LOCATION_ID}, token "demo" (all scopes; the token itself is never printed)`);
-  const client = createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], baseUrl: emu.url });
+  log(
+    `GHL emulator on ${emu.url}, location ${DEMO_LOCATION_ID}, token "demo" (all scopes; the token itself is never printed)`,
+  );
+  const client = createClient({
+    token: DEMO_TOKEN,
+    locationId: DEMO_LOCATION_ID,
+    scopes: [...ALL_SCOPES],
+    baseUrl: emu.url,
+  });
 
-  const { failures, contacts } = await runFlowsDemo({ client, emu, log, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES] });
+  const { failures, contacts } = await runFlowsDemo({
+    client,
+    emu,
+    log,
+    locationId: DEMO_LOCATION_ID,
+    scopes: [...ALL_SCOPES],
+  });
   const sources = await runSourcesDemo({ client, emu, log, locationId: DEMO_LOCATION_ID });
   failures.push(...sources.failures);
   for (const id of sources.contacts) if (!contacts.includes(id)) contacts.push(id);
@@ -26,7 +39,9 @@ try {
   log("\n== Every request GHL received");
   for (const e of emu.log) {
     const what = e.status >= 400 ? `  <-- ${e.status}` : "";
-    log(`  ${String(e.status).padEnd(4)}${e.method.padEnd(7)}${e.path}${e.query && Object.keys(e.query).length ? `?${new URLSearchParams(e.query)}` : ""}  (${e.operation})${what}`);
+    log(
+      `  ${String(e.status).padEnd(4)}${e.method.padEnd(7)}${e.path}${e.query && Object.keys(e.query).length ? `?${new URLSearchParams(e.query)}` : ""}  (${e.operation})${what}`,
+    );
   }
 
   log("\n== Final state, read back from GHL");
@@ -34,13 +49,20 @@ try {
     const { contact } = await client.getContact(id);
     const fields = await client.customFields();
     const name = new Map(fields.customFields.map((f) => [f.id, f.fieldKey]));
-    log(`  contact ${contact.id}: ${[contact.firstName, contact.lastName].filter(Boolean).join(" ")} <${contact.email}> ${contact.phone ?? ""}`);
-    log(`    city ${contact.city ?? "-"}, country ${contact.country ?? "-"}, source ${contact.source ?? "-"}`);
+    log(
+      `  contact ${contact.id}: ${[contact.firstName, contact.lastName].filter(Boolean).join(" ")} <${contact.email}> ${contact.phone ?? ""}`,
+    );
+    log(
+      `    city ${contact.city ?? "-"}, country ${contact.country ?? "-"}, source ${contact.source ?? "-"}`,
+    );
     log(`    tags: ${[...(contact.tags ?? [])].sort().join(", ")}`);
-    for (const cf of contact.customFields ?? []) log(`    ${name.get(cf.id) ?? cf.id} = ${JSON.stringify(cf.value)}`);
+    for (const cf of contact.customFields ?? [])
+      log(`    ${name.get(cf.id) ?? cf.id} = ${JSON.stringify(cf.value)}`);
   }
   const errors = emu.log.filter((e) => e.status >= 400);
-  log(`\n== Summary: ${emu.log.length} request(s) to GHL, ${errors.length} error answer(s), ${failures.length} failed flow(s)`);
+  log(
+    `\n== Summary: ${emu.log.length} request(s) to GHL, ${errors.length} error answer(s), ${failures.length} failed flow(s)`,
+  );
   if (failures.length > 0 || errors.length > 0 || contacts.length === 0) {
     failed = true;
     for (const f of failures) log(`  FAILED: event ${f.event} at step ${f.step}: ${f.code}`);

@@ -31,15 +31,46 @@ export function sampleEvents(emu, locationId) {
   const check = json("tests/fixtures/flows/tags-validation-requested.json");
   if (deleted) check.payload.references.push({ value: deleted.tag, source: "rule:old-campaign" });
   return [
-    { title: "1. Wishpond contact created", event: { type: "wishpond.contact.created", id: "evt_7f3a9c21", payload: json("tests/fixtures/wishpond/lead-created.json") } },
-    { title: "1b. Wishpond contact updated (same lead again: tags already there)", event: { type: "wishpond.contact.updated", id: "evt_7f3a9c22", payload: { ...json("tests/fixtures/wishpond/lead-created.json"), event: "lead.updated" } } },
-    { title: "1c. Qwilr proposal viewed (same person)", event: { type: "qwilr.page.viewed", id: "evt_qw_view_01", payload: json("tests/fixtures/qwilr/page-viewed.json") } },
-    { title: "1d. Qwilr proposal accepted", event: { type: "qwilr.page.accepted", id: "evt_qw_acc_01", payload: json("tests/fixtures/qwilr/page-accepted.json") } },
+    {
+      title: "1. Wishpond contact created",
+      event: {
+        type: "wishpond.contact.created",
+        id: "evt_7f3a9c21",
+        payload: json("tests/fixtures/wishpond/lead-created.json"),
+      },
+    },
+    {
+      title: "1b. Wishpond contact updated (same lead again: tags already there)",
+      event: {
+        type: "wishpond.contact.updated",
+        id: "evt_7f3a9c22",
+        payload: { ...json("tests/fixtures/wishpond/lead-created.json"), event: "lead.updated" },
+      },
+    },
+    {
+      title: "1c. Qwilr proposal viewed (same person)",
+      event: {
+        type: "qwilr.page.viewed",
+        id: "evt_qw_view_01",
+        payload: json("tests/fixtures/qwilr/page-viewed.json"),
+      },
+    },
+    {
+      title: "1d. Qwilr proposal accepted",
+      event: {
+        type: "qwilr.page.accepted",
+        id: "evt_qw_acc_01",
+        payload: json("tests/fixtures/qwilr/page-accepted.json"),
+      },
+    },
     { title: "2. Wishpond tag updated", event: wpTag },
     { title: "3. Qwilr social-post location updated", event: post },
     { title: "4. Qwilr tag details updated", event: details },
     { title: "5. Statistics on demand (dashboard)", event: stats },
-    { title: "5b. Statistics on the weekly schedule (profiles cached)", event: { type: "statistics.requested", id: "evt_stats_02", payload: { trigger: "schedule" } } },
+    {
+      title: "5b. Statistics on the weekly schedule (profiles cached)",
+      event: { type: "statistics.requested", id: "evt_stats_02", payload: { trigger: "schedule" } },
+    },
     { title: "6. Tag validation on demand", event: check },
   ];
 }
@@ -76,12 +107,17 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
   // Custom fields are written by id (GHL's contract): read the location's fields once so
   // the rules' field keys (e.g. `contact.utm_source`) compile to ids.
   const { customFields } = await client.customFields();
-  log(`\n== Setup: ${customFields.length} contact custom fields read once; the rules' field keys compile to their ids`);
+  log(
+    `\n== Setup: ${customFields.length} contact custom fields read once; the rules' field keys compile to their ids`,
+  );
   const flows = createFlows({
     client,
     locationId: location,
     scopes: scopes ?? emu.config().tokens?.[0]?.scopes ?? [],
-    rules: { wishpond: json("src/rules/presets/wishpond-lead.json"), qwilr: json("src/rules/presets/qwilr-events.json") },
+    rules: {
+      wishpond: json("src/rules/presets/wishpond-lead.json"),
+      qwilr: json("src/rules/presets/qwilr-events.json"),
+    },
     config: { allowCreateLocationTags: true },
     compile: { customFields },
   });
@@ -91,7 +127,11 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
   for (const { title, event } of sampleEvents(emu, location)) {
     log(`\n== ${title}  (${event.type}, id ${event.id})`);
     const dry = await flows.run(event, { dryRun: true });
-    log(dry.requests.length ? `  plan (${dry.requests.length} request(s) in the first stage):` : "  plan: no request needed (everything is cached)");
+    log(
+      dry.requests.length
+        ? `  plan (${dry.requests.length} request(s) in the first stage):`
+        : "  plan: no request needed (everything is cached)",
+    );
     for (const s of dry.requests) log(describeStep(s));
     for (const t of dry.flowPlan.then) log(`    then: ${t}`);
     for (const w of dry.flowPlan.warnings) log(`    warning: ${w}`);
@@ -110,18 +150,26 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
     reports[run.outcome.result.kind] = run.outcome.result;
     if (run.outcome.result.kind === "contact") contacts.add(run.outcome.result.contactId);
   }
-  if (reports.statistics) log(`\n== Weekly statistics report (Markdown)\n\n${reports.statistics.markdown}`);
+  if (reports.statistics)
+    log(`\n== Weekly statistics report (Markdown)\n\n${reports.statistics.markdown}`);
   if (reports.tagReport) log(`\n== Tag validation report\n\n${reports.tagReport.markdown}`);
   return { reports, failures, contacts: [...contacts] };
 }
 
 // `node js/demo/flows.mjs`: standalone, against a fresh emulator.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } = await import("../emulator/index.mjs");
+  const { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } = await import(
+    "../emulator/index.mjs"
+  );
   const { createClient } = await import("../../pkg/entries/node.js");
   const emu = await startEmulator({ seed: 1 });
   try {
-    const client = createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: ALL_SCOPES, baseUrl: emu.url });
+    const client = createClient({
+      token: DEMO_TOKEN,
+      locationId: DEMO_LOCATION_ID,
+      scopes: ALL_SCOPES,
+      baseUrl: emu.url,
+    });
     await runFlowsDemo({ client, emu, locationId: DEMO_LOCATION_ID, scopes: ALL_SCOPES });
   } finally {
     await emu.stop();

@@ -17,48 +17,48 @@ export function handleControl(emu, req, res, url, rawBody, corsHeaders) {
     const text = JSON.stringify(payload);
     res.writeHead(status, {
       ...corsHeaders,
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
+      "Content-Type": "application/json; charset=utf-8",
+      "Content-Length": Buffer.byteLength(text),
     });
     res.end(text);
   };
-  if (req.method === 'OPTIONS') {
+  if (req.method === "OPTIONS") {
     res.writeHead(204, corsHeaders);
     res.end();
     return;
   }
   let body = {};
-  if (rawBody !== '') {
+  if (rawBody !== "") {
     try {
       body = JSON.parse(rawBody);
     } catch {
-      reply(400, { error: 'body is not JSON' });
+      reply(400, { error: "body is not JSON" });
       return;
     }
   }
-  const route = `${req.method} ${url.pathname.replace(/\/+$/, '')}`;
+  const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
   try {
     switch (route) {
-      case 'GET /__emulator/health':
+      case "GET /__emulator/health":
         return reply(200, { ok: true, url: emu.url });
-      case 'GET /__emulator/log': {
-        const since = Number(url.searchParams.get('since') ?? 0);
+      case "GET /__emulator/log": {
+        const since = Number(url.searchParams.get("since") ?? 0);
         return reply(200, { entries: emu.log.filter((e) => e.seq > since) });
       }
-      case 'GET /__emulator/state':
+      case "GET /__emulator/state":
         return reply(200, emu.state);
-      case 'GET /__emulator/config':
+      case "GET /__emulator/config":
         return reply(200, emu.config());
-      case 'POST /__emulator/configure':
+      case "POST /__emulator/configure":
         return reply(200, emu.configure(body));
-      case 'POST /__emulator/reset':
+      case "POST /__emulator/reset":
         emu.reset();
         return reply(200, { ok: true });
-      case 'POST /__emulator/tokens': {
+      case "POST /__emulator/tokens": {
         const { token, ...info } = body ?? {};
         return reply(201, emu.addToken(token, info));
       }
-      case 'DELETE /__emulator/tokens':
+      case "DELETE /__emulator/tokens":
         return reply(200, { revoked: emu.revokeToken(body?.token) });
       default:
         return reply(404, { error: `no control route ${route}` });

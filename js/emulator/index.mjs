@@ -12,49 +12,60 @@
 //   before the handler runs, so the mutation did NOT happen; with 'after',
 //   the handler runs (state changes) and the answer is then replaced.
 
-import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createHash } from "node:crypto";
+import { createServer } from "node:http";
 
-import { handleControl } from './control.mjs';
-import { GhlError, forbidden, notFound, serverFault, tooManyRequests, unauthorized } from './errors.mjs';
-import { createRng } from './prng.mjs';
-import { RATE_LIMIT_HEADER_NAMES, RateLimiter } from './ratelimit.mjs';
-import { ALL_SCOPES, API_VERSION, matchRoute } from './routes.mjs';
-import { seedLocation } from './seed.mjs';
-import { createWebhookSender } from './webhooks.mjs';
+import { handleControl } from "./control.mjs";
+import {
+  GhlError,
+  forbidden,
+  notFound,
+  serverFault,
+  tooManyRequests,
+  unauthorized,
+} from "./errors.mjs";
+import { createRng } from "./prng.mjs";
+import { RATE_LIMIT_HEADER_NAMES, RateLimiter } from "./ratelimit.mjs";
+import { ALL_SCOPES, matchRoute } from "./routes.mjs";
+import { seedLocation } from "./seed.mjs";
+import { createWebhookSender } from "./webhooks.mjs";
 
-export { ALL_SCOPES, API_VERSION, ROUTES } from './routes.mjs';
+export { ALL_SCOPES, API_VERSION, ROUTES } from "./routes.mjs";
 
 /** The location the default tokens belong to (20 characters, like GHL ids). */
-export const DEMO_LOCATION_ID = 'demoLocation00000001';
+export const DEMO_LOCATION_ID = "demoLocation00000001";
 /** A second seeded location, for cross-location (403) checks. */
-export const OTHER_LOCATION_ID = 'otherLocation0000002';
+export const OTHER_LOCATION_ID = "otherLocation0000002";
 
 /** Public development tokens of the emulator (they grant nothing anywhere else). */
-export const DEMO_TOKEN = 'pit-emulator-demo-all-scopes';
-export const DEMO_READONLY_TOKEN = 'pit-emulator-demo-readonly';
-export const OTHER_LOCATION_TOKEN = 'pit-emulator-other-location';
+export const DEMO_TOKEN = "pit-emulator-demo-all-scopes";
+export const DEMO_READONLY_TOKEN = "pit-emulator-demo-readonly";
+export const OTHER_LOCATION_TOKEN = "pit-emulator-other-location";
 
 export function defaultTokens() {
   return {
-    [DEMO_TOKEN]: { locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], label: 'demo' },
+    [DEMO_TOKEN]: { locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES], label: "demo" },
     [DEMO_READONLY_TOKEN]: {
       locationId: DEMO_LOCATION_ID,
-      scopes: ALL_SCOPES.filter((s) => !s.endsWith('.write')),
-      label: 'demo-readonly',
+      scopes: ALL_SCOPES.filter((s) => !s.endsWith(".write")),
+      label: "demo-readonly",
     },
-    [OTHER_LOCATION_TOKEN]: { locationId: OTHER_LOCATION_ID, scopes: [...ALL_SCOPES], label: 'other-location' },
+    [OTHER_LOCATION_TOKEN]: {
+      locationId: OTHER_LOCATION_ID,
+      scopes: [...ALL_SCOPES],
+      label: "other-location",
+    },
   };
 }
 
 export const DEFAULTS = Object.freeze({
-  host: '127.0.0.1',
+  host: "127.0.0.1",
   port: 0,
   seed: 1,
   locations: [DEMO_LOCATION_ID, OTHER_LOCATION_ID],
   contactsPerLocation: 8,
   socialTagsPerLocation: 25,
-  duplicateOrder: ['email', 'phone'],
+  duplicateOrder: ["email", "phone"],
   rateLimit: { max: 100, intervalMs: 10_000, dailyLimit: 200_000 },
   errorRate: 0,
   errorStatuses: [500, 502, 503],
@@ -62,45 +73,65 @@ export const DEFAULTS = Object.freeze({
   latencyMs: 0,
   burst429: 0,
   faultSeed: null,
-  faultTiming: 'before',
+  faultTiming: "before",
   logBodies: true,
   maxLogEntries: 10_000,
 });
 
 /** Options `configure()` may change at runtime. */
-const RUNTIME_KEYS = ['rateLimit', 'errorRate', 'errorStatuses', 'dropRate', 'latencyMs', 'burst429', 'faultSeed',
-  'faultTiming', 'duplicateOrder', 'logBodies', 'maxLogEntries'];
+const RUNTIME_KEYS = [
+  "rateLimit",
+  "errorRate",
+  "errorStatuses",
+  "dropRate",
+  "latencyMs",
+  "burst429",
+  "faultSeed",
+  "faultTiming",
+  "duplicateOrder",
+  "logBodies",
+  "maxLogEntries",
+];
 
 const CORS_HEADERS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-  'Access-Control-Allow-Headers': 'Authorization, Version, Content-Type, Accept',
-  'Access-Control-Expose-Headers': RATE_LIMIT_HEADER_NAMES.join(', '),
-  'Access-Control-Max-Age': '600',
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE, OPTIONS",
+  "Access-Control-Allow-Headers": "Authorization, Version, Content-Type, Accept",
+  "Access-Control-Expose-Headers": RATE_LIMIT_HEADER_NAMES.join(", "),
+  "Access-Control-Max-Age": "600",
 };
 
 /** First 12 hex digits of the token's SHA-256: identifies it without revealing it. */
 export function tokenFingerprint(token) {
-  return createHash('sha256').update(String(token)).digest('hex').slice(0, 12);
+  return createHash("sha256").update(String(token)).digest("hex").slice(0, 12);
 }
 
 function checkOptions(o) {
   const rate = (name) => {
-    if (typeof o[name] !== 'number' || o[name] < 0 || o[name] > 1) throw new TypeError(`${name} must be a number in [0, 1]`);
+    if (typeof o[name] !== "number" || o[name] < 0 || o[name] > 1)
+      throw new TypeError(`${name} must be a number in [0, 1]`);
   };
-  rate('errorRate');
-  rate('dropRate');
+  rate("errorRate");
+  rate("dropRate");
   const { max, intervalMs, dailyLimit } = o.rateLimit;
   for (const [k, v] of Object.entries({ max, intervalMs, dailyLimit })) {
-    if (!Number.isInteger(v) || v < 1) throw new TypeError(`rateLimit.${k} must be a positive integer`);
+    if (!Number.isInteger(v) || v < 1)
+      throw new TypeError(`rateLimit.${k} must be a positive integer`);
   }
   const lat = o.latencyMs;
-  const latOk = (typeof lat === 'number' && lat >= 0)
-    || (Array.isArray(lat) && lat.length === 2 && lat.every((x) => typeof x === 'number' && x >= 0) && lat[0] <= lat[1]);
-  if (!latOk) throw new TypeError('latencyMs must be a number or [min, max]');
-  if (!['before', 'after'].includes(o.faultTiming)) throw new TypeError("faultTiming must be 'before' or 'after'");
-  if (!Number.isInteger(o.burst429) || o.burst429 < 0) throw new TypeError('burst429 must be a non-negative integer');
-  if (!Array.isArray(o.errorStatuses) || o.errorStatuses.length === 0) throw new TypeError('errorStatuses must be a non-empty array');
+  const latOk =
+    (typeof lat === "number" && lat >= 0) ||
+    (Array.isArray(lat) &&
+      lat.length === 2 &&
+      lat.every((x) => typeof x === "number" && x >= 0) &&
+      lat[0] <= lat[1]);
+  if (!latOk) throw new TypeError("latencyMs must be a number or [min, max]");
+  if (!["before", "after"].includes(o.faultTiming))
+    throw new TypeError("faultTiming must be 'before' or 'after'");
+  if (!Number.isInteger(o.burst429) || o.burst429 < 0)
+    throw new TypeError("burst429 must be a non-negative integer");
+  if (!Array.isArray(o.errorStatuses) || o.errorStatuses.length === 0)
+    throw new TypeError("errorStatuses must be a non-empty array");
 }
 
 function mergeOptions(base, partial) {
@@ -122,11 +153,18 @@ export async function startEmulator(options = {}) {
   const webhooks = createWebhookSender({ clock: now });
   const tokens = new Map();
   const addToken = (token, { locationId, scopes = [...ALL_SCOPES], label } = {}) => {
-    if (typeof token !== 'string' || token === '') throw new TypeError('token must be a non-empty string');
-    if (typeof locationId !== 'string' || locationId === '') throw new TypeError('locationId must be a non-empty string');
-    if (!Array.isArray(scopes)) throw new TypeError('scopes must be an array');
+    if (typeof token !== "string" || token === "")
+      throw new TypeError("token must be a non-empty string");
+    if (typeof locationId !== "string" || locationId === "")
+      throw new TypeError("locationId must be a non-empty string");
+    if (!Array.isArray(scopes)) throw new TypeError("scopes must be an array");
     const fingerprint = tokenFingerprint(token);
-    tokens.set(token, { locationId, scopes: [...scopes], label: label ?? `token-${fingerprint}`, fingerprint });
+    tokens.set(token, {
+      locationId,
+      scopes: [...scopes],
+      label: label ?? `token-${fingerprint}`,
+      fingerprint,
+    });
     return { label: tokens.get(token).label, fingerprint, locationId };
   };
   for (const [token, info] of Object.entries(tokenOption ?? defaultTokens())) addToken(token, info);
@@ -143,14 +181,14 @@ export async function startEmulator(options = {}) {
     return state.locations[id];
   };
   const reseedFaults = () => {
-    faults = createRng(config.faultSeed ?? config.seed, 'faults');
+    faults = createRng(config.faultSeed ?? config.seed, "faults");
   };
   const reset = () => {
     for (const key of Object.keys(state.locations)) delete state.locations[key];
     for (const id of config.locations) location(id);
     log.length = 0;
     seq = 0;
-    ids = createRng(config.seed, 'ids');
+    ids = createRng(config.seed, "ids");
     reseedFaults();
     limiter.clear();
     config.burst429 = rest.burst429 ?? 0;
@@ -158,30 +196,37 @@ export async function startEmulator(options = {}) {
   reset();
 
   const configure = (partial = {}) => {
-    if (partial === null || typeof partial !== 'object') throw new TypeError('configure takes an object');
+    if (partial === null || typeof partial !== "object")
+      throw new TypeError("configure takes an object");
     const unknown = Object.keys(partial).filter((k) => !RUNTIME_KEYS.includes(k));
-    if (unknown.length) throw new TypeError(`cannot configure at runtime: ${unknown.join(', ')}`);
+    if (unknown.length) throw new TypeError(`cannot configure at runtime: ${unknown.join(", ")}`);
     config = mergeOptions(config, partial);
-    if ('faultSeed' in partial) reseedFaults();
+    if ("faultSeed" in partial) reseedFaults();
     return publicConfig();
   };
   const publicConfig = () => ({
     ...structuredClone(config),
-    tokens: [...tokens.values()].map(({ label, fingerprint, locationId, scopes }) => ({ label, fingerprint, locationId, scopes })),
+    tokens: [...tokens.values()].map(({ label, fingerprint, locationId, scopes }) => ({
+      label,
+      fingerprint,
+      locationId,
+      scopes,
+    })),
   });
 
   const sockets = new Set();
   const timers = new Set();
-  const sleep = (ms) => new Promise((resolve) => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      resolve();
-    }, ms);
-    timers.add(t);
-  });
+  const sleep = (ms) =>
+    new Promise((resolve) => {
+      const t = setTimeout(() => {
+        timers.delete(t);
+        resolve();
+      }, ms);
+      timers.add(t);
+    });
 
   const emu = {
-    url: '',
+    url: "",
     port: 0,
     webhooks,
     log,
@@ -204,12 +249,20 @@ export async function startEmulator(options = {}) {
     const started = now();
     // Every request draws the same number of values, so fault decisions
     // depend only on the seed and the request's position.
-    const rolls = { drop: faults.next(), error: faults.next(), status: faults.next(), latency: faults.next() };
+    const rolls = {
+      drop: faults.next(),
+      error: faults.next(),
+      status: faults.next(),
+      latency: faults.next(),
+    };
     const lat = config.latencyMs;
-    const latencyMs = Array.isArray(lat) ? Math.round(lat[0] + rolls.latency * (lat[1] - lat[0])) : lat;
+    const latencyMs = Array.isArray(lat)
+      ? Math.round(lat[0] + rolls.latency * (lat[1] - lat[0]))
+      : lat;
     const drop = rolls.drop < config.dropRate;
     const error = !drop && rolls.error < config.errorRate;
-    const errorStatus = config.errorStatuses[Math.floor(rolls.status * config.errorStatuses.length)];
+    const errorStatus =
+      config.errorStatuses[Math.floor(rolls.status * config.errorStatuses.length)];
 
     const entry = {
       time: new Date(started).toISOString(),
@@ -229,7 +282,7 @@ export async function startEmulator(options = {}) {
     let body;
     let badJson = false;
     try {
-      body = rawBody === '' ? undefined : JSON.parse(rawBody);
+      body = rawBody === "" ? undefined : JSON.parse(rawBody);
     } catch {
       badJson = true;
     }
@@ -238,12 +291,15 @@ export async function startEmulator(options = {}) {
     if (latencyMs > 0) await sleep(latencyMs);
     if (res.destroyed) return;
 
-    const auth = req.headers.authorization ?? '';
+    const auth = req.headers.authorization ?? "";
     const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
     const tokenInfo = bearer ? tokens.get(bearer) : undefined;
-    entry.token = tokenInfo ? { label: tokenInfo.label, fingerprint: tokenInfo.fingerprint }
-      : bearer ? { label: 'unknown', fingerprint: tokenFingerprint(bearer) } : null;
-    const bucket = tokenInfo ? tokenInfo.locationId : '(no valid token)';
+    entry.token = tokenInfo
+      ? { label: tokenInfo.label, fingerprint: tokenInfo.fingerprint }
+      : bearer
+        ? { label: "unknown", fingerprint: tokenFingerprint(bearer) }
+        : null;
+    const bucket = tokenInfo ? tokenInfo.locationId : "(no valid token)";
     entry.locationId = tokenInfo?.locationId ?? null;
 
     const send = (status, payload, rlHeaders) => {
@@ -255,14 +311,15 @@ export async function startEmulator(options = {}) {
       res.writeHead(status, {
         ...CORS_HEADERS,
         ...rlHeaders,
-        'Content-Type': 'application/json; charset=utf-8',
-        'Content-Length': Buffer.byteLength(text),
+        "Content-Type": "application/json; charset=utf-8",
+        "Content-Length": Buffer.byteLength(text),
       });
       res.end(text);
     };
-    const sendError = (err, rlHeaders) => send(err.status, { ...err.body, traceId: ids.uuid() }, rlHeaders);
+    const sendError = (err, rlHeaders) =>
+      send(err.status, { ...err.body, traceId: ids.uuid() }, rlHeaders);
     const dropNow = () => {
-      entry.fault = 'drop';
+      entry.fault = "drop";
       entry.status = 0;
       entry.durationMs = now() - started;
       record(entry);
@@ -271,15 +328,15 @@ export async function startEmulator(options = {}) {
 
     if (config.burst429 > 0) {
       config.burst429 -= 1;
-      entry.fault = 'burst429';
+      entry.fault = "burst429";
       return sendError(tooManyRequests(false), limiter.peek(bucket, started));
     }
     const rl = limiter.take(bucket, started);
     if (!rl.ok) {
       entry.rateLimited = rl.limit;
-      return sendError(tooManyRequests(rl.limit === 'daily'), rl.headers);
+      return sendError(tooManyRequests(rl.limit === "daily"), rl.headers);
     }
-    if (config.faultTiming === 'before') {
+    if (config.faultTiming === "before") {
       if (drop) return dropNow();
       if (error) {
         entry.fault = `error:${errorStatus}`;
@@ -296,7 +353,7 @@ export async function startEmulator(options = {}) {
       status = err.status;
       payload = { ...err.body, traceId: ids.uuid() };
     }
-    if (config.faultTiming === 'after') {
+    if (config.faultTiming === "after") {
       if (drop) return dropNow();
       if (error) {
         entry.fault = `error:${errorStatus}`;
@@ -314,21 +371,30 @@ export async function startEmulator(options = {}) {
     if (!route) throw notFound(req.method, url.pathname);
     entry.operation = route.operation;
     const version = req.headers.version;
-    if (version === undefined || version === '') throw new GhlError(400, 'version header was not found');
+    if (version === undefined || version === "")
+      throw new GhlError(400, "version header was not found");
     if (!route.versions.includes(version)) {
-      throw new GhlError(400, `Version ${version} is not supported by this operation (accepted: ${route.versions.join(', ')})`);
+      throw new GhlError(
+        400,
+        `Version ${version} is not supported by this operation (accepted: ${route.versions.join(", ")})`,
+      );
     }
-    if (!tokenInfo) throw unauthorized('Invalid JWT');
-    if (!tokenInfo.scopes.includes(route.scope)) throw unauthorized('The token is not authorized for this scope.');
-    if (badJson) throw new GhlError(400, 'The request body is not valid JSON');
+    if (!tokenInfo) throw unauthorized("Invalid JWT");
+    if (!tokenInfo.scopes.includes(route.scope))
+      throw unauthorized("The token is not authorized for this scope.");
+    if (badJson) throw new GhlError(400, "The request body is not valid JSON");
     const query = Object.fromEntries(url.searchParams);
-    if (route.location === 'path' && params.locationId !== tokenInfo.locationId) throw forbidden();
-    if (route.location === 'query') {
-      if (!query.locationId) throw new GhlError(422, ['locationId should not be empty']);
+    if (route.location === "path" && params.locationId !== tokenInfo.locationId) throw forbidden();
+    if (route.location === "query") {
+      if (!query.locationId) throw new GhlError(422, ["locationId should not be empty"]);
       if (query.locationId !== tokenInfo.locationId) throw forbidden();
     }
     // A location filter the operation does not require must still be the token's.
-    if (route.location === 'optional-query' && query.locationId !== undefined && query.locationId !== tokenInfo.locationId) {
+    if (
+      route.location === "optional-query" &&
+      query.locationId !== undefined &&
+      query.locationId !== tokenInfo.locationId
+    ) {
       throw forbidden();
     }
     const ctx = {
@@ -358,14 +424,14 @@ export async function startEmulator(options = {}) {
 
   const server = createServer((req, res) => {
     const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => {
-      const rawBody = Buffer.concat(chunks).toString('utf8');
-      const url = new URL(req.url ?? '/', 'http://emulator.local');
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const rawBody = Buffer.concat(chunks).toString("utf8");
+      const url = new URL(req.url ?? "/", "http://emulator.local");
       let work;
-      if (url.pathname.startsWith('/__emulator/') || url.pathname === '/__emulator') {
+      if (url.pathname.startsWith("/__emulator/") || url.pathname === "/__emulator") {
         work = handleControl(emu, req, res, url, rawBody, CORS_HEADERS);
-      } else if (req.method === 'OPTIONS') {
+      } else if (req.method === "OPTIONS") {
         res.writeHead(204, CORS_HEADERS);
         res.end();
         return;
@@ -374,21 +440,24 @@ export async function startEmulator(options = {}) {
       }
       Promise.resolve(work).catch((err) => {
         if (res.headersSent || res.destroyed) return;
-        const text = JSON.stringify({ statusCode: 500, message: `emulator bug: ${err?.message ?? err}` });
-        res.writeHead(500, { ...CORS_HEADERS, 'Content-Type': 'application/json' });
+        const text = JSON.stringify({
+          statusCode: 500,
+          message: `emulator bug: ${err?.message ?? err}`,
+        });
+        res.writeHead(500, { ...CORS_HEADERS, "Content-Type": "application/json" });
         res.end(text);
       });
     });
   });
-  server.on('connection', (socket) => {
+  server.on("connection", (socket) => {
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    socket.on("close", () => sockets.delete(socket));
   });
 
   await new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once("error", reject);
     server.listen(config.port, config.host, () => {
-      server.off('error', reject);
+      server.off("error", reject);
       resolve();
     });
   });

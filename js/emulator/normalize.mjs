@@ -10,9 +10,9 @@ export function normalizeTag(name) {
  * taken as a North American number (+1). Returns '' when no digit is present.
  */
 export function normalizePhone(phone) {
-  const digits = String(phone).replace(/\D/g, '');
-  if (!digits) return '';
-  if (!String(phone).trim().startsWith('+') && digits.length === 10) return `+1${digits}`;
+  const digits = String(phone).replace(/\D/g, "");
+  if (!digits) return "";
+  if (!String(phone).trim().startsWith("+") && digits.length === 10) return `+1${digits}`;
   return `+${digits}`;
 }
 

@@ -17,7 +17,7 @@ export function hash32(text) {
  * A seeded stream (mulberry32). `seed` may be a number or a string; `label`
  * names the stream so that streams of one seed do not repeat each other.
  */
-export function createRng(seed, label = '') {
+export function createRng(seed, label = "") {
   let state = hash32(`${String(seed)}|${label}`) || 0x9e3779b9;
   const next = () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -39,22 +39,22 @@ export function createRng(seed, label = '') {
     },
     /** A string of `length` characters drawn from `alphabet`. */
     chars(length, alphabet) {
-      let out = '';
+      let out = "";
       for (let i = 0; i < length; i += 1) out += alphabet[Math.floor(next() * alphabet.length)];
       return out;
     },
     /** A GHL-style 20-character id (letters and digits). */
     ghlId() {
-      return rng.chars(20, 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+      return rng.chars(20, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789");
     },
     /** A 24-hex-digit Mongo ObjectId-like id. */
     objectId() {
-      return rng.chars(24, '0123456789abcdef');
+      return rng.chars(24, "0123456789abcdef");
     },
     /** A version-4-shaped UUID. */
     uuid() {
-      const h = rng.chars(32, '0123456789abcdef');
-      const variant = '89ab'[Math.floor(next() * 4)];
+      const h = rng.chars(32, "0123456789abcdef");
+      const variant = "89ab"[Math.floor(next() * 4)];
       return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
     },
   };

@@ -14,12 +14,12 @@
 const DAY_MS = 86_400_000;
 
 export const RATE_LIMIT_HEADER_NAMES = [
-  'X-RateLimit-Max',
-  'X-RateLimit-Remaining',
-  'X-RateLimit-Interval-Milliseconds',
-  'X-RateLimit-Limit-Daily',
-  'X-RateLimit-Daily-Remaining',
-  'X-RateLimit-Daily-Reset',
+  "X-RateLimit-Max",
+  "X-RateLimit-Remaining",
+  "X-RateLimit-Interval-Milliseconds",
+  "X-RateLimit-Limit-Daily",
+  "X-RateLimit-Daily-Remaining",
+  "X-RateLimit-Daily-Reset",
 ];
 
 export class RateLimiter {
@@ -60,8 +60,8 @@ export class RateLimiter {
     const b = this.bucket(key, now);
     const { max, dailyLimit } = this.config();
     let limit = null;
-    if (b.dayCount >= dailyLimit) limit = 'daily';
-    else if (b.count >= max) limit = 'burst';
+    if (b.dayCount >= dailyLimit) limit = "daily";
+    else if (b.count >= max) limit = "burst";
     else {
       b.count += 1;
       b.dayCount += 1;
@@ -77,12 +77,12 @@ export class RateLimiter {
   headers(b) {
     const { max, intervalMs, dailyLimit } = this.config();
     return {
-      'X-RateLimit-Max': String(max),
-      'X-RateLimit-Remaining': String(Math.max(0, max - b.count)),
-      'X-RateLimit-Interval-Milliseconds': String(intervalMs),
-      'X-RateLimit-Limit-Daily': String(dailyLimit),
-      'X-RateLimit-Daily-Remaining': String(Math.max(0, dailyLimit - b.dayCount)),
-      'X-RateLimit-Daily-Reset': String((b.day + 1) * DAY_MS),
+      "X-RateLimit-Max": String(max),
+      "X-RateLimit-Remaining": String(Math.max(0, max - b.count)),
+      "X-RateLimit-Interval-Milliseconds": String(intervalMs),
+      "X-RateLimit-Limit-Daily": String(dailyLimit),
+      "X-RateLimit-Daily-Remaining": String(Math.max(0, dailyLimit - b.dayCount)),
+      "X-RateLimit-Daily-Reset": String((b.day + 1) * DAY_MS),
     };
   }
 }

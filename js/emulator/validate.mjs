@@ -1,10 +1,10 @@
 // Class-validator-style checks: each returns a list of messages (empty = valid).
 
-const isStr = (v) => typeof v === 'string';
+const isStr = (v) => typeof v === "string";
 
 export function requiredString(obj, key, out) {
   const v = obj[key];
-  if (v === undefined || v === null || v === '') out.push(`${key} should not be empty`);
+  if (v === undefined || v === null || v === "") out.push(`${key} should not be empty`);
   else if (!isStr(v)) out.push(`${key} must be a string`);
 }
 
@@ -39,5 +39,5 @@ export function isIntString(v) {
 
 /** The request body as an object; GHL answers 400 when it is not one. */
 export function bodyObject(body) {
-  return body !== null && typeof body === 'object' && !Array.isArray(body) ? body : {};
+  return body !== null && typeof body === "object" && !Array.isArray(body) ? body : {};
 }

@@ -33,28 +33,54 @@ export const kind = (expected: string, test: (v: unknown) => boolean): Kind => (
 /** Any string. */
 export const text = kind("a string", (v) => typeof v === "string");
 /** An id, a name, a scope, an operation: a string of at most `MAX_NAME` characters. */
-export const name = kind(`a string of at most ${MAX_NAME} characters`, (v) => typeof v === "string" && v.length <= MAX_NAME);
+export const name = kind(
+  `a string of at most ${MAX_NAME} characters`,
+  (v) => typeof v === "string" && v.length <= MAX_NAME,
+);
 /** A token: a non-empty string of at most `MAX_TOKEN` characters. */
-export const token = kind(`a non-empty string of at most ${MAX_TOKEN} characters`, (v) => typeof v === "string" && v.length > 0 && v.length <= MAX_TOKEN);
+export const token = kind(
+  `a non-empty string of at most ${MAX_TOKEN} characters`,
+  (v) => typeof v === "string" && v.length > 0 && v.length <= MAX_TOKEN,
+);
 /** A list of names. */
-export const names = kind(`a list of strings of at most ${MAX_NAME} characters`, (v) => Array.isArray(v) && v.every((x) => name.test(x)));
+export const names = kind(
+  `a list of strings of at most ${MAX_NAME} characters`,
+  (v) => Array.isArray(v) && v.every((x) => name.test(x)),
+);
 /** Any list. */
 export const list = kind("a list", (v) => Array.isArray(v));
 /** A plain object (not `null`, not a list). */
-export const object = kind("an object", (v) => typeof v === "object" && v !== null && !Array.isArray(v));
+export const object = kind(
+  "an object",
+  (v) => typeof v === "object" && v !== null && !Array.isArray(v),
+);
 /** A function. */
 export const func = kind("a function", (v) => typeof v === "function");
 /** `true` or `false`. */
 export const bool = kind("a boolean", (v) => typeof v === "boolean");
 /** A finite number greater than zero. */
-export const positive = kind("a finite number greater than 0", (v) => typeof v === "number" && Number.isFinite(v) && v > 0);
+export const positive = kind(
+  "a finite number greater than 0",
+  (v) => typeof v === "number" && Number.isFinite(v) && v > 0,
+);
 /** A whole number from 1 up. */
-export const count = kind("a whole number of at least 1", (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1);
+export const count = kind(
+  "a whole number of at least 1",
+  (v) => typeof v === "number" && Number.isSafeInteger(v) && v >= 1,
+);
 /** A time in milliseconds since 1970, within `Date`'s range. */
-export const time = kind(`a time in ms since 1970 (a finite number from 0 to ${MAX_TIME})`, (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= MAX_TIME);
+export const time = kind(
+  `a time in ms since 1970 (a finite number from 0 to ${MAX_TIME})`,
+  (v) => typeof v === "number" && Number.isFinite(v) && v >= 0 && v <= MAX_TIME,
+);
 /** An object with these methods. */
 export function withMethods(...methods: string[]): Kind {
-  return kind(`an object with ${methods.map((m) => `${m}()`).join(", ")}`, (v) => object.test(v) && methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"));
+  return kind(
+    `an object with ${methods.map((m) => `${m}()`).join(", ")}`,
+    (v) =>
+      object.test(v) &&
+      methods.every((m) => typeof (v as Record<string, unknown>)[m] === "function"),
+  );
 }
 /** `k`, or `undefined`. */
 export function optional(k: Kind): Kind {
@@ -73,7 +99,8 @@ export function oneOf(...kinds: Kind[]): Kind {
 export function describe(v: unknown): string {
   if (v === null) return "null";
   if (Array.isArray(v)) return "a list";
-  if (typeof v === "number") return Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? "a number" : "an infinite number";
+  if (typeof v === "number")
+    return Number.isNaN(v) ? "NaN" : Number.isFinite(v) ? "a number" : "an infinite number";
   if (typeof v === "string") return `a string of ${v.length} characters`;
   if (typeof v === "object") return "an object";
   return typeof v === "undefined" ? "undefined" : `a ${typeof v}`;
@@ -81,7 +108,11 @@ export function describe(v: unknown): string {
 
 function invalid(fn: string, argument: string, k: Kind, v: unknown): GhlBridgeError {
   const got = describe(v);
-  return new GhlBridgeError("INVALID_ARGUMENT", `${fn}: ${argument} must be ${k.expected} (got ${got})`, { function: fn, argument, expected: k.expected, got });
+  return new GhlBridgeError(
+    "INVALID_ARGUMENT",
+    `${fn}: ${argument} must be ${k.expected} (got ${got})`,
+    { function: fn, argument, expected: k.expected, got },
+  );
 }
 
 /** Throws `INVALID_ARGUMENT` unless `v` is of kind `k`. */
@@ -94,7 +125,12 @@ export function arg(fn: string, argument: string, v: unknown, k: Kind): void {
  * `undefined` to their kinds); `required: false` lets the whole object be absent.
  * Returns the object (`{}` when absent).
  */
-export function options<T extends object>(fn: string, v: T | undefined, fields: { [K in keyof T]?: Kind }, required = true): T {
+export function options<T extends object>(
+  fn: string,
+  v: T | undefined,
+  fields: { [K in keyof T]?: Kind },
+  required = true,
+): T {
   if (v === undefined && !required) return {} as T;
   arg(fn, "options", v, object);
   const o = v as Record<string, unknown>;
@@ -128,14 +164,20 @@ export function async(...args: Array<readonly [string, Kind]>): Signature {
 }
 
 function checkArgs(fn: string, values: ArrayLike<unknown>, sig: Signature): void {
-  sig.args.forEach(([argument, k], i) => arg(fn, argument, values[i], k));
+  sig.args.forEach(([argument, k], i) => {
+    arg(fn, argument, values[i], k);
+  });
 }
 
 /**
  * `obj` with the methods named in `signatures` checking their arguments first
  * (`owner.method` names them in errors); other properties are copied as they are.
  */
-export function checkMethods<T extends object>(owner: string, obj: T, signatures: { [K in keyof T]?: Signature }): T {
+export function checkMethods<T extends object>(
+  owner: string,
+  obj: T,
+  signatures: { [K in keyof T]?: Signature },
+): T {
   const out: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
   for (const [method, sig] of Object.entries(signatures) as Array<[string, Signature]>) {
     const f = (obj as Record<string, (...a: unknown[]) => unknown>)[method];

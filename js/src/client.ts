@@ -18,7 +18,22 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
 import type { ErrorDetails } from "./errors.js";
-import { arg, async, checkMethods, func, name, names, nullable, object, optional, options as checkOptions, positive, sync, text, token as tokenKind } from "./check.js";
+import {
+  arg,
+  async,
+  checkMethods,
+  func,
+  name,
+  names,
+  nullable,
+  object,
+  optional,
+  options as checkOptions,
+  positive,
+  sync,
+  text,
+  token as tokenKind,
+} from "./check.js";
 import type {
   AccountsResponse,
   ClientConfig,
@@ -93,7 +108,9 @@ const HELPERS = [
 ] as const;
 
 /** A Wasm client method without its trailing token argument. */
-type WithoutToken<F> = F extends (...args: [...infer A, string]) => Promise<infer R> ? (...args: A) => Promise<R> : never;
+type WithoutToken<F> = F extends (...args: [...infer A, string]) => Promise<infer R>
+  ? (...args: A) => Promise<R>
+  : never;
 
 /**
  * The typed helpers: each sends one operation and resolves to GHL's answer, typed by
@@ -134,6 +151,7 @@ export interface TypedHelpers {
  * declared above: it takes every argument the helper accepts and its result is what the
  * helper promises.
  */
+// biome-ignore lint/style/noNonNullAssertion: a type-level check; the value is never read.
 const helpersMatchTheGlue: { [K in (typeof HELPERS)[number]]: TypedHelpers[K] } = null! as {
   [K in (typeof HELPERS)[number]]: WithoutToken<glue.Client[K]>;
 };
@@ -199,13 +217,23 @@ export class TokenSource {
 
   constructor(token?: unknown, getToken?: unknown, timeoutMs?: number) {
     if (token === undefined && getToken === undefined) {
-      throw new GhlBridgeError("INVALID_ARGUMENT", "createClient needs `token` or `getToken`", { argument: "token" });
+      throw new GhlBridgeError("INVALID_ARGUMENT", "createClient needs `token` or `getToken`", {
+        argument: "token",
+      });
     }
     if (token !== undefined && (typeof token !== "string" || token.trim() === "")) {
-      throw new GhlBridgeError("INVALID_ARGUMENT", `\`token\` must be a non-empty string, not ${token === null ? "null" : typeof token}`, { argument: "token" });
+      throw new GhlBridgeError(
+        "INVALID_ARGUMENT",
+        `\`token\` must be a non-empty string, not ${token === null ? "null" : typeof token}`,
+        { argument: "token" },
+      );
     }
     if (getToken !== undefined && typeof getToken !== "function") {
-      throw new GhlBridgeError("INVALID_ARGUMENT", `\`getToken\` must be a function, not ${getToken === null ? "null" : typeof getToken}`, { argument: "getToken" });
+      throw new GhlBridgeError(
+        "INVALID_ARGUMENT",
+        `\`getToken\` must be a function, not ${getToken === null ? "null" : typeof getToken}`,
+        { argument: "getToken" },
+      );
     }
     this.#fixed = token as string | undefined;
     if (this.#fixed !== undefined) this.#remember(this.#fixed);
@@ -250,8 +278,17 @@ export class TokenSource {
     const err = e instanceof GhlBridgeError ? e : toBridgeError(e);
     const details = JSON.stringify(err.details ?? {});
     const cause = (err as { cause?: unknown }).cause;
-    const causeText = cause instanceof Error ? `${cause.message}\n${cause.stack ?? ""}` : cause === undefined ? "" : String(cause);
-    const clean = this.scrub(err.message) === err.message && this.scrub(details) === details && this.scrub(err.stack ?? "") === (err.stack ?? "") && this.scrub(causeText) === causeText;
+    const causeText =
+      cause instanceof Error
+        ? `${cause.message}\n${cause.stack ?? ""}`
+        : cause === undefined
+          ? ""
+          : String(cause);
+    const clean =
+      this.scrub(err.message) === err.message &&
+      this.scrub(details) === details &&
+      this.scrub(err.stack ?? "") === (err.stack ?? "") &&
+      this.scrub(causeText) === causeText;
     if (clean) return err;
     let scrubbed: ErrorDetails;
     try {
@@ -272,9 +309,15 @@ export class TokenSource {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timedOut = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`getToken() did not settle within ${this.#timeoutMs} ms`)), this.#timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`getToken() did not settle within ${this.#timeoutMs} ms`)),
+          this.#timeoutMs,
+        );
       });
-      const t = await Promise.race([Promise.resolve().then(() => this.#get!()), timedOut]);
+      const t = await Promise.race([
+        Promise.resolve().then(() => (this.#get as () => string | Promise<string>)()),
+        timedOut,
+      ]);
       if (typeof t !== "string" || t.trim() === "") throw new Error("getToken() returned no token");
       this.#remember(t);
       return t;
@@ -291,9 +334,18 @@ export class TokenSource {
 /** Adds a `toJSON` and a Node inspect form that redact `Authorization` (the header
  * itself stays as built, for sending). */
 function redactedView(req: HttpRequest): HttpRequest {
-  const view = (): HttpRequest => ({ ...req, headers: { ...req.headers, ...("Authorization" in req.headers ? { Authorization: "Bearer <redacted>" } : {}) } });
+  const view = (): HttpRequest => ({
+    ...req,
+    headers: {
+      ...req.headers,
+      ...("Authorization" in req.headers ? { Authorization: "Bearer <redacted>" } : {}),
+    },
+  });
   Object.defineProperty(req, "toJSON", { value: view, enumerable: false });
-  Object.defineProperty(req, Symbol.for("nodejs.util.inspect.custom"), { value: () => view(), enumerable: false });
+  Object.defineProperty(req, Symbol.for("nodejs.util.inspect.custom"), {
+    value: () => view(),
+    enumerable: false,
+  });
   return req;
 }
 
@@ -334,7 +386,10 @@ export function createClient(options: ClientOptions): Client {
       try {
         return await guardAsync(() => call(token));
       } catch (e) {
-        const disposition = e instanceof GhlBridgeError ? (e.details.disposition as { kind?: string } | undefined) : undefined;
+        const disposition =
+          e instanceof GhlBridgeError
+            ? (e.details.disposition as { kind?: string } | undefined)
+            : undefined;
         if (disposition?.kind !== "refreshAuth" || !tokens.refreshable) throw e;
         const fresh = await tokens.refresh(token);
         return await guardAsync(() => call(fresh));
@@ -344,38 +399,49 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
-  return checkMethods("client", {
-    async buildRequest(operation, params = {}) {
-      try {
-        const token = await tokens.current();
-        return redactedView(guard(() => wasm().buildRequest(operation, params, token)));
-      } catch (e) {
-        throw tokens.scrubError(e);
-      }
-    },
-    previewPlan: (plan) =>
-      guard(() => {
-        // The dry run lives in the full module (flows); the lean one has no preview.
-        const w = wasm() as unknown as { previewPlan?: (plan: Plan) => PreviewStep[] };
-        if (typeof w.previewPlan !== "function") throw new GhlBridgeError("NOT_AVAILABLE", "previewPlan needs the full module ('ghl-bridge'), not 'ghl-bridge/client'", { argument: "plan" });
-        return w.previewPlan(plan);
-      }),
-    send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
-    rateLimit: () => guard(() => wasm().rateLimit()),
-    ...typedHelpers((name, args) =>
-      authorised((t) => {
-        const w = wasm();
-        const method = w[name] as unknown as (...a: unknown[]) => Promise<unknown>;
-        // The token goes last, after as many arguments as the export declares.
-        const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
-        return method.apply(w, [...padded, t]);
-      }),
-    ),
-  } satisfies Client, clientSignatures);
+  return checkMethods(
+    "client",
+    {
+      async buildRequest(operation, params = {}) {
+        try {
+          const token = await tokens.current();
+          return redactedView(guard(() => wasm().buildRequest(operation, params, token)));
+        } catch (e) {
+          throw tokens.scrubError(e);
+        }
+      },
+      previewPlan: (plan) =>
+        guard(() => {
+          // The dry run lives in the full module (flows); the lean one has no preview.
+          const w = wasm() as unknown as { previewPlan?: (plan: Plan) => PreviewStep[] };
+          if (typeof w.previewPlan !== "function")
+            throw new GhlBridgeError(
+              "NOT_AVAILABLE",
+              "previewPlan needs the full module ('ghl-bridge'), not 'ghl-bridge/client'",
+              { argument: "plan" },
+            );
+          return w.previewPlan(plan);
+        }),
+      send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
+      rateLimit: () => guard(() => wasm().rateLimit()),
+      ...typedHelpers((name, args) =>
+        authorised((t) => {
+          const w = wasm();
+          const method = w[name] as unknown as (...a: unknown[]) => Promise<unknown>;
+          // The token goes last, after as many arguments as the export declares.
+          const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
+          return method.apply(w, [...padded, t]);
+        }),
+      ),
+    } satisfies Client,
+    clientSignatures,
+  );
 }
 
 /** The typed helpers, each one calling `call` with its name and arguments. */
-function typedHelpers(call: (name: (typeof HELPERS)[number], args: unknown[]) => Promise<unknown>): TypedHelpers {
+function typedHelpers(
+  call: (name: (typeof HELPERS)[number], args: unknown[]) => Promise<unknown>,
+): TypedHelpers {
   const out: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
   for (const name of HELPERS) out[name] = (...args) => call(name, args);
   return out as unknown as TypedHelpers;

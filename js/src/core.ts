@@ -11,7 +11,13 @@ import type { Plan, RequestParams } from "./wasm/types.js";
 export { GhlBridgeError } from "./errors.js";
 export type { ErrorDetails } from "./errors.js";
 export { createClient, listOperations, operationInfo, unchecked } from "./client.js";
-export type { AnyOperation, Client, ClientOptions, TypedHelpers, UncheckedOperation } from "./client.js";
+export type {
+  AnyOperation,
+  Client,
+  ClientOptions,
+  TypedHelpers,
+  UncheckedOperation,
+} from "./client.js";
 export type * from "./wasm/types.js";
 export { ERROR_CODES } from "./wasm/names.js";
 export type { ErrorCode, OperationName } from "./wasm/names.js";
@@ -31,7 +37,11 @@ export function validatePlan(plan: Plan): void {
  * Resolves the expressions of one step of a plan against earlier steps' responses;
  * `null` means the step has nothing to send and is skipped.
  */
-export function resolveStep(plan: Plan, stepId: string, responses: Record<string, unknown>): RequestParams | null {
+export function resolveStep(
+  plan: Plan,
+  stepId: string,
+  responses: Record<string, unknown>,
+): RequestParams | null {
   arg("resolveStep", "plan", plan, object);
   arg("resolveStep", "stepId", stepId, name);
   arg("resolveStep", "responses", responses, object);

@@ -18,7 +18,12 @@ export class GhlBridgeError extends Error {
   /** Structured details for programs. */
   readonly details: ErrorDetails;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}, options?: { cause?: unknown }) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    details: ErrorDetails = {},
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = "GhlBridgeError";
     this.code = code;
@@ -85,9 +90,18 @@ export function toBridgeError(e: unknown): GhlBridgeError {
       { cause: e },
     );
   }
-  if (e instanceof Error && isObject(e) && typeof (e as { code?: unknown }).code === "string" && e.name === "GhlBridgeError") {
+  if (
+    e instanceof Error &&
+    isObject(e) &&
+    typeof (e as { code?: unknown }).code === "string" &&
+    e.name === "GhlBridgeError"
+  ) {
     const details = (e as { details?: unknown }).details;
-    return new GhlBridgeError((e as unknown as { code: ErrorCode }).code, e.message, isObject(details) ? (details as ErrorDetails) : {});
+    return new GhlBridgeError(
+      (e as unknown as { code: ErrorCode }).code,
+      e.message,
+      isObject(details) ? (details as ErrorDetails) : {},
+    );
   }
   if (e instanceof Error) return new GhlBridgeError("UNEXPECTED", e.message, {}, { cause: e });
   return new GhlBridgeError("UNEXPECTED", String(e));

@@ -15,9 +15,33 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, toBridgeError } from "./errors.js";
 import { unchecked } from "./client.js";
-import { arg, async, checkMethods, count, func, kind, name, names, object, optional, options as checkOptions, sync, withMethods } from "./check.js";
+import {
+  arg,
+  async,
+  checkMethods,
+  count,
+  func,
+  kind,
+  name,
+  names,
+  object,
+  optional,
+  options as checkOptions,
+  sync,
+  withMethods,
+} from "./check.js";
 import type { Client } from "./client.js";
-import type { Begin, CompileContext, FlowEvent as Event, FlowConfig, FlowOutcome, FlowPlan, Plan, PreviewStep, RequestParams } from "./wasm/types.js";
+import type {
+  Begin,
+  CompileContext,
+  FlowEvent as Event,
+  FlowConfig,
+  FlowOutcome,
+  FlowPlan,
+  Plan,
+  PreviewStep,
+  RequestParams,
+} from "./wasm/types.js";
 
 /** A step that failed, with the typed error. */
 export interface FailedStep {
@@ -74,12 +98,23 @@ export async function previewPlan(client: Client, plan: Plan): Promise<PreviewSt
  * checked by the core (`previewPlan`): an invalid plan, or one naming another location
  * than the client's, sends nothing. With `dryRun` nothing is sent at all.
  */
-export async function executePlan(client: Client, plan: Plan, options: ExecuteOptions = {}): Promise<ExecutionReport> {
+export async function executePlan(
+  client: Client,
+  plan: Plan,
+  options: ExecuteOptions = {},
+): Promise<ExecutionReport> {
   arg("executePlan", "client", client, clientKind);
   arg("executePlan", "plan", plan, planKind);
   arg("executePlan", "options", options, object);
   const dryRun = options.dryRun === true;
-  const report: ExecutionReport = { planId: plan.id, dryRun, done: [], skipped: [], notRun: [], responses: Object.create(null) as Record<string, unknown> };
+  const report: ExecutionReport = {
+    planId: plan.id,
+    dryRun,
+    done: [],
+    skipped: [],
+    notRun: [],
+    responses: Object.create(null) as Record<string, unknown>,
+  };
   const steps = plan.steps;
   let requests: PreviewStep[];
   try {
@@ -96,13 +131,20 @@ export async function executePlan(client: Client, plan: Plan, options: ExecuteOp
   for (let i = 0; i < steps.length; i++) {
     const step = steps[i];
     try {
-      const params: RequestParams | null = guard(() => glue.resolveStep(plan, step.id, report.responses));
+      const params: RequestParams | null = guard(() =>
+        glue.resolveStep(plan, step.id, report.responses),
+      );
       if (params === null) {
         report.skipped.push(step.id);
         continue;
       }
       const result = await client.send(unchecked(step.operation), params);
-      Object.defineProperty(report.responses, step.id, { value: result.data as Json, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(report.responses, step.id, {
+        value: result.data as Json,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
       report.done.push(step.id);
     } catch (e) {
       report.failed = { step: step.id, error: toBridgeError(e) };
@@ -237,8 +279,22 @@ export function createFlows(options: FlowsOptions): Flows {
   // Single flight: one tag catalog load per location at a time.
   const loads = new Map<string, Promise<unknown>>();
 
-  const emptyReport = (fp: { eventId: string; flow: string }): FlowRunReport => ({ eventId: fp.eventId, flow: fp.flow, dryRun: false, duplicate: false, stages: [], done: [], skipped: [], notRun: [], outcome: null });
-  const duplicateReport = (out: FlowOutcome): FlowRunReport => ({ ...emptyReport(out), duplicate: true, outcome: out });
+  const emptyReport = (fp: { eventId: string; flow: string }): FlowRunReport => ({
+    eventId: fp.eventId,
+    flow: fp.flow,
+    dryRun: false,
+    duplicate: false,
+    stages: [],
+    done: [],
+    skipped: [],
+    notRun: [],
+    outcome: null,
+  });
+  const duplicateReport = (out: FlowOutcome): FlowRunReport => ({
+    ...emptyReport(out),
+    duplicate: true,
+    outcome: out,
+  });
 
   async function execute(first: FlowPlan, claimed = false): Promise<FlowRunReport> {
     if (!claimed) {
@@ -277,14 +333,20 @@ export function createFlows(options: FlowsOptions): Flows {
     guard(() => wasm().abandon(lastStage));
     report.failed = {
       step: "stages",
-      error: new GhlBridgeError("FLOW_TOO_MANY_STAGES", `event '${first.eventId}' needed more than ${maxStages} stages`, { eventId: first.eventId, maxStages }),
+      error: new GhlBridgeError(
+        "FLOW_TOO_MANY_STAGES",
+        `event '${first.eventId}' needed more than ${maxStages} stages`,
+        { eventId: first.eventId, maxStages },
+      ),
     };
     return report;
   }
 
   function startsCatalogLoad(fp: FlowPlan): string | null {
-    const f = fp.finish as { catalog?: { locationId: string; pageStep?: string | null; pageLoad?: number | null } };
-    return f.catalog && f.catalog.pageStep && f.catalog.pageLoad == null ? f.catalog.locationId : null;
+    const f = fp.finish as {
+      catalog?: { locationId: string; pageStep?: string | null; pageLoad?: number | null };
+    };
+    return f.catalog?.pageStep && f.catalog.pageLoad == null ? f.catalog.locationId : null;
   }
 
   const flows: Flows = {
@@ -298,7 +360,13 @@ export function createFlows(options: FlowsOptions): Flows {
       for (let pending = loads.get(location); pending; pending = loads.get(location)) await pending;
       if (opts.dryRun) {
         const fp = flows.plan(event);
-        const report: DryRunReport = { eventId: fp.eventId, flow: fp.plan.flow, dryRun: true, flowPlan: fp, requests: await previewPlan(clientFor(fp.plan), fp.plan) };
+        const report: DryRunReport = {
+          eventId: fp.eventId,
+          flow: fp.plan.flow,
+          dryRun: true,
+          flowPlan: fp,
+          requests: await previewPlan(clientFor(fp.plan), fp.plan),
+        };
         return report;
       }
       const begun: Begin = guard(() => wasm().begin(event, now()));
@@ -329,9 +397,15 @@ export function createFlows(options: FlowsOptions): Flows {
 /** A client (what `createClient` returns, or anything with its `send` and `buildRequest`). */
 const clientKind = withMethods("send", "buildRequest");
 /** A plan: an object with a list of steps. */
-const planKind = kind("a plan (an object with a list of `steps`)", (v) => object.test(v) && Array.isArray((v as { steps?: unknown }).steps));
+const planKind = kind(
+  "a plan (an object with a list of `steps`)",
+  (v) => object.test(v) && Array.isArray((v as { steps?: unknown }).steps),
+);
 /** A flow plan: what `plan()` returns. */
-const flowPlanKind = kind("a flow plan (what `flows.plan()` returns)", (v) => object.test(v) && object.test((v as { plan?: unknown }).plan));
+const flowPlanKind = kind(
+  "a flow plan (what `flows.plan()` returns)",
+  (v) => object.test(v) && object.test((v as { plan?: unknown }).plan),
+);
 /** An event: an object whose `locationId`, when given, is a string. */
 const eventKind = kind("an event object (its `locationId`, when given, a string)", (v) => {
   if (!object.test(v)) return false;

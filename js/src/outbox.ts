@@ -29,7 +29,17 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
 import { MAX_TIMER_MS, TokenSource, connection } from "./client.js";
-import { async, bool, checkMethods, func, name, object, optional, options as checkOptions, withMethods } from "./check.js";
+import {
+  async,
+  bool,
+  checkMethods,
+  func,
+  name,
+  object,
+  optional,
+  options as checkOptions,
+  withMethods,
+} from "./check.js";
 import type { OutboxStorage, StoreOp } from "./storage/types.js";
 import type {
   Accepted,
@@ -131,7 +141,11 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   const { storage, onEvent } = options;
   const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const wasmOptions = {
-    client: { locationId: options.locationId, scopes: options.scopes, baseUrl: options.baseUrl ?? null },
+    client: {
+      locationId: options.locationId,
+      scopes: options.scopes,
+      baseUrl: options.baseUrl ?? null,
+    },
     // A fresh connection's handshakes must not open GHL's window later than the budget
     // thinks (see `coldStartFromAnswer`): on unless the host says otherwise.
     config: { coldStartFromAnswer: true, ...options.config },
@@ -186,7 +200,15 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
         for (const w of group) w.resolve();
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
-        const err = e instanceof GhlBridgeError ? e : new GhlBridgeError("STORAGE_ERROR", `outbox storage: write failed: ${reason}`, { reason }, { cause: e });
+        const err =
+          e instanceof GhlBridgeError
+            ? e
+            : new GhlBridgeError(
+                "STORAGE_ERROR",
+                `outbox storage: write failed: ${reason}`,
+                { reason },
+                { cause: e },
+              );
         for (const w of group) w.reject(err);
         // Writes queued after a failed one belong to a state that is being discarded.
         for (const w of queue) w.reject(err);
@@ -238,7 +260,12 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
       // Yield to the host before rebuilding (a trap that repeats must not starve the
       // event loop), longer after each rebuild in a row; give up past the bound.
       await macrotask(recoveries === 1 ? 0 : 10 * 2 ** recoveries);
-      if (recoveries > MAX_RECOVERIES) throw new GhlBridgeError("INTERNAL_PANIC", "internal errors kept recurring after each rebuild", {});
+      if (recoveries > MAX_RECOVERIES)
+        throw new GhlBridgeError(
+          "INTERNAL_PANIC",
+          "internal errors kept recurring after each rebuild",
+          {},
+        );
       core = await build();
       generation = instanceGeneration();
       token = undefined;
@@ -260,7 +287,11 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     if (failed) throw failed;
     if (generation !== instanceGeneration() || recovering) {
       void recover();
-      throw new GhlBridgeError("OUTBOX_RECOVERING", "the outbox is being rebuilt from its storage after an internal error; try again", {});
+      throw new GhlBridgeError(
+        "OUTBOX_RECOVERING",
+        "the outbox is being rebuilt from its storage after an internal error; try again",
+        {},
+      );
     }
     try {
       return guard(() => f(core));
@@ -466,5 +497,8 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   };
 
   if (options.autoStart ?? true) outbox.start();
-  return checkMethods("outbox", outbox, { accept: async(["plan", object]), retrigger: async(["planId", name]) });
+  return checkMethods("outbox", outbox, {
+    accept: async(["plan", object]),
+    retrigger: async(["planId", name]),
+  });
 }

@@ -17,8 +17,25 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration, type ErrorDetails } from "./errors.js";
-import { arg, checkMethods, list, object, optional, sync, text as textKind, withMethods } from "./check.js";
-import type { ApplyOptions, BatchError, CompileContext, MappingResult, Problem, RulesDocument, SlotPlan } from "./wasm/types.js";
+import {
+  arg,
+  checkMethods,
+  list,
+  object,
+  optional,
+  sync,
+  text as textKind,
+  withMethods,
+} from "./check.js";
+import type {
+  ApplyOptions,
+  BatchError,
+  CompileContext,
+  MappingResult,
+  Problem,
+  RulesDocument,
+  SlotPlan,
+} from "./wasm/types.js";
 
 /** Options of `compileRules` and `validateRules`: the location's custom fields and limits. */
 export type CompileOptions = CompileContext;
@@ -50,7 +67,11 @@ const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 /** `v` as `JSON.stringify` sees it under `key`: its `toJSON()` result when it has one. */
 function jsonView(v: unknown, key: string | number): unknown {
-  return typeof v === "object" && v !== null && typeof (v as { toJSON?: unknown }).toJSON === "function" ? (v as { toJSON(k: string): unknown }).toJSON(String(key)) : v;
+  return typeof v === "object" &&
+    v !== null &&
+    typeof (v as { toJSON?: unknown }).toJSON === "function"
+    ? (v as { toJSON(k: string): unknown }).toJSON(String(key))
+    : v;
 }
 
 /** `JSON.stringify` of a document, or the document's own text. */
@@ -61,10 +82,16 @@ function documentText(doc: unknown): string {
     text = JSON.stringify(doc);
   } catch (e) {
     const reason = e instanceof Error ? e.message : String(e);
-    throw new GhlBridgeError("RULES_NOT_JSON", `the rules document cannot be written as JSON: ${reason}`, { reason });
+    throw new GhlBridgeError(
+      "RULES_NOT_JSON",
+      `the rules document cannot be written as JSON: ${reason}`,
+      { reason },
+    );
   }
   if (text === undefined) {
-    throw new GhlBridgeError("RULES_NOT_JSON", "the rules document is not JSON data", { reason: typeof doc });
+    throw new GhlBridgeError("RULES_NOT_JSON", "the rules document is not JSON data", {
+      reason: typeof doc,
+    });
   }
   return text;
 }
@@ -157,7 +184,11 @@ function throwIfError(r: MappingResult | BatchError): MappingResult {
 function notJson(e: unknown): BatchError {
   const reason = e instanceof Error ? e.message : String(e);
   return {
-    error: { code: "RECORD_NOT_JSON", message: `the record cannot be read as JSON data: ${reason}`, details: { reason } },
+    error: {
+      code: "RECORD_NOT_JSON",
+      message: `the record cannot be read as JSON data: ${reason}`,
+      details: { reason },
+    },
   };
 }
 
@@ -180,7 +211,8 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
   };
   const plan = guard(() => inner.slotPlan());
   const extract = extractor(plan);
-  const isRecordObject = (r: unknown): r is object => typeof r === "object" && r !== null && !Array.isArray(r);
+  const isRecordObject = (r: unknown): r is object =>
+    typeof r === "object" && r !== null && !Array.isArray(r);
 
   /** One record that is not a plain object goes through the JSON text path. */
   const applyText = (r: unknown, trace: boolean): MappingResult | BatchError => {
@@ -228,70 +260,83 @@ export function compileRules(doc: RulesDocument | string, options?: CompileOptio
     if (failed.size === 0) return results;
     const out: BatchResult[] = [];
     let k = 0;
-    for (let i = 0; i < records.length; i++) out.push(failed.get(i) ?? (results[k++] as BatchResult));
+    for (let i = 0; i < records.length; i++)
+      out.push(failed.get(i) ?? (results[k++] as BatchResult));
     return out;
   };
 
-  return checkMethods("rules", {
-    apply(record, options) {
-      const trace = options?.trace === true;
-      if (!isRecordObject(record)) return throwIfError(applyText(record, trace));
-      let text: string;
-      try {
-        text = JSON.stringify(extract(record));
-      } catch (e) {
-        return throwIfError(notJson(e));
-      }
-      return throwIfError(JSON.parse(guard(() => wasm().applySlots(text, trace))) as MappingResult | BatchError);
-    },
-
-    applyBatch(records, options) {
-      const trace = options?.trace === true;
-      if (!Array.isArray(records)) {
-        throw new GhlBridgeError("INVALID_ARGUMENT", "applyBatch takes a list of records", { argument: "records" });
-      }
-      const out: BatchResult[] = [];
-      let objects: object[] = [];
-      const flush = (): void => {
-        if (objects.length === 0) return;
-        for (const r of applyObjects(objects, trace)) out.push(r);
-        objects = [];
-      };
-      for (const r of records as ReadonlyArray<unknown>) {
-        if (isRecordObject(r)) {
-          objects.push(r);
-          if (objects.length >= CHUNK) flush();
-        } else {
-          flush();
-          out.push(applyText(r, trace));
+  return checkMethods(
+    "rules",
+    {
+      apply(record, options) {
+        const trace = options?.trace === true;
+        if (!isRecordObject(record)) return throwIfError(applyText(record, trace));
+        let text: string;
+        try {
+          text = JSON.stringify(extract(record));
+        } catch (e) {
+          return throwIfError(notJson(e));
         }
-      }
-      flush();
-      return out;
-    },
+        return throwIfError(
+          JSON.parse(guard(() => wasm().applySlots(text, trace))) as MappingResult | BatchError,
+        );
+      },
 
-    applyBatchJson(records, options) {
-      const trace = options?.trace === true;
-      return guard(() => wasm().applyBatchJson(records, trace));
-    },
+      applyBatch(records, options) {
+        const trace = options?.trace === true;
+        if (!Array.isArray(records)) {
+          throw new GhlBridgeError("INVALID_ARGUMENT", "applyBatch takes a list of records", {
+            argument: "records",
+          });
+        }
+        const out: BatchResult[] = [];
+        let objects: object[] = [];
+        const flush = (): void => {
+          if (objects.length === 0) return;
+          for (const r of applyObjects(objects, trace)) out.push(r);
+          objects = [];
+        };
+        for (const r of records as ReadonlyArray<unknown>) {
+          if (isRecordObject(r)) {
+            objects.push(r);
+            if (objects.length >= CHUNK) flush();
+          } else {
+            flush();
+            out.push(applyText(r, trace));
+          }
+        }
+        flush();
+        return out;
+      },
 
-    sourcePaths: Object.freeze([...plan.paths]),
+      applyBatchJson(records, options) {
+        const trace = options?.trace === true;
+        return guard(() => wasm().applyBatchJson(records, trace));
+      },
 
-    free() {
-      inner.free();
+      sourcePaths: Object.freeze([...plan.paths]),
+
+      free() {
+        inner.free();
+      },
+    } satisfies CompiledRules,
+    {
+      apply: sync(["record", anything], applyOptions),
+      applyBatch: sync(["records", list], applyOptions),
+      applyBatchJson: sync(["records", textKind], applyOptions),
     },
-  } satisfies CompiledRules, {
-    apply: sync(["record", anything], applyOptions),
-    applyBatch: sync(["records", list], applyOptions),
-    applyBatchJson: sync(["records", textKind], applyOptions),
-  });
+  );
 }
 
 const anything = { expected: "anything", test: () => true };
 const applyOptions = ["options", optional(object)] as const;
 
 /** Applies compiled rules to one record (the same as `compiled.apply(record, options)`). */
-export function applyRules(compiled: CompiledRules, record: RulesRecord, options?: ApplyOptions): MappingResult {
+export function applyRules(
+  compiled: CompiledRules,
+  record: RulesRecord,
+  options?: ApplyOptions,
+): MappingResult {
   arg("applyRules", "compiled", compiled, withMethods("apply"));
   return compiled.apply(record, options);
 }

@@ -6,10 +6,21 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { guard } from "./errors.js";
 import { arg, list, name, names, object, text, time } from "./check.js";
-import type { HostPoint, ProfileSelection, Schedule, Series, SeriesOptions, StatsRequest } from "./wasm/types.js";
+import type {
+  HostPoint,
+  ProfileSelection,
+  Schedule,
+  Series,
+  SeriesOptions,
+  StatsRequest,
+} from "./wasm/types.js";
 
 /** The statistics request for these profiles and platforms (unsupported platforms dropped with a warning). */
-export function statisticsRequest(locationId: string, profileIds: string[], platforms: string[] = []): StatsRequest {
+export function statisticsRequest(
+  locationId: string,
+  profileIds: string[],
+  platforms: string[] = [],
+): StatsRequest {
   arg("statisticsRequest", "locationId", locationId, name);
   arg("statisticsRequest", "profileIds", profileIds, names);
   arg("statisticsRequest", "platforms", platforms, list);
@@ -23,7 +34,11 @@ export function selectProfiles(accountsBody: unknown, platforms: string[] = []):
 }
 
 /** A statistics response body as metric series, with host metrics merged in. */
-export function statisticsSeries(body: unknown, options: SeriesOptions, hostMetrics: HostPoint[] = []): Series {
+export function statisticsSeries(
+  body: unknown,
+  options: SeriesOptions,
+  hostMetrics: HostPoint[] = [],
+): Series {
   arg("statisticsSeries", "options", options, object);
   arg("statisticsSeries", "hostMetrics", hostMetrics, list);
   return guard(() => glue.statisticsSeries(body, options, hostMetrics));
@@ -43,7 +58,10 @@ export function statisticsCsv(series: Series): string {
 }
 
 /** The weekly report as a Slack Block Kit message (post it with your webhook). */
-export function statisticsSlack(series: Series, title = "Weekly social report"): Record<string, unknown> {
+export function statisticsSlack(
+  series: Series,
+  title = "Weekly social report",
+): Record<string, unknown> {
   arg("statisticsSlack", "series", series, object);
   arg("statisticsSlack", "title", title, text);
   return guard(() => glue.statisticsSlack(series, title));

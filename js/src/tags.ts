@@ -6,7 +6,19 @@
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { guard, instanceGeneration } from "./errors.js";
 import { unchecked, type Client } from "./client.js";
-import { arg, async, checkMethods, func, list, name, names, object, optional, options as checkOptions, withMethods } from "./check.js";
+import {
+  arg,
+  async,
+  checkMethods,
+  func,
+  list,
+  name,
+  names,
+  object,
+  optional,
+  options as checkOptions,
+  withMethods,
+} from "./check.js";
 import type {
   CatalogConfig,
   DetailsOutcome,
@@ -47,16 +59,27 @@ export interface TagCatalogHandle {
   /** Fetches details for the ids the cache lacks (batched); returns what was merged. */
   details(ids: string[]): Promise<DetailsOutcome[]>;
   /** Attaches tag details to copies of the records (loads and fetches as needed). */
-  enrich(records: unknown[], options?: Partial<EnrichOptions>): Promise<{ records: unknown[]; report: EnrichReport }>;
+  enrich(
+    records: unknown[],
+    options?: Partial<EnrichOptions>,
+  ): Promise<{ records: unknown[]; report: EnrichReport }>;
   /** The tag validation report (loads first when stale). */
-  report(references: TagReference[], options?: Partial<ReportOptions>): Promise<{ report: TagReport; markdown: string }>;
+  report(
+    references: TagReference[],
+    options?: Partial<ReportOptions>,
+  ): Promise<{ report: TagReport; markdown: string }>;
   /** Every cached tag. */
   tags(): Tag[];
 }
 
 /** Creates a catalog for one location. Nothing is fetched until it is needed. */
 export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
-  checkOptions("createTagCatalog", options, { client: withMethods("send"), locationId: name, config: optional(object), now: optional(func) });
+  checkOptions("createTagCatalog", options, {
+    client: withMethods("send"),
+    locationId: name,
+    config: optional(object),
+    now: optional(func),
+  });
   const now = options.now ?? Date.now;
   const make = () => guard(() => new glue.TagCatalog(options.locationId, options.config));
   let inner = make();
@@ -106,33 +129,37 @@ export function createTagCatalog(options: TagCatalogOptions): TagCatalogHandle {
     return out;
   }
 
-  return checkMethods("tagCatalog", {
-    load,
-    invalidate: () => guard(() => wasm().invalidate()),
-    isFresh: () => guard(() => wasm().isFresh(now())),
-    async resolve(idOrName) {
-      await load();
-      return guard(() => wasm().lookup(idOrName));
+  return checkMethods(
+    "tagCatalog",
+    {
+      load,
+      invalidate: () => guard(() => wasm().invalidate()),
+      isFresh: () => guard(() => wasm().isFresh(now())),
+      async resolve(idOrName) {
+        await load();
+        return guard(() => wasm().lookup(idOrName));
+      },
+      async details(ids) {
+        return fetchDetails(guard(() => wasm().detailsRequests(ids)));
+      },
+      async enrich(records, opts) {
+        await load();
+        await fetchDetails(guard(() => wasm().enrichmentRequests(records, opts)));
+        return guard(() => wasm().enrich(records, opts));
+      },
+      async report(references, opts) {
+        await load();
+        return guard(() => wasm().report(references, opts));
+      },
+      tags: () => guard(() => wasm().tags()),
+    } satisfies TagCatalogHandle,
+    {
+      resolve: async(["idOrName", name]),
+      details: async(["ids", names]),
+      enrich: async(["records", list], ["options", optional(object)]),
+      report: async(["references", list], ["options", optional(object)]),
     },
-    async details(ids) {
-      return fetchDetails(guard(() => wasm().detailsRequests(ids)));
-    },
-    async enrich(records, opts) {
-      await load();
-      await fetchDetails(guard(() => wasm().enrichmentRequests(records, opts)));
-      return guard(() => wasm().enrich(records, opts));
-    },
-    async report(references, opts) {
-      await load();
-      return guard(() => wasm().report(references, opts));
-    },
-    tags: () => guard(() => wasm().tags()),
-  } satisfies TagCatalogHandle, {
-    resolve: async(["idOrName", name]),
-    details: async(["ids", names]),
-    enrich: async(["records", list], ["options", optional(object)]),
-    report: async(["references", list], ["options", optional(object)]),
-  });
+  );
 }
 
 /**

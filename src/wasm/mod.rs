@@ -40,15 +40,19 @@ pub mod transport;
 /// package's type-level test (`tests/types/pkg`) fails otherwise.
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES_IMPORT: &str = r#"import type {
-    Accepted, AccountsResponse, CatalogConfig, ClientConfig, CompileContext, ContactResult,
-    ContactTagsResult, CustomFieldsResult, DeadLetter, DetailsOutcome, Drained, EnrichOptions,
-    EnrichReport, FlowConfig, FlowEvent, FlowOutcome, FlowPlan, HostPoint, HttpRequest,
-    LocationTagResult, LocationTagsResult, Need, OperationInfo, OutboxConfig,
-    OutboxCounts, OutboxRecord, OutboxStats, Plan, Problem, ProfileSelection, RateLimit,
-    ReportOptions, RequestParams, Resolution, RulesDocument, Schedule, SendResult, Series,
-    SeriesOptions, SlotPlan, SocialTagsQuery, StatisticsRequest, StatisticsResponse,
-    StatsRequest, Tag, TagDiff, TagReference, TagReport, TagsResponse, UpsertContact,
-    UpsertContactResult, UsersQuery, UsersResult,
+    Accepted, AccountsResponse, Begin, CaptureConfig, CaptureOutcome, CatalogConfig,
+    ClientConfig, CompileContext, ContactResult, ContactTagsResult, CustomFieldsResult,
+    DeadLetter, DetailsOutcome, Drained, EnrichOptions, EnrichReport, FlowConfig, FlowEvent,
+    FlowOutcome, FlowPlan, GhlWebhookConfig, GhlWebhookOutcome, HostPoint, HttpRequest,
+    HttpResponse, IntakeLogEntry, LocationTagResult, LocationTagsResult, Need,
+    OperationInfo, OutboxConfig, OutboxCounts, OutboxRecord, OutboxRetained, OutboxStats,
+    Plan, PollStep, PreviewStep, Problem, ProfileSelection, QwilrConfig, QwilrNeed,
+    QwilrOutcome, QwilrSubscription, RateLimit, ReportOptions, RequestParams, Resolution,
+    RulesDocument, Schedule, SeenKey, SendResult, Series, SeriesOptions, SignatureCheck,
+    SignatureVerdict, SlotPlan, SocialTagsQuery, StatisticsRequest, StatisticsResponse,
+    StatsRequest, SubscriptionOp, Tag, TagDiff, TagReference, TagReport, TagsResponse,
+    UpsertContact, UpsertContactResult, UsersQuery, UsersResult, WishpondCursor,
+    WishpondPollerConfig,
 } from "./types.js";"#;
 
 thread_local! {

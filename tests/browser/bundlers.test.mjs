@@ -25,7 +25,9 @@ for (const [name, build] of Object.entries(builds)) {
     page.on("pageerror", (e) => errors.push(e.message));
     try {
       await page.goto(`${site.url}/`);
-      const result = await page.waitForFunction(() => window.result, null, { timeout: 30000 }).then((h) => h.jsonValue());
+      const result = await page
+        .waitForFunction(() => window.result, null, { timeout: 30000 })
+        .then((h) => h.jsonValue());
       assert.deepEqual(errors, []);
       assert.match(result.version, /^\d+\.\d+\.\d+$/);
       assert.equal(result.leanVersion, result.version);

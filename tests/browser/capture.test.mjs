@@ -24,7 +24,9 @@ async function until(check, what) {
 
 before(async () => {
   site = await serveRepo();
-  const intake = g.createCaptureIntake({ config: { sites: [{ siteKey: "pk_test_site", allowedOrigins: [site.url] }] } });
+  const intake = g.createCaptureIntake({
+    config: { sites: [{ siteKey: "pk_test_site", allowedOrigins: [site.url] }] },
+  });
   intakeServer = createServer((req, res) => {
     const chunks = [];
     req.on("data", (c) => chunks.push(c));
@@ -61,7 +63,10 @@ async function openForm(context, config) {
   await page.addInitScript((c) => {
     window.GhlBridgeCapture = c;
   }, config);
-  await page.goto(`${site.url}/tests/browser/capture.html?utm_source=facebook&utm_campaign=spring&x=1`, { referer: "https://www.facebook.com/" });
+  await page.goto(
+    `${site.url}/tests/browser/capture.html?utm_source=facebook&utm_campaign=spring&x=1`,
+    { referer: "https://www.facebook.com/" },
+  );
   return { page, pageErrors, warnings };
 }
 
@@ -95,18 +100,29 @@ test("a submitted form reaches the intake as a Wishpond lead event", async () =>
   assert.match(ev.page.url, /capture\.html\?utm_source=facebook/);
   assert.equal(ev.page.referrer, "https://www.facebook.com/");
   assert.equal(await page.textContent("#status"), "thanks 1", "the page's own handler ran");
-  await until(async () => (await page.evaluate(() => localStorage.getItem("ghlBridgeCaptureQueue"))) === "[]", "the queue emptied");
+  await until(
+    async () => (await page.evaluate(() => localStorage.getItem("ghlBridgeCaptureQueue"))) === "[]",
+    "the queue emptied",
+  );
   assert.deepEqual(pageErrors, []);
   await context.close();
 });
 
 test("offline: the submission waits in localStorage and is sent when the page is online", async () => {
   const context = await browser.newContext();
-  const { page, pageErrors, warnings } = await openForm(context, { intakeUrl, siteKey: "pk_test_site" });
+  const { page, pageErrors, warnings } = await openForm(context, {
+    intakeUrl,
+    siteKey: "pk_test_site",
+  });
   const before = received.length;
   await context.setOffline(true);
   await fillAndSubmit(page, "grace@example.com");
-  await until(async () => JSON.parse(await page.evaluate(() => localStorage.getItem("ghlBridgeCaptureQueue") || "[]")).length === 1, "queued");
+  await until(
+    async () =>
+      JSON.parse(await page.evaluate(() => localStorage.getItem("ghlBridgeCaptureQueue") || "[]"))
+        .length === 1,
+    "queued",
+  );
   assert.equal(received.length, before, "nothing was sent while offline");
   assert.equal(await page.textContent("#status"), "thanks 1");
   await context.setOffline(false);
@@ -120,10 +136,16 @@ test("offline: the submission waits in localStorage and is sent when the page is
 
 test("a refused key or a dead intake never breaks the page", async () => {
   const context = await browser.newContext();
-  const { page, pageErrors, warnings } = await openForm(context, { intakeUrl, siteKey: "pk_unknown" });
+  const { page, pageErrors, warnings } = await openForm(context, {
+    intakeUrl,
+    siteKey: "pk_unknown",
+  });
   await fillAndSubmit(page, "eve@example.com");
   await until(() => errors.includes("CAPTURE_UNKNOWN_SITE"), "the intake refused the key");
-  const dead = await openForm(context, { intakeUrl: "http://127.0.0.1:9/capture", siteKey: "pk_test_site" });
+  const dead = await openForm(context, {
+    intakeUrl: "http://127.0.0.1:9/capture",
+    siteKey: "pk_test_site",
+  });
   await fillAndSubmit(dead.page, "x@example.com");
   await dead.page.getByRole("button", { name: "Sign up" }).click();
   assert.equal(await dead.page.textContent("#status"), "thanks 2", "the form keeps working");

@@ -3,7 +3,12 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { serveRepo, launch } from "./harness.mjs";
-import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  DEMO_TOKEN,
+  DEMO_LOCATION_ID,
+  ALL_SCOPES,
+} from "../../js/emulator/index.mjs";
 
 let server, browser, page, emu;
 before(async () => {
@@ -24,14 +29,29 @@ test("the web entry loads and errors are real Errors with codes", async () => {
     const g = await import("/pkg/entries/web.js");
     let err;
     try {
-      g.validatePlan({ id: "e", flow: "f", locationId: "l", steps: [{ id: "a", operation: "x", after: ["z"] }] });
+      g.validatePlan({
+        id: "e",
+        flow: "f",
+        locationId: "l",
+        steps: [{ id: "a", operation: "x", after: ["z"] }],
+      });
     } catch (e) {
-      err = { isError: e instanceof Error, isBridge: e instanceof g.GhlBridgeError, code: e.code, dep: e.details.dependency };
+      err = {
+        isError: e instanceof Error,
+        isBridge: e instanceof g.GhlBridgeError,
+        code: e.code,
+        dep: e.details.dependency,
+      };
     }
     return { version: g.version(), err };
   });
   assert.match(out.version, /^\d+\.\d+\.\d+$/);
-  assert.deepEqual(out.err, { isError: true, isBridge: true, code: "PLAN_UNKNOWN_DEPENDENCY", dep: "z" });
+  assert.deepEqual(out.err, {
+    isError: true,
+    isBridge: true,
+    code: "PLAN_UNKNOWN_DEPENDENCY",
+    dep: "z",
+  });
 });
 
 test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => {
@@ -39,7 +59,11 @@ test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => 
     const g = await import("/pkg/entries/web.js");
     const { __testPanic } = await import("/pkg/internal.js");
     let caught;
-    try { __testPanic("browser boom"); } catch (e) { caught = { code: e.code, message: e.message, isError: e instanceof Error }; }
+    try {
+      __testPanic("browser boom");
+    } catch (e) {
+      caught = { code: e.code, message: e.message, isError: e instanceof Error };
+    }
     return { caught, after: g.version() };
   });
   assert.equal(out.caught.code, "INTERNAL_PANIC");
@@ -55,7 +79,11 @@ test("the slim entry needs and accepts an explicit initialize()", async () => {
   const v = await fresh.evaluate(async () => {
     const s = await import("/pkg/entries/slim.js");
     let before;
-    try { s.version(); } catch (e) { before = e instanceof s.GhlBridgeError && e.code; }
+    try {
+      s.version();
+    } catch (e) {
+      before = e instanceof s.GhlBridgeError && e.code;
+    }
     await s.initialize();
     await s.initialize(); // idempotent
     return { before, after: s.version() };
@@ -66,21 +94,37 @@ test("the slim entry needs and accepts an explicit initialize()", async () => {
 });
 
 test("from a page: createClient sends through fetch to the emulator and reads rate limits", async () => {
-  const out = await page.evaluate(async ({ url, token, locationId, scopes }) => {
-    const g = await import("/pkg/entries/web.js");
-    const c = g.createClient({ token, locationId, scopes, baseUrl: url });
-    const up = await c.upsertContact({ email: "browser@example.com", firstName: "Page" });
-    await c.addContactTags(up.contact.id, ["from-browser"]);
-    const tags = await c.socialTags({ limit: 3 });
-    let err;
-    try { await c.upsertContact({ firstName: "no key" }); } catch (e) { err = { code: e.code, status: e.details.status, isError: e instanceof Error }; }
-    return { id: up.contact.id, isNew: up.new, page: tags.results.tags.length, count: tags.results.count, rl: c.rateLimit(), err };
-  }, { url: emu.url, token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES] });
+  const out = await page.evaluate(
+    async ({ url, token, locationId, scopes }) => {
+      const g = await import("/pkg/entries/web.js");
+      const c = g.createClient({ token, locationId, scopes, baseUrl: url });
+      const up = await c.upsertContact({ email: "browser@example.com", firstName: "Page" });
+      await c.addContactTags(up.contact.id, ["from-browser"]);
+      const tags = await c.socialTags({ limit: 3 });
+      let err;
+      try {
+        await c.upsertContact({ firstName: "no key" });
+      } catch (e) {
+        err = { code: e.code, status: e.details.status, isError: e instanceof Error };
+      }
+      return {
+        id: up.contact.id,
+        isNew: up.new,
+        page: tags.results.tags.length,
+        count: tags.results.count,
+        rl: c.rateLimit(),
+        err,
+      };
+    },
+    { url: emu.url, token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: [...ALL_SCOPES] },
+  );
   assert.equal(out.isNew, true);
   assert.equal(out.page, 3);
   assert.equal(out.count, 25);
   assert.equal(out.rl.max, 100);
   assert.deepEqual(out.err, { code: "GHL_HTTP_ERROR", status: 422, isError: true });
-  const stored = Object.values(emu.state.locations[DEMO_LOCATION_ID].contacts).find((k) => k.id === out.id);
+  const stored = Object.values(emu.state.locations[DEMO_LOCATION_ID].contacts).find(
+    (k) => k.id === out.id,
+  );
   assert.deepEqual(stored.tags, ["from-browser"]);
 });

@@ -4,11 +4,19 @@ import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as g from "../../pkg/entries/node.js";
-import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  DEMO_TOKEN,
+  DEMO_LOCATION_ID,
+  ALL_SCOPES,
+} from "../../js/emulator/index.mjs";
 
 const root = new URL("../../", import.meta.url);
 const json = (p) => JSON.parse(readFileSync(new URL(p, root), "utf8"));
-const rules = { wishpond: json("src/rules/presets/wishpond-lead.json"), qwilr: json("src/rules/presets/qwilr-events.json") };
+const rules = {
+  wishpond: json("src/rules/presets/wishpond-lead.json"),
+  qwilr: json("src/rules/presets/qwilr-events.json"),
+};
 const fixture = (p) => json(`tests/fixtures/${p}`);
 
 let emu;
@@ -19,28 +27,50 @@ after(() => emu.stop());
 beforeEach(() => emu.reset());
 
 function setup({ config, wrap } = {}) {
-  let client = g.createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: ALL_SCOPES, baseUrl: emu.url });
+  let client = g.createClient({
+    token: DEMO_TOKEN,
+    locationId: DEMO_LOCATION_ID,
+    scopes: ALL_SCOPES,
+    baseUrl: emu.url,
+  });
   if (wrap) client = wrap(client);
-  const flows = g.createFlows({ client, locationId: DEMO_LOCATION_ID, scopes: ALL_SCOPES, rules, config });
+  const flows = g.createFlows({
+    client,
+    locationId: DEMO_LOCATION_ID,
+    scopes: ALL_SCOPES,
+    rules,
+    config,
+  });
   return { client, flows };
 }
 
-const requests = () => emu.log.map((e) => ({ method: e.method, path: e.path, query: e.query, body: e.body ?? null }));
+const requests = () =>
+  emu.log.map((e) => ({ method: e.method, path: e.path, query: e.query, body: e.body ?? null }));
 const lines = () => emu.log.map((e) => `${e.method} ${e.path}`);
 const socialTags = () => emu.state.locations[DEMO_LOCATION_ID].socialTags;
-const lead = () => ({ type: "wishpond.contact.created", id: "evt_7f3a9c21", payload: fixture("wishpond/lead-created.json") });
+const lead = () => ({
+  type: "wishpond.contact.created",
+  id: "evt_7f3a9c21",
+  payload: fixture("wishpond/lead-created.json"),
+});
 
 test("flow 1: Wishpond contact -> upsert (no tags, score inside) -> add-tags; 2 requests", async () => {
   const { flows } = setup({ config: { allowCreateLocationTags: true } });
   const r = await flows.run(lead());
   assert.equal(r.failed, undefined);
   const log = requests();
-  assert.deepEqual(lines(), ["POST /contacts/upsert", `POST /contacts/${r.outcome.result.contactId}/tags`]);
+  assert.deepEqual(lines(), [
+    "POST /contacts/upsert",
+    `POST /contacts/${r.outcome.result.contactId}/tags`,
+  ]);
   const upsert = log[0].body;
   assert.equal(upsert.locationId, DEMO_LOCATION_ID);
   assert.equal(upsert.email, "jane.doe@example.com");
   assert.equal(upsert.tags, undefined, "tags never ride on the upsert");
-  assert.deepEqual(upsert.customFields.find((f) => f.key === "contact.lead_score"), { key: "contact.lead_score", field_value: r.outcome.result.score });
+  assert.deepEqual(
+    upsert.customFields.find((f) => f.key === "contact.lead_score"),
+    { key: "contact.lead_score", field_value: r.outcome.result.score },
+  );
   assert.deepEqual(log[1].body.tags, r.outcome.result.tagsAdded);
   assert.ok(log[1].body.tags.includes("wishpond"));
   assert.deepEqual(r.done, ["upsert", "add-tags"]);
@@ -56,12 +86,20 @@ test("flow 1: Wishpond contact -> upsert (no tags, score inside) -> add-tags; 2 
 test("flow 1 without tag creation: location tags read once, missing tags dropped", async () => {
   const { flows } = setup();
   const r = await flows.run(lead());
-  assert.deepEqual(lines().slice(0, 2), [`GET /locations/${DEMO_LOCATION_ID}/tags`, "POST /contacts/upsert"]);
+  assert.deepEqual(lines().slice(0, 2), [
+    `GET /locations/${DEMO_LOCATION_ID}/tags`,
+    "POST /contacts/upsert",
+  ]);
   const known = new Set(emu.state.locations[DEMO_LOCATION_ID].locationTags.map((t) => t.name));
-  for (const t of r.outcome.result.tagsAdded) assert.ok(known.has(t), `${t} exists in the location`);
+  for (const t of r.outcome.result.tagsAdded)
+    assert.ok(known.has(t), `${t} exists in the location`);
   assert.ok(r.outcome.result.droppedTags.length > 0);
   emu.log.length = 0;
-  await flows.run({ type: "qwilr.page.viewed", id: "q1", payload: fixture("qwilr/page-viewed.json") });
+  await flows.run({
+    type: "qwilr.page.viewed",
+    id: "q1",
+    payload: fixture("qwilr/page-viewed.json"),
+  });
   assert.ok(!lines().includes(`GET /locations/${DEMO_LOCATION_ID}/tags`), "cached for the TTL");
 });
 
@@ -72,11 +110,21 @@ test("flow 2: Wishpond tag event -> one list page cold, nothing when cached", as
   ev.payload.tag = { name: ` ${live[0].tag.toUpperCase()} ` };
   ev.payload.records[0].tags = [live[0].tag, live[1]._id];
   const r = await flows.run(ev);
-  assert.deepEqual(requests(), [{ method: "GET", path: `/social-media-posting/${DEMO_LOCATION_ID}/tags`, query: { limit: "100", skip: "0" }, body: null }]);
+  assert.deepEqual(requests(), [
+    {
+      method: "GET",
+      path: `/social-media-posting/${DEMO_LOCATION_ID}/tags`,
+      query: { limit: "100", skip: "0" },
+      body: null,
+    },
+  ]);
   const { records, subject } = r.outcome.result;
   assert.equal(subject.status, "found");
   assert.equal(subject.tag._id, live[0]._id);
-  assert.deepEqual(records[0].tagDetails.map((d) => d.id), [live[0]._id, live[1]._id]);
+  assert.deepEqual(
+    records[0].tagDetails.map((d) => d.id),
+    [live[0]._id, live[1]._id],
+  );
   emu.log.length = 0;
   const again = await flows.run({ ...ev, id: "evt_wp_tag_02" });
   assert.equal(emu.log.length, 0, "a fresh catalog costs no request");
@@ -90,12 +138,31 @@ test("flow 3: Qwilr social post -> list -> details only for ids the list lacks -
   ev.payload.post.tags = [socialTags()[2]._id, deleted._id, "unknownTagId00000001"];
   const r = await flows.run(ev);
   assert.deepEqual(requests(), [
-    { method: "GET", path: `/social-media-posting/${DEMO_LOCATION_ID}/tags`, query: { limit: "100", skip: "0" }, body: null },
-    { method: "POST", path: `/social-media-posting/${DEMO_LOCATION_ID}/tags/details`, query: {}, body: { tagIds: ["unknownTagId00000001"] } },
+    {
+      method: "GET",
+      path: `/social-media-posting/${DEMO_LOCATION_ID}/tags`,
+      query: { limit: "100", skip: "0" },
+      body: null,
+    },
+    {
+      method: "POST",
+      path: `/social-media-posting/${DEMO_LOCATION_ID}/tags/details`,
+      query: {},
+      body: { tagIds: ["unknownTagId00000001"] },
+    },
   ]);
   const post = r.outcome.result.records[0];
-  assert.deepEqual(post.tagDetails.map((d) => [d.id, d.deleted]), [[socialTags()[2]._id, false], [deleted._id, true]]);
-  assert.deepEqual(r.outcome.result.report.unknown.map((u) => u.value), ["unknownTagId00000001"]);
+  assert.deepEqual(
+    post.tagDetails.map((d) => [d.id, d.deleted]),
+    [
+      [socialTags()[2]._id, false],
+      [deleted._id, true],
+    ],
+  );
+  assert.deepEqual(
+    r.outcome.result.report.unknown.map((u) => u.value),
+    ["unknownTagId00000001"],
+  );
   assert.equal(r.stages.length, 2);
 });
 
@@ -108,20 +175,34 @@ test("flow 4: Qwilr tag details updated -> refreshed list (even when cached), de
   socialTags()[3].tag = "Renamed In Qwilr";
   const r = await flows.run(ev);
   assert.deepEqual(lines(), [`GET /social-media-posting/${DEMO_LOCATION_ID}/tags`]);
-  assert.deepEqual(r.outcome.result.tags.map((t) => t.name), ["Renamed In Qwilr"]);
+  assert.deepEqual(
+    r.outcome.result.tags.map((t) => t.name),
+    ["Renamed In Qwilr"],
+  );
   assert.equal(r.outcome.result.catalogSize, socialTags().length);
 });
 
 test("flow 5: statistics -> accounts then statistics, then one request; Markdown/CSV/Slack", async () => {
   const { flows } = setup();
   const ev = fixture("flows/statistics-requested.json");
-  ev.payload.hostMetrics = [{ metric: "leads", source: "wishpond", value: 12, timestampMs: Date.now() }];
+  ev.payload.hostMetrics = [
+    { metric: "leads", source: "wishpond", value: 12, timestampMs: Date.now() },
+  ];
   const r = await flows.run(ev);
-  assert.deepEqual(lines(), [`GET /social-media-posting/${DEMO_LOCATION_ID}/accounts`, "POST /social-media-posting/statistics"]);
+  assert.deepEqual(lines(), [
+    `GET /social-media-posting/${DEMO_LOCATION_ID}/accounts`,
+    "POST /social-media-posting/statistics",
+  ]);
   const stats = requests()[1];
   assert.deepEqual(stats.query, { locationId: DEMO_LOCATION_ID });
   const accounts = emu.state.locations[DEMO_LOCATION_ID].accounts;
-  const expected = accounts.filter((a) => (a.platform === "linkedin" && a.type === "page") || (a.platform === "tiktok" && a.type === "business")).map((a) => a.profileId);
+  const expected = accounts
+    .filter(
+      (a) =>
+        (a.platform === "linkedin" && a.type === "page") ||
+        (a.platform === "tiktok" && a.type === "business"),
+    )
+    .map((a) => a.profileId);
   assert.deepEqual(stats.body.profileIds, expected);
   const res = r.outcome.result;
   assert.match(res.markdown, /Weekly social report/);
@@ -136,7 +217,10 @@ test("flow 5: statistics -> accounts then statistics, then one request; Markdown
 test("flow 6: tag validation -> list when stale -> report", async () => {
   const { flows } = setup();
   const ev = fixture("flows/tags-validation-requested.json");
-  ev.payload.references.push({ value: socialTags().find((t) => t.deleted).tag, source: "rule:old" });
+  ev.payload.references.push({
+    value: socialTags().find((t) => t.deleted).tag,
+    source: "rule:old",
+  });
   const r = await flows.run(ev);
   assert.deepEqual(lines(), [`GET /social-media-posting/${DEMO_LOCATION_ID}/tags`]);
   const kinds = r.outcome.result.report.findings.map((f) => f.kind);
@@ -152,7 +236,14 @@ test("dry run: the plan and its requests, nothing sent", async () => {
   const dry = await flows.run(lead(), { dryRun: true });
   assert.equal(emu.log.length, 0);
   assert.equal(dry.dryRun, true);
-  assert.deepEqual(dry.requests.map((s) => [s.step, s.method]), [["upsert", "POST"], ["add-tags", "POST"], ["remove-tags", "DELETE"]]);
+  assert.deepEqual(
+    dry.requests.map((s) => [s.step, s.method]),
+    [
+      ["upsert", "POST"],
+      ["add-tags", "POST"],
+      ["remove-tags", "DELETE"],
+    ],
+  );
   assert.match(dry.requests[1].url, /\/contacts\/\{upsert\.contact\.id\}\/tags$/);
   assert.deepEqual(dry.requests[1].dependsOn, ["upsert"]);
   assert.equal(dry.requests[1].placeholders, true);
@@ -185,7 +276,13 @@ test("a failure half-way is reported with done and not-run steps, not thrown", a
   assert.equal(r.failed.error.details.status, 429);
   assert.deepEqual(r.notRun, ["remove-tags"]);
   assert.equal(r.outcome, null);
-  assert.deepEqual(emu.log.map((e) => [e.path.replace(/\/contacts\/[^/]+\/tags/, "/contacts/:id/tags"), e.status]), [["/contacts/upsert", 200], ["/contacts/:id/tags", 429]]);
+  assert.deepEqual(
+    emu.log.map((e) => [e.path.replace(/\/contacts\/[^/]+\/tags/, "/contacts/:id/tags"), e.status]),
+    [
+      ["/contacts/upsert", 200],
+      ["/contacts/:id/tags", 429],
+    ],
+  );
 });
 
 test("a failed catalog page ends the load; the next event loads again", async () => {
@@ -210,9 +307,38 @@ test("concurrent events share one catalog load (single flight)", async () => {
 
 test("unknown and malformed events throw typed errors naming the event", () => {
   const { flows } = setup();
-  assert.throws(() => flows.plan({ type: "wishpond.lead.exploded", id: "x1", payload: {} }), (e) => e instanceof g.GhlBridgeError && e.code === "FLOW_UNKNOWN_EVENT" && e.details.eventId === "x1");
-  assert.throws(() => flows.plan({ type: "qwilr.tag.details.updated", id: "x2", payload: { tagIds: [] } }), (e) => e.code === "FLOW_MALFORMED_EVENT" && /x2/.test(e.message));
-  assert.throws(() => flows.plan({ type: "wishpond.contact.created", id: "x3", payload: fixture("wishpond/lead-updated.json") }), (e) => e.code === "FLOW_MAPPING_FAILED" && e.details.cause === "NO_MATCH_KEY");
-  assert.throws(() => flows.plan({ type: "wishpond.contact.created", id: "x4" }), (e) => e.code === "FLOW_MALFORMED_EVENT");
-  assert.throws(() => g.createFlows({ client: setup().client, locationId: DEMO_LOCATION_ID, scopes: [], rules: { wishpond: { version: 99 } } }), (e) => e.code === "RULES_INVALID");
+  assert.throws(
+    () => flows.plan({ type: "wishpond.lead.exploded", id: "x1", payload: {} }),
+    (e) =>
+      e instanceof g.GhlBridgeError &&
+      e.code === "FLOW_UNKNOWN_EVENT" &&
+      e.details.eventId === "x1",
+  );
+  assert.throws(
+    () => flows.plan({ type: "qwilr.tag.details.updated", id: "x2", payload: { tagIds: [] } }),
+    (e) => e.code === "FLOW_MALFORMED_EVENT" && /x2/.test(e.message),
+  );
+  assert.throws(
+    () =>
+      flows.plan({
+        type: "wishpond.contact.created",
+        id: "x3",
+        payload: fixture("wishpond/lead-updated.json"),
+      }),
+    (e) => e.code === "FLOW_MAPPING_FAILED" && e.details.cause === "NO_MATCH_KEY",
+  );
+  assert.throws(
+    () => flows.plan({ type: "wishpond.contact.created", id: "x4" }),
+    (e) => e.code === "FLOW_MALFORMED_EVENT",
+  );
+  assert.throws(
+    () =>
+      g.createFlows({
+        client: setup().client,
+        locationId: DEMO_LOCATION_ID,
+        scopes: [],
+        rules: { wishpond: { version: 99 } },
+      }),
+    (e) => e.code === "RULES_INVALID",
+  );
 });

@@ -2,13 +2,18 @@
 // and by the emulator) verified by WebCrypto over the bytes received; forged, stale,
 // replayed and unsigned deliveries refused; the ContactTagUpdate diff; the published
 // keys parse with the platform.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPublicKey, generateKeyPairSync, sign } from "node:crypto";
 import { createServer } from "node:http";
 import { readFileSync } from "node:fs";
 import * as g from "../../pkg/entries/node.js";
-import { startEmulator, DEMO_TOKEN, DEMO_LOCATION_ID, ALL_SCOPES } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  DEMO_TOKEN,
+  DEMO_LOCATION_ID,
+  ALL_SCOPES,
+} from "../../js/emulator/index.mjs";
 
 const ed = generateKeyPairSync("ed25519");
 const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 });
@@ -19,14 +24,27 @@ const config = {
 const NOW = Date.parse("2026-03-05T14:22:10Z");
 
 function delivery(fields, { legacy = false, at = NOW, id = "wh-1", space = 0 } = {}) {
-  const body = Buffer.from(JSON.stringify({ webhookId: id, timestamp: new Date(at).toISOString(), ...fields }, null, space));
+  const body = Buffer.from(
+    JSON.stringify(
+      { webhookId: id, timestamp: new Date(at).toISOString(), ...fields },
+      null,
+      space,
+    ),
+  );
   const headers = { "content-type": "application/json" };
   if (!legacy) headers["x-ghl-signature"] = sign(null, body, ed.privateKey).toString("base64");
   headers["x-wh-signature"] = sign("sha256", body, rsa.privateKey).toString("base64");
   return { headers, body };
 }
 
-const contact = (type, tags, extra = {}) => ({ type, locationId: "loc1", id: "c1", email: "ada@example.com", tags, ...extra });
+const contact = (type, tags, extra = {}) => ({
+  type,
+  locationId: "loc1",
+  id: "c1",
+  email: "ada@example.com",
+  tags,
+  ...extra,
+});
 
 async function refused(promise, code) {
   await assert.rejects(promise, (e) => {
@@ -37,12 +55,19 @@ async function refused(promise, code) {
 }
 
 test("the published keys parse with the platform and match the facts", () => {
-  const edPem = readFileSync(new URL("../../src/sources/keys/ghl-webhook-ed25519.pem", import.meta.url), "utf8");
+  const edPem = readFileSync(
+    new URL("../../src/sources/keys/ghl-webhook-ed25519.pem", import.meta.url),
+    "utf8",
+  );
   const key = createPublicKey(edPem);
   assert.equal(key.asymmetricKeyType, "ed25519");
-  assert.equal(Buffer.from(key.export({ format: "jwk" }).x, "base64url").toString("hex"),
-    "8b61d1d6cacbe28d7c3bc0516bb815258ec6edbba96cddc7f40c09ac708388e8");
-  const rsaKey = createPublicKey(readFileSync(new URL("../../src/sources/keys/ghl-webhook-rsa.pem", import.meta.url), "utf8"));
+  assert.equal(
+    Buffer.from(key.export({ format: "jwk" }).x, "base64url").toString("hex"),
+    "8b61d1d6cacbe28d7c3bc0516bb815258ec6edbba96cddc7f40c09ac708388e8",
+  );
+  const rsaKey = createPublicKey(
+    readFileSync(new URL("../../src/sources/keys/ghl-webhook-rsa.pem", import.meta.url), "utf8"),
+  );
   assert.equal(rsaKey.asymmetricKeyType, "rsa");
   assert.equal(rsaKey.asymmetricKeyDetails.modulusLength, 4096);
   // The default receiver imports both into WebCrypto (a forged delivery is then refused
@@ -51,7 +76,10 @@ test("the published keys parse with the platform and match the facts", () => {
   const d = delivery(contact("ContactCreate", []));
   return Promise.all([
     refused(r.receive(d.headers, d.body), "WEBHOOK_SIGNATURE_INVALID"),
-    refused(r.receive({ "x-wh-signature": d.headers["x-wh-signature"] }, d.body), "WEBHOOK_SIGNATURE_INVALID"),
+    refused(
+      r.receive({ "x-wh-signature": d.headers["x-wh-signature"] }, d.body),
+      "WEBHOOK_SIGNATURE_INVALID",
+    ),
   ]);
 });
 
@@ -63,10 +91,15 @@ test("Ed25519 and RSA signatures verify over the exact bytes; whitespace is kept
   assert.equal(out.event.kind, "ContactCreate");
   assert.equal(out.event.contact.email, "ada@example.com");
   const legacy = delivery(contact("ContactUpdate", ["vip"]), { legacy: true, id: "wh-2" });
-  assert.equal((await r.receive(legacy.headers, new Uint8Array(legacy.body).buffer)).outcome, "accepted");
+  assert.equal(
+    (await r.receive(legacy.headers, new Uint8Array(legacy.body).buffer)).outcome,
+    "accepted",
+  );
   // The Ed25519 header wins: a good RSA signature beside a bad Ed25519 one is refused.
   const mixed = delivery(contact("ContactUpdate", []), { id: "wh-3" });
-  mixed.headers["x-ghl-signature"] = delivery(contact("ContactUpdate", ["x"]), { id: "wh-3" }).headers["x-ghl-signature"];
+  mixed.headers["x-ghl-signature"] = delivery(contact("ContactUpdate", ["x"]), {
+    id: "wh-3",
+  }).headers["x-ghl-signature"];
   await refused(r.receive(mixed.headers, mixed.body), "WEBHOOK_SIGNATURE_INVALID");
 });
 
@@ -85,14 +118,17 @@ test("forged, stale, replayed and unsigned deliveries are refused or acknowledge
   const again = await r.receive(good.headers, good.body);
   assert.deepEqual(again, { outcome: "duplicate", webhookId: "wh-10" });
   const log = r.log();
-  assert.deepEqual(log.map((e) => [e.outcome, e.status, e.error?.code ?? null]), [
-    ["refused", 401, "WEBHOOK_SIGNATURE_INVALID"],
-    ["refused", 400, "WEBHOOK_STALE"],
-    ["refused", 401, "WEBHOOK_UNSIGNED"],
-    ["refused", 401, "WEBHOOK_UNSIGNED"],
-    ["accepted", 200, null],
-    ["duplicate", 200, null],
-  ]);
+  assert.deepEqual(
+    log.map((e) => [e.outcome, e.status, e.error?.code ?? null]),
+    [
+      ["refused", 401, "WEBHOOK_SIGNATURE_INVALID"],
+      ["refused", 400, "WEBHOOK_STALE"],
+      ["refused", 401, "WEBHOOK_UNSIGNED"],
+      ["refused", 401, "WEBHOOK_UNSIGNED"],
+      ["accepted", 200, null],
+      ["duplicate", 200, null],
+    ],
+  );
   // Persisted ids survive a new receiver.
   const r2 = g.createGhlWebhookReceiver({ config, now: () => now });
   r2.restoreSeenIds(r.seenIds());
@@ -100,17 +136,32 @@ test("forged, stale, replayed and unsigned deliveries are refused or acknowledge
 });
 
 test("unsigned deliveries pass only with the test option", async () => {
-  const r = g.createGhlWebhookReceiver({ config: { ...config, allowUnsigned: true }, now: () => NOW });
-  const body = Buffer.from(JSON.stringify({ webhookId: "u1", timestamp: new Date(NOW).toISOString(), ...contact("ContactCreate", []) }));
+  const r = g.createGhlWebhookReceiver({
+    config: { ...config, allowUnsigned: true },
+    now: () => NOW,
+  });
+  const body = Buffer.from(
+    JSON.stringify({
+      webhookId: "u1",
+      timestamp: new Date(NOW).toISOString(),
+      ...contact("ContactCreate", []),
+    }),
+  );
   assert.equal((await r.receive({ "x-ghl-signature": "N/A" }, body)).outcome, "accepted");
 });
 
 test("ContactTagUpdate is diffed against the last known list (flat and data-wrapped)", async () => {
   const r = g.createGhlWebhookReceiver({ config, now: () => NOW });
   r.rememberTags("c1", ["lead", "webinar"], NOW - 10_000);
-  const d1 = delivery({ type: "ContactTagUpdate", data: { id: "c1", tags: ["lead", "customer"] } }, { id: "t1", at: NOW - 5_000 });
+  const d1 = delivery(
+    { type: "ContactTagUpdate", data: { id: "c1", tags: ["lead", "customer"] } },
+    { id: "t1", at: NOW - 5_000 },
+  );
   const out = await r.receive(d1.headers, d1.body);
-  assert.deepEqual([out.event.tagChange.added, out.event.tagChange.removed], [["customer"], ["webinar"]]);
+  assert.deepEqual(
+    [out.event.tagChange.added, out.event.tagChange.removed],
+    [["customer"], ["webinar"]],
+  );
   const d2 = delivery(contact("ContactTagUpdate", ["customer"]), { id: "t2", at: NOW - 1_000 });
   const out2 = await r.receive(d2.headers, d2.body);
   assert.deepEqual([out2.event.tagChange.added, out2.event.tagChange.removed], [[], ["lead"]]);
@@ -119,10 +170,17 @@ test("ContactTagUpdate is diffed against the last known list (flat and data-wrap
 
 test("hostile bodies get typed errors with the status to answer", async () => {
   const r = g.createGhlWebhookReceiver({ config, now: () => NOW });
-  for (const [text, code] of [["{", "WEBHOOK_MALFORMED"], ["null", "WEBHOOK_MALFORMED"], [" ".repeat(300 * 1024), "WEBHOOK_BODY_TOO_LARGE"]]) {
+  for (const [text, code] of [
+    ["{", "WEBHOOK_MALFORMED"],
+    ["null", "WEBHOOK_MALFORMED"],
+    [" ".repeat(300 * 1024), "WEBHOOK_BODY_TOO_LARGE"],
+  ]) {
     const body = Buffer.from(text);
     const headers = { "x-ghl-signature": sign(null, body, ed.privateKey).toString("base64") };
-    await assert.rejects(r.receive(headers, body), (e) => e.code === code && typeof e.details.status === "number");
+    await assert.rejects(
+      r.receive(headers, body),
+      (e) => e.code === code && typeof e.details.status === "number",
+    );
   }
   await refused(r.receive({ "x-ghl-signature": "%%%" }, "{}"), "WEBHOOK_SIGNATURE_MALFORMED");
 });
@@ -149,17 +207,44 @@ test("the emulator sends signed webhooks, and on tag changes through its API", a
   const url = `http://127.0.0.1:${server.address().port}/ghl`;
   try {
     const fields = { id: "c9", email: "x@example.com", tags: ["a"] };
-    assert.equal((await emu.webhooks.send(url, "ContactCreate", fields, { wrap: true })).status, 200);
-    assert.equal((await emu.webhooks.send(url, "ContactCreate", fields, { legacy: true })).status, 200);
-    assert.equal((await emu.webhooks.send(url, "ContactCreate", fields, { forge: true })).status, 401);
-    assert.equal((await emu.webhooks.send(url, "ContactCreate", fields, { unsigned: true })).status, 401);
-    assert.equal((await emu.webhooks.send(url, "ContactCreate", fields, { timestampMs: Date.now() - 3_600_000 })).status, 400);
+    assert.equal(
+      (await emu.webhooks.send(url, "ContactCreate", fields, { wrap: true })).status,
+      200,
+    );
+    assert.equal(
+      (await emu.webhooks.send(url, "ContactCreate", fields, { legacy: true })).status,
+      200,
+    );
+    assert.equal(
+      (await emu.webhooks.send(url, "ContactCreate", fields, { forge: true })).status,
+      401,
+    );
+    assert.equal(
+      (await emu.webhooks.send(url, "ContactCreate", fields, { unsigned: true })).status,
+      401,
+    );
+    assert.equal(
+      (
+        await emu.webhooks.send(url, "ContactCreate", fields, {
+          timestampMs: Date.now() - 3_600_000,
+        })
+      ).status,
+      400,
+    );
     // The emulator itself reports a tag change made through its API.
     emu.webhooks.subscribe(url);
-    const client = g.createClient({ token: DEMO_TOKEN, locationId: DEMO_LOCATION_ID, scopes: ALL_SCOPES, baseUrl: emu.url });
+    const client = g.createClient({
+      token: DEMO_TOKEN,
+      locationId: DEMO_LOCATION_ID,
+      scopes: ALL_SCOPES,
+      baseUrl: emu.url,
+    });
     const c = emu.state.locations[DEMO_LOCATION_ID].contacts[0];
     r.rememberTags(c.id, [...c.tags], Date.now() - 1000);
-    await client.send("contacts.add-tags", { path: { contactId: c.id }, body: { tags: ["qwilr-accepted"] } });
+    await client.send("contacts.add-tags", {
+      path: { contactId: c.id },
+      body: { tags: ["qwilr-accepted"] },
+    });
     await emu.webhooks.settled();
     const last = received.at(-1);
     assert.equal(last.outcome, "accepted", JSON.stringify(last));

@@ -8,12 +8,22 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
 import { instanceGeneration } from "../../pkg/internal.js";
-import { startEmulator, ALL_SCOPES, DEMO_LOCATION_ID as LOC, DEMO_TOKEN } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  ALL_SCOPES,
+  DEMO_LOCATION_ID as LOC,
+  DEMO_TOKEN,
+} from "../../js/emulator/index.mjs";
 
 let emu, client;
 before(async () => {
   emu = await startEmulator({ seed: 3 });
-  client = g.createClient({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url });
+  client = g.createClient({
+    token: DEMO_TOKEN,
+    locationId: LOC,
+    scopes: ALL_SCOPES,
+    baseUrl: emu.url,
+  });
 });
 after(() => emu?.stop());
 
@@ -48,30 +58,42 @@ test("a body crosses as JSON.stringify writes it: undefined absent, Date as ISO 
   assert.deepEqual(JSON.parse(req.body), expected);
   assert.ok(!req.body.includes("phone"), "an undefined field is absent, not null");
   // The same through the JSON text of the same value.
-  const viaText = await client.buildRequest("contacts.upsert-contact", { body: JSON.parse(JSON.stringify(tricky())) });
+  const viaText = await client.buildRequest("contacts.upsert-contact", {
+    body: JSON.parse(JSON.stringify(tricky())),
+  });
   assert.equal(viaText.body, req.body);
 });
 
 test("sent: the emulator receives no phone for {phone: undefined}, and the date as text", async () => {
-  await client.send("contacts.upsert-contact", { body: { locationId: LOC, email: "undef@example.com", phone: undefined, dateOfBirth: when } });
+  await client.send("contacts.upsert-contact", {
+    body: { locationId: LOC, email: "undef@example.com", phone: undefined, dateOfBirth: when },
+  });
   const body = emu.log.at(-1).body;
   assert.ok(!("phone" in body), JSON.stringify(body));
   assert.equal(body.dateOfBirth, "1990-05-17T08:30:00.000Z");
 });
 
 test("rules: the object path and the JSON-text path agree on Date, toJSON, inherited, non-enumerable and getters", () => {
-  const rules = g.compileRules({
-    version: 1,
-    mappings: [
-      { from: "email", to: "email" },
-      { from: "lastName", to: "lastName" },
-      { from: "dateOfBirth", to: { customField: "contact.born" } },
-      { from: "source", to: "source" },
-      { from: "inherited", to: "companyName" },
-      { from: "hidden", to: "city" },
-      { from: "nested.when", to: { customField: "contact.when" } },
-    ],
-  }, { customFields: [{ id: "born", key: "contact.born" }, { id: "when", key: "contact.when" }] });
+  const rules = g.compileRules(
+    {
+      version: 1,
+      mappings: [
+        { from: "email", to: "email" },
+        { from: "lastName", to: "lastName" },
+        { from: "dateOfBirth", to: { customField: "contact.born" } },
+        { from: "source", to: "source" },
+        { from: "inherited", to: "companyName" },
+        { from: "hidden", to: "city" },
+        { from: "nested.when", to: { customField: "contact.when" } },
+      ],
+    },
+    {
+      customFields: [
+        { id: "born", key: "contact.born" },
+        { id: "when", key: "contact.when" },
+      ],
+    },
+  );
   const o = tricky();
   o.nested = { when: { toJSON: () => "nested text" } };
   const viaObject = rules.apply(o);
@@ -86,7 +108,11 @@ test("rules: the object path and the JSON-text path agree on Date, toJSON, inher
 
 test("flows: an event whose payload holds a Date plans the same as its JSON", () => {
   const flows = g.createFlows({ client, locationId: LOC, scopes: ALL_SCOPES });
-  const ev = { type: "tags.validation.requested", id: "d1", payload: { at: when, skip: undefined } };
+  const ev = {
+    type: "tags.validation.requested",
+    id: "d1",
+    payload: { at: when, skip: undefined },
+  };
   assert.deepEqual(flows.plan(ev), flows.plan(JSON.parse(JSON.stringify(ev))));
 });
 
@@ -102,19 +128,45 @@ test("depth is limited before recursion: 100,000 levels and cycles are typed err
   const cyclic = { a: {} };
   cyclic.a.back = cyclic;
   for (const bad of [nested(100_000), cyclic]) {
-    await assert.rejects(client.buildRequest("contacts.upsert-contact", { body: bad }), (e) => e instanceof g.GhlBridgeError && e.code === "INVALID_ARGUMENT" && e.details.argument === "params");
-    await assert.rejects(client.send("contacts.upsert-contact", { body: bad }), (e) => e.code === "INVALID_ARGUMENT");
-    assert.throws(() => g.validatePlan({ id: "x", flow: "f", locationId: LOC, steps: [], deep: bad }), (e) => e.code === "INVALID_ARGUMENT");
-    assert.throws(() => g.createFlows({ client, locationId: LOC, scopes: ALL_SCOPES }).plan({ type: "tags.validation.requested", id: "d", payload: bad }), (e) => e.code === "INVALID_ARGUMENT");
+    await assert.rejects(
+      client.buildRequest("contacts.upsert-contact", { body: bad }),
+      (e) =>
+        e instanceof g.GhlBridgeError &&
+        e.code === "INVALID_ARGUMENT" &&
+        e.details.argument === "params",
+    );
+    await assert.rejects(
+      client.send("contacts.upsert-contact", { body: bad }),
+      (e) => e.code === "INVALID_ARGUMENT",
+    );
+    assert.throws(
+      () => g.validatePlan({ id: "x", flow: "f", locationId: LOC, steps: [], deep: bad }),
+      (e) => e.code === "INVALID_ARGUMENT",
+    );
+    assert.throws(
+      () =>
+        g
+          .createFlows({ client, locationId: LOC, scopes: ALL_SCOPES })
+          .plan({ type: "tags.validation.requested", id: "d", payload: bad }),
+      (e) => e.code === "INVALID_ARGUMENT",
+    );
     const mapped = rules.apply({ email: "x@y.z", other: bad });
     assert.equal(mapped.upsert.email, "x@y.z", "parts the rules do not read are not read");
-    assert.throws(() => rules.apply({ email: bad }), (e) => e instanceof g.GhlBridgeError && e.code === "RECORD_NOT_JSON");
+    assert.throws(
+      () => rules.apply({ email: bad }),
+      (e) => e instanceof g.GhlBridgeError && e.code === "RECORD_NOT_JSON",
+    );
   }
   // The JSON-text path: a 100,000-level text is refused by the rules' own limits.
-  assert.throws(() => rules.apply(`{"email":${"[".repeat(100_000)}${"]".repeat(100_000)}}`), (e) => e instanceof g.GhlBridgeError && e.code !== "INTERNAL_PANIC");
+  assert.throws(
+    () => rules.apply(`{"email":${"[".repeat(100_000)}${"]".repeat(100_000)}}`),
+    (e) => e instanceof g.GhlBridgeError && e.code !== "INTERNAL_PANIC",
+  );
   assert.equal(instanceGeneration(), generation, "no reset");
   // The instance kept its whole stack: a 2,000-level body still builds and sends.
-  const req = await client.buildRequest("contacts.upsert-contact", { body: { email: "deep@example.com", deep: nested(2_000, "leaf") } });
+  const req = await client.buildRequest("contacts.upsert-contact", {
+    body: { email: "deep@example.com", deep: nested(2_000, "leaf") },
+  });
   assert.ok(req.body.includes('"leaf"'));
   assert.equal(rules.apply({ email: "after@example.com" }).upsert.email, "after@example.com");
   assert.equal(instanceGeneration(), generation, "no reset");
@@ -122,9 +174,26 @@ test("depth is limited before recursion: 100,000 levels and cycles are typed err
 
 test("a plan accepted near the depth limit is restored from its storage (stored records get the wrapping's room)", async () => {
   const storage = g.memoryStorage();
-  const conn = { token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url, autoStart: false };
+  const conn = {
+    token: DEMO_TOKEN,
+    locationId: LOC,
+    scopes: ALL_SCOPES,
+    baseUrl: emu.url,
+    autoStart: false,
+  };
   const ob = await g.createOutbox({ ...conn, storage });
-  const deepest = (n) => ({ id: `p${n}`, flow: "f", locationId: LOC, steps: [{ id: "u", operation: "contacts.upsert-contact", params: { body: { locationId: LOC, email: "d@x.example", deep: nested(n) } } }] });
+  const deepest = (n) => ({
+    id: `p${n}`,
+    flow: "f",
+    locationId: LOC,
+    steps: [
+      {
+        id: "u",
+        operation: "contacts.upsert-contact",
+        params: { body: { locationId: LOC, email: "d@x.example", deep: nested(n) } },
+      },
+    ],
+  });
   let n = 2500;
   for (;;) {
     try {

@@ -8,12 +8,22 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
 import { instanceGeneration } from "../../pkg/internal.js";
-import { startEmulator, ALL_SCOPES, DEMO_LOCATION_ID as LOC, DEMO_TOKEN } from "../../js/emulator/index.mjs";
+import {
+  startEmulator,
+  ALL_SCOPES,
+  DEMO_LOCATION_ID as LOC,
+  DEMO_TOKEN,
+} from "../../js/emulator/index.mjs";
 
 let emu, client;
 before(async () => {
   emu = await startEmulator({ seed: 9 });
-  client = g.createClient({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url });
+  client = g.createClient({
+    token: DEMO_TOKEN,
+    locationId: LOC,
+    scopes: ALL_SCOPES,
+    baseUrl: emu.url,
+  });
 });
 after(() => emu?.stop());
 
@@ -43,9 +53,23 @@ const HOSTILE = {
   "100,000 levels": () => deep(100_000),
 };
 
-const plan = () => ({ id: "h1", flow: "test", locationId: LOC, steps: [{ id: "get", operation: "contacts.get-contact", params: { path: { contactId: "nope" } } }] });
-const series = () => g.statisticsSeries({ results: {} }, { nowMs: Date.UTC(2026, 0, 5), utcOffsetMinutes: 0 }, []);
-const schedule = () => ({ kind: "weekly", weekday: "monday", hour: 9, minute: 0, utcOffsetMinutes: 0 });
+const plan = () => ({
+  id: "h1",
+  flow: "test",
+  locationId: LOC,
+  steps: [
+    { id: "get", operation: "contacts.get-contact", params: { path: { contactId: "nope" } } },
+  ],
+});
+const series = () =>
+  g.statisticsSeries({ results: {} }, { nowMs: Date.UTC(2026, 0, 5), utcOffsetMinutes: 0 }, []);
+const schedule = () => ({
+  kind: "weekly",
+  weekday: "monday",
+  hour: 9,
+  minute: 0,
+  utcOffsetMinutes: 0,
+});
 const rulesDoc = () => ({ version: 1, mappings: [{ from: "email", to: "email" }] });
 const conn = () => ({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url });
 const event = () => ({ type: "tags.validation.requested", id: "ev1", payload: {} });
@@ -57,9 +81,19 @@ const calls = () => ({
   resolveStep: [[plan(), "get", {}], (p, s, r) => g.resolveStep(p, s, r)],
   operationInfo: [["contacts.get-contact"], (n) => g.operationInfo(n)],
   createClient: [[conn()], (o) => g.createClient(o)],
-  "createClient options fields": [[DEMO_TOKEN, LOC, ALL_SCOPES, emu.url, 1000], (token, locationId, scopes, baseUrl, timeoutMs) => g.createClient({ token, locationId, scopes, baseUrl, timeoutMs })],
-  "client.buildRequest": [["contacts.get-contact", { path: { contactId: "a" } }], (o, p) => client.buildRequest(o, p)],
-  "client.send": [["contacts.get-contact", { path: { contactId: "a" } }], (o, p) => client.send(o, p)],
+  "createClient options fields": [
+    [DEMO_TOKEN, LOC, ALL_SCOPES, emu.url, 1000],
+    (token, locationId, scopes, baseUrl, timeoutMs) =>
+      g.createClient({ token, locationId, scopes, baseUrl, timeoutMs }),
+  ],
+  "client.buildRequest": [
+    ["contacts.get-contact", { path: { contactId: "a" } }],
+    (o, p) => client.buildRequest(o, p),
+  ],
+  "client.send": [
+    ["contacts.get-contact", { path: { contactId: "a" } }],
+    (o, p) => client.send(o, p),
+  ],
   "client.upsertContact": [[{ email: "h@x.example" }], (c) => client.upsertContact(c)],
   "client.getContact": [["nope"], (id) => client.getContact(id)],
   "client.addContactTags": [["nope", ["a"]], (id, t) => client.addContactTags(id, t)],
@@ -74,7 +108,10 @@ const calls = () => ({
   "rules.applyBatch": [[[{ email: "a@b.co" }], {}], (r, o) => compiled().applyBatch(r, o)],
   "rules.applyBatchJson": [['[{"email":"a@b.co"}]', {}], (r, o) => compiled().applyBatchJson(r, o)],
   applyRules: [[null, { email: "a@b.co" }], (c, r) => g.applyRules(c ?? compiled(), r)],
-  createFlows: [[{ client: null, locationId: LOC, scopes: ALL_SCOPES }], (o) => g.createFlows(o && { ...o, client: o.client ?? client })],
+  createFlows: [
+    [{ client: null, locationId: LOC, scopes: ALL_SCOPES }],
+    (o) => g.createFlows(o && { ...o, client: o.client ?? client }),
+  ],
   "flows.plan": [[event()], (e) => flows().plan(e)],
   "flows.run": [[event(), { dryRun: true }], (e, o) => flows().run(e, o)],
   "flows.execute": [[null], (fp) => flows().execute(fp ?? flows().plan(event()))],
@@ -84,16 +121,26 @@ const calls = () => ({
   "tagCatalog.resolve": [["vip"], (n) => catalog().resolve(n)],
   "tagCatalog.details": [[["t1"]], (ids) => catalog().details(ids)],
   "tagCatalog.enrich": [[[{ tags: ["vip"] }], {}], (r, o) => catalog().enrich(r, o)],
-  "tagCatalog.report": [[[{ source: "wishpond", name: "vip" }], {}], (r, o) => catalog().report(r, o)],
+  "tagCatalog.report": [
+    [[{ source: "wishpond", name: "vip" }], {}],
+    (r, o) => catalog().report(r, o),
+  ],
   tagDiff: [[["a"], ["b"], ["c"]], (a, r, c) => g.tagDiff(a, r, c)],
   statisticsRequest: [[LOC, ["p1"], ["linkedin"]], (l, p, pl) => g.statisticsRequest(l, p, pl)],
   selectProfiles: [[{ results: { accounts: [] } }, []], (b, p) => g.selectProfiles(b, p)],
-  statisticsSeries: [[{ results: {} }, { nowMs: 0, utcOffsetMinutes: 0 }, []], (b, o, h) => g.statisticsSeries(b, o, h)],
+  statisticsSeries: [
+    [{ results: {} }, { nowMs: 0, utcOffsetMinutes: 0 }, []],
+    (b, o, h) => g.statisticsSeries(b, o, h),
+  ],
   statisticsMarkdown: [[null, "Week"], (s, t) => g.statisticsMarkdown(s ?? series(), t)],
   statisticsCsv: [[{ days: [] }], (s) => g.statisticsCsv(s)],
   statisticsSlack: [[null, "Week"], (s, t) => g.statisticsSlack(s ?? series(), t)],
   nextRun: [[Date.UTC(2026, 0, 1), schedule()], (n, s) => g.nextRun(n, s)],
-  createOutbox: [[{ ...conn(), storage: null, autoStart: false }], async (o) => (await g.createOutbox(o && { ...o, storage: o.storage ?? g.memoryStorage() })).close()],
+  createOutbox: [
+    [{ ...conn(), storage: null, autoStart: false }],
+    async (o) =>
+      (await g.createOutbox(o && { ...o, storage: o.storage ?? g.memoryStorage() })).close(),
+  ],
   "outbox.accept": [[plan()], (p) => outbox().then((ob) => ob.accept(p))],
   "outbox.retrigger": [["h1"], (id) => outbox().then((ob) => ob.retrigger(id))],
   memoryStorage: [[[["k", { a: 1 }]]], (s) => g.memoryStorage(s)],
@@ -105,7 +152,8 @@ let compiledRules, flowsObj, catalogObj, outboxObj;
 const compiled = () => (compiledRules ??= g.compileRules(rulesDoc()));
 const flows = () => (flowsObj ??= g.createFlows({ client, locationId: LOC, scopes: ALL_SCOPES }));
 const catalog = () => (catalogObj ??= g.createTagCatalog({ client, locationId: LOC }));
-const outbox = () => (outboxObj ??= g.createOutbox({ ...conn(), storage: g.memoryStorage(), autoStart: false }));
+const outbox = () =>
+  (outboxObj ??= g.createOutbox({ ...conn(), storage: g.memoryStorage(), autoStart: false }));
 
 async function outcome(call) {
   try {
@@ -130,8 +178,14 @@ test("every public function, every argument position, every hostile value: typed
         const e = await outcome(() => call(...args));
         count++;
         if (e === null) continue;
-        const typed = e instanceof g.GhlBridgeError && /^[A-Z_]+$/.test(e.code) && !["INTERNAL_PANIC", "UNEXPECTED"].includes(e.code);
-        if (!typed) bad.push(`${fn} argument ${at} = ${what}: ${e?.name} ${e?.code ?? ""} ${String(e?.message).slice(0, 160)}`);
+        const typed =
+          e instanceof g.GhlBridgeError &&
+          /^[A-Z_]+$/.test(e.code) &&
+          !["INTERNAL_PANIC", "UNEXPECTED"].includes(e.code);
+        if (!typed)
+          bad.push(
+            `${fn} argument ${at} = ${what}: ${e?.name} ${e?.code ?? ""} ${String(e?.message).slice(0, 160)}`,
+          );
       }
     }
     assert.equal(instanceGeneration(), generation, `the module was reset by ${fn}`);
@@ -167,21 +221,46 @@ test("the misuses of the reports: each names its function and argument", async (
   const generation = instanceGeneration();
   throwsArg(() => g.createClient(), "createClient", "options");
   throwsArg(() => g.createClient(null), "createClient", "options");
-  throwsArg(() => g.createClient({ token: DEMO_TOKEN, locationId: LOC }), "createClient", "options.scopes");
-  throwsArg(() => g.createClient({ token: 5, locationId: LOC, scopes: [] }), "createClient", "options.token");
-  throwsArg(() => g.createClient({ token: "t", locationId: LOC, scopes: [], timeoutMs: NaN }), "createClient", "options.timeoutMs");
+  throwsArg(
+    () => g.createClient({ token: DEMO_TOKEN, locationId: LOC }),
+    "createClient",
+    "options.scopes",
+  );
+  throwsArg(
+    () => g.createClient({ token: 5, locationId: LOC, scopes: [] }),
+    "createClient",
+    "options.token",
+  );
+  throwsArg(
+    () => g.createClient({ token: "t", locationId: LOC, scopes: [], timeoutMs: NaN }),
+    "createClient",
+    "options.timeoutMs",
+  );
   throwsArg(() => g.createFlows(null), "createFlows", "options");
   throwsArg(() => g.createFlows({ client, locationId: LOC }), "createFlows", "options.scopes");
   throwsArg(() => g.createTagCatalog(undefined), "createTagCatalog", "options");
   throwsArg(() => g.operationInfo(5), "operationInfo", "name");
-  throwsArg(() => g.compileRules({ version: 1, mappings: [{ from: "email", to: "email" }] }).applyBatchJson(5), "rules.applyBatchJson", "records");
+  throwsArg(
+    () =>
+      g.compileRules({ version: 1, mappings: [{ from: "email", to: "email" }] }).applyBatchJson(5),
+    "rules.applyBatchJson",
+    "records",
+  );
   throwsArg(() => g.statisticsMarkdown(series(), 5), "statisticsMarkdown", "title");
   throwsArg(() => g.resolveStep(plan(), 7, {}), "resolveStep", "stepId");
   throwsArg(() => g.tagDiff(["a"], null, []), "tagDiff", "remove");
   await throwsArg(() => client.buildRequest(5), "client.buildRequest", "operation");
   await throwsArg(() => client.getContact({ id: 1 }), "client.getContact", "contactId");
-  await throwsArg(() => g.createOutbox({ token: 5, locationId: LOC, scopes: [], storage: g.memoryStorage() }), "createOutbox", "options.token");
-  await throwsArg(() => g.createOutbox({ token: "t", locationId: LOC, scopes: [] }), "createOutbox", "options.storage");
+  await throwsArg(
+    () => g.createOutbox({ token: 5, locationId: LOC, scopes: [], storage: g.memoryStorage() }),
+    "createOutbox",
+    "options.token",
+  );
+  await throwsArg(
+    () => g.createOutbox({ token: "t", locationId: LOC, scopes: [] }),
+    "createOutbox",
+    "options.storage",
+  );
   const ob = await g.createOutbox({ ...conn(), storage: g.memoryStorage(), autoStart: false });
   await throwsArg(() => ob.retrigger(5), "outbox.retrigger", "planId");
   await ob.close();
@@ -197,5 +276,8 @@ test("nextRun refuses times that are not finite or outside Date's range", () => 
 });
 
 test("indexedDbStorage where there is no IndexedDB is a typed STORAGE_ERROR, not a ReferenceError", async () => {
-  await assert.rejects(g.indexedDbStorage(), (e) => e instanceof g.GhlBridgeError && e.code === "STORAGE_ERROR");
+  await assert.rejects(
+    g.indexedDbStorage(),
+    (e) => e instanceof g.GhlBridgeError && e.code === "STORAGE_ERROR",
+  );
 });

@@ -35,7 +35,8 @@ function jsBlocks(markdown) {
     const skip = /<!--\s*skip:\s*(.*?)\s*-->/.exec(lines[i - 1] ?? "")?.[1];
     const body = [];
     let j = i + 1;
-    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]); j++) body.push(lines[j].slice(indent));
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j]); j++)
+      body.push(lines[j].slice(indent));
     out.push({ line: i + 1, code: body.join("\n"), skip });
     i = j;
   }
@@ -70,12 +71,23 @@ Object.assign(globalThis, {
 
 let emu, dir;
 before(async () => {
-  emu = await startEmulator({ seed: 11, locations: [DEMO_LOCATION_ID, LOCATION], tokens: { [TOKEN]: { locationId: LOCATION, scopes: [...ALL_SCOPES], label: "readme" } } });
+  emu = await startEmulator({
+    seed: 11,
+    locations: [DEMO_LOCATION_ID, LOCATION],
+    tokens: { [TOKEN]: { locationId: LOCATION, scopes: [...ALL_SCOPES], label: "readme" } },
+  });
   dir = await mkdtemp(join(tmpdir(), "ghl-bridge-readme-"));
   await mkdir(join(dir, "node_modules"));
   await symlink(join(repo, "pkg"), join(dir, "node_modules", "ghl-bridge"), "dir");
-  await symlink(join(repo, "node_modules", "fake-indexeddb"), join(dir, "node_modules", "fake-indexeddb"), "dir");
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "readme-examples", private: true, type: "module" }));
+  await symlink(
+    join(repo, "node_modules", "fake-indexeddb"),
+    join(dir, "node_modules", "fake-indexeddb"),
+    "dir",
+  );
+  await writeFile(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "readme-examples", private: true, type: "module" }),
+  );
   await writeFile(join(dir, "prelude.mjs"), prelude(emu.url));
 });
 after(async () => {
@@ -96,10 +108,16 @@ for (const readme of ["README.md", "js/PACKAGE_README.md"]) {
     }
     test(name, async () => {
       const file = join(dir, `block-${readme.replace(/\W/g, "_")}-${n + 1}.mjs`);
-      await writeFile(`${file}.main.mjs`, `import "./prelude.mjs";\nawait import(${JSON.stringify(file)});\nprocess.exit(0);\n`);
+      await writeFile(
+        `${file}.main.mjs`,
+        `import "./prelude.mjs";\nawait import(${JSON.stringify(file)});\nprocess.exit(0);\n`,
+      );
       await writeFile(file, block.code);
       try {
-        const { stdout } = await run(process.execPath, [`${file}.main.mjs`], { cwd: dir, timeout: 60_000 });
+        const { stdout } = await run(process.execPath, [`${file}.main.mjs`], {
+          cwd: dir,
+          timeout: 60_000,
+        });
         if (process.env.README_VERBOSE) console.log(`--- ${name}\n${stdout}`);
       } catch (e) {
         assert.fail(`${name} failed:\n${e.stderr || e.message}`);

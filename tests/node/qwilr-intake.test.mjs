@@ -43,12 +43,15 @@ after(async () => {
 });
 
 test("a weak secret is refused when the intake is created", () => {
-  assert.throws(() => g.createQwilrIntake({ secret: "hunter2", token: "t" }), (e) => e.code === "SOURCE_CONFIG_INVALID");
+  assert.throws(
+    () => g.createQwilrIntake({ secret: "hunter2", token: "t" }),
+    (e) => e.code === "SOURCE_CONFIG_INVALID",
+  );
 });
 
 test("secretsEqual compares exactly", async () => {
   assert.equal(await g.secretsEqual(SECRET, SECRET), true);
-  assert.equal(await g.secretsEqual(SECRET, SECRET.slice(0, -1) + "x"), false);
+  assert.equal(await g.secretsEqual(SECRET, `${SECRET.slice(0, -1)}x`), false);
   assert.equal(await g.secretsEqual(SECRET, ""), false);
 });
 
@@ -58,21 +61,35 @@ test("subscriptions: create, list, delete", async () => {
   await intake.subscribe("pageViewed", hookUrl);
   const extra = await intake.subscribe("pageSetLive", hookUrl);
   let list = await intake.subscriptions();
-  assert.deepEqual(list.map((s) => s.event), ["pageAccepted", "pageViewed", "pageSetLive"]);
+  assert.deepEqual(
+    list.map((s) => s.event),
+    ["pageAccepted", "pageViewed", "pageSetLive"],
+  );
   await intake.unsubscribe(extra[0].id);
   list = await intake.subscriptions();
   assert.equal(list.length, 2);
-  assert.ok(q.log.every((e) => !JSON.stringify(e).includes(q.token)), "no token in the emulator's log");
+  assert.ok(
+    q.log.every((e) => !JSON.stringify(e).includes(q.token)),
+    "no token in the emulator's log",
+  );
 });
 
 test("page accepted -> webhook -> page read -> event correlated by the acceptance's or metadata email", async () => {
   const page = q.pages[0];
-  const [d] = await q.accept(page.id, { name: "Ada Lovelace", email: "ada@example.com", total: 4200 });
+  const [d] = await q.accept(page.id, {
+    name: "Ada Lovelace",
+    email: "ada@example.com",
+    total: 4200,
+  });
   assert.equal(d.status, 200, JSON.stringify(d.body));
   const out = results.at(-1);
   assert.equal(out.outcome, "accepted");
   assert.equal(out.event.type, "qwilr.pageAccepted");
-  assert.deepEqual(out.event.contact, { by: "email", email: "ada@example.com", from: "metadata.email" });
+  assert.deepEqual(out.event.contact, {
+    by: "email",
+    email: "ada@example.com",
+    from: "metadata.email",
+  });
   assert.equal(out.event.acceptance.total, 4200);
   assert.equal(out.event.page.name, page.name);
   assert.ok(q.log.some((e) => e.path === `/v1/pages/${page.id}?expand=acceptance,metadata`));
@@ -86,10 +103,20 @@ test("page accepted -> webhook -> page read -> event correlated by the acceptanc
 
 test("a wrong secret processes nothing (404, no page read)", async () => {
   const before = q.log.length;
-  const res = await fetch(hookUrl.replace(SECRET, SECRET.replace(/./, (c) => (c === "a" ? "b" : "a"))), {
-    method: "POST",
-    body: JSON.stringify({ event: "pageAccepted", idempotencyKey: "k".repeat(64), page: { id: q.pages[1].id } }),
-  });
+  const res = await fetch(
+    hookUrl.replace(
+      SECRET,
+      SECRET.replace(/./, (c) => (c === "a" ? "b" : "a")),
+    ),
+    {
+      method: "POST",
+      body: JSON.stringify({
+        event: "pageAccepted",
+        idempotencyKey: "k".repeat(64),
+        page: { id: q.pages[1].id },
+      }),
+    },
+  );
   assert.equal(res.status, 404);
   assert.equal(q.log.length, before);
 });
@@ -98,7 +125,9 @@ test("a 429 on the page read is retried by the next delivery; an unlinked page i
   q.configure({ burst429: 1 });
   const [first] = await q.view(q.pages[1].id); // pageViewed only (pageFirstViewed is not subscribed)
   assert.equal(first.status, 503);
-  const [retry] = await q.fire("pageViewed", q.pages[1].id, { idempotencyKey: first.idempotencyKey });
+  const [retry] = await q.fire("pageViewed", q.pages[1].id, {
+    idempotencyKey: first.idempotencyKey,
+  });
   assert.equal(retry.status, 200);
   assert.equal(retry.body.outcome, "accepted");
   assert.equal(retry.body.event.contact.email, "grace@example.com");
@@ -106,5 +135,7 @@ test("a 429 on the page read is retried by the next delivery; an unlinked page i
   assert.equal(skipped.body.outcome, "skipped");
   assert.match(skipped.body.reason, /names no GHL contact/);
   const outcomes = intake.log().map((e) => e.outcome);
-  assert.ok(outcomes.includes("refused") && outcomes.includes("skipped") && outcomes.includes("duplicate"));
+  assert.ok(
+    outcomes.includes("refused") && outcomes.includes("skipped") && outcomes.includes("duplicate"),
+  );
 });

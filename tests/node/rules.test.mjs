@@ -42,7 +42,12 @@ test("validateRules returns every problem at once, each with a pointer and plain
   });
   assert.ok(problems.length >= 4, JSON.stringify(problems));
   const pointers = problems.map((p) => p.pointer);
-  for (const want of ["/version", "/mappings/0/to", "/mappings/1/from", "/mappings/1/transforms/0"]) {
+  for (const want of [
+    "/version",
+    "/mappings/0/to",
+    "/mappings/1/from",
+    "/mappings/1/transforms/0",
+  ]) {
     assert.ok(pointers.includes(want), `${want} missing from ${pointers}`);
   }
   for (const p of problems) {
@@ -60,18 +65,30 @@ test("validateRules returns every problem at once, each with a pointer and plain
 });
 
 test("compileRules throws RULES_INVALID with every problem in details", () => {
-  const e = throwsCode(() => g.compileRules({ version: 1, mappings: [{ from: "", to: "nowhere" }] }), "RULES_INVALID");
+  const e = throwsCode(
+    () => g.compileRules({ version: 1, mappings: [{ from: "", to: "nowhere" }] }),
+    "RULES_INVALID",
+  );
   assert.ok(Array.isArray(e.details.problems) && e.details.problems.length >= 2);
-  assert.ok(e.details.problems.every((p) => typeof p.pointer === "string" && p.pointer.startsWith("/mappings/0")));
+  assert.ok(
+    e.details.problems.every(
+      (p) => typeof p.pointer === "string" && p.pointer.startsWith("/mappings/0"),
+    ),
+  );
   throwsCode(() => g.compileRules("not json"), "RULES_NOT_JSON");
   const cyclic = { version: 1 };
   cyclic.self = cyclic;
   throwsCode(() => g.compileRules(cyclic), "RULES_NOT_JSON");
   // Custom field keys must exist when the location's fields are given.
   const doc = { version: 1, mappings: [{ from: "a", to: { customField: "contact.nope" } }] };
-  throwsCode(() => g.compileRules(doc, { customFields: [{ id: "f1", key: "contact.yes" }] }), "RULES_INVALID");
+  throwsCode(
+    () => g.compileRules(doc, { customFields: [{ id: "f1", key: "contact.yes" }] }),
+    "RULES_INVALID",
+  );
   const ok = g.compileRules(doc, { customFields: [{ id: "f1", key: "contact.nope" }] });
-  assert.deepEqual(ok.apply({ a: "x" }).upsert.customFields, [{ id: "f1", key: "contact.nope", field_value: "x" }]);
+  assert.deepEqual(ok.apply({ a: "x" }).upsert.customFields, [
+    { id: "f1", key: "contact.nope", field_value: "x" },
+  ]);
 });
 
 test("the presets on the sample payloads give the native results", () => {
@@ -81,10 +98,19 @@ test("the presets on the sample payloads give the native results", () => {
   // Exactly what tests/rules_presets.rs expects from the native engine.
   assert.deepEqual(got, {
     upsert: {
-      firstName: "Jane", lastName: "Doe", email: "jane.doe@example.com",
-      phone: "+14155550123", companyName: "Acme Corp", address1: "500 Howard St",
-      city: "San Francisco", state: "CA", postalCode: "94105", country: "US",
-      website: "https://acme.example", source: "Wishpond", dateOfBirth: "1990-03-15",
+      firstName: "Jane",
+      lastName: "Doe",
+      email: "jane.doe@example.com",
+      phone: "+14155550123",
+      companyName: "Acme Corp",
+      address1: "500 Howard St",
+      city: "San Francisco",
+      state: "CA",
+      postalCode: "94105",
+      country: "US",
+      website: "https://acme.example",
+      source: "Wishpond",
+      dateOfBirth: "1990-03-15",
       customFields: [
         { key: "contact.utm_source", field_value: "facebook" },
         { key: "contact.utm_medium", field_value: "cpc" },
@@ -93,14 +119,24 @@ test("the presets on the sample payloads give the native results", () => {
         { key: "contact.lead_score", field_value: 60 },
       ],
     },
-    tagsToAdd: ["newsletter", "giveaway", "wishpond", "campaign: spring giveaway 2026", "paid-traffic", "hot-lead"],
+    tagsToAdd: [
+      "newsletter",
+      "giveaway",
+      "wishpond",
+      "campaign: spring giveaway 2026",
+      "paid-traffic",
+      "hot-lead",
+    ],
     tagsToRemove: ["unsubscribed", "warm-lead"],
     score: 60,
     ruleSet: "default",
     warnings: [],
   });
   const updated = wishpond.apply(fixture("wishpond/lead-updated.json"));
-  assert.deepEqual(updated.warnings.map((w) => w.code), ["INVALID_EMAIL", "INVALID_PHONE", "INVALID_DATE"]);
+  assert.deepEqual(
+    updated.warnings.map((w) => w.code),
+    ["INVALID_EMAIL", "INVALID_PHONE", "INVALID_DATE"],
+  );
   assert.equal(updated.score, 22);
   const webinar = wishpond.apply(JSON.parse(fixture("wishpond/webinar-lead.json")));
   assert.equal(webinar.ruleSet, "webinar");
@@ -118,7 +154,13 @@ test("the presets on the sample payloads give the native results", () => {
       const viaText = texts.map((t) => c.apply(t, { trace }));
       const viaObjects = texts.map((t) => c.apply(JSON.parse(t), { trace }));
       assert.deepEqual(viaObjects, viaText);
-      assert.deepEqual(c.applyBatch(texts.map((t) => JSON.parse(t)), { trace }), viaText);
+      assert.deepEqual(
+        c.applyBatch(
+          texts.map((t) => JSON.parse(t)),
+          { trace },
+        ),
+        viaText,
+      );
       assert.deepEqual(JSON.parse(c.applyBatchJson(`[${texts.join(",")}]`, { trace })), viaText);
     }
   }
@@ -179,7 +221,16 @@ test("a batch with bad records in the middle keeps its order and types each fail
   const cyclic = { email: "c@d.io" };
   cyclic.email = { self: cyclic };
   const big = { email: 10n };
-  const out = c.applyBatch([{ email: "a@b.io" }, 42, "{bad json", cyclic, big, '{"email":"t@x.io"}', [1], { email: "z@z.io" }]);
+  const out = c.applyBatch([
+    { email: "a@b.io" },
+    42,
+    "{bad json",
+    cyclic,
+    big,
+    '{"email":"t@x.io"}',
+    [1],
+    { email: "z@z.io" },
+  ]);
   assert.equal(out.length, 8);
   assert.equal(out[0].upsert.email, "a@b.io");
   assert.equal(out[1].error.code, "RECORD_NOT_OBJECT");
@@ -191,7 +242,9 @@ test("a batch with bad records in the middle keeps its order and types each fail
   assert.equal(out[7].upsert.email, "z@z.io");
   for (const r of out) if (r.error) assert.ok(r.error.message.length > 10);
   // Many records: chunked inside, same order.
-  const many = Array.from({ length: 2500 }, (_, i) => (i === 1700 ? null : { email: `u${i}@x.io` }));
+  const many = Array.from({ length: 2500 }, (_, i) =>
+    i === 1700 ? null : { email: `u${i}@x.io` },
+  );
   const res = c.applyBatch(many);
   assert.equal(res.length, 2500);
   assert.equal(res[1700].error.code, "RECORD_NOT_OBJECT");
@@ -204,8 +257,16 @@ test("a batch with bad records in the middle keeps its order and types each fail
 });
 
 test("limits are configurable and exceeding one is a typed error naming it", () => {
-  const doc = { version: 1, mappings: [{ from: "a", to: "city" }, { from: "deep", to: "state" }] };
-  const c = g.compileRules(doc, { limits: { maxDepth: 5, maxStringLen: 100, maxRecordBytes: 2000, maxBatchRecords: 3 } });
+  const doc = {
+    version: 1,
+    mappings: [
+      { from: "a", to: "city" },
+      { from: "deep", to: "state" },
+    ],
+  };
+  const c = g.compileRules(doc, {
+    limits: { maxDepth: 5, maxStringLen: 100, maxRecordBytes: 2000, maxBatchRecords: 3 },
+  });
   let e = throwsCode(() => c.apply({ a: "x".repeat(101) }), "RULES_LIMIT_EXCEEDED");
   assert.equal(e.details.limit, "maxStringLen");
   e = throwsCode(() => c.apply(JSON.stringify({ a: "x".repeat(101) })), "RULES_LIMIT_EXCEEDED");
@@ -218,7 +279,10 @@ test("limits are configurable and exceeding one is a typed error naming it", () 
   assert.equal(e.details.limit, "maxBatchRecords");
   const rules = { version: 1, tagRules: Array.from({ length: 4 }, () => ({ add: ["x"] })) };
   const problems = g.validateRules(rules, { limits: { maxRules: 3 } });
-  assert.ok(problems.some((p) => /3/.test(p.message)), JSON.stringify(problems));
+  assert.ok(
+    problems.some((p) => /3/.test(p.message)),
+    JSON.stringify(problems),
+  );
   throwsCode(() => g.compileRules(rules, { limits: { maxRules: 3 } }), "RULES_INVALID");
 });
 
@@ -232,18 +296,27 @@ test("hostile input gives results or typed errors, never a panic", () => {
   throwsCode(() => c.apply({ lead: { email: deep } }), "RECORD_NOT_JSON");
   let hundred = [];
   for (let i = 0; i < 100; i++) hundred = [hundred];
-  assert.equal(throwsCode(() => c.apply({ lead: { email: hundred } }), "RULES_LIMIT_EXCEEDED").details.limit, "maxDepth");
+  assert.equal(
+    throwsCode(() => c.apply({ lead: { email: hundred } }), "RULES_LIMIT_EXCEEDED").details.limit,
+    "maxDepth",
+  );
   // Deep nesting where the rules never look: the object form reads only what it needs.
   assert.equal(c.apply({ other: deep, lead: { email: "a@b.io" } }).upsert.email, "a@b.io");
   const huge = "x".repeat(10 * 1024 * 1024);
   throwsCode(() => c.apply({ lead: { first_name: huge } }), "RULES_LIMIT_EXCEEDED");
   throwsCode(() => c.apply(JSON.stringify({ lead: { notes: huge } })), "RULES_LIMIT_EXCEEDED");
   // Wrong types everywhere: a result with warnings, not an error.
-  const odd = c.apply({ lead: { email: 5, phone: true, first_name: { x: 1 }, tags: "a,b", birthday: [1, 2], utm: [] }, campaign: 7 });
+  const odd = c.apply({
+    lead: { email: 5, phone: true, first_name: { x: 1 }, tags: "a,b", birthday: [1, 2], utm: [] },
+    campaign: 7,
+  });
   assert.equal(typeof odd.ruleSet, "string");
   assert.ok(Array.isArray(odd.tagsToAdd));
   for (const bad of [null, 1, "", "[]", "nul", "\u0000", '{"lead":{"email":"\\ud800"}}']) {
-    const e = throwsCode(() => c.apply(bad), bad === null || bad === 1 || bad === "[]" ? "RECORD_NOT_OBJECT" : "RECORD_NOT_JSON");
+    const e = throwsCode(
+      () => c.apply(bad),
+      bad === null || bad === 1 || bad === "[]" ? "RECORD_NOT_OBJECT" : "RECORD_NOT_JSON",
+    );
     assert.ok(e.message.length > 0);
   }
   const deepDoc = `{"version":1,"tagRules":[{"when":${'{"all":['.repeat(10000)}{"path":"a","exists":true}${"]}".repeat(10000)},"add":["x"]}]}`;
@@ -258,12 +331,24 @@ test("hostile input gives results or typed errors, never a panic", () => {
 });
 
 test("a 100,000-level nested record on the JSON text paths is a typed error and the module stays usable", () => {
-  const c = g.compileRules({ version: 1, mappings: [{ from: "a", to: "city" }, { from: "e", to: "email" }] });
+  const c = g.compileRules({
+    version: 1,
+    mappings: [
+      { from: "a", to: "city" },
+      { from: "e", to: "email" },
+    ],
+  });
   const ok = '{"e":"ok@x.io"}';
-  for (const [open, close] of [["[", "]"], ['{"a":', "}"]]) {
+  for (const [open, close] of [
+    ["[", "]"],
+    ['{"a":', "}"],
+  ]) {
     const deep = `${open.repeat(100000)}1${close.repeat(100000)}`;
     for (const rec of [`{"a":${deep}}`, `{"z":${deep}}`]) {
-      assert.equal(throwsCode(() => c.apply(rec), "RULES_LIMIT_EXCEEDED").details.limit, "maxDepth");
+      assert.equal(
+        throwsCode(() => c.apply(rec), "RULES_LIMIT_EXCEEDED").details.limit,
+        "maxDepth",
+      );
       // In a batch: that record's error between the others' results.
       const out = JSON.parse(c.applyBatchJson(`[${ok},${rec},${ok}]`));
       assert.equal(out[0].upsert.email, "ok@x.io");
@@ -291,23 +376,45 @@ test("a 100,000-level nested record on the JSON text paths is a typed error and 
 
 test("cost limits: regex work per record and produced sizes are bounded, typed and configurable", () => {
   const big = "a".repeat(64 * 1024);
-  const transforms = Array.from({ length: 1000 }, () => ({ op: "regexReplace", pattern: "z+", replacement: "" }));
+  const transforms = Array.from({ length: 1000 }, () => ({
+    op: "regexReplace",
+    pattern: "z+",
+    replacement: "",
+  }));
   const slow = g.compileRules({ version: 1, mappings: [{ from: "a", to: "city", transforms }] });
   let e = throwsCode(() => slow.apply({ a: big }), "RULES_LIMIT_EXCEEDED");
   assert.equal(e.details.limit, "maxRegexBytes");
   assert.equal(e.details.max, 1048576);
   assert.equal(slow.apply({ a: "short" }).upsert.city, "short");
-  const grow = { version: 1, mappings: [{ from: "a", to: "city", transforms: [{ op: "regexReplace", pattern: "a", replacement: "x".repeat(1000) }] }] };
+  const grow = {
+    version: 1,
+    mappings: [
+      {
+        from: "a",
+        to: "city",
+        transforms: [{ op: "regexReplace", pattern: "a", replacement: "x".repeat(1000) }],
+      },
+    ],
+  };
   e = throwsCode(() => g.compileRules(grow).apply({ a: big }), "RULES_LIMIT_EXCEEDED");
   assert.equal(e.details.limit, "maxFieldBytes");
   // 70 such fields once ran the module out of memory: each record now fails alone.
-  const many = { version: 1, mappings: Array.from({ length: 70 }, (_, i) => ({ ...grow.mappings[0], to: { customField: `contact.f${i}` } })) };
+  const many = {
+    version: 1,
+    mappings: Array.from({ length: 70 }, (_, i) => ({
+      ...grow.mappings[0],
+      to: { customField: `contact.f${i}` },
+    })),
+  };
   const out = g.compileRules(many).applyBatch([{ a: big }, { a: "a" }]);
   assert.equal(out[0].error.details.limit, "maxFieldBytes");
   assert.equal(out[1].upsert.customFields.length, 70);
   const roomy = g.compileRules(grow, { limits: { maxFieldBytes: 200000, maxOutputBytes: 200000 } });
   assert.equal(roomy.apply({ a: "a".repeat(100) }).upsert.city.length, 100000);
-  e = throwsCode(() => g.compileRules(grow, { limits: { maxOutputBytes: 1000 } }).apply({ a: "aa" }), "RULES_LIMIT_EXCEEDED");
+  e = throwsCode(
+    () => g.compileRules(grow, { limits: { maxOutputBytes: 1000 } }).apply({ a: "aa" }),
+    "RULES_LIMIT_EXCEEDED",
+  );
   assert.equal(e.details.limit, "maxOutputBytes");
 });
 
@@ -320,11 +427,17 @@ test("compiled rules survive a panic reset of the module", () => {
 });
 
 test("the rules JSON Schema ships in the package", () => {
-  const schema = JSON.parse(readFileSync(new URL("../../pkg/rules.schema.json", import.meta.url), "utf8"));
+  const schema = JSON.parse(
+    readFileSync(new URL("../../pkg/rules.schema.json", import.meta.url), "utf8"),
+  );
   assert.equal(schema.$schema, "http://json-schema.org/draft-07/schema#");
   assert.equal(schema.properties.version.type, "integer");
-  for (const part of ["Mapping", "TagRule", "Condition", "Transform"]) assert.ok(part in schema.definitions, part);
+  for (const part of ["Mapping", "TagRule", "Condition", "Transform"])
+    assert.ok(part in schema.definitions, part);
   const pkg = JSON.parse(readFileSync(new URL("../../pkg/package.json", import.meta.url), "utf8"));
   const files = JSON.stringify(pkg);
-  assert.ok(!pkg.files || files.includes("rules.schema.json") || files.includes("*"), "rules.schema.json not published");
+  assert.ok(
+    !pkg.files || files.includes("rules.schema.json") || files.includes("*"),
+    "rules.schema.json not published",
+  );
 });

@@ -16,5 +16,9 @@ export async function tinyServer(answer) {
     });
   });
   await new Promise((r) => server.listen(0, "127.0.0.1", r));
-  return { url: `http://127.0.0.1:${server.address().port}`, hits, close: () => new Promise((r) => server.close(r)) };
+  return {
+    url: `http://127.0.0.1:${server.address().port}`,
+    hits,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }

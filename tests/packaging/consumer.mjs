@@ -17,10 +17,14 @@ export const bin = (path) => join(repo, "node_modules", path);
 /** Creates the project; resolves to { dir, run(cmd, args), remove() }. */
 export async function consumerProject() {
   const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-consumer-"));
-  const run = (cmd, args, cwd = dir) => execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const run = (cmd, args, cwd = dir) =>
+    execFileSync(cmd, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   run("npm", ["pack", "--silent", "--pack-destination", dir, join(repo, "pkg")], repo);
   const tarball = (await readdir(dir)).find((f) => f.endsWith(".tgz"));
-  await writeFile(join(dir, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  await writeFile(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "consumer", private: true, type: "module" }),
+  );
   run("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)]);
   await cp(fileURLToPath(new URL("./app", import.meta.url)), dir, { recursive: true });
   return { dir, run, remove: () => rm(dir, { recursive: true, force: true }) };
@@ -32,9 +36,19 @@ export async function consumerProject() {
  */
 export const builds = {
   esbuild(project) {
-    project.run(bin(".bin/esbuild"), ["main.js", "--bundle", "--format=esm", "--outdir=dist-esbuild", "--log-level=warning"]);
+    project.run(bin(".bin/esbuild"), [
+      "main.js",
+      "--bundle",
+      "--format=esm",
+      "--outdir=dist-esbuild",
+      "--log-level=warning",
+    ]);
     // The README's second step: the modules beside the bundle.
-    project.run("cp", ["node_modules/ghl-bridge/entries/ghl-bridge.wasm", "node_modules/ghl-bridge/client/entries/ghl-bridge-client.wasm", "dist-esbuild/"]);
+    project.run("cp", [
+      "node_modules/ghl-bridge/entries/ghl-bridge.wasm",
+      "node_modules/ghl-bridge/client/entries/ghl-bridge-client.wasm",
+      "dist-esbuild/",
+    ]);
     project.run("cp", ["index.html", "dist-esbuild/"]);
     return "dist-esbuild";
   },

@@ -1,7 +1,15 @@
 // Type-level tests of the published declarations: this file must compile, and every
 // `@ts-expect-error` line must really be an error (tsc fails on an unused one).
 import * as g from "../../pkg/entries/node.js";
-import type { Plan, RequestParams, HttpRequest, ErrorCode, OperationName, UsersResult, UpsertContactResult } from "../../pkg/entries/node.js";
+import type {
+  Plan,
+  RequestParams,
+  HttpRequest,
+  ErrorCode,
+  OperationName,
+  UsersResult,
+  UpsertContactResult,
+} from "../../pkg/entries/node.js";
 
 const plan: Plan = { id: "e", flow: "wishpond.contact", locationId: "l", steps: [] };
 g.validatePlan(plan);
@@ -52,7 +60,7 @@ async function calls(c: g.Client): Promise<void> {
 
   // Typed helpers: arguments and results come from the Rust types.
   const users: UsersResult = await c.users({ companyId: "co", limit: 5 });
-  const firstId: string = users.users[0]!.id;
+  const firstId: string = users.users[0]?.id;
   void firstId;
   // @ts-expect-error the users search needs the agency's companyId
   await c.users({});
@@ -67,7 +75,7 @@ async function calls(c: g.Client): Promise<void> {
   void isNew, contactId;
   const tags = await c.socialTags();
   const count: number | null = tags.results.count;
-  const tagName: string = tags.results.tags[0]!.tag;
+  const tagName: string = tags.results.tags[0]?.tag;
   void count, tagName;
 }
 void calls;

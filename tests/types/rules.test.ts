@@ -13,7 +13,9 @@ import type {
 
 const doc: RulesDocument = {
   version: 1,
-  mappings: [{ from: "lead.email", to: "email", transforms: ["trim", { op: "lookup", table: { a: "b" } }] }],
+  mappings: [
+    { from: "lead.email", to: "email", transforms: ["trim", { op: "lookup", table: { a: "b" } }] },
+  ],
   tagRules: [{ when: { path: "lead.opted_in", equals: true }, add: ["newsletter"] }],
 };
 const problems: Problem[] = g.validateRules(doc);
@@ -22,7 +24,10 @@ void pointer;
 g.validateRules("{}");
 g.validateRules({ anything: 1 });
 
-const options: CompileOptions = { customFields: [{ id: "f1", key: "contact.a", name: "A", dataType: "TEXT" }], limits: { maxDepth: 10 } };
+const options: CompileOptions = {
+  customFields: [{ id: "f1", key: "contact.a", name: "A", dataType: "TEXT" }],
+  limits: { maxDepth: 10 },
+};
 const compiled: CompiledRules = g.compileRules(doc, options);
 const one: MappingResult = compiled.apply({ lead: { email: "a@b.io" } }, { trace: true });
 const email: string | null | undefined = one.upsert.email;
@@ -60,7 +65,14 @@ void badTarget;
 compiled.apply({}, { trace: "yes" });
 
 // @ts-expect-error results are read-only data, not a place for unknown fields
-const wrong: MappingResult = { upsert: {}, tagsToAdd: [], tagsToRemove: [], ruleSet: "default", warnings: [], extra: 1 };
+const wrong: MappingResult = {
+  upsert: {},
+  tagsToAdd: [],
+  tagsToRemove: [],
+  ruleSet: "default",
+  warnings: [],
+  extra: 1,
+};
 void wrong;
 
 // @ts-expect-error a record is an object or JSON text

@@ -1,7 +1,12 @@
 // Type-level tests of the sources' declarations (must compile; each @ts-expect-error
 // must be a real error).
 import * as g from "../../pkg/entries/node.js";
-import type { GhlEventKind, QwilrDelivery, WishpondPollResult, CaptureOutcome } from "../../pkg/entries/node.js";
+import type {
+  GhlEventKind,
+  QwilrDelivery,
+  WishpondPollResult,
+  CaptureOutcome,
+} from "../../pkg/entries/node.js";
 
 const receiver = g.createGhlWebhookReceiver({ config: { maxAgeMs: 60_000 } });
 export async function ghl(): Promise<string[] | undefined> {

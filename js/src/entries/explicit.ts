@@ -11,18 +11,22 @@ import { loadFailed } from "./load-failed.js";
 /** Where the Wasm module comes from: a URL, a fetch `Response`, bytes, or a compiled module. */
 export type WasmSource = URL | string | Response | BufferSource | WebAssembly.Module;
 
-const source = kind("a URL, a URL string, a Response, bytes or a WebAssembly.Module (or absent)", (v) =>
-  v === undefined ||
-  typeof v === "string" ||
-  v instanceof URL ||
-  v instanceof ArrayBuffer ||
-  ArrayBuffer.isView(v) ||
-  v instanceof WebAssembly.Module ||
-  (typeof Response !== "undefined" && v instanceof Response),
+const source = kind(
+  "a URL, a URL string, a Response, bytes or a WebAssembly.Module (or absent)",
+  (v) =>
+    v === undefined ||
+    typeof v === "string" ||
+    v instanceof URL ||
+    v instanceof ArrayBuffer ||
+    ArrayBuffer.isView(v) ||
+    v instanceof WebAssembly.Module ||
+    (typeof Response !== "undefined" && v instanceof Response),
 );
 
 /** The `initialize` of an entry whose default module comes from `fallback()`. */
-export function initializer(fallback: () => WasmSource | Promise<WasmSource>): (source?: WasmSource) => Promise<void> {
+export function initializer(
+  fallback: () => WasmSource | Promise<WasmSource>,
+): (source?: WasmSource) => Promise<void> {
   let ready: Promise<void> | undefined;
   return (given?: WasmSource) => {
     try {

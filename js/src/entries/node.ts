@@ -6,7 +6,13 @@ import { initSync } from "../wasm/ghl_bridge_wasm.js";
 import { markInitialised } from "../errors.js";
 import { wasmBytes } from "./node-wasm.js";
 
-initSync({ module: wasmBytes(new URL("./ghl-bridge.wasm", import.meta.url), "ghl-bridge.wasm", import.meta.url) });
+initSync({
+  module: wasmBytes(
+    new URL("./ghl-bridge.wasm", import.meta.url),
+    "ghl-bridge.wasm",
+    import.meta.url,
+  ),
+});
 markInitialised();
 
 export * from "../index.js";

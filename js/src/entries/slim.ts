@@ -10,6 +10,8 @@ import { initializer, type WasmSource } from "./explicit.js";
 export type { WasmSource };
 
 /** Loads the Wasm module once; later calls return the same promise. */
-export const initialize: (source?: WasmSource) => Promise<void> = initializer(() => new URL("./ghl-bridge.wasm", import.meta.url));
+export const initialize: (source?: WasmSource) => Promise<void> = initializer(
+  () => new URL("./ghl-bridge.wasm", import.meta.url),
+);
 
 export * from "../index.js";

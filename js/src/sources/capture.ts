@@ -41,7 +41,12 @@ export function createCaptureIntake(options: CaptureIntakeOptions): CaptureIntak
   };
   return {
     receive(origin, body) {
-      const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
+      const bytes =
+        typeof body === "string"
+          ? new TextEncoder().encode(body)
+          : body instanceof Uint8Array
+            ? body
+            : new Uint8Array(body);
       return guard(() => wasm().receive(origin, bytes, now()));
     },
   };

@@ -58,7 +58,11 @@ function bytesOf(body: WebhookBody): Uint8Array {
   if (typeof body === "string") return new TextEncoder().encode(body);
   if (body instanceof Uint8Array) return body;
   if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  throw new GhlBridgeError("INVALID_ARGUMENT", "body: expected the raw bytes (Uint8Array, ArrayBuffer) or a string", { argument: "body" });
+  throw new GhlBridgeError(
+    "INVALID_ARGUMENT",
+    "body: expected the raw bytes (Uint8Array, ArrayBuffer) or a string",
+    { argument: "body" },
+  );
 }
 
 function plainHeaders(headers: WebhookHeaders): Record<string, string> {
@@ -93,13 +97,20 @@ export function webCryptoVerifier(): SignatureVerifier {
   const keys = new Map<string, Promise<CryptoKey>>();
   return async (check, body) => {
     const subtle = globalThis.crypto?.subtle;
-    if (!subtle) throw new GhlBridgeError("CRYPTO_UNAVAILABLE", "WebCrypto (crypto.subtle) is not available here: webhooks cannot be verified", {});
+    if (!subtle)
+      throw new GhlBridgeError(
+        "CRYPTO_UNAVAILABLE",
+        "WebCrypto (crypto.subtle) is not available here: webhooks cannot be verified",
+        {},
+      );
     if (check.algorithm === "none" || !check.spki || !check.signature) return false;
     const alg = algorithms[check.algorithm];
     const id = `${check.algorithm}:${check.spki}`;
     let key = keys.get(id);
     if (!key) {
-      key = subtle.importKey("spki", fromBase64(check.spki) as BufferSource, alg, false, ["verify"]);
+      key = subtle.importKey("spki", fromBase64(check.spki) as BufferSource, alg, false, [
+        "verify",
+      ]);
       keys.set(id, key);
       key.catch(() => keys.delete(id));
     }
@@ -107,14 +118,21 @@ export function webCryptoVerifier(): SignatureVerifier {
     try {
       k = await key;
     } catch (e) {
-      throw new GhlBridgeError("CRYPTO_UNSUPPORTED", `this platform cannot import the ${check.algorithm} public key: ${(e as Error).message}`, { algorithm: check.algorithm }, { cause: e });
+      throw new GhlBridgeError(
+        "CRYPTO_UNSUPPORTED",
+        `this platform cannot import the ${check.algorithm} public key: ${(e as Error).message}`,
+        { algorithm: check.algorithm },
+        { cause: e },
+      );
     }
     return subtle.verify(alg, k, fromBase64(check.signature) as BufferSource, body as BufferSource);
   };
 }
 
 /** Creates a receiver for one webhook endpoint. */
-export function createGhlWebhookReceiver(options: GhlWebhookReceiverOptions = {}): GhlWebhookReceiverHandle {
+export function createGhlWebhookReceiver(
+  options: GhlWebhookReceiverOptions = {},
+): GhlWebhookReceiverHandle {
   const now = options.now ?? Date.now;
   const verify = options.verify ?? webCryptoVerifier();
   const make = () => guard(() => new glue.GhlWebhookReceiver(options.config));
@@ -148,7 +166,8 @@ export function createGhlWebhookReceiver(options: GhlWebhookReceiverOptions = {}
       }
       return guard(() => wasm().receive(h, bytes, verdict, at));
     },
-    rememberTags: (contactId, tags, atMs) => guard(() => wasm().rememberTags(contactId, tags, atMs ?? now())),
+    rememberTags: (contactId, tags, atMs) =>
+      guard(() => wasm().rememberTags(contactId, tags, atMs ?? now())),
     knownTags: (contactId) => guard(() => wasm().knownTags(contactId)),
     seenIds: () => guard(() => wasm().seenIds(now())),
     restoreSeenIds: (keys) => guard(() => wasm().restoreSeenIds(keys, now())),

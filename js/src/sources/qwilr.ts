@@ -63,7 +63,9 @@ let nodeCrypto: Promise<NodeCrypto | null> | undefined;
 function loadNodeCrypto(): Promise<NodeCrypto | null> {
   const isNode = typeof process !== "undefined" && !!process.versions?.node;
   const name = "node:crypto";
-  nodeCrypto ??= isNode ? (import(/* @vite-ignore */ name) as Promise<NodeCrypto>).catch(() => null) : Promise.resolve(null);
+  nodeCrypto ??= isNode
+    ? (import(/* @vite-ignore */ name) as Promise<NodeCrypto>).catch(() => null)
+    : Promise.resolve(null);
   return nodeCrypto;
 }
 
@@ -79,9 +81,17 @@ export async function secretsEqual(expected: string, got: string): Promise<boole
   const c = await loadNodeCrypto();
   if (c) return a.length === b.length && c.timingSafeEqual(a, b);
   const subtle = globalThis.crypto?.subtle;
-  if (!subtle) throw new GhlBridgeError("CRYPTO_UNAVAILABLE", "WebCrypto (crypto.subtle) is not available here: the URL secret cannot be compared safely", {});
+  if (!subtle)
+    throw new GhlBridgeError(
+      "CRYPTO_UNAVAILABLE",
+      "WebCrypto (crypto.subtle) is not available here: the URL secret cannot be compared safely",
+      {},
+    );
   const key = await subtle.generateKey({ name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-  const [x, y] = await Promise.all([subtle.sign("HMAC", key, a as BufferSource), subtle.sign("HMAC", key, b as BufferSource)]);
+  const [x, y] = await Promise.all([
+    subtle.sign("HMAC", key, a as BufferSource),
+    subtle.sign("HMAC", key, b as BufferSource),
+  ]);
   const u = new Uint8Array(x);
   const v = new Uint8Array(y);
   let diff = 0;
@@ -113,13 +123,22 @@ export function createQwilrIntake(options: QwilrIntakeOptions): QwilrIntakeHandl
 
   async function token(): Promise<string> {
     const t = options.getToken ? await options.getToken() : options.token;
-    if (!t) throw new GhlBridgeError("SOURCE_BAD_CREDENTIALS", "no Qwilr API token was given (token or getToken)", { source: "qwilr" });
+    if (!t)
+      throw new GhlBridgeError(
+        "SOURCE_BAD_CREDENTIALS",
+        "no Qwilr API token was given (token or getToken)",
+        { source: "qwilr" },
+      );
     return t;
   }
 
   async function send(req: HttpRequest): Promise<HttpResponse> {
     const headers = { ...req.headers, Authorization: `Bearer ${await token()}` };
-    const res = await doFetch(req.url, { method: req.method, headers, body: req.body ?? undefined });
+    const res = await doFetch(req.url, {
+      method: req.method,
+      headers,
+      body: req.body ?? undefined,
+    });
     const out: Record<string, string> = {};
     res.headers.forEach((v, k) => {
       out[k] = v;
@@ -132,18 +151,28 @@ export function createQwilrIntake(options: QwilrIntakeOptions): QwilrIntakeHandl
       const bytes = bytesOf(body);
       const matches = await secretsEqual(options.secret, urlSecret);
       const need: QwilrNeed = guard(() => wasm().receive(matches, bytes, now()));
-      if (need.need === "duplicate") return { outcome: "duplicate", idempotencyKey: need.idempotencyKey };
+      if (need.need === "duplicate")
+        return { outcome: "duplicate", idempotencyKey: need.idempotencyKey };
       let response: HttpResponse;
       try {
         response = await send(need.request);
       } catch (e) {
         guard(() => wasm().pageFailed(need.idempotencyKey));
-        throw e instanceof GhlBridgeError ? e : new GhlBridgeError("SOURCE_API_ERROR", `qwilr API page read: ${(e as Error).message}`, { source: "qwilr", what: "page read", httpStatus: 0, retry: true, status: 503 }, { cause: e });
+        throw e instanceof GhlBridgeError
+          ? e
+          : new GhlBridgeError(
+              "SOURCE_API_ERROR",
+              `qwilr API page read: ${(e as Error).message}`,
+              { source: "qwilr", what: "page read", httpStatus: 0, retry: true, status: 503 },
+              { cause: e },
+            );
       }
       return guard(() => wasm().handlePage(need.idempotencyKey, response, now()));
     },
     async subscribe(event, targetUrl) {
-      const req = guard(() => glue.qwilrSubscriptionRequest(baseUrl, { op: "create", event, targetUrl }));
+      const req = guard(() =>
+        glue.qwilrSubscriptionRequest(baseUrl, { op: "create", event, targetUrl }),
+      );
       const res = await send(req);
       return guard(() => glue.qwilrParseSubscriptions(res));
     },

@@ -5,7 +5,14 @@
  */
 import * as glue from "../wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration } from "../errors.js";
-import type { HttpResponse, PollStep, SkippedLead, WishpondCursor, WishpondLeadEvent, WishpondPollerConfig } from "../wasm/types.js";
+import type {
+  HttpResponse,
+  PollStep,
+  SkippedLead,
+  WishpondCursor,
+  WishpondLeadEvent,
+  WishpondPollerConfig,
+} from "../wasm/types.js";
 
 /** Options of `createWishpondPoller`. */
 export interface WishpondPollerOptions {
@@ -61,7 +68,12 @@ export function createWishpondPoller(options: WishpondPollerOptions): WishpondPo
   };
   async function key(): Promise<string> {
     const k = options.getApiKey ? await options.getApiKey() : options.apiKey;
-    if (!k) throw new GhlBridgeError("SOURCE_BAD_CREDENTIALS", "no Wishpond API key was given (apiKey or getApiKey)", { source: "wishpond" });
+    if (!k)
+      throw new GhlBridgeError(
+        "SOURCE_BAD_CREDENTIALS",
+        "no Wishpond API key was given (apiKey or getApiKey)",
+        { source: "wishpond" },
+      );
     return k;
   }
   let running: Promise<WishpondPollResult> | undefined;
@@ -71,7 +83,12 @@ export function createWishpondPoller(options: WishpondPollerOptions): WishpondPo
     for (;;) {
       if (step.step === "done") {
         committed = step.cursor;
-        return { events: step.events, skipped: step.skipped, cursor: step.cursor, calls: step.calls };
+        return {
+          events: step.events,
+          skipped: step.skipped,
+          cursor: step.cursor,
+          calls: step.calls,
+        };
       }
       if (step.step === "wait") {
         await sleep(Math.max(0, step.untilMs - now()));
@@ -81,7 +98,10 @@ export function createWishpondPoller(options: WishpondPollerOptions): WishpondPo
       let response: HttpResponse;
       try {
         const req = step.request;
-        const res = await doFetch(req.url, { method: req.method, headers: { ...req.headers, "X-Api-Token": await key() } });
+        const res = await doFetch(req.url, {
+          method: req.method,
+          headers: { ...req.headers, "X-Api-Token": await key() },
+        });
         const headers: Record<string, string> = {};
         res.headers.forEach((v, k) => {
           headers[k] = v;
@@ -89,7 +109,14 @@ export function createWishpondPoller(options: WishpondPollerOptions): WishpondPo
         response = { status: res.status, headers, body: await res.text() };
       } catch (e) {
         guard(() => wasm().pollFailed());
-        throw e instanceof GhlBridgeError ? e : new GhlBridgeError("SOURCE_API_ERROR", `wishpond API leads poll: ${(e as Error).message}`, { source: "wishpond", what: "leads poll", httpStatus: 0, retry: true }, { cause: e });
+        throw e instanceof GhlBridgeError
+          ? e
+          : new GhlBridgeError(
+              "SOURCE_API_ERROR",
+              `wishpond API leads poll: ${(e as Error).message}`,
+              { source: "wishpond", what: "leads poll", httpStatus: 0, retry: true },
+              { cause: e },
+            );
       }
       step = guard(() => wasm().handleResponse(response, now()));
     }

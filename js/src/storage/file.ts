@@ -13,7 +13,11 @@ import { arg, text } from "../check.js";
 
 function storageError(what: string, path: string, e: unknown): GhlBridgeError {
   const reason = e instanceof Error ? e.message : String(e);
-  return new GhlBridgeError("STORAGE_ERROR", `outbox file ${path}: ${what} failed: ${reason}`, { adapter: "file", path, reason });
+  return new GhlBridgeError("STORAGE_ERROR", `outbox file ${path}: ${what} failed: ${reason}`, {
+    adapter: "file",
+    path,
+    reason,
+  });
 }
 
 async function replay(path: string): Promise<Map<string, OutboxRecord>> {
@@ -50,7 +54,7 @@ export async function fileStorage(path: string): Promise<OutboxStorage> {
   try {
     const fh = await open(tmp, "w");
     const live: StoreOp[] = [...state].map(([key, record]) => ({ op: "put", key, record }));
-    if (live.length > 0) await fh.write(JSON.stringify(live) + "\n");
+    if (live.length > 0) await fh.write(`${JSON.stringify(live)}\n`);
     await fh.sync();
     await fh.close();
     await rename(tmp, path);
@@ -69,7 +73,7 @@ export async function fileStorage(path: string): Promise<OutboxStorage> {
       return [...(await replay(path))].map(([key, record]) => ({ key, record }));
     },
     apply(ops: StoreOp[]) {
-      const line = JSON.stringify(ops) + "\n";
+      const line = `${JSON.stringify(ops)}\n`;
       // Batches are written one after another, each durable before the next starts.
       const done = queue.then(async () => {
         try {

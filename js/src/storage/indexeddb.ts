@@ -21,16 +21,26 @@ function request<T>(r: IDBRequest<T>): Promise<T> {
 
 function storageError(what: string, e: unknown): GhlBridgeError {
   const reason = e instanceof Error ? e.message : String(e);
-  return new GhlBridgeError("STORAGE_ERROR", `IndexedDB ${what} failed: ${reason}`, { adapter: "indexeddb", reason });
+  return new GhlBridgeError("STORAGE_ERROR", `IndexedDB ${what} failed: ${reason}`, {
+    adapter: "indexeddb",
+    reason,
+  });
 }
 
 /** Opens (creating if needed) the IndexedDB database `name` for the outbox. */
-export async function indexedDbStorage(name = "ghl-bridge-outbox", factory?: IDBFactory): Promise<OutboxStorage> {
+export async function indexedDbStorage(
+  name = "ghl-bridge-outbox",
+  factory?: IDBFactory,
+): Promise<OutboxStorage> {
   arg("indexedDbStorage", "name", name, nameKind);
   arg("indexedDbStorage", "factory", factory, optional(withMethods("open")));
   const idb = factory ?? (globalThis as { indexedDB?: IDBFactory }).indexedDB;
   if (idb === undefined) {
-    throw new GhlBridgeError("STORAGE_ERROR", "IndexedDB is not available here: pass an IDBFactory, or use fileStorage (Node) or memoryStorage", { adapter: "indexeddb", reason: "unavailable" });
+    throw new GhlBridgeError(
+      "STORAGE_ERROR",
+      "IndexedDB is not available here: pass an IDBFactory, or use fileStorage (Node) or memoryStorage",
+      { adapter: "indexeddb", reason: "unavailable" },
+    );
   }
   const open = idb.open(name, 1);
   open.onupgradeneeded = () => {
@@ -47,7 +57,10 @@ export async function indexedDbStorage(name = "ghl-bridge-outbox", factory?: IDB
       try {
         const tx = db.transaction(STORE, "readonly");
         const store = tx.objectStore(STORE);
-        const [keys, values] = await Promise.all([request(store.getAllKeys()), request(store.getAll())]);
+        const [keys, values] = await Promise.all([
+          request(store.getAllKeys()),
+          request(store.getAll()),
+        ]);
         return keys.map((k, i) => ({ key: String(k), record: values[i] as unknown }));
       } catch (e) {
         throw storageError("load", e);

@@ -17,7 +17,13 @@ async function check({ url, token, locationId, scopes }) {
   await initialize();
   const client = createClient({ token, locationId, scopes, baseUrl: url });
   const up = await client.upsertContact({ email: "extension@example.com", firstName: "Worker" });
-  return { version: version(), id: up.contact.id, isNew: up.new, rateLimit: client.rateLimit(), beforeInit };
+  return {
+    version: version(),
+    id: up.contact.id,
+    isNew: up.new,
+    rateLimit: client.rateLimit(),
+    beforeInit,
+  };
 }
 
 // The same handler as a message listener (what an extension's pages and content scripts call).

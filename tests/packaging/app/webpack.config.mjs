@@ -5,6 +5,10 @@ import { fileURLToPath } from "node:url";
 export default {
   mode: "production",
   entry: "./main.js",
-  output: { path: fileURLToPath(new URL("./dist-webpack", import.meta.url)), filename: "main.js", publicPath: "auto" },
+  output: {
+    path: fileURLToPath(new URL("./dist-webpack", import.meta.url)),
+    filename: "main.js",
+    publicPath: "auto",
+  },
   performance: { hints: false },
 };

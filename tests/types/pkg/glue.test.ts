@@ -6,7 +6,11 @@ import * as glue from "../../../pkg/wasm/ghl_bridge_wasm.js";
 import type { HttpRequest, OperationInfo } from "../../../pkg/entries/node.js";
 
 declare const client: glue.Client;
-const built: HttpRequest = client.buildRequest("contacts.get-contact", { path: { contactId: "c" } }, "t");
+const built: HttpRequest = client.buildRequest(
+  "contacts.get-contact",
+  { path: { contactId: "c" } },
+  "t",
+);
 void built;
 const infos: OperationInfo[] = glue.listOperations("users", undefined);
 void infos;
