@@ -441,7 +441,7 @@ test("a token echoed back by the server (401, HTML 500) never reaches the error,
       return true;
     });
     assert.equal(calls, 2, "one refresh on refreshAuth, then the second 401 is thrown");
-    await assert.rejects(c.users(), (e) => {
+    await assert.rejects(c.users({ companyId: "company-1" }), (e) => {
       assert.equal(e.details.status, 500);
       for (const t of tokens) assert.ok(!exposed(e).includes(t), `the 500 error leaks ${t}`);
       return true;
@@ -468,7 +468,7 @@ test("getToken() rejecting with an error that names the token: TOKEN_UNAVAILABLE
         throw new Error(`refresh failed for ${first}: Bearer ${first} revoked`);
       },
     });
-    await assert.rejects(c.users(), (e) => {
+    await assert.rejects(c.users({ companyId: "company-1" }), (e) => {
       assert.equal(e.code, "TOKEN_UNAVAILABLE");
       assert.ok(!exposed(e).includes(first), exposed(e));
       return true;
@@ -510,7 +510,7 @@ test("a built request's JSON and inspect forms redact Authorization; the header 
 test("a getToken() that never settles fails with TOKEN_UNAVAILABLE within the request timeout", async () => {
   const c = client({ token: undefined, getToken: () => new Promise(() => {}), timeoutMs: 50 });
   await assert.rejects(
-    c.users(),
+    c.users({ companyId: "company-1" }),
     (e) =>
       e instanceof g.GhlBridgeError && e.code === "TOKEN_UNAVAILABLE" && /settle/.test(e.message),
   );
@@ -519,7 +519,7 @@ test("a getToken() that never settles fails with TOKEN_UNAVAILABLE within the re
     (e) =>
       e instanceof g.GhlBridgeError &&
       e.code === "INVALID_ARGUMENT" &&
-      e.details.argument === "token",
+      e.details.argument === "options.token",
   );
 });
 

@@ -645,7 +645,7 @@ test("nonsense options are refused with typed errors naming the option", async (
     (e) =>
       e instanceof g.GhlBridgeError &&
       e.code === "INVALID_ARGUMENT" &&
-      e.details.argument === "token",
+      e.details.argument === "options.token",
   );
   for (const [option, value] of [
     ["maxInFlight", 0],
@@ -682,7 +682,7 @@ test("internal errors that recur after every rebuild stop the outbox without sta
       config: FAST,
       onEvent: () => {
         try {
-          g.__testPanic("trap in onEvent");
+          __testPanic("trap in onEvent");
         } catch {
           // the trap reset the instance; the outbox must notice and rebuild
         }

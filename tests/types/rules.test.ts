@@ -64,13 +64,13 @@ void badTarget;
 // @ts-expect-error the trace option is a boolean
 compiled.apply({}, { trace: "yes" });
 
-// @ts-expect-error results are read-only data, not a place for unknown fields
 const wrong: MappingResult = {
   upsert: {},
   tagsToAdd: [],
   tagsToRemove: [],
   ruleSet: "default",
   warnings: [],
+  // @ts-expect-error results are read-only data, not a place for unknown fields
   extra: 1,
 };
 void wrong;
