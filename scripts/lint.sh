@@ -35,11 +35,8 @@ gate "clippy: host, all targets, --features schema" \
 
 gate "clippy: wasm32, full (default features)" \
   cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings
-# tests/wasm.rs reads the emulator's URL at compile time on purpose (scripts/wasm-test.sh
-# sets it): `option_env_unwrap` is expected there.
 gate "clippy: wasm32, wasm-bindgen tests" \
-  cargo clippy --quiet --target wasm32-unknown-unknown --test wasm -- -D warnings \
-  -A clippy::option_env_unwrap
+  cargo clippy --quiet --target wasm32-unknown-unknown --test wasm -- -D warnings
 
 gate "clippy: wasm32, lean (--no-default-features)" \
   cargo clippy --quiet --target wasm32-unknown-unknown --lib --no-default-features -- -D warnings

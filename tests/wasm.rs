@@ -76,6 +76,8 @@ fn resolved_steps_come_back_as_plain_objects() {
 
 /// The emulator URL compiled in by `scripts/wasm-test.sh` (absent: the transport tests
 /// cannot run, which is a failure, not a skip).
+// Read at compile time on purpose: `scripts/wasm-test.sh` sets it.
+#[allow(clippy::option_env_unwrap)]
 fn emulator() -> &'static str {
     option_env!("GHL_EMULATOR_URL")
         .expect("run through scripts/wasm-test.sh, which starts the GHL emulator")
