@@ -171,3 +171,21 @@ proptest::proptest! {
         let _ = intake(5).receive(Some(&origin), &bytes, 0);
     }
 }
+
+#[test]
+fn the_rate_limit_at_the_end_of_the_clock_does_not_overflow() {
+    // Fuzz find (fuzz/crashes/intake_wishpond_capture/): `t + 60_000` overflowed.
+    let mut c = intake(1);
+    let out = c.receive(Some(ORIGIN), &capture("e1", form()), u64::MAX);
+    assert!(
+        matches!(out, Ok(CaptureOutcome::Accepted { .. })),
+        "{out:?}"
+    );
+    let again = c.receive(Some(ORIGIN), &capture("e1", form()), u64::MAX);
+    assert!(
+        matches!(again, Ok(CaptureOutcome::Duplicate { .. })),
+        "{again:?}"
+    );
+    let second = c.receive(Some(ORIGIN), &capture("e2", form()), u64::MAX);
+    assert_eq!(second.unwrap_err().code(), "CAPTURE_RATE_LIMITED");
+}

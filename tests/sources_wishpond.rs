@@ -292,3 +292,15 @@ proptest::proptest! {
         let _ = p.handle_response(&HttpResponse { status: s, headers: Default::default(), body }, 0);
     }
 }
+
+#[test]
+fn the_budget_and_waits_at_the_end_of_the_clock_do_not_overflow() {
+    // The same `t + 60_000` as the capture's rate limit (fuzz find), and a 429's wait.
+    let mut p = WishpondPoller::new(config(), WishpondCursor::default()).unwrap();
+    assert!(matches!(p.poll(u64::MAX), PollStep::Send { .. }));
+    match p.handle_response(&status(429), u64::MAX).unwrap() {
+        PollStep::Wait { until_ms, .. } => assert_eq!(until_ms, u64::MAX),
+        other => panic!("{other:?}"),
+    }
+    let _ = p.poll(u64::MAX);
+}

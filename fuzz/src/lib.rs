@@ -66,6 +66,18 @@ pub const TARGETS: &[Target] = &[
         name: "flow_events",
         run: targets::flow_events,
     },
+    Target {
+        name: "intake_ghl_webhook",
+        run: targets::intake_ghl_webhook,
+    },
+    Target {
+        name: "intake_qwilr",
+        run: targets::intake_qwilr,
+    },
+    Target {
+        name: "intake_wishpond_capture",
+        run: targets::intake_wishpond_capture,
+    },
 ];
 
 /// The target called `name`.

@@ -235,6 +235,164 @@ pub fn all(root: &Path) -> Vec<Seed> {
             text(&json!({"event": event, "responses": flow_responses()})),
         );
     }
+
+    // Intake: the source fixtures as the endpoints receive them.
+    let src = fx.join("sources");
+    let hook = read_json(&src.join("ghl-webhook-contact-tag-update.json"));
+    let hook_now =
+        ghl_bridge::sources::ghl_webhook::parse_webhook(hook.to_string().as_bytes(), 1 << 20)
+            .ok()
+            .and_then(|h| h.timestamp_ms)
+            .map_or(now, |t| t as u64 + 1_000);
+    let sig = "c2lnbmF0dXJlLW9mLXRoZS1ib2R5";
+    let mut wrapped = json!({"type": hook["type"], "timestamp": hook["timestamp"],
+                             "webhookId": "wh-wrapped-1", "data": hook.clone()});
+    if let Some(d) = wrapped["data"].as_object_mut() {
+        d.remove("webhookId");
+        d.remove("type");
+    }
+    for (name, input) in [
+        (
+            "ed25519",
+            json!({"headers": {"X-GHL-Signature": sig}, "body": hook, "nowMs": hook_now}),
+        ),
+        (
+            "rsa",
+            json!({"headers": {"x-wh-signature": sig, "X-GHL-Signature": "N/A"}, "body": hook, "nowMs": hook_now}),
+        ),
+        (
+            "unsigned-allowed",
+            json!({"headers": {}, "body": hook, "nowMs": hook_now, "allowUnsigned": true}),
+        ),
+        (
+            "unsigned-refused",
+            json!({"headers": {"content-type": "application/json"}, "body": hook, "nowMs": hook_now}),
+        ),
+        (
+            "wrapped",
+            json!({"headers": {"X-GHL-Signature": sig}, "body": wrapped, "nowMs": hook_now}),
+        ),
+        (
+            "stale",
+            json!({"headers": {"X-GHL-Signature": sig}, "body": hook, "nowMs": hook_now + 3_600_000}),
+        ),
+        (
+            "install",
+            json!({"headers": {}, "allowUnsigned": true, "nowMs": hook_now,
+                           "body": {"type": "INSTALL", "appId": "app-1", "locationId": "L", "companyId": "C",
+                                    "webhookId": "wh-install", "timestamp": hook["timestamp"]}}),
+        ),
+        (
+            "other-event",
+            json!({"headers": {}, "allowUnsigned": true, "nowMs": hook_now,
+                               "body": {"type": "OpportunityCreate", "id": "o1", "webhookId": "wh-o",
+                                        "timestamp": hook["timestamp"]}}),
+        ),
+        (
+            "raw-body",
+            json!({"headers": {"X-GHL-Signature": "not base64!"}, "body": "{\"type\":", "nowMs": 0}),
+        ),
+    ] {
+        add("intake_ghl_webhook", name.into(), text(&input));
+    }
+
+    let delivery = read_json(&src.join("qwilr-webhook-page-accepted.json"));
+    let page = read_json(&src.join("qwilr-page-read-accepted.json"));
+    let mut no_contact = page.clone();
+    no_contact["metadata"] = json!({});
+    if let Some(a) = no_contact
+        .get_mut("acceptance")
+        .and_then(Value::as_object_mut)
+    {
+        a.clear();
+    }
+    let mut viewed = delivery.clone();
+    viewed["event"] = json!("pageViewed");
+    for (name, input) in [
+        (
+            "accepted",
+            json!({"body": delivery, "page": page, "nowMs": now}),
+        ),
+        (
+            "no-contact",
+            json!({"body": delivery, "page": no_contact, "nowMs": now}),
+        ),
+        (
+            "page-gone",
+            json!({"body": delivery, "page": {}, "pageStatus": 404, "nowMs": now}),
+        ),
+        (
+            "page-retry",
+            json!({"body": delivery, "page": "busy", "pageStatus": 503, "nowMs": now}),
+        ),
+        (
+            "unknown-event",
+            json!({"body": viewed, "page": page, "nowMs": now}),
+        ),
+        (
+            "raw-body",
+            json!({"body": "{\"event\":\"pageAccepted\"", "nowMs": now}),
+        ),
+    ] {
+        add("intake_qwilr", name.into(), text(&input));
+    }
+
+    let leads = read_json(&src.join("wishpond-leads-page.json"));
+    let n = leads["leads"].as_array().map_or(0, Vec::len);
+    let mut page2 = leads.clone();
+    page2["meta"] = json!({"total_pages": 2, "current_page": 2});
+    let capture = json!({"siteKey": "site-1", "id": "sub-0001",
+        "fields": [{"name": "email", "label": "Email", "value": "jane.doe@example.com"},
+                   {"name": "first_name", "label": "First name", "value": "Jane"},
+                   {"name": "", "label": "Phone", "value": "(415) 555-0123"}],
+        "page": {"url": "https://example.com/spring?utm_source=fb", "referrer": "https://facebook.com/", "title": "Spring"},
+        "utm": {"utm_source": "facebook", "utm_campaign": "spring_launch"}});
+    for (name, input) in [
+        (
+            "one-page",
+            json!({"nowMs": now, "responses": [{"status": 200, "body": leads}],
+                            "capture": capture, "origin": "https://example.com"}),
+        ),
+        (
+            "two-pages",
+            json!({"nowMs": now, "perPage": n, "responses": [
+            {"status": 200, "body": {"leads": leads["leads"], "meta": {"total_pages": 2}}},
+            {"status": 200, "body": page2}]}),
+        ),
+        (
+            "retries",
+            json!({"nowMs": now, "responses": [
+            {"status": 429, "headers": {"Retry-After": "2"}, "body": ""},
+            {"status": 502, "body": "<html>bad gateway</html>"},
+            {"status": 200, "body": leads},
+            {"status": 401, "body": {"error": "unauthorized"}},
+            {"status": 200, "body": "not json"}]}),
+        ),
+        (
+            "known-cursor",
+            json!({"nowMs": now, "cursor": {"known": {"48211907": "0000000000000000"}, "lastPollMs": now - 60_000},
+                                "responses": [{"status": 200, "body": leads}]}),
+        ),
+        (
+            "capture-wrong-origin",
+            json!({"nowMs": now, "capture": capture, "origin": "https://evil.example"}),
+        ),
+        (
+            "capture-no-contact",
+            json!({"nowMs": now, "origin": "https://example.com",
+            "capture": {"siteKey": "site-1", "id": "sub-2", "fields": [{"name": "note", "value": "hi"}],
+                        "page": {"url": "https://example.com/"}}}),
+        ),
+        (
+            "capture-sites",
+            json!({"nowMs": now, "origin": "https://shop.example.org:8443",
+            "sites": [{"siteKey": "shop", "allowedOrigins": ["https://shop.example.org:8443"]}],
+            "capture": {"siteKey": "shop", "id": "s-1", "fields": [{"label": "Your email", "value": "a@b.co"}],
+                        "page": {"url": "https://shop.example.org:8443/checkout#x"}}}),
+        ),
+    ] {
+        add("intake_wishpond_capture", name.into(), text(&input));
+    }
     seeds
 }
 

@@ -7,11 +7,26 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use ghl_bridge::catalog;
+use ghl_bridge::error::Coded;
 use ghl_bridge::flows::{Event, FlowConfig, FlowEngine};
 use ghl_bridge::http::{HttpResponse, RequestParams, Token};
 use ghl_bridge::outbox::{self, Failure, Outbox, Record};
 use ghl_bridge::request::{self, ClientConfig, RequestBuilder};
 use ghl_bridge::rules::{self, ApplyOptions, CompileContext, CompiledRules, SlotPlan};
+use ghl_bridge::sources::capture::{
+    self, CaptureConfig, CaptureIntake, CaptureOutcome, CaptureSite,
+};
+use ghl_bridge::sources::ghl_webhook::{
+    self, select_signature, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, Headers,
+    SignatureAlgorithm, SignatureVerdict,
+};
+use ghl_bridge::sources::qwilr::{
+    self, QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome, QWILR_EVENTS,
+};
+use ghl_bridge::sources::wishpond::{
+    self, PollStep, WishpondCursor, WishpondPoller, WishpondPollerConfig,
+};
+use ghl_bridge::sources::SourceError;
 use ghl_bridge::stats::{self, HostPoint, Schedule, Series, SeriesOptions};
 use serde::Deserialize;
 use serde_json::Value;
@@ -502,6 +517,386 @@ pub fn flow_events(data: &[u8]) {
     }
 }
 
+/// The bytes of a body given in a JSON input: a string is the raw body, any other
+/// value is sent as its JSON text (so the driver mutates the body's structure).
+fn body_bytes(body: &Value) -> Vec<u8> {
+    match body {
+        Value::String(s) => s.clone().into_bytes(),
+        v => v.to_string().into_bytes(),
+    }
+}
+
+/// A refusal is a typed error: a stable code, an HTTP status to answer with, and
+/// details that serialise.
+#[track_caller]
+fn typed_refusal(e: &SourceError) {
+    assert!(!e.code().is_empty(), "a refusal has a code: {e:?}");
+    assert!(
+        (400..600).contains(&e.status()),
+        "a refusal answers 4xx/5xx, not {} ({e:?})",
+        e.status()
+    );
+    assert!(e.details().is_object(), "details of {e:?}");
+}
+
+/// Input of [`intake_ghl_webhook`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GhlWebhookInput {
+    #[serde(default)]
+    headers: Headers,
+    body: Value,
+    now_ms: u64,
+    /// The receiver accepts unsigned deliveries (`allowUnsigned`, tests only).
+    #[serde(default)]
+    allow_unsigned: bool,
+}
+
+/// HighLevel webhooks. Input: JSON `{headers, body, nowMs, allowUnsigned?}` (a string
+/// body is the raw bytes). `select_signature` and `parse_webhook` answer a value or an
+/// error; a fresh receiver is given each verdict the host could give (the signature
+/// valid, invalid, or verified with the other algorithm): a refusal is a typed error,
+/// an invalid or mismatched verdict on a signed delivery is refused, and a delivery
+/// accepted (or ignored) once is a duplicate the second time.
+pub fn intake_ghl_webhook(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<GhlWebhookInput>(data) else {
+        return;
+    };
+    let body = body_bytes(&input.body);
+    static TEMPLATES: OnceLock<[GhlWebhookReceiver; 2]> = OnceLock::new();
+    let templates = TEMPLATES.get_or_init(|| {
+        [false, true].map(|allow_unsigned| {
+            GhlWebhookReceiver::new(GhlWebhookConfig {
+                allow_unsigned,
+                replay_capacity: 64,
+                tag_memory_capacity: 64,
+                log_capacity: 8,
+                ..GhlWebhookConfig::default()
+            })
+            .expect("the default keys are SPKI PEMs")
+        })
+    });
+    let template = &templates[usize::from(input.allow_unsigned)];
+    for allow in [false, true] {
+        match select_signature(&input.headers, ("ED", "RSA"), allow) {
+            Ok(c) => assert_eq!(
+                c.header.is_some(),
+                c.algorithm != SignatureAlgorithm::None,
+                "a signature is named exactly when one is required: {c:?}"
+            ),
+            Err(e) => typed_refusal(&e),
+        }
+    }
+    let parsed = ghl_webhook::parse_webhook(&body, template.config().max_body_bytes);
+    if let Err(e) = &parsed {
+        typed_refusal(e);
+    }
+    let required = template
+        .clone()
+        .signature_check(&input.headers, body.len(), input.now_ms);
+    let algorithm = match &required {
+        Ok(c) => c.algorithm,
+        Err(e) => {
+            typed_refusal(e);
+            SignatureAlgorithm::None
+        }
+    };
+    let other = match algorithm {
+        SignatureAlgorithm::Ed25519 => SignatureAlgorithm::RsaSha256,
+        _ => SignatureAlgorithm::Ed25519,
+    };
+    for (alg, valid) in [(algorithm, true), (algorithm, false), (other, true)] {
+        let mut rx = template.clone();
+        let verdict = SignatureVerdict {
+            algorithm: alg,
+            valid,
+        };
+        let first = rx.receive(&input.headers, &body, verdict, input.now_ms);
+        let signed = algorithm != SignatureAlgorithm::None;
+        if required.is_err() || parsed.is_err() || (signed && (!valid || alg != algorithm)) {
+            assert!(
+                first.is_err(),
+                "refused: {required:?} / {:?} / {verdict:?}, yet {first:?}",
+                parsed.as_ref().err()
+            );
+        }
+        match &first {
+            Err(e) => typed_refusal(e),
+            Ok(o) => {
+                serde_json::to_string(o).expect("an outcome serialises");
+                let again = rx.receive(&input.headers, &body, verdict, input.now_ms);
+                match again {
+                    Ok(GhlWebhookOutcome::Duplicate { .. }) => {}
+                    other => panic!("accepted once ({o:?}), then {other:?}"),
+                }
+            }
+        }
+        assert!(rx.log().count() >= 1, "every delivery is logged");
+    }
+}
+
+/// The secret the Qwilr intake is built with (the host compares it; the target gives
+/// the verdict).
+const QWILR_SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+/// Input of [`intake_qwilr`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct QwilrInput {
+    body: Value,
+    #[serde(default)]
+    now_ms: u64,
+    /// The page read's answer (status, default 200, and body).
+    #[serde(default)]
+    page: Option<Value>,
+    #[serde(default = "ok_status")]
+    page_status: u16,
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+/// Qwilr webhooks. Input: JSON `{body, nowMs?, page?, pageStatus?}` (a string body is
+/// the raw bytes; `page` the page read's body, 200 unless `pageStatus`). A wrong secret
+/// or an unknown event processes nothing (the same delivery is then new); a delivery
+/// is a duplicate while its page read is in flight; the read's answer is an outcome or
+/// a typed error, and an accepted delivery is a duplicate afterwards.
+pub fn intake_qwilr(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<QwilrInput>(data) else {
+        return;
+    };
+    let body = body_bytes(&input.body);
+    let page = input.page.as_ref().map(body_bytes).unwrap_or_default();
+    static TEMPLATE: OnceLock<QwilrIntake> = OnceLock::new();
+    let template = TEMPLATE.get_or_init(|| {
+        QwilrIntake::new(
+            QwilrConfig {
+                replay_capacity: 64,
+                log_capacity: 8,
+                ..QwilrConfig::default()
+            },
+            QWILR_SECRET,
+        )
+        .expect("the fuzzing secret is strong")
+    });
+    let parsed = qwilr::parse_webhook(&body, QwilrConfig::default().max_body_bytes);
+    match &parsed {
+        Ok(h) => assert!(
+            QWILR_EVENTS.contains(&h.event.as_str()),
+            "an unknown event parsed: {h:?}"
+        ),
+        Err(e) => typed_refusal(e),
+    }
+    if let Err(e) = qwilr::parse_page(&page, QwilrConfig::default().max_page_bytes) {
+        typed_refusal(&e);
+    }
+    let mut q = template.clone();
+    match q.receive(false, &body, input.now_ms) {
+        Err(SourceError::SecretMismatch) => {}
+        other => panic!("a wrong secret is refused, not {other:?}"),
+    }
+    let need = q.receive(true, &body, input.now_ms);
+    let (key, event) = match (&parsed, need) {
+        (Err(_), Err(e)) => return typed_refusal(&e),
+        (
+            Ok(h),
+            Ok(QwilrNeed::ReadPage {
+                idempotency_key,
+                event,
+                request,
+            }),
+        ) => {
+            assert_eq!(idempotency_key, h.idempotency_key);
+            assert!(
+                request.url.starts_with("https://api.qwilr.com/v1/pages/"),
+                "{}",
+                request.url
+            );
+            (idempotency_key, event)
+        }
+        (p, n) => panic!("parsed {p:?}, yet after a refused delivery {n:?}"),
+    };
+    match q.receive(true, &body, input.now_ms) {
+        Ok(QwilrNeed::Duplicate { .. }) => {}
+        other => panic!("in flight, then {other:?}"),
+    }
+    let resp = HttpResponse {
+        status: input.page_status,
+        headers: BTreeMap::new(),
+        body: String::from_utf8_lossy(&page).into_owned(),
+    };
+    let mut released = q.clone();
+    released.page_failed(&key);
+    match released.receive(true, &body, input.now_ms) {
+        Ok(QwilrNeed::ReadPage { .. }) => {}
+        other => panic!("released after a failed read, then {other:?}"),
+    }
+    match q.handle_page(&key, &resp, input.now_ms) {
+        Ok(o) => {
+            serde_json::to_string(&o).expect("an outcome serialises");
+            if let QwilrOutcome::Accepted { event: e } = &o {
+                assert_eq!(e.kind, format!("qwilr.{event}"));
+            }
+            match q.receive(true, &body, input.now_ms) {
+                Ok(QwilrNeed::Duplicate { .. }) => {}
+                other => panic!("processed ({o:?}), then {other:?}"),
+            }
+        }
+        Err(e) => typed_refusal(&e),
+    }
+}
+
+/// Input of [`intake_wishpond_capture`].
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WishpondCaptureInput {
+    #[serde(default)]
+    now_ms: u64,
+    /// The poller's cursor to start from.
+    #[serde(default)]
+    cursor: WishpondCursor,
+    /// Leads per page the poller asks for (default 100).
+    #[serde(default)]
+    per_page: Option<u32>,
+    /// The answers to the poller's requests in turn: `{status, body, headers?}`.
+    #[serde(default)]
+    responses: Vec<PollAnswer>,
+    /// A capture body (a string is the raw bytes).
+    #[serde(default)]
+    capture: Option<Value>,
+    /// The request's `Origin`.
+    #[serde(default)]
+    origin: Option<String>,
+    /// The capture sites (default: `site-1` on `https://example.com`).
+    #[serde(default)]
+    sites: Option<Vec<CaptureSite>>,
+}
+
+#[derive(Deserialize)]
+struct PollAnswer {
+    status: u16,
+    #[serde(default)]
+    body: Value,
+    #[serde(default)]
+    headers: BTreeMap<String, String>,
+}
+
+/// Wishpond leads, polled and captured. Input: JSON `{nowMs?, cursor?, perPage?,
+/// responses?, capture?, origin?, sites?}`. Every lead of every answer is read
+/// (`read_api_lead`); the poller is driven through the answers: the cursor moves only
+/// when a poll completes, so a failed poll (or a wait) leaves it where it was. The
+/// capture is parsed and received twice: a refusal is a typed error, a capture taken
+/// (accepted or skipped) is a duplicate the second time.
+pub fn intake_wishpond_capture(data: &[u8]) {
+    let Ok(input) = serde_json::from_slice::<WishpondCaptureInput>(data) else {
+        return;
+    };
+    for a in &input.responses {
+        for lead in a
+            .body
+            .get("leads")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            match wishpond::read_api_lead(lead) {
+                Ok(l) => assert!(l.id.is_some(), "a lead read has an id: {l:?}"),
+                Err(s) => assert!(!s.reason.is_empty(), "a skip says why"),
+            }
+        }
+    }
+    let config = WishpondPollerConfig {
+        per_page: input.per_page.unwrap_or(100).clamp(1, 1000),
+        max_pages: 8,
+        ..WishpondPollerConfig::default()
+    };
+    if let Ok(mut poller) = WishpondPoller::new(config, input.cursor) {
+        let mut now = input.now_ms;
+        let mut in_flight = matches!(poller.poll(now), PollStep::Send { .. });
+        for a in input.responses.iter().take(32) {
+            if !in_flight {
+                match poller.poll(now) {
+                    PollStep::Send { .. } => in_flight = true,
+                    PollStep::Wait { until_ms, .. } => {
+                        assert!(until_ms >= now, "waits ahead");
+                        now = until_ms;
+                        continue;
+                    }
+                    PollStep::Done { .. } => panic!("poll answers Done without a response"),
+                }
+            }
+            let before = poller.cursor().clone();
+            let resp = HttpResponse {
+                status: a.status,
+                headers: a.headers.clone(),
+                body: String::from_utf8_lossy(&body_bytes(&a.body)).into_owned(),
+            };
+            match poller.handle_response(&resp, now) {
+                Err(e) => {
+                    typed_refusal(&e);
+                    assert_eq!(poller.cursor(), &before, "a failed poll moved the cursor");
+                    assert!(!poller.polling(), "a failed poll is over");
+                    in_flight = false;
+                }
+                Ok(PollStep::Wait { until_ms, .. }) => {
+                    assert_eq!(poller.cursor(), &before, "a wait moved the cursor");
+                    now = until_ms.max(now);
+                    in_flight = false;
+                }
+                Ok(PollStep::Send { .. }) => {
+                    assert_eq!(poller.cursor(), &before, "a page moved the cursor");
+                }
+                Ok(PollStep::Done { events, cursor, .. }) => {
+                    assert_eq!(poller.cursor(), &cursor, "Done answers the cursor kept");
+                    for e in &events {
+                        let id = e.lead.id.as_deref().unwrap_or_default();
+                        assert!(cursor.known.contains_key(id), "{id} not in the cursor");
+                    }
+                    in_flight = false;
+                }
+            }
+            now = now.saturating_add(1_000);
+        }
+    }
+
+    let Some(capture) = &input.capture else {
+        return;
+    };
+    let body = body_bytes(capture);
+    let sites = input.sites.clone().unwrap_or_else(|| {
+        vec![CaptureSite {
+            site_key: "site-1".into(),
+            allowed_origins: vec!["https://example.com".into()],
+        }]
+    });
+    let config = CaptureConfig {
+        sites,
+        max_per_minute: 4,
+        ..CaptureConfig::default()
+    };
+    let parsed = capture::parse_capture(&body, &config);
+    if let Err(e) = &parsed {
+        typed_refusal(e);
+    }
+    let Ok(mut intake) = CaptureIntake::new(config) else {
+        return;
+    };
+    let origin = input.origin.as_deref();
+    let first = intake.receive(origin, &body, input.now_ms);
+    match (&parsed, &first) {
+        (Err(_), Ok(o)) => panic!("parse refused, yet received: {o:?}"),
+        (_, Err(e)) => typed_refusal(e),
+        (Ok(_), Ok(o)) => {
+            serde_json::to_string(o).expect("an outcome serialises");
+            match intake.receive(origin, &body, input.now_ms) {
+                Ok(CaptureOutcome::Duplicate { .. }) => {}
+                other => panic!("taken once ({o:?}), then {other:?}"),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     //! The seeds reach the entry points (an input the target ignores tests nothing).
@@ -579,5 +974,110 @@ mod tests {
         for s in seeds("response_classify") {
             http_response(&s).unwrap();
         }
+    }
+
+    #[test]
+    fn intake_seeds_reach_acceptance() {
+        let mut accepted = 0;
+        for s in seeds("intake_ghl_webhook") {
+            let input: GhlWebhookInput = serde_json::from_slice(&s).unwrap();
+            let mut rx = GhlWebhookReceiver::new(GhlWebhookConfig {
+                allow_unsigned: input.allow_unsigned,
+                ..GhlWebhookConfig::default()
+            })
+            .unwrap();
+            let algorithm = rx
+                .signature_check(&input.headers, 0, input.now_ms)
+                .map_or(SignatureAlgorithm::None, |c| c.algorithm);
+            let verdict = SignatureVerdict {
+                algorithm,
+                valid: true,
+            };
+            let body = body_bytes(&input.body);
+            if let Ok(GhlWebhookOutcome::Accepted { .. }) =
+                rx.receive(&input.headers, &body, verdict, input.now_ms)
+            {
+                accepted += 1;
+            }
+        }
+        assert!(accepted >= 4, "only {accepted} webhook seeds are accepted");
+
+        let mut accepted = 0;
+        for s in seeds("intake_qwilr") {
+            let input: QwilrInput = serde_json::from_slice(&s).unwrap();
+            let mut q = QwilrIntake::new(QwilrConfig::default(), QWILR_SECRET).unwrap();
+            if let Ok(QwilrNeed::ReadPage {
+                idempotency_key, ..
+            }) = q.receive(true, &body_bytes(&input.body), 0)
+            {
+                let resp = HttpResponse {
+                    status: input.page_status,
+                    headers: BTreeMap::new(),
+                    body: String::from_utf8(
+                        input.page.as_ref().map(body_bytes).unwrap_or_default(),
+                    )
+                    .unwrap(),
+                };
+                if let Ok(QwilrOutcome::Accepted { .. }) = q.handle_page(&idempotency_key, &resp, 0)
+                {
+                    accepted += 1;
+                }
+            }
+        }
+        assert!(accepted >= 1, "no Qwilr seed is accepted");
+
+        let (mut events, mut captured) = (0, 0);
+        for s in seeds("intake_wishpond_capture") {
+            let input: WishpondCaptureInput = serde_json::from_slice(&s).unwrap();
+            let mut p = WishpondPoller::new(
+                WishpondPollerConfig {
+                    per_page: input.per_page.unwrap_or(100),
+                    ..WishpondPollerConfig::default()
+                },
+                input.cursor.clone(),
+            )
+            .unwrap();
+            p.poll(input.now_ms);
+            for a in &input.responses {
+                let resp = HttpResponse {
+                    status: a.status,
+                    headers: a.headers.clone(),
+                    body: String::from_utf8(body_bytes(&a.body)).unwrap(),
+                };
+                match p.handle_response(&resp, input.now_ms) {
+                    Ok(PollStep::Done { events: e, .. }) => {
+                        events += e.len();
+                        p.poll(input.now_ms);
+                    }
+                    Ok(PollStep::Send { .. }) => {}
+                    _ => {
+                        p.poll(input.now_ms + 3_600_000);
+                    }
+                }
+            }
+            if let Some(c) = &input.capture {
+                let sites = input.sites.clone().unwrap_or_else(|| {
+                    vec![CaptureSite {
+                        site_key: "site-1".into(),
+                        allowed_origins: vec!["https://example.com".into()],
+                    }]
+                });
+                let mut intake = CaptureIntake::new(CaptureConfig {
+                    sites,
+                    ..CaptureConfig::default()
+                })
+                .unwrap();
+                if let Ok(CaptureOutcome::Accepted { .. }) =
+                    intake.receive(input.origin.as_deref(), &body_bytes(c), input.now_ms)
+                {
+                    captured += 1;
+                }
+            }
+        }
+        assert!(
+            events >= 3,
+            "only {events} lead events from the Wishpond seeds"
+        );
+        assert!(captured >= 2, "only {captured} captures accepted");
     }
 }

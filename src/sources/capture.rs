@@ -289,7 +289,10 @@ impl CaptureIntake {
         }
         let limit = self.config.max_per_minute;
         let hits = self.hits.entry(c.site_key.clone()).or_default();
-        while hits.front().is_some_and(|&t| t + 60_000 <= now_ms) {
+        while hits
+            .front()
+            .is_some_and(|&t| now_ms.saturating_sub(t) >= 60_000)
+        {
             hits.pop_front();
         }
         if hits.len() >= limit as usize {

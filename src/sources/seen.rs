@@ -41,7 +41,7 @@ impl SeenSet {
 
     /// True when `key` was inserted and has not expired at `now_ms`.
     pub fn contains(&self, key: &str, now_ms: u64) -> bool {
-        self.expiry.get(key).is_some_and(|&e| e > now_ms)
+        self.expiry.get(key).is_some_and(|&e| live(e, now_ms))
     }
 
     /// Records `key` as seen from `now_ms`; drops expired keys and, when full, the oldest.
@@ -72,7 +72,7 @@ impl SeenSet {
     pub fn snapshot(&self, now_ms: u64) -> Vec<SeenKey> {
         self.order
             .iter()
-            .filter(|(k, e)| *e > now_ms && self.expiry.get(k) == Some(e))
+            .filter(|(k, e)| live(*e, now_ms) && self.expiry.get(k) == Some(e))
             .map(|(k, e)| SeenKey {
                 key: k.clone(),
                 expires_at_ms: *e,
@@ -82,7 +82,7 @@ impl SeenSet {
 
     /// Adds stored keys back (expired ones are skipped; capacity still holds).
     pub fn restore(&mut self, keys: &[SeenKey], now_ms: u64) {
-        for k in keys.iter().filter(|k| k.expires_at_ms > now_ms) {
+        for k in keys.iter().filter(|k| live(k.expires_at_ms, now_ms)) {
             if self.contains(&k.key, now_ms) {
                 continue;
             }
@@ -96,7 +96,7 @@ impl SeenSet {
     }
 
     fn purge(&mut self, now_ms: u64) {
-        while self.order.front().is_some_and(|(_, e)| *e <= now_ms) {
+        while self.order.front().is_some_and(|(_, e)| !live(*e, now_ms)) {
             self.evict_front();
         }
     }
@@ -111,6 +111,12 @@ impl SeenSet {
     }
 }
 
+/// A key expiring at `expires_at_ms` is still seen at `now_ms`. An expiry that
+/// saturated (`u64::MAX`: inserted within the TTL of the clock's end) never passes.
+fn live(expires_at_ms: u64, now_ms: u64) -> bool {
+    expires_at_ms > now_ms || expires_at_ms == u64::MAX
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,6 +128,20 @@ mod tests {
         assert!(s.contains("a", 5_999));
         assert!(!s.contains("a", 6_000));
         assert!(!s.contains("b", 5_000));
+    }
+
+    #[test]
+    fn a_key_inserted_at_the_end_of_the_clock_is_seen() {
+        // Fuzz find (fuzz/crashes/intake_qwilr/): the expiry saturated to the clock's
+        // end, so the key was gone at once and a processed delivery was new again.
+        let mut s = SeenSet::new(10, 1_000);
+        s.insert("a", u64::MAX - 10);
+        s.insert("b", u64::MAX);
+        assert!(s.contains("a", u64::MAX) && s.contains("b", u64::MAX));
+        assert_eq!(s.snapshot(u64::MAX).len(), 2);
+        let mut r = SeenSet::new(10, 1_000);
+        r.restore(&s.snapshot(u64::MAX), u64::MAX);
+        assert!(r.contains("b", u64::MAX));
     }
 
     #[test]

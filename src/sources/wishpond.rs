@@ -315,11 +315,18 @@ impl WishpondPoller {
                 reason: "backing off after an error".into(),
             };
         }
-        while self.calls.front().is_some_and(|&t| t + 60_000 <= now_ms) {
+        while self
+            .calls
+            .front()
+            .is_some_and(|&t| now_ms.saturating_sub(t) >= 60_000)
+        {
             self.calls.pop_front();
         }
         if self.calls.len() >= self.config.max_calls_per_minute as usize {
-            let until = self.calls.front().map_or(now_ms, |&t| t + 60_000);
+            let until = self
+                .calls
+                .front()
+                .map_or(now_ms, |&t| t.saturating_add(60_000));
             return PollStep::Wait {
                 until_ms: until,
                 reason: format!(
@@ -387,7 +394,7 @@ impl WishpondPoller {
                 return Err(api_error(status, true));
             }
             poll.retries += 1;
-            poll.waiting_until = now_ms + wait;
+            poll.waiting_until = now_ms.saturating_add(wait);
             return Ok(PollStep::Wait {
                 until_ms: poll.waiting_until,
                 reason: format!("Wishpond answered {status}; retrying page {}", poll.page),
