@@ -54,6 +54,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     // flows, tags, statistics
     add::<flows::Event>(gen, roots);
     add::<flows::FlowConfig>(gen, roots);
+    add::<flows::FlowsInit>(gen, roots);
     add::<flows::FlowPlan>(gen, roots);
     add::<flows::FlowOutcome>(gen, roots);
     add::<flows::Begin>(gen, roots);
@@ -76,6 +77,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<stats::HostPoint>(gen, roots);
     add::<stats::Schedule>(gen, roots);
     add::<outbox::Config>(gen, roots);
+    add::<outbox::OutboxInit>(gen, roots);
     add::<outbox::Accepted>(gen, roots);
     add::<outbox::Drained>(gen, roots);
     add::<outbox::Record>(gen, roots);

@@ -36,6 +36,7 @@ import type {
   CompileContext,
   FlowEvent as Event,
   FlowConfig,
+  FlowsInit,
   FlowOutcome,
   FlowPlan,
   Plan,
@@ -261,7 +262,7 @@ export function createFlows(options: FlowsOptions): Flows {
       compile: options.compile,
       connections: options.connections === undefined ? undefined : [...connections.keys()],
     }).filter(([, v]) => v !== undefined),
-  ) as { locationId: string };
+  ) as unknown as FlowsInit;
   // The core decided the plan's location; this picks the connection that sends it.
   const clientFor = (plan: Plan): Client => connections.get(plan.locationId) ?? options.client;
   const make = () => guard(() => new glue.Flows(init));

@@ -48,6 +48,7 @@ import type {
   LogEntry,
   OutboxConfig,
   OutboxCounts,
+  OutboxInit,
   OutboxEvent,
   OutboxRecord,
   OutboxRetained,
@@ -140,7 +141,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   });
   const { storage, onEvent } = options;
   const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
-  const wasmOptions = {
+  const wasmOptions: OutboxInit = {
     client: {
       locationId: options.locationId,
       scopes: options.scopes,

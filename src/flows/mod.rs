@@ -73,6 +73,6 @@ pub use event::{
 };
 pub use model::{
     Begin, CatalogWork, DetailsStep, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan,
-    FlowResult, ReplayConfig, StatisticsConfig, StatsWork,
+    FlowResult, FlowsInit, ReplayConfig, StatisticsConfig, StatsWork,
 };
 pub use planner::plan_event;

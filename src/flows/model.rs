@@ -352,3 +352,29 @@ pub enum FlowResult {
         markdown: String,
     },
 }
+
+/// What a `Flows` object (the binding) is built from: the connection's location and
+/// scopes, the engine's configuration, the rules documents by source and what compiling
+/// them needs, and the other locations the host has a connection for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct FlowsInit {
+    /// The connection's location.
+    pub location_id: String,
+    /// The scopes the token was granted.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The engine's configuration.
+    #[serde(default)]
+    pub config: FlowConfig,
+    /// Rules documents by source (`wishpond`, `qwilr`).
+    #[serde(default)]
+    pub rules: std::collections::BTreeMap<String, serde_json::Value>,
+    /// What compiling the rules needs (custom fields, limits).
+    #[serde(default)]
+    pub compile: crate::rules::CompileContext,
+    /// Other locations the host has a connection (its own token) for.
+    #[serde(default)]
+    pub connections: Vec<String>,
+}

@@ -382,3 +382,22 @@ impl Coded for OutboxError {
         }
     }
 }
+
+/// What an `Outbox` object (the binding) is built from: the client's configuration, the
+/// outbox's, the per-request timeout and the seed of the backoff jitter.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct OutboxInit {
+    /// The GHL client (location, scopes, base URL).
+    pub client: crate::request::ClientConfig,
+    /// The outbox's configuration.
+    #[serde(default)]
+    pub config: Config,
+    /// Per-request timeout in ms.
+    #[serde(default)]
+    pub timeout_ms: Option<u32>,
+    /// Seed of the jitter generator (any number; JS passes a random one).
+    #[serde(default)]
+    pub seed: f64,
+}

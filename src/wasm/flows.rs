@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 
 use super::convert::{from_js, throw, to_js};
-use crate::flows::{Event, FlowConfig, FlowEngine, FlowPlan};
-use crate::rules::{compile, CompileContext};
+use crate::flows::{Event, FlowEngine, FlowPlan, FlowsInit};
+use crate::rules::compile;
 
 /// The flows of one location and token.
 #[wasm_bindgen]
@@ -16,35 +16,14 @@ pub struct Flows {
     engine: FlowEngine,
 }
 
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    location_id: String,
-    #[serde(default)]
-    scopes: Vec<String>,
-    #[serde(default)]
-    config: FlowConfig,
-    /// Rules documents by source (`wishpond`, `qwilr`).
-    #[serde(default)]
-    rules: BTreeMap<String, serde_json::Value>,
-    #[serde(default)]
-    compile: CompileContext,
-    /// Other locations the host has a connection (its own token) for.
-    #[serde(default)]
-    connections: Vec<String>,
-}
-
 #[wasm_bindgen]
 impl Flows {
     /// Compiles the rules and makes an engine with nothing cached.
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(
-            unchecked_param_type = "{ locationId: string; scopes?: string[]; config?: Partial<FlowConfig>; rules?: Record<string, unknown>; compile?: Partial<CompileContext>; connections?: string[] }"
-        )]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "FlowsInit")] options: JsValue,
     ) -> Result<Flows, JsValue> {
-        let o: Options = from_js(options, "flows options")?;
+        let o: FlowsInit = from_js(options, "flows options")?;
         let mut engine = FlowEngine::new(&o.location_id, o.config, o.scopes);
         for location in &o.connections {
             engine.add_connection(location);

@@ -40,6 +40,7 @@ pub mod transport;
 /// package's type-level test (`tests/types/pkg`) fails otherwise.
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES_IMPORT: &str = r#"import type {
+    FlowsInit, OutboxInit,
     Accepted, AccountsResponse, Begin, CaptureConfig, CaptureOutcome, CatalogConfig,
     ClientConfig, CompileContext, ContactResult, ContactTagsResult, CustomFieldsResult,
     DeadLetter, DetailsOutcome, Drained, EnrichOptions, EnrichReport, FlowConfig, FlowEvent,

@@ -29,26 +29,13 @@ use wasm_bindgen_futures::future_to_promise;
 use super::convert::{from_js, from_js_within, throw, to_js, STORED_DEPTH};
 use super::transport::{self, TransportError};
 use crate::http::{HttpResponse, Scrubber, Token};
-use crate::outbox::{self as core, Config, Drained, Failure, Record, SplitMix64, Transmit};
+use crate::outbox::{self as core, Drained, Failure, OutboxInit, Record, SplitMix64, Transmit};
 use crate::plan::Plan;
-use crate::request::{ClientConfig, RequestBuilder};
+use crate::request::RequestBuilder;
 
 const DEFAULT_TIMEOUT_MS: u32 = 30_000;
 
 /// What JS passes to `new Outbox(...)`.
-#[derive(serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Options {
-    client: ClientConfig,
-    #[serde(default)]
-    config: Config,
-    #[serde(default)]
-    timeout_ms: Option<u32>,
-    /// Seed of the jitter generator (any number; JS passes a random one).
-    #[serde(default)]
-    seed: f64,
-}
-
 struct Shared {
     core: core::Outbox,
     rng: SplitMix64,
@@ -79,14 +66,11 @@ impl Outbox {
     /// Builds the outbox from the records the storage holds (none for a fresh one).
     #[wasm_bindgen(constructor)]
     pub fn new(
-        #[wasm_bindgen(
-            unchecked_param_type = "{ client: ClientConfig; config?: Partial<OutboxConfig>; timeoutMs?: number; seed?: number }"
-        )]
-        options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "OutboxInit")] options: JsValue,
         #[wasm_bindgen(unchecked_param_type = "OutboxRecord[]")] records: JsValue,
         now: f64,
     ) -> Result<Outbox, JsValue> {
-        let o: Options = from_js(options, "outbox options")?;
+        let o: OutboxInit = from_js(options, "outbox options")?;
         o.config.validate().map_err(|e| throw(&e))?;
         let records: Vec<Record> = from_js_within(records, "stored records", STORED_DEPTH)?;
         let builder = RequestBuilder::new(o.client).map_err(|e| throw(&e))?;
