@@ -3,6 +3,9 @@
 #
 #   scripts/build.sh            release build (size-optimised, wasm-opt -Oz)
 #   scripts/build.sh --dev      faster build for local iteration (no wasm-opt)
+#   scripts/build.sh --shim     JS only: reuses the Wasm modules, glue and types of an
+#                               earlier build (js/src/wasm, target/js-client) and
+#                               recompiles the shim and the package around them
 #
 # Steps: Rust -> wasm32 (cargo) -> refuse `env` imports -> wasm-bindgen (web target,
 # reset-state function for panic recovery) -> wasm-opt -Oz and JSDoc-free glue (release)
@@ -13,6 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=release; [ "${1:-}" = "--dev" ] && mode=dev
+[ "${1:-}" = "--shim" ] && mode=shim
 
 bash scripts/setup.sh >/dev/null
 say() { printf '[build] %s\n' "$*"; }
@@ -59,10 +63,15 @@ gen=js/src/wasm
 # The full module (every domain) and the lean one (client and plans only, for the
 # `ghl-bridge/client` entry); the lean one keeps its own target dir so the two
 # feature sets do not rebuild each other.
-wasm_module full wasm-full "$gen"
 lean=target/js-client
+if [ "$mode" = shim ]; then
+  for f in "$gen/ghl_bridge_wasm_bg.wasm" "$gen/types.ts" "$lean/wasm/ghl_bridge_wasm_bg.wasm"; do
+    [ -f "$f" ] || { echo "build --shim: $f is missing; run scripts/build.sh first" >&2; exit 1; }
+  done
+  say "--shim: reusing the Wasm modules, glue and types of the last build"
+else
+wasm_module full wasm-full "$gen"
 wasm_module client release "$lean/wasm" --target-dir target/client --no-default-features
-rm -rf pkg.tmp
 
 say "types from the Rust types"
 cargo run --quiet --features schema --bin gen-schema -- "$gen"
@@ -72,6 +81,8 @@ npx --no-install json2ts -i "$gen/types.schema.json" -o "$gen/types.ts" \
 # Types that name the generated unions (`ErrorReport.code` is an `ErrorCode`) import them.
 { printf 'import type { ErrorCode } from "./names.js";\n'; cat "$gen/types.ts"; } > "$gen/types.ts.tmp"
 mv "$gen/types.ts.tmp" "$gen/types.ts"
+fi
+rm -rf pkg.tmp
 
 say "tsc (JS shim)"
 mkdir -p pkg.tmp

@@ -1,0 +1,104 @@
+/**
+ * The runner's one storage interface, implemented twice: the embedded store (one local
+ * file, nothing to install) and PostgreSQL (scale-out, N workers). Everything the runner
+ * keeps durably goes through it, so the HTTP side, the workers and the schedules never
+ * know which store they run on.
+ *
+ * Rules every implementation keeps:
+ * - A promise resolves only once its effect is durable (committed); a failure rejects
+ *   with a `GhlBridgeError` (`STORE_UNAVAILABLE`, `STORE_FULL`, ...) and nothing is
+ *   acknowledged.
+ * - Values are JSON; secrets arrive already encrypted (the store never sees a token).
+ */
+
+import type { OutboxStorage } from "../../storage/types.js";
+
+/** Where an intake item came from. */
+export type IntakeSource = "qwilr" | "ghl" | "capture" | "wishpond";
+
+/** One event accepted at an intake endpoint (or found by a poller), before processing. */
+export interface IntakeItem {
+  /** The source that sent or produced it. */
+  source: IntakeSource;
+  /** The source's own idempotency key (Qwilr `idempotencyKey`, GHL `webhookId`, ...). */
+  dedupeKey: string;
+  /** The configured connection (a GHL location) it is for. */
+  connection: string;
+  /** The verified event as JSON. */
+  body: unknown;
+  /** Milliseconds since the epoch when it was received. */
+  receivedAt: number;
+}
+
+/** An intake item claimed by a worker. */
+export interface ClaimedIntake extends IntakeItem {
+  /** The store's id of the item. */
+  id: string;
+  /** How many times it was claimed before (0 the first time). */
+  attempts: number;
+}
+
+/** A versioned, encrypted secret (OAuth tokens). */
+export interface StoredSecret {
+  /** Ciphertext, as the runner's token vault wrote it. */
+  value: string;
+  /** Increases by one on every write; compare-and-set uses it. */
+  version: number;
+}
+
+/** Counts for `/metrics` and the console. */
+export interface StoreCounts {
+  /** Intake items not yet processed, per connection. */
+  pendingIntake: Record<string, number>;
+  /** Outbox records per location (as the core's records say: pending, dead, ...). */
+  outbox: Record<string, { pending: number; dead: number }>;
+}
+
+/** The runner's durable state. */
+export interface RunnerStore {
+  /** `embedded` or `postgres`. */
+  readonly kind: "embedded" | "postgres";
+  /** Applies the versioned migrations not yet applied; returns their names. */
+  migrate(): Promise<string[]>;
+  /** Fails with `STORE_UNAVAILABLE` when the store cannot be reached. */
+  ping(): Promise<void>;
+  /** Closes connections and files. */
+  close(): Promise<void>;
+
+  /** Durably accepts an item; `duplicate` when (source, dedupeKey) was accepted before. */
+  accept(item: IntakeItem): Promise<"accepted" | "duplicate">;
+  /** Claims up to `limit` items (oldest first per connection) for `leaseMs`. */
+  claimIntake(worker: string, limit: number, leaseMs: number): Promise<ClaimedIntake[]>;
+  /** Marks claimed items processed (their effects are in the outbox). */
+  completeIntake(ids: string[]): Promise<void>;
+
+  /** The durable storage of one location's core outbox (used while its lease is held). */
+  outboxStorage(location: string): OutboxStorage;
+
+  /** Takes or renews the named lease for `holder`; true when `holder` now holds it. */
+  acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (no-op when `holder` does not hold it). */
+  releaseLease(name: string, holder: string): Promise<void>;
+
+  /** Reads a named JSON value (poll cursors, known tag lists, settings). */
+  getValue(name: string): Promise<unknown | undefined>;
+  /** Writes a named JSON value. */
+  setValue(name: string, value: unknown): Promise<void>;
+
+  /** Reads a secret. */
+  getSecret(name: string): Promise<StoredSecret | undefined>;
+  /**
+   * Writes a secret only if its version is still `expectedVersion` (0: absent); true when
+   * written. The OAuth refresh stores the rotated refresh token with this before it uses
+   * the new access token.
+   */
+  casSecret(name: string, expectedVersion: number, value: string): Promise<boolean>;
+  /** Removes a secret (UNINSTALL). */
+  deleteSecret(name: string): Promise<void>;
+
+  /** True exactly once per (schedule, period) across all workers: the caller then runs it. */
+  claimPeriod(schedule: string, period: string, holder: string): Promise<boolean>;
+
+  /** Counts for metrics. */
+  counts(): Promise<StoreCounts>;
+}
