@@ -71,6 +71,9 @@ const pkg = {
     "!internal.js",
     "!internal.d.ts",
   ],
+  // The runner's stores (`ghl-bridge serve`): PGlite (PostgreSQL in Wasm, the embedded
+  // default) and the PostgreSQL client. Both pure JS/Wasm, loaded only by the runner.
+  dependencies: { "@electric-sql/pglite": "^0.5.16", pg: "^8.23.1" },
   // ESM only: \`import\` and, from Node 20.19, \`require()\` (require of ES modules).
   engines: { node: ">=20.19" },
 };
