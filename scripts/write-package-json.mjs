@@ -51,6 +51,9 @@ const pkg = {
     "./ghl-bridge.wasm": "./entries/ghl-bridge.wasm",
     "./ghl-bridge-client.wasm": "./client/entries/ghl-bridge-client.wasm",
     "./rules.schema.json": "./rules.schema.json",
+    // The runner (`ghl-bridge serve`) as a library, and its config schema.
+    "./runner": { types: "./runner/index.d.ts", default: "./runner/index.js" },
+    "./runner/config.schema.json": "./runner/config.schema.json",
     "./package.json": "./package.json",
   },
   // TypeScript with `moduleResolution: "node"` (node10) ignores `exports`: the subpaths
@@ -60,13 +63,19 @@ const pkg = {
       slim: ["./entries/slim.d.ts"],
       client: ["./client/entries/client-web.d.ts"],
       "file-storage": ["./entries/file-storage.d.ts"],
+      runner: ["./runner/index.d.ts"],
     },
   },
+  // `npx ghl-bridge serve --config FILE`: the always-on runner.
+  bin: { "ghl-bridge": "./runner/cli.js" },
+  // Only the runner needs them (email reports); the browser entries import nothing.
+  dependencies: { nodemailer: "10.6.0" },
   files: [
     "**/*.js",
     "**/*.d.ts",
     "**/*.wasm",
     "*.json",
+    "runner/*.json",
     "README.md",
     "!internal.js",
     "!internal.d.ts",
