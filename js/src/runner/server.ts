@@ -170,9 +170,8 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     for (const [n, c] of Object.entries(installed)) if (c.locationId === locationId) return n;
     return undefined;
   };
-  const publicUrl = (
-    config.server.publicUrl ?? `http://${config.server.host}:${config.server.port}`
-  ).replace(/\/$/, "");
+  // Set once listening (port 0 picks a free port): the address OAuth redirects name.
+  let publicUrl = (config.server.publicUrl ?? "").replace(/\/$/, "");
 
   async function accept(item: IntakeItem): Promise<"accepted" | "duplicate"> {
     try {
@@ -706,6 +705,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.server.host.includes(":") ? `[${config.server.host}]` : config.server.host}:${port}`;
+  publicUrl ||= url;
   log.info("listening", { url, store: store.kind });
 
   let closed: Promise<void> | undefined;
