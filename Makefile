@@ -20,7 +20,7 @@ build:
 	bash scripts/build.sh
 
 setup:
-	bash scripts/setup.sh --browser
+	bash scripts/setup.sh --browser --postgres
 
 lint:            ## the gates CI runs: rustfmt, clippy -D warnings (host, wasm32 full and lean, fuzz crates), biome
 	bash scripts/lint.sh

@@ -2,7 +2,9 @@
 # Installs what building and testing ghl-bridge needs and a fresh machine lacks:
 # the wasm32 target, wasm-bindgen-cli at exactly the version in Cargo.lock, and the
 # npm dev dependencies. With --browser it also installs Debian's chromium and
-# chromium-driver (needs root and apt). Idempotent: does nothing that is already done.
+# chromium-driver, with --postgres Debian's postgresql (the runner store's tests start
+# a throwaway cluster); both need root and apt. Idempotent: does nothing that is
+# already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,12 +34,30 @@ if [ ! -d node_modules/binaryen ] || [ package.json -nt node_modules/.package-lo
   if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 fi
 
-if [ "${1:-}" = "--browser" ]; then
+browser=no; postgres=no
+for arg in "$@"; do
+  case "$arg" in
+    --browser) browser=yes ;;
+    --postgres) postgres=yes ;;
+    *) echo "setup.sh: unknown option $arg (--browser, --postgres)" >&2; exit 2 ;;
+  esac
+done
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+
+if [ "$browser" = yes ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     say "installing Debian's chromium and chromium-driver"
-    SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi
+# The runner's PostgreSQL tests start a throwaway cluster with initdb/pg_ctl; Debian
+# puts them in /usr/lib/postgresql/NN/bin (tests/support/postgres.mjs looks there too).
+if [ "$postgres" = yes ]; then
+  if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+    say "installing Debian's postgresql (initdb, pg_ctl, postgres)"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq postgresql >/dev/null
   fi
 fi
 say "ok"

@@ -16,7 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 step() { printf '\n== %s ==\n' "$*"; }
 
-if [ "${CI:-}" = "true" ]; then bash scripts/setup.sh --browser; else bash scripts/setup.sh; fi
+if [ "${CI:-}" = "true" ]; then bash scripts/setup.sh --browser --postgres; else bash scripts/setup.sh; fi
 
 browser=yes
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then

@@ -67,8 +67,17 @@ export interface RunnerStore {
 
   /** Durably accepts an item; `duplicate` when (source, dedupeKey) was accepted before. */
   accept(item: IntakeItem): Promise<"accepted" | "duplicate">;
-  /** Claims up to `limit` items (oldest first per connection) for `leaseMs`. */
-  claimIntake(worker: string, limit: number, leaseMs: number): Promise<ClaimedIntake[]>;
+  /**
+   * Claims up to `limit` items (oldest first per connection) for `leaseMs`; with
+   * `connections`, only items of those connections (a worker claims the intake of the
+   * locations whose lease it holds, so one location's events keep their order).
+   */
+  claimIntake(
+    worker: string,
+    limit: number,
+    leaseMs: number,
+    options?: { connections?: string[] },
+  ): Promise<ClaimedIntake[]>;
   /** Marks claimed items processed (their effects are in the outbox). */
   completeIntake(ids: string[]): Promise<void>;
 
