@@ -13,7 +13,7 @@ import { parseArgs } from "node:util";
 import { type RunnerRole, type StartWorker, startRunner } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createLogger, errorFields } from "./log.js";
-import type { RunnerStore } from "./store/types.js";
+import { openStore } from "./store/index.js";
 
 const USAGE = "usage: ghl-bridge serve --config FILE [--migrate] [--role all|http|worker]";
 
@@ -48,20 +48,20 @@ async function main(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.log.level });
   for (const s of config.secretValues) log.secret(s);
 
-  // Loaded by path so a build without them still type-checks this file.
   const here = (p: string) => new URL(p, import.meta.url).href;
-  const storeModule = (await import(here("./store/index.js"))) as {
-    openStore(
-      c: RunnerConfig["store"] & { baseDir: string },
-      o: { log: typeof log },
-    ): Promise<RunnerStore>;
-  };
-  const store = await storeModule.openStore({ ...config.store, baseDir: config.baseDir }, { log });
-  if (values.migrate || config.store.kind === "embedded") {
+  // The embedded store's folder is relative to the config file; it migrates itself on
+  // open (one process owns it); PostgreSQL migrates only with --migrate.
+  const store = await openStore(
+    config.store.kind === "embedded"
+      ? { kind: "embedded", path: resolve(config.baseDir, config.store.path) }
+      : config.store,
+  );
+  if (values.migrate) {
     const applied = await store.migrate();
     log.info("migrations", { applied });
   }
   let startWorker: StartWorker | undefined;
+  // The worker is loaded by path, so a build without it still runs the intake.
   if (existsSync(fileURLToPath(here("./worker/index.js")))) {
     startWorker = ((await import(here("./worker/index.js"))) as { startWorker: StartWorker })
       .startWorker;
@@ -92,8 +92,6 @@ async function main(argv: string[]): Promise<number> {
   });
   return 0;
 }
-
-type RunnerConfig = import("./config.js").RunnerConfig;
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
