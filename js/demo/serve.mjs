@@ -40,7 +40,7 @@ config.ghl = {
   webhookKeys: ghl.webhooks.publicKeys,
 };
 config.sources.qwilr.proposals.baseUrl = qwilr.url;
-config.sources.wishpond.leads.baseUrl = `${wishpond.url}/api/v1`;
+config.sources.wishpond.leads.baseUrl = wishpond.url;
 const file = join(dir, "ghl-bridge.config.json");
 writeFileSync(file, JSON.stringify(config, null, 2));
 

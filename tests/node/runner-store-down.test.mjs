@@ -51,7 +51,7 @@ test("PostgreSQL down: 503 JSON, nothing acknowledged; back up: the retry is sto
     assert.match(body.error.message, /not acknowledged/);
     assert.equal(res.headers.get("retry-after"), "5");
     assert.equal((await fetch(`${server.url}/healthz`)).status, 503);
-    assert.match(text(), /not acknowledged/, "the refusal is logged")
+    assert.match(text(), /not acknowledged/, "the refusal is logged");
 
     await pg.start();
     let again = await post();

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionConfig, RunnerConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import { createPollers } from "./pollers.js";
 import { type Metrics, createMetrics } from "./metrics.js";
 import { type Scheduler, createScheduler } from "./schedules.js";
 import { DYNAMIC_CONNECTIONS, type RunnerServer, type Stoppable, startServer } from "./server.js";
@@ -103,6 +104,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     });
     scheduler.start();
     services.push(scheduler);
+    // Pollers produce intake like the endpoints do; they run where the schedules run.
+    const pollers = createPollers({ ...shared, now: options.now, fetch: options.fetch });
+    pollers.start();
+    services.push(pollers);
   }
   let server: RunnerServer | undefined;
   if (role !== "worker") {

@@ -13,6 +13,8 @@ export { createLogger } from "./log.js";
 export type { Logger, LogLevel, LogSink } from "./log.js";
 export { METRICS, createMetrics } from "./metrics.js";
 export type { MetricName, Metrics } from "./metrics.js";
+export { createPollers } from "./pollers.js";
+export type { Pollers, PollersOptions } from "./pollers.js";
 export { createScheduler, weeklySchedule } from "./schedules.js";
 export type { Scheduler, SchedulerOptions, StatisticsResult } from "./schedules.js";
 export { DYNAMIC_CONNECTIONS, startServer } from "./server.js";

@@ -21,6 +21,7 @@ import type { ConnectionConfig, ReportTarget, RunnerConfig } from "./config.js";
 import { runnerError } from "./errors.js";
 import { type Logger, errorFields } from "./log.js";
 import type { Metrics } from "./metrics.js";
+import { periodic } from "./periodic.js";
 import type { RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
 
@@ -95,9 +96,6 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   const holder = options.holder ?? `sched-${randomBytes(6).toString("hex")}`;
   const tickMs = options.tickMs ?? 30_000;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let running: Promise<void> | undefined;
-  let stopped = false;
 
   async function defaultStatistics(
     name: string,
@@ -236,23 +234,5 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  const loop = () => {
-    if (stopped) return;
-    running = tick().finally(() => {
-      running = undefined;
-      if (!stopped) timer = setTimeout(loop, tickMs);
-    });
-  };
-  return {
-    tick,
-    start() {
-      stopped = false;
-      loop();
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  return { tick, ...periodic(tick, tickMs) };
 }
