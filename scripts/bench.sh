@@ -16,6 +16,8 @@ bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: use
   node benches/outbox/throughput.mjs
 bench "outbox throughput beside a CPU-burning process (late timers; targets: used >= 95%, 429s <= 1%)" \
   node benches/outbox/throughput.mjs --loaded
+bench "runner intake over HTTP: durable acknowledgements per second, embedded and PostgreSQL (goal: >= 1,000 events/s, p99 <= 50 ms)" \
+  node benches/runner/http-intake.mjs
 
 echo
 echo "all benchmarks done"

@@ -109,6 +109,8 @@ mkdir -p pkg.tmp/client/wasm
 cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts pkg.tmp/client/wasm/
 cp "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/entries/ghl-bridge-client.wasm
 [ -f "$gen/rules.schema.json" ] && cp "$gen/rules.schema.json" pkg.tmp/
+# The runner's config schema ships beside the runner (it is read at start and published).
+cp js/src/runner/config.schema.json pkg.tmp/runner/
 # Docs live in the .d.ts files; the shipped .js need not carry them twice.
 [ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
 # The page capture script ships as written (no Wasm, no token, no build step).

@@ -36,8 +36,10 @@ function measure(paths) {
 }
 const all = files(dir).map((p) => ({ p, rel: relative(dir, p).split(sep).join("/") }));
 const lean = (f) => f.rel.startsWith("client/");
+// The runner (`ghl-bridge serve`, runner/) is a Node program no page or extension loads.
+const runner = (f) => f.rel.startsWith("runner/");
 const entries = {
-  full: all.filter((f) => !lean(f)),
+  full: all.filter((f) => !lean(f) && !runner(f)),
   client: all.filter(lean),
 };
 const fmt = (n) => String(n).padStart(9);

@@ -51,6 +51,9 @@ const pkg = {
     "./ghl-bridge.wasm": "./entries/ghl-bridge.wasm",
     "./ghl-bridge-client.wasm": "./client/entries/ghl-bridge-client.wasm",
     "./rules.schema.json": "./rules.schema.json",
+    // The runner (`ghl-bridge serve`) as a library, and its config schema.
+    "./runner": { types: "./runner/index.d.ts", default: "./runner/index.js" },
+    "./runner/config.schema.json": "./runner/config.schema.json",
     "./package.json": "./package.json",
   },
   // TypeScript with `moduleResolution: "node"` (node10) ignores `exports`: the subpaths
@@ -60,20 +63,25 @@ const pkg = {
       slim: ["./entries/slim.d.ts"],
       client: ["./client/entries/client-web.d.ts"],
       "file-storage": ["./entries/file-storage.d.ts"],
+      runner: ["./runner/index.d.ts"],
     },
   },
+  // `npx ghl-bridge serve --config FILE`: the always-on runner.
+  bin: { "ghl-bridge": "./runner/cli.js" },
   files: [
     "**/*.js",
     "**/*.d.ts",
     "**/*.wasm",
     "*.json",
+    "runner/*.json",
     "README.md",
     "!internal.js",
     "!internal.d.ts",
   ],
   // The runner's stores (`ghl-bridge serve`): PGlite (PostgreSQL in Wasm, the embedded
-  // default) and the PostgreSQL client. Both pure JS/Wasm, loaded only by the runner.
-  dependencies: { "@electric-sql/pglite": "^0.5.16", pg: "^8.23.1" },
+  // default) and the PostgreSQL client; nodemailer for email reports. All pure JS/Wasm,
+  // loaded only by the runner (the browser entries import none of them).
+  dependencies: { "@electric-sql/pglite": "^0.5.16", pg: "^8.23.1", nodemailer: "10.6.0" },
   // ESM only: \`import\` and, from Node 20.19, \`require()\` (require of ES modules).
   engines: { node: ">=20.19" },
 };

@@ -24,6 +24,7 @@ import {
   tooManyRequests,
   unauthorized,
 } from "./errors.mjs";
+import { createOAuth } from "./oauth.mjs";
 import { createRng } from "./prng.mjs";
 import { RATE_LIMIT_HEADER_NAMES, RateLimiter } from "./ratelimit.mjs";
 import { ALL_SCOPES, matchRoute } from "./routes.mjs";
@@ -31,6 +32,7 @@ import { seedLocation } from "./seed.mjs";
 import { createWebhookSender } from "./webhooks.mjs";
 
 export { ALL_SCOPES, API_VERSION, ROUTES } from "./routes.mjs";
+export { DEMO_OAUTH_CLIENT } from "./oauth.mjs";
 
 /** The location the default tokens belong to (20 characters, like GHL ids). */
 export const DEMO_LOCATION_ID = "demoLocation00000001";
@@ -152,7 +154,7 @@ export async function startEmulator(options = {}) {
   const now = clock ?? (() => Date.now());
   const webhooks = createWebhookSender({ clock: now });
   const tokens = new Map();
-  const addToken = (token, { locationId, scopes = [...ALL_SCOPES], label } = {}) => {
+  const addToken = (token, { locationId, scopes = [...ALL_SCOPES], label, expiresAtMs } = {}) => {
     if (typeof token !== "string" || token === "")
       throw new TypeError("token must be a non-empty string");
     if (typeof locationId !== "string" || locationId === "")
@@ -164,11 +166,19 @@ export async function startEmulator(options = {}) {
       scopes: [...scopes],
       label: label ?? `token-${fingerprint}`,
       fingerprint,
+      expiresAtMs: expiresAtMs ?? null,
     });
     return { label: tokens.get(token).label, fingerprint, locationId };
   };
   for (const [token, info] of Object.entries(tokenOption ?? defaultTokens())) addToken(token, info);
 
+  const oauth = createOAuth({
+    clock: now,
+    addToken,
+    fingerprint: tokenFingerprint,
+    allScopes: ALL_SCOPES,
+    defaults: { locationId: DEMO_LOCATION_ID },
+  });
   const state = { locations: {} };
   const log = [];
   let seq = 0;
@@ -229,6 +239,7 @@ export async function startEmulator(options = {}) {
     url: "",
     port: 0,
     webhooks,
+    oauth,
     log,
     state,
     tokens: () => publicConfig().tokens,
@@ -293,7 +304,10 @@ export async function startEmulator(options = {}) {
 
     const auth = req.headers.authorization ?? "";
     const bearer = /^Bearer\s+(.+)$/i.exec(auth)?.[1]?.trim();
-    const tokenInfo = bearer ? tokens.get(bearer) : undefined;
+    const held = bearer ? tokens.get(bearer) : undefined;
+    // An expired OAuth access token answers as an unknown one does (401 Invalid JWT).
+    const tokenInfo =
+      held && (held.expiresAtMs === null || held.expiresAtMs > now()) ? held : undefined;
     entry.token = tokenInfo
       ? { label: tokenInfo.label, fingerprint: tokenInfo.fingerprint }
       : bearer
@@ -431,6 +445,22 @@ export async function startEmulator(options = {}) {
       let work;
       if (url.pathname.startsWith("/__emulator/") || url.pathname === "/__emulator") {
         work = handleControl(emu, req, res, url, rawBody, CORS_HEADERS);
+      } else if (url.pathname.startsWith("/oauth/") || url.pathname.startsWith("/v2/oauth/")) {
+        const out = oauth.handle(req.method, url, rawBody, req.headers);
+        if (out?.location) {
+          res.writeHead(out.status, { Location: out.location });
+          res.end();
+          return;
+        }
+        const text = JSON.stringify(
+          out?.body ?? { statusCode: 404, message: `Cannot ${req.method} ${url.pathname}` },
+        );
+        res.writeHead(out?.status ?? 404, {
+          "Content-Type": "application/json; charset=utf-8",
+          "Content-Length": Buffer.byteLength(text),
+        });
+        res.end(text);
+        return;
       } else if (req.method === "OPTIONS") {
         res.writeHead(204, CORS_HEADERS);
         res.end();

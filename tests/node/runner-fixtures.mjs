@@ -1,0 +1,57 @@
+// Shared set-up of the runner tests (not a test file): a config document built the way
+// a user writes one (secrets by environment variable), parsed by the runner's own
+// loader, and a logger whose lines the tests read back.
+import { randomBytes } from "node:crypto";
+import { createLogger, parseConfig } from "../../pkg/runner/index.js";
+
+export const VAULT_KEY = randomBytes(32).toString("hex");
+
+/** A config document and its environment; `patch(doc)` edits the document. */
+export function runnerConfig({ emu, patch, env: extraEnv = {} } = {}) {
+  const qwilrSecret = randomBytes(16).toString("hex");
+  const doc = {
+    server: { host: "127.0.0.1", port: 0, bodyLimitBytes: 65536, requestTimeoutMs: 5000 },
+    vault: { key: { env: "TEST_VAULT_KEY" } },
+    ghl: {
+      baseUrl: emu?.url ?? "http://127.0.0.1:9",
+      authorizeUrl: `${emu?.url ?? "http://127.0.0.1:9"}/oauth/chooselocation`,
+      ...(emu ? { webhookKeys: emu.webhooks.publicKeys } : {}),
+    },
+    connections: {
+      demo: {
+        locationId: "demoLocation00000001",
+        auth: { pit: { env: "TEST_PIT" } },
+        scopes: ["contacts.write", "contacts.readonly"],
+      },
+    },
+    sources: {
+      qwilr: {
+        main: {
+          connection: "demo",
+          secret: { env: "TEST_QWILR_SECRET" },
+          token: { env: "TEST_QWILR_TOKEN" },
+        },
+      },
+      capture: {
+        sites: { "site-1": { connection: "demo", allowedOrigins: ["https://pages.example.com"] } },
+      },
+    },
+  };
+  patch?.(doc);
+  const env = {
+    TEST_VAULT_KEY: VAULT_KEY,
+    TEST_PIT: "pit-emulator-demo-all-scopes",
+    TEST_QWILR_SECRET: qwilrSecret,
+    TEST_QWILR_TOKEN: "qwilr-token-for-tests-0001",
+    ...extraEnv,
+  };
+  const config = parseConfig(JSON.stringify(doc), "test.config.json", env);
+  return { doc, env, config, qwilrSecret };
+}
+
+/** A logger that keeps its lines. */
+export function capturedLogger() {
+  const lines = [];
+  const log = createLogger({ level: "debug", sink: (l) => lines.push(l) });
+  return { log, lines, text: () => lines.join("\n") };
+}

@@ -1,0 +1,144 @@
+// `ghl-bridge serve` end to end: the CLI started on a config file with the real embedded
+// store (in a temporary folder) and secrets from the environment; a signed GHL webhook
+// and a Qwilr webhook acknowledged over HTTP; JSON log lines with no secret in them;
+// SIGTERM stops it gracefully (exit 0). And, in process, a graceful shutdown lets the
+// request in flight finish while new ones are refused.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { startEmulator } from "../../js/emulator/index.mjs";
+import {
+  createTokenManager,
+  createVault,
+  parseVaultKey,
+  startServer,
+} from "../../pkg/runner/index.js";
+import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
+import { memoryRunnerStore } from "./runner-memory-store.mjs";
+
+test("the CLI serves with the embedded store, acknowledges durably, logs JSON without secrets, stops on SIGTERM", async () => {
+  const emu = await startEmulator();
+  const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-serve-test-"));
+  try {
+    const { doc, env, qwilrSecret } = runnerConfig({ emu });
+    doc.store = { kind: "embedded", path: "store" };
+    const file = join(dir, "ghl-bridge.config.json");
+    writeFileSync(file, JSON.stringify(doc));
+    const cli = new URL("../../pkg/runner/cli.js", import.meta.url).pathname;
+    const child = spawn(process.execPath, [cli, "serve", "--config", file], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stderr.on("data", (c) => {
+      err += c;
+    });
+    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+    const url = await new Promise((resolve, reject) => {
+      child.stdout.on("data", (c) => {
+        out += c;
+        const m = /"msg":"ready","url":"([^"]+)"/.exec(out);
+        if (m) resolve(m[1]);
+      });
+      exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
+    });
+    const d = emu.webhooks.build(
+      "ContactCreate",
+      { id: "c-cli", email: "cli@example.com" },
+      { locationId: "demoLocation00000001" },
+    );
+    let res = await fetch(`${url}/hooks/ghl`, { method: "POST", headers: d.headers, body: d.body });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { outcome: "accepted" });
+    res = await fetch(`${url}/hooks/qwilr/${qwilrSecret}`, {
+      method: "POST",
+      body: JSON.stringify({
+        event: "pageViewed",
+        idempotencyKey: "e".repeat(64),
+        page: { id: "f".repeat(24) },
+      }),
+    });
+    assert.equal(res.status, 200);
+    res = await fetch(`${url}/metrics`);
+    assert.match(await res.text(), /ghl_bridge_intake_pending\{connection="demo"\} 2/);
+    assert.equal((await fetch(`${url}/healthz`)).status, 200);
+
+    child.kill("SIGTERM");
+    assert.equal(await exited, 0, err);
+    const lines = out
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.ok(lines.some((l) => l.msg === "stopped"));
+    for (const v of Object.values(env))
+      assert.ok(!out.includes(v) && !err.includes(v), "a secret was printed");
+  } finally {
+    await emu.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("graceful shutdown: the request in flight finishes (200, stored), new ones are refused, the store closes", async () => {
+  const made = runnerConfig();
+  const store = memoryRunnerStore();
+  let release;
+  let entered;
+  const held = new Promise((r) => {
+    release = r;
+  });
+  const inAccept = new Promise((r) => {
+    entered = r;
+  });
+  const accept = store.accept;
+  store.accept = async (item) => {
+    entered();
+    await held;
+    return accept(item);
+  };
+  const { log } = capturedLogger();
+  const tokens = createTokenManager({
+    config: made.config,
+    store,
+    vault: createVault(parseVaultKey(made.env.TEST_VAULT_KEY, "k")),
+    log,
+  });
+  let stopped = false;
+  const server = await startServer({
+    config: made.config,
+    store,
+    tokens,
+    log,
+    services: [
+      {
+        stop: async () => {
+          stopped = true;
+        },
+      },
+    ],
+  });
+  const body = JSON.stringify({
+    event: "pageViewed",
+    idempotencyKey: "9".repeat(64),
+    page: { id: "8".repeat(24) },
+  });
+  const inflight = fetch(`${server.url}/hooks/qwilr/${made.qwilrSecret}`, { method: "POST", body });
+  await inAccept; // the request is in flight, inside store.accept()
+  const closing = server.close();
+  const refused = await fetch(`${server.url}/healthz`).then(
+    (r) => r.status,
+    () => "refused",
+  );
+  assert.ok(refused === "refused" || refused === 503, `new request: ${refused}`);
+  release();
+  const res = await inflight;
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { outcome: "accepted" });
+  await closing;
+  assert.equal(store.intake.size, 1);
+  assert.ok(stopped, "services stopped");
+  assert.ok(store.closed, "store closed");
+});
