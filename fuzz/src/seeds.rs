@@ -307,6 +307,8 @@ pub fn all(root: &Path) -> Vec<Seed> {
     }
     let mut viewed = delivery.clone();
     viewed["event"] = json!("pageViewed");
+    let mut declined = delivery.clone();
+    declined["event"] = json!("pageDeclined");
     for (name, input) in [
         (
             "accepted",
@@ -325,8 +327,12 @@ pub fn all(root: &Path) -> Vec<Seed> {
             json!({"body": delivery, "page": "busy", "pageStatus": 503, "nowMs": now}),
         ),
         (
-            "unknown-event",
+            "viewed",
             json!({"body": viewed, "page": page, "nowMs": now}),
+        ),
+        (
+            "unknown-event",
+            json!({"body": declined, "page": page, "nowMs": now}),
         ),
         (
             "raw-body",

@@ -608,28 +608,12 @@ fn plan_scored_contact(
         .map_err(|()| event.malformed("the location's tags are unknown after the contact read"))?;
     let d = tags::diff(&add, &mapped.tags_to_remove, &current.tags);
     b.contact_key = Some(key);
-    for (id, op, list, why) in [
-        (
-            "add-tags",
-            ops::ADD_CONTACT_TAGS,
-            &d.add,
-            "add the desired tags the contact read lacks",
-        ),
-        (
-            "remove-tags",
-            ops::REMOVE_CONTACT_TAGS,
-            &d.remove,
-            "remove the unwanted tags the contact read has",
-        ),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        let mut p = RequestParams::default();
-        p.path.insert("contactId".into(), json!(current.id));
-        p.body = Some(json!({ "tags": list }));
-        b.step(id, op, p, why);
-    }
+    tag_steps(
+        &mut b,
+        &current.id,
+        &d,
+        "the tags of the contact read, diffed with the rules' tags",
+    );
     let score = mapped.score.unwrap_or(current.score);
     if score != current.score {
         let mut fields = vec![json!({"id": current.score_field, "field_value": score})];
@@ -681,6 +665,23 @@ fn plan_scored_contact(
     }))
 }
 
+/// Add-tags and remove-tags for a known contact id and an already computed diff (each
+/// omitted when its list is empty).
+fn tag_steps(b: &mut Builder, contact_id: &str, d: &tags::TagDiff, why: &str) {
+    for (id, op, list) in [
+        ("add-tags", ops::ADD_CONTACT_TAGS, &d.add),
+        ("remove-tags", ops::REMOVE_CONTACT_TAGS, &d.remove),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut p = RequestParams::default();
+        p.path.insert("contactId".into(), json!(contact_id));
+        p.body = Some(json!({ "tags": list }));
+        b.step(id, op, p, why);
+    }
+}
+
 // ---- GHL events ----------------------------------------------------------------------
 
 fn plan_contact_tags(
@@ -710,24 +711,13 @@ fn plan_contact_tags(
             ));
         }
         let d = tags::diff(&add, &mapped.tags_to_remove, tags_now);
+        tag_steps(
+            &mut b,
+            contact_id,
+            &d,
+            "the `ghl` rules answer this tag change (diffed against the tags the event carries)",
+        );
         (to_add, to_remove) = (d.add, d.remove);
-        for (id, op, list) in [
-            ("add-tags", ops::ADD_CONTACT_TAGS, &to_add),
-            ("remove-tags", ops::REMOVE_CONTACT_TAGS, &to_remove),
-        ] {
-            if list.is_empty() {
-                continue;
-            }
-            let mut p = RequestParams::default();
-            p.path.insert("contactId".into(), json!(contact_id));
-            p.body = Some(json!({ "tags": list }));
-            b.step(
-                id,
-                op,
-                p,
-                "the `ghl` rules answer this tag change (diffed against the tags the event carries)",
-            );
-        }
     }
     Ok(b.build(Finish::Planned {
         result: Box::new(FlowResult::ContactTags {

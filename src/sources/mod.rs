@@ -42,7 +42,7 @@ pub use capture::{CaptureConfig, CaptureIntake, CaptureOutcome, CaptureSite};
 pub use events::{flow_event_of, ghl_flow_event, qwilr_flow_event, wishpond_flow_event};
 pub use ghl_webhook::{
     GhlContact, GhlEventKind, GhlWebhook, GhlWebhookConfig, GhlWebhookEvent, GhlWebhookOutcome,
-    GhlWebhookReceiver, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
+    GhlWebhookReceiver, KnownTags, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
 };
 pub use log::{IntakeLog, IntakeLogEntry};
 pub use qwilr::{
