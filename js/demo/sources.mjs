@@ -156,6 +156,7 @@ export async function runSourcesDemo({ client, emu, log, locationId, scopes }) {
     log(
       `  poll 2 (one lead changed): ${again.events.map((e) => `${e.type} ${e.lead.email}`).join(", ") || "nothing"}; cursor holds ${Object.keys(again.cursor.known).length} lead(s)`,
     );
+    for (const e of again.events) await runFlow(e);
 
     log(
       "\n== Sources: a Wishpond page capture (the body ghl-bridge/capture posts; no token on the page)",

@@ -293,12 +293,16 @@ test("hostile input gives results or typed errors, never a panic", () => {
   // Deep nesting where the rules never look: the object form reads only what it needs.
   assert.equal(c.apply({ other: deep, lead: { email: "a@b.io" } }).upsert.email, "a@b.io");
   const huge = "x".repeat(10 * 1024 * 1024);
-  throwsCode(() => c.apply({ lead: { first_name: huge } }), "RULES_LIMIT_EXCEEDED");
+  throwsCode(
+    () => c.apply({ lead: { dynamic_attributes: { first_name: huge } } }),
+    "RULES_LIMIT_EXCEEDED",
+  );
   throwsCode(() => c.apply(JSON.stringify({ lead: { notes: huge } })), "RULES_LIMIT_EXCEEDED");
   // Wrong types everywhere: a result with warnings, not an error.
   const odd = c.apply({
-    lead: { email: 5, phone: true, first_name: { x: 1 }, tags: "a,b", birthday: [1, 2], utm: [] },
-    campaign: 7,
+    lead: { email: 5, dynamic_attributes: { phone_number: true, first_name: { x: 1 }, name: [1, 2] } },
+    utm: [],
+    arrived: 7,
   });
   assert.equal(typeof odd.ruleSet, "string");
   assert.ok(Array.isArray(odd.tagsToAdd));
