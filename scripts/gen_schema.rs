@@ -101,6 +101,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<sources::GhlWebhookEvent>(gen, roots);
     add::<sources::IntakeLogEntry>(gen, roots);
     add::<sources::SeenKey>(gen, roots);
+    add::<sources::KnownTags>(gen, roots);
     add::<sources::QwilrConfig>(gen, roots);
     add::<sources::QwilrNeed>(gen, roots);
     add::<sources::QwilrOutcome>(gen, roots);

@@ -22,15 +22,30 @@ fn fixture(path: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// A preset whose score does not accumulate (no `current.score` base): the one-stage
+/// contact flow. The accumulating flow is tested in `flows_sources.rs`.
+fn fixed_score(mut doc: Value) -> Value {
+    doc["scoring"].as_object_mut().unwrap().remove("base");
+    doc
+}
+
 fn engine_with(config: FlowConfig, scopes: &[&str]) -> FlowEngine {
     let mut e = FlowEngine::new(LOC, config, scopes.iter().map(|s| s.to_string()).collect());
     e.set_rules(
         "wishpond",
-        compile(&presets::wishpond_lead(), &CompileContext::default()).unwrap(),
+        compile(
+            &fixed_score(presets::wishpond_lead()),
+            &CompileContext::default(),
+        )
+        .unwrap(),
     );
     e.set_rules(
         "qwilr",
-        compile(&presets::qwilr_events(), &CompileContext::default()).unwrap(),
+        compile(
+            &fixed_score(presets::qwilr_events()),
+            &CompileContext::default(),
+        )
+        .unwrap(),
     );
     e
 }
@@ -80,7 +95,7 @@ fn responses(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
 
 fn wishpond_created() -> Event {
     event(
-        "wishpond.contact.created",
+        "wishpond.lead.created",
         "evt_7f3a9c21",
         fixture("wishpond/lead-created.json"),
     )
@@ -125,13 +140,14 @@ fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
     };
     assert_eq!(score_field["field_value"], json!(score.unwrap()));
     assert!(tags_to_add.contains(&"wishpond".to_string()));
-    assert!(tags_to_remove.contains(&"unsubscribed".to_string()));
+    assert!(tags_to_remove.contains(&"hot-lead".to_string()));
     let add = &fp.plan.steps[1];
     assert_eq!(add.skip_when_empty.as_deref(), Some("/tags"));
     assert_eq!(add.dependencies(), vec!["upsert".to_string()]);
 
     // The diff happens against the tags the upsert answered with.
-    let upsert = json!({"new": false, "contact": {"id": "c1", "tags": ["wishpond", "unsubscribed", "other"]}});
+    let upsert =
+        json!({"new": false, "contact": {"id": "c1", "tags": ["wishpond", "hot-lead", "other"]}});
     let r = responses(&[("upsert", upsert.clone())]);
     let Resolved::Send(p) = add.resolve(&r).unwrap() else {
         panic!("expected add-tags")
@@ -143,7 +159,7 @@ fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
     let Resolved::Send(p) = fp.plan.steps[2].resolve(&r).unwrap() else {
         panic!()
     };
-    assert_eq!(p.body.unwrap()["tags"], json!(["unsubscribed"]));
+    assert_eq!(p.body.unwrap()["tags"], json!(["hot-lead"]));
 
     // Finishing reports what was sent and the contact's tags afterwards.
     let after = json!({"tags": ["other", "wishpond"]});
@@ -167,7 +183,7 @@ fn wishpond_contact_with_creation_allowed_is_upsert_then_tag_diff() {
     assert_eq!(contact_id.as_deref(), Some("c1"));
     assert_eq!(created, Some(false));
     assert_eq!(tags_added, sent);
-    assert_eq!(tags_removed, vec!["unsubscribed".to_string()]);
+    assert_eq!(tags_removed, vec!["hot-lead".to_string()]);
     assert_eq!(tags, vec!["other".to_string(), "wishpond".to_string()]);
     assert!(out.next.is_none());
 }
@@ -194,7 +210,7 @@ fn without_creation_the_location_tags_are_read_once_then_missing_tags_dropped() 
     assert_eq!(ops(&fp), ["locations.get-location-tags"]);
     assert!(matches!(fp.finish, Finish::Replan { .. }));
     let known =
-        json!({"tags": [{"id": "t1", "name": "wishpond"}, {"id": "t2", "name": "Newsletter"}]});
+        json!({"tags": [{"id": "t1", "name": "wishpond"}, {"id": "t2", "name": "Warm-Lead"}]});
     let out = e
         .finish(&fp, &responses(&[("location-tags", known)]), NOW)
         .unwrap();
@@ -212,8 +228,8 @@ fn without_creation_the_location_tags_are_read_once_then_missing_tags_dropped() 
     };
     let mut kept = tags_to_add.clone();
     kept.sort();
-    assert_eq!(kept, vec!["newsletter".to_string(), "wishpond".to_string()]);
-    assert!(dropped_tags.contains(&"giveaway".to_string()));
+    assert_eq!(kept, vec!["warm-lead".to_string(), "wishpond".to_string()]);
+    assert!(dropped_tags.contains(&"paid-traffic".to_string()));
     assert!(next
         .warnings
         .iter()
@@ -222,9 +238,9 @@ fn without_creation_the_location_tags_are_read_once_then_missing_tags_dropped() 
     let again = e
         .plan(
             &event(
-                "wishpond.contact.updated",
+                "wishpond.lead.updated",
                 "evt_2",
-                fixture("wishpond/webinar-lead.json"),
+                fixture("wishpond/lead-updated.json"),
             ),
             NOW + 1,
         )
@@ -264,14 +280,14 @@ fn qwilr_page_accepted_maps_with_the_qwilr_rules() {
     let fp = e
         .plan(
             &event(
-                "qwilr.page.accepted",
+                "qwilr.pageAccepted",
                 "q1",
                 fixture("qwilr/page-accepted.json"),
             ),
             NOW,
         )
         .unwrap();
-    assert_eq!(fp.plan.flow, "qwilr.contact");
+    assert_eq!(fp.plan.flow, "qwilr.page");
     assert_eq!(step_ids(&fp), ["upsert", "add-tags", "remove-tags"]);
     let Finish::Contact {
         rule_set,
@@ -286,7 +302,7 @@ fn qwilr_page_accepted_maps_with_the_qwilr_rules() {
     // page.viewed removes nothing: no remove-tags step at all.
     let fp = e
         .plan(
-            &event("qwilr.page.viewed", "q2", fixture("qwilr/page-viewed.json")),
+            &event("qwilr.pageViewed", "q2", fixture("qwilr/page-viewed.json")),
             NOW,
         )
         .unwrap();
@@ -646,17 +662,42 @@ fn unknown_and_malformed_events_are_typed_errors_naming_the_event() {
             "wishpond.lead.exploded",
         ),
         (
-            json!({"type": "wishpond.contact.created", "id": "  ", "payload": {}}),
+            json!({"type": "wishpond.lead.created", "id": "  ", "payload": {}}),
             "FLOW_MALFORMED_EVENT",
             "id is blank",
         ),
         (
-            json!({"type": "wishpond.contact.created", "id": "x2", "payload": [1]}),
+            json!({"type": "wishpond.lead.created", "id": "x11", "payload": {"lead": "jane@example.com"}}),
+            "FLOW_MALFORMED_EVENT",
+            "payload.lead must be an object",
+        ),
+        (
+            json!({"type": "qwilr.pageAccepted", "id": "x12", "payload": {"event": "pageAccepted"}}),
+            "FLOW_MALFORMED_EVENT",
+            "payload.page is missing",
+        ),
+        (
+            json!({"type": "qwilr.pageDeclined", "id": "x13", "payload": {"page": {}}}),
+            "FLOW_UNKNOWN_EVENT",
+            "qwilr.pageDeclined",
+        ),
+        (
+            json!({"type": "ghl.contact.tags.updated", "id": "x14", "payload": {"contact": {"id": " "}}}),
+            "FLOW_MALFORMED_EVENT",
+            "payload.contact.id",
+        ),
+        (
+            json!({"type": "ghl.contact.tags.updated", "id": "x15", "payload": {"contact": {"id": "c"}, "tags": [1]}}),
+            "FLOW_MALFORMED_EVENT",
+            "payload.tags must hold only strings",
+        ),
+        (
+            json!({"type": "wishpond.lead.created", "id": "x2", "payload": [1]}),
             "FLOW_MALFORMED_EVENT",
             "an array",
         ),
         (
-            json!({"type": "wishpond.contact.created", "id": "x3", "payload": {"lead": {"name": "No Email"}}}),
+            json!({"type": "wishpond.lead.created", "id": "x3", "payload": {"lead": {"dynamic_attributes": {"first_name": "No Email"}}}}),
             "FLOW_MAPPING_FAILED",
             "neither an email nor a phone",
         ),
@@ -691,7 +732,7 @@ fn unknown_and_malformed_events_are_typed_errors_naming_the_event() {
             "references",
         ),
         (
-            json!({"type": "qwilr.page.viewed", "id": "x10", "locationId": " ", "payload": {}}),
+            json!({"type": "qwilr.pageViewed", "id": "x10", "locationId": " ", "payload": {"page": {}}}),
             "FLOW_MALFORMED_EVENT",
             "locationId",
         ),
@@ -735,10 +776,16 @@ fn every_plan_validates_and_serialises_round_trip() {
     let events = [
         wishpond_created(),
         tag_event(),
+        event("qwilr.pageViewed", "q3", fixture("qwilr/page-viewed.json")),
         event(
-            "qwilr.project.tagged",
-            "q3",
-            fixture("qwilr/project-tagged.json"),
+            "ghl.contact.tags.updated",
+            "g1",
+            json!({"contact": {"id": "c1"}, "tags": ["a"], "added": ["a"], "removed": []}),
+        ),
+        event(
+            "ghl.app.installed",
+            "i1",
+            json!({"companyId": "co1", "locationId": LOC}),
         ),
         event(
             "qwilr.tag.details.updated",
@@ -826,7 +873,7 @@ fn an_event_delivered_twice_runs_once() {
     // `execute` of a plan made by `plan` claims too.
     let other = e
         .plan(
-            &event("wishpond.contact.updated", "evt_2", ev.payload.clone()),
+            &event("wishpond.lead.updated", "evt_2", ev.payload.clone()),
             NOW,
         )
         .unwrap();

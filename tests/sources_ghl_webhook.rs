@@ -320,6 +320,69 @@ fn remembered_and_created_tags_seed_the_diff_and_delete_forgets() {
 }
 
 #[test]
+fn known_tag_lists_survive_a_restart_when_the_host_restores_them() {
+    let mut r = receiver();
+    accepted(r.receive(
+        &ed_headers(),
+        &body(
+            "ContactTagUpdate",
+            "w1",
+            "c1",
+            &["lead", "vip"],
+            NOW - 2_000,
+        ),
+        OK,
+        NOW,
+    ));
+    let stored = r.known_tags_entry("c1").unwrap();
+    assert_eq!(stored.tags, ["lead", "vip"]);
+    assert_eq!(stored.at_ms, (NOW - 2_000) as i64);
+    assert_eq!(r.known_tag_lists(), vec![stored.clone()]);
+    // A restart without restoring: every tag counts as added (the defect this avoids).
+    let mut fresh = receiver();
+    let t = accepted(fresh.receive(
+        &ed_headers(),
+        &body(
+            "ContactTagUpdate",
+            "w2",
+            "c1",
+            &["vip", "customer"],
+            NOW - 1_000,
+        ),
+        OK,
+        NOW,
+    ))
+    .tag_change
+    .unwrap();
+    assert_eq!(t.added, ["vip", "customer"]);
+    // A restart that restores the persisted list: the real diff.
+    let mut restored = receiver();
+    restored.restore_known_tags(&[stored.clone()]);
+    let t = accepted(restored.receive(
+        &ed_headers(),
+        &body(
+            "ContactTagUpdate",
+            "w2",
+            "c1",
+            &["vip", "customer"],
+            NOW - 1_000,
+        ),
+        OK,
+        NOW,
+    ))
+    .tag_change
+    .unwrap();
+    assert!(t.previous_known);
+    assert_eq!(
+        (t.added, t.removed),
+        (vec!["customer".to_string()], vec!["lead".to_string()])
+    );
+    // Restoring an older list never overwrites a newer one.
+    restored.restore_known_tags(&[stored]);
+    assert_eq!(restored.known_tags("c1").unwrap(), ["vip", "customer"]);
+}
+
+#[test]
 fn install_and_unknown_events() {
     let mut r = receiver();
     let install = json!({"type": "INSTALL", "appId": "app1", "companyId": "co1",

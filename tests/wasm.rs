@@ -155,3 +155,107 @@ async fn a_closed_port_is_a_network_error() {
         Some("NETWORK_ERROR")
     );
 }
+
+// ---- the real sources ------------------------------------------------------------
+
+#[wasm_bindgen_test]
+fn intake_events_cross_as_flow_events() {
+    use ghl_bridge::wasm::sources::to_flow_event;
+    let lead = js(serde_json::json!({
+        "type": "wishpond.lead.created", "id": "wishpond:1:00ff", "arrived": "page",
+        "lead": {"email": "a@b.co", "dynamic_attributes": {"first_name": "A", "__proto__": "x"}},
+        "page": {"url": "https://example.com/"}, "utm": {}
+    }));
+    let ev = to_flow_event(lead).unwrap();
+    assert_eq!(
+        prop(&ev, "type").as_string().as_deref(),
+        Some("wishpond.lead.created")
+    );
+    let attrs = prop(&prop(&prop(&ev, "payload"), "lead"), "dynamic_attributes");
+    // A key from data stays an own property (the one serializer configuration).
+    assert!(js_sys::Object::has_own_property(
+        attrs.unchecked_ref(),
+        &"__proto__".into()
+    ));
+    let none = to_flow_event(js(serde_json::json!({
+        "kind": "ContactCreate", "webhookId": "w1", "timestampMs": 1, "fields": {}
+    })))
+    .unwrap();
+    assert!(none.is_null(), "the flows do nothing with ContactCreate");
+    let err = to_flow_event(js(serde_json::json!({"type": "stripe.charge"}))).unwrap_err();
+    assert!(err.is_instance_of::<js_sys::Error>());
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("WEBHOOK_MALFORMED")
+    );
+    assert_eq!(prop(&prop(&err, "details"), "status").as_f64(), Some(400.0));
+}
+
+#[wasm_bindgen_test]
+fn known_tag_lists_cross_and_restore() {
+    use ghl_bridge::wasm::sources::WasmGhlWebhookReceiver;
+    let mut r = WasmGhlWebhookReceiver::new(JsValue::UNDEFINED).unwrap();
+    assert!(r.known_tags_entry("c1").unwrap().is_undefined());
+    r.restore_known_tags(js(serde_json::json!([
+        {"contactId": "c1", "tags": ["lead", "vip"], "atMs": 1000}
+    ])))
+    .unwrap();
+    let entry = r.known_tags_entry("c1").unwrap();
+    assert_eq!(prop(&entry, "atMs").as_f64(), Some(1000.0));
+    assert_eq!(
+        js_sys::Array::from(&prop(&entry, "tags")).length(),
+        2,
+        "the list crosses as an array"
+    );
+    // An older list never overwrites a newer one.
+    r.restore_known_tags(js(serde_json::json!([
+        {"contactId": "c1", "tags": [], "atMs": 10}
+    ])))
+    .unwrap();
+    assert_eq!(r.known_tags("c1").map(|t| t.len()), Some(2));
+    let err = r
+        .restore_known_tags(js(serde_json::json!([{"contactId": 7}])))
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("INVALID_ARGUMENT")
+    );
+}
+
+#[wasm_bindgen_test]
+fn flows_with_custom_fields_read_the_contact_before_scoring() {
+    use ghl_bridge::wasm::flows::Flows;
+    let fields: Vec<serde_json::Value> = ["lead_score", "score_ledger", "utm_source"]
+        .iter()
+        .map(|k| serde_json::json!({"id": format!("cf_{k}"), "key": format!("contact.{k}")}))
+        .collect();
+    let doc = serde_json::json!({"version": 1,
+        "mappings": [{"id": "email", "from": "lead.email", "to": "email"}],
+        "scoring": {"base": "current.score", "rules": [{"points": 10}],
+                    "writeTo": {"customField": "contact.lead_score"}}});
+    let mut flows = Flows::new(js(serde_json::json!({
+        "locationId": "loc1", "scopes": ["contacts.write", "locations/tags.write"],
+        "config": {"allowCreateLocationTags": true},
+        "rules": {"wishpond": doc}, "compile": {"customFields": fields}
+    })))
+    .unwrap();
+    let fp = flows
+        .plan(
+            js(
+                serde_json::json!({"type": "wishpond.lead.created", "id": "e1",
+                "payload": {"lead": {"email": "a@b.co", "dynamic_attributes": {}}}}),
+            ),
+            0.0,
+        )
+        .unwrap();
+    let finish = prop(&fp, "finish");
+    assert_eq!(
+        prop(&finish, "kind").as_string().as_deref(),
+        Some("readContact")
+    );
+    // The ledger key resolved to its id through the compile context's fields.
+    assert_eq!(
+        prop(&finish, "ledgerField").as_string().as_deref(),
+        Some("cf_score_ledger")
+    );
+}

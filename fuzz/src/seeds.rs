@@ -223,10 +223,9 @@ pub fn all(root: &Path) -> Vec<Seed> {
         );
     }
     for (name, payload) in &records {
-        let kind = match name.split('-').next() {
-            Some("wishpond") => "wishpond.contact.created",
-            Some("qwilr") => "qwilr.page.accepted",
-            _ => continue,
+        // The source fixtures are normalised events: each names its own type.
+        let Some(kind) = payload.get("type").and_then(Value::as_str) else {
+            continue;
         };
         let event = json!({"type": kind, "id": format!("evt-{name}"), "payload": payload});
         add(
@@ -308,6 +307,8 @@ pub fn all(root: &Path) -> Vec<Seed> {
     }
     let mut viewed = delivery.clone();
     viewed["event"] = json!("pageViewed");
+    let mut declined = delivery.clone();
+    declined["event"] = json!("pageDeclined");
     for (name, input) in [
         (
             "accepted",
@@ -326,8 +327,12 @@ pub fn all(root: &Path) -> Vec<Seed> {
             json!({"body": delivery, "page": "busy", "pageStatus": 503, "nowMs": now}),
         ),
         (
-            "unknown-event",
+            "viewed",
             json!({"body": viewed, "page": page, "nowMs": now}),
+        ),
+        (
+            "unknown-event",
+            json!({"body": declined, "page": page, "nowMs": now}),
         ),
         (
             "raw-body",
@@ -436,11 +441,9 @@ fn outbox_records(root: &Path, now: u64) -> Stored {
     let fx = root.join("tests/fixtures");
     let mut ob = Outbox::new(Config::default());
     let mut ops = Vec::new();
-    for (source, kind) in [
-        ("wishpond", "wishpond.contact.created"),
-        ("qwilr", "qwilr.page.accepted"),
-    ] {
+    for source in ["wishpond", "qwilr"] {
         for (name, payload) in fixtures(&fx.join(source)) {
+            let kind = payload.get("type").and_then(Value::as_str).unwrap_or_default();
             let event: Result<Event, _> = serde_json::from_value(
                 json!({"type": kind, "id": format!("{source}-{name}"), "payload": payload}),
             );

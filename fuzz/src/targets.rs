@@ -624,6 +624,9 @@ pub fn intake_ghl_webhook(data: &[u8]) {
             Err(e) => typed_refusal(e),
             Ok(o) => {
                 serde_json::to_string(o).expect("an outcome serialises");
+                if let GhlWebhookOutcome::Accepted { event } = o {
+                    flows_take(event);
+                }
                 let again = rx.receive(&input.headers, &body, verdict, input.now_ms);
                 match again {
                     Ok(GhlWebhookOutcome::Duplicate { .. }) => {}
@@ -632,6 +635,21 @@ pub fn intake_ghl_webhook(data: &[u8]) {
             }
         }
         assert!(rx.log().count() >= 1, "every delivery is logged");
+    }
+}
+
+/// An accepted intake event is a flow event the flows parse (`None` only for GHL
+/// events the flows do not act on): the intakes and the flows agree on every shape.
+fn flows_take<T: serde::Serialize>(intake_event: &T) {
+    let v = serde_json::to_value(intake_event).expect("an intake event serialises");
+    match ghl_bridge::sources::flow_event_of(&v) {
+        Ok(Some(ev)) => {
+            if let Err(e) = ghl_bridge::flows::parse_event(&ev) {
+                panic!("the intake event {v} is not a flow event: {e}");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => panic!("an accepted intake event does not convert: {e}"),
     }
 }
 
@@ -737,6 +755,7 @@ pub fn intake_qwilr(data: &[u8]) {
             serde_json::to_string(&o).expect("an outcome serialises");
             if let QwilrOutcome::Accepted { event: e } = &o {
                 assert_eq!(e.kind, format!("qwilr.{event}"));
+                flows_take(e);
             }
             match q.receive(true, &body, input.now_ms) {
                 Ok(QwilrNeed::Duplicate { .. }) => {}
@@ -850,6 +869,7 @@ pub fn intake_wishpond_capture(data: &[u8]) {
                 Ok(PollStep::Done { events, cursor, .. }) => {
                     assert_eq!(poller.cursor(), &cursor, "Done answers the cursor kept");
                     for e in &events {
+                        flows_take(e);
                         let id = e.lead.id.as_deref().unwrap_or_default();
                         assert!(cursor.known.contains_key(id), "{id} not in the cursor");
                     }
@@ -889,6 +909,9 @@ pub fn intake_wishpond_capture(data: &[u8]) {
         (_, Err(e)) => typed_refusal(e),
         (Ok(_), Ok(o)) => {
             serde_json::to_string(o).expect("an outcome serialises");
+            if let CaptureOutcome::Accepted { event } = o {
+                flows_take(event);
+            }
             match intake.receive(origin, &body, input.now_ms) {
                 Ok(CaptureOutcome::Duplicate { .. }) => {}
                 other => panic!("taken once ({o:?}), then {other:?}"),

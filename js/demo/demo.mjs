@@ -32,7 +32,13 @@ try {
     locationId: DEMO_LOCATION_ID,
     scopes: [...ALL_SCOPES],
   });
-  const sources = await runSourcesDemo({ client, emu, log, locationId: DEMO_LOCATION_ID });
+  const sources = await runSourcesDemo({
+    client,
+    emu,
+    log,
+    locationId: DEMO_LOCATION_ID,
+    scopes: [...ALL_SCOPES],
+  });
   failures.push(...sources.failures);
   for (const id of sources.contacts) if (!contacts.includes(id)) contacts.push(id);
 

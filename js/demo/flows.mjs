@@ -8,6 +8,12 @@ import { createFlows } from "../../pkg/entries/node.js";
 const root = new URL("../../", import.meta.url);
 const json = (p) => JSON.parse(readFileSync(new URL(p, root), "utf8"));
 
+/** A normalised source event (a fixture) as its flow event: type, id, payload. */
+function sourceEvent(path, changes = {}) {
+  const payload = { ...json(`tests/fixtures/${path}`), ...changes };
+  return { type: payload.type, id: payload.id, payload };
+}
+
 /** The sample events, with tag ids taken from the emulator's seeded social tags. */
 export function sampleEvents(emu, locationId) {
   const tags = emu.state.locations[locationId]?.socialTags ?? [];
@@ -32,36 +38,23 @@ export function sampleEvents(emu, locationId) {
   if (deleted) check.payload.references.push({ value: deleted.tag, source: "rule:old-campaign" });
   return [
     {
-      title: "1. Wishpond contact created",
-      event: {
-        type: "wishpond.contact.created",
-        id: "evt_7f3a9c21",
-        payload: json("tests/fixtures/wishpond/lead-created.json"),
-      },
+      title: "1. Wishpond lead polled from the API (fields in dynamic_attributes)",
+      event: sourceEvent("wishpond/lead-created.json"),
     },
     {
-      title: "1b. Wishpond contact updated (same lead again: tags already there)",
-      event: {
-        type: "wishpond.contact.updated",
-        id: "evt_7f3a9c22",
-        payload: { ...json("tests/fixtures/wishpond/lead-created.json"), event: "lead.updated" },
-      },
+      title: "1b. The same lead updated (no new points: its score stays)",
+      event: sourceEvent("wishpond/lead-created.json", {
+        type: "wishpond.lead.updated",
+        id: "wishpond:48211907:0b2c4d6e8f1a3c5e",
+      }),
     },
     {
-      title: "1c. Qwilr proposal viewed (same person)",
-      event: {
-        type: "qwilr.page.viewed",
-        id: "evt_qw_view_01",
-        payload: json("tests/fixtures/qwilr/page-viewed.json"),
-      },
+      title: "1c. Qwilr page viewed (same person, by the email in the page's metadata)",
+      event: sourceEvent("qwilr/page-viewed.json"),
     },
     {
-      title: "1d. Qwilr proposal accepted",
-      event: {
-        type: "qwilr.page.accepted",
-        id: "evt_qw_acc_01",
-        payload: json("tests/fixtures/qwilr/page-accepted.json"),
-      },
+      title: "1d. Qwilr page accepted (adds to the score the Wishpond lead earned)",
+      event: sourceEvent("qwilr/page-accepted.json"),
     },
     { title: "2. Wishpond tag updated", event: wpTag },
     { title: "3. Qwilr social-post location updated", event: post },
@@ -84,13 +77,17 @@ function describeStep(s) {
 function summary(result) {
   switch (result.kind) {
     case "contact":
-      return `contact ${result.contactId} (${result.created ? "created" : "updated"}), rule set ${result.ruleSet}, score ${result.score ?? "-"}, added [${result.tagsAdded.join(", ")}], removed [${result.tagsRemoved.join(", ")}]${result.droppedTags.length ? `, not added (location lacks them): [${result.droppedTags.join(", ")}]` : ""}`;
+      return `contact ${result.contactId} (${result.created ? "created" : "updated"}), rule set ${result.ruleSet}, score ${result.previousScore !== undefined ? `${result.previousScore} -> ` : ""}${result.score ?? "-"}${result.scoreAlreadyApplied ? " (this event's points were already applied)" : ""}, added [${result.tagsAdded.join(", ")}], removed [${result.tagsRemoved.join(", ")}]${result.droppedTags.length ? `, not added (location lacks them): [${result.droppedTags.join(", ")}]` : ""}`;
     case "enriched":
       return `${result.report.records} record(s), ${result.report.attached} tag detail(s) attached, unknown: [${result.report.unknown.map((u) => u.value).join(", ")}]${result.subject ? `; subject tag: ${result.subject.status}` : ""}`;
     case "tagsRefreshed":
       return `catalog refreshed (${result.catalogSize} tags); changed: ${result.tags.map((t) => `${t.id} "${t.name}"`).join(", ")}${result.notFound.length ? `; not found: ${result.notFound.join(", ")}` : ""}`;
     case "statistics":
       return `${result.series.points.length} points, ${result.series.totals.length} weekly totals for profiles [${result.profileIds.join(", ")}]`;
+    case "contactTags":
+      return `contact ${result.contactId}: GHL added [${result.added.join(", ")}], removed [${result.removed.join(", ")}]; the rules added [${result.tagsAdded.join(", ")}], removed [${result.tagsRemoved.join(", ")}]`;
+    case "app":
+      return `app ${result.installed ? "installed in" : "uninstalled from"} location ${result.locationId ?? "-"} (company ${result.companyId ?? "-"})`;
     case "tagReport":
       return `${result.report.findings.length} finding(s) over ${result.report.tagsChecked} tags`;
     default:

@@ -4,16 +4,25 @@
 // forged, a stale and a replayed webhook refused, each with its reason.
 // Used by `make demo` through `runSourcesDemo({client, emu, log, locationId})`.
 //
-// The GHL writes here are plain client calls (upsert, add tags) on the normalised
-// events: the rules presets are not yet rebuilt on these shapes.
+// Every GHL write goes through the flows: each intake event becomes a flow event
+// (`toFlowEvent`), the flows plan it with the rules presets (the plan is printed) and
+// run it against the GHL emulator; scores add up across sources (read from the contact,
+// a replay adds nothing). The GHL tag change is answered by a plan delivered through
+// the durable outbox.
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import {
   createCaptureIntake,
+  createFlows,
   createGhlWebhookReceiver,
+  createOutbox,
   createQwilrIntake,
   createWishpondPoller,
+  memoryStorage,
+  toFlowEvent,
 } from "../../pkg/entries/node.js";
+import { DEMO_TOKEN } from "../emulator/index.mjs";
 import { startQwilrEmulator } from "../emulator/qwilr/index.mjs";
 import { startWishpondEmulator } from "../emulator/wishpond/index.mjs";
 
@@ -37,17 +46,38 @@ async function endpoint(handler) {
   };
 }
 
+const root = new URL("../../", import.meta.url);
+const json = (p) => JSON.parse(readFileSync(new URL(p, root), "utf8"));
+
+/** What the host's `ghl` rules do when GHL reports a tag change: an accepted proposal makes a customer. */
+const GHL_RULES = {
+  version: 1,
+  name: "GHL tag changes",
+  tagRules: [
+    {
+      id: "accepted-is-customer",
+      when: { path: "added", contains: "proposal-accepted" },
+      add: ["customer"],
+    },
+  ],
+};
+
 const refusal = (e) => ({
   status: e.details?.status ?? 500,
   body: { code: e.code, message: e.message },
 });
 
-export async function runSourcesDemo({ client, emu, log, locationId }) {
+export async function runSourcesDemo({ client, emu, log, locationId, scopes }) {
   const failures = [];
   const contacts = [];
   const wishpond = await startWishpondEmulator();
   const qwilr = await startQwilrEmulator();
-  const ghlHooks = createGhlWebhookReceiver({ config: emu.webhooks.publicKeys });
+  const ghlStore = memoryStorage();
+  const ghlHooks = createGhlWebhookReceiver({
+    config: emu.webhooks.publicKeys,
+    storage: ghlStore,
+  });
+
   const ghlEvents = [];
   const ghlEndpoint = await endpoint(async (req, bytes) => {
     try {
@@ -58,24 +88,49 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
       return refusal(e);
     }
   });
-  const upsertLead = async (lead, tags) => {
-    const a = lead.dynamic_attributes ?? {};
-    const body = {
-      locationId,
-      email: lead.email,
-      firstName: a.first_name,
-      lastName: a.last_name,
-      phone: a.phone_number,
-    };
-    const { contact } = await client
-      .send("contacts.upsert-contact", {
-        body: Object.fromEntries(Object.entries(body).filter(([, v]) => v)),
-      })
-      .then((r) => r.data);
-    if (tags.length)
-      await client.send("contacts.add-tags", { path: { contactId: contact.id }, body: { tags } });
-    if (!contacts.includes(contact.id)) contacts.push(contact.id);
-    return contact;
+  const { customFields } = await client.customFields();
+  const flows = createFlows({
+    client,
+    locationId,
+    scopes,
+    rules: {
+      wishpond: json("src/rules/presets/wishpond-lead.json"),
+      qwilr: json("src/rules/presets/qwilr-events.json"),
+      ghl: GHL_RULES,
+    },
+    config: { allowCreateLocationTags: true },
+    compile: { customFields },
+  });
+  const scoreOf = (id) =>
+    client.getContact(id).then(({ contact }) => {
+      const field = customFields.find((f) => f.fieldKey === "contact.lead_score");
+      return contact.customFields?.find((f) => f.id === field?.id)?.value ?? 0;
+    });
+  /** An intake event through the flows: the plan, the requests, the result. */
+  const runFlow = async (sourceEvent) => {
+    const event = toFlowEvent(sourceEvent);
+    const before = emu.log.length;
+    const r = await flows.run(event);
+    const sent = emu.log.slice(before).map((e) => `${e.method} ${e.path} ${e.status}`);
+    log(
+      `  -> flows: ${event.type} (${r.stages.length} stage(s)): ${sent.join("; ") || "nothing to send"}`,
+    );
+    for (const st of r.stages)
+      for (const step of st.flowPlan.plan.steps)
+        log(`       stage ${st.flowPlan.stage} ${step.id}: ${step.operation}: ${step.why}`);
+    if (r.failed) {
+      log(`     FAILED at ${r.failed.step}: ${r.failed.error.code}: ${r.failed.error.message}`);
+      failures.push({ event: event.id, step: r.failed.step, code: r.failed.error.code });
+      return r;
+    }
+    const res = r.outcome.result;
+    if (res.kind === "contact") {
+      if (!contacts.includes(res.contactId)) contacts.push(res.contactId);
+      log(
+        `     contact ${res.contactId}: score ${res.previousScore ?? 0} -> ${res.score}${res.scoreAlreadyApplied ? " (already applied: nothing added)" : ""}, tags added [${res.tagsAdded.join(", ")}], removed [${res.tagsRemoved.join(", ")}]`,
+      );
+    } else if (r.duplicate) log("     duplicate: this event id ran already, nothing sent");
+    return r;
   };
   try {
     log(
@@ -92,14 +147,16 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
       log(
         `    ${e.type} lead ${e.lead.id} <${e.lead.email}> first_name=${e.lead.dynamic_attributes.first_name}`,
       );
+    for (const e of polled.events) await runFlow(e);
     const first = polled.events[0];
-    const c1 = await upsertLead(first.lead, ["wishpond-lead"]);
-    log(`  -> GHL contact ${c1.id} for ${first.lead.email}, tagged wishpond-lead`);
+    const c1 = { id: contacts[0] };
+    log(`  ${first.lead.email} now scores ${await scoreOf(c1.id)} in GHL`);
     wishpond.updateLead(102, { lead_score: 40 });
     const again = await poller.poll();
     log(
       `  poll 2 (one lead changed): ${again.events.map((e) => `${e.type} ${e.lead.email}`).join(", ") || "nothing"}; cursor holds ${Object.keys(again.cursor.known).length} lead(s)`,
     );
+    for (const e of again.events) await runFlow(e);
 
     log(
       "\n== Sources: a Wishpond page capture (the body ghl-bridge/capture posts; no token on the page)",
@@ -127,8 +184,7 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
     log(
       `  ${cap.outcome}: ${cap.event.type} (arrived ${cap.event.arrived}) <${cap.event.lead.email}> utm_source=${cap.event.utm.utm_source}`,
     );
-    const c2 = await upsertLead(cap.event.lead, ["wishpond-page"]);
-    log(`  -> GHL contact ${c2.id}, tagged wishpond-page`);
+    await runFlow(cap.event);
     try {
       capture.receive("https://evil.example", JSON.stringify({ ...captured, id: "x1" }));
     } catch (e) {
@@ -139,6 +195,7 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
 
     log("\n== Sources: Qwilr page accepted -> webhook -> page read -> contact and tags in GHL");
     const secret = randomBytes(16).toString("hex");
+    const qwilrEvents = [];
     const intake = createQwilrIntake({
       secret,
       token: qwilr.token,
@@ -149,12 +206,11 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
         const out = await intake.receive(req.url.split("/").pop(), bytes);
         if (out.outcome === "accepted") {
           const ev = out.event;
-          const c = await upsertLead({ email: ev.contact.email, dynamic_attributes: {} }, [
-            "qwilr-accepted",
-          ]);
           log(
-            `  -> ${ev.type}: page "${ev.page.name}" accepted by ${ev.acceptance?.name} for ${ev.acceptance?.total}; contact by ${ev.contact.from} -> GHL contact ${c.id}, tagged qwilr-accepted`,
+            `  ${ev.type}: page "${ev.page.name}" accepted by ${ev.acceptance?.name} <${ev.acceptance?.email}> for ${ev.acceptance?.total}; contact by ${ev.contact.by}${ev.contact.from ? ` (${ev.contact.from})` : ""}`,
           );
+          qwilrEvents.push(ev);
+          await runFlow(ev);
         }
         return { status: 200, body: out };
       } catch (e) {
@@ -162,7 +218,9 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
       }
     });
     emu.webhooks.subscribe(`${ghlEndpoint.url}/ghl`);
-    ghlHooks.rememberTags(c1.id, ["wishpond-lead"], Date.now() - 1000);
+    // The receiver diffs GHL's whole tag lists against the last one it knows: seed it
+    // with the contact's tags as GHL has them now.
+    ghlHooks.rememberTags(c1.id, (await client.getContact(c1.id)).contact.tags, Date.now() - 1000);
     await intake.subscribe("pageAccepted", `${qEndpoint.url}/qwilr/${secret}`);
     log(
       `  Qwilr emulator on ${qwilr.url}; subscriptions: ${(await intake.subscriptions()).map((s) => s.event).join(", ")}`,
@@ -185,6 +243,28 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
     log(`  the same delivery again: ${dup.body.outcome} (no second page read)`);
     const [skipped] = await qwilr.accept(qwilr.pages[2].id, { name: "Nobody", email: "" });
     log(`  a page that names nobody: ${skipped.body.outcome}: ${skipped.body.reason}`);
+    log(
+      `  ${qwilrEvents[0]?.contact ? "ada@example.com" : "?"} now scores ${await scoreOf(c1.id)} in GHL (the Wishpond lead's points plus the acceptance's)`,
+    );
+    log("  the accepted event replayed into a restarted host (fresh flows, nothing remembered):");
+    const restarted = createFlows({
+      client,
+      locationId,
+      scopes,
+      rules: { qwilr: json("src/rules/presets/qwilr-events.json") },
+      config: { allowCreateLocationTags: true },
+      compile: { customFields },
+    });
+    if (qwilrEvents[0]) {
+      const before = await scoreOf(c1.id);
+      const again = await restarted.run(toFlowEvent(qwilrEvents[0]));
+      const after = await scoreOf(c1.id);
+      log(
+        `  -> score ${before} -> ${after}: ${again.outcome?.result.scoreAlreadyApplied ? "the contact's score ledger holds this event, nothing added" : "ADDED AGAIN"}`,
+      );
+      if (after !== before || !again.outcome?.result.scoreAlreadyApplied)
+        failures.push({ event: qwilrEvents[0].id, step: "replay", code: "SCORE_ADDED_TWICE" });
+    } else failures.push({ event: "pageAccepted", step: "receive", code: "NOT_RECEIVED" });
 
     log(
       "\n== Sources: GHL's signed ContactTagUpdate, verified (Ed25519 over the bytes) and diffed",
@@ -203,6 +283,61 @@ export async function runSourcesDemo({ client, emu, log, locationId }) {
     );
     if (tagUpdates.length === 0)
       failures.push({ event: "ContactTagUpdate", step: "receive", code: "NOT_RECEIVED" });
+    // The tag change through the flows: the `ghl` rules answer it with a plan that the
+    // durable outbox delivers.
+    const accepted = tagUpdates.find((o) => o.event.tagChange?.added.includes("proposal-accepted"));
+    if (accepted) {
+      const event = toFlowEvent(accepted.event);
+      const { plan, finish } = flows.plan(event);
+      log(
+        `  -> flows: ${event.type} for ${accepted.event.contact.id}: ${plan.steps.map((st) => `${st.id} ${JSON.stringify(st.params.body)}`).join("; ") || "nothing to send"}`,
+      );
+      const outbox = await createOutbox({
+        token: DEMO_TOKEN,
+        locationId,
+        scopes,
+        baseUrl: emu.url,
+        storage: memoryStorage(),
+      });
+      await outbox.accept(plan);
+      await outbox.idle();
+      const c = finish.result;
+      log(
+        `     outbox delivered it (${JSON.stringify(outbox.counts())}); GHL added [${c.added.join(", ")}], the rules added [${c.tagsAdded.join(", ")}]`,
+      );
+      await outbox.close();
+      const { contact } = await client.getContact(accepted.event.contact.id);
+      if (!contact.tags.includes("customer"))
+        failures.push({ event: event.id, step: "outbox", code: "TAG_NOT_ADDED" });
+    } else failures.push({ event: "ContactTagUpdate", step: "diff", code: "NO_PROPOSAL_ACCEPTED" });
+    // The known lists live in the receiver's storage: a restarted receiver diffs against them.
+    await emu.webhooks.settled();
+    const rebooted = createGhlWebhookReceiver({
+      config: emu.webhooks.publicKeys,
+      storage: ghlStore,
+    });
+    const rebootedEndpoint = await endpoint(async (req, bytes) => {
+      try {
+        return { status: 200, body: await rebooted.receive(req.headers, bytes) };
+      } catch (e) {
+        return refusal(e);
+      }
+    });
+    const { body: r2 } = await emu.webhooks.send(
+      `${rebootedEndpoint.url}/ghl`,
+      "ContactTagUpdate",
+      {
+        id: c1.id,
+        email: "ada@example.com",
+        tags: [...(await client.getContact(c1.id)).contact.tags, "vip"],
+      },
+    );
+    rebootedEndpoint.close();
+    log(
+      `  a restarted receiver (same storage) diffs the next ContactTagUpdate: added [${r2.event?.tagChange?.added.join(", ")}], removed [${r2.event?.tagChange?.removed.join(", ")}] (not every tag "added")`,
+    );
+    if (r2.event?.tagChange?.added.join() !== "vip")
+      failures.push({ event: "ContactTagUpdate", step: "restart", code: "KNOWN_TAGS_LOST" });
 
     log("\n== Sources: webhooks refused, each with its reason");
     const fields = { id: c1.id, email: "ada@example.com", tags: ["vip"] };

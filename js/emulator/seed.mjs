@@ -226,6 +226,18 @@ export function seedLocation(seed, locationId, options = {}) {
     };
   });
   const groups = [{ id: rng.objectId(), name: "Primary", accountIds: accounts.map((a) => a.id) }];
+  // The flows' score ledger (which events already added to a contact's score). Drawn
+  // last, so every id drawn before it stays what it was.
+  customFields.push({
+    id: rng.ghlId(),
+    name: "Score Ledger",
+    fieldKey: "contact.score_ledger",
+    placeholder: "Score Ledger",
+    dataType: "LARGE_TEXT",
+    position: customFields.length * 50,
+    locationId,
+    model: "contact",
+  });
 
   return {
     id: locationId,

@@ -53,4 +53,5 @@ export type {
   WishpondPollResult,
 } from "./sources/wishpond.js";
 export { createCaptureIntake } from "./sources/capture.js";
+export { toFlowEvent } from "./sources/events.js";
 export type { CaptureIntakeHandle, CaptureIntakeOptions } from "./sources/capture.js";

@@ -24,7 +24,9 @@ use super::model::{
     Begin, CatalogWork, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan, FlowResult,
     StatsWork,
 };
-use super::planner::{details_steps, plan_event, statistics_step, Builder};
+use super::planner::{
+    details_steps, parse_ledger, plan_event_with, statistics_step, Builder, CurrentContact,
+};
 use super::replay::ReplayGuard;
 use crate::error::Coded;
 use crate::plan::Resolved;
@@ -44,6 +46,7 @@ pub struct FlowEngine {
     profiles: BTreeMap<String, Vec<String>>,
     connections: BTreeSet<String>,
     replay: ReplayGuard,
+    custom_fields: BTreeMap<String, String>,
 }
 
 impl FlowEngine {
@@ -60,6 +63,7 @@ impl FlowEngine {
             profiles: BTreeMap::new(),
             connections: BTreeSet::new(),
             replay,
+            custom_fields: BTreeMap::new(),
         }
     }
 
@@ -75,6 +79,28 @@ impl FlowEngine {
     /// Sets the compiled rules of a source (`wishpond`, `qwilr`).
     pub fn set_rules(&mut self, source: &str, rules: CompiledRules) {
         self.rules.insert(source.to_string(), rules);
+    }
+
+    /// The location's contact custom fields (what the rules were compiled with): the
+    /// score ledger's key (`config.scoreLedger.field`) is resolved to its id here.
+    pub fn set_custom_fields(&mut self, fields: &[crate::rules::CustomFieldDef]) {
+        self.custom_fields = fields
+            .iter()
+            .map(|f| (f.key.clone(), f.id.clone()))
+            .collect();
+    }
+
+    /// The score ledger's field id: the configured key resolved, or the configured id.
+    fn ledger_field(&self) -> Option<&str> {
+        let f = self.config.score_ledger.field.trim();
+        if f.is_empty() {
+            return None;
+        }
+        match self.custom_fields.get(f) {
+            Some(id) => Some(id),
+            None if self.custom_fields.values().any(|id| id == f) => Some(f),
+            None => None,
+        }
     }
 
     /// The configuration.
@@ -117,6 +143,16 @@ impl FlowEngine {
     }
 
     fn plan_parsed(&self, parsed: &ParsedEvent, now_ms: u64) -> Result<FlowPlan, FlowError> {
+        self.plan_parsed_with(parsed, now_ms, None, 1)
+    }
+
+    fn plan_parsed_with(
+        &self,
+        parsed: &ParsedEvent,
+        now_ms: u64,
+        current: Option<&CurrentContact>,
+        stage: u32,
+    ) -> Result<FlowPlan, FlowError> {
         let location = event_location(parsed, &self.location_id, &self.connections)?;
         let ttl = self.config.catalog.ttl_ms;
         let location_tags = self
@@ -133,8 +169,9 @@ impl FlowEngine {
             catalog: self.catalogs.get(&location),
             location_tags,
             profile_ids: self.profiles.get(&location).map(Vec::as_slice),
+            ledger_field: self.ledger_field(),
         };
-        plan_event(&ctx, parsed)
+        plan_event_with(&ctx, parsed, current, stage)
     }
 
     /// Starts a delivery of an event: plans its first stage and claims its id, or,
@@ -274,9 +311,39 @@ impl FlowEngine {
                         tags_removed: sent("remove-tags"),
                         tags: tags_after,
                         dropped_tags: dropped_tags.clone(),
+                        previous_score: None,
+                        score_already_applied: None,
                     },
                     warnings,
                 ))
+            }
+            Finish::Planned { result } => Ok(done((**result).clone(), warnings)),
+            Finish::ReadContact {
+                event,
+                score_field,
+                ledger_field,
+            } => {
+                let upsert = response(fp, responses, "upsert")?;
+                let location = fp.plan.location_id.clone();
+                if let Some(names) = location_tag_names(responses) {
+                    self.set_location_tags(&location, names, now_ms);
+                }
+                let current = read_contact(upsert, score_field, ledger_field.as_deref())
+                    .ok_or_else(|| {
+                        bad(
+                            fp,
+                            "upsert",
+                            "FLOW_BAD_RESPONSE",
+                            "the upsert answered no `contact.id`",
+                        )
+                    })?;
+                let parsed = parse_event(event)?;
+                let mut next =
+                    self.plan_parsed_with(&parsed, now_ms, Some(&current), fp.stage + 1)?;
+                next.plan.id = format!("{}#{}", fp.event_id, next.stage);
+                warnings.append(&mut next.warnings);
+                next.warnings = warnings.clone();
+                Ok(pending(next, warnings))
             }
             Finish::Replan { event } => {
                 let body = response(fp, responses, "location-tags")?;
@@ -598,6 +665,65 @@ fn duplicate(event_id: &str, flow: &str) -> FlowOutcome {
             "duplicate, skipped: event '{event_id}' was delivered again (an event runs once per id)"
         )],
     }
+}
+
+/// The location's tag names from a `location-tags` response, when the stage read them.
+fn location_tag_names(responses: &BTreeMap<String, Value>) -> Option<Vec<String>> {
+    let tags = responses.get("location-tags")?.get("tags")?.as_array()?;
+    Some(
+        tags.iter()
+            .filter_map(|t| t.get("name").and_then(Value::as_str))
+            .map(str::to_string)
+            .collect(),
+    )
+}
+
+/// The contact an upsert answered: id, tags, the score and ledger custom fields (GHL
+/// answers custom fields as `{id, value}`; `field_value` is accepted too).
+fn read_contact(
+    upsert: &Value,
+    score_field: &str,
+    ledger_field: Option<&str>,
+) -> Option<CurrentContact> {
+    let c = upsert.get("contact")?;
+    let id = c.get("id")?.as_str()?.to_string();
+    let field = |fid: &str| -> Option<&Value> {
+        c.get("customFields")?
+            .as_array()?
+            .iter()
+            .find(|f| f.get("id").and_then(Value::as_str) == Some(fid))
+            .and_then(|f| f.get("value").or_else(|| f.get("field_value")))
+    };
+    let score = match field(score_field) {
+        Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    }
+    .filter(|n| n.is_finite())
+    .map_or(0, |n| n.clamp(-9.0e15, 9.0e15).floor() as i64);
+    let ledger = ledger_field
+        .and_then(field)
+        .and_then(Value::as_str)
+        .map(parse_ledger)
+        .unwrap_or_default();
+    Some(CurrentContact {
+        id,
+        created: upsert.get("new").and_then(Value::as_bool),
+        tags: c
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default(),
+        score,
+        ledger,
+        score_field: score_field.to_string(),
+        ledger_field: ledger_field.map(str::to_string),
+    })
 }
 
 fn response<'a>(

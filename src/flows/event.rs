@@ -2,7 +2,7 @@
 //!
 //! Envelope (JSON, camelCase):
 //! ```json
-//! { "type": "wishpond.contact.created", "id": "evt_7f3a9c21",
+//! { "type": "wishpond.lead.created", "id": "evt_7f3a9c21",
 //!   "locationId": "ve9EPM428h8vShlRW1KT", "occurredAt": "2026-03-05T14:22:10Z",
 //!   "payload": { ... } }
 //! ```
@@ -28,7 +28,7 @@
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Coded;
 use crate::stats::{HostPoint, Platform};
@@ -40,7 +40,7 @@ use crate::tags::TagReference;
 #[cfg_attr(feature = "schema", schemars(rename = "FlowEvent"))]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
-    /// Event type, e.g. `wishpond.contact.created`.
+    /// Event type, e.g. `wishpond.lead.created`.
     #[serde(rename = "type")]
     pub kind: String,
     /// Event id: the idempotency key and the plan id.
@@ -59,26 +59,37 @@ pub struct Event {
 /// The events the flows understand, and the payload each expects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
-    /// `wishpond.contact.created`: a Wishpond lead webhook body (rules source `wishpond`).
-    WishpondContactCreated,
-    /// `wishpond.contact.updated`: same payload as created.
-    WishpondContactUpdated,
+    /// `wishpond.lead.created`: the normalised Wishpond lead event
+    /// ([`crate::sources::WishpondLeadEvent`]: `{lead: {id?, email?,
+    /// dynamic_attributes}, arrived: "api" | "page", page?, utm}`), polled or captured;
+    /// mapped by the rules of source `wishpond`.
+    WishpondLeadCreated,
+    /// `wishpond.lead.updated`: same payload (a polled lead whose fields changed).
+    WishpondLeadUpdated,
     /// `wishpond.tag.created`: `{tag: "name" | {id?, name}, records?: [object]}`; the
-    /// records carry tags at the enrichment path.
+    /// records carry tags at the enrichment path (a host-defined event).
     WishpondTagCreated,
     /// `wishpond.tag.updated`: same payload as created.
     WishpondTagUpdated,
-    /// `qwilr.page.viewed`: a Qwilr webhook body (rules source `qwilr`).
-    QwilrPageViewed,
-    /// `qwilr.page.accepted`: a Qwilr webhook body.
-    QwilrPageAccepted,
-    /// `qwilr.project.tagged`: a Qwilr webhook body.
-    QwilrProjectTagged,
+    /// `qwilr.pageAccepted`, `qwilr.pagePartiallyAccepted`, `qwilr.pagePreviewAccepted`,
+    /// `qwilr.pageViewed`, `qwilr.pageFirstViewed`, `qwilr.pageSetLive`,
+    /// `qwilr.pageRevivedLive`: the normalised Qwilr event after the page read
+    /// ([`crate::sources::QwilrEvent`]: `{type, id, page, acceptance?, contact}`);
+    /// mapped by the rules of source `qwilr` (they route on `type`).
+    QwilrPage,
     /// `qwilr.social-post.location.new` / `.updated`: `{post: object}` or
     /// `{posts: [object]}`; posts carry tag ids (or names) at the enrichment path.
     QwilrSocialPostLocation,
     /// `qwilr.tag.details.updated`: `{tagIds: [string]}` (or `{tags: [{id}]}`).
     QwilrTagDetailsUpdated,
+    /// `ghl.contact.tags.updated`: a verified GHL `ContactTagUpdate`, diffed
+    /// (`{contact: {id, email?, ...}, tags, added, removed, previousKnown}`); mapped by
+    /// the rules of source `ghl` when the host configured them (else reported only).
+    GhlContactTagsUpdated,
+    /// `ghl.app.installed` / `ghl.app.uninstalled`: GHL's `INSTALL` / `UNINSTALL`
+    /// (`{companyId?, locationId?}`); nothing is sent, the host stores or drops the
+    /// connection.
+    GhlApp,
     /// `statistics.requested`: `{trigger?: "dashboard" | "schedule", profileIds?,
     /// platforms?, hostMetrics?: [HostPoint], title?, utcOffsetMinutes?}`.
     StatisticsRequested,
@@ -89,19 +100,17 @@ pub enum EventKind {
 impl EventKind {
     /// Every kind with its name(s); the first name is canonical.
     pub const ALL: &'static [(&'static str, EventKind)] = &[
-        (
-            "wishpond.contact.created",
-            EventKind::WishpondContactCreated,
-        ),
-        (
-            "wishpond.contact.updated",
-            EventKind::WishpondContactUpdated,
-        ),
+        ("wishpond.lead.created", EventKind::WishpondLeadCreated),
+        ("wishpond.lead.updated", EventKind::WishpondLeadUpdated),
         ("wishpond.tag.created", EventKind::WishpondTagCreated),
         ("wishpond.tag.updated", EventKind::WishpondTagUpdated),
-        ("qwilr.page.viewed", EventKind::QwilrPageViewed),
-        ("qwilr.page.accepted", EventKind::QwilrPageAccepted),
-        ("qwilr.project.tagged", EventKind::QwilrProjectTagged),
+        ("qwilr.pageAccepted", EventKind::QwilrPage),
+        ("qwilr.pagePartiallyAccepted", EventKind::QwilrPage),
+        ("qwilr.pagePreviewAccepted", EventKind::QwilrPage),
+        ("qwilr.pageViewed", EventKind::QwilrPage),
+        ("qwilr.pageFirstViewed", EventKind::QwilrPage),
+        ("qwilr.pageSetLive", EventKind::QwilrPage),
+        ("qwilr.pageRevivedLive", EventKind::QwilrPage),
         (
             "qwilr.social-post.location.updated",
             EventKind::QwilrSocialPostLocation,
@@ -114,6 +123,9 @@ impl EventKind {
             "qwilr.tag.details.updated",
             EventKind::QwilrTagDetailsUpdated,
         ),
+        ("ghl.contact.tags.updated", EventKind::GhlContactTagsUpdated),
+        ("ghl.app.installed", EventKind::GhlApp),
+        ("ghl.app.uninstalled", EventKind::GhlApp),
         ("statistics.requested", EventKind::StatisticsRequested),
         (
             "tags.validation.requested",
@@ -121,37 +133,32 @@ impl EventKind {
         ),
     ];
 
-    /// The kind of an event type name (exact, lower-case).
+    /// The kind of an event type name (exact).
     pub fn parse(name: &str) -> Option<EventKind> {
         Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, k)| *k)
     }
 
-    /// The flow name the plan carries (e.g. `wishpond.contact`).
+    /// The flow name the plan carries (e.g. `wishpond.lead`).
     pub fn flow(self) -> &'static str {
         match self {
-            EventKind::WishpondContactCreated | EventKind::WishpondContactUpdated => {
-                "wishpond.contact"
-            }
+            EventKind::WishpondLeadCreated | EventKind::WishpondLeadUpdated => "wishpond.lead",
             EventKind::WishpondTagCreated | EventKind::WishpondTagUpdated => "wishpond.tag",
-            EventKind::QwilrPageViewed
-            | EventKind::QwilrPageAccepted
-            | EventKind::QwilrProjectTagged => "qwilr.contact",
+            EventKind::QwilrPage => "qwilr.page",
             EventKind::QwilrSocialPostLocation => "qwilr.social-post",
             EventKind::QwilrTagDetailsUpdated => "qwilr.tag-details",
+            EventKind::GhlContactTagsUpdated => "ghl.contact-tags",
+            EventKind::GhlApp => "ghl.app",
             EventKind::StatisticsRequested => "statistics",
             EventKind::TagValidationRequested => "tags.validation",
         }
     }
 
-    /// The rules source a contact event is mapped with (`wishpond`, `qwilr`).
+    /// The rules source an event is mapped with (`wishpond`, `qwilr`, `ghl`).
     pub fn rules_source(self) -> Option<&'static str> {
         match self {
-            EventKind::WishpondContactCreated | EventKind::WishpondContactUpdated => {
-                Some("wishpond")
-            }
-            EventKind::QwilrPageViewed
-            | EventKind::QwilrPageAccepted
-            | EventKind::QwilrProjectTagged => Some("qwilr"),
+            EventKind::WishpondLeadCreated | EventKind::WishpondLeadUpdated => Some("wishpond"),
+            EventKind::QwilrPage => Some("qwilr"),
+            EventKind::GhlContactTagsUpdated => Some("ghl"),
             _ => None,
         }
     }
@@ -272,6 +279,28 @@ pub enum EventBody {
         /// The webhook body (a JSON object).
         payload: Value,
     },
+    /// A GHL `ContactTagUpdate`, diffed by the webhook receiver.
+    ContactTags {
+        /// The GHL contact id.
+        contact_id: String,
+        /// The whole list the event carries.
+        tags: Vec<String>,
+        /// Tags the last known list lacked.
+        added: Vec<String>,
+        /// Tags of the last known list the list lacks.
+        removed: Vec<String>,
+        /// The payload, for the rules of source `ghl`.
+        payload: Value,
+    },
+    /// The app was installed in (or uninstalled from) a location or company.
+    App {
+        /// True for `ghl.app.installed`.
+        installed: bool,
+        /// `companyId`, if sent.
+        company_id: Option<String>,
+        /// `locationId`, if sent.
+        location_id: Option<String>,
+    },
     /// A Wishpond tag event: the tag to resolve and the records to enrich.
     Tag {
         /// The tag's id or name (trimmed, not blank).
@@ -335,12 +364,23 @@ impl Coded for FlowError {
 pub fn parse_event(event: &Event) -> Result<ParsedEvent, FlowError> {
     let kind = parse_kind(event)?;
     let body = match kind {
-        EventKind::WishpondContactCreated
-        | EventKind::WishpondContactUpdated
-        | EventKind::QwilrPageViewed
-        | EventKind::QwilrPageAccepted
-        | EventKind::QwilrProjectTagged => EventBody::Contact {
-            payload: event.payload.clone(),
+        EventKind::WishpondLeadCreated | EventKind::WishpondLeadUpdated => {
+            object_at(event, "lead")?;
+            EventBody::Contact {
+                payload: event.payload.clone(),
+            }
+        }
+        EventKind::QwilrPage => {
+            object_at(event, "page")?;
+            EventBody::Contact {
+                payload: event.payload.clone(),
+            }
+        }
+        EventKind::GhlContactTagsUpdated => contact_tags(event)?,
+        EventKind::GhlApp => EventBody::App {
+            installed: event.kind.trim() == "ghl.app.installed",
+            company_id: text_at(event, "companyId")?,
+            location_id: text_at(event, "locationId")?,
         },
         EventKind::WishpondTagCreated | EventKind::WishpondTagUpdated => EventBody::Tag {
             subject: tag_subject(event)?,
@@ -390,7 +430,9 @@ impl ParsedEvent {
             location_id: self.location_id.clone(),
             occurred_at: self.occurred_at.clone(),
             payload: match &self.body {
-                EventBody::Contact { payload } => payload.clone(),
+                EventBody::Contact { payload } | EventBody::ContactTags { payload, .. } => {
+                    payload.clone()
+                }
                 _ => Value::Object(Default::default()),
             },
         }
@@ -431,6 +473,72 @@ fn parse_kind(event: &Event) -> Result<EventKind, FlowError> {
         ));
     }
     Ok(kind)
+}
+
+/// The object at `payload.<key>` (required).
+fn object_at<'e>(event: &'e Event, key: &str) -> Result<&'e Map<String, Value>, FlowError> {
+    match event.payload.get(key) {
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} must be an object, not {}", kind_of(other)),
+        )),
+        None => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} is missing"),
+        )),
+    }
+}
+
+/// The optional text at `payload.<key>` (trimmed; blank is absent).
+fn text_at(event: &Event, key: &str) -> Result<Option<String>, FlowError> {
+    match event.payload.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.trim().to_string()).filter(|s| !s.is_empty())),
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!("payload.{key} must be a string, not {}", kind_of(other)),
+        )),
+    }
+}
+
+/// The strings of the array at `payload.<key>` (absent: empty).
+fn strings_at(event: &Event, key: &str) -> Result<Vec<String>, FlowError> {
+    match event.payload.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                FlowError::malformed(event, format!("payload.{key} must hold only strings"))
+            }),
+        Some(other) => Err(FlowError::malformed(
+            event,
+            format!(
+                "payload.{key} must be an array of strings, not {}",
+                kind_of(other)
+            ),
+        )),
+    }
+}
+
+fn contact_tags(event: &Event) -> Result<EventBody, FlowError> {
+    let contact = object_at(event, "contact")?;
+    let contact_id = contact
+        .get("id")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| FlowError::malformed(event, "payload.contact.id is missing or blank"))?
+        .to_string();
+    Ok(EventBody::ContactTags {
+        contact_id,
+        tags: strings_at(event, "tags")?,
+        added: strings_at(event, "added")?,
+        removed: strings_at(event, "removed")?,
+        payload: event.payload.clone(),
+    })
 }
 
 fn tag_subject(event: &Event) -> Result<String, FlowError> {

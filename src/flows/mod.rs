@@ -73,6 +73,8 @@ pub use event::{
 };
 pub use model::{
     Begin, CatalogWork, DetailsStep, Finish, FlowConfig, FlowContext, FlowOutcome, FlowPlan,
-    FlowResult, FlowsInit, ReplayConfig, StatisticsConfig, StatsWork,
+    FlowResult, FlowsInit, ReplayConfig, ScoreLedgerConfig, StatisticsConfig, StatsWork,
 };
-pub use planner::plan_event;
+pub use planner::{
+    ledger_entry, parse_ledger, plan_event, plan_event_with, CurrentContact, CURRENT_SCORE_PATH,
+};

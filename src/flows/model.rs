@@ -37,6 +37,33 @@ pub struct FlowConfig {
     pub statistics: StatisticsConfig,
     /// The replay guard: how many event ids are remembered, and for how long.
     pub replay: ReplayConfig,
+    /// Where a contact remembers which events already added to its score.
+    pub score_ledger: ScoreLedgerConfig,
+}
+
+/// Scores accumulate across sources (rules whose `scoring.base` is `current.score`):
+/// the contact's current score is read first, and the keys of the events that added to
+/// it are kept on the contact itself, in a text custom field, written in the same
+/// request as the score. So a replayed event (same id) adds nothing, whichever host
+/// runs it and after any restart: the ledger lives with the value it protects.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ScoreLedgerConfig {
+    /// The custom field (a key such as `contact.score_ledger`, or an id) of the ledger.
+    /// Default `contact.score_ledger`.
+    pub field: String,
+    /// Most event keys kept (the oldest are dropped first). Default 50.
+    pub size: usize,
+}
+
+impl Default for ScoreLedgerConfig {
+    fn default() -> Self {
+        Self {
+            field: "contact.score_ledger".into(),
+            size: 50,
+        }
+    }
 }
 
 /// How the flows remember the events they ran (an event is run once per id).
@@ -92,6 +119,8 @@ pub struct FlowContext<'a> {
     pub location_tags: Option<&'a [String]>,
     /// Statistics profile ids of the location, when known.
     pub profile_ids: Option<&'a [String]>,
+    /// The score ledger's custom field id in this location, when it has one.
+    pub ledger_field: Option<&'a str>,
 }
 
 /// A planned flow: the GHL requests to make and what to do with their responses.
@@ -196,6 +225,24 @@ pub enum Finish {
         tags_to_remove: Vec<String>,
         /// Tags dropped because the location lacks them and may not get them.
         dropped_tags: Vec<String>,
+    },
+    /// The first stage of a contact whose score accumulates: the upsert answers the
+    /// contact (its id, tags, current score and ledger); then the event is planned again
+    /// with that contact (see [`super::planner`]).
+    ReadContact {
+        /// The event.
+        event: super::Event,
+        /// The score's custom field id.
+        score_field: String,
+        /// The ledger's custom field id, when the location has one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ledger_field: Option<String>,
+    },
+    /// The result was computed when planning (the second stage of an accumulating
+    /// contact, a GHL tag change, an install): reported once the requests are done.
+    Planned {
+        /// The result.
+        result: Box<FlowResult>,
     },
     /// The location's tag names are being read; then the event is planned again.
     Replan {
@@ -311,6 +358,37 @@ pub enum FlowResult {
         tags: Vec<String>,
         /// Tags dropped because the location lacks them.
         dropped_tags: Vec<String>,
+        /// The score the contact had before this event (accumulating scores).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        previous_score: Option<i64>,
+        /// True when the contact's ledger shows this event already added its points:
+        /// nothing was added again (accumulating scores).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        score_already_applied: Option<bool>,
+    },
+    /// A GHL `ContactTagUpdate`: what changed, and what the `ghl` rules did about it.
+    ContactTags {
+        /// GHL contact id.
+        contact_id: String,
+        /// Tags the contact gained (against the last known list).
+        added: Vec<String>,
+        /// Tags the contact lost.
+        removed: Vec<String>,
+        /// Tags the rules added in response.
+        tags_added: Vec<String>,
+        /// Tags the rules removed in response.
+        tags_removed: Vec<String>,
+    },
+    /// The app was installed or uninstalled (the host stores or drops the connection).
+    App {
+        /// True for an install.
+        installed: bool,
+        /// `companyId`, if sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        company_id: Option<String>,
+        /// `locationId`, if sent.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        location_id: Option<String>,
     },
     /// Records got their tag details.
     Enriched {

@@ -9,7 +9,9 @@
 use serde_json::{json, Map, Value};
 
 use super::event::{EventBody, EventKind, FlowError, ParsedEvent, StatisticsPayload};
-use super::model::{CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, StatsWork};
+use super::model::{
+    CatalogWork, DetailsStep, Finish, FlowContext, FlowPlan, FlowResult, StatsWork,
+};
 use crate::api::ops;
 use crate::error::Coded;
 use crate::http::RequestParams;
@@ -21,14 +23,43 @@ use crate::tags::{self, TagCatalog, TagReference, SCOPE_LOCATION_TAGS_WRITE};
 /// Plans the first stage of an event's flow (see the module doc of [`super`]), from
 /// the event as [`super::event::parse_event`] parsed it.
 pub fn plan_event(ctx: &FlowContext<'_>, event: &ParsedEvent) -> Result<FlowPlan, FlowError> {
+    plan_event_with(ctx, event, None, 1)
+}
+
+/// Plans an event at `stage`; `current` is the contact a first stage read (contact
+/// events whose score accumulates).
+pub fn plan_event_with(
+    ctx: &FlowContext<'_>,
+    event: &ParsedEvent,
+    current: Option<&CurrentContact>,
+    stage: u32,
+) -> Result<FlowPlan, FlowError> {
     // The location was decided (and checked) by `event_location`; never re-read here.
     let location = ctx.location_id.trim().to_string();
     if location.is_empty() {
         return Err(event.malformed("no locationId in the event and no default location"));
     }
-    let b = Builder::new(event, &location, 1);
+    let b = Builder::new(event, &location, stage);
     match &event.body {
-        EventBody::Contact { payload } => plan_contact(ctx, event, payload, b),
+        EventBody::Contact { payload } => plan_contact(ctx, event, payload, current, b),
+        EventBody::ContactTags {
+            contact_id,
+            tags,
+            added,
+            removed,
+            payload,
+        } => plan_contact_tags(ctx, event, (contact_id, tags, added, removed, payload), b),
+        EventBody::App {
+            installed,
+            company_id,
+            location_id,
+        } => Ok(b.build(Finish::Planned {
+            result: Box::new(FlowResult::App {
+                installed: *installed,
+                company_id: company_id.clone(),
+                location_id: location_id.clone(),
+            }),
+        })),
         EventBody::Tag { subject, records } => {
             plan_enrich(ctx, b, records.clone(), Some(subject.clone()))
         }
@@ -202,26 +233,98 @@ pub(super) fn fresh_catalog<'a>(ctx: &FlowContext<'a>, location: &str) -> Option
 
 // ---- flow 1 (and the Qwilr contact events) -------------------------------------------
 
-fn plan_contact(
-    ctx: &FlowContext<'_>,
+/// The record path where the flows put the contact's current score (rules whose
+/// `scoring.base` is this path accumulate: see [`ScoreLedgerConfig`]).
+///
+/// [`ScoreLedgerConfig`]: super::model::ScoreLedgerConfig
+pub const CURRENT_SCORE_PATH: &str = "current.score";
+
+/// The contact as the first stage of an accumulating contact flow read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CurrentContact {
+    /// GHL contact id.
+    pub id: String,
+    /// True when the first stage's upsert created it.
+    pub created: Option<bool>,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// Its current score (0 when the field is empty).
+    pub score: i64,
+    /// The ledger entries (events that already added to the score).
+    pub ledger: Vec<String>,
+    /// The score's custom field id.
+    pub score_field: String,
+    /// The ledger's custom field id, if any.
+    pub ledger_field: Option<String>,
+}
+
+/// The ledger entry of an event: 16 hex digits of its dedupe key (FNV-1a 64; a
+/// change detector over ids we issue, not a security measure).
+pub fn ledger_entry(event_id: &str) -> String {
+    let key = crate::plan::dedupe_key(event_id).unwrap_or(event_id);
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{h:016x}")
+}
+
+/// The entries of a ledger field's text (space- or comma-separated 16-hex entries).
+pub fn parse_ledger(text: &str) -> Vec<String> {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|t| t.len() == 16 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_ascii_lowercase)
+        .collect()
+}
+
+fn rules_of<'a>(
+    ctx: &FlowContext<'a>,
     event: &ParsedEvent,
-    payload: &Value,
-    mut b: Builder,
-) -> Result<FlowPlan, FlowError> {
+) -> Result<&'a crate::rules::CompiledRules, FlowError> {
     let source = event.kind.rules_source().unwrap_or("wishpond");
-    let rules = ctx.rules.get(source).ok_or_else(|| FlowError::NoRules {
+    ctx.rules.get(source).ok_or_else(|| FlowError::NoRules {
         event_id: event.id.clone(),
         event_type: event.event_type.clone(),
         source_name: source.to_string(),
-    })?;
-    let mapped = rules
+    })
+}
+
+fn map(
+    rules: &crate::rules::CompiledRules,
+    event: &ParsedEvent,
+    payload: &Value,
+) -> Result<crate::rules::MappingResult, FlowError> {
+    rules
         .apply_value(payload, &ApplyOptions::default())
         .map_err(|e| FlowError::Mapping {
             event_id: event.id.clone(),
             event_type: event.event_type.clone(),
             cause: e.code().to_string(),
             problem: e.to_string(),
-        })?;
+        })
+}
+
+/// The custom field the score is written to, when the rules accumulate (their
+/// scoring, or a route's, reads its base from [`CURRENT_SCORE_PATH`]).
+fn accumulating_target(rules: &crate::rules::CompiledRules) -> Option<&crate::rules::CustomTarget> {
+    let doc = rules.document();
+    doc.scoring
+        .iter()
+        .chain(doc.routes.iter().filter_map(|r| r.scoring.as_ref()))
+        .find(|s| s.base.as_deref() == Some(CURRENT_SCORE_PATH))
+        .and_then(|s| match &s.write_to {
+            Some(crate::rules::Target::Custom(c)) => Some(c),
+            _ => None,
+        })
+}
+
+/// The upsert body (with `locationId`) and its match key, or `NO_MATCH_KEY`.
+fn upsert_body(
+    event: &ParsedEvent,
+    mapped: &crate::rules::MappingResult,
+    location: &str,
+) -> Result<(Map<String, Value>, String), FlowError> {
     let mut body = match serde_json::to_value(&mapped.upsert) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
@@ -239,32 +342,24 @@ fn plan_contact(
             problem: "the rules produced neither an email nor a phone, so GHL cannot match or create the contact".into(),
         });
     };
-    body.insert("locationId".into(), json!(b.location));
-    b.warnings.extend(
-        mapped
-            .warnings
-            .iter()
-            .map(|w| format!("{}: {}", w.rule, w.message)),
-    );
+    body.insert("locationId".into(), json!(location));
+    Ok((body, key))
+}
 
-    let mut add = mapped.tags_to_add.clone();
+/// The tags that may be added, or the location-tags read that must come first
+/// (`Err(())`: the caller plans that read).
+fn addable_tags(
+    ctx: &FlowContext<'_>,
+    b: &mut Builder,
+    desired: &[String],
+) -> Result<(Vec<String>, Vec<String>), ()> {
+    let mut add = desired.to_vec();
     let mut dropped = Vec::new();
     let has_scope = ctx.scopes.iter().any(|s| s == SCOPE_LOCATION_TAGS_WRITE);
     let may_create = ctx.config.allow_create_location_tags && has_scope;
     if !may_create && !add.is_empty() {
         let Some(known) = ctx.location_tags else {
-            // Which tags the location has decides what may be added: read them first.
-            b.step(
-                "location-tags",
-                ops::LOCATION_TAGS,
-                path_location(&b.location),
-                "tags the location lacks may not be created here (configuration or scope), so read the location's tags to know which of the desired tags exist",
-            );
-            b.then
-                .push("then the contact is planned: upsert, add-tags, remove-tags".into());
-            return Ok(b.build(Finish::Replan {
-                event: event.to_event(),
-            }));
+            return Err(());
         };
         let lp = tags::missing_location_tags(
             &add,
@@ -291,6 +386,59 @@ fn plan_contact(
             dropped = lp.missing;
         }
     }
+    Ok((add, dropped))
+}
+
+fn location_tags_step(b: &mut Builder) {
+    b.step(
+        "location-tags",
+        ops::LOCATION_TAGS,
+        path_location(&b.location),
+        "tags the location lacks may not be created here (configuration or scope), so read the location's tags to know which of the desired tags exist",
+    );
+}
+
+fn plan_contact(
+    ctx: &FlowContext<'_>,
+    event: &ParsedEvent,
+    payload: &Value,
+    current: Option<&CurrentContact>,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let rules = rules_of(ctx, event)?;
+    if let Some(current) = current {
+        return plan_scored_contact(ctx, event, payload, rules, current, b);
+    }
+    let mapped = map(rules, event, payload)?;
+    let (mut body, key) = upsert_body(event, &mapped, &b.location)?;
+    b.warnings.extend(
+        mapped
+            .warnings
+            .iter()
+            .map(|w| format!("{}: {}", w.rule, w.message)),
+    );
+    if let Some(target) = accumulating_target(rules) {
+        match score_field_id(target, &body) {
+            Some(field) => return Ok(plan_contact_read(ctx, event, field, &mut body, key, b)),
+            None => b.warnings.push(format!(
+                "the score does not accumulate (scoring.base is {CURRENT_SCORE_PATH}) because its custom field {} has no id: compile the rules with the location's custom fields; the score written is this event's points alone",
+                target.custom_field.as_deref().unwrap_or("?")
+            )),
+        }
+    }
+
+    let (add, dropped) = match addable_tags(ctx, &mut b, &mapped.tags_to_add) {
+        Ok(t) => t,
+        Err(()) => {
+            // Which tags the location has decides what may be added: read them first.
+            location_tags_step(&mut b);
+            b.then
+                .push("then the contact is planned: upsert, add-tags, remove-tags".into());
+            return Ok(b.build(Finish::Replan {
+                event: event.to_event(),
+            }));
+        }
+    };
 
     b.contact_key = Some(key);
     let p = RequestParams {
@@ -330,7 +478,7 @@ fn plan_contact(
         .skip_when_empty = Some("/tags".into());
     }
     let finish = Finish::Contact {
-        source: source.to_string(),
+        source: rules_source(event),
         rule_set: mapped.rule_set,
         score: mapped.score,
         tags_to_add: add,
@@ -338,6 +486,248 @@ fn plan_contact(
         dropped_tags: dropped,
     };
     Ok(b.build(finish))
+}
+
+fn rules_source(event: &ParsedEvent) -> String {
+    event.kind.rules_source().unwrap_or("wishpond").to_string()
+}
+
+/// Stage 1 of a contact whose score accumulates: the upsert without the score (it
+/// answers the contact: id, tags, current score and ledger); tags and the score follow
+/// in stage 2, planned from that contact.
+/// Is this upsert custom field the score's?
+fn is_score_field(target: &crate::rules::CustomTarget, v: &Value) -> bool {
+    let key_is = |k: &str, want: &Option<String>| {
+        want.as_deref()
+            .is_some_and(|w| v.get(k).and_then(Value::as_str) == Some(w))
+    };
+    key_is("key", &target.custom_field) || key_is("id", &target.custom_field_id)
+}
+
+/// The score field's id (resolved when compiling with the location's custom fields).
+fn score_field_id(
+    target: &crate::rules::CustomTarget,
+    body: &Map<String, Value>,
+) -> Option<String> {
+    body.get("customFields")
+        .and_then(Value::as_array)
+        .and_then(|f| f.iter().find(|v| is_score_field(target, v)))
+        .and_then(|v| v.get("id").and_then(Value::as_str))
+        .map(str::to_string)
+        .or_else(|| target.custom_field_id.clone())
+}
+
+fn plan_contact_read(
+    ctx: &FlowContext<'_>,
+    event: &ParsedEvent,
+    score_field: String,
+    body: &mut Map<String, Value>,
+    key: String,
+    mut b: Builder,
+) -> FlowPlan {
+    let fields = body.get_mut("customFields").and_then(Value::as_array_mut);
+    if let Some(f) = fields {
+        f.retain(|v| v.get("id").and_then(Value::as_str) != Some(score_field.as_str()));
+        if f.is_empty() {
+            body.remove("customFields");
+        }
+    }
+    if ctx.ledger_field.is_none() {
+        b.warnings.push(format!(
+            "no score ledger field ({}) in this location: a replayed event would add its points again; create a text custom field with that key",
+            ctx.config.score_ledger.field
+        ));
+    }
+    b.contact_key = Some(key);
+    b.step(
+        "upsert",
+        ops::UPSERT_CONTACT,
+        RequestParams {
+            body: Some(Value::Object(std::mem::take(body))),
+            ..RequestParams::default()
+        },
+        "create or update the contact (matched by email/phone) without the score: its answer is the contact as it is now (id, tags, current score and score ledger), which the score adds to",
+    );
+    let has_scope = ctx.scopes.iter().any(|s| s == SCOPE_LOCATION_TAGS_WRITE);
+    if !(ctx.config.allow_create_location_tags && has_scope) && ctx.location_tags.is_none() {
+        location_tags_step(&mut b);
+    }
+    b.then.push(
+        "then, from the contact read: add-tags, remove-tags and the score (current + this event's points) with this event's key in the contact's score ledger, unless the ledger holds it already".into(),
+    );
+    b.build(Finish::ReadContact {
+        event: event.to_event(),
+        score_field,
+        ledger_field: ctx.ledger_field.map(str::to_string),
+    })
+}
+
+/// Stage 2 of a contact whose score accumulates, from the contact stage 1 read: the
+/// tag diff against its tags, then the new score and ledger in one request (last, so a
+/// failure before it leaves the ledger without this event and a redelivery redoes it).
+fn plan_scored_contact(
+    ctx: &FlowContext<'_>,
+    event: &ParsedEvent,
+    payload: &Value,
+    rules: &crate::rules::CompiledRules,
+    current: &CurrentContact,
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let entry = ledger_entry(&event.id);
+    let already = current.ledger.contains(&entry);
+    let mut result = FlowResult::Contact {
+        contact_id: Some(current.id.clone()),
+        created: current.created,
+        rule_set: String::new(),
+        score: Some(current.score),
+        tags_added: vec![],
+        tags_removed: vec![],
+        tags: current.tags.clone(),
+        dropped_tags: vec![],
+        previous_score: Some(current.score),
+        score_already_applied: Some(already),
+    };
+    if already {
+        b.warnings.push(format!(
+            "the contact's score ledger already holds this event ({entry}): its points and tags were applied, nothing is sent again"
+        ));
+        return Ok(b.build(Finish::Planned {
+            result: Box::new(result),
+        }));
+    }
+    let mut record = payload.clone();
+    if let Value::Object(m) = &mut record {
+        m.insert(
+            "current".into(),
+            json!({"score": current.score, "tags": current.tags, "contactId": current.id}),
+        );
+    }
+    let mapped = map(rules, event, &record)?;
+    let (body, key) = upsert_body(event, &mapped, &b.location)?;
+    let (add, dropped) = addable_tags(ctx, &mut b, &mapped.tags_to_add)
+        .map_err(|()| event.malformed("the location's tags are unknown after the contact read"))?;
+    let d = tags::diff(&add, &mapped.tags_to_remove, &current.tags);
+    b.contact_key = Some(key);
+    tag_steps(
+        &mut b,
+        &current.id,
+        &d,
+        "the tags of the contact read, diffed with the rules' tags",
+    );
+    let score = mapped.score.unwrap_or(current.score);
+    if score != current.score {
+        let mut fields = vec![json!({"id": current.score_field, "field_value": score})];
+        if let Some(ledger) = &current.ledger_field {
+            let mut entries = current.ledger.clone();
+            entries.push(entry);
+            let keep = ctx.config.score_ledger.size.max(1);
+            let from = entries.len().saturating_sub(keep);
+            fields.push(json!({"id": ledger, "field_value": entries[from..].join(" ")}));
+        }
+        let mut upsert = Map::new();
+        for k in ["locationId", "email", "phone"] {
+            if let Some(v) = body.get(k) {
+                upsert.insert(k.into(), v.clone());
+            }
+        }
+        upsert.insert("customFields".into(), Value::Array(fields));
+        b.step(
+            "score",
+            ops::UPSERT_CONTACT,
+            RequestParams {
+                body: Some(Value::Object(upsert)),
+                ..RequestParams::default()
+            },
+            "write the score (the contact's current score plus this event's points) and this event's key in the score ledger in one request, so a replay adds nothing",
+        );
+    }
+    let mut after: Vec<String> = d.unchanged.clone();
+    after.extend(d.add.iter().cloned());
+    if let FlowResult::Contact {
+        rule_set,
+        score: s,
+        tags_added,
+        tags_removed,
+        tags,
+        dropped_tags,
+        ..
+    } = &mut result
+    {
+        *rule_set = mapped.rule_set;
+        *s = Some(score);
+        *tags_added = d.add;
+        *tags_removed = d.remove;
+        *tags = after;
+        *dropped_tags = dropped;
+    }
+    Ok(b.build(Finish::Planned {
+        result: Box::new(result),
+    }))
+}
+
+/// Add-tags and remove-tags for a known contact id and an already computed diff (each
+/// omitted when its list is empty).
+fn tag_steps(b: &mut Builder, contact_id: &str, d: &tags::TagDiff, why: &str) {
+    for (id, op, list) in [
+        ("add-tags", ops::ADD_CONTACT_TAGS, &d.add),
+        ("remove-tags", ops::REMOVE_CONTACT_TAGS, &d.remove),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let mut p = RequestParams::default();
+        p.path.insert("contactId".into(), json!(contact_id));
+        p.body = Some(json!({ "tags": list }));
+        b.step(id, op, p, why);
+    }
+}
+
+// ---- GHL events ----------------------------------------------------------------------
+
+fn plan_contact_tags(
+    ctx: &FlowContext<'_>,
+    event: &ParsedEvent,
+    body: (&str, &[String], &[String], &[String], &Value),
+    mut b: Builder,
+) -> Result<FlowPlan, FlowError> {
+    let (contact_id, tags_now, added, removed, payload) = body;
+    let (mut to_add, mut to_remove) = (Vec::new(), Vec::new());
+    if let Some(rules) = ctx.rules.get("ghl") {
+        let mapped = map(rules, event, payload)?;
+        let (add, dropped) = match addable_tags(ctx, &mut b, &mapped.tags_to_add) {
+            Ok(t) => t,
+            Err(()) => {
+                location_tags_step(&mut b);
+                b.then.push("then the tag change is planned again".into());
+                return Ok(b.build(Finish::Replan {
+                    event: event.to_event(),
+                }));
+            }
+        };
+        if !dropped.is_empty() {
+            b.warnings.push(format!(
+                "not added (location lacks them): {}",
+                dropped.join(", ")
+            ));
+        }
+        let d = tags::diff(&add, &mapped.tags_to_remove, tags_now);
+        tag_steps(
+            &mut b,
+            contact_id,
+            &d,
+            "the `ghl` rules answer this tag change (diffed against the tags the event carries)",
+        );
+        (to_add, to_remove) = (d.add, d.remove);
+    }
+    Ok(b.build(Finish::Planned {
+        result: Box::new(FlowResult::ContactTags {
+            contact_id: contact_id.to_string(),
+            added: added.to_vec(),
+            removed: removed.to_vec(),
+            tags_added: to_add,
+            tags_removed: to_remove,
+        }),
+    }))
 }
 
 // ---- flows 2 and 3 -------------------------------------------------------------------

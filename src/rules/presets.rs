@@ -1,5 +1,9 @@
-//! Ready-made rules documents: a Wishpond lead (contact created or updated) and Qwilr
-//! events (page viewed, page accepted, project tagged).
+//! Ready-made rules documents over the real shapes: a Wishpond lead (the normalised
+//! `wishpond.lead.*` event: fields in `dynamic_attributes`, how it arrived, the page,
+//! UTM values) and Qwilr page events (the normalised `qwilr.<event>` after the page
+//! read: page, acceptance, metadata, the correlated contact). Both score with
+//! `scoring.base` = `current.score`, so their points add up on the contact (see
+//! `flows::ScoreLedgerConfig`).
 //!
 //! Invariant: every preset validates without problems (tested), so the UI can offer
 //! them as starting points.

@@ -469,6 +469,20 @@ fn contact_of(fields: &Map<String, Value>, max_tags: usize) -> Result<GhlContact
     })
 }
 
+/// A contact's last known tag list, as a host persists it (so a restart does not turn
+/// every tag of the next `ContactTagUpdate` into "added").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct KnownTags {
+    /// The GHL contact id.
+    pub contact_id: String,
+    /// Its tags.
+    pub tags: Vec<String>,
+    /// When this list was current (the delivery's `timestamp`, ms since the epoch).
+    pub at_ms: i64,
+}
+
 /// The last tag list known per contact (bounded; the oldest contact goes first).
 #[derive(Debug, Clone)]
 struct TagMemory {
@@ -764,6 +778,39 @@ impl GhlWebhookReceiver {
     /// The last tag list known for a contact.
     pub fn known_tags(&self, contact_id: &str) -> Option<&[String]> {
         self.tags.get(contact_id).map(|(t, _)| t.as_slice())
+    }
+
+    /// A contact's last known list with its time, to persist after a delivery that
+    /// touched it (`None`: nothing known, e.g. after `ContactDelete`: delete it).
+    pub fn known_tags_entry(&self, contact_id: &str) -> Option<KnownTags> {
+        self.tags.get(contact_id).map(|(t, at)| KnownTags {
+            contact_id: contact_id.to_string(),
+            tags: t.clone(),
+            at_ms: *at,
+        })
+    }
+
+    /// Every known list (oldest contact first), e.g. to persist all at once.
+    pub fn known_tag_lists(&self) -> Vec<KnownTags> {
+        self.tags
+            .order
+            .iter()
+            .filter_map(|c| self.known_tags_entry(c))
+            .collect()
+    }
+
+    /// Puts persisted lists back (after a restart); a list older than one already
+    /// known for the contact is ignored.
+    pub fn restore_known_tags(&mut self, lists: &[KnownTags]) {
+        for k in lists {
+            if self
+                .tags
+                .get(&k.contact_id)
+                .is_none_or(|(_, at)| *at <= k.at_ms)
+            {
+                self.tags.put(&k.contact_id, k.tags.clone(), k.at_ms);
+            }
+        }
     }
 
     /// The `webhookId`s remembered (to persist), and restoring them.

@@ -14,6 +14,7 @@
 //!   normalised lead event.
 //! - [`capture`]: the intake side of the page capture script (site key, origin, rate
 //!   limit, hostile fields) -> the same lead event as the poller.
+//! - [`events`]: each intake's events as flow events (`Flows` runs them).
 //! - [`log`]: the bounded intake log every receiver keeps.
 //! - [`seen`]: the bounded, expiring replay store every intake shares.
 //! - [`keys`]: HighLevel's published public keys.
@@ -28,6 +29,7 @@
 //! status the endpoint should answer (`status`).
 
 pub mod capture;
+pub mod events;
 pub mod ghl_webhook;
 pub mod keys;
 pub mod log;
@@ -37,9 +39,10 @@ pub mod timestamp;
 pub mod wishpond;
 
 pub use capture::{CaptureConfig, CaptureIntake, CaptureOutcome, CaptureSite};
+pub use events::{flow_event_of, ghl_flow_event, qwilr_flow_event, wishpond_flow_event};
 pub use ghl_webhook::{
     GhlContact, GhlEventKind, GhlWebhook, GhlWebhookConfig, GhlWebhookEvent, GhlWebhookOutcome,
-    GhlWebhookReceiver, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
+    GhlWebhookReceiver, KnownTags, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
 };
 pub use log::{IntakeLog, IntakeLogEntry};
 pub use qwilr::{

@@ -28,6 +28,9 @@ impl Flows {
         for location in &o.connections {
             engine.add_connection(location);
         }
+        if let Some(fields) = &o.compile.custom_fields {
+            engine.set_custom_fields(fields);
+        }
         for (source, doc) in &o.rules {
             let compiled = compile(doc, &o.compile).map_err(|e| throw(&e))?;
             engine.set_rules(source, compiled);

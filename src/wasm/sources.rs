@@ -9,9 +9,9 @@ use wasm_bindgen::prelude::*;
 use super::convert::{from_js, throw, to_js};
 use crate::http::HttpResponse;
 use crate::sources::{
-    qwilr, CaptureConfig, CaptureIntake, GhlWebhookConfig, GhlWebhookReceiver, QwilrConfig,
-    QwilrIntake, SeenKey, SignatureVerdict, SubscriptionOp, WishpondCursor, WishpondPoller,
-    WishpondPollerConfig,
+    qwilr, CaptureConfig, CaptureIntake, GhlWebhookConfig, GhlWebhookReceiver, KnownTags,
+    QwilrConfig, QwilrIntake, SeenKey, SignatureVerdict, SubscriptionOp, WishpondCursor,
+    WishpondPoller, WishpondPollerConfig,
 };
 
 /// One endpoint's GHL webhook receiver (see [`crate::sources::ghl_webhook`]).
@@ -85,6 +85,26 @@ impl WasmGhlWebhookReceiver {
     #[wasm_bindgen(js_name = knownTags)]
     pub fn known_tags(&self, contact_id: &str) -> Option<Vec<String>> {
         self.inner.known_tags(contact_id).map(<[String]>::to_vec)
+    }
+
+    /// A contact's last known tag list with its time, to persist (`undefined`: none).
+    #[wasm_bindgen(js_name = knownTagsEntry, unchecked_return_type = "KnownTags | undefined")]
+    pub fn known_tags_entry(&self, contact_id: &str) -> Result<JsValue, JsValue> {
+        match self.inner.known_tags_entry(contact_id) {
+            Some(k) => to_js(&k),
+            None => Ok(JsValue::UNDEFINED),
+        }
+    }
+
+    /// Puts persisted tag lists back (a list older than the known one is ignored).
+    #[wasm_bindgen(js_name = restoreKnownTags)]
+    pub fn restore_known_tags(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "KnownTags[]")] lists: JsValue,
+    ) -> Result<(), JsValue> {
+        let lists: Vec<KnownTags> = from_js(lists, "lists")?;
+        self.inner.restore_known_tags(&lists);
+        Ok(())
     }
 
     /// The remembered `webhookId`s (to persist).
@@ -195,6 +215,20 @@ impl WasmQwilrIntake {
     #[wasm_bindgen(unchecked_return_type = "IntakeLogEntry[]")]
     pub fn log(&self) -> Result<JsValue, JsValue> {
         to_js(&self.inner.log().collect::<Vec<_>>())
+    }
+}
+
+/// An intake event (Wishpond lead, Qwilr event, GHL webhook event) as the flow event
+/// `Flows` runs, or `null` when the flows have nothing to do with it.
+#[wasm_bindgen(js_name = toFlowEvent, unchecked_return_type = "FlowEvent | null")]
+pub fn to_flow_event(
+    #[wasm_bindgen(unchecked_param_type = "WishpondLeadEvent | QwilrEvent | GhlWebhookEvent")]
+    source_event: JsValue,
+) -> Result<JsValue, JsValue> {
+    let v: serde_json::Value = from_js(source_event, "sourceEvent")?;
+    match crate::sources::flow_event_of(&v).map_err(|e| throw(&e))? {
+        Some(e) => to_js(&e),
+        None => Ok(JsValue::NULL),
     }
 }
 

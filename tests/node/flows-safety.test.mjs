@@ -20,7 +20,7 @@ const rules = {
   qwilr: json("src/rules/presets/qwilr-events.json"),
 };
 const lead = (extra = {}) => ({
-  type: "wishpond.contact.created",
+  type: "wishpond.lead.created",
   id: "evt_safety_1",
   payload: json("tests/fixtures/wishpond/lead-created.json"),
   ...extra,

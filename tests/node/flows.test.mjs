@@ -49,7 +49,7 @@ const requests = () =>
 const lines = () => emu.log.map((e) => `${e.method} ${e.path}`);
 const socialTags = () => emu.state.locations[DEMO_LOCATION_ID].socialTags;
 const lead = () => ({
-  type: "wishpond.contact.created",
+  type: "wishpond.lead.created",
   id: "evt_7f3a9c21",
   payload: fixture("wishpond/lead-created.json"),
 });
@@ -96,7 +96,7 @@ test("flow 1 without tag creation: location tags read once, missing tags dropped
   assert.ok(r.outcome.result.droppedTags.length > 0);
   emu.log.length = 0;
   await flows.run({
-    type: "qwilr.page.viewed",
+    type: "qwilr.pageViewed",
     id: "q1",
     payload: fixture("qwilr/page-viewed.json"),
   });
@@ -321,14 +321,14 @@ test("unknown and malformed events throw typed errors naming the event", () => {
   assert.throws(
     () =>
       flows.plan({
-        type: "wishpond.contact.created",
+        type: "wishpond.lead.created",
         id: "x3",
-        payload: fixture("wishpond/lead-updated.json"),
+        payload: { lead: { id: "9", dynamic_attributes: { first_name: "Anon" } }, arrived: "api" },
       }),
     (e) => e.code === "FLOW_MAPPING_FAILED" && e.details.cause === "NO_MATCH_KEY",
   );
   assert.throws(
-    () => flows.plan({ type: "wishpond.contact.created", id: "x4" }),
+    () => flows.plan({ type: "wishpond.lead.created", id: "x4" }),
     (e) => e.code === "FLOW_MALFORMED_EVENT",
   );
   assert.throws(

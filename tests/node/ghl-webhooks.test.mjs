@@ -168,6 +168,83 @@ test("ContactTagUpdate is diffed against the last known list (flat and data-wrap
   assert.deepEqual(r.knownTags("c1"), ["customer"]);
 });
 
+test("known tag lists persist through a storage adapter: a restart diffs against them", async () => {
+  const storage = g.memoryStorage();
+  const first = g.createGhlWebhookReceiver({ config, now: () => NOW, storage });
+  const d1 = delivery(contact("ContactTagUpdate", ["lead", "webinar"]), {
+    id: "p1",
+    at: NOW - 5_000,
+  });
+  await first.receive(d1.headers, d1.body);
+  // Written before receive resolved.
+  assert.deepEqual(storage.snapshot().get("ghl-tags:c1"), {
+    contactId: "c1",
+    tags: ["lead", "webinar"],
+    atMs: NOW - 5_000,
+  });
+  const d2 = delivery(contact("ContactTagUpdate", ["lead", "customer"]), {
+    id: "p2",
+    at: NOW - 1_000,
+  });
+  // Without the storage, a restart turns every tag into "added".
+  const amnesiac = g.createGhlWebhookReceiver({ config, now: () => NOW });
+  const lost = await amnesiac.receive(d2.headers, d2.body);
+  assert.deepEqual(lost.event.tagChange.added, ["lead", "customer"]);
+  assert.equal(lost.event.tagChange.previousKnown, false);
+  // With it, the restarted receiver diffs against the stored list.
+  const restarted = g.createGhlWebhookReceiver({ config, now: () => NOW, storage });
+  const out = await restarted.receive(d2.headers, d2.body);
+  assert.deepEqual(
+    [out.event.tagChange.added, out.event.tagChange.removed, out.event.tagChange.previousKnown],
+    [["customer"], ["webinar"], true],
+  );
+  // ContactDelete forgets the contact, in the storage too.
+  const d3 = delivery(contact("ContactDelete", []), { id: "p3", at: NOW - 500 });
+  await restarted.receive(d3.headers, d3.body);
+  assert.equal(storage.snapshot().has("ghl-tags:c1"), false);
+  // A storage that fails is a typed rejection, not a silent loss.
+  const broken = g.createGhlWebhookReceiver({
+    config,
+    now: () => NOW,
+    storage: {
+      load: async () => [],
+      apply: async () => {
+        throw new Error("disk full");
+      },
+      close: async () => {},
+    },
+  });
+  await assert.rejects(
+    broken.receive(d1.headers, d1.body),
+    (e) =>
+      e instanceof g.GhlBridgeError &&
+      e.code === "STORAGE_ERROR" &&
+      /disk full/.test(e.message) &&
+      e.details.outcome.outcome === "accepted",
+  );
+});
+
+test("accepted intake events become flow events (toFlowEvent)", async () => {
+  const r = g.createGhlWebhookReceiver({ config, now: () => NOW });
+  const d = delivery(contact("ContactTagUpdate", ["vip"]), { id: "f1" });
+  const out = await r.receive(d.headers, d.body);
+  const ev = g.toFlowEvent(out.event);
+  assert.equal(ev.type, "ghl.contact.tags.updated");
+  assert.equal(ev.id, "ghl:f1");
+  assert.equal(ev.locationId, "loc1");
+  assert.deepEqual(ev.payload.added, ["vip"]);
+  const created = delivery(contact("ContactCreate", ["vip"]), { id: "f2" });
+  assert.equal(g.toFlowEvent((await r.receive(created.headers, created.body)).event), null);
+  assert.throws(
+    () => g.toFlowEvent({ type: "stripe.charge" }),
+    (e) => e instanceof g.GhlBridgeError && e.code === "WEBHOOK_MALFORMED",
+  );
+  assert.throws(
+    () => g.toFlowEvent("nope"),
+    (e) => e.code === "INVALID_ARGUMENT" && e.details.argument === "sourceEvent",
+  );
+});
+
 test("hostile bodies get typed errors with the status to answer", async () => {
   const r = g.createGhlWebhookReceiver({ config, now: () => NOW });
   for (const [text, code] of [

@@ -62,7 +62,7 @@ Object.assign(globalThis, {
   getToken: async () => ${JSON.stringify(TOKEN)},
   host: { currentToken: async () => ${JSON.stringify(TOKEN)} },
   wishpondLead: fixture("wishpond/lead-created.json"),
-  event: { type: "wishpond.contact.created", id: "evt_readme", payload: fixture("wishpond/lead-created.json") },
+  event: { type: "wishpond.lead.created", id: "evt_readme", payload: fixture("wishpond/lead-created.json") },
   myRulesDocument: preset("wishpond-lead.json"),
   doc1: preset("wishpond-lead.json"),
   doc2: preset("qwilr-events.json"),

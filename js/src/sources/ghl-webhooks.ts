@@ -6,10 +6,12 @@
  */
 import * as glue from "../wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, instanceGeneration } from "../errors.js";
+import type { OutboxStorage, StoreOp } from "../storage/types.js";
 import type {
   GhlWebhookConfig,
   GhlWebhookOutcome,
   IntakeLogEntry,
+  KnownTags,
   SeenKey,
   SignatureCheck,
   SignatureVerdict,
@@ -32,7 +34,18 @@ export interface GhlWebhookReceiverOptions {
   now?: () => number;
   /** Replaces the WebCrypto verifier (e.g. to use `node:crypto`). */
   verify?: SignatureVerifier;
+  /**
+   * Where each contact's last known tag list is kept, so a restart does not turn every
+   * tag of the next `ContactTagUpdate` into "added": any storage adapter of the outbox
+   * (`memoryStorage()`, `fileStorage(path)`, `indexedDbStorage(name)`; give the
+   * receiver its own). Loaded before the first delivery; each accepted contact event
+   * is written before `receive` resolves (then answer 200).
+   */
+  storage?: OutboxStorage;
 }
+
+/** The key a contact's known tag list is stored under. */
+const TAGS_KEY = "ghl-tags:";
 
 /** One endpoint's receiver. */
 export interface GhlWebhookReceiverHandle {
@@ -46,6 +59,8 @@ export interface GhlWebhookReceiverHandle {
   rememberTags(contactId: string, tags: string[], atMs?: number): void;
   /** The last tag list known for a contact. */
   knownTags(contactId: string): string[] | undefined;
+  /** Puts persisted tag lists back (what `storage` does by itself). */
+  restoreKnownTags(lists: KnownTags[]): void;
   /** The remembered `webhookId`s, to persist across restarts. */
   seenIds(): SeenKey[];
   /** Puts persisted `webhookId`s back. */
@@ -146,8 +161,61 @@ export function createGhlWebhookReceiver(
     return inner;
   };
 
+  const storage = options.storage;
+  // Loaded once, before the first delivery is diffed (and again after a panic reset).
+  let loaded: Promise<void> | undefined;
+  let loadedFor = -1;
+  const load = (): Promise<void> => {
+    if (!storage) return Promise.resolve();
+    if (loaded && loadedFor === instanceGeneration()) return loaded;
+    loadedFor = instanceGeneration();
+    loaded = Promise.resolve()
+      .then(() => storage.load())
+      .then(
+        (rows) => {
+          const lists = rows
+            .filter((r) => r.key.startsWith(TAGS_KEY))
+            .map((r) => r.record as KnownTags);
+          guard(() => wasm().restoreKnownTags(lists));
+        },
+        (e) => {
+          loaded = undefined;
+          if (e instanceof GhlBridgeError) throw e;
+          const reason = e instanceof Error ? e.message : String(e);
+          throw new GhlBridgeError(
+            "STORAGE_ERROR",
+            `webhook receiver storage: loading the known tags failed: ${reason}`,
+            { reason },
+            { cause: e },
+          );
+        },
+      );
+    return loaded;
+  };
+  const persist = async (out: GhlWebhookOutcome): Promise<void> => {
+    if (!storage || out.outcome !== "accepted" || !out.event.contact) return;
+    const id = out.event.contact.id;
+    const entry: KnownTags | undefined = guard(() => wasm().knownTagsEntry(id));
+    const op = entry
+      ? { op: "put", key: TAGS_KEY + id, record: entry }
+      : { op: "delete", key: TAGS_KEY + id };
+    try {
+      await storage.apply([op as unknown as StoreOp]);
+    } catch (e) {
+      if (e instanceof GhlBridgeError) throw e;
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new GhlBridgeError(
+        "STORAGE_ERROR",
+        `webhook receiver storage: saving the known tags of contact ${id} failed: ${reason}; the delivery was accepted (its outcome is in details.outcome), only its tag list is not stored`,
+        { reason, contactId: id, outcome: out },
+        { cause: e },
+      );
+    }
+  };
+
   return {
     async receive(headers, body) {
+      await load();
       const h = plainHeaders(headers);
       const bytes = bytesOf(body);
       const at = now();
@@ -164,11 +232,14 @@ export function createGhlWebhookReceiver(
         }
         verdict = { algorithm: check.algorithm, valid };
       }
-      return guard(() => wasm().receive(h, bytes, verdict, at));
+      const out = guard(() => wasm().receive(h, bytes, verdict, at));
+      await persist(out);
+      return out;
     },
     rememberTags: (contactId, tags, atMs) =>
       guard(() => wasm().rememberTags(contactId, tags, atMs ?? now())),
     knownTags: (contactId) => guard(() => wasm().knownTags(contactId)),
+    restoreKnownTags: (lists) => guard(() => wasm().restoreKnownTags(lists)),
     seenIds: () => guard(() => wasm().seenIds(now())),
     restoreSeenIds: (keys) => guard(() => wasm().restoreSeenIds(keys, now())),
     log: () => guard(() => wasm().log()),

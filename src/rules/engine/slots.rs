@@ -335,10 +335,9 @@ mod tests {
         let records = [
             fixture("wishpond/lead-created.json"),
             fixture("wishpond/lead-updated.json"),
-            fixture("wishpond/webinar-lead.json"),
+            fixture("wishpond/lead-captured.json"),
             fixture("qwilr/page-accepted.json"),
             fixture("qwilr/page-viewed.json"),
-            fixture("qwilr/project-tagged.json"),
             json!({"lead": null, "payload": {"tags": [null, "a", ["b"]]}, "items": [{"qty": 1}, {}]}),
             json!({}),
         ];

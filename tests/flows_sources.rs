@@ -1,0 +1,549 @@
+//! The real sources through the flows: Wishpond lead events, Qwilr page events and GHL
+//! webhook events as flow events, run against a small in-memory GHL (upsert, tags,
+//! custom fields by id) stage by stage. Scores accumulate across sources (read from
+//! the contact), a replay adds nothing (the contact's score ledger), also after a
+//! restart (a fresh engine: nothing kept in memory).
+
+use std::collections::BTreeMap;
+
+use ghl_bridge::error::Coded;
+use ghl_bridge::flows::*;
+use ghl_bridge::plan::Resolved;
+use ghl_bridge::rules::{compile, presets, CompileContext, CustomFieldDef};
+use ghl_bridge::sources::{flow_event_of, GhlWebhookConfig, GhlWebhookReceiver, SignatureVerdict};
+use serde_json::{json, Value};
+
+const LOC: &str = "loc1";
+const NOW: u64 = 1_773_000_000_000;
+
+fn fixture(path: &str) -> Value {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/{path}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+const FIELDS: [&str; 12] = [
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "wishpond_campaign",
+    "lead_score",
+    "qwilr_last_page",
+    "qwilr_page_link",
+    "proposal_value",
+    "proposal_accepted_on",
+    "score_ledger",
+];
+
+fn fields(with_ledger: bool) -> Vec<CustomFieldDef> {
+    FIELDS
+        .iter()
+        .filter(|k| with_ledger || **k != "score_ledger")
+        .map(|k| CustomFieldDef {
+            id: format!("cf_{k}"),
+            key: format!("contact.{k}"),
+            name: k.to_string(),
+            data_type: "TEXT".into(),
+        })
+        .collect()
+}
+
+/// An engine as a host builds it after a (re)start: presets compiled with the
+/// location's custom fields, nothing remembered.
+fn engine_with(with_ledger: bool, ghl_rules: Option<Value>) -> FlowEngine {
+    let config = FlowConfig {
+        allow_create_location_tags: true,
+        ..FlowConfig::default()
+    };
+    let scopes = vec!["contacts.write".into(), "locations/tags.write".into()];
+    let mut e = FlowEngine::new(LOC, config, scopes);
+    let ctx = CompileContext {
+        custom_fields: Some(fields(with_ledger)),
+        ..Default::default()
+    };
+    e.set_custom_fields(&fields(with_ledger));
+    e.set_rules(
+        "wishpond",
+        compile(&presets::wishpond_lead(), &ctx).unwrap(),
+    );
+    e.set_rules("qwilr", compile(&presets::qwilr_events(), &ctx).unwrap());
+    if let Some(doc) = ghl_rules {
+        e.set_rules("ghl", compile(&doc, &ctx).unwrap());
+    }
+    e
+}
+
+fn engine() -> FlowEngine {
+    engine_with(true, None)
+}
+
+/// A few contacts and the four operations the contact flows use, as GHL answers them.
+#[derive(Default)]
+struct Ghl {
+    contacts: Vec<Value>,
+    requests: Vec<String>,
+}
+
+impl Ghl {
+    fn send(&mut self, operation: &str, p: &ghl_bridge::http::RequestParams) -> Value {
+        self.requests.push(operation.to_string());
+        let body = p.body.clone().unwrap_or(json!({}));
+        let by_id = |cs: &mut Vec<Value>, id: &Value| {
+            cs.iter()
+                .position(|c| &c["id"] == id)
+                .expect("a known contact")
+        };
+        match operation {
+            "contacts.upsert-contact" => {
+                let email = body["email"].as_str().unwrap().to_string();
+                let at = self
+                    .contacts
+                    .iter()
+                    .position(|c| c["email"] == json!(email));
+                let created = at.is_none();
+                let at = at.unwrap_or_else(|| {
+                    let id = format!("c{}", self.contacts.len() + 1);
+                    self.contacts
+                        .push(json!({"id": id, "email": email, "tags": [], "customFields": []}));
+                    self.contacts.len() - 1
+                });
+                let c = &mut self.contacts[at];
+                for (k, v) in body.as_object().unwrap() {
+                    if k == "customFields" {
+                        for f in v.as_array().unwrap() {
+                            let list = c["customFields"].as_array_mut().unwrap();
+                            list.retain(|x| x["id"] != f["id"]);
+                            list.push(json!({"id": f["id"], "value": f["field_value"]}));
+                        }
+                    } else if k != "locationId" {
+                        assert_ne!(k, "tags", "tags never ride on the upsert");
+                        c[k] = v.clone();
+                    }
+                }
+                json!({"new": created, "contact": c.clone()})
+            }
+            "contacts.add-tags" | "contacts.remove-tags" => {
+                let at = by_id(&mut self.contacts, &p.path["contactId"]);
+                let tags = self.contacts[at]["tags"].as_array_mut().unwrap();
+                for t in body["tags"].as_array().unwrap() {
+                    tags.retain(|x| x != t);
+                    if operation == "contacts.add-tags" {
+                        tags.push(t.clone());
+                    }
+                }
+                json!({"tags": tags.clone()})
+            }
+            other => panic!("unexpected operation {other}"),
+        }
+    }
+
+    fn contact(&self, email: &str) -> &Value {
+        self.contacts
+            .iter()
+            .find(|c| c["email"] == json!(email))
+            .expect("the contact exists")
+    }
+
+    fn field(&self, email: &str, key: &str) -> Value {
+        self.contact(email)["customFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == json!(format!("cf_{key}")))
+            .map(|f| f["value"].clone())
+            .unwrap_or(Value::Null)
+    }
+
+    fn has_tag(&self, email: &str, tag: &str) -> bool {
+        self.contact(email)["tags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(tag))
+    }
+}
+
+/// Runs an event through every stage, as the shim does.
+fn run(e: &mut FlowEngine, ghl: &mut Ghl, event: &Event) -> Option<FlowOutcome> {
+    let mut fp = match e.begin(event, NOW).unwrap() {
+        Begin::Run { flow_plan } => flow_plan,
+        Begin::Duplicate { outcome } => return Some(outcome),
+    };
+    loop {
+        fp.plan.validate().unwrap();
+        let mut responses = BTreeMap::new();
+        for step in &fp.plan.steps {
+            match step.resolve(&responses).unwrap() {
+                Resolved::Skip => {}
+                Resolved::Send(p) => {
+                    responses.insert(step.id.clone(), ghl.send(&step.operation, &p));
+                }
+            }
+        }
+        let out = e.finish(&fp, &responses, NOW).unwrap();
+        match out.next {
+            Some(next) => fp = *next,
+            None => return Some(out),
+        }
+    }
+}
+
+fn wishpond_lead() -> Event {
+    flow_event_of(&fixture("wishpond/lead-created.json"))
+        .unwrap()
+        .unwrap()
+}
+
+fn qwilr_accepted() -> Event {
+    flow_event_of(&fixture("qwilr/page-accepted.json"))
+        .unwrap()
+        .unwrap()
+}
+
+fn score_of(out: &FlowOutcome) -> (Option<i64>, Option<i64>, Option<bool>) {
+    let FlowResult::Contact {
+        score,
+        previous_score,
+        score_already_applied,
+        ..
+    } = &out.result
+    else {
+        panic!("a contact result: {:?}", out.result)
+    };
+    (*score, *previous_score, *score_already_applied)
+}
+
+const JANE: &str = "jane.doe@example.com";
+
+// ---- the normalised events are flow events --------------------------------------------
+
+#[test]
+fn intake_events_become_flow_events_of_their_own_type() {
+    let w = wishpond_lead();
+    assert_eq!(w.kind, "wishpond.lead.created");
+    assert_eq!(w.id, "wishpond:48211907:9f3c2a1b0d4e5f60");
+    assert_eq!(w.payload["arrived"], "api");
+    assert_eq!(
+        w.payload["lead"]["dynamic_attributes"]["first_name"],
+        "jane"
+    );
+    let q = qwilr_accepted();
+    assert_eq!(q.kind, "qwilr.pageAccepted");
+    assert_eq!(q.payload["contact"]["by"], "contactId");
+    let fp = engine().plan(&q, NOW).unwrap();
+    assert_eq!(fp.plan.flow, "qwilr.page");
+    let captured = flow_event_of(&fixture("wishpond/lead-captured.json"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(captured.payload["page"]["title"], "Spring webinar");
+    // Not an intake event: a typed refusal.
+    let err = flow_event_of(&json!({"type": "stripe.charge"})).unwrap_err();
+    assert_eq!(err.code(), "WEBHOOK_MALFORMED");
+    let err = flow_event_of(&json!({"type": "qwilr.pageAccepted", "page": 3})).unwrap_err();
+    assert!(err.to_string().contains("not a Qwilr event"), "{err}");
+}
+
+// ---- scores accumulate across sources ----------------------------------------------
+
+#[test]
+fn a_qwilr_acceptance_adds_to_the_score_a_wishpond_lead_earned() {
+    let mut e = engine();
+    let mut ghl = Ghl::default();
+    let first = e.plan(&wishpond_lead(), NOW).unwrap();
+    // Stage 1 reads the contact (the upsert answers it) and writes no score yet.
+    assert_eq!(
+        first
+            .plan
+            .steps
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect::<Vec<_>>(),
+        ["upsert"]
+    );
+    let body = first.plan.steps[0].params.body.as_ref().unwrap();
+    assert!(body["customFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["id"] != json!("cf_lead_score")));
+    assert!(matches!(first.finish, Finish::ReadContact { .. }));
+
+    let out = run(&mut e, &mut ghl, &wishpond_lead()).unwrap();
+    assert_eq!(score_of(&out), (Some(35), Some(0), Some(false)));
+    assert_eq!(ghl.field(JANE, "lead_score"), json!(35));
+    assert!(ghl.has_tag(JANE, "warm-lead"));
+    assert!(ghl.has_tag(JANE, "wishpond"));
+
+    let out = run(&mut e, &mut ghl, &qwilr_accepted()).unwrap();
+    // 35 from Wishpond + 50 accepted + 20 for a deal of at least 10,000.
+    assert_eq!(score_of(&out), (Some(105), Some(35), Some(false)));
+    assert_eq!(ghl.field(JANE, "lead_score"), json!(105));
+    assert!(ghl.has_tag(JANE, "hot-lead"));
+    assert!(
+        !ghl.has_tag(JANE, "warm-lead"),
+        "the lower threshold's tag goes"
+    );
+    assert!(ghl.has_tag(JANE, "proposal-accepted"));
+    let ledger = ghl.field(JANE, "score_ledger");
+    assert_eq!(
+        parse_ledger(ledger.as_str().unwrap()),
+        vec![
+            ledger_entry(&wishpond_lead().id),
+            ledger_entry(&qwilr_accepted().id)
+        ]
+    );
+}
+
+#[test]
+fn a_replayed_event_adds_nothing_even_after_a_restart() {
+    let mut ghl = Ghl::default();
+    let mut e = engine();
+    run(&mut e, &mut ghl, &wishpond_lead()).unwrap();
+    run(&mut e, &mut ghl, &qwilr_accepted()).unwrap();
+    // The same engine: the replay guard answers duplicate, nothing is sent.
+    let before = ghl.requests.len();
+    let out = run(&mut e, &mut ghl, &qwilr_accepted()).unwrap();
+    assert_eq!(out.result, FlowResult::Duplicate);
+    assert_eq!(ghl.requests.len(), before);
+    // A restart (a fresh engine remembers nothing): the contact's ledger holds the key.
+    let mut restarted = engine();
+    let out = run(&mut restarted, &mut ghl, &qwilr_accepted()).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(105), Some(true)));
+    assert_eq!(ghl.field(JANE, "lead_score"), json!(105));
+    // Only the contact read was sent: no tag or score request.
+    assert_eq!(
+        &ghl.requests[before..],
+        ["contacts.upsert-contact".to_string()]
+    );
+    assert!(out
+        .warnings
+        .iter()
+        .any(|w| w.contains("ledger already holds")));
+}
+
+#[test]
+fn a_restart_between_the_sources_still_adds_up() {
+    let mut ghl = Ghl::default();
+    run(&mut engine(), &mut ghl, &wishpond_lead()).unwrap();
+    // The current score comes from the contact, not from anything kept in memory.
+    let out = run(&mut engine(), &mut ghl, &qwilr_accepted()).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(35), Some(false)));
+}
+
+#[test]
+fn a_run_cut_short_before_the_score_is_written_adds_once_when_redelivered() {
+    let mut ghl = Ghl::default();
+    let mut e = engine();
+    run(&mut e, &mut ghl, &wishpond_lead()).unwrap();
+    // Stage 1 runs; stage 2 (tags, then the score and ledger in one request) is cut
+    // before it sends anything, as a crash would.
+    let mut cut = engine();
+    let q = qwilr_accepted();
+    let Begin::Run { flow_plan } = cut.begin(&q, NOW).unwrap() else {
+        panic!()
+    };
+    let mut r = BTreeMap::new();
+    let Resolved::Send(p) = flow_plan.plan.steps[0].resolve(&r).unwrap() else {
+        panic!()
+    };
+    r.insert(
+        "upsert".to_string(),
+        ghl.send("contacts.upsert-contact", &p),
+    );
+    let stage2 = *cut.finish(&flow_plan, &r, NOW).unwrap().next.unwrap();
+    let ids: Vec<&str> = stage2.plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids.last(), Some(&"score"), "the score is written last");
+    cut.abandon(&stage2);
+    assert_eq!(ghl.field(JANE, "lead_score"), json!(35));
+    // Redelivered (the id was released): the points are added exactly once.
+    let out = run(&mut cut, &mut ghl, &q).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(35), Some(false)));
+    let out = run(&mut engine(), &mut ghl, &q).unwrap();
+    assert_eq!(score_of(&out).0, Some(105));
+}
+
+#[test]
+fn without_a_ledger_field_the_score_accumulates_with_a_warning() {
+    let mut ghl = Ghl::default();
+    let mut e = engine_with(false, None);
+    let fp = e.plan(&wishpond_lead(), NOW).unwrap();
+    assert!(fp
+        .warnings
+        .iter()
+        .any(|w| w.contains("no score ledger field (contact.score_ledger)")));
+    run(&mut e, &mut ghl, &wishpond_lead()).unwrap();
+    run(&mut e, &mut ghl, &qwilr_accepted()).unwrap();
+    assert_eq!(ghl.field(JANE, "lead_score"), json!(105));
+}
+
+#[test]
+fn rules_compiled_without_custom_fields_write_this_events_points_in_one_stage() {
+    let mut e = FlowEngine::new(LOC, FlowConfig::default(), vec![]);
+    e.set_rules(
+        "wishpond",
+        compile(&presets::wishpond_lead(), &CompileContext::default()).unwrap(),
+    );
+    e.set_location_tags(LOC, vec![], NOW);
+    let fp = e.plan(&wishpond_lead(), NOW).unwrap();
+    assert_eq!(fp.plan.steps[0].id, "upsert");
+    assert!(matches!(fp.finish, Finish::Contact { .. }));
+    assert!(fp
+        .warnings
+        .iter()
+        .any(|w| w.contains("the score does not accumulate")));
+}
+
+// ---- bad input -----------------------------------------------------------------------
+
+#[test]
+fn a_lead_without_email_or_phone_is_refused_with_the_reason() {
+    let mut payload = fixture("wishpond/lead-created.json");
+    payload["lead"] = json!({"id": "9", "dynamic_attributes": {"first_name": "Anon"}});
+    let ev = flow_event_of(&payload).unwrap().unwrap();
+    let err = engine().plan(&ev, NOW).unwrap_err();
+    assert_eq!(err.code(), "FLOW_MAPPING_FAILED");
+    assert_eq!(err.details()["cause"], "NO_MATCH_KEY");
+    assert!(err.to_string().contains("neither an email nor a phone"));
+}
+
+#[test]
+fn an_unknown_qwilr_event_plans_nothing() {
+    let mut payload = fixture("qwilr/page-accepted.json");
+    payload["type"] = json!("qwilr.pageDeclined");
+    let ev = flow_event_of(&payload).unwrap().unwrap();
+    let err = engine().begin(&ev, NOW).unwrap_err();
+    assert_eq!(err.code(), "FLOW_UNKNOWN_EVENT");
+}
+
+// ---- GHL events ----------------------------------------------------------------------
+
+fn tag_update(receiver: &mut GhlWebhookReceiver, id: &str, tags: &[&str], ts: u64) -> Event {
+    let body = json!({
+        "type": "ContactTagUpdate", "locationId": LOC, "id": "c9", "email": "x@example.com",
+        "tags": tags, "webhookId": id, "timestamp": ts,
+    })
+    .to_string();
+    let out = receiver
+        .receive(
+            &BTreeMap::new(),
+            body.as_bytes(),
+            SignatureVerdict {
+                algorithm: ghl_bridge::sources::SignatureAlgorithm::None,
+                valid: false,
+            },
+            ts,
+        )
+        .unwrap();
+    let v = serde_json::to_value(&out).unwrap();
+    flow_event_of(&v["event"]).unwrap().expect("a flow event")
+}
+
+fn unsigned_receiver() -> GhlWebhookReceiver {
+    GhlWebhookReceiver::new(GhlWebhookConfig {
+        allow_unsigned: true,
+        ..GhlWebhookConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn a_contact_tag_update_is_diffed_and_reported_without_ghl_rules() {
+    let mut rx = unsigned_receiver();
+    rx.remember_tags("c9", vec!["lead".into()], (NOW - 10) as i64);
+    let ev = tag_update(&mut rx, "w1", &["lead", "vip"], NOW);
+    assert_eq!(ev.kind, "ghl.contact.tags.updated");
+    assert_eq!(ev.id, "ghl:w1");
+    assert_eq!(ev.location_id.as_deref(), Some(LOC));
+    let mut e = engine();
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert!(
+        fp.plan.steps.is_empty(),
+        "nothing to send without `ghl` rules"
+    );
+    let out = e.finish(&fp, &BTreeMap::new(), NOW).unwrap();
+    assert_eq!(
+        out.result,
+        FlowResult::ContactTags {
+            contact_id: "c9".into(),
+            added: vec!["vip".into()],
+            removed: vec![],
+            tags_added: vec![],
+            tags_removed: vec![],
+        }
+    );
+}
+
+#[test]
+fn ghl_rules_answer_a_tag_change_with_tag_requests_by_contact_id() {
+    let rules = json!({"version": 1, "tagRules": [
+        {"id": "vip-synced", "when": {"path": "added", "contains": "vip"}, "add": ["vip-synced"], "remove": ["lead"]}
+    ]});
+    let mut rx = unsigned_receiver();
+    rx.remember_tags("c9", vec!["lead".into()], (NOW - 10) as i64);
+    let ev = tag_update(&mut rx, "w2", &["lead", "vip"], NOW);
+    let mut e = engine_with(true, Some(rules));
+    let fp = e.plan(&ev, NOW).unwrap();
+    let ids: Vec<&str> = fp.plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["add-tags", "remove-tags"]);
+    assert_eq!(fp.plan.steps[0].params.path["contactId"], json!("c9"));
+    assert_eq!(
+        fp.plan.steps[0].params.body.as_ref().unwrap()["tags"],
+        json!(["vip-synced"])
+    );
+    assert_eq!(
+        fp.plan.steps[1].params.body.as_ref().unwrap()["tags"],
+        json!(["lead"])
+    );
+}
+
+#[test]
+fn an_older_tag_list_than_the_known_one_gives_no_flow_event() {
+    let mut rx = unsigned_receiver();
+    rx.remember_tags("c9", vec!["a".into()], NOW as i64);
+    let body = json!({"type": "ContactTagUpdate", "locationId": LOC, "id": "c9",
+                      "tags": ["old"], "webhookId": "w3", "timestamp": NOW - 1000})
+    .to_string();
+    let out = rx
+        .receive(
+            &BTreeMap::new(),
+            body.as_bytes(),
+            SignatureVerdict {
+                algorithm: ghl_bridge::sources::SignatureAlgorithm::None,
+                valid: false,
+            },
+            NOW,
+        )
+        .unwrap();
+    let v = serde_json::to_value(&out).unwrap();
+    assert_eq!(v["event"]["tagChange"]["outOfOrder"], json!(true));
+    assert_eq!(flow_event_of(&v["event"]).unwrap(), None);
+}
+
+#[test]
+fn install_and_uninstall_plan_nothing_and_report_the_location() {
+    let mut e = engine();
+    for (kind, installed) in [("INSTALL", true), ("UNINSTALL", false)] {
+        let hook = json!({"kind": kind, "webhookId": format!("i-{kind}"), "timestampMs": NOW,
+                          "companyId": "co1", "locationId": "newLoc", "fields": {}});
+        let ev = flow_event_of(&hook).unwrap().unwrap();
+        // The new location rides in the payload: no foreign-location refusal.
+        assert_eq!(ev.location_id, None);
+        let fp = e.plan(&ev, NOW).unwrap();
+        assert!(fp.plan.steps.is_empty());
+        let out = e.finish(&fp, &BTreeMap::new(), NOW).unwrap();
+        assert_eq!(
+            out.result,
+            FlowResult::App {
+                installed,
+                company_id: Some("co1".into()),
+                location_id: Some("newLoc".into()),
+            }
+        );
+    }
+    let hook = json!({"kind": "ContactCreate", "webhookId": "x", "timestampMs": NOW, "fields": {}});
+    assert_eq!(flow_event_of(&hook).unwrap(), None);
+}
