@@ -1,6 +1,6 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo serve test bench size build setup lint format fuzz clean
+.PHONY: demo serve test bench size size-load build setup lint format fuzz clean
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
@@ -16,9 +16,16 @@ test:            ## every test: native, wasm (Node + Chromium), the package in N
 bench:           ## benchmarks (figures and ratios are printed)
 	bash scripts/bench.sh
 
-size:            ## raw / gzip / brotli bytes of the package's .wasm and JS
+size:            ## raw / gzip / brotli bytes of what each entry loads, against the budgets of issue #14
 	bash scripts/build.sh >/dev/null
 	node scripts/size.mjs pkg
+
+# The baseline of the load figures: a built package (BASELINE_PKG=dir) or a commit
+# (BASELINE=ref, built in a temporary worktree; default: main).
+BASELINE ?= main
+size-load:       ## the sizes, plus Node import() and Chromium load times (median of 7 cold runs) beside a baseline
+	bash scripts/build.sh >/dev/null
+	node scripts/size.mjs --load $(if $(BASELINE_PKG),--baseline-pkg $(BASELINE_PKG),--baseline $(BASELINE)) pkg
 
 build:
 	bash scripts/build.sh

@@ -99,7 +99,7 @@ cp "$gen"/ghl_bridge_wasm_bg.wasm pkg.tmp/entries/ghl-bridge.wasm
 say "tsc (lean client entry)"
 cp "$gen/types.ts" "$gen/names.ts" "$lean/wasm/"
 mkdir -p "$lean/entries"
-cp js/src/errors.ts js/src/check.ts js/src/client.ts js/src/core.ts "$lean/"
+cp js/src/errors.ts js/src/check.ts js/src/client.ts js/src/core.ts js/src/transport.ts "$lean/"
 cp js/src/entries/client-node.ts js/src/entries/client-web.ts js/src/entries/node-wasm.ts js/src/entries/load-failed.ts "$lean/entries/"
 cat > "$lean/tsconfig.json" <<JSON
 { "extends": "../../js/tsconfig.json", "compilerOptions": { "rootDir": ".", "outDir": "../../pkg.tmp/client" }, "include": ["*.ts", "entries/*.ts", "wasm/*.ts"] }
@@ -118,4 +118,9 @@ mkdir -p pkg.tmp/capture && cp js/capture/capture.js pkg.tmp/capture/
 node scripts/write-package-json.mjs pkg.tmp
 cp js/PACKAGE_README.md pkg.tmp/README.md
 rm -rf pkg && mv pkg.tmp pkg
-node scripts/size.mjs pkg
+# Only the release build (wasm-opt, JSDoc stripped) is held to the size guards.
+if [ "$mode" = release ]; then
+  node scripts/size.mjs pkg
+else
+  node scripts/size.mjs pkg || say "size: not held to the guards ($mode build: no wasm-opt)"
+fi

@@ -17,6 +17,7 @@
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
 import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
+import { transmit } from "./transport.js";
 import type { ErrorDetails } from "./errors.js";
 import {
   arg,
@@ -107,8 +108,8 @@ const HELPERS = [
   "socialStatistics",
 ] as const;
 
-/** A Wasm client method without its trailing token argument. */
-type WithoutToken<F> = F extends (...args: [...infer A, string]) => Promise<infer R>
+/** A Wasm client method (which prepares a request) as the helper that sends it: without its trailing token argument, resolving to the prepared result type. */
+type WithoutToken<F> = F extends (...args: [...infer A, string]) => glue.Prepared<infer R>
   ? (...args: A) => Promise<R>
   : never;
 
@@ -399,6 +400,21 @@ export function createClient(options: ClientOptions): Client {
     }
   }
 
+  const timeoutMs = timerMs(options.timeoutMs);
+  /**
+   * Sends what the core prepared and has the core read the answer (`bodyOnly`: the
+   * typed helpers' result, the body; else a `SendResult`).
+   */
+  async function exchange<T>(
+    prepare: () => glue.Prepared<T>,
+    token: string,
+    bodyOnly: boolean,
+  ): Promise<T> {
+    const { operation, request } = guard(prepare);
+    const response = await transmit(operation, request, timeoutMs);
+    return guard(() => wasm().settle(operation, response, token, bodyOnly)) as T;
+  }
+
   return checkMethods(
     "client",
     {
@@ -422,16 +438,23 @@ export function createClient(options: ClientOptions): Client {
             );
           return w.previewPlan(plan);
         }),
-      send: (operation, params = {}) => authorised((t) => wasm().send(operation, params, t)),
+      send: (operation, params = {}) =>
+        authorised((t) => exchange(() => wasm().prepare(operation, params, t), t, false)),
       rateLimit: () => guard(() => wasm().rateLimit()),
       ...typedHelpers((name, args) =>
-        authorised((t) => {
-          const w = wasm();
-          const method = w[name] as unknown as (...a: unknown[]) => Promise<unknown>;
-          // The token goes last, after as many arguments as the export declares.
-          const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
-          return method.apply(w, [...padded, t]);
-        }),
+        authorised((t) =>
+          exchange(
+            () => {
+              const w = wasm();
+              const method = w[name] as unknown as (...a: unknown[]) => glue.Prepared;
+              // The token goes last, after as many arguments as the export declares.
+              const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
+              return method.apply(w, [...padded, t]);
+            },
+            t,
+            true,
+          ),
+        ),
       ),
     } satisfies Client,
     clientSignatures,

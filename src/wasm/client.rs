@@ -1,38 +1,51 @@
-//! `Client`: the request builder and the transport, for JavaScript.
+//! `Client`: the request builder and the response reader, for JavaScript.
 //!
 //! Every method takes the token as an argument (the shim owns `getToken()` and the
-//! refresh on 401); the Wasm side keeps no token. Sending methods build synchronously
-//! (so bad input throws before anything is sent) and return a promise of the typed
-//! result. The last rate-limit report is kept for `rateLimit()`.
+//! refresh on 401); the Wasm side keeps no token. Sending is split at the network:
+//! `prepare` and the typed helpers build a request synchronously (so bad input throws
+//! before anything is sent) and hand back a [`Prepared`] `{ operation, request }`; the
+//! shim sends it with the platform's `fetch` (`js/src/transport.ts`: redirects never
+//! followed, the timeout) and gives the answer to `settle`, which scrubs the token from
+//! it, keeps the rate-limit report for `rateLimit()` and reads it by the one response
+//! policy. The module thus holds no network code nor async machinery for the client
+//! (the lean `ghl-bridge/client` module has none at all; the full one keeps
+//! `super::transport` for the outbox).
 //!
 //! Typed helpers take their object arguments as JSON values and hand them to the
 //! builder's `*_value` methods (which check the fields): one JSON decoder serves every
 //! argument type instead of a decoder per type in the module.
 
 use std::cell::Cell;
-use std::rc::Rc;
 
-use js_sys::Promise;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{from_js, throw, throw_scrubbed, to_js};
-use super::transport;
+use super::convert::{from_js, throw, to_js};
 
 use crate::api;
 use crate::catalog;
-use crate::http::{HttpRequest, RequestParams, Scrubber, Token};
+use crate::http::{HttpRequest, HttpResponse, RequestParams, Scrubber, Token};
 use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
 
-const DEFAULT_TIMEOUT_MS: u32 = 30_000;
+/// The TypeScript shape of [`Prepared`]: `T` is the result type `settle` reads the
+/// answer into (a phantom field, so the shim's helper types follow the Rust ones).
+#[wasm_bindgen(typescript_custom_section)]
+const PREPARED_TYPE: &str = r#"/** A built request and its operation, for the shim to send. */
+export interface Prepared<T = unknown> { operation: string; request: HttpRequest; readonly __result?: T }"#;
+
+/// A built request and the `service.operationId` it belongs to (the name the shim's
+/// transport errors and `settle` use).
+#[derive(Serialize)]
+struct Prepared<'a> {
+    operation: &'a str,
+    request: &'a HttpRequest,
+}
 
 /// A GHL client for one location and token scope set.
 #[wasm_bindgen]
 pub struct Client {
     builder: RequestBuilder,
-    timeout_ms: u32,
-    last_rate_limit: Rc<Cell<Option<RateLimit>>>,
+    last_rate_limit: Cell<Option<RateLimit>>,
 }
 
 impl Client {
@@ -42,46 +55,15 @@ impl Client {
         &self.builder
     }
 
-    /// Sends a built request and decodes the answer into `T` (then back to JS).
-    fn exchange<T, F>(
-        &self,
-        operation: String,
+    /// A built request as [`Prepared`] for the shim, or the error that stopped it.
+    fn prepared(
+        operation: &str,
         built: Result<HttpRequest, RequestError>,
-        read: F,
-    ) -> Result<Promise, JsValue>
-    where
-        T: Serialize,
-        F: FnOnce(&str, &crate::http::HttpResponse) -> Result<T, RequestError> + 'static,
-    {
-        let req = built.map_err(|e| throw(&e))?;
-        let timeout = self.timeout_ms;
-        let last = Rc::clone(&self.last_rate_limit);
-        // A server may echo the token back: scrubbed from the answer before anything
-        // reads it (the shim scrubs earlier tokens as well).
-        let scrubber = Scrubber::for_request(&req);
-        Ok(future_to_promise(async move {
-            let mut resp = transport::fetch(&operation, &req, timeout)
-                .await
-                .map_err(|e| throw_scrubbed(&e, &scrubber))?;
-            drop(req);
-            scrubber.scrub_response(&mut resp);
-            last.set(Some(RateLimit::from_response(&resp)));
-            let value = read(&operation, &resp).map_err(|e| throw(&e))?;
-            to_js(&value)
-        }))
-    }
-
-    /// Sends a typed helper's request; resolves to the response body. The body is
-    /// not re-decoded into the Rust result type here: that would add a decoder and
-    /// an encoder per type to the bundle for no gain, since the TypeScript result
-    /// types are generated from the same Rust types.
-    fn body_of(
-        &self,
-        operation: &'static str,
-        built: Result<HttpRequest, RequestError>,
-    ) -> Result<Promise, JsValue> {
-        self.exchange(operation.to_string(), built, |op, resp| {
-            settle(op, resp).map(|r| r.data)
+    ) -> Result<JsValue, JsValue> {
+        let request = built.map_err(|e| throw(&e))?;
+        to_js(&Prepared {
+            operation,
+            request: &request,
         })
     }
 }
@@ -94,17 +76,12 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "ClientConfig & { timeoutMs?: number }")]
         options: JsValue,
     ) -> Result<Client, JsValue> {
-        // `timeoutMs` is read on its own rather than through a struct that flattens
-        // `ClientConfig` in: serde's flatten buffers every field and costs kilobytes.
-        let timeout = js_sys::Reflect::get(&options, &JsValue::from_str("timeoutMs"))
-            .unwrap_or(JsValue::UNDEFINED);
-        let timeout_ms: Option<u32> = from_js(timeout, "client options.timeoutMs")?;
+        // `timeoutMs` (also in the options) is the shim's: it sends the requests.
         let config: ClientConfig = from_js(options, "client options")?;
         let builder = RequestBuilder::new(config).map_err(|e| throw(&e))?;
         Ok(Client {
             builder,
-            timeout_ms: timeout_ms.unwrap_or(DEFAULT_TIMEOUT_MS),
-            last_rate_limit: Rc::default(),
+            last_rate_limit: Cell::default(),
         })
     }
 
@@ -124,19 +101,48 @@ impl Client {
         to_js(&req)
     }
 
-    /// Builds, sends and settles any operation: resolves to a `SendResult`, rejects
-    /// with `GHL_HTTP_ERROR`, `NETWORK_ERROR`, `TIMEOUT`, ...
-    #[wasm_bindgen(unchecked_return_type = "Promise<SendResult>")]
-    pub fn send(
+    /// Builds any operation's request for sending: a `Prepared` (nothing is sent).
+    #[wasm_bindgen(unchecked_return_type = "Prepared<SendResult>")]
+    pub fn prepare(
         &self,
         operation: &str,
         #[wasm_bindgen(unchecked_param_type = "RequestParams")] params: JsValue,
         token: String,
-    ) -> Result<Promise, JsValue> {
+    ) -> Result<JsValue, JsValue> {
         let params: RequestParams = from_js(params, "params")?;
         let op = catalog::find(operation).map_err(|e| throw(&RequestError::from(e)))?;
         let built = self.builder.build_op(op, &params, &Token::new(token));
-        self.exchange(op.name(), built, settle)
+        Self::prepared(&op.name(), built)
+    }
+
+    /// Reads the answer to a prepared request: scrubs `token` from it, keeps its
+    /// rate-limit headers, and settles it by the one response policy. Resolves the
+    /// typed helpers' result (the body) when `bodyOnly`, else a `SendResult`; throws
+    /// `GHL_HTTP_ERROR`, `INVALID_RESPONSE`...
+    #[wasm_bindgen(unchecked_return_type = "unknown")]
+    pub fn settle(
+        &self,
+        operation: &str,
+        #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
+        token: String,
+        #[wasm_bindgen(js_name = bodyOnly)] body_only: bool,
+    ) -> Result<JsValue, JsValue> {
+        let mut resp: HttpResponse = from_js(response, "response")?;
+        // A server may echo the token back: scrubbed before anything reads it (the
+        // shim scrubs earlier tokens as well).
+        Scrubber::with([token.as_str()]).scrub_response(&mut resp);
+        drop(token);
+        self.last_rate_limit
+            .set(Some(RateLimit::from_response(&resp)));
+        let result = settle(operation, &resp).map_err(|e| throw(&e))?;
+        // The body is not re-decoded into the helper's Rust result type: that would
+        // add a decoder and an encoder per type for no gain, since the TypeScript
+        // result types are generated from the same Rust types.
+        if body_only {
+            to_js(&result.data)
+        } else {
+            to_js(&result)
+        }
     }
 
     /// The rate-limit headers of the last answer, if any.
@@ -149,8 +155,8 @@ impl Client {
 /// The typed helpers, each described by one line: its JS name, its Rust name, its
 /// arguments (before the token, which every helper takes last), its result type, the
 /// operation it calls, and how the builder makes its request. Every helper builds
-/// synchronously (bad input throws before anything is sent) and resolves to the
-/// response body (see [`Client::body_of`]).
+/// synchronously (bad input throws before anything is sent) a `Prepared` whose answer
+/// `settle(.., bodyOnly = true)` reads into the response body.
 macro_rules! typed_helpers {
     ($(
         $(#[doc = $doc:literal])*
@@ -162,10 +168,10 @@ macro_rules! typed_helpers {
             $(
                 $(#[doc = $doc])*
                 #[wasm_bindgen(js_name = $js, unchecked_return_type = $ret)]
-                pub fn $rust(&self, $($(#[$attr])* $arg: $ty,)* token: String) -> Result<Promise, JsValue> {
+                pub fn $rust(&self, $($(#[$attr])* $arg: $ty,)* token: String) -> Result<JsValue, JsValue> {
                     let ($b, $t) = (&self.builder, Token::new(token));
                     let built = $build;
-                    self.body_of(api::ops::$op, built)
+                    Self::prepared(api::ops::$op, built)
                 }
             )*
         }
@@ -175,44 +181,51 @@ macro_rules! typed_helpers {
 typed_helpers! {
     /// `POST /contacts/upsert` (`locationId` added).
     upsertContact upsert_contact(#[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue)
-        -> "Promise<UpsertContactResult>"
+        -> "Prepared<UpsertContactResult>"
         = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, from_js(contact, "contact")?);
     /// `GET /contacts/{contactId}`.
-    getContact get_contact(contact_id: &str) -> "Promise<ContactResult>"
+    getContact get_contact(contact_id: &str) -> "Prepared<ContactResult>"
         = GET_CONTACT: |b, t| b.get_contact(&t, contact_id);
     /// `POST /contacts/{contactId}/tags`.
-    addContactTags add_contact_tags(contact_id: &str, tags: Vec<String>) -> "Promise<ContactTagsResult>"
+    addContactTags add_contact_tags(contact_id: &str, tags: Vec<String>) -> "Prepared<ContactTagsResult>"
         = ADD_CONTACT_TAGS: |b, t| b.add_contact_tags(&t, contact_id, &tags);
     /// `DELETE /contacts/{contactId}/tags`.
-    removeContactTags remove_contact_tags(contact_id: &str, tags: Vec<String>) -> "Promise<ContactTagsResult>"
+    removeContactTags remove_contact_tags(contact_id: &str, tags: Vec<String>) -> "Prepared<ContactTagsResult>"
         = REMOVE_CONTACT_TAGS: |b, t| b.remove_contact_tags(&t, contact_id, &tags);
     /// `GET /locations/{locationId}/tags`.
-    locationTags location_tags() -> "Promise<LocationTagsResult>"
+    locationTags location_tags() -> "Prepared<LocationTagsResult>"
         = LOCATION_TAGS: |b, t| b.location_tags(&t);
     /// `POST /locations/{locationId}/tags`.
-    createLocationTag create_location_tag(name: &str) -> "Promise<LocationTagResult>"
+    createLocationTag create_location_tag(name: &str) -> "Prepared<LocationTagResult>"
         = CREATE_LOCATION_TAG: |b, t| b.create_location_tag(&t, name);
     /// `GET /locations/{locationId}/customFields?model=contact`.
-    customFields custom_fields() -> "Promise<CustomFieldsResult>"
+    customFields custom_fields() -> "Prepared<CustomFieldsResult>"
         = LOCATION_CUSTOM_FIELDS: |b, t| b.location_custom_fields(&t);
     /// `GET /users/search?companyId=&locationId=` (the users of the location).
-    users users(#[wasm_bindgen(unchecked_param_type = "UsersQuery")] query: JsValue) -> "Promise<UsersResult>"
+    users users(#[wasm_bindgen(unchecked_param_type = "UsersQuery")] query: JsValue) -> "Prepared<UsersResult>"
         = USERS: |b, t| b.users_value(&t, &from_js(query, "query")?);
     /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip); the
     /// query may be left out.
     socialTags social_tags(#[wasm_bindgen(unchecked_param_type = "SocialTagsQuery | void")] query: JsValue)
-        -> "Promise<TagsResponse>"
+        -> "Prepared<TagsResponse>"
         = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &from_js(query, "query")?);
     /// `POST /social-media-posting/{locationId}/tags/details` `{tagIds}`.
-    socialTagsByIds social_tags_by_ids(tag_ids: Vec<String>) -> "Promise<TagsResponse>"
+    socialTagsByIds social_tags_by_ids(tag_ids: Vec<String>) -> "Prepared<TagsResponse>"
         = SOCIAL_TAGS_BY_IDS: |b, t| b.social_tags_by_ids(&t, &tag_ids);
     /// `GET /social-media-posting/{locationId}/accounts`.
-    socialAccounts social_accounts() -> "Promise<AccountsResponse>"
+    socialAccounts social_accounts() -> "Prepared<AccountsResponse>"
         = SOCIAL_ACCOUNTS: |b, t| b.social_accounts(&t);
     /// `POST /social-media-posting/statistics?locationId=` `{profileIds, platforms?}`.
     socialStatistics social_statistics(#[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue)
-        -> "Promise<StatisticsResponse>"
+        -> "Prepared<StatisticsResponse>"
         = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &from_js(request, "request")?);
+}
+
+/// `text` without the given tokens nor any `Bearer <value>`: the core's one scrubber
+/// ([`Scrubber`]), for text the JS shim keeps or shows.
+#[wasm_bindgen(js_name = scrubSecrets)]
+pub fn scrub_secrets(text: &str, secrets: Vec<String>) -> String {
+    Scrubber::with(secrets.iter().map(String::as_str)).scrub(text)
 }
 
 /// The catalog entry of an operation (`service.operationId` or a unique bare id).

@@ -4,7 +4,7 @@
 //! [`convert`]) -> call the core -> serialize the result; every error leaves through
 //! [`convert::throw`], which builds a real JavaScript `Error` with a stable `code`, the
 //! message and structured `details`. Files are split by area: [`client`] (request
-//! builder and transport), [`plans`], [`rules`] (mapping rules), and one file per later domain.
+//! builder and response reader), [`plans`], [`rules`] (mapping rules), and one file per later domain.
 //!
 //! Panics: the crate is built with `panic = "abort"`, so a panic traps the instance.
 //! The panic hook installed by [`start`] records the message; the JS shim catches the
@@ -31,6 +31,7 @@ pub mod sources;
 pub mod stats;
 #[cfg(feature = "full")]
 pub mod tags;
+#[cfg(feature = "full")]
 pub mod transport;
 
 /// The glue's `.d.ts` names the generated types in the exports' `unchecked_*_type`

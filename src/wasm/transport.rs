@@ -1,5 +1,8 @@
 //! Sends an [`HttpRequest`] with gloo-net (the global `fetch`, present in pages,
-//! extension service workers and Node 18+) and hands back an [`HttpResponse`].
+//! extension service workers and Node 18+) and hands back an [`HttpResponse`]: the
+//! outbox's transport (full module only). The client's requests are sent by the shim
+//! (`js/src/transport.ts`, the same rules and errors), so the lean module holds no
+//! network code.
 //!
 //! The only network code of the crate. It never logs, and its errors carry the
 //! operation and the URL, never the headers (the token lives there).
@@ -9,12 +12,10 @@
 //! `Location` points (another origin, plain http). A redirect answer is
 //! [`TransportError::Redirect`] (`REDIRECT_REFUSED`); nothing is sent to its target.
 
+use crate::error::Coded;
+use crate::http::{HttpRequest, HttpResponse, Method};
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use serde::Serialize;
-use wasm_bindgen::prelude::*;
-
-use crate::error::Coded;
-use crate::http::{HttpRequest, HttpResponse, Method, Scrubber};
 
 /// A request that got no usable HTTP answer. Its details are its serialisation.
 #[derive(Debug, thiserror::Error, Serialize)]
@@ -67,13 +68,6 @@ impl Coded for TransportError {
             TransportError::Redirect { .. } => "REDIRECT_REFUSED",
         }
     }
-}
-
-/// `text` without the given tokens nor any `Bearer <value>`: the core's one scrubber
-/// ([`Scrubber`]), for text the JS shim keeps or shows.
-#[wasm_bindgen(js_name = scrubSecrets)]
-pub fn scrub_secrets(text: &str, secrets: Vec<String>) -> String {
-    Scrubber::with(secrets.iter().map(String::as_str)).scrub(text)
 }
 
 /// Sends the request and reads the whole answer (status, headers, body text).
