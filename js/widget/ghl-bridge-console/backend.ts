@@ -29,7 +29,7 @@ export type Mode = "staging" | "production";
 export type Source = "wishpond" | "qwilr";
 
 /** The flows whose scopes the Connection panel checks. */
-export type FlowName = "contacts" | "tags" | "socialTags" | "statistics" | "customFields";
+export type FlowName = "location" | "contacts" | "tags" | "socialTags" | "statistics" | "customFields";
 
 /** A failure as every backend reports it (JSON). */
 export interface BackendError {
@@ -246,11 +246,13 @@ export interface CatalogTag {
 /** One finding of the tag validation report, with what can fix it. */
 export interface TagFinding {
   id: string;
-  /** The package's finding kind (unknown, deleted, duplicate...). */
+  /** The core's finding kind: `caseOrSpaceVariants`, `deletedReferenced`, `unknownReference`, `blankName`, `overlongName`. */
   kind: string;
-  tag: string;
+  /** The tag names concerned. */
+  tags: string[];
+  /** The core's sentence for people. */
   message: string;
-  /** A fix GHL's API allows (run by `fixTag`), or null when only a manual step exists. */
+  /** A fix that can be made from here (run by `fixTag`), or null when only a manual step exists. */
   fix: { label: string } | null;
   /** The manual step, in words. */
   manual: string | null;
@@ -265,22 +267,37 @@ export interface TagsState {
 
 // ---------------------------------------------------------------- statistics
 
-/** One point of a daily series. */
-export interface StatPoint {
-  day: string;
+/** A 7-day total against the previous 7 days (the core's `WeeklyTotal`). */
+export interface StatTotal {
+  metric: string;
+  /** `linkedin`, `all`, or a host name such as `wishpond`. */
+  platform: string;
+  /** Who measured it: `ghl`, `wishpond`, `qwilr`. */
+  source: string;
   value: number;
+  previous: number | null;
+  change: { absolute: number | null; percent: number | null } | null;
 }
 
-/** The statistics the dashboard draws. */
+/** One daily value (the core's `MetricPoint`). */
+export interface StatPoint {
+  metric: string;
+  platform: string;
+  source: string;
+  value: number;
+  /** `YYYY-MM-DD`. */
+  date: string;
+}
+
+/** The statistics the dashboard draws (the core's series, GHL and host metrics merged). */
 export interface StatisticsState {
-  /** Metric -> [last 7 days total, previous 7 days total]. */
-  totals: Record<string, { current: number; previous: number }>;
-  /** Per platform totals (current week). */
-  platforms: Record<string, Record<string, number>>;
-  /** Metric -> daily series over both weeks, oldest first. */
-  series: Record<string, StatPoint[]>;
-  /** Host metrics (e.g. Wishpond leads, Qwilr acceptances) by name, current and previous. */
-  host: Record<string, { current: number; previous: number }>;
+  /** The 7 days of the period, `YYYY-MM-DD`, oldest first. */
+  days: string[];
+  totals: StatTotal[];
+  points: StatPoint[];
+  /** Sentences for people about data that did not fit. */
+  warnings: string[];
+  /** ISO time the statistics were read. */
   asOf: string;
 }
 
@@ -384,6 +401,7 @@ export function backendError(code: string, message: string, details?: Record<str
 
 /** The scopes each flow needs (one place; the Connection panel and every backend read it). */
 export const FLOW_SCOPES: Record<FlowName, string[]> = {
+  location: ["locations.readonly"],
   contacts: ["contacts.readonly", "contacts.write"],
   tags: ["locations/tags.readonly", "locations/tags.write"],
   customFields: ["locations/customFields.readonly"],
