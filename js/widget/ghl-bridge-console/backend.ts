@@ -55,8 +55,6 @@ export interface ConnectionState {
   locationName: string | null;
   /** Where the token came from: typed in, OAuth through the runner, the host's provider. */
   tokenSource: "pit" | "oauth" | "provider" | null;
-  /** The last 4 characters of the token, for recognition (`…a1b2`), or null. */
-  tokenHint: string | null;
   /** ISO time of the last successful test, or null. */
   checkedAt: string | null;
 }

@@ -20,7 +20,7 @@ function niceMax(v: number): number {
   return 10 * p;
 }
 
-const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString() : n.toFixed(1));
+const fmt = (n: number) => Math.round(n).toLocaleString();
 
 /** Grouped bars: current (accent) and previous (grey) per group. */
 export function barChart(groups: BarGroup[], title: string, labels: { current: string; previous: string }) {
@@ -52,7 +52,7 @@ export function barChart(groups: BarGroup[], title: string, labels: { current: s
 export function lineChart(days: string[], values: (number | null)[], title: string) {
   const w = 640;
   const h = 200;
-  const pad = { l: 44, r: 12, t: 12, b: 30 };
+  const pad = { l: 52, r: 28, t: 12, b: 30 };
   const max = niceMax(Math.max(1, ...values.map((v) => v ?? 0)));
   const x = (i: number) => pad.l + ((w - pad.l - pad.r) * i) / Math.max(1, days.length - 1);
   const y = (v: number) => h - pad.b - ((h - pad.t - pad.b) * v) / max;

@@ -62,6 +62,8 @@ export interface DirectBackendOptions {
   captureScriptUrl?: string;
   /** The clock (ms); defaults to `Date.now`. */
   now?: () => number;
+  /** The outbox's `config` (`maxAttempts`, `backoffBaseMs`...; GHL's documented limits by default). */
+  outboxConfig?: Record<string, unknown>;
 }
 
 interface Settings {
@@ -69,7 +71,6 @@ interface Settings {
   locationName: string | null;
   checkedAt: string | null;
   tokenSource: ConnectionState["tokenSource"];
-  tokenHint: string | null;
   granted: string[] | null;
   mode: Mode;
   since: string | null;
@@ -120,6 +121,8 @@ export class DirectBackend implements ConsoleBackend {
   #parked = false;
   #paused = false;
   #findingFixes = new Map<string, () => Promise<void>>();
+  /** The client whose last answer is the freshest reading of the rate budget. */
+  #rateFrom: Any = null;
 
   constructor(options: DirectBackendOptions = {}) {
     this.#opts = options;
@@ -130,7 +133,6 @@ export class DirectBackend implements ConsoleBackend {
       locationName: null,
       checkedAt: null,
       tokenSource: options.tokenProvider ? "provider" : null,
-      tokenHint: null,
       granted: null,
       mode: "staging",
       since: null,
@@ -213,6 +215,7 @@ export class DirectBackend implements ConsoleBackend {
   async #theClient(): Promise<Any> {
     await this.#loadSettings();
     this.#client ??= await this.#clientFor();
+    this.#rateFrom = this.#client;
     return this.#client;
   }
 
@@ -272,6 +275,7 @@ export class DirectBackend implements ConsoleBackend {
         scopes: this.#scopes(),
         storage,
         autoStart: this.#settings.mode === "production",
+        ...(this.#opts.outboxConfig ? { config: this.#opts.outboxConfig } : {}),
         ...(this.#opts.baseUrl ? { baseUrl: this.#opts.baseUrl } : {}),
         onEvent: (e: Any) => this.#onOutboxEvent(e),
       });
@@ -316,7 +320,6 @@ export class DirectBackend implements ConsoleBackend {
       locationId: s.locationId,
       locationName: s.locationName,
       tokenSource: this.#hasToken() ? (this.#token ? "pit" : "provider") : null,
-      tokenHint: this.#token ? `…${this.#token.slice(-4)}` : s.tokenHint,
       checkedAt: s.checkedAt,
     };
   }
@@ -338,7 +341,6 @@ export class DirectBackend implements ConsoleBackend {
       await this.#closeOutbox();
     }
     this.#settings.locationId = locationId;
-    this.#settings.tokenHint = null;
     this.#client = null;
     await this.#saveSettings();
     const state = this.#connectionState();
@@ -374,6 +376,7 @@ export class DirectBackend implements ConsoleBackend {
       const scopes = FLOW_SCOPES[flow].map((scope) => ({ scope, status: found[scope] ?? "unknown" }));
       return { flow, scopes, ready: scopes.every((s) => s.status === "granted") };
     });
+    this.#rateFrom = probeClient;
     if (!tokenRefused) {
       this.#settings.granted = ALL_SCOPES.filter((s) => found[s] !== "missing");
       this.#client = null;
@@ -393,7 +396,7 @@ export class DirectBackend implements ConsoleBackend {
     this.#token = null;
     this.#client = null;
     await this.#closeOutbox();
-    Object.assign(this.#settings, { locationName: null, checkedAt: null, granted: null, tokenHint: null });
+    Object.assign(this.#settings, { locationName: null, checkedAt: null, granted: null });
     await this.#saveSettings();
     const state = this.#connectionState();
     this.#emit({ kind: "connection", connection: state });
@@ -562,7 +565,7 @@ export class DirectBackend implements ConsoleBackend {
 
   async outboxStatus(): Promise<OutboxStatus> {
     await this.#loadSettings();
-    const rate = this.#client?.rateLimit?.() ?? null;
+    const rate = this.#rateFrom?.rateLimit?.() ?? null;
     const outbox = this.#settings.locationId && this.#hasToken() ? await this.#theOutbox() : null;
     const counts = outbox?.counts() ?? { accepted: 0, pending: 0, inFlight: 0, done: 0, dead: 0 };
     return {
@@ -649,7 +652,8 @@ export class DirectBackend implements ConsoleBackend {
       rules.forEach((r, i) => {
         for (const key of ["add", "remove"]) {
           for (const v of (Array.isArray(r?.[key]) ? r[key] : []) as unknown[]) {
-            if (typeof v === "string") refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
+            // Templates such as `campaign: {campaign.name}` name no catalog tag.
+            if (typeof v === "string" && !v.includes("{")) refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
           }
         }
       });

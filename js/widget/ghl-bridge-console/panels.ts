@@ -7,7 +7,7 @@ import { type TemplateResult, html, nothing } from "lit";
 import type { ActivityEntry, FlowScopes, PreviewRequest, Source, StatTotal } from "./backend.js";
 import { barChart, lineChart } from "./chart.js";
 import type { GhlBridgeConsole } from "./ghl-bridge-console.js";
-import { markdown } from "./markdown.js";
+import { inline, markdown } from "./markdown.js";
 import { FLOW_LABELS, METRIC_NAMES, S, errorText, when } from "./strings.js";
 
 type El = GhlBridgeConsole;
@@ -41,7 +41,7 @@ const value = (el: El, name: string) => el.q<HTMLInputElement>(`#${id(el, name)}
 
 function connection(el: El): TemplateResult {
   const c = el.connection;
-  const tokenHelp = c?.tokenSource === "provider" ? S.tokenHelpProvider : c?.tokenHint ? S.tokenHelpKept(c.tokenHint) : S.tokenHelp;
+  const tokenHelp = c?.tokenSource === "provider" ? S.tokenHelpProvider : c?.tokenSource === "pit" ? S.tokenHelpKept : S.tokenHelp;
   const haveToken = c?.tokenSource !== null && c?.tokenSource !== undefined;
   const submit = (e: Event) => {
     e.preventDefault();
@@ -71,7 +71,7 @@ function connection(el: El): TemplateResult {
         ${el.endpoint ? html`<button type="button" class="secondary" disabled title="Needs the runner">${S.oauthButton}</button>` : nothing}
       </div>
     </form>
-    ${c?.checkedAt ? html`<p class="muted">${S.lastChecked(when(c.checkedAt))}</p>` : nothing}
+    ${c?.checkedAt ? html`<p class="muted" style="margin-top:8px">${S.lastChecked(when(c.checkedAt))}</p>` : nothing}
     ${el.test ? scopes(el.test.flows) : nothing}`;
 }
 
@@ -240,8 +240,7 @@ function golive(el: El): TemplateResult {
         ? html`<button type="button" class="secondary" @click=${() => el.setMode("staging", false)}>${S.backToStaging}</button>`
         : html`<button type="button" ?disabled=${!el.connection?.connected} @click=${() => el.openConfirm()}>${S.goLive}</button>`}
     </div>
-    <h3>${S.eventLabel}</h3>
-    <div class="stack">
+    <div class="stack" style="margin-top:16px">
       <label for=${id(el, "sample")}>${S.eventLabel}</label>
       <select id=${id(el, "sample")} @change=${(e: Event) => {
         el.selectedSample = Number((e.target as HTMLSelectElement).value);
@@ -386,15 +385,15 @@ function tags(el: El): TemplateResult {
     ${t.findings.length
       ? html`<ul class="cards">${t.findings.map(
           (f) => html`<li class="card" data-finding=${f.kind}>
-            <p>${f.message}</p>
+            <p>${inline(f.message)}</p>
             ${f.fix ? html`<button type="button" @click=${() => el.fixTag(f.id)}>${f.fix.label}</button>` : nothing}
             ${f.manual ? html`<p class="muted"><strong>${S.manualStep}:</strong> ${f.manual}</p>` : nothing}
           </li>`,
         )}</ul>`
       : html`<p class="ok-text">${S.noFindings}</p>`}
     <h3>${S.catalogTitle} <span class="muted">(${S.tagCount(t.tags.length)})</span></h3>
-    <ul class="cards">${t.tags.map(
-      (tag) => html`<li class="card row"><span>${tag.name}</span>${tag.deleted ? html`<span class="badge">${S.deletedBadge}</span>` : nothing}</li>`,
+    <ul class="chips">${t.tags.map(
+      (tag) => html`<li class=${tag.deleted ? "deleted" : ""}>${tag.name}${tag.deleted ? html` <span class="badge">${S.deletedBadge}</span>` : nothing}</li>`,
     )}</ul>`;
 }
 
@@ -433,7 +432,7 @@ function dashboard(el: El): TemplateResult {
             <table data-table="totals">
               <thead><tr><th scope="col">${S.metricLabel}</th><th scope="col" class="num">${S.thisWeek}</th><th scope="col" class="num">${S.lastWeek}</th><th scope="col" class="num">${S.change}</th></tr></thead>
               <tbody>${st.totals.map(
-                (t) => html`<tr><td>${totalLabel(t)}</td><td class="num">${t.value.toLocaleString()}</td><td class="num">${t.previous?.toLocaleString() ?? "–"}</td>
+                (t) => html`<tr><td>${totalLabel(t)}</td><td class="num">${t.value.toLocaleString()}</td><td class="num">${t.previous === null ? "–" : Math.round(t.previous).toLocaleString()}</td>
                   <td class="num">${t.change?.percent !== null && t.change?.percent !== undefined ? `${t.change.percent > 0 ? "+" : ""}${t.change.percent.toFixed(1)}%` : "–"}</td></tr>`,
               )}</tbody>
             </table>

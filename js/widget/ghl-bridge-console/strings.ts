@@ -47,7 +47,7 @@ export const S = {
   connIntro:
     "Paste a Private Integration Token from HighLevel (Settings → Private Integrations) and the Location ID of your sub-account (Settings → Business Profile).",
   tokenLabel: "Private Integration Token",
-  tokenHelpKept: (hint: string) => `A token is saved (ending ${hint}). Leave this empty to keep it.`,
+  tokenHelpKept: "A token is saved (it is never shown). Leave this empty to keep it.",
   tokenHelpProvider: "This console gets its token from the page it runs in. Leave this empty to keep it.",
   tokenHelp: "It starts with “pit-”. It is never shown again after you save it.",
   locationLabel: "Location ID",

@@ -433,6 +433,24 @@ export const styles = css`
   .swatch.prev {
     background: var(--bar-prev);
   }
+  .chips {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+    list-style: none;
+    padding: 0;
+    margin: 0;
+  }
+  .chips li {
+    border: 1px solid var(--line);
+    border-radius: 999px;
+    padding: 2px 10px;
+    font-size: 14px;
+  }
+  .chips li.deleted {
+    color: var(--muted);
+    text-decoration: line-through;
+  }
   .markdown {
     border: 1px solid var(--line);
     border-radius: 8px;
