@@ -261,6 +261,8 @@ function golive(el: El): TemplateResult {
           ${dry.match ? html`<p>${S.matchNote(dry.match)}</p>` : nothing}
           ${dry.requests.length ? html`<ol class="cards">${dry.requests.map(request)}</ol>` : html`<p>${S.noRequests}</p>`}
           ${dry.requests.some((r) => /\{[^}]+\}/.test(r.url)) ? html`<p class="muted">${S.placeholderNote}</p>` : nothing}
+          ${dry.then?.length ? html`<p class="muted">${S.thenNote} ${dry.then.join("; ")}.</p>` : nothing}
+          ${dry.warnings?.length ? html`<ul class="muted">${dry.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
         </section>`
       : nothing}
     <dialog class="confirm" aria-labelledby=${id(el, "confirm-title")} @close=${() => el.requestUpdate()}>
