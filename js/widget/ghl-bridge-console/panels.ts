@@ -191,7 +191,6 @@ function mapping(el: El): TemplateResult {
     el.mapProblems = Array.isArray(e.detail.problems) ? e.detail.problems : [];
     el.requestUpdate();
   };
-  const sample = el.samplesList[0]?.event.payload ?? null;
   return html`<h2>${S.mapTitle}</h2>
     <div class="row">
       <label for=${id(el, "map-source")}>${S.mapSource}</label>
@@ -202,9 +201,9 @@ function mapping(el: El): TemplateResult {
     </div>
     ${el.editorState === "ready"
       ? html`<ghl-mapping-editor
-          .document=${el.mapDocument}
-          .sample=${sample}
-          .samples=${el.samplesList.map((s) => s.event.payload)}
+          .document=${el.editorInput.document}
+          .sample=${el.editorInput.sample}
+          .samples=${el.editorInput.samples}
           .customFields=${el.customFieldsList}
           .core=${el.core}
           @ghl-rules-changed=${onChange}
