@@ -27,7 +27,10 @@ const editorMissing = {
         ? undefined
         : { path: "ghl-mapping-editor-missing", namespace: "missing" };
     });
-    b.onLoad({ filter: /.*/, namespace: "missing" }, () => ({ contents: "export {};", loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "missing" }, () => ({
+      contents: "export {};",
+      loader: "js",
+    }));
   },
 };
 
@@ -38,13 +41,19 @@ const editorMissing = {
 const noLitGlobals = {
   name: "no-lit-globals",
   setup(b) {
-    const versions = /\(\w+\.(litHtmlVersions|litElementVersions|reactiveElementVersions)\?\?=\[\]\)\.push\("[^"]*"\)/g;
-    b.onLoad({ filter: /node_modules[\\/](lit-html|lit-element|@lit[\\/]reactive-element)[\\/].*\.js$/ }, (args) => {
-      let source = readFileSync(args.path, "utf8").replace(versions, "void 0");
-      const metadata = /Symbol\.metadata\?\?=Symbol\("metadata"\),\w+\.litPropertyMetadata\?\?=new WeakMap/;
-      if (metadata.test(source)) source = `var litPropertyMetadata=new WeakMap;${source.replace(metadata, "void 0")}`;
-      return { contents: source, loader: "js" };
-    });
+    const versions =
+      /\(\w+\.(litHtmlVersions|litElementVersions|reactiveElementVersions)\?\?=\[\]\)\.push\("[^"]*"\)/g;
+    b.onLoad(
+      { filter: /node_modules[\\/](lit-html|lit-element|@lit[\\/]reactive-element)[\\/].*\.js$/ },
+      (args) => {
+        let source = readFileSync(args.path, "utf8").replace(versions, "void 0");
+        const metadata =
+          /Symbol\.metadata\?\?=Symbol\("metadata"\),\w+\.litPropertyMetadata\?\?=new WeakMap/;
+        if (metadata.test(source))
+          source = `var litPropertyMetadata=new WeakMap;${source.replace(metadata, "void 0")}`;
+        return { contents: source, loader: "js" };
+      },
+    );
   },
 };
 
@@ -82,9 +91,17 @@ for (const f of files.sort()) {
   const raw = readFileSync(f);
   const gz = gzipSync(raw, { level: 9 }).length;
   total += gz;
-  console.log(`  ${relative(out, f).padEnd(26)} ${String(raw.length).padStart(7)} ${String(gz).padStart(9)}`);
+  console.log(
+    `  ${relative(out, f).padEnd(26)} ${String(raw.length).padStart(7)} ${String(gz).padStart(9)}`,
+  );
 }
-if (files.some((f) => /(litHtml|litElement|reactiveElement)Versions|litPropertyMetadata\?\?=|Symbol\.metadata\?\?=/.test(readFileSync(f, "utf8")))) {
+if (
+  files.some((f) =>
+    /(litHtml|litElement|reactiveElement)Versions|litPropertyMetadata\?\?=|Symbol\.metadata\?\?=/.test(
+      readFileSync(f, "utf8"),
+    ),
+  )
+) {
   console.error("console widget: Lit's globals are still in the bundle");
   process.exit(1);
 }

@@ -14,7 +14,10 @@ after(async () => env?.close());
 const query = () => `?api=${encodeURIComponent(env.emu.url)}&location=${DEMO_LOCATION_ID}`;
 
 test("hostile host CSS cannot hide or restyle it; it still connects", { skip }, async () => {
-  const context = await env.browser.newContext({ viewport: { width: 1100, height: 900 }, locale: "en-US" });
+  const context = await env.browser.newContext({
+    viewport: { width: 1100, height: 900 },
+    locale: "en-US",
+  });
   const page = await context.newPage();
   await page.goto(`${env.site.url}/tests/widget/hostile.html${query()}`);
   await page.getByRole("tab", { name: "Connection" }).waitFor();
@@ -24,7 +27,14 @@ test("hostile host CSS cannot hide or restyle it; it still connects", { skip }, 
     const b = el.shadowRoot.querySelector("button[type=submit]");
     const cs = getComputedStyle(b);
     const root = getComputedStyle(el.shadowRoot.querySelector(".root"));
-    return { display: cs.display, color: root.color, font: root.fontFamily, spacing: root.letterSpacing, transform: root.textTransform, bg: root.backgroundColor };
+    return {
+      display: cs.display,
+      color: root.color,
+      font: root.fontFamily,
+      spacing: root.letterSpacing,
+      transform: root.textTransform,
+      bg: root.backgroundColor,
+    };
   });
   assert.notEqual(style.display, "none");
   assert.notEqual(style.color, "rgb(255, 0, 255)");
@@ -46,14 +56,18 @@ test("no globals added, no styles leaked into the host page", { skip }, async ()
     const btn = document.createElement("button");
     btn.textContent = "host";
     document.body.append(btn);
-    const styleBefore = getComputedStyle(btn).cssText || JSON.stringify([...getComputedStyle(btn)].map((k) => getComputedStyle(btn)[k]));
+    const styleBefore =
+      getComputedStyle(btn).cssText ||
+      JSON.stringify([...getComputedStyle(btn)].map((k) => getComputedStyle(btn)[k]));
     const sheetsBefore = document.styleSheets.length + document.adoptedStyleSheets.length;
     await import(src);
     const el = document.createElement("ghl-bridge-console");
     document.body.append(el);
     await el.updateComplete;
     const added = Object.getOwnPropertyNames(window).filter((k) => !before.has(k));
-    const styleAfter = getComputedStyle(btn).cssText || JSON.stringify([...getComputedStyle(btn)].map((k) => getComputedStyle(btn)[k]));
+    const styleAfter =
+      getComputedStyle(btn).cssText ||
+      JSON.stringify([...getComputedStyle(btn)].map((k) => getComputedStyle(btn)[k]));
     return {
       added,
       symbols: Object.getOwnPropertyNames(Symbol).join() === symbolsBefore,
@@ -72,7 +86,10 @@ test("no globals added, no styles leaked into the host page", { skip }, async ()
 });
 
 test("inside an iframe: the same console connects and goes through staging", { skip }, async () => {
-  const context = await env.browser.newContext({ viewport: { width: 900, height: 900 }, locale: "en-US" });
+  const context = await env.browser.newContext({
+    viewport: { width: 900, height: 900 },
+    locale: "en-US",
+  });
   const page = await context.newPage();
   await page.goto(`${env.site.url}/tests/browser/blank.html`);
   await page.evaluate((src) => {
