@@ -1,6 +1,6 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo serve test bench size size-load build setup lint format fuzz clean
+.PHONY: demo serve console test bench size size-load build setup lint format fuzz clean
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
@@ -9,6 +9,10 @@ demo:            ## sample Wishpond and Qwilr events through the Wasm package in
 serve:           ## ghl-bridge serve against the GHL, Wishpond and Qwilr emulators with a sample config (prints the URLs)
 	bash scripts/build.sh
 	node js/demo/serve.mjs
+
+console:         ## the GHL emulator and a demo page with <ghl-bridge-console>; prints its URL (Ctrl-C stops)
+	bash scripts/build.sh
+	node js/widget/demo/serve.mjs
 
 test:            ## every test: native, wasm (Node + Chromium), the package in Node and in the browser
 	bash scripts/test.sh

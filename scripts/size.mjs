@@ -2,7 +2,7 @@
 // loads: the JavaScript of its static import graph and the Wasm modules that graph names
 // (`new URL("./x.wasm", import.meta.url)`), each file compressed on its own as a server
 // sends it. Entries: `ghl-bridge` (full), `ghl-bridge/client` (lean), `ghl-bridge/capture`,
-// and the console widget once the package exports `./widget`. When an entry also reaches
+// and the console widget (`./console`). When an entry also reaches
 // code through `import()`, a second line says what a page that uses everything loads.
 //
 // Budgets (issue #14, KB = 1,000 bytes, gzip): full first load 200 KB, everything 300 KB,
@@ -34,7 +34,7 @@ export const ENTRIES = [
   { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 136 * 1024 },
   { name: "ghl-bridge/capture", subpath: "./capture", budget: 5_000, guard: 5_000 },
   // The widget's own JS (beside the core it loads, which its core entry counts).
-  { name: "ghl-bridge/widget", subpath: "./widget", budget: 60_000, guard: 60_000, jsOnly: true },
+  { name: "ghl-bridge/console", subpath: "./console", budget: 60_000, guard: 60_000, jsOnly: true },
 ];
 
 /** The file of a package subpath under the first matching condition (browser: `default`), or null. */
@@ -130,7 +130,7 @@ export function print(rows, pkgDir) {
   );
   for (const r of rows) {
     console.log(r.label);
-    if (!r.label.endsWith("widget")) {
+    if (!r.label.endsWith("console")) {
       console.log(
         `  ${`wasm (${r.files.wasm.length} file${r.files.wasm.length === 1 ? "" : "s"})`.padEnd(32)}${pad(r.wasm.raw)}${pad(r.wasm.gzip)}${pad(r.wasm.brotli)}`,
       );

@@ -8,7 +8,8 @@
 # 3. wasm-bindgen tests in Node, then in headless Chromium
 # 4. the JS suite against the built pkg/ and the GHL emulator (node --test)
 # 5. type-level tests of the .d.ts (tsc)
-# 6. browser tests of the package (playwright-core driving Debian's chromium)
+# 6. browser tests of the package (playwright-core driving Debian's chromium), then the
+#    console widget's (tests/widget/: each panel as a person uses it, axe-core, screenshots)
 #
 # Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
 # message; with CI=true a missing browser fails the run.
@@ -57,8 +58,10 @@ npx --no-install tsc -p tests/types/pkg/tsconfig.json
 if [ "$browser" = yes ]; then
   step "package tests in headless Chromium"
   node --test --test-reporter=spec tests/browser/
+  step "console widget <ghl-bridge-console> in headless Chromium (as a person, against the emulator; screenshots in target/widget-screenshots/)"
+  node --test --test-reporter=spec --test-concurrency=1 tests/widget/
 else
-  step "SKIPPED: browser package tests (chromium not installed; run 'make setup')"
+  step "SKIPPED: browser package tests and the console widget tests (chromium not installed; run 'make setup')"
 fi
 echo
 echo "all tests passed"

@@ -21,7 +21,7 @@ const pkg = {
   homepage: field("homepage") ?? `${repository}#readme`,
   bugs: { url: `${repository}/issues` },
   type: "module",
-  sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js"],
+  sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js", "./console/*.js"],
   types: "./entries/web.d.ts",
   exports: {
     ".": {
@@ -43,6 +43,11 @@ const pkg = {
       },
     },
     "./capture": "./capture/capture.js",
+    // <ghl-bridge-console>: defines the element on import (the core loads when a panel needs it).
+    "./console": {
+      types: "./console/ghl-bridge-console/define.d.ts",
+      default: "./console/ghl-bridge-console.js",
+    },
     "./file-storage": {
       types: "./entries/file-storage.d.ts",
       default: "./entries/file-storage.js",
@@ -64,6 +69,7 @@ const pkg = {
       client: ["./client/entries/client-web.d.ts"],
       "file-storage": ["./entries/file-storage.d.ts"],
       runner: ["./runner/index.d.ts"],
+      console: ["./console/ghl-bridge-console/define.d.ts"],
     },
   },
   // `npx ghl-bridge serve --config FILE`: the always-on runner.
