@@ -16,6 +16,8 @@ bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: use
   node benches/outbox/throughput.mjs
 bench "outbox throughput beside a CPU-burning process (late timers; targets: used >= 95%, 429s <= 1%)" \
   node benches/outbox/throughput.mjs --loaded
+bench "mapping editor preview: 1,000 samples re-mapped per edit in Chromium (against one 16 ms frame, and against validating per sample)" \
+  node benches/mapping-editor/preview.mjs
 
 echo
 echo "all benchmarks done"

@@ -447,9 +447,10 @@ export function controlId(pointer) {
 
 /**
  * The preview of a document: compiled once (the core validates while compiling), then
- * the sample and the other records applied in one batch. `{ problems, result, results }`:
- * the problems when the document does not compile (no results then), the sample's result
- * with its trace, and one result (or `{ error }`) per record of `records`.
+ * the sample applied with its trace and the other records in one `applyBatch` (faster
+ * than one `apply` each: benches/mapping-editor/preview.mjs). `{ problems, result,
+ * results }`: the problems when the document does not compile (no results then), the
+ * sample's result, and one result (or `{ error }`) per record of `records`.
  */
 export function previewPath(core, doc, options, sample, records = []) {
   let compiled;
@@ -459,11 +460,7 @@ export function previewPath(core, doc, options, sample, records = []) {
     if (e?.code === "RULES_INVALID" && Array.isArray(e.details?.problems)) {
       return { problems: e.details.problems, result: null, results: [] };
     }
-    return {
-      problems: [{ pointer: "", code: e?.code ?? "ERROR", message: String(e?.message ?? e) }],
-      result: null,
-      results: [],
-    };
+    return { problems: [errorOf(e, "")], result: null, results: [] };
   }
   try {
     let result = null;
@@ -471,14 +468,22 @@ export function previewPath(core, doc, options, sample, records = []) {
       try {
         result = compiled.apply(sample, { trace: true });
       } catch (e) {
-        result = { error: { code: e?.code ?? "ERROR", message: String(e?.message ?? e) } };
+        result = { error: errorOf(e) };
       }
     }
-    const results = records.length > 0 ? compiled.applyBatch(records) : [];
-    return { problems: [], result, results };
+    return {
+      problems: [],
+      result,
+      results: records.length > 0 ? compiled.applyBatch(records) : [],
+    };
   } finally {
     compiled.free();
   }
+}
+
+function errorOf(e, pointer) {
+  const out = { code: e?.code ?? "ERROR", message: String(e?.message ?? e) };
+  return pointer === undefined ? out : { pointer, ...out };
 }
 
 /**
