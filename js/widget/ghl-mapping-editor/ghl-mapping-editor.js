@@ -35,6 +35,8 @@ import {
   isObject,
   matchOf,
   newTransform,
+  placeOf,
+  plainMessage,
   previewPath,
   recordOf,
   sampleRows,
@@ -233,9 +235,16 @@ export class GhlMappingEditor extends LitElement {
       invalid: has && !container ? "true" : undefined,
       desc: has ? `${id}-err` : undefined,
       err: has
-        ? html`<div class="error" id=${`${id}-err`}>${problems.map((p) => html`<div>${p.message}</div>`)}</div>`
+        ? html`<div class="error" id=${`${id}-err`}>
+            ${problems.map((p) => html`<div>${plainMessage(p.message)}</div>`)}
+          </div>`
         : nothing,
     };
+  }
+
+  _place(pointer) {
+    const [kind, ...n] = placeOf(pointer);
+    return S.places[kind](...n);
   }
 
   _focusProblem(p) {
@@ -453,7 +462,7 @@ export class GhlMappingEditor extends LitElement {
       <ul>
         ${problems.map(
           (p) => html`<li>
-            ${p.message}
+            <strong>${this._place(p.pointer)}:</strong> ${plainMessage(p.message)}
             ${
               this._view === "editor" && !this._assign.loose.includes(p)
                 ? html`<button class="link" @click=${() => this._focusProblem(p)}>${S.problemGo}</button>`
@@ -532,7 +541,7 @@ export class GhlMappingEditor extends LitElement {
       ${
         rows.length === 0
           ? html`<p class="muted">${S.sampleEmpty}</p>`
-          : html`<ul class="plain tree" aria-labelledby="h-fields">
+          : html`<ul class="plain tree" aria-labelledby="h-fields" tabindex="-1">
             ${rows.map((r) => this._renderRow(r))}
           </ul>`
       }
@@ -723,7 +732,7 @@ export class GhlMappingEditor extends LitElement {
   }
 
   _traceOf(id) {
-    const r = this._preview?.result;
+    const r = (this._problems.length > 0 ? this._good : this._preview)?.result;
     return Array.isArray(r?.trace) ? r.trace.find((t) => t.rule === id) : undefined;
   }
 
@@ -1250,6 +1259,13 @@ export class GhlMappingEditor extends LitElement {
   }
 
   _renderJson() {
+    return html`<div class="layout json-layout">
+      <div>${this._renderJsonBox()}</div>
+      <div class="stack preview">${this._renderPreview()}</div>
+    </div>`;
+  }
+
+  _renderJsonBox() {
     const problems = this._problems;
     const describedBy = [
       this._jsonError ? "json-err" : "",
@@ -1271,7 +1287,7 @@ export class GhlMappingEditor extends LitElement {
       ${
         problems.length > 0
           ? html`<ul class="error" id="json-problems">
-            ${problems.map((p) => html`<li><code>${S.jsonProblemAt(p.pointer)}</code>: ${p.message}</li>`)}
+            ${problems.map((p) => html`<li><code>${S.jsonProblemAt(p.pointer)}</code>: ${plainMessage(p.message)}</li>`)}
           </ul>`
           : nothing
       }

@@ -438,6 +438,34 @@ export function assignProblems(problems, controls) {
   return { byControl, loose };
 }
 
+/** A problem's message without the core's "Rule 'x' (at /pointer): " prefix (shown at its control). */
+export function plainMessage(message) {
+  return String(message).replace(/^Rule '[^']*' \(at [^)]*\): /, "");
+}
+
+/**
+ * Where a pointer is, in the editor's words: `["mapping", 2]` for `/mappings/1/...`,
+ * `["tagRule", 1]`, `["scoreRule", 1]`, `["threshold", 1]`, `["scoring"]`, `["route", 1]`
+ * (a route's own mappings as `["routeMapping", 1, 2]`), `["settings"]`, or `["document"]`.
+ */
+export function placeOf(pointer) {
+  const s = splitPointer(pointer);
+  const n = (i) => Number(s[i]) + 1;
+  if (s[0] === "mappings" && s.length > 1) return ["mapping", n(1)];
+  if (s[0] === "tagRules" && s.length > 1) return ["tagRule", n(1)];
+  if (s[0] === "scoring") {
+    if (s[1] === "rules" && s.length > 2) return ["scoreRule", n(2)];
+    if (s[1] === "thresholds" && s.length > 2) return ["threshold", n(2)];
+    return ["scoring"];
+  }
+  if (s[0] === "routes" && s.length > 1) {
+    if (s[2] === "mappings" && s.length > 3) return ["routeMapping", n(1), n(3)];
+    return ["route", n(1)];
+  }
+  if (s[0] === "settings") return ["settings"];
+  return ["document"];
+}
+
 /** A DOM id for the control of a pointer (ids stay valid in `aria-describedby` lists). */
 export function controlId(pointer) {
   return `c${pointer.replace(/[^A-Za-z0-9-]/g, (c) => `_${c.charCodeAt(0).toString(16)}`)}`;

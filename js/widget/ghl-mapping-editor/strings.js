@@ -234,6 +234,17 @@ export const S = {
   // problems
   problemsHeading: (n) => `${n} problem${n === 1 ? "" : "s"} to fix before going live`,
   problemGo: "Show",
+  places: {
+    mapping: (i) => `Mapping ${i}`,
+    tagRule: (i) => `Tag rule ${i}`,
+    scoreRule: (i) => `Score rule ${i}`,
+    threshold: (i) => `Score tag ${i}`,
+    scoring: () => "Lead scoring",
+    route: (i) => `Route ${i}`,
+    routeMapping: (r, i) => `Route ${r}, mapping ${i}`,
+    settings: () => "Settings",
+    document: () => "Rules document",
+  },
   noProblems: "No problems.",
   previewStale:
     "The preview shows the last version without problems. Fix the problems marked in red.",

@@ -205,6 +205,15 @@ export const styles = css`
       top: 0.5rem;
     }
   }
+  @container (min-width: 900px) {
+    .json-layout {
+      grid-template-columns: minmax(0, 1.6fr) minmax(18rem, 1fr);
+    }
+    .tree {
+      max-height: 70vh;
+      overflow-y: auto;
+    }
+  }
   @container (min-width: 620px) and (max-width: 899px) {
     .layout {
       grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr);
