@@ -389,3 +389,72 @@ for (const [name, opts] of [
     await page.close();
   });
 }
+
+test("the host contract: no globals, the event bubbles out composed, the host's own document is not reset", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/tests/browser/blank.html`);
+  const out = await page.evaluate(async () => {
+    const before = new Set(Object.getOwnPropertyNames(window));
+    const core = await import("/pkg/entries/web.js");
+    const afterCore = new Set(Object.getOwnPropertyNames(window));
+    await import("/target/widget-test/ghl-mapping-editor.js");
+    const added = Object.getOwnPropertyNames(window).filter((k) => !afterCore.has(k));
+    const wrap = document.createElement("div");
+    document.body.append(wrap);
+    const el = document.createElement("ghl-mapping-editor");
+    wrap.append(el);
+    const seen = [];
+    wrap.addEventListener("ghl-rules-changed", (e) =>
+      seen.push({ composed: e.composed, detail: e.detail }),
+    );
+    el.sample = { lead: { email: "a@example.com" } };
+    el.core = core;
+    el.document = { version: 1 };
+    await el.updateComplete;
+    const src = el.shadowRoot.querySelector("button.src");
+    src.click();
+    await el.updateComplete;
+    el.shadowRoot.querySelector('button.target[data-target="f:email"]').click();
+    await el.updateComplete;
+    // The host stores what it got and gives it back: the editor keeps its state.
+    el.document = seen.at(-1).detail.document;
+    await el.updateComplete;
+    const open = el.shadowRoot.querySelector('details[data-ptr="/mappings/0"]').open;
+    return {
+      pageStyles:
+        document.querySelectorAll("style, link[rel=stylesheet]").length +
+        document.adoptedStyleSheets.length,
+      ownStyles: el.shadowRoot.adoptedStyleSheets.length,
+      added,
+      coreAdded: [...afterCore].filter((k) => !before.has(k)),
+      seen: seen.map((s) => ({
+        composed: s.composed,
+        mappings: s.detail.document.mappings,
+        problems: s.detail.problems,
+      })),
+      open,
+      styleLeak:
+        getComputedStyle(document.body).fontFamily ===
+        getComputedStyle(document.documentElement).fontFamily,
+    };
+  });
+  // Nothing of the editor's; Lit itself records its versions (and its property metadata)
+  // on the window, as every Lit element does.
+  assert.deepEqual(out.added.sort(), [
+    "litElementVersions",
+    "litHtmlVersions",
+    "litPropertyMetadata",
+    "reactiveElementVersions",
+  ]);
+  assert.deepEqual(out.seen, [
+    {
+      composed: true,
+      mappings: [{ id: "email", from: "lead.email", to: "email", transforms: ["email"] }],
+      problems: [],
+    },
+  ]);
+  assert.equal(out.open, true, "the card opened by the edit stays open");
+  assert.equal(out.pageStyles, 0, "no style reaches the page");
+  assert.equal(out.ownStyles, 1);
+  await page.close();
+});

@@ -54,6 +54,8 @@ import { styles } from "./styles.js";
 /** The transforms of the core (read from the rules document's JSON Schema). */
 const TRANSFORMS = transformsFromSchema(schema);
 const DRAG_TYPE = "application/x-ghl-source-path";
+/** A step value that cannot be computed (the step or one before it has a problem). */
+const STEP_UNKNOWN = Symbol("unknown");
 /** The tests of a simple condition (the schema's), and the choices shown for them. */
 const COND_KEYS = conditionTests(schema);
 const COND_OPS = COND_KEYS.flatMap((k) =>
@@ -148,6 +150,7 @@ export class GhlMappingEditor extends LitElement {
       this._jsonText = JSON.stringify(this._doc, null, 2);
       this._jsonError = "";
       this._suggestions = null;
+      this._good = null;
     }
     if (changed.has("sample") && changed.get("sample") !== undefined) this._choice = "auto";
     if (
@@ -391,26 +394,35 @@ export class GhlMappingEditor extends LitElement {
     const source = typeof m.template === "string" ? { template: m.template } : { from: m.from };
     const key = JSON.stringify([this._doc.settings ?? null, source, transforms]);
     if (this._stepCache.has(key)) return this._stepCache.get(key);
+    const mappings = [];
+    for (let i = 0; i <= transforms.length; i++) {
+      const one = { ...source, to: { customField: `step${i}` } };
+      if (i > 0) one.transforms = transforms.slice(0, i);
+      mappings.push(one);
+    }
+    // A step with a problem: the values up to the step before it are still shown.
     let out = null;
-    try {
-      const mappings = [];
-      for (let i = 0; i <= transforms.length; i++) {
-        const one = { ...source, to: { customField: `step${i}` } };
-        if (i > 0) one.transforms = transforms.slice(0, i);
-        mappings.push(one);
-      }
-      const doc = { version: 1, mappings };
+    for (let n = mappings.length; n > 0 && out === null; ) {
+      const doc = { version: 1, mappings: mappings.slice(0, n) };
       if (isObject(this._doc.settings)) doc.settings = this._doc.settings;
-      const rules = core.compileRules(doc);
+      let rules;
+      try {
+        rules = core.compileRules(doc);
+      } catch (e) {
+        const bad = (e?.details?.problems ?? []).map((p) => Number(p.pointer.split("/")[2]));
+        const first = Math.min(...bad.filter(Number.isInteger));
+        n = Number.isFinite(first) && first < n ? first : 0;
+        continue;
+      }
       try {
         const r = rules.apply(record);
         const byKey = new Map((r.upsert.customFields ?? []).map((c) => [c.key, c.field_value]));
-        out = mappings.map((_, i) => byKey.get(`step${i}`));
+        out = mappings.map((_, i) => (i < n ? byKey.get(`step${i}`) : STEP_UNKNOWN));
+      } catch {
+        n = 0;
       } finally {
         rules.free();
       }
-    } catch {
-      out = null;
     }
     this._stepCache.set(key, out);
     return out;
@@ -796,7 +808,7 @@ export class GhlMappingEditor extends LitElement {
     return html`<details class="card" data-ptr=${ptr} aria-describedby=${ifDefined(card.desc)} .open=${live(this._isOpen(ptr))} @toggle=${(e) => this._toggle(ptr, e.target.open)}>
       <summary>
         <span class="name">${S.mappingName(i, label)}</span>
-        <code>${shown(useTemplate ? m.template : m.from)}</code> → ${result}
+        <code>${shown(useTemplate ? m.template : m.from)}</code>${trace ? html` → ${result}` : nothing}
       </summary>
       ${card.err}
       <div class="row">
@@ -885,7 +897,11 @@ export class GhlMappingEditor extends LitElement {
       </div>
       ${c.err}
       ${isObject(t) && spec ? html`<div class="row">${spec.params.map((p) => this._renderParam(t, p, `${ptr}/${p.name}`))}</div>` : nothing}
-      ${known ? html`<div class="muted">${S.stepValue} <code>${value === undefined ? S.nothing : shortValue(value)}</code></div>` : nothing}
+      ${
+        known && value !== STEP_UNKNOWN
+          ? html`<div class="muted">${S.stepValue} <code>${value === undefined ? S.nothing : shortValue(value)}</code></div>`
+          : nothing
+      }
     </li>`;
   }
 
@@ -1186,8 +1202,14 @@ export class GhlMappingEditor extends LitElement {
     const r = p?.result;
     return html`<section aria-labelledby="h-preview" class=${stale ? "stale-wrap" : ""}>
       <h3 id="h-preview">${S.previewHeading}</h3>
-      ${stale ? html`<p class="error">${S.previewStale}</p>` : nothing}
-      ${r ? html`<div class=${stale ? "stale" : ""}>${r.error ? html`<p class="who none">${S.recordError(r.error.message)}</p>` : this._renderResult(r, p)}</div>` : html`<p class="muted">${S.sampleEmpty}</p>`}
+      ${stale ? html`<p class="error">${p ? S.previewStale : S.previewNone}</p>` : nothing}
+      ${
+        r
+          ? html`<div class=${stale ? "stale" : ""}>${r.error ? html`<p class="who none">${S.recordError(r.error.message)}</p>` : this._renderResult(r, p)}</div>`
+          : stale
+            ? nothing
+            : html`<p class="muted">${S.sampleEmpty}</p>`
+      }
     </section>`;
   }
 
@@ -1229,7 +1251,10 @@ export class GhlMappingEditor extends LitElement {
             </ul>`
           : nothing
       }
-      <details open>
+      ${
+        (r.trace ?? []).length === 0
+          ? html`<h4>${S.trace}</h4><p class="muted">${S.traceNone}</p>`
+          : html`<details open>
         <summary>${S.trace}</summary>
         <div class="trace-wrap">
           <table>
@@ -1247,7 +1272,8 @@ export class GhlMappingEditor extends LitElement {
             </tbody>
           </table>
         </div>
-      </details>
+      </details>`
+      }
     `;
   }
 

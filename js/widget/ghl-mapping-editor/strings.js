@@ -246,6 +246,7 @@ export const S = {
     document: () => "Rules document",
   },
   noProblems: "No problems.",
+  previewNone: "The preview appears once the problems marked in red are fixed.",
   previewStale:
     "The preview shows the last version without problems. Fix the problems marked in red.",
 
@@ -266,6 +267,7 @@ export const S = {
   score: "Lead score",
   warnings: "Warnings",
   trace: "Why (which rules fired)",
+  traceNone: "No rules yet.",
   traceRule: "Rule",
   traceKind: "Kind",
   traceFired: "Fired",

@@ -249,7 +249,7 @@ export const styles = css`
   .stack > * + * {
     margin-top: 1rem;
   }
-  ul.plain {
+  .plain {
     list-style: none;
     margin: 0;
     padding: 0;
