@@ -272,7 +272,9 @@ test("conditions, tag rules, lead scoring: each edit recomputes the preview and 
 
   await page.getByRole("button", { name: "Add a tag rule" }).click();
   const add = page.getByLabel("Add tags (comma separated)");
-  await add.fill("VIP, campaign: {campaign.name}");
+  // Focus moved to the new rule's first box: a keyboard user types on.
+  await page.keyboard.type("VIP, campaign: {campaign.name}");
+  assert.equal(await add.inputValue(), "VIP, campaign: {campaign.name}");
   await add.press("Tab");
   const added = page.locator("ul.chips").first();
   assert.match(await added.textContent(), /vip.*campaign: spring giveaway 2026/s);

@@ -714,7 +714,7 @@ export class GhlMappingEditor extends LitElement {
         <h3 id="h-tags">${S.tagsHeading}</h3>
         <p class="help">${S.tagsTemplateHelp}</p>
         ${tagRules.map((t, i) => this._renderTagRule(t, `/tagRules/${i}`, i))}
-        <button @click=${() => this._set("/tagRules", [...tagRules, { id: freshId(doc, "tag-rule"), add: [] }])}>${S.addTagRule}</button>
+        <button @click=${() => this._add("/tagRules", tagRules, { id: freshId(doc, "tag-rule"), add: [] }, "add")}>${S.addTagRule}</button>
       </section>
       ${this._renderScoring(doc.scoring, "/scoring")}
       <section aria-labelledby="h-routes">
@@ -735,12 +735,20 @@ export class GhlMappingEditor extends LitElement {
     );
   }
 
+  /** Appends `item` to the list at `ptr` and moves focus to its `field` control. */
+  _add(ptr, list, item, field) {
+    this._set(ptr, [...list, item]);
+    this._focus(`${ptr}/${list.length}/${field}`);
+  }
+
+  _focus(ptr) {
+    this.updateComplete.then(() => this.renderRoot.getElementById(controlId(ptr))?.focus());
+  }
+
   _addRoute() {
     const routes = Array.isArray(this._doc.routes) ? this._doc.routes : [];
-    this._set("/routes", [
-      ...routes,
-      { id: freshId(this._doc, "route"), when: { path: this._firstPath(), exists: true } },
-    ]);
+    const when = { path: this._firstPath(), exists: true };
+    this._add("/routes", routes, { id: freshId(this._doc, "route"), when }, "id");
   }
 
   _traceOf(id) {
@@ -961,7 +969,14 @@ export class GhlMappingEditor extends LitElement {
 
   _renderCondition(when, ptr) {
     if (when === undefined) {
-      return html`<button @click=${() => this._set(ptr, { path: this._firstPath(), blank: false })}>${S.addCondition}</button>`;
+      return html`<button
+        @click=${() => {
+          this._set(ptr, { path: this._firstPath(), blank: false });
+          this._focus(`${ptr}/path`);
+        }}
+      >
+        ${S.addCondition}
+      </button>`;
     }
     const c = this._c(ptr);
     const keys = isObject(when) ? COND_KEYS.filter((k) => k in when) : [];
@@ -1131,7 +1146,7 @@ export class GhlMappingEditor extends LitElement {
                 ${this._renderCondition(r?.when, `${rp}/when`)}
               </div>`;
             })}
-            <button @click=${() => this._set(`${ptr}/rules`, [...rules, { id: freshId(this._doc, "score-rule"), points: 10 }])}>${S.addScoreRule}</button>
+            <button @click=${() => this._add(`${ptr}/rules`, rules, { id: freshId(this._doc, "score-rule"), points: 10 }, "points")}>${S.addScoreRule}</button>
             <h4 style="margin-top:0.75rem">${S.thresholds}</h4>
             ${thresholds.map((t, i) => {
               const tp = `${ptr}/thresholds/${i}`;
@@ -1150,7 +1165,7 @@ export class GhlMappingEditor extends LitElement {
                 </div>
               </div>`;
             })}
-            <button @click=${() => this._set(`${ptr}/thresholds`, [...thresholds, { at: 50, tags: [] }])}>${S.addThreshold}</button>
+            <button @click=${() => this._add(`${ptr}/thresholds`, thresholds, { at: 50, tags: [] }, "at")}>${S.addThreshold}</button>
           `
           : nothing
       }
@@ -1175,7 +1190,7 @@ export class GhlMappingEditor extends LitElement {
       ${mappings.map((m, i) => this._renderMapping(m, `${ptr}/mappings/${i}`, i))}
       <button @click=${() => this._edit(addMapping(this._doc, ptr, this._firstPath(), "source", []))}>${S.routeAddMapping}</button>
       ${tagRules.map((t, i) => this._renderTagRule(t, `${ptr}/tagRules/${i}`, i))}
-      <button @click=${() => this._set(`${ptr}/tagRules`, [...tagRules, { id: freshId(this._doc, "tag-rule"), add: [] }])}>${S.addTagRule}</button>
+      <button @click=${() => this._add(`${ptr}/tagRules`, tagRules, { id: freshId(this._doc, "tag-rule"), add: [] }, "add")}>${S.addTagRule}</button>
       ${isObject(r.scoring) ? html`<p class="muted">${S.routeScoringNote}</p>` : nothing}
     </div>`;
   }
