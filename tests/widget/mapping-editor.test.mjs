@@ -460,3 +460,19 @@ test("the host contract: no globals, the event bubbles out composed, the host's 
   assert.equal(out.ownStyles, 1);
   await page.close();
 });
+
+test("a text combining fields: tick the box, drop a second field onto the text", async () => {
+  const page = await open();
+  await source(page, "lead.first_name").dragTo(target(page, "Full name"));
+  const m = card(page, "/mappings/0");
+  await m.getByLabel("Combine several fields into one text").check();
+  const text = m.getByLabel(/^Text with fields/);
+  assert.equal(await text.inputValue(), "{lead.first_name}");
+  await source(page, "lead.last_name").dragTo(text);
+  assert.equal(await text.inputValue(), "{lead.first_name} {lead.last_name}");
+  const doc = await lastDoc(page);
+  assert.equal(doc.mappings[0].template, "{lead.first_name} {lead.last_name}");
+  assert.equal(doc.mappings[0].from, undefined);
+  assert.match(await page.getByRole("row", { name: /Full name/ }).textContent(), /Jane Doe/);
+  await page.close();
+});

@@ -829,11 +829,40 @@ export class GhlMappingEditor extends LitElement {
             aria-describedby=${ifDefined(src.desc)}
             .value=${live(shown(useTemplate ? m.template : m.from))}
             @input=${(e) => this._set(srcPtr, e.target.value)}
+            @dragover=${(e) => e.dataTransfer && e.preventDefault()}
+            @drop=${(e) => {
+              e.preventDefault();
+              const path =
+                e.dataTransfer?.getData(DRAG_TYPE) || e.dataTransfer?.getData("text/plain");
+              if (!path) return;
+              // A field dropped here becomes the source; on a text with fields, one more {field}.
+              this._set(
+                srcPtr,
+                useTemplate ? `${m.template}${m.template ? " " : ""}{${path}}` : path,
+              );
+            }}
           />
           ${src.err}
         </div>
         ${this._renderTargetSelect(m.to, `${ptr}/to`, S.to)}
       </div>
+      <label class="inline">
+        <input
+          type="checkbox"
+          .checked=${live(useTemplate)}
+          @change=${(e) => {
+            const next = { ...m };
+            if (e.target.checked) {
+              next.template = typeof m.from === "string" && m.from !== "" ? `{${m.from}}` : "";
+              delete next.from;
+            } else {
+              next.from = (/\{([^}]*)\}/.exec(m.template ?? "") ?? [])[1] ?? "";
+              delete next.template;
+            }
+            this._set(ptr, next);
+          }}
+        />${S.useTemplate}
+      </label>
       <div class="muted">
         ${S.sampleValue}: <code>${steps ? shortValue(steps[0]) || S.nothing : "—"}</code>
         ${
