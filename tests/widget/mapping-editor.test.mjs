@@ -115,6 +115,7 @@ test("map by clicking, and by keyboard alone (pick with Enter, drop with Enter)"
   await source(page, "lead.first_name").click();
   assert.equal(await source(page, "lead.first_name").getAttribute("aria-pressed"), "true");
   assert.match(await page.getByRole("status").textContent(), /Picked lead\.first_name/);
+  assert.equal(await page.getByText("Picked lead.first_name: now choose").count(), 1);
   await target(page, "First name").click();
   assert.match(await page.getByRole("row", { name: /First name/ }).textContent(), /Jane/);
 
@@ -381,6 +382,7 @@ for (const [name, opts] of [
     await card(page, "/mappings/0").locator("summary").click();
     await page.getByRole("button", { name: "Add a tag rule" }).click();
     await page.getByLabel("Score leads").check();
+    await source(page, "lead.ip_address").click(); // the "picked" bar shows too
     assert.deepEqual(await axe(page), []);
     // Nothing is wider than the screen at 360 px.
     const overflow = await page.evaluate(

@@ -459,6 +459,21 @@ export class GhlMappingEditor extends LitElement {
       <div id="panel-json" role="tabpanel" aria-labelledby="tab-json" class="json" ?hidden=${this._view !== "json"}>
         ${this._view === "json" ? this._renderJson() : nothing}
       </div>
+      ${
+        this._picked !== null && this._view === "editor"
+          ? html`<div class="pickbar">
+              <span>${S.pickedBar(this._picked)}</span>
+              <button
+                @click=${() => {
+                  this._picked = null;
+                  this._announce = S.pickCleared;
+                }}
+              >
+                ${S.pickCancel}
+              </button>
+            </div>`
+          : nothing
+      }
     </div>`;
   }
 
@@ -1308,7 +1323,7 @@ export class GhlMappingEditor extends LitElement {
             <tbody>
               ${(r.trace ?? []).map(
                 (t) => html`<tr>
-                  <td><code>${t.rule}</code><div class="muted">${S.kinds[t.kind] ?? t.kind}</div></td>
+                  <td class="nowrap"><code>${t.rule}</code><div class="muted">${S.kinds[t.kind] ?? t.kind}</div></td>
                   <td class=${`nowrap ${t.fired ? "ok" : "bad"}`}>${t.fired ? S.yes : S.no}</td>
                   <td>${t.why}${t.after !== undefined ? html`<div class="mono">${shortValue(t.before, 40)} → ${shortValue(t.after, 40)}</div>` : nothing}</td>
                 </tr>`,

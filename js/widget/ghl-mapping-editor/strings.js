@@ -35,6 +35,8 @@ export const S = {
     "Drag a field onto a HighLevel field, or pick it (click, Enter or Space) and then choose the HighLevel field.",
   picked: (path) => `Picked ${path}. Now choose the HighLevel field it goes to, or press Escape.`,
   pickCleared: "Nothing picked.",
+  pickedBar: (path) => `Picked ${path}: now choose the HighLevel field it goes to.`,
+  pickCancel: "Cancel",
   pickFirst: "Pick an event field first, then choose this HighLevel field.",
   mapped: (from, to) => `Mapped ${from} to ${to}.`,
   unnamable: "This field's name has quotes, so rules cannot read it.",

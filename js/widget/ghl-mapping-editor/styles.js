@@ -383,8 +383,10 @@ export const styles = css`
     padding: 0.25rem 0.3rem;
     overflow-wrap: anywhere;
   }
-  .nowrap {
+  .nowrap,
+  .nowrap code {
     white-space: nowrap;
+    overflow-wrap: normal;
   }
   .trace-wrap {
     overflow-x: auto;
@@ -401,6 +403,21 @@ export const styles = css`
   details > summary {
     cursor: pointer;
     margin: 0.25rem 0;
+  }
+  .pickbar {
+    position: sticky;
+    bottom: 0;
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+    align-items: center;
+    justify-content: space-between;
+    margin-top: 0.5rem;
+    padding: 0.5rem 0.75rem;
+    background: var(--ghl-pick);
+    border: 1px solid var(--ghl-accent);
+    border-radius: var(--ghl-radius);
+    font-weight: 600;
   }
   .problems {
     border: 1px solid var(--ghl-bad);
