@@ -218,6 +218,9 @@ export const styles = css`
     .layout {
       grid-template-columns: minmax(0, 1fr) minmax(0, 1.4fr);
     }
+    .json-layout {
+      grid-template-columns: minmax(0, 1fr);
+    }
     .preview {
       grid-column: 1 / -1;
     }
