@@ -9,7 +9,8 @@
 # 4. the JS suite against the built pkg/ and the GHL emulator (node --test)
 # 5. type-level tests of the .d.ts (tsc)
 # 6. browser tests of the package (playwright-core driving Debian's chromium), then the
-#    console widget's (tests/widget/: each panel as a person uses it, axe-core, screenshots)
+#    console widget's and the mapping editor's (tests/widget/: as a person uses them,
+#    axe-core, screenshots)
 #
 # Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
 # message; with CI=true a missing browser fails the run.

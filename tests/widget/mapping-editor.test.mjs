@@ -1,0 +1,480 @@
+// <ghl-mapping-editor> in real headless Chromium, used as a person would: the element
+// bundled with esbuild (as a host bundles it), the real package from pkg/ as `core`,
+// Wishpond fixtures as the recent events. Screenshots go to target/widget-screenshots/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { serveRepo, launch } from "../browser/harness.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const shots = `${root}target/widget-screenshots`;
+let server;
+let browser;
+
+before(async () => {
+  await build({
+    entryPoints: [`${root}js/widget/ghl-mapping-editor/define.js`],
+    bundle: true,
+    format: "esm",
+    minify: true,
+    outfile: `${root}target/widget-test/ghl-mapping-editor.js`,
+    logLevel: "warning",
+  });
+  await mkdir(shots, { recursive: true });
+  server = await serveRepo();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh page with the editor loaded (empty document, three recent events). */
+async function open({ width = 1400, height = 1000, colorScheme = "light" } = {}) {
+  const page = await browser.newPage({ viewport: { width, height }, colorScheme });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${server.url}/tests/widget/mapping-editor.html`);
+  await page.waitForSelector("body[data-ready=yes]");
+  page.errors = errors;
+  return page;
+}
+
+const lastDoc = (page) => page.evaluate(() => window.changes.at(-1)?.document);
+const who = (page) => page.getByTestId("who");
+const source = (page, path) =>
+  page.getByRole("button", { name: new RegExp(`^${path.replace(/[.[\]]/g, "\\$&")} ?,`) });
+const label = (loc) => loc.evaluate((el) => el.textContent.replace(/\s+/g, " ").trim());
+const target = (page, label) => page.locator(`button.target`, { hasText: label }).first();
+const card = (page, ptr) => page.locator(`details[data-ptr="${ptr}"]`);
+
+/** The problem text a control points to with aria-describedby ("" when none). */
+async function describedError(locator) {
+  const ids = await locator.getAttribute("aria-describedby");
+  if (!ids) return "";
+  let text = "";
+  for (const id of ids.split(" ")) text += await locator.page().locator(`#${id}`).textContent();
+  return text;
+}
+
+test("the sample is a tree with values and types; another recent event can be picked", async () => {
+  const page = await open();
+  const email = source(page, "lead.email");
+  assert.match(await label(email), /^lead\.email, text, " Jane\.Doe@Example\.COM "/);
+  assert.match(await label(source(page, "lead.custom_fields.budget")), /number, 7500/);
+  assert.match(await label(source(page, "lead.opted_in")), /yes\/no, true/);
+  await page.getByLabel("Recent event").selectOption({ index: 2 });
+  assert.equal(await source(page, "lead.email").count(), 0);
+  assert.match(await label(source(page, "dynamic_attributes.first_name")), /"Jane"/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a pasted event: bad JSON gets a plain error, good JSON becomes the sample", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Paste an event" }).click();
+  const box = page.getByLabel("Event as JSON");
+  await box.fill('{"lead": {"email": "x@example.com",}');
+  await page.getByRole("button", { name: "Use this event" }).click();
+  const alert = page.getByRole("alert");
+  assert.match(await alert.textContent(), /This is not valid JSON/);
+  assert.equal(await box.getAttribute("aria-invalid"), "true");
+  await box.fill('{"form": {"work_email": "kim@example.com", "given_name": "kim"}}');
+  await page.getByRole("button", { name: "Use this event" }).click();
+  assert.equal(await page.getByRole("alert").count(), 0);
+  assert.match(await label(source(page, "form.work_email")), /kim@example\.com/);
+  await page.close();
+});
+
+test("map a field by dragging it onto a HighLevel field: the document and the preview change", async () => {
+  const page = await open();
+  assert.match(await who(page).textContent(), /cannot be sent/);
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  const doc = await lastDoc(page);
+  assert.deepEqual(
+    doc.mappings.map((m) => [m.from, m.to, m.transforms]),
+    [["lead.email", "email", ["email"]]],
+  );
+  assert.match(
+    await who(page).textContent(),
+    /will update jane\.doe@example\.com \(matched by email\)/,
+  );
+  // A custom field by name, written by id.
+  await source(page, "lead.utm.source").dragTo(target(page, "UTM Source"));
+  const doc2 = await lastDoc(page);
+  assert.deepEqual(doc2.mappings[1].to, { customFieldId: "cf_utm" });
+  assert.match(await page.getByRole("row", { name: /UTM Source/ }).textContent(), /Facebook/);
+  await page.screenshot({ path: `${shots}/mapping-dragged.png` });
+  await page.close();
+});
+
+test("map by clicking, and by keyboard alone (pick with Enter, drop with Enter)", async () => {
+  const page = await open();
+  await source(page, "lead.first_name").click();
+  assert.equal(await source(page, "lead.first_name").getAttribute("aria-pressed"), "true");
+  assert.match(await page.getByRole("status").textContent(), /Picked lead\.first_name/);
+  assert.equal(await page.getByText("Picked lead.first_name: now choose").count(), 1);
+  await target(page, "First name").click();
+  assert.match(await page.getByRole("row", { name: /First name/ }).textContent(), /Jane/);
+
+  await source(page, "lead.last_name").focus();
+  await page.keyboard.press("Enter");
+  await target(page, "Last name").focus();
+  await page.keyboard.press("Enter");
+  const doc = await lastDoc(page);
+  assert.deepEqual(
+    doc.mappings.map((m) => [m.from, m.to]),
+    [
+      ["lead.first_name", "firstName"],
+      ["lead.last_name", "lastName"],
+    ],
+  );
+  // Escape drops what was picked; a target then says what to do first.
+  await source(page, "lead.phone").focus();
+  await page.keyboard.press("Enter");
+  await page.keyboard.press("Escape");
+  await target(page, "Phone").click();
+  assert.match(await page.getByRole("status").textContent(), /Pick an event field first/);
+  assert.equal((await lastDoc(page)).mappings.length, 2);
+  await page.close();
+});
+
+test("a clean-up step shows its effect on the sample and in the preview", async () => {
+  const page = await open();
+  await source(page, "lead.first_name").click();
+  await target(page, "First name").click();
+  const m = card(page, "/mappings/0");
+  await m.getByLabel("Add a step").selectOption("uppercase");
+  const steps = m.locator("ol.steps > li");
+  assert.equal(await steps.count(), 3);
+  assert.match(await steps.nth(0).textContent(), /Trim spaces.*"jane"/s);
+  assert.match(await steps.nth(1).textContent(), /Title Case.*"Jane"/s);
+  assert.match(await steps.nth(2).textContent(), /UPPER CASE.*"JANE"/s);
+  assert.match(await page.getByRole("row", { name: /First name/ }).textContent(), /JANE/);
+  assert.deepEqual((await lastDoc(page)).mappings[0].transforms, [
+    "trim",
+    "titleCase",
+    "uppercase",
+  ]);
+  await page.close();
+});
+
+test("break a rule: the problem is shown at its control; fix it and it goes", async () => {
+  const page = await open();
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  const m = card(page, "/mappings/0");
+  const from = m.getByLabel("Event field", { exact: true });
+  await from.fill("lead..email");
+  assert.equal(await from.getAttribute("aria-invalid"), "true");
+  assert.match(await describedError(from), /the path 'lead\.\.email' is not valid/);
+  const changes = await page.evaluate(() => window.changes.at(-1));
+  assert.equal(changes.problems[0].pointer, "/mappings/0/from");
+  assert.match(
+    await page.getByRole("region", { name: /1 problem/ }).textContent(),
+    /lead\.\.email/,
+  );
+  assert.match(
+    await page.getByText("The preview shows the last version without problems").textContent(),
+    /Fix/,
+  );
+  await page.screenshot({ path: `${shots}/mapping-problem.png` });
+
+  // A parameter of a step: its own input is marked.
+  await from.fill("lead.email");
+  assert.equal(await from.getAttribute("aria-invalid"), null);
+  await m.getByLabel("Add a step").selectOption("truncate");
+  const length = m.getByLabel("Characters");
+  await length.fill("ten");
+  await length.press("Tab");
+  assert.equal(await length.getAttribute("aria-invalid"), "true");
+  assert.match(await describedError(length), /whole number/);
+  // "Show" in the summary moves focus to the control.
+  await page.getByRole("button", { name: "Show" }).click();
+  assert.equal(await length.evaluate((el) => el.getRootNode().activeElement === el), true);
+  await length.fill("5");
+  await length.press("Tab");
+  assert.equal(await length.getAttribute("aria-invalid"), null);
+  assert.equal(await page.getByRole("region", { name: /problem/ }).count(), 0);
+  assert.match(await page.getByRole("row", { name: /Email/ }).textContent(), /jane\./);
+  await page.close();
+});
+
+test("suggested mappings are confirmed one by one or all at once (Wishpond dynamic_attributes too)", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Suggest mappings" }).click();
+  await page.getByRole("button", { name: "Accept: lead.phone → Phone" }).click();
+  assert.deepEqual(
+    (await lastDoc(page)).mappings.map((m) => m.to),
+    ["phone"],
+  );
+  await page.getByRole("button", { name: "Dismiss: lead.name → Full name" }).click();
+  await page.getByRole("button", { name: "Accept all" }).click();
+  const doc = await lastDoc(page);
+  const targets = doc.mappings.map((m) => (typeof m.to === "string" ? m.to : m.to.customFieldId));
+  for (const t of [
+    "email",
+    "firstName",
+    "lastName",
+    "companyName",
+    "city",
+    "postalCode",
+    "tags",
+    "cf_budget",
+  ]) {
+    assert.ok(targets.includes(t), `${t} mapped: ${targets}`);
+  }
+  assert.ok(!targets.includes("name"), "the dismissed suggestion stays out");
+  assert.ok(
+    !doc.mappings.some((m) => m.from === "campaign.name"),
+    "a campaign's name is not a person's",
+  );
+  assert.match(
+    await who(page).textContent(),
+    /will update Jane Doe \(matched by email: jane\.doe@example\.com\)/,
+  );
+
+  // The Wishpond leads API shape.
+  const page2 = await open();
+  await page2.getByLabel("Recent event").selectOption({ index: 2 });
+  await page2.getByRole("button", { name: "Suggest mappings" }).click();
+  await page2.getByRole("button", { name: "Accept all" }).click();
+  const doc2 = await lastDoc(page2);
+  assert.deepEqual(
+    doc2.mappings.map((m) => [m.from, m.to]),
+    [
+      ["email", "email"],
+      ["dynamic_attributes.first_name", "firstName"],
+      ["dynamic_attributes.last_name", "lastName"],
+      ["dynamic_attributes.phone_number", "phone"],
+      ["dynamic_attributes.lead_score", { customFieldId: "cf_score" }],
+      ["dynamic_attributes.utm_source", { customFieldId: "cf_utm" }],
+    ],
+  );
+  await page.close();
+  await page2.close();
+});
+
+test("conditions, tag rules, lead scoring: each edit recomputes the preview and its trace", async () => {
+  const page = await open();
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  // A condition that does not hold leaves the field out, and the trace says why.
+  const m = card(page, "/mappings/0");
+  await m.getByRole("button", { name: "Add a condition" }).click();
+  await m.getByLabel("Test").selectOption("blankTrue");
+  assert.match(await who(page).textContent(), /cannot be sent/);
+  assert.match(
+    await page.getByRole("row", { name: /^email/ }).textContent(),
+    /no.*condition not met/s,
+  );
+  await m.getByRole("button", { name: "Remove the condition" }).click();
+  assert.match(await who(page).textContent(), /matched by email/);
+
+  await page.getByRole("button", { name: "Add a tag rule" }).click();
+  const add = page.getByLabel("Add tags (comma separated)");
+  // Focus moved to the new rule's first box: a keyboard user types on.
+  await page.keyboard.type("VIP, campaign: {campaign.name}");
+  assert.equal(await add.inputValue(), "VIP, campaign: {campaign.name}");
+  await add.press("Tab");
+  const added = page.locator("ul.chips").first();
+  assert.match(await added.textContent(), /vip.*campaign: spring giveaway 2026/s);
+
+  await page.getByLabel("Score leads").check();
+  await page.getByRole("button", { name: "Add a score rule" }).click();
+  assert.equal(await page.getByTestId("score").textContent(), "10");
+  await page.getByRole("button", { name: "Add a score tag" }).click();
+  const tags = page.getByLabel("Tags (comma separated)", { exact: true });
+  const at = page.getByLabel("From score");
+  await at.fill("5");
+  await tags.fill("warm");
+  await tags.press("Tab");
+  assert.match(await added.textContent(), /warm/);
+  const doc = await lastDoc(page);
+  assert.equal(doc.scoring.rules[0].points, 10);
+  assert.deepEqual(doc.scoring.thresholds, [{ at: 5, tags: ["warm"] }]);
+  await page.close();
+});
+
+test("routes: a route's condition and its own mappings", async () => {
+  const page = await open();
+  await page.getByRole("button", { name: "Add a route" }).click();
+  const doc = await lastDoc(page);
+  assert.equal(doc.routes[0].id, "route");
+  // Map into the route by picking it, then dragging.
+  await page.getByLabel("Add new mappings to").selectOption({ label: "Only route “route”" });
+  await page.evaluate(() => window.scrollTo(0, 0)); // both ends of the drag in view
+  await source(page, "lead.company").dragTo(target(page, "Company"));
+  const doc2 = await lastDoc(page);
+  assert.deepEqual(
+    doc2.routes[0].mappings.map((m) => [m.from, m.to]),
+    [["lead.company", "companyName"]],
+  );
+  assert.equal(doc2.mappings, undefined);
+  assert.match(await page.getByText(/Rules used/).textContent(), /route “route”/);
+  await page.close();
+});
+
+test("the JSON view edits the same document, with validation", async () => {
+  const page = await open();
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  await page.getByRole("tab", { name: "JSON" }).click();
+  const box = page.getByLabel("Rules document (JSON)");
+  const text = await box.inputValue();
+  assert.match(text, /"from": "lead.email"/);
+  await box.fill(text.replace('"to": "email"', '"to": "emial"'));
+  assert.match(await describedError(box), /\/mappings\/0\/to.*Did you mean 'email'/s);
+  await box.fill("{ not json");
+  assert.match(await page.getByRole("alert").textContent(), /Not valid JSON yet/);
+  const doc = JSON.parse(text);
+  doc.tagRules = [{ id: "vip", add: ["vip"] }];
+  await box.fill(JSON.stringify(doc, null, 2));
+  await page.screenshot({ path: `${shots}/mapping-json.png` });
+  await page.getByRole("tab", { name: "Visual editor" }).click();
+  assert.equal(await page.getByLabel("Add tags (comma separated)").inputValue(), "vip");
+  assert.match(await page.locator("ul.chips").first().textContent(), /vip/);
+  assert.deepEqual((await lastDoc(page)).tagRules, [{ id: "vip", add: ["vip"] }]);
+  // and back: a visual edit shows in the JSON view
+  await page.getByLabel("Add tags (comma separated)").fill("vip, gold");
+  await page.getByLabel("Add tags (comma separated)").press("Tab");
+  await page.getByRole("tab", { name: "JSON" }).click();
+  assert.match(await box.inputValue(), /"gold"/);
+  await page.close();
+});
+
+test("a document set by the host (a preset) shows its rules, routes and problems at their controls", async () => {
+  const page = await open();
+  await page.evaluate(() => {
+    const doc = window.core.rulesPresets()["wishpond-lead"];
+    doc.mappings[0].transforms.push("shout");
+    window.editor.document = doc;
+  });
+  const step = card(page, "/mappings/0").locator("ol.steps > li").nth(1);
+  assert.match(await describedError(step), /'shout' is not a transform/);
+  await page.close();
+});
+
+async function axe(page) {
+  await page.addScriptTag({ path: `${root}node_modules/axe-core/axe.min.js` });
+  const found = await page.evaluate(async () => {
+    const r = await window.axe.run(document.querySelector("ghl-mapping-editor"), {
+      resultTypes: ["violations"],
+    });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 3),
+    }));
+  });
+  return found.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+for (const [name, opts] of [
+  ["desktop-light", { width: 1400, height: 1000 }],
+  ["desktop-dark", { width: 1400, height: 1000, colorScheme: "dark" }],
+  ["phone-360-light", { width: 360, height: 800 }],
+  ["phone-360-dark", { width: 360, height: 800, colorScheme: "dark" }],
+]) {
+  test(`axe finds no serious or critical violation (${name}); screenshot`, async () => {
+    const page = await open(opts);
+    await page.getByRole("button", { name: "Suggest mappings" }).click();
+    await page.getByRole("button", { name: "Accept all" }).click();
+    await card(page, "/mappings/0").locator("summary").click();
+    await page.getByRole("button", { name: "Add a tag rule" }).click();
+    await page.getByLabel("Score leads").check();
+    await source(page, "lead.ip_address").click(); // the "picked" bar shows too
+    assert.deepEqual(await axe(page), []);
+    // Nothing is wider than the screen at 360 px.
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+    await page.screenshot({ path: `${shots}/mapping-${name}.png`, fullPage: opts.width > 400 });
+    await page.close();
+  });
+}
+
+test("the host contract: no globals, the event bubbles out composed, the host's own document is not reset", async () => {
+  const page = await browser.newPage();
+  await page.goto(`${server.url}/tests/browser/blank.html`);
+  const out = await page.evaluate(async () => {
+    const before = new Set(Object.getOwnPropertyNames(window));
+    const core = await import("/pkg/entries/web.js");
+    const afterCore = new Set(Object.getOwnPropertyNames(window));
+    await import("/target/widget-test/ghl-mapping-editor.js");
+    const added = Object.getOwnPropertyNames(window).filter((k) => !afterCore.has(k));
+    const wrap = document.createElement("div");
+    document.body.append(wrap);
+    const el = document.createElement("ghl-mapping-editor");
+    wrap.append(el);
+    const seen = [];
+    wrap.addEventListener("ghl-rules-changed", (e) =>
+      seen.push({ composed: e.composed, detail: e.detail }),
+    );
+    el.sample = { lead: { email: "a@example.com" } };
+    el.core = core;
+    el.document = { version: 1 };
+    await el.updateComplete;
+    const src = el.shadowRoot.querySelector("button.src");
+    src.click();
+    await el.updateComplete;
+    el.shadowRoot.querySelector('button.target[data-target="f:email"]').click();
+    await el.updateComplete;
+    // The host stores what it got and gives it back: the editor keeps its state.
+    el.document = seen.at(-1).detail.document;
+    await el.updateComplete;
+    const open = el.shadowRoot.querySelector('details[data-ptr="/mappings/0"]').open;
+    return {
+      pageStyles:
+        document.querySelectorAll("style, link[rel=stylesheet]").length +
+        document.adoptedStyleSheets.length,
+      ownStyles: el.shadowRoot.adoptedStyleSheets.length,
+      added,
+      coreAdded: [...afterCore].filter((k) => !before.has(k)),
+      seen: seen.map((s) => ({
+        composed: s.composed,
+        mappings: s.detail.document.mappings,
+        problems: s.detail.problems,
+      })),
+      open,
+      styleLeak:
+        getComputedStyle(document.body).fontFamily ===
+        getComputedStyle(document.documentElement).fontFamily,
+    };
+  });
+  // Nothing of the editor's; Lit itself records its versions (and its property metadata)
+  // on the window, as every Lit element does.
+  assert.deepEqual(out.added.sort(), [
+    "litElementVersions",
+    "litHtmlVersions",
+    "litPropertyMetadata",
+    "reactiveElementVersions",
+  ]);
+  assert.deepEqual(out.seen, [
+    {
+      composed: true,
+      mappings: [{ id: "email", from: "lead.email", to: "email", transforms: ["email"] }],
+      problems: [],
+    },
+  ]);
+  assert.equal(out.open, true, "the card opened by the edit stays open");
+  assert.equal(out.pageStyles, 0, "no style reaches the page");
+  assert.equal(out.ownStyles, 1);
+  await page.close();
+});
+
+test("a text combining fields: tick the box, drop a second field onto the text", async () => {
+  const page = await open();
+  await source(page, "lead.first_name").dragTo(target(page, "Full name"));
+  const m = card(page, "/mappings/0");
+  await m.getByLabel("Combine several fields into one text").check();
+  const text = m.getByLabel(/^Text with fields/);
+  assert.equal(await text.inputValue(), "{lead.first_name}");
+  await source(page, "lead.last_name").dragTo(text);
+  assert.equal(await text.inputValue(), "{lead.first_name} {lead.last_name}");
+  const doc = await lastDoc(page);
+  assert.equal(doc.mappings[0].template, "{lead.first_name} {lead.last_name}");
+  assert.equal(doc.mappings[0].from, undefined);
+  assert.match(await page.getByRole("row", { name: /Full name/ }).textContent(), /Jane Doe/);
+  await page.close();
+});
