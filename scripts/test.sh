@@ -9,6 +9,7 @@
 # 4. the JS suite against the built pkg/ and the GHL emulator (node --test)
 # 5. type-level tests of the .d.ts (tsc)
 # 6. browser tests of the package (playwright-core driving Debian's chromium)
+# 7. the browser extension (development build) in headless Chromium against the emulators
 #
 # Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
 # message; with CI=true a missing browser fails the run.
@@ -59,6 +60,14 @@ if [ "$browser" = yes ]; then
   node --test --test-reporter=spec tests/browser/
 else
   step "SKIPPED: browser package tests (chromium not installed; run 'make setup')"
+fi
+
+if [ "$browser" = yes ]; then
+  step "the browser extension in headless Chromium (tests/extension)"
+  npx --no-install tsc -p js/extension/tsconfig.json
+  node --test --test-reporter=spec tests/extension/
+else
+  step "SKIPPED: browser extension tests (chromium not installed; run 'make setup')"
 fi
 echo
 echo "all tests passed"

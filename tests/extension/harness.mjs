@@ -1,0 +1,74 @@
+// The extension tests' harness: builds the development extension into a temporary
+// folder (scripts/build-extension.mjs --dev), starts the GHL, Wishpond and Qwilr
+// emulators on free loopback ports, and launches Debian's Chromium headless with the
+// unpacked extension loaded (playwright-core, a persistent profile: extensions need
+// one). The extension's id comes from its service worker's URL.
+import { execFileSync } from "node:child_process";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, chromiumPath } from "../browser/harness.mjs";
+import { startEmulator } from "../../js/emulator/index.mjs";
+import { startWishpondEmulator } from "../../js/emulator/wishpond/index.mjs";
+import { startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+export const SCREENSHOTS = join(root, "target", "extension-screenshots");
+
+/** Waits until `check()` returns a truthy value (polled), failing with `what` after `ms`. */
+export async function until(check, what, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Builds the development extension, starts the emulators and the browser. */
+export async function start({ ghl: ghlOptions = {} } = {}) {
+  const executablePath = chromiumPath();
+  if (!executablePath) throw new Error("chromium is not installed (run `make setup`)");
+  const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-extension-"));
+  const ext = join(dir, "extension");
+  execFileSync(
+    process.execPath,
+    [join(root, "scripts", "build-extension.mjs"), "--dev", "--out", ext, "--no-zip"],
+    { stdio: "inherit" },
+  );
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const ghl = await startEmulator({ seed: 13, ...ghlOptions });
+  const wishpond = await startWishpondEmulator();
+  const qwilr = await startQwilrEmulator();
+  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+    executablePath,
+    headless: false,
+    viewport: { width: 420, height: 900 },
+    args: [
+      "--headless=new",
+      `--disable-extensions-except=${ext}`,
+      `--load-extension=${ext}`,
+      ...CHROMIUM_ARGS,
+    ],
+  });
+  const worker =
+    context.serviceWorkers()[0] ??
+    (await context.waitForEvent("serviceworker", { timeout: 15000 }));
+  const id = new URL(worker.url()).host;
+  return {
+    ghl,
+    wishpond,
+    qwilr,
+    context,
+    id,
+    url: (page) => `chrome-extension://${id}/${page}`,
+    async stop() {
+      await context.close().catch(() => undefined);
+      await Promise.all([ghl.stop(), wishpond.stop(), qwilr.stop()]);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
