@@ -72,3 +72,27 @@ export async function start({ ghl: ghlOptions = {} } = {}) {
     },
   };
 }
+
+/**
+ * Fills the options page as a person would (labels) and saves; resolves to the page.
+ * `fields` maps a label to a value (text) or to true/false (a checkbox).
+ */
+export async function fillOptions(h, fields) {
+  const page = await h.context.newPage();
+  await page.goto(h.url("options.html"));
+  for (const [label, value] of Object.entries(fields)) {
+    const input = page.getByLabel(label, { exact: true });
+    if (typeof value === "boolean") await input.setChecked(value);
+    else await input.fill(value);
+  }
+  await page.getByRole("button", { name: "Save" }).click();
+  await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+  return page;
+}
+
+/** The development build's API base URL fields, pointed at the emulators. */
+export const emulatorUrls = (h) => ({
+  "GHL API base URL": h.ghl.url,
+  "Wishpond API base URL": h.wishpond.url,
+  "Qwilr API base URL": h.qwilr.url,
+});
