@@ -218,3 +218,25 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   await panel.screenshot({ path: join(SCREENSHOTS, "sidepanel.png"), fullPage: true });
   await options.close();
 });
+
+test("after a browser restart, what was queued is delivered without opening anything", async () => {
+  h.ghl.configure({ latencyMs: 3000 });
+  const lead = h.wishpond.addLead({
+    email: "restarted.browser@example.com",
+    dynamic_attributes: { first_name: "Rey" },
+  });
+  await poll(panel);
+  // Accepted (durable) and on the wire: the browser is closed now.
+  assert.equal(await count(panel, "pending"), 1);
+  await h.restartBrowser();
+  h.ghl.configure({ latencyMs: 0 });
+  // No page is opened: the worker starts with the browser and resumes the outbox.
+  await until(
+    () => (contactBy(lead.email)[0]?.tags ?? []).includes("wishpond"),
+    "the queued lead delivered after the restart",
+  );
+  panel = await openPanel();
+  await until(async () => (await count(panel, "pending")) === 0, "nothing pending");
+  assert.equal(contactBy(lead.email).length, 1);
+  assert.deepEqual(await badge(panel), { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
+});

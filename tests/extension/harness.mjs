@@ -43,27 +43,39 @@ export async function start({ ghl: ghlOptions = {} } = {}) {
   const ghl = await startEmulator({ seed: 13, ...ghlOptions });
   const wishpond = await startWishpondEmulator();
   const qwilr = await startQwilrEmulator();
-  const context = await chromium.launchPersistentContext(join(dir, "profile"), {
-    executablePath,
-    headless: false,
-    viewport: { width: 420, height: 900 },
-    args: [
-      "--headless=new",
-      `--disable-extensions-except=${ext}`,
-      `--load-extension=${ext}`,
-      ...CHROMIUM_ARGS,
-    ],
-  });
-  const worker =
-    context.serviceWorkers()[0] ??
-    (await context.waitForEvent("serviceworker", { timeout: 15000 }));
+  const launch = async () => {
+    const context = await chromium.launchPersistentContext(join(dir, "profile"), {
+      executablePath,
+      headless: false,
+      viewport: { width: 420, height: 900 },
+      args: [
+        "--headless=new",
+        `--disable-extensions-except=${ext}`,
+        `--load-extension=${ext}`,
+        ...CHROMIUM_ARGS,
+      ],
+    });
+    const worker =
+      context.serviceWorkers()[0] ??
+      (await context.waitForEvent("serviceworker", { timeout: 15000 }));
+    return { context, worker };
+  };
+  let { context, worker } = await launch();
   const id = new URL(worker.url()).host;
   return {
     ghl,
     wishpond,
     qwilr,
-    context,
+    get context() {
+      return context;
+    },
     id,
+    /** Closes the browser and starts it again on the same profile (a browser restart). */
+    async restartBrowser() {
+      await context.close();
+      ({ context, worker } = await launch());
+      return worker;
+    },
     url: (page) => `chrome-extension://${id}/${page}`,
     async stop() {
       await context.close().catch(() => undefined);
