@@ -113,6 +113,8 @@ cp "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/entries/ghl-bridge-client
 [ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
 # The page capture script ships as written (no Wasm, no token, no build step).
 mkdir -p pkg.tmp/capture && cp js/capture/capture.js pkg.tmp/capture/
+# The console widget <ghl-bridge-console> (Lit, bundled; loads the core lazily): pkg/console/.
+node scripts/build-widget.mjs pkg.tmp
 node scripts/write-package-json.mjs pkg.tmp
 cp js/PACKAGE_README.md pkg.tmp/README.md
 rm -rf pkg && mv pkg.tmp pkg

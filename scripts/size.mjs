@@ -9,6 +9,7 @@
 //   overrides it).
 // Both are guards, not targets: the targets (full <= 200 KB, client <= 60 KB) come with
 // the size work (hand codecs instead of per-type serde derives, see ARCHITECTURE.md).
+// - console widget (`ghl-bridge/console`, JS only, beside the full package's core): 60 KB.
 // Usage: node scripts/size.mjs <pkg-dir>
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
@@ -17,6 +18,8 @@ import { gzipSync, brotliCompressSync, constants } from "node:zlib";
 const dir = process.argv[2] ?? "pkg";
 const budgets = {
   client: 136 * 1024,
+  // <ghl-bridge-console> (JS only; it loads the full package's core when a panel needs it).
+  console: 60 * 1000,
   full: Number(process.env.SIZE_BUDGET_FULL_GZIP ?? 800 * 1024),
 };
 
@@ -36,9 +39,11 @@ function measure(paths) {
 }
 const all = files(dir).map((p) => ({ p, rel: relative(dir, p).split(sep).join("/") }));
 const lean = (f) => f.rel.startsWith("client/");
+const widget = (f) => f.rel.startsWith("console/");
 const entries = {
-  full: all.filter((f) => !lean(f)),
+  full: all.filter((f) => !lean(f) && !widget(f)),
   client: all.filter(lean),
+  console: all.filter(widget),
 };
 const fmt = (n) => String(n).padStart(9);
 let failed = false;
@@ -46,7 +51,8 @@ for (const [name, list] of Object.entries(entries)) {
   const wasm = measure(list.filter((f) => f.p.endsWith(".wasm")).map((f) => f.p));
   const js = measure(list.filter((f) => f.p.endsWith(".js")).map((f) => f.p));
   const total = wasm.gzip + js.gzip;
-  const label = name === "full" ? "ghl-bridge (full)" : "ghl-bridge/client (lean)";
+  const label =
+    name === "full" ? "ghl-bridge (full)" : name === "client" ? "ghl-bridge/client (lean)" : "ghl-bridge/console";
   console.log(`${label}${" ".repeat(26 - label.length)}raw      gzip    brotli`);
   console.log(`  wasm              ${fmt(wasm.raw)} ${fmt(wasm.gzip)} ${fmt(wasm.brotli)}`);
   console.log(`  js                ${fmt(js.raw)} ${fmt(js.gzip)} ${fmt(js.brotli)}`);

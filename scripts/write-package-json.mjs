@@ -21,7 +21,7 @@ const pkg = {
   homepage: field("homepage") ?? `${repository}#readme`,
   bugs: { url: `${repository}/issues` },
   type: "module",
-  sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js"],
+  sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js", "./console/*.js"],
   types: "./entries/web.d.ts",
   exports: {
     ".": {
@@ -43,6 +43,11 @@ const pkg = {
       },
     },
     "./capture": "./capture/capture.js",
+    // <ghl-bridge-console>: defines the element on import (the core loads when a panel needs it).
+    "./console": {
+      types: "./console/ghl-bridge-console/define.d.ts",
+      default: "./console/ghl-bridge-console.js",
+    },
     "./file-storage": {
       types: "./entries/file-storage.d.ts",
       default: "./entries/file-storage.js",
@@ -60,6 +65,7 @@ const pkg = {
       slim: ["./entries/slim.d.ts"],
       client: ["./client/entries/client-web.d.ts"],
       "file-storage": ["./entries/file-storage.d.ts"],
+      console: ["./console/ghl-bridge-console/define.d.ts"],
     },
   },
   files: [

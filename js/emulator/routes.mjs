@@ -355,6 +355,15 @@ export const ROUTES = [
   },
   {
     method: "GET",
+    path: "/locations/:locationId",
+    operation: "locations.get-location",
+    scope: "locations.readonly",
+    location: "path",
+    handler: (ctx) =>
+      ok({ location: { id: ctx.loc.id, name: ctx.loc.name, timezone: ctx.loc.timezone } }),
+  },
+  {
+    method: "GET",
     path: "/locations/:locationId/tags",
     operation: "locations.get-location-tags",
     scope: "locations/tags.readonly",

@@ -1,0 +1,808 @@
+/**
+ * `DirectBackend`: the console's backend with the package in the page. For trusted
+ * places only (the extension's options page, a developer's own page): the token comes
+ * from a token provider property (or is typed into the Connection panel and kept in
+ * memory only), and the settings, rules and outbox live in the browser's IndexedDB
+ * through the package's own adapter (`indexedDbStorage`).
+ *
+ * The Wasm core is imported on the first call that needs it (`core-loader.ts`).
+ * Nothing here returns, logs or stores a token: settings records hold the location and
+ * the scopes found, never the token; errors leave as the package's scrubbed
+ * `GhlBridgeError` fields (`code`, `message`, `details`).
+ */
+import {
+  type ActivityEntry,
+  type ActivityFilter,
+  type BackendChange,
+  type BackendError,
+  type ConnectInput,
+  type ConnectionState,
+  type ConnectionTest,
+  type ConsoleBackend,
+  type CustomField,
+  type DeadLetter,
+  type DryRunResult,
+  FLOW_SCOPES,
+  type FlowName,
+  type Mode,
+  type ModeState,
+  type OutboxStatus,
+  type ReportPreview,
+  type ReportSent,
+  type RulesState,
+  type SampleEvent,
+  type ScopeCheck,
+  type Source,
+  type SourcesPatch,
+  type SourcesState,
+  type StatisticsState,
+  type TagFinding,
+  type TagsState,
+  backendError,
+} from "./backend.js";
+import { type Core, loadCore } from "./core-loader.js";
+import { exampleSamples, sampleLabel } from "./samples.js";
+import { probeScopes } from "./scope-probe.js";
+
+/** Options of `new DirectBackend()`. */
+export interface DirectBackendOptions {
+  /** The host's current token (e.g. the extension's stored PIT). Never called for display. */
+  tokenProvider?: () => string | Promise<string>;
+  /** The location, when known up front. */
+  locationId?: string;
+  /** GHL's API base URL (default: GHL's; http only on loopback, e.g. an emulator). */
+  baseUrl?: string;
+  /** Where the package's web entry is (default: beside the widget's folder). */
+  coreUrl?: string;
+  /** Prefix of the IndexedDB database names (default `ghl-bridge-console`). */
+  storageName?: string;
+  /** The capture intake URL the page snippet posts to (`data-intake`), if any. */
+  intakeUrl?: string;
+  /** The capture script's URL for the snippet (default: the package's `capture/capture.js`). */
+  captureScriptUrl?: string;
+  /** The clock (ms); defaults to `Date.now`. */
+  now?: () => number;
+  /** The outbox's `config` (`maxAttempts`, `backoffBaseMs`...; GHL's documented limits by default). */
+  outboxConfig?: Record<string, unknown>;
+}
+
+interface Settings {
+  locationId: string | null;
+  locationName: string | null;
+  checkedAt: string | null;
+  tokenSource: ConnectionState["tokenSource"];
+  granted: string[] | null;
+  mode: Mode;
+  since: string | null;
+  rules: Partial<Record<Source, unknown>>;
+  rulesSavedAt: string | null;
+  siteKey: string | null;
+  wishpondKeySet: boolean;
+  qwilrTokenSet: boolean;
+  samples: SampleEvent[];
+}
+
+const ALL_SCOPES = [...new Set(Object.values(FLOW_SCOPES).flat())];
+const MAX_SAMPLES = 20;
+const MAX_ACTIVITY = 500;
+const SETTINGS_KEY = "console-settings";
+
+// biome-ignore lint/suspicious/noExplicitAny: values of the package (typed in pkg/)
+type Any = any;
+
+/** A thrown value as the interface's JSON error (the package's fields, nothing else). */
+export function toBackendError(e: unknown): BackendError {
+  const x = e as { code?: unknown; message?: unknown; details?: unknown };
+  const code = typeof x?.code === "string" ? x.code : "INTERNAL";
+  const message = typeof x?.message === "string" ? x.message : String(e);
+  const details =
+    x?.details && typeof x.details === "object"
+      ? (JSON.parse(JSON.stringify(x.details)) as Record<string, unknown>)
+      : undefined;
+  return backendError(code, message, details);
+}
+
+/** The backend with the package in the page. */
+export class DirectBackend implements ConsoleBackend {
+  readonly kind = "direct" as const;
+  /** The host's token provider; set it before `connect` (or type a token in the panel). */
+  tokenProvider: (() => string | Promise<string>) | null;
+  readonly #opts: DirectBackendOptions;
+  #now: () => number;
+  #token: string | null = null;
+  #settings: Settings;
+  #settingsLoaded: Promise<void> | null = null;
+  #store: Any = null;
+  #client: Any = null;
+  #outbox: Any = null;
+  #outboxLoading: Promise<Any> | null = null;
+  #activity: ActivityEntry[] = [];
+  #listeners = new Set<(c: BackendChange) => void>();
+  #parked = false;
+  #paused = false;
+  #findingFixes = new Map<string, () => Promise<void>>();
+  /** The client whose last answer is the freshest reading of the rate budget. */
+  #rateFrom: Any = null;
+
+  constructor(options: DirectBackendOptions = {}) {
+    this.#opts = options;
+    this.#now = options.now ?? Date.now;
+    this.tokenProvider = options.tokenProvider ?? null;
+    this.#settings = {
+      locationId: options.locationId ?? null,
+      locationName: null,
+      checkedAt: null,
+      tokenSource: options.tokenProvider ? "provider" : null,
+      granted: null,
+      mode: "staging",
+      since: null,
+      rules: {},
+      rulesSavedAt: null,
+      siteKey: null,
+      wishpondKeySet: false,
+      qwilrTokenSet: false,
+      samples: [],
+    };
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  #core(): Promise<Core> {
+    return loadCore(this.#opts.coreUrl);
+  }
+
+  async #loadSettings(): Promise<void> {
+    if (!this.#settingsLoaded) {
+      this.#settingsLoaded = (async () => {
+        const core = await this.#core();
+        this.#store = await core.indexedDbStorage(`${this.#opts.storageName ?? "ghl-bridge-console"}-settings`);
+        const rows: { key: string; record: unknown }[] = await this.#store.load();
+        const saved = rows.find((r) => r.key === SETTINGS_KEY)?.record as Partial<Settings> | undefined;
+        if (saved) {
+          const keepLocation = this.#settings.locationId;
+          Object.assign(this.#settings, saved);
+          if (keepLocation && keepLocation !== saved.locationId) {
+            this.#settings.locationId = keepLocation;
+            this.#settings.granted = null;
+            this.#settings.locationName = null;
+          }
+        }
+      })();
+      this.#settingsLoaded.catch(() => {
+        this.#settingsLoaded = null;
+      });
+    }
+    return this.#settingsLoaded;
+  }
+
+  async #saveSettings(): Promise<void> {
+    await this.#loadSettings();
+    // The settings record never holds a token (only whether one is set, and its hint).
+    await this.#store.apply([{ op: "put", key: SETTINGS_KEY, record: this.#settings }]);
+  }
+
+  async #getToken(): Promise<string> {
+    if (this.#token) return this.#token;
+    if (this.tokenProvider) return await this.tokenProvider();
+    throw backendError("NOT_CONNECTED", "no token: connect first");
+  }
+
+  #hasToken(): boolean {
+    return this.#token !== null || this.tokenProvider !== null;
+  }
+
+  #scopes(): string[] {
+    return this.#settings.granted ?? ALL_SCOPES;
+  }
+
+  #locationId(): string {
+    const id = this.#settings.locationId;
+    if (!id) throw backendError("NOT_CONNECTED", "no location: connect first");
+    return id;
+  }
+
+  async #clientFor(scopes: string[] = this.#scopes()): Promise<Any> {
+    const core = await this.#core();
+    if (!this.#hasToken()) throw backendError("NOT_CONNECTED", "no token: connect first");
+    return core.createClient({
+      getToken: () => this.#getToken(),
+      locationId: this.#locationId(),
+      scopes,
+      ...(this.#opts.baseUrl ? { baseUrl: this.#opts.baseUrl } : {}),
+    });
+  }
+
+  async #theClient(): Promise<Any> {
+    await this.#loadSettings();
+    this.#client ??= await this.#clientFor();
+    this.#rateFrom = this.#client;
+    return this.#client;
+  }
+
+  async #rulesDocs(): Promise<Record<Source, unknown>> {
+    const core = await this.#core();
+    const presets = core.rulesPresets();
+    return {
+      wishpond: this.#settings.rules.wishpond ?? presets["wishpond-lead"],
+      qwilr: this.#settings.rules.qwilr ?? presets["qwilr-events"],
+    };
+  }
+
+  async #flows(): Promise<Any> {
+    const core = await this.#core();
+    const client = await this.#theClient();
+    return core.createFlows({
+      client,
+      locationId: this.#locationId(),
+      scopes: this.#scopes(),
+      rules: await this.#rulesDocs(),
+    });
+  }
+
+  #emit(change: BackendChange): void {
+    for (const l of this.#listeners) {
+      try {
+        l(change);
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+
+  #record(entry: ActivityEntry): void {
+    this.#activity.unshift(entry);
+    if (this.#activity.length > MAX_ACTIVITY) this.#activity.length = MAX_ACTIVITY;
+    this.#emit({ kind: "activity", entry });
+  }
+
+  #sourceOfPlan(planId: string): Source | null {
+    const s = this.#settings.samples.find((x) => x.event.id === planId);
+    return s?.source ?? null;
+  }
+
+  async #theOutbox(): Promise<Any> {
+    if (this.#outbox) return this.#outbox;
+    this.#outboxLoading ??= (async () => {
+      const core = await this.#core();
+      await this.#loadSettings();
+      const locationId = this.#locationId();
+      const storage = await core.indexedDbStorage(
+        `${this.#opts.storageName ?? "ghl-bridge-console"}-outbox-${locationId}`,
+      );
+      const outbox = await core.createOutbox({
+        getToken: () => this.#getToken(),
+        locationId,
+        scopes: this.#scopes(),
+        storage,
+        autoStart: this.#settings.mode === "production",
+        ...(this.#opts.outboxConfig ? { config: this.#opts.outboxConfig } : {}),
+        ...(this.#opts.baseUrl ? { baseUrl: this.#opts.baseUrl } : {}),
+        onEvent: (e: Any) => this.#onOutboxEvent(e),
+      });
+      this.#outbox = outbox;
+      return outbox;
+    })();
+    try {
+      return await this.#outboxLoading;
+    } finally {
+      this.#outboxLoading = null;
+    }
+  }
+
+  #onOutboxEvent(e: Any): void {
+    const at = new Date(this.#now()).toISOString();
+    if (e.type === "progress") {
+      if (e.kind === "done" || e.kind === "sent") this.#parked = false;
+      this.#record({
+        at,
+        planId: e.planId,
+        step: null,
+        kind: e.kind,
+        status: null,
+        ghlMessage: null,
+        traceId: null,
+        source: this.#sourceOfPlan(e.planId),
+      });
+      if (this.#outbox) void this.outboxStatus().then((status) => this.#emit({ kind: "outbox", status }));
+    } else if (e.type === "locationParked") {
+      this.#parked = true;
+    } else if (e.type === "authPaused") {
+      this.#paused = true;
+    }
+  }
+
+  // ------------------------------------------------------------------ connection
+
+  #connectionState(): ConnectionState {
+    const s = this.#settings;
+    return {
+      connected: this.#hasToken() && s.locationId !== null,
+      locationId: s.locationId,
+      locationName: s.locationName,
+      tokenSource: this.#hasToken() ? (this.#token ? "pit" : "provider") : null,
+      checkedAt: s.checkedAt,
+    };
+  }
+
+  async connection(): Promise<ConnectionState> {
+    await this.#loadSettings();
+    return this.#connectionState();
+  }
+
+  async connect(input: ConnectInput): Promise<ConnectionState> {
+    await this.#loadSettings();
+    const locationId = String(input?.locationId ?? "").trim();
+    if (!locationId) throw backendError("INVALID_ARGUMENT", "connect: locationId is required");
+    const token = typeof input.token === "string" ? input.token.trim() : "";
+    if (token) this.#token = token;
+    if (!this.#hasToken()) throw backendError("NOT_CONNECTED", "connect: a token is required");
+    if (locationId !== this.#settings.locationId) {
+      Object.assign(this.#settings, { locationName: null, checkedAt: null, granted: null });
+      await this.#closeOutbox();
+    }
+    this.#settings.locationId = locationId;
+    this.#client = null;
+    await this.#saveSettings();
+    const state = this.#connectionState();
+    this.#emit({ kind: "connection", connection: state });
+    return state;
+  }
+
+  async testConnection(): Promise<ConnectionTest> {
+    await this.#loadSettings();
+    const locationId = this.#locationId();
+    // Every scope listed, so the package lets each probe reach GHL: GHL decides.
+    const probeClient = await this.#clientFor(ALL_SCOPES);
+    let location: ConnectionTest["location"] = null;
+    let error: BackendError | null = null;
+    try {
+      const { data } = await probeClient.send("locations.get-location", { path: { locationId } });
+      const l = (data?.location ?? data) as { id?: string; name?: string; timezone?: string };
+      location = { id: l.id ?? locationId, name: l.name ?? locationId, ...(l.timezone ? { timezone: l.timezone } : {}) };
+    } catch (e) {
+      error = toBackendError(e);
+    }
+    const tokenRefused =
+      error?.code === "GHL_HTTP_ERROR" &&
+      error.details?.status === 401 &&
+      !String((error.details?.messages as string[] | undefined) ?? "").includes("not authorized for this scope");
+    const found: Record<string, ScopeCheck["status"]> = tokenRefused
+      ? Object.fromEntries(ALL_SCOPES.map((s) => [s, "unknown" as const]))
+      : {
+          ...(await probeScopes((op, p) => probeClient.send(op, p), locationId, ALL_SCOPES.filter((s) => s !== "locations.readonly"))),
+          "locations.readonly": location ? "granted" : error?.details?.status === 401 ? "missing" : "unknown",
+        };
+    const flows = (Object.keys(FLOW_SCOPES) as FlowName[]).map((flow) => {
+      const scopes = FLOW_SCOPES[flow].map((scope) => ({ scope, status: found[scope] ?? "unknown" }));
+      return { flow, scopes, ready: scopes.every((s) => s.status === "granted") };
+    });
+    this.#rateFrom = probeClient;
+    if (!tokenRefused) {
+      this.#settings.granted = ALL_SCOPES.filter((s) => found[s] !== "missing");
+      this.#client = null;
+    }
+    if (location) {
+      this.#settings.locationName = location.name;
+      this.#settings.checkedAt = new Date(this.#now()).toISOString();
+    }
+    await this.#saveSettings();
+    const connection = this.#connectionState();
+    this.#emit({ kind: "connection", connection });
+    return { ok: location !== null && !tokenRefused, location, flows, error, connection };
+  }
+
+  async disconnect(): Promise<ConnectionState> {
+    await this.#loadSettings();
+    this.#token = null;
+    this.#client = null;
+    await this.#closeOutbox();
+    Object.assign(this.#settings, { locationName: null, checkedAt: null, granted: null });
+    await this.#saveSettings();
+    const state = this.#connectionState();
+    this.#emit({ kind: "connection", connection: state });
+    return state;
+  }
+
+  async #closeOutbox(): Promise<void> {
+    const o = this.#outbox;
+    this.#outbox = null;
+    if (o) await o.close();
+  }
+
+  // ------------------------------------------------------------------ sources
+
+  async sources(): Promise<SourcesState> {
+    await this.#loadSettings();
+    const s = this.#settings;
+    const last = (src: Source) => s.samples.find((x) => x.source === src && !x.event.id.startsWith("example-"))?.seenAt ?? null;
+    return {
+      wishpond: {
+        apiKeySet: s.wishpondKeySet,
+        siteKey: s.siteKey,
+        intakeUrl: this.#opts.intakeUrl ?? null,
+        poll: { lastPollAt: null, lastLeadAt: last("wishpond"), lastError: null },
+      },
+      qwilr: { tokenSet: s.qwilrTokenSet, subscriptions: [], lastEventAt: last("qwilr"), canSubscribe: false },
+    };
+  }
+
+  async saveSources(patch: SourcesPatch): Promise<SourcesState> {
+    await this.#loadSettings();
+    // In this backend the credentials are not used (no poller or webhook intake runs in a
+    // page): only that one was given is kept, never the value.
+    if (patch.wishpond?.apiKey) this.#settings.wishpondKeySet = true;
+    if (patch.wishpond && "siteKey" in patch.wishpond) {
+      const k = patch.wishpond.siteKey?.trim() ?? "";
+      this.#settings.siteKey = k || null;
+    }
+    if (patch.qwilr?.token) this.#settings.qwilrTokenSet = true;
+    await this.#saveSettings();
+    return this.sources();
+  }
+
+  async subscribeQwilr(_event: string): Promise<SourcesState> {
+    throw backendError("NOT_SUPPORTED", "Qwilr webhooks need a public URL: the runner receives them");
+  }
+
+  async unsubscribeQwilr(_id: string): Promise<SourcesState> {
+    throw backendError("NOT_SUPPORTED", "Qwilr webhooks need a public URL: the runner receives them");
+  }
+
+  // ------------------------------------------------------------------ rules
+
+  async rules(): Promise<RulesState> {
+    await this.#loadSettings();
+    return { documents: await this.#rulesDocs(), savedAt: this.#settings.rulesSavedAt };
+  }
+
+  async saveRules(source: Source, document: unknown): Promise<RulesState> {
+    if (source !== "wishpond" && source !== "qwilr") {
+      throw backendError("INVALID_ARGUMENT", "saveRules: source must be wishpond or qwilr");
+    }
+    const core = await this.#core();
+    await this.#loadSettings();
+    const problems = core.validateRules(document);
+    if (problems.length > 0) {
+      throw backendError("RULES_INVALID", `the ${source} rules have ${problems.length} problem(s)`, {
+        problems: JSON.parse(JSON.stringify(problems)),
+      });
+    }
+    this.#settings.rules = { ...this.#settings.rules, [source]: JSON.parse(JSON.stringify(document)) };
+    this.#settings.rulesSavedAt = new Date(this.#now()).toISOString();
+    await this.#saveSettings();
+    return this.rules();
+  }
+
+  async samples(source?: Source): Promise<SampleEvent[]> {
+    await this.#loadSettings();
+    const seen = this.#settings.samples;
+    const all = [...seen, ...exampleSamples(this.#now()).filter((x) => !seen.some((s) => s.event.id === x.event.id))];
+    return source ? all.filter((s) => s.source === source) : all;
+  }
+
+  async customFields(): Promise<CustomField[]> {
+    const client = await this.#theClient();
+    const { customFields } = await client.customFields();
+    return (customFields as Any[]).map((f) => ({
+      id: f.id,
+      name: f.name,
+      dataType: f.dataType,
+      ...(f.fieldKey ? { fieldKey: f.fieldKey } : {}),
+    }));
+  }
+
+  // ------------------------------------------------------------------ go live
+
+  async dryRun(event: SampleEvent["event"]): Promise<DryRunResult> {
+    const flows = await this.#flows();
+    try {
+      const preview = await flows.run(event, { dryRun: true });
+      const requests = (preview.requests as Any[]).map((r) => ({
+        step: r.step,
+        method: r.method ?? "",
+        url: r.url,
+        // The dry run is the core's: it never carries the Authorization header.
+        headers: { Version: "2021-07-28", "Content-Type": "application/json" },
+        body: r.body ?? null,
+      }));
+      const upsert = requests.find((r) => r.step === "upsert")?.body as Record<string, unknown> | null;
+      const match = upsert ? ((upsert.email ?? upsert.phone ?? null) as string | null) : null;
+      return { eventId: event.id, requests, match, error: null };
+    } catch (e) {
+      return { eventId: event?.id ?? "", requests: [], match: null, error: toBackendError(e) };
+    }
+  }
+
+  async mode(): Promise<ModeState> {
+    await this.#loadSettings();
+    const s = this.#settings;
+    return {
+      mode: s.mode,
+      since: s.since,
+      running: s.mode === "production" ? ["Wishpond leads → HighLevel contacts", "Qwilr proposals → HighLevel contacts"] : [],
+    };
+  }
+
+  async setMode(mode: Mode, options: { confirm?: boolean } = {}): Promise<ModeState> {
+    await this.#loadSettings();
+    if (mode !== "staging" && mode !== "production") {
+      throw backendError("INVALID_ARGUMENT", "setMode: mode must be staging or production");
+    }
+    if (mode === "production" && this.#settings.mode !== "production" && options.confirm !== true) {
+      throw backendError("CONFIRMATION_REQUIRED", "going live needs confirm: true");
+    }
+    this.#settings.mode = mode;
+    this.#settings.since = mode === "production" ? new Date(this.#now()).toISOString() : null;
+    await this.#saveSettings();
+    if (this.#outbox) {
+      if (mode === "production") this.#outbox.start();
+      else this.#outbox.stop();
+    }
+    const state = await this.mode();
+    this.#emit({ kind: "mode", mode: state });
+    return state;
+  }
+
+  async deliver(event: SampleEvent["event"]): Promise<{ planId: string; queued: boolean; dryRun: DryRunResult | null }> {
+    await this.#loadSettings();
+    const source: Source = String(event?.type ?? "").startsWith("qwilr.") ? "qwilr" : "wishpond";
+    this.#settings.samples = [
+      { event, source, seenAt: new Date(this.#now()).toISOString(), label: sampleLabel(event) },
+      ...this.#settings.samples.filter((s) => s.event.id !== event.id),
+    ].slice(0, MAX_SAMPLES);
+    await this.#saveSettings();
+    if (this.#settings.mode !== "production") {
+      return { planId: event.id, queued: false, dryRun: await this.dryRun(event) };
+    }
+    const flows = await this.#flows();
+    const { plan } = flows.plan(event);
+    const outbox = await this.#theOutbox();
+    const accepted = await outbox.accept(plan);
+    return { planId: accepted.planId, queued: true, dryRun: null };
+  }
+
+  // ------------------------------------------------------------------ activity
+
+  async outboxStatus(): Promise<OutboxStatus> {
+    await this.#loadSettings();
+    const rate = this.#rateFrom?.rateLimit?.() ?? null;
+    const outbox = this.#settings.locationId && this.#hasToken() ? await this.#theOutbox() : null;
+    const counts = outbox?.counts() ?? { accepted: 0, pending: 0, inFlight: 0, done: 0, dead: 0 };
+    return {
+      counts,
+      rate: {
+        burstMax: rate?.max ?? null,
+        burstRemaining: rate?.remaining ?? null,
+        intervalMs: rate?.intervalMs ?? null,
+        dailyMax: rate?.dailyLimit ?? null,
+        dailyRemaining: rate?.dailyRemaining ?? null,
+      },
+      state:
+        this.#settings.mode !== "production" || !outbox
+          ? "stopped"
+          : this.#paused
+            ? "paused"
+            : this.#parked
+              ? "parked"
+              : "running",
+      mode: this.#settings.mode,
+    };
+  }
+
+  async activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
+    const outbox = await this.#theOutbox();
+    const failures: ActivityEntry[] = (outbox.log() as Any[]).map((l) => ({
+      at: new Date(l.at).toISOString(),
+      planId: l.planId,
+      step: l.step,
+      kind: l.outcome === "dead" ? "dead" : "failed",
+      status: l.status ?? null,
+      ghlMessage: l.ghlMessage ?? null,
+      traceId: l.traceId ?? null,
+      source: this.#sourceOfPlan(l.planId),
+    }));
+    // Progress entries of failures duplicate the log's richer ones.
+    const progress = this.#activity.filter((a) => a.kind !== "failed" && a.kind !== "dead");
+    let all = [...failures, ...progress].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+    if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
+    if (filter.source) all = all.filter((a) => a.source === filter.source);
+    if (filter.text) {
+      const t = filter.text.toLowerCase();
+      all = all.filter((a) => JSON.stringify(a).toLowerCase().includes(t));
+    }
+    return all.slice(0, filter.limit ?? 200);
+  }
+
+  async deadLetters(): Promise<DeadLetter[]> {
+    const outbox = await this.#theOutbox();
+    return (outbox.deadLetters() as Any[]).map((d) => {
+      const sample = this.#settings.samples.find((s) => s.event.id === d.planId);
+      return {
+        planId: d.planId,
+        at: new Date(d.at).toISOString(),
+        reason: d.reason,
+        status: d.status ?? null,
+        ghlMessage: d.message ?? null,
+        traceId: d.traceId ?? null,
+        source: sample?.source ?? null,
+        label: sample?.label ?? d.planId,
+      };
+    });
+  }
+
+  async retry(planId: string): Promise<OutboxStatus> {
+    const outbox = await this.#theOutbox();
+    await outbox.retrigger(planId);
+    return this.outboxStatus();
+  }
+
+  async retryAll(): Promise<{ retried: number; status: OutboxStatus }> {
+    const outbox = await this.#theOutbox();
+    const retried = await outbox.retriggerAll();
+    return { retried, status: await this.outboxStatus() };
+  }
+
+  // ------------------------------------------------------------------ tags
+
+  async #tagReferences(): Promise<{ value: string; source: string }[]> {
+    const docs = await this.#rulesDocs();
+    const refs: { value: string; source: string }[] = [];
+    for (const [source, doc] of Object.entries(docs)) {
+      const rules = ((doc as Any)?.tagRules ?? []) as Any[];
+      rules.forEach((r, i) => {
+        for (const key of ["add", "remove"]) {
+          for (const v of (Array.isArray(r?.[key]) ? r[key] : []) as unknown[]) {
+            // Templates such as `campaign: {campaign.name}` name no catalog tag.
+            if (typeof v === "string" && !v.includes("{")) refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
+          }
+        }
+      });
+    }
+    return refs;
+  }
+
+  async tags(): Promise<TagsState> {
+    const core = await this.#core();
+    const client = await this.#theClient();
+    const catalog = core.createTagCatalog({ client, locationId: this.#locationId() });
+    await catalog.load();
+    const { report } = await catalog.report(await this.#tagReferences());
+    this.#findingFixes.clear();
+    const findings: TagFinding[] = (report.findings as Any[]).map((f, i) => this.#finding(f, i));
+    return {
+      tags: (catalog.tags() as Any[]).map((t) => ({ id: t._id, name: t.tag, deleted: Boolean(t.deleted) })),
+      findings,
+      loadedAt: new Date(this.#now()).toISOString(),
+    };
+  }
+
+  #finding(f: Any, i: number): TagFinding {
+    const id = `finding-${i}`;
+    const names = (f.tags as Any[]).map((t) => String(t.name));
+    const p = f.proposal as { action: string; name?: string; suggestion?: string };
+    const ruleSources = (f.tags as Any[]).flatMap((t) => t.sources as string[]).filter((s) => s.startsWith("rule:"));
+    let fix: TagFinding["fix"] = null;
+    // GHL's API cannot change social-planner tags; what can be fixed from here is what the
+    // rules documents reference: point them at the live tag.
+    if ((p.action === "replaceWith" || p.action === "useCanonical") && p.name && ruleSources.length > 0) {
+      const target = p.name;
+      fix = { label: `Use “${target}” in the mapping rules` };
+      this.#findingFixes.set(id, () => this.#replaceTagInRules(names.filter((n) => n !== target), target));
+    }
+    const manual =
+      p.action === "rename"
+        ? `In HighLevel, open Marketing → Social Planner → Settings → Tags and rename “${names[0]}” to “${p.suggestion}”.`
+        : p.action === "remove"
+          ? `In HighLevel, open Marketing → Social Planner → Settings → Tags and delete “${names[0]}”.`
+          : p.action === "recreateOrRemove"
+            ? `In HighLevel, recreate the tag “${names[0]}” in the Social Planner, or remove it from the rules and posts that use it.`
+            : p.action === "createOrFix"
+              ? `In HighLevel, create the tag “${names[0]}” in the Social Planner, or correct the reference where it is used (${[...new Set((f.tags as Any[]).flatMap((t) => t.sources as string[]))].join(", ")}).`
+              : fix
+                ? null
+                : `In HighLevel, open Marketing → Social Planner → Settings → Tags and keep only “${p.name}”.`;
+    return { id, kind: f.kind, tags: names, message: f.message, fix, manual };
+  }
+
+  async #replaceTagInRules(from: string[], to: string): Promise<void> {
+    const docs = await this.#rulesDocs();
+    const lower = new Set(from.map((n) => n.trim().toLowerCase()));
+    for (const source of ["wishpond", "qwilr"] as Source[]) {
+      const doc = JSON.parse(JSON.stringify(docs[source])) as Any;
+      let changed = false;
+      for (const r of (doc?.tagRules ?? []) as Any[]) {
+        for (const key of ["add", "remove"]) {
+          if (!Array.isArray(r?.[key])) continue;
+          r[key] = r[key].map((v: unknown) => {
+            if (typeof v === "string" && lower.has(v.trim().toLowerCase())) {
+              changed = true;
+              return to;
+            }
+            return v;
+          });
+        }
+      }
+      if (changed) await this.saveRules(source, doc);
+    }
+  }
+
+  async fixTag(findingId: string): Promise<TagsState> {
+    if (this.#findingFixes.size === 0) await this.tags();
+    const fix = this.#findingFixes.get(findingId);
+    if (!fix) throw backendError("NOT_SUPPORTED", "this finding has no fix that can be made from here");
+    await fix();
+    return this.tags();
+  }
+
+  // ------------------------------------------------------------------ statistics
+
+  #hostMetrics(): { metric: string; source: string; value: number; timestampMs: number }[] {
+    return this.#activity
+      .filter((a) => a.kind === "done" && a.source)
+      .map((a) => ({
+        metric: a.source === "qwilr" ? "acceptances" : "leads",
+        source: a.source as string,
+        value: 1,
+        timestampMs: Date.parse(a.at),
+      }));
+  }
+
+  async #statisticsRun(): Promise<Any> {
+    const flows = await this.#flows();
+    const report = await flows.run({
+      type: "statistics.requested",
+      id: `console-statistics-${this.#now()}-${Math.random().toString(36).slice(2)}`,
+      payload: { trigger: "dashboard", title: "Weekly social report", hostMetrics: this.#hostMetrics() },
+    });
+    if (report.failed) throw toBackendError(report.failed.error);
+    const result = report.outcome?.result;
+    if (result?.kind !== "statistics") throw backendError("STATS_NO_RESULT", "the statistics flow gave no series");
+    return result;
+  }
+
+  async statistics(): Promise<StatisticsState> {
+    const { series } = await this.#statisticsRun();
+    return {
+      days: (series.days as Any[]).map((d) => d.date),
+      totals: (series.totals as Any[]).map((t) => ({
+        metric: t.metric,
+        platform: t.platform,
+        source: t.source,
+        value: t.value,
+        previous: t.previous ?? null,
+        change: t.change ?? null,
+      })),
+      points: (series.points as Any[]).map((p) => ({
+        metric: p.metric,
+        platform: p.platform,
+        source: p.source,
+        value: p.value,
+        date: p.date,
+      })),
+      warnings: series.warnings ?? [],
+      asOf: new Date(this.#now()).toISOString(),
+    };
+  }
+
+  async reportPreview(): Promise<ReportPreview> {
+    const { markdown, csv, slack } = await this.#statisticsRun();
+    return { markdown, csv, slack };
+  }
+
+  async sendReport(): Promise<ReportSent> {
+    throw backendError("NOT_SUPPORTED", "sending the weekly report is done by the runner (ghl-bridge serve)");
+  }
+
+  watch(listener: (change: BackendChange) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Stops the outbox and closes the storage (the element calls it when it is removed). */
+  async close(): Promise<void> {
+    await this.#closeOutbox();
+    await this.#store?.close();
+    this.#store = null;
+    this.#settingsLoaded = null;
+  }
+}

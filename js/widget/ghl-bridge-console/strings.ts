@@ -1,0 +1,277 @@
+/**
+ * Every word the console shows, in one place (a translation replaces this module).
+ * Errors are turned into words a marketer uses by `errorText` (from the stable `code`
+ * and structured `details` of the package's errors; never from a token).
+ */
+import type { BackendError, FlowName } from "./backend.js";
+
+/** The tabs, in order (their text is each tab's accessible name). */
+export const TABS = {
+  connection: "Connection",
+  sources: "Sources",
+  mapping: "Mapping",
+  golive: "Go live",
+  activity: "Activity",
+  tags: "Tags",
+  dashboard: "Dashboard",
+} as const;
+
+/** A tab's key. */
+export type TabKey = keyof typeof TABS;
+
+/** What each flow is for, in words. */
+export const FLOW_LABELS: Record<FlowName, string> = {
+  location: "Read the location (Test connection)",
+  contacts: "Create and update contacts from Wishpond and Qwilr",
+  tags: "Add and remove contact tags",
+  customFields: "Fill custom fields",
+  socialTags: "Social Planner tag catalog (Tags tab)",
+  statistics: "Social statistics (Dashboard)",
+};
+
+export const S = {
+  title: "HighLevel sync",
+  tablistLabel: "Console sections",
+  modeStaging: "Staging",
+  modeProduction: "Live",
+  loading: "Loading…",
+  refresh: "Refresh",
+  close: "Close",
+  cancel: "Cancel",
+  never: "never",
+  copied: "Copied to the clipboard.",
+  copyFailed: "Could not copy: select the text and copy it yourself.",
+
+  // Connection
+  connTitle: "Connect to HighLevel",
+  connIntro:
+    "Paste a Private Integration Token from HighLevel (Settings → Private Integrations) and the Location ID of your sub-account (Settings → Business Profile).",
+  tokenLabel: "Private Integration Token",
+  tokenHelpKept: "A token is saved (it is never shown). Leave this empty to keep it.",
+  tokenHelpProvider: "This console gets its token from the page it runs in. Leave this empty to keep it.",
+  tokenHelp: "It starts with “pit-”. It is never shown again after you save it.",
+  locationLabel: "Location ID",
+  connectButton: "Save and test connection",
+  testButton: "Test connection",
+  disconnectButton: "Disconnect",
+  oauthButton: "Connect with HighLevel",
+  testing: "Testing the connection…",
+  connectedTo: (name: string, id: string) => `Connected to ${name} (${id}).`,
+  notConnected: "Not connected yet.",
+  lastChecked: (when: string) => `Last checked ${when}.`,
+  scopesTitle: "What this token may do",
+  scopeReady: "Ready",
+  scopeMissing: (scopes: string[]) => `Missing permission: ${scopes.join(", ")}`,
+  scopeUnknown: "Not checked",
+  grantHowTo: (scopes: string[]) =>
+    `To grant ${scopes.join(" and ")}: in HighLevel open Settings → Private Integrations, edit this integration, tick ${scopes
+      .map((s) => `“${s}”`)
+      .join(" and ")} under Scopes, save, then press “Test connection” again.`,
+  allReady: "This token can do everything the console needs.",
+  needLocationId: "Enter the Location ID.",
+  needToken: "Paste the Private Integration Token.",
+
+  // Sources
+  srcTitle: "Sources",
+  wishpondTitle: "Wishpond",
+  wishpondKey: "Wishpond API key",
+  wishpondKeySet: "An API key is saved. Leave this empty to keep it.",
+  siteKey: "Site key for the page capture",
+  siteKeyHelp: "A name for this website (letters, digits, - and _), e.g. “spring-landing”.",
+  saveSources: "Save",
+  saved: "Saved.",
+  lastLead: (when: string) => `Last lead seen: ${when}.`,
+  lastPoll: (when: string) => `Last poll: ${when}.`,
+  snippetTitle: "Page capture snippet",
+  snippetHelp: "Paste this before </body> on your Wishpond landing page. It sends each form submission to HighLevel.",
+  snippetNeedsSiteKey: "Enter a site key to generate the snippet.",
+  snippetNoIntake:
+    "This console has no intake address for page captures; the snippet shows where it goes once the sync service (ghl-bridge serve) runs.",
+  copy: "Copy snippet",
+  qwilrTitle: "Qwilr",
+  qwilrToken: "Qwilr API token",
+  qwilrTokenSet: "A token is saved. Leave this empty to keep it.",
+  subscriptions: "Webhook subscriptions",
+  noSubscriptions: "No webhook subscriptions.",
+  subscribe: "Subscribe to accepted proposals",
+  unsubscribe: (event: string) => `Remove the ${event} subscription`,
+  lastEvent: (when: string) => `Last Qwilr event: ${when}.`,
+  qwilrManual:
+    "Qwilr sends webhooks to a public address, which the sync service (ghl-bridge serve) provides. Without it, ask your developer to set up the service; this page cannot receive them.",
+
+  // Mapping
+  mapTitle: "Mapping",
+  mapSource: "Rules for",
+  mapLoadFailed: "The mapping editor could not be loaded.",
+  mapSave: "Save rules",
+  mapSaved: "Rules saved.",
+  mapProblems: (n: number) => (n === 1 ? "1 problem to fix before saving." : `${n} problems to fix before saving.`),
+  mapNoProblems: "No problems.",
+
+  // Go live
+  liveTitle: "Go live",
+  liveStaging:
+    "Staging: events are tried out here and the exact requests are shown. Nothing is sent to HighLevel.",
+  liveProduction: (since: string) => `Live since ${since}: events are delivered to HighLevel.`,
+  eventLabel: "Event to try",
+  dryRun: "Dry run",
+  sendEvent: "Send this event",
+  dryRunTitle: "Requests that would be sent",
+  nothingSent: "Nothing was sent to HighLevel.",
+  matchNote: (who: string) => `This event will update the contact matched by ${who}, or create it if there is none.`,
+  noRequests: "This event needs no request.",
+  goLive: "Go live…",
+  backToStaging: "Back to staging",
+  confirmTitle: "Start delivering to HighLevel?",
+  confirmBody: (location: string) => `From now on, these will be sent to ${location}:`,
+  confirmRuns: [
+    "New Wishpond leads become HighLevel contacts, with their tags and custom fields.",
+    "Accepted and viewed Qwilr proposals update the matching contacts.",
+    "Events waiting in staging are not sent; only new ones are.",
+  ],
+  confirmButton: "Start delivering",
+  nowLive: "Live: events are now delivered to HighLevel.",
+  nowStaging: "Back in staging: nothing more is sent.",
+  queued: (id: string) => `Event ${id} is queued for delivery. Watch it in Activity.`,
+  placeholderNote: "Values in {braces} come from an earlier request’s answer.",
+
+  // Activity
+  actTitle: "Activity",
+  progressLabel: "Delivered events",
+  countAccepted: "Accepted",
+  countPending: "Waiting",
+  countInFlight: "In flight",
+  countDone: "Delivered",
+  countDead: "Failed for good",
+  rateLabel: "Requests left in this 10-second window",
+  dailyLabel: "Requests left today",
+  rateUnknown: "The rate budget shows after the first answer from HighLevel.",
+  stateLabel: { running: "Delivering", paused: "Paused: the token was refused", parked: "Waiting for HighLevel’s rate limit", stopped: "Not delivering (staging)" },
+  logTitle: "Log",
+  filterKind: "Show",
+  filterAll: "Everything",
+  filterFailures: "Failures only",
+  filterDelivered: "Delivered only",
+  filterSource: "Source",
+  filterAnySource: "Any source",
+  filterText: "Search",
+  colTime: "Time",
+  colEvent: "Event",
+  colWhat: "What happened",
+  colGhl: "HighLevel said",
+  colTrace: "Trace ID",
+  noActivity: "Nothing has happened yet.",
+  kindText: { queued: "Queued", sent: "Sent", done: "Delivered", failed: "Failed, will retry", dead: "Failed for good", info: "Note" },
+  deadTitle: "Failed for good",
+  noDead: "No failed events.",
+  retry: (label: string) => `Retry ${label}`,
+  retryText: "Retry",
+  retryAll: "Retry all",
+  retried: (n: number) => (n === 1 ? "1 event is queued again." : `${n} events are queued again.`),
+  deadReason: {
+    REJECTED: "HighLevel refused the data",
+    RETRIES_EXHAUSTED: "HighLevel did not answer after several tries",
+    RATE_LIMITED_TOO_OFTEN: "HighLevel’s rate limit was hit too often",
+    UNRESOLVED: "A value from an earlier step was missing",
+    UNEXPECTED_STATUS: "HighLevel gave an unexpected answer",
+    INVALID_PLAN: "The stored event could not be read",
+    INVALID_REQUEST: "The request could not be built",
+  } as Record<string, string>,
+  traceIdNote: "Give the trace ID to HighLevel support if you contact them.",
+
+  // Tags
+  tagsTitle: "Tags",
+  catalogTitle: "Social Planner tags",
+  reportTitle: "Check",
+  noFindings: "No problems found in the tags.",
+  deletedBadge: "deleted",
+  manualStep: "Manual step",
+  fixed: "Fixed.",
+  tagCount: (n: number) => `${n} tags`,
+
+  // Dashboard
+  dashTitle: "Dashboard",
+  chartTitle: "Last 7 days against the 7 days before",
+  seriesTitle: (metric: string) => `${metric} per day`,
+  metricLabel: "Metric",
+  thisWeek: "Last 7 days",
+  lastWeek: "7 days before",
+  change: "Change",
+  reportTitleText: "Weekly report",
+  downloadCsv: "Download CSV",
+  sendNow: "Send now",
+  sentTo: (to: string[]) => `Report sent to ${to.join(", ") || "the configured channel"}.`,
+  noStats: "No statistics yet.",
+} as const;
+
+/** Human names of metrics and platforms (others shown as they are). */
+export const METRIC_NAMES: Record<string, string> = {
+  impressions: "Impressions",
+  reach: "Reach",
+  engagement: "Engagement",
+  likes: "Likes",
+  comments: "Comments",
+  shares: "Shares",
+  followers: "Followers",
+  posts: "Posts",
+  leads: "Wishpond leads",
+  acceptances: "Qwilr acceptances",
+};
+
+/** A date-time for people, in the browser's locale. */
+export function when(iso: string | null): string {
+  if (!iso) return S.never;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleString();
+}
+
+function messages(e: BackendError): string {
+  const m = e.details?.messages;
+  return Array.isArray(m) ? m.join("; ") : typeof m === "string" ? m : "";
+}
+
+/** An error in words a marketer uses (from the code and details; never the raw message of a token source). */
+export function errorText(e: BackendError | null | undefined): string {
+  if (!e) return "";
+  const status = typeof e.details?.status === "number" ? e.details.status : null;
+  switch (e.code) {
+    case "NOT_CONNECTED":
+      return "Connect to HighLevel first (Connection tab).";
+    case "CONFIRMATION_REQUIRED":
+      return "Please confirm before going live.";
+    case "MISSING_SCOPE": {
+      const scopes = (e.details?.missingScopes as string[] | undefined) ?? [];
+      return `This token may not do that: it lacks the ${scopes.join(", ") || "required"} permission. ${S.grantHowTo(scopes.length ? scopes : ["the missing permission"])}`;
+    }
+    case "INVALID_TOKEN":
+    case "TOKEN_UNAVAILABLE":
+      return "The token could not be used. Paste the whole Private Integration Token again.";
+    case "NETWORK_ERROR":
+      return "HighLevel could not be reached. Check your internet connection and try again.";
+    case "TIMEOUT":
+      return "HighLevel took too long to answer. Try again in a minute.";
+    case "WASM_LOAD_FAILED":
+      return "The console’s engine could not be loaded. Reload the page; if it keeps happening, tell your developer (the .wasm file is not served).";
+    case "RULES_INVALID": {
+      const n = Array.isArray(e.details?.problems) ? (e.details.problems as unknown[]).length : 0;
+      return `The mapping rules have ${n || "some"} problem${n === 1 ? "" : "s"}. Fix them in the Mapping tab, then save again.`;
+    }
+    case "NOT_SUPPORTED":
+      return `Not available here: ${e.message}.`;
+    case "STATS_NO_PROFILES":
+      return "No social accounts are connected in HighLevel’s Social Planner, so there are no statistics.";
+    case "GHL_HTTP_ERROR": {
+      const said = messages(e);
+      if (status === 401 && said.includes("not authorized for this scope"))
+        return "HighLevel says this token lacks a permission for that. See “What this token may do” in the Connection tab.";
+      if (status === 401) return "HighLevel did not accept the token. Check that you pasted the whole Private Integration Token and that it was not deleted.";
+      if (status === 403) return "This token belongs to another location. Check the Location ID, or use the token of this location.";
+      if (status === 404) return "HighLevel does not know this location or record. Check the Location ID.";
+      if (status === 422 || status === 400) return `HighLevel refused the data${said ? `: ${said}` : ""}.`;
+      if (status === 429) return "HighLevel’s rate limit is reached. Delivery resumes by itself.";
+      return "HighLevel is having trouble right now. Try again in a few minutes.";
+    }
+    default:
+      return `Something went wrong (${e.code}). Try again; if it keeps happening, give this code to your developer.`;
+  }
+}
