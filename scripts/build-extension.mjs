@@ -41,6 +41,8 @@ await build({
     background: join(src, "background.ts"),
     sidepanel: join(src, "pages", "sidepanel.ts"),
     options: join(src, "pages", "options.ts"),
+    // The package for the console's Mapping panel (it resolves ghl-bridge.wasm beside it).
+    core: join(root, "pkg", "entries", "web.js"),
   },
   bundle: true,
   format: "esm",

@@ -52,7 +52,11 @@ for (const [name, list] of Object.entries(entries)) {
   const js = measure(list.filter((f) => f.p.endsWith(".js")).map((f) => f.p));
   const total = wasm.gzip + js.gzip;
   const label =
-    name === "full" ? "ghl-bridge (full)" : name === "client" ? "ghl-bridge/client (lean)" : "ghl-bridge/console";
+    name === "full"
+      ? "ghl-bridge (full)"
+      : name === "client"
+        ? "ghl-bridge/client (lean)"
+        : "ghl-bridge/console";
   console.log(`${label}${" ".repeat(26 - label.length)}raw      gzip    brotli`);
   console.log(`  wasm              ${fmt(wasm.raw)} ${fmt(wasm.gzip)} ${fmt(wasm.brotli)}`);
   console.log(`  js                ${fmt(js.raw)} ${fmt(js.gzip)} ${fmt(js.brotli)}`);

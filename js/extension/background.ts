@@ -12,8 +12,11 @@
  * Pages talk to it with `chrome.runtime.sendMessage` (`shared/protocol.ts`); only
  * pages of this extension are answered, and no answer ever carries a secret.
  */
+import { consoleCall } from "./worker/console-service.js";
 import {
   CHANGED,
+  type ConsoleReply,
+  type ConsoleRequest,
   type Failure,
   type Reply,
   type Request,
@@ -42,6 +45,23 @@ import {
   saveSettings,
   secretsSet,
 } from "./worker/store.js";
+
+/** Console methods that change nothing (no change notice after them: pages would ask again). */
+const CONSOLE_READS = new Set([
+  "connection",
+  "sources",
+  "rules",
+  "samples",
+  "customFields",
+  "dryRun",
+  "mode",
+  "outboxStatus",
+  "activity",
+  "deadLetters",
+  "tags",
+  "statistics",
+  "reportPreview",
+]);
 
 const DELIVER_ALARM = "ghl-bridge/deliver";
 const WISHPOND_ALARM = "ghl-bridge/wishpond";
@@ -196,13 +216,23 @@ function notConfigured(): Reply {
   };
 }
 
-chrome.runtime.onMessage.addListener((msg: Request, sender, reply: (r: Reply) => void) => {
+chrome.runtime.onMessage.addListener((msg: Request | ConsoleRequest, sender, reply) => {
   // Only this extension's own pages.
   if (
     sender.id !== chrome.runtime.id ||
     (sender.url && !sender.url.startsWith(chrome.runtime.getURL("")))
   )
     return false;
+  if (msg?.type === "ghl-bridge/console") {
+    consoleCall(msg.method, msg.args).then(
+      (value) => {
+        reply({ ok: true, value } satisfies ConsoleReply);
+        if (!CONSOLE_READS.has(msg.method)) broadcast();
+      },
+      (error) => reply({ ok: false, error } satisfies ConsoleReply),
+    );
+    return true;
+  }
   const type: unknown = msg?.type;
   if (typeof type !== "string" || !type.startsWith("ghl-bridge/") || type === CHANGED) return false;
   handle(msg).then(reply, (e: unknown) =>

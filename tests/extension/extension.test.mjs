@@ -7,7 +7,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DEMO_LOCATION_ID } from "../../js/emulator/index.mjs";
-import { SCREENSHOTS, start, until } from "./harness.mjs";
+import {
+  connectConsole,
+  emulatorUrls,
+  fillOptions,
+  SCREENSHOTS,
+  saveSourceKey,
+  start,
+  until,
+} from "./harness.mjs";
 
 const TOKEN = "pit-extension-test-0001";
 const NEW_TOKEN = "pit-extension-test-0002";
@@ -46,34 +54,28 @@ async function openPanel() {
   return page;
 }
 
-test("the options page saves the token (write-only) and the settings", async () => {
-  const page = await h.context.newPage();
-  await page.goto(h.url("options.html"));
-  await page.getByLabel("GHL location ID").fill(DEMO_LOCATION_ID);
-  await page.getByLabel("Private Integration Token").fill(TOKEN);
-  await page.getByLabel("Wishpond API key").fill(h.wishpond.apiKey);
-  await page.getByLabel("Poll Wishpond leads").check();
-  await page.getByLabel("GHL API base URL").fill(h.ghl.url);
-  await page.getByLabel("Wishpond API base URL").fill(h.wishpond.url);
-  await page.getByLabel("Qwilr API base URL").fill(h.qwilr.url);
-  await page.getByRole("button", { name: "Save" }).click();
-  await assert.doesNotReject(
-    page.getByRole("status").filter({ hasText: "Saved. Delivery to GHL is on." }).waitFor(),
-  );
-  // The token field is blank again and says a token is saved; the page never got it back.
-  assert.equal(await page.getByLabel("Private Integration Token").inputValue(), "");
-  assert.match(
-    await page.getByLabel("Private Integration Token").getAttribute("placeholder"),
-    /saved/,
-  );
-  assert.ok(!(await page.content()).includes(TOKEN), "the token is not in the page");
+test("the options page shows the console; the token saved there stays in the worker", async () => {
+  const page = await fillOptions(h, { "Poll Wishpond leads": true, ...emulatorUrls(h) });
+  await page.locator("ghl-bridge-console").getByRole("tab", { name: "Connection" }).waitFor();
+  await connectConsole(page, { locationId: DEMO_LOCATION_ID, token: TOKEN });
+  const c = page.locator("ghl-bridge-console");
+  // The console asked GHL through the worker: the location was read with the token.
+  await c.getByText(`(${DEMO_LOCATION_ID})`).first().waitFor();
+  assert.ok(h.ghl.log.some((e) => e.operation === "locations.get-location" && e.status === 200));
+  // The token field is blank again; the page never got the token back.
+  assert.equal(await c.getByLabel("Private Integration Token").inputValue(), "");
+  await page.screenshot({ path: join(SCREENSHOTS, "options.png"), fullPage: true });
+  await saveSourceKey(page, "Wishpond API key", h.wishpond.apiKey);
+  await c.getByText("An API key is saved. Leave this empty to keep it.").waitFor();
+  const shadow = await c.evaluate((el) => el.shadowRoot.innerHTML);
+  assert.ok(!shadow.includes(TOKEN) && !(await page.content()).includes(TOKEN));
   const stored = await page.evaluate(async () => ({
     local: await chrome.storage.local.get(null),
     sync: await chrome.storage.sync.get(null),
   }));
   assert.equal(stored.local.secrets.ghlToken, TOKEN, "kept in chrome.storage.local");
+  assert.equal(stored.local.secrets.wishpondApiKey, h.wishpond.apiKey);
   assert.deepEqual(stored.sync, {}, "nothing in chrome.storage.sync");
-  await page.screenshot({ path: join(SCREENSHOTS, "options.png"), fullPage: true });
   await page.close();
 });
 
@@ -208,9 +210,7 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   h.ghl.addToken(NEW_TOKEN, { locationId: DEMO_LOCATION_ID, label: "extension-2" });
   const options = await h.context.newPage();
   await options.goto(h.url("options.html"));
-  await options.getByLabel("Private Integration Token").fill(NEW_TOKEN);
-  await options.getByRole("button", { name: "Save" }).click();
-  await options.getByRole("status").filter({ hasText: "Saved." }).waitFor();
+  await connectConsole(options, { locationId: DEMO_LOCATION_ID, token: NEW_TOKEN });
   await until(() => contactBy(lead.email).length === 1, "the paused lead delivered");
   await alert.waitFor({ state: "hidden" });
   await until(async () => (await count(panel, "pending")) === 0, "nothing pending");

@@ -86,20 +86,41 @@ export async function start({ ghl: ghlOptions = {} } = {}) {
 }
 
 /**
- * Fills the options page as a person would (labels) and saves; resolves to the page.
- * `fields` maps a label to a value (text) or to true/false (a checkbox).
+ * Fills the extension's settings form on the options page as a person would (labels)
+ * and saves; resolves to the page. `fields` maps a label to a value (text) or to
+ * true/false (a checkbox).
  */
-export async function fillOptions(h, fields) {
-  const page = await h.context.newPage();
-  await page.goto(h.url("options.html"));
+export async function fillOptions(h, fields, page) {
+  page ??= await h.context.newPage();
+  if (!page.url().endsWith("options.html")) await page.goto(h.url("options.html"));
+  const form = page.getByRole("form", { name: "Extension settings" });
   for (const [label, value] of Object.entries(fields)) {
-    const input = page.getByLabel(label, { exact: true });
+    const input = form.getByLabel(label, { exact: true });
     if (typeof value === "boolean") await input.setChecked(value);
     else await input.fill(value);
   }
-  await page.getByRole("button", { name: "Save" }).click();
-  await page.getByRole("status").filter({ hasText: "Saved" }).waitFor();
+  await form.getByRole("button", { name: "Save", exact: true }).click();
+  await form.getByRole("status").filter({ hasText: "Saved" }).waitFor();
   return page;
+}
+
+/** Connects in the console's Connection panel (location and token), as a person would. */
+export async function connectConsole(page, { locationId, token }) {
+  const c = page.locator("ghl-bridge-console");
+  await c.getByRole("tab", { name: "Connection" }).click();
+  await c.getByLabel("Location ID").fill(locationId);
+  await c.getByLabel("Private Integration Token").fill(token);
+  await c.getByRole("button", { name: "Save and test connection" }).click();
+  await c.getByRole("heading", { name: "What this token may do" }).waitFor();
+}
+
+/** Saves a source credential in the console's Sources panel (the field's form, Enter). */
+export async function saveSourceKey(page, label, value) {
+  const c = page.locator("ghl-bridge-console");
+  await c.getByRole("tab", { name: "Sources" }).click();
+  const field = c.getByLabel(label);
+  await field.fill(value);
+  await field.press("Enter");
 }
 
 /** The development build's API base URL fields, pointed at the emulators. */

@@ -6,7 +6,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { DEMO_LOCATION_ID } from "../../js/emulator/index.mjs";
-import { emulatorUrls, fillOptions, start, until } from "./harness.mjs";
+import {
+  connectConsole,
+  emulatorUrls,
+  fillOptions,
+  saveSourceKey,
+  start,
+  until,
+} from "./harness.mjs";
 
 const TOKEN = "pit-extension-test-qwilr";
 let h;
@@ -40,13 +47,16 @@ const contactBy = (email) =>
 
 test("an accepted Qwilr page is polled and reaches GHL with the preset's tags, once", async () => {
   const options = await fillOptions(h, {
-    "GHL location ID": DEMO_LOCATION_ID,
-    "Private Integration Token": TOKEN,
     "Poll Wishpond leads": false,
     "Poll accepted Qwilr pages": true,
-    "Qwilr API token": h.qwilr.token,
     ...emulatorUrls(h),
   });
+  await connectConsole(options, { locationId: DEMO_LOCATION_ID, token: TOKEN });
+  await saveSourceKey(options, "Qwilr API token", h.qwilr.token);
+  await options
+    .locator("ghl-bridge-console")
+    .getByText("A token is saved. Leave this empty to keep it.")
+    .waitFor();
   await options.close();
   const page = h.qwilr.pages[1];
   await h.qwilr.accept(page.id, { name: "Grace Hopper", email: "grace@example.com", total: 4200 });
@@ -85,7 +95,11 @@ test("the weekly report is scheduled on an alarm and posted to the Slack webhook
   assert.equal(at.getDay(), 1, "on a Monday");
   assert.equal(at.getHours(), 9);
   await options.getByRole("button", { name: "Send report now" }).click();
-  await options.getByRole("status").filter({ hasText: "Report sent." }).waitFor();
+  await options
+    .getByRole("form", { name: "Extension settings" })
+    .getByRole("status")
+    .filter({ hasText: "Report sent." })
+    .waitFor();
   assert.equal(posts.length, 1);
   assert.equal(posts[0].type, "application/json");
   assert.ok(Array.isArray(posts[0].body.blocks), "a Block Kit message");

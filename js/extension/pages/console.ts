@@ -1,11 +1,15 @@
 /**
- * Where the options page puts the console widget `<ghl-bridge-console>` (built in
- * `js/widget/ghl-bridge-console/`), connected to the service worker through
- * `ExtensionBackend`. Until the widget is part of the build, a short note stands in.
+ * Puts the console widget `<ghl-bridge-console>` (js/widget/ghl-bridge-console/) on the
+ * options page, connected to the service worker through `ExtensionBackend` (set before
+ * the element is attached, so it never makes a backend of its own). The Mapping panel
+ * loads the package from `core.js`, bundled beside it (no remote code).
  */
+import "../../widget/ghl-bridge-console/define.js";
+import { ExtensionBackend } from "./extension-backend.js";
+
 export function mountConsole(host: HTMLElement): void {
-  const note = document.createElement("p");
-  note.className = "muted";
-  note.textContent = "The console widget is not part of this build yet: use the settings below.";
-  host.replaceChildren(note);
+  const el = document.createElement("ghl-bridge-console");
+  el.backend = new ExtensionBackend();
+  el.coreUrl = chrome.runtime.getURL("core.js");
+  host.replaceChildren(el);
 }

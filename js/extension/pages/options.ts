@@ -13,8 +13,6 @@ const SLACK_ORIGIN = "https://hooks.slack.com/*";
 
 function fill(s: Status): void {
   const st = s.settings;
-  input("locationId").value = st.locationId;
-  (document.getElementById("scopes") as HTMLTextAreaElement).value = st.scopes.join("\n");
   input("wishpondEnabled").checked = st.wishpond.enabled;
   input("wishpondInterval").value = String(st.wishpond.intervalMinutes);
   input("qwilrEnabled").checked = st.qwilr.enabled;
@@ -22,13 +20,8 @@ function fill(s: Status): void {
   input("reportEnabled").checked = st.report.enabled;
   (document.getElementById("reportWeekday") as HTMLSelectElement).value = st.report.weekday;
   input("reportHour").value = String(st.report.hour);
-  for (const [id, set] of [
-    ["ghlToken", s.secrets.ghlToken],
-    ["wishpondApiKey", s.secrets.wishpondApiKey],
-    ["qwilrToken", s.secrets.qwilrToken],
-    ["slackWebhookUrl", s.secrets.slackWebhookUrl],
-  ] as const)
-    input(id).placeholder = set ? "saved (leave blank to keep it)" : input(id).placeholder;
+  if (s.secrets.slackWebhookUrl)
+    input("slackWebhookUrl").placeholder = "saved (leave blank to keep it)";
   const dev = document.getElementById("dev") as HTMLFieldSetElement;
   dev.hidden = !s.dev;
   if (s.dev) {
@@ -59,10 +52,6 @@ async function save(ev: SubmitEvent): Promise<void> {
   const req: Request = {
     type: "ghl-bridge/save",
     settings: {
-      locationId: input("locationId").value.trim(),
-      scopes: (document.getElementById("scopes") as HTMLTextAreaElement).value
-        .split(/\s+/)
-        .filter(Boolean),
       wishpond: {
         enabled: input("wishpondEnabled").checked,
         intervalMinutes: minutes("wishpondInterval"),
@@ -77,12 +66,7 @@ async function save(ev: SubmitEvent): Promise<void> {
         utcOffsetMinutes: -new Date().getTimezoneOffset(),
       },
     },
-    secrets: {
-      ghlToken: secret("ghlToken"),
-      wishpondApiKey: secret("wishpondApiKey"),
-      qwilrToken: secret("qwilrToken"),
-      slackWebhookUrl: slack,
-    },
+    secrets: { slackWebhookUrl: slack },
   };
   if (dev && req.settings) {
     req.settings.ghlBaseUrl = input("ghlBaseUrl").value.trim();
@@ -94,15 +78,14 @@ async function save(ev: SubmitEvent): Promise<void> {
   }
   const r = await ask(req);
   if (!r.ok) return say(`Not saved: ${r.error.message}`);
-  for (const id of ["ghlToken", "wishpondApiKey", "qwilrToken", "slackWebhookUrl"])
-    input(id).value = "";
+  input("slackWebhookUrl").value = "";
   fill(r.status);
   say(
     r.status.configured
       ? "Saved. Delivery to GHL is on."
       : r.status.error
         ? `Saved, but delivery could not start: ${r.status.error}`
-        : "Saved. Enter the location ID and the token to start delivery.",
+        : "Saved. Connect to GHL in the console above to start delivery.",
   );
 }
 
@@ -136,7 +119,13 @@ async function main(): Promise<void> {
     fill(r.status);
   } else say(r.error.message);
   mountConsole(document.getElementById("console") as HTMLElement);
-  onWorkerChange(() => undefined);
+  // Connecting in the console changes what the hint below the form should say.
+  onWorkerChange(() => {
+    void ask({ type: "ghl-bridge/status" }).then((r) => {
+      const el = document.getElementById("saved") as HTMLElement;
+      if (r.ok && r.status.configured && el.textContent?.includes("Connect to GHL")) say("");
+    });
+  });
 }
 
 void main();

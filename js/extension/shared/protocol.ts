@@ -16,6 +16,10 @@ export interface Settings {
   wishpond: SourceSettings;
   qwilr: SourceSettings;
   report: ReportSettings;
+  /** Staging: polled events are kept as samples, nothing is sent. Production: the outbox delivers. */
+  mode: "staging" | "production";
+  /** When the mode last changed (ms), or null. */
+  modeSince: number | null;
 }
 
 /** One polled source. */
@@ -75,6 +79,8 @@ export const DEFAULT_SETTINGS: Settings = {
   wishpond: { enabled: true, intervalMinutes: 5, baseUrl: "" },
   qwilr: { enabled: false, intervalMinutes: 15, baseUrl: "" },
   report: { enabled: false, weekday: "monday", hour: 9, minute: 0, utcOffsetMinutes: 0 },
+  mode: "production",
+  modeSince: null,
 };
 
 /** One line of "the last events". */
@@ -167,6 +173,18 @@ export type Request =
 export type Reply =
   | { ok: true; status: Status }
   | { ok: false; error: { code: string; message: string }; status?: Status };
+
+/** One `ConsoleBackend` method of the console widget, run by the worker (`ExtensionBackend`). */
+export interface ConsoleRequest {
+  type: "ghl-bridge/console";
+  method: string;
+  args: unknown[];
+}
+
+/** Its answer: the method's JSON, or the interface's `BackendError`. */
+export type ConsoleReply =
+  | { ok: true; value: unknown }
+  | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /** What the worker broadcasts when something changed (pages then ask for the status). */
 export const CHANGED = "ghl-bridge/changed";

@@ -30,6 +30,8 @@ export const OUTBOX_DB = "ghl-bridge-outbox";
 /** A running engine. */
 export interface Engine {
   settings: Settings;
+  /** The client options (the token through `getToken`, never the value). */
+  connection: { getToken: () => Promise<string>; locationId: string; baseUrl?: string };
   client: Client;
   flows: Flows;
   outbox: Outbox;
@@ -113,11 +115,20 @@ async function start(): Promise<Engine | null> {
   };
   const client = createClient(common);
   const presets = rulesPresets();
+  // Documents saved in the console replace the presets.
+  const saved = (
+    (await chrome.storage.local.get(KEYS.rules))[KEYS.rules] as
+      | { documents?: { wishpond?: unknown; qwilr?: unknown } }
+      | undefined
+  )?.documents;
   const flows = createFlows({
     client,
     locationId: settings.locationId,
     scopes: settings.scopes,
-    rules: { wishpond: presets["wishpond-lead"], qwilr: presets["qwilr-events"] },
+    rules: {
+      wishpond: (saved?.wishpond ?? presets["wishpond-lead"]) as (typeof presets)["wishpond-lead"],
+      qwilr: (saved?.qwilr ?? presets["qwilr-events"]) as (typeof presets)["qwilr-events"],
+    },
     // Tagging a contact creates a missing location tag (GHL does), so a contact
     // event is one plan the outbox delivers whole (no catalog read first).
     config: { allowCreateLocationTags: true },
@@ -137,7 +148,13 @@ async function start(): Promise<Engine | null> {
   });
   startError = null;
   await updateBadge(outbox.counts(), paused);
-  return { settings, client, flows, outbox };
+  return {
+    settings,
+    connection: { getToken, locationId: settings.locationId, baseUrl: common.baseUrl },
+    client,
+    flows,
+    outbox,
+  };
 }
 
 async function handleEvent(e: OutboxEvent, outbox: () => Outbox | undefined): Promise<void> {

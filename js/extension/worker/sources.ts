@@ -27,6 +27,7 @@ import type {
   WishpondCursor,
   WishpondLeadEvent,
 } from "../../../pkg/wasm/types.js";
+import { addSample } from "./console-service.js";
 import { devUrl, type Engine } from "./engine.js";
 import { addActivity, KEYS, loadCursor, saveCursor, saveSourceStatus, secret } from "./store.js";
 
@@ -85,6 +86,12 @@ export function qwilrFlowEvent(e: QwilrEvent): FlowEvent {
   };
 }
 
+/** Who a flow event is about, for people (its email, else its id). */
+function sampleName(ev: FlowEvent): string {
+  const p = ev.payload as { lead?: { email?: string }; contact?: { email?: string } };
+  return p.lead?.email ?? p.contact?.email ?? ev.id;
+}
+
 const failure = (e: unknown) =>
   e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
 
@@ -92,6 +99,14 @@ const failure = (e: unknown) =>
 async function enqueue(engine: Engine, events: FlowEvent[], source: string): Promise<number> {
   let queued = 0;
   for (const ev of events) {
+    await addSample({
+      event: ev,
+      source: ev.type.startsWith("qwilr") ? "qwilr" : "wishpond",
+      seenAt: new Date().toISOString(),
+      label: `${source} ${sampleName(ev)}`,
+    });
+    // Staging: kept as a sample for the console's dry runs, nothing is sent.
+    if (engine.settings.mode !== "production") continue;
     let plan: Plan;
     try {
       const fp = engine.flows.plan(ev);

@@ -27,6 +27,9 @@ export const KEYS = {
   sources: "sourceStatus",
   report: "reportState",
   customFields: "customFields",
+  connectionCheck: "connectionCheck",
+  rules: "rules",
+  samples: "samples",
 } as const;
 
 /** How many "last events" are kept. */
