@@ -240,3 +240,27 @@ test("after a browser restart, what was queued is delivered without opening anyt
   assert.equal(contactBy(lead.email).length, 1);
   assert.deepEqual(await badge(panel), { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
 });
+
+test("Remove all data forgets the token, the settings and the outbox database", async () => {
+  const options = await h.context.newPage();
+  await options.goto(h.url("options.html"));
+  options.once("dialog", (d) => d.accept());
+  await options.getByRole("button", { name: "Remove all data" }).click();
+  await options
+    .getByRole("status")
+    .filter({ hasText: "Everything ghl-bridge stored in this browser was removed." })
+    .waitFor();
+  const left = await options.evaluate(async () => ({
+    local: await chrome.storage.local.get(null),
+    databases: (await indexedDB.databases()).map((d) => d.name),
+    alarms: (await chrome.alarms.getAll()).map((a) => a.name),
+  }));
+  assert.deepEqual(left.local, {});
+  assert.ok(!left.databases.includes("ghl-bridge-outbox"), `databases: ${left.databases}`);
+  assert.deepEqual(left.alarms, []);
+  const status = await panel.evaluate(() =>
+    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
+  );
+  assert.equal(status.status.configured, false);
+  await options.close();
+});

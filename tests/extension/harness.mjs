@@ -28,15 +28,21 @@ export async function until(check, what, ms = 30000) {
   }
 }
 
-/** Builds the development extension, starts the emulators and the browser. */
-export async function start({ ghl: ghlOptions = {} } = {}) {
+/** Builds the extension (the development build unless `dev: false`), starts the emulators and the browser. */
+export async function start({ ghl: ghlOptions = {}, dev = true } = {}) {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("chromium is not installed (run `make setup`)");
   const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-extension-"));
   const ext = join(dir, "extension");
   execFileSync(
     process.execPath,
-    [join(root, "scripts", "build-extension.mjs"), "--dev", "--out", ext, "--no-zip"],
+    [
+      join(root, "scripts", "build-extension.mjs"),
+      ...(dev ? ["--dev"] : []),
+      "--out",
+      ext,
+      "--no-zip",
+    ],
     { stdio: "inherit" },
   );
   await mkdir(SCREENSHOTS, { recursive: true });
