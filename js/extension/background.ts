@@ -37,6 +37,7 @@ import { pollQwilr, pollWishpond } from "./worker/sources.js";
 import {
   addActivity,
   clearAll,
+  labelFor,
   loadActivity,
   loadPaused,
   loadSettings,
@@ -106,15 +107,18 @@ async function wake(): Promise<void> {
 async function status(): Promise<Status> {
   const e = await engine();
   const settings = e?.settings ?? (await loadSettings());
-  const failures: Failure[] = (e?.outbox.deadLetters() ?? []).map((d) => ({
-    planId: d.planId,
-    flow: d.flow,
-    reason: d.reason,
-    status: d.status ?? undefined,
-    message: d.message ?? undefined,
-    attempts: d.attempts,
-    at: d.at,
-  }));
+  const failures: Failure[] = [];
+  for (const d of e?.outbox.deadLetters() ?? [])
+    failures.push({
+      planId: d.planId,
+      label: await labelFor(d.planId),
+      flow: d.flow,
+      reason: d.reason,
+      status: d.status ?? undefined,
+      message: d.message ?? undefined,
+      attempts: d.attempts,
+      at: d.at,
+    });
   return {
     dev: __GHL_BRIDGE_DEV__,
     version: VERSION,
@@ -168,7 +172,9 @@ async function handle(req: Request): Promise<Reply> {
       else await e.outbox.retriggerAll();
       await addActivity(
         "queued",
-        req.planId ? `${req.planId} queued again` : "every failed event queued again",
+        req.planId
+          ? `${await labelFor(req.planId)} queued again`
+          : "every failed event queued again",
       );
       await updateBadge(e.outbox.counts(), await loadPaused());
       break;

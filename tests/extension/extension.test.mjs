@@ -205,6 +205,11 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
     title: "ghl-bridge: 1 pending, 0 failed, delivery paused: the token was refused",
   });
   assert.equal(contactBy(lead.email).length, 0);
+  // The refused token is in no message to a page: not in the panel, not in the status.
+  const status = await panel.evaluate(() =>
+    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
+  );
+  assert.ok(!JSON.stringify(status).includes(TOKEN) && !(await panel.content()).includes(TOKEN));
   await panel.screenshot({ path: join(SCREENSHOTS, "sidepanel-paused.png"), fullPage: true });
 
   h.ghl.addToken(NEW_TOKEN, { locationId: DEMO_LOCATION_ID, label: "extension-2" });

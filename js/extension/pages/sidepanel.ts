@@ -26,13 +26,16 @@ function show(s: Status): void {
     x.enabled
       ? `${name}: last poll ${when(x.lastPollAt)}${x.lastError ? ` (failed: ${x.lastError})` : ""}`
       : `${name}: off`;
+  const report = s.settings.report.enabled
+    ? `Weekly report: next ${when(s.report.nextRunAt)}, last sent ${when(s.report.lastSentAt)}${s.report.lastError ? ` (failed: ${s.report.lastError})` : ""}`
+    : "Weekly report: off";
   $("sources").textContent =
-    `${src("Wishpond", s.sources.wishpond)} · ${src("Qwilr", s.sources.qwilr)}`;
+    `${src("Wishpond", s.sources.wishpond)} · ${src("Qwilr", s.sources.qwilr)} · ${report}`;
   const failures = $("failures");
   failures.replaceChildren(
     ...(s.failures.length
       ? s.failures.map((f) => {
-          const retry = el("button", { "aria-label": `Retry ${f.planId}` }, "Retry");
+          const retry = el("button", { "aria-label": `Retry ${f.label}` }, "Retry");
           retry.addEventListener("click", () =>
             act(ask({ type: "ghl-bridge/retry", planId: f.planId })),
           );
@@ -42,7 +45,7 @@ function show(s: Status): void {
             el(
               "span",
               { class: "grow" },
-              `${f.planId} (${f.flow}): ${f.reason}${f.status ? ` ${f.status}` : ""}${f.message ? `: ${f.message}` : ""}, ${f.attempts} attempt(s)`,
+              `${f.label}: ${f.reason}${f.status ? ` ${f.status}` : ""}${f.message ? `: ${f.message}` : ""}${f.attempts ? `, ${f.attempts} attempt(s)` : ""}`,
             ),
             retry,
           );

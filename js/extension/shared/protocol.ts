@@ -102,6 +102,8 @@ export interface ActivityEntry {
 /** A plan that could not be delivered. */
 export interface Failure {
   planId: string;
+  /** For people: the lead's or contact's email, else the plan id. */
+  label: string;
   flow: string;
   reason: string;
   status?: number;

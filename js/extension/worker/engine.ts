@@ -22,7 +22,15 @@ import {
 import type { CustomFieldDef, OutboxEvent } from "../../../pkg/wasm/types.js";
 import type { Settings } from "../shared/protocol.js";
 import { updateBadge } from "./badge.js";
-import { addActivity, KEYS, loadPaused, loadSettings, savePaused, secret } from "./store.js";
+import {
+  addActivity,
+  KEYS,
+  labelFor,
+  loadPaused,
+  loadSettings,
+  savePaused,
+  secret,
+} from "./store.js";
 
 /** The IndexedDB database of the outbox. */
 export const OUTBOX_DB = "ghl-bridge-outbox";
@@ -160,13 +168,14 @@ async function start(): Promise<Engine | null> {
 async function handleEvent(e: OutboxEvent, outbox: () => Outbox | undefined): Promise<void> {
   const counts = outbox()?.counts() ?? null;
   if (e.type === "progress") {
-    if (e.kind === "done") await addActivity("delivered", `${e.planId} delivered to GHL`);
+    if (e.kind === "done")
+      await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`);
     else if (e.kind === "failed")
-      await addActivity("failed", `${e.planId}: attempt failed, will retry`);
+      await addActivity("failed", `${await labelFor(e.planId)}: attempt failed, will retry`);
   } else if (e.type === "deadLettered") {
     await addActivity(
       "dead",
-      `${e.planId} could not be delivered (${e.reason}${e.status ? ` ${e.status}` : ""}${e.message ? `: ${e.message}` : ""})`,
+      `${await labelFor(e.planId)} could not be delivered (${e.reason}${e.status ? ` ${e.status}` : ""}${e.message ? `: ${e.message}` : ""})`,
     );
   } else if (e.type === "authPaused") {
     const paused = {

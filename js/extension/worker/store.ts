@@ -164,5 +164,14 @@ export function addActivity(kind: ActivityEntry["kind"], text: string): Promise<
 
 export const loadActivity = () => read<ActivityEntry[]>(KEYS.activity).then((a) => a ?? []);
 
+/**
+ * What people call an event: the label of its sample (the lead's or contact's
+ * email), else its plan id.
+ */
+export async function labelFor(planId: string): Promise<string> {
+  const samples = (await read<{ event: { id: string }; label: string }[]>(KEYS.samples)) ?? [];
+  return samples.find((s) => s.event.id === planId)?.label ?? planId;
+}
+
 /** Removes everything the extension stored here (the outbox database is deleted by the caller). */
 export const clearAll = () => local().clear();
