@@ -156,6 +156,10 @@ export interface DryRunResult {
   requests: PreviewRequest[];
   /** Which contact the event will match (email/phone), when the plan says. */
   match: string | null;
+  /** What follows once GHL answered these requests (a staged flow), for people. */
+  then?: string[];
+  /** Warnings of the planner (tags dropped, values doubtful...), for people. */
+  warnings?: string[];
   error: BackendError | null;
 }
 

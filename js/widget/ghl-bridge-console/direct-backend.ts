@@ -121,8 +121,8 @@ export class DirectBackend implements ConsoleBackend {
   #parked = false;
   #paused = false;
   #findingFixes = new Map<string, () => Promise<void>>();
-  /** The client whose last answer is the freshest reading of the rate budget. */
-  #rateFrom: Any = null;
+  /** The client of the last connection test (its answers read the rate budget too). */
+  #probeClient: Any = null;
 
   constructor(options: DirectBackendOptions = {}) {
     this.#opts = options;
@@ -215,7 +215,6 @@ export class DirectBackend implements ConsoleBackend {
   async #theClient(): Promise<Any> {
     await this.#loadSettings();
     this.#client ??= await this.#clientFor();
-    this.#rateFrom = this.#client;
     return this.#client;
   }
 
@@ -236,6 +235,9 @@ export class DirectBackend implements ConsoleBackend {
       locationId: this.#locationId(),
       scopes: this.#scopes(),
       rules: await this.#rulesDocs(),
+      // Tagging a contact in GHL creates a missing location tag anyway; with the scope,
+      // the flow plans the upsert at once instead of reading the location's tags first.
+      config: { allowCreateLocationTags: this.#scopes().includes("locations/tags.write") },
     });
   }
 
@@ -376,7 +378,7 @@ export class DirectBackend implements ConsoleBackend {
       const scopes = FLOW_SCOPES[flow].map((scope) => ({ scope, status: found[scope] ?? "unknown" }));
       return { flow, scopes, ready: scopes.every((s) => s.status === "granted") };
     });
-    this.#rateFrom = probeClient;
+    this.#probeClient = probeClient;
     if (!tokenRefused) {
       this.#settings.granted = ALL_SCOPES.filter((s) => found[s] !== "missing");
       this.#client = null;
@@ -507,7 +509,14 @@ export class DirectBackend implements ConsoleBackend {
       }));
       const upsert = requests.find((r) => r.step === "upsert")?.body as Record<string, unknown> | null;
       const match = upsert ? ((upsert.email ?? upsert.phone ?? null) as string | null) : null;
-      return { eventId: event.id, requests, match, error: null };
+      return {
+        eventId: event.id,
+        requests,
+        match,
+        then: preview.flowPlan?.then ?? [],
+        warnings: preview.flowPlan?.warnings ?? [],
+        error: null,
+      };
     } catch (e) {
       return { eventId: event?.id ?? "", requests: [], match: null, error: toBackendError(e) };
     }
@@ -565,7 +574,8 @@ export class DirectBackend implements ConsoleBackend {
 
   async outboxStatus(): Promise<OutboxStatus> {
     await this.#loadSettings();
-    const rate = this.#rateFrom?.rateLimit?.() ?? null;
+    // The location's budget is shared: the freshest answer this page saw reads it.
+    const rate = this.#client?.rateLimit?.() ?? this.#probeClient?.rateLimit?.() ?? null;
     const outbox = this.#settings.locationId && this.#hasToken() ? await this.#theOutbox() : null;
     const counts = outbox?.counts() ?? { accepted: 0, pending: 0, inFlight: 0, done: 0, dead: 0 };
     return {

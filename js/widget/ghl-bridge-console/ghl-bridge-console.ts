@@ -100,7 +100,13 @@ export class GhlBridgeConsole extends LitElement {
   sourcesState: SourcesState | null = null;
   rulesState: RulesState | null = null;
   mapSource: Source = "wishpond";
+  /** The document as the editor reports it (what "Save rules" saves). */
   mapDocument: unknown = null;
+  /**
+   * What the editor is given: set on load only, never fed back from its own events
+   * (Lit re-assigns object bindings on every render; the same objects mean no change).
+   */
+  editorInput: { document: unknown; sample: unknown; samples: unknown[] } = { document: null, sample: null, samples: [] };
   mapProblems: unknown[] = [];
   samplesList: SampleEvent[] = [];
   customFieldsList: CustomField[] = [];
@@ -327,6 +333,8 @@ export class GhlBridgeConsole extends LitElement {
     this.rulesState = rules;
     this.samplesList = samples;
     this.mapDocument = rules.documents[this.mapSource] ?? null;
+    const payloads = samples.map((s) => s.event.payload);
+    this.editorInput = { document: this.mapDocument, sample: payloads[0] ?? null, samples: payloads };
     this.mapProblems = [];
     this.customFieldsList = await b.customFields().catch((e) => {
       this.fail(toBackendError(e));

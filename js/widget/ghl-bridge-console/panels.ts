@@ -191,7 +191,6 @@ function mapping(el: El): TemplateResult {
     el.mapProblems = Array.isArray(e.detail.problems) ? e.detail.problems : [];
     el.requestUpdate();
   };
-  const sample = el.samplesList[0]?.event.payload ?? null;
   return html`<h2>${S.mapTitle}</h2>
     <div class="row">
       <label for=${id(el, "map-source")}>${S.mapSource}</label>
@@ -202,9 +201,9 @@ function mapping(el: El): TemplateResult {
     </div>
     ${el.editorState === "ready"
       ? html`<ghl-mapping-editor
-          .document=${el.mapDocument}
-          .sample=${sample}
-          .samples=${el.samplesList.map((s) => s.event.payload)}
+          .document=${el.editorInput.document}
+          .sample=${el.editorInput.sample}
+          .samples=${el.editorInput.samples}
           .customFields=${el.customFieldsList}
           .core=${el.core}
           @ghl-rules-changed=${onChange}
@@ -261,6 +260,8 @@ function golive(el: El): TemplateResult {
           ${dry.match ? html`<p>${S.matchNote(dry.match)}</p>` : nothing}
           ${dry.requests.length ? html`<ol class="cards">${dry.requests.map(request)}</ol>` : html`<p>${S.noRequests}</p>`}
           ${dry.requests.some((r) => /\{[^}]+\}/.test(r.url)) ? html`<p class="muted">${S.placeholderNote}</p>` : nothing}
+          ${dry.then?.length ? html`<p class="muted">${S.thenNote} ${dry.then.join("; ")}.</p>` : nothing}
+          ${dry.warnings?.length ? html`<ul class="muted">${dry.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
         </section>`
       : nothing}
     <dialog class="confirm" aria-labelledby=${id(el, "confirm-title")} @close=${() => el.requestUpdate()}>

@@ -133,6 +133,7 @@ export const S = {
   nowLive: "Live: events are now delivered to HighLevel.",
   nowStaging: "Back in staging: nothing more is sent.",
   queued: (id: string) => `Event ${id} is queued for delivery. Watch it in Activity.`,
+  thenNote: "After HighLevel answers these:",
   placeholderNote: "Values in {braces} come from an earlier request’s answer.",
 
   // Activity
