@@ -39,6 +39,15 @@ const badge = (page) =>
     text: await chrome.action.getBadgeText({}),
     title: await chrome.action.getTitle({}),
   }));
+/** Waits for the badge to read `expected` (it is set right after the counts change). */
+const badgeIs = (page, expected) =>
+  until(
+    async () => {
+      const b = await badge(page);
+      return b.text === expected.text && b.title === expected.title;
+    },
+    `the badge ${JSON.stringify(expected)}`,
+  ).then(() => badge(page));
 const count = async (page, name) => Number(await page.locator(`#${name}`).textContent());
 
 /** Clicks "Poll Wishpond now" and waits until the poll has finished (the button is enabled again). */
@@ -180,7 +189,7 @@ test("a failure shows in the side panel and on the badge; Retry delivers it", as
   await until(async () => (await count(panel, "dead")) === 1, "one failure");
   const list = panel.getByRole("list", { name: "Failures" });
   await list.getByText(/REJECTED|rejected/).waitFor();
-  assert.deepEqual(await badge(panel), {
+  await badgeIs(panel, {
     text: "0/1",
     title: "ghl-bridge: 0 pending, 1 failed",
   });
@@ -189,7 +198,7 @@ test("a failure shows in the side panel and on the badge; Retry delivers it", as
   await list.getByRole("button", { name: /^Retry/ }).click();
   await until(() => contactBy(lead.email).length === 1, "the retried lead in GHL");
   await until(async () => (await count(panel, "dead")) === 0, "no failure left");
-  assert.deepEqual(await badge(panel), { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
+  await badgeIs(panel, { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
 });
 
 test("a revoked token pauses delivery with a clear message; a new token resumes it", async () => {
@@ -200,7 +209,7 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   await alert.filter({ hasText: "GHL refused the Private Integration Token (401)" }).waitFor();
   assert.match(await alert.textContent(), /delivery is paused/);
   assert.equal(await count(panel, "pending"), 1);
-  assert.deepEqual(await badge(panel), {
+  await badgeIs(panel, {
     text: "1",
     title: "ghl-bridge: 1 pending, 0 failed, delivery paused: the token was refused",
   });
@@ -219,7 +228,7 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   await until(() => contactBy(lead.email).length === 1, "the paused lead delivered");
   await alert.waitFor({ state: "hidden" });
   await until(async () => (await count(panel, "pending")) === 0, "nothing pending");
-  assert.deepEqual(await badge(panel), { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
+  await badgeIs(panel, { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
   await panel.screenshot({ path: join(SCREENSHOTS, "sidepanel.png"), fullPage: true });
   await options.close();
 });
@@ -243,7 +252,7 @@ test("after a browser restart, what was queued is delivered without opening anyt
   panel = await openPanel();
   await until(async () => (await count(panel, "pending")) === 0, "nothing pending");
   assert.equal(contactBy(lead.email).length, 1);
-  assert.deepEqual(await badge(panel), { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
+  await badgeIs(panel, { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
 });
 
 test("Remove all data forgets the token, the settings and the outbox database", async () => {
