@@ -175,6 +175,7 @@ async function handle(req: Request): Promise<Reply> {
         req.planId
           ? `${await labelFor(req.planId)} queued again`
           : "every failed event queued again",
+        req.planId,
       );
       await updateBadge(e.outbox.counts(), await loadPaused());
       break;

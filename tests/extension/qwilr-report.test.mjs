@@ -5,11 +5,13 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
+import { join } from "node:path";
 import { DEMO_LOCATION_ID } from "../../js/emulator/index.mjs";
 import {
   connectConsole,
   emulatorUrls,
   fillOptions,
+  SCREENSHOTS,
   saveSourceKey,
   start,
   until,
@@ -80,6 +82,29 @@ test("an accepted Qwilr page is polled and reaches GHL with the preset's tags, o
   assert.equal(h.qwilr.log.filter((e) => e.path.startsWith(`/v1/pages/${page.id}`)).length, 1);
   assert.equal(h.ghl.log.length, before);
   await panel.close();
+});
+
+test("the console's Go live and Activity panels work through the worker", async () => {
+  const page = await h.context.newPage();
+  await page.goto(h.url("options.html"));
+  const c = page.locator("ghl-bridge-console");
+  // The polled Qwilr page is a sample: its dry run shows the exact requests, sends nothing.
+  await c.getByRole("tab", { name: "Go live" }).click();
+  await c.getByLabel("Event to try").selectOption({ label: "Qwilr page grace@example.com" });
+  const before = h.ghl.log.length;
+  await c.getByRole("button", { name: "Dry run" }).click();
+  await c.getByRole("heading", { name: "Requests that would be sent" }).waitFor();
+  await c
+    .getByText(/\/contacts\/upsert$/)
+    .first()
+    .waitFor();
+  assert.equal(h.ghl.log.length, before, "a dry run sends nothing");
+  // Activity: the worker's delivery log and counts.
+  await c.getByRole("tab", { name: "Activity" }).click();
+  await c.locator("dd[data-count=done]").filter({ hasText: /^1$/ }).waitFor();
+  assert.ok((await c.locator("tr[data-kind=done]").count()) >= 1);
+  await page.screenshot({ path: join(SCREENSHOTS, "options-activity.png"), fullPage: true });
+  await page.close();
 });
 
 test("the weekly report is scheduled on an alarm and posted to the Slack webhook", async () => {

@@ -97,6 +97,8 @@ export interface ActivityEntry {
     | "report"
     | "error";
   text: string;
+  /** The event it is about, when it is about one. */
+  planId?: string;
 }
 
 /** A plan that could not be delivered. */

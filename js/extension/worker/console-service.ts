@@ -35,6 +35,7 @@ import { type Engine, engine, restartEngine, resumeAfterNewToken } from "./engin
 import { loadReportState, sendReport } from "./report.js";
 import {
   KEYS,
+  loadActivity,
   loadPaused,
   loadSettings,
   loadSourceStatus,
@@ -176,23 +177,43 @@ async function outboxStatus(): Promise<OutboxStatus> {
 const sourceOf = (planId: string): Source | null =>
   planId.startsWith("wishpond") ? "wishpond" : planId.startsWith("qwilr") ? "qwilr" : null;
 
+/** The worker's last events about a plan, in the console's kinds. */
+const CONSOLE_KIND: Partial<Record<string, ActivityEntry["kind"]>> = {
+  delivered: "done",
+  queued: "queued",
+};
+
 async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
   const e = await running();
-  let all: ActivityEntry[] = e.outbox
-    .log()
-    .map((l) => ({
-      at: new Date(l.at).toISOString(),
-      planId: l.planId,
-      step: l.step,
-      kind: (["queued", "sent", "done", "failed", "dead"].includes(l.outcome as string)
-        ? l.outcome
-        : "info") as ActivityEntry["kind"],
-      status: l.status ?? null,
-      ghlMessage: l.ghlMessage ?? null,
-      traceId: l.traceId ?? null,
-      source: sourceOf(l.planId),
-    }))
-    .reverse();
+  // GHL's answers to failed attempts (the outbox log: status, message, traceId)...
+  const failures: ActivityEntry[] = e.outbox.log().map((l) => ({
+    at: new Date(l.at).toISOString(),
+    planId: l.planId,
+    step: l.step,
+    kind: l.outcome === "dead" ? "dead" : "failed",
+    status: l.status ?? null,
+    ghlMessage: l.ghlMessage ?? null,
+    traceId: l.traceId ?? null,
+    source: sourceOf(l.planId),
+  }));
+  // ...and the progress the worker recorded (queued again, delivered).
+  const progress: ActivityEntry[] = (await loadActivity()).flatMap((a) => {
+    const kind = CONSOLE_KIND[a.kind];
+    if (!a.planId || !kind) return [];
+    return [
+      {
+        at: new Date(a.at).toISOString(),
+        planId: a.planId,
+        step: null,
+        kind,
+        status: null,
+        ghlMessage: null,
+        traceId: null,
+        source: sourceOf(a.planId),
+      },
+    ];
+  });
+  let all = [...failures, ...progress].sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
   if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
   if (filter.source) all = all.filter((a) => a.source === filter.source);
   if (filter.text) {

@@ -169,13 +169,18 @@ async function handleEvent(e: OutboxEvent, outbox: () => Outbox | undefined): Pr
   const counts = outbox()?.counts() ?? null;
   if (e.type === "progress") {
     if (e.kind === "done")
-      await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`);
+      await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`, e.planId);
     else if (e.kind === "failed")
-      await addActivity("failed", `${await labelFor(e.planId)}: attempt failed, will retry`);
+      await addActivity(
+        "failed",
+        `${await labelFor(e.planId)}: attempt failed, will retry`,
+        e.planId,
+      );
   } else if (e.type === "deadLettered") {
     await addActivity(
       "dead",
       `${await labelFor(e.planId)} could not be delivered (${e.reason}${e.status ? ` ${e.status}` : ""}${e.message ? `: ${e.message}` : ""})`,
+      e.planId,
     );
   } else if (e.type === "authPaused") {
     const paused = {

@@ -153,10 +153,14 @@ export const saveReportState = async (patch: Partial<ReportState>) =>
 let activityChain: Promise<void> = Promise.resolve();
 
 /** Appends one line to "the last events" (bounded). */
-export function addActivity(kind: ActivityEntry["kind"], text: string): Promise<void> {
+export function addActivity(
+  kind: ActivityEntry["kind"],
+  text: string,
+  planId?: string,
+): Promise<void> {
   activityChain = activityChain.then(async () => {
     const list = (await read<ActivityEntry[]>(KEYS.activity)) ?? [];
-    list.push({ at: Date.now(), kind, text });
+    list.push(planId ? { at: Date.now(), kind, text, planId } : { at: Date.now(), kind, text });
     await write(KEYS.activity, list.slice(-ACTIVITY_CAPACITY));
   });
   return activityChain.catch(() => undefined);
