@@ -1,6 +1,6 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo serve console test bench size size-load build setup lint format fuzz clean
+.PHONY: demo serve console extension test bench size size-load build setup lint format fuzz clean
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
@@ -34,6 +34,11 @@ size-load:       ## the sizes, plus Node import() and Chromium load times (media
 build:
 	bash scripts/build.sh
 
+extension:       ## the browser extension (MV3): dist/extension/ + its zip (release), dist/extension-dev/ (loopback, configurable URLs)
+	bash scripts/build.sh
+	node scripts/build-extension.mjs
+	node scripts/build-extension.mjs --dev
+
 setup:
 	bash scripts/setup.sh --browser --postgres
 
@@ -49,4 +54,4 @@ fuzz:            ## each fuzz target for FUZZ_SECONDS (default 60): libFuzzer wh
 	bash scripts/fuzz.sh
 
 clean:
-	rm -rf pkg target js/src/wasm node_modules fuzz/target
+	rm -rf pkg target dist js/src/wasm node_modules fuzz/target

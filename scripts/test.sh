@@ -11,6 +11,7 @@
 # 6. browser tests of the package (playwright-core driving Debian's chromium), then the
 #    console widget's and the mapping editor's (tests/widget/: as a person uses them,
 #    axe-core, screenshots)
+# 7. the browser extension (development build) in headless Chromium against the emulators
 #
 # Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
 # message; with CI=true a missing browser fails the run.
@@ -63,6 +64,14 @@ if [ "$browser" = yes ]; then
   node --test --test-reporter=spec --test-concurrency=1 tests/widget/
 else
   step "SKIPPED: browser package tests and the console widget tests (chromium not installed; run 'make setup')"
+fi
+
+if [ "$browser" = yes ]; then
+  step "the browser extension in headless Chromium (tests/extension)"
+  npx --no-install tsc -p js/extension/tsconfig.json
+  node --test --test-reporter=spec tests/extension/
+else
+  step "SKIPPED: browser extension tests (chromium not installed; run 'make setup')"
 fi
 echo
 echo "all tests passed"

@@ -61,6 +61,17 @@ export function chromiumPath() {
   }
 }
 
+/** The flags this closed network needs (no sandbox in containers, no background traffic). */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-dev-shm-usage",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+
 /** Launches headless Chromium with the flags this closed network needs. */
 export async function launch() {
   const executablePath = chromiumPath();
@@ -68,14 +79,6 @@ export async function launch() {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-dev-shm-usage",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    args: CHROMIUM_ARGS,
   });
 }
