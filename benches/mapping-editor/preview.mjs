@@ -12,24 +12,14 @@
 // `ratio` lines. Its target, which load does not move: the editor's path at least 5
 // times faster than validating per sample (exit 1 otherwise).
 import { cpus, loadavg } from "node:os";
-import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleMappingEditor } from "../../tests/widget/bundle.mjs";
 import { serveRepo, launch } from "../../tests/browser/harness.mjs";
-
-const root = fileURLToPath(new URL("../..", import.meta.url));
 
 const SAMPLES = Number(process.env.PREVIEW_BENCH_SAMPLES ?? 1000);
 const RUNS = Number(process.env.PREVIEW_BENCH_RUNS ?? 40);
 const BUDGET_MS = 16;
 
-await build({
-  entryPoints: [`${root}js/widget/ghl-mapping-editor/define.js`],
-  bundle: true,
-  format: "esm",
-  minify: true,
-  outfile: `${root}target/widget-test/ghl-mapping-editor.js`,
-  logLevel: "warning",
-});
+await bundleMappingEditor();
 const server = await serveRepo();
 const browser = await launch();
 try {
