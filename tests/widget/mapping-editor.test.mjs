@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { bundleMappingEditor } from "./bundle.mjs";
 import { serveRepo, launch } from "../browser/harness.mjs";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -14,14 +14,7 @@ let server;
 let browser;
 
 before(async () => {
-  await build({
-    entryPoints: [`${root}js/widget/ghl-mapping-editor/define.js`],
-    bundle: true,
-    format: "esm",
-    minify: true,
-    outfile: `${root}target/widget-test/ghl-mapping-editor.js`,
-    logLevel: "warning",
-  });
+  await bundleMappingEditor();
   await mkdir(shots, { recursive: true });
   server = await serveRepo();
   browser = await launch();

@@ -18,6 +18,7 @@
  * parent's), with `aria-invalid` and `aria-describedby`.
  */
 import { LitElement, html, nothing } from "lit";
+import { guard } from "lit/directives/guard.js";
 import { ifDefined } from "lit/directives/if-defined.js";
 import { live } from "lit/directives/live.js";
 import schema from "../../../pkg/rules.schema.json";
@@ -179,6 +180,15 @@ export class GhlMappingEditor extends LitElement {
     return this.sample ?? list[0];
   }
 
+  /** The sample's rows (computed once per sample). */
+  _rows() {
+    const record = recordOf(this._currentSample());
+    if (this._rowsCache?.record !== record || this._rowsCache === undefined) {
+      this._rowsCache = { record, rows: sampleRows(record) };
+    }
+    return this._rowsCache.rows;
+  }
+
   _options() {
     return { customFields: coreCustomFields(this.customFields) };
   }
@@ -298,7 +308,7 @@ export class GhlMappingEditor extends LitElement {
     const to = targetOf(tKey);
     const base = this._into;
     const list = getAt(this._doc, `${base}/mappings`);
-    const rows = sampleRows(recordOf(this._currentSample()));
+    const rows = this._rows();
     const type = rows.find((r) => r.path === from)?.type ?? "text";
     const at = Array.isArray(list)
       ? list.findIndex((m) => targetKey(m.to) === tKey && m.when === undefined)
@@ -513,7 +523,7 @@ export class GhlMappingEditor extends LitElement {
     const list = Array.isArray(this.samples) ? this.samples : [];
     const current = this._currentSample();
     const record = recordOf(current);
-    const rows = sampleRows(record);
+    const rows = this._rows();
     const selected =
       this._choice === "pasted"
         ? "pasted"
@@ -535,7 +545,7 @@ export class GhlMappingEditor extends LitElement {
         >
           ${list.length === 0 && this.sample === undefined && this._pasted === undefined ? html`<option value="">${S.sampleNone}</option>` : nothing}
           ${this.sample !== undefined && !list.includes(this.sample) ? html`<option value="prop">${S.sampleLabel(this.sample, 0)}</option>` : nothing}
-          ${list.map((s, i) => html`<option value=${`s:${i}`} ?selected=${selected === `s:${i}`}>${S.sampleLabel(s, i)}</option>`)}
+          ${guard([list, selected], () => list.map((s, i) => html`<option value=${`s:${i}`} ?selected=${selected === `s:${i}`}>${S.sampleLabel(s, i)}</option>`))}
           ${this._pasted !== undefined ? html`<option value="pasted">${S.pasted}</option>` : nothing}
         </select>
       </div>
@@ -743,11 +753,7 @@ export class GhlMappingEditor extends LitElement {
   }
 
   _firstPath() {
-    return (
-      this._picked ??
-      sampleRows(recordOf(this._currentSample())).find((r) => r.leaf && r.path)?.path ??
-      ""
-    );
+    return this._picked ?? this._rows().find((r) => r.leaf && r.path)?.path ?? "";
   }
 
   /** Appends `item` to the list at `ptr` and moves focus to its `field` control. */
@@ -822,17 +828,25 @@ export class GhlMappingEditor extends LitElement {
     const srcPtr = `${ptr}/${useTemplate ? "template" : "from"}`;
     const src = this._c(srcPtr);
     const trace = typeof m.id === "string" ? this._traceOf(m.id) : undefined;
-    const steps = this._steps(m);
+    // A closed card renders its summary only (a document has dozens of mappings).
+    const open = this._isOpen(ptr);
+    const steps = open ? this._steps(m) : null;
     const transforms = Array.isArray(m.transforms) ? m.transforms : [];
     const label = this._targetLabel(m.to);
     const result = trace
       ? html`<span class=${trace.fired ? "ok" : "bad"}>${trace.fired ? html`<code>${shortValue(trace.after, 40)}</code>` : S.skipped}</span>`
       : nothing;
-    return html`<details class="card" data-ptr=${ptr} aria-describedby=${ifDefined(card.desc)} .open=${live(this._isOpen(ptr))} @toggle=${(e) => this._toggle(ptr, e.target.open)}>
+    return html`<details class="card" data-ptr=${ptr} aria-describedby=${ifDefined(card.desc)} .open=${live(open)} @toggle=${(e) => this._toggle(ptr, e.target.open)}>
       <summary>
         <span class="name">${S.mappingName(i, label)}</span>
         <code>${shown(useTemplate ? m.template : m.from)}</code>${trace ? html` → ${result}` : nothing}
       </summary>
+      ${open ? this._renderMappingBody(m, ptr, i, card, src, srcPtr, useTemplate, trace, steps, transforms, label) : nothing}
+    </details>`;
+  }
+
+  _renderMappingBody(m, ptr, i, card, src, srcPtr, useTemplate, trace, steps, transforms, label) {
+    return html`
       ${card.err}
       <div class="row">
         <div class="field">
@@ -891,7 +905,7 @@ export class GhlMappingEditor extends LitElement {
       <div style="margin-top:0.5rem">
         <button aria-label=${`${S.removeMapping}: ${S.mappingName(i, label)}`} @click=${() => this._remove(ptr)}>${S.removeMapping}</button>
       </div>
-    </details>`;
+    `;
   }
 
   _renderTransforms(transforms, ptr, steps) {
