@@ -1,10 +1,14 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo test bench size build setup lint format fuzz clean extension
+.PHONY: demo console test bench size build setup lint format fuzz clean extension
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
 	node js/demo/demo.mjs
+
+console:         ## the GHL emulator and a demo page with <ghl-bridge-console>; prints its URL (Ctrl-C stops)
+	bash scripts/build.sh
+	node js/widget/demo/serve.mjs
 
 test:            ## every test: native, wasm (Node + Chromium), the package in Node and in the browser
 	bash scripts/test.sh

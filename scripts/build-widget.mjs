@@ -27,7 +27,33 @@ const editorMissing = {
         ? undefined
         : { path: "ghl-mapping-editor-missing", namespace: "missing" };
     });
-    b.onLoad({ filter: /.*/, namespace: "missing" }, () => ({ contents: "export {};", loader: "js" }));
+    b.onLoad({ filter: /.*/, namespace: "missing" }, () => ({
+      contents: "export {};",
+      loader: "js",
+    }));
+  },
+};
+
+// Lit records its versions on globalThis (`litHtmlVersions`...) and keeps its decorator
+// metadata in a global (`litPropertyMetadata`, with a `Symbol.metadata` polyfill); the
+// element adds no globals and uses no decorators, so the records are left out and the
+// metadata map is the module's own.
+const noLitGlobals = {
+  name: "no-lit-globals",
+  setup(b) {
+    const versions =
+      /\(\w+\.(litHtmlVersions|litElementVersions|reactiveElementVersions)\?\?=\[\]\)\.push\("[^"]*"\)/g;
+    b.onLoad(
+      { filter: /node_modules[\\/](lit-html|lit-element|@lit[\\/]reactive-element)[\\/].*\.js$/ },
+      (args) => {
+        let source = readFileSync(args.path, "utf8").replace(versions, "void 0");
+        const metadata =
+          /Symbol\.metadata\?\?=Symbol\("metadata"\),\w+\.litPropertyMetadata\?\?=new WeakMap/;
+        if (metadata.test(source))
+          source = `var litPropertyMetadata=new WeakMap;${source.replace(metadata, "void 0")}`;
+        return { contents: source, loader: "js" };
+      },
+    );
   },
 };
 
@@ -42,7 +68,7 @@ await build({
   legalComments: "none",
   chunkNames: "chunks/[name]-[hash]",
   tsconfig: join(widget, "tsconfig.json"),
-  plugins: [editorMissing],
+  plugins: [editorMissing, noLitGlobals],
   logLevel: "warning",
 });
 execFileSync("npx", ["--no-install", "tsc", "-p", join(widget, "tsconfig.json"), "--outDir", out], {
@@ -65,7 +91,19 @@ for (const f of files.sort()) {
   const raw = readFileSync(f);
   const gz = gzipSync(raw, { level: 9 }).length;
   total += gz;
-  console.log(`  ${relative(out, f).padEnd(26)} ${String(raw.length).padStart(7)} ${String(gz).padStart(9)}`);
+  console.log(
+    `  ${relative(out, f).padEnd(26)} ${String(raw.length).padStart(7)} ${String(gz).padStart(9)}`,
+  );
+}
+if (
+  files.some((f) =>
+    /(litHtml|litElement|reactiveElement)Versions|litPropertyMetadata\?\?=|Symbol\.metadata\?\?=/.test(
+      readFileSync(f, "utf8"),
+    ),
+  )
+) {
+  console.error("console widget: Lit's globals are still in the bundle");
+  process.exit(1);
 }
 console.log(`  total gzip ${total} bytes (budget ${BUDGET}; the Wasm core is loaded separately)`);
 if (total > BUDGET) {

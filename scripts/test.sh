@@ -8,10 +8,11 @@
 # 3. wasm-bindgen tests in Node, then in headless Chromium
 # 4. the JS suite against the built pkg/ and the GHL emulator (node --test)
 # 5. type-level tests of the .d.ts (tsc)
-# 6. browser tests of the package (playwright-core driving Debian's chromium)
+# 6. browser tests of the package (playwright-core driving Debian's chromium), then the
+#    console widget's (tests/widget/: each panel as a person uses it, axe-core, screenshots)
 # 7. the browser extension (development build) in headless Chromium against the emulators
 #
-# Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
+# Without Chromium on a developer's machine, steps 3b, 6 and 7 are skipped with a plain
 # message; with CI=true a missing browser fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,14 +59,16 @@ npx --no-install tsc -p tests/types/pkg/tsconfig.json
 if [ "$browser" = yes ]; then
   step "package tests in headless Chromium"
   node --test --test-reporter=spec tests/browser/
+  step "console widget <ghl-bridge-console> in headless Chromium (as a person, against the emulator; screenshots in target/widget-screenshots/)"
+  node --test --test-reporter=spec --test-concurrency=1 tests/widget/
 else
-  step "SKIPPED: browser package tests (chromium not installed; run 'make setup')"
+  step "SKIPPED: browser package tests and the console widget tests (chromium not installed; run 'make setup')"
 fi
 
 if [ "$browser" = yes ]; then
   step "the browser extension in headless Chromium (tests/extension)"
   npx --no-install tsc -p js/extension/tsconfig.json
-  node --test --test-reporter=spec tests/extension/
+  node --test --test-reporter=spec --test-concurrency=1 tests/extension/
 else
   step "SKIPPED: browser extension tests (chromium not installed; run 'make setup')"
 fi

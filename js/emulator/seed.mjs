@@ -230,7 +230,10 @@ export function seedLocation(seed, locationId, options = {}) {
   return {
     id: locationId,
     // Shown by "Test connection" (GET /locations/{id}); derived from the id, no randomness drawn.
-    name: `${locationId.replace(/[0-9]+$/, "").replace(/([a-z])([A-Z])/g, "$1 $2").replace(/^./, (c) => c.toUpperCase())}`,
+    name: `${locationId
+      .replace(/[0-9]+$/, "")
+      .replace(/([a-z])([A-Z])/g, "$1 $2")
+      .replace(/^./, (c) => c.toUpperCase())}`,
     timezone: "UTC",
     contacts,
     locationTags,

@@ -30,18 +30,30 @@ test("connect with a token: the location is read and every flow is ready", { ski
   await context.close();
 });
 
-test("a read-only token: the missing permission is named, with how to grant it; nothing was written", { skip }, async () => {
+test("a read-only token: the missing permission is named, with how to grant it; nothing was written", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env);
   const before = env.emu.log.length;
   await connect(page, DEMO_READONLY_TOKEN);
   const contacts = page.locator("li[data-flow=contacts]");
   await contacts.getByText("Missing permission: contacts.write").waitFor();
-  await contacts.getByText(/open Settings → Private Integrations, edit this integration, tick “contacts.write”/).waitFor();
-  await page.locator("li[data-flow=tags]").getByText("Missing permission: locations/tags.write").waitFor();
+  await contacts
+    .getByText(/open Settings → Private Integrations, edit this integration, tick “contacts.write”/)
+    .waitFor();
+  await page
+    .locator("li[data-flow=tags]")
+    .getByText("Missing permission: locations/tags.write")
+    .waitFor();
   await page.locator("li[data-flow=statistics]").getByText("Ready").waitFor();
   // The probes asked GHL and were refused or rejected: no contact or tag was created.
-  const writes = env.emu.log.slice(before).filter((e) => e.method !== "GET" && e.status >= 200 && e.status < 300);
-  assert.deepEqual(writes.map((e) => e.operation), []);
+  const writes = env.emu.log
+    .slice(before)
+    .filter((e) => e.method !== "GET" && e.status >= 200 && e.status < 300);
+  assert.deepEqual(
+    writes.map((e) => e.operation),
+    [],
+  );
   await context.close();
 });
 
@@ -54,7 +66,10 @@ test("a wrong token is explained in words, and the events carry no token", { ski
   });
   await page.getByLabel("Private Integration Token").fill("pit-not-a-real-token-0000");
   await page.getByRole("button", { name: "Save and test connection" }).click();
-  await page.getByRole("alert").getByText(/HighLevel did not accept the token/).waitFor();
+  await page
+    .getByRole("alert")
+    .getByText(/HighLevel did not accept the token/)
+    .waitFor();
   const events = await page.evaluate(() => window.__events);
   assert.equal(events[0].type, "ghl-error");
   assert.equal(events[0].detail.code, "GHL_HTTP_ERROR");
@@ -66,11 +81,20 @@ test("keyboard only: tabs with the arrow keys, the form with Tab and Enter", { s
   const { page, context } = await openConsole(env);
   await page.getByRole("tab", { name: "Connection" }).focus();
   await page.keyboard.press("ArrowRight");
-  assert.equal(await page.getByRole("tab", { name: "Sources" }).getAttribute("aria-selected"), "true");
+  assert.equal(
+    await page.getByRole("tab", { name: "Sources" }).getAttribute("aria-selected"),
+    "true",
+  );
   await page.keyboard.press("End");
-  assert.equal(await page.getByRole("tab", { name: "Dashboard" }).getAttribute("aria-selected"), "true");
+  assert.equal(
+    await page.getByRole("tab", { name: "Dashboard" }).getAttribute("aria-selected"),
+    "true",
+  );
   await page.keyboard.press("Home");
-  assert.equal(await page.getByRole("tab", { name: "Connection" }).getAttribute("aria-selected"), "true");
+  assert.equal(
+    await page.getByRole("tab", { name: "Connection" }).getAttribute("aria-selected"),
+    "true",
+  );
   await page.keyboard.press("Tab"); // the panel
   await page.keyboard.press("Tab"); // the token field
   await page.keyboard.type(DEMO_TOKEN);

@@ -13,13 +13,16 @@ before(async () => {
 });
 after(async () => env?.close());
 
-const contactWrites = (log) => log.filter((e) => e.operation?.startsWith("contacts.") && e.method !== "GET");
+const contactWrites = (log) =>
+  log.filter((e) => e.operation?.startsWith("contacts.") && e.method !== "GET");
 
 test("staging: a dry run shows the exact requests and nothing is sent", { skip }, async () => {
   const { page, context } = await openConsole(env);
   await connect(page);
   await page.getByRole("tab", { name: "Go live" }).click();
-  await page.getByLabel("Event to try").selectOption({ label: "Example: Wishpond lead jane.doe@example.com (Spring Giveaway)" });
+  await page
+    .getByLabel("Event to try")
+    .selectOption({ label: "Example: Wishpond lead jane.doe@example.com (Spring Giveaway)" });
   const before = env.emu.log.length;
   await page.getByRole("button", { name: "Dry run" }).click();
   await page.getByRole("heading", { name: "Requests that would be sent" }).waitFor();
@@ -31,14 +34,18 @@ test("staging: a dry run shows the exact requests and nothing is sent", { skip }
   const body = JSON.parse(await upsert.locator("pre").textContent());
   assert.equal(body.email, "jane.doe@example.com");
   assert.equal(body.locationId, "demoLocation00000001");
-  await page.getByText("This event will update the contact matched by jane.doe@example.com").waitFor();
+  await page
+    .getByText("This event will update the contact matched by jane.doe@example.com")
+    .waitFor();
   // No header shown carries a token.
   assert.ok(!(await upsert.textContent()).includes("Bearer"));
   assert.deepEqual(contactWrites(env.emu.log.slice(before)), []);
   await context.close();
 });
 
-test("go live, deliver an event and watch it in Activity; make one fail and retry it", { skip }, async () => {
+test("go live, deliver an event and watch it in Activity; make one fail and retry it", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env, { extra: "&attempts=1" });
   await connect(page);
   await page.getByRole("tab", { name: "Go live" }).click();
@@ -51,7 +58,9 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
   await page.getByText("Live: events are now delivered to HighLevel.").waitFor();
   assert.equal(await page.locator("ghl-bridge-console").getAttribute("mode"), "production");
 
-  await page.getByLabel("Event to try").selectOption({ label: "Example: Wishpond lead jane.doe@example.com (Spring Giveaway)" });
+  await page
+    .getByLabel("Event to try")
+    .selectOption({ label: "Example: Wishpond lead jane.doe@example.com (Spring Giveaway)" });
   await page.getByRole("button", { name: "Send this event" }).click();
   await page.getByText(/Event example-wishpond-lead is queued for delivery/).waitFor();
   await page.getByRole("tab", { name: "Activity" }).click();
@@ -62,7 +71,9 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
   // A fault: every GHL answer is a 502 (before the handler runs: nothing happens).
   env.emu.configure({ errorRate: 1, errorStatuses: [502] });
   await page.getByRole("tab", { name: "Go live" }).click();
-  await page.getByLabel("Event to try").selectOption({ label: "Example: Qwilr proposal accepted by Jane Doe" });
+  await page
+    .getByLabel("Event to try")
+    .selectOption({ label: "Example: Qwilr proposal accepted by Jane Doe" });
   await page.getByRole("button", { name: "Send this event" }).click();
   await page.getByText(/is queued for delivery/).waitFor();
   await page.getByRole("tab", { name: "Activity" }).click();
@@ -71,7 +82,10 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
   await dead.getByText("HighLevel did not answer after several tries").waitFor();
   await dead.getByText(/HighLevel said: “.+”/).waitFor();
   const trace = await dead.locator("code").textContent();
-  assert.ok(env.emu.log.some((e) => e.traceId === trace), "the traceId shown is the one GHL sent");
+  assert.ok(
+    env.emu.log.some((e) => e.traceId === trace),
+    "the traceId shown is the one GHL sent",
+  );
   await page.locator("dd[data-count=dead]").filter({ hasText: /^1$/ }).waitFor();
   // The rate budget gauge, from GHL's X-RateLimit-* headers.
   assert.ok((await page.getByRole("meter").count()) >= 1);
@@ -82,7 +96,9 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
   await page.screenshot({ path: `${shots}activity-dead.png`, fullPage: true });
 
   env.emu.configure({ errorRate: 0 });
-  await page.getByRole("button", { name: "Retry Qwilr page accepted jane.doe@example.com" }).click();
+  await page
+    .getByRole("button", { name: "Retry Qwilr page accepted jane.doe@example.com" })
+    .click();
   await page.getByText("1 event is queued again.").waitFor();
   await page.getByLabel("Show").selectOption({ label: "Everything" });
   await page.locator("dd[data-count=done]").filter({ hasText: /^2$/ }).waitFor();
@@ -97,7 +113,10 @@ test("Retry all queues every failed event again", { skip }, async () => {
   await page.getByRole("tab", { name: "Go live" }).click();
   await page.getByRole("button", { name: "Go live…" }).click();
   await page.getByRole("button", { name: "Start delivering" }).click();
-  for (const label of ["Example: Wishpond lead jane.doe@example.com (Spring Giveaway)", "Example: Qwilr proposal accepted by Jane Doe"]) {
+  for (const label of [
+    "Example: Wishpond lead jane.doe@example.com (Spring Giveaway)",
+    "Example: Qwilr proposal accepted by Jane Doe",
+  ]) {
     await page.getByLabel("Event to try").selectOption({ label });
     await page.getByRole("button", { name: "Send this event" }).click();
     await page.getByText(/is queued for delivery/).waitFor();

@@ -12,7 +12,10 @@ export { DEMO_LOCATION_ID, DEMO_TOKEN };
 export const hasBrowser = chromiumPath() !== null;
 export const shots = fileURLToPath(new URL("../../target/widget-screenshots/", import.meta.url));
 mkdirSync(shots, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const axeSource = readFileSync(
+  createRequire(import.meta.url).resolve("axe-core/axe.min.js"),
+  "utf8",
+);
 
 /** Starts the emulator, the static server and the browser; `close()` stops them. */
 export async function setup() {
@@ -34,7 +37,10 @@ export async function setup() {
 }
 
 /** A fresh page (its own storage) with the console's demo page open. */
-export async function openConsole(env, { extra = "", viewport = { width: 1100, height: 900 }, colorScheme = "light" } = {}) {
+export async function openConsole(
+  env,
+  { extra = "", viewport = { width: 1100, height: 900 }, colorScheme = "light" } = {},
+) {
   const context = await env.browser.newContext({ viewport, colorScheme, locale: "en-US" });
   const page = await context.newPage();
   const errors = [];
@@ -53,11 +59,17 @@ export async function connect(page, token = DEMO_TOKEN) {
 
 /** axe-core over the console element only (the host page is not ours): serious and critical violations. */
 export async function axe(page, selector = "ghl-bridge-console") {
-  if (!(await page.evaluate(() => "axe" in window))) await page.addScriptTag({ content: axeSource });
+  if (!(await page.evaluate(() => "axe" in window)))
+    await page.addScriptTag({ content: axeSource });
   return page.evaluate(async (sel) => {
     const r = await window.axe.run({ include: [sel] }, { resultTypes: ["violations"] });
     return r.violations
       .filter((v) => v.impact === "serious" || v.impact === "critical")
-      .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact,
+        help: v.help,
+        nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
+      }));
   }, selector);
 }

@@ -2,7 +2,14 @@
 // as a person sees them, against the GHL emulator.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { DEMO_LOCATION_ID, DEMO_TOKEN, connect, hasBrowser, openConsole, setup } from "./helpers.mjs";
+import {
+  DEMO_LOCATION_ID,
+  DEMO_TOKEN,
+  connect,
+  hasBrowser,
+  openConsole,
+  setup,
+} from "./helpers.mjs";
 
 const skip = hasBrowser ? false : "chromium is not installed (run `make setup`)";
 let env;
@@ -13,18 +20,29 @@ after(async () => env?.close());
 
 /** GHL's own 7-day totals for the location, asked of the emulator directly. */
 async function emulatorTotals() {
-  const h = { Authorization: `Bearer ${DEMO_TOKEN}`, Version: "2021-07-28", "Content-Type": "application/json" };
-  const accounts = await (await fetch(`${env.emu.url}/social-media-posting/${DEMO_LOCATION_ID}/accounts`, { headers: h })).json();
+  const h = {
+    Authorization: `Bearer ${DEMO_TOKEN}`,
+    Version: "2021-07-28",
+    "Content-Type": "application/json",
+  };
+  const accounts = await (
+    await fetch(`${env.emu.url}/social-media-posting/${DEMO_LOCATION_ID}/accounts`, { headers: h })
+  ).json();
   const profileIds = (accounts.results?.accounts ?? []).map((a) => a.profileId);
-  const r = await fetch(`${env.emu.url}/social-media-posting/statistics?locationId=${DEMO_LOCATION_ID}`, {
-    method: "POST",
-    headers: h,
-    body: JSON.stringify({ profileIds }),
-  });
+  const r = await fetch(
+    `${env.emu.url}/social-media-posting/statistics?locationId=${DEMO_LOCATION_ID}`,
+    {
+      method: "POST",
+      headers: h,
+      body: JSON.stringify({ profileIds }),
+    },
+  );
   return (await r.json()).results.totals;
 }
 
-test("dashboard: a chart and table with the emulator's numbers, the report rendered, CSV, Send now", { skip }, async () => {
+test("dashboard: a chart and table with the emulator's numbers, the report rendered, CSV, Send now", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env);
   await connect(page);
   await page.getByRole("tab", { name: "Dashboard" }).click();
@@ -32,13 +50,25 @@ test("dashboard: a chart and table with the emulator's numbers, the report rende
   await chart.waitFor();
   const totals = await emulatorTotals();
   const table = page.locator("table[data-table=totals]");
-  for (const [metric, label] of [["impressions", "Impressions"], ["followers", "Followers"], ["likes", "Likes"]]) {
+  for (const [metric, label] of [
+    ["impressions", "Impressions"],
+    ["followers", "Followers"],
+    ["likes", "Likes"],
+  ]) {
     const row = table.getByRole("row", { name: new RegExp(`^${label} `) });
-    await row.getByRole("cell", { name: totals[metric].toLocaleString("en-US"), exact: true }).waitFor();
+    await row
+      .getByRole("cell", { name: totals[metric].toLocaleString("en-US"), exact: true })
+      .waitFor();
     // The bar of the chart carries the same value.
-    assert.equal(await chart.locator(`g[data-metric="${label}"] rect.cur`).getAttribute("data-value"), String(totals[metric]));
+    assert.equal(
+      await chart.locator(`g[data-metric="${label}"] rect.cur`).getAttribute("data-value"),
+      String(totals[metric]),
+    );
   }
-  assert.match(await chart.getAttribute("aria-label"), new RegExp(`Impressions: ${totals.impressions.toLocaleString("en-US")}`));
+  assert.match(
+    await chart.getAttribute("aria-label"),
+    new RegExp(`Impressions: ${totals.impressions.toLocaleString("en-US")}`),
+  );
   await page.locator("svg[data-chart=series]").waitFor();
   // The weekly report: Markdown rendered (headings and tables), no raw markup left.
   const report = page.locator("[data-report]");
@@ -48,11 +78,16 @@ test("dashboard: a chart and table with the emulator's numbers, the report rende
   const href = await page.getByRole("link", { name: "Download CSV" }).getAttribute("href");
   assert.match(decodeURIComponent(href), /impressions/);
   await page.getByRole("button", { name: "Send now" }).click();
-  await page.getByRole("alert").getByText(/Not available here: sending the weekly report is done by the runner/).waitFor();
+  await page
+    .getByRole("alert")
+    .getByText(/Not available here: sending the weekly report is done by the runner/)
+    .waitFor();
   await context.close();
 });
 
-test("tags: the catalog and the validation report, each finding with a fix or a manual step", { skip }, async () => {
+test("tags: the catalog and the validation report, each finding with a fix or a manual step", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env);
   await connect(page);
   await page.getByRole("tab", { name: "Tags" }).click();
@@ -67,13 +102,16 @@ test("tags: the catalog and the validation report, each finding with a fix or a 
   const n = await findings.count();
   for (let i = 0; i < n; i++) {
     const f = findings.nth(i);
-    const actionable = (await f.getByRole("button").count()) + (await f.getByText("Manual step:").count());
+    const actionable =
+      (await f.getByRole("button").count()) + (await f.getByText("Manual step:").count());
     assert.ok(actionable >= 1, `finding ${i} has a fix or a manual step`);
   }
   await context.close();
 });
 
-test("sources: the capture snippet for a site key, with a working Copy button; credentials never shown", { skip }, async () => {
+test("sources: the capture snippet for a site key, with a working Copy button; credentials never shown", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env);
   await context.grantPermissions(["clipboard-read", "clipboard-write"]);
   await connect(page);
@@ -83,10 +121,16 @@ test("sources: the capture snippet for a site key, with a working Copy button; c
   await page.getByRole("button", { name: "Save" }).first().click();
   const snippet = page.getByLabel("Page capture snippet");
   await snippet.getByText(/data-site-key="spring-landing"/).waitFor();
-  assert.match(await snippet.textContent(), /<script src="http:\/\/127\.0\.0\.1:\d+\/pkg\/capture\/capture\.js"/);
+  assert.match(
+    await snippet.textContent(),
+    /<script src="http:\/\/127\.0\.0\.1:\d+\/pkg\/capture\/capture\.js"/,
+  );
   await page.getByRole("button", { name: "Copy snippet" }).click();
   await page.getByText("Copied to the clipboard.").waitFor();
-  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /data-site-key="spring-landing"/);
+  assert.match(
+    await page.evaluate(() => navigator.clipboard.readText()),
+    /data-site-key="spring-landing"/,
+  );
   await page.getByText("An API key is saved. Leave this empty to keep it.").waitFor();
   assert.equal(await page.getByLabel("Wishpond API key").inputValue(), "");
   const html = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.innerHTML);
@@ -96,7 +140,9 @@ test("sources: the capture snippet for a site key, with a working Copy button; c
   await context.close();
 });
 
-test("mapping: the editor gets the document, samples, custom fields and core; Save rules saves its document", { skip }, async () => {
+test("mapping: the editor gets the document, samples, custom fields and core; Save rules saves its document", {
+  skip,
+}, async () => {
   const { page, context } = await openConsole(env);
   // A stand-in for <ghl-mapping-editor> (another developer's element) that records what
   // it was given and emits ghl-rules-changed as the real one does.
@@ -111,7 +157,13 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
           doc.tagRules = [...(doc.tagRules ?? []), { add: ["from-the-editor"] }];
           const problems = c.validateRules(doc);
           queueMicrotask(() =>
-            this.dispatchEvent(new CustomEvent("ghl-rules-changed", { detail: { document: doc, problems }, bubbles: true, composed: true })),
+            this.dispatchEvent(
+              new CustomEvent("ghl-rules-changed", {
+                detail: { document: doc, problems },
+                bubbles: true,
+                composed: true,
+              }),
+            ),
           );
           window.__editor = {
             hasDocument: Array.isArray(this.document?.mappings),
@@ -132,7 +184,10 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
   assert.equal(seen.hasDocument, true);
   assert.equal(seen.sampleHasLead, true);
   assert.ok(seen.samples >= 1);
-  assert.ok(seen.customFields.includes("utm_source") || seen.customFields.length >= 10, JSON.stringify(seen.customFields));
+  assert.ok(
+    seen.customFields.includes("utm_source") || seen.customFields.length >= 10,
+    JSON.stringify(seen.customFields),
+  );
   assert.equal(seen.coreHasCompile, true);
   await page.getByRole("button", { name: "Save rules" }).click();
   await page.getByText("Rules saved.").waitFor();
@@ -140,6 +195,9 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
   // The saved document is the one the dry run uses now.
   await page.getByRole("tab", { name: "Go live" }).click();
   await page.getByRole("button", { name: "Dry run" }).click();
-  await page.locator("li[data-step=add-tags]").getByText(/from-the-editor/).waitFor();
+  await page
+    .locator("li[data-step=add-tags]")
+    .getByText(/from-the-editor/)
+    .waitFor();
   await context.close();
 });

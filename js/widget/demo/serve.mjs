@@ -2,7 +2,12 @@
 // <ghl-bridge-console> (the package from pkg/, built first by make). Prints the URL and
 // the emulator's public demo token to paste into the Connection panel; Ctrl-C stops.
 // (The runner-backed console, on the runner's /console, comes with the runner.)
-import { DEMO_LOCATION_ID, DEMO_READONLY_TOKEN, DEMO_TOKEN, startEmulator } from "../../emulator/index.mjs";
+import {
+  DEMO_LOCATION_ID,
+  DEMO_READONLY_TOKEN,
+  DEMO_TOKEN,
+  startEmulator,
+} from "../../emulator/index.mjs";
 import { serveRepo } from "../../../tests/browser/harness.mjs";
 
 const emu = await startEmulator({ port: Number(process.env.EMULATOR_PORT ?? 0) });

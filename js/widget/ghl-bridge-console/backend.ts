@@ -29,7 +29,13 @@ export type Mode = "staging" | "production";
 export type Source = "wishpond" | "qwilr";
 
 /** The flows whose scopes the Connection panel checks. */
-export type FlowName = "location" | "contacts" | "tags" | "socialTags" | "statistics" | "customFields";
+export type FlowName =
+  | "location"
+  | "contacts"
+  | "tags"
+  | "socialTags"
+  | "statistics"
+  | "customFields";
 
 /** A failure as every backend reports it (JSON). */
 export interface BackendError {
@@ -157,7 +163,7 @@ export interface DryRunResult {
   /** Which contact the event will match (email/phone), when the plan says. */
   match: string | null;
   /** What follows once GHL answered these requests (a staged flow), for people. */
-  then?: string[];
+  next?: string[];
   /** Warnings of the planner (tags dropped, values doubtful...), for people. */
   warnings?: string[];
   error: BackendError | null;
@@ -364,7 +370,9 @@ export interface ConsoleBackend {
   /** Switches mode; production requires `confirm: true` (else `CONFIRMATION_REQUIRED`). */
   setMode(mode: Mode, options?: { confirm?: boolean }): Promise<ModeState>;
   /** Hands an event to the pipeline: dry run in staging, the outbox in production. */
-  deliver(event: SampleEvent["event"]): Promise<{ planId: string; queued: boolean; dryRun: DryRunResult | null }>;
+  deliver(
+    event: SampleEvent["event"],
+  ): Promise<{ planId: string; queued: boolean; dryRun: DryRunResult | null }>;
 
   /** The outbox's counts, rate budget and state. */
   outboxStatus(): Promise<OutboxStatus>;
@@ -397,7 +405,11 @@ export interface ConsoleBackend {
 export const BACKEND_CODES = ["NOT_CONNECTED", "NOT_SUPPORTED", "CONFIRMATION_REQUIRED"] as const;
 
 /** Makes a `BackendError` (plain JSON, safe to post across contexts). */
-export function backendError(code: string, message: string, details?: Record<string, unknown>): BackendError {
+export function backendError(
+  code: string,
+  message: string,
+  details?: Record<string, unknown>,
+): BackendError {
   return details === undefined ? { code, message } : { code, message, details };
 }
 

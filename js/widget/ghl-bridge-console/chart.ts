@@ -23,15 +23,22 @@ function niceMax(v: number): number {
 const fmt = (n: number) => Math.round(n).toLocaleString();
 
 /** Grouped bars: current (accent) and previous (grey) per group. */
-export function barChart(groups: BarGroup[], title: string, labels: { current: string; previous: string }) {
-  const w = 640;
+export function barChart(
+  groups: BarGroup[],
+  title: string,
+  labels: { current: string; previous: string },
+  w = 640,
+) {
   const rowH = 34;
-  const left = 150;
+  const left = w < 500 ? 112 : 150;
   const h = groups.length * rowH + 24;
   const max = niceMax(Math.max(1, ...groups.flatMap((g) => [g.current, g.previous ?? 0])));
   const x = (v: number) => left + ((w - left - 60) * v) / max;
   const described = groups
-    .map((g) => `${g.label}: ${fmt(g.current)} (${labels.current}), ${g.previous === null ? "unknown" : fmt(g.previous)} (${labels.previous})`)
+    .map(
+      (g) =>
+        `${g.label}: ${fmt(g.current)} (${labels.current}), ${g.previous === null ? "unknown" : fmt(g.previous)} (${labels.previous})`,
+    )
     .join("; ");
   return html`<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${title}. ${described}" data-chart="totals">
     ${groups.map((g, i) => {
@@ -49,19 +56,20 @@ export function barChart(groups: BarGroup[], title: string, labels: { current: s
 }
 
 /** A line of daily values. */
-export function lineChart(days: string[], values: (number | null)[], title: string) {
-  const w = 640;
+export function lineChart(days: string[], values: (number | null)[], title: string, w = 640) {
   const h = 200;
   const pad = { l: 52, r: 28, t: 12, b: 30 };
   const max = niceMax(Math.max(1, ...values.map((v) => v ?? 0)));
   const x = (i: number) => pad.l + ((w - pad.l - pad.r) * i) / Math.max(1, days.length - 1);
   const y = (v: number) => h - pad.b - ((h - pad.t - pad.b) * v) / max;
-  const pts = values.map((v, i) => (v === null ? null : [x(i), y(v)] as const));
+  const pts = values.map((v, i) => (v === null ? null : ([x(i), y(v)] as const)));
   const d = pts
     .filter((p): p is readonly [number, number] => p !== null)
     .map((p, i) => `${i === 0 ? "M" : "L"}${p[0].toFixed(1)},${p[1].toFixed(1)}`)
     .join(" ");
-  const described = days.map((day, i) => `${day}: ${values[i] === null ? "no data" : fmt(values[i] as number)}`).join("; ");
+  const described = days
+    .map((day, i) => `${day}: ${values[i] === null ? "no data" : fmt(values[i] as number)}`)
+    .join("; ");
   return html`<svg viewBox="0 0 ${w} ${h}" role="img" aria-label="${title}. ${described}" data-chart="series">
     <line class="axis" x1=${pad.l} x2=${w - pad.r} y1=${h - pad.b} y2=${h - pad.b}></line>
     <line class="axis" x1=${pad.l} x2=${pad.l} y1=${pad.t} y2=${h - pad.b}></line>

@@ -13,7 +13,8 @@ export { BACKEND_CODES, FLOW_SCOPES, backendError } from "./backend.js";
 export type * from "./backend.js";
 export { PROBES, probeOutcome, probeScopes } from "./scope-probe.js";
 
-if (!customElements.get("ghl-bridge-console")) customElements.define("ghl-bridge-console", GhlBridgeConsole);
+if (!customElements.get("ghl-bridge-console"))
+  customElements.define("ghl-bridge-console", GhlBridgeConsole);
 
 declare global {
   interface HTMLElementTagNameMap {

@@ -155,9 +155,13 @@ export class DirectBackend implements ConsoleBackend {
     if (!this.#settingsLoaded) {
       this.#settingsLoaded = (async () => {
         const core = await this.#core();
-        this.#store = await core.indexedDbStorage(`${this.#opts.storageName ?? "ghl-bridge-console"}-settings`);
+        this.#store = await core.indexedDbStorage(
+          `${this.#opts.storageName ?? "ghl-bridge-console"}-settings`,
+        );
         const rows: { key: string; record: unknown }[] = await this.#store.load();
-        const saved = rows.find((r) => r.key === SETTINGS_KEY)?.record as Partial<Settings> | undefined;
+        const saved = rows.find((r) => r.key === SETTINGS_KEY)?.record as
+          | Partial<Settings>
+          | undefined;
         if (saved) {
           const keepLocation = this.#settings.locationId;
           Object.assign(this.#settings, saved);
@@ -305,7 +309,8 @@ export class DirectBackend implements ConsoleBackend {
         traceId: null,
         source: this.#sourceOfPlan(e.planId),
       });
-      if (this.#outbox) void this.outboxStatus().then((status) => this.#emit({ kind: "outbox", status }));
+      if (this.#outbox)
+        void this.outboxStatus().then((status) => this.#emit({ kind: "outbox", status }));
     } else if (e.type === "locationParked") {
       this.#parked = true;
     } else if (e.type === "authPaused") {
@@ -360,22 +365,39 @@ export class DirectBackend implements ConsoleBackend {
     try {
       const { data } = await probeClient.send("locations.get-location", { path: { locationId } });
       const l = (data?.location ?? data) as { id?: string; name?: string; timezone?: string };
-      location = { id: l.id ?? locationId, name: l.name ?? locationId, ...(l.timezone ? { timezone: l.timezone } : {}) };
+      location = {
+        id: l.id ?? locationId,
+        name: l.name ?? locationId,
+        ...(l.timezone ? { timezone: l.timezone } : {}),
+      };
     } catch (e) {
       error = toBackendError(e);
     }
     const tokenRefused =
       error?.code === "GHL_HTTP_ERROR" &&
       error.details?.status === 401 &&
-      !String((error.details?.messages as string[] | undefined) ?? "").includes("not authorized for this scope");
+      !String((error.details?.messages as string[] | undefined) ?? "").includes(
+        "not authorized for this scope",
+      );
     const found: Record<string, ScopeCheck["status"]> = tokenRefused
       ? Object.fromEntries(ALL_SCOPES.map((s) => [s, "unknown" as const]))
       : {
-          ...(await probeScopes((op, p) => probeClient.send(op, p), locationId, ALL_SCOPES.filter((s) => s !== "locations.readonly"))),
-          "locations.readonly": location ? "granted" : error?.details?.status === 401 ? "missing" : "unknown",
+          ...(await probeScopes(
+            (op, p) => probeClient.send(op, p),
+            locationId,
+            ALL_SCOPES.filter((s) => s !== "locations.readonly"),
+          )),
+          "locations.readonly": location
+            ? "granted"
+            : error?.details?.status === 401
+              ? "missing"
+              : "unknown",
         };
     const flows = (Object.keys(FLOW_SCOPES) as FlowName[]).map((flow) => {
-      const scopes = FLOW_SCOPES[flow].map((scope) => ({ scope, status: found[scope] ?? "unknown" }));
+      const scopes = FLOW_SCOPES[flow].map((scope) => ({
+        scope,
+        status: found[scope] ?? "unknown",
+      }));
       return { flow, scopes, ready: scopes.every((s) => s.status === "granted") };
     });
     this.#probeClient = probeClient;
@@ -416,7 +438,8 @@ export class DirectBackend implements ConsoleBackend {
   async sources(): Promise<SourcesState> {
     await this.#loadSettings();
     const s = this.#settings;
-    const last = (src: Source) => s.samples.find((x) => x.source === src && !x.event.id.startsWith("example-"))?.seenAt ?? null;
+    const last = (src: Source) =>
+      s.samples.find((x) => x.source === src && !x.event.id.startsWith("example-"))?.seenAt ?? null;
     return {
       wishpond: {
         apiKeySet: s.wishpondKeySet,
@@ -424,7 +447,12 @@ export class DirectBackend implements ConsoleBackend {
         intakeUrl: this.#opts.intakeUrl ?? null,
         poll: { lastPollAt: null, lastLeadAt: last("wishpond"), lastError: null },
       },
-      qwilr: { tokenSet: s.qwilrTokenSet, subscriptions: [], lastEventAt: last("qwilr"), canSubscribe: false },
+      qwilr: {
+        tokenSet: s.qwilrTokenSet,
+        subscriptions: [],
+        lastEventAt: last("qwilr"),
+        canSubscribe: false,
+      },
     };
   }
 
@@ -443,11 +471,17 @@ export class DirectBackend implements ConsoleBackend {
   }
 
   async subscribeQwilr(_event: string): Promise<SourcesState> {
-    throw backendError("NOT_SUPPORTED", "Qwilr webhooks need a public URL: the runner receives them");
+    throw backendError(
+      "NOT_SUPPORTED",
+      "Qwilr webhooks need a public URL: the runner receives them",
+    );
   }
 
   async unsubscribeQwilr(_id: string): Promise<SourcesState> {
-    throw backendError("NOT_SUPPORTED", "Qwilr webhooks need a public URL: the runner receives them");
+    throw backendError(
+      "NOT_SUPPORTED",
+      "Qwilr webhooks need a public URL: the runner receives them",
+    );
   }
 
   // ------------------------------------------------------------------ rules
@@ -465,11 +499,18 @@ export class DirectBackend implements ConsoleBackend {
     await this.#loadSettings();
     const problems = core.validateRules(document);
     if (problems.length > 0) {
-      throw backendError("RULES_INVALID", `the ${source} rules have ${problems.length} problem(s)`, {
-        problems: JSON.parse(JSON.stringify(problems)),
-      });
+      throw backendError(
+        "RULES_INVALID",
+        `the ${source} rules have ${problems.length} problem(s)`,
+        {
+          problems: JSON.parse(JSON.stringify(problems)),
+        },
+      );
     }
-    this.#settings.rules = { ...this.#settings.rules, [source]: JSON.parse(JSON.stringify(document)) };
+    this.#settings.rules = {
+      ...this.#settings.rules,
+      [source]: JSON.parse(JSON.stringify(document)),
+    };
     this.#settings.rulesSavedAt = new Date(this.#now()).toISOString();
     await this.#saveSettings();
     return this.rules();
@@ -478,7 +519,10 @@ export class DirectBackend implements ConsoleBackend {
   async samples(source?: Source): Promise<SampleEvent[]> {
     await this.#loadSettings();
     const seen = this.#settings.samples;
-    const all = [...seen, ...exampleSamples(this.#now()).filter((x) => !seen.some((s) => s.event.id === x.event.id))];
+    const all = [
+      ...seen,
+      ...exampleSamples(this.#now()).filter((x) => !seen.some((s) => s.event.id === x.event.id)),
+    ];
     return source ? all.filter((s) => s.source === source) : all;
   }
 
@@ -507,13 +551,16 @@ export class DirectBackend implements ConsoleBackend {
         headers: { Version: "2021-07-28", "Content-Type": "application/json" },
         body: r.body ?? null,
       }));
-      const upsert = requests.find((r) => r.step === "upsert")?.body as Record<string, unknown> | null;
+      const upsert = requests.find((r) => r.step === "upsert")?.body as Record<
+        string,
+        unknown
+      > | null;
       const match = upsert ? ((upsert.email ?? upsert.phone ?? null) as string | null) : null;
       return {
         eventId: event.id,
         requests,
         match,
-        then: preview.flowPlan?.then ?? [],
+        next: preview.flowPlan?.then ?? [],
         warnings: preview.flowPlan?.warnings ?? [],
         error: null,
       };
@@ -528,7 +575,10 @@ export class DirectBackend implements ConsoleBackend {
     return {
       mode: s.mode,
       since: s.since,
-      running: s.mode === "production" ? ["Wishpond leads → HighLevel contacts", "Qwilr proposals → HighLevel contacts"] : [],
+      running:
+        s.mode === "production"
+          ? ["Wishpond leads → HighLevel contacts", "Qwilr proposals → HighLevel contacts"]
+          : [],
     };
   }
 
@@ -552,7 +602,9 @@ export class DirectBackend implements ConsoleBackend {
     return state;
   }
 
-  async deliver(event: SampleEvent["event"]): Promise<{ planId: string; queued: boolean; dryRun: DryRunResult | null }> {
+  async deliver(
+    event: SampleEvent["event"],
+  ): Promise<{ planId: string; queued: boolean; dryRun: DryRunResult | null }> {
     await this.#loadSettings();
     const source: Source = String(event?.type ?? "").startsWith("qwilr.") ? "qwilr" : "wishpond";
     this.#settings.samples = [
@@ -663,7 +715,8 @@ export class DirectBackend implements ConsoleBackend {
         for (const key of ["add", "remove"]) {
           for (const v of (Array.isArray(r?.[key]) ? r[key] : []) as unknown[]) {
             // Templates such as `campaign: {campaign.name}` name no catalog tag.
-            if (typeof v === "string" && !v.includes("{")) refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
+            if (typeof v === "string" && !v.includes("{"))
+              refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
           }
         }
       });
@@ -680,7 +733,11 @@ export class DirectBackend implements ConsoleBackend {
     this.#findingFixes.clear();
     const findings: TagFinding[] = (report.findings as Any[]).map((f, i) => this.#finding(f, i));
     return {
-      tags: (catalog.tags() as Any[]).map((t) => ({ id: t._id, name: t.tag, deleted: Boolean(t.deleted) })),
+      tags: (catalog.tags() as Any[]).map((t) => ({
+        id: t._id,
+        name: t.tag,
+        deleted: Boolean(t.deleted),
+      })),
       findings,
       loadedAt: new Date(this.#now()).toISOString(),
     };
@@ -690,14 +747,25 @@ export class DirectBackend implements ConsoleBackend {
     const id = `finding-${i}`;
     const names = (f.tags as Any[]).map((t) => String(t.name));
     const p = f.proposal as { action: string; name?: string; suggestion?: string };
-    const ruleSources = (f.tags as Any[]).flatMap((t) => t.sources as string[]).filter((s) => s.startsWith("rule:"));
+    const ruleSources = (f.tags as Any[])
+      .flatMap((t) => t.sources as string[])
+      .filter((s) => s.startsWith("rule:"));
     let fix: TagFinding["fix"] = null;
     // GHL's API cannot change social-planner tags; what can be fixed from here is what the
     // rules documents reference: point them at the live tag.
-    if ((p.action === "replaceWith" || p.action === "useCanonical") && p.name && ruleSources.length > 0) {
+    if (
+      (p.action === "replaceWith" || p.action === "useCanonical") &&
+      p.name &&
+      ruleSources.length > 0
+    ) {
       const target = p.name;
       fix = { label: `Use “${target}” in the mapping rules` };
-      this.#findingFixes.set(id, () => this.#replaceTagInRules(names.filter((n) => n !== target), target));
+      this.#findingFixes.set(id, () =>
+        this.#replaceTagInRules(
+          names.filter((n) => n !== target),
+          target,
+        ),
+      );
     }
     const manual =
       p.action === "rename"
@@ -739,7 +807,8 @@ export class DirectBackend implements ConsoleBackend {
   async fixTag(findingId: string): Promise<TagsState> {
     if (this.#findingFixes.size === 0) await this.tags();
     const fix = this.#findingFixes.get(findingId);
-    if (!fix) throw backendError("NOT_SUPPORTED", "this finding has no fix that can be made from here");
+    if (!fix)
+      throw backendError("NOT_SUPPORTED", "this finding has no fix that can be made from here");
     await fix();
     return this.tags();
   }
@@ -762,11 +831,16 @@ export class DirectBackend implements ConsoleBackend {
     const report = await flows.run({
       type: "statistics.requested",
       id: `console-statistics-${this.#now()}-${Math.random().toString(36).slice(2)}`,
-      payload: { trigger: "dashboard", title: "Weekly social report", hostMetrics: this.#hostMetrics() },
+      payload: {
+        trigger: "dashboard",
+        title: "Weekly social report",
+        hostMetrics: this.#hostMetrics(),
+      },
     });
     if (report.failed) throw toBackendError(report.failed.error);
     const result = report.outcome?.result;
-    if (result?.kind !== "statistics") throw backendError("STATS_NO_RESULT", "the statistics flow gave no series");
+    if (result?.kind !== "statistics")
+      throw backendError("STATS_NO_RESULT", "the statistics flow gave no series");
     return result;
   }
 
@@ -800,7 +874,10 @@ export class DirectBackend implements ConsoleBackend {
   }
 
   async sendReport(): Promise<ReportSent> {
-    throw backendError("NOT_SUPPORTED", "sending the weekly report is done by the runner (ghl-bridge serve)");
+    throw backendError(
+      "NOT_SUPPORTED",
+      "sending the weekly report is done by the runner (ghl-bridge serve)",
+    );
   }
 
   watch(listener: (change: BackendChange) => void): () => void {

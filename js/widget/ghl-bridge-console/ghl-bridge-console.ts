@@ -106,7 +106,11 @@ export class GhlBridgeConsole extends LitElement {
    * What the editor is given: set on load only, never fed back from its own events
    * (Lit re-assigns object bindings on every render; the same objects mean no change).
    */
-  editorInput: { document: unknown; sample: unknown; samples: unknown[] } = { document: null, sample: null, samples: [] };
+  editorInput: { document: unknown; sample: unknown; samples: unknown[] } = {
+    document: null,
+    sample: null,
+    samples: [],
+  };
   mapProblems: unknown[] = [];
   samplesList: SampleEvent[] = [];
   customFieldsList: CustomField[] = [];
@@ -123,6 +127,9 @@ export class GhlBridgeConsole extends LitElement {
   stats: StatisticsState | null = null;
   statsMetric: string | null = null;
   report: ReportPreview | null = null;
+  /** The charts' drawing width: narrower on small screens, so their text stays readable. */
+  chartWidth = 640;
+  #resize: ResizeObserver | null = null;
   #loaded = new Set<TabKey>();
   #unwatch: (() => void) | null = null;
   #ownBackend: DirectBackend | null = null;
@@ -162,12 +169,21 @@ export class GhlBridgeConsole extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.#watch();
+    this.#resize ??= new ResizeObserver(([entry]) => {
+      const w = entry.contentRect.width < 560 ? 340 : 640;
+      if (w !== this.chartWidth) {
+        this.chartWidth = w;
+        this.requestUpdate();
+      }
+    });
+    this.#resize.observe(this);
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#unwatch?.();
     this.#unwatch = null;
+    this.#resize?.disconnect();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -175,8 +191,14 @@ export class GhlBridgeConsole extends LitElement {
       this.#loaded.clear();
       this.#watch();
     }
-    if (changed.has("tokenProvider") && this.#ownBackend) this.#ownBackend.tokenProvider = this.tokenProvider;
-    if (changed.has("mode") && changed.get("mode") !== undefined && this.modeState && this.mode !== this.modeState.mode) {
+    if (changed.has("tokenProvider") && this.#ownBackend)
+      this.#ownBackend.tokenProvider = this.tokenProvider;
+    if (
+      changed.has("mode") &&
+      changed.get("mode") !== undefined &&
+      this.modeState &&
+      this.mode !== this.modeState.mode
+    ) {
       // Staging is always safe; production is only reached through the confirmation.
       if (this.mode === "staging") void this.setMode("staging", false);
       else {
@@ -239,7 +261,10 @@ export class GhlBridgeConsole extends LitElement {
   }
 
   /** Dispatches one of the documented events. */
-  emit<K extends keyof GhlBridgeConsoleEventMap>(type: K, detail: GhlBridgeConsoleEventMap[K]["detail"]): void {
+  emit<K extends keyof GhlBridgeConsoleEventMap>(
+    type: K,
+    detail: GhlBridgeConsoleEventMap[K]["detail"],
+  ): void {
     this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
   }
 
@@ -329,12 +354,20 @@ export class GhlBridgeConsole extends LitElement {
     const b = this.activeBackend;
     this.editorState = "loading";
     this.requestUpdate();
-    const [rules, samples, core] = await Promise.all([b.rules(), b.samples(this.mapSource), this.loadCore()]);
+    const [rules, samples, core] = await Promise.all([
+      b.rules(),
+      b.samples(this.mapSource),
+      this.loadCore(),
+    ]);
     this.rulesState = rules;
     this.samplesList = samples;
     this.mapDocument = rules.documents[this.mapSource] ?? null;
     const payloads = samples.map((s) => s.event.payload);
-    this.editorInput = { document: this.mapDocument, sample: payloads[0] ?? null, samples: payloads };
+    this.editorInput = {
+      document: this.mapDocument,
+      sample: payloads[0] ?? null,
+      samples: payloads,
+    };
     this.mapProblems = [];
     this.customFieldsList = await b.customFields().catch((e) => {
       this.fail(toBackendError(e));
@@ -342,7 +375,7 @@ export class GhlBridgeConsole extends LitElement {
     });
     this.core = core;
     try {
-      // @ts-ignore: another element (js/widget/ghl-mapping-editor/); absent, the build stubs it
+      // @ts-expect-error: another element (js/widget/ghl-mapping-editor/); absent, the build stubs it
       await import("../ghl-mapping-editor/define.js");
       this.editorState = customElements.get("ghl-mapping-editor") ? "ready" : "failed";
     } catch {
@@ -394,7 +427,11 @@ export class GhlBridgeConsole extends LitElement {
 
   async loadActivity(): Promise<void> {
     const b = this.activeBackend;
-    const [status, list, dead] = await Promise.all([b.outboxStatus(), b.activity(this.activityFilter), b.deadLetters()]);
+    const [status, list, dead] = await Promise.all([
+      b.outboxStatus(),
+      b.activity(this.activityFilter),
+      b.deadLetters(),
+    ]);
     this.status = status;
     this.activityList = list;
     this.dead = dead;
@@ -450,7 +487,8 @@ export class GhlBridgeConsole extends LitElement {
       this.notice = null;
       this.emit("ghl-tab-changed", { tab });
     }
-    if (focus) void this.updateComplete.then(() => this.q<HTMLElement>(`#${this.uid}-tab-${tab}`)?.focus());
+    if (focus)
+      void this.updateComplete.then(() => this.q<HTMLElement>(`#${this.uid}-tab-${tab}`)?.focus());
   }
 
   #onTabKey(e: KeyboardEvent): void {

@@ -8,7 +8,8 @@ import { type TemplateResult, html, nothing } from "lit";
 
 type Inline = TemplateResult | string;
 
-const INLINE = /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|\*\*([^*]+)\*\*|\*([^*]+)\*|_([^_]+)_|\[([^\]]+)\]\(([^)\s]+)\)|\\([\\`*_[\]()#+\-.!|>~])/;
+const INLINE =
+  /(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)|\*\*([^*]+)\*\*|\*([^*]+)\*|_([^_]+)_|\[([^\]]+)\]\(([^)\s]+)\)|\\([\\`*_[\]()#+\-.!|>~])/;
 
 /** Inline Markdown of one line as templates (text stays text). */
 export function inline(text: string): Inline[] {
@@ -106,7 +107,11 @@ export function markdown(source: string): TemplateResult {
       continue;
     }
     const para: string[] = [];
-    while (i < lines.length && lines[i].trim() && !/^(#{1,6})\s|^\s*\||^\s*([-*+]|\d+\.)\s+/.test(lines[i])) {
+    while (
+      i < lines.length &&
+      lines[i].trim() &&
+      !/^(#{1,6})\s|^\s*\||^\s*([-*+]|\d+\.)\s+/.test(lines[i])
+    ) {
       para.push(lines[i].trim());
       i++;
     }

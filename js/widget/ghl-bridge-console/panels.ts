@@ -41,7 +41,12 @@ const value = (el: El, name: string) => el.q<HTMLInputElement>(`#${id(el, name)}
 
 function connection(el: El): TemplateResult {
   const c = el.connection;
-  const tokenHelp = c?.tokenSource === "provider" ? S.tokenHelpProvider : c?.tokenSource === "pit" ? S.tokenHelpKept : S.tokenHelp;
+  const tokenHelp =
+    c?.tokenSource === "provider"
+      ? S.tokenHelpProvider
+      : c?.tokenSource === "pit"
+        ? S.tokenHelpKept
+        : S.tokenHelp;
   const haveToken = c?.tokenSource !== null && c?.tokenSource !== undefined;
   const submit = (e: Event) => {
     e.preventDefault();
@@ -64,10 +69,12 @@ function connection(el: El): TemplateResult {
       <input id=${id(el, "location")} type="text" spellcheck="false" autocomplete="off" .value=${c?.locationId ?? el.locationId ?? ""} />
       <div class="row">
         <button type="submit" ?disabled=${el.busy !== null}>${S.connectButton}</button>
-        ${c?.connected
-          ? html`<button type="button" class="secondary" ?disabled=${el.busy !== null} @click=${() => el.act(S.testing, () => el.runTest())}>${S.testButton}</button>
+        ${
+          c?.connected
+            ? html`<button type="button" class="secondary" ?disabled=${el.busy !== null} @click=${() => el.act(S.testing, () => el.runTest())}>${S.testButton}</button>
               <button type="button" class="danger" @click=${() => el.disconnect()}>${S.disconnectButton}</button>`
-          : nothing}
+            : nothing
+        }
         ${el.endpoint ? html`<button type="button" class="secondary" disabled title="Needs the runner">${S.oauthButton}</button>` : nothing}
       </div>
     </form>
@@ -76,7 +83,11 @@ function connection(el: El): TemplateResult {
 }
 
 function scopes(flows: FlowScopes[]): TemplateResult {
-  const missingAll = [...new Set(flows.flatMap((f) => f.scopes.filter((s) => s.status === "missing").map((s) => s.scope)))];
+  const missingAll = [
+    ...new Set(
+      flows.flatMap((f) => f.scopes.filter((s) => s.status === "missing").map((s) => s.scope)),
+    ),
+  ];
   return html`<h3>${S.scopesTitle}</h3>
     <ul class="cards scopes">
       ${flows.map((f) => {
@@ -85,13 +96,15 @@ function scopes(flows: FlowScopes[]): TemplateResult {
         return html`<li class="card" data-flow=${f.flow}>
           <div class="head">
             <strong>${FLOW_LABELS[f.flow]}</strong>
-            ${f.ready
-              ? html`<span class="ready">${S.scopeReady}</span>`
-              : missing.length
-                ? html`<span class="missing">${S.scopeMissing(missing)}</span>`
-                : unknown
-                  ? html`<span class="muted">${S.scopeUnknown}</span>`
-                  : nothing}
+            ${
+              f.ready
+                ? html`<span class="ready">${S.scopeReady}</span>`
+                : missing.length
+                  ? html`<span class="missing">${S.scopeMissing(missing)}</span>`
+                  : unknown
+                    ? html`<span class="muted">${S.scopeUnknown}</span>`
+                    : nothing
+            }
           </div>
           ${missing.length ? html`<p class="muted">${S.grantHowTo(missing)}</p>` : nothing}
         </li>`;
@@ -117,7 +130,9 @@ function sources(el: El): TemplateResult {
     const key = el.q<HTMLInputElement>(`#${id(el, "wp-key")}`);
     const apiKey = key?.value.trim() ?? "";
     if (key) key.value = "";
-    void el.saveSources({ wishpond: { ...(apiKey ? { apiKey } : {}), siteKey: value(el, "wp-site").trim() || null } });
+    void el.saveSources({
+      wishpond: { ...(apiKey ? { apiKey } : {}), siteKey: value(el, "wp-site").trim() || null },
+    });
   };
   const saveQwilr = (e: Event) => {
     e.preventDefault();
@@ -151,12 +166,14 @@ function sources(el: El): TemplateResult {
     <p class="muted">${S.lastLead(when(s.wishpond.poll.lastLeadAt))} ${s.wishpond.poll.lastPollAt ? S.lastPoll(when(s.wishpond.poll.lastPollAt)) : ""}</p>
     ${s.wishpond.poll.lastError ? html`<p class="error-text">${errorText(s.wishpond.poll.lastError)}</p>` : nothing}
     <h3>${S.snippetTitle}</h3>
-    ${code
-      ? html`<p class="muted">${S.snippetHelp}</p>
+    ${
+      code
+        ? html`<p class="muted">${S.snippetHelp}</p>
           ${s.wishpond.intakeUrl ? nothing : html`<p class="muted">${S.snippetNoIntake}</p>`}
           <pre id=${id(el, "snippet")} aria-label=${S.snippetTitle} tabindex="0">${code}</pre>
           <div class="row"><button type="button" class="secondary" @click=${copy}>${S.copy}</button></div>`
-      : html`<p class="muted">${S.snippetNeedsSiteKey}</p>`}
+        : html`<p class="muted">${S.snippetNeedsSiteKey}</p>`
+    }
     <h3>${S.qwilrTitle}</h3>
     <form @submit=${saveQwilr} autocomplete="off">
       <label for=${id(el, "qw-token")}>${S.qwilrToken}
@@ -167,16 +184,22 @@ function sources(el: El): TemplateResult {
     </form>
     <p class="muted">${S.lastEvent(when(s.qwilr.lastEventAt))}</p>
     <h3>${S.subscriptions}</h3>
-    ${s.qwilr.subscriptions.length
-      ? html`<ul class="cards">${s.qwilr.subscriptions.map(
-          (sub) => html`<li class="card row"><span>${sub.event}</span><code class="url">${sub.url}</code>
+    ${
+      s.qwilr.subscriptions.length
+        ? html`<ul class="cards">${s.qwilr.subscriptions.map(
+            (
+              sub,
+            ) => html`<li class="card row"><span>${sub.event}</span><code class="url">${sub.url}</code>
             <button type="button" class="danger" aria-label=${S.unsubscribe(sub.event)}
               @click=${() => el.act(S.loading, async () => (el.sourcesState = await el.activeBackend.unsubscribeQwilr(sub.id)))}>Remove</button></li>`,
-        )}</ul>`
-      : html`<p class="muted">${S.noSubscriptions}</p>`}
-    ${s.qwilr.canSubscribe
-      ? html`<button type="button" class="secondary" @click=${() => el.act(S.loading, async () => (el.sourcesState = await el.activeBackend.subscribeQwilr("pageAccepted")))}>${S.subscribe}</button>`
-      : html`<p class="muted">${S.qwilrManual}</p>`}`;
+          )}</ul>`
+        : html`<p class="muted">${S.noSubscriptions}</p>`
+    }
+    ${
+      s.qwilr.canSubscribe
+        ? html`<button type="button" class="secondary" @click=${() => el.act(S.loading, async () => (el.sourcesState = await el.activeBackend.subscribeQwilr("pageAccepted")))}>${S.subscribe}</button>`
+        : html`<p class="muted">${S.qwilrManual}</p>`
+    }`;
 }
 
 // ------------------------------------------------------------------ Mapping
@@ -199,8 +222,9 @@ function mapping(el: El): TemplateResult {
         <option value="qwilr">Qwilr</option>
       </select>
     </div>
-    ${el.editorState === "ready"
-      ? html`<ghl-mapping-editor
+    ${
+      el.editorState === "ready"
+        ? html`<ghl-mapping-editor
           .document=${el.editorInput.document}
           .sample=${el.editorInput.sample}
           .samples=${el.editorInput.samples}
@@ -208,9 +232,10 @@ function mapping(el: El): TemplateResult {
           .core=${el.core}
           @ghl-rules-changed=${onChange}
         ></ghl-mapping-editor>`
-      : el.editorState === "failed"
-        ? html`<p class="error-text">${S.mapLoadFailed}</p>`
-        : html`<p class="muted">${S.loading}</p>`}
+        : el.editorState === "failed"
+          ? html`<p class="error-text">${S.mapLoadFailed}</p>`
+          : html`<p class="muted">${S.loading}</p>`
+    }
     <p class="muted" role="status">${el.mapProblems.length ? S.mapProblems(el.mapProblems.length) : S.mapNoProblems}</p>
     <div class="row">
       <button type="button" ?disabled=${el.mapDocument === null || el.mapProblems.length > 0 || el.busy !== null} @click=${() => el.saveRules()}>${S.mapSave}</button>
@@ -222,7 +247,9 @@ function mapping(el: El): TemplateResult {
 function request(r: PreviewRequest): TemplateResult {
   return html`<li class="card" data-step=${r.step}>
     <div class="head"><span class="method">${r.method}</span><code class="url">${r.url}</code></div>
-    <div class="muted">Headers: ${Object.entries(r.headers).map(([k, v]) => `${k}: ${v}`).join(", ")}</div>
+    <div class="muted">Headers: ${Object.entries(r.headers)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(", ")}</div>
     ${r.body !== null && r.body !== undefined ? html`<pre tabindex="0" aria-label="Body of ${r.step}">${JSON.stringify(r.body, null, 2)}</pre>` : nothing}
   </li>`;
 }
@@ -230,14 +257,17 @@ function request(r: PreviewRequest): TemplateResult {
 function golive(el: El): TemplateResult {
   const m = el.modeState;
   const live = m?.mode === "production";
-  const location = el.connection?.locationName ?? el.connection?.locationId ?? "your HighLevel location";
+  const location =
+    el.connection?.locationName ?? el.connection?.locationId ?? "your HighLevel location";
   const dry = el.dry;
   return html`<h2>${S.liveTitle}</h2>
     <p>${live ? S.liveProduction(when(m?.since ?? null)) : S.liveStaging}</p>
     <div class="row">
-      ${live
-        ? html`<button type="button" class="secondary" @click=${() => el.setMode("staging", false)}>${S.backToStaging}</button>`
-        : html`<button type="button" ?disabled=${!el.connection?.connected} @click=${() => el.openConfirm()}>${S.goLive}</button>`}
+      ${
+        live
+          ? html`<button type="button" class="secondary" @click=${() => el.setMode("staging", false)}>${S.backToStaging}</button>`
+          : html`<button type="button" ?disabled=${!el.connection?.connected} @click=${() => el.openConfirm()}>${S.goLive}</button>`
+      }
     </div>
     <div class="stack" style="margin-top:16px">
       <label for=${id(el, "sample")}>${S.eventLabel}</label>
@@ -253,17 +283,19 @@ function golive(el: El): TemplateResult {
         ${live ? html`<button type="button" ?disabled=${el.busy !== null} @click=${() => el.deliver()}>${S.sendEvent}</button>` : nothing}
       </div>
     </div>
-    ${dry && !dry.error
-      ? html`<section aria-labelledby=${id(el, "dry-title")}>
+    ${
+      dry && !dry.error
+        ? html`<section aria-labelledby=${id(el, "dry-title")}>
           <h3 id=${id(el, "dry-title")}>${S.dryRunTitle}</h3>
           <p class="ok-text">${S.nothingSent}</p>
           ${dry.match ? html`<p>${S.matchNote(dry.match)}</p>` : nothing}
           ${dry.requests.length ? html`<ol class="cards">${dry.requests.map(request)}</ol>` : html`<p>${S.noRequests}</p>`}
           ${dry.requests.some((r) => /\{[^}]+\}/.test(r.url)) ? html`<p class="muted">${S.placeholderNote}</p>` : nothing}
-          ${dry.then?.length ? html`<p class="muted">${S.thenNote} ${dry.then.join("; ")}.</p>` : nothing}
+          ${dry.next?.length ? html`<p class="muted">${S.thenNote} ${dry.next.join("; ")}.</p>` : nothing}
           ${dry.warnings?.length ? html`<ul class="muted">${dry.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
         </section>`
-      : nothing}
+        : nothing
+    }
     <dialog class="confirm" aria-labelledby=${id(el, "confirm-title")} @close=${() => el.requestUpdate()}>
       <h2 id=${id(el, "confirm-title")}>${S.confirmTitle}</h2>
       <p>${S.confirmBody(location)}</p>
@@ -292,7 +324,11 @@ function activity(el: El): TemplateResult {
     const source = value(el, "f-source");
     const text = value(el, "f-text").trim();
     el.activityFilter = {
-      ...(kind === "failures" ? { kind: ["failed", "dead"] } : kind === "done" ? { kind: ["done"] } : {}),
+      ...(kind === "failures"
+        ? { kind: ["failed", "dead"] }
+        : kind === "done"
+          ? { kind: ["done"] }
+          : {}),
       ...(source ? { source: source as Source } : {}),
       ...(text ? { text } : {}),
     };
@@ -315,19 +351,24 @@ function activity(el: El): TemplateResult {
       <div class="count"><dt>${S.countDone}</dt><dd data-count="done">${c.done}</dd></div>
       <div class="count"><dt>${S.countDead}</dt><dd data-count="dead">${c.dead}</dd></div>
     </dl>
-    ${r && r.burstMax !== null
-      ? html`<div class="gauges">
+    ${
+      r && r.burstMax !== null
+        ? html`<div class="gauges">
           <label>${S.rateLabel}: ${r.burstRemaining} / ${r.burstMax}
             <meter min="0" max=${r.burstMax} low=${Math.ceil(r.burstMax * 0.2)} optimum=${r.burstMax} .value=${r.burstRemaining ?? 0}></meter></label>
-          ${r.dailyMax !== null
-            ? html`<label>${S.dailyLabel}: ${r.dailyRemaining?.toLocaleString()} / ${r.dailyMax.toLocaleString()}
+          ${
+            r.dailyMax !== null
+              ? html`<label>${S.dailyLabel}: ${r.dailyRemaining?.toLocaleString()} / ${r.dailyMax.toLocaleString()}
                 <meter min="0" max=${r.dailyMax} low=${Math.ceil(r.dailyMax * 0.1)} optimum=${r.dailyMax} .value=${r.dailyRemaining ?? 0}></meter></label>`
-            : nothing}
+              : nothing
+          }
         </div>`
-      : html`<p class="muted">${S.rateUnknown}</p>`}
+        : html`<p class="muted">${S.rateUnknown}</p>`
+    }
     <h3>${S.deadTitle}</h3>
-    ${el.dead.length
-      ? html`<div class="row"><button type="button" @click=${() => el.retry(null)}>${S.retryAll}</button></div>
+    ${
+      el.dead.length
+        ? html`<div class="row"><button type="button" @click=${() => el.retry(null)}>${S.retryAll}</button></div>
           <ul class="cards">${el.dead.map(
             (d) => html`<li class="card" data-plan=${d.planId}>
               <div class="head"><strong>${d.label}</strong><span class="error-text">${S.deadReason[d.reason] ?? d.reason}</span>
@@ -337,7 +378,8 @@ function activity(el: El): TemplateResult {
               <button type="button" class="secondary" aria-label=${S.retry(d.label)} @click=${() => el.retry(d.planId)}>${S.retryText}</button>
             </li>`,
           )}</ul>`
-      : html`<p class="muted">${S.noDead}</p>`}
+        : html`<p class="muted">${S.noDead}</p>`
+    }
     <h3>${S.logTitle}</h3>
     <div class="row">
       <label>${S.filterKind}
@@ -383,25 +425,29 @@ function tags(el: El): TemplateResult {
   return html`<h2>${S.tagsTitle}</h2>
     <div class="row"><button type="button" class="secondary" @click=${() => el.reload()}>${S.refresh}</button></div>
     <h3>${S.reportTitle}</h3>
-    ${t.findings.length
-      ? html`<ul class="cards">${t.findings.map(
-          (f) => html`<li class="card" data-finding=${f.kind}>
+    ${
+      t.findings.length
+        ? html`<ul class="cards">${t.findings.map(
+            (f) => html`<li class="card" data-finding=${f.kind}>
             <p>${inline(f.message)}</p>
             ${f.fix ? html`<button type="button" @click=${() => el.fixTag(f.id)}>${f.fix.label}</button>` : nothing}
             ${f.manual ? html`<p class="muted"><strong>${S.manualStep}:</strong> ${f.manual}</p>` : nothing}
           </li>`,
-        )}</ul>`
-      : html`<p class="ok-text">${S.noFindings}</p>`}
+          )}</ul>`
+        : html`<p class="ok-text">${S.noFindings}</p>`
+    }
     <h3>${S.catalogTitle} <span class="muted">(${S.tagCount(t.tags.length)})</span></h3>
     <ul class="chips">${t.tags.map(
-      (tag) => html`<li class=${tag.deleted ? "deleted" : ""}>${tag.name}${tag.deleted ? html` <span class="badge">${S.deletedBadge}</span>` : nothing}</li>`,
+      (tag) =>
+        html`<li class=${tag.deleted ? "deleted" : ""}>${tag.name}${tag.deleted ? html` <span class="badge">${S.deletedBadge}</span>` : nothing}</li>`,
     )}</ul>`;
 }
 
 // ------------------------------------------------------------------ Dashboard
 
 const metricName = (m: string) => METRIC_NAMES[m] ?? m;
-const totalLabel = (t: StatTotal) => `${metricName(t.metric)}${t.platform !== "all" && t.platform !== t.source ? ` (${t.platform})` : ""}`;
+const totalLabel = (t: StatTotal) =>
+  `${metricName(t.metric)}${t.platform !== "all" && t.platform !== t.source ? ` (${t.platform})` : ""}`;
 
 function dashboard(el: El): TemplateResult {
   const st = el.stats;
@@ -409,37 +455,49 @@ function dashboard(el: El): TemplateResult {
   const main = st.totals.filter((t) => t.platform === "all" || t.source !== "ghl");
   const shown = main.length ? main : st.totals;
   const metrics = [...new Set(st.points.map((p) => `${p.metric}|${p.platform}|${p.source}`))];
-  const chosen = el.statsMetric && metrics.includes(el.statsMetric) ? el.statsMetric : (metrics.find((m) => m.includes("|all|")) ?? metrics[0]);
+  const chosen =
+    el.statsMetric && metrics.includes(el.statsMetric)
+      ? el.statsMetric
+      : (metrics.find((m) => m.includes("|all|")) ?? metrics[0]);
   const [cm, cp, cs] = (chosen ?? "||").split("|");
   const daily = st.days.map((d) => {
-    const p = st.points.find((x) => x.date === d && x.metric === cm && x.platform === cp && x.source === cs);
+    const p = st.points.find(
+      (x) => x.date === d && x.metric === cm && x.platform === cp && x.source === cs,
+    );
     return p ? p.value : null;
   });
-  const csvHref = el.report ? `data:text/csv;charset=utf-8,${encodeURIComponent(el.report.csv)}` : "";
+  const csvHref = el.report
+    ? `data:text/csv;charset=utf-8,${encodeURIComponent(el.report.csv)}`
+    : "";
   return html`<h2>${S.dashTitle}</h2>
     <div class="row"><button type="button" class="secondary" @click=${() => el.reload()}>${S.refresh}</button>
       <span class="muted">${when(st.asOf)}</span></div>
     ${st.warnings.map((w) => html`<p class="muted">${w}</p>`)}
-    ${shown.length === 0
-      ? html`<p class="muted">${S.noStats}</p>`
-      : html`<h3>${S.chartTitle}</h3>
+    ${
+      shown.length === 0
+        ? html`<p class="muted">${S.noStats}</p>`
+        : html`<h3>${S.chartTitle}</h3>
           <div class="legend"><span><span class="swatch cur"></span>${S.thisWeek}</span><span><span class="swatch prev"></span>${S.lastWeek}</span></div>
           ${barChart(
             shown.map((t) => ({ label: totalLabel(t), current: t.value, previous: t.previous })),
             S.chartTitle,
             { current: S.thisWeek, previous: S.lastWeek },
+            el.chartWidth,
           )}
           <div class="scroll" tabindex="0" role="region" aria-label=${S.chartTitle}>
             <table data-table="totals">
               <thead><tr><th scope="col">${S.metricLabel}</th><th scope="col" class="num">${S.thisWeek}</th><th scope="col" class="num">${S.lastWeek}</th><th scope="col" class="num">${S.change}</th></tr></thead>
               <tbody>${st.totals.map(
-                (t) => html`<tr><td>${totalLabel(t)}</td><td class="num">${t.value.toLocaleString()}</td><td class="num">${t.previous === null ? "–" : Math.round(t.previous).toLocaleString()}</td>
+                (
+                  t,
+                ) => html`<tr><td>${totalLabel(t)}</td><td class="num">${t.value.toLocaleString()}</td><td class="num">${t.previous === null ? "–" : Math.round(t.previous).toLocaleString()}</td>
                   <td class="num">${t.change?.percent !== null && t.change?.percent !== undefined ? `${t.change.percent > 0 ? "+" : ""}${t.change.percent.toFixed(1)}%` : "–"}</td></tr>`,
               )}</tbody>
             </table>
           </div>
-          ${metrics.length
-            ? html`<h3>${S.seriesTitle(metricName(cm))}</h3>
+          ${
+            metrics.length
+              ? html`<h3>${S.seriesTitle(metricName(cm))}</h3>
                 <label>${S.metricLabel}
                   <select @change=${(e: Event) => {
                     el.statsMetric = (e.target as HTMLSelectElement).value;
@@ -448,14 +506,18 @@ function dashboard(el: El): TemplateResult {
                     const [a, b, c] = m.split("|");
                     return html`<option value=${m} ?selected=${m === chosen}>${metricName(a)}${b !== "all" && b !== c ? ` (${b})` : ""}</option>`;
                   })}</select></label>
-                ${lineChart(st.days, daily, S.seriesTitle(metricName(cm)))}`
-            : nothing}`}
+                ${lineChart(st.days, daily, S.seriesTitle(metricName(cm)), el.chartWidth)}`
+              : nothing
+          }`
+    }
     <h3>${S.reportTitleText}</h3>
-    ${el.report
-      ? html`<div class="markdown" data-report>${markdown(el.report.markdown)}</div>
+    ${
+      el.report
+        ? html`<div class="markdown" data-report>${markdown(el.report.markdown)}</div>
           <div class="row" style="margin-top:10px">
             <a class="button secondary" href=${csvHref} download="weekly-report.csv">${S.downloadCsv}</a>
             <button type="button" @click=${() => el.sendReport()}>${S.sendNow}</button>
           </div>`
-      : nothing}`;
+        : nothing
+    }`;
 }

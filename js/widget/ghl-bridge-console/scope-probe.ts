@@ -66,7 +66,8 @@ export function probeOutcome(error: unknown): ScopeCheck["status"] {
   const status = e.details?.status;
   const text = (e.details?.messages ?? []).join(" ").toLowerCase();
   if (status === 401 && text.includes("not authorized for this scope")) return "missing";
-  if (status === 401 || status === 403 || status === 429 || (status ?? 500) >= 500) return "unknown";
+  if (status === 401 || status === 403 || status === 429 || (status ?? 500) >= 500)
+    return "unknown";
   return "granted";
 }
 

@@ -48,7 +48,8 @@ export const S = {
     "Paste a Private Integration Token from HighLevel (Settings → Private Integrations) and the Location ID of your sub-account (Settings → Business Profile).",
   tokenLabel: "Private Integration Token",
   tokenHelpKept: "A token is saved (it is never shown). Leave this empty to keep it.",
-  tokenHelpProvider: "This console gets its token from the page it runs in. Leave this empty to keep it.",
+  tokenHelpProvider:
+    "This console gets its token from the page it runs in. Leave this empty to keep it.",
   tokenHelp: "It starts with “pit-”. It is never shown again after you save it.",
   locationLabel: "Location ID",
   connectButton: "Save and test connection",
@@ -83,7 +84,8 @@ export const S = {
   lastLead: (when: string) => `Last lead seen: ${when}.`,
   lastPoll: (when: string) => `Last poll: ${when}.`,
   snippetTitle: "Page capture snippet",
-  snippetHelp: "Paste this before </body> on your Wishpond landing page. It sends each form submission to HighLevel.",
+  snippetHelp:
+    "Paste this before </body> on your Wishpond landing page. It sends each form submission to HighLevel.",
   snippetNeedsSiteKey: "Enter a site key to generate the snippet.",
   snippetNoIntake:
     "This console has no intake address for page captures; the snippet shows where it goes once the sync service (ghl-bridge serve) runs.",
@@ -105,7 +107,8 @@ export const S = {
   mapLoadFailed: "The mapping editor could not be loaded.",
   mapSave: "Save rules",
   mapSaved: "Rules saved.",
-  mapProblems: (n: number) => (n === 1 ? "1 problem to fix before saving." : `${n} problems to fix before saving.`),
+  mapProblems: (n: number) =>
+    n === 1 ? "1 problem to fix before saving." : `${n} problems to fix before saving.`,
   mapNoProblems: "No problems.",
 
   // Go live
@@ -118,7 +121,8 @@ export const S = {
   sendEvent: "Send this event",
   dryRunTitle: "Requests that would be sent",
   nothingSent: "Nothing was sent to HighLevel.",
-  matchNote: (who: string) => `This event will update the contact matched by ${who}, or create it if there is none.`,
+  matchNote: (who: string) =>
+    `This event will update the contact matched by ${who}, or create it if there is none.`,
   noRequests: "This event needs no request.",
   goLive: "Go live…",
   backToStaging: "Back to staging",
@@ -147,7 +151,12 @@ export const S = {
   rateLabel: "Requests left in this 10-second window",
   dailyLabel: "Requests left today",
   rateUnknown: "The rate budget shows after the first answer from HighLevel.",
-  stateLabel: { running: "Delivering", paused: "Paused: the token was refused", parked: "Waiting for HighLevel’s rate limit", stopped: "Not delivering (staging)" },
+  stateLabel: {
+    running: "Delivering",
+    paused: "Paused: the token was refused",
+    parked: "Waiting for HighLevel’s rate limit",
+    stopped: "Not delivering (staging)",
+  },
   logTitle: "Log",
   filterKind: "Show",
   filterAll: "Everything",
@@ -162,7 +171,14 @@ export const S = {
   colGhl: "HighLevel said",
   colTrace: "Trace ID",
   noActivity: "Nothing has happened yet.",
-  kindText: { queued: "Queued", sent: "Sent", done: "Delivered", failed: "Failed, will retry", dead: "Failed for good", info: "Note" },
+  kindText: {
+    queued: "Queued",
+    sent: "Sent",
+    done: "Delivered",
+    failed: "Failed, will retry",
+    dead: "Failed for good",
+    info: "Note",
+  },
   deadTitle: "Failed for good",
   noDead: "No failed events.",
   retry: (label: string) => `Retry ${label}`,
@@ -265,10 +281,14 @@ export function errorText(e: BackendError | null | undefined): string {
       const said = messages(e);
       if (status === 401 && said.includes("not authorized for this scope"))
         return "HighLevel says this token lacks a permission for that. See “What this token may do” in the Connection tab.";
-      if (status === 401) return "HighLevel did not accept the token. Check that you pasted the whole Private Integration Token and that it was not deleted.";
-      if (status === 403) return "This token belongs to another location. Check the Location ID, or use the token of this location.";
-      if (status === 404) return "HighLevel does not know this location or record. Check the Location ID.";
-      if (status === 422 || status === 400) return `HighLevel refused the data${said ? `: ${said}` : ""}.`;
+      if (status === 401)
+        return "HighLevel did not accept the token. Check that you pasted the whole Private Integration Token and that it was not deleted.";
+      if (status === 403)
+        return "This token belongs to another location. Check the Location ID, or use the token of this location.";
+      if (status === 404)
+        return "HighLevel does not know this location or record. Check the Location ID.";
+      if (status === 422 || status === 400)
+        return `HighLevel refused the data${said ? `: ${said}` : ""}.`;
       if (status === 429) return "HighLevel’s rate limit is reached. Delivery resumes by itself.";
       return "HighLevel is having trouble right now. Try again in a few minutes.";
     }
