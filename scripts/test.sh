@@ -13,7 +13,7 @@
 #    axe-core, screenshots)
 # 7. the browser extension (development build) in headless Chromium against the emulators
 #
-# Without Chromium on a developer's machine, steps 3b and 6 are skipped with a plain
+# Without Chromium on a developer's machine, steps 3b, 6 and 7 are skipped with a plain
 # message; with CI=true a missing browser fails the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -69,7 +69,7 @@ fi
 if [ "$browser" = yes ]; then
   step "the browser extension in headless Chromium (tests/extension)"
   npx --no-install tsc -p js/extension/tsconfig.json
-  node --test --test-reporter=spec tests/extension/
+  node --test --test-reporter=spec --test-concurrency=1 tests/extension/
 else
   step "SKIPPED: browser extension tests (chromium not installed; run 'make setup')"
 fi

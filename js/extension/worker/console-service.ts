@@ -174,8 +174,16 @@ async function outboxStatus(): Promise<OutboxStatus> {
   };
 }
 
-const sourceOf = (planId: string): Source | null =>
-  planId.startsWith("wishpond") ? "wishpond" : planId.startsWith("qwilr") ? "qwilr" : null;
+/** Where each polled event came from and what people call it (from the samples). */
+async function origins(): Promise<(planId: string) => { source: Source | null; label: string }> {
+  const samples = await get<SampleEvent[]>(KEYS.samples, []);
+  const byId = new Map(samples.map((x) => [x.event.id, x]));
+  return (planId) => {
+    const x = byId.get(planId);
+    const source = x?.source ?? (planId.startsWith("wishpond") ? "wishpond" : null);
+    return { source, label: x?.label ?? planId };
+  };
+}
 
 /** The worker's last events about a plan, in the console's kinds. */
 const CONSOLE_KIND: Partial<Record<string, ActivityEntry["kind"]>> = {
@@ -185,6 +193,7 @@ const CONSOLE_KIND: Partial<Record<string, ActivityEntry["kind"]>> = {
 
 async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
   const e = await running();
+  const origin = await origins();
   // GHL's answers to failed attempts (the outbox log: status, message, traceId)...
   const failures: ActivityEntry[] = e.outbox.log().map((l) => ({
     at: new Date(l.at).toISOString(),
@@ -194,7 +203,7 @@ async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
     status: l.status ?? null,
     ghlMessage: l.ghlMessage ?? null,
     traceId: l.traceId ?? null,
-    source: sourceOf(l.planId),
+    source: origin(l.planId).source,
   }));
   // ...and the progress the worker recorded (queued again, delivered).
   const progress: ActivityEntry[] = (await loadActivity()).flatMap((a) => {
@@ -209,7 +218,7 @@ async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
         status: null,
         ghlMessage: null,
         traceId: null,
-        source: sourceOf(a.planId),
+        source: origin(a.planId).source,
       },
     ];
   });
@@ -225,6 +234,7 @@ async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
 
 async function deadLetters(): Promise<DeadLetter[]> {
   const e = await running();
+  const origin = await origins();
   return e.outbox.deadLetters().map((d) => ({
     planId: d.planId,
     at: new Date(d.at).toISOString(),
@@ -232,8 +242,7 @@ async function deadLetters(): Promise<DeadLetter[]> {
     status: d.status ?? null,
     ghlMessage: d.message ?? null,
     traceId: d.traceId ?? null,
-    source: sourceOf(d.planId),
-    label: d.planId,
+    ...origin(d.planId),
   }));
 }
 

@@ -184,6 +184,11 @@ export function pollWishpond(engine: Engine): Promise<void> {
 
 /** What the worker keeps between Qwilr polls. */
 interface QwilrState {
+  /**
+   * Pages already handed on (newest last, bounded): the intake's keys expire after its
+   * replay window (7 days), an accepted page stays listed for ever.
+   */
+  pages?: string[];
   /** Processed idempotency keys (the intake's `seenKeys()`). */
   seen: ReturnType<ReturnType<typeof createQwilrIntake>["seenKeys"]>;
 }
@@ -191,6 +196,8 @@ interface QwilrState {
 const QWILR_DEFAULT_BASE = "https://api.qwilr.com/v1";
 const QWILR_PAGE_LIMIT = 50;
 const QWILR_MAX_PAGES = 20;
+/** Accepted pages remembered (older ones may be handed on again: the outbox's done ids and GHL's upsert make that harmless). */
+const QWILR_REMEMBERED = 10_000;
 
 async function sha256hex(text: string): Promise<string> {
   const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
@@ -242,7 +249,10 @@ export function pollQwilr(engine: Engine): Promise<void> {
       if (!cursor) break;
     }
     const events = [];
+    const known = new Set(state?.pages ?? []);
+    const handled: string[] = [];
     for (const id of ids) {
+      if (known.has(id)) continue;
       const body = JSON.stringify({
         event: "pageAccepted",
         idempotencyKey: await sha256hex(`${id}:accepted`),
@@ -252,9 +262,13 @@ export function pollQwilr(engine: Engine): Promise<void> {
       if (out.outcome === "accepted") events.push(qwilrFlowEvent(out.event));
       else if (out.outcome === "skipped")
         await addActivity("failed", `Qwilr page ${id} skipped: ${out.reason}`);
+      if (out.outcome !== "duplicate") handled.push(id);
     }
     const queued = await enqueue(engine, events, "Qwilr page");
-    await saveCursor(KEYS.qwilrState, { seen: intake.seenKeys() } satisfies QwilrState);
+    await saveCursor(KEYS.qwilrState, {
+      pages: [...(state?.pages ?? []), ...handled].slice(-QWILR_REMEMBERED),
+      seen: intake.seenKeys(),
+    } satisfies QwilrState);
     return { found: events.length, queued };
   });
 }
