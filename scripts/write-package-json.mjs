@@ -23,6 +23,8 @@ const pkg = {
   type: "module",
   sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js", "./console/*.js"],
   types: "./entries/web.d.ts",
+  // The manifest of <ghl-bridge-console> (its attributes, properties and events).
+  customElements: "./console/custom-elements.json",
   exports: {
     ".": {
       node: { types: "./entries/node.d.ts", default: "./entries/node.js" },
@@ -56,6 +58,7 @@ const pkg = {
     "./ghl-bridge.wasm": "./entries/ghl-bridge.wasm",
     "./ghl-bridge-client.wasm": "./client/entries/ghl-bridge-client.wasm",
     "./rules.schema.json": "./rules.schema.json",
+    "./console/custom-elements.json": "./console/custom-elements.json",
     "./package.json": "./package.json",
   },
   // TypeScript with `moduleResolution: "node"` (node10) ignores `exports`: the subpaths
@@ -73,6 +76,7 @@ const pkg = {
     "**/*.d.ts",
     "**/*.wasm",
     "*.json",
+    "console/custom-elements.json",
     "README.md",
     "!internal.js",
     "!internal.d.ts",
