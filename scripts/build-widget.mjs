@@ -73,7 +73,10 @@ await build({
 });
 // The manifest of the element (attributes, properties, events, parts): the package's
 // `customElements` field points at it.
-copyFileSync(join(widget, "ghl-bridge-console/custom-elements.json"), join(out, "custom-elements.json"));
+copyFileSync(
+  join(widget, "ghl-bridge-console/custom-elements.json"),
+  join(out, "custom-elements.json"),
+);
 execFileSync("npx", ["--no-install", "tsc", "-p", join(widget, "tsconfig.json"), "--outDir", out], {
   cwd: root,
   stdio: "inherit",
