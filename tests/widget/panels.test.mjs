@@ -118,7 +118,7 @@ test("sources: the capture snippet for a site key, with a working Copy button; c
   await page.getByRole("tab", { name: "Sources" }).click();
   await page.getByLabel("Wishpond API key").fill("wp-secret-key-123");
   await page.getByLabel("Site key for the page capture").fill("spring-landing");
-  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByRole("button", { name: "Save Wishpond settings" }).click();
   const snippet = page.getByLabel("Page capture snippet");
   await snippet.getByText(/data-site-key="spring-landing"/).waitFor();
   assert.match(
