@@ -201,3 +201,42 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
     .waitFor();
   await context.close();
 });
+
+test("mapping: an editor that reports every new document it is given does not loop", {
+  skip,
+}, async () => {
+  const { page, context } = await openConsole(env);
+  // A legal editor: each new document object it receives is re-validated and reported.
+  await page.evaluate(() => {
+    window.__documentSets = 0;
+    customElements.define(
+      "ghl-mapping-editor",
+      class extends HTMLElement {
+        set document(d) {
+          if (d === this._d) return;
+          this._d = d;
+          window.__documentSets++;
+          const copy = structuredClone(d);
+          queueMicrotask(() =>
+            this.dispatchEvent(
+              new CustomEvent("ghl-rules-changed", {
+                detail: { document: copy, problems: [] },
+                bubbles: true,
+                composed: true,
+              }),
+            ),
+          );
+        }
+      },
+    );
+  });
+  await connect(page);
+  await page.getByRole("tab", { name: "Mapping" }).click();
+  await page.getByRole("button", { name: "Save rules" }).waitFor();
+  await page.getByText("No problems.").waitFor();
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await page.getByText("Rules saved.").waitFor();
+  // Its own report is not fed back to it: the document was given once per load.
+  assert.ok((await page.evaluate(() => window.__documentSets)) <= 2);
+  await context.close();
+});
