@@ -5,7 +5,7 @@
 // size of the widget's JS and fails above the budget (60 KB gzip).
 // Usage: node scripts/build-widget.mjs <pkg dir>
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { copyFileSync, existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -71,6 +71,12 @@ await build({
   plugins: [editorMissing, noLitGlobals],
   logLevel: "warning",
 });
+// The manifest of the element (attributes, properties, events, parts): the package's
+// `customElements` field points at it.
+copyFileSync(
+  join(widget, "ghl-bridge-console/custom-elements.json"),
+  join(out, "custom-elements.json"),
+);
 execFileSync("npx", ["--no-install", "tsc", "-p", join(widget, "tsconfig.json"), "--outDir", out], {
   cwd: root,
   stdio: "inherit",

@@ -23,6 +23,8 @@ const pkg = {
   type: "module",
   sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js", "./console/*.js"],
   types: "./entries/web.d.ts",
+  // The manifest of <ghl-bridge-console> (its attributes, properties and events).
+  customElements: "./console/custom-elements.json",
   exports: {
     ".": {
       node: { types: "./entries/node.d.ts", default: "./entries/node.js" },
@@ -59,6 +61,7 @@ const pkg = {
     // The runner (`ghl-bridge serve`) as a library, and its config schema.
     "./runner": { types: "./runner/index.d.ts", default: "./runner/index.js" },
     "./runner/config.schema.json": "./runner/config.schema.json",
+    "./console/custom-elements.json": "./console/custom-elements.json",
     "./package.json": "./package.json",
   },
   // TypeScript with `moduleResolution: "node"` (node10) ignores `exports`: the subpaths
@@ -80,6 +83,7 @@ const pkg = {
     "**/*.wasm",
     "*.json",
     "runner/*.json",
+    "console/custom-elements.json",
     "README.md",
     "!internal.js",
     "!internal.d.ts",

@@ -26,7 +26,7 @@ async function fill(page, name) {
     await page.locator("dd[data-count=done]").waitFor();
   } else if (name === "Sources") {
     await page.getByLabel("Site key for the page capture").fill("spring-landing");
-    await page.getByRole("button", { name: "Save" }).first().click();
+    await page.getByRole("button", { name: "Save Wishpond settings" }).click();
     await page.getByRole("button", { name: "Copy snippet" }).waitFor();
   } else if (name === "Mapping") {
     await page.getByRole("button", { name: "Save rules" }).waitFor();

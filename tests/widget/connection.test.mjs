@@ -30,6 +30,19 @@ test("connect with a token: the location is read and every flow is ready", { ski
   await context.close();
 });
 
+test("no part of the token is shown back (not even its last characters)", { skip }, async () => {
+  const token = "pit-console-regression-Q7zW";
+  env.emu.addToken(token, { locationId: "demoLocation00000001" });
+  const { page, context } = await openConsole(env);
+  await connect(page, token);
+  await page
+    .getByText("A token is saved (it is never shown). Leave this empty to keep it.")
+    .waitFor();
+  const html = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.innerHTML);
+  assert.ok(!html.includes("Q7zW"));
+  await context.close();
+});
+
 test("a read-only token: the missing permission is named, with how to grant it; nothing was written", {
   skip,
 }, async () => {

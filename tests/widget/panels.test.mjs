@@ -118,7 +118,7 @@ test("sources: the capture snippet for a site key, with a working Copy button; c
   await page.getByRole("tab", { name: "Sources" }).click();
   await page.getByLabel("Wishpond API key").fill("wp-secret-key-123");
   await page.getByLabel("Site key for the page capture").fill("spring-landing");
-  await page.getByRole("button", { name: "Save" }).first().click();
+  await page.getByRole("button", { name: "Save Wishpond settings" }).click();
   const snippet = page.getByLabel("Page capture snippet");
   await snippet.getByText(/data-site-key="spring-landing"/).waitFor();
   assert.match(
@@ -199,5 +199,44 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
     .locator("li[data-step=add-tags]")
     .getByText(/from-the-editor/)
     .waitFor();
+  await context.close();
+});
+
+test("mapping: an editor that reports every new document it is given does not loop", {
+  skip,
+}, async () => {
+  const { page, context } = await openConsole(env);
+  // A legal editor: each new document object it receives is re-validated and reported.
+  await page.evaluate(() => {
+    window.__documentSets = 0;
+    customElements.define(
+      "ghl-mapping-editor",
+      class extends HTMLElement {
+        set document(d) {
+          if (d === this._d) return;
+          this._d = d;
+          window.__documentSets++;
+          const copy = structuredClone(d);
+          queueMicrotask(() =>
+            this.dispatchEvent(
+              new CustomEvent("ghl-rules-changed", {
+                detail: { document: copy, problems: [] },
+                bubbles: true,
+                composed: true,
+              }),
+            ),
+          );
+        }
+      },
+    );
+  });
+  await connect(page);
+  await page.getByRole("tab", { name: "Mapping" }).click();
+  await page.getByRole("button", { name: "Save rules" }).waitFor();
+  await page.getByText("No problems.").waitFor();
+  await page.getByRole("button", { name: "Save rules" }).click();
+  await page.getByText("Rules saved.").waitFor();
+  // Its own report is not fed back to it: the document was given once per load.
+  assert.ok((await page.evaluate(() => window.__documentSets)) <= 2);
   await context.close();
 });

@@ -161,9 +161,9 @@ function sources(el: El): TemplateResult {
       <input id=${id(el, "wp-key")} type="password" autocomplete="off" />
       <label for=${id(el, "wp-site")}>${S.siteKey} <span class="help">${S.siteKeyHelp}</span></label>
       <input id=${id(el, "wp-site")} type="text" pattern="[A-Za-z0-9_\\-]{1,64}" .value=${siteKey} />
-      <div class="row"><button type="submit">${S.saveSources}</button></div>
+      <div class="row"><button type="submit">${S.saveWishpond}</button></div>
     </form>
-    <p class="muted">${S.lastLead(when(s.wishpond.poll.lastLeadAt))} ${s.wishpond.poll.lastPollAt ? S.lastPoll(when(s.wishpond.poll.lastPollAt)) : ""}</p>
+    <p class="muted" style="margin-top:8px">${S.lastLead(when(s.wishpond.poll.lastLeadAt))} ${s.wishpond.poll.lastPollAt ? S.lastPoll(when(s.wishpond.poll.lastPollAt)) : ""}</p>
     ${s.wishpond.poll.lastError ? html`<p class="error-text">${errorText(s.wishpond.poll.lastError)}</p>` : nothing}
     <h3>${S.snippetTitle}</h3>
     ${
@@ -180,9 +180,9 @@ function sources(el: El): TemplateResult {
         ${s.qwilr.tokenSet ? html`<span class="help">${S.qwilrTokenSet}</span>` : nothing}
       </label>
       <input id=${id(el, "qw-token")} type="password" autocomplete="off" />
-      <div class="row"><button type="submit">${S.saveSources}</button></div>
+      <div class="row"><button type="submit">${S.saveQwilr}</button></div>
     </form>
-    <p class="muted">${S.lastEvent(when(s.qwilr.lastEventAt))}</p>
+    <p class="muted" style="margin-top:8px">${S.lastEvent(when(s.qwilr.lastEventAt))}</p>
     <h3>${S.subscriptions}</h3>
     ${
       s.qwilr.subscriptions.length
