@@ -16,6 +16,12 @@ bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: use
   node benches/outbox/throughput.mjs
 bench "outbox throughput beside a CPU-burning process (late timers; targets: used >= 95%, 429s <= 1%)" \
   node benches/outbox/throughput.mjs --loaded
+bench "runner intake: durable accept() per second, embedded (PGlite) and PostgreSQL (goal: >= 1,000 events/s, p99 <= 50 ms)" \
+  node benches/runner/intake.mjs
+bench "runner scale: 4 worker processes, 50 locations on PostgreSQL (the emulator's log referees the windows)" \
+  node benches/runner/fleet.mjs scale
+bench "runner kill: workers SIGKILLed at random and restarted, PostgreSQL restarted once" \
+  node benches/runner/fleet.mjs kill
 
 echo
 echo "all benchmarks done"
