@@ -6,7 +6,7 @@
  *
  * - **Intake** is group-committed: the `accept()` calls that arrive while a write is
  *   under way (and those of one event-loop turn) go into one INSERT ... ON CONFLICT DO
- *   NOTHING, one transaction; each promise resolves once that commit is durable.
+ *   NOTHING (one statement, one commit); each promise resolves once it is durable.
  *   (source, dedupe_key) is unique: a repeat is `duplicate`, in the same batch too.
  * - **Claims** use `FOR UPDATE SKIP LOCKED`: N workers claim disjoint items; a claim
  *   lasts `leaseMs` (database clock), after which another worker may claim it again.
