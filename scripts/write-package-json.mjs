@@ -73,7 +73,9 @@ const pkg = {
   ],
   // The runner's stores (`ghl-bridge serve`): PGlite (PostgreSQL in Wasm, the embedded
   // default) and the PostgreSQL client. Both pure JS/Wasm, loaded only by the runner.
-  dependencies: { "@electric-sql/pglite": "^0.5.16", pg: "^8.23.1" },
+  // Exact versions, the same as the workspace's dev dependencies (package.json), so the
+  // packaging tests install the packed package from the npm cache (--offline).
+  dependencies: { "@electric-sql/pglite": "0.5.16", pg: "8.23.1" },
   // ESM only: \`import\` and, from Node 20.19, \`require()\` (require of ES modules).
   engines: { node: ">=20.19" },
 };
