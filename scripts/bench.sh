@@ -20,6 +20,12 @@ bench "runner intake over HTTP: durable acknowledgements per second, embedded an
   node benches/runner/http-intake.mjs
 bench "mapping editor preview: 1,000 samples re-mapped per edit in Chromium (against one 16 ms frame, and against validating per sample)" \
   node benches/mapping-editor/preview.mjs
+bench "runner intake: durable accept() per second, embedded (PGlite) and PostgreSQL (goal: >= 1,000 events/s, p99 <= 50 ms)" \
+  node benches/runner/intake.mjs
+bench "runner scale: 4 worker processes, 50 locations on PostgreSQL (the emulator's log referees the windows)" \
+  node benches/runner/fleet.mjs scale
+bench "runner kill: workers SIGKILLed at random and restarted, PostgreSQL restarted once" \
+  node benches/runner/fleet.mjs kill
 
 echo
 echo "all benchmarks done"

@@ -20,6 +20,42 @@ const body = {
   padding: "x".repeat(600),
 };
 
+/** Open loop: `RATE` events per second offered for `secs` seconds, whatever the answers. */
+async function atRate(kind, store, rate, secs) {
+  const lat = [];
+  const pending = [];
+  const started = performance.now();
+  let sent = 0;
+  while (sent < rate * secs) {
+    const due = Math.floor(((performance.now() - started) / 1000) * rate);
+    for (; sent < Math.min(due, rate * secs); sent++) {
+      const t = performance.now();
+      const i = sent;
+      pending.push(
+        store
+          .accept({
+            source: "ghl",
+            dedupeKey: `rate-${i}`,
+            connection: `loc-${i % 50}`,
+            body,
+            receivedAt: Date.now(),
+          })
+          .then(() => lat.push(performance.now() - t)),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  lat.sort((a, b) => a - b);
+  const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(1);
+  const done = Math.round(lat.length / elapsed);
+  console.log(
+    `intake: store=${kind} events/s=${done} p50_ms=${q(0.5)} p99_ms=${q(0.99)} offered=${rate}/s for ${secs} s`,
+  );
+  return { rate: done, offered: rate, p99: Number(q(0.99)) };
+}
+
 async function measure(kind, store) {
   let next = 0;
   const lat = [];
@@ -46,9 +82,10 @@ async function measure(kind, store) {
   const q = (p) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(1);
   const rate = Math.round(EVENTS / secs);
   console.log(
-    `intake: store=${kind} events/s=${rate} p50_ms=${q(0.5)} p99_ms=${q(0.99)} events=${EVENTS} concurrency=${CONCURRENCY}`,
+    `intake: store=${kind} saturated events/s=${rate} p50_ms=${q(0.5)} p99_ms=${q(0.99)} events=${EVENTS} concurrency=${CONCURRENCY}`,
   );
-  return { rate, p99: Number(q(0.99)) };
+  // The goal is judged at the offered rate (1,000 events/s), not at saturation.
+  return atRate(kind, store, Number(process.env.INTAKE_RATE ?? 1000), 10);
 }
 
 const only = process.argv[2];
@@ -77,7 +114,8 @@ if (!only || only === "postgres") {
     }
   }
 }
-const missed = results.filter((r) => r.rate < 1000 || r.p99 > 50);
+// Served at the offered rate (the drain at the end counts in the time) and p99 <= 50 ms.
+const missed = results.filter((r) => r.offered < 1000 || r.rate < 0.98 * r.offered || r.p99 > 50);
 if (missed.length > 0) {
   console.log("intake: below the goal (>= 1,000 events/s, p99 <= 50 ms)");
   process.exitCode = 1;

@@ -4,7 +4,10 @@
 // installed, never in CI).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, openSync, writeSync } from "node:fs";
+import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../pkg/runner/store/index.js";
@@ -332,6 +335,55 @@ describe("runner store: failures are typed and acknowledge nothing", () => {
     } finally {
       await store.close();
       await pg.stop();
+    }
+  });
+
+  test("embedded: a full disk is STORE_FULL, nothing acknowledged; freed space, accepts work again", async (t) => {
+    // A small tmpfs holds the data folder (root only: CI runs as root).
+    const dir = await mkdtemp(join(tmpdir(), "ghlb-full-"));
+    try {
+      execFileSync("mount", ["-t", "tmpfs", "-o", "size=96m", "tmpfs", dir], { stdio: "ignore" });
+    } catch {
+      await rm(dir, { recursive: true, force: true });
+      if (process.env.CI === "true")
+        throw new Error("CI=true: cannot mount a tmpfs for the full-disk test");
+      t.skip("cannot mount a tmpfs here (needs root)");
+      return;
+    }
+    try {
+      const store = await openStore({ kind: "embedded", path: join(dir, "db") });
+      assert.equal(await store.accept(item()), "accepted");
+      const filler = join(dir, "filler");
+      const fd = openSync(filler, "w");
+      const chunk = Buffer.alloc(1 << 16);
+      try {
+        for (;;) writeSync(fd, chunk);
+      } catch (e) {
+        assert.equal(e.code, "ENOSPC");
+      } finally {
+        closeSync(fd);
+      }
+      // The WAL's preallocated segment takes a few more; then the disk says no.
+      const pad = randomBytes(200_000).toString("base64");
+      let err;
+      const refused = [];
+      for (let i = 0; i < 400 && !err; i++) {
+        const it = item({ body: { pad } });
+        err = await store.accept(it).then(
+          () => undefined,
+          (e) => e,
+        );
+        if (err) refused.push(it);
+      }
+      assert.ok(err, "a full disk refuses sooner or later");
+      assert.equal(err.code, "STORE_FULL", err.message);
+      assert.match(err.message, /disk is full; nothing was acknowledged/);
+      await unlink(filler);
+      assert.equal(await store.accept(refused[0]), "accepted", "the refused event was not stored");
+      await store.close();
+    } finally {
+      execFileSync("umount", ["-l", dir]);
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,12 +1,13 @@
 // One runner worker in its own process, for the tests and benchmarks that SIGKILL it:
-// `node worker-proc.mjs` with its settings as JSON in GHLB_WORKER (store url,
-// connections, worker options). Prints one JSON line per worker event (no tokens: the
+// `node worker-proc.mjs SETTINGS.json` (store url, connections, worker options). Prints one JSON line per worker event (no tokens: the
 // worker's events carry none) and `{"type":"ready"}` once started; SIGTERM stops it
 // gracefully (outboxes closed, leases released), then it exits 0.
 import { openStore } from "../../pkg/runner/store/index.js";
 import { startWorker } from "../../pkg/runner/worker/index.js";
 
-const settings = JSON.parse(process.env.GHLB_WORKER ?? "{}");
+import { readFileSync } from "node:fs";
+
+const settings = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const store = await openStore(settings.store);
 const quiet = new Set(settings.quiet ?? ["outbox"]);
 const say = (e) => {

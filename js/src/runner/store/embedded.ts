@@ -118,6 +118,11 @@ export async function openEmbedded(path: string): Promise<Db> {
       await durable();
       return out;
     },
+    async one<T>(f: (q: Sql) => Promise<T>): Promise<T> {
+      const out = await f(sql(pg));
+      await durable();
+      return out;
+    },
     async close() {
       try {
         await pg.close();

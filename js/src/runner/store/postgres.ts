@@ -15,7 +15,7 @@ export interface PostgresOptions {
   url: string;
   /** Connections in the pool (default 10). */
   poolSize?: number;
-  /** Connect timeout in ms (default 5,000). */
+  /** How long a call waits for a connection, in ms (default 15,000). */
   connectTimeoutMs?: number;
 }
 
@@ -42,7 +42,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
       idleTimeoutMillis: 10_000,
     });
   } catch (e) {
@@ -71,6 +71,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
         client.release(broken === undefined ? undefined : true);
       }
     },
+    one: (f) => f(sqlOf(pool)),
     async close() {
       await pool.end();
     },

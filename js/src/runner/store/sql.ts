@@ -6,7 +6,7 @@
  *
  * - **Intake** is group-committed: the `accept()` calls that arrive while a write is
  *   under way (and those of one event-loop turn) go into one INSERT ... ON CONFLICT DO
- *   NOTHING, one transaction; each promise resolves once that commit is durable.
+ *   NOTHING (one statement, one commit); each promise resolves once it is durable.
  *   (source, dedupe_key) is unique: a repeat is `duplicate`, in the same batch too.
  * - **Claims** use `FOR UPDATE SKIP LOCKED`: N workers claim disjoint items; a claim
  *   lasts `leaseMs` (database clock), after which another worker may claim it again.
@@ -61,6 +61,11 @@ export interface Db extends Sql {
   readonly kind: "embedded" | "postgres";
   /** Runs `f` in one transaction (BEGIN ... COMMIT, ROLLBACK on a throw), durable when it resolves. */
   tx<T>(f: (q: Sql) => Promise<T>): Promise<T>;
+  /**
+   * Runs `f`, which issues exactly one statement (atomic on its own), without BEGIN and
+   * COMMIT round trips; durable when it resolves.
+   */
+  one<T>(f: (q: Sql) => Promise<T>): Promise<T>;
   /** Closes the engine. */
   close(): Promise<void>;
 }
@@ -229,7 +234,7 @@ export class SqlStore implements RunnerStore {
     const rows = [...first.values()];
     try {
       const inserted = await this.run("accept", () =>
-        this.db.tx((q) =>
+        this.db.one((q) =>
           q.query<{ source: string; dedupe_key: string }>(
             `INSERT INTO ghlb_intake (source, dedupe_key, connection, body, received_at)
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])
@@ -272,7 +277,7 @@ export class SqlStore implements RunnerStore {
     const only = options.connections;
     if (only !== undefined && only.length === 0) return [];
     const rows = await this.run("claimIntake", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query<{
           id: string;
           source: IntakeSource;
@@ -313,7 +318,7 @@ export class SqlStore implements RunnerStore {
       });
     if (ids.length === 0) return;
     await this.run("completeIntake", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query(
           `UPDATE ghlb_intake SET state = 'done', body = 'null', claimed_by = NULL
            WHERE id = ANY($1::bigint[])`,
@@ -348,25 +353,23 @@ export class SqlStore implements RunnerStore {
           const puts = [...last.values()].filter((o) => o.op === "put");
           const dels = [...last.values()].filter((o) => o.op !== "put").map((o) => o.key);
           const texts = puts.map((o) => JSON.stringify((o as { record: unknown }).record));
-          await this.db.tx(async (q) => {
-            if (dels.length > 0)
-              await q.query(
-                "DELETE FROM ghlb_outbox WHERE location = $1 AND key = ANY($2::text[])",
-                [location, dels],
-              );
-            if (puts.length > 0)
-              await q.query(
-                `INSERT INTO ghlb_outbox (location, key, record, state)
-                 SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])
-                 ON CONFLICT (location, key) DO UPDATE SET record = EXCLUDED.record, state = EXCLUDED.state`,
-                [
-                  location,
-                  puts.map((o) => o.key),
-                  texts,
-                  puts.map((o) => stateOf((o as { record: unknown }).record)),
-                ],
-              );
-          });
+          // One statement (atomic on its own): the deletes, then the puts.
+          await this.db.one((q) =>
+            q.query(
+              `WITH gone AS (
+                 DELETE FROM ghlb_outbox WHERE location = $1 AND key = ANY($2::text[]))
+               INSERT INTO ghlb_outbox (location, key, record, state)
+               SELECT $1, * FROM unnest($3::text[], $4::text[], $5::text[])
+               ON CONFLICT (location, key) DO UPDATE SET record = EXCLUDED.record, state = EXCLUDED.state`,
+              [
+                location,
+                dels,
+                puts.map((o) => o.key),
+                texts,
+                puts.map((o) => stateOf((o as { record: unknown }).record)),
+              ],
+            ),
+          );
         }),
       // The store outlives each outbox: closing an outbox leaves it open.
       close: async () => {},
@@ -381,7 +384,7 @@ export class SqlStore implements RunnerStore {
         argument: "ttlMs",
       });
     const rows = await this.run("acquireLease", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query<{ holder: string }>(
           `INSERT INTO ghlb_leases (name, holder, expires_at) VALUES ($1, $2, ${NOW_MS} + $3::bigint)
            ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
@@ -396,7 +399,7 @@ export class SqlStore implements RunnerStore {
 
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.run("releaseLease", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query("DELETE FROM ghlb_leases WHERE name = $1 AND holder = $2", [name, holder]),
       ),
     );
@@ -438,7 +441,7 @@ export class SqlStore implements RunnerStore {
     if (text === undefined)
       throw invalid("store.setValue", "value must be JSON", { argument: "value" });
     await this.run("setValue", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query(
           `INSERT INTO ghlb_values (name, value) VALUES ($1, $2)
            ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
@@ -470,7 +473,7 @@ export class SqlStore implements RunnerStore {
         argument: "value",
       });
     const rows = await this.run("casSecret", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         expectedVersion === 0
           ? q.query(
               `INSERT INTO ghlb_secrets (name, value, version) VALUES ($1, $2, 1)
@@ -489,7 +492,7 @@ export class SqlStore implements RunnerStore {
 
   async deleteSecret(name: string): Promise<void> {
     await this.run("deleteSecret", () =>
-      this.db.tx((q) => q.query("DELETE FROM ghlb_secrets WHERE name = $1", [name])),
+      this.db.one((q) => q.query("DELETE FROM ghlb_secrets WHERE name = $1", [name])),
     );
   }
 
@@ -497,7 +500,7 @@ export class SqlStore implements RunnerStore {
 
   async claimPeriod(schedule: string, period: string, holder: string): Promise<boolean> {
     const rows = await this.run("claimPeriod", () =>
-      this.db.tx((q) =>
+      this.db.one((q) =>
         q.query(
           `INSERT INTO ghlb_periods (schedule, period, holder, claimed_at) VALUES ($1, $2, $3, ${NOW_MS})
            ON CONFLICT (schedule, period) DO NOTHING RETURNING holder`,

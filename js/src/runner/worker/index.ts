@@ -12,6 +12,10 @@
  *   hands one over per tick (outbox stopped, requests on the wire finished, writes
  *   durable, then the lease released). A worker that dies stops renewing: its leases
  *   expire and the others take its locations, restoring each outbox from the store.
+ *   The core's rate budget is not in its records (a rebuilt outbox learns the window
+ *   from GHL's headers), so a worker taking a handed-over location waits until the
+ *   window the previous holder opened has closed (`handover:<locationId>`); after a
+ *   death the lease's expiry (>= the window) does the same.
  * - **Intake.** A worker claims only the intake of the locations it holds (oldest first),
  *   plans each item and `accept`s the plan into the outbox, then completes the items.
  *   A crash between the two is safe: the item's claim expires, it is planned again,
@@ -131,6 +135,10 @@ interface Held {
 
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
+/** Value: when a location was last handed over (ms). */
+const HANDOVER = "handover:";
+/** GHL's burst window (100 requests per 10 s per location). */
+const GHL_WINDOW_MS = 10_000;
 
 /** The default conversion: the item's body is a flow event; its location defaults to the connection's. */
 function bodyAsEvent(item: ClaimedIntake, connection: WorkerConnection): FlowEvent {
@@ -147,6 +155,16 @@ function bodyAsEvent(item: ClaimedIntake, connection: WorkerConnection): FlowEve
       { id: item.id, source: item.source },
     );
   return { ...body, locationId: body.locationId ?? connection.locationId } as FlowEvent;
+}
+
+/** True when the outbox stopped for good (`OUTBOX_FAILED`): it must be created again. */
+function failed(outbox: Outbox): boolean {
+  try {
+    outbox.counts();
+    return false;
+  } catch (e) {
+    return e instanceof GhlBridgeError && e.code === "OUTBOX_FAILED";
+  }
 }
 
 function shuffled<T>(xs: T[]): T[] {
@@ -200,7 +218,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       config: c.flowConfig,
       compile: c.compile,
     });
+    // The core's rate budget starts fresh when an outbox is built (it learns the window
+    // from GHL's headers): after a hand-over, wait until the window the previous holder
+    // opened has closed, so the fresh budget is right and no request meets a 429.
+    const handedOver = (await store.getValue(HANDOVER + c.locationId)) as number | undefined;
+    const windowMs = c.outboxConfig?.burstIntervalMs ?? GHL_WINDOW_MS;
+    const waitMs = typeof handedOver === "number" ? handedOver + windowMs - Date.now() : 0;
     const outbox = await createOutbox({
+      autoStart: waitMs <= 0,
       token: c.token,
       getToken: c.getToken,
       locationId: c.locationId,
@@ -210,6 +235,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       config: c.outboxConfig,
       onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
     });
+    if (waitMs > 0)
+      setTimeout(() => {
+        if (held.get(c.locationId)?.outbox === outbox) outbox.start();
+      }, waitMs);
     held.set(c.locationId, { connection: c, outbox, flows });
     emit({ type: "locationTaken", locationId: c.locationId });
   }
@@ -220,6 +249,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (!h) return;
     held.delete(locationId);
     await h.outbox.close().catch(() => undefined);
+    await store.setValue(HANDOVER + locationId, Date.now()).catch(() => undefined);
     await store.releaseLease(LOCATION + locationId, id).catch(() => undefined);
     emit({ type: "locationReleased", locationId });
   }
@@ -236,13 +266,32 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   let ticks = 0;
 
-  async function leases(): Promise<void> {
+  /**
+   * Renews the heartbeat and every held lease (on its own timer, so long intake work
+   * never lets a lease lapse); a lease another worker took is dropped at once.
+   */
+  async function renew(): Promise<void> {
     await store.acquireLease(HEARTBEAT + id, id, leaseMs);
+    const mine = [...held.keys()];
+    const kept = await Promise.all(mine.map((l) => store.acquireLease(LOCATION + l, id, leaseMs)));
+    mine.forEach((l, i) => {
+      if (!kept[i]) lose(l);
+    });
+  }
+
+  async function leases(): Promise<void> {
+    await renew();
     // The first tick only announces this worker, so workers started together see each
     // other before they take their shares.
     if (ticks++ === 0 && store.countLeases) return;
-    for (const locationId of [...held.keys()]) {
-      if (!(await store.acquireLease(LOCATION + locationId, id, leaseMs))) lose(locationId);
+    for (const [locationId, h] of [...held]) {
+      if (failed(h.outbox)) {
+        // Its storage was unreachable while it rebuilt itself (the database restarting):
+        // the lease is still ours, so build it again from what the store holds.
+        held.delete(locationId);
+        await h.outbox.close().catch(() => undefined);
+        await take(h.connection);
+      }
     }
     const live = Math.max(1, (await store.countLeases?.(HEARTBEAT)) ?? 1);
     const share = store.countLeases ? Math.ceil(byLocation.size / live) : byLocation.size;
@@ -272,6 +321,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const items = await store.claimIntake(id, batch, claimLeaseMs, { connections: names });
     stats.claimed += items.length;
     const done: string[] = [];
+    const accepts: Array<Promise<void>> = [];
     try {
       for (const item of items) {
         const c = byName.get(item.connection);
@@ -293,12 +343,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           });
           continue;
         }
-        // Resolves once the plan is durable in the location's outbox.
-        const accepted = await h.outbox.accept(plan);
-        if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
-        else stats.queued += 1;
-        done.push(item.id);
+        // Accepted in claim order (the outbox takes them in call order) and
+        // group-committed; each resolves once its plan is durable in the outbox.
+        accepts.push(
+          h.outbox.accept(plan).then((accepted) => {
+            if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
+            else stats.queued += 1;
+            done.push(item.id);
+          }),
+        );
       }
+      const settled = await Promise.allSettled(accepts);
+      const failure = settled.find((r) => r.status === "rejected");
+      if (failure) throw (failure as PromiseRejectedResult).reason;
     } finally {
       // What is in the outbox is complete; the rest is claimed again after its lease.
       if (done.length > 0) await store.completeIntake(done);
@@ -316,6 +373,22 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       emit({ type: "tickFailed", code: err.code, message: err.message });
     }
   }
+
+  let renewing: Promise<void> | null = null;
+  const renewTimer = setInterval(
+    () => {
+      if (renewing || stopped) return;
+      renewing = renew()
+        .catch((e: unknown) => {
+          const err = toBridgeError(e);
+          emit({ type: "tickFailed", code: err.code, message: err.message });
+        })
+        .finally(() => {
+          renewing = null;
+        });
+    },
+    Math.max(20, Math.floor(leaseMs / 4)),
+  );
 
   function loop(): void {
     if (stopped) return;
@@ -339,7 +412,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      while (running) await running;
+      clearInterval(renewTimer);
+      while (running || renewing) await (running ?? renewing);
       for (const locationId of [...held.keys()]) await release(locationId);
       await store.releaseLease(HEARTBEAT + id, id).catch(() => undefined);
     },
