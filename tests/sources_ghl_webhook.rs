@@ -357,7 +357,7 @@ fn known_tag_lists_survive_a_restart_when_the_host_restores_them() {
     assert_eq!(t.added, ["vip", "customer"]);
     // A restart that restores the persisted list: the real diff.
     let mut restored = receiver();
-    restored.restore_known_tags(&[stored.clone()]);
+    restored.restore_known_tags(std::slice::from_ref(&stored));
     let t = accepted(restored.receive(
         &ed_headers(),
         &body(

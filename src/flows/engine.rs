@@ -135,7 +135,7 @@ impl FlowEngine {
         self.profiles.insert(location_id.to_string(), ids);
     }
 
-    /// Plans an event's first stage from the cached state ([`plan_event`]). Planning
+    /// Plans an event's first stage from the cached state ([`super::plan_event`]). Planning
     /// changes nothing (a dry run leaves the engine as it was).
     pub fn plan(&mut self, event: &Event, now_ms: u64) -> Result<FlowPlan, FlowError> {
         let parsed = parse_event(event)?;

@@ -28,7 +28,9 @@
 //!
 //! | flow | typical | cold / worst |
 //! |---|---|---|
-//! | 1 contact (Wishpond created/updated, Qwilr page/project events) | 2 | +1 location-tags read once per TTL when tag creation is not allowed; 3 when tags are both added and removed |
+//! | 1 contact (Wishpond lead, Qwilr page events) | 2 | +1 location-tags read once per TTL when tag creation is not allowed; 3 when tags are both added and removed; +1 when the score accumulates (see below) |
+//! | 1b GHL tag change (`ghl.contact.tags.updated`) | 0 (no `ghl` rules) | 1 per list the `ghl` rules change (add-tags, remove-tags) |
+//! | 1c GHL install / uninstall | 0 | 0 |
 //! | 2 Wishpond tag created/updated | 0 (catalog fresh) | 1 list page (≤ `pageSize` tags), + 1 details batch per 50 ids the list lacks |
 //! | 3 Qwilr social-post location new/updated | 0 (catalog fresh) | 1 list page, + details for ids the list lacks |
 //! | 4 Qwilr tag details updated | 1 | 1 list page per `pageSize` tags, + 1 details batch for changed ids the list lacks |
@@ -46,6 +48,12 @@
 //!    GHL creates a missing location tag when a contact is tagged, so creating costs
 //!    nothing; when that is not allowed, the location's tag names must be known to drop
 //!    the missing ones: 1 read, cached for the catalog TTL.
+//!    A score that accumulates (rules whose `scoring.base` is `current.score`) needs
+//!    the contact's current value: stage 1 is the upsert without the score (its answer
+//!    is the contact, custom fields included: the read costs nothing extra), stage 2
+//!    the tag diff against the tags read and, last, one upsert with the new score and
+//!    the event's key in the contact's score ledger ([`ScoreLedgerConfig`]). A replay
+//!    finds its key in the ledger: stage 2 is empty.
 //! 2. and 3. A fresh catalog already holds each tag's id, name, dates and deleted
 //!    flag, so enrichment is local. A cold catalog needs the list (paged; one page
 //!    holds `pageSize`, default 100). Details are asked only for referenced ids still

@@ -300,7 +300,10 @@ test("hostile input gives results or typed errors, never a panic", () => {
   throwsCode(() => c.apply(JSON.stringify({ lead: { notes: huge } })), "RULES_LIMIT_EXCEEDED");
   // Wrong types everywhere: a result with warnings, not an error.
   const odd = c.apply({
-    lead: { email: 5, dynamic_attributes: { phone_number: true, first_name: { x: 1 }, name: [1, 2] } },
+    lead: {
+      email: 5,
+      dynamic_attributes: { phone_number: true, first_name: { x: 1 }, name: [1, 2] },
+    },
     utm: [],
     arrived: 7,
   });
