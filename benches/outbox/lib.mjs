@@ -99,17 +99,21 @@ export function makeEvents(g, n, locationId, seed = 7) {
   for (let i = 0; i < n; i++) {
     const bad = r() < 0.01;
     const who = bad ? `bad${i}` : `user${Math.floor(r() * people)}`;
+    // A Wishpond lead as the poller normalises it (fields in `dynamic_attributes`).
     const lead = {
-      event: "lead.created",
-      id: `evt_${i}`,
-      campaign: { id: 1000 + (i % 5), name: `Campaign ${i % 5}`, type: "landing_page" },
+      type: "wishpond.lead.created",
+      id: `wishpond:${i}:bench`,
+      arrived: r() < 0.5 ? "api" : "page",
       lead: {
-        id: i,
+        id: String(i),
         email: ` ${who.toUpperCase()}@Fault.Example `,
-        first_name: `n${i}`,
-        last_name: "tester",
-        tags: [`t${i % 37}`, ...(r() < 0.3 ? ["VIP", " vip "] : [])],
-        utm: { source: r() < 0.5 ? "Facebook" : "Google", medium: "cpc", campaign: `c${i % 3}` },
+        dynamic_attributes: { first_name: `n${i}`, last_name: "tester", company: `Co ${i % 37}` },
+      },
+      page: { title: `Campaign ${i % 5}` },
+      utm: {
+        utm_source: r() < 0.5 ? "Facebook" : "Google",
+        utm_medium: "cpc",
+        utm_campaign: `c${i % 3}`,
       },
     };
     const m = rules.apply(lead);

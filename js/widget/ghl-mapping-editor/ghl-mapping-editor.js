@@ -21,7 +21,8 @@ import { LitElement, html, nothing } from "lit";
 import { guard } from "lit/directives/guard.js";
 import { ifDefined } from "lit/directives/if-defined.js";
 import { live } from "lit/directives/live.js";
-import schema from "../../../pkg/rules.schema.json";
+// The rules schema the build generates from the core (js/src/wasm/, before the widget is bundled).
+import schema from "../../src/wasm/rules.schema.json";
 import {
   TAGS_TARGET,
   addMapping,
