@@ -81,7 +81,7 @@ const pkg = {
   // The runner's stores (`ghl-bridge serve`): PGlite (PostgreSQL in Wasm, the embedded
   // default) and the PostgreSQL client; nodemailer for email reports. All pure JS/Wasm,
   // loaded only by the runner (the browser entries import none of them).
-  dependencies: { "@electric-sql/pglite": "^0.5.16", pg: "^8.23.1", nodemailer: "10.6.0" },
+  dependencies: { "@electric-sql/pglite": "0.5.16", pg: "8.23.1", nodemailer: "10.6.0" },
   // ESM only: \`import\` and, from Node 20.19, \`require()\` (require of ES modules).
   engines: { node: ">=20.19" },
 };
