@@ -413,6 +413,17 @@ export class SqlStore implements RunnerStore {
     return rows[0]?.holder;
   }
 
+  async countLeases(prefix: string): Promise<number> {
+    const rows = await this.run("countLeases", () =>
+      this.db.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ghlb_leases
+         WHERE starts_with(name, $1) AND expires_at >= ${NOW_MS}`,
+        [prefix],
+      ),
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   // ---- values ----
 
   async getValue(name: string): Promise<unknown | undefined> {

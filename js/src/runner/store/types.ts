@@ -88,6 +88,12 @@ export interface RunnerStore {
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Gives the lease up (no-op when `holder` does not hold it). */
   releaseLease(name: string, holder: string): Promise<void>;
+  /**
+   * How many unexpired leases have a name starting with `prefix` (the workers count
+   * each other's heartbeat leases to share the locations). Optional: a store without
+   * it makes each worker take every location it can.
+   */
+  countLeases?(prefix: string): Promise<number>;
 
   /** Reads a named JSON value (poll cursors, known tag lists, settings). */
   getValue(name: string): Promise<unknown | undefined>;

@@ -1,0 +1,349 @@
+/**
+ * The runner's worker: takes accepted intake items from the store, plans them with the
+ * package's flows (rules, planner) and hands each plan to its location's core outbox,
+ * which delivers to GHL with the package client, rate-limited and retried.
+ *
+ * - **Location leases.** A worker delivers a location only while it holds the lease
+ *   `location:<locationId>` (renewed every tick, `leaseMs` long). So one worker at a
+ *   time runs a location's outbox: its order is kept, and its rate budget (which the
+ *   core outbox tracks and persists in the location's outbox records) moves with the
+ *   lease through the database. Workers count each other by heartbeat leases
+ *   (`worker:<id>`) and each takes its share of the locations; a worker above its share
+ *   hands one over per tick (outbox stopped, requests on the wire finished, writes
+ *   durable, then the lease released). A worker that dies stops renewing: its leases
+ *   expire and the others take its locations, restoring each outbox from the store.
+ * - **Intake.** A worker claims only the intake of the locations it holds (oldest first),
+ *   plans each item and `accept`s the plan into the outbox, then completes the items.
+ *   A crash between the two is safe: the item's claim expires, it is planned again,
+ *   and the outbox answers `duplicate` (a plan's id is the event id, deduplicated by
+ *   `plan::dedupe_key` against pending records and tombstones). An item that cannot be
+ *   planned (not a flow event, a foreign location, malformed) is completed as rejected,
+ *   with an `intakeRejected` event: retrying would fail the same way.
+ * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
+ *   the wire are recorded), leases released for the other workers.
+ */
+import { hostname } from "node:os";
+import { randomBytes } from "node:crypto";
+// The Node entry: loads the Wasm module before anything here calls into it.
+import { createClient, createFlows, createOutbox } from "../../entries/node.js";
+import type { Outbox } from "../../outbox.js";
+import type { Flows } from "../../flows.js";
+import { GhlBridgeError, toBridgeError } from "../../errors.js";
+import type {
+  CompileContext,
+  FlowConfig,
+  FlowEvent,
+  OutboxConfig,
+  OutboxEvent,
+} from "../../wasm/types.js";
+import type { ClaimedIntake, RunnerStore } from "../store/types.js";
+
+/** One configured connection: a GHL location and how to reach it. */
+export interface WorkerConnection {
+  /** The connection's name, as intake items name it. */
+  name: string;
+  /** The GHL location. */
+  locationId: string;
+  /** The scopes its token was granted. */
+  scopes: string[];
+  /** A fixed token (Private Integration Token). */
+  token?: string;
+  /** Or a current token (OAuth: the runner's refreshing vault). */
+  getToken?: () => string | Promise<string>;
+  /** API base URL (the emulator in tests). */
+  baseUrl?: string;
+  /** Mapping-rules documents by source (`wishpond`, `qwilr`). */
+  rules?: Record<string, unknown>;
+  /** Flow settings. */
+  flowConfig?: Partial<FlowConfig>;
+  /** Custom fields and limits for compiling the rules. */
+  compile?: Partial<CompileContext>;
+  /** The outbox's rate budget, retries and backoff (GHL's documented limits by default). */
+  outboxConfig?: OutboxConfig;
+}
+
+/** What the worker reports (logs and metrics). */
+export type WorkerEvent =
+  | { type: "locationTaken"; locationId: string }
+  | { type: "locationReleased"; locationId: string }
+  | { type: "locationLost"; locationId: string }
+  | { type: "intakeRejected"; id: string; connection: string; code: string; message: string }
+  | { type: "tickFailed"; code: string; message: string }
+  | { type: "outbox"; locationId: string; event: OutboxEvent };
+
+/** Options of `startWorker`. */
+export interface WorkerOptions {
+  /** The runner store (PostgreSQL for several workers). */
+  store: RunnerStore;
+  /** The connections this runner serves. */
+  connections: WorkerConnection[];
+  /** This worker's id (default host:pid:random). */
+  id?: string;
+  /** Location and heartbeat lease length in ms (default 15,000; renewed every tick). */
+  leaseMs?: number;
+  /** How long a claimed intake item stays with this worker (default 30,000 ms). */
+  claimLeaseMs?: number;
+  /** Intake items claimed per tick (default 100). */
+  batch?: number;
+  /** Pause between ticks in ms (default 250). */
+  tickMs?: number;
+  /** How an intake item becomes a flow event (default: its body is one). */
+  toEvent?: (item: ClaimedIntake, connection: WorkerConnection) => FlowEvent;
+  /** Progress and problems. */
+  onEvent?: (event: WorkerEvent) => void;
+}
+
+/** Counters since the worker started. */
+export interface WorkerStats {
+  /** Intake items claimed. */
+  claimed: number;
+  /** Plans the outboxes queued (or coalesced). */
+  queued: number;
+  /** Plans the outboxes already knew (a reclaimed item). */
+  duplicates: number;
+  /** Items completed as rejected. */
+  rejected: number;
+  /** Ticks that failed (the store unreachable...). */
+  failedTicks: number;
+}
+
+/** A running worker. */
+export interface Worker {
+  /** Its id (the leases' holder). */
+  readonly id: string;
+  /** The locations it delivers now. */
+  held(): string[];
+  /** Counters. */
+  stats(): WorkerStats;
+  /** Runs one tick now (leases, claims, plans); resolves when done. */
+  tick(): Promise<void>;
+  /** Resolves when every held outbox has nothing pending. */
+  idle(): Promise<void>;
+  /** Stops claiming, closes the outboxes, releases the leases. */
+  stop(): Promise<void>;
+}
+
+interface Held {
+  connection: WorkerConnection;
+  outbox: Outbox;
+  flows: Flows;
+}
+
+const LOCATION = "location:";
+const HEARTBEAT = "worker:";
+
+/** The default conversion: the item's body is a flow event; its location defaults to the connection's. */
+function bodyAsEvent(item: ClaimedIntake, connection: WorkerConnection): FlowEvent {
+  const body = item.body as Partial<FlowEvent> | null;
+  if (
+    body === null ||
+    typeof body !== "object" ||
+    typeof body.type !== "string" ||
+    typeof body.id !== "string"
+  )
+    throw new GhlBridgeError(
+      "INVALID_ARGUMENT",
+      `intake item ${item.id} (${item.source}): its body is not a flow event ({type, id, payload})`,
+      { id: item.id, source: item.source },
+    );
+  return { ...body, locationId: body.locationId ?? connection.locationId } as FlowEvent;
+}
+
+function shuffled<T>(xs: T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+/** Starts a worker (its first tick runs at once). */
+export async function startWorker(options: WorkerOptions): Promise<Worker> {
+  const { store } = options;
+  const id = options.id ?? `${hostname()}:${process.pid}:${randomBytes(4).toString("hex")}`;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const claimLeaseMs = options.claimLeaseMs ?? 30_000;
+  const batch = options.batch ?? 100;
+  const tickMs = options.tickMs ?? 250;
+  const toEvent = options.toEvent ?? bodyAsEvent;
+  const byLocation = new Map<string, WorkerConnection>();
+  for (const c of options.connections) byLocation.set(c.locationId, c);
+  const byName = new Map(options.connections.map((c) => [c.name, c]));
+  const held = new Map<string, Held>();
+  const stats: WorkerStats = { claimed: 0, queued: 0, duplicates: 0, rejected: 0, failedTicks: 0 };
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running: Promise<void> | null = null;
+
+  const emit = (e: WorkerEvent): void => {
+    try {
+      options.onEvent?.(e);
+    } catch {
+      // a failing callback must not stop the worker
+    }
+  };
+
+  async function take(c: WorkerConnection): Promise<void> {
+    const client = createClient({
+      token: c.token,
+      getToken: c.getToken,
+      locationId: c.locationId,
+      scopes: c.scopes,
+      baseUrl: c.baseUrl,
+    });
+    const flows = createFlows({
+      client,
+      locationId: c.locationId,
+      scopes: c.scopes,
+      rules: c.rules,
+      config: c.flowConfig,
+      compile: c.compile,
+    });
+    const outbox = await createOutbox({
+      token: c.token,
+      getToken: c.getToken,
+      locationId: c.locationId,
+      scopes: c.scopes,
+      baseUrl: c.baseUrl,
+      storage: store.outboxStorage(c.locationId),
+      config: c.outboxConfig,
+      onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
+    });
+    held.set(c.locationId, { connection: c, outbox, flows });
+    emit({ type: "locationTaken", locationId: c.locationId });
+  }
+
+  /** Hands a location over: the outbox stops, finishes what is on the wire, then the lease goes. */
+  async function release(locationId: string): Promise<void> {
+    const h = held.get(locationId);
+    if (!h) return;
+    held.delete(locationId);
+    await h.outbox.close().catch(() => undefined);
+    await store.releaseLease(LOCATION + locationId, id).catch(() => undefined);
+    emit({ type: "locationReleased", locationId });
+  }
+
+  /** The lease was lost (another worker has it): stop sending at once. */
+  function lose(locationId: string): void {
+    const h = held.get(locationId);
+    if (!h) return;
+    held.delete(locationId);
+    h.outbox.stop();
+    void h.outbox.close().catch(() => undefined);
+    emit({ type: "locationLost", locationId });
+  }
+
+  let ticks = 0;
+
+  async function leases(): Promise<void> {
+    await store.acquireLease(HEARTBEAT + id, id, leaseMs);
+    // The first tick only announces this worker, so workers started together see each
+    // other before they take their shares.
+    if (ticks++ === 0 && store.countLeases) return;
+    for (const locationId of [...held.keys()]) {
+      if (!(await store.acquireLease(LOCATION + locationId, id, leaseMs))) lose(locationId);
+    }
+    const live = Math.max(1, (await store.countLeases?.(HEARTBEAT)) ?? 1);
+    const share = store.countLeases ? Math.ceil(byLocation.size / live) : byLocation.size;
+    if (held.size > share) {
+      // One hand-over per tick, so the fleet settles without churn.
+      const [first] = shuffled([...held.keys()]);
+      await release(first);
+      return;
+    }
+    for (const c of shuffled([...byLocation.values()])) {
+      if (held.size >= share || stopped) break;
+      if (held.has(c.locationId)) continue;
+      if (await store.acquireLease(LOCATION + c.locationId, id, leaseMs)) {
+        try {
+          await take(c);
+        } catch (e) {
+          await store.releaseLease(LOCATION + c.locationId, id).catch(() => undefined);
+          throw e;
+        }
+      }
+    }
+  }
+
+  async function intake(): Promise<void> {
+    const names = [...held.values()].map((h) => h.connection.name);
+    if (names.length === 0) return;
+    const items = await store.claimIntake(id, batch, claimLeaseMs, { connections: names });
+    stats.claimed += items.length;
+    const done: string[] = [];
+    try {
+      for (const item of items) {
+        const c = byName.get(item.connection);
+        const h = c ? held.get(c.locationId) : undefined;
+        if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
+        let plan: ReturnType<Flows["plan"]>["plan"];
+        try {
+          plan = h.flows.plan(toEvent(item, c)).plan;
+        } catch (e) {
+          const err = toBridgeError(e);
+          stats.rejected += 1;
+          done.push(item.id);
+          emit({
+            type: "intakeRejected",
+            id: item.id,
+            connection: item.connection,
+            code: err.code,
+            message: err.message,
+          });
+          continue;
+        }
+        // Resolves once the plan is durable in the location's outbox.
+        const accepted = await h.outbox.accept(plan);
+        if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
+        else stats.queued += 1;
+        done.push(item.id);
+      }
+    } finally {
+      // What is in the outbox is complete; the rest is claimed again after its lease.
+      if (done.length > 0) await store.completeIntake(done);
+    }
+  }
+
+  async function tick(): Promise<void> {
+    if (stopped) return;
+    try {
+      await leases();
+      await intake();
+    } catch (e) {
+      stats.failedTicks += 1;
+      const err = toBridgeError(e);
+      emit({ type: "tickFailed", code: err.code, message: err.message });
+    }
+  }
+
+  function loop(): void {
+    if (stopped) return;
+    running = tick().finally(() => {
+      running = null;
+      if (!stopped) timer = setTimeout(loop, tickMs);
+    });
+  }
+
+  const worker: Worker = {
+    id,
+    held: () => [...held.keys()],
+    stats: () => ({ ...stats }),
+    async tick() {
+      while (running) await running;
+      await tick();
+    },
+    async idle() {
+      await Promise.all([...held.values()].map((h) => h.outbox.idle()));
+    },
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      while (running) await running;
+      for (const locationId of [...held.keys()]) await release(locationId);
+      await store.releaseLease(HEARTBEAT + id, id).catch(() => undefined);
+    },
+  };
+  loop();
+  return worker;
+}

@@ -1,0 +1,190 @@
+// The runner's worker: intake items -> flows -> each location's outbox (under its
+// lease) -> GHL (the emulator, whose log and state are the referee).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../pkg/runner/store/index.js";
+import { startWorker } from "../../pkg/runner/worker/index.js";
+import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
+import {
+  emailOf,
+  leadItem,
+  referee,
+  runnerEmulator,
+  spawnWorker,
+} from "../support/runner-fixture.mjs";
+
+const pgSkip = await postgresSkipReason();
+if (pgSkip) console.log(`# SKIPPED: the worker tests on PostgreSQL: ${pgSkip}`);
+
+async function until(f, what, tries = 3000) {
+  for (let i = 0; i < tries; i++) {
+    if (await f()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`not reached: ${what}`);
+}
+
+async function embeddedStore() {
+  const dir = await mkdtemp(join(tmpdir(), "ghlb-worker-"));
+  const store = await openStore({ kind: "embedded", path: join(dir, "db") });
+  return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+const pendingIntake = async (store) =>
+  Object.values((await store.counts()).pendingIntake).reduce((a, b) => a + b, 0);
+const pendingOutbox = async (store) =>
+  Object.values((await store.counts()).outbox).reduce((a, b) => a + b.pending, 0);
+
+test("worker: intake items are planned by the rules and delivered once each; a non-event is rejected", async () => {
+  const { emu, connections } = await runnerEmulator(2, {
+    rateLimit: { max: 100, intervalMs: 1000 },
+  });
+  const { store, cleanup } = await embeddedStore();
+  const events = [];
+  const worker = await startWorker({
+    store,
+    connections,
+    tickMs: 20,
+    onEvent: (e) => e.type !== "outbox" && events.push(e),
+  });
+  try {
+    const accepted = new Map();
+    for (let k = 0; k < 20; k++) {
+      const c = connections[k % 2];
+      assert.equal(await store.accept(leadItem(k, c)), "accepted");
+      accepted.set(emailOf(k), c.locationId);
+    }
+    await store.accept({
+      source: "capture",
+      dedupeKey: "not-an-event",
+      connection: connections[0].name,
+      body: { hello: "world" },
+      receivedAt: Date.now(),
+    });
+    await until(async () => (await pendingIntake(store)) === 0, "intake drained");
+    await until(async () => (await pendingOutbox(store)) === 0, "outboxes drained");
+    const r = referee(emu, accepted);
+    assert.equal(r.lost, 0);
+    assert.equal(r.duplicated, 0);
+    assert.equal(r.resent, 0, "no upsert answered twice");
+    assert.equal(r.delivered, 20);
+    const contact = Object.values(emu.state.locations[connections[1].locationId].contacts).find(
+      (c) => c.email === emailOf(1),
+    );
+    assert.equal(contact.firstName, "Lead1", "the rules preset ran");
+    assert.deepEqual(worker.held().sort(), connections.map((c) => c.locationId).sort());
+    const rejected = events.filter((e) => e.type === "intakeRejected");
+    assert.equal(rejected.length, 1);
+    assert.equal(rejected[0].code, "INVALID_ARGUMENT");
+    assert.equal(worker.stats().rejected, 1);
+  } finally {
+    await worker.stop();
+    await store.close();
+    await cleanup();
+    await emu.stop();
+  }
+});
+
+test("worker: a crash between the outbox accept and completing the intake neither loses nor repeats", async () => {
+  const { emu, connections } = await runnerEmulator(1, {
+    rateLimit: { max: 100, intervalMs: 1000 },
+  });
+  const { store: real, cleanup } = await embeddedStore();
+  // The first completion fails (as if the process died right after the accepts).
+  let failNext = true;
+  const store = Object.create(real);
+  store.completeIntake = async (ids) => {
+    if (failNext) {
+      failNext = false;
+      throw new Error("simulated crash before completing");
+    }
+    return real.completeIntake(ids);
+  };
+  const worker = await startWorker({ store, connections, tickMs: 20, claimLeaseMs: 200 });
+  try {
+    const accepted = new Map();
+    for (let k = 0; k < 5; k++) {
+      await real.accept(leadItem(100 + k, connections[0]));
+      accepted.set(emailOf(100 + k), connections[0].locationId);
+    }
+    await until(async () => (await pendingIntake(real)) === 0, "intake drained");
+    await until(async () => (await pendingOutbox(real)) === 0, "outbox drained");
+    const stats = worker.stats();
+    assert.equal(stats.duplicates, 5, "the reclaimed items were known to the outbox");
+    assert.equal(stats.queued, 5);
+    const r = referee(emu, accepted);
+    assert.deepEqual([r.lost, r.duplicated, r.resent, r.delivered], [0, 0, 0, 5]);
+  } finally {
+    await worker.stop();
+    await real.close();
+    await cleanup();
+    await emu.stop();
+  }
+});
+
+test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, nothing sent twice", {
+  skip: pgSkip ?? false,
+}, async () => {
+  // One request on the wire at a time, each waiting 1,000 ms in the emulator before
+  // it is handled: a kill 400 ms after an answer lands while the next request is on
+  // the wire, not yet handled (and the answer before it is recorded).
+  const { emu, connections } = await runnerEmulator(1, {
+    rateLimit: { max: 100, intervalMs: 1000 },
+    latencyMs: 1000,
+    outboxConfig: { maxInFlightPerLocation: 1 },
+  });
+  const pg = await startPostgres();
+  const store = await openStore({ kind: "postgres", url: pg.url });
+  await store.migrate();
+  const settings = {
+    store: { kind: "postgres", url: pg.url, poolSize: 3 },
+    connections,
+    worker: { tickMs: 20, leaseMs: 500, claimLeaseMs: 500 },
+  };
+  let w = await spawnWorker(settings);
+  try {
+    const accepted = new Map();
+    for (let k = 0; k < 6; k++) {
+      const c = connections[0];
+      await store.accept(leadItem(200 + k, c));
+      accepted.set(emailOf(200 + k), c.locationId);
+    }
+    await until(() => emu.log.length >= 3, "delivery under way");
+    await new Promise((r) => setTimeout(r, 400));
+    const before = emu.log.length;
+    const killedAt = Date.now();
+    w.child.kill("SIGKILL");
+    assert.equal((await w.exited).signal, "SIGKILL");
+    assert.ok(before < 12, "killed before everything was delivered");
+    w = await spawnWorker(settings);
+    await until(async () => (await pendingIntake(store)) === 0, "intake drained", 6000);
+    await until(async () => (await pendingOutbox(store)) === 0, "outboxes drained", 6000);
+    const r = referee(emu, accepted);
+    if (process.env.DEBUG_KILL)
+      console.log(
+        "killed at",
+        killedAt,
+        emu.log.map((e) => [e.timeMs, e.operation, e.status, e.body?.email, e.durationMs]),
+      );
+    assert.equal(r.lost, 0, "every accepted event delivered");
+    assert.equal(r.duplicated, 0, "one contact per event");
+    assert.equal(r.resent, 0, "no upsert answered twice (the killed requests were never handled)");
+    assert.equal(r.delivered, 6);
+    const handled = emu.log.filter((e) => e.status >= 200 && e.status < 300);
+    const seen = new Set();
+    for (const e of handled) {
+      const key = `${e.method} ${e.path} ${JSON.stringify(e.body)}`;
+      assert.ok(!seen.has(key), `sent twice: ${key}`);
+      seen.add(key);
+    }
+  } finally {
+    w.child.kill("SIGTERM");
+    await w.exited;
+    await store.close();
+    await pg.stop();
+    await emu.stop();
+  }
+});
