@@ -169,6 +169,21 @@ test("a 401 from GHL refreshes once (single-flight in a process) and the call su
   assert.equal(refreshCalls().length - before, 1);
 });
 
+test("refreshDue renews a token that expires within the app's margin, before any 401", async () => {
+  const rec = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);
+  const soon = { ...rec, expiresAt: Date.now() + 60_000 }; // inside the 5-minute margin
+  const cur = store.secrets.get("oauth:oa");
+  assert.ok(await store.casSecret("oauth:oa", cur.version, vault().seal("oauth:oa", soon)));
+  const before = refreshCalls().length;
+  await manager().refreshDue();
+  assert.equal(refreshCalls().length - before, 1);
+  const now = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);
+  assert.notEqual(now.accessToken, rec.accessToken);
+  assert.ok(now.expiresAt > Date.now() + 3_600_000);
+  await manager().refreshDue(); // nothing due now
+  assert.equal(refreshCalls().length - before, 1);
+});
+
 test("tokens and the client secret never appear in logs or errors", async () => {
   // An error path: a refresh with a dead refresh token.
   const rec = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);

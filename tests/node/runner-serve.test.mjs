@@ -1,6 +1,6 @@
 // `ghl-bridge serve` end to end: the CLI started on a config file with the real embedded
 // store (in a temporary folder) and secrets from the environment; a signed GHL webhook
-// and a Qwilr webhook acknowledged over HTTP; JSON log lines with no secret in them;
+// and a Qwilr webhook and a page capture acknowledged over HTTP; JSON log lines with no secret in them;
 // SIGTERM stops it gracefully (exit 0). And, in process, a graceful shutdown lets the
 // request in flight finish while new ones are refused.
 import assert from "node:assert/strict";
@@ -25,6 +25,11 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
   try {
     const { doc, env, qwilrSecret } = runnerConfig({ emu });
     doc.store = { kind: "embedded", path: "store" };
+    doc.connections.demo.scopes = [
+      "contacts.write",
+      "contacts.readonly",
+      "locations/tags.readonly",
+    ];
     const file = join(dir, "ghl-bridge.config.json");
     writeFileSync(file, JSON.stringify(doc));
     const cli = new URL("../../pkg/runner/cli.js", import.meta.url).pathname;
@@ -63,8 +68,22 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
       }),
     });
     assert.equal(res.status, 200);
+    // A page capture is acknowledged (its delivery by the worker is the worker's tests').
+    res = await fetch(`${url}/capture/site-1`, {
+      method: "POST",
+      headers: { origin: "https://pages.example.com", "content-type": "text/plain" },
+      body: JSON.stringify({
+        v: 1,
+        siteKey: "site-1",
+        id: "sub-e2e",
+        fields: [{ name: "email", label: "Email", value: "e2e@example.com" }],
+        page: { url: "https://pages.example.com/x", referrer: "", title: "X" },
+        utm: { utm_source: "newsletter" },
+      }),
+    });
+    assert.equal(res.status, 202);
     res = await fetch(`${url}/metrics`);
-    assert.match(await res.text(), /ghl_bridge_intake_pending\{connection="demo"\} 2/);
+    assert.match(await res.text(), /ghl_bridge_intake_accepted_total\{source="capture"\} 1/);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
 
     child.kill("SIGTERM");

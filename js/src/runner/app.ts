@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { ConnectionConfig, RunnerConfig } from "./config.js";
 import type { Logger } from "./log.js";
+import { periodic } from "./periodic.js";
 import { createPollers } from "./pollers.js";
 import { type Metrics, createMetrics } from "./metrics.js";
 import { type Scheduler, createScheduler } from "./schedules.js";
@@ -108,6 +109,10 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     const pollers = createPollers({ ...shared, now: options.now, fetch: options.fetch });
     pollers.start();
     services.push(pollers);
+    // OAuth tokens renewed ahead of expiry (single-flight across processes, see tokens.ts).
+    const renew = periodic(() => tokens.refreshDue(), 60_000);
+    renew.start();
+    services.push(renew);
   }
   let server: RunnerServer | undefined;
   if (role !== "worker") {

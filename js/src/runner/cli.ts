@@ -10,10 +10,11 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { type RunnerRole, type StartWorker, startRunner } from "./app.js";
+import { type RunnerRole, startRunner } from "./app.js";
 import { loadConfig } from "./config.js";
 import { createLogger, errorFields } from "./log.js";
 import { openStore } from "./store/index.js";
+import { runnerWorker } from "./wiring.js";
 
 const USAGE = "usage: ghl-bridge serve --config FILE [--migrate] [--role all|http|worker]";
 
@@ -60,21 +61,13 @@ async function main(argv: string[]): Promise<number> {
     const applied = await store.migrate();
     log.info("migrations", { applied });
   }
-  let startWorker: StartWorker | undefined;
-  // The worker is loaded by path, so a build without it still runs the intake.
-  if (existsSync(fileURLToPath(here("./worker/index.js")))) {
-    startWorker = ((await import(here("./worker/index.js"))) as { startWorker: StartWorker })
-      .startWorker;
-  } else if (role !== "http") {
-    log.warn("this build has no worker: intake only");
-  }
   const consoleDir = fileURLToPath(here("../widget/"));
   const runner = await startRunner({
     config,
     store,
     log,
     role,
-    startWorker,
+    startWorker: runnerWorker,
     consoleDir: existsSync(consoleDir) ? consoleDir : undefined,
   });
   if (runner.server)

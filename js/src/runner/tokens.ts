@@ -76,6 +76,12 @@ export interface TokenManager {
   exchangeCode(app: string, code: string, redirectUri: string): Promise<unknown>;
   /** Forgets a connection's stored tokens (UNINSTALL). */
   forget(connection: string): Promise<void>;
+  /**
+   * Refreshes every authorized OAuth connection whose access token expires within its
+   * app's `refreshBeforeMs` (the runner calls this periodically, so tokens are renewed
+   * before they expire, not only after a 401).
+   */
+  refreshDue(): Promise<void>;
 }
 
 const secretName = (connection: string) => `oauth:${connection}`;
@@ -363,6 +369,23 @@ export function createTokenManager(options: TokenManagerOptions): TokenManager {
         user_type: app.userType,
         redirect_uri: redirectUri,
       });
+    },
+    async refreshDue() {
+      const all = { ...config.connections, ...(options.extraConnections?.() ?? {}) };
+      for (const [name, c] of Object.entries(all)) {
+        if (!("oauth" in c.auth)) continue;
+        try {
+          if (await store.getSecret(secretName(c.via ?? name))) await tokenFor(name);
+        } catch (e) {
+          log.warn("oauth token not refreshed ahead of expiry", {
+            connection: name,
+            error: {
+              code: (e as { code?: string }).code,
+              message: log.scrub(String((e as Error).message)),
+            },
+          });
+        }
+      }
     },
     async forget(conn) {
       await store.deleteSecret(secretName(conn));
