@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ALL_SCOPES, startEmulator } from "../../js/emulator/index.mjs";
+import { toFlowEvent } from "../../pkg/entries/node.js";
 
 const json = (p) => JSON.parse(readFileSync(new URL(`../../${p}`, import.meta.url), "utf8"));
 const RULES = { wishpond: json("src/rules/presets/wishpond-lead.json") };
@@ -54,17 +55,19 @@ export async function runnerEmulator(n, { outboxConfig, ...options } = {}) {
 /** The email of event `k`. */
 export const emailOf = (k) => `lead${k}@runner.example`;
 
-/** Intake item `k` for connection `c` (a Wishpond lead event as its body). */
+/** Intake item `k` for connection `c` (a normalised Wishpond lead event as its body). */
 export function leadItem(k, c) {
-  const payload = structuredClone(LEAD);
-  payload.lead.email = emailOf(k);
-  payload.lead.phone = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
-  payload.lead.first_name = `lead${k}`;
+  const { _note, ...lead } = structuredClone(LEAD);
+  lead.id = `wishpond:${k}:runner`;
+  lead.lead.id = String(k);
+  lead.lead.email = emailOf(k);
+  lead.lead.dynamic_attributes.phone_number = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
+  lead.lead.dynamic_attributes.first_name = `lead${k}`;
   return {
     source: "wishpond",
     dedupeKey: `lead-${k}`,
     connection: c.name,
-    body: { type: "wishpond.contact.created", id: `evt-${k}`, payload },
+    body: { ...toFlowEvent(lead), id: `evt-${k}` },
     receivedAt: Date.now(),
   };
 }

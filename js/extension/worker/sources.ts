@@ -2,7 +2,7 @@
  * The polled sources, run on `chrome.alarms` (and on "Poll now"):
  *
  * - **Wishpond**: the package's `createWishpondPoller` from the stored cursor. Each
- *   new or changed lead becomes a `wishpond.contact.*` flow event, is planned by the
+ *   new or changed lead becomes a `wishpond.lead.*` flow event, is planned by the
  *   flows and accepted by the outbox (durable in IndexedDB); only then is the new cursor
  *   stored. A worker stopped in between polls the same leads again: their event ids
  *   are stable, so the outbox drops the repeats.
@@ -13,13 +13,14 @@
  *   page id and status), so the core reads the page, finds the contact and dedupes.
  *   The processed keys are stored after the plans are durable.
  *
- * What a polled record looks like as a flow event is decided in `wishpondFlowEvent`
- * and `qwilrFlowEvent` (one place each: the presets read these shapes).
+ * What a polled record looks like as a flow event is decided by the core
+ * (`toFlowEvent`, `src/sources/events.rs`): the presets read those shapes.
  */
 import {
   createQwilrIntake,
   createWishpondPoller,
   type QwilrDelivery,
+  toFlowEvent,
 } from "../../../pkg/entries/slim.js";
 import type {
   Plan,
@@ -34,56 +35,20 @@ import { addActivity, KEYS, loadCursor, saveCursor, saveSourceStatus, secret } f
 /** A flow event (what `flows.plan` takes). */
 type FlowEvent = { type: string; id: string; payload: Record<string, unknown> };
 
-/** A polled Wishpond lead as the event the `wishpond-lead` preset maps. */
+/** A polled Wishpond lead as its flow event (the core's one conversion, `toFlowEvent`). */
 export function wishpondFlowEvent(e: WishpondLeadEvent): FlowEvent {
-  const a = (e.lead.dynamic_attributes ?? {}) as Record<string, unknown>;
-  const updated = e.type === "wishpond.lead.updated";
-  const utm = (k: string) => e.utm?.[`utm_${k}`] ?? (a[`utm_${k}`] as string | undefined);
-  return {
-    type: updated ? "wishpond.contact.updated" : "wishpond.contact.created",
-    id: e.id,
-    payload: {
-      event: updated ? "lead.updated" : "lead.created",
-      lead: {
-        ...a,
-        id: e.lead.id,
-        email: e.lead.email,
-        phone: a.phone_number,
-        score: a.lead_score,
-        utm: { source: utm("source"), medium: utm("medium"), campaign: utm("campaign") },
-      },
-    },
-  };
+  return flowEventOf(e);
 }
 
-/** An accepted Qwilr page (read by the intake) as the event the `qwilr-events` preset maps. */
+/** An accepted Qwilr page (read by the intake) as its flow event (the core's `toFlowEvent`). */
 export function qwilrFlowEvent(e: QwilrEvent): FlowEvent {
-  const c = e.contact;
-  const acceptedBy = e.acceptance?.name?.trim() ?? "";
-  const [firstName, ...rest] = acceptedBy.split(/\s+/);
-  return {
-    type: "qwilr.page.accepted",
-    id: e.id,
-    payload: {
-      event: "page.accepted",
-      occurredAt: e.acceptance?.acceptedAt,
-      contact:
-        c.by === "contactId"
-          ? { id: c.contactId }
-          : {
-              email: c.email,
-              firstName: firstName || undefined,
-              lastName: rest.join(" ") || undefined,
-            },
-      page: {
-        id: e.page.id,
-        name: e.page.name,
-        link: e.page.link,
-        tags: e.page.tags,
-        value: e.acceptance?.total === undefined ? undefined : { amount: e.acceptance.total },
-      },
-    },
-  };
+  return flowEventOf(e);
+}
+
+function flowEventOf(e: WishpondLeadEvent | QwilrEvent): FlowEvent {
+  const ev = toFlowEvent(e);
+  if (!ev) throw new Error(`${e.type} ${e.id} has no flow event`);
+  return ev as FlowEvent;
 }
 
 /** Who a flow event is about, for people (its email, else its id). */

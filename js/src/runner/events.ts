@@ -1,28 +1,23 @@
 /**
  * What an intake item becomes for the worker: the flow event (`{type, id, locationId,
- * payload}`) the package's flows plan. The one place that knows both the intake bodies
- * the endpoints and pollers store and the flow events' payloads:
+ * payload}`) the package's flows plan. The one place in the runner that knows the intake
+ * bodies the endpoints and pollers store:
  *
- * - `capture` and `wishpond`: the normalised `WishpondLeadEvent` -> `wishpond.contact.created`
- *   / `.updated` with a Wishpond webhook-shaped payload (`{event, lead: {email, fields...,
- *   utm: {source, ...}}}`, what the `wishpond-lead` rules read);
- * - `qwilr`: the webhook body as received -> `qwilr.page.accepted` / `qwilr.page.viewed`
- *   (the flow's payload is a Qwilr webhook body); other Qwilr events have no flow;
- * - `ghl`: GHL's own webhooks feed no flow yet (INSTALL / UNINSTALL are handled at
- *   intake): refused here, so the worker completes them as rejected with this reason.
+ * - `capture` and `wishpond`: the normalised `WishpondLeadEvent`, turned into its flow
+ *   event by the core (`toFlowEvent`: `wishpond.lead.created` / `.updated`);
+ * - `qwilr`: the webhook as received (`{intake, event, webhook}`). Its flow event needs
+ *   the page read from Qwilr's API (`GET /v1/pages/{id}?expand=acceptance,metadata`),
+ *   which the runner's worker does not do yet: refused here with that reason, so the
+ *   intake row is kept, completed as rejected, and visible in the logs;
+ * - `ghl`: GHL's own webhooks feed no flow in the runner yet (INSTALL / UNINSTALL are
+ *   handled at intake): refused here, the same way.
  *
  * A refusal is a `GhlBridgeError`; the worker does not retry it.
  */
 import { GhlBridgeError } from "../errors.js";
+import { toFlowEvent } from "../sources/events.js";
 import type { FlowEvent, WishpondLeadEvent } from "../wasm/types.js";
 import type { ClaimedIntake } from "./store/types.js";
-
-const QWILR_FLOWS: Record<string, string> = {
-  pageAccepted: "qwilr.page.accepted",
-  pagePartiallyAccepted: "qwilr.page.accepted",
-  pageViewed: "qwilr.page.viewed",
-  pageFirstViewed: "qwilr.page.viewed",
-};
 
 const noFlow = (item: ClaimedIntake, why: string) =>
   new GhlBridgeError("INVALID_ARGUMENT", `intake item ${item.id} (${item.source}): ${why}`, {
@@ -33,32 +28,12 @@ const noFlow = (item: ClaimedIntake, why: string) =>
 /** The flow event of an intake item, for `locationId`. */
 export function intakeToEvent(item: ClaimedIntake, locationId: string): FlowEvent {
   if (item.source === "capture" || item.source === "wishpond") {
-    const e = item.body as WishpondLeadEvent;
-    const utm: Record<string, string> = {};
-    for (const [k, v] of Object.entries(e.utm ?? {})) utm[k.replace(/^utm_/, "")] = v;
-    const updated = e.type === "wishpond.lead.updated";
-    return {
-      type: updated ? "wishpond.contact.updated" : "wishpond.contact.created",
-      id: e.id,
-      locationId,
-      payload: {
-        event: updated ? "lead.updated" : "lead.created",
-        arrived: e.arrived,
-        lead: { ...e.lead.dynamic_attributes, id: e.lead.id, email: e.lead.email, utm },
-        ...(e.page ? { page: e.page } : {}),
-      },
-    } as FlowEvent;
+    const event = toFlowEvent(item.body as WishpondLeadEvent);
+    if (!event) throw noFlow(item, "the Wishpond lead has no flow event");
+    return { ...event, locationId };
   }
   if (item.source === "qwilr") {
-    const b = item.body as { event: string; webhook: { idempotencyKey: string } };
-    const type = QWILR_FLOWS[b.event];
-    if (!type) throw noFlow(item, `Qwilr's ${b.event} feeds no flow`);
-    return {
-      type,
-      id: `qwilr:${b.webhook.idempotencyKey}`,
-      locationId,
-      payload: b.webhook,
-    } as FlowEvent;
+    throw noFlow(item, "the runner does not read Qwilr pages yet, so a Qwilr event has no flow");
   }
   throw noFlow(item, "GHL webhook events feed no flow (they are kept for reconciliation)");
 }
