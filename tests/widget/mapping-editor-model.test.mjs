@@ -10,7 +10,7 @@ import { S } from "../../js/widget/ghl-mapping-editor/strings.js";
 
 const read = (p) => JSON.parse(readFileSync(new URL(`../../${p}`, import.meta.url), "utf8"));
 const schema = read("pkg/rules.schema.json");
-const lead = read("tests/fixtures/wishpond/lead-created.json");
+const lead = read("tests/widget/fixtures/lead-created.json");
 
 test("the standard fields the editor offers are exactly the core's targets", () => {
   const offered = Object.keys(S.fieldLabels);

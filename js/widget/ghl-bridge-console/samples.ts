@@ -15,10 +15,10 @@ export function exampleSamples(now: number): SampleEvent[] {
       // As the core's `toFlowEvent` gives a polled lead (src/sources/events.rs).
       event: {
         type: "wishpond.lead.created",
-        id: "wishpond:example:lead",
+        id: "example-wishpond-lead",
         payload: {
           type: "wishpond.lead.created",
-          id: "wishpond:example:lead",
+          id: "example-wishpond-lead",
           arrived: "page",
           lead: {
             id: "48211907",
@@ -43,10 +43,10 @@ export function exampleSamples(now: number): SampleEvent[] {
       // As the core's `toFlowEvent` gives an accepted page after the page read.
       event: {
         type: "qwilr.pageAccepted",
-        id: "qwilr:example:accepted",
+        id: "example-qwilr-accepted",
         payload: {
           type: "qwilr.pageAccepted",
-          id: "qwilr:example:accepted",
+          id: "example-qwilr-accepted",
           page: {
             id: "pg_example",
             name: "Website Redesign Proposal",
