@@ -209,6 +209,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       storage: store.outboxStorage(c.locationId),
       config: c.outboxConfig,
       onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
+      // Later stages of a flow (the location's tags read first, a score that reads the
+      // contact) are planned from the delivered responses and delivered by the outbox.
+      flows,
     });
     held.set(c.locationId, { connection: c, outbox, flows });
     emit({ type: "locationTaken", locationId: c.locationId });
@@ -277,9 +280,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const c = byName.get(item.connection);
         const h = c ? held.get(c.locationId) : undefined;
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
-        let plan: ReturnType<Flows["plan"]>["plan"];
+        let flowPlan: ReturnType<Flows["plan"]>;
         try {
-          plan = h.flows.plan(toEvent(item, c)).plan;
+          flowPlan = h.flows.plan(toEvent(item, c));
         } catch (e) {
           const err = toBridgeError(e);
           stats.rejected += 1;
@@ -294,7 +297,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           continue;
         }
         // Resolves once the plan is durable in the location's outbox.
-        const accepted = await h.outbox.accept(plan);
+        const accepted = await h.outbox.acceptFlow(flowPlan);
         if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
         else stats.queued += 1;
         done.push(item.id);
