@@ -56,13 +56,14 @@ export const emailOf = (k) => `lead${k}@runner.example`;
 export function leadItem(k, c) {
   const payload = structuredClone(LEAD);
   payload.lead.email = emailOf(k);
-  payload.lead.phone = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
-  payload.lead.first_name = `lead${k}`;
+  // Where Wishpond puts them (the preset reads these): GHL matches by email or phone.
+  payload.lead.dynamic_attributes.phone_number = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
+  payload.lead.dynamic_attributes.first_name = `lead${k}`;
   return {
     source: "wishpond",
     dedupeKey: `lead-${k}`,
     connection: c.name,
-    body: { type: "wishpond.contact.created", id: `evt-${k}`, payload },
+    body: { type: "wishpond.lead.created", id: `evt-${k}`, payload },
     receivedAt: Date.now(),
   };
 }
@@ -78,7 +79,11 @@ export function referee(emu, accepted, dead = new Set()) {
   for (const e of emu.log) {
     if (e.operation !== "contacts.upsert-contact" || e.status !== 200) continue;
     const email = e.body?.email;
-    upserts.set(email, (upserts.get(email) ?? 0) + 1);
+    // One key per request of a flow: an accumulating score upserts twice (stage 1 reads
+    // the contact, stage 2 writes the score); the custom fields sent tell them apart.
+    const fields = (e.body?.customFields ?? []).map((f) => f.id ?? f.key).sort();
+    const key = `${email} ${fields.join(",")}`;
+    upserts.set(key, (upserts.get(key) ?? 0) + 1);
   }
   let lost = 0;
   let duplicated = 0;
@@ -91,7 +96,7 @@ export function referee(emu, accepted, dead = new Set()) {
     if (contacts.length > 1) duplicated += 1;
     if (contacts.length === 0 && !dead.has(email)) lost += 1;
     if (contacts.length > 0) delivered += 1;
-    if ((upserts.get(email) ?? 0) > 1) resent += 1;
+    if ([...upserts].some(([k, n]) => k.startsWith(`${email} `) && n > 1)) resent += 1;
   }
   return { lost, duplicated, resent, delivered, upserts };
 }
