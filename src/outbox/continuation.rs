@@ -226,20 +226,16 @@ mod tests {
         }
     }
 
+    /// A `Continue` event: plan id, continuation, responses.
+    type Asked = (
+        String,
+        serde_json::Value,
+        BTreeMap<String, serde_json::Value>,
+    );
+
     /// The host: drains, applies store ops, answers every transmit 200; returns the
     /// transmits sent and the `Continue` events seen.
-    fn run(
-        ob: &mut Outbox,
-        store: &mut Store,
-        now: &mut u64,
-    ) -> (
-        Vec<Transmit>,
-        Vec<(
-            String,
-            serde_json::Value,
-            BTreeMap<String, serde_json::Value>,
-        )>,
-    ) {
+    fn run(ob: &mut Outbox, store: &mut Store, now: &mut u64) -> (Vec<Transmit>, Vec<Asked>) {
         let mut sent = Vec::new();
         let mut cont = Vec::new();
         for _ in 0..100 {
