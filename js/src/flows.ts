@@ -230,6 +230,11 @@ export interface DryRunReport {
 export interface Flows {
   /** Plans an event (throws `FLOW_*` errors for unknown or malformed events). */
   plan(event: Event): FlowPlan;
+  /**
+   * The local work after a stage's requests (`responses`: step id -> body): the result,
+   * or the next stage in `next` (what the outbox runs for `acceptFlow` plans).
+   */
+  finish(flowPlan: FlowPlan, responses: Record<string, unknown>): FlowOutcome;
   /** Executes a planned flow and every stage that follows (a first stage whose event id ran already is skipped as a duplicate). */
   execute(flowPlan: FlowPlan): Promise<FlowRunReport>;
   /** Plans and executes an event (once per event id); with `dryRun`, returns the plan and its requests. */
@@ -352,6 +357,7 @@ export function createFlows(options: FlowsOptions): Flows {
 
   const flows: Flows = {
     plan: (event) => guard(() => wasm().plan(event, now())),
+    finish: (fp, responses) => guard(() => wasm().finish(fp, responses, now())),
     execute: (fp) => execute(fp),
     // Overloads are declared on the interface.
     run: (async (event: Event, opts: { dryRun?: boolean } = {}) => {
@@ -390,6 +396,7 @@ export function createFlows(options: FlowsOptions): Flows {
   };
   return checkMethods("flows", flows, {
     plan: sync(["event", eventKind]),
+    finish: sync(["flowPlan", flowPlanKind], ["responses", object]),
     execute: async(["flowPlan", flowPlanKind]),
     run: async(["event", eventKind], ["options", optional(object)]),
   });

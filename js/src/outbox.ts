@@ -23,11 +23,18 @@
  *   (longer after each failure in a row); a rebuild that fails, or more than
  *   `MAX_RECOVERIES` rebuilds in a row with no delivery or accept between them, stop
  *   the outbox with `OUTBOX_FAILED` (every later call throws it) instead of looping.
+ * - **Flows in stages.** `acceptFlow(flowPlan)` keeps a stage that may continue until
+ *   its continuation ran: when its last step is done the core emits `continue`; the
+ *   pump calls `flows.finish(flowPlan, responses)`, accepts the next stage durably
+ *   (behind the first in its contact's queue), THEN tells the core (`continued`). A
+ *   crash between the two: the restored core asks again and the next stage's id
+ *   (`eventId#2`) makes the repeated accept a duplicate. A `finish` that fails is a
+ *   dead letter (`CONTINUATION_FAILED`), never dropped; a re-trigger runs it again.
  * - **Timers.** No timer is set beyond 2^31-1 ms (the longest a JS timer takes): a
  *   later deadline is reached in steps.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
-import { GhlBridgeError, guard, guardAsync, instanceGeneration } from "./errors.js";
+import { GhlBridgeError, guard, guardAsync, instanceGeneration, toBridgeError } from "./errors.js";
 import { MAX_TIMER_MS, TokenSource, connection } from "./client.js";
 import {
   async,
@@ -41,10 +48,13 @@ import {
   withMethods,
 } from "./check.js";
 import type { OutboxStorage, StoreOp } from "./storage/types.js";
+import type { Flows } from "./flows.js";
 import type {
   Accepted,
   DeadLetter,
   Drained,
+  FlowOutcome,
+  FlowPlan,
   LogEntry,
   OutboxConfig,
   OutboxCounts,
@@ -79,7 +89,18 @@ export interface OutboxOptions {
   onEvent?: (event: OutboxEvent) => void;
   /** Start delivering at once (default true); else call `start()`. */
   autoStart?: boolean;
+  /**
+   * The flows whose plans `acceptFlow` takes (what `createFlows` returns): their
+   * `finish` computes a stage's next stage from its responses.
+   */
+  flows?: Pick<Flows, "finish">;
 }
+
+/** The core's request to run a delivered stage's continuation. */
+type ContinueEvent = Extract<OutboxEvent, { type: "continue" }>;
+
+/** Most stages one event may take through the outbox (as `createFlows`' default). */
+export const MAX_OUTBOX_STAGES = 50;
 
 /** What `accept` did with an event. */
 export type AcceptResult = Omit<Accepted, "ops">;
@@ -88,6 +109,12 @@ export type AcceptResult = Omit<Accepted, "ops">;
 export interface Outbox {
   /** Stores the event's plan durably, then resolves: only then acknowledge the event. */
   accept(plan: Plan): Promise<AcceptResult>;
+  /**
+   * Stores a flow's first stage (`flows.plan(event)`) durably, then resolves; its later
+   * stages are planned (`flows.finish`) and delivered through the outbox too. `flows`
+   * defaults to `createOutbox`'s; given here, it serves an outbox created without.
+   */
+  acceptFlow(flowPlan: FlowPlan, flows?: Pick<Flows, "finish">): Promise<AcceptResult>;
   /** Starts (or resumes) delivery. */
   start(): void;
   /** Stops sending new requests; those on the wire are still recorded. */
@@ -138,8 +165,13 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     config: optional(object),
     onEvent: optional(func),
     autoStart: optional(bool),
+    flows: optional(withMethods("finish")),
   });
   const { storage, onEvent } = options;
+  /** What plans the later stages (`createOutbox`'s, or the first `acceptFlow` gives). */
+  let flows = options.flows;
+  /** Continuations asked for before any `flows` was known (e.g. restored): run once one is. */
+  const parked = new Map<string, { ev: ContinueEvent; written: Promise<void> }>();
   const tokens = new TokenSource(options.token, options.getToken, options.timeoutMs);
   const wasmOptions: OutboxInit = {
     client: {
@@ -367,6 +399,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     const written = write(d.store);
     for (const ev of d.events) {
       if (ev.type === "tokenRefreshNeeded") fetchToken(true);
+      if (ev.type === "continue") void continueFlow(ev, written);
       emit(ev);
     }
     if (generation !== instanceGeneration()) {
@@ -396,6 +429,49 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
       for (const tr of d.transmits) void send(c, tr, t, myEpoch);
     }
     return written;
+  }
+
+  /**
+   * Runs a delivered stage's continuation: the next stage accepted (durable) first,
+   * then `continued`. Any failure of the outbox itself is left to the rebuild, which
+   * asks again; a failing `finish` is a dead letter.
+   */
+  async function continueFlow(ev: ContinueEvent, written: Promise<void>): Promise<void> {
+    const planId = ev.planId;
+    const failed = (message: string) => {
+      call((c) => c.continuationFailed(planId, message, Date.now()));
+      schedule();
+    };
+    try {
+      await written; // the awaiting record is durable before its next stage exists
+      if (!flows) {
+        // Stored and counted as pending; planned once `flows` is given (acceptFlow).
+        parked.set(planId, { ev, written });
+        return;
+      }
+      let out: FlowOutcome;
+      try {
+        out = flows.finish(ev.continuation as unknown as FlowPlan, ev.responses);
+      } catch (e) {
+        const err = toBridgeError(e);
+        return failed(`${err.code}: ${err.message}`);
+      }
+      const next = out.next;
+      if (next) {
+        if (next.stage > MAX_OUTBOX_STAGES)
+          return failed(
+            `FLOW_TOO_MANY_STAGES: event '${out.eventId}' needed more than ${MAX_OUTBOX_STAGES} stages`,
+          );
+        await ready();
+        const acc: Accepted = call((c) => c.acceptFlow(next, planId, Date.now()));
+        await write(acc.ops);
+      }
+      call((c) => c.continued(planId, Date.now()));
+      schedule();
+    } catch {
+      // A rebuild (or a second run of the same continuation) is under way: the
+      // restored core asks again while the record awaits.
+    }
   }
 
   async function send(c: glue.Outbox, tr: Transmit, t: string, myEpoch: number): Promise<void> {
@@ -431,6 +507,25 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     async accept(plan) {
       await ready();
       const acc: Accepted = call((c) => c.accept(plan, Date.now()));
+      recoveries = 0;
+      const stored = write(acc.ops);
+      schedule();
+      await stored;
+      return { planId: acc.planId, disposition: acc.disposition };
+    },
+    async acceptFlow(flowPlan, given) {
+      flows ??= given;
+      if (!flows)
+        throw new GhlBridgeError(
+          "OUTBOX_NO_FLOWS",
+          "outbox.acceptFlow: no `flows` to plan the later stages with (pass them to createOutbox or here)",
+          {},
+        );
+      const waiting = [...parked.values()];
+      parked.clear();
+      for (const w of waiting) void continueFlow(w.ev, w.written);
+      await ready();
+      const acc: Accepted = call((c) => c.acceptFlow(flowPlan, null, Date.now()));
       recoveries = 0;
       const stored = write(acc.ops);
       schedule();
@@ -500,6 +595,7 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   if (options.autoStart ?? true) outbox.start();
   return checkMethods("outbox", outbox, {
     accept: async(["plan", object]),
+    acceptFlow: async(["flowPlan", object], ["flows", optional(withMethods("finish"))]),
     retrigger: async(["planId", name]),
   });
 }

@@ -284,6 +284,15 @@ pub enum Finish {
     },
 }
 
+impl Finish {
+    /// True when finishing this stage may give a next stage (false for the last stage
+    /// of a contact flow and for results computed when planning). The outbox keeps a
+    /// stage that may continue until its continuation ran.
+    pub fn may_continue(&self) -> bool {
+        !matches!(self, Finish::Contact { .. } | Finish::Planned { .. })
+    }
+}
+
 /// What a finished flow (or stage) gives.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]

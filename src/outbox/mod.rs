@@ -18,6 +18,15 @@
 //! restart: Outbox::restore(config, stored records, now)
 //! ```
 //!
+//! **Continuations (flows in stages).** A plan accepted with a continuation
+//! ([`Outbox::accept_with`]) is not forgotten after its last step: it waits in
+//! [`RecordState::Awaiting`] with its responses (stored) and [`Event::Continue`] asks
+//! the executor to run the continuation. The executor accepts the next stage (its
+//! `after` is this plan: it keeps this plan's place in the contact's queue), *then*
+//! calls [`Outbox::continued`], which releases the record. A crash between the two
+//! re-emits `Continue` on restore; the next stage's id (`eventId#2`) makes the repeated
+//! accept a duplicate, so nothing runs twice.
+//!
 //! **Durability contract.** Every change that must survive a restart queues
 //! [`StoreOp`]s. An event counts as accepted once `accept` returned `Ok` *and* the host
 //! has applied the returned ops; the host must not acknowledge the event to its source
@@ -52,6 +61,7 @@
 pub mod backoff;
 pub mod budget;
 pub mod coalesce;
+mod continuation;
 mod deliver;
 mod drain;
 pub mod log;
@@ -369,6 +379,13 @@ pub enum OutboxError {
         /// Plan id.
         plan: String,
     },
+    /// `continued` or `continuationFailed` for a plan that is not awaiting its
+    /// continuation (already continued, or unknown).
+    #[error("plan '{plan}' is not awaiting its continuation")]
+    NotAwaiting {
+        /// Plan id.
+        plan: String,
+    },
 }
 
 impl Coded for OutboxError {
@@ -378,6 +395,7 @@ impl Coded for OutboxError {
             OutboxError::MissingField { .. } => "OUTBOX_MISSING_FIELD",
             OutboxError::UnknownTransmit { .. } => "OUTBOX_UNKNOWN_TRANSMIT",
             OutboxError::NotDead { .. } => "OUTBOX_NOT_DEAD",
+            OutboxError::NotAwaiting { .. } => "OUTBOX_NOT_AWAITING",
             OutboxError::InvalidConfig { .. } => "OUTBOX_INVALID_CONFIG",
         }
     }

@@ -79,6 +79,19 @@ pub enum Event {
     },
     /// A plan went to the dead-letter list.
     DeadLettered(DeadLetter),
+    /// Every step of a plan accepted with a continuation is done: run the
+    /// continuation with the responses (for flows: `finish(continuation, responses)`,
+    /// accept the next stage with `after: planId`), then call `continued(planId)` (or
+    /// `continuationFailed`). Emitted again after a restore until one of those is called.
+    #[serde(rename_all = "camelCase")]
+    Continue {
+        /// The plan whose steps are done.
+        plan_id: String,
+        /// The continuation it was accepted with.
+        continuation: serde_json::Value,
+        /// Responses of the done steps, by step id (skipped steps have none).
+        responses: std::collections::BTreeMap<String, serde_json::Value>,
+    },
 }
 
 /// Counters since the outbox was created or restored.

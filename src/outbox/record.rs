@@ -70,6 +70,12 @@ pub struct Record {
     /// Ids of older events whose effect this plan carries (coalesced into it).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub merged: Vec<String>,
+    /// What the executor does once every step is done (for flows: the stage's
+    /// `FlowPlan`, whose `finish` may give the next stage). Opaque to the outbox: a
+    /// record that has one is not forgotten after its last step but waits in
+    /// [`RecordState::Awaiting`] until the executor reports the continuation done.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub continuation: Option<Value>,
 }
 
 /// Where an event stands.
@@ -81,6 +87,13 @@ pub enum RecordState {
     Pending,
     /// Every step is done or skipped.
     Done {
+        /// When the last step finished.
+        at: u64,
+    },
+    /// Every step is done and the record has a continuation: its responses are kept
+    /// until the executor has run it (for flows: the next stage accepted durably) and
+    /// called `continued`. Counted as pending; it holds its contact's turn.
+    Awaiting {
         /// When the last step finished.
         at: u64,
     },
@@ -172,6 +185,10 @@ pub enum DeadReason {
     /// The host could not build the step's request (a missing scope, a parameter the
     /// operation does not accept): nothing was sent.
     InvalidRequest,
+    /// Every step was delivered but the continuation failed (for flows: `finish`
+    /// could not compute the next stage from the responses). A re-trigger runs the
+    /// continuation again (the done steps are not sent again).
+    ContinuationFailed,
 }
 
 impl DeadReason {
@@ -185,6 +202,7 @@ impl DeadReason {
             DeadReason::UnexpectedStatus => "UNEXPECTED_STATUS",
             DeadReason::InvalidPlan => "INVALID_PLAN",
             DeadReason::InvalidRequest => "INVALID_REQUEST",
+            DeadReason::ContinuationFailed => "CONTINUATION_FAILED",
         }
     }
 }
@@ -243,6 +261,7 @@ impl Record {
             state: RecordState::Pending,
             steps,
             merged: Vec::new(),
+            continuation: None,
         }
     }
 

@@ -72,7 +72,7 @@ pub struct Outbox {
     pub(super) cursor: usize,
 }
 
-fn contact_slot(plan: &Plan) -> Option<String> {
+pub(super) fn contact_slot(plan: &Plan) -> Option<String> {
     plan.contact_key
         .as_ref()
         .map(|k| format!("{}\u{0}{}", plan.location_id, k))
@@ -114,7 +114,8 @@ impl Outbox {
     pub fn restore(config: Config, records: impl IntoIterator<Item = Record>, now: u64) -> Outbox {
         let mut ob = Outbox::new(config);
         let mut records: Vec<Record> = records.into_iter().collect();
-        records.sort_by_key(|r| r.seq);
+        // A next stage shares its parent's seq: the awaiting parent goes first.
+        records.sort_by_key(|r| (r.seq, !matches!(r.state, RecordState::Awaiting { .. })));
         for mut r in records {
             ob.next_seq = ob.next_seq.max(r.seq.saturating_add(1));
             let id = r.plan.id.clone();
@@ -127,6 +128,14 @@ impl Outbox {
                 }
                 RecordState::Coalesced { at, .. } => {
                     ob.finished.insert(id, (*at).min(now));
+                }
+                RecordState::Awaiting { .. } => {
+                    ob.counts.pending += r.weight();
+                    ob.location(&r.plan.location_id);
+                    ob.plans.insert(id.clone(), r);
+                    // Holds its contact's turn (never scheduled) and asks again.
+                    ob.enqueue_contact(&id, now);
+                    ob.emit_continue(&id);
                 }
                 RecordState::Dead(_) => {
                     ob.counts.dead += r.weight();
@@ -218,7 +227,23 @@ impl Outbox {
     /// dead or coalesced), merges it with the newest pending plan of the same contact
     /// when nothing of that one was sent yet, else queues it. Returns the store ops the
     /// host must apply before acknowledging the event (see the module doc).
-    pub fn accept(&mut self, mut plan: Plan, now: u64) -> Result<Accepted, OutboxError> {
+    pub fn accept(&mut self, plan: Plan, now: u64) -> Result<Accepted, OutboxError> {
+        self.accept_with(plan, None, None, now)
+    }
+
+    /// [`Outbox::accept`] with a `continuation` (kept with the record; see
+    /// [`RecordState::Awaiting`]) and `after`: the plan whose continuation this plan
+    /// is (the next stage of a flow). Such a plan takes `after`'s place: right behind
+    /// it in its contact's queue and in acceptance order (also after a restore), so a
+    /// later event of the same contact waits for every stage of the earlier one. A
+    /// plan with either is never coalesced, nor is a plan coalesced into one.
+    pub fn accept_with(
+        &mut self,
+        mut plan: Plan,
+        continuation: Option<serde_json::Value>,
+        after: Option<&str>,
+        now: u64,
+    ) -> Result<Accepted, OutboxError> {
         // The one dedupe rule (shared with the flows' replay guard): the plan is kept
         // under its key, so "the same id" means the same thing on both paths.
         let Some(key) = crate::plan::dedupe_key(&plan.id) else {
@@ -247,6 +272,12 @@ impl Outbox {
         self.counts.accepted += 1;
         self.counts.pending += 1;
         let slot = contact_slot(&plan);
+        let parent = after
+            .and_then(|a| self.plans.get(a))
+            .map(|r| (r.plan.id.clone(), r.seq));
+        if continuation.is_some() || parent.is_some() {
+            return Ok(self.queue_staged(plan, continuation, parent, now));
+        }
         let tail = slot
             .as_ref()
             .and_then(|s| self.contacts.get(s))
@@ -254,10 +285,9 @@ impl Outbox {
             .cloned();
         if let Some(old_id) = tail {
             let mergeable = !self.in_flight_plans.contains_key(&old_id)
-                && self
-                    .plans
-                    .get(&old_id)
-                    .is_some_and(|r| r.state == RecordState::Pending && r.untouched());
+                && self.plans.get(&old_id).is_some_and(|r| {
+                    r.state == RecordState::Pending && r.untouched() && r.continuation.is_none()
+                });
             let merged = if mergeable {
                 self.plans
                     .get(&old_id)
@@ -503,8 +533,13 @@ impl Outbox {
         }
     }
 
-    /// Marks a plan done: tombstone record (responses cleared), counts, next contact plan.
+    /// Marks a plan done: tombstone record (responses cleared), counts, next contact
+    /// plan. A plan with a continuation waits for it instead ([`RecordState::Awaiting`]).
     pub(super) fn finish(&mut self, id: &str, now: u64) {
+        if self.plans.get(id).is_some_and(|r| r.continuation.is_some()) {
+            self.await_continuation(id, now);
+            return;
+        }
         let Some(mut r) = self.plans.remove(id) else {
             return;
         };

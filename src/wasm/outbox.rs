@@ -109,6 +109,55 @@ impl Outbox {
         to_js(&accepted)
     }
 
+    /// Accepts a flow stage (`FlowPlan`): its plan, with the stage as continuation
+    /// when its `finish` may give a next stage; `after` is the plan whose continuation
+    /// this stage is (see `Outbox::accept_with`).
+    #[wasm_bindgen(js_name = acceptFlow, unchecked_return_type = "Accepted")]
+    pub fn accept_flow(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] flow_plan: JsValue,
+        after: Option<String>,
+        now: f64,
+    ) -> Result<JsValue, JsValue> {
+        let fp: crate::flows::FlowPlan = from_js(flow_plan.clone(), "flowPlan")?;
+        let continuation = if fp.finish.may_continue() {
+            Some(from_js::<serde_json::Value>(flow_plan, "flowPlan")?)
+        } else {
+            None
+        };
+        let accepted = self
+            .shared
+            .borrow_mut()
+            .core
+            .accept_with(fp.plan, continuation, after.as_deref(), now_u64(now))
+            .map_err(|e| throw(&e))?;
+        to_js(&accepted)
+    }
+
+    /// The continuation of `plan_id` is done (its next stage accepted first).
+    pub fn continued(&self, plan_id: &str, now: f64) -> Result<(), JsValue> {
+        self.shared
+            .borrow_mut()
+            .core
+            .continued(plan_id, now_u64(now))
+            .map_err(|e| throw(&e))
+    }
+
+    /// The continuation of `plan_id` failed: a dead letter (`CONTINUATION_FAILED`).
+    #[wasm_bindgen(js_name = continuationFailed)]
+    pub fn continuation_failed(
+        &self,
+        plan_id: &str,
+        message: &str,
+        now: f64,
+    ) -> Result<(), JsValue> {
+        let mut s = self.shared.borrow_mut();
+        let message = s.scrubber.scrub(message);
+        s.core
+            .continuation_failed(plan_id, &message, now_u64(now))
+            .map_err(|e| throw(&e))
+    }
+
     /// Everything to act on now: store ops (apply first, in order), events, transmits
     /// (send each with `deliver`; none when `send` is false), and when to drain again.
     #[wasm_bindgen(unchecked_return_type = "Drained")]

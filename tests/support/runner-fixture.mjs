@@ -2,14 +2,11 @@
 // locations (one token each), the matching worker connections (Wishpond rules
 // preset, custom fields as the location has them), Wishpond lead events as intake
 // items, and the referee that reads the emulator's request log and state.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { ALL_SCOPES, startEmulator } from "../../js/emulator/index.mjs";
-import { toFlowEvent } from "../../pkg/entries/node.js";
 
 const json = (p) => JSON.parse(readFileSync(new URL(`../../${p}`, import.meta.url), "utf8"));
 const RULES = { wishpond: json("src/rules/presets/wishpond-lead.json") };
@@ -55,19 +52,18 @@ export async function runnerEmulator(n, { outboxConfig, ...options } = {}) {
 /** The email of event `k`. */
 export const emailOf = (k) => `lead${k}@runner.example`;
 
-/** Intake item `k` for connection `c` (a normalised Wishpond lead event as its body). */
+/** Intake item `k` for connection `c` (a Wishpond lead event as its body). */
 export function leadItem(k, c) {
-  const { _note, ...lead } = structuredClone(LEAD);
-  lead.id = `wishpond:${k}:runner`;
-  lead.lead.id = String(k);
-  lead.lead.email = emailOf(k);
-  lead.lead.dynamic_attributes.phone_number = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
-  lead.lead.dynamic_attributes.first_name = `lead${k}`;
+  const payload = structuredClone(LEAD);
+  payload.lead.email = emailOf(k);
+  // Where Wishpond puts them (the preset reads these): GHL matches by email or phone.
+  payload.lead.dynamic_attributes.phone_number = `+1415${String(5_000_000 + k).padStart(7, "0")}`;
+  payload.lead.dynamic_attributes.first_name = `lead${k}`;
   return {
     source: "wishpond",
     dedupeKey: `lead-${k}`,
     connection: c.name,
-    body: { ...toFlowEvent(lead), id: `evt-${k}` },
+    body: { type: "wishpond.lead.created", id: `evt-${k}`, payload },
     receivedAt: Date.now(),
   };
 }
@@ -83,7 +79,11 @@ export function referee(emu, accepted, dead = new Set()) {
   for (const e of emu.log) {
     if (e.operation !== "contacts.upsert-contact" || e.status !== 200) continue;
     const email = e.body?.email;
-    upserts.set(email, (upserts.get(email) ?? 0) + 1);
+    // One key per request of a flow: an accumulating score upserts twice (stage 1 reads
+    // the contact, stage 2 writes the score); the custom fields sent tell them apart.
+    const fields = (e.body?.customFields ?? []).map((f) => f.id ?? f.key).sort();
+    const key = `${email} ${fields.join(",")}`;
+    upserts.set(key, (upserts.get(key) ?? 0) + 1);
   }
   let lost = 0;
   let duplicated = 0;
@@ -96,7 +96,7 @@ export function referee(emu, accepted, dead = new Set()) {
     if (contacts.length > 1) duplicated += 1;
     if (contacts.length === 0 && !dead.has(email)) lost += 1;
     if (contacts.length > 0) delivered += 1;
-    if ((upserts.get(email) ?? 0) > 1) resent += 1;
+    if ([...upserts].some(([k, n]) => k.startsWith(`${email} `) && n > 1)) resent += 1;
   }
   return { lost, duplicated, resent, delivered, upserts };
 }
@@ -144,18 +144,10 @@ export function windows(emu, limit) {
 
 const WORKER = fileURLToPath(new URL("./worker-proc.mjs", import.meta.url));
 
-const written = new Map();
-
 /** Spawns a worker process; resolves once it is ready: { child, lines, exited }. */
 export function spawnWorker(settings) {
-  // The settings go in a file (50 connections' rules do not fit in the environment).
-  let file = written.get(settings);
-  if (!file) {
-    file = join(mkdtempSync(join(tmpdir(), "ghlb-worker-")), "settings.json");
-    writeFileSync(file, JSON.stringify(settings));
-    written.set(settings, file);
-  }
-  const child = spawn(process.execPath, [WORKER, file], {
+  const child = spawn(process.execPath, [WORKER], {
+    env: { ...process.env, GHLB_WORKER: JSON.stringify(settings) },
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = [];

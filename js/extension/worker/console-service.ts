@@ -375,7 +375,7 @@ const METHODS: Record<string, Method> = {
     const e = await running();
     if (e.settings.mode !== "production")
       return { planId: event.id, queued: false, dryRun: await dryRun(event) };
-    const r = await e.outbox.accept(e.flows.plan(event).plan);
+    const r = await e.outbox.acceptFlow(e.flows.plan(event));
     return { planId: r.planId, queued: r.disposition.kind !== "duplicate", dryRun: null };
   },
   outboxStatus,

@@ -137,9 +137,6 @@ async function start(): Promise<Engine | null> {
       wishpond: (saved?.wishpond ?? presets["wishpond-lead"]) as (typeof presets)["wishpond-lead"],
       qwilr: (saved?.qwilr ?? presets["qwilr-events"]) as (typeof presets)["qwilr-events"],
     },
-    // Tagging a contact creates a missing location tag (GHL does), so a contact
-    // event is one plan the outbox delivers whole (no catalog read first).
-    config: { allowCreateLocationTags: true },
     compile: { customFields: await customFields(client, settings.locationId) },
   });
   const paused = await loadPaused();
@@ -151,6 +148,9 @@ async function start(): Promise<Engine | null> {
     ...common,
     storage: await indexedDbStorage(OUTBOX_DB),
     onEvent,
+    // A flow's later stages (the location's tags read first, an accumulating score)
+    // are planned from the delivered responses and delivered by the outbox too.
+    flows,
     // Paused for a refused token: nothing is sent until a new token is saved.
     autoStart: paused === null,
   });

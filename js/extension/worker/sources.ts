@@ -23,7 +23,7 @@ import {
   toFlowEvent,
 } from "../../../pkg/entries/slim.js";
 import type {
-  Plan,
+  FlowPlan,
   QwilrEvent,
   WishpondCursor,
   WishpondLeadEvent,
@@ -72,19 +72,16 @@ async function enqueue(engine: Engine, events: FlowEvent[], source: string): Pro
     });
     // Staging: kept as a sample for the console's dry runs, nothing is sent.
     if (engine.settings.mode !== "production") continue;
-    let plan: Plan;
+    let flowPlan: FlowPlan;
     try {
-      const fp = engine.flows.plan(ev);
-      // The outbox delivers one plan; a flow that needs answers first is not sent half-way.
-      if (fp.then.length > 0)
-        throw new Error(`the ${fp.plan.flow} flow needs several stages (${fp.then.join(", ")})`);
-      plan = fp.plan;
+      // Every stage goes through the outbox (later ones planned from the responses).
+      flowPlan = engine.flows.plan(ev);
     } catch (e) {
       // A record that cannot be planned (no email...) is kept visible, not retried.
       await addActivity("failed", `${source} ${ev.id} was not sent: ${failure(e)}`);
       continue;
     }
-    const r = await engine.outbox.accept(plan);
+    const r = await engine.outbox.acceptFlow(flowPlan);
     if (r.disposition.kind !== "duplicate") queued++;
   }
   return queued;

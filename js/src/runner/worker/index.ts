@@ -234,6 +234,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       storage: store.outboxStorage(c.locationId),
       config: c.outboxConfig,
       onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
+      // Later stages of a flow (the location's tags read first, a score that reads the
+      // contact) are planned from the delivered responses and delivered by the outbox.
+      flows,
     });
     if (waitMs > 0)
       setTimeout(() => {
@@ -327,9 +330,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         const c = byName.get(item.connection);
         const h = c ? held.get(c.locationId) : undefined;
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
-        let plan: ReturnType<Flows["plan"]>["plan"];
+        let flowPlan: ReturnType<Flows["plan"]>;
         try {
-          plan = h.flows.plan(toEvent(item, c)).plan;
+          flowPlan = h.flows.plan(toEvent(item, c));
         } catch (e) {
           const err = toBridgeError(e);
           stats.rejected += 1;
@@ -346,7 +349,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         // Accepted in claim order (the outbox takes them in call order) and
         // group-committed; each resolves once its plan is durable in the outbox.
         accepts.push(
-          h.outbox.accept(plan).then((accepted) => {
+          h.outbox.acceptFlow(flowPlan).then((accepted) => {
             if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
             else stats.queued += 1;
             done.push(item.id);
