@@ -443,7 +443,10 @@ fn outbox_records(root: &Path, now: u64) -> Stored {
     let mut ops = Vec::new();
     for source in ["wishpond", "qwilr"] {
         for (name, payload) in fixtures(&fx.join(source)) {
-            let kind = payload.get("type").and_then(Value::as_str).unwrap_or_default();
+            let kind = payload
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let event: Result<Event, _> = serde_json::from_value(
                 json!({"type": kind, "id": format!("{source}-{name}"), "payload": payload}),
             );

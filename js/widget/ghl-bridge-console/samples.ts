@@ -55,7 +55,12 @@ export function exampleSamples(now: number): SampleEvent[] {
             tags: ["Web"],
             metadata: { email: "jane.doe@example.com" },
           },
-          acceptance: { email: "jane.doe@example.com", name: "Jane Doe", acceptedAt: seenAt, total: 18500 },
+          acceptance: {
+            email: "jane.doe@example.com",
+            name: "Jane Doe",
+            acceptedAt: seenAt,
+            total: 18500,
+          },
           contact: { by: "email", email: "jane.doe@example.com", from: "acceptance" },
         },
       },
