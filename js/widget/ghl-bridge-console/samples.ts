@@ -73,5 +73,12 @@ export function sampleLabel(event: SampleEvent["event"]): string {
   const p = event.payload as Record<string, Record<string, unknown> | undefined>;
   const email = (p.lead?.email ?? p.contact?.email ?? "") as string;
   const what = event.type.startsWith("qwilr.") ? "Qwilr" : "Wishpond";
-  return `${what} ${event.type.split(".").slice(1).join(" ")} ${String(email).trim()}`.trim();
+  // `qwilr.pageAccepted` -> "page accepted", `wishpond.lead.created` -> "lead created".
+  const kind = event.type
+    .split(".")
+    .slice(1)
+    .join(" ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  return `${what} ${kind} ${String(email).trim()}`.trim();
 }
