@@ -82,23 +82,55 @@ fn engine() -> FlowEngine {
     engine_with(true, None)
 }
 
-/// A few contacts and the four operations the contact flows use, as GHL answers them.
+/// A few contacts and the operations the contact flows use, as GHL answers them
+/// (an unknown contact id answers HTTP 404, as GHL does).
 #[derive(Default)]
 struct Ghl {
     contacts: Vec<Value>,
     requests: Vec<String>,
 }
 
+/// Writes a body's fields onto a contact (custom fields by id; never tags).
+fn write_fields(c: &mut Value, body: &Value) {
+    for (k, v) in body.as_object().unwrap() {
+        if k == "customFields" {
+            for f in v.as_array().unwrap() {
+                let list = c["customFields"].as_array_mut().unwrap();
+                list.retain(|x| x["id"] != f["id"]);
+                list.push(json!({"id": f["id"], "value": f["field_value"]}));
+            }
+        } else {
+            assert_ne!(k, "tags", "tags never ride on a contact write");
+            assert_ne!(k, "locationId", "an update by id takes no locationId");
+            c[k] = v.clone();
+        }
+    }
+}
+
 impl Ghl {
     fn send(&mut self, operation: &str, p: &ghl_bridge::http::RequestParams) -> Value {
+        self.try_send(operation, p).expect("a known contact")
+    }
+
+    /// The answer, or the HTTP status of a refusal.
+    fn try_send(
+        &mut self,
+        operation: &str,
+        p: &ghl_bridge::http::RequestParams,
+    ) -> Result<Value, u16> {
         self.requests.push(operation.to_string());
         let body = p.body.clone().unwrap_or(json!({}));
-        let by_id = |cs: &mut Vec<Value>, id: &Value| {
-            cs.iter()
-                .position(|c| &c["id"] == id)
-                .expect("a known contact")
-        };
-        match operation {
+        let by_id = |cs: &mut Vec<Value>, id: &Value| cs.iter().position(|c| &c["id"] == id);
+        Ok(match operation {
+            "contacts.get-contact" => {
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
+                json!({"contact": self.contacts[at].clone()})
+            }
+            "contacts.update-contact" => {
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
+                write_fields(&mut self.contacts[at], &body);
+                json!({"succeded": true, "contact": self.contacts[at].clone()})
+            }
             "contacts.upsert-contact" => {
                 let email = body["email"].as_str().unwrap().to_string();
                 let at = self
@@ -112,23 +144,13 @@ impl Ghl {
                         .push(json!({"id": id, "email": email, "tags": [], "customFields": []}));
                     self.contacts.len() - 1
                 });
-                let c = &mut self.contacts[at];
-                for (k, v) in body.as_object().unwrap() {
-                    if k == "customFields" {
-                        for f in v.as_array().unwrap() {
-                            let list = c["customFields"].as_array_mut().unwrap();
-                            list.retain(|x| x["id"] != f["id"]);
-                            list.push(json!({"id": f["id"], "value": f["field_value"]}));
-                        }
-                    } else if k != "locationId" {
-                        assert_ne!(k, "tags", "tags never ride on the upsert");
-                        c[k] = v.clone();
-                    }
-                }
-                json!({"new": created, "contact": c.clone()})
+                let mut b = body.clone();
+                b.as_object_mut().unwrap().remove("locationId");
+                write_fields(&mut self.contacts[at], &b);
+                json!({"new": created, "contact": self.contacts[at].clone()})
             }
             "contacts.add-tags" | "contacts.remove-tags" => {
-                let at = by_id(&mut self.contacts, &p.path["contactId"]);
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
                 let tags = self.contacts[at]["tags"].as_array_mut().unwrap();
                 for t in body["tags"].as_array().unwrap() {
                     tags.retain(|x| x != t);
@@ -139,7 +161,7 @@ impl Ghl {
                 json!({"tags": tags.clone()})
             }
             other => panic!("unexpected operation {other}"),
-        }
+        })
     }
 
     fn contact(&self, email: &str) -> &Value {
@@ -169,9 +191,19 @@ impl Ghl {
 
 /// Runs an event through every stage, as the shim does.
 fn run(e: &mut FlowEngine, ghl: &mut Ghl, event: &Event) -> Option<FlowOutcome> {
+    Some(try_run(e, ghl, event).unwrap_or_else(|err| panic!("the run failed: {err:?}")))
+}
+
+/// Runs an event through every stage; a refused request ends the run as the shim
+/// ends it: the stage is abandoned and the engine names the failure.
+fn try_run(
+    e: &mut FlowEngine,
+    ghl: &mut Ghl,
+    event: &Event,
+) -> Result<FlowOutcome, Option<FlowError>> {
     let mut fp = match e.begin(event, NOW).unwrap() {
         Begin::Run { flow_plan } => flow_plan,
-        Begin::Duplicate { outcome } => return Some(outcome),
+        Begin::Duplicate { outcome } => return Ok(outcome),
     };
     loop {
         fp.plan.validate().unwrap();
@@ -179,15 +211,18 @@ fn run(e: &mut FlowEngine, ghl: &mut Ghl, event: &Event) -> Option<FlowOutcome> 
         for step in &fp.plan.steps {
             match step.resolve(&responses).unwrap() {
                 Resolved::Skip => {}
-                Resolved::Send(p) => {
-                    responses.insert(step.id.clone(), ghl.send(&step.operation, &p));
-                }
+                Resolved::Send(p) => match ghl.try_send(&step.operation, &p) {
+                    Ok(answer) => {
+                        responses.insert(step.id.clone(), answer);
+                    }
+                    Err(status) => return Err(e.step_failed(&fp, &step.id, status)),
+                },
             }
         }
-        let out = e.finish(&fp, &responses, NOW).unwrap();
+        let out = e.finish(&fp, &responses, NOW).map_err(Some)?;
         match out.next {
             Some(next) => fp = *next,
-            None => return Some(out),
+            None => return Ok(out),
         }
     }
 }
@@ -198,10 +233,20 @@ fn wishpond_lead() -> Event {
         .unwrap()
 }
 
+/// The id the in-memory GHL gives the first contact (Jane, from the Wishpond lead).
+const JANE_ID: &str = "c1";
+
+/// The accepted page, its metadata naming Jane's GHL contact id (as a page's creator
+/// stores it) and her email: the id wins, so the contact is read and written by id.
 fn qwilr_accepted() -> Event {
-    flow_event_of(&fixture("qwilr/page-accepted.json"))
-        .unwrap()
-        .unwrap()
+    qwilr_with(|p| p["contact"]["contactId"] = json!(JANE_ID))
+}
+
+/// The accepted-page fixture, changed by `edit` first.
+fn qwilr_with(edit: impl FnOnce(&mut Value)) -> Event {
+    let mut payload = fixture("qwilr/page-accepted.json");
+    edit(&mut payload);
+    flow_event_of(&payload).unwrap().unwrap()
 }
 
 fn score_of(out: &FlowOutcome) -> (Option<i64>, Option<i64>, Option<bool>) {
@@ -314,10 +359,10 @@ fn a_replayed_event_adds_nothing_even_after_a_restart() {
     let out = run(&mut restarted, &mut ghl, &qwilr_accepted()).unwrap();
     assert_eq!(score_of(&out), (Some(105), Some(105), Some(true)));
     assert_eq!(ghl.field(JANE, "lead_score"), json!(105));
-    // Only the contact read was sent: no tag or score request.
+    // Only the contact read (by the page's contact id) was sent: no tag or score request.
     assert_eq!(
         &ghl.requests[before..],
-        ["contacts.upsert-contact".to_string()]
+        ["contacts.get-contact".to_string()]
     );
     assert!(out
         .warnings
@@ -350,13 +395,15 @@ fn a_run_cut_short_before_the_score_is_written_adds_once_when_redelivered() {
     let Resolved::Send(p) = flow_plan.plan.steps[0].resolve(&r).unwrap() else {
         panic!()
     };
-    r.insert(
-        "upsert".to_string(),
-        ghl.send("contacts.upsert-contact", &p),
+    let read = &flow_plan.plan.steps[0];
+    assert_eq!(
+        read.id, "read",
+        "the contact is read by the page's contact id"
     );
+    r.insert(read.id.clone(), ghl.send(&read.operation, &p));
     let stage2 = *cut.finish(&flow_plan, &r, NOW).unwrap().next.unwrap();
     let ids: Vec<&str> = stage2.plan.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids.last(), Some(&"score"), "the score is written last");
+    assert_eq!(ids.last(), Some(&"update"), "the score is written last");
     cut.abandon(&stage2);
     assert_eq!(ghl.field(JANE, "lead_score"), json!(35));
     // Redelivered (the id was released): the points are added exactly once.
