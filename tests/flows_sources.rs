@@ -594,3 +594,226 @@ fn install_and_uninstall_plan_nothing_and_report_the_location() {
     let hook = json!({"kind": "ContactCreate", "webhookId": "x", "timestampMs": NOW, "fields": {}});
     assert_eq!(flow_event_of(&hook).unwrap(), None);
 }
+
+// ---- a Qwilr page correlated by GHL contact id ------------------------------------------
+
+/// A page whose metadata holds only a GHL contact id: no email or phone anywhere (not
+/// in the metadata, not in the acceptance).
+fn qwilr_by_id_only(contact_id: &str) -> Event {
+    qwilr_with(|p| {
+        p["page"]["metadata"] = json!({"ghlContactId": contact_id});
+        let a = p["acceptance"].as_object_mut().unwrap();
+        a.remove("email");
+        a["raw"]["acceptedBy"]
+            .as_object_mut()
+            .unwrap()
+            .remove("email");
+        p["contact"] = json!({"by": "contactId", "contactId": contact_id, "key": "ghlContactId"});
+    })
+}
+
+/// An engine whose rules were compiled without the location's custom fields (the score
+/// does not accumulate: one stage) and with the location's tags known.
+fn one_stage_engine() -> FlowEngine {
+    let mut e = FlowEngine::new(LOC, FlowConfig::default(), vec!["contacts.write".into()]);
+    e.set_rules(
+        "qwilr",
+        compile(&presets::qwilr_events(), &CompileContext::default()).unwrap(),
+    );
+    e.set_location_tags(LOC, vec!["qwilr".into(), "proposal-accepted".into()], NOW);
+    e
+}
+
+fn ghl_with(id: &str) -> Ghl {
+    Ghl {
+        contacts: vec![json!({"id": id, "tags": ["proposal-sent"], "customFields": []})],
+        requests: vec![],
+    }
+}
+
+#[test]
+fn a_page_correlated_only_by_contact_id_updates_that_contact_by_id() {
+    // Was FLOW_MAPPING_FAILED / NO_MATCH_KEY: the planner only knew the upsert.
+    let ev = qwilr_by_id_only("gh1");
+    let fp = one_stage_engine().plan(&ev, NOW).unwrap();
+    let ids: Vec<&str> = fp.plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["update", "add-tags", "remove-tags"]);
+    let update = &fp.plan.steps[0];
+    assert_eq!(update.operation, "contacts.update-contact");
+    assert_eq!(update.params.path["contactId"], json!("gh1"));
+    // The mapped body, as the upsert would carry it, minus locationId and any email.
+    let body = update.params.body.as_ref().unwrap();
+    assert_eq!(body["firstName"], "Jane");
+    assert_eq!(body["lastName"], "Doe");
+    assert_eq!(body["source"], "Qwilr: Website redesign proposal");
+    assert!(body.get("email").is_none() && body.get("locationId").is_none());
+    let fields = body["customFields"].as_array().unwrap();
+    assert!(fields
+        .iter()
+        .any(|f| f["key"] == "contact.proposal_value" && f["field_value"] == json!(12500)));
+    // Tags by that id, diffed against the tags the update answers.
+    assert_eq!(fp.plan.steps[1].params.path["contactId"], json!("gh1"));
+    assert_eq!(
+        fp.plan.steps[1].params.body.as_ref().unwrap()["tags"]["in"],
+        json!({"$from": "update", "pointer": "/contact/tags"})
+    );
+
+    let mut ghl = ghl_with("gh1");
+    let out = run(&mut one_stage_engine(), &mut ghl, &ev).unwrap();
+    let FlowResult::Contact {
+        contact_id,
+        created,
+        tags,
+        ..
+    } = &out.result
+    else {
+        panic!("{:?}", out.result)
+    };
+    assert_eq!(
+        (contact_id.as_deref(), *created),
+        (Some("gh1"), Some(false))
+    );
+    assert!(tags.contains(&"proposal-accepted".to_string()));
+    assert!(!tags.contains(&"proposal-sent".to_string()));
+    assert_eq!(
+        ghl.requests,
+        [
+            "contacts.update-contact",
+            "contacts.add-tags",
+            "contacts.remove-tags"
+        ]
+    );
+    assert_eq!(ghl.contacts.len(), 1, "nothing created");
+    assert_eq!(ghl.contacts[0]["firstName"], "Jane");
+}
+
+#[test]
+fn an_accumulating_score_is_read_and_written_by_the_contact_id() {
+    let mut ghl = ghl_with("gh1");
+    ghl.contacts[0]["customFields"] = json!([{"id": "cf_lead_score", "value": "35"}]);
+    let ev = qwilr_by_id_only("gh1");
+    let mut e = engine();
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(fp.plan.steps.len(), 1);
+    assert_eq!(fp.plan.steps[0].operation, "contacts.get-contact");
+    assert_eq!(fp.plan.steps[0].params.path["contactId"], json!("gh1"));
+    let out = run(&mut e, &mut ghl, &ev).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(35), Some(false)));
+    assert!(!ghl.requests.iter().any(|r| r == "contacts.upsert-contact"));
+    let c = &ghl.contacts[0];
+    let field = |k: &str| {
+        c["customFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == json!(format!("cf_{k}")))
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(field("lead_score"), Some(json!(105)));
+    assert_eq!(
+        field("qwilr_last_page"),
+        Some(json!("Website redesign proposal"))
+    );
+    assert_eq!(
+        field("score_ledger").map(|v| parse_ledger(v.as_str().unwrap())),
+        Some(vec![ledger_entry(&ev.id)])
+    );
+    assert_eq!(c["firstName"], "Jane");
+    // A replay after a restart: the ledger (read by id) holds the event, nothing written.
+    let before = ghl.requests.len();
+    let out = run(&mut engine(), &mut ghl, &ev).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(105), Some(true)));
+    assert_eq!(
+        &ghl.requests[before..],
+        ["contacts.get-contact".to_string()]
+    );
+}
+
+#[test]
+fn an_id_and_an_email_write_by_the_id() {
+    // The fixture's metadata holds both; Jane's email belongs to another contact.
+    let mut ghl = ghl_with("gh1");
+    ghl.contacts
+        .push(json!({"id": "other", "email": JANE, "tags": [], "customFields": []}));
+    let ev = qwilr_with(|p| p["contact"]["contactId"] = json!("gh1"));
+    let out = run(&mut one_stage_engine(), &mut ghl, &ev).unwrap();
+    let FlowResult::Contact { contact_id, .. } = &out.result else {
+        panic!()
+    };
+    assert_eq!(contact_id.as_deref(), Some("gh1"));
+    assert_eq!(ghl.requests[0], "contacts.update-contact");
+    assert!(!ghl.requests.iter().any(|r| r == "contacts.upsert-contact"));
+    // The contact named by id got the event's fields; the one matching the email did
+    // not, and the email (the upsert's match key) was not written over gh1's.
+    assert_eq!(
+        ghl.contacts[0]["source"],
+        "Qwilr: Website redesign proposal"
+    );
+    assert!(ghl.contacts[0].get("email").is_none());
+    assert!(ghl.contacts[1].get("source").is_none());
+    // Correlated by email (no id): the upsert, matched by the email.
+    let by_email = qwilr_with(|p| {
+        p["contact"] = json!({"by": "email", "email": JANE, "from": "metadata.email"});
+    });
+    let fp = one_stage_engine().plan(&by_email, NOW).unwrap();
+    assert_eq!(fp.plan.steps[0].operation, "contacts.upsert-contact");
+    assert_eq!(fp.plan.contact_key.as_deref(), Some(JANE));
+}
+
+#[test]
+fn a_page_naming_no_contact_is_skipped_with_the_reason() {
+    use ghl_bridge::http::HttpResponse;
+    use ghl_bridge::sources::{QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome};
+    let mut q =
+        QwilrIntake::new(QwilrConfig::default(), "3f9a1c7e5b2d4f608a1b3c5d7e9f0a2b").unwrap();
+    let hook = json!({"event": "pageAccepted", "idempotencyKey": "a".repeat(64),
+                      "page": {"id": "65f1c0ffee0123456789abcd", "metadata": {}}});
+    let QwilrNeed::ReadPage {
+        idempotency_key, ..
+    } = q.receive(true, hook.to_string().as_bytes(), NOW).unwrap()
+    else {
+        panic!()
+    };
+    let page = json!({"id": "65f1c0ffee0123456789abcd", "name": "P", "metadata": {"note": "x"},
+                      "acceptance": {"name": "Anon"}});
+    let response = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: page.to_string().into(),
+    };
+    let QwilrOutcome::Skipped { reason, .. } =
+        q.handle_page(&idempotency_key, &response, NOW).unwrap()
+    else {
+        panic!("skipped")
+    };
+    assert!(reason.contains("names no GHL contact"), "{reason}");
+    assert!(reason.contains("ghlContactId"), "{reason}");
+}
+
+#[test]
+fn a_wrong_contact_id_is_a_typed_failure_naming_it_never_a_create() {
+    let mut ghl = ghl_with("gh1");
+    let mut e = one_stage_engine();
+    let ev = qwilr_by_id_only("nope123");
+    let err = try_run(&mut e, &mut ghl, &ev)
+        .unwrap_err()
+        .expect("a typed failure");
+    assert_eq!(err.code(), "FLOW_CONTACT_NOT_FOUND");
+    assert_eq!(err.details()["contactId"], "nope123");
+    assert_eq!(err.details()["step"], "update");
+    assert_eq!(err.details()["status"], 404);
+    assert!(err.to_string().contains("'nope123'"), "{err}");
+    assert_eq!(ghl.requests, ["contacts.update-contact"]);
+    assert_eq!(ghl.contacts.len(), 1, "nothing created");
+    // The id was released: a redelivery (after the metadata is fixed) runs again.
+    assert!(matches!(e.begin(&ev, NOW).unwrap(), Begin::Run { .. }));
+    // Accumulating: the read by id fails the same way.
+    let err = try_run(&mut engine(), &mut ghl, &ev).unwrap_err().unwrap();
+    assert_eq!(
+        (err.code(), err.details()["step"].clone()),
+        ("FLOW_CONTACT_NOT_FOUND", json!("read"))
+    );
+    // Other refusals keep the request's own error.
+    let fp = one_stage_engine().plan(&ev, NOW).unwrap();
+    assert_eq!(one_stage_engine().step_failed(&fp, "update", 500), None);
+}

@@ -243,7 +243,7 @@ pub enum FlowError {
     },
     /// GHL refused a request by contact id (HTTP 404 or 400): the contact the event
     /// names by id does not exist (or the id is not one). Nothing was created.
-    #[error("event '{event_id}' ({event_type}), step '{step}': GHL has no contact '{contact_id}' (HTTP {status}); the event names the contact by this id (a Qwilr page's metadata), so nothing was created: correct the id where it is stored")]
+    #[error("event '{event_id}' ({event_type}), step '{step}': GHL refused the contact id '{contact_id}' (HTTP {status}: no such contact in this location, or not a contact id); the event names its contact by this id (a Qwilr page's metadata), so nothing was created: correct the id where it is stored")]
     ContactNotFound {
         /// Event id.
         event_id: String,

@@ -375,7 +375,10 @@ fn contact_target(
 }
 
 /// The contact body and its target ([`contact_target`]): an upsert's body carries
-/// `locationId`; an update's does not (GHL's update takes none).
+/// `locationId`; an update's does not (GHL's update takes none), nor the email or
+/// phone the rules mapped: those are the upsert's match keys, and by id they would
+/// overwrite the contact's own (a colleague's acceptance email) or be refused as a
+/// duplicate of another contact's.
 fn contact_body(
     event: &ParsedEvent,
     mapped: &crate::rules::MappingResult,
@@ -392,7 +395,9 @@ fn contact_body(
             body.insert("locationId".into(), json!(location));
         }
         ContactTarget::ById(_) => {
-            body.remove("locationId");
+            for k in ["locationId", "email", "phone"] {
+                body.remove(k);
+            }
         }
     }
     Ok((body, target))
