@@ -779,7 +779,7 @@ fn a_page_naming_no_contact_is_skipped_with_the_reason() {
     let response = HttpResponse {
         status: 200,
         headers: Default::default(),
-        body: page.to_string().into(),
+        body: page.to_string(),
     };
     let QwilrOutcome::Skipped { reason, .. } =
         q.handle_page(&idempotency_key, &response, NOW).unwrap()
