@@ -288,7 +288,28 @@ fn qwilr_page_accepted_maps_with_the_qwilr_rules() {
         )
         .unwrap();
     assert_eq!(fp.plan.flow, "qwilr.page");
-    assert_eq!(step_ids(&fp), ["upsert", "add-tags", "remove-tags"]);
+    // The page names its GHL contact id (and an email): the id wins, the contact is
+    // updated by id, never upserted by the email.
+    assert_eq!(step_ids(&fp), ["update", "add-tags", "remove-tags"]);
+    let update = &fp.plan.steps[0];
+    assert_eq!(update.operation, "contacts.update-contact");
+    assert_eq!(
+        update.params.path["contactId"],
+        json!("nmFmQEsNgz6AVpgLVUJ0")
+    );
+    assert_eq!(
+        fp.plan.contact_key.as_deref(),
+        Some("contact:nmFmQEsNgz6AVpgLVUJ0")
+    );
+    let body = update.params.body.as_ref().unwrap();
+    assert_eq!(body["source"], "Qwilr: Website redesign proposal");
+    assert!(
+        body.get("locationId").is_none(),
+        "an update takes no locationId"
+    );
+    for tags in &fp.plan.steps[1..] {
+        assert_eq!(tags.params.path["contactId"], json!("nmFmQEsNgz6AVpgLVUJ0"));
+    }
     let Finish::Contact {
         rule_set,
         tags_to_remove,

@@ -82,23 +82,55 @@ fn engine() -> FlowEngine {
     engine_with(true, None)
 }
 
-/// A few contacts and the four operations the contact flows use, as GHL answers them.
+/// A few contacts and the operations the contact flows use, as GHL answers them
+/// (an unknown contact id answers HTTP 404, as GHL does).
 #[derive(Default)]
 struct Ghl {
     contacts: Vec<Value>,
     requests: Vec<String>,
 }
 
+/// Writes a body's fields onto a contact (custom fields by id; never tags).
+fn write_fields(c: &mut Value, body: &Value) {
+    for (k, v) in body.as_object().unwrap() {
+        if k == "customFields" {
+            for f in v.as_array().unwrap() {
+                let list = c["customFields"].as_array_mut().unwrap();
+                list.retain(|x| x["id"] != f["id"]);
+                list.push(json!({"id": f["id"], "value": f["field_value"]}));
+            }
+        } else {
+            assert_ne!(k, "tags", "tags never ride on a contact write");
+            assert_ne!(k, "locationId", "an update by id takes no locationId");
+            c[k] = v.clone();
+        }
+    }
+}
+
 impl Ghl {
     fn send(&mut self, operation: &str, p: &ghl_bridge::http::RequestParams) -> Value {
+        self.try_send(operation, p).expect("a known contact")
+    }
+
+    /// The answer, or the HTTP status of a refusal.
+    fn try_send(
+        &mut self,
+        operation: &str,
+        p: &ghl_bridge::http::RequestParams,
+    ) -> Result<Value, u16> {
         self.requests.push(operation.to_string());
         let body = p.body.clone().unwrap_or(json!({}));
-        let by_id = |cs: &mut Vec<Value>, id: &Value| {
-            cs.iter()
-                .position(|c| &c["id"] == id)
-                .expect("a known contact")
-        };
-        match operation {
+        let by_id = |cs: &mut Vec<Value>, id: &Value| cs.iter().position(|c| &c["id"] == id);
+        Ok(match operation {
+            "contacts.get-contact" => {
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
+                json!({"contact": self.contacts[at].clone()})
+            }
+            "contacts.update-contact" => {
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
+                write_fields(&mut self.contacts[at], &body);
+                json!({"succeded": true, "contact": self.contacts[at].clone()})
+            }
             "contacts.upsert-contact" => {
                 let email = body["email"].as_str().unwrap().to_string();
                 let at = self
@@ -112,23 +144,13 @@ impl Ghl {
                         .push(json!({"id": id, "email": email, "tags": [], "customFields": []}));
                     self.contacts.len() - 1
                 });
-                let c = &mut self.contacts[at];
-                for (k, v) in body.as_object().unwrap() {
-                    if k == "customFields" {
-                        for f in v.as_array().unwrap() {
-                            let list = c["customFields"].as_array_mut().unwrap();
-                            list.retain(|x| x["id"] != f["id"]);
-                            list.push(json!({"id": f["id"], "value": f["field_value"]}));
-                        }
-                    } else if k != "locationId" {
-                        assert_ne!(k, "tags", "tags never ride on the upsert");
-                        c[k] = v.clone();
-                    }
-                }
-                json!({"new": created, "contact": c.clone()})
+                let mut b = body.clone();
+                b.as_object_mut().unwrap().remove("locationId");
+                write_fields(&mut self.contacts[at], &b);
+                json!({"new": created, "contact": self.contacts[at].clone()})
             }
             "contacts.add-tags" | "contacts.remove-tags" => {
-                let at = by_id(&mut self.contacts, &p.path["contactId"]);
+                let at = by_id(&mut self.contacts, &p.path["contactId"]).ok_or(404u16)?;
                 let tags = self.contacts[at]["tags"].as_array_mut().unwrap();
                 for t in body["tags"].as_array().unwrap() {
                     tags.retain(|x| x != t);
@@ -139,7 +161,7 @@ impl Ghl {
                 json!({"tags": tags.clone()})
             }
             other => panic!("unexpected operation {other}"),
-        }
+        })
     }
 
     fn contact(&self, email: &str) -> &Value {
@@ -169,9 +191,19 @@ impl Ghl {
 
 /// Runs an event through every stage, as the shim does.
 fn run(e: &mut FlowEngine, ghl: &mut Ghl, event: &Event) -> Option<FlowOutcome> {
+    Some(try_run(e, ghl, event).unwrap_or_else(|err| panic!("the run failed: {err:?}")))
+}
+
+/// Runs an event through every stage; a refused request ends the run as the shim
+/// ends it: the stage is abandoned and the engine names the failure.
+fn try_run(
+    e: &mut FlowEngine,
+    ghl: &mut Ghl,
+    event: &Event,
+) -> Result<FlowOutcome, Option<FlowError>> {
     let mut fp = match e.begin(event, NOW).unwrap() {
         Begin::Run { flow_plan } => flow_plan,
-        Begin::Duplicate { outcome } => return Some(outcome),
+        Begin::Duplicate { outcome } => return Ok(outcome),
     };
     loop {
         fp.plan.validate().unwrap();
@@ -179,15 +211,18 @@ fn run(e: &mut FlowEngine, ghl: &mut Ghl, event: &Event) -> Option<FlowOutcome> 
         for step in &fp.plan.steps {
             match step.resolve(&responses).unwrap() {
                 Resolved::Skip => {}
-                Resolved::Send(p) => {
-                    responses.insert(step.id.clone(), ghl.send(&step.operation, &p));
-                }
+                Resolved::Send(p) => match ghl.try_send(&step.operation, &p) {
+                    Ok(answer) => {
+                        responses.insert(step.id.clone(), answer);
+                    }
+                    Err(status) => return Err(e.step_failed(&fp, &step.id, status)),
+                },
             }
         }
-        let out = e.finish(&fp, &responses, NOW).unwrap();
+        let out = e.finish(&fp, &responses, NOW).map_err(Some)?;
         match out.next {
             Some(next) => fp = *next,
-            None => return Some(out),
+            None => return Ok(out),
         }
     }
 }
@@ -198,10 +233,20 @@ fn wishpond_lead() -> Event {
         .unwrap()
 }
 
+/// The id the in-memory GHL gives the first contact (Jane, from the Wishpond lead).
+const JANE_ID: &str = "c1";
+
+/// The accepted page, its metadata naming Jane's GHL contact id (as a page's creator
+/// stores it) and her email: the id wins, so the contact is read and written by id.
 fn qwilr_accepted() -> Event {
-    flow_event_of(&fixture("qwilr/page-accepted.json"))
-        .unwrap()
-        .unwrap()
+    qwilr_with(|p| p["contact"]["contactId"] = json!(JANE_ID))
+}
+
+/// The accepted-page fixture, changed by `edit` first.
+fn qwilr_with(edit: impl FnOnce(&mut Value)) -> Event {
+    let mut payload = fixture("qwilr/page-accepted.json");
+    edit(&mut payload);
+    flow_event_of(&payload).unwrap().unwrap()
 }
 
 fn score_of(out: &FlowOutcome) -> (Option<i64>, Option<i64>, Option<bool>) {
@@ -314,10 +359,10 @@ fn a_replayed_event_adds_nothing_even_after_a_restart() {
     let out = run(&mut restarted, &mut ghl, &qwilr_accepted()).unwrap();
     assert_eq!(score_of(&out), (Some(105), Some(105), Some(true)));
     assert_eq!(ghl.field(JANE, "lead_score"), json!(105));
-    // Only the contact read was sent: no tag or score request.
+    // Only the contact read (by the page's contact id) was sent: no tag or score request.
     assert_eq!(
         &ghl.requests[before..],
-        ["contacts.upsert-contact".to_string()]
+        ["contacts.get-contact".to_string()]
     );
     assert!(out
         .warnings
@@ -350,13 +395,15 @@ fn a_run_cut_short_before_the_score_is_written_adds_once_when_redelivered() {
     let Resolved::Send(p) = flow_plan.plan.steps[0].resolve(&r).unwrap() else {
         panic!()
     };
-    r.insert(
-        "upsert".to_string(),
-        ghl.send("contacts.upsert-contact", &p),
+    let read = &flow_plan.plan.steps[0];
+    assert_eq!(
+        read.id, "read",
+        "the contact is read by the page's contact id"
     );
+    r.insert(read.id.clone(), ghl.send(&read.operation, &p));
     let stage2 = *cut.finish(&flow_plan, &r, NOW).unwrap().next.unwrap();
     let ids: Vec<&str> = stage2.plan.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(ids.last(), Some(&"score"), "the score is written last");
+    assert_eq!(ids.last(), Some(&"update"), "the score is written last");
     cut.abandon(&stage2);
     assert_eq!(ghl.field(JANE, "lead_score"), json!(35));
     // Redelivered (the id was released): the points are added exactly once.
@@ -546,4 +593,227 @@ fn install_and_uninstall_plan_nothing_and_report_the_location() {
     }
     let hook = json!({"kind": "ContactCreate", "webhookId": "x", "timestampMs": NOW, "fields": {}});
     assert_eq!(flow_event_of(&hook).unwrap(), None);
+}
+
+// ---- a Qwilr page correlated by GHL contact id ------------------------------------------
+
+/// A page whose metadata holds only a GHL contact id: no email or phone anywhere (not
+/// in the metadata, not in the acceptance).
+fn qwilr_by_id_only(contact_id: &str) -> Event {
+    qwilr_with(|p| {
+        p["page"]["metadata"] = json!({"ghlContactId": contact_id});
+        let a = p["acceptance"].as_object_mut().unwrap();
+        a.remove("email");
+        a["raw"]["acceptedBy"]
+            .as_object_mut()
+            .unwrap()
+            .remove("email");
+        p["contact"] = json!({"by": "contactId", "contactId": contact_id, "key": "ghlContactId"});
+    })
+}
+
+/// An engine whose rules were compiled without the location's custom fields (the score
+/// does not accumulate: one stage) and with the location's tags known.
+fn one_stage_engine() -> FlowEngine {
+    let mut e = FlowEngine::new(LOC, FlowConfig::default(), vec!["contacts.write".into()]);
+    e.set_rules(
+        "qwilr",
+        compile(&presets::qwilr_events(), &CompileContext::default()).unwrap(),
+    );
+    e.set_location_tags(LOC, vec!["qwilr".into(), "proposal-accepted".into()], NOW);
+    e
+}
+
+fn ghl_with(id: &str) -> Ghl {
+    Ghl {
+        contacts: vec![json!({"id": id, "tags": ["proposal-sent"], "customFields": []})],
+        requests: vec![],
+    }
+}
+
+#[test]
+fn a_page_correlated_only_by_contact_id_updates_that_contact_by_id() {
+    // Was FLOW_MAPPING_FAILED / NO_MATCH_KEY: the planner only knew the upsert.
+    let ev = qwilr_by_id_only("gh1");
+    let fp = one_stage_engine().plan(&ev, NOW).unwrap();
+    let ids: Vec<&str> = fp.plan.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["update", "add-tags", "remove-tags"]);
+    let update = &fp.plan.steps[0];
+    assert_eq!(update.operation, "contacts.update-contact");
+    assert_eq!(update.params.path["contactId"], json!("gh1"));
+    // The mapped body, as the upsert would carry it, minus locationId and any email.
+    let body = update.params.body.as_ref().unwrap();
+    assert_eq!(body["firstName"], "Jane");
+    assert_eq!(body["lastName"], "Doe");
+    assert_eq!(body["source"], "Qwilr: Website redesign proposal");
+    assert!(body.get("email").is_none() && body.get("locationId").is_none());
+    let fields = body["customFields"].as_array().unwrap();
+    assert!(fields
+        .iter()
+        .any(|f| f["key"] == "contact.proposal_value" && f["field_value"] == json!(12500)));
+    // Tags by that id, diffed against the tags the update answers.
+    assert_eq!(fp.plan.steps[1].params.path["contactId"], json!("gh1"));
+    assert_eq!(
+        fp.plan.steps[1].params.body.as_ref().unwrap()["tags"]["in"],
+        json!({"$from": "update", "pointer": "/contact/tags"})
+    );
+
+    let mut ghl = ghl_with("gh1");
+    let out = run(&mut one_stage_engine(), &mut ghl, &ev).unwrap();
+    let FlowResult::Contact {
+        contact_id,
+        created,
+        tags,
+        ..
+    } = &out.result
+    else {
+        panic!("{:?}", out.result)
+    };
+    assert_eq!(
+        (contact_id.as_deref(), *created),
+        (Some("gh1"), Some(false))
+    );
+    assert!(tags.contains(&"proposal-accepted".to_string()));
+    assert!(!tags.contains(&"proposal-sent".to_string()));
+    assert_eq!(
+        ghl.requests,
+        [
+            "contacts.update-contact",
+            "contacts.add-tags",
+            "contacts.remove-tags"
+        ]
+    );
+    assert_eq!(ghl.contacts.len(), 1, "nothing created");
+    assert_eq!(ghl.contacts[0]["firstName"], "Jane");
+}
+
+#[test]
+fn an_accumulating_score_is_read_and_written_by_the_contact_id() {
+    let mut ghl = ghl_with("gh1");
+    ghl.contacts[0]["customFields"] = json!([{"id": "cf_lead_score", "value": "35"}]);
+    let ev = qwilr_by_id_only("gh1");
+    let mut e = engine();
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(fp.plan.steps.len(), 1);
+    assert_eq!(fp.plan.steps[0].operation, "contacts.get-contact");
+    assert_eq!(fp.plan.steps[0].params.path["contactId"], json!("gh1"));
+    let out = run(&mut e, &mut ghl, &ev).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(35), Some(false)));
+    assert!(!ghl.requests.iter().any(|r| r == "contacts.upsert-contact"));
+    let c = &ghl.contacts[0];
+    let field = |k: &str| {
+        c["customFields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["id"] == json!(format!("cf_{k}")))
+            .map(|f| f["value"].clone())
+    };
+    assert_eq!(field("lead_score"), Some(json!(105)));
+    assert_eq!(
+        field("qwilr_last_page"),
+        Some(json!("Website redesign proposal"))
+    );
+    assert_eq!(
+        field("score_ledger").map(|v| parse_ledger(v.as_str().unwrap())),
+        Some(vec![ledger_entry(&ev.id)])
+    );
+    assert_eq!(c["firstName"], "Jane");
+    // A replay after a restart: the ledger (read by id) holds the event, nothing written.
+    let before = ghl.requests.len();
+    let out = run(&mut engine(), &mut ghl, &ev).unwrap();
+    assert_eq!(score_of(&out), (Some(105), Some(105), Some(true)));
+    assert_eq!(
+        &ghl.requests[before..],
+        ["contacts.get-contact".to_string()]
+    );
+}
+
+#[test]
+fn an_id_and_an_email_write_by_the_id() {
+    // The fixture's metadata holds both; Jane's email belongs to another contact.
+    let mut ghl = ghl_with("gh1");
+    ghl.contacts
+        .push(json!({"id": "other", "email": JANE, "tags": [], "customFields": []}));
+    let ev = qwilr_with(|p| p["contact"]["contactId"] = json!("gh1"));
+    let out = run(&mut one_stage_engine(), &mut ghl, &ev).unwrap();
+    let FlowResult::Contact { contact_id, .. } = &out.result else {
+        panic!()
+    };
+    assert_eq!(contact_id.as_deref(), Some("gh1"));
+    assert_eq!(ghl.requests[0], "contacts.update-contact");
+    assert!(!ghl.requests.iter().any(|r| r == "contacts.upsert-contact"));
+    // The contact named by id got the event's fields; the one matching the email did
+    // not, and the email (the upsert's match key) was not written over gh1's.
+    assert_eq!(
+        ghl.contacts[0]["source"],
+        "Qwilr: Website redesign proposal"
+    );
+    assert!(ghl.contacts[0].get("email").is_none());
+    assert!(ghl.contacts[1].get("source").is_none());
+    // Correlated by email (no id): the upsert, matched by the email.
+    let by_email = qwilr_with(|p| {
+        p["contact"] = json!({"by": "email", "email": JANE, "from": "metadata.email"});
+    });
+    let fp = one_stage_engine().plan(&by_email, NOW).unwrap();
+    assert_eq!(fp.plan.steps[0].operation, "contacts.upsert-contact");
+    assert_eq!(fp.plan.contact_key.as_deref(), Some(JANE));
+}
+
+#[test]
+fn a_page_naming_no_contact_is_skipped_with_the_reason() {
+    use ghl_bridge::http::HttpResponse;
+    use ghl_bridge::sources::{QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome};
+    let mut q =
+        QwilrIntake::new(QwilrConfig::default(), "3f9a1c7e5b2d4f608a1b3c5d7e9f0a2b").unwrap();
+    let hook = json!({"event": "pageAccepted", "idempotencyKey": "a".repeat(64),
+                      "page": {"id": "65f1c0ffee0123456789abcd", "metadata": {}}});
+    let QwilrNeed::ReadPage {
+        idempotency_key, ..
+    } = q.receive(true, hook.to_string().as_bytes(), NOW).unwrap()
+    else {
+        panic!()
+    };
+    let page = json!({"id": "65f1c0ffee0123456789abcd", "name": "P", "metadata": {"note": "x"},
+                      "acceptance": {"name": "Anon"}});
+    let response = HttpResponse {
+        status: 200,
+        headers: Default::default(),
+        body: page.to_string(),
+    };
+    let QwilrOutcome::Skipped { reason, .. } =
+        q.handle_page(&idempotency_key, &response, NOW).unwrap()
+    else {
+        panic!("skipped")
+    };
+    assert!(reason.contains("names no GHL contact"), "{reason}");
+    assert!(reason.contains("ghlContactId"), "{reason}");
+}
+
+#[test]
+fn a_wrong_contact_id_is_a_typed_failure_naming_it_never_a_create() {
+    let mut ghl = ghl_with("gh1");
+    let mut e = one_stage_engine();
+    let ev = qwilr_by_id_only("nope123");
+    let err = try_run(&mut e, &mut ghl, &ev)
+        .unwrap_err()
+        .expect("a typed failure");
+    assert_eq!(err.code(), "FLOW_CONTACT_NOT_FOUND");
+    assert_eq!(err.details()["contactId"], "nope123");
+    assert_eq!(err.details()["step"], "update");
+    assert_eq!(err.details()["status"], 404);
+    assert!(err.to_string().contains("'nope123'"), "{err}");
+    assert_eq!(ghl.requests, ["contacts.update-contact"]);
+    assert_eq!(ghl.contacts.len(), 1, "nothing created");
+    // The id was released: a redelivery (after the metadata is fixed) runs again.
+    assert!(matches!(e.begin(&ev, NOW).unwrap(), Begin::Run { .. }));
+    // Accumulating: the read by id fails the same way.
+    let err = try_run(&mut engine(), &mut ghl, &ev).unwrap_err().unwrap();
+    assert_eq!(
+        (err.code(), err.details()["step"].clone()),
+        ("FLOW_CONTACT_NOT_FOUND", json!("read"))
+    );
+    // Other refusals keep the request's own error.
+    let fp = one_stage_engine().plan(&ev, NOW).unwrap();
+    assert_eq!(one_stage_engine().step_failed(&fp, "update", 500), None);
 }

@@ -53,7 +53,7 @@ export function sampleEvents(emu, locationId) {
       event: sourceEvent("qwilr/page-viewed.json"),
     },
     {
-      title: "1d. Qwilr page accepted (adds to the score the Wishpond lead earned)",
+      title: "1d. Qwilr page accepted, by the GHL contact id in its metadata (adds to the score the Wishpond lead earned)",
       event: sourceEvent("qwilr/page-accepted.json"),
     },
     { title: "2. Wishpond tag updated", event: wpTag },
@@ -122,6 +122,13 @@ export async function runFlowsDemo({ client, emu, log = console.log, locationId,
   const failures = [];
   const contacts = new Set();
   for (const { title, event } of sampleEvents(emu, location)) {
+    // A page's creator stores the GHL contact id in its metadata: here, the contact the
+    // Wishpond lead became (the id wins over the page's email: written by id).
+    const by = event.payload.contact;
+    if (by?.by === "contactId" && contacts.size) {
+      by.contactId = [...contacts][0];
+      event.payload.page.metadata.ghlContactId = by.contactId;
+    }
     log(`\n== ${title}  (${event.type}, id ${event.id})`);
     const dry = await flows.run(event, { dryRun: true });
     log(

@@ -309,6 +309,35 @@ function statistics(ctx) {
   );
 }
 
+/**
+ * `PUT /contacts/{contactId}`: updates one contact by id (an unknown id answers 400, as
+ * for the other by-id routes; never creates). `tags` replace all of the contact's tags.
+ */
+function updateContact(ctx) {
+  const contact = contactOf(ctx);
+  const body = bodyObject(ctx.body);
+  const errors = [];
+  if (body.locationId !== undefined) errors.push("property locationId should not exist");
+  for (const key of CONTACT_STRING_FIELDS) optionalString(body, key, errors);
+  stringArray(body, "tags", errors);
+  const values = customFieldValues(ctx, body.customFields, errors);
+  if (errors.length) throw unprocessable(errors);
+  for (const key of CONTACT_STRING_FIELDS)
+    if (typeof body[key] === "string" && key !== "name") contact[key] = body[key];
+  if (Array.isArray(body.tags)) {
+    contact.tags = [...new Set(body.tags.map(normalizeTag).filter(Boolean))];
+    ensureLocationTags(ctx, contact.tags);
+  }
+  for (const v of values) {
+    const at = contact.customFields.findIndex((x) => x.id === v.id);
+    if (at >= 0) contact.customFields[at] = v;
+    else contact.customFields.push(v);
+  }
+  contact.dateUpdated = new Date(ctx.now()).toISOString();
+  deriveContactNames(contact);
+  return ok({ succeded: true, contact: structuredClone(contact) });
+}
+
 /** The route table. `path` segments starting with `:` are parameters. */
 export const ROUTES = [
   {
@@ -325,6 +354,13 @@ export const ROUTES = [
     operation: "contacts.get-contact",
     scope: "contacts.readonly",
     handler: (ctx) => ok({ contact: structuredClone(contactOf(ctx)) }),
+  },
+  {
+    method: "PUT",
+    path: "/contacts/:contactId",
+    operation: "contacts.update-contact",
+    scope: "contacts.write",
+    handler: updateContact,
   },
   {
     method: "POST",

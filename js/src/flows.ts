@@ -318,7 +318,17 @@ export function createFlows(options: FlowsOptions): Flows {
         report.failed = r.failed;
         report.notRun.push(...r.notRun);
         const failedStage = current;
-        guard(() => wasm().abandon(failedStage));
+        const { step, error } = r.failed;
+        const status = error.details?.status;
+        try {
+          // Abandons the stage; throws the core's typed failure when it names one
+          // (a refused contact id: FLOW_CONTACT_NOT_FOUND), else the request's error stands.
+          guard(() =>
+            wasm().stepFailed(failedStage, step, typeof status === "number" ? status : 0),
+          );
+        } catch (e) {
+          report.failed = { step, error: toBridgeError(e) };
+        }
         return report;
       }
       let out: FlowOutcome;

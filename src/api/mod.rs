@@ -40,6 +40,8 @@ pub mod ops {
     pub const UPSERT_CONTACT: &str = "contacts.upsert-contact";
     /// `GET /contacts/{contactId}`.
     pub const GET_CONTACT: &str = "contacts.get-contact";
+    /// `PUT /contacts/{contactId}` (update one contact by id; never creates).
+    pub const UPDATE_CONTACT: &str = "contacts.update-contact";
     /// `POST /contacts/{contactId}/tags`.
     pub const ADD_CONTACT_TAGS: &str = "contacts.add-tags";
     /// `DELETE /contacts/{contactId}/tags`.

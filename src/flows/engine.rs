@@ -222,6 +222,33 @@ impl FlowEngine {
         }
     }
 
+    /// A stage's request `step` was refused with HTTP `status`: abandons the stage (see
+    /// [`Self::abandon`]) and gives the typed failure when the core can say more than
+    /// the request's own error: a 404 or 400 on a request by a literal contact id (the
+    /// event named the contact by id) is `FLOW_CONTACT_NOT_FOUND`, naming the id.
+    /// `None`: the request's error stands.
+    pub fn step_failed(&mut self, fp: &FlowPlan, step: &str, status: u16) -> Option<FlowError> {
+        self.abandon(fp);
+        if status != 404 && status != 400 {
+            return None;
+        }
+        let contact_id = fp
+            .plan
+            .step(step)?
+            .params
+            .path
+            .get("contactId")?
+            .as_str()?
+            .to_string();
+        Some(FlowError::ContactNotFound {
+            event_id: fp.event_id.clone(),
+            event_type: fp.event_type.clone(),
+            step: step.to_string(),
+            contact_id,
+            status,
+        })
+    }
+
     /// The local work after a stage's requests: learns from the responses (step id ->
     /// JSON body; skipped steps have none) and gives the result, or the next stage
     /// when the responses call for more requests.
@@ -268,7 +295,7 @@ impl FlowEngine {
                 dropped_tags,
                 ..
             } => {
-                let upsert = response(fp, responses, "upsert")?;
+                let (step, upsert) = contact_response(fp, responses)?;
                 let sent = |step: &str| -> Vec<String> {
                     match fp.plan.step(step).map(|s| s.resolve(responses)) {
                         Some(Ok(Resolved::Send(p))) => p
@@ -304,7 +331,7 @@ impl FlowEngine {
                             .pointer("/contact/id")
                             .and_then(Value::as_str)
                             .map(str::to_string),
-                        created: upsert.get("new").and_then(Value::as_bool),
+                        created: created(step, upsert),
                         rule_set: rule_set.clone(),
                         score: *score,
                         tags_added: sent("add-tags"),
@@ -323,18 +350,18 @@ impl FlowEngine {
                 score_field,
                 ledger_field,
             } => {
-                let upsert = response(fp, responses, "upsert")?;
+                let (step, upsert) = contact_response(fp, responses)?;
                 let location = fp.plan.location_id.clone();
                 if let Some(names) = location_tag_names(responses) {
                     self.set_location_tags(&location, names, now_ms);
                 }
-                let current = read_contact(upsert, score_field, ledger_field.as_deref())
+                let current = read_contact(step, upsert, score_field, ledger_field.as_deref())
                     .ok_or_else(|| {
                         bad(
                             fp,
-                            "upsert",
+                            step,
                             "FLOW_BAD_RESPONSE",
-                            "the upsert answered no `contact.id`",
+                            "the contact write or read answered no `contact.id`",
                         )
                     })?;
                 let parsed = parse_event(event)?;
@@ -681,6 +708,7 @@ fn location_tag_names(responses: &BTreeMap<String, Value>) -> Option<Vec<String>
 /// The contact an upsert answered: id, tags, the score and ledger custom fields (GHL
 /// answers custom fields as `{id, value}`; `field_value` is accepted too).
 fn read_contact(
+    step: &str,
     upsert: &Value,
     score_field: &str,
     ledger_field: Option<&str>,
@@ -708,7 +736,7 @@ fn read_contact(
         .unwrap_or_default();
     Some(CurrentContact {
         id,
-        created: upsert.get("new").and_then(Value::as_bool),
+        created: created(step, upsert),
         tags: c
             .get("tags")
             .and_then(Value::as_array)
@@ -724,6 +752,29 @@ fn read_contact(
         score_field: score_field.to_string(),
         ledger_field: ledger_field.map(str::to_string),
     })
+}
+
+/// The step that wrote or read the contact (`upsert`, by email/phone; `update` or
+/// `read`, by id) and its answer (each answers `{contact: {...}}`).
+fn contact_response<'a>(
+    fp: &FlowPlan,
+    responses: &'a BTreeMap<String, Value>,
+) -> Result<(&'static str, &'a Value), FlowError> {
+    let step = ["upsert", "update", "read"]
+        .into_iter()
+        .find(|s| fp.plan.step(s).is_some())
+        .unwrap_or("upsert");
+    Ok((step, response(fp, responses, step)?))
+}
+
+/// Whether the contact was created: an upsert says (`new`); a write or read by id
+/// never creates.
+fn created(step: &str, answer: &Value) -> Option<bool> {
+    if step == "upsert" {
+        answer.get("new").and_then(Value::as_bool)
+    } else {
+        Some(false)
+    }
 }
 
 fn response<'a>(

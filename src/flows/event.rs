@@ -241,6 +241,21 @@ pub enum FlowError {
         #[serde(skip)]
         problem: String,
     },
+    /// GHL refused a request by contact id (HTTP 404 or 400): the contact the event
+    /// names by id does not exist (or the id is not one). Nothing was created.
+    #[error("event '{event_id}' ({event_type}), step '{step}': GHL refused the contact id '{contact_id}' (HTTP {status}: no such contact in this location, or not a contact id); the event names its contact by this id (a Qwilr page's metadata), so nothing was created: correct the id where it is stored")]
+    ContactNotFound {
+        /// Event id.
+        event_id: String,
+        /// Event type.
+        event_type: String,
+        /// Step id.
+        step: String,
+        /// The contact id GHL refused.
+        contact_id: String,
+        /// GHL's status (404 or 400).
+        status: u16,
+    },
 }
 
 impl FlowError {
@@ -278,6 +293,10 @@ pub enum EventBody {
     Contact {
         /// The webhook body (a JSON object).
         payload: Value,
+        /// The GHL contact id the event names, when its intake correlated one (a Qwilr
+        /// page's metadata: `contact: {by: "contactId", contactId}`); which identity
+        /// wins is [`crate::flows::planner`]'s `contact_target`.
+        contact_id: Option<String>,
     },
     /// A GHL `ContactTagUpdate`, diffed by the webhook receiver.
     ContactTags {
@@ -355,6 +374,7 @@ impl Coded for FlowError {
             FlowError::Mapping { .. } => "FLOW_MAPPING_FAILED",
             FlowError::ForeignLocation { .. } => "FLOW_FOREIGN_LOCATION",
             FlowError::BadResponse { .. } => "FLOW_BAD_RESPONSE",
+            FlowError::ContactNotFound { .. } => "FLOW_CONTACT_NOT_FOUND",
         }
     }
 }
@@ -368,12 +388,14 @@ pub fn parse_event(event: &Event) -> Result<ParsedEvent, FlowError> {
             object_at(event, "lead")?;
             EventBody::Contact {
                 payload: event.payload.clone(),
+                contact_id: None,
             }
         }
         EventKind::QwilrPage => {
             object_at(event, "page")?;
             EventBody::Contact {
                 payload: event.payload.clone(),
+                contact_id: correlated_contact_id(event)?,
             }
         }
         EventKind::GhlContactTagsUpdated => contact_tags(event)?,
@@ -430,7 +452,7 @@ impl ParsedEvent {
             location_id: self.location_id.clone(),
             occurred_at: self.occurred_at.clone(),
             payload: match &self.body {
-                EventBody::Contact { payload } | EventBody::ContactTags { payload, .. } => {
+                EventBody::Contact { payload, .. } | EventBody::ContactTags { payload, .. } => {
                     payload.clone()
                 }
                 _ => Value::Object(Default::default()),
@@ -519,6 +541,24 @@ fn strings_at(event: &Event, key: &str) -> Result<Vec<String>, FlowError> {
                 "payload.{key} must be an array of strings, not {}",
                 kind_of(other)
             ),
+        )),
+    }
+}
+
+/// The GHL contact id of a Qwilr event correlated by id (`contact.by == "contactId"`);
+/// `None` for any other correlation. A blank or non-text id is malformed.
+fn correlated_contact_id(event: &Event) -> Result<Option<String>, FlowError> {
+    let Some(c) = event.payload.get("contact") else {
+        return Ok(None);
+    };
+    if c.get("by").and_then(Value::as_str) != Some("contactId") {
+        return Ok(None);
+    }
+    match c.get("contactId").and_then(Value::as_str).map(str::trim) {
+        Some(id) if !id.is_empty() && id.len() <= 256 => Ok(Some(id.to_string())),
+        _ => Err(FlowError::malformed(
+            event,
+            "contact.contactId must be a non-blank text of at most 256 characters when contact.by is \"contactId\"",
         )),
     }
 }

@@ -41,7 +41,10 @@ pub fn plan_event_with(
     }
     let b = Builder::new(event, &location, stage);
     match &event.body {
-        EventBody::Contact { payload } => plan_contact(ctx, event, payload, current, b),
+        EventBody::Contact {
+            payload,
+            contact_id,
+        } => plan_contact(ctx, event, (payload, contact_id.as_deref()), current, b),
         EventBody::ContactTags {
             contact_id,
             tags,
@@ -319,31 +322,93 @@ fn accumulating_target(rules: &crate::rules::CompiledRules) -> Option<&crate::ru
         })
 }
 
-/// The upsert body (with `locationId`) and its match key, or `NO_MATCH_KEY`.
-fn upsert_body(
+/// Which GHL contact a contact event writes to (decided by [`contact_target`] only).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ContactTarget {
+    /// A contact id the event carries: `PUT /contacts/{contactId}` (read with `GET
+    /// /contacts/{contactId}`), tags by that id. Never a create.
+    ById(String),
+    /// `POST /contacts/upsert`, matched by this key (the lower-cased email or phone).
+    ByMatch(String),
+}
+
+impl ContactTarget {
+    /// The plan's contact key (plans with the same key may coalesce): an id and an
+    /// email never share one.
+    fn contact_key(&self) -> String {
+        match self {
+            ContactTarget::ById(id) => format!("contact:{id}"),
+            ContactTarget::ByMatch(key) => key.clone(),
+        }
+    }
+}
+
+/// The one rule for which contact an event writes to.
+///
+/// A GHL contact id the event carries (a Qwilr page's metadata, correlated by the
+/// intake) wins over an email or phone the rules mapped: the id names exactly one
+/// contact the page's creator chose, while an email or phone goes through the
+/// location's duplicate rules (which may match another contact, or create a new one,
+/// e.g. when a colleague accepts the page with their own email). So with an id the
+/// contact is written by id (a wrong id fails, it never creates); without one it is
+/// upserted, matched by email, then phone; with neither, `NO_MATCH_KEY`.
+fn contact_target(
+    event: &ParsedEvent,
+    contact_id: Option<&str>,
+    body: &Map<String, Value>,
+) -> Result<ContactTarget, FlowError> {
+    if let Some(id) = contact_id.map(str::trim).filter(|s| !s.is_empty()) {
+        return Ok(ContactTarget::ById(id.to_string()));
+    }
+    ["email", "phone"]
+        .iter()
+        .find_map(|k| body.get(*k).and_then(Value::as_str))
+        .map(|s| s.trim().to_lowercase())
+        .filter(|s| !s.is_empty())
+        .map(ContactTarget::ByMatch)
+        .ok_or_else(|| FlowError::Mapping {
+            event_id: event.id.clone(),
+            event_type: event.event_type.clone(),
+            cause: "NO_MATCH_KEY".into(),
+            problem: "the rules produced neither an email nor a phone, and the event carries no GHL contact id, so GHL cannot match or create the contact".into(),
+        })
+}
+
+/// The contact body and its target ([`contact_target`]): an upsert's body carries
+/// `locationId`; an update's does not (GHL's update takes none), nor the email or
+/// phone the rules mapped: those are the upsert's match keys, and by id they would
+/// overwrite the contact's own (a colleague's acceptance email) or be refused as a
+/// duplicate of another contact's.
+fn contact_body(
     event: &ParsedEvent,
     mapped: &crate::rules::MappingResult,
     location: &str,
-) -> Result<(Map<String, Value>, String), FlowError> {
+    contact_id: Option<&str>,
+) -> Result<(Map<String, Value>, ContactTarget), FlowError> {
     let mut body = match serde_json::to_value(&mapped.upsert) {
         Ok(Value::Object(m)) => m,
         _ => Map::new(),
     };
-    let key = ["email", "phone"]
-        .iter()
-        .find_map(|k| body.get(*k).and_then(Value::as_str))
-        .map(|s| s.trim().to_lowercase())
-        .filter(|s| !s.is_empty());
-    let Some(key) = key else {
-        return Err(FlowError::Mapping {
-            event_id: event.id.clone(),
-            event_type: event.event_type.clone(),
-            cause: "NO_MATCH_KEY".into(),
-            problem: "the rules produced neither an email nor a phone, so GHL cannot match or create the contact".into(),
-        });
-    };
-    body.insert("locationId".into(), json!(location));
-    Ok((body, key))
+    let target = contact_target(event, contact_id, &body)?;
+    match target {
+        ContactTarget::ByMatch(_) => {
+            body.insert("locationId".into(), json!(location));
+        }
+        ContactTarget::ById(_) => {
+            for k in ["locationId", "email", "phone"] {
+                body.remove(k);
+            }
+        }
+    }
+    Ok((body, target))
+}
+
+/// Params with the `contactId` path parameter (a literal, or a `$from` reference).
+fn by_contact_id(contact_id: Value, body: Option<Value>) -> RequestParams {
+    let mut p = RequestParams::default();
+    p.path.insert("contactId".into(), contact_id);
+    p.body = body;
+    p
 }
 
 /// The tags that may be added, or the location-tags read that must come first
@@ -401,16 +466,16 @@ fn location_tags_step(b: &mut Builder) {
 fn plan_contact(
     ctx: &FlowContext<'_>,
     event: &ParsedEvent,
-    payload: &Value,
+    (payload, contact_id): (&Value, Option<&str>),
     current: Option<&CurrentContact>,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
     let rules = rules_of(ctx, event)?;
     if let Some(current) = current {
-        return plan_scored_contact(ctx, event, payload, rules, current, b);
+        return plan_scored_contact(ctx, event, (payload, contact_id), rules, current, b);
     }
     let mapped = map(rules, event, payload)?;
-    let (mut body, key) = upsert_body(event, &mapped, &b.location)?;
+    let (mut body, to) = contact_body(event, &mapped, &b.location, contact_id)?;
     b.warnings.extend(
         mapped
             .warnings
@@ -419,7 +484,9 @@ fn plan_contact(
     );
     if let Some(target) = accumulating_target(rules) {
         match score_field_id(target, &body) {
-            Some(field) => return Ok(plan_contact_read(ctx, event, field, &mut body, key, b)),
+            Some(field) => {
+                return Ok(plan_contact_read(ctx, event, field, &mut body, &to, b))
+            }
             None => b.warnings.push(format!(
                 "the score does not accumulate (scoring.base is {CURRENT_SCORE_PATH}) because its custom field {} has no id: compile the rules with the location's custom fields; the score written is this event's points alone",
                 target.custom_field.as_deref().unwrap_or("?")
@@ -440,22 +507,37 @@ fn plan_contact(
         }
     };
 
-    b.contact_key = Some(key);
-    let p = RequestParams {
-        body: Some(Value::Object(body)),
-        ..RequestParams::default()
+    b.contact_key = Some(to.contact_key());
+    let (write, contact_id) = match &to {
+        ContactTarget::ByMatch(_) => {
+            let p = RequestParams {
+                body: Some(Value::Object(body)),
+                ..RequestParams::default()
+            };
+            b.step(
+                "upsert",
+                ops::UPSERT_CONTACT,
+                p,
+                "create or update the contact (matched by email/phone); no `tags` in the body because GHL would replace all of them; the score is a custom field in this body",
+            );
+            (
+                "upsert",
+                json!({"$from": "upsert", "pointer": "/contact/id"}),
+            )
+        }
+        ContactTarget::ById(id) => {
+            b.step(
+                "update",
+                ops::UPDATE_CONTACT,
+                by_contact_id(json!(id), Some(Value::Object(body))),
+                "update the contact the event names by its GHL id (the id wins over an email or phone; a wrong id fails, it never creates one); no `tags` in the body because GHL would replace all of them; the score is a custom field in this body",
+            );
+            ("update", json!(id))
+        }
     };
-    b.step(
-        "upsert",
-        ops::UPSERT_CONTACT,
-        p,
-        "create or update the contact (matched by email/phone); no `tags` in the body because GHL would replace all of them; the score is a custom field in this body",
-    );
-    let contact_id = json!({"$from": "upsert", "pointer": "/contact/id"});
-    let current = json!({"$from": "upsert", "pointer": "/contact/tags"});
+    let current = json!({"$from": write, "pointer": "/contact/tags"});
     if !add.is_empty() {
-        let mut p = RequestParams::default();
-        p.path.insert("contactId".into(), contact_id.clone());
+        let mut p = by_contact_id(contact_id.clone(), None);
         p.body = Some(json!({"tags": {"$missing": add, "in": current}}));
         b.step(
             "add-tags",
@@ -466,8 +548,7 @@ fn plan_contact(
         .skip_when_empty = Some("/tags".into());
     }
     if !mapped.tags_to_remove.is_empty() {
-        let mut p = RequestParams::default();
-        p.path.insert("contactId".into(), contact_id);
+        let mut p = by_contact_id(contact_id, None);
         p.body = Some(json!({"tags": {"$present": mapped.tags_to_remove, "in": current}}));
         b.step(
             "remove-tags",
@@ -522,7 +603,7 @@ fn plan_contact_read(
     event: &ParsedEvent,
     score_field: String,
     body: &mut Map<String, Value>,
-    key: String,
+    target: &ContactTarget,
     mut b: Builder,
 ) -> FlowPlan {
     let fields = body.get_mut("customFields").and_then(Value::as_array_mut);
@@ -538,16 +619,28 @@ fn plan_contact_read(
             ctx.config.score_ledger.field
         ));
     }
-    b.contact_key = Some(key);
-    b.step(
-        "upsert",
-        ops::UPSERT_CONTACT,
-        RequestParams {
-            body: Some(Value::Object(std::mem::take(body))),
-            ..RequestParams::default()
-        },
-        "create or update the contact (matched by email/phone) without the score: its answer is the contact as it is now (id, tags, current score and score ledger), which the score adds to",
-    );
+    b.contact_key = Some(target.contact_key());
+    match target {
+        ContactTarget::ByMatch(_) => {
+            b.step(
+                "upsert",
+                ops::UPSERT_CONTACT,
+                RequestParams {
+                    body: Some(Value::Object(std::mem::take(body))),
+                    ..RequestParams::default()
+                },
+                "create or update the contact (matched by email/phone) without the score: its answer is the contact as it is now (id, tags, current score and score ledger), which the score adds to",
+            );
+        }
+        ContactTarget::ById(id) => {
+            b.step(
+                "read",
+                ops::GET_CONTACT,
+                by_contact_id(json!(id), None),
+                "read the contact the event names by its GHL id (the id wins over an email or phone): its current score and score ledger, which the score adds to; the mapped fields are written with the score, by id",
+            );
+        }
+    }
     let has_scope = ctx.scopes.iter().any(|s| s == SCOPE_LOCATION_TAGS_WRITE);
     if !(ctx.config.allow_create_location_tags && has_scope) && ctx.location_tags.is_none() {
         location_tags_step(&mut b);
@@ -568,7 +661,7 @@ fn plan_contact_read(
 fn plan_scored_contact(
     ctx: &FlowContext<'_>,
     event: &ParsedEvent,
-    payload: &Value,
+    (payload, contact_id): (&Value, Option<&str>),
     rules: &crate::rules::CompiledRules,
     current: &CurrentContact,
     mut b: Builder,
@@ -603,11 +696,11 @@ fn plan_scored_contact(
         );
     }
     let mapped = map(rules, event, &record)?;
-    let (body, key) = upsert_body(event, &mapped, &b.location)?;
+    let (body, target) = contact_body(event, &mapped, &b.location, contact_id)?;
     let (add, dropped) = addable_tags(ctx, &mut b, &mapped.tags_to_add)
         .map_err(|()| event.malformed("the location's tags are unknown after the contact read"))?;
     let d = tags::diff(&add, &mapped.tags_to_remove, &current.tags);
-    b.contact_key = Some(key);
+    b.contact_key = Some(target.contact_key());
     tag_steps(
         &mut b,
         &current.id,
@@ -615,8 +708,9 @@ fn plan_scored_contact(
         "the tags of the contact read, diffed with the rules' tags",
     );
     let score = mapped.score.unwrap_or(current.score);
+    let mut fields = Vec::new();
     if score != current.score {
-        let mut fields = vec![json!({"id": current.score_field, "field_value": score})];
+        fields.push(json!({"id": current.score_field, "field_value": score}));
         if let Some(ledger) = &current.ledger_field {
             let mut entries = current.ledger.clone();
             entries.push(entry);
@@ -624,6 +718,33 @@ fn plan_scored_contact(
             let from = entries.len().saturating_sub(keep);
             fields.push(json!({"id": ledger, "field_value": entries[from..].join(" ")}));
         }
+    }
+    if let ContactTarget::ById(id) = &target {
+        // Stage 1 only read the contact: the mapped fields go with the score, in one
+        // request by id, last (so a failure before it leaves the ledger as it was).
+        let mut update = body;
+        let mut all: Vec<Value> = update
+            .remove("customFields")
+            .and_then(|v| v.as_array().cloned())
+            .unwrap_or_default();
+        all.retain(|f| {
+            let fid = f.get("id").and_then(Value::as_str);
+            fid != Some(current.score_field.as_str())
+                && (fid.is_none() || fid != current.ledger_field.as_deref())
+        });
+        all.extend(fields);
+        if !all.is_empty() {
+            update.insert("customFields".into(), Value::Array(all));
+        }
+        if !update.is_empty() {
+            b.step(
+                "update",
+                ops::UPDATE_CONTACT,
+                by_contact_id(json!(id), Some(Value::Object(update))),
+                "write the mapped fields, the score (the contact's current score plus this event's points) and this event's key in the score ledger in one request by the contact's id, so a replay adds nothing",
+            );
+        }
+    } else if !fields.is_empty() {
         let mut upsert = Map::new();
         for k in ["locationId", "email", "phone"] {
             if let Some(v) = body.get(k) {

@@ -108,6 +108,24 @@ impl Flows {
         Ok(())
     }
 
+    /// A stage's request `step` was refused with HTTP `status`: abandons the stage, and
+    /// throws the typed failure when the core names one (`FLOW_CONTACT_NOT_FOUND` for a
+    /// 404/400 on a request by contact id); returns nothing when the request's own
+    /// error stands.
+    #[wasm_bindgen(js_name = stepFailed)]
+    pub fn step_failed(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
+        step: &str,
+        status: u16,
+    ) -> Result<(), JsValue> {
+        let fp: FlowPlan = from_js(plan, "plan")?;
+        match self.engine.step_failed(&fp, step, status) {
+            Some(e) => Err(throw(&e)),
+            None => Ok(()),
+        }
+    }
+
     /// The cached social-planner tags of a location (empty when none are cached).
     #[wasm_bindgen(js_name = cachedTags, unchecked_return_type = "Tag[]")]
     pub fn cached_tags(&self, location_id: &str) -> Result<JsValue, JsValue> {
