@@ -53,7 +53,8 @@ export function sampleEvents(emu, locationId) {
       event: sourceEvent("qwilr/page-viewed.json"),
     },
     {
-      title: "1d. Qwilr page accepted, by the GHL contact id in its metadata (adds to the score the Wishpond lead earned)",
+      title:
+        "1d. Qwilr page accepted, by the GHL contact id in its metadata (adds to the score the Wishpond lead earned)",
       event: sourceEvent("qwilr/page-accepted.json"),
     },
     { title: "2. Wishpond tag updated", event: wpTag },
