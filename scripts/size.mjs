@@ -27,9 +27,12 @@ export const ENTRIES = [
     name: "ghl-bridge",
     subpath: ".",
     budget: 200_000,
-    guard: 800 * 1024,
+    // Raised from 819,200 when the real sources' event kinds and flows, flows in stages
+    // through the outbox and contacts by id landed (786,859 -> 886,792 bytes): the size
+    // work of issue #14 starts from here.
+    guard: 900_000,
     all: 300_000,
-    allGuard: 800 * 1024,
+    allGuard: 900_000,
   },
   // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes).
   { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 128_000 },
