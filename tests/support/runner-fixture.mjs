@@ -2,7 +2,9 @@
 // locations (one token each), the matching worker connections (Wishpond rules
 // preset, custom fields as the location has them), Wishpond lead events as intake
 // items, and the referee that reads the emulator's request log and state.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -144,10 +146,18 @@ export function windows(emu, limit) {
 
 const WORKER = fileURLToPath(new URL("./worker-proc.mjs", import.meta.url));
 
+const written = new Map();
+
 /** Spawns a worker process; resolves once it is ready: { child, lines, exited }. */
 export function spawnWorker(settings) {
-  const child = spawn(process.execPath, [WORKER], {
-    env: { ...process.env, GHLB_WORKER: JSON.stringify(settings) },
+  // The settings go in a file (50 connections' rules do not fit in the environment).
+  let file = written.get(settings);
+  if (!file) {
+    file = join(mkdtempSync(join(tmpdir(), "ghlb-worker-")), "settings.json");
+    writeFileSync(file, JSON.stringify(settings));
+    written.set(settings, file);
+  }
+  const child = spawn(process.execPath, [WORKER, file], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const lines = [];
