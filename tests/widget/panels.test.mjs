@@ -151,7 +151,8 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
       "ghl-mapping-editor",
       class extends HTMLElement {
         set core(c) {
-          if (c === this._core) return; // as a Lit property: the same value is no change
+          // As a Lit property: the same value is no change; the core arrives once loaded.
+          if (!c || c === this._core) return;
           this._core = c;
           const doc = structuredClone(this.document);
           doc.tagRules = [...(doc.tagRules ?? []), { add: ["from-the-editor"] }];
@@ -179,6 +180,8 @@ test("mapping: the editor gets the document, samples, custom fields and core; Sa
   });
   await connect(page);
   await page.getByRole("tab", { name: "Mapping" }).click();
+  // The editor is rendered (and given its inputs) once the core and the samples are loaded.
+  await page.waitForFunction(() => window.__editor !== undefined);
   await page.getByText("No problems.").waitFor();
   const seen = await page.evaluate(() => window.__editor);
   assert.equal(seen.hasDocument, true);
