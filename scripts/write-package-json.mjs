@@ -1,5 +1,6 @@
 // Writes pkg/package.json: name, version (from Cargo.toml), conditional exports for
-// node / browser / service workers, repository links, and the files list. Usage: node write-package-json.mjs <dir>
+// node / browser / service workers, repository links (only when Cargo.toml names a
+// repository: the project has no public one yet), and the files list. Usage: node write-package-json.mjs <dir>
 import { readFileSync, writeFileSync } from "node:fs";
 
 const dir = process.argv[2] ?? "pkg";
@@ -9,7 +10,13 @@ if (!version) throw new Error("no version in Cargo.toml");
 
 const field = (key) => new RegExp(`^${key}\\s*=\\s*"([^"]+)"`, "m").exec(cargo)?.[1];
 const repository = field("repository");
-if (!repository) throw new Error("no repository in Cargo.toml");
+const links = repository
+  ? {
+      repository: { type: "git", url: `git+${repository}.git` },
+      homepage: field("homepage") ?? `${repository}#readme`,
+      bugs: { url: `${repository}/issues` },
+    }
+  : {};
 
 const pkg = {
   name: "ghl-bridge",
@@ -17,9 +24,7 @@ const pkg = {
   description:
     "Sync Wishpond and Qwilr with HighLevel (GHL) from the browser: a Rust core in WebAssembly.",
   license: "MIT OR Apache-2.0",
-  repository: { type: "git", url: `git+${repository}.git` },
-  homepage: field("homepage") ?? `${repository}#readme`,
-  bugs: { url: `${repository}/issues` },
+  ...links,
   type: "module",
   sideEffects: ["./entries/*.js", "./client/entries/*.js", "./capture/*.js", "./console/*.js"],
   types: "./entries/web.d.ts",
