@@ -41,7 +41,12 @@ const source = (page, path) =>
   page.getByRole("button", { name: new RegExp(`^${path.replace(/[.[\]]/g, "\\$&")} ?,`) });
 const label = (loc) => loc.evaluate((el) => el.textContent.replace(/\s+/g, " ").trim());
 const target = (page, label) => page.locator(`button.target`, { hasText: label }).first();
-const card = (page, ptr) => page.locator(`details[data-ptr="${ptr}"]`);
+const card = (page, ptr) => page.locator(`[data-ptr="${ptr}"]`);
+/** Opens a closed card by its disclosure button (as a person clicks its summary line). */
+const expand = async (loc) => {
+  const b = loc.locator("button.disclosure").first();
+  if ((await b.getAttribute("aria-expanded")) !== "true") await b.click();
+};
 
 /** The problem text a control points to with aria-describedby ("" when none). */
 async function describedError(locator) {
@@ -273,6 +278,10 @@ test("conditions, tag rules, lead scoring: each edit recomputes the preview and 
   const added = page.locator("ul.chips").first();
   assert.match(await added.textContent(), /vip.*campaign: spring giveaway 2026/s);
 
+  // Lead scoring is a closed card: its summary says it is off; open it to switch it on.
+  const scoring = card(page, "/scoring");
+  assert.match(await label(scoring.locator("button.disclosure")), /Lead scoring off/);
+  await expand(scoring);
   await page.getByLabel("Score leads").check();
   await page.getByRole("button", { name: "Add a score rule" }).click();
   assert.equal(await page.getByTestId("score").textContent(), "10");
@@ -324,6 +333,10 @@ test("the JSON view edits the same document, with validation", async () => {
   await box.fill(JSON.stringify(doc, null, 2));
   await page.screenshot({ path: `${shots}/mapping-json.png` });
   await page.getByRole("tab", { name: "Visual editor" }).click();
+  // The tag rule's card is closed, its summary says what it does.
+  const rule = card(page, "/tagRules/0");
+  assert.match(await label(rule.locator("button.disclosure")), /Tag rule 1 add vip/);
+  await expand(rule);
   assert.equal(await page.getByLabel("Add tags (comma separated)").inputValue(), "vip");
   assert.match(await page.locator("ul.chips").first().textContent(), /vip/);
   assert.deepEqual((await lastDoc(page)).tagRules, [{ id: "vip", add: ["vip"] }]);
@@ -372,8 +385,9 @@ for (const [name, opts] of [
     const page = await open(opts);
     await page.getByRole("button", { name: "Suggest mappings" }).click();
     await page.getByRole("button", { name: "Accept all" }).click();
-    await card(page, "/mappings/0").locator("summary").click();
+    await expand(card(page, "/mappings/0"));
     await page.getByRole("button", { name: "Add a tag rule" }).click();
+    await expand(card(page, "/scoring"));
     await page.getByLabel("Score leads").check();
     await source(page, "lead.ip_address").click(); // the "picked" bar shows too
     assert.deepEqual(await axe(page), []);
@@ -416,7 +430,10 @@ test("the host contract: no globals, the event bubbles out composed, the host's 
     // The host stores what it got and gives it back: the editor keeps its state.
     el.document = seen.at(-1).detail.document;
     await el.updateComplete;
-    const open = el.shadowRoot.querySelector('details[data-ptr="/mappings/0"]').open;
+    const open =
+      el.shadowRoot
+        .querySelector('[data-ptr="/mappings/0"] button.disclosure')
+        .getAttribute("aria-expanded") === "true";
     return {
       pageStyles:
         document.querySelectorAll("style, link[rel=stylesheet]").length +
