@@ -109,6 +109,7 @@ export class GhlMappingEditor extends LitElement {
     _over: { state: true },
     _assign: { state: true },
     _open: { state: true },
+    _closed: { state: true },
   };
 
   static styles = styles;
@@ -277,14 +278,29 @@ export class GhlMappingEditor extends LitElement {
 
   _focusProblem(p) {
     this._view = "editor";
+    // Every card around the problem opens again, even one the person closed.
+    const closed = new Set(
+      [...this._closed].filter((c) => !(p.pointer === c || p.pointer.startsWith(`${c}/`))),
+    );
+    if (closed.size !== this._closed.size) this._closed = closed;
+    this._focusWhenShown(p);
+  }
+
+  /**
+   * Moves focus to the control a problem is shown at, once it is rendered: a card that
+   * opens registers its controls in one update, and the problems move to them in the next.
+   */
+  async _focusWhenShown(p) {
+    for (let i = 0; i < 3; i++) {
+      await this.updateComplete;
+      if (!this.isUpdatePending) break;
+    }
     const target = [...this._assign.byControl.entries()].find(([, list]) => list.includes(p));
-    this.updateComplete.then(() => {
-      const el = target ? this.renderRoot.getElementById(controlId(target[0])) : null;
-      if (el) {
-        el.scrollIntoView?.({ block: "center" });
-        el.focus();
-      }
-    });
+    const el = target ? this.renderRoot.getElementById(controlId(target[0])) : null;
+    if (el) {
+      el.scrollIntoView?.({ block: "center" });
+      el.focus();
+    }
   }
 
   // ---- targets --------------------------------------------------------------------------
@@ -859,7 +875,7 @@ export class GhlMappingEditor extends LitElement {
     const open = this._isOpen(ptr);
     const bodyId = `${card.id}-body`;
     const bad = this._problemsIn(ptr).length;
-    return html`<div class=${`card${bad > 0 ? " has-problem" : ""}`} data-ptr=${ptr} role="group" aria-labelledby=${`${card.id}-t`} aria-describedby=${ifDefined(card.desc)}>
+    return html`<div class=${`card${bad > 0 ? " has-problem" : ""}`} id=${card.id} tabindex="-1" data-ptr=${ptr} role="group" aria-labelledby=${`${card.id}-t`} aria-describedby=${ifDefined(card.desc)}>
       <div class="card-head">
         <div role="heading" aria-level=${level} class="card-title">
           <button
@@ -905,7 +921,7 @@ export class GhlMappingEditor extends LitElement {
         : nothing
     }`;
     return this._card(ptr, {
-      name: S.mappingName(i, label),
+      name: S.places.mapping(i + 1),
       summary,
       level,
       actions: html`<button class="icon" aria-label=${`${S.removeMapping}: ${S.mappingName(i, label)}`} @click=${() => this._remove(ptr)}>✕</button>`,
@@ -1155,7 +1171,7 @@ export class GhlMappingEditor extends LitElement {
         .value=${live(kind)}
         @change=${(e) => setCombine(e.target.value)}
       >
-        ${["one", "all", "any"].map((k) => html`<option value=${k}>${S.combine[k]}</option>`)}
+        ${["one", "all", "any"].map((k) => html`<option value=${k} ?selected=${k === kind}>${S.combine[k]}</option>`)}
       </select>
     </div>`;
     if (kind !== "one") {
@@ -1230,7 +1246,7 @@ export class GhlMappingEditor extends LitElement {
           <label for=${c.id}>${S.condOp}</label>
           <select id=${c.id} aria-invalid=${ifDefined(c.invalid)} aria-describedby=${ifDefined(c.desc)} .value=${live(op)} @change=${(e) => setOp(e.target.value)}>
             ${op === "" ? html`<option value="">—</option>` : nothing}
-            ${COND_OPS.map((o) => html`<option value=${o}>${S.ops[o]}</option>`)}
+            ${COND_OPS.map((o) => html`<option value=${o} ?selected=${o === op}>${S.ops[o]}</option>`)}
           </select>
           ${c.err}
         </div>
