@@ -1515,7 +1515,7 @@ export class GhlMappingEditor extends LitElement {
           ? html`<h4>${S.trace}</h4><p class="muted">${S.traceNone}</p>`
           : html`<details open>
         <summary>${S.trace}</summary>
-        <div class="trace-wrap">
+        <div class="trace-wrap" tabindex="0" role="region" aria-label=${S.trace}>
           <table>
             <thead>
               <tr><th scope="col">${S.traceRule}</th><th scope="col" class="nowrap">${S.traceFired}</th><th scope="col">${S.traceWhy}</th></tr>

@@ -213,6 +213,11 @@ export const styles = css`
       max-height: 70vh;
       overflow-y: auto;
     }
+    /* A preset's trace has dozens of rules: it scrolls in its column instead of making the page long. */
+    .trace-wrap {
+      max-height: 60vh;
+      overflow-y: auto;
+    }
   }
   @container (min-width: 620px) and (max-width: 899px) {
     .layout {
