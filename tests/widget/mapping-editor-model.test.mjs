@@ -142,7 +142,7 @@ test("problems go to the nearest control; the rest are loose", () => {
   assert.notEqual(m.controlId("/a/b"), m.controlId("/a_2fb"));
 });
 
-test("the preview path: problems when invalid, else the sample's traced result and one per record", () => {
+test("the preview path: problems when invalid, else the sample's traced result and the records counted", () => {
   const bad = m.previewPath(
     core,
     { version: 1, mappings: [{ from: "", to: "email" }] },
@@ -158,7 +158,7 @@ test("the preview path: problems when invalid, else the sample's traced result a
   const ok = m.previewPath(core, doc, undefined, real, [real, "not json"]);
   assert.deepEqual(ok.problems, []);
   assert.ok(ok.result.trace.length > 0);
-  assert.equal(ok.results[1].error.code, "RECORD_NOT_JSON");
+  assert.deepEqual(ok.batch, { total: 2, reach: 1, none: 0, failed: 1 });
   assert.deepEqual(m.matchOf(ok.result), {
     key: "email",
     value: "jane.doe@example.com",
@@ -167,4 +167,94 @@ test("the preview path: problems when invalid, else the sample's traced result a
   assert.deepEqual(m.matchOf({ upsert: { phone: "+1415" } }).key, "phone");
   assert.equal(m.matchOf({ upsert: { firstName: "x" } }).key, null);
   assert.equal(m.recordOf({ type: "wishpond.lead.created", payload: lead }), lead);
+});
+
+/** The normalised events of tests/fixtures/ (without their notes), varied record by record. */
+function realRecords(n) {
+  const strip = ({ _note, ...r }) => r;
+  const wishpond = ["lead-created", "lead-updated", "lead-captured"].map((f) =>
+    strip(read(`tests/fixtures/wishpond/${f}.json`)),
+  );
+  return Array.from({ length: n }, (_, i) => {
+    const r = structuredClone(wishpond[i % 3]);
+    // Some without an email, some with a phone that is not one, some with neither.
+    if (i % 4 === 1) delete r.lead.email;
+    if (i % 5 === 2) r.lead.dynamic_attributes.phone_number = "call me";
+    if (i % 6 === 3) r.lead.dynamic_attributes.phone_number = "(415) 555-0188";
+    return r;
+  });
+}
+
+test("the records are counted exactly as the whole document maps them (reachDocument), by route too", () => {
+  const records = realRecords(60);
+  const presets = core.rulesPresets();
+  const wishpond = presets["wishpond-lead"];
+  // A route that maps the email its own way, taken by the updated leads.
+  const routed = structuredClone(wishpond);
+  routed.routes = [
+    {
+      id: "updated",
+      when: { path: "type", equals: "wishpond.lead.updated" },
+      mappings: [{ id: "no-email", template: "", to: "email" }],
+      tagRules: [{ id: "t", add: ["x"] }],
+    },
+  ];
+  for (const doc of [wishpond, routed, presets["qwilr-events"]]) {
+    const full = core.compileRules(doc).applyBatch(records);
+    const want = { total: records.length, reach: 0, none: 0, failed: 0 };
+    for (const r of full) {
+      if (r.error) want.failed++;
+      else if (m.matchOf(r).key !== null) want.reach++;
+      else want.none++;
+    }
+    const got = m.previewPath(core, doc, undefined, records[0], records).batch;
+    assert.deepEqual(got, want);
+    // The reduced document has no names, tags or scores.
+    const reduced = m.reachDocument(doc);
+    assert.equal(reduced.tagRules, undefined);
+    assert.equal(reduced.scoring, undefined);
+    assert.ok((reduced.mappings ?? []).every((x) => x.to === "email" || x.to === "phone"));
+  }
+  const r = m.previewPath(core, routed, undefined, records[0], records).batch;
+  assert.ok(r.none > 0 && r.reach > 0, JSON.stringify(r));
+});
+
+test("the counts are reused while nothing about whom the records reach changed, and recomputed when it did", () => {
+  const records = realRecords(30);
+  const doc = core.rulesPresets()["wishpond-lead"];
+  let batches = 0;
+  const counting = {
+    ...core,
+    compileRules(d, o) {
+      const c = core.compileRules(d, o);
+      return {
+        ...c,
+        apply: c.apply,
+        free: c.free,
+        applyBatch: (x) => {
+          batches++;
+          return c.applyBatch(x);
+        },
+      };
+    },
+  };
+  const memo = {};
+  const first = m.previewPath(counting, doc, undefined, records[0], records, memo).batch;
+  assert.equal(batches, 1);
+  // A first-name step: the same counts, no batch.
+  const names = structuredClone(doc);
+  names.mappings[1].transforms = ["trim", "uppercase"];
+  const again = m.previewPath(counting, names, undefined, records[0], records, memo);
+  assert.equal(batches, 1);
+  assert.deepEqual(again.batch, first);
+  assert.match(again.result.upsert.firstName, /^[A-Z]+$/);
+  // The email mapping removed: recomputed, nobody without a phone is reached.
+  const noEmail = structuredClone(doc);
+  noEmail.mappings.splice(0, 1);
+  const changed = m.previewPath(counting, noEmail, undefined, records[0], records, memo).batch;
+  assert.equal(batches, 2);
+  assert.ok(changed.reach < first.reach, `${changed.reach} < ${first.reach}`);
+  // Other records (a new list): recomputed.
+  m.previewPath(counting, noEmail, undefined, records[0], [...records], memo);
+  assert.equal(batches, 3);
 });

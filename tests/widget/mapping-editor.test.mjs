@@ -41,7 +41,12 @@ const source = (page, path) =>
   page.getByRole("button", { name: new RegExp(`^${path.replace(/[.[\]]/g, "\\$&")} ?,`) });
 const label = (loc) => loc.evaluate((el) => el.textContent.replace(/\s+/g, " ").trim());
 const target = (page, label) => page.locator(`button.target`, { hasText: label }).first();
-const card = (page, ptr) => page.locator(`details[data-ptr="${ptr}"]`);
+const card = (page, ptr) => page.locator(`[data-ptr="${ptr}"]`);
+/** Opens a closed card by its disclosure button (as a person clicks its summary line). */
+const expand = async (loc) => {
+  const b = loc.locator("button.disclosure").first();
+  if ((await b.getAttribute("aria-expanded")) !== "true") await b.click();
+};
 
 /** The problem text a control points to with aria-describedby ("" when none). */
 async function describedError(locator) {
@@ -273,6 +278,10 @@ test("conditions, tag rules, lead scoring: each edit recomputes the preview and 
   const added = page.locator("ul.chips").first();
   assert.match(await added.textContent(), /vip.*campaign: spring giveaway 2026/s);
 
+  // Lead scoring is a closed card: its summary says it is off; open it to switch it on.
+  const scoring = card(page, "/scoring");
+  assert.match(await label(scoring.locator("button.disclosure")), /Lead scoring off/);
+  await expand(scoring);
   await page.getByLabel("Score leads").check();
   await page.getByRole("button", { name: "Add a score rule" }).click();
   assert.equal(await page.getByTestId("score").textContent(), "10");
@@ -324,6 +333,10 @@ test("the JSON view edits the same document, with validation", async () => {
   await box.fill(JSON.stringify(doc, null, 2));
   await page.screenshot({ path: `${shots}/mapping-json.png` });
   await page.getByRole("tab", { name: "Visual editor" }).click();
+  // The tag rule's card is closed, its summary says what it does.
+  const rule = card(page, "/tagRules/0");
+  assert.match(await label(rule.locator("button.disclosure")), /Tag rule 1 add vip/);
+  await expand(rule);
   assert.equal(await page.getByLabel("Add tags (comma separated)").inputValue(), "vip");
   assert.match(await page.locator("ul.chips").first().textContent(), /vip/);
   assert.deepEqual((await lastDoc(page)).tagRules, [{ id: "vip", add: ["vip"] }]);
@@ -372,8 +385,9 @@ for (const [name, opts] of [
     const page = await open(opts);
     await page.getByRole("button", { name: "Suggest mappings" }).click();
     await page.getByRole("button", { name: "Accept all" }).click();
-    await card(page, "/mappings/0").locator("summary").click();
+    await expand(card(page, "/mappings/0"));
     await page.getByRole("button", { name: "Add a tag rule" }).click();
+    await expand(card(page, "/scoring"));
     await page.getByLabel("Score leads").check();
     await source(page, "lead.ip_address").click(); // the "picked" bar shows too
     assert.deepEqual(await axe(page), []);
@@ -416,7 +430,10 @@ test("the host contract: no globals, the event bubbles out composed, the host's 
     // The host stores what it got and gives it back: the editor keeps its state.
     el.document = seen.at(-1).detail.document;
     await el.updateComplete;
-    const open = el.shadowRoot.querySelector('details[data-ptr="/mappings/0"]').open;
+    const open =
+      el.shadowRoot
+        .querySelector('[data-ptr="/mappings/0"] button.disclosure')
+        .getAttribute("aria-expanded") === "true";
     return {
       pageStyles:
         document.querySelectorAll("style, link[rel=stylesheet]").length +
@@ -469,5 +486,202 @@ test("a text combining fields: tick the box, drop a second field onto the text",
   assert.equal(doc.mappings[0].template, "{lead.first_name} {lead.last_name}");
   assert.equal(doc.mappings[0].from, undefined);
   assert.match(await page.getByRole("row", { name: /Full name/ }).textContent(), /Jane Doe/);
+  await page.close();
+});
+
+test("the preset: every card starts closed with a summary line, opens on click and on Enter, a problem opens its card", async () => {
+  const page = await open();
+  await page.evaluate(() => {
+    window.editor.document = window.core.rulesPresets()["wishpond-lead"];
+  });
+  const buttons = page.locator("button.disclosure");
+  const n = await buttons.count();
+  assert.ok(n >= 20, `${n} cards`);
+  for (let i = 0; i < n; i++)
+    assert.equal(await buttons.nth(i).getAttribute("aria-expanded"), "false");
+  // Closed, the page is a few screens, not ten thousand pixels.
+  const height = await page.evaluate(() => window.editor.getBoundingClientRect().height);
+  assert.ok(height < 5000, `the editor is ${height}px tall`);
+  await page.screenshot({ path: `${shots}/mapping-preset-closed-desktop.png`, fullPage: true });
+  assert.deepEqual(await axe(page), []);
+
+  // The summary line says what the card does; its button is the card's name.
+  const email = card(page, "/mappings/0");
+  const emailButton = page.getByRole("button", {
+    name: /^Mapping 1 Email ← lead\.email \(Check email\)/,
+  });
+  assert.equal(await emailButton.count(), 1);
+  assert.match(
+    await label(card(page, "/mappings/2").locator("button.disclosure")),
+    /First name ← lead\.dynamic_attributes\.name \(Part of a full name \(first\), Title Case\) · only when lead\.dynamic_attributes\.first_name is empty/,
+  );
+  await expand(card(page, "/scoring"));
+  assert.match(
+    await label(card(page, "/scoring/rules/1").locator("button.disclosure")),
+    /Score rule 2 \+10 points · only when all of \(type is “wishpond\.lead\.created”; lead\.dynamic_attributes\.phone_number is filled in\)/,
+  );
+  assert.match(
+    await label(card(page, "/tagRules/4").locator("button.disclosure")),
+    /add paid-traffic · only when utm\.utm_medium is one of cpc, ppc, paid/,
+  );
+  // Enter opens (the body appears, aria-expanded follows), a click closes.
+  await emailButton.focus();
+  await page.keyboard.press("Enter");
+  assert.equal(await emailButton.getAttribute("aria-expanded"), "true");
+  assert.equal(await email.getByLabel("Event field", { exact: true }).inputValue(), "lead.email");
+  assert.deepEqual(await axe(page), []);
+  await emailButton.click();
+  assert.equal(await emailButton.getAttribute("aria-expanded"), "false");
+  assert.equal(await email.getByLabel("Event field", { exact: true }).count(), 0);
+
+  // A problem the host's document has: its card opens itself, the others stay closed.
+  await page.evaluate(() => {
+    const doc = window.core.rulesPresets()["wishpond-lead"];
+    doc.tagRules[1].when.path = "arrived..x";
+    window.editor.document = doc;
+  });
+  const rule = card(page, "/tagRules/1");
+  const ruleButton = rule.locator("button.disclosure");
+  assert.equal(await ruleButton.getAttribute("aria-expanded"), "true");
+  assert.match(await label(ruleButton), /1 problem/);
+  assert.equal(
+    await card(page, "/tagRules/0").locator("button.disclosure").getAttribute("aria-expanded"),
+    "false",
+  );
+  const path = rule.getByLabel("Event field");
+  assert.equal(await path.getAttribute("aria-invalid"), "true");
+  // Closed by the person it stays closed; "Show" opens it again and puts focus on the box.
+  await ruleButton.click();
+  assert.equal(await ruleButton.getAttribute("aria-expanded"), "false");
+  await page.getByRole("button", { name: "Show" }).click();
+  assert.equal(await ruleButton.getAttribute("aria-expanded"), "true");
+  assert.equal(await path.evaluate((el) => el.getRootNode().activeElement === el), true);
+  await path.fill("arrived");
+  assert.equal(await page.getByRole("region", { name: /problem/ }).count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+
+  const phone = await open({ width: 360, height: 800 });
+  await phone.evaluate(() => {
+    window.editor.document = window.core.rulesPresets()["wishpond-lead"];
+  });
+  await expand(card(phone, "/mappings/1"));
+  const overflow = await phone.evaluate(
+    () => document.documentElement.scrollWidth - window.innerWidth,
+  );
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the viewport`);
+  await phone.screenshot({ path: `${shots}/mapping-preset-closed-360.png`, fullPage: true });
+  await phone
+    .getByRole("region", { name: "Field mappings" })
+    .screenshot({ path: `${shots}/mapping-preset-360-cards.png` });
+  assert.deepEqual(await axe(phone), []);
+  await phone.close();
+});
+
+test("combined conditions as a person: all of / any of, a test added and removed, the preview follows", async () => {
+  const page = await open();
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  const m = card(page, "/mappings/0");
+  await m.getByRole("button", { name: "Add a condition" }).click();
+  // One test (filled in), then all of: the test becomes the first of the list.
+  await m.getByLabel("Combine", { exact: true }).selectOption({ label: "all of these tests hold" });
+  assert.deepEqual((await lastDoc(page)).mappings[0].when, {
+    all: [{ path: "event", blank: false }],
+  });
+  await m.getByRole("button", { name: "Add a test" }).click();
+  // Focus is in the new test's field box: a keyboard user types on.
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("lead.first_name");
+  const second = m.locator("fieldset.cond fieldset.cond").nth(1);
+  await second.getByLabel("Test").selectOption({ label: "is empty" });
+  assert.deepEqual((await lastDoc(page)).mappings[0].when, {
+    all: [
+      { path: "event", blank: false },
+      { path: "lead.first_name", blank: true },
+    ],
+  });
+  // The first name is filled in: not all tests hold, the email is not written.
+  assert.match(await who(page).textContent(), /cannot be sent/);
+  assert.match(
+    await label(m.locator("button.disclosure")),
+    /only when all of \(event is filled in; lead\.first_name is empty\)/,
+  );
+  // Any of: the first holds, the email is written again.
+  await m
+    .getByLabel("Combine", { exact: true })
+    .selectOption({ label: "any of these tests holds" });
+  assert.match(await who(page).textContent(), /matched by email/);
+  assert.deepEqual(Object.keys((await lastDoc(page)).mappings[0].when), ["any"]);
+  // A value test inside the combination.
+  await second.getByLabel("Test").selectOption({ label: "is" });
+  await second.getByLabel("Value").fill("jane");
+  await second.getByLabel("Value").press("Tab");
+  assert.deepEqual((await lastDoc(page)).mappings[0].when.any[1], {
+    path: "lead.first_name",
+    equals: "jane",
+  });
+  await m.getByRole("button", { name: "Remove test 1" }).click();
+  assert.deepEqual((await lastDoc(page)).mappings[0].when, {
+    any: [{ path: "lead.first_name", equals: "jane" }],
+  });
+  assert.match(await who(page).textContent(), /matched by email/);
+  // Back to one test: the remaining test stays, shown as it is.
+  await m.getByLabel("Combine", { exact: true }).selectOption({ label: "one test" });
+  assert.deepEqual((await lastDoc(page)).mappings[0].when, {
+    path: "lead.first_name",
+    equals: "jane",
+  });
+  const test = m.getByLabel("Test", { exact: true });
+  assert.equal(await test.evaluate((el) => el.selectedOptions[0].textContent), "is");
+  assert.equal(await m.getByLabel("Value", { exact: true }).inputValue(), "jane");
+  await page.screenshot({ path: `${shots}/mapping-combined-condition.png`, fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
+test("a route's own lead scoring as a person: switched on, a score rule, the preview's score is the route's", async () => {
+  const page = await open();
+  await source(page, "lead.email").dragTo(target(page, "Email"));
+  await page.getByRole("button", { name: "Add a route" }).click();
+  const route = card(page, "/routes/0");
+  assert.equal(
+    await route.locator("button.disclosure").first().getAttribute("aria-expanded"),
+    "true",
+  );
+  const own = card(page, "/routes/0/scoring");
+  await expand(own);
+  await own.getByLabel("Score leads with this route's own rules").check();
+  await own.getByRole("button", { name: "Add a score rule" }).click();
+  const points = own.getByRole("textbox", { name: "Points" });
+  await points.fill("35");
+  await points.press("Tab");
+  const doc = await lastDoc(page);
+  assert.deepEqual(doc.routes[0].scoring, { rules: [{ id: "score-rule", points: 35 }] });
+  assert.equal(doc.scoring, undefined);
+  // The route holds for the sample (its field is present): the score is the route's.
+  assert.match(await page.getByText(/Rules used/).textContent(), /route “route”/);
+  assert.equal(await page.getByTestId("score").textContent(), "35");
+  assert.match(await label(route.locator("button.disclosure").first()), /its own lead scoring/);
+  // Its rule's condition is a combination too.
+  const rule = card(page, "/routes/0/scoring/rules/0");
+  await rule.getByRole("button", { name: "Add a condition" }).click();
+  await rule
+    .getByLabel("Combine", { exact: true })
+    .selectOption({ label: "any of these tests holds" });
+  await rule.getByRole("button", { name: "Add a test" }).click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type("lead.nothing_here");
+  await rule
+    .locator("fieldset.cond fieldset.cond")
+    .nth(1)
+    .getByLabel("Test")
+    .selectOption({ label: "is present" });
+  assert.equal(await page.getByTestId("score").textContent(), "35");
+  assert.deepEqual((await lastDoc(page)).routes[0].scoring.rules[0].when.any[1], {
+    path: "lead.nothing_here",
+    exists: true,
+  });
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(page.errors, []);
   await page.close();
 });

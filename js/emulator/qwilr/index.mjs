@@ -14,8 +14,12 @@
 //   q.deliveries                -> every webhook POSTed, with the subscriber's answer
 //   q.stop()
 //
-// Illustrative shapes (unknown in FACTS): acceptance = {acceptedBy: {name, email},
-// acceptedAt, total}; subscription list = {data: [{id, event, targetUrl}]}.
+// Where FACTS leaves Qwilr unknown, the emulator's picks (all here, nowhere else):
+// - acceptance = {acceptedBy: {name, email}, acceptedAt, total};
+// - subscription list = {data: [{id, event, targetUrl}]}; a created one = {id, event, targetUrl};
+// - the subscription body's URL: `targetUrl` (seen), `url` accepted too (others send it);
+// - CORS: Qwilr's is unknown; every answer allows any origin and OPTIONS preflights
+//   answer 204, so a console in a page (the direct backend) can be tested against it.
 
 import { createServer } from "node:http";
 import { createHash, randomBytes } from "node:crypto";
@@ -30,6 +34,13 @@ const EVENTS = [
   "pageSetLive",
   "pageRevivedLive",
 ];
+
+const CORS = {
+  "Access-Control-Allow-Origin": "*",
+  "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type, Accept",
+  "Access-Control-Max-Age": "600",
+};
 
 function hexId(seed, n) {
   return createHash("sha256").update(String(seed)).digest("hex").slice(0, n);
@@ -82,7 +93,7 @@ export async function startQwilrEmulator(options = {}) {
   let faultCounter = 0;
 
   const json = (res, status, body, headers = {}) => {
-    res.writeHead(status, { "content-type": "application/json", ...headers });
+    res.writeHead(status, { "content-type": "application/json", ...CORS, ...headers });
     res.end(body === undefined ? "" : JSON.stringify(body));
   };
 
@@ -95,6 +106,10 @@ export async function startQwilrEmulator(options = {}) {
 
   function handle(req, res, body) {
     const url = new URL(req.url, "http://qwilr.local");
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, CORS);
+      return res.end();
+    }
     const entry = { method: req.method, path: url.pathname + url.search, status: 0 };
     log.push(entry);
     const answer = (status, b, h) => {
@@ -143,9 +158,10 @@ export async function startQwilrEmulator(options = {}) {
         } catch {
           return answer(400, { message: "invalid JSON" });
         }
-        if (!EVENTS.includes(b.event) || typeof b.targetUrl !== "string")
+        const target = typeof b?.targetUrl === "string" ? b.targetUrl : b?.url;
+        if (!EVENTS.includes(b?.event) || typeof target !== "string")
           return answer(400, { message: "event and targetUrl are required" });
-        const sub = { id: `wh_${nextSub++}`, event: b.event, targetUrl: b.targetUrl };
+        const sub = { id: `wh_${nextSub++}`, event: b.event, targetUrl: target };
         subscriptions.push(sub);
         return answer(201, sub);
       }

@@ -28,6 +28,8 @@ import type {
   SourcesState,
   StatisticsState,
   TagsState,
+  QwilrSubscriptionInfo,
+  ReportTarget,
 } from "../../widget/ghl-bridge-console/backend.js";
 import type { ConsoleReply, ConsoleRequest } from "../shared/protocol.js";
 import { onWorkerChange } from "./ask.js";
@@ -58,7 +60,8 @@ export class ExtensionBackend implements ConsoleBackend {
   disconnect = () => this.#call<ConnectionState>("disconnect");
   sources = () => this.#call<SourcesState>("sources");
   saveSources = (patch: SourcesPatch) => this.#call<SourcesState>("saveSources", patch);
-  subscribeQwilr = (event: string) => this.#call<SourcesState>("subscribeQwilr", event);
+  qwilrSubscriptions = () => this.#call<QwilrSubscriptionInfo[]>("qwilrSubscriptions");
+  subscribeQwilr = (events: string[]) => this.#call<SourcesState>("subscribeQwilr", events);
   unsubscribeQwilr = (id: string) => this.#call<SourcesState>("unsubscribeQwilr", id);
   rules = () => this.#call<RulesState>("rules");
   saveRules = (source: Source, document: unknown) =>
@@ -80,7 +83,7 @@ export class ExtensionBackend implements ConsoleBackend {
   fixTag = (findingId: string) => this.#call<TagsState>("fixTag", findingId);
   statistics = () => this.#call<StatisticsState>("statistics");
   reportPreview = () => this.#call<ReportPreview>("reportPreview");
-  sendReport = () => this.#call<ReportSent>("sendReport");
+  sendReportNow = (target?: ReportTarget) => this.#call<ReportSent>("sendReportNow", target);
 
   watch(listener: (change: BackendChange) => void): () => void {
     let live = true;

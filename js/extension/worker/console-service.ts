@@ -322,6 +322,9 @@ const METHODS: Record<string, Method> = {
     await saveSecrets({ wishpondApiKey: patch?.wishpond?.apiKey, qwilrToken: patch?.qwilr?.token });
     return sources();
   },
+  async qwilrSubscriptions() {
+    throw err("NOT_SUPPORTED", "the extension has no Qwilr webhook subscriptions");
+  },
   async subscribeQwilr() {
     throw err(
       "NOT_SUPPORTED",
@@ -409,7 +412,12 @@ const METHODS: Record<string, Method> = {
     const { markdown, csv, slack } = await statisticsRun(await running());
     return { markdown, csv, slack };
   },
-  async sendReport() {
+  async sendReportNow(target?: unknown) {
+    if (target !== undefined && target !== null)
+      throw err(
+        "NOT_SUPPORTED",
+        "the extension sends the report to the Slack URL set in its options",
+      );
     await sendReport(await running(), "dashboard");
     const r = await loadReportState();
     if (r.lastError) throw err("REPORT_NOT_SENT", r.lastError);

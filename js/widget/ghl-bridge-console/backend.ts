@@ -16,7 +16,7 @@
  *   an error, a log entry, an event or a stored record.
  * - A failure rejects with a `BackendError`-shaped object (`{code, message, details?}`):
  *   `code` is the package's stable error code (`MISSING_SCOPE`, `GHL_HTTP_ERROR`...) or
- *   one of `NOT_CONNECTED`, `NOT_SUPPORTED`, `CONFIRMATION_REQUIRED`; `message` is for
+ *   one of `BACKEND_CODES`; `message` is for
  *   logs; the element turns `code` and `details` into words a marketer uses.
  * - A method a backend cannot do (e.g. Qwilr webhooks without a public intake URL)
  *   rejects with `NOT_SUPPORTED`; the element shows the panel's manual steps instead.
@@ -104,11 +104,20 @@ export interface SourcesState {
   };
   qwilr: {
     tokenSet: boolean;
-    subscriptions: { id: string; event: string; url: string }[];
+    subscriptions: QwilrSubscriptionInfo[];
     lastEventAt: string | null;
     /** True when this backend can create webhook subscriptions (it has a public URL). */
     canSubscribe: boolean;
+    /** Why the subscriptions could not be read (Qwilr refused the token...), or null. */
+    subscriptionsError?: BackendError | null;
   };
+}
+
+/** One Qwilr webhook subscription: Qwilr's id, the event (`pageAccepted`...), where Qwilr posts. */
+export interface QwilrSubscriptionInfo {
+  id: string;
+  event: string;
+  url: string;
 }
 
 /** A change of source settings; credentials are write-only. */
@@ -316,6 +325,15 @@ export interface ReportPreview {
   slack: unknown;
 }
 
+/**
+ * Where "Send now" sends the weekly report: a Slack incoming-webhook URL (the same shape
+ * as a report target of the runner's config). The URL is a secret: never returned,
+ * logged or put in an error.
+ */
+export interface ReportTarget {
+  slack: { webhookUrl: string };
+}
+
 /** What "Send now" did. */
 export interface ReportSent {
   sentAt: string;
@@ -349,9 +367,16 @@ export interface ConsoleBackend {
   sources(): Promise<SourcesState>;
   /** Changes source settings (credentials write-only). */
   saveSources(patch: SourcesPatch): Promise<SourcesState>;
-  /** Creates a Qwilr webhook subscription for an event (`pageAccepted`...). */
-  subscribeQwilr(event: string): Promise<SourcesState>;
-  /** Removes one. */
+  /** The Qwilr webhook subscriptions, as Qwilr lists them (`NOT_SUPPORTED` without a Qwilr API). */
+  qwilrSubscriptions(): Promise<QwilrSubscriptionInfo[]>;
+  /**
+   * Subscribes this backend's webhook URL to each of `events` (Qwilr's names:
+   * `pageAccepted`, `pageViewed`...; one subscription per event, none made twice);
+   * resolves with the sources after it. `NOT_SUPPORTED` when Qwilr cannot reach this
+   * backend (no public URL).
+   */
+  subscribeQwilr(events: string[]): Promise<SourcesState>;
+  /** Removes one subscription by Qwilr's id; resolves with the sources after it. */
   unsubscribeQwilr(id: string): Promise<SourcesState>;
 
   /** The rules documents (presets until saved). */
@@ -394,15 +419,27 @@ export interface ConsoleBackend {
   statistics(): Promise<StatisticsState>;
   /** The weekly report (Markdown, CSV, Slack blocks), nothing sent. */
   reportPreview(): Promise<ReportPreview>;
-  /** Sends the weekly report now (the runner's job; others reject `NOT_SUPPORTED`). */
-  sendReport(): Promise<ReportSent>;
+  /**
+   * Sends the weekly report now: to `target` (a Slack incoming-webhook URL the person
+   * entered), or, without one, to the targets this backend has configured (the runner's
+   * config, the extension's options). Rejects `INVALID_ARGUMENT` for a URL that is not
+   * https (http only on loopback), `NOT_SUPPORTED` when there is nowhere to send, and
+   * `REPORT_NOT_SENT` when the receiver refused it (its HTTP status in `details.status`).
+   */
+  sendReportNow(target?: ReportTarget): Promise<ReportSent>;
 
   /** Optional: pushes changes; returns an unsubscribe function. The element polls without it. */
   watch?(listener: (change: BackendChange) => void): () => void;
 }
 
 /** The codes the backends add to the package's own. */
-export const BACKEND_CODES = ["NOT_CONNECTED", "NOT_SUPPORTED", "CONFIRMATION_REQUIRED"] as const;
+export const BACKEND_CODES = [
+  "NOT_CONNECTED",
+  "NOT_SUPPORTED",
+  "CONFIRMATION_REQUIRED",
+  "QWILR_TOKEN_NEEDED",
+  "REPORT_NOT_SENT",
+] as const;
 
 /** Makes a `BackendError` (plain JSON, safe to post across contexts). */
 export function backendError(

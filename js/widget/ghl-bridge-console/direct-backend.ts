@@ -27,8 +27,10 @@ import {
   type Mode,
   type ModeState,
   type OutboxStatus,
+  type QwilrSubscriptionInfo,
   type ReportPreview,
   type ReportSent,
+  type ReportTarget,
   type RulesState,
   type SampleEvent,
   type ScopeCheck,
@@ -64,6 +66,20 @@ export interface DirectBackendOptions {
   now?: () => number;
   /** The outbox's `config` (`maxAttempts`, `backoffBaseMs`...; GHL's documented limits by default). */
   outboxConfig?: Record<string, unknown>;
+  /**
+   * Qwilr's webhook subscriptions from the Sources panel: `webhookUrl` is the public URL
+   * Qwilr posts to (e.g. a runner's `/hooks/qwilr/<secret>`; this page receives nothing
+   * itself), `baseUrl` Qwilr's API (default Qwilr's; http only on loopback, e.g. the
+   * emulator), `tokenProvider` the API token (else the one typed in the Sources panel,
+   * kept in memory only). Without this option the panel shows the manual steps.
+   */
+  qwilr?: {
+    webhookUrl?: string;
+    baseUrl?: string;
+    tokenProvider?: () => string | Promise<string>;
+  };
+  /** The fetch for Qwilr's API and the report's Slack webhook (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
 }
 
 interface Settings {
@@ -83,6 +99,39 @@ interface Settings {
 }
 
 const ALL_SCOPES = [...new Set(Object.values(FLOW_SCOPES).flat())];
+const REPORT_TITLE = "Weekly social report";
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * A webhook URL the person typed, checked: https, or http on loopback (a local test
+ * receiver). The URL is a secret: errors never repeat it.
+ */
+export function webhookUrl(text: unknown): string {
+  let u: URL | null = null;
+  try {
+    u = new URL(String(text ?? "").trim());
+  } catch {
+    u = null;
+  }
+  const ok =
+    u !== null &&
+    (u.protocol === "https:" || (u.protocol === "http:" && LOOPBACK.has(u.hostname))) &&
+    u.username === "" &&
+    u.password === "";
+  if (!ok || u === null)
+    throw backendError(
+      "INVALID_ARGUMENT",
+      "the Slack webhook URL must be a whole https:// address (as Slack shows it)",
+      { argument: "target.slack.webhookUrl" },
+    );
+  return u.href;
+}
+
+/** 32 random bytes as hex (the platform's generator). */
+function randomHex(): string {
+  const b = crypto.getRandomValues(new Uint8Array(32));
+  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+}
 const MAX_SAMPLES = 20;
 const MAX_ACTIVITY = 500;
 const SETTINGS_KEY = "console-settings";
@@ -123,6 +172,8 @@ export class DirectBackend implements ConsoleBackend {
   #findingFixes = new Map<string, () => Promise<void>>();
   /** The client of the last connection test (its answers read the rate budget too). */
   #probeClient: Any = null;
+  /** The Qwilr API token typed in the Sources panel (memory only, never stored). */
+  #qwilrToken: string | null = null;
 
   constructor(options: DirectBackendOptions = {}) {
     this.#opts = options;
@@ -440,6 +491,15 @@ export class DirectBackend implements ConsoleBackend {
     const s = this.#settings;
     const last = (src: Source) =>
       s.samples.find((x) => x.source === src && !x.event.id.startsWith("example-"))?.seenAt ?? null;
+    let subscriptions: QwilrSubscriptionInfo[] = [];
+    let subscriptionsError: BackendError | null = null;
+    if (this.#opts.qwilr && this.#hasQwilrToken()) {
+      try {
+        subscriptions = await this.qwilrSubscriptions();
+      } catch (e) {
+        subscriptionsError = toBackendError(e);
+      }
+    }
     return {
       wishpond: {
         apiKeySet: s.wishpondKeySet,
@@ -448,40 +508,106 @@ export class DirectBackend implements ConsoleBackend {
         poll: { lastPollAt: null, lastLeadAt: last("wishpond"), lastError: null },
       },
       qwilr: {
-        tokenSet: s.qwilrTokenSet,
-        subscriptions: [],
+        tokenSet: s.qwilrTokenSet || this.#hasQwilrToken(),
+        subscriptions,
         lastEventAt: last("qwilr"),
-        canSubscribe: false,
+        canSubscribe: typeof this.#opts.qwilr?.webhookUrl === "string",
+        subscriptionsError,
       },
     };
   }
 
   async saveSources(patch: SourcesPatch): Promise<SourcesState> {
     await this.#loadSettings();
-    // In this backend the credentials are not used (no poller or webhook intake runs in a
-    // page): only that one was given is kept, never the value.
+    // No poller runs in a page: the Wishpond key is not used, only that one was given is
+    // kept. The Qwilr token is kept in memory for the subscriptions, never stored.
     if (patch.wishpond?.apiKey) this.#settings.wishpondKeySet = true;
     if (patch.wishpond && "siteKey" in patch.wishpond) {
       const k = patch.wishpond.siteKey?.trim() ?? "";
       this.#settings.siteKey = k || null;
     }
-    if (patch.qwilr?.token) this.#settings.qwilrTokenSet = true;
+    const qwilrToken = patch.qwilr?.token?.trim();
+    if (qwilrToken) {
+      this.#qwilrToken = qwilrToken;
+      this.#settings.qwilrTokenSet = true;
+    }
     await this.#saveSettings();
     return this.sources();
   }
 
-  async subscribeQwilr(_event: string): Promise<SourcesState> {
-    throw backendError(
-      "NOT_SUPPORTED",
-      "Qwilr webhooks need a public URL: the runner receives them",
-    );
+  #hasQwilrToken(): boolean {
+    return this.#qwilrToken !== null || typeof this.#opts.qwilr?.tokenProvider === "function";
   }
 
-  async unsubscribeQwilr(_id: string): Promise<SourcesState> {
-    throw backendError(
-      "NOT_SUPPORTED",
-      "Qwilr webhooks need a public URL: the runner receives them",
-    );
+  /**
+   * The package's Qwilr intake, used here for its subscription requests only (the core
+   * builds them and reads Qwilr's answers; the unknowns of Qwilr's shapes stay there).
+   * This page receives no webhook, so the intake's URL secret is a fresh random one that
+   * nothing uses.
+   */
+  async #qwilr(): Promise<Any> {
+    const q = this.#opts.qwilr;
+    if (!q) throw backendError("NOT_SUPPORTED", "this console has no Qwilr API set up");
+    const core = await this.#core();
+    return core.createQwilrIntake({
+      secret: randomHex(),
+      getToken: async () => {
+        const t = this.#qwilrToken ?? (q.tokenProvider ? await q.tokenProvider() : "");
+        if (!t)
+          throw backendError(
+            "QWILR_TOKEN_NEEDED",
+            "no Qwilr API token: type it in the Sources panel (this page keeps it in memory only)",
+          );
+        return t;
+      },
+      ...(q.baseUrl ? { config: { baseUrl: q.baseUrl } } : {}),
+      ...(this.#opts.fetch ? { fetch: this.#opts.fetch } : {}),
+    });
+  }
+
+  async qwilrSubscriptions(): Promise<QwilrSubscriptionInfo[]> {
+    const intake = await this.#qwilr();
+    const list = (await intake.subscriptions()) as {
+      id: string;
+      event: string;
+      targetUrl: string;
+    }[];
+    return list.map((x) => ({ id: x.id, event: x.event, url: x.targetUrl }));
+  }
+
+  async subscribeQwilr(events: string[]): Promise<SourcesState> {
+    if (!Array.isArray(events) || !events.every((e) => typeof e === "string" && e !== "")) {
+      throw backendError(
+        "INVALID_ARGUMENT",
+        "subscribeQwilr: events must be a list of Qwilr event names",
+        {
+          argument: "events",
+        },
+      );
+    }
+    const url = this.#opts.qwilr?.webhookUrl;
+    if (typeof url !== "string")
+      throw backendError(
+        "NOT_SUPPORTED",
+        "Qwilr webhooks need a public URL: the runner receives them",
+      );
+    const intake = await this.#qwilr();
+    const have = await this.qwilrSubscriptions();
+    for (const event of new Set(events)) {
+      if (have.some((x) => x.event === event && x.url === url)) continue;
+      await intake.subscribe(event, url);
+    }
+    return this.sources();
+  }
+
+  async unsubscribeQwilr(id: string): Promise<SourcesState> {
+    if (typeof id !== "string" || id === "")
+      throw backendError("INVALID_ARGUMENT", "unsubscribeQwilr: id must be a subscription id", {
+        argument: "id",
+      });
+    const intake = await this.#qwilr();
+    await intake.unsubscribe(id);
+    return this.sources();
   }
 
   // ------------------------------------------------------------------ rules
@@ -833,7 +959,7 @@ export class DirectBackend implements ConsoleBackend {
       id: `console-statistics-${this.#now()}-${Math.random().toString(36).slice(2)}`,
       payload: {
         trigger: "dashboard",
-        title: "Weekly social report",
+        title: REPORT_TITLE,
         hostMetrics: this.#hostMetrics(),
       },
     });
@@ -873,11 +999,42 @@ export class DirectBackend implements ConsoleBackend {
     return { markdown, csv, slack };
   }
 
-  async sendReport(): Promise<ReportSent> {
-    throw backendError(
-      "NOT_SUPPORTED",
-      "sending the weekly report is done by the runner (ghl-bridge serve)",
-    );
+  /**
+   * Posts the weekly report (the core's Slack blocks, the same the preview shows) to the
+   * Slack incoming-webhook URL the person entered, from this page. A page's own origin
+   * must be allowed by the receiver (CORS): Slack's own hooks answer no preflight, so in a
+   * plain web page this works through a relay that allows the origin; the extension's
+   * pages (host permissions) post to Slack directly. Redirects are not followed.
+   */
+  async sendReportNow(target?: ReportTarget): Promise<ReportSent> {
+    if (target?.slack?.webhookUrl === undefined)
+      throw backendError(
+        "NOT_SUPPORTED",
+        "this console sends the report to a Slack incoming-webhook URL: enter one",
+      );
+    const url = webhookUrl(target.slack.webhookUrl);
+    const { slack } = await this.#statisticsRun();
+    const doFetch = this.#opts.fetch ?? globalThis.fetch.bind(globalThis);
+    let res: Response;
+    try {
+      res = await doFetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(slack),
+        redirect: "manual",
+      });
+    } catch (e) {
+      // Never the URL (a secret) in the error: only what failed.
+      throw backendError("REPORT_NOT_SENT", "the Slack webhook could not be reached", {
+        status: 0,
+        reason: e instanceof Error ? e.name : "network",
+      });
+    }
+    if (!res.ok)
+      throw backendError("REPORT_NOT_SENT", `the Slack webhook answered HTTP ${res.status}`, {
+        status: res.status,
+      });
+    return { sentAt: new Date(this.#now()).toISOString(), to: ["Slack"] };
   }
 
   watch(listener: (change: BackendChange) => void): () => void {

@@ -466,10 +466,29 @@ export class GhlBridgeConsole extends LitElement {
     this.report = report;
   }
 
-  async sendReport(): Promise<void> {
+  /** "Send now": to the Slack webhook URL typed in (kept in this call only), else the backend's targets. */
+  async sendReport(slackUrl = ""): Promise<void> {
     await this.act(S.loading, async () => {
-      const r = await this.activeBackend.sendReport();
+      const r = await this.activeBackend.sendReportNow(
+        slackUrl ? { slack: { webhookUrl: slackUrl } } : undefined,
+      );
       this.say(S.sentTo(r.to));
+    });
+  }
+
+  /** Creates Qwilr webhook subscriptions for `events` (from the Sources panel). */
+  async subscribeQwilr(events: string[]): Promise<void> {
+    await this.act(S.loading, async () => {
+      this.sourcesState = await this.activeBackend.subscribeQwilr(events);
+      this.say(S.subscribed(this.sourcesState.qwilr.subscriptions.length));
+    });
+  }
+
+  /** Removes one Qwilr webhook subscription. */
+  async unsubscribeQwilr(id: string): Promise<void> {
+    await this.act(S.loading, async () => {
+      this.sourcesState = await this.activeBackend.unsubscribeQwilr(id);
+      this.say(S.unsubscribed);
     });
   }
 

@@ -8,7 +8,7 @@ import type { ActivityEntry, FlowScopes, PreviewRequest, Source, StatTotal } fro
 import { barChart, lineChart } from "./chart.js";
 import type { GhlBridgeConsole } from "./ghl-bridge-console.js";
 import { inline, markdown } from "./markdown.js";
-import { FLOW_LABELS, METRIC_NAMES, S, errorText, when } from "./strings.js";
+import { FLOW_LABELS, METRIC_NAMES, QWILR_EVENT_LABELS, S, errorText, when } from "./strings.js";
 
 type El = GhlBridgeConsole;
 
@@ -184,22 +184,46 @@ function sources(el: El): TemplateResult {
     </form>
     <p class="muted" style="margin-top:8px">${S.lastEvent(when(s.qwilr.lastEventAt))}</p>
     <h3>${S.subscriptions}</h3>
+    ${s.qwilr.subscriptionsError ? html`<p class="error-text">${errorText(s.qwilr.subscriptionsError)}</p>` : nothing}
     ${
       s.qwilr.subscriptions.length
         ? html`<ul class="cards">${s.qwilr.subscriptions.map(
             (
               sub,
-            ) => html`<li class="card row"><span>${sub.event}</span><code class="url">${sub.url}</code>
-            <button type="button" class="danger" aria-label=${S.unsubscribe(sub.event)}
-              @click=${() => el.act(S.loading, async () => (el.sourcesState = await el.activeBackend.unsubscribeQwilr(sub.id)))}>Remove</button></li>`,
+            ) => html`<li class="card row"><span>${QWILR_EVENT_LABELS[sub.event] ?? sub.event}</span><code class="url">${sub.url}</code>
+            <button type="button" class="danger" aria-label=${S.unsubscribe(QWILR_EVENT_LABELS[sub.event] ?? sub.event)}
+              @click=${() => el.unsubscribeQwilr(sub.id)}>${S.removeSub}</button></li>`,
           )}</ul>`
         : html`<p class="muted">${S.noSubscriptions}</p>`
     }
-    ${
-      s.qwilr.canSubscribe
-        ? html`<button type="button" class="secondary" @click=${() => el.act(S.loading, async () => (el.sourcesState = await el.activeBackend.subscribeQwilr("pageAccepted")))}>${S.subscribe}</button>`
-        : html`<p class="muted">${S.qwilrManual}</p>`
-    }`;
+    ${s.qwilr.canSubscribe ? qwilrSubscribeForm(el, s.qwilr.subscriptions) : html`<p class="muted">${S.qwilrManual}</p>`}`;
+}
+
+/** The Qwilr events to subscribe to (those already subscribed shown ticked and fixed). */
+function qwilrSubscribeForm(el: El, subs: { event: string }[]): TemplateResult {
+  const have = new Set(subs.map((x) => x.event));
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const events = [...form.querySelectorAll<HTMLInputElement>("input[name=qwilr-event]")]
+      .filter((x) => x.checked && !x.disabled)
+      .map((x) => x.value);
+    if (events.length === 0) return el.warn(S.qwilrEventsNone);
+    void el.subscribeQwilr(events);
+  };
+  return html`<form @submit=${submit}>
+    <fieldset>
+      <legend>${S.qwilrEventsLegend}</legend>
+      ${Object.entries(QWILR_EVENT_LABELS).map(
+        ([
+          event,
+          label,
+        ]) => html`<label class="check"><input type="checkbox" name="qwilr-event" value=${event}
+          ?checked=${have.has(event) || event === "pageAccepted"} ?disabled=${have.has(event)} /> ${label}</label>`,
+      )}
+    </fieldset>
+    <div class="row"><button type="submit" class="secondary" ?disabled=${el.busy !== null}>${S.subscribe}</button></div>
+  </form>`;
 }
 
 // ------------------------------------------------------------------ Mapping
@@ -516,8 +540,20 @@ function dashboard(el: El): TemplateResult {
         ? html`<div class="markdown" data-report>${markdown(el.report.markdown)}</div>
           <div class="row" style="margin-top:10px">
             <a class="button secondary" href=${csvHref} download="weekly-report.csv">${S.downloadCsv}</a>
-            <button type="button" @click=${() => el.sendReport()}>${S.sendNow}</button>
-          </div>`
+          </div>
+          <form class="send" @submit=${(e: Event) => {
+            e.preventDefault();
+            const input = el.q<HTMLInputElement>(`#${id(el, "slack-url")}`);
+            const url = input?.value.trim() ?? "";
+            if (!url && el.activeBackend.kind === "direct") return el.warn(S.slackUrlNeeded);
+            void el.sendReport(url);
+          }} autocomplete="off">
+            <label for=${id(el, "slack-url")}>${S.slackUrl}
+              <span class="help" id=${id(el, "slack-help")}>${S.slackUrlHelp} ${el.activeBackend.kind === "direct" ? "" : S.slackUrlOptional}</span>
+            </label>
+            <input id=${id(el, "slack-url")} type="url" spellcheck="false" autocomplete="off" aria-describedby=${id(el, "slack-help")} />
+            <div class="row"><button type="submit" ?disabled=${el.busy !== null}>${S.sendNow}</button></div>
+          </form>`
         : nothing
     }`;
 }

@@ -96,7 +96,12 @@ export const S = {
   qwilrTokenSet: "A token is saved. Leave this empty to keep it.",
   subscriptions: "Webhook subscriptions",
   noSubscriptions: "No webhook subscriptions.",
-  subscribe: "Subscribe to accepted proposals",
+  subscribe: "Create the subscriptions",
+  qwilrEventsLegend: "Qwilr events to receive",
+  qwilrEventsNone: "Choose at least one Qwilr event.",
+  subscribed: (n: number) => `${n} Qwilr subscription${n === 1 ? "" : "s"} in place.`,
+  unsubscribed: "Subscription removed.",
+  removeSub: "Remove",
   unsubscribe: (event: string) => `Remove the ${event} subscription`,
   lastEvent: (when: string) => `Last Qwilr event: ${when}.`,
   qwilrManual:
@@ -218,9 +223,25 @@ export const S = {
   reportTitleText: "Weekly report",
   downloadCsv: "Download CSV",
   sendNow: "Send now",
+  slackUrl: "Slack incoming-webhook URL",
+  slackUrlHelp:
+    "From Slack: Apps → Incoming Webhooks → Add to a channel. It starts with https://hooks.slack.com/. Kept on this page only.",
+  slackUrlOptional: "Leave empty to send to the channels the sync service is set up for.",
+  slackUrlNeeded: "Paste the Slack incoming-webhook URL first.",
   sentTo: (to: string[]) => `Report sent to ${to.join(", ") || "the configured channel"}.`,
   noStats: "No statistics yet.",
 } as const;
+
+/** Qwilr's webhook events (the names Qwilr uses, FACTS) in the words the Sources panel shows. */
+export const QWILR_EVENT_LABELS: Record<string, string> = {
+  pageAccepted: "A proposal is accepted",
+  pagePartiallyAccepted: "A proposal is partly accepted",
+  pagePreviewAccepted: "A preview is accepted",
+  pageFirstViewed: "A proposal is opened for the first time",
+  pageViewed: "A proposal is viewed",
+  pageSetLive: "A proposal is made live",
+  pageRevivedLive: "A proposal is made live again",
+};
 
 /** Human names of metrics and platforms (others shown as they are). */
 export const METRIC_NAMES: Record<string, string> = {
@@ -274,6 +295,18 @@ export function errorText(e: BackendError | null | undefined): string {
       const n = Array.isArray(e.details?.problems) ? (e.details.problems as unknown[]).length : 0;
       return `The mapping rules have ${n || "some"} problem${n === 1 ? "" : "s"}. Fix them in the Mapping tab, then save again.`;
     }
+    case "INVALID_ARGUMENT":
+      if (e.details?.argument === "target.slack.webhookUrl")
+        return "The Slack webhook URL must be the whole https:// address Slack shows (https://hooks.slack.com/services/…).";
+      return `Something is missing or wrong in what was entered (${e.message}).`;
+    case "REPORT_NOT_SENT":
+      return status === 404 || status === 403
+        ? "Slack did not accept the report: the webhook URL is wrong or was removed. Create a new incoming webhook in Slack and paste its URL."
+        : "The report could not be sent. Check the webhook URL and try again.";
+    case "QWILR_TOKEN_NEEDED":
+      return "Type the Qwilr API token above first: this page keeps it only while it is open.";
+    case "SOURCE_BAD_CREDENTIALS":
+      return "Qwilr did not accept the API token. Create a new one in Qwilr (Settings → API) and paste it here.";
     case "NOT_SUPPORTED":
       return `Not available here: ${e.message}.`;
     case "STATS_NO_PROFILES":

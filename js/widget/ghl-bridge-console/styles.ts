@@ -242,6 +242,9 @@ export const styles = css`
     padding: 10px 12px;
     margin: 0;
   }
+  form.send {
+    margin-top: 10px;
+  }
   legend {
     font-weight: 600;
     padding: 0 4px;
@@ -252,7 +255,8 @@ export const styles = css`
     align-items: flex-start;
     font-weight: 400;
   }
-  fieldset input[type="radio"] {
+  fieldset input[type="radio"],
+  fieldset input[type="checkbox"] {
     width: auto;
     margin-top: 4px;
   }

@@ -50,7 +50,7 @@ import {
   transformOp,
   transformsFromSchema,
 } from "./model.js";
-import { S } from "./strings.js";
+import { S, conditionWords } from "./strings.js";
 import { styles } from "./styles.js";
 
 /** The transforms of the core (read from the rules document's JSON Schema). */
@@ -109,6 +109,7 @@ export class GhlMappingEditor extends LitElement {
     _over: { state: true },
     _assign: { state: true },
     _open: { state: true },
+    _closed: { state: true },
   };
 
   static styles = styles;
@@ -135,6 +136,7 @@ export class GhlMappingEditor extends LitElement {
     this._over = "";
     this._assign = { byControl: new Map(), loose: [] };
     this._open = new Set();
+    this._closed = new Set();
     this._problems = [];
     this._preview = null;
     this._good = null;
@@ -142,6 +144,9 @@ export class GhlMappingEditor extends LitElement {
     this._controls = new Set();
     this._stepCache = new Map();
     this._stepRecord = undefined;
+    this._memo = {};
+    this._records = [];
+    this._recordsOf = undefined;
   }
 
   // ---- state ----------------------------------------------------------------------------
@@ -204,10 +209,20 @@ export class GhlMappingEditor extends LitElement {
     if (!core || typeof core.compileRules !== "function") {
       this._problems = [];
       this._preview = null;
+      this._computed = null;
       return;
     }
-    const records = (Array.isArray(this.samples) ? this.samples : []).map(recordOf);
-    const p = previewPath(core, this._doc, this._options(), record, records);
+    // An edit recomputes at once (the event carries the problems); the update that
+    // follows it then has nothing new to compute.
+    const inputs = [this._doc, record, this.samples, this.customFields, core];
+    if (this._computed?.every((x, i) => x === inputs[i])) return;
+    this._computed = inputs;
+    // The records list is kept while the samples are the same (the counts' memo needs it).
+    if (this._recordsOf !== this.samples) {
+      this._recordsOf = this.samples;
+      this._records = (Array.isArray(this.samples) ? this.samples : []).map(recordOf);
+    }
+    const p = previewPath(core, this._doc, this._options(), record, this._records, this._memo);
     this._problems = p.problems;
     this._preview = p;
     if (p.problems.length === 0) this._good = p;
@@ -263,14 +278,29 @@ export class GhlMappingEditor extends LitElement {
 
   _focusProblem(p) {
     this._view = "editor";
+    // Every card around the problem opens again, even one the person closed.
+    const closed = new Set(
+      [...this._closed].filter((c) => !(p.pointer === c || p.pointer.startsWith(`${c}/`))),
+    );
+    if (closed.size !== this._closed.size) this._closed = closed;
+    this._focusWhenShown(p);
+  }
+
+  /**
+   * Moves focus to the control a problem is shown at, once it is rendered: a card that
+   * opens registers its controls in one update, and the problems move to them in the next.
+   */
+  async _focusWhenShown(p) {
+    for (let i = 0; i < 3; i++) {
+      await this.updateComplete;
+      if (!this.isUpdatePending) break;
+    }
     const target = [...this._assign.byControl.entries()].find(([, list]) => list.includes(p));
-    this.updateComplete.then(() => {
-      const el = target ? this.renderRoot.getElementById(controlId(target[0])) : null;
-      if (el) {
-        el.scrollIntoView?.({ block: "center" });
-        el.focus();
-      }
-    });
+    const el = target ? this.renderRoot.getElementById(controlId(target[0])) : null;
+    if (el) {
+      el.scrollIntoView?.({ block: "center" });
+      el.focus();
+    }
   }
 
   // ---- targets --------------------------------------------------------------------------
@@ -580,7 +610,7 @@ export class GhlMappingEditor extends LitElement {
         rows.length === 0
           ? html`<p class="muted">${S.sampleEmpty}</p>`
           : html`<ul class="plain tree" aria-labelledby="h-fields" tabindex="-1">
-            ${rows.map((r) => this._renderRow(r))}
+            ${guard([rows, this._picked], () => rows.map((r) => this._renderRow(r)))}
           </ul>`
       }
     </section>`;
@@ -742,7 +772,7 @@ export class GhlMappingEditor extends LitElement {
         ${tagRules.map((t, i) => this._renderTagRule(t, `/tagRules/${i}`, i))}
         <button @click=${() => this._add("/tagRules", tagRules, { id: freshId(doc, "tag-rule"), add: [] }, "add")}>${S.addTagRule}</button>
       </section>
-      ${this._renderScoring(doc.scoring, "/scoring")}
+      ${this._renderScoring(doc.scoring, "/scoring", { used: !routes.some((r) => isObject(r) && r.id === this._shownResult()?.ruleSet && isObject(r.scoring)) })}
       <section aria-labelledby="h-routes">
         <h3 id="h-routes">${S.routesHeading}</h3>
         <p class="help">${S.routesHelp}</p>
@@ -760,6 +790,7 @@ export class GhlMappingEditor extends LitElement {
   /** Appends `item` to the list at `ptr` and moves focus to its `field` control. */
   _add(ptr, list, item, field) {
     this._set(ptr, [...list, item]);
+    this._toggle(`${ptr}/${list.length}`, true);
     this._focus(`${ptr}/${list.length}/${field}`);
   }
 
@@ -774,7 +805,7 @@ export class GhlMappingEditor extends LitElement {
   }
 
   _traceOf(id) {
-    const r = (this._problems.length > 0 ? this._good : this._preview)?.result;
+    const r = this._shownResult();
     return Array.isArray(r?.trace) ? r.trace.find((t) => t.rule === id) : undefined;
   }
 
@@ -801,20 +832,32 @@ export class GhlMappingEditor extends LitElement {
     </div>`;
   }
 
-  /** Is the card at `ptr` open: opened by the person, just added, or holding a problem. */
+  /** Has the document a problem at `ptr` or inside it? */
+  _problemsIn(ptr) {
+    return this._problems.filter((p) => p.pointer === ptr || p.pointer.startsWith(`${ptr}/`));
+  }
+
+  /**
+   * Is the card at `ptr` open: opened by the person, just added, or holding a problem
+   * (a card with a problem opens itself, unless the person closed it since).
+   */
   _isOpen(ptr) {
     if (this._open.has(ptr)) return true;
-    for (const p of this._problems)
-      if (p.pointer === ptr || p.pointer.startsWith(`${ptr}/`)) return true;
-    return false;
+    return this._problemsIn(ptr).length > 0 && !this._closed.has(ptr);
   }
 
   _toggle(ptr, open) {
-    if (open === this._open.has(ptr)) return;
     const next = new Set(this._open);
-    if (open) next.add(ptr);
-    else next.delete(ptr);
+    const closed = new Set(this._closed);
+    if (open) {
+      next.add(ptr);
+      closed.delete(ptr);
+    } else {
+      next.delete(ptr);
+      closed.add(ptr);
+    }
     this._open = next;
+    this._closed = closed;
   }
 
   _remove(ptr) {
@@ -822,33 +865,83 @@ export class GhlMappingEditor extends LitElement {
     this._set(ptr, undefined);
   }
 
-  _renderMapping(m, ptr, i) {
-    if (!isObject(m)) return nothing;
+  /**
+   * A card that starts closed: a heading whose button (`aria-expanded`) shows the name
+   * and a summary line; the body is rendered only while open (a preset has dozens of
+   * cards). `actions` stay beside the button (remove...).
+   */
+  _card(ptr, { name, summary, fired, actions = nothing, level = 4, body }) {
     const card = this._c(ptr, { container: true });
-    const useTemplate = typeof m.template === "string" && typeof m.from !== "string";
-    const srcPtr = `${ptr}/${useTemplate ? "template" : "from"}`;
-    const src = this._c(srcPtr);
-    const trace = typeof m.id === "string" ? this._traceOf(m.id) : undefined;
-    // A closed card renders its summary only (a document has dozens of mappings).
     const open = this._isOpen(ptr);
-    const steps = open ? this._steps(m) : null;
-    const transforms = Array.isArray(m.transforms) ? m.transforms : [];
-    const label = this._targetLabel(m.to);
-    const result = trace
-      ? html`<span class=${trace.fired ? "ok" : "bad"}>${trace.fired ? html`<code>${shortValue(trace.after, 40)}</code>` : S.skipped}</span>`
-      : nothing;
-    return html`<details class="card" data-ptr=${ptr} aria-describedby=${ifDefined(card.desc)} .open=${live(open)} @toggle=${(e) => this._toggle(ptr, e.target.open)}>
-      <summary>
-        <span class="name">${S.mappingName(i, label)}</span>
-        <code>${shown(useTemplate ? m.template : m.from)}</code>${trace ? html` → ${result}` : nothing}
-      </summary>
-      ${open ? this._renderMappingBody(m, ptr, i, card, src, srcPtr, useTemplate, trace, steps, transforms, label) : nothing}
-    </details>`;
+    const bodyId = `${card.id}-body`;
+    const bad = this._problemsIn(ptr).length;
+    return html`<div class=${`card${bad > 0 ? " has-problem" : ""}`} id=${card.id} tabindex="-1" data-ptr=${ptr} role="group" aria-labelledby=${`${card.id}-t`} aria-describedby=${ifDefined(card.desc)}>
+      <div class="card-head">
+        <div role="heading" aria-level=${level} class="card-title">
+          <button
+            class="disclosure"
+            id=${`${card.id}-t`}
+            aria-expanded=${open ? "true" : "false"}
+            aria-controls=${bodyId}
+            @click=${() => this._toggle(ptr, !open)}
+          >
+            <span class="chev" aria-hidden="true"></span>
+            <span class="name">${name}</span>
+            <span class="sum">${summary}${fired === undefined ? nothing : html` · <span class=${fired ? "ok" : "bad"}>${fired ? S.fired : S.notFired}</span>`}${bad > 0 ? html` · <span class="bad">${S.summaryProblem(bad)}</span>` : nothing}</span>
+          </button>
+        </div>
+        ${actions}
+      </div>
+      <div class="card-body" id=${bodyId} ?hidden=${!open}>${open ? html`${card.err}${body()}` : nothing}</div>
+    </div>`;
   }
 
-  _renderMappingBody(m, ptr, i, card, src, srcPtr, useTemplate, trace, steps, transforms, label) {
+  /** The words of a transform list for a summary line. */
+  _stepWords(transforms) {
+    return transforms.map((t) => {
+      const op = transformOp(t);
+      const name = S.transformNames[op] ?? (op || "?");
+      if (t === "firstName" || t === "lastName")
+        return `${name} (${t === "firstName" ? "first" : "last"})`;
+      return name;
+    });
+  }
+
+  _renderMapping(m, ptr, i, level = 4) {
+    if (!isObject(m)) return nothing;
+    const useTemplate = typeof m.template === "string" && typeof m.from !== "string";
+    const srcPtr = `${ptr}/${useTemplate ? "template" : "from"}`;
+    const trace = typeof m.id === "string" ? this._traceOf(m.id) : undefined;
+    const transforms = Array.isArray(m.transforms) ? m.transforms : [];
+    const label = this._targetLabel(m.to);
+    const from = shown(useTemplate ? m.template : m.from);
+    const summary = html`<code>${S.summaryFrom(label, from, this._stepWords(transforms))}</code>${m.when !== undefined ? html` · ${S.summaryWhen(conditionWords(m.when))}` : nothing}${
+      trace
+        ? html` → <span class=${trace.fired ? "ok" : "bad"}>${trace.fired ? html`<code>${shortValue(trace.after, 40)}</code>` : S.skipped}</span>`
+        : nothing
+    }`;
+    return this._card(ptr, {
+      name: S.places.mapping(i + 1),
+      summary,
+      level,
+      actions: html`<button class="icon" aria-label=${`${S.removeMapping}: ${S.mappingName(i, label)}`} @click=${() => this._remove(ptr)}>✕</button>`,
+      body: () => {
+        // Step values are computed for open cards only.
+        return this._renderMappingBody(m, {
+          srcPtr,
+          useTemplate,
+          trace,
+          transforms,
+          steps: this._steps(m),
+        });
+      },
+    });
+  }
+
+  _renderMappingBody(m, { srcPtr, useTemplate, trace, transforms, steps }) {
+    const ptr = srcPtr.slice(0, srcPtr.lastIndexOf("/"));
+    const src = this._c(srcPtr);
     return html`
-      ${card.err}
       <div class="row">
         <div class="field">
           <label for=${src.id}>${useTemplate ? S.fromTemplate : S.from}</label>
@@ -903,9 +996,6 @@ export class GhlMappingEditor extends LitElement {
       </div>
       ${this._renderTransforms(transforms, `${ptr}/transforms`, steps)}
       ${this._renderCondition(m.when, `${ptr}/when`)}
-      <div style="margin-top:0.5rem">
-        <button aria-label=${`${S.removeMapping}: ${S.mappingName(i, label)}`} @click=${() => this._remove(ptr)}>${S.removeMapping}</button>
-      </div>
     `;
   }
 
@@ -1026,7 +1116,12 @@ export class GhlMappingEditor extends LitElement {
     />`);
   }
 
-  _renderCondition(when, ptr) {
+  /**
+   * A condition: one test (field, test, value), or a combination ("all of these tests
+   * hold" / "any of these tests holds") whose tests are conditions again. `nested`: the
+   * `index` of a test inside a combination (its remove button says which).
+   */
+  _renderCondition(when, ptr, nested) {
     if (when === undefined) {
       return html`<button
         @click=${() => {
@@ -1039,20 +1134,68 @@ export class GhlMappingEditor extends LitElement {
     }
     const c = this._c(ptr);
     const keys = isObject(when) ? COND_KEYS.filter((k) => k in when) : [];
-    const simple =
-      isObject(when) &&
-      keys.length <= 1 &&
-      !("all" in when) &&
-      !("any" in when) &&
-      !("not" in when);
-    if (!simple) {
+    const group = isObject(when) ? ["all", "any"].filter((k) => k in when) : [];
+    const kind = group.length === 1 && keys.length === 0 && !("not" in when) ? group[0] : "one";
+    const simple = isObject(when) && keys.length <= 1 && group.length === 0 && !("not" in when);
+    const legend = nested === undefined ? S.when : S.condTestName(nested);
+    const removeLabel = nested === undefined ? S.removeCondition : S.removeTest(nested);
+    const remove = html`<button @click=${() => this._set(ptr, undefined)}>${removeLabel}</button>`;
+    if (kind === "one" && !simple) {
       return html`<div class="field" aria-describedby=${ifDefined(c.desc)}>
-        <h4 id=${c.id} tabindex="-1">${S.when}</h4>
+        <h4 id=${c.id} tabindex="-1">${legend}</h4>
         <p class="muted">${S.condComplex}</p>
         <pre>${JSON.stringify(when, null, 1)}</pre>
         ${c.err}
-        <button @click=${() => this._set(ptr, undefined)}>${S.removeCondition}</button>
+        ${remove}
       </div>`;
+    }
+    const combineId = kind === "one" ? `${c.id}-combine` : c.id;
+    const setCombine = (next) => {
+      if (next === kind) return;
+      const first = kind === "one" ? when : (when[kind] ?? [])[0];
+      if (next === "one") {
+        this._set(ptr, isObject(first) ? first : { path: this._firstPath(), blank: false });
+      } else if (kind === "one") {
+        this._set(ptr, { [next]: [when] });
+      } else {
+        const { [kind]: list, ...rest } = when;
+        this._set(ptr, { ...rest, [next]: list });
+      }
+    };
+    const combine = html`<div class="field">
+      <label for=${combineId}>${S.condCombine}</label>
+      <select
+        id=${combineId}
+        aria-invalid=${ifDefined(kind === "one" ? undefined : c.invalid)}
+        aria-describedby=${ifDefined(kind === "one" ? undefined : c.desc)}
+        .value=${live(kind)}
+        @change=${(e) => setCombine(e.target.value)}
+      >
+        ${["one", "all", "any"].map((k) => html`<option value=${k} ?selected=${k === kind}>${S.combine[k]}</option>`)}
+      </select>
+    </div>`;
+    if (kind !== "one") {
+      const list = Array.isArray(when[kind]) ? when[kind] : [];
+      const listPtr = `${ptr}/${kind}`;
+      return html`<fieldset class="card cond" aria-describedby=${ifDefined(c.desc)}>
+        <legend>${legend}</legend>
+        ${combine}
+        ${c.err}
+        <ol class="plain">
+          ${list.map((x, i) => html`<li>${this._renderCondition(x, `${listPtr}/${i}`, i)}</li>`)}
+        </ol>
+        <div class="row">
+          <button
+            @click=${() => {
+              this._set(listPtr, [...list, { path: this._firstPath(), blank: false }]);
+              this._focus(`${listPtr}/${list.length}/path`);
+            }}
+          >
+            ${S.addTest}
+          </button>
+          ${remove}
+        </div>
+      </fieldset>`;
     }
     const k = keys[0];
     const op =
@@ -1090,8 +1233,9 @@ export class GhlMappingEditor extends LitElement {
           : ["gt", "gte", "lt", "lte"].includes(k)
             ? numberOrText(s)
             : s;
-    return html`<fieldset class="card" style="background:var(--ghl-bg)">
-      <legend>${S.when}</legend>
+    return html`<fieldset class="card cond">
+      <legend>${legend}</legend>
+      ${nested === undefined ? combine : nothing}
       <div class="row">
         <div class="field">
           <label for=${pathC.id}>${S.condPath}</label>
@@ -1102,7 +1246,7 @@ export class GhlMappingEditor extends LitElement {
           <label for=${c.id}>${S.condOp}</label>
           <select id=${c.id} aria-invalid=${ifDefined(c.invalid)} aria-describedby=${ifDefined(c.desc)} .value=${live(op)} @change=${(e) => setOp(e.target.value)}>
             ${op === "" ? html`<option value="">—</option>` : nothing}
-            ${COND_OPS.map((o) => html`<option value=${o}>${S.ops[o]}</option>`)}
+            ${COND_OPS.map((o) => html`<option value=${o} ?selected=${o === op}>${S.ops[o]}</option>`)}
           </select>
           ${c.err}
         </div>
@@ -1116,37 +1260,40 @@ export class GhlMappingEditor extends LitElement {
             : nothing
         }
       </div>
-      <button @click=${() => this._set(ptr, undefined)}>${S.removeCondition}</button>
+      ${remove}
     </fieldset>`;
   }
 
-  _renderTagRule(t, ptr, i) {
+  _renderTagRule(t, ptr, i, level = 4) {
     if (!isObject(t)) return nothing;
-    const card = this._c(ptr, { container: true });
-    const add = this._c(`${ptr}/add`);
-    const remove = this._c(`${ptr}/remove`);
-    const headId = `${card.id}-h`;
     const trace = typeof t.id === "string" ? this._traceOf(t.id) : undefined;
-    return html`<div class="card" role="group" aria-labelledby=${headId} aria-describedby=${ifDefined(card.desc)}>
-      <div class="bar">
-        <h4 id=${headId}>${S.tagRuleName(i)}${trace ? html` · <span class=${trace.fired ? "ok" : "bad"}>${trace.why}</span>` : nothing}</h4>
-        <button class="icon" aria-label=${`${S.removeTagRule} (${i + 1})`} @click=${() => this._set(ptr, undefined)}>✕</button>
-      </div>
-      ${card.err}
-      <div class="row">
-        <div class="field">
-          <label for=${add.id}>${S.tagsAdd}</label>
-          <input id=${add.id} aria-invalid=${ifDefined(add.invalid)} aria-describedby=${ifDefined(add.desc)} .value=${live(listText(t.add))} @change=${(e) => this._set(`${ptr}/add`, splitList(e.target.value))} />
-          ${add.err}
-        </div>
-        <div class="field">
-          <label for=${remove.id}>${S.tagsRemove}</label>
-          <input id=${remove.id} aria-invalid=${ifDefined(remove.invalid)} aria-describedby=${ifDefined(remove.desc)} .value=${live(listText(t.remove))} @change=${(e) => this._set(`${ptr}/remove`, splitList(e.target.value))} />
-          ${remove.err}
-        </div>
-      </div>
-      ${this._renderCondition(t.when, `${ptr}/when`)}
-    </div>`;
+    const list = (v) => (Array.isArray(v) ? v.map(String) : []);
+    const summary = html`${S.summaryTags(list(t.add), list(t.remove))}${t.when !== undefined ? html` · ${S.summaryWhen(conditionWords(t.when))}` : nothing}`;
+    return this._card(ptr, {
+      name: S.tagRuleName(i),
+      summary,
+      level,
+      fired: trace?.fired,
+      actions: html`<button class="icon" aria-label=${`${S.removeTagRule} (${i + 1})`} @click=${() => this._remove(ptr)}>✕</button>`,
+      body: () => {
+        const add = this._c(`${ptr}/add`);
+        const remove = this._c(`${ptr}/remove`);
+        return html`${trace ? html`<p class="muted">${trace.why}</p>` : nothing}
+          <div class="row">
+            <div class="field">
+              <label for=${add.id}>${S.tagsAdd}</label>
+              <input id=${add.id} aria-invalid=${ifDefined(add.invalid)} aria-describedby=${ifDefined(add.desc)} .value=${live(listText(t.add))} @change=${(e) => this._set(`${ptr}/add`, splitList(e.target.value))} />
+              ${add.err}
+            </div>
+            <div class="field">
+              <label for=${remove.id}>${S.tagsRemove}</label>
+              <input id=${remove.id} aria-invalid=${ifDefined(remove.invalid)} aria-describedby=${ifDefined(remove.desc)} .value=${live(listText(t.remove))} @change=${(e) => this._set(`${ptr}/remove`, splitList(e.target.value))} />
+              ${remove.err}
+            </div>
+          </div>
+          ${this._renderCondition(t.when, `${ptr}/when`)}`;
+      },
+    });
   }
 
   _renderNumber(ptr, label, v) {
@@ -1168,104 +1315,143 @@ export class GhlMappingEditor extends LitElement {
     </div>`;
   }
 
-  _renderScoring(scoring, ptr) {
+  /**
+   * Lead scoring at `ptr` (`/scoring`, or a route's own `/routes/N/scoring`): one card
+   * whose body holds the switch, the settings, the score rules (cards again) and the
+   * score tags.
+   */
+  _renderScoring(
+    scoring,
+    ptr,
+    { level = 3, name = S.scoringHeading, onLabel = S.scoringOn, used = true } = {},
+  ) {
     const on = isObject(scoring);
-    const card = this._c(ptr, { container: true });
     const rules = on && Array.isArray(scoring.rules) ? scoring.rules : [];
     const thresholds = on && Array.isArray(scoring.thresholds) ? scoring.thresholds : [];
-    const score = this._preview?.result?.score;
-    return html`<section aria-labelledby="h-scoring" aria-describedby=${ifDefined(card.desc)}>
-      <h3 id="h-scoring">${S.scoringHeading}${on && typeof score === "number" ? html` · ${S.score}: ${score}` : nothing}</h3>
-      <label class="inline"><input type="checkbox" .checked=${live(on)} @change=${(e) => this._set(ptr, e.target.checked ? { rules: [] } : undefined)} />${S.scoringOn}</label>
-      ${card.err}
-      ${
-        on
-          ? html`
+    const score = used ? this._shownResult()?.score : undefined;
+    const summary = on
+      ? html`${S.summaryScoring(rules.length, thresholds.length, scoring.writeTo === undefined ? "" : this._targetLabel(scoring.writeTo))}${typeof score === "number" ? html` · ${S.score}: ${score}` : nothing}`
+      : S.summaryScoringOff;
+    return this._card(ptr, {
+      name,
+      summary,
+      level,
+      body: () => html`
+        <label class="inline"><input type="checkbox" .checked=${live(on)} @change=${(e) => {
+          this._set(ptr, e.target.checked ? { rules: [] } : undefined);
+          this._toggle(ptr, true);
+        }} />${onLabel}</label>
+        ${on ? this._renderScoringBody(scoring, ptr, rules, thresholds, level) : nothing}
+      `,
+    });
+  }
+
+  _renderScoringBody(scoring, ptr, rules, thresholds, level) {
+    return html`
+      <div class="row">
+        ${this._renderText(`${ptr}/base`, S.scoringBase, scoring.base, { mono: true })}
+        ${this._renderNumber(`${ptr}/min`, S.scoringMin, scoring.min)}
+        ${this._renderNumber(`${ptr}/max`, S.scoringMax, scoring.max)}
+      </div>
+      ${this._renderTargetSelect(scoring.writeTo, `${ptr}/writeTo`, S.scoringWriteTo, { allowNone: true })}
+      ${rules.map((r, i) => {
+        const rp = `${ptr}/rules/${i}`;
+        const trace = typeof r?.id === "string" ? this._traceOf(r.id) : undefined;
+        const summary = html`${S.summaryPoints(r?.points, r?.per, r?.cap)}${r?.when !== undefined ? html` · ${S.summaryWhen(conditionWords(r.when))}` : nothing}`;
+        return this._card(rp, {
+          name: S.scoreRuleName(i),
+          summary,
+          fired: trace?.fired,
+          level: level + 1,
+          actions: html`<button class="icon" aria-label=${`${S.removeScoreRule} (${i + 1})`} @click=${() => this._remove(rp)}>✕</button>`,
+          body: () => html`${trace ? html`<p class="muted">${trace.why}</p>` : nothing}
             <div class="row">
-              ${this._renderText(`${ptr}/base`, S.scoringBase, scoring.base, { mono: true })}
-              ${this._renderNumber(`${ptr}/min`, S.scoringMin, scoring.min)}
-              ${this._renderNumber(`${ptr}/max`, S.scoringMax, scoring.max)}
+              ${this._renderNumber(`${rp}/points`, S.points, r?.points)}
+              ${this._renderText(`${rp}/per`, S.per, r?.per, { mono: true })}
+              ${this._renderNumber(`${rp}/cap`, S.cap, r?.cap)}
             </div>
-            ${this._renderTargetSelect(scoring.writeTo, `${ptr}/writeTo`, S.scoringWriteTo, { allowNone: true })}
-            ${rules.map((r, i) => {
-              const rp = `${ptr}/rules/${i}`;
-              const rc = this._c(rp, { container: true });
-              const trace = typeof r?.id === "string" ? this._traceOf(r.id) : undefined;
-              return html`<div class="card" role="group" aria-labelledby=${`${rc.id}-h`} aria-describedby=${ifDefined(rc.desc)}>
-                <div class="bar">
-                  <h4 id=${`${rc.id}-h`}>${S.scoreRuleName(i)}${trace ? html` · <span class=${trace.fired ? "ok" : "bad"}>${trace.why}</span>` : nothing}</h4>
-                  <button class="icon" aria-label=${`${S.removeScoreRule} (${i + 1})`} @click=${() => this._set(rp, undefined)}>✕</button>
-                </div>
-                ${rc.err}
-                <div class="row">
-                  ${this._renderNumber(`${rp}/points`, S.points, r?.points)}
-                  ${this._renderText(`${rp}/per`, S.per, r?.per, { mono: true })}
-                  ${this._renderNumber(`${rp}/cap`, S.cap, r?.cap)}
-                </div>
-                ${this._renderCondition(r?.when, `${rp}/when`)}
-              </div>`;
-            })}
-            <button @click=${() => this._add(`${ptr}/rules`, rules, { id: freshId(this._doc, "score-rule"), points: 10 }, "points")}>${S.addScoreRule}</button>
-            <h4 style="margin-top:0.75rem">${S.thresholds}</h4>
-            ${thresholds.map((t, i) => {
-              const tp = `${ptr}/thresholds/${i}`;
-              const tc = this._c(tp, { container: true });
-              const tags = this._c(`${tp}/tags`);
-              return html`<div class="card" role="group" aria-label=${S.thresholdName(i)} aria-describedby=${ifDefined(tc.desc)}>
-                ${tc.err}
-                <div class="row">
-                  ${this._renderNumber(`${tp}/at`, S.thresholdAt, t?.at)}
-                  <div class="field">
-                    <label for=${tags.id}>${S.thresholdTags}</label>
-                    <input id=${tags.id} aria-invalid=${ifDefined(tags.invalid)} aria-describedby=${ifDefined(tags.desc)} .value=${live(listText(t?.tags))} @change=${(e) => this._set(`${tp}/tags`, splitList(e.target.value))} />
-                    ${tags.err}
-                  </div>
-                  <button class="icon" aria-label=${`${S.removeThreshold} (${i + 1})`} @click=${() => this._set(tp, undefined)}>✕</button>
-                </div>
-              </div>`;
-            })}
-            <button @click=${() => this._add(`${ptr}/thresholds`, thresholds, { at: 50, tags: [] }, "at")}>${S.addThreshold}</button>
-          `
-          : nothing
-      }
-    </section>`;
+            ${this._renderCondition(r?.when, `${rp}/when`)}`,
+        });
+      })}
+      <button @click=${() => this._add(`${ptr}/rules`, rules, { id: freshId(this._doc, "score-rule"), points: 10 }, "points")}>${S.addScoreRule}</button>
+      <div role="heading" aria-level=${level + 1} class="subhead">${S.thresholds}</div>
+      ${thresholds.map((t, i) => {
+        const tp = `${ptr}/thresholds/${i}`;
+        const tc = this._c(tp, { container: true });
+        const tags = this._c(`${tp}/tags`);
+        return html`<div class="card" role="group" aria-label=${S.thresholdName(i)} aria-describedby=${ifDefined(tc.desc)}>
+          ${tc.err}
+          <div class="row">
+            ${this._renderNumber(`${tp}/at`, S.thresholdAt, t?.at)}
+            <div class="field">
+              <label for=${tags.id}>${S.thresholdTags}</label>
+              <input id=${tags.id} aria-invalid=${ifDefined(tags.invalid)} aria-describedby=${ifDefined(tags.desc)} .value=${live(listText(t?.tags))} @change=${(e) => this._set(`${tp}/tags`, splitList(e.target.value))} />
+              ${tags.err}
+            </div>
+            <button class="icon" aria-label=${`${S.removeThreshold} (${i + 1})`} @click=${() => this._set(tp, undefined)}>✕</button>
+          </div>
+        </div>`;
+      })}
+      <button @click=${() => this._add(`${ptr}/thresholds`, thresholds, { at: 50, tags: [] }, "at")}>${S.addThreshold}</button>
+    `;
+  }
+
+  /** The sample's result shown (the last one without problems while the document has some). */
+  _shownResult() {
+    return (this._problems.length > 0 ? this._good : this._preview)?.result ?? null;
   }
 
   _renderRoute(r, ptr) {
     if (!isObject(r)) return nothing;
-    const card = this._c(ptr, { container: true });
     const mappings = Array.isArray(r.mappings) ? r.mappings : [];
     const tagRules = Array.isArray(r.tagRules) ? r.tagRules : [];
-    const headId = `${card.id}-h`;
     const trace = typeof r.id === "string" ? this._traceOf(r.id) : undefined;
-    return html`<div class="card" role="group" aria-labelledby=${headId} aria-describedby=${ifDefined(card.desc)}>
-      <div class="bar">
-        <h4 id=${headId}>${S.routeMappings(r.id ?? "")}${trace ? html` · <span class=${trace.fired ? "ok" : "bad"}>${trace.why}</span>` : nothing}</h4>
-        <button class="icon" aria-label=${`${S.removeRoute} (${r.id ?? ""})`} @click=${() => this._set(ptr, undefined)}>✕</button>
-      </div>
-      ${card.err}
-      ${this._renderText(`${ptr}/id`, S.routeName, r.id, { onInput: false })}
-      ${this._renderCondition(r.when, `${ptr}/when`)}
-      ${mappings.map((m, i) => this._renderMapping(m, `${ptr}/mappings/${i}`, i))}
-      <button @click=${() => this._edit(addMapping(this._doc, ptr, this._firstPath(), "source", []))}>${S.routeAddMapping}</button>
-      ${tagRules.map((t, i) => this._renderTagRule(t, `${ptr}/tagRules/${i}`, i))}
-      <button @click=${() => this._add(`${ptr}/tagRules`, tagRules, { id: freshId(this._doc, "tag-rule"), add: [] }, "add")}>${S.addTagRule}</button>
-      ${isObject(r.scoring) ? html`<p class="muted">${S.routeScoringNote}</p>` : nothing}
-    </div>`;
+    const id = r.id ?? "";
+    const summary = html`${S.summaryWhen(conditionWords(r.when))} · ${S.summaryRoute(mappings.length, tagRules.length, isObject(r.scoring))}`;
+    return this._card(ptr, {
+      name: S.routeRules(id),
+      summary,
+      fired: trace?.fired,
+      actions: html`<button class="icon" aria-label=${`${S.removeRoute} (${id})`} @click=${() => this._remove(ptr)}>✕</button>`,
+      body: () => html`
+        ${this._renderText(`${ptr}/id`, S.routeName, r.id, { onInput: false })}
+        ${this._renderCondition(r.when, `${ptr}/when`)}
+        <div role="heading" aria-level="5" class="subhead">${S.routeMappings(id)}</div>
+        ${mappings.map((m, i) => this._renderMapping(m, `${ptr}/mappings/${i}`, i, 5))}
+        <button @click=${() => {
+          this._edit(addMapping(this._doc, ptr, this._firstPath(), "source", []));
+          this._toggle(`${ptr}/mappings/${mappings.length}`, true);
+        }}>${S.routeAddMapping}</button>
+        ${tagRules.map((t, i) => this._renderTagRule(t, `${ptr}/tagRules/${i}`, i, 5))}
+        <button @click=${() => this._add(`${ptr}/tagRules`, tagRules, { id: freshId(this._doc, "tag-rule"), add: [] }, "add")}>${S.addTagRule}</button>
+        ${this._renderScoring(r.scoring, `${ptr}/scoring`, {
+          level: 5,
+          name: S.routeScoringHeading(id),
+          onLabel: S.routeScoringOn,
+          used: this._shownResult()?.ruleSet === r.id,
+        })}
+      `,
+    });
   }
 
   _renderSettings() {
     const s = isObject(this._doc.settings) ? this._doc.settings : {};
-    const lc = this._c("/settings/lowercaseTags");
-    return html`<section aria-labelledby="h-settings">
-      <h3 id="h-settings">${S.settingsHeading}</h3>
-      ${this._renderText("/settings/defaultCountry", S.defaultCountry, s.defaultCountry)}
-      <label class="inline"
-        ><input type="checkbox" id=${lc.id} aria-invalid=${ifDefined(lc.invalid)} aria-describedby=${ifDefined(lc.desc)} .checked=${live(s.lowercaseTags !== false)} @change=${(e) => this._set("/settings/lowercaseTags", e.target.checked ? undefined : false)} />${S.lowercaseTags}</label
-      >
-      ${lc.err}
-      ${this._renderNumber("/settings/maxTagLength", S.maxTagLength, s.maxTagLength)}
-    </section>`;
+    return this._card("/settings", {
+      name: S.settingsHeading,
+      summary: S.summarySettings(s.defaultCountry, s.lowercaseTags !== false, s.maxTagLength),
+      level: 3,
+      body: () => {
+        const lc = this._c("/settings/lowercaseTags");
+        return html`
+          ${this._renderText("/settings/defaultCountry", S.defaultCountry, s.defaultCountry)}
+          <label class="inline"
+            ><input type="checkbox" id=${lc.id} aria-invalid=${ifDefined(lc.invalid)} aria-describedby=${ifDefined(lc.desc)} .checked=${live(s.lowercaseTags !== false)} @change=${(e) => this._set("/settings/lowercaseTags", e.target.checked ? undefined : false)} />${S.lowercaseTags}</label
+          >
+          ${lc.err}
+          ${this._renderNumber("/settings/maxTagLength", S.maxTagLength, s.maxTagLength)}
+        `;
+      },
+    });
   }
 
   // ---- preview --------------------------------------------------------------------------
@@ -1291,11 +1477,10 @@ export class GhlMappingEditor extends LitElement {
     const who = matchOf(r);
     const fields = Object.entries(r.upsert ?? {}).filter(([k]) => k !== "customFields");
     const custom = Array.isArray(r.upsert?.customFields) ? r.upsert.customFields : [];
-    const results = p.results ?? [];
-    const reach = results.filter((x) => !x.error && matchOf(x).key !== null).length;
+    const b = p.batch;
     return html`
       <p class=${`who${who.key === null ? " none" : ""}`} data-testid="who">${who.key === null ? S.whoNone : S.whoUpdate(who.name, who.key, who.value)}</p>
-      ${results.length > 0 ? html`<p class="muted">${S.batch(reach, results.length, results.length - reach)}</p>` : nothing}
+      ${b ? html`<p class="muted" data-testid="batch">${S.batch(b.reach, b.total, b.none, b.failed)}</p>` : nothing}
       <p class="muted">${S.ruleSet(r.ruleSet)}</p>
       <h4 id="h-body">${S.body}</h4>
       ${
@@ -1330,7 +1515,7 @@ export class GhlMappingEditor extends LitElement {
           ? html`<h4>${S.trace}</h4><p class="muted">${S.traceNone}</p>`
           : html`<details open>
         <summary>${S.trace}</summary>
-        <div class="trace-wrap">
+        <div class="trace-wrap" tabindex="0" role="region" aria-label=${S.trace}>
           <table>
             <thead>
               <tr><th scope="col">${S.traceRule}</th><th scope="col" class="nowrap">${S.traceFired}</th><th scope="col">${S.traceWhy}</th></tr>

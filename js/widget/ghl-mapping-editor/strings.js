@@ -170,7 +170,13 @@ export const S = {
   condPath: "Event field",
   condOp: "Test",
   condValue: "Value",
-  condComplex: "This condition combines several tests; edit it in the JSON view.",
+  condComplex: "This condition mixes a test with a combination; edit it in the JSON view.",
+  condCombine: "Combine",
+  combine: { one: "one test", all: "all of these tests hold", any: "any of these tests holds" },
+  condTestName: (i) => `Test ${i + 1}`,
+  addTest: "Add a test",
+  removeTest: (i) => `Remove test ${i + 1}`,
+  condNone: "no test yet",
   ops: {
     equals: "is",
     in: "is one of (comma separated)",
@@ -226,7 +232,44 @@ export const S = {
   addRoute: "Add a route",
   removeRoute: "Remove this route",
   routeAddMapping: "Add a mapping to this route",
-  routeScoringNote: "This route has its own lead scoring; edit it in the JSON view.",
+  routeScoringOn: "Score leads with this route's own rules (instead of the ones for all events)",
+  routeScoringHeading: (id) => `Lead scoring of route “${id}”`,
+
+  // card summaries (the line a closed card shows)
+  summaryFrom: (to, from, steps) =>
+    `${to} ← ${from}${steps.length > 0 ? ` (${steps.join(", ")})` : ""}`,
+  summaryWhen: (words) => `only when ${words}`,
+  summaryTags: (add, remove) =>
+    [
+      add.length > 0 ? `add ${add.join(", ")}` : "",
+      remove.length > 0 ? `remove ${remove.join(", ")}` : "",
+    ]
+      .filter(Boolean)
+      .join("; ") || "no tags yet",
+  summaryPoints: (points, per, cap) =>
+    `${typeof points === "number" && points > 0 ? "+" : ""}${points ?? "?"} points${per ? ` per item of ${per}` : ""}${cap !== undefined ? `, at most ${cap}` : ""}`,
+  summaryScoring: (rules, thresholds, to) =>
+    `${rules} rule${rules === 1 ? "" : "s"}, ${thresholds} score tag${thresholds === 1 ? "" : "s"}${to ? `, saved to ${to}` : ""}`,
+  summaryScoringOff: "off",
+  summaryRoute: (mappings, tagRules, scoring) =>
+    [
+      `${mappings} mapping${mappings === 1 ? "" : "s"}`,
+      `${tagRules} tag rule${tagRules === 1 ? "" : "s"}`,
+      scoring ? "its own lead scoring" : "",
+    ]
+      .filter(Boolean)
+      .join(", "),
+  summarySettings: (country, lower, max) =>
+    [
+      country ? `phone country ${country}` : "",
+      lower ? "tags lower-cased" : "tags as written",
+      max ? `tags up to ${max} characters` : "",
+    ]
+      .filter(Boolean)
+      .join(", "),
+  summaryProblem: (n) => `${n} problem${n === 1 ? "" : "s"}`,
+  fired: "fired",
+  notFired: "did not fire",
 
   // settings
   settingsHeading: "Settings",
@@ -285,11 +328,41 @@ export const S = {
     score: "score rule",
     threshold: "score tag",
   },
-  batch: (ok, total, none) =>
-    `Of ${total} recent event${total === 1 ? "" : "s"}, ${ok} would reach a contact${none > 0 ? `; ${none} give neither an email nor a phone` : ""}.`,
+  batch: (ok, total, none, failed = 0) =>
+    `Of ${total} recent event${total === 1 ? "" : "s"}, ${ok} would reach a contact${none > 0 ? `; ${none} give neither an email nor a phone` : ""}${failed > 0 ? `; ${failed} cannot be mapped` : ""}.`,
 
   // JSON view
   jsonLabel: "Rules document (JSON)",
   jsonBad: (why) => `Not valid JSON yet: ${why}. The visual editor keeps the last valid version.`,
   jsonProblemAt: (where) => (where === "" ? "whole document" : where),
 };
+
+const valueWords = (v) => (typeof v === "string" ? `“${v}”` : JSON.stringify(v));
+
+/**
+ * A condition in words for a card's summary line: `type is “wishpond.lead.created”`,
+ * `all of (a is filled in; b is one of cpc, paid)`.
+ */
+export function conditionWords(c) {
+  if (typeof c !== "object" || c === null || Array.isArray(c)) return S.condNone;
+  const parts = [];
+  for (const k of ["all", "any"]) {
+    if (Array.isArray(c[k])) {
+      const inner = c[k].map(conditionWords).join("; ");
+      parts.push(`${k === "all" ? "all of" : "any of"} (${inner || S.condNone})`);
+    }
+  }
+  if (c.not !== undefined) parts.push(`not (${conditionWords(c.not)})`);
+  const path = typeof c.path === "string" ? c.path : "?";
+  for (const [k, v] of Object.entries(c)) {
+    if (["path", "caseSensitive", "all", "any", "not"].includes(k)) continue;
+    let op;
+    if (k === "blank") op = S.ops[v ? "blankTrue" : "blankFalse"];
+    else if (k === "exists") op = S.ops[v ? "existsTrue" : "existsFalse"];
+    else if (k === "in")
+      op = `is one of ${Array.isArray(v) ? v.map((x) => (typeof x === "string" ? x : JSON.stringify(x))).join(", ") : "?"}`;
+    else op = `${(S.ops[k] ?? k).replace(/ \(.*\)$/, "")} ${valueWords(v)}`;
+    parts.push(`${path} ${op}`);
+  }
+  return parts.join(" and ") || S.condNone;
+}

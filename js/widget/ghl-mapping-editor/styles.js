@@ -213,6 +213,11 @@ export const styles = css`
       max-height: 70vh;
       overflow-y: auto;
     }
+    /* A preset's trace has dozens of rules: it scrolls in its column instead of making the page long. */
+    .trace-wrap {
+      max-height: 60vh;
+      overflow-y: auto;
+    }
   }
   @container (min-width: 620px) and (max-width: 899px) {
     .layout {
@@ -235,6 +240,57 @@ export const styles = css`
   .card {
     background: var(--ghl-panel);
     margin: 0 0 0.6rem;
+  }
+  .card-head {
+    display: flex;
+    gap: 0.5rem;
+    align-items: flex-start;
+    justify-content: space-between;
+  }
+  .card-title {
+    flex: 1 1 auto;
+    min-width: 0;
+    margin: 0;
+    font-size: 0.95rem;
+    font-weight: normal;
+  }
+  button.disclosure {
+    display: block;
+    width: 100%;
+    text-align: start;
+    border: none;
+    background: none;
+    padding: 0.15rem 0.25rem;
+    overflow-wrap: anywhere;
+  }
+  button.disclosure .chev::before {
+    content: "▸";
+    display: inline-block;
+    width: 1rem;
+  }
+  button.disclosure[aria-expanded="true"] .chev::before {
+    content: "▾";
+  }
+  button.disclosure .sum {
+    color: var(--ghl-muted);
+    font-size: 0.85rem;
+  }
+  .card.has-problem {
+    border-color: var(--ghl-bad);
+  }
+  .card-body {
+    margin-top: 0.5rem;
+  }
+  .subhead {
+    font-weight: 600;
+    margin: 0.75rem 0 0.35rem;
+  }
+  fieldset.cond {
+    background: var(--ghl-bg);
+  }
+  fieldset.cond ol > li > fieldset,
+  fieldset.cond ol > li > .field {
+    margin-inline-start: 0.5rem;
   }
   details.card > summary {
     display: flex;
