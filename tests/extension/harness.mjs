@@ -135,3 +135,84 @@ export const emulatorUrls = (h) => ({
   "Wishpond API base URL": h.wishpond.url,
   "Qwilr API base URL": h.qwilr.url,
 });
+
+/**
+ * The service worker's modules (worker/*.ts) in Node: bundled by esbuild as the
+ * extension build bundles them (the development flag on), over the package's Node entry,
+ * with a `chrome` of this process (storage.local in memory; action, alarms recorded)
+ * and IndexedDB from fake-indexeddb. Resolves to the modules' exports and that `chrome`.
+ */
+export async function workerInNode() {
+  await import("fake-indexeddb/auto");
+  const { build } = await import("esbuild");
+  const local = new Map();
+  const copy = (v) => structuredClone(v);
+  const badge = { text: "", title: "" };
+  globalThis.chrome = {
+    storage: {
+      local: {
+        async get(keys) {
+          if (keys == null) return Object.fromEntries([...local].map(([k, v]) => [k, copy(v)]));
+          const ks = [keys].flat().filter((k) => local.has(k));
+          return Object.fromEntries(ks.map((k) => [k, copy(local.get(k))]));
+        },
+        async set(items) {
+          for (const [k, v] of Object.entries(items)) local.set(k, copy(v));
+        },
+        async remove(keys) {
+          for (const k of [keys].flat()) local.delete(k);
+        },
+        async clear() {
+          local.clear();
+        },
+      },
+    },
+    action: {
+      async setBadgeText({ text }) {
+        badge.text = text;
+      },
+      async setTitle({ title }) {
+        badge.title = title;
+      },
+      async setBadgeBackgroundColor() {},
+    },
+    alarms: { async get() {}, async create() {}, async clear() {} },
+  };
+  const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-worker-"));
+  const outfile = join(dir, "worker.mjs");
+  const slimNode = join(root, "pkg", "entries", "slim-node.js");
+  await build({
+    stdin: {
+      contents: ["engine", "sources", "store", "badge"]
+        .map((m) => `export * from "./worker/${m}.ts";`)
+        .join("\n"),
+      resolveDir: join(root, "js", "extension"),
+      loader: "ts",
+    },
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    outfile,
+    define: { __GHL_BRIDGE_DEV__: "true" },
+    logLevel: "warning",
+    plugins: [
+      {
+        name: "package-node-entry",
+        setup(b) {
+          b.onResolve({ filter: /pkg\/entries\/slim\.js$/ }, () => ({
+            path: slimNode,
+            external: true,
+          }));
+        },
+      },
+    ],
+  });
+  const worker = await import(outfile);
+  return {
+    worker,
+    chrome: globalThis.chrome,
+    local,
+    badge,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}

@@ -34,6 +34,7 @@ import { probeScopes } from "../../widget/ghl-bridge-console/scope-probe.js";
 import { type Engine, engine, restartEngine, resumeAfterNewToken } from "./engine.js";
 import { loadReportState, sendReport } from "./report.js";
 import {
+  eventIdOf,
   KEYS,
   loadActivity,
   loadPaused,
@@ -179,9 +180,10 @@ async function origins(): Promise<(planId: string) => { source: Source | null; l
   const samples = await get<SampleEvent[]>(KEYS.samples, []);
   const byId = new Map(samples.map((x) => [x.event.id, x]));
   return (planId) => {
-    const x = byId.get(planId);
-    const source = x?.source ?? (planId.startsWith("wishpond") ? "wishpond" : null);
-    return { source, label: x?.label ?? planId };
+    const id = eventIdOf(planId);
+    const x = byId.get(id);
+    const source = x?.source ?? (id.startsWith("wishpond") ? "wishpond" : null);
+    return { source, label: x?.label ?? id };
   };
 }
 

@@ -102,6 +102,16 @@ export function toBackendError(e: unknown): BackendError {
   return backendError(code, message, details);
 }
 
+/**
+ * The flows' config for a token with these scopes (every host of the console's flows
+ * uses it): tagging a contact in GHL creates a missing location tag anyway, so with
+ * `locations/tags.write` the flow plans the upsert at once instead of reading the
+ * location's tags first (without it, a tag the location lacks is dropped).
+ */
+export function flowConfig(scopes: readonly string[]): { allowCreateLocationTags: boolean } {
+  return { allowCreateLocationTags: scopes.includes("locations/tags.write") };
+}
+
 /** The backend with the package in the page. */
 export class DirectBackend implements ConsoleBackend {
   readonly kind = "direct" as const;
@@ -239,9 +249,7 @@ export class DirectBackend implements ConsoleBackend {
       locationId: this.#locationId(),
       scopes: this.#scopes(),
       rules: await this.#rulesDocs(),
-      // Tagging a contact in GHL creates a missing location tag anyway; with the scope,
-      // the flow plans the upsert at once instead of reading the location's tags first.
-      config: { allowCreateLocationTags: this.#scopes().includes("locations/tags.write") },
+      config: flowConfig(this.#scopes()),
     });
   }
 
