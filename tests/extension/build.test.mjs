@@ -78,3 +78,15 @@ test("the zip holds exactly the unpacked folder; no remote code", async () => {
   assert.doesNotMatch(worker, /__GHL_BRIDGE_DEV__/, "the build flag is replaced");
   assert.ok(names.includes("ghl-bridge.wasm"));
 });
+
+test("the icons: 16, 32, 48 and 128 px PNGs drawn by the build, in the manifest and the action", async () => {
+  const m = await manifest("release/extension");
+  assert.deepEqual(Object.keys(m.icons), ["16", "32", "48", "128"]);
+  assert.deepEqual(m.action.default_icon, m.icons);
+  for (const [size, file] of Object.entries(m.icons)) {
+    const png = await readFile(join(dir, "release", "extension", file));
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], `${file} is a PNG`);
+    assert.equal(png.readUInt32BE(16), Number(size), `${file} width`);
+    assert.equal(png.readUInt32BE(20), Number(size), `${file} height`);
+  }
+});
