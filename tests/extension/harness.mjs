@@ -139,7 +139,8 @@ export const emulatorUrls = (h) => ({
 /**
  * The service worker's modules (worker/*.ts) in Node: bundled by esbuild as the
  * extension build bundles them (the development flag on), over the package's Node entry,
- * with a `chrome` of this process (storage.local in memory; action, alarms recorded)
+ * with a `chrome` of this process (storage.local in memory; the badge and the optional
+ * permissions granted in objects the test reads and sets)
  * and IndexedDB from fake-indexeddb. Resolves to the modules' exports and that `chrome`.
  */
 export async function workerInNode() {
@@ -148,6 +149,8 @@ export async function workerInNode() {
   const local = new Map();
   const copy = (v) => structuredClone(v);
   const badge = { text: "", title: "" };
+  /** The optional host permissions granted (the options page asks for them). */
+  const granted = new Set();
   globalThis.chrome = {
     storage: {
       local: {
@@ -177,13 +180,18 @@ export async function workerInNode() {
       async setBadgeBackgroundColor() {},
     },
     alarms: { async get() {}, async create() {}, async clear() {} },
+    permissions: {
+      async contains({ origins }) {
+        return origins.every((o) => granted.has(o));
+      },
+    },
   };
   const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-worker-"));
   const outfile = join(dir, "worker.mjs");
   const slimNode = join(root, "pkg", "entries", "slim-node.js");
   await build({
     stdin: {
-      contents: ["engine", "sources", "store", "badge"]
+      contents: ["engine", "sources", "store", "badge", "report"]
         .map((m) => `export * from "./worker/${m}.ts";`)
         .join("\n"),
       resolveDir: join(root, "js", "extension"),
@@ -213,6 +221,7 @@ export async function workerInNode() {
     chrome: globalThis.chrome,
     local,
     badge,
+    granted,
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

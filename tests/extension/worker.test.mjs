@@ -120,3 +120,33 @@ test("the worker stopped between a lead's stages resumes from IndexedDB: nothing
   );
   assert.equal(again.outbox.counts().pending, 0);
 });
+
+test("the weekly report posts to hooks.slack.com only once its optional permission is granted", async () => {
+  const e = await w.engine();
+  const webhook = "https://hooks.slack.com/services/T000/B000/secretpart";
+  await w.saveSecrets({ slackWebhookUrl: webhook });
+  const posted = [];
+  const real = globalThis.fetch;
+  globalThis.fetch = async (url, init) => {
+    if (String(url).startsWith("https://hooks.slack.com/")) {
+      posted.push(JSON.parse(init.body));
+      return new Response("ok", { status: 200 });
+    }
+    return real(url, init);
+  };
+  try {
+    await w.sendReport(e, "dashboard");
+    const refused = await w.loadReportState();
+    assert.match(refused.lastError, /posting to hooks\.slack\.com was not allowed/);
+    assert.doesNotMatch(refused.lastError, /secretpart/, "the URL is not in the message");
+    assert.equal(posted.length, 0);
+    node.granted.add("https://hooks.slack.com/*");
+    await w.sendReport(e, "dashboard");
+    const sent = await w.loadReportState();
+    assert.equal(sent.lastError, null);
+    assert.equal(posted.length, 1);
+    assert.match(JSON.stringify(posted[0].blocks), /Weekly social report/);
+  } finally {
+    globalThis.fetch = real;
+  }
+});

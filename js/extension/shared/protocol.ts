@@ -60,6 +60,9 @@ export const SECRET_NAMES: readonly SecretName[] = [
   "slackWebhookUrl",
 ];
 
+/** The optional host permission the weekly report needs (asked for in the options page when it is turned on). */
+export const SLACK_ORIGIN = "https://hooks.slack.com/*";
+
 /** The scopes the extension's flows use (a Private Integration Token should grant them). */
 export const DEFAULT_SCOPES = [
   "contacts.readonly",
