@@ -181,7 +181,7 @@ export type Reply =
   | { ok: true; status: Status }
   | { ok: false; error: { code: string; message: string }; status?: Status };
 
-/** One `ConsoleBackend` method of the console widget, run by the worker (`ExtensionBackend`). */
+/** One `ConsoleBackend` method of the console widget, run by the worker (`extensionBackend()`). */
 export interface ConsoleRequest {
   type: "ghl-bridge/console";
   method: string;
