@@ -15,6 +15,7 @@ import {
   saveSourceKey,
   start,
   until,
+  workerStatus,
 } from "./harness.mjs";
 
 const TOKEN = "pit-extension-test-0001";
@@ -23,15 +24,13 @@ let h;
 let panel;
 
 before(async () => {
-  h = await start();
-  h.ghl.addToken(TOKEN, { locationId: DEMO_LOCATION_ID, label: "extension" });
+  h = await start({ token: TOKEN });
 });
 after(async () => {
   await h?.stop();
 });
 
-const contacts = () => Object.values(h.ghl.state.locations[DEMO_LOCATION_ID]?.contacts ?? {});
-const contactBy = (email) => contacts().filter((c) => c.email === email);
+const contactBy = (email) => h.contactBy(email);
 const upserts = (email) =>
   h.ghl.log.filter((e) => e.path === "/contacts/upsert" && e.body?.email === email);
 const badge = (page) =>
@@ -109,9 +108,7 @@ test("a Wishpond lead is polled and reaches GHL as a contact with its tags", asy
   // The side panel's counts are the outbox's: none pending; each stage of a lead is
   // counted (the core counts a flow's later stage as an accepted event of its own).
   await until(async () => (await count(panel, "pending")) === 0, "nothing pending");
-  const { status } = await panel.evaluate(() =>
-    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
-  );
+  const { status } = await workerStatus(panel);
   assert.equal(await count(panel, "done"), status.counts.done);
   assert.equal(status.counts.dead, 0);
   // The last events say each lead was delivered, once, by its email.
@@ -224,9 +221,7 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   });
   assert.equal(contactBy(lead.email).length, 0);
   // The refused token is in no message to a page: not in the panel, not in the status.
-  const status = await panel.evaluate(() =>
-    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
-  );
+  const status = await workerStatus(panel);
   assert.ok(!JSON.stringify(status).includes(TOKEN) && !(await panel.content()).includes(TOKEN));
   await panel.screenshot({ path: join(SCREENSHOTS, "sidepanel-paused.png"), fullPage: true });
 
@@ -281,9 +276,7 @@ test("Remove all data forgets the token, the settings and the outbox database", 
   assert.deepEqual(left.local, {});
   assert.ok(!left.databases.includes("ghl-bridge-outbox"), `databases: ${left.databases}`);
   assert.deepEqual(left.alarms, []);
-  const status = await panel.evaluate(() =>
-    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
-  );
+  const status = await workerStatus(panel);
   assert.equal(status.status.configured, false);
   await options.close();
 });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { CHROMIUM_ARGS, chromiumPath } from "../browser/harness.mjs";
-import { startEmulator } from "../../js/emulator/index.mjs";
+import { DEMO_LOCATION_ID, startEmulator } from "../../js/emulator/index.mjs";
 import { startWishpondEmulator } from "../../js/emulator/wishpond/index.mjs";
 import { startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
 
@@ -28,8 +28,11 @@ export async function until(check, what, ms = 30000) {
   }
 }
 
-/** Builds the extension (the development build unless `dev: false`), starts the emulators and the browser. */
-export async function start({ ghl: ghlOptions = {}, dev = true } = {}) {
+/**
+ * Builds the extension (the development build unless `dev: false`), starts the
+ * emulators (GHL knows `token` for the demo location when given) and the browser.
+ */
+export async function start({ ghl: ghlOptions = {}, dev = true, token } = {}) {
   const executablePath = chromiumPath();
   if (!executablePath) throw new Error("chromium is not installed (run `make setup`)");
   const dir = await mkdtemp(join(tmpdir(), "ghl-bridge-extension-"));
@@ -47,6 +50,7 @@ export async function start({ ghl: ghlOptions = {}, dev = true } = {}) {
   );
   await mkdir(SCREENSHOTS, { recursive: true });
   const ghl = await startEmulator({ seed: 13, ...ghlOptions });
+  if (token) ghl.addToken(token, { locationId: DEMO_LOCATION_ID, label: "extension" });
   const wishpond = await startWishpondEmulator();
   const qwilr = await startQwilrEmulator();
   const launch = async () => {
@@ -83,6 +87,11 @@ export async function start({ ghl: ghlOptions = {}, dev = true } = {}) {
       return worker;
     },
     url: (page) => `chrome-extension://${id}/${page}`,
+    /** The demo location's GHL contacts with this email. */
+    contactBy: (email) =>
+      Object.values(ghl.state.locations[DEMO_LOCATION_ID]?.contacts ?? {}).filter(
+        (c) => c.email === email,
+      ),
     async stop() {
       await context.close().catch(() => undefined);
       await Promise.all([ghl.stop(), wishpond.stop(), qwilr.stop()]);
@@ -128,6 +137,22 @@ export async function saveSourceKey(page, label, value) {
   await field.fill(value);
   await field.press("Enter");
 }
+
+/**
+ * A person's setup on the options page: the extension's settings (`fillOptions`),
+ * then the console's connection with `token`, then a source's credential
+ * (`[label, value]`). Resolves to the options page.
+ */
+export async function setUp(h, { settings, token, source }) {
+  const page = await fillOptions(h, settings);
+  await connectConsole(page, { locationId: DEMO_LOCATION_ID, token });
+  if (source) await saveSourceKey(page, ...source);
+  return page;
+}
+
+/** The worker's status, asked from an extension page as the pages ask it. */
+export const workerStatus = (page) =>
+  page.evaluate(() => chrome.runtime.sendMessage({ type: "ghl-bridge/status" }));
 
 /** The development build's API base URL fields, pointed at the emulators. */
 export const emulatorUrls = (h) => ({

@@ -6,15 +6,14 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { join } from "node:path";
-import { DEMO_LOCATION_ID } from "../../js/emulator/index.mjs";
 import {
-  connectConsole,
   emulatorUrls,
   fillOptions,
   SCREENSHOTS,
-  saveSourceKey,
+  setUp,
   start,
   until,
+  workerStatus,
 } from "./harness.mjs";
 
 const TOKEN = "pit-extension-test-qwilr";
@@ -23,8 +22,7 @@ let slack;
 const posts = [];
 
 before(async () => {
-  h = await start();
-  h.ghl.addToken(TOKEN, { locationId: DEMO_LOCATION_ID });
+  h = await start({ token: TOKEN });
   slack = createServer((req, res) => {
     let body = "";
     req.on("data", (c) => {
@@ -42,19 +40,18 @@ after(async () => {
   slack?.close();
 });
 
-const contactBy = (email) =>
-  Object.values(h.ghl.state.locations[DEMO_LOCATION_ID]?.contacts ?? {}).filter(
-    (c) => c.email === email,
-  );
+const contactBy = (email) => h.contactBy(email);
 
 test("an accepted Qwilr page is polled and reaches GHL with the preset's tags, once", async () => {
-  const options = await fillOptions(h, {
-    "Poll Wishpond leads": false,
-    "Poll accepted Qwilr pages": true,
-    ...emulatorUrls(h),
+  const options = await setUp(h, {
+    settings: {
+      "Poll Wishpond leads": false,
+      "Poll accepted Qwilr pages": true,
+      ...emulatorUrls(h),
+    },
+    token: TOKEN,
+    source: ["Qwilr API token", h.qwilr.token],
   });
-  await connectConsole(options, { locationId: DEMO_LOCATION_ID, token: TOKEN });
-  await saveSourceKey(options, "Qwilr API token", h.qwilr.token);
   await options
     .locator("ghl-bridge-console")
     .getByText("A token is saved. Leave this empty to keep it.")
@@ -102,9 +99,7 @@ test("the console's Go live and Activity panels work through the worker", async 
   // Activity: the worker's delivery log and counts.
   await c.getByRole("tab", { name: "Activity" }).click();
   // The outbox's counts (each stage of a flow counted), as the worker has them.
-  const { status } = await page.evaluate(() =>
-    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
-  );
+  const { status } = await workerStatus(page);
   assert.ok(status.counts.done >= 1 && status.counts.pending === 0, JSON.stringify(status.counts));
   await c
     .locator("dd[data-count=done]")
