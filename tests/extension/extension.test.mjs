@@ -105,12 +105,14 @@ test("a Wishpond lead is polled and reaches GHL as a contact with its tags", asy
   assert.equal(c.firstName, "Nova");
   assert.equal(c.lastName, "Lead");
   assert.ok(c.tags.includes("wishpond"), `tags: ${c.tags}`);
-  // The side panel's counts are the outbox's: none pending; each stage of a lead is
-  // counted (the core counts a flow's later stage as an accepted event of its own).
-  await until(async () => (await count(panel, "pending")) === 0, "nothing pending");
+  // The side panel's counts follow: 4 delivered (3 seeded leads and the new one, each
+  // in two stages: the worker counts events, the outbox stages), none pending.
+  await until(
+    async () => (await count(panel, "pending")) === 0 && (await count(panel, "done")) === 4,
+    "the panel to show 4 delivered",
+  );
   const { status } = await workerStatus(panel);
-  assert.equal(await count(panel, "done"), status.counts.done);
-  assert.equal(status.counts.dead, 0);
+  assert.deepEqual([status.delivered, status.counts.done, status.counts.dead], [4, 8, 0]);
   // The last events say each lead was delivered, once, by its email.
   const events = panel.getByRole("list", { name: "Last events" });
   for (const email of ["ada@example.com", lead.email])

@@ -75,6 +75,9 @@ test("polled leads reach GHL whole through every stage: the contact, its tags, i
     (await delivered()).sort(),
     leads.map((m) => `Wishpond lead ${m} delivered to GHL`).sort(),
   );
+  // Counted as events (3), not as the outbox's stages (6).
+  assert.equal(await w.loadDelivered(), 3);
+  assert.equal(e.outbox.counts().done, 6);
   // The badge: nothing pending, nothing failed.
   assert.deepEqual(node.badge, { text: "", title: "ghl-bridge: 0 pending, 0 failed" });
   // Polled again: nothing new, nothing sent.
@@ -119,6 +122,7 @@ test("the worker stopped between a lead's stages resumes from IndexedDB: nothing
     "delivered once, when all of it is in GHL",
   );
   assert.equal(again.outbox.counts().pending, 0);
+  assert.equal(await w.loadDelivered(), 4);
 });
 
 test("the weekly report posts to hooks.slack.com only once its optional permission is granted", async () => {

@@ -149,6 +149,11 @@ export interface Status {
     done: number;
     dead: number;
   } | null;
+  /**
+   * Events delivered whole to GHL (every stage of their flow), counted by the worker
+   * since its data was last removed: the outbox's `counts.done` counts each stage.
+   */
+  delivered: number;
   paused: Paused | null;
   failures: Failure[];
   events: ActivityEntry[];

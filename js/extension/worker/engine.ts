@@ -25,6 +25,7 @@ import { flowConfig } from "../../widget/ghl-bridge-console/direct-backend.js";
 import { updateBadge } from "./badge.js";
 import {
   addActivity,
+  countDelivered,
   KEYS,
   labelFor,
   loadPaused,
@@ -184,8 +185,10 @@ async function handleEvent(e: OutboxEvent, outbox: () => Outbox | undefined): Pr
   const counts = outbox()?.counts() ?? null;
   if (e.type === "progress") {
     if (e.kind === "done") {
-      if (!continuing.delete(e.planId))
+      if (!continuing.delete(e.planId)) {
+        await countDelivered();
         await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`, e.planId);
+      }
     } else if (e.kind === "failed")
       await addActivity(
         "failed",

@@ -30,6 +30,7 @@ export const KEYS = {
   connectionCheck: "connectionCheck",
   rules: "rules",
   samples: "samples",
+  delivered: "delivered",
 } as const;
 
 /** How many "last events" are kept. */
@@ -165,6 +166,17 @@ export function addActivity(
   });
   return activityChain.catch(() => undefined);
 }
+
+/** Counts one event delivered whole (in order with the last events). */
+export function countDelivered(): Promise<void> {
+  activityChain = activityChain.then(async () => {
+    await write(KEYS.delivered, ((await read<number>(KEYS.delivered)) ?? 0) + 1);
+  });
+  return activityChain.catch(() => undefined);
+}
+
+/** How many events were delivered whole. */
+export const loadDelivered = () => read<number>(KEYS.delivered).then((n) => n ?? 0);
 
 export const loadActivity = () => read<ActivityEntry[]>(KEYS.activity).then((a) => a ?? []);
 
