@@ -48,7 +48,7 @@ await build({
   bundle: true,
   format: "esm",
   splitting: false,
-  target: ["chrome121", "firefox121"],
+  target: ["chrome121", "firefox128"],
   outdir: out,
   minify: !dev,
   sourcemap: dev ? "inline" : false,

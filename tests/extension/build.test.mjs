@@ -49,6 +49,8 @@ test("the release manifest: MV3, the three APIs, storage/alarms/sidePanel, wasm-
   assert.equal(m.background.service_worker, "background.js");
   assert.deepEqual(m.background.scripts, ["background.js"], "Firefox's background scripts");
   assert.ok(m.browser_specific_settings.gecko.id);
+  // Firefox's first version with optional_host_permissions (the Slack report's).
+  assert.equal(m.browser_specific_settings.gecko.strict_min_version, "128.0");
 });
 
 test("the development manifest adds loopback, nothing else", async () => {
