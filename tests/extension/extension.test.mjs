@@ -228,8 +228,12 @@ test("a revoked token pauses delivery with a clear message; a new token resumes 
   await panel.screenshot({ path: join(SCREENSHOTS, "sidepanel-paused.png"), fullPage: true });
 
   h.ghl.addToken(NEW_TOKEN, { locationId: DEMO_LOCATION_ID, label: "extension-2" });
-  const options = await h.context.newPage();
-  await options.goto(h.url("options.html"));
+  // As a person does: "Open console" in the side panel opens the options page.
+  const [options] = await Promise.all([
+    h.context.waitForEvent("page"),
+    panel.getByRole("button", { name: "Open console" }).click(),
+  ]);
+  await options.waitForURL(h.url("options.html"));
   await connectConsole(options, { locationId: DEMO_LOCATION_ID, token: NEW_TOKEN });
   await until(() => contactBy(lead.email).length === 1, "the paused lead delivered");
   await alert.waitFor({ state: "hidden" });
