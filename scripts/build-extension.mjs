@@ -1,8 +1,8 @@
 // Builds the browser extension (Manifest V3) from js/extension/ and the built package
 // (pkg/, from scripts/build.sh): esbuild bundles the service worker and the pages (no
 // remote code: everything the extension runs is in the folder), the Wasm module is
-// copied beside them, the manifest gets the package's version, and the folder is
-// zipped (fflate).
+// copied beside them, the icons are drawn (scripts/extension-icons.mjs), the manifest
+// gets the package's version and the icons, and the folder is zipped (fflate).
 //
 //   node scripts/build-extension.mjs              release: dist/extension/ + dist/ghl-bridge-extension-<version>.zip
 //   node scripts/build-extension.mjs --dev        development: dist/extension-dev/ (+ zip), loopback host permissions,
@@ -14,6 +14,7 @@ import { cp, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promi
 import { existsSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ICON_SIZES, iconPng } from "./extension-icons.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const src = join(root, "js", "extension");
@@ -47,7 +48,7 @@ await build({
   bundle: true,
   format: "esm",
   splitting: false,
-  target: ["chrome121", "firefox121"],
+  target: ["chrome121", "firefox128"],
   outdir: out,
   minify: !dev,
   sourcemap: dev ? "inline" : false,
@@ -58,9 +59,17 @@ await build({
 await cp(wasm, join(out, "ghl-bridge.wasm"));
 for (const f of ["sidepanel.html", "options.html"]) await cp(join(src, f), join(out, f));
 await cp(join(src, "pages", "style.css"), join(out, "style.css"));
+// The icons, drawn at build time (scripts/extension-icons.mjs).
+const icons = {};
+for (const size of ICON_SIZES) {
+  icons[size] = `icon-${size}.png`;
+  await writeFile(join(out, icons[size]), iconPng(size));
+}
 
 const manifest = JSON.parse(await readFile(join(src, "manifest.json"), "utf8"));
 manifest.version = version.replace(/[-+].*$/, "");
+manifest.icons = icons;
+manifest.action.default_icon = icons;
 if (dev) {
   manifest.name = `${manifest.name} (development)`;
   manifest.host_permissions = [...manifest.host_permissions, ...DEV_HOSTS];

@@ -578,10 +578,17 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     retained: () => call((c) => c.retained()),
     async close() {
       outbox.stop();
-      closed = true;
-      while (inFlight > 0 || writing) {
+      while (inFlight > 0 || writing || recovering) {
         await new Promise((r) => setTimeout(r, 5));
       }
+      // The answers of requests that were on the wire are recorded before the storage
+      // closes (else a restart would send them again); nothing new is sent (stopped).
+      try {
+        await pump();
+      } catch {
+        // failed or being rebuilt: the storage holds what was written
+      }
+      closed = true;
       await lastWrite.catch(() => undefined);
       try {
         core.free();

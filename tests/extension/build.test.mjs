@@ -49,6 +49,8 @@ test("the release manifest: MV3, the three APIs, storage/alarms/sidePanel, wasm-
   assert.equal(m.background.service_worker, "background.js");
   assert.deepEqual(m.background.scripts, ["background.js"], "Firefox's background scripts");
   assert.ok(m.browser_specific_settings.gecko.id);
+  // Firefox's first version with optional_host_permissions (the Slack report's).
+  assert.equal(m.browser_specific_settings.gecko.strict_min_version, "128.0");
 });
 
 test("the development manifest adds loopback, nothing else", async () => {
@@ -77,4 +79,16 @@ test("the zip holds exactly the unpacked folder; no remote code", async () => {
   const worker = await readFile(join(out, "background.js"), "utf8");
   assert.doesNotMatch(worker, /__GHL_BRIDGE_DEV__/, "the build flag is replaced");
   assert.ok(names.includes("ghl-bridge.wasm"));
+});
+
+test("the icons: 16, 32, 48 and 128 px PNGs drawn by the build, in the manifest and the action", async () => {
+  const m = await manifest("release/extension");
+  assert.deepEqual(Object.keys(m.icons), ["16", "32", "48", "128"]);
+  assert.deepEqual(m.action.default_icon, m.icons);
+  for (const [size, file] of Object.entries(m.icons)) {
+    const png = await readFile(join(dir, "release", "extension", file));
+    assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], `${file} is a PNG`);
+    assert.equal(png.readUInt32BE(16), Number(size), `${file} width`);
+    assert.equal(png.readUInt32BE(20), Number(size), `${file} height`);
+  }
 });

@@ -3,7 +3,7 @@
 // connection says so in the side panel with a blank badge.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { start } from "./harness.mjs";
+import { start, workerStatus } from "./harness.mjs";
 
 let h;
 before(async () => {
@@ -18,9 +18,7 @@ test("the release build: no development settings, not connected until the consol
   await options.goto(h.url("options.html"));
   await options.locator("ghl-bridge-console").getByRole("tab", { name: "Connection" }).waitFor();
   assert.equal(await options.getByLabel("GHL API base URL").isVisible(), false);
-  const reply = await options.evaluate(() =>
-    chrome.runtime.sendMessage({ type: "ghl-bridge/status" }),
-  );
+  const reply = await workerStatus(options);
   assert.equal(reply.ok, true);
   assert.equal(reply.status.dev, false);
   assert.equal(reply.status.configured, false);

@@ -4,12 +4,16 @@
  * development build). Secret fields are write-only: they start blank, a blank field
  * keeps the stored value, and the worker never sends a secret back.
  */
-import type { ReportSettings, Request, Status } from "../shared/protocol.js";
+import {
+  type ReportSettings,
+  type Request,
+  SLACK_ORIGIN,
+  type Status,
+} from "../shared/protocol.js";
 import { ask, onWorkerChange } from "./ask.js";
 import { mountConsole } from "./console.js";
 
 const input = (id: string) => document.getElementById(id) as HTMLInputElement;
-const SLACK_ORIGIN = "https://hooks.slack.com/*";
 
 function fill(s: Status): void {
   const st = s.settings;
@@ -41,13 +45,21 @@ async function save(ev: SubmitEvent): Promise<void> {
   const secret = (id: string) => input(id).value.trim() || undefined;
   const minutes = (id: string) => Math.max(1, Math.round(Number(input(id).value) || 1));
   const slack = secret("slackWebhookUrl");
-  // Posting to Slack needs its host: asked for here (a click), only when a Slack URL is set.
-  if (slack?.startsWith("https://hooks.slack.com/") && chrome.permissions) {
-    const granted = await chrome.permissions
-      .request({ origins: [SLACK_ORIGIN] })
-      .catch(() => false);
-    if (!granted)
-      return say("The weekly report needs permission to post to hooks.slack.com: not saved.");
+  const reportOn = input("reportEnabled").checked;
+  // Posting to Slack needs its host, an optional permission: asked for here (the Save
+  // click is the user gesture the prompt needs, so nothing is awaited before it), only
+  // when the report is on with a Slack URL (the development build may post to
+  // loopback instead); given back when the report is turned off.
+  if (chrome.permissions) {
+    const toSlack = slack ? slack.startsWith("https://hooks.slack.com/") : !dev;
+    if (reportOn && toSlack) {
+      const granted = await chrome.permissions
+        .request({ origins: [SLACK_ORIGIN] })
+        .catch(() => false);
+      if (!granted)
+        return say("The weekly report needs permission to post to hooks.slack.com: not saved.");
+    } else if (!reportOn)
+      await chrome.permissions.remove({ origins: [SLACK_ORIGIN] }).catch(() => false);
   }
   const req: Request = {
     type: "ghl-bridge/save",
@@ -58,7 +70,7 @@ async function save(ev: SubmitEvent): Promise<void> {
       },
       qwilr: { enabled: input("qwilrEnabled").checked, intervalMinutes: minutes("qwilrInterval") },
       report: {
-        enabled: input("reportEnabled").checked,
+        enabled: reportOn,
         weekday: (document.getElementById("reportWeekday") as HTMLSelectElement)
           .value as ReportSettings["weekday"],
         hour: Math.min(23, Math.max(0, Math.round(Number(input("reportHour").value) || 0))),

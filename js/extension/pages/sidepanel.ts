@@ -19,7 +19,7 @@ function show(s: Status): void {
   paused.hidden = !s.paused;
   paused.textContent = s.paused?.message ?? "";
   $("pending").textContent = String(s.counts?.pending ?? 0);
-  $("done").textContent = String(s.counts?.done ?? 0);
+  $("done").textContent = String(s.delivered);
   $("dead").textContent = String(s.counts?.dead ?? 0);
   $("dead-box").classList.toggle("bad", (s.counts?.dead ?? 0) > 0);
   const src = (name: string, x: Status["sources"]["wishpond"]) =>

@@ -60,6 +60,9 @@ export const SECRET_NAMES: readonly SecretName[] = [
   "slackWebhookUrl",
 ];
 
+/** The optional host permission the weekly report needs (asked for in the options page when it is turned on). */
+export const SLACK_ORIGIN = "https://hooks.slack.com/*";
+
 /** The scopes the extension's flows use (a Private Integration Token should grant them). */
 export const DEFAULT_SCOPES = [
   "contacts.readonly",
@@ -146,6 +149,11 @@ export interface Status {
     done: number;
     dead: number;
   } | null;
+  /**
+   * Events delivered whole to GHL (every stage of their flow), counted by the worker
+   * since its data was last removed: the outbox's `counts.done` counts each stage.
+   */
+  delivered: number;
   paused: Paused | null;
   failures: Failure[];
   events: ActivityEntry[];
@@ -178,7 +186,7 @@ export type Reply =
   | { ok: true; status: Status }
   | { ok: false; error: { code: string; message: string }; status?: Status };
 
-/** One `ConsoleBackend` method of the console widget, run by the worker (`ExtensionBackend`). */
+/** One `ConsoleBackend` method of the console widget, run by the worker (`extensionBackend()`). */
 export interface ConsoleRequest {
   type: "ghl-bridge/console";
   method: string;

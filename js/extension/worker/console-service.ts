@@ -1,5 +1,5 @@
 /**
- * The service worker's side of `ExtensionBackend`: each `ConsoleBackend` method of the
+ * The service worker's side of `extensionBackend()`: each `ConsoleBackend` method of the
  * console widget arrives as one message (`ghl-bridge/console`, method and arguments)
  * and is answered here with the interface's JSON, from the worker's own engine (the
  * token, the outbox, the pollers stay here). The token goes in (`connect`) and never
@@ -29,11 +29,17 @@ import type {
   StatisticsState,
 } from "../../widget/ghl-bridge-console/backend.js";
 import { FLOW_SCOPES } from "../../widget/ghl-bridge-console/backend.js";
-import { toBackendError } from "../../widget/ghl-bridge-console/direct-backend.js";
+import {
+  outboxActivity,
+  toBackendError,
+  toDeadLetter,
+} from "../../widget/ghl-bridge-console/direct-backend.js";
+import type { ConsoleMethod } from "../../widget/ghl-bridge-console/remote-backend.js";
 import { probeScopes } from "../../widget/ghl-bridge-console/scope-probe.js";
 import { type Engine, engine, restartEngine, resumeAfterNewToken } from "./engine.js";
 import { loadReportState, sendReport } from "./report.js";
 import {
+  eventIdOf,
   KEYS,
   loadActivity,
   loadPaused,
@@ -179,9 +185,10 @@ async function origins(): Promise<(planId: string) => { source: Source | null; l
   const samples = await get<SampleEvent[]>(KEYS.samples, []);
   const byId = new Map(samples.map((x) => [x.event.id, x]));
   return (planId) => {
-    const x = byId.get(planId);
-    const source = x?.source ?? (planId.startsWith("wishpond") ? "wishpond" : null);
-    return { source, label: x?.label ?? planId };
+    const id = eventIdOf(planId);
+    const x = byId.get(id);
+    const source = x?.source ?? (id.startsWith("wishpond") ? "wishpond" : null);
+    return { source, label: x?.label ?? id };
   };
 }
 
@@ -194,18 +201,7 @@ const CONSOLE_KIND: Partial<Record<string, ActivityEntry["kind"]>> = {
 async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
   const e = await running();
   const origin = await origins();
-  // GHL's answers to failed attempts (the outbox log: status, message, traceId)...
-  const failures: ActivityEntry[] = e.outbox.log().map((l) => ({
-    at: new Date(l.at).toISOString(),
-    planId: l.planId,
-    step: l.step,
-    kind: l.outcome === "dead" ? "dead" : "failed",
-    status: l.status ?? null,
-    ghlMessage: l.ghlMessage ?? null,
-    traceId: l.traceId ?? null,
-    source: origin(l.planId).source,
-  }));
-  // ...and the progress the worker recorded (queued again, delivered).
+  // The progress the worker recorded (queued again, delivered), beside GHL's answers.
   const progress: ActivityEntry[] = (await loadActivity()).flatMap((a) => {
     const kind = CONSOLE_KIND[a.kind];
     if (!a.planId || !kind) return [];
@@ -222,28 +218,13 @@ async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
       },
     ];
   });
-  let all = [...failures, ...progress].sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0));
-  if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
-  if (filter.source) all = all.filter((a) => a.source === filter.source);
-  if (filter.text) {
-    const t = filter.text.toLowerCase();
-    all = all.filter((a) => JSON.stringify(a).toLowerCase().includes(t));
-  }
-  return all.slice(0, filter.limit ?? 200);
+  return outboxActivity(e.outbox.log(), progress, filter, (id) => origin(id).source);
 }
 
 async function deadLetters(): Promise<DeadLetter[]> {
   const e = await running();
   const origin = await origins();
-  return e.outbox.deadLetters().map((d) => ({
-    planId: d.planId,
-    at: new Date(d.at).toISOString(),
-    reason: d.reason,
-    status: d.status ?? null,
-    ghlMessage: d.message ?? null,
-    traceId: d.traceId ?? null,
-    ...origin(d.planId),
-  }));
+  return e.outbox.deadLetters().map((d) => toDeadLetter(d, origin(d.planId)));
 }
 
 async function dryRun(event: SampleEvent["event"]): Promise<DryRunResult> {
@@ -299,8 +280,8 @@ async function statisticsRun(e: Engine) {
 
 type Method = (...args: never[]) => Promise<unknown>;
 
-/** The methods, by the interface's names. */
-const METHODS: Record<string, Method> = {
+/** The methods, by the interface's names (every one: `CONSOLE_METHODS`). */
+const METHODS: Record<ConsoleMethod, Method> = {
   connection,
   async connect(input: ConnectInput) {
     if (typeof input?.locationId !== "string" || !input.locationId.trim())
@@ -428,7 +409,9 @@ const METHODS: Record<string, Method> = {
 /** Runs one console method; resolves to its JSON, or rejects with a `BackendError`. */
 export async function consoleCall(method: unknown, args: unknown): Promise<unknown> {
   const fn =
-    typeof method === "string" && Object.hasOwn(METHODS, method) ? METHODS[method] : undefined;
+    typeof method === "string" && Object.hasOwn(METHODS, method)
+      ? METHODS[method as ConsoleMethod]
+      : undefined;
   if (!fn) throw err("NOT_SUPPORTED", `unknown console method ${String(method).slice(0, 64)}`);
   try {
     return await fn(...((Array.isArray(args) ? args : []) as never[]));

@@ -21,9 +21,11 @@ import {
 } from "../../../pkg/entries/slim.js";
 import type { CustomFieldDef, OutboxEvent } from "../../../pkg/wasm/types.js";
 import type { Settings } from "../shared/protocol.js";
+import { flowConfig } from "../../widget/ghl-bridge-console/direct-backend.js";
 import { updateBadge } from "./badge.js";
 import {
   addActivity,
+  countDelivered,
   KEYS,
   labelFor,
   loadPaused,
@@ -138,19 +140,30 @@ async function start(): Promise<Engine | null> {
       qwilr: (saved?.qwilr ?? presets["qwilr-events"]) as (typeof presets)["qwilr-events"],
     },
     compile: { customFields: await customFields(client, settings.locationId) },
+    // The console's: a tag the location lacks is created (with the scope).
+    config: flowConfig(settings.scopes),
   });
   const paused = await loadPaused();
   let outbox: Outbox | undefined;
   const onEvent = (e: OutboxEvent) => {
     void handleEvent(e, () => outbox);
   };
+  // A stage whose `finish` planned a next stage is not its event's delivery: the
+  // last stage's is (so "delivered" is said once per event, when all of it is in GHL).
+  const staged: Pick<Flows, "finish"> = {
+    finish(flowPlan, responses) {
+      const out = flows.finish(flowPlan, responses);
+      if (out.next) continuing.add(flowPlan.plan.id);
+      return out;
+    },
+  };
   outbox = await createOutbox({
     ...common,
     storage: await indexedDbStorage(OUTBOX_DB),
     onEvent,
-    // A flow's later stages (the location's tags read first, an accumulating score)
-    // are planned from the delivered responses and delivered by the outbox too.
-    flows,
+    // A flow's later stages (an accumulating score reads the contact first...) are
+    // planned from the delivered responses and delivered by the outbox too.
+    flows: staged,
     // Paused for a refused token: nothing is sent until a new token is saved.
     autoStart: paused === null,
   });
@@ -165,12 +178,18 @@ async function start(): Promise<Engine | null> {
   };
 }
 
+/** Stages done whose event has a next stage (see `staged` in `start`). */
+const continuing = new Set<string>();
+
 async function handleEvent(e: OutboxEvent, outbox: () => Outbox | undefined): Promise<void> {
   const counts = outbox()?.counts() ?? null;
   if (e.type === "progress") {
-    if (e.kind === "done")
-      await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`, e.planId);
-    else if (e.kind === "failed")
+    if (e.kind === "done") {
+      if (!continuing.delete(e.planId)) {
+        await countDelivered();
+        await addActivity("delivered", `${await labelFor(e.planId)} delivered to GHL`, e.planId);
+      }
+    } else if (e.kind === "failed")
       await addActivity(
         "failed",
         `${await labelFor(e.planId)}: attempt failed, will retry`,

@@ -7,7 +7,7 @@
 import { nextRun } from "../../../pkg/entries/slim.js";
 import type { Engine } from "./engine.js";
 import { addActivity, loadReportState, saveReportState, secret } from "./store.js";
-import type { Settings } from "../shared/protocol.js";
+import { type Settings, SLACK_ORIGIN } from "../shared/protocol.js";
 
 export const REPORT_ALARM = "ghl-bridge/report";
 
@@ -38,6 +38,12 @@ export function slackUrlAllowed(url: string): boolean {
   );
 }
 
+/** Whether the extension may post to this webhook (Slack's host is an optional permission). */
+async function mayPost(url: string): Promise<boolean> {
+  if (new URL(url).hostname !== "hooks.slack.com") return true; // loopback: the development build's host permission
+  return (await chrome.permissions?.contains({ origins: [SLACK_ORIGIN] })) ?? false;
+}
+
 /** Runs the statistics flow and posts the report to Slack; records the outcome. */
 export async function sendReport(engine: Engine, trigger: "schedule" | "dashboard"): Promise<void> {
   const at = Date.now();
@@ -46,6 +52,10 @@ export async function sendReport(engine: Engine, trigger: "schedule" | "dashboar
     if (!webhook) throw new Error("no Slack incoming webhook URL is set (options page)");
     if (!slackUrlAllowed(webhook))
       throw new Error("the Slack webhook URL must be https://hooks.slack.com/...");
+    if (!(await mayPost(webhook)))
+      throw new Error(
+        "posting to hooks.slack.com was not allowed: turn the weekly report on again in the options page and allow it",
+      );
     const report = await engine.flows.run({
       type: "statistics.requested",
       id: `statistics-${trigger}-${at}`,

@@ -30,6 +30,7 @@ export const KEYS = {
   connectionCheck: "connectionCheck",
   rules: "rules",
   samples: "samples",
+  delivered: "delivered",
 } as const;
 
 /** How many "last events" are kept. */
@@ -166,15 +167,33 @@ export function addActivity(
   return activityChain.catch(() => undefined);
 }
 
+/** Counts one event delivered whole (in order with the last events). */
+export function countDelivered(): Promise<void> {
+  activityChain = activityChain.then(async () => {
+    await write(KEYS.delivered, ((await read<number>(KEYS.delivered)) ?? 0) + 1);
+  });
+  return activityChain.catch(() => undefined);
+}
+
+/** How many events were delivered whole. */
+export const loadDelivered = () => read<number>(KEYS.delivered).then((n) => n ?? 0);
+
 export const loadActivity = () => read<ActivityEntry[]>(KEYS.activity).then((a) => a ?? []);
 
 /**
+ * The event a plan delivers: a flow's first stage has the event's id, a later stage
+ * the outbox's `eventId#2`, `eventId#3`... (for naming it to people only).
+ */
+export const eventIdOf = (planId: string) => planId.replace(/#\d+$/, "");
+
+/**
  * What people call an event: the label of its sample (the lead's or contact's
- * email), else its plan id.
+ * email), else its event id. Every stage of a flow has its event's label.
  */
 export async function labelFor(planId: string): Promise<string> {
   const samples = (await read<{ event: { id: string }; label: string }[]>(KEYS.samples)) ?? [];
-  return samples.find((s) => s.event.id === planId)?.label ?? planId;
+  const id = eventIdOf(planId);
+  return samples.find((s) => s.event.id === id)?.label ?? id;
 }
 
 /** Removes everything the extension stored here (the outbox database is deleted by the caller). */

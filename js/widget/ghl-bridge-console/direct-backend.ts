@@ -151,6 +151,84 @@ export function toBackendError(e: unknown): BackendError {
   return backendError(code, message, details);
 }
 
+/**
+ * The flows' config for a token with these scopes (every host of the console's flows
+ * uses it): tagging a contact in GHL creates a missing location tag anyway, so with
+ * `locations/tags.write` the flow plans the upsert at once instead of reading the
+ * location's tags first (without it, a tag the location lacks is dropped).
+ */
+export function flowConfig(scopes: readonly string[]): { allowCreateLocationTags: boolean } {
+  return { allowCreateLocationTags: scopes.includes("locations/tags.write") };
+}
+
+/** An entry of the outbox's delivery log (`outbox.log()`), the fields the console shows. */
+export interface OutboxLogEntry {
+  at: number;
+  planId: string;
+  step: string;
+  outcome: string;
+  status?: number | null;
+  ghlMessage?: string | null;
+  traceId?: string | null;
+}
+
+/** A dead letter of the outbox (`outbox.deadLetters()`), the fields the console shows. */
+export interface OutboxDeadLetter {
+  planId: string;
+  at: number;
+  reason: string;
+  status?: number | null;
+  message?: string | null;
+  traceId?: string | null;
+}
+
+/**
+ * The Activity panel's entries (every backend with an outbox: the page's, the
+ * extension's worker): GHL's answers to failed attempts from the outbox's log beside
+ * the host's `progress` entries, newest first, filtered as `filter` asks, bounded.
+ */
+export function outboxActivity(
+  log: readonly OutboxLogEntry[],
+  progress: readonly ActivityEntry[],
+  filter: ActivityFilter,
+  sourceOf: (planId: string) => Source | null,
+): ActivityEntry[] {
+  const failures: ActivityEntry[] = log.map((l) => ({
+    at: new Date(l.at).toISOString(),
+    planId: l.planId,
+    step: l.step,
+    kind: l.outcome === "dead" ? "dead" : "failed",
+    status: l.status ?? null,
+    ghlMessage: l.ghlMessage ?? null,
+    traceId: l.traceId ?? null,
+    source: sourceOf(l.planId),
+  }));
+  let all = [...failures, ...progress].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
+  if (filter.source) all = all.filter((a) => a.source === filter.source);
+  if (filter.text) {
+    const t = filter.text.toLowerCase();
+    all = all.filter((a) => JSON.stringify(a).toLowerCase().includes(t));
+  }
+  return all.slice(0, filter.limit ?? 200);
+}
+
+/** An outbox dead letter as the console's, named by `origin` (where it came from, what people call it). */
+export function toDeadLetter(
+  d: OutboxDeadLetter,
+  origin: { source: Source | null; label: string },
+): DeadLetter {
+  return {
+    planId: d.planId,
+    at: new Date(d.at).toISOString(),
+    reason: d.reason,
+    status: d.status ?? null,
+    ghlMessage: d.message ?? null,
+    traceId: d.traceId ?? null,
+    ...origin,
+  };
+}
+
 /** The backend with the package in the page. */
 export class DirectBackend implements ConsoleBackend {
   readonly kind = "direct" as const;
@@ -290,9 +368,7 @@ export class DirectBackend implements ConsoleBackend {
       locationId: this.#locationId(),
       scopes: this.#scopes(),
       rules: await this.#rulesDocs(),
-      // Tagging a contact in GHL creates a missing location tag anyway; with the scope,
-      // the flow plans the upsert at once instead of reading the location's tags first.
-      config: { allowCreateLocationTags: this.#scopes().includes("locations/tags.write") },
+      config: flowConfig(this.#scopes()),
     });
   }
 
@@ -779,42 +855,16 @@ export class DirectBackend implements ConsoleBackend {
 
   async activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
     const outbox = await this.#theOutbox();
-    const failures: ActivityEntry[] = (outbox.log() as Any[]).map((l) => ({
-      at: new Date(l.at).toISOString(),
-      planId: l.planId,
-      step: l.step,
-      kind: l.outcome === "dead" ? "dead" : "failed",
-      status: l.status ?? null,
-      ghlMessage: l.ghlMessage ?? null,
-      traceId: l.traceId ?? null,
-      source: this.#sourceOfPlan(l.planId),
-    }));
     // Progress entries of failures duplicate the log's richer ones.
     const progress = this.#activity.filter((a) => a.kind !== "failed" && a.kind !== "dead");
-    let all = [...failures, ...progress].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-    if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
-    if (filter.source) all = all.filter((a) => a.source === filter.source);
-    if (filter.text) {
-      const t = filter.text.toLowerCase();
-      all = all.filter((a) => JSON.stringify(a).toLowerCase().includes(t));
-    }
-    return all.slice(0, filter.limit ?? 200);
+    return outboxActivity(outbox.log(), progress, filter, (id) => this.#sourceOfPlan(id));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
     const outbox = await this.#theOutbox();
-    return (outbox.deadLetters() as Any[]).map((d) => {
+    return (outbox.deadLetters() as OutboxDeadLetter[]).map((d) => {
       const sample = this.#settings.samples.find((s) => s.event.id === d.planId);
-      return {
-        planId: d.planId,
-        at: new Date(d.at).toISOString(),
-        reason: d.reason,
-        status: d.status ?? null,
-        ghlMessage: d.message ?? null,
-        traceId: d.traceId ?? null,
-        source: sample?.source ?? null,
-        label: sample?.label ?? d.planId,
-      };
+      return toDeadLetter(d, { source: sample?.source ?? null, label: sample?.label ?? d.planId });
     });
   }
 
