@@ -9,22 +9,15 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import CryptoJS from "crypto-js";
-import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
-import { memoryStorage } from "../../pkg/entries/node.js";
-import { QWILR_EMULATOR_TOKEN, startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
-import {
-  decryptUserData,
-  startServer,
-  createTokenManager,
-  createVault,
-  parseVaultKey,
-} from "../../pkg/runner/index.js";
-import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
-import { memoryRunnerStore } from "./runner-memory-store.mjs";
+import { DEMO_TOKEN } from "../../js/emulator/index.mjs";
+import { QWILR_EMULATOR_TOKEN } from "../../js/emulator/qwilr/index.mjs";
+import { decryptUserData } from "../../pkg/runner/index.js";
+import { startConsoleRunner } from "./runner-console-fixture.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const SHARED = "the-app-shared-secret-0123456789";
 const LOCATION = "demoLocation00000001";
+let env;
 let emu;
 let qwilr;
 let made;
@@ -33,29 +26,13 @@ let logs;
 let store;
 
 before(async () => {
-  emu = await startEmulator();
-  qwilr = await startQwilrEmulator();
-  made = runnerConfig({
-    emu,
-    env: {
-      TEST_PIT: DEMO_TOKEN,
-      TEST_QWILR_TOKEN: QWILR_EMULATOR_TOKEN,
-      TEST_CONSOLE_PASSWORD: PASSWORD,
-      TEST_SHARED: SHARED,
-    },
+  env = await startConsoleRunner({
+    env: { TEST_CONSOLE_PASSWORD: PASSWORD, TEST_SHARED: SHARED },
     patch(doc) {
-      doc.connections.demo.scopes = [
-        "contacts.write",
-        "contacts.readonly",
-        "locations.readonly",
-        "locations/tags.readonly",
-        "locations/tags.write",
-      ];
       doc.connections.other = {
         locationId: "otherLocation0000001",
         auth: { pit: { env: "TEST_PIT" } },
       };
-      doc.sources.qwilr.main.baseUrl = qwilr.url;
       doc.console = {
         password: { env: "TEST_CONSOLE_PASSWORD" },
         customPage: {
@@ -65,27 +42,9 @@ before(async () => {
       };
     },
   });
-  store = memoryRunnerStore();
-  // The outboxes' storage (the memory test store has none): the package's memory adapter.
-  const outboxes = new Map();
-  store.outboxStorage = (loc) => {
-    if (!outboxes.has(loc)) outboxes.set(loc, memoryStorage());
-    return outboxes.get(loc);
-  };
-  logs = capturedLogger();
-  const tokens = createTokenManager({
-    config: made.config,
-    store,
-    vault: createVault(parseVaultKey(made.env.TEST_VAULT_KEY, "key")),
-    log: logs.log,
-  });
-  server = await startServer({ config: made.config, store, tokens, log: logs.log });
+  ({ emu, qwilr, made, server, logs, store } = env);
 });
-after(async () => {
-  await server?.close();
-  await qwilr?.stop();
-  await emu?.stop();
-});
+after(async () => env?.stop());
 
 const HEADERS = { "content-type": "application/json", "x-ghl-bridge-console": "1" };
 /** Every answer's text, to grep for tokens at the end. */

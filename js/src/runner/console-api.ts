@@ -847,7 +847,8 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
     }
   }
 
-  async function page(): Promise<ConsoleReply> {
+  /** The console page; `?location=ID` picks the connection of that location. */
+  async function page(url: URL): Promise<ConsoleReply> {
     const dir = options.packageDir;
     if (!dir || config.server.console === false) throw notBuilt("/console/");
     try {
@@ -855,7 +856,8 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
     } catch {
       throw notBuilt("/console/");
     }
-    const origins = (settings?.customPage?.origins ?? []).join(" ");
+    const loc = url.searchParams.get("location") ?? "";
+    const location = /^[A-Za-z0-9_-]{1,64}$/.test(loc) ? ` location-id="${loc}"` : "";
     const html = `<!doctype html>
 <html lang="en">
 <head>
@@ -867,7 +869,7 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
 <script type="module" src="console/ghl-bridge-console.js"></script>
 </head>
 <body>
-<main><ghl-bridge-console endpoint="../" ghl-origins="${origins.replace(/[^A-Za-z0-9:/.\- ]/g, "")}"></ghl-bridge-console></main>
+<main><ghl-bridge-console endpoint="../"${location}></ghl-bridge-console></main>
 </body>
 </html>
 `;
@@ -893,7 +895,9 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
         if (!p.startsWith("/console/api/")) {
           if (req.method !== "GET" && req.method !== "HEAD")
             throw runnerError("HTTP_METHOD_NOT_ALLOWED", `${req.method} ${p}: use GET`, {});
-          return p === "/console/" || p === "/console/index.html" ? await page() : await file(p);
+          return p === "/console/" || p === "/console/index.html"
+            ? await page(req.url)
+            : await file(p);
         }
         checkRequest(req);
         const body = parseBody(req);
