@@ -29,6 +29,8 @@ export async function startConsoleRunner({ env = {}, patch, consoleDir } = {}) {
         "locations/tags.readonly",
         "locations/tags.write",
         "locations/customFields.readonly",
+        "socialplanner/account.readonly",
+        "socialplanner/statistics.readonly",
       ];
       doc.sources.qwilr.main.baseUrl = qwilr.url;
       patch?.(doc, { qwilr });

@@ -1,9 +1,11 @@
 // The console API with the whole runner (HTTP, worker, schedules) on the embedded store,
 // against the GHL emulator: a lead handed over in production is delivered by the worker
 // and counted in the outbox status; one GHL refuses becomes a dead letter the console
-// lists with GHL's message and traceId; "Retry all" asks the worker, which delivers it.
+// lists with GHL's message and traceId; "Retry all" asks the worker, which delivers it;
+// the dashboard's statistics and "Send now" (a Slack post through the scheduler).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -20,12 +22,30 @@ let dir;
 let cookie;
 let url;
 
+// A stand-in for Slack's incoming webhook: keeps what the report posts.
+const posted = [];
+const slack = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => {
+    body += c;
+  });
+  req.on("end", () => {
+    posted.push(JSON.parse(body));
+    res.end("ok");
+  });
+});
+
 before(async () => {
+  await new Promise((r) => slack.listen(0, "127.0.0.1", r));
   emu = await startEmulator();
   dir = mkdtempSync(join(tmpdir(), "ghl-bridge-console-"));
   const made = runnerConfig({
     emu,
-    env: { TEST_PIT: DEMO_TOKEN, TEST_PASSWORD: PASSWORD },
+    env: {
+      TEST_PIT: DEMO_TOKEN,
+      TEST_PASSWORD: PASSWORD,
+      TEST_SLACK: `http://127.0.0.1:${slack.address().port}/services/test`,
+    },
     patch(doc) {
       doc.connections.demo.scopes = [
         "contacts.write",
@@ -33,6 +53,12 @@ before(async () => {
         "locations/tags.readonly",
         "locations/tags.write",
       ];
+      doc.connections.demo.scopes.push(
+        "socialplanner/account.readonly",
+        "socialplanner/statistics.readonly",
+      );
+      doc.connections.demo.weeklyReport = { targets: ["team"] };
+      doc.reportTargets = { team: { slack: { webhookUrl: { env: "TEST_SLACK" } } } };
       doc.sources = {};
       doc.console = { password: { env: "TEST_PASSWORD" } };
     },
@@ -55,6 +81,7 @@ before(async () => {
 after(async () => {
   await runner?.stop();
   await emu?.stop();
+  slack.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -108,4 +135,15 @@ test("a refused delivery is a dead letter with GHL's message and traceId; Retry 
   assert.equal(r.retried, 1);
   await until("deadLetters", (l) => l.length === 0);
   await until("outboxStatus", (s) => s.counts.done >= 2 && s.counts.dead === 0);
+});
+
+test("the dashboard's statistics and the weekly report's Send now, through the runner's schedules", async () => {
+  const stats = await call("statistics");
+  assert.ok(stats.series.totals.length > 0, "totals from the emulator's statistics");
+  assert.match(stats.markdown, /#/);
+  assert.ok(stats.csv.includes(","));
+  const sent = await call("sendReport");
+  assert.deepEqual(sent.to, ["team"]);
+  assert.equal(posted.length, 1, "one Slack post");
+  assert.ok(Array.isArray(posted[0].blocks));
 });

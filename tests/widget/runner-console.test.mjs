@@ -107,8 +107,9 @@ test("sign in, test the connection, every panel passes axe; no token in the page
   await page.getByRole("button", { name: "Save and test connection" }).click();
   await page.getByText(`Connected to Demo Location (${LOCATION}).`).waitFor();
   await page.getByRole("heading", { name: "What this token may do" }).waitFor();
-  // Social planner scopes are not in this connection's list: named as missing.
+  // The social-planner tag scope is not in this connection's list: named as missing.
   assert.ok((await page.locator("[data-flow=socialTags] .missing").count()) === 1);
+  assert.equal(await page.locator("[data-flow=statistics] .missing").count(), 0);
   const found = {};
   for (const name of ["Connection", "Sources", "Mapping", "Go live", "Activity", "Dashboard"]) {
     await page.getByRole("tab", { name }).click();
@@ -119,6 +120,8 @@ test("sign in, test the connection, every panel passes axe; no token in the page
     }
     if (name === "Activity") await page.locator("dd[data-count=dead]").waitFor();
     if (name === "Mapping") await page.getByRole("button", { name: "Save rules" }).waitFor();
+    // The statistics flow run by the runner against the emulator, drawn.
+    if (name === "Dashboard") await page.locator("svg[data-chart=totals]").waitFor();
     await page
       .getByText("Loading…")
       .waitFor({ state: "detached" })
