@@ -1,6 +1,6 @@
 # ghl-bridge: the entry point for people and CI. Every target goes through the same
 # scripts (scripts/setup.sh installs what is missing, scripts/build.sh builds pkg/).
-.PHONY: demo serve console extension test bench size size-load build setup lint format fuzz clean
+.PHONY: demo serve console console-direct extension test bench size size-load build setup lint format fuzz clean
 
 demo:            ## sample Wishpond and Qwilr events through the Wasm package into the local GHL emulator
 	bash scripts/build.sh
@@ -10,7 +10,11 @@ serve:           ## ghl-bridge serve against the GHL, Wishpond and Qwilr emulato
 	bash scripts/build.sh
 	node js/demo/serve.mjs
 
-console:         ## the GHL emulator and a demo page with <ghl-bridge-console>; prints its URL (Ctrl-C stops)
+console:         ## the emulators and the runner; prints the URL (and password) of the console on the runner's /console (Ctrl-C stops)
+	bash scripts/build.sh
+	node js/demo/serve.mjs --console
+
+console-direct:  ## the GHL emulator and a demo page with <ghl-bridge-console> on the in-page (direct) backend; prints its URL
 	bash scripts/build.sh
 	node js/widget/demo/serve.mjs
 

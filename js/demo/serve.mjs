@@ -3,18 +3,22 @@
 // (js/demo/serve.config.json) with their addresses into a temporary folder, runs
 // `ghl-bridge serve` on it (secrets through environment variables, as in production),
 // subscribes the emulators' webhooks to the runner, and prints the URLs. Ctrl-C stops
-// everything (the runner gracefully).
+// everything (the runner gracefully). `--console` (`make console`) leads with the
+// console's URL and password (the runner's `/console/`; the location `oauth-demo` is
+// authorized with "Connect with HighLevel" through the emulator's OAuth).
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEMO_TOKEN, startEmulator } from "../emulator/index.mjs";
+import { DEMO_OAUTH_CLIENT, DEMO_TOKEN, startEmulator } from "../emulator/index.mjs";
 import { QWILR_EMULATOR_TOKEN, startQwilrEmulator } from "../emulator/qwilr/index.mjs";
 import { WISHPOND_EMULATOR_KEY, startWishpondEmulator } from "../emulator/wishpond/index.mjs";
 
 const ghl = await startEmulator();
+// The emulator's OAuth consent installs the app for the config's OAuth location.
+ghl.oauth.settings.installFor.locationId = "oauthDemoLocation001";
 const qwilr = await startQwilrEmulator();
 const wishpond = await startWishpondEmulator();
 // A stand-in for Slack's incoming webhook: prints what the weekly report would post.
@@ -45,6 +49,8 @@ const file = join(dir, "ghl-bridge.config.json");
 writeFileSync(file, JSON.stringify(config, null, 2));
 
 const secret = randomBytes(16).toString("hex");
+const consolePassword =
+  process.env.GHL_BRIDGE_CONSOLE_PASSWORD ?? randomBytes(9).toString("base64url");
 const env = {
   ...process.env,
   GHL_BRIDGE_VAULT_KEY: randomBytes(32).toString("hex"),
@@ -53,6 +59,8 @@ const env = {
   GHL_BRIDGE_QWILR_TOKEN: QWILR_EMULATOR_TOKEN,
   GHL_BRIDGE_WISHPOND_KEY: WISHPOND_EMULATOR_KEY,
   GHL_BRIDGE_SLACK_URL: `http://127.0.0.1:${slack.address().port}/services/demo`,
+  GHL_BRIDGE_OAUTH_CLIENT_SECRET: DEMO_OAUTH_CLIENT.clientSecret,
+  GHL_BRIDGE_CONSOLE_PASSWORD: consolePassword,
 };
 const cli = new URL("../../pkg/runner/cli.js", import.meta.url).pathname;
 const runner = spawn(process.execPath, [cli, "serve", "--config", file], {
@@ -76,11 +84,18 @@ await fetch(`${qwilr.url}/webhooks`, {
   body: JSON.stringify({ event: "pageAccepted", targetUrl: `${url}/hooks/qwilr/${secret}` }),
 });
 
+if (process.argv.includes("--console"))
+  console.log(`
+  console         ${url}/console/?location=${config.connections.demo.locationId}
+                  password: ${consolePassword}   (emulator demo only; set GHL_BRIDGE_CONSOLE_PASSWORD to choose it)
+                  OAuth: ${url}/console/?location=oauthDemoLocation001 -> "Connect with HighLevel"
+                  the in-page demo (direct backend, no runner): make console-direct`);
 console.log(`
 ghl-bridge serve is running with ${file}
   runner          ${url}   (healthz: ${url}/healthz, metrics: ${url}/metrics)
   GHL webhooks    POST ${url}/hooks/ghl        (the GHL emulator posts here)
   Qwilr webhooks  POST ${url}/hooks/qwilr/<secret: GHL_BRIDGE_QWILR_SECRET>  (the Qwilr emulator posts here)
+  console         ${url}/console/   (password: ${consolePassword})
   capture         POST ${url}/capture/landing-1  (origin ${config.sources.capture.sites["landing-1"].allowedOrigins[0]})
   GHL emulator    ${ghl.url}   (log: ${ghl.url}/__emulator/log)
   Qwilr emulator  ${qwilr.url}

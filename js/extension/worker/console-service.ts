@@ -29,13 +29,10 @@ import type {
   StatisticsState,
 } from "../../widget/ghl-bridge-console/backend.js";
 import { FLOW_SCOPES } from "../../widget/ghl-bridge-console/backend.js";
-import {
-  outboxActivity,
-  toBackendError,
-  toDeadLetter,
-} from "../../widget/ghl-bridge-console/direct-backend.js";
+import { toBackendError } from "../../widget/ghl-bridge-console/direct-backend.js";
 import type { ConsoleMethod } from "../../widget/ghl-bridge-console/remote-backend.js";
 import { probeScopes } from "../../widget/ghl-bridge-console/scope-probe.js";
+import { outboxActivity, toDeadLetter } from "../../widget/ghl-bridge-console/shapes.js";
 import { type Engine, engine, restartEngine, resumeAfterNewToken } from "./engine.js";
 import { loadReportState, sendReport } from "./report.js";
 import {

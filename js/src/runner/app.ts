@@ -46,6 +46,7 @@ export interface RunnerOptions {
   startWorker?: StartWorker;
   /** Runs the schedules in this process (default: roles `all` and `worker`). */
   schedules?: boolean;
+  /** The package's folder (the console widget and the core it loads: `GET /console/`). */
   consoleDir?: string;
   fetch?: typeof fetch;
   now?: () => number;
@@ -125,6 +126,15 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
       services,
       now: options.now,
       consoleDir: options.consoleDir,
+      // "Send now" in the console: this process's scheduler, or an unstarted one (role http).
+      reports:
+        scheduler ??
+        createScheduler({
+          ...shared,
+          now: options.now,
+          fetch: options.fetch,
+          extraConnections: () => installed,
+        }),
     });
   }
   let stopping: Promise<void> | undefined;

@@ -61,14 +61,15 @@ async function main(argv: string[]): Promise<number> {
     const applied = await store.migrate();
     log.info("migrations", { applied });
   }
-  const consoleDir = fileURLToPath(here("../widget/"));
+  // The package's folder: the console (`console/`) and the core it imports (`entries/`).
+  const consoleDir = fileURLToPath(here("../"));
   const runner = await startRunner({
     config,
     store,
     log,
     role,
     startWorker: runnerWorker,
-    consoleDir: existsSync(consoleDir) ? consoleDir : undefined,
+    consoleDir: existsSync(`${consoleDir}console/ghl-bridge-console.js`) ? consoleDir : undefined,
   });
   if (runner.server)
     process.stdout.write(`${JSON.stringify({ msg: "ready", url: runner.server.url })}\n`);

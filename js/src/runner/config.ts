@@ -94,6 +94,12 @@ export interface RunnerConfig {
     };
   };
   reportTargets: Record<string, ReportTarget>;
+  /** Who may use the console's API (absent: the API refuses every call). */
+  console?: {
+    password?: string;
+    sessionTtlMs: number;
+    customPage?: { sharedSecret: string; origins: string[] };
+  };
   /** Every secret value (to register with the logger's scrubber). */
   secretValues: string[];
 }

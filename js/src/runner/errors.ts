@@ -27,6 +27,16 @@ export const RUNNER_CODES = [
   { code: "OAUTH_REFRESH_BUSY", status: 503 },
   { code: "OAUTH_STORE_CONFLICT", status: 503 },
   { code: "REPORT_SEND_FAILED", status: 502 },
+  { code: "CONSOLE_NOT_CONFIGURED", status: 403 },
+  { code: "CONSOLE_LOGIN_REQUIRED", status: 401 },
+  { code: "CONSOLE_LOGIN_FAILED", status: 401 },
+  { code: "CONSOLE_RATE_LIMITED", status: 429 },
+  { code: "CONSOLE_FORBIDDEN", status: 403 },
+  { code: "CONSOLE_BAD_REQUEST", status: 400 },
+  { code: "CONSOLE_USER_DATA_INVALID", status: 400 },
+  { code: "NOT_SUPPORTED", status: 501 },
+  { code: "NOT_CONNECTED", status: 409 },
+  { code: "CONFIRMATION_REQUIRED", status: 409 },
 ] as const;
 
 /** A code of the runner. */

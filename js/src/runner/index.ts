@@ -6,6 +6,9 @@
 export { startRunner } from "./app.js";
 export type { Runner, RunnerOptions, RunnerRole, StartWorker, WorkerContext } from "./app.js";
 export { configSchema, loadConfig, parseConfig } from "./config.js";
+export { createConsoleApi, decryptUserData } from "./console-api.js";
+export type { ConsoleApi, ConsoleApiOptions, GhlUserData } from "./console-api.js";
+export { CONSOLE_KEYS } from "./console-state.js";
 export type { ConnectionConfig, OAuthAppConfig, ReportTarget, RunnerConfig } from "./config.js";
 export { RUNNER_CODES, runnerError } from "./errors.js";
 export type { RunnerErrorCode } from "./errors.js";

@@ -16,6 +16,9 @@ import type { Metrics } from "./metrics.js";
 import { periodic } from "./periodic.js";
 import type { RunnerStore } from "./store/types.js";
 
+/** The store value of a Wishpond source's poll status (`{lastPollAt, lastLeadAt, lastError}`, ms). */
+export const wishpondStatusKey = (source: string) => `poll:wishpond:${source}:status`;
+
 /** Options of `createPollers`. */
 export interface PollersOptions {
   config: Pick<RunnerConfig, "sources">;
@@ -74,6 +77,14 @@ export function createPollers(options: PollersOptions): Pollers {
       );
     }
     await store.setValue(cursorName, result.cursor);
+    // What the console's Sources panel shows (poll status, last lead seen).
+    const statusName = wishpondStatusKey(name);
+    const before = (await store.getValue(statusName)) as { lastLeadAt?: number } | undefined;
+    await store.setValue(statusName, {
+      lastPollAt: now(),
+      lastLeadAt: accepted > 0 ? now() : (before?.lastLeadAt ?? null),
+      lastError: null,
+    });
     log.info("wishpond polled", {
       source: name,
       events: result.events.length,
@@ -88,6 +99,18 @@ export function createPollers(options: PollersOptions): Pollers {
       try {
         await pollOne(name, s);
       } catch (e) {
+        const f = errorFields(e);
+        const key = wishpondStatusKey(name);
+        await store
+          .getValue(key)
+          .then((before) =>
+            store.setValue(key, {
+              ...((before as object | undefined) ?? {}),
+              lastPollAt: now(),
+              lastError: { code: f.code, message: log.scrub(String(f.message)) },
+            }),
+          )
+          .catch(() => undefined);
         log.error("wishpond poll failed; the cursor did not move", {
           source: name,
           error: errorFields(e),

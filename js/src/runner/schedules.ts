@@ -64,6 +64,11 @@ export interface Scheduler {
   start(): void;
   /** Stops the timer and waits for a running tick. */
   stop(): Promise<void>;
+  /**
+   * Builds a connection's weekly report now and sends it to every target ("Send now" in
+   * the console); outside the weekly period claims, so it never stops the scheduled one.
+   */
+  sendNow(connection: string): Promise<{ sentAt: string; to: string[] }>;
 }
 
 /** The weekly schedule of a connection's report, in the core's type. */
@@ -234,5 +239,20 @@ export function createScheduler(options: SchedulerOptions): Scheduler {
     }
   }
 
-  return { tick, ...periodic(tick, tickMs) };
+  async function sendNow(name: string) {
+    const c = { ...config.connections, ...(options.extraConnections?.() ?? {}) }[name];
+    const w = c?.weeklyReport;
+    if (!c || !w)
+      throw runnerError(
+        "NOT_SUPPORTED",
+        `connection ${name} has no weeklyReport (targets) in the runner's config`,
+        { connection: name },
+      );
+    const r = await statistics(name, c, w.title);
+    for (const target of w.targets)
+      await sendReport(target, config.reportTargets[target], w.title, r);
+    return { sentAt: new Date(now()).toISOString(), to: [...w.targets] };
+  }
+
+  return { tick, sendNow, ...periodic(tick, tickMs) };
 }

@@ -7,7 +7,8 @@
  *   type); 401 forged, unsigned or malformed signature; 400 stale
  * - `POST /capture/:siteKey` -> 202; CORS only for the key's allowed origins, 403 else
  * - `GET /oauth/start?connection=`, `GET /oauth/callback`
- * - `GET /console` (the widget's files), `GET /healthz`, `GET /metrics`
+ * - `GET /console` (the console page and the package's files) and `POST /console/api/...`
+ *   (the console's API: `console-api.ts`), `GET /healthz`, `GET /metrics`
  *
  * Invariants:
  * - The core decides (signature policy, window, Qwilr event names, capture checks); this
@@ -23,10 +24,8 @@
  *   nothing secret is in an answer or a log line.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { extname, join, normalize, sep } from "node:path";
 // The node entry loads the Wasm module (synchronously) before anything here runs.
 import {
   type CaptureIntakeHandle,
@@ -38,9 +37,12 @@ import {
 import { guard } from "../errors.js";
 import * as glue from "../wasm/ghl_bridge_wasm.js";
 import type { ConnectionConfig, RunnerConfig } from "./config.js";
+import { type ConsoleApi, createConsoleApi } from "./console-api.js";
+import { CONSOLE_KEYS } from "./console-state.js";
 import { runnerError } from "./errors.js";
 import { type Logger, errorFields } from "./log.js";
 import { type Metrics, createMetrics } from "./metrics.js";
+import type { Scheduler } from "./schedules.js";
 import type { IntakeItem, IntakeSource, RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
 
@@ -60,8 +62,13 @@ export interface RunnerServerOptions {
   services?: Stoppable[];
   /** The clock (ms). */
   now?: () => number;
-  /** The console widget's built files (`GET /console`); absent: 404 with a clear error. */
+  /**
+   * The package's folder, holding the built console (`console/`) and the core it imports
+   * (`GET /console/...`); absent: 404 with a clear error.
+   */
   consoleDir?: string;
+  /** What "Send now" in the console uses (the scheduler). */
+  reports?: Pick<Scheduler, "sendNow">;
 }
 
 /** A running server. */
@@ -111,16 +118,6 @@ function statusOf(e: unknown): number {
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
-
-const CONTENT_TYPES: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".mjs": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".json": "application/json; charset=utf-8",
-  ".wasm": "application/wasm",
-  ".svg": "image/svg+xml",
-};
 
 /** Starts the HTTP side on `config.server.host:port` (port 0: a free one). */
 export async function startServer(options: RunnerServerOptions): Promise<RunnerServer> {
@@ -243,6 +240,9 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       body: { intake: q.name, event: need.event, webhook: JSON.parse(body.toString("utf8")) },
       receivedAt: now(),
     });
+    // The console's "last event" (not part of the acknowledgement: a failure is ignored).
+    if (r === "accepted")
+      void store.setValue(CONSOLE_KEYS.qwilrLast(q.name), now()).catch(() => undefined);
     return json(200, { outcome: r });
   }
 
@@ -402,7 +402,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     return { status: 302, headers: { location: to.href, "cache-control": "no-store" } };
   }
 
-  async function oauthCallback(url: URL): Promise<Reply> {
+  async function oauthCallback(url: URL, req: IncomingMessage): Promise<Reply> {
     const state = url.searchParams.get("state") ?? "";
     const code = url.searchParams.get("code") ?? "";
     log.secret(code);
@@ -435,35 +435,33 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
         e instanceof GhlBridgeError ? e : runnerError("OAUTH_EXCHANGE_FAILED", String(e)),
       );
     }
+    // A browser (the console's "Connect with HighLevel" window) gets a page in words.
+    if (String(req.headers.accept ?? "").includes("text/html"))
+      return {
+        status: 200,
+        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+        text: `<!doctype html><html lang="en"><meta charset="utf-8"><title>Connected to HighLevel</title><main><h1>Connected to HighLevel</h1><p>The connection ${connection.replace(/[^A-Za-z0-9_.-]/g, "")} is authorized. You can close this window and go back to the console.</p></main></html>`,
+      };
     return json(200, { connected: connection });
   }
 
-  async function consoleFile(path: string): Promise<Reply> {
-    const dir = options.consoleDir;
-    const notBuilt = () =>
-      new Refusal(
-        404,
-        runnerError("HTTP_NOT_FOUND", "the console widget is not built into this package", {
-          path,
-        }),
-      );
-    if (!dir || config.server.console === false) throw notBuilt();
-    const rel = normalize(path.replace(/^\/console\/?/, "") || "index.html");
-    if (rel.startsWith("..") || rel.includes(`${sep}..`)) throw notBuilt();
-    const file = join(dir, rel);
-    try {
-      if (!(await stat(file)).isFile()) throw notBuilt();
-      const text = await readFile(file);
-      return {
-        status: 200,
-        headers: { "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream" },
-        text: text as unknown as string,
-      };
-    } catch (e) {
-      if (e instanceof Refusal) throw e;
-      throw notBuilt();
-    }
-  }
+  let consoleApi: ConsoleApi | undefined;
+  const consoleOf = () => {
+    consoleApi ??= createConsoleApi({
+      config,
+      store,
+      tokens,
+      log,
+      packageDir: options.consoleDir,
+      reports: options.reports,
+      connections: () => ({ ...config.connections, ...installed }),
+      publicUrl: () => publicUrl,
+      now,
+    });
+    return consoleApi;
+  };
+  // A bad console setting (a short password) is a start-up error, like the intakes'.
+  consoleOf();
 
   async function route(req: IncomingMessage, url: URL, body: Buffer): Promise<Reply> {
     const p = url.pathname;
@@ -513,7 +511,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     }
     if (p === "/oauth/callback") {
       only("GET");
-      return oauthCallback(url);
+      return oauthCallback(url, req);
     }
     if (p === "/healthz") {
       only("GET");
@@ -536,8 +534,16 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       };
     }
     if (p === "/console" || p.startsWith("/console/")) {
-      only("GET");
-      return consoleFile(p);
+      const r = await consoleOf().handle({
+        method: m,
+        url,
+        headers: req.headers,
+        body,
+        remote: req.socket.remoteAddress ?? "",
+      });
+      return r.raw !== undefined
+        ? { status: r.status, headers: r.headers, text: r.raw as string }
+        : { status: r.status, headers: r.headers, body: r.body };
     }
     throw new Refusal(404, runnerError("HTTP_NOT_FOUND", `no endpoint ${m} ${p}`, { path: p }));
   }

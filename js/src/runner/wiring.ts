@@ -5,44 +5,31 @@
  * package's presets), the intake -> flow event conversion (`events.ts`), and its events
  * turned into log lines and metrics.
  */
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { rulesPresets } from "../entries/node.js";
 import type { StartWorker } from "./app.js";
-import { runnerError } from "./errors.js";
+import { CONSOLE_KEYS, rulesOf } from "./console-state.js";
 import { intakeToEvent } from "./events.js";
 import { type WorkerConnection, type WorkerEvent, startWorker } from "./worker/index.js";
-
-function rulesOf(baseDir: string, name: string, rules: { wishpond?: string; qwilr?: string } = {}) {
-  const presets = rulesPresets();
-  const read = (source: "wishpond" | "qwilr", preset: string) => {
-    const path = rules[source];
-    if (!path) return presets[preset];
-    try {
-      return JSON.parse(readFileSync(resolve(baseDir, path), "utf8"));
-    } catch (e) {
-      throw runnerError(
-        "CONFIG_INVALID",
-        `/connections/${name}/rules/${source}: ${path} cannot be read as JSON (${(e as Error).message})`,
-        { at: `/connections/${name}/rules/${source}` },
-      );
-    }
-  };
-  return { wishpond: read("wishpond", "wishpond-lead"), qwilr: read("qwilr", "qwilr-events") };
-}
 
 /** The runner's worker. */
 export const runnerWorker: StartWorker = async (ctx) => {
   const { config, log, metrics } = ctx;
-  const connections: WorkerConnection[] = Object.entries(await ctx.connections()).map(
-    ([name, c]) => ({
+  const connections: WorkerConnection[] = await Promise.all(
+    Object.entries(await ctx.connections()).map(async ([name, c]) => ({
       name,
       locationId: c.locationId,
       scopes: c.scopes ?? [],
       getToken: ctx.tokens.getter(name),
       baseUrl: config.ghl.baseUrl,
-      rules: rulesOf(config.baseDir, name, c.rules),
-    }),
+      rules: {
+        ...rulesOf(config.baseDir, name, c.rules),
+        // Rules saved in the console win over the config's files (read at start).
+        ...(
+          (await ctx.store.getValue(CONSOLE_KEYS.rules(name))) as
+            | { documents?: Record<string, unknown> }
+            | undefined
+        )?.documents,
+      },
+    })),
   );
   const onEvent = (e: WorkerEvent) => {
     if (e.type === "outbox") {
@@ -69,5 +56,6 @@ export const runnerWorker: StartWorker = async (ctx) => {
     connections,
     toEvent: (item, c) => intakeToEvent(item, c.locationId),
     onEvent,
+    retriesKey: CONSOLE_KEYS.retries,
   });
 };

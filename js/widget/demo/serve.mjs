@@ -1,7 +1,8 @@
-// `make console`: the GHL emulator and a static server of the demo page with
+// `make console-direct`: the GHL emulator and a static server of the demo page with
 // <ghl-bridge-console> (the package from pkg/, built first by make). Prints the URL and
 // the emulator's public demo token to paste into the Connection panel; Ctrl-C stops.
-// (The runner-backed console, on the runner's /console, comes with the runner.)
+// `make console` is the runner-backed console (the
+// runner's /console/, js/demo/serve.mjs --console).
 import {
   DEMO_LOCATION_ID,
   DEMO_READONLY_TOKEN,

@@ -43,8 +43,15 @@ import {
   backendError,
 } from "./backend.js";
 import { type Core, loadCore } from "./core-loader.js";
-import { exampleSamples, sampleLabel } from "./samples.js";
+import { sampleLabel, withExamples } from "./samples.js";
 import { probeScopes } from "./scope-probe.js";
+import {
+  deadLettersOf,
+  dryRunOf,
+  type OutboxDeadLetter,
+  outboxActivity,
+  statisticsOf,
+} from "./shapes.js";
 
 /** Options of `new DirectBackend()`. */
 export interface DirectBackendOptions {
@@ -159,74 +166,6 @@ export function toBackendError(e: unknown): BackendError {
  */
 export function flowConfig(scopes: readonly string[]): { allowCreateLocationTags: boolean } {
   return { allowCreateLocationTags: scopes.includes("locations/tags.write") };
-}
-
-/** An entry of the outbox's delivery log (`outbox.log()`), the fields the console shows. */
-export interface OutboxLogEntry {
-  at: number;
-  planId: string;
-  step: string;
-  outcome: string;
-  status?: number | null;
-  ghlMessage?: string | null;
-  traceId?: string | null;
-}
-
-/** A dead letter of the outbox (`outbox.deadLetters()`), the fields the console shows. */
-export interface OutboxDeadLetter {
-  planId: string;
-  at: number;
-  reason: string;
-  status?: number | null;
-  message?: string | null;
-  traceId?: string | null;
-}
-
-/**
- * The Activity panel's entries (every backend with an outbox: the page's, the
- * extension's worker): GHL's answers to failed attempts from the outbox's log beside
- * the host's `progress` entries, newest first, filtered as `filter` asks, bounded.
- */
-export function outboxActivity(
-  log: readonly OutboxLogEntry[],
-  progress: readonly ActivityEntry[],
-  filter: ActivityFilter,
-  sourceOf: (planId: string) => Source | null,
-): ActivityEntry[] {
-  const failures: ActivityEntry[] = log.map((l) => ({
-    at: new Date(l.at).toISOString(),
-    planId: l.planId,
-    step: l.step,
-    kind: l.outcome === "dead" ? "dead" : "failed",
-    status: l.status ?? null,
-    ghlMessage: l.ghlMessage ?? null,
-    traceId: l.traceId ?? null,
-    source: sourceOf(l.planId),
-  }));
-  let all = [...failures, ...progress].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
-  if (filter.kind?.length) all = all.filter((a) => filter.kind?.includes(a.kind));
-  if (filter.source) all = all.filter((a) => a.source === filter.source);
-  if (filter.text) {
-    const t = filter.text.toLowerCase();
-    all = all.filter((a) => JSON.stringify(a).toLowerCase().includes(t));
-  }
-  return all.slice(0, filter.limit ?? 200);
-}
-
-/** An outbox dead letter as the console's, named by `origin` (where it came from, what people call it). */
-export function toDeadLetter(
-  d: OutboxDeadLetter,
-  origin: { source: Source | null; label: string },
-): DeadLetter {
-  return {
-    planId: d.planId,
-    at: new Date(d.at).toISOString(),
-    reason: d.reason,
-    status: d.status ?? null,
-    ghlMessage: d.message ?? null,
-    traceId: d.traceId ?? null,
-    ...origin,
-  };
 }
 
 /** The backend with the package in the page. */
@@ -720,12 +659,7 @@ export class DirectBackend implements ConsoleBackend {
 
   async samples(source?: Source): Promise<SampleEvent[]> {
     await this.#loadSettings();
-    const seen = this.#settings.samples;
-    const all = [
-      ...seen,
-      ...exampleSamples(this.#now()).filter((x) => !seen.some((s) => s.event.id === x.event.id)),
-    ];
-    return source ? all.filter((s) => s.source === source) : all;
+    return withExamples(this.#settings.samples, this.#now(), source);
   }
 
   async customFields(): Promise<CustomField[]> {
@@ -745,27 +679,12 @@ export class DirectBackend implements ConsoleBackend {
     const flows = await this.#flows();
     try {
       const preview = await flows.run(event, { dryRun: true });
-      const requests = (preview.requests as Any[]).map((r) => ({
-        step: r.step,
-        method: r.method ?? "",
-        url: r.url,
-        // The dry run is the core's: it never carries the Authorization header.
-        headers: { Version: "2021-07-28", "Content-Type": "application/json" },
-        body: r.body ?? null,
-      }));
-      const upsert = requests.find((r) => r.step === "upsert")?.body as Record<
-        string,
-        unknown
-      > | null;
-      const match = upsert ? ((upsert.email ?? upsert.phone ?? null) as string | null) : null;
-      return {
-        eventId: event.id,
-        requests,
-        match,
-        next: preview.flowPlan?.then ?? [],
-        warnings: preview.flowPlan?.warnings ?? [],
-        error: null,
-      };
+      return dryRunOf(
+        event.id,
+        preview.requests,
+        preview.flowPlan?.then ?? [],
+        preview.flowPlan?.warnings ?? [],
+      );
     } catch (e) {
       return { eventId: event?.id ?? "", requests: [], match: null, error: toBackendError(e) };
     }
@@ -862,10 +781,7 @@ export class DirectBackend implements ConsoleBackend {
 
   async deadLetters(): Promise<DeadLetter[]> {
     const outbox = await this.#theOutbox();
-    return (outbox.deadLetters() as OutboxDeadLetter[]).map((d) => {
-      const sample = this.#settings.samples.find((s) => s.event.id === d.planId);
-      return toDeadLetter(d, { source: sample?.source ?? null, label: sample?.label ?? d.planId });
-    });
+    return deadLettersOf(outbox.deadLetters() as OutboxDeadLetter[], this.#settings.samples);
   }
 
   async retry(planId: string): Promise<OutboxStatus> {
@@ -1022,26 +938,7 @@ export class DirectBackend implements ConsoleBackend {
 
   async statistics(): Promise<StatisticsState> {
     const { series } = await this.#statisticsRun();
-    return {
-      days: (series.days as Any[]).map((d) => d.date),
-      totals: (series.totals as Any[]).map((t) => ({
-        metric: t.metric,
-        platform: t.platform,
-        source: t.source,
-        value: t.value,
-        previous: t.previous ?? null,
-        change: t.change ?? null,
-      })),
-      points: (series.points as Any[]).map((p) => ({
-        metric: p.metric,
-        platform: p.platform,
-        source: p.source,
-        value: p.value,
-        date: p.date,
-      })),
-      warnings: series.warnings ?? [],
-      asOf: new Date(this.#now()).toISOString(),
-    };
+    return statisticsOf(series, new Date(this.#now()).toISOString());
   }
 
   async reportPreview(): Promise<ReportPreview> {

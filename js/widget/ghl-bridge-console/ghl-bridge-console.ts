@@ -38,7 +38,8 @@ import type {
 } from "./backend.js";
 import { type Core, defaultCoreUrl, loadCore } from "./core-loader.js";
 import { DirectBackend, toBackendError } from "./direct-backend.js";
-import { renderPanel } from "./panels.js";
+import { renderPanel, renderSignIn } from "./panels.js";
+import { RunnerBackend } from "./runner-backend.js";
 import { S, TABS, type TabKey, errorText } from "./strings.js";
 import { styles } from "./styles.js";
 
@@ -70,6 +71,7 @@ export class GhlBridgeConsole extends LitElement {
     tokenProvider: { attribute: false },
     busy: { state: true },
     notice: { state: true },
+    signIn: { state: true },
   };
 
   /** URL of a `ghl-bridge serve` runner (its backend comes with the runner). */
@@ -90,6 +92,8 @@ export class GhlBridgeConsole extends LitElement {
   declare tokenProvider: (() => string | Promise<string>) | null;
   declare busy: string | null;
   declare notice: { text: string; error: boolean } | null;
+  /** Set when the runner asks for a session: whether a password can open one. */
+  declare signIn: { password: boolean } | null;
 
   /** Ids inside the shadow root (unique per instance, so two consoles in one page stay apart). */
   readonly uid = `gbc${++instances}`;
@@ -132,7 +136,7 @@ export class GhlBridgeConsole extends LitElement {
   #resize: ResizeObserver | null = null;
   #loaded = new Set<TabKey>();
   #unwatch: (() => void) | null = null;
-  #ownBackend: DirectBackend | null = null;
+  #ownBackend: DirectBackend | RunnerBackend | null = null;
 
   constructor() {
     super();
@@ -146,11 +150,19 @@ export class GhlBridgeConsole extends LitElement {
     this.tokenProvider = null;
     this.busy = null;
     this.notice = null;
+    this.signIn = null;
   }
 
-  /** The backend in use (the property, else the default direct one). */
+  /** The backend in use (the property, else a runner's with `endpoint`, else the direct one). */
   get activeBackend(): ConsoleBackend {
     if (this.backend) return this.backend;
+    if (this.endpoint) {
+      this.#ownBackend ??= new RunnerBackend({
+        endpoint: this.endpoint,
+        ...(this.locationId ? { locationId: this.locationId } : {}),
+      });
+      return this.#ownBackend;
+    }
     this.#ownBackend ??= new DirectBackend({
       ...(this.locationId ? { locationId: this.locationId } : {}),
       ...(this.baseUrl ? { baseUrl: this.baseUrl } : {}),
@@ -191,7 +203,7 @@ export class GhlBridgeConsole extends LitElement {
       this.#loaded.clear();
       this.#watch();
     }
-    if (changed.has("tokenProvider") && this.#ownBackend)
+    if (changed.has("tokenProvider") && this.#ownBackend instanceof DirectBackend)
       this.#ownBackend.tokenProvider = this.tokenProvider;
     if (
       changed.has("mode") &&
@@ -245,6 +257,14 @@ export class GhlBridgeConsole extends LitElement {
 
   /** Shows an error in words and emits `ghl-error`. */
   fail(e: BackendError): void {
+    if (e.code === "CONSOLE_LOGIN_REQUIRED") {
+      // The runner wants a session: the sign-in form replaces the panel until then.
+      this.signIn = {
+        password:
+          (e.details?.password ?? (e.details?.login as { password?: boolean })?.password) !== false,
+      };
+      this.#loaded.clear();
+    }
     const text = errorText(e);
     this.notice = { text, error: true };
     this.emit("ghl-error", { code: e.code, message: text, panel: this.tab });
@@ -320,6 +340,47 @@ export class GhlBridgeConsole extends LitElement {
       this.connection = await b.connect({ ...(token ? { token } : {}), locationId });
       await this.runTest();
     });
+  }
+
+  /** Signs in to the runner with its console password, then loads the open tab. */
+  async login(password: string): Promise<void> {
+    const b = this.activeBackend;
+    if (!(b instanceof RunnerBackend)) return;
+    await this.act(S.loading, async () => {
+      await b.login(password);
+      this.signIn = null;
+      this.connection = null;
+      this.modeState = null;
+      this.#loaded.clear();
+    });
+    if (!this.signIn) await this.#ensureLoaded(this.tab);
+  }
+
+  /**
+   * "Connect with HighLevel": the runner's OAuth start in a window of its own; the panel
+   * shows the connection once the runner's callback stored the tokens.
+   */
+  async connectOAuth(): Promise<void> {
+    const b = this.activeBackend;
+    if (!(b instanceof RunnerBackend)) return;
+    const url = await this.act(S.loading, () => b.oauthStartUrl());
+    if (url === undefined) return;
+    if (url === null) return this.say(S.oauthNotForPit);
+    const popup = window.open(url, `${this.uid}-oauth`, "popup,width=620,height=720");
+    this.say(S.oauthWaiting);
+    for (let i = 0; i < 600; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const c = await b.connection().catch(() => null);
+      if (c?.connected) {
+        popup?.close();
+        this.connection = c;
+        await this.act(S.testing, () => this.runTest());
+        return;
+      }
+      if (popup?.closed && i > 2) break;
+    }
+    this.warn(S.oauthNotFinished);
+    this.requestUpdate();
   }
 
   async runTest(): Promise<void> {
@@ -554,7 +615,7 @@ export class GhlBridgeConsole extends LitElement {
         this.busy ? this.busy : (this.notice?.text ?? "")
       }</div>
       <section role="tabpanel" id="${this.uid}-panel" aria-labelledby="${this.uid}-tab-${this.tab}" tabindex="0">
-        ${renderPanel(this)}
+        ${this.signIn ? renderSignIn(this) : renderPanel(this)}
       </section>
     </div>`;
   }

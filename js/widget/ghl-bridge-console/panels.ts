@@ -54,17 +54,22 @@ function connection(el: El): TemplateResult {
     const token = tokenInput?.value.trim() ?? "";
     const locationId = value(el, "location").trim();
     if (!locationId) return el.warn(S.needLocationId);
-    if (!token && !haveToken) return el.warn(S.needToken);
+    if (!token && !haveToken && el.activeBackend.kind !== "runner") return el.warn(S.needToken);
     if (tokenInput) tokenInput.value = "";
     void el.connect(token, locationId);
   };
+  const runner = el.activeBackend.kind === "runner";
   return html`<h2>${S.connTitle}</h2>
-    <p class="muted">${S.connIntro}</p>
+    <p class="muted">${runner ? S.connIntroRunner : S.connIntro}</p>
     <form @submit=${submit} autocomplete="off">
-      <label for=${id(el, "token")}>${S.tokenLabel}
+      ${
+        runner
+          ? nothing
+          : html`<label for=${id(el, "token")}>${S.tokenLabel}
         <span class="help" id=${id(el, "token-help")}>${tokenHelp}</span>
       </label>
-      <input id=${id(el, "token")} type="password" autocomplete="off" spellcheck="false" aria-describedby=${id(el, "token-help")} />
+      <input id=${id(el, "token")} type="password" autocomplete="off" spellcheck="false" aria-describedby=${id(el, "token-help")} />`
+      }
       <label for=${id(el, "location")}>${S.locationLabel}</label>
       <input id=${id(el, "location")} type="text" spellcheck="false" autocomplete="off" .value=${c?.locationId ?? el.locationId ?? ""} />
       <div class="row">
@@ -75,7 +80,7 @@ function connection(el: El): TemplateResult {
               <button type="button" class="danger" @click=${() => el.disconnect()}>${S.disconnectButton}</button>`
             : nothing
         }
-        ${el.endpoint ? html`<button type="button" class="secondary" disabled title="Needs the runner">${S.oauthButton}</button>` : nothing}
+        ${runner ? html`<button type="button" class="secondary" ?disabled=${el.busy !== null} @click=${() => el.connectOAuth()}>${S.oauthButton}</button>` : nothing}
       </div>
     </form>
     ${c?.checkedAt ? html`<p class="muted" style="margin-top:8px">${S.lastChecked(when(c.checkedAt))}</p>` : nothing}
@@ -111,6 +116,31 @@ function scopes(flows: FlowScopes[]): TemplateResult {
       })}
     </ul>
     ${missingAll.length === 0 && flows.every((f) => f.ready) ? html`<p class="ok-text">${S.allReady}</p>` : nothing}`;
+}
+
+// ------------------------------------------------------------------ sign-in (runner)
+
+/** The runner's sign-in, in place of the panel until a session exists. */
+export function renderSignIn(el: El): TemplateResult {
+  const submit = (e: Event) => {
+    e.preventDefault();
+    const input = el.q<HTMLInputElement>(`#${id(el, "password")}`);
+    const password = input?.value ?? "";
+    if (input) input.value = "";
+    if (!password) return el.warn(S.needPassword);
+    void el.login(password);
+  };
+  return html`<h2>${S.signInTitle}</h2>
+    ${
+      el.signIn?.password
+        ? html`<p class="muted">${S.signInHelp}</p>
+          <form @submit=${submit} autocomplete="off">
+            <label for=${id(el, "password")}>${S.passwordLabel}</label>
+            <input id=${id(el, "password")} type="password" autocomplete="current-password" />
+            <div class="row"><button type="submit" ?disabled=${el.busy !== null}>${S.signInButton}</button></div>
+          </form>`
+        : html`<p class="muted">${S.signInNoPassword}</p>`
+    }`;
 }
 
 // ------------------------------------------------------------------ Sources
@@ -152,9 +182,14 @@ function sources(el: El): TemplateResult {
     }
     el.requestUpdate();
   };
+  // The runner's credentials and site keys come from its configuration, never the page.
+  const runner = el.activeBackend.kind === "runner";
   return html`<h2>${S.srcTitle}</h2>
     <h3>${S.wishpondTitle}</h3>
-    <form @submit=${saveWishpond} autocomplete="off">
+    ${
+      runner
+        ? html`<p class="muted">${s.wishpond.apiKeySet ? S.runnerWishpondSet : S.runnerWishpondUnset}</p>`
+        : html`<form @submit=${saveWishpond} autocomplete="off">
       <label for=${id(el, "wp-key")}>${S.wishpondKey}
         ${s.wishpond.apiKeySet ? html`<span class="help">${S.wishpondKeySet}</span>` : nothing}
       </label>
@@ -162,7 +197,8 @@ function sources(el: El): TemplateResult {
       <label for=${id(el, "wp-site")}>${S.siteKey} <span class="help">${S.siteKeyHelp}</span></label>
       <input id=${id(el, "wp-site")} type="text" pattern="[A-Za-z0-9_\\-]{1,64}" .value=${siteKey} />
       <div class="row"><button type="submit">${S.saveWishpond}</button></div>
-    </form>
+    </form>`
+    }
     <p class="muted" style="margin-top:8px">${S.lastLead(when(s.wishpond.poll.lastLeadAt))} ${s.wishpond.poll.lastPollAt ? S.lastPoll(when(s.wishpond.poll.lastPollAt)) : ""}</p>
     ${s.wishpond.poll.lastError ? html`<p class="error-text">${errorText(s.wishpond.poll.lastError)}</p>` : nothing}
     <h3>${S.snippetTitle}</h3>
@@ -175,13 +211,17 @@ function sources(el: El): TemplateResult {
         : html`<p class="muted">${S.snippetNeedsSiteKey}</p>`
     }
     <h3>${S.qwilrTitle}</h3>
-    <form @submit=${saveQwilr} autocomplete="off">
+    ${
+      runner
+        ? html`<p class="muted">${s.qwilr.tokenSet ? S.runnerQwilrSet : S.runnerQwilrUnset}</p>`
+        : html`<form @submit=${saveQwilr} autocomplete="off">
       <label for=${id(el, "qw-token")}>${S.qwilrToken}
         ${s.qwilr.tokenSet ? html`<span class="help">${S.qwilrTokenSet}</span>` : nothing}
       </label>
       <input id=${id(el, "qw-token")} type="password" autocomplete="off" />
       <div class="row"><button type="submit">${S.saveQwilr}</button></div>
-    </form>
+    </form>`
+    }
     <p class="muted" style="margin-top:8px">${S.lastEvent(when(s.qwilr.lastEventAt))}</p>
     <h3>${S.subscriptions}</h3>
     ${s.qwilr.subscriptionsError ? html`<p class="error-text">${errorText(s.qwilr.subscriptionsError)}</p>` : nothing}
@@ -548,10 +588,15 @@ function dashboard(el: El): TemplateResult {
             if (!url && el.activeBackend.kind === "direct") return el.warn(S.slackUrlNeeded);
             void el.sendReport(url);
           }} autocomplete="off">
-            <label for=${id(el, "slack-url")}>${S.slackUrl}
+            ${
+              el.activeBackend.kind === "runner"
+                ? // The runner sends only to the targets its configuration names.
+                  html`<p class="help">${S.slackRunner}</p>`
+                : html`<label for=${id(el, "slack-url")}>${S.slackUrl}
               <span class="help" id=${id(el, "slack-help")}>${S.slackUrlHelp} ${el.activeBackend.kind === "direct" ? "" : S.slackUrlOptional}</span>
             </label>
-            <input id=${id(el, "slack-url")} type="url" spellcheck="false" autocomplete="off" aria-describedby=${id(el, "slack-help")} />
+            <input id=${id(el, "slack-url")} type="url" spellcheck="false" autocomplete="off" aria-describedby=${id(el, "slack-help")} />`
+            }
             <div class="row"><button type="submit" ?disabled=${el.busy !== null}>${S.sendNow}</button></div>
           </form>`
         : nothing

@@ -82,3 +82,12 @@ export function sampleLabel(event: SampleEvent["event"]): string {
     .toLowerCase();
   return `${what} ${kind} ${String(email).trim()}`.trim();
 }
+
+/** The events seen, newest first, then the examples not seen (of one source, if given). */
+export function withExamples(seen: SampleEvent[], now: number, source?: string): SampleEvent[] {
+  const all = [
+    ...seen,
+    ...exampleSamples(now).filter((x) => !seen.some((s) => s.event.id === x.event.id)),
+  ];
+  return source ? all.filter((s) => s.source === source) : all;
+}

@@ -56,6 +56,28 @@ export const S = {
   testButton: "Test connection",
   disconnectButton: "Disconnect",
   oauthButton: "Connect with HighLevel",
+  connIntroRunner:
+    "The sync service (ghl-bridge serve) keeps this location’s token: a Private Integration Token in its settings, or “Connect with HighLevel”. Test what it may do here.",
+  oauthNotForPit:
+    "This location uses a Private Integration Token set in the sync service’s settings: there is nothing to connect.",
+  oauthWaiting: "Finish connecting in the HighLevel window that opened…",
+  oauthNotFinished:
+    "HighLevel did not finish connecting. Open “Connect with HighLevel” again and approve the app.",
+  signInTitle: "Sign in to the console",
+  signInHelp: "The console password is set by whoever runs the sync service (ghl-bridge serve).",
+  signInNoPassword:
+    "Open this console from HighLevel (its custom page in your sub-account), or ask whoever runs the sync service to set a console password.",
+  passwordLabel: "Console password",
+  signInButton: "Sign in",
+  needPassword: "Type the console password.",
+  runnerWishpondSet:
+    "The sync service polls Wishpond with the API key in its settings; the page capture’s site key is set there too.",
+  runnerWishpondUnset:
+    "No Wishpond source is set up in the sync service’s settings for this location (sources.wishpond, sources.capture).",
+  runnerQwilrSet:
+    "The sync service reads Qwilr with the API token in its settings. Subscribe it to Qwilr’s webhooks here.",
+  runnerQwilrUnset:
+    "No Qwilr source is set up in the sync service’s settings for this location (sources.qwilr).",
   testing: "Testing the connection…",
   connectedTo: (name: string, id: string) => `Connected to ${name} (${id}).`,
   notConnected: "Not connected yet.",
@@ -226,6 +248,8 @@ export const S = {
   slackUrl: "Slack incoming-webhook URL",
   slackUrlHelp:
     "From Slack: Apps → Incoming Webhooks → Add to a channel. It starts with https://hooks.slack.com/. Kept on this page only.",
+  slackRunner:
+    "The report goes to the Slack channels and email addresses set up in the sync service's configuration.",
   slackUrlOptional: "Leave empty to send to the channels the sync service is set up for.",
   slackUrlNeeded: "Paste the Slack incoming-webhook URL first.",
   sentTo: (to: string[]) => `Report sent to ${to.join(", ") || "the configured channel"}.`,
@@ -309,6 +333,18 @@ export function errorText(e: BackendError | null | undefined): string {
       return "Qwilr did not accept the API token. Create a new one in Qwilr (Settings → API) and paste it here.";
     case "NOT_SUPPORTED":
       return `Not available here: ${e.message}.`;
+    case "CONSOLE_LOGIN_REQUIRED":
+      return S.signInTitle;
+    case "CONSOLE_LOGIN_FAILED":
+      return "That password is not right. Try again.";
+    case "CONSOLE_RATE_LIMITED":
+      return "Too many wrong passwords. Wait a minute, then try again.";
+    case "CONSOLE_USER_DATA_INVALID":
+      return "HighLevel’s sign-in could not be checked. Reload the page in HighLevel; if it keeps happening, the app’s shared secret in the sync service is wrong.";
+    case "CONSOLE_FORBIDDEN":
+      return `The sync service refused this: ${e.message}.`;
+    case "CONSOLE_NOT_CONFIGURED":
+      return `The sync service is not set up for this: ${e.message}.`;
     case "STATS_NO_PROFILES":
       return "No social accounts are connected in HighLevel’s Social Planner, so there are no statistics.";
     case "GHL_HTTP_ERROR": {

@@ -95,6 +95,11 @@ export interface WorkerOptions {
   toEvent?: (item: ClaimedIntake, connection: WorkerConnection) => FlowEvent;
   /** Progress and problems. */
   onEvent?: (event: WorkerEvent) => void;
+  /**
+   * A store value (`{[locationId]: planId[]}`, `"*"` for all) where the console asks for
+   * dead-letter retries: the worker holding a location runs them (every 8th tick).
+   */
+  retriesKey?: string;
 }
 
 /** Counters since the worker started. */
@@ -365,11 +370,29 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   }
 
+  /** Runs the dead-letter retries asked for the locations this worker holds. */
+  async function retries(key: string): Promise<void> {
+    const asked = (await store.getValue(key)) as Record<string, string[]> | undefined;
+    const mine = Object.keys(asked ?? {}).filter((l) => held.has(l));
+    if (!asked || mine.length === 0) return;
+    const rest = { ...asked };
+    for (const l of mine) delete rest[l];
+    await store.setValue(key, rest);
+    for (const l of mine) {
+      const outbox = held.get(l)?.outbox;
+      for (const planId of asked[l] ?? []) {
+        if (planId === "*") await outbox?.retriggerAll();
+        else await outbox?.retrigger(planId).catch(() => undefined); // no longer dead
+      }
+    }
+  }
+
   async function tick(): Promise<void> {
     if (stopped) return;
     try {
       await leases();
       await intake();
+      if (options.retriesKey && ticks % 8 === 1) await retries(options.retriesKey);
     } catch (e) {
       stats.failedTicks += 1;
       const err = toBridgeError(e);

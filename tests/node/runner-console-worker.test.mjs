@@ -1,0 +1,149 @@
+// The console API with the whole runner (HTTP, worker, schedules) on the embedded store,
+// against the GHL emulator: a lead handed over in production is delivered by the worker
+// and counted in the outbox status; one GHL refuses becomes a dead letter the console
+// lists with GHL's message and traceId; "Retry all" asks the worker, which delivers it;
+// the dashboard's statistics and "Send now" (a Slack post through the scheduler).
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
+import { startRunner } from "../../pkg/runner/index.js";
+import { openStore } from "../../pkg/runner/store/index.js";
+import { runnerWorker } from "../../pkg/runner/wiring.js";
+import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
+
+const PASSWORD = "console-worker-password";
+let emu;
+let runner;
+let dir;
+let cookie;
+let url;
+
+// A stand-in for Slack's incoming webhook: keeps what the report posts.
+const posted = [];
+const slack = createServer((req, res) => {
+  let body = "";
+  req.on("data", (c) => {
+    body += c;
+  });
+  req.on("end", () => {
+    posted.push(JSON.parse(body));
+    res.end("ok");
+  });
+});
+
+before(async () => {
+  await new Promise((r) => slack.listen(0, "127.0.0.1", r));
+  emu = await startEmulator();
+  dir = mkdtempSync(join(tmpdir(), "ghl-bridge-console-"));
+  const made = runnerConfig({
+    emu,
+    env: {
+      TEST_PIT: DEMO_TOKEN,
+      TEST_PASSWORD: PASSWORD,
+      TEST_SLACK: `http://127.0.0.1:${slack.address().port}/services/test`,
+    },
+    patch(doc) {
+      doc.connections.demo.scopes = [
+        "contacts.write",
+        "contacts.readonly",
+        "locations/tags.readonly",
+        "locations/tags.write",
+      ];
+      doc.connections.demo.scopes.push(
+        "socialplanner/account.readonly",
+        "socialplanner/statistics.readonly",
+      );
+      doc.connections.demo.weeklyReport = { targets: ["team"] };
+      doc.reportTargets = { team: { slack: { webhookUrl: { env: "TEST_SLACK" } } } };
+      doc.sources = {};
+      doc.console = { password: { env: "TEST_PASSWORD" } };
+    },
+  });
+  const store = await openStore({ kind: "embedded", path: join(dir, "db") });
+  runner = await startRunner({
+    config: made.config,
+    store,
+    log: capturedLogger().log,
+    startWorker: runnerWorker,
+  });
+  url = runner.server.url;
+  const r = await fetch(`${url}/console/api/session/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-ghl-bridge-console": "1" },
+    body: JSON.stringify({ password: PASSWORD }),
+  });
+  cookie = r.headers.get("set-cookie").split(";")[0];
+});
+after(async () => {
+  await runner?.stop();
+  await emu?.stop();
+  slack.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function call(method, ...args) {
+  const r = await fetch(`${url}/console/api/call/${method}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-ghl-bridge-console": "1", cookie },
+    body: JSON.stringify({ connection: "demo", args }),
+  });
+  const body = await r.json();
+  assert.equal(r.status, 200, JSON.stringify(body));
+  return body;
+}
+/** Asks until `ok(answer)` (the worker runs on its own timer); no timing is asserted. */
+async function until(method, ok) {
+  for (let i = 0; i < 400; i++) {
+    const a = await call(method);
+    if (ok(a)) return a;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${method} never reached the expected state`);
+}
+const lead = (id, email) => ({
+  type: "wishpond.lead.created",
+  id,
+  payload: {
+    type: "wishpond.lead.created",
+    id,
+    arrived: "page",
+    lead: { id: "7", email, dynamic_attributes: { first_name: "Ada" } },
+    page: { url: "https://example.wishpond.com/x", title: "X" },
+  },
+});
+
+test("production: the worker delivers the lead handed over in the console", async () => {
+  assert.equal((await call("mode")).mode, "production");
+  const d = await call("deliver", lead("console-worker-1", "ada@example.com"));
+  assert.equal(d.queued, true);
+  await until("outboxStatus", (s) => s.counts.done >= 1 && s.counts.pending === 0);
+  assert.ok(emu.log.some((e) => e.operation === "contacts.upsert-contact" && e.status === 200));
+});
+
+test("a refused delivery is a dead letter with GHL's message and traceId; Retry all delivers it", async () => {
+  emu.configure({ errorRate: 1, errorStatuses: [422] });
+  await call("deliver", lead("console-worker-2", "grace@example.com"));
+  const [dead] = await until("deadLetters", (l) => l.length === 1);
+  assert.equal(dead.planId, "console-worker-2");
+  assert.ok(dead.traceId && emu.log.some((e) => e.traceId === dead.traceId), JSON.stringify(dead));
+  emu.configure({ errorRate: 0 });
+  const r = await call("retryAll");
+  assert.equal(r.retried, 1);
+  await until("deadLetters", (l) => l.length === 0);
+  await until("outboxStatus", (s) => s.counts.done >= 2 && s.counts.dead === 0);
+});
+
+test("the dashboard's statistics and the weekly report's Send now, through the runner's schedules", async () => {
+  const stats = await call("statistics");
+  assert.ok(stats.series.totals.length > 0, "totals from the emulator's statistics");
+  assert.match(stats.markdown, /#/);
+  assert.ok(stats.csv.includes(","));
+  const sent = await call("sendReportNow");
+  assert.deepEqual(sent.to, ["team"]);
+  assert.equal(posted.length, 1, "one Slack post");
+  assert.ok(Array.isArray(posted[0].blocks));
+});
