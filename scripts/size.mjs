@@ -34,8 +34,9 @@ export const ENTRIES = [
     all: 300_000,
     allGuard: 900_000,
   },
-  // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes).
-  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 128_000 },
+  // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes), then with the
+  // hand-written codecs of the client's values (124,303 -> 104,408 bytes).
+  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 105_500 },
   { name: "ghl-bridge/capture", subpath: "./capture", budget: 5_000, guard: 5_000 },
   // The widget's own JS (beside the core it loads, which its core entry counts).
   { name: "ghl-bridge/console", subpath: "./console", budget: 60_000, guard: 60_000, jsOnly: true },

@@ -17,6 +17,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::codec::{self, DecodeError, FromJson, Obj, ToJson};
 
 /// HTTP method of a GHL operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -337,6 +340,71 @@ impl HttpResponse {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
+    }
+}
+
+impl ToJson for Method {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
+impl ToJson for HttpRequest {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("headers", &self.headers)
+            .some("body", &self.body)
+            .end();
+    }
+}
+
+impl FromJson for RequestParams {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let (mut path, mut query, mut body) = (None, None, None);
+        for (k, x) in codec::object(v)? {
+            match k.as_str() {
+                "path" => codec::field(&mut path, &k, x)?,
+                "query" => codec::field(&mut query, &k, x)?,
+                "body" => codec::field(&mut body, &k, x)?,
+                _ => {}
+            }
+        }
+        Ok(RequestParams {
+            path: path.unwrap_or_default(),
+            query: query.unwrap_or_default(),
+            body: body.flatten(),
+        })
+    }
+}
+
+impl ToJson for RequestParams {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .some("body", &self.body)
+            .end();
+    }
+}
+
+impl FromJson for HttpResponse {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let (mut status, mut headers, mut body) = (None, None, None);
+        for (k, x) in codec::object(v)? {
+            match k.as_str() {
+                "status" => codec::field(&mut status, &k, x)?,
+                "headers" => codec::field(&mut headers, &k, x)?,
+                "body" => codec::field(&mut body, &k, x)?,
+                _ => {}
+            }
+        }
+        Ok(HttpResponse {
+            status: codec::required(status, "status")?,
+            headers: headers.unwrap_or_default(),
+            body: body.unwrap_or_default(),
+        })
     }
 }
 

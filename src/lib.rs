@@ -11,6 +11,7 @@
 //!
 //! Modules, from the bottom up:
 //! - [`error`]: the error convention (stable codes, structured details) shared by all domains.
+//! - [`codec`]: the hand-written JSON codecs of the values crossing the client's boundary.
 //! - [`http`]: request/response descriptions and the redacting [`http::Token`].
 //! - [`catalog`]: the table of all GHL operations (generated from HighLevel's OpenAPI files).
 //! - [`request`]: the request builder (URL, Version, auth, scopes, encoding) and response
@@ -30,6 +31,7 @@
 
 pub mod api;
 pub mod catalog;
+pub mod codec;
 pub mod error;
 pub mod escape;
 pub mod flows;

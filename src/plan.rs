@@ -37,6 +37,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::codec::{self, DecodeError, FromJson};
 use crate::error::Coded;
 use crate::http::RequestParams;
 
@@ -166,6 +167,100 @@ impl Coded for PlanError {
             PlanError::ForeignLocation { .. } => "PLAN_FOREIGN_LOCATION",
             PlanError::Unresolved { .. } => "PLAN_UNRESOLVED",
         }
+    }
+
+    /// The serialisation, written by hand (no serializer in the lean module; the
+    /// tests hold it to [`crate::error::details_of`]).
+    fn details(&self) -> Value {
+        codec::details(|o| match self {
+            PlanError::DuplicateStep { plan, step } => {
+                o.field("plan", plan).field("step", step);
+            }
+            PlanError::UnknownDependency {
+                plan,
+                step,
+                dependency,
+            } => {
+                o.field("plan", plan)
+                    .field("step", step)
+                    .field("dependency", dependency);
+            }
+            PlanError::TooManySteps { plan, steps, limit } => {
+                o.field("plan", plan)
+                    .field("steps", steps)
+                    .field("limit", limit);
+            }
+            PlanError::ForeignLocation {
+                plan,
+                step,
+                location,
+                expected,
+            } => {
+                o.field("plan", plan)
+                    .field("step", step)
+                    .field("location", location)
+                    .field("expected", expected);
+            }
+            PlanError::Unresolved {
+                step,
+                expression,
+                reason,
+            } => {
+                o.field("step", step)
+                    .field("expression", expression)
+                    .field("reason", reason);
+            }
+        })
+    }
+}
+
+impl FromJson for Step {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let (mut id, mut operation, mut params) = (None, None, None);
+        let (mut after, mut skip_when_empty, mut why) = (None, None, None);
+        for (k, x) in codec::object(v)? {
+            match k.as_str() {
+                "id" => codec::field(&mut id, &k, x)?,
+                "operation" => codec::field(&mut operation, &k, x)?,
+                "params" => codec::field(&mut params, &k, x)?,
+                "after" => codec::field(&mut after, &k, x)?,
+                "skipWhenEmpty" => codec::field(&mut skip_when_empty, &k, x)?,
+                "why" => codec::field(&mut why, &k, x)?,
+                _ => {}
+            }
+        }
+        Ok(Step {
+            id: codec::required(id, "id")?,
+            operation: codec::required(operation, "operation")?,
+            params: params.unwrap_or_default(),
+            after: after.unwrap_or_default(),
+            skip_when_empty: skip_when_empty.flatten(),
+            why: why.unwrap_or_default(),
+        })
+    }
+}
+
+impl FromJson for Plan {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let (mut id, mut flow, mut location_id) = (None, None, None);
+        let (mut contact_key, mut steps) = (None, None);
+        for (k, x) in codec::object(v)? {
+            match k.as_str() {
+                "id" => codec::field(&mut id, &k, x)?,
+                "flow" => codec::field(&mut flow, &k, x)?,
+                "locationId" => codec::field(&mut location_id, &k, x)?,
+                "contactKey" => codec::field(&mut contact_key, &k, x)?,
+                "steps" => codec::field(&mut steps, &k, x)?,
+                _ => {}
+            }
+        }
+        Ok(Plan {
+            id: codec::required(id, "id")?,
+            flow: codec::required(flow, "flow")?,
+            location_id: codec::required(location_id, "locationId")?,
+            contact_key: contact_key.flatten(),
+            steps: codec::required(steps, "steps")?,
+        })
     }
 }
 

@@ -47,6 +47,10 @@ pub const TARGETS: &[Target] = &[
         run: targets::request_build,
     },
     Target {
+        name: "client_decode",
+        run: targets::client_decode,
+    },
+    Target {
         name: "response_classify",
         run: targets::response_classify,
     },

@@ -137,6 +137,19 @@ pub fn all(root: &Path) -> Vec<Seed> {
         add("request_build", name.into(), text(&input));
     }
 
+    // The client's decoders: each type, well formed and with a wrong part.
+    for (name, input) in [
+        ("plan", "0{\"id\":\"p\",\"flow\":\"f\",\"locationId\":\"L\",\"steps\":[{\"id\":\"u\",\"operation\":\"contacts.upsert-contact\",\"params\":{\"body\":{\"email\":\"a@b.co\"}},\"after\":[],\"skipWhenEmpty\":\"/tags\"}]}"),
+        ("plan-bad-step", "0{\"id\":\"p\",\"flow\":\"f\",\"locationId\":\"L\",\"steps\":[{\"id\":5}]}"),
+        ("config", "1{\"locationId\":\"L\",\"scopes\":[\"contacts.write\"],\"baseUrl\":null}"),
+        ("response", "2{\"status\":200,\"headers\":{\"x-ratelimit-max\":\"100\"},\"body\":\"{}\"}"),
+        ("response-float", "2{\"status\":200.5}"),
+        ("params", "3{\"path\":{\"contactId\":\"c\\u0001\"},\"query\":{\"limit\":[1,2.5,\"x\"]},\"body\":null}"),
+        ("responses", "4{\"u\":{\"contact\":{\"id\":\"c1\"}},\"v\":[\"\\\"\"]}"),
+    ] {
+        add("client_decode", name.into(), input.as_bytes().to_vec());
+    }
+
     // Responses: the statuses the policy tells apart, with GHL's error bodies.
     let limits = "X-RateLimit-Max: 100\nX-RateLimit-Remaining: 0\nX-RateLimit-Interval-Milliseconds: 10000\nX-RateLimit-Daily-Remaining: 0\nX-RateLimit-Daily-Reset: 1773000000";
     for (name, resp) in [

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use ghl_bridge::catalog;
+use ghl_bridge::codec;
 use ghl_bridge::error::Coded;
 use ghl_bridge::flows::{Event, FlowConfig, FlowEngine};
 use ghl_bridge::http::{HttpResponse, RequestParams, Token};
@@ -234,6 +235,71 @@ pub fn slot_values(plan: &SlotPlan, record: &Value) -> String {
     }
     list.push(Value::Array(missing));
     Value::Array(list).to_string()
+}
+
+/// The hand-written codecs of the client's boundary ([`ghl_bridge::codec`]). Input: a
+/// type digit (`0` plan, `1` client config, `2` response, `3` request params, `4`
+/// responses by step id), then JSON text. The decoder never panics, accepts what the
+/// serde derive accepts (but a struct given as a list) with the same value, and says
+/// what is wrong where; what it read is written back as serde writes it.
+pub fn client_decode(data: &[u8]) {
+    let Some((&kind, text)) = data.split_first() else {
+        return;
+    };
+    let Ok(value) = serde_json::from_slice::<Value>(text) else {
+        return;
+    };
+    match kind {
+        b'0' => {
+            decode_agrees::<ghl_bridge::plan::Plan>(value);
+        }
+        b'1' => {
+            decode_agrees::<ClientConfig>(value);
+        }
+        b'2' => {
+            decode_agrees::<HttpResponse>(value);
+        }
+        b'3' => {
+            if let Some(p) = decode_agrees::<RequestParams>(value) {
+                assert_eq!(codec::to_json(&p), serde_json::to_string(&p).unwrap());
+            }
+        }
+        b'4' => {
+            if let Some(m) = decode_agrees::<BTreeMap<String, Value>>(value) {
+                assert_eq!(codec::to_json(&m), serde_json::to_string(&m).unwrap());
+            }
+        }
+        _ => {}
+    };
+}
+
+fn decode_agrees<T>(value: Value) -> Option<T>
+where
+    T: codec::FromJson + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
+    let hand = T::from_json(value.clone());
+    let serde = serde_json::from_value::<T>(value);
+    match (hand, serde) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b);
+            Some(a)
+        }
+        (Err(e), Err(_)) => {
+            assert!(!e.message().is_empty());
+            None
+        }
+        (Err(e), Ok(_)) => {
+            // serde also reads a struct from a list of its fields; the decoders do not.
+            assert!(
+                e.message()
+                    .starts_with("invalid type: a list, expected an object"),
+                "the decoder refused what serde reads: {}",
+                e.message()
+            );
+            None
+        }
+        (Ok(a), Err(e)) => panic!("the decoder read {a:?} where serde refused: {e}"),
+    }
 }
 
 /// Input of [`request_build`].

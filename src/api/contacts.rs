@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::{invalid, is_string_list, non_empty_list, ops, path1};
+use super::{body1, invalid, is_string_list, non_empty_list, ops, path1, string_list};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{ParamPlace, RequestBuilder, RequestError};
 
@@ -381,7 +381,7 @@ impl RequestBuilder {
         non_empty_list(op, "tags", tags)?;
         let params = RequestParams {
             path: path1("contactId", contact_id),
-            body: Some(serde_json::json!({ "tags": tags })),
+            body: body1("tags", string_list(tags)),
             ..Default::default()
         };
         self.build(op, &params, token)

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{invalid, ops};
+use super::{body1, invalid, ops};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
 
@@ -102,7 +102,7 @@ impl RequestBuilder {
             ));
         }
         let params = RequestParams {
-            body: Some(serde_json::json!({ "name": name })),
+            body: body1("name", name.into()),
             ..Default::default()
         };
         self.build(ops::CREATE_LOCATION_TAG, &params, token)

@@ -177,3 +177,22 @@ fn path1(name: &str, value: &str) -> std::collections::BTreeMap<String, serde_js
     );
     m
 }
+
+/// A JSON body holding one field (built as a map: `json!` would bring the value
+/// serializer into the Wasm module).
+fn body1(name: &str, value: serde_json::Value) -> Option<serde_json::Value> {
+    let mut m = serde_json::Map::new();
+    m.insert(name.to_string(), value);
+    Some(serde_json::Value::Object(m))
+}
+
+/// A list of strings as a JSON array.
+fn string_list(items: &[String]) -> serde_json::Value {
+    serde_json::Value::Array(
+        items
+            .iter()
+            .cloned()
+            .map(serde_json::Value::String)
+            .collect(),
+    )
+}

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::{Map, Value};
 
-use super::{invalid, non_empty_list, object_arg, ops, opt_count, opt_string, put_page};
+use super::{
+    body1, invalid, non_empty_list, object_arg, ops, opt_count, opt_string, put_page, string_list,
+};
 use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
 use crate::stats::{Platform, StatisticsRequest};
@@ -83,7 +85,7 @@ impl RequestBuilder {
     ) -> Result<HttpRequest, RequestError> {
         non_empty_list(ops::SOCIAL_TAGS_BY_IDS, "tagIds", tag_ids)?;
         let params = RequestParams {
-            body: Some(serde_json::json!({ "tagIds": tag_ids })),
+            body: body1("tagIds", string_list(tag_ids)),
             ..Default::default()
         };
         self.build(ops::SOCIAL_TAGS_BY_IDS, &params, token)

@@ -29,6 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::{self, Obj, ToJson};
 use crate::error::Coded;
 use crate::http::Method;
 
@@ -429,6 +430,68 @@ impl Coded for CatalogError {
             CatalogError::Unknown { .. } => "UNKNOWN_OPERATION",
             CatalogError::Ambiguous { .. } => "AMBIGUOUS_OPERATION",
         }
+    }
+
+    /// The serialisation, written by hand (no serializer in the lean module; the
+    /// tests hold it to [`crate::error::details_of`]).
+    fn details(&self) -> serde_json::Value {
+        codec::details(|o| self.write_details(o))
+    }
+}
+
+impl CatalogError {
+    /// Writes the details' fields (also those of `RequestError::Catalog`).
+    pub(crate) fn write_details(&self, o: &mut Obj<'_>) {
+        match self {
+            CatalogError::Unknown { name, suggestions } => {
+                o.field("operation", name).field("suggestions", suggestions)
+            }
+            CatalogError::Ambiguous { name, candidates } => {
+                o.field("operation", name).field("candidates", candidates)
+            }
+        };
+    }
+}
+
+impl ToJson for BodyRule {
+    fn write_json(&self, out: &mut String) {
+        match self {
+            BodyRule::Absent => "absent",
+            BodyRule::Optional => "optional",
+            BodyRule::Required => "required",
+        }
+        .write_json(out);
+    }
+}
+
+impl ToJson for QueryParamInfo {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("name", &self.name)
+            .field("required", &self.required)
+            .field("explode", &self.explode)
+            .end();
+    }
+}
+
+impl ToJson for OperationInfo {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("name", &self.name)
+            .field("service", &self.service)
+            .field("id", &self.id)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("pathParams", &self.path_params)
+            .field("queryParams", &self.query_params)
+            .field("versions", &self.versions)
+            .field("body", &self.body)
+            .field("contentType", self.content_type.as_str())
+            .field("bodyRequiresLocationId", &self.body_requires_location_id)
+            .field("deprecated", &self.deprecated)
+            .field("security", &self.security)
+            .field("scopes", &self.scopes)
+            .end();
     }
 }
 

@@ -45,6 +45,7 @@ use super::base_url::{validate_base_url, DEFAULT_BASE_URL};
 use super::encode::percent_encode;
 use super::error::{ParamPlace, RequestError};
 use crate::catalog::{self, BodyRule, ContentType, Operation};
+use crate::codec::{self, DecodeError, FromJson};
 use crate::http::{HttpRequest, RequestParams, Token};
 
 /// What the builder needs to know about the account it builds requests for.
@@ -61,6 +62,25 @@ pub struct ClientConfig {
     /// https, or http on a loopback address.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub base_url: Option<String>,
+}
+
+impl FromJson for ClientConfig {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let (mut location_id, mut scopes, mut base_url) = (None, None, None);
+        for (k, x) in codec::object(v)? {
+            match k.as_str() {
+                "locationId" => codec::field(&mut location_id, &k, x)?,
+                "scopes" => codec::field(&mut scopes, &k, x)?,
+                "baseUrl" => codec::field(&mut base_url, &k, x)?,
+                _ => {}
+            }
+        }
+        Ok(ClientConfig {
+            location_id: codec::required(location_id, "locationId")?,
+            scopes: scopes.unwrap_or_default(),
+            base_url: base_url.flatten(),
+        })
+    }
 }
 
 /// Builds GHL requests for one configuration (see the module docs for the rules).

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use super::response::Disposition;
 use crate::catalog::CatalogError;
+use crate::codec::{self, Obj, ToJson};
 use crate::error::Coded;
 
 /// Where a parameter goes.
@@ -239,6 +240,121 @@ impl Coded for RequestError {
             RequestError::UnsupportedContentType { .. } => "UNSUPPORTED_CONTENT_TYPE",
             RequestError::GhlHttp { .. } => "GHL_HTTP_ERROR",
             RequestError::InvalidResponse { .. } => "INVALID_RESPONSE",
+        }
+    }
+
+    /// The serialisation, written by hand (no serializer in the lean module; the
+    /// tests hold it to [`crate::error::details_of`]).
+    fn details(&self) -> serde_json::Value {
+        codec::details(|o| self.write_details(o))
+    }
+}
+
+impl ToJson for ParamPlace {
+    fn write_json(&self, out: &mut String) {
+        self.as_str().write_json(out);
+    }
+}
+
+impl RequestError {
+    fn write_details(&self, o: &mut Obj<'_>) {
+        use RequestError as E;
+        match self {
+            E::Catalog(e) => e.write_details(o),
+            E::MissingParameter {
+                operation,
+                name,
+                place,
+            } => {
+                o.field("operation", operation)
+                    .field("parameter", name)
+                    .field("in", place);
+            }
+            E::UnknownParameter {
+                operation,
+                name,
+                place,
+                expected,
+                suggestion,
+            } => {
+                o.field("operation", operation)
+                    .field("parameter", name)
+                    .field("in", place)
+                    .field("expected", expected)
+                    .field("suggestion", suggestion);
+            }
+            E::InvalidPathParameter {
+                operation,
+                name,
+                reason,
+            }
+            | E::InvalidQueryParameter {
+                operation,
+                name,
+                reason,
+            }
+            | E::InvalidParameter {
+                operation,
+                name,
+                reason,
+            } => {
+                o.field("operation", operation)
+                    .field("parameter", name)
+                    .field("reason", reason);
+            }
+            E::InvalidBaseUrl { url, reason } => {
+                o.field("url", url).field("reason", reason);
+            }
+            E::MissingScope {
+                operation,
+                missing,
+                granted,
+            } => {
+                o.field("operation", operation)
+                    .field("missingScopes", missing)
+                    .field("grantedScopes", granted);
+            }
+            E::InvalidToken { reason } => {
+                o.field("reason", reason);
+            }
+            E::MissingBody { operation } | E::UnexpectedBody { operation } => {
+                o.field("operation", operation);
+            }
+            E::UnsupportedContentType {
+                operation,
+                content_type,
+            } => {
+                o.field("operation", operation)
+                    .field("contentType", content_type);
+            }
+            E::GhlHttp {
+                operation,
+                status,
+                messages,
+                message,
+                error,
+                trace_id,
+                retryable,
+                disposition,
+            } => {
+                o.field("operation", operation)
+                    .field("status", status)
+                    .field("messages", messages)
+                    .field("message", message)
+                    .field("error", error)
+                    .field("traceId", trace_id)
+                    .field("retryable", retryable)
+                    .field("disposition", disposition);
+            }
+            E::InvalidResponse {
+                operation,
+                status,
+                reason,
+            } => {
+                o.field("operation", operation)
+                    .field("status", status)
+                    .field("reason", reason);
+            }
         }
     }
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{decode, RateLimit, RequestError};
+use crate::codec::{Obj, ToJson};
 use crate::http::HttpResponse;
 
 /// A successful exchange: the status, GHL's rate-limit report and the JSON body.
@@ -19,6 +20,17 @@ pub struct SendResult {
     pub rate_limit: RateLimit,
     /// The JSON body (`null` when empty).
     pub data: Value,
+}
+
+impl ToJson for SendResult {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("rateLimit", &self.rate_limit)
+            .field("data", &self.data)
+            .end();
+    }
 }
 
 /// Reads a response into a [`SendResult`], or the typed error of a non-2xx answer

@@ -14,6 +14,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::codec::{Obj, ToJson};
+
 use crate::http::HttpResponse;
 
 /// The longest burst interval (and burst wait after a 429) taken from a header: 5
@@ -61,6 +63,19 @@ pub struct RateLimit {
     pub daily_remaining: Option<u64>,
     /// `X-RateLimit-Daily-Reset`, when sent: when the daily budget resets (as sent).
     pub daily_reset: Option<u64>,
+}
+
+impl ToJson for RateLimit {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("max", &self.max)
+            .field("remaining", &self.remaining)
+            .field("intervalMs", &self.interval_ms)
+            .field("dailyLimit", &self.daily_limit)
+            .field("dailyRemaining", &self.daily_remaining)
+            .field("dailyReset", &self.daily_reset)
+            .end();
+    }
 }
 
 impl RateLimit {

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::{RateLimit, RequestError};
+use crate::codec::{Obj, ToJson};
 use crate::http::HttpResponse;
 
 /// How much of a non-JSON error body is kept as its message.
@@ -125,6 +126,25 @@ impl Disposition {
             self,
             Disposition::Retry | Disposition::RateLimited { daily: false }
         )
+    }
+}
+
+impl ToJson for Disposition {
+    fn write_json(&self, out: &mut String) {
+        let kind = match self {
+            Disposition::Done => "done",
+            Disposition::Retry => "retry",
+            Disposition::RateLimited { .. } => "rateLimited",
+            Disposition::RefreshAuth => "refreshAuth",
+            Disposition::Reject => "reject",
+            Disposition::Unexpected => "unexpected",
+        };
+        let mut o = Obj::begin(out);
+        o.field("kind", kind);
+        if let Disposition::RateLimited { daily } = self {
+            o.field("daily", daily);
+        }
+        o.end();
     }
 }
 

@@ -17,13 +17,13 @@
 
 use std::cell::Cell;
 
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, throw};
 
 use crate::api;
 use crate::catalog;
+use crate::codec::{Obj, ToJson};
 use crate::http::{HttpRequest, HttpResponse, RequestParams, Scrubber, Token};
 use crate::request::{settle, ClientConfig, RateLimit, RequestBuilder, RequestError};
 
@@ -35,10 +35,18 @@ export interface Prepared<T = unknown> { operation: string; request: HttpRequest
 
 /// A built request and the `service.operationId` it belongs to (the name the shim's
 /// transport errors and `settle` use).
-#[derive(Serialize)]
 struct Prepared<'a> {
     operation: &'a str,
     request: &'a HttpRequest,
+}
+
+impl ToJson for Prepared<'_> {
+    fn write_json(&self, out: &mut String) {
+        Obj::begin(out)
+            .field("operation", self.operation)
+            .field("request", self.request)
+            .end();
+    }
 }
 
 /// A GHL client for one location and token scope set.
@@ -61,7 +69,7 @@ impl Client {
         built: Result<HttpRequest, RequestError>,
     ) -> Result<JsValue, JsValue> {
         let request = built.map_err(|e| throw(&e))?;
-        to_js(&Prepared {
+        encode(&Prepared {
             operation,
             request: &request,
         })
@@ -77,7 +85,7 @@ impl Client {
         options: JsValue,
     ) -> Result<Client, JsValue> {
         // `timeoutMs` (also in the options) is the shim's: it sends the requests.
-        let config: ClientConfig = from_js(options, "client options")?;
+        let config: ClientConfig = decode(options, "client options")?;
         let builder = RequestBuilder::new(config).map_err(|e| throw(&e))?;
         Ok(Client {
             builder,
@@ -93,12 +101,12 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "RequestParams")] params: JsValue,
         token: String,
     ) -> Result<JsValue, JsValue> {
-        let params: RequestParams = from_js(params, "params")?;
+        let params: RequestParams = decode(params, "params")?;
         let req = self
             .builder
             .build(operation, &params, &Token::new(token))
             .map_err(|e| throw(&e))?;
-        to_js(&req)
+        encode(&req)
     }
 
     /// Builds any operation's request for sending: a `Prepared` (nothing is sent).
@@ -109,7 +117,7 @@ impl Client {
         #[wasm_bindgen(unchecked_param_type = "RequestParams")] params: JsValue,
         token: String,
     ) -> Result<JsValue, JsValue> {
-        let params: RequestParams = from_js(params, "params")?;
+        let params: RequestParams = decode(params, "params")?;
         let op = catalog::find(operation).map_err(|e| throw(&RequestError::from(e)))?;
         let built = self.builder.build_op(op, &params, &Token::new(token));
         Self::prepared(&op.name(), built)
@@ -127,7 +135,7 @@ impl Client {
         token: String,
         #[wasm_bindgen(js_name = bodyOnly)] body_only: bool,
     ) -> Result<JsValue, JsValue> {
-        let mut resp: HttpResponse = from_js(response, "response")?;
+        let mut resp: HttpResponse = decode(response, "response")?;
         // A server may echo the token back: scrubbed before anything reads it (the
         // shim scrubs earlier tokens as well).
         Scrubber::with([token.as_str()]).scrub_response(&mut resp);
@@ -139,16 +147,16 @@ impl Client {
         // add a decoder and an encoder per type for no gain, since the TypeScript
         // result types are generated from the same Rust types.
         if body_only {
-            to_js(&result.data)
+            encode(&result.data)
         } else {
-            to_js(&result)
+            encode(&result)
         }
     }
 
     /// The rate-limit headers of the last answer, if any.
     #[wasm_bindgen(js_name = rateLimit, unchecked_return_type = "RateLimit | null")]
     pub fn rate_limit(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.last_rate_limit.get())
+        encode(&self.last_rate_limit.get())
     }
 }
 
@@ -182,7 +190,7 @@ typed_helpers! {
     /// `POST /contacts/upsert` (`locationId` added).
     upsertContact upsert_contact(#[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue)
         -> "Prepared<UpsertContactResult>"
-        = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, from_js(contact, "contact")?);
+        = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, decode(contact, "contact")?);
     /// `GET /contacts/{contactId}`.
     getContact get_contact(contact_id: &str) -> "Prepared<ContactResult>"
         = GET_CONTACT: |b, t| b.get_contact(&t, contact_id);
@@ -203,12 +211,12 @@ typed_helpers! {
         = LOCATION_CUSTOM_FIELDS: |b, t| b.location_custom_fields(&t);
     /// `GET /users/search?companyId=&locationId=` (the users of the location).
     users users(#[wasm_bindgen(unchecked_param_type = "UsersQuery")] query: JsValue) -> "Prepared<UsersResult>"
-        = USERS: |b, t| b.users_value(&t, &from_js(query, "query")?);
+        = USERS: |b, t| b.users_value(&t, &decode(query, "query")?);
     /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip); the
     /// query may be left out.
     socialTags social_tags(#[wasm_bindgen(unchecked_param_type = "SocialTagsQuery | void")] query: JsValue)
         -> "Prepared<TagsResponse>"
-        = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &from_js(query, "query")?);
+        = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &decode(query, "query")?);
     /// `POST /social-media-posting/{locationId}/tags/details` `{tagIds}`.
     socialTagsByIds social_tags_by_ids(tag_ids: Vec<String>) -> "Prepared<TagsResponse>"
         = SOCIAL_TAGS_BY_IDS: |b, t| b.social_tags_by_ids(&t, &tag_ids);
@@ -218,7 +226,7 @@ typed_helpers! {
     /// `POST /social-media-posting/statistics?locationId=` `{profileIds, platforms?}`.
     socialStatistics social_statistics(#[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue)
         -> "Prepared<StatisticsResponse>"
-        = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &from_js(request, "request")?);
+        = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &decode(request, "request")?);
 }
 
 /// `text` without the given tokens nor any `Bearer <value>`: the core's one scrubber
@@ -232,7 +240,7 @@ pub fn scrub_secrets(text: &str, secrets: Vec<String>) -> String {
 #[wasm_bindgen(js_name = operationInfo, unchecked_return_type = "OperationInfo")]
 pub fn operation_info(name: &str) -> Result<JsValue, JsValue> {
     let op = catalog::find(name).map_err(|e| throw(&RequestError::from(e)))?;
-    to_js(&op.info())
+    encode(&op.info())
 }
 
 /// The catalog entries of a service and/or matching words (see [`catalog::search`]).
@@ -246,5 +254,5 @@ pub fn list_operations(
         .iter()
         .map(|op| op.info())
         .collect();
-    to_js(&infos)
+    encode(&infos)
 }

@@ -12,11 +12,14 @@
 //! by a linear scan of the text before anything recursive runs, so no payload can
 //! exhaust the module's stack.
 
+#[cfg(feature = "full")]
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde::Serialize;
+use serde_json::Value;
 use wasm_bindgen::prelude::*;
 
+use crate::codec::{FromJson, ToJson};
 use crate::error::Coded;
 use crate::http::Scrubber;
 
@@ -55,33 +58,80 @@ impl Coded for BindingError {
             BindingError::Serialize(_) => "SERIALIZE_FAILED",
         }
     }
+
+    /// The serialisation, written by hand (no serializer in the lean module).
+    fn details(&self) -> Value {
+        crate::codec::details(|o| {
+            if let BindingError::Argument { what, reason, .. } = self {
+                o.field("argument", what).field("reason", reason);
+            }
+        })
+    }
 }
 
 /// Rust value -> JS value, through JSON text and `JSON.parse`: plain objects, arrays
 /// and numbers, `None` as `null`. `JSON.parse` defines every key as an own property,
 /// so a key that came from data (`__proto__`, `constructor`) stays data and never
 /// sets a prototype (assigning keys one by one would run the `__proto__` setter).
+#[cfg(feature = "full")]
 pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    // Not `throw`: its details go through `to_js` again.
-    let failed = |reason: String| {
-        let e = BindingError::Serialize(reason);
-        error(e.code(), &e.to_string(), JsValue::NULL)
-    };
-    let text = serde_json::to_string(value).map_err(|e| failed(e.to_string()))?;
-    js_sys::JSON::parse(&text).map_err(|_| failed("JSON.parse refused the text".into()))
+    let text = serde_json::to_string(value).map_err(|e| serialize_failed(e.to_string()))?;
+    parse(&text)
+}
+
+/// [`to_js`] for the types with a hand-written encoder ([`crate::codec`]: the client's
+/// values, which the lean module writes without a serializer).
+pub(crate) fn encode<T: ToJson + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
+    parse(&crate::codec::to_json(value))
+}
+
+fn parse(text: &str) -> Result<JsValue, JsValue> {
+    js_sys::JSON::parse(text).map_err(|_| serialize_failed("JSON.parse refused the text".into()))
+}
+
+// Not `throw`: its details go through `encode` again.
+fn serialize_failed(reason: String) -> JsValue {
+    let e = BindingError::Serialize(reason);
+    error(e.code(), &e.to_string(), JsValue::NULL)
 }
 
 /// JS value -> Rust value by the conversion rule; `what` names the argument in the error.
+#[cfg(feature = "full")]
 pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
     from_js_within(value, what, MAX_DEPTH)
 }
 
 /// [`from_js`] with another nesting limit (records the core wrote: [`STORED_DEPTH`]).
+#[cfg(feature = "full")]
 pub(crate) fn from_js_within<T: DeserializeOwned>(
     value: JsValue,
     what: &str,
     max_depth: usize,
 ) -> Result<T, JsValue> {
+    let value = value_from_js(value, what, max_depth)?;
+    T::deserialize(value).map_err(|e| {
+        let message = e.to_string();
+        // The position is in text the caller never saw: keep the reason only.
+        let message = match message.rfind(" at line ") {
+            Some(i) => &message[..i],
+            None => &message,
+        };
+        invalid(what, message, message)
+    })
+}
+
+/// [`from_js`] for the types with a hand-written decoder ([`crate::codec`]: the
+/// client's values, which the lean module reads without a deserializer).
+pub(crate) fn decode<T: FromJson>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    let value = value_from_js(value, what, MAX_DEPTH)?;
+    T::from_json(value).map_err(|e| {
+        let message = e.message();
+        invalid(what, &message, &message)
+    })
+}
+
+/// JS value -> JSON value by the conversion rule, nesting checked.
+fn value_from_js(value: JsValue, what: &str, max_depth: usize) -> Result<Value, JsValue> {
     // `undefined` (an absent optional argument) reads as `null`.
     let text = match js_sys::JSON::stringify(&value) {
         Ok(s) => JsValue::from(s)
@@ -102,8 +152,8 @@ pub(crate) fn from_js_within<T: DeserializeOwned>(
     from_text(&text, what, max_depth)
 }
 
-/// JSON text -> Rust value, nesting checked first; `what` names the argument.
-fn from_text<T: DeserializeOwned>(text: &str, what: &str, max_depth: usize) -> Result<T, JsValue> {
+/// JSON text -> JSON value, nesting checked first; `what` names the argument.
+fn from_text(text: &str, what: &str, max_depth: usize) -> Result<Value, JsValue> {
     if let Some(at) = too_deep(text.as_bytes(), max_depth) {
         return Err(invalid(
             what,
@@ -116,18 +166,11 @@ fn from_text<T: DeserializeOwned>(text: &str, what: &str, max_depth: usize) -> R
     let mut de = serde_json::Deserializer::from_str(text);
     // Depth is bounded by the scan above, not by serde_json's default of 128.
     de.disable_recursion_limit();
-    let value = serde_json::Value::deserialize(&mut de)
+    Value::deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v))
-        .and_then(T::deserialize);
-    value.map_err(|e| {
-        let message = e.to_string();
-        // The position is in text the caller never saw: keep the reason only.
-        let message = match message.rfind(" at line ") {
-            Some(i) => &message[..i],
-            None => &message,
-        };
-        invalid(what, message, message)
-    })
+        // Text `JSON.stringify` wrote always parses; the position would be in text
+        // the caller never saw.
+        .map_err(|_| invalid(what, "cannot be read as JSON data", "not JSON"))
 }
 
 /// The byte offset where `text` first nests deeper than `max` lists and objects
@@ -180,7 +223,7 @@ pub(crate) fn throw<E: Coded + ?Sized>(e: &E) -> JsValue {
 pub(crate) fn throw_scrubbed<E: Coded + ?Sized>(e: &E, scrubber: &Scrubber) -> JsValue {
     let mut details = e.details();
     scrubber.scrub_value(&mut details);
-    let details = to_js(&details).unwrap_or(JsValue::NULL);
+    let details = encode(&details).unwrap_or(JsValue::NULL);
     error(e.code(), &scrubber.scrub(&e.to_string()), details)
 }
 

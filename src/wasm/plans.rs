@@ -7,7 +7,9 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "full")]
 use super::client::Client;
-use super::convert::{from_js, throw, to_js};
+#[cfg(feature = "full")]
+use super::convert::to_js;
+use super::convert::{decode, encode, throw};
 use crate::plan::{Plan, Resolved};
 
 /// Checks a plan's invariants; throws `PLAN_*` errors.
@@ -15,7 +17,7 @@ use crate::plan::{Plan, Resolved};
 pub fn validate_plan(
     #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
 ) -> Result<(), JsValue> {
-    let plan: Plan = from_js(plan, "plan")?;
+    let plan: Plan = decode(plan, "plan")?;
     plan.validate().map_err(|e| throw(&e))
 }
 
@@ -26,8 +28,8 @@ pub fn resolve_step(
     step_id: String,
     #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] responses: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let plan: Plan = from_js(plan, "plan")?;
-    let responses: BTreeMap<String, serde_json::Value> = from_js(responses, "responses")?;
+    let plan: Plan = decode(plan, "plan")?;
+    let responses: BTreeMap<String, serde_json::Value> = decode(responses, "responses")?;
     let step = plan.step(&step_id).ok_or_else(|| {
         throw(&crate::plan::PlanError::Unresolved {
             step: step_id.clone(),
@@ -36,7 +38,7 @@ pub fn resolve_step(
         })
     })?;
     match step.resolve(&responses).map_err(|e| throw(&e))? {
-        Resolved::Send(params) => to_js(&params),
+        Resolved::Send(params) => encode(&params),
         Resolved::Skip => Ok(JsValue::NULL),
     }
 }
@@ -52,7 +54,7 @@ impl Client {
         &self,
         #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let plan: Plan = from_js(plan, "plan")?;
+        let plan: Plan = decode(plan, "plan")?;
         let steps = crate::plan::preview(&plan, self.builder()).map_err(|e| throw(&e))?;
         to_js(&steps)
     }
