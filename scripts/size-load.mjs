@@ -133,7 +133,8 @@ export async function loadReport(pkgDir, { ENTRIES, entryFile, baselinePkg, base
       }
       for (let i = 0; i < RUNS; i++) {
         for (const [which, f] of Object.entries(files)) {
-          f.node.push(nodeImportMs(f.file));
+          // A browser-only entry (the console defines a custom element) has no Node figure.
+          if (!e.browserOnly) f.node.push(nodeImportMs(f.file));
           if (!browser) continue;
           const target = `/${which}/${relative(f.dir, entryFile(f.dir, e.subpath))}`;
           f.page.push(
