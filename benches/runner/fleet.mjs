@@ -82,6 +82,9 @@ for (let k = 0; k < LOCATIONS * PER_LOCATION; k++) {
   intake.push(store.accept(leadItem(k, c)));
 }
 const acks = await Promise.all(intake);
+const released = (w) => w.lines.filter((l) => l.type === "locationReleased").length;
+const releasedBefore = new Map(workers.map((w) => [w, released(w)]));
+const retired = [];
 if (acks.some((a) => a !== "accepted")) throw new Error("an event was not accepted");
 
 let sigkills = 0;
@@ -101,6 +104,7 @@ const killer =
             await pg.restart();
             pgRestarts += 1;
           }
+          retired.push(workers[i]);
           workers[i] = await spawnWorker(settings);
         }
       })()
@@ -130,6 +134,12 @@ await killer;
 state = await pending();
 const elapsed = ((Date.now() - started) / 1000).toFixed(1);
 
+// Hand-overs (a location released by one worker, taken by another) after the
+// backlog arrived; killed workers' lines are gone with them (their locations expire).
+const handovers = [...retired, ...workers].reduce(
+  (n, w) => n + released(w) - (releasedBefore.get(w) ?? 0),
+  0,
+);
 if (process.env.FLEET_DEBUG)
   for (const w of workers) {
     const types = {};
@@ -155,23 +165,33 @@ const w = windows(emu, LIMIT);
 await emu.stop();
 await pg.stop();
 
-let ok = r.lost === 0 && r.duplicated === 0 && state.left === 0;
+// Exit status (the benches' convention): 1 for a broken invariant (an event lost or
+// duplicated, work left over, a window above the limit, the kill run without its
+// PostgreSQL restart), 2 for a missed goal (budget use below 95%).
+let broken = r.lost !== 0 || r.duplicated !== 0 || state.left !== 0;
+let missed = false;
 if (mode === "scale") {
   console.log(
     `scale: workers=${WORKERS} locations=${LOCATIONS} accepted=${accepted.size} delivered=${r.delivered} dead=${state.dead} lost=${r.lost} duplicated=${r.duplicated} max_per_window=${w.maxPerWindow} limit=${LIMIT.max} budget_used=${w.used.toFixed(1)}%`,
   );
   console.log(
-    `scale: ${elapsed} s, ${emu.log.length} requests, ${w.http429} 429s, resent=${r.resent}, window ${LIMIT.max}/${LIMIT.intervalMs} ms per location`,
+    `scale: ${elapsed} s, ${emu.log.length} requests, ${w.http429} 429s, resent=${r.resent}, window ${LIMIT.max}/${LIMIT.intervalMs} ms per location, hand-overs=${handovers}`,
   );
-  ok = ok && w.maxPerWindow <= LIMIT.max && w.used >= 95;
+  broken = broken || w.maxPerWindow > LIMIT.max;
+  missed = w.used < 95;
 } else {
   console.log(
     `kill: workers=${WORKERS} sigkills=${sigkills} accepted=${accepted.size} delivered=${r.delivered} dead=${state.dead} lost=${r.lost} duplicated=${r.duplicated} resent=${r.resent} postgres_restarts=${pgRestarts}`,
   );
-  console.log(`kill: ${elapsed} s, ${emu.log.length} requests, ${w.http429} 429s`);
-  ok = ok && pgRestarts === 1;
+  console.log(
+    `kill: ${elapsed} s, ${emu.log.length} requests, ${w.http429} 429s, hand-overs=${handovers}`,
+  );
+  broken = broken || pgRestarts !== 1;
 }
-if (!ok) {
-  console.log(`${mode}: below target (left=${state.left})`);
+if (broken) {
+  console.log(`${mode}: invariant broken (left=${state.left})`);
   process.exitCode = 1;
+} else if (missed) {
+  console.log(`${mode}: below the goal`);
+  process.exitCode = 2;
 }

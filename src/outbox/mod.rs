@@ -68,6 +68,7 @@ pub mod log;
 pub mod progress;
 pub mod record;
 mod state;
+mod stored_budget;
 mod tombstones;
 
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,7 @@ use crate::http::RequestParams;
 use crate::plan::PlanError;
 
 pub use backoff::{backoff_ceiling, backoff_delay, SplitMix64};
+pub use budget::BudgetState;
 pub use drain::Drained;
 pub use log::{LogEntry, LogOutcome};
 pub use progress::{Counts, Event, ProgressKind, Stats};
@@ -85,6 +87,9 @@ pub use record::{
     RECORD_FORMAT,
 };
 pub use state::Outbox;
+pub use stored_budget::{
+    budget_key, BudgetPut, BudgetRecord, Stored, BUDGET_FORMAT, BUDGET_KEY_PREFIX,
+};
 
 /// Tunables. Every field has a default (the documented GHL limits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
