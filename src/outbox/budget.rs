@@ -302,6 +302,7 @@ impl Budget {
     /// same way, while the restored sends (the previous holder's) keep their times.
     pub(crate) fn settle(&mut self, sent_at: u64, now: u64) {
         if self.opener != Some(sent_at) {
+            self.count_from_answer(sent_at, now);
             return;
         }
         self.opener = None;
@@ -330,6 +331,23 @@ impl Budget {
             self.sends.len(),
             self.daily_used,
         )
+    }
+
+    /// Every answered request counts from its answer, not its send: it reached GHL
+    /// somewhere between the two, so a window counted from the answer never ends
+    /// before GHL's, however late a loaded network or host delivered it (a send time
+    /// plus the margin only covers latency spread up to the margin). The earliest
+    /// send still counted at or after `sent_at` (its own, or one an opener moved)
+    /// moves to `now`; the cost is one round trip per window.
+    fn count_from_answer(&mut self, sent_at: u64, now: u64) {
+        let at = self.sends.partition_point(|&t| t < sent_at);
+        let Some(&t) = self.sends.get(at) else { return };
+        if t >= now {
+            return;
+        }
+        self.sends.remove(at);
+        self.insert_send(now);
+        self.dirty = true;
     }
 
     /// Corrects the budget from the headers of a response to a request sent at `sent_at`.
@@ -446,7 +464,8 @@ mod tests {
         b.settle(0, 80);
         assert_eq!(b.ready_at(1000), 1080);
 
-        // In a busy spell the window is never empty: requests keep their send times.
+        // In a busy spell the window is never empty: each request counts from its own
+        // answer (the opener's moves only what was sent with it).
         let mut b = Budget::new(2, 1000, 0, 1000);
         b.take(0);
         b.take(500);
@@ -455,7 +474,7 @@ mod tests {
         assert_eq!(b.ready_at(600), 1030);
         b.take(1030);
         b.settle(1030, 1100);
-        assert_eq!(b.ready_at(1100), 1500);
+        assert_eq!(b.ready_at(1100), 1600);
 
         // Switched off: send times only.
         let mut b = Budget::new(2, 1000, 0, 1000);

@@ -205,10 +205,11 @@ test("worker: a location taken over mid-window goes on with its rate budget (nev
   const { store: real, cleanup } = await embeddedStore();
   let cutOff = false;
   const storeA = Object.create(real);
-  storeA.acquireLease = async (...args) => {
-    if (cutOff) throw new Error("simulated: the store does not answer this worker");
-    return real.acquireLease(...args);
-  };
+  for (const method of ["acquireLease", "renewLeases"])
+    storeA[method] = async (...args) => {
+      if (cutOff) throw new Error("simulated: the store does not answer this worker");
+      return real[method](...args);
+    };
   const a = await startWorker({ store: storeA, connections, id: "A", tickMs: 20, leaseMs: 800 });
   let b;
   try {

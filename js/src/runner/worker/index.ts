@@ -11,7 +11,7 @@
  *   answered and recorded, writes durable, then the lease released). A worker that
  *   dies stops renewing: its leases expire and the others take its locations,
  *   restoring each outbox from the store. A worker whose renewals have not succeeded
- *   for half a lease stops sending to those locations at once (it may have lost them).
+ *   for 3/4 of a lease stops sending to those locations at once (it may lose them).
  * - **Rate budget.** The core outbox keeps each location's budget (the window's sends,
  *   what GHL's headers said, a 429's park) in the location's outbox records, written
  *   with the sends: the next holder restores it and goes on with the window GHL has
@@ -261,12 +261,14 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let ticks = 0;
 
   /**
-   * Stops sending to the locations whose lease may have lapsed (no renewal succeeded
-   * for half a lease: the store slow or unreachable): another worker may hold them.
+   * Stops sending to the locations whose lease may be about to lapse (no renewal
+   * succeeded for 3/4 of a lease: the store slow or unreachable): another worker may
+   * take them once it has; the last quarter lets the requests on the wire land first.
    */
   function fence(): void {
     const now = Date.now();
-    for (const l of [...held.keys()]) if (now - (confirmed.get(l) ?? now) > leaseMs / 2) lose(l);
+    for (const l of [...held.keys()])
+      if (now - (confirmed.get(l) ?? now) > (leaseMs * 3) / 4) lose(l);
   }
 
   /**
@@ -277,11 +279,21 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const started = Date.now();
     await store.acquireLease(HEARTBEAT + id, id, leaseMs);
     const mine = [...held.keys()];
-    const kept = await Promise.all(mine.map((l) => store.acquireLease(LOCATION + l, id, leaseMs)));
-    mine.forEach((l, i) => {
-      if (!kept[i]) lose(l);
+    // One statement for all of them when the store can (a busy pool delays each query).
+    const names = mine.map((l) => LOCATION + l);
+    const kept = store.renewLeases
+      ? new Set(await store.renewLeases(names, id, leaseMs))
+      : new Set(
+          (
+            await Promise.all(
+              names.map(async (n) => ((await store.acquireLease(n, id, leaseMs)) ? n : "")),
+            )
+          ).filter(Boolean),
+        );
+    for (const l of mine) {
+      if (!kept.has(LOCATION + l)) lose(l);
       else if (held.has(l)) confirmed.set(l, started);
-    });
+    }
   }
 
   async function leases(): Promise<void> {
