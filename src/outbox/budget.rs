@@ -5,8 +5,11 @@
 //! send only while fewer than `max` of them fall in the last `interval + margin` ms: a
 //! token bucket whose tokens come back one window after they were spent. Unlike a
 //! bucket that refills continuously, this never puts more than `max` requests in any
-//! window, whether GHL counts in fixed or sliding windows; the margin absorbs the
-//! spread of network latency between our send time and GHL's arrival time.
+//! window, whether GHL counts in fixed or sliding windows. A send counts from its send
+//! time while on the wire and from its answer once answered (GHL saw it in between),
+//! so no latency makes a window end before GHL's; the margin absorbs timer granularity
+//! and clock rounding. The state is stored with the outbox's records and restored by
+//! the location's next holder ([`BudgetState`], see `stored_budget.rs`).
 //!
 //! Invariants:
 //! - Headers are the source of truth but only ever *tighten* the budget: a reported

@@ -101,7 +101,8 @@ pub struct Config {
     pub burst_max: u64,
     /// Burst interval in ms (GHL: 10,000).
     pub burst_interval_ms: u64,
-    /// Safety margin added to the interval, absorbing network latency spread.
+    /// Safety margin added to the interval (timer granularity, clock rounding; each
+    /// request counts from its answer, so latency needs none).
     pub window_margin_ms: u64,
     /// After an idle spell, count the requests sent before the first one's answer from
     /// that answer (the latest time GHL can have opened its window) instead of from
