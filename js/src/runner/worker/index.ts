@@ -190,6 +190,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const held = new Map<string, Held>();
   /** Per held location: when its last successful renewal (or its taking) started. */
   const confirmed = new Map<string, number>();
+  /** Locations whose lost outbox is still closing (its requests on the wire). */
+  const closing = new Map<string, Promise<void>>();
   const stats: WorkerStats = { claimed: 0, queued: 0, duplicates: 0, rejected: 0, failedTicks: 0 };
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -254,7 +256,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     held.delete(locationId);
     confirmed.delete(locationId);
     h.outbox.stop();
-    void h.outbox.close().catch(() => undefined);
+    // Not taken again (even if the lease turns out to be still ours) before the
+    // requests on the wire are answered and recorded: a new outbox would send them again.
+    const closed = h.outbox
+      .close()
+      .catch(() => undefined)
+      .finally(() => closing.delete(locationId));
+    closing.set(locationId, closed);
     emit({ type: "locationLost", locationId });
   }
 
@@ -320,7 +328,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
     for (const c of shuffled([...byLocation.values()])) {
       if (held.size >= share || stopped) break;
-      if (held.has(c.locationId)) continue;
+      if (held.has(c.locationId) || closing.has(c.locationId)) continue;
       const asked = Date.now();
       if (await store.acquireLease(LOCATION + c.locationId, id, leaseMs)) {
         try {
@@ -436,6 +444,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(renewTimer);
       while (running || renewing) await (running ?? renewing);
       for (const locationId of [...held.keys()]) await release(locationId);
+      await Promise.all([...closing.values()]);
       await store.releaseLease(HEARTBEAT + id, id).catch(() => undefined);
     },
   };
