@@ -81,6 +81,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<outbox::Accepted>(gen, roots);
     add::<outbox::Drained>(gen, roots);
     add::<outbox::Record>(gen, roots);
+    add::<outbox::BudgetRecord>(gen, roots);
     add::<outbox::StoreOp>(gen, roots);
     add::<outbox::DeadLetter>(gen, roots);
     add::<outbox::LogEntry>(gen, roots);

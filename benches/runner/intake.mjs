@@ -118,5 +118,5 @@ if (!only || only === "postgres") {
 const missed = results.filter((r) => r.offered < 1000 || r.rate < 0.98 * r.offered || r.p99 > 50);
 if (missed.length > 0) {
   console.log("intake: below the goal (>= 1,000 events/s, p99 <= 50 ms)");
-  process.exitCode = 1;
+  process.exitCode = 2; // a missed goal (the benches' convention; 1 is a broken invariant)
 }

@@ -56,6 +56,7 @@ import type {
   FlowOutcome,
   FlowPlan,
   LogEntry,
+  OutboxBudgetRecord,
   OutboxConfig,
   OutboxCounts,
   OutboxInit,
@@ -139,7 +140,10 @@ export interface Outbox {
   stats(): OutboxStats;
   /** How much state the outbox holds (records, tombstones, log entries...): all bounded. */
   retained(): OutboxRetained;
-  /** Stops, waits for requests on the wire and pending writes, closes the storage. */
+  /**
+   * Stops, waits for the requests on the wire, writes their outcomes (and the rate
+   * budget) durably, closes the storage.
+   */
   close(): Promise<void>;
 }
 
@@ -188,7 +192,8 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
 
   const build = async (): Promise<glue.Outbox> => {
     const stored = await storage.load();
-    const records = stored.map((s) => s.record as OutboxRecord);
+    // Plan records and the locations' rate budgets (the core tells them apart).
+    const records = stored.map((s) => s.record as OutboxRecord | OutboxBudgetRecord);
     return guard(() => new glue.Outbox(wasmOptions, records, Date.now()));
   };
 
@@ -396,7 +401,13 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     const sending = running && token !== undefined;
     if (running && token === undefined) fetchToken(false); // nothing is handed out without a token
     const d: Drained = call((c) => c.drain(Date.now(), sending));
-    const written = write(d.store);
+    // The budgets the drained sends changed go in the same batch: the next holder of a
+    // location (a restart, a reload, another worker) goes on with GHL's open window.
+    const written = write(
+      d.budgets.length === 0
+        ? d.store
+        : [...d.store, ...d.budgets.map((b): StoreOp => ({ op: "put", ...b }))],
+    );
     for (const ev of d.events) {
       if (ev.type === "tokenRefreshNeeded") fetchToken(true);
       if (ev.type === "continue") void continueFlow(ev, written);
@@ -578,16 +589,16 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
     retained: () => call((c) => c.retained()),
     async close() {
       outbox.stop();
-      while (inFlight > 0 || writing || recovering) {
+      // The answers to the requests on the wire are still drained (stopped: nothing
+      // more is sent) and written, with the budget they changed, before the storage
+      // closes: a restart does not send them again, and a location handed over after
+      // `close` goes on from exactly where this outbox stood.
+      while (inFlight > 0 || writing || recovering || pumpQueued) {
         await new Promise((r) => setTimeout(r, 5));
       }
-      // The answers of requests that were on the wire are recorded before the storage
-      // closes (else a restart would send them again); nothing new is sent (stopped).
-      try {
-        await pump();
-      } catch {
-        // failed or being rebuilt: the storage holds what was written
-      }
+      await Promise.resolve()
+        .then(pump)
+        .catch(() => undefined); // failed or being rebuilt: the storage holds what was written
       closed = true;
       await lastWrite.catch(() => undefined);
       try {

@@ -205,12 +205,18 @@ impl FlowEngine {
         }
     }
 
-    /// A stage's requests failed: ends the catalog load it started (if any) and
-    /// releases the event id (a redelivery may run it again).
-    pub fn abandon(&mut self, fp: &FlowPlan) {
+    /// Releases the event id of a stage that failed (a redelivery may run it again):
+    /// the one release path of [`Self::abandon`] and a failed [`Self::finish`].
+    fn release(&mut self, fp: &FlowPlan) {
         if let Some(key) = crate::plan::dedupe_key(&fp.event_id) {
             self.replay.release(key);
         }
+    }
+
+    /// A stage's requests failed: ends the catalog load it started (if any) and
+    /// releases the event id (a redelivery may run it again).
+    pub fn abandon(&mut self, fp: &FlowPlan) {
+        self.release(fp);
         let work = match &fp.finish {
             Finish::Enrich { catalog, .. }
             | Finish::RefreshTags { catalog, .. }
@@ -260,9 +266,7 @@ impl FlowEngine {
     ) -> Result<FlowOutcome, FlowError> {
         let out = self.finish_stage(fp, responses, now_ms);
         if out.is_err() {
-            if let Some(key) = crate::plan::dedupe_key(&fp.event_id) {
-                self.replay.release(key);
-            }
+            self.release(fp);
         }
         out
     }

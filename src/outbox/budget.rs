@@ -5,8 +5,11 @@
 //! send only while fewer than `max` of them fall in the last `interval + margin` ms: a
 //! token bucket whose tokens come back one window after they were spent. Unlike a
 //! bucket that refills continuously, this never puts more than `max` requests in any
-//! window, whether GHL counts in fixed or sliding windows; the margin absorbs the
-//! spread of network latency between our send time and GHL's arrival time.
+//! window, whether GHL counts in fixed or sliding windows. A send counts from its send
+//! time while on the wire and from its answer once answered (GHL saw it in between),
+//! so no latency makes a window end before GHL's; the margin absorbs timer granularity
+//! and clock rounding. The state is stored with the outbox's records and restored by
+//! the location's next holder ([`BudgetState`], see `stored_budget.rs`).
 //!
 //! Invariants:
 //! - Headers are the source of truth but only ever *tighten* the budget: a reported
@@ -21,6 +24,8 @@
 //!   interval, 5 minutes at most).
 
 use std::collections::VecDeque;
+
+use serde::{Deserialize, Serialize};
 
 use crate::request::RateLimit;
 
@@ -62,6 +67,49 @@ pub(crate) struct Budget {
     last_send: Option<u64>,
     /// Whether [`Budget::settle`] applies (`Config::cold_start_from_answer`).
     pub(crate) cold_start: bool,
+    /// The next send goes out on a connection this host has not used yet (the budget
+    /// was restored from another holder's state): it opens as after an idle spell.
+    fresh: bool,
+    /// Changed since [`Budget::clean`] (a state the host should store).
+    dirty: bool,
+}
+
+/// The most send times a stored budget keeps (the newest; more say nothing more).
+const MAX_STORED_SENDS: usize = 10_000;
+
+/// One location's rate budget as the host stores it with the location's outbox
+/// records, so that the next holder of the location (another process after a
+/// hand-over, the same one after a restart or a reload) goes on with the window GHL
+/// has open instead of a fresh one: what was sent in the window (real sends and the
+/// phantom ones GHL's `X-RateLimit-Remaining` reported), what GHL's headers taught
+/// (max, interval, daily limit and use) and a parked location's end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "schema", schemars(rename = "OutboxBudget"))]
+#[serde(rename_all = "camelCase")]
+pub struct BudgetState {
+    /// The GHL location.
+    pub location_id: String,
+    /// When the state was taken (ms since the epoch).
+    pub at: u64,
+    /// Send times still in the window, ascending (ms since the epoch).
+    pub sends: Vec<u64>,
+    /// Requests per interval (the configured burst, or less as GHL reported).
+    pub max: u64,
+    /// The burst interval in ms (the configured one, or longer as GHL reported).
+    pub interval_ms: u64,
+    /// Requests per day (the configured number, or less as GHL reported).
+    pub daily_max: u64,
+    /// The UTC day (days since the epoch) `daily_used` counts.
+    pub day: u64,
+    /// Requests of that day.
+    pub daily_used: u64,
+    /// Parked (after a 429) until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parked_until: Option<u64>,
+    /// Parked for the daily limit (until the UTC day ends), not a burst window.
+    #[serde(default)]
+    pub parked_daily: bool,
 }
 
 impl Budget {
@@ -83,7 +131,86 @@ impl Budget {
             opener: None,
             last_send: None,
             cold_start: true,
+            fresh: false,
+            dirty: false,
         }
+    }
+
+    /// The state to store (see [`BudgetState`]).
+    pub(crate) fn state(&mut self, location_id: &str, now: u64) -> BudgetState {
+        self.roll(now);
+        let skip = self.sends.len().saturating_sub(MAX_STORED_SENDS);
+        BudgetState {
+            location_id: location_id.to_string(),
+            at: now,
+            sends: self.sends.iter().skip(skip).copied().collect(),
+            max: self.max,
+            interval_ms: self.interval,
+            daily_max: self.daily_max,
+            day: self.day,
+            daily_used: self.daily_used,
+            parked_until: self.parked_until.map(|(t, _)| t),
+            parked_daily: matches!(self.parked_until, Some((_, Park::Daily))),
+        }
+    }
+
+    /// True when the budget changed since the last [`Budget::clean`].
+    pub(crate) fn is_dirty(&self) -> bool {
+        self.dirty
+    }
+
+    /// The host stores the current state: not dirty until the next change.
+    pub(crate) fn clean(&mut self) {
+        self.dirty = false;
+    }
+
+    /// Adds a stored state (another holder's, or this host's before a restart). It only
+    /// ever tightens the budget, as headers do: its sends join the window (none later
+    /// than `now`: a clock ahead of ours must not push the window out; only the newest
+    /// `max` matter), a lower max or daily limit and a longer interval are taken (the
+    /// interval within its clamp), the day's use is the larger, and a park is kept
+    /// until its end (a burst park at most the longest interval from `now`, a daily
+    /// one at most until the day ends). The next send opens a fresh connection (see
+    /// [`Budget::settle`]).
+    pub(crate) fn restore(&mut self, s: &BudgetState, now: u64) {
+        self.roll(now);
+        self.interval = self.interval.max(s.interval_ms.min(self.max_interval));
+        self.max = self.max.min(s.max.max(1));
+        self.daily_max = self.daily_max.min(s.daily_max.max(1));
+        let cutoff = now.checked_sub(self.window());
+        let mut sends: Vec<u64> = s
+            .sends
+            .iter()
+            .map(|&t| t.min(now))
+            .filter(|&t| cutoff.is_none_or(|c| t > c))
+            .collect();
+        sends.sort_unstable();
+        let keep = usize::try_from(self.max).unwrap_or(usize::MAX);
+        let skip = sends.len().saturating_sub(keep);
+        for &t in &sends[skip..] {
+            self.insert_send(t);
+            self.last_send = Some(self.last_send.map_or(t, |l| l.max(t)));
+        }
+        if s.day == now / DAY_MS {
+            self.day = s.day;
+            self.daily_used = self.daily_used.max(s.daily_used.min(self.daily_max));
+        }
+        if let Some(t) = s.parked_until.filter(|&t| t > now) {
+            let (cap, why) = if s.parked_daily {
+                (
+                    (now / DAY_MS).saturating_add(1).saturating_mul(DAY_MS),
+                    Park::Daily,
+                )
+            } else {
+                (now.saturating_add(self.max_interval), Park::Burst)
+            };
+            let t = t.min(cap);
+            if self.parked_until.is_none_or(|(p, _)| p < t) {
+                self.parked_until = Some((t, why));
+            }
+        }
+        self.fresh = true;
+        self.dirty = true;
     }
 
     /// Sets whether [`Budget::settle`] applies.
@@ -151,9 +278,11 @@ impl Budget {
         let idle = self
             .last_send
             .is_none_or(|t| now.saturating_sub(t) > self.window().saturating_mul(2));
-        if self.sends.is_empty() && self.cold_start && idle {
+        if self.cold_start && (self.fresh || (self.sends.is_empty() && idle)) {
             self.opener = Some(now);
         }
+        self.fresh = false;
+        self.dirty = true;
         self.last_send = Some(self.last_send.map_or(now, |t| t.max(now)));
         self.insert_send(now);
         self.daily_used = self.daily_used.saturating_add(1);
@@ -167,35 +296,67 @@ impl Budget {
     /// A request sent at `sent_at` was answered (or failed) at `now`. When it went out
     /// while the window was empty, it opened GHL's window at its *arrival*, which can
     /// be much later than its send time (a fresh connection's DNS, TCP and TLS
-    /// handshakes after an idle spell): it and every request sent before its answer
-    /// then count from `now`, the latest moment it can have arrived, so that the next
-    /// window's first request does not land in GHL's current one (a 429 in normal
-    /// operation). Later requests of a busy spell keep their send time (no throughput
-    /// cost in steady operation).
+    /// handshakes after an idle spell): it and every request sent after it and before
+    /// its answer then count from `now`, the latest moment it can have arrived, so that
+    /// the next window's first request does not land in GHL's current one (a 429 in
+    /// normal operation). Later requests of a busy spell keep their send time (no
+    /// throughput cost in steady operation). The first send after a
+    /// [`Budget::restore`] opens a connection too: it and those sent with it move the
+    /// same way, while the restored sends (the previous holder's) keep their times.
     pub(crate) fn settle(&mut self, sent_at: u64, now: u64) {
         if self.opener != Some(sent_at) {
+            self.count_from_answer(sent_at, now);
             return;
         }
         self.opener = None;
         if now <= sent_at {
             return;
         }
-        // Every request sent before this answer travelled on the same cold start (and
-        // GHL's window cannot have opened before the opener arrived): count them all
-        // from `now`.
-        let mut moved = 0;
-        while self.sends.front().is_some_and(|&t| t < now) {
-            self.sends.pop_front();
-            moved += 1;
+        // Every request sent from the opener to this answer travelled on the same cold
+        // start (and GHL's window cannot have opened before the opener arrived): count
+        // them from `now`. Sends before the opener (a restored window) keep their time.
+        let from = self.sends.partition_point(|&t| t < sent_at);
+        let to = self.sends.partition_point(|&t| t < now);
+        if to > from {
+            for t in self.sends.range_mut(from..to) {
+                *t = now;
+            }
+            self.dirty = true;
         }
-        for _ in 0..moved {
-            self.sends.push_front(now);
+    }
+
+    /// What headers can change (for telling whether they did).
+    fn learned(&self) -> (u64, u64, u64, usize, u64) {
+        (
+            self.interval,
+            self.max,
+            self.daily_max,
+            self.sends.len(),
+            self.daily_used,
+        )
+    }
+
+    /// Every answered request counts from its answer, not its send: it reached GHL
+    /// somewhere between the two, so a window counted from the answer never ends
+    /// before GHL's, however late a loaded network or host delivered it (a send time
+    /// plus the margin only covers latency spread up to the margin). The earliest
+    /// send still counted at or after `sent_at` (its own, or one an opener moved)
+    /// moves to `now`; the cost is one round trip per window.
+    fn count_from_answer(&mut self, sent_at: u64, now: u64) {
+        let at = self.sends.partition_point(|&t| t < sent_at);
+        let Some(&t) = self.sends.get(at) else { return };
+        if t >= now {
+            return;
         }
+        self.sends.remove(at);
+        self.insert_send(now);
+        self.dirty = true;
     }
 
     /// Corrects the budget from the headers of a response to a request sent at `sent_at`.
     pub(crate) fn observe(&mut self, rl: &RateLimit, sent_at: u64, now: u64) {
         self.roll(now);
+        let before = self.learned();
         if let Some(i) = rl.interval_ms {
             self.interval = self.interval.max(i.min(self.max_interval));
         }
@@ -228,6 +389,8 @@ impl Budget {
             let used = self.daily_max.saturating_sub(dr).saturating_add(sent_since);
             self.daily_used = self.daily_used.max(used);
         }
+        let after = self.learned();
+        self.dirty |= before != after;
     }
 
     /// Parks the location after a 429; returns until when and why.
@@ -250,6 +413,7 @@ impl Budget {
             _ => until,
         };
         self.parked_until = Some((until, why));
+        self.dirty = true;
         (until, why)
     }
 
@@ -303,7 +467,8 @@ mod tests {
         b.settle(0, 80);
         assert_eq!(b.ready_at(1000), 1080);
 
-        // In a busy spell the window is never empty: requests keep their send times.
+        // In a busy spell the window is never empty: each request counts from its own
+        // answer (the opener's moves only what was sent with it).
         let mut b = Budget::new(2, 1000, 0, 1000);
         b.take(0);
         b.take(500);
@@ -312,7 +477,7 @@ mod tests {
         assert_eq!(b.ready_at(600), 1030);
         b.take(1030);
         b.settle(1030, 1100);
-        assert_eq!(b.ready_at(1100), 1500);
+        assert_eq!(b.ready_at(1100), 1600);
 
         // Switched off: send times only.
         let mut b = Budget::new(2, 1000, 0, 1000);

@@ -148,7 +148,7 @@ impl Outbox {
             .get(plan_id)
             .map(|r| r.plan.flow.clone())
             .unwrap_or_default();
-        self.log_entry(LogEntry {
+        let entry = LogEntry {
             at: now,
             flow,
             plan_id: plan_id.to_string(),
@@ -159,7 +159,7 @@ impl Outbox {
             trace_id: None,
             attempt: 0,
             outcome: LogOutcome::Dead,
-        });
+        };
         let info = DeadInfo {
             step_id: "finish".into(),
             reason: DeadReason::ContinuationFailed,
@@ -169,7 +169,7 @@ impl Outbox {
             attempts: 0,
             at: now,
         };
-        self.kill(plan_id, 0, info);
+        self.dead_letter_logged(entry, 0, info);
         Ok(())
     }
 }

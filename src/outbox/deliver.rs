@@ -257,8 +257,8 @@ impl Outbox {
 
     fn dead(&mut self, f: &Flight, p: Problem, reason: DeadReason, now: u64) {
         let e = self.entry(f, &p, LogOutcome::Dead, now);
-        self.log_entry(e);
         let Some(r) = self.plans.get(&f.plan_id) else {
+            self.log_entry(e);
             return;
         };
         let info = DeadInfo {
@@ -275,7 +275,16 @@ impl Outbox {
             attempts: r.steps.get(f.step).map_or(0, |s| s.attempts),
             at: now,
         };
-        self.kill(&f.plan_id, f.step, info);
+        self.dead_letter_logged(e, f.step, info);
+    }
+
+    /// The one path to the dead-letter list with a log entry: logs `entry`, then
+    /// moves its plan there with `info` (a refused request, exhausted retries, a
+    /// continuation that failed).
+    pub(super) fn dead_letter_logged(&mut self, entry: LogEntry, step: usize, info: DeadInfo) {
+        let id = entry.plan_id.clone();
+        self.log_entry(entry);
+        self.kill(&id, step, info);
     }
 
     fn pause(&mut self, reason: String) {

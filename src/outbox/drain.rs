@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::progress::Event;
 use super::record::StoreOp;
 use super::state::Outbox;
+use super::stored_budget::BudgetPut;
 use super::Transmit;
 
 /// The outputs of the outbox after a call.
@@ -19,6 +20,9 @@ use super::Transmit;
 pub struct Drained {
     /// Store operations, to apply in this order (and after those of earlier calls).
     pub store: Vec<StoreOp>,
+    /// Rate budgets that changed (sends, headers, parks): written with `store`, in the
+    /// same batch, as `{op: "put", key, record}` (see `Outbox::poll_budgets`).
+    pub budgets: Vec<BudgetPut>,
     /// Events for the host (progress, auth, parked locations, dead letters).
     pub events: Vec<Event>,
     /// Requests to send now.
@@ -30,7 +34,7 @@ pub struct Drained {
 
 impl Outbox {
     /// Sweeps expired tombstones, polls every transmit allowed at `now`, then every
-    /// store op and event, then the timeout.
+    /// store op, changed budget and event, then the timeout.
     pub fn drain(&mut self, now: u64) -> Drained {
         self.sweep(now);
         let mut transmits = Vec::new();
@@ -39,6 +43,7 @@ impl Outbox {
         }
         Drained {
             store: self.store.drain(..).collect(),
+            budgets: self.poll_budgets(now),
             events: self.events.drain(..).collect(),
             transmits,
             timeout: self.poll_timeout(),

@@ -68,6 +68,7 @@ pub mod log;
 pub mod progress;
 pub mod record;
 mod state;
+mod stored_budget;
 mod tombstones;
 
 use serde::{Deserialize, Serialize};
@@ -77,6 +78,7 @@ use crate::http::RequestParams;
 use crate::plan::PlanError;
 
 pub use backoff::{backoff_ceiling, backoff_delay, SplitMix64};
+pub use budget::BudgetState;
 pub use drain::Drained;
 pub use log::{LogEntry, LogOutcome};
 pub use progress::{Counts, Event, ProgressKind, Stats};
@@ -85,6 +87,9 @@ pub use record::{
     RECORD_FORMAT,
 };
 pub use state::Outbox;
+pub use stored_budget::{
+    budget_key, BudgetPut, BudgetRecord, Stored, BUDGET_FORMAT, BUDGET_KEY_PREFIX,
+};
 
 /// Tunables. Every field has a default (the documented GHL limits).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -96,7 +101,8 @@ pub struct Config {
     pub burst_max: u64,
     /// Burst interval in ms (GHL: 10,000).
     pub burst_interval_ms: u64,
-    /// Safety margin added to the interval, absorbing network latency spread.
+    /// Safety margin added to the interval (timer granularity, clock rounding; each
+    /// request counts from its answer, so latency needs none).
     pub window_margin_ms: u64,
     /// After an idle spell, count the requests sent before the first one's answer from
     /// that answer (the latest time GHL can have opened its window) instead of from

@@ -14,6 +14,7 @@ use super::coalesce::merge_plans;
 use super::log::{ErrorLog, LogEntry};
 use super::progress::{Counts, Event, ProgressKind, Stats};
 use super::record::{DeadInfo, DeadLetter, DeadReason, Record, RecordState, StepOutcome, StoreOp};
+use super::stored_budget::Stored;
 use super::tombstones::Tombstones;
 use super::{Accepted, Config, Disposition, OutboxError, Retained, Transmit};
 use crate::plan::{Plan, Resolved};
@@ -109,11 +110,29 @@ impl Outbox {
     /// recorded outcome (a step that was in flight is sent again; see the module doc),
     /// backoff times are kept, dead plans stay dead, tombstones keep duplicate
     /// detection. A pending record whose plan no longer validates becomes dead
-    /// (`INVALID_PLAN`). Rate budgets start fresh and are corrected by the first
-    /// responses' headers.
-    pub fn restore(config: Config, records: impl IntoIterator<Item = Record>, now: u64) -> Outbox {
+    /// (`INVALID_PLAN`). A location's stored rate budget ([`Stored::Budget`]) goes on
+    /// with the window it had (see [`super::stored_budget`]); a location without one
+    /// starts fresh and is corrected by the first responses' headers.
+    pub fn restore(
+        config: Config,
+        records: impl IntoIterator<Item = impl Into<Stored>>,
+        now: u64,
+    ) -> Outbox {
         let mut ob = Outbox::new(config);
-        let mut records: Vec<Record> = records.into_iter().collect();
+        let mut budgets = Vec::new();
+        let mut records: Vec<Record> = records
+            .into_iter()
+            .filter_map(|r| match r.into() {
+                Stored::Plan(r) => Some(*r),
+                Stored::Budget(b) => {
+                    budgets.push(b.rate_budget);
+                    None
+                }
+            })
+            .collect();
+        for b in &budgets {
+            ob.restore_budget(b, now);
+        }
         // A next stage shares its parent's seq: the awaiting parent goes first.
         records.sort_by_key(|r| (r.seq, !matches!(r.state, RecordState::Awaiting { .. })));
         for mut r in records {

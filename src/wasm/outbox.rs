@@ -29,7 +29,7 @@ use wasm_bindgen_futures::future_to_promise;
 use super::convert::{from_js, from_js_within, throw, to_js, STORED_DEPTH};
 use super::transport::{self, TransportError};
 use crate::http::{HttpResponse, Scrubber, Token};
-use crate::outbox::{self as core, Drained, Failure, OutboxInit, Record, SplitMix64, Transmit};
+use crate::outbox::{self as core, Drained, Failure, OutboxInit, SplitMix64, Stored, Transmit};
 use crate::plan::Plan;
 use crate::request::RequestBuilder;
 
@@ -67,12 +67,13 @@ impl Outbox {
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "OutboxInit")] options: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "OutboxRecord[]")] records: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Array<OutboxRecord | OutboxBudgetRecord>")]
+        records: JsValue,
         now: f64,
     ) -> Result<Outbox, JsValue> {
         let o: OutboxInit = from_js(options, "outbox options")?;
         o.config.validate().map_err(|e| throw(&e))?;
-        let records: Vec<Record> = from_js_within(records, "stored records", STORED_DEPTH)?;
+        let records: Vec<Stored> = from_js_within(records, "stored records", STORED_DEPTH)?;
         let builder = RequestBuilder::new(o.client).map_err(|e| throw(&e))?;
         let core = core::Outbox::restore(o.config, records, now_u64(now));
         let seed = if o.seed.is_finite() {
@@ -166,8 +167,10 @@ impl Outbox {
         let d = if send {
             s.core.drain(now_u64(now))
         } else {
+            let now = now_u64(now);
             Drained {
                 store: std::iter::from_fn(|| s.core.poll_store()).collect(),
+                budgets: s.core.poll_budgets(now),
                 events: std::iter::from_fn(|| s.core.poll_event()).collect(),
                 transmits: Vec::new(),
                 timeout: s.core.poll_timeout(),

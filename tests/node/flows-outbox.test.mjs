@@ -253,7 +253,7 @@ function crashingStorage(inner, crashAfter) {
 for (const [when, crashAfter] of [
   [
     "stage 1 stored as done, stage 2 not yet accepted",
-    (ops) => ops.some((o) => o.op === "put" && o.record.state.kind === "awaiting"),
+    (ops) => ops.some((o) => o.op === "put" && o.record.state?.kind === "awaiting"),
   ],
   [
     "stage 2 accepted, stage 1 not yet released",

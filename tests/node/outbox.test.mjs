@@ -145,8 +145,14 @@ test("restart from a file mid-run: done steps are not repeated, pending ones fin
 
       // What the file says was done before the crash.
       const file2 = await g.fileStorage(path);
-      const before = new Map((await file2.load()).map((r) => [r.key, r.record]));
+      // Plan records (the location's rate budget is stored beside them).
+      const stored = await file2.load();
+      const before = new Map(stored.filter((r) => r.record.plan).map((r) => [r.key, r.record]));
       assert.equal(before.size, n, "every accepted event was stored");
+      assert.ok(
+        stored.some((r) => r.record.rateBudget?.locationId === LOC),
+        "the location's rate budget was stored with them",
+      );
       const upsertDone = [...before.values()]
         .filter((r) => r.steps[0].outcome?.kind === "done")
         .map((r) => r.plan.id);
@@ -729,7 +735,8 @@ test("what an outbox retains is bounded however many events it delivers (tombsto
     const r = ob.retained();
     assert.ok(r.tombstones <= 50, JSON.stringify(r));
     assert.ok(r.logEntries <= 10 && r.records === 0 && r.locations === 1, JSON.stringify(r));
-    assert.ok(storage.snapshot().size <= 50, `storage keeps ${storage.snapshot().size} records`);
+    // The tombstones and the location's rate budget.
+    assert.ok(storage.snapshot().size <= 51, `storage keeps ${storage.snapshot().size} records`);
     await ob.close();
   } finally {
     await srv.close();

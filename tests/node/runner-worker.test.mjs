@@ -14,6 +14,7 @@ import {
   referee,
   runnerEmulator,
   spawnWorker,
+  windows,
 } from "../support/runner-fixture.mjs";
 
 const pgSkip = await postgresSkipReason();
@@ -185,6 +186,57 @@ test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, n
     await w.exited;
     await store.close();
     await pg.stop();
+    await emu.stop();
+  }
+});
+
+test("worker: a location taken over mid-window goes on with its rate budget (never more than the limit per window)", async () => {
+  // One location, two workers on one store. GHL's window is 4 requests per 2,000 ms.
+  // Worker A sends the window's 4, then its lease renewals fail (a slow or cut-off
+  // store): it stops sending to the location (it may have lost it) and B takes the
+  // location after the lease expired, mid-window. B restores the location's outbox
+  // with its rate budget (written with A's sends) and waits for GHL's window to close;
+  // a fresh budget would send 4 more into it (the emulator answers 429).
+  const limit = { max: 4, intervalMs: 2000 };
+  const { emu, connections } = await runnerEmulator(1, {
+    rateLimit: limit,
+    outboxConfig: { burstMax: limit.max, burstIntervalMs: limit.intervalMs, windowMarginMs: 100 },
+  });
+  const { store: real, cleanup } = await embeddedStore();
+  let cutOff = false;
+  const storeA = Object.create(real);
+  for (const method of ["acquireLease", "renewLeases"])
+    storeA[method] = async (...args) => {
+      if (cutOff) throw new Error("simulated: the store does not answer this worker");
+      return real[method](...args);
+    };
+  const a = await startWorker({ store: storeA, connections, id: "A", tickMs: 20, leaseMs: 800 });
+  let b;
+  try {
+    await until(() => a.held().length === 1, "A holds the location");
+    b = await startWorker({ store: real, connections, id: "B", tickMs: 20, leaseMs: 800 });
+    const accepted = new Map();
+    for (let k = 0; k < 6; k++) {
+      await real.accept(leadItem(300 + k, connections[0]));
+      accepted.set(emailOf(300 + k), connections[0].locationId);
+    }
+    await until(() => emu.log.length >= limit.max, "A sent the window's requests");
+    cutOff = true;
+    await until(() => b.held().length === 1, "B took the location over");
+    assert.deepEqual(a.held(), [], "A stopped sending to it");
+    await until(async () => (await pendingIntake(real)) === 0, "intake drained");
+    await until(async () => (await pendingOutbox(real)) === 0, "outbox drained", 6000);
+    const w = windows(emu, limit);
+    assert.equal(w.http429, 0, "no request met a full window");
+    assert.ok(w.maxPerWindow <= limit.max, `${w.maxPerWindow} requests in one window`);
+    const r = referee(emu, accepted);
+    assert.deepEqual([r.lost, r.duplicated, r.delivered], [0, 0, 6]);
+  } finally {
+    await b?.stop();
+    cutOff = false;
+    await a.stop();
+    await real.close();
+    await cleanup();
     await emu.stop();
   }
 });

@@ -147,8 +147,13 @@ test("Qwilr webhooks created and removed from the Sources panel through the runn
   const { page, context } = await open(`/console/?location=${LOCATION}`);
   await signIn(page);
   await page.getByRole("tab", { name: "Sources" }).click();
-  await page.getByRole("button", { name: /Subscribe/ }).click();
-  await page.getByText("pageAccepted", { exact: true }).waitFor();
+  // "A proposal is accepted" is ticked to begin with.
+  await page.getByRole("button", { name: "Create the subscriptions" }).click();
+  await page.getByRole("status").getByText("1 Qwilr subscription in place.").waitFor();
+  const remove = page.getByRole("button", {
+    name: "Remove the A proposal is accepted subscription",
+  });
+  await remove.waitFor();
   const listed = await (
     await fetch(`${qwilr.url}/webhooks`, {
       headers: { authorization: `Bearer ${QWILR_EMULATOR_TOKEN}` },
@@ -161,8 +166,9 @@ test("Qwilr webhooks created and removed from the Sources panel through the runn
   const shown = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.innerHTML);
   assert.ok(!shown.includes(made.qwilrSecret), "the URL secret is never shown");
   await page.screenshot({ path: `${shots}runner-sources-subscribed.png`, fullPage: true });
-  await page.getByRole("button", { name: /Remove.*pageAccepted|pageAccepted/ }).click();
-  await page.getByText("pageAccepted", { exact: true }).waitFor({ state: "detached" });
+  await remove.click();
+  await page.getByRole("status").getByText("Subscription removed.").waitFor();
+  await remove.waitFor({ state: "detached" });
   const after = await (
     await fetch(`${qwilr.url}/webhooks`, {
       headers: { authorization: `Bearer ${QWILR_EMULATOR_TOKEN}` },

@@ -7,8 +7,10 @@
 import { open, readFile, rename } from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { GhlBridgeError } from "../errors.js";
-import type { OutboxRecord } from "../wasm/types.js";
 import type { OutboxStorage, StoreOp } from "./types.js";
+
+/** What a `put` stores (a plan's record or a location's rate budget). */
+type Stored = Extract<StoreOp, { op: "put" }>["record"];
 import { arg, text } from "../check.js";
 
 function storageError(what: string, path: string, e: unknown): GhlBridgeError {
@@ -20,8 +22,8 @@ function storageError(what: string, path: string, e: unknown): GhlBridgeError {
   });
 }
 
-async function replay(path: string): Promise<Map<string, OutboxRecord>> {
-  const state = new Map<string, OutboxRecord>();
+async function replay(path: string): Promise<Map<string, Stored>> {
+  const state = new Map<string, Stored>();
   let text: string;
   try {
     text = await readFile(path, "utf8");

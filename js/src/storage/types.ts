@@ -7,10 +7,17 @@
  * for the outbox to restore from after a reload or restart.
  */
 
-import type { StoreOp } from "../wasm/types.js";
+import type { OutboxBudgetRecord, OutboxRecord, StoreOp as CoreStoreOp } from "../wasm/types.js";
 
-/** One operation on the store (generated from the core's type). Records are owned by the core. */
-export type { StoreOp };
+/**
+ * One operation on the store: the core's (plan records; generated from its type), or a
+ * location's rate budget, which the core hands out beside them (`Drained.budgets`) and
+ * which is written the same way (`put` under its key). Records are owned by the core:
+ * an adapter stores each `record` under its `key` as it is.
+ */
+export type StoreOp =
+  | Exclude<CoreStoreOp, { op: "put" }>
+  | { op: "put"; key: string; record: OutboxRecord | OutboxBudgetRecord };
 
 /** Durable storage of the outbox. */
 export interface OutboxStorage {

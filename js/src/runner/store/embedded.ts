@@ -14,6 +14,7 @@
  * taken over.
  */
 import { open, readFile, unlink, writeFile, mkdir } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { GhlBridgeError } from "../../errors.js";
 import { storeCode, storeError } from "./errors.js";
@@ -85,30 +86,53 @@ export async function openEmbedded(path: string): Promise<Db> {
     throw storeError("embedded", "open", e);
   }
   const wal = join(path, "pg_wal");
-  /** The WAL segment last made durable (names sort in WAL order). */
-  let synced = "";
+  /** The WAL segment last made durable (names sort in WAL order), kept open. */
+  let synced: { name: string; fh: FileHandle } | null = null;
 
-  /** fdatasyncs the WAL segments from the last synced one to the current one. */
-  async function durable(): Promise<void> {
+  /**
+   * fdatasyncs the WAL segments from the last synced one to the current one. The
+   * current segment's file stays open between commits (an open and a close per commit
+   * cost more than the sync itself). One at a time (they share that file handle);
+   * commits that finish while one runs share the next (it starts after them, so it
+   * covers them all).
+   */
+  let running: Promise<void> | null = null;
+  let next: Promise<void> | null = null;
+  function durable(): Promise<void> {
+    if (next) return next;
+    const start = async (): Promise<void> => {
+      next = null;
+      const p = syncWal();
+      running = p;
+      try {
+        await p;
+      } finally {
+        if (running === p) running = null;
+      }
+    };
+    if (!running) return start();
+    next = running.catch(() => undefined).then(start);
+    return next;
+  }
+  async function syncWal(): Promise<void> {
     const { rows } = await pg.query<{ w: string }>(
       "SELECT pg_walfile_name(pg_current_wal_lsn()) AS w",
     );
     const current = rows[0]?.w;
     if (!current) return;
-    const names = [current];
-    // A commit that crossed into a new segment also wrote the end of the previous one.
-    if (synced && synced < current) names.unshift(synced);
-    for (const name of names) {
-      const fh = await open(join(wal, name), "r+");
+    if (synced && synced.name !== current) {
+      // A commit that crossed into a new segment also wrote the end of the previous one.
+      const previous = synced;
+      synced = null;
       try {
-        await fh.datasync();
+        if (previous.name < current) await previous.fh.datasync();
       } finally {
-        await fh.close();
+        await previous.fh.close();
       }
     }
-    synced = current;
+    if (!synced) synced = { name: current, fh: await open(join(wal, current), "r+") };
+    await synced.fh.datasync();
   }
-
   const sql = (q: PGliteLike): Sql => sqlOf(q, (text) => q.exec(text));
   return {
     kind: "embedded",
@@ -125,6 +149,10 @@ export async function openEmbedded(path: string): Promise<Db> {
     },
     async close() {
       try {
+        await (next ?? running)?.catch(() => undefined);
+        const held = synced;
+        synced = null;
+        await held?.fh.close().catch(() => undefined);
         await pg.close();
       } finally {
         await unlink(lockFile).catch(() => undefined);

@@ -397,6 +397,27 @@ export class SqlStore implements RunnerStore {
     return rows.length === 1 && rows[0].holder === holder;
   }
 
+  async renewLeases(names: string[], holder: string, ttlMs: number): Promise<string[]> {
+    if (!Number.isSafeInteger(ttlMs) || ttlMs < 1)
+      throw invalid("store.renewLeases", "ttlMs must be a positive integer", {
+        argument: "ttlMs",
+      });
+    if (names.length === 0) return [];
+    const rows = await this.run("renewLeases", () =>
+      this.db.one((q) =>
+        q.query<{ name: string; holder: string }>(
+          `INSERT INTO ghlb_leases (name, holder, expires_at)
+           SELECT n, $2, ${NOW_MS} + $3::bigint FROM unnest($1::text[]) AS n
+           ON CONFLICT (name) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+           WHERE ghlb_leases.holder = EXCLUDED.holder OR ghlb_leases.expires_at < ${NOW_MS}
+           RETURNING name, holder`,
+          [names, holder, ttlMs],
+        ),
+      ),
+    );
+    return rows.filter((r) => r.holder === holder).map((r) => r.name);
+  }
+
   async releaseLease(name: string, holder: string): Promise<void> {
     await this.run("releaseLease", () =>
       this.db.one((q) =>

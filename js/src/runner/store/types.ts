@@ -86,6 +86,11 @@ export interface RunnerStore {
 
   /** Takes or renews the named lease for `holder`; true when `holder` now holds it. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Renews (or takes) several leases in one step; the names `holder` now holds.
+   * Optional: without it, each lease is renewed with `acquireLease`.
+   */
+  renewLeases?(names: string[], holder: string, ttlMs: number): Promise<string[]>;
   /** Gives the lease up (no-op when `holder` does not hold it). */
   releaseLease(name: string, holder: string): Promise<void>;
   /**

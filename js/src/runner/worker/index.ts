@@ -4,18 +4,21 @@
  * which delivers to GHL with the package client, rate-limited and retried.
  *
  * - **Location leases.** A worker delivers a location only while it holds the lease
- *   `location:<locationId>` (renewed every tick, `leaseMs` long). So one worker at a
- *   time runs a location's outbox: its order is kept, and its rate budget (which the
- *   core outbox tracks and persists in the location's outbox records) moves with the
- *   lease through the database. Workers count each other by heartbeat leases
- *   (`worker:<id>`) and each takes its share of the locations; a worker above its share
- *   hands one over per tick (outbox stopped, requests on the wire finished, writes
- *   durable, then the lease released). A worker that dies stops renewing: its leases
- *   expire and the others take its locations, restoring each outbox from the store.
- *   The core's rate budget is not in its records (a rebuilt outbox learns the window
- *   from GHL's headers), so a worker taking a handed-over location waits until the
- *   window the previous holder opened has closed (`handover:<locationId>`); after a
- *   death the lease's expiry (>= the window) does the same.
+ *   `location:<locationId>` (renewed every `leaseMs / 4`, `leaseMs` long). So one worker
+ *   at a time runs a location's outbox: its order is kept. Workers count each other by
+ *   heartbeat leases (`worker:<id>`) and each takes its share of the locations; a worker
+ *   above its share hands one over per tick (outbox stopped, the requests on the wire
+ *   answered and recorded, writes durable, then the lease released). A worker that
+ *   dies stops renewing: its leases expire and the others take its locations,
+ *   restoring each outbox from the store. A worker whose renewals have not succeeded
+ *   for 3/4 of a lease stops sending to those locations at once (it may lose them).
+ * - **Rate budget.** The core outbox keeps each location's budget (the window's sends,
+ *   what GHL's headers said, a 429's park) in the location's outbox records, written
+ *   with the sends: the next holder restores it and goes on with the window GHL has
+ *   open, with no wait and no window sent twice. After a graceful hand-over the state
+ *   is exact; after a death only the sends whose write had not completed are missing,
+ *   and they are older than 3/4 of a lease when the next holder starts (so `leaseMs`
+ *   should be at least 4/3 of the burst window plus its margin: the default 15 s is).
  * - **Intake.** A worker claims only the intake of the locations it holds (oldest first),
  *   plans each item and `accept`s the plan into the outbox, then completes the items.
  *   A crash between the two is safe: the item's claim expires, it is planned again,
@@ -140,10 +143,6 @@ interface Held {
 
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
-/** Value: when a location was last handed over (ms). */
-const HANDOVER = "handover:";
-/** GHL's burst window (100 requests per 10 s per location). */
-const GHL_WINDOW_MS = 10_000;
 
 /** The default conversion: the item's body is a flow event; its location defaults to the connection's. */
 function bodyAsEvent(item: ClaimedIntake, connection: WorkerConnection): FlowEvent {
@@ -194,6 +193,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   for (const c of options.connections) byLocation.set(c.locationId, c);
   const byName = new Map(options.connections.map((c) => [c.name, c]));
   const held = new Map<string, Held>();
+  /** Per held location: when its last successful renewal (or its taking) started. */
+  const confirmed = new Map<string, number>();
+  /** Locations whose lost outbox is still closing (its requests on the wire). */
+  const closing = new Map<string, Promise<void>>();
   const stats: WorkerStats = { claimed: 0, queued: 0, duplicates: 0, rejected: 0, failedTicks: 0 };
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -223,14 +226,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       config: c.flowConfig,
       compile: c.compile,
     });
-    // The core's rate budget starts fresh when an outbox is built (it learns the window
-    // from GHL's headers): after a hand-over, wait until the window the previous holder
-    // opened has closed, so the fresh budget is right and no request meets a 429.
-    const handedOver = (await store.getValue(HANDOVER + c.locationId)) as number | undefined;
-    const windowMs = c.outboxConfig?.burstIntervalMs ?? GHL_WINDOW_MS;
-    const waitMs = typeof handedOver === "number" ? handedOver + windowMs - Date.now() : 0;
     const outbox = await createOutbox({
-      autoStart: waitMs <= 0,
       token: c.token,
       getToken: c.getToken,
       locationId: c.locationId,
@@ -243,10 +239,6 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       // contact) are planned from the delivered responses and delivered by the outbox.
       flows,
     });
-    if (waitMs > 0)
-      setTimeout(() => {
-        if (held.get(c.locationId)?.outbox === outbox) outbox.start();
-      }, waitMs);
     held.set(c.locationId, { connection: c, outbox, flows });
     emit({ type: "locationTaken", locationId: c.locationId });
   }
@@ -256,8 +248,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const h = held.get(locationId);
     if (!h) return;
     held.delete(locationId);
+    confirmed.delete(locationId);
     await h.outbox.close().catch(() => undefined);
-    await store.setValue(HANDOVER + locationId, Date.now()).catch(() => undefined);
     await store.releaseLease(LOCATION + locationId, id).catch(() => undefined);
     emit({ type: "locationReleased", locationId });
   }
@@ -267,24 +259,54 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     const h = held.get(locationId);
     if (!h) return;
     held.delete(locationId);
+    confirmed.delete(locationId);
     h.outbox.stop();
-    void h.outbox.close().catch(() => undefined);
+    // Not taken again (even if the lease turns out to be still ours) before the
+    // requests on the wire are answered and recorded: a new outbox would send them again.
+    const closed = h.outbox
+      .close()
+      .catch(() => undefined)
+      .finally(() => closing.delete(locationId));
+    closing.set(locationId, closed);
     emit({ type: "locationLost", locationId });
   }
 
   let ticks = 0;
 
   /**
+   * Stops sending to the locations whose lease may be about to lapse (no renewal
+   * succeeded for 3/4 of a lease: the store slow or unreachable): another worker may
+   * take them once it has; the last quarter lets the requests on the wire land first.
+   */
+  function fence(): void {
+    const now = Date.now();
+    for (const l of [...held.keys()])
+      if (now - (confirmed.get(l) ?? now) > (leaseMs * 3) / 4) lose(l);
+  }
+
+  /**
    * Renews the heartbeat and every held lease (on its own timer, so long intake work
    * never lets a lease lapse); a lease another worker took is dropped at once.
    */
   async function renew(): Promise<void> {
+    const started = Date.now();
     await store.acquireLease(HEARTBEAT + id, id, leaseMs);
     const mine = [...held.keys()];
-    const kept = await Promise.all(mine.map((l) => store.acquireLease(LOCATION + l, id, leaseMs)));
-    mine.forEach((l, i) => {
-      if (!kept[i]) lose(l);
-    });
+    // One statement for all of them when the store can (a busy pool delays each query).
+    const names = mine.map((l) => LOCATION + l);
+    const kept = store.renewLeases
+      ? new Set(await store.renewLeases(names, id, leaseMs))
+      : new Set(
+          (
+            await Promise.all(
+              names.map(async (n) => ((await store.acquireLease(n, id, leaseMs)) ? n : "")),
+            )
+          ).filter(Boolean),
+        );
+    for (const l of mine) {
+      if (!kept.has(LOCATION + l)) lose(l);
+      else if (held.has(l)) confirmed.set(l, started);
+    }
   }
 
   async function leases(): Promise<void> {
@@ -311,9 +333,11 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
     for (const c of shuffled([...byLocation.values()])) {
       if (held.size >= share || stopped) break;
-      if (held.has(c.locationId)) continue;
+      if (held.has(c.locationId) || closing.has(c.locationId)) continue;
+      const asked = Date.now();
       if (await store.acquireLease(LOCATION + c.locationId, id, leaseMs)) {
         try {
+          confirmed.set(c.locationId, asked);
           await take(c);
         } catch (e) {
           await store.releaseLease(LOCATION + c.locationId, id).catch(() => undefined);
@@ -403,7 +427,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   let renewing: Promise<void> | null = null;
   const renewTimer = setInterval(
     () => {
-      if (renewing || stopped) return;
+      if (stopped) return;
+      fence();
+      if (renewing) return;
       renewing = renew()
         .catch((e: unknown) => {
           const err = toBridgeError(e);
@@ -441,6 +467,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       clearInterval(renewTimer);
       while (running || renewing) await (running ?? renewing);
       for (const locationId of [...held.keys()]) await release(locationId);
+      await Promise.all([...closing.values()]);
       await store.releaseLease(HEARTBEAT + id, id).catch(() => undefined);
     },
   };
