@@ -2,7 +2,8 @@
 # The lint gates: `make lint` and CI (.ci/run) call this. Any finding fails.
 #
 # 1. rustfmt --check: the crate and the fuzz crates
-# 2. clippy -D warnings, host: every target (lib, tests, benches, bins) with `schema`
+# 2. clippy -D warnings, host: every target (lib, tests, benches, bins) of both crates
+#    (the library and crates/rules) with `schema`
 # 3. clippy -D warnings, wasm32 with the full feature set (the default): the library,
 #    src/wasm included, and the wasm-bindgen tests (tests/wasm.rs)
 # 4. clippy -D warnings, wasm32 lean (--no-default-features: the `ghl-bridge/client`
@@ -31,7 +32,7 @@ gate "rustfmt" cargo fmt --all -- --check
 gate "rustfmt: fuzz crates" cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
 
 gate "clippy: host, all targets, --features schema" \
-  cargo clippy --quiet --all-targets --features schema -- -D warnings
+  cargo clippy --quiet --workspace --all-targets --features schema -- -D warnings
 
 gate "clippy: wasm32, full (default features)" \
   cargo clippy --quiet --target wasm32-unknown-unknown --lib -- -D warnings

@@ -27,12 +27,11 @@ export const ENTRIES = [
     name: "ghl-bridge",
     subpath: ".",
     budget: 200_000,
-    // Raised from 819,200 when the real sources' event kinds and flows, flows in stages
-    // through the outbox and contacts by id landed (786,859 -> 886,792 bytes): the size
-    // work of issue #14 starts from here.
-    guard: 900_000,
+    // Lowered from 900,000 when the full module went to opt-level z with the rules
+    // crate kept at opt 3 (886,792 -> 708,365 bytes: wasm 850,637 -> 672,210).
+    guard: 712_000,
     all: 300_000,
-    allGuard: 900_000,
+    allGuard: 712_000,
   },
   // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes), then with the
   // hand-written codecs of the client's values (124,303 -> 104,408 bytes).

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of ghl-bridge: `make test` calls this, and CI calls `make test`.
 #
-# 1. native Rust tests (the sans-IO core, property tests, the catalog against the spec),
+# 1. native Rust tests of both crates (the sans-IO core, the rules crate, property tests,
+#    the catalog against the spec),
 #    then the fuzz targets: the saved corpus and every saved crash replayed, a few
 #    seconds of fuzzing each (stable; scripts/fuzz.sh --quick)
 # 2. the package build (release, size budget, no `env` imports)
@@ -31,7 +32,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 
 step "native tests (cargo test)"
-cargo test --features schema --quiet
+cargo test --workspace --features schema --quiet
 
 step "fuzz targets: corpus and saved crashes replayed, then ${FUZZ_TEST_SECONDS:-3} s of fuzzing each (stable)"
 bash scripts/fuzz.sh --quick

@@ -32,14 +32,15 @@
 pub mod api;
 pub mod catalog;
 pub mod codec;
-pub mod error;
+// The error convention lives in the rules crate (the first domain built on it).
+pub use ghl_bridge_rules::convention as error;
 pub mod escape;
 pub mod flows;
 pub mod http;
 pub mod outbox;
 pub mod plan;
 pub mod request;
-pub mod rules;
+pub use ghl_bridge_rules as rules;
 pub mod sources;
 pub mod stats;
 pub mod tags;

@@ -3,7 +3,7 @@
 //!
 //! Invariant: every variant has a stable code ([`Coded`]) and names what and where.
 
-use crate::error::Coded;
+use crate::convention::Coded;
 
 use super::grammar::Problem;
 

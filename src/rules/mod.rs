@@ -32,8 +32,18 @@
 //!   no randomness, no I/O).
 //! - Tags never go into the upsert body (GHL replaces all tags when it sees them);
 //!   they come out as a diff: `tagsToAdd` and `tagsToRemove`.
+//!
+//! A crate of its own (`ghl-bridge-rules`, re-exported as `ghl_bridge::rules`) so the
+//! full Wasm module can be size-optimised while this crate, which holds the mapping
+//! hot path, keeps opt-level 3. It also holds the two things it shares with the other
+//! domains: the error convention ([`convention`], `ghl_bridge::error`) and the contact
+//! fields it writes ([`contact`], `ghl_bridge::api::ContactFields`).
+#![forbid(unsafe_code)]
 
 mod compile;
+pub mod contact;
+#[path = "../error.rs"]
+pub mod convention;
 mod engine;
 mod error;
 mod grammar;

@@ -6,7 +6,7 @@
 use serde_json::{Map, Value};
 
 use super::Compiler;
-use crate::rules::grammar::{did_you_mean, Problem};
+use crate::grammar::{did_you_mean, Problem};
 
 /// The kind of a JSON value, in plain words.
 pub(super) fn kind(v: &Value) -> &'static str {

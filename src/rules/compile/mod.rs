@@ -1,5 +1,5 @@
 //! Compiling a rules document: one walk over the JSON that checks each part against
-//! the grammar (the typed document, [`crate::rules::RulesDocument`]), reads it into its
+//! the grammar (the typed document, [`crate::RulesDocument`]), reads it into its
 //! typed form and compiles it into the plan the engine runs, accumulating every problem
 //! on the way with its JSON Pointer and a plain-language message.
 //!
@@ -16,20 +16,20 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::rules::engine::conditions::{CmpOp, Cond, Op};
-use crate::rules::engine::path::{parse_path, parse_template, Piece, Trie};
-use crate::rules::engine::plan::{
+use crate::engine::conditions::{CmpOp, Cond, Op};
+use crate::engine::path::{parse_path, parse_template, Piece, Trie};
+use crate::engine::plan::{
     CMapping, CRoute, CScoreRule, CScoring, CTag, CTagRule, CTarget, CompiledRules, CustomOut,
     Part, RuleSet, Source,
 };
-use crate::rules::engine::tags::normalise;
-use crate::rules::engine::transforms::CTransform;
-use crate::rules::engine::value::Val;
-use crate::rules::error::RulesError;
-use crate::rules::grammar::document::*;
-use crate::rules::grammar::{did_you_mean, Problem};
-use crate::rules::limits::{Limits, HARD_MAX_DEPTH};
-use crate::rules::text::{country, phone};
+use crate::engine::tags::normalise;
+use crate::engine::transforms::CTransform;
+use crate::engine::value::Val;
+use crate::error::RulesError;
+use crate::grammar::document::*;
+use crate::grammar::{did_you_mean, Problem};
+use crate::limits::{Limits, HARD_MAX_DEPTH};
+use crate::text::{country, phone};
 
 use checks::kind;
 

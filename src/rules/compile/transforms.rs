@@ -13,10 +13,10 @@ use serde_json::{Map, Value};
 
 use super::checks::kind;
 use super::Compiler;
-use crate::rules::engine::transforms::CTransform;
-use crate::rules::engine::value::Val;
-use crate::rules::grammar::did_you_mean;
-use crate::rules::grammar::document::{NamePart, Transform, TransformDef};
+use crate::engine::transforms::CTransform;
+use crate::engine::value::Val;
+use crate::grammar::did_you_mean;
+use crate::grammar::document::{NamePart, Transform, TransformDef};
 
 /// How a transform may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -19,10 +19,10 @@ use super::tags::{normalise_with, TagDiff};
 use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
 use super::value::Val;
-use crate::error::{Coded, ErrorReport};
-use crate::rules::error::RulesError;
-use crate::rules::grammar::document::STANDARD_FIELDS;
-use crate::rules::text::json as write;
+use crate::convention::{Coded, ErrorReport};
+use crate::error::RulesError;
+use crate::grammar::document::STANDARD_FIELDS;
+use crate::text::json as write;
 
 /// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
 const STD_KEYS: [&str; 15] = [
@@ -129,8 +129,8 @@ fn render_owned(
                     push_text(&mut s, v);
                     let inserted = &s[at..];
                     let (lead, kept) = (
-                        inserted.len() - crate::rules::text::trim_start(inserted).len(),
-                        crate::rules::text::trim(inserted).len(),
+                        inserted.len() - crate::text::trim_start(inserted).len(),
+                        crate::text::trim(inserted).len(),
                     );
                     if lead > 0 || kept < inserted.len() {
                         s.truncate(at + lead + kept);
@@ -420,7 +420,7 @@ impl CompiledRules {
             self.warn(m, code, message, out);
         }
         let t = match v {
-            Some(t) if !crate::rules::text::trim(&t).is_empty() && out.budget.field(t.len()) => t,
+            Some(t) if !crate::text::trim(&t).is_empty() && out.budget.field(t.len()) => t,
             other => {
                 out.scratch.recycle(other.map(Val::Str));
                 return true;

@@ -10,8 +10,8 @@
 
 use std::cell::{Cell, RefCell};
 
-use crate::rules::error::RulesError;
-use crate::rules::limits::Limits;
+use crate::error::RulesError;
+use crate::limits::Limits;
 
 /// The budget of one record (reset before each).
 #[derive(Debug)]

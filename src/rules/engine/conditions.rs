@@ -53,7 +53,7 @@ pub(crate) enum Cond {
 pub(crate) fn is_blank(v: Option<&Val<'_>>) -> bool {
     match v {
         None | Some(Val::Null) => true,
-        Some(Val::Str(s)) => crate::rules::text::trim(s).is_empty(),
+        Some(Val::Str(s)) => crate::text::trim(s).is_empty(),
         Some(Val::List(l)) => l.iter().all(|x| is_blank(Some(x))),
         _ => false,
     }
@@ -74,7 +74,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
         Val::Str(s) => Some(Cow::Borrowed(s.as_ref())),
         Val::Num(n) => {
             let mut out = String::new();
-            crate::rules::text::json::num(&mut out, *n);
+            crate::text::json::num(&mut out, *n);
             Some(Cow::Owned(out))
         }
         Val::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
@@ -83,7 +83,7 @@ pub(crate) fn as_text<'b>(v: &'b Val<'_>) -> Option<Cow<'b, str>> {
 }
 
 fn fold<'b>(s: &'b str, cs: bool) -> Cow<'b, str> {
-    let s = crate::rules::text::trim(s);
+    let s = crate::text::trim(s);
     if cs || !s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(s)
     } else {
@@ -97,7 +97,7 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
         (Val::Bool(x), Val::Bool(y)) => x == y,
         (Val::Num(x), y) | (y, Val::Num(x)) => as_number(y) == Some(*x),
         (Val::Str(x), Val::Str(y)) => {
-            let (x, y) = (crate::rules::text::trim(x), crate::rules::text::trim(y));
+            let (x, y) = (crate::text::trim(x), crate::text::trim(y));
             if cs {
                 x == y
             } else if x.is_ascii() && y.is_ascii() {
@@ -108,7 +108,7 @@ fn scalar_eq(a: &Val<'_>, b: &Val<'_>, cs: bool) -> bool {
             }
         }
         (Val::Bool(x), Val::Str(s)) | (Val::Str(s), Val::Bool(x)) => {
-            crate::rules::text::trim(s).eq_ignore_ascii_case(if *x { "true" } else { "false" })
+            crate::text::trim(s).eq_ignore_ascii_case(if *x { "true" } else { "false" })
         }
         _ => false,
     }

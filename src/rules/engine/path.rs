@@ -121,7 +121,7 @@ impl Node {
     #[inline]
     pub(crate) fn key_child_from(&self, k: &str, next: &mut usize) -> Option<u32> {
         if let Some((name, n)) = self.keys.get(*next) {
-            if crate::rules::text::short_eq(name.as_bytes(), k.as_bytes()) {
+            if crate::text::short_eq(name.as_bytes(), k.as_bytes()) {
                 *next += 1;
                 return Some(*n);
             }
@@ -160,7 +160,7 @@ impl Node {
             nb.len() == kb.len()
                 && nb.first() == Some(first)
                 && nb.last() == Some(last)
-                && crate::rules::text::short_eq(nb, kb)
+                && crate::text::short_eq(nb, kb)
         })
     }
 }
@@ -209,7 +209,7 @@ impl Trie {
                         Seg::Key(k) => {
                             node.keys.push((k.clone().into_boxed_str(), n as u32));
                             node.raw
-                                .push(crate::rules::text::plain_run(k.as_bytes()) == k.len());
+                                .push(crate::text::plain_run(k.as_bytes()) == k.len());
                         }
                         Seg::Index(i) => node.indexes.push((*i, n as u32)),
                         Seg::Wild => node.wild = Some(n as u32),

@@ -1,4 +1,4 @@
-//! The compiled form of a rules document (what [`crate::rules::compile`] builds and
+//! The compiled form of a rules document (what [`crate::compile`] builds and
 //! the engine runs): the trie of source paths, and rule sets whose conditions,
 //! transforms, templates and targets refer to trie slots.
 //!
@@ -8,8 +8,8 @@
 use super::conditions::Cond;
 use super::path::Trie;
 use super::transforms::CTransform;
-use crate::rules::grammar::document::RulesDocument;
-use crate::rules::limits::Limits;
+use crate::grammar::document::RulesDocument;
+use crate::limits::Limits;
 
 /// A compiled template.
 #[derive(Debug, Clone)]
@@ -108,12 +108,12 @@ impl CustomOut {
         let mut prefix = String::from("{");
         if let Some(id) = &id {
             prefix.push_str("\"id\":");
-            crate::rules::text::json::str(&mut prefix, id);
+            crate::text::json::str(&mut prefix, id);
             prefix.push(',');
         }
         if let Some(k) = &key {
             prefix.push_str("\"key\":");
-            crate::rules::text::json::str(&mut prefix, k);
+            crate::text::json::str(&mut prefix, k);
             prefix.push(',');
         }
         prefix.push_str("\"field_value\":");

@@ -17,9 +17,9 @@ use serde_json::Value;
 
 use super::path::{parse_path, Trie};
 use super::value::Val;
-use crate::rules::error::RulesError;
-use crate::rules::limits::{Limits, HARD_MAX_DEPTH};
-use crate::rules::text::{plain_run, short_eq};
+use crate::error::RulesError;
+use crate::limits::{Limits, HARD_MAX_DEPTH};
+use crate::text::{plain_run, short_eq};
 
 /// What went wrong while scanning.
 #[derive(Debug, Clone, PartialEq)]
@@ -649,7 +649,7 @@ pub fn extract(
     let mut ids = Vec::new();
     for p in paths {
         let segs = parse_path(p).map_err(|message| RulesError::Invalid {
-            problems: vec![crate::rules::Problem {
+            problems: vec![crate::Problem {
                 pointer: String::new(),
                 code: "BAD_PATH".into(),
                 message: format!("The path '{p}' is not valid: {message}."),

@@ -23,7 +23,7 @@ use super::plan::CompiledRules;
 use super::result::ApplyOptions;
 use super::scan::{kind_name, ScanError, Scanner};
 use super::value::Val;
-use crate::rules::error::RulesError;
+use crate::error::RulesError;
 
 /// One node of the path trie: which keys and indexes lead further, and the slot whose
 /// value is the node's value.
@@ -275,7 +275,7 @@ mod tests {
     use serde_json::{json, Value};
 
     use super::*;
-    use crate::rules::{compile, presets, CompileContext, Limits};
+    use crate::{compile, presets, CompileContext, Limits};
 
     /// The host's side, as the JavaScript shim does it: walk the plan over a value.
     fn extract(plan: &SlotPlan, rec: &Value) -> String {
@@ -326,7 +326,8 @@ mod tests {
     }
 
     fn fixture(path: &str) -> Value {
-        let p = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+        // The fixtures are the main crate's (this crate lives in crates/rules).
+        let p = format!("{}/../../tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
         serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
     }
 

@@ -25,9 +25,9 @@ pub(crate) fn normalise_with<'t>(
 ) -> Option<Cow<'t, str>> {
     // Surrounding white space goes first, without copying a borrowed tag.
     let t = match t {
-        Cow::Borrowed(b) => Cow::Borrowed(crate::rules::text::trim(b)),
-        Cow::Owned(o) if crate::rules::text::trim(&o).len() == o.len() => Cow::Owned(o),
-        Cow::Owned(o) => Cow::Owned(crate::rules::text::trim(&o).to_string()),
+        Cow::Borrowed(b) => Cow::Borrowed(crate::text::trim(b)),
+        Cow::Owned(o) if crate::text::trim(&o).len() == o.len() => Cow::Owned(o),
+        Cow::Owned(o) => Cow::Owned(crate::text::trim(&o).to_string()),
     };
     // Already in shape: printable ASCII, single spaces between words, not too long.
     let b = t.as_bytes();

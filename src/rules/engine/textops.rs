@@ -14,7 +14,7 @@ use super::transforms::{
     convert_drop, is_title, lookup_key, title, title_ascii_string, trim, CTransform, Drop,
 };
 use super::value::Val;
-use crate::rules::text::{date, phone};
+use crate::text::{date, phone};
 
 /// Most spare buffers kept between records.
 const POOL_MAX: usize = 64;
@@ -142,9 +142,7 @@ impl CTransform {
         scratch: &mut Scratch,
     ) -> Option<Cow<'a, str>> {
         if let CTransform::Default(d) = self {
-            let blank = v
-                .as_deref()
-                .is_none_or(|s| crate::rules::text::trim(s).is_empty());
+            let blank = v.as_deref().is_none_or(|s| crate::text::trim(s).is_empty());
             return match (blank, d) {
                 (true, Val::Str(d)) => Some(Cow::Borrowed(d.as_ref())),
                 _ => v,
@@ -247,7 +245,7 @@ mod tests {
         ];
         let all = chains();
         let mut scratch = Scratch::default();
-        let budget = crate::rules::engine::budget::Budget::new(&crate::rules::Limits::default());
+        let budget = crate::engine::budget::Budget::new(&crate::Limits::default());
         // Every chain of one or two transforms, owned and borrowed inputs.
         for a in 0..all.len() {
             for b in 0..=all.len() {

@@ -13,8 +13,8 @@ use regex_lite::Regex;
 use super::budget::Budget;
 use super::conditions::{as_number, as_text, is_blank, parse_number};
 use super::value::Val;
-use crate::rules::grammar::document::NamePart;
-use crate::rules::text::{country, date, phone};
+use crate::grammar::document::NamePart;
+use crate::text::{country, date, phone};
 
 /// A compiled transform.
 #[derive(Debug, Clone)]
@@ -65,12 +65,12 @@ fn map_str<'a>(v: Val<'a>, f: &mut dyn FnMut(Cow<'a, str>) -> Cow<'a, str>) -> V
 
 pub(crate) fn trim(s: Cow<'_, str>) -> Cow<'_, str> {
     match s {
-        Cow::Borrowed(b) => Cow::Borrowed(crate::rules::text::trim(b)),
+        Cow::Borrowed(b) => Cow::Borrowed(crate::text::trim(b)),
         Cow::Owned(mut o) => {
             // In place: cut the end, then drain the start (no second allocation).
-            let end = crate::rules::text::trim_end(&o).len();
+            let end = crate::text::trim_end(&o).len();
             o.truncate(end);
-            let lead = o.len() - crate::rules::text::trim_start(&o).len();
+            let lead = o.len() - crate::text::trim_start(&o).len();
             o.drain(..lead);
             Cow::Owned(o)
         }
@@ -332,7 +332,7 @@ pub(crate) fn lookup_key<'k>(
     if case_sensitive {
         return Cow::Borrowed(key);
     }
-    let t = crate::rules::text::trim(key);
+    let t = crate::text::trim(key);
     if !t.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(t)
     } else if t.is_ascii() && t.len() <= buf.len() {
@@ -526,7 +526,7 @@ fn replace_bounded<'a>(re: &Regex, s: Cow<'a, str>, rep: &str, budget: &Budget) 
 /// A number as text for standard fields (no fraction when integral).
 pub(crate) fn number_text(n: f64) -> String {
     let mut s = String::new();
-    crate::rules::text::json::num(&mut s, n);
+    crate::text::json::num(&mut s, n);
     s
 }
 
@@ -545,7 +545,7 @@ mod tests {
 
     fn run(t: CTransform, v: Option<Val<'_>>) -> (Option<Val<'static>>, Option<Drop>) {
         let mut d = None;
-        let b = Budget::new(&crate::rules::Limits::default());
+        let b = Budget::new(&crate::Limits::default());
         let out = t
             .apply(v, Some("US"), &mut d, &b)
             .map(|x| Val::from_json(&x.to_json()));

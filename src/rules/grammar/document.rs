@@ -1,7 +1,7 @@
 //! The rules document (version 1) as Rust types: what the mapping-rules UI edits, what
 //! the JSON Schema and TypeScript types are generated from.
 //!
-//! These types are the grammar: the compiler ([`crate::rules::compile`]) reads a
+//! These types are the grammar: the compiler ([`crate::compile`]) reads a
 //! document into them part by part (with a problem for every part that does not fit),
 //! and the JSON Schema and the TypeScript types are generated from them.
 //!
@@ -390,5 +390,5 @@ pub struct Route {
 }
 
 /// The standard GHL contact fields a mapping can write, in output order: the string
-/// fields of the upsert body ([`crate::api::contacts::STRING_FIELDS`]).
-pub const STANDARD_FIELDS: [&str; 15] = crate::api::contacts::STRING_FIELDS;
+/// fields of the upsert body ([`crate::contact::STRING_FIELDS`]).
+pub const STANDARD_FIELDS: [&str; 15] = crate::contact::STRING_FIELDS;
