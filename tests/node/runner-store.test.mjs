@@ -11,6 +11,7 @@ import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../pkg/runner/store/index.js";
+import { MIGRATIONS } from "../../pkg/runner/store/migrations.js";
 import { GhlBridgeError } from "../../pkg/entries/node.js";
 import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
 
@@ -277,7 +278,10 @@ conformance("postgres", async () => {
   const pg = await startPostgres();
   const first = await openStore({ kind: "postgres", url: pg.url });
   await assert.rejects(first.claimIntake("w", 1, 1000), isCode("STORE_NOT_MIGRATED"));
-  assert.deepEqual(await first.migrate(), ["001_runner_store"]);
+  const names = MIGRATIONS.map((m) => m.name);
+  assert.equal(names[0], "001_runner_store");
+  assert.deepEqual(await first.migrate(), names, "every migration, in order");
+  assert.deepEqual(await first.migrate(), [], "applied once");
   await first.close();
   return {
     open: () => openStore({ kind: "postgres", url: pg.url, poolSize: 4 }),

@@ -27,6 +27,9 @@ export const RUNNER_CODES = [
   { code: "OAUTH_REFRESH_BUSY", status: 503 },
   { code: "OAUTH_STORE_CONFLICT", status: 503 },
   { code: "REPORT_SEND_FAILED", status: 502 },
+  { code: "QWILR_PAGE_GONE", status: 422 },
+  { code: "QWILR_NO_CONTACT", status: 422 },
+  { code: "CONNECTION_REMOVED", status: 410 },
 ] as const;
 
 /** A code of the runner. */

@@ -2,22 +2,27 @@
  * The worker as the runner starts it: the store developer's `startWorker` (worker/)
  * given the runner's connections (tokens from the token manager: PITs and refreshing
  * OAuth), the rules documents of each connection (files named in the config, else the
- * package's presets), the intake -> flow event conversion (`events.ts`), and its events
- * turned into log lines and metrics.
+ * package's presets; `ghl` rules only when named), the intake -> flow event conversion
+ * (`events.ts`: the Qwilr page read), the connections read again as INSTALL / UNINSTALL
+ * webhooks change them, and its events turned into log lines and metrics.
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { rulesPresets } from "../entries/node.js";
 import type { StartWorker } from "./app.js";
 import { runnerError } from "./errors.js";
-import { intakeToEvent } from "./events.js";
+import { createIntakeConverter } from "./events.js";
 import { type WorkerConnection, type WorkerEvent, startWorker } from "./worker/index.js";
 
-function rulesOf(baseDir: string, name: string, rules: { wishpond?: string; qwilr?: string } = {}) {
+function rulesOf(
+  baseDir: string,
+  name: string,
+  rules: { wishpond?: string; qwilr?: string; ghl?: string } = {},
+) {
   const presets = rulesPresets();
-  const read = (source: "wishpond" | "qwilr", preset: string) => {
+  const read = (source: "wishpond" | "qwilr" | "ghl", preset?: string) => {
     const path = rules[source];
-    if (!path) return presets[preset];
+    if (!path) return preset ? presets[preset] : undefined;
     try {
       return JSON.parse(readFileSync(resolve(baseDir, path), "utf8"));
     } catch (e) {
@@ -28,22 +33,43 @@ function rulesOf(baseDir: string, name: string, rules: { wishpond?: string; qwil
       );
     }
   };
-  return { wishpond: read("wishpond", "wishpond-lead"), qwilr: read("qwilr", "qwilr-events") };
+  const out: Record<string, unknown> = {
+    wishpond: read("wishpond", "wishpond-lead"),
+    qwilr: read("qwilr", "qwilr-events"),
+  };
+  // GHL's own tag changes act only when the connection names its rules (no preset).
+  const ghl = read("ghl");
+  if (ghl !== undefined) out.ghl = ghl;
+  return out;
 }
 
 /** The runner's worker. */
 export const runnerWorker: StartWorker = async (ctx) => {
   const { config, log, metrics } = ctx;
-  const connections: WorkerConnection[] = Object.entries(await ctx.connections()).map(
-    ([name, c]) => ({
-      name,
-      locationId: c.locationId,
-      scopes: c.scopes ?? [],
-      getToken: ctx.tokens.getter(name),
-      baseUrl: config.ghl.baseUrl,
-      rules: rulesOf(config.baseDir, name, c.rules),
-    }),
-  );
+  // Built once per connection name (rules read, token getter made), so a refresh
+  // (INSTALL / UNINSTALL) keeps the connections that did not change as they are.
+  const built = new Map<string, WorkerConnection>();
+  const workerConnections = async (): Promise<WorkerConnection[]> => {
+    const all = await ctx.connections();
+    for (const name of [...built.keys()]) if (!(name in all)) built.delete(name);
+    return Object.entries(all).map(([name, c]) => {
+      let w = built.get(name);
+      if (!w || w.locationId !== c.locationId) {
+        w = {
+          name,
+          locationId: c.locationId,
+          scopes: c.scopes ?? [],
+          getToken: ctx.tokens.getter(name),
+          baseUrl: config.ghl.baseUrl,
+          rules: rulesOf(config.baseDir, name, c.rules),
+        };
+        built.set(name, w);
+      }
+      return w;
+    });
+  };
+  const connections = await workerConnections();
+  const toEvent = createIntakeConverter({ config, fetch: ctx.fetch });
   const onEvent = (e: WorkerEvent) => {
     if (e.type === "outbox") {
       const ev = e.event;
@@ -60,14 +86,24 @@ export const runnerWorker: StartWorker = async (ctx) => {
         log.warn("worker: delivery paused for auth", { location: e.locationId, reason: ev.reason });
       return;
     }
-    const level = e.type === "tickFailed" ? "error" : e.type === "intakeRejected" ? "warn" : "info";
+    if (e.type === "intakeRejected")
+      metrics.inc("ghl_bridge_intake_dead_total", { connection: e.connection });
+    else if (e.type === "intakeRetry")
+      metrics.inc("ghl_bridge_intake_retries_total", { connection: e.connection });
+    const level =
+      e.type === "tickFailed"
+        ? "error"
+        : e.type === "intakeRejected" || e.type === "intakeRetry" || e.type === "connectionRemoved"
+          ? "warn"
+          : "info";
     log.log(level, `worker: ${e.type}`, { ...e });
   };
   return startWorker({
     store: ctx.store,
     id: ctx.holder,
     connections,
-    toEvent: (item, c) => intakeToEvent(item, c.locationId),
+    toEvent: (item, c) => toEvent(item, c.locationId),
+    refreshConnections: workerConnections,
     onEvent,
   });
 };
