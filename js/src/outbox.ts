@@ -394,7 +394,10 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   function pump(): Promise<void> {
     if (closed || recovering || failed) return lastWrite;
     const sending = running && token !== undefined;
-    if (running && token === undefined) fetchToken(false); // nothing is handed out without a token
+    // Nothing is handed out without a token; while delivery is paused for auth (getToken
+    // failed) it is not asked again until `resumeAuth()`, or the pump would spin on it.
+    if (running && token === undefined && call((c) => c.authPaused()) === undefined)
+      fetchToken(false);
     const d: Drained = call((c) => c.drain(Date.now(), sending));
     const written = write(d.store);
     for (const ev of d.events) {

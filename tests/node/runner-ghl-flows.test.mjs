@@ -6,24 +6,22 @@
 // against the stored list (no tag counts as "added" again). `ContactCreate` plans
 // nothing and is completed, not dead-lettered.
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startEmulator } from "../../js/emulator/index.mjs";
-import { KNOWN_TAGS, runnerWorker, startRunner } from "../../pkg/runner/index.js";
-import { openStore } from "../../pkg/runner/store/index.js";
+import { KNOWN_TAGS } from "../../pkg/runner/index.js";
 import { until } from "../support/until.mjs";
-import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
+import {
+  VIP_RULES,
+  capturedLogger,
+  locationTags,
+  runnerConfig,
+  startTestRunner,
+} from "./runner-fixtures.mjs";
 
 const LOCATION = "demoLocation00000001";
-const GHL_RULES = {
-  version: 1,
-  name: "VIPs get priority",
-  mappings: [],
-  tagRules: [{ id: "vip-priority", when: { path: "added", contains: "vip" }, add: ["priority"] }],
-};
 let emu;
 let dir;
 let made;
@@ -32,13 +30,7 @@ let store;
 let runner;
 
 async function start() {
-  store = await openStore({ kind: "embedded", path: join(dir, "store") });
-  runner = await startRunner({
-    config: made.config,
-    store,
-    log: logs.log,
-    startWorker: runnerWorker,
-  });
+  ({ store, runner } = await startTestRunner(made, dir, logs.log));
 }
 async function stop() {
   await runner?.stop();
@@ -47,14 +39,10 @@ async function stop() {
 
 before(async () => {
   emu = await startEmulator();
-  emu.state.locations[LOCATION].locationTags.push({
-    id: randomBytes(10).toString("hex"),
-    name: "priority",
-    locationId: LOCATION,
-  });
+  locationTags(emu, LOCATION, ["priority"]);
   dir = await mkdtemp(join(tmpdir(), "ghlb-ghl-flows-"));
   const rules = join(dir, "ghl-rules.json");
-  await writeFile(rules, JSON.stringify(GHL_RULES));
+  await writeFile(rules, JSON.stringify(VIP_RULES));
   made = runnerConfig({
     emu,
     patch: (doc) => {

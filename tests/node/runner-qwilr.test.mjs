@@ -13,9 +13,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startEmulator } from "../../js/emulator/index.mjs";
 import { startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
-import { runnerWorker, startRunner } from "../../pkg/runner/index.js";
-import { openStore } from "../../pkg/runner/store/index.js";
-import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
+import { capturedLogger, locationTags, runnerConfig, startTestRunner } from "./runner-fixtures.mjs";
 import { until } from "../support/until.mjs";
 
 const LOCATION = "demoLocation00000001";
@@ -30,12 +28,15 @@ let logs;
 before(async () => {
   emu = await startEmulator();
   // The location has the tags the Qwilr rules add (the runner creates no location tags).
-  const loc = emu.state.locations[LOCATION];
-  for (const name of ["qwilr", "proposal-accepted", "proposal-viewed", "warm-lead", "hot-lead"])
-    loc.locationTags.push({ id: randomBytes(10).toString("hex"), name, locationId: LOCATION });
+  locationTags(emu, LOCATION, [
+    "qwilr",
+    "proposal-accepted",
+    "proposal-viewed",
+    "warm-lead",
+    "hot-lead",
+  ]);
   q = await startQwilrEmulator();
   dir = await mkdtemp(join(tmpdir(), "ghlb-qwilr-"));
-  store = await openStore({ kind: "embedded", path: join(dir, "store") });
   made = runnerConfig({
     emu,
     patch: (doc) => {
@@ -50,12 +51,7 @@ before(async () => {
     env: { TEST_QWILR_TOKEN: q.token },
   });
   logs = capturedLogger();
-  runner = await startRunner({
-    config: made.config,
-    store,
-    log: logs.log,
-    startWorker: runnerWorker,
-  });
+  ({ store, runner } = await startTestRunner(made, dir, logs.log));
   for (const event of ["pageAccepted", "pageViewed"]) {
     const res = await fetch(`${q.url}/webhooks`, {
       method: "POST",
