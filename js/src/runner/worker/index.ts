@@ -130,6 +130,8 @@ export interface WorkerOptions {
   refreshConnections?: () => Promise<WorkerConnection[]>;
   /** How often `refreshConnections` is read (default 2,000 ms). */
   refreshEveryMs?: number;
+  /** After an outbox paused for auth, when its token is asked for again (default 5,000 ms). */
+  authRetryMs?: number;
   /** Progress and problems. */
   onEvent?: (event: WorkerEvent) => void;
 }
@@ -243,6 +245,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const retryMax = options.retry?.maxMs ?? 15 * 60_000;
   const maxAttempts = options.retry?.maxAttempts ?? 12;
   const refreshEveryMs = options.refreshEveryMs ?? 2_000;
+  const authRetryMs = options.authRetryMs ?? 5_000;
   let refreshedAt = Date.now();
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -287,7 +290,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       baseUrl: c.baseUrl,
       storage: store.outboxStorage(c.locationId),
       config: c.outboxConfig,
-      onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
+      onEvent: (event) => {
+        // Paused for auth (no token yet: an OAuth connection not authorized, a token
+        // refused): asked again after a while, not at once and not never.
+        if (event.type === "authPaused")
+          setTimeout(() => {
+            if (held.get(c.locationId)?.outbox === outbox) outbox.resumeAuth();
+          }, authRetryMs).unref?.();
+        emit({ type: "outbox", locationId: c.locationId, event });
+      },
       // Later stages of a flow (the location's tags read first, a score that reads the
       // contact) are planned from the delivered responses and delivered by the outbox.
       flows,
