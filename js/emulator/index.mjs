@@ -175,6 +175,7 @@ export async function startEmulator(options = {}) {
   const oauth = createOAuth({
     clock: now,
     addToken,
+    removeToken: (token) => tokens.delete(token),
     fingerprint: tokenFingerprint,
     allScopes: ALL_SCOPES,
     defaults: { locationId: DEMO_LOCATION_ID },

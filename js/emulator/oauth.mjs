@@ -5,6 +5,8 @@
 //        configured install (`installFor`) and redirects to `redirect_uri?code=&state=`
 //   POST /oauth/token          form-urlencoded; `authorization_code` and `refresh_token`
 //   POST /oauth/locationToken  form `companyId`, `locationId`; a Company bearer token
+//        with the `oauth.write` scope and a `Version: 2021-07-28` header (as the OpenAPI
+//        says); only for a location the app is installed on (`install` / `uninstall`)
 //
 // Invariants:
 // - Refresh tokens ROTATE: each refresh answers a new one and the one used stops
@@ -12,6 +14,10 @@
 // - Access tokens expire after `expiresIn` seconds of the emulator's clock (then GHL
 //   calls answer 401 `Invalid JWT`); location tokens from `/oauth/locationToken` have no
 //   refresh token.
+// - Agency installs: a Company consent installs the app on `installFor.locations` (the
+//   default location unless set); `oauth.install(companyId, locationId)` adds one (what
+//   an INSTALL webhook announces) and `oauth.uninstall(companyId, locationId)` removes
+//   it and revokes every token issued for that location (UNINSTALL): they answer 401.
 // - No token is logged: `oauthLog` entries carry the grant, the client id, the status,
 //   and fingerprints only.
 
@@ -25,11 +31,17 @@ export const DEMO_OAUTH_CLIENT = Object.freeze({
 
 const secretToken = (prefix) => `${prefix}-${randomBytes(18).toString("base64url")}`;
 
-export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults }) {
+export function createOAuth({ clock, addToken, removeToken, fingerprint, allScopes, defaults }) {
   const clients = new Map([[DEMO_OAUTH_CLIENT.clientId, DEMO_OAUTH_CLIENT.clientSecret]]);
   const codes = new Map(); // code -> {clientId, redirectUri, install, scopes}
   const refreshTokens = new Map(); // token -> {clientId, install, scopes, userType}
   const companyTokens = new Map(); // token -> {companyId, scopes, expiresAtMs}
+  const installs = new Map(); // companyId -> Set(locationId)
+  const issuedFor = new Map(); // locationId -> Set(access token)
+  const installed = (companyId) => {
+    if (!installs.has(companyId)) installs.set(companyId, new Set());
+    return installs.get(companyId);
+  };
   const log = [];
   const settings = {
     expiresIn: 86399,
@@ -47,8 +59,12 @@ export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults 
     const access = secretToken("oauth-at");
     if (install.userType === "Company") {
       companyTokens.set(access, { companyId: install.companyId, scopes, expiresAtMs });
+      for (const l of install.locations ?? [defaults.locationId])
+        installed(install.companyId).add(l);
     } else {
       addToken(access, { locationId: install.locationId, scopes, label: "oauth", expiresAtMs });
+      if (!issuedFor.has(install.locationId)) issuedFor.set(install.locationId, new Set());
+      issuedFor.get(install.locationId).add(access);
     }
     const answer = {
       access_token: access,
@@ -128,12 +144,27 @@ export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults 
     return fail(400, "unsupported_grant_type", `grant_type ${grant} is not supported`);
   }
 
-  function locationToken(form, bearer) {
-    const entry = { endpoint: "locationToken" };
+  function locationToken(form, bearer, headers) {
+    const entry = { endpoint: "locationToken", locationId: form.get("locationId") };
     const company = bearer ? companyTokens.get(bearer) : undefined;
     if (!company || company.expiresAtMs <= clock()) {
       record({ ...entry, status: 401 });
       return { status: 401, body: { statusCode: 401, message: "Invalid JWT" } };
+    }
+    if (!company.scopes.includes("oauth.write")) {
+      record({ ...entry, status: 401 });
+      return {
+        status: 401,
+        body: { statusCode: 401, message: "The token is not authorized for this scope." },
+      };
+    }
+    if (!headers.version) {
+      record({ ...entry, status: 400 });
+      return { status: 400, body: { statusCode: 400, message: "version header is required" } };
+    }
+    if (!form.get("companyId")) {
+      record({ ...entry, status: 422 });
+      return { status: 422, body: { statusCode: 422, message: ["companyId should not be empty"] } };
     }
     if (form.get("companyId") !== company.companyId) {
       record({ ...entry, status: 403 });
@@ -147,6 +178,13 @@ export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults 
         body: { statusCode: 422, message: ["locationId should not be empty"] },
       };
     }
+    if (!installed(company.companyId).has(locationId)) {
+      record({ ...entry, status: 400 });
+      return {
+        status: 400,
+        body: { statusCode: 400, message: "The app is not installed on this location" },
+      };
+    }
     record({ ...entry, status: 200 });
     const install = { userType: "Location", locationId, companyId: company.companyId };
     return { status: 200, body: issue("(location-token)", install, company.scopes, false) };
@@ -156,6 +194,18 @@ export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults 
     log,
     settings,
     addClient: (clientId, clientSecret) => clients.set(clientId, clientSecret),
+    /** Installs the app on a location of the company (what an INSTALL webhook announces). */
+    install(companyId, locationId) {
+      installed(companyId).add(locationId);
+    },
+    /** Uninstalls it: no more location tokens, and those issued stop working (401). */
+    uninstall(companyId, locationId) {
+      installed(companyId).delete(locationId);
+      for (const t of issuedFor.get(locationId) ?? []) removeToken?.(t);
+      issuedFor.delete(locationId);
+      for (const [t, held] of refreshTokens)
+        if (held.install.locationId === locationId) refreshTokens.delete(t);
+    },
     /** `{status, body?, location?}` for an OAuth path, or null when the path is not one. */
     handle(method, url, rawBody, headers) {
       const p = url.pathname;
@@ -171,7 +221,7 @@ export function createOAuth({ clock, addToken, fingerprint, allScopes, defaults 
       const form = new URLSearchParams(rawBody);
       if (p === "/oauth/token") return token(form);
       const bearer = /^Bearer\s+(.+)$/i.exec(String(headers.authorization ?? ""))?.[1]?.trim();
-      return locationToken(form, bearer);
+      return locationToken(form, bearer, headers);
     },
   };
 }

@@ -399,7 +399,10 @@ export async function createOutbox(options: OutboxOptions): Promise<Outbox> {
   function pump(): Promise<void> {
     if (closed || recovering || failed) return lastWrite;
     const sending = running && token !== undefined;
-    if (running && token === undefined) fetchToken(false); // nothing is handed out without a token
+    // Nothing is handed out without a token; while delivery is paused for auth (getToken
+    // failed) it is not asked again until `resumeAuth()`, or the pump would spin on it.
+    if (running && token === undefined && call((c) => c.authPaused()) === undefined)
+      fetchToken(false);
     const d: Drained = call((c) => c.drain(Date.now(), sending));
     // The budgets the drained sends changed go in the same batch: the next holder of a
     // location (a restart, a reload, another worker) goes on with GHL's open window.

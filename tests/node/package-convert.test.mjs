@@ -8,22 +8,12 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
 import { instanceGeneration } from "../../pkg/internal.js";
-import {
-  startEmulator,
-  ALL_SCOPES,
-  DEMO_LOCATION_ID as LOC,
-  DEMO_TOKEN,
-} from "../../js/emulator/index.mjs";
+import { ALL_SCOPES, DEMO_LOCATION_ID as LOC } from "../../js/emulator/index.mjs";
+import { demoConnection, emulatorAndClient, nested } from "../support/package-emulator.mjs";
 
 let emu, client;
 before(async () => {
-  emu = await startEmulator({ seed: 3 });
-  client = g.createClient({
-    token: DEMO_TOKEN,
-    locationId: LOC,
-    scopes: ALL_SCOPES,
-    baseUrl: emu.url,
-  });
+  ({ emu, client } = await emulatorAndClient(3));
 });
 after(() => emu?.stop());
 
@@ -117,18 +107,12 @@ test("flows: an event whose payload holds a Date plans the same as its JSON", ()
   assert.deepEqual(flows.plan(ev), flows.plan(JSON.parse(JSON.stringify(ev))));
 });
 
-function nested(levels, leaf = 1) {
-  let v = leaf;
-  for (let i = 0; i < levels; i++) v = { a: v };
-  return v;
-}
-
 test("depth is limited before recursion: 100,000 levels and cycles are typed errors, then 2,000 levels work", async () => {
   const generation = instanceGeneration();
   const rules = g.compileRules({ version: 1, mappings: [{ from: "email", to: "email" }] });
   const cyclic = { a: {} };
   cyclic.a.back = cyclic;
-  for (const bad of [nested(100_000), cyclic]) {
+  for (const bad of [nested(100_000, 1), cyclic]) {
     await assert.rejects(
       client.buildRequest("contacts.upsert-contact", { body: bad }),
       (e) =>
@@ -175,13 +159,7 @@ test("depth is limited before recursion: 100,000 levels and cycles are typed err
 
 test("a plan accepted near the depth limit is restored from its storage (stored records get the wrapping's room)", async () => {
   const storage = g.memoryStorage();
-  const conn = {
-    token: DEMO_TOKEN,
-    locationId: LOC,
-    scopes: ALL_SCOPES,
-    baseUrl: emu.url,
-    autoStart: false,
-  };
+  const conn = { ...demoConnection(emu), autoStart: false };
   const ob = await g.createOutbox({ ...conn, storage });
   const deepest = (n) => ({
     id: `p${n}`,
@@ -191,7 +169,7 @@ test("a plan accepted near the depth limit is restored from its storage (stored 
       {
         id: "u",
         operation: "contacts.upsert-contact",
-        params: { body: { locationId: LOC, email: "d@x.example", deep: nested(n) } },
+        params: { body: { locationId: LOC, email: "d@x.example", deep: nested(n, 1) } },
       },
     ],
   });

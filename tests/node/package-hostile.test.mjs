@@ -8,30 +8,15 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import * as g from "../../pkg/entries/node.js";
 import { instanceGeneration } from "../../pkg/internal.js";
-import {
-  startEmulator,
-  ALL_SCOPES,
-  DEMO_LOCATION_ID as LOC,
-  DEMO_TOKEN,
-} from "../../js/emulator/index.mjs";
+import { ALL_SCOPES, DEMO_LOCATION_ID as LOC, DEMO_TOKEN } from "../../js/emulator/index.mjs";
+import { demoConnection, emulatorAndClient, nested } from "../support/package-emulator.mjs";
 
 let emu, client;
 before(async () => {
-  emu = await startEmulator({ seed: 9 });
-  client = g.createClient({
-    token: DEMO_TOKEN,
-    locationId: LOC,
-    scopes: ALL_SCOPES,
-    baseUrl: emu.url,
-  });
+  ({ emu, client } = await emulatorAndClient(9));
 });
 after(() => emu?.stop());
 
-function deep(levels) {
-  let v = {};
-  for (let i = 0; i < levels; i++) v = { a: v };
-  return v;
-}
 function cyclic() {
   const o = { a: { b: 1 } };
   o.a.self = o;
@@ -50,7 +35,7 @@ const HOSTILE = {
   "empty list": () => [],
   "list of numbers": () => [1, 2],
   cyclic,
-  "100,000 levels": () => deep(100_000),
+  "100,000 levels": () => nested(100_000),
 };
 
 const plan = () => ({
@@ -71,7 +56,7 @@ const schedule = () => ({
   utcOffsetMinutes: 0,
 });
 const rulesDoc = () => ({ version: 1, mappings: [{ from: "email", to: "email" }] });
-const conn = () => ({ token: DEMO_TOKEN, locationId: LOC, scopes: ALL_SCOPES, baseUrl: emu.url });
+const conn = () => demoConnection(emu);
 const event = () => ({ type: "tags.validation.requested", id: "ev1", payload: {} });
 
 /** name -> [valid arguments, call]; each argument position is poisoned in turn. */

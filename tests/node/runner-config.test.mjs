@@ -30,7 +30,9 @@ function problems(patch, env) {
   assert.fail("expected the config to be refused");
 }
 
-test("the shipped schema uses only keywords the checker implements, and is the package's file", () => {
+test("the shipped schema uses only keywords the checker implements, and is the package's file", {
+  timeout: 120_000,
+}, () => {
   assert.deepEqual(unsupportedKeywords(configSchema()), []);
   const shipped = JSON.parse(
     readFileSync(new URL("../../pkg/runner/config.schema.json", import.meta.url), "utf8"),
@@ -44,7 +46,9 @@ test("the shipped schema uses only keywords the checker implements, and is the p
   assert.equal(pkg.exports["./runner/config.schema.json"], "./runner/config.schema.json");
 });
 
-test("defaults come from the schema; secrets are resolved from the environment", () => {
+test("defaults come from the schema; secrets are resolved from the environment", {
+  timeout: 120_000,
+}, () => {
   const { config, env } = runnerConfig();
   assert.equal(config.server.shutdownTimeoutMs, 10000);
   assert.equal(config.store.kind, "embedded");
@@ -54,7 +58,7 @@ test("defaults come from the schema; secrets are resolved from the environment",
   assert.ok(config.secretValues.includes(env.TEST_QWILR_SECRET));
 });
 
-test("every problem is reported with its key and why, at once", () => {
+test("every problem is reported with its key and why, at once", { timeout: 120_000 }, () => {
   const r = problems((d) => {
     d.server.port = 70000;
     d.server.colour = "blue";
@@ -71,7 +75,9 @@ test("every problem is reported with its key and why, at once", () => {
   assert.match(r.message, /does not start/);
 });
 
-test("cross-references: a source naming a missing connection, an OAuth app or report target that is not there", () => {
+test("cross-references: a source naming a missing connection, an OAuth app or report target that is not there", {
+  timeout: 120_000,
+}, () => {
   const r = problems((d) => {
     d.sources.qwilr.main.connection = "ghost";
     d.connections.demo.weeklyReport = { targets: ["nobody"] };
@@ -84,7 +90,9 @@ test("cross-references: a source naming a missing connection, an OAuth app or re
   assert.match(at["/connections/second/locationId"], /also connection demo/);
 });
 
-test("a missing environment variable or secret file stops the start, naming the key and the variable", () => {
+test("a missing environment variable or secret file stops the start, naming the key and the variable", {
+  timeout: 120_000,
+}, () => {
   const r = problems(
     (d) => {
       d.sources.qwilr.main.token = { file: "no-such-file.txt" };
@@ -97,7 +105,9 @@ test("a missing environment variable or secret file stops the start, naming the 
   assert.match(at["/sources/qwilr/main/token"], /no-such-file\.txt cannot be read \(ENOENT\)/);
 });
 
-test("the checker: types, enums, oneOf with the closest branch, defaults inside arrays of objects", () => {
+test("the checker: types, enums, oneOf with the closest branch, defaults inside arrays of objects", {
+  timeout: 120_000,
+}, () => {
   const s = {
     type: "object",
     properties: {
@@ -114,7 +124,9 @@ test("the checker: types, enums, oneOf with the closest branch, defaults inside 
   );
 });
 
-test("the CLI refuses a bad config: JSON error on stderr, exit 2, no secret printed", () => {
+test("the CLI refuses a bad config: JSON error on stderr, exit 2, no secret printed", {
+  timeout: 120_000,
+}, () => {
   const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-cli-"));
   const { doc, env } = runnerConfig();
   doc.server.port = -1;

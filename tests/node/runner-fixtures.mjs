@@ -2,6 +2,7 @@
 // a user writes one (secrets by environment variable), parsed by the runner's own
 // loader, and a logger whose lines the tests read back.
 import { randomBytes } from "node:crypto";
+import { join } from "node:path";
 import { createLogger, parseConfig } from "../../pkg/runner/index.js";
 
 export const VAULT_KEY = randomBytes(32).toString("hex");
@@ -54,4 +55,31 @@ export function capturedLogger() {
   const lines = [];
   const log = createLogger({ level: "debug", sink: (l) => lines.push(l) });
   return { log, lines, text: () => lines.join("\n") };
+}
+
+/** Gives the emulator's location `loc` the location tags `names` (the runner creates none). */
+export function locationTags(emu, loc, names) {
+  for (const name of names)
+    emu.state.locations[loc].locationTags.push({
+      id: randomBytes(10).toString("hex"),
+      name,
+      locationId: loc,
+    });
+}
+
+/** `ghl` rules for GHL's own tag changes: a contact tagged `vip` also gets `priority`. */
+export const VIP_RULES = {
+  version: 1,
+  name: "VIPs get priority",
+  mappings: [],
+  tagRules: [{ id: "vip-priority", when: { path: "added", contains: "vip" }, add: ["priority"] }],
+};
+
+/** The whole runner (HTTP, worker, schedules) on the embedded store in `dir`. */
+export async function startTestRunner(made, dir, log) {
+  const { openStore } = await import("../../pkg/runner/store/index.js");
+  const { runnerWorker, startRunner } = await import("../../pkg/runner/index.js");
+  const store = await openStore({ kind: "embedded", path: join(dir, "store") });
+  const runner = await startRunner({ config: made.config, store, log, startWorker: runnerWorker });
+  return { store, runner };
 }

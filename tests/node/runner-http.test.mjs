@@ -54,7 +54,9 @@ async function refusal(res, status, code) {
   return body;
 }
 
-test("GHL webhooks: signed accepted once, forged 401, unsigned 401, stale 401, replay 200 not stored again", async () => {
+test("GHL webhooks: signed accepted once, forged 401, unsigned 401, stale 401, replay 200 not stored again", {
+  timeout: 120_000,
+}, async () => {
   const fields = { id: "c-http-1", email: "ada@example.com", tags: ["a"] };
   const opts = { locationId: "demoLocation00000001" };
   const ok = emu.webhooks.build("ContactCreate", fields, opts);
@@ -91,7 +93,9 @@ test("GHL webhooks: signed accepted once, forged 401, unsigned 401, stale 401, r
   assert.equal(stored("ghl").length, 1);
 });
 
-test("GHL webhooks for a location without a connection: 200 ignored, nothing stored", async () => {
+test("GHL webhooks for a location without a connection: 200 ignored, nothing stored", {
+  timeout: 120_000,
+}, async () => {
   const before = stored("ghl").length;
   const d = emu.webhooks.build(
     "ContactCreate",
@@ -111,7 +115,9 @@ const qwilrBody = (key) =>
     page: { id: "a".repeat(24), metadata: {} },
   });
 
-test("Qwilr: a wrong secret is 404 and nothing is processed; the right one 200, stored once", async () => {
+test("Qwilr: a wrong secret is 404 and nothing is processed; the right one 200, stored once", {
+  timeout: 120_000,
+}, async () => {
   const key = "b".repeat(64);
   const wrong = qwilrSecret.replace(/.$/, (c) => (c === "0" ? "1" : "0"));
   await refusal(
@@ -156,7 +162,9 @@ const capture = (id, siteKey = "site-1") =>
     utm: {},
   });
 
-test("capture: CORS only for the key's origins; a foreign origin is 403 and nothing stored", async () => {
+test("capture: CORS only for the key's origins; a foreign origin is 403 and nothing stored", {
+  timeout: 120_000,
+}, async () => {
   const good = { origin: "https://pages.example.com", "content-type": "text/plain" };
   let pre = await fetch(`${server.url}/capture/site-1`, {
     method: "OPTIONS",
@@ -190,7 +198,9 @@ test("capture: CORS only for the key's origins; a foreign origin is 403 and noth
   assert.equal(stored("capture").length, 1);
 });
 
-test("an unreachable store: 503 JSON, no acknowledgement; the retry is stored once the store is back", async () => {
+test("an unreachable store: 503 JSON, no acknowledgement; the retry is stored once the store is back", {
+  timeout: 120_000,
+}, async () => {
   const d = emu.webhooks.build(
     "ContactCreate",
     { id: "c-down", email: "down@example.com" },
@@ -232,14 +242,18 @@ test("an unreachable store: 503 JSON, no acknowledgement; the retry is stored on
   assert.equal((await fetch(`${server.url}/healthz`)).status, 200);
 });
 
-test("refusals are JSON: unknown route 404, wrong method 405, body over the limit 413", async () => {
+test("refusals are JSON: unknown route 404, wrong method 405, body over the limit 413", {
+  timeout: 120_000,
+}, async () => {
   await refusal(await fetch(`${server.url}/nope`), 404, "HTTP_NOT_FOUND");
   await refusal(await fetch(`${server.url}/hooks/ghl`), 405, "HTTP_METHOD_NOT_ALLOWED");
   await refusal(await post("/hooks/ghl", "x".repeat(70_000)), 413, "HTTP_BODY_TOO_LARGE");
   await refusal(await fetch(`${server.url}/console`), 404, "HTTP_NOT_FOUND");
 });
 
-test("metrics: Prometheus text with accepted, refused and queue depth per connection", async () => {
+test("metrics: Prometheus text with accepted, refused and queue depth per connection", {
+  timeout: 120_000,
+}, async () => {
   const res = await fetch(`${server.url}/metrics`);
   assert.equal(res.status, 200);
   assert.match(res.headers.get("content-type"), /^text\/plain; version=0\.0\.4/);

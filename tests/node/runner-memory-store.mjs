@@ -11,6 +11,9 @@ export function memoryRunnerStore() {
   const values = new Map();
   const secrets = new Map(); // name -> {value, version}
   const periods = new Set();
+  const dead = new Map(); // id -> item with its reason
+  const outboxes = {}; // location -> Map(key -> record)
+  const retired = {}; // location -> {records, reason}
   let seq = 0;
   const s = {
     kind: "embedded",
@@ -18,6 +21,7 @@ export function memoryRunnerStore() {
     closed: false,
     calls: [],
     intake,
+    dead,
     secrets,
     values,
   };
@@ -52,14 +56,69 @@ export function memoryRunnerStore() {
     },
     async claimIntake(_worker, limit) {
       await gate("claimIntake");
-      return [...intake.values()].slice(0, limit);
+      const now = Date.now();
+      return [...intake.values()].filter((i) => !(i.notBefore > now)).slice(0, limit);
     },
     async completeIntake(ids) {
       await gate("completeIntake");
       for (const id of ids) intake.delete(id);
     },
-    outboxStorage() {
-      throw new Error("not in the memory test store");
+    outboxStorage(location) {
+      if (!outboxes[location]) outboxes[location] = new Map();
+      const records = outboxes[location];
+      return {
+        async load() {
+          await gate("outbox.load");
+          return [...records].map(([key, record]) => ({ key, record: structuredClone(record) }));
+        },
+        async apply(ops) {
+          await gate("outbox.apply");
+          for (const o of ops)
+            if (o.op === "put") records.set(o.key, structuredClone(o.record));
+            else records.delete(o.key);
+        },
+        async close() {},
+      };
+    },
+    async retryIntake(id, delayMs) {
+      await gate("retryIntake");
+      const i = intake.get(id);
+      if (i) i.notBefore = Date.now() + delayMs;
+    },
+    async deadLetterIntake(ids, reason) {
+      await gate("deadLetterIntake");
+      for (const id of ids) {
+        const i = intake.get(id);
+        if (i) dead.set(id, { ...i, reason });
+        intake.delete(id);
+      }
+    },
+    async deadLetterConnection(connection, reason) {
+      await gate("deadLetterConnection");
+      let n = 0;
+      for (const [id, i] of intake)
+        if (i.connection === connection) {
+          dead.set(id, { ...i, reason });
+          intake.delete(id);
+          n += 1;
+        }
+      return n;
+    },
+    async deadIntake() {
+      await gate("deadIntake");
+      return [...dead.values()];
+    },
+    async retireOutbox(location, reason) {
+      await gate("retireOutbox");
+      const records = outboxes[location] ?? new Map();
+      delete outboxes[location];
+      retired[location] = { records, reason };
+      return records.size;
+    },
+    async retiredOutbox(location) {
+      await gate("retiredOutbox");
+      const r = retired[location];
+      return r ? [...r.records.keys()].map((key) => ({ key, state: null, reason: r.reason })) : [];
     },
     async acquireLease(name, holder, ttlMs) {
       await gate("acquireLease");

@@ -88,7 +88,9 @@ async function authorize() {
   return { cb, back };
 }
 
-test("start -> authorize -> callback: tokens stored encrypted; a replayed state is refused", async () => {
+test("start -> authorize -> callback: tokens stored encrypted; a replayed state is refused", {
+  timeout: 120_000,
+}, async () => {
   const { cb, back } = await authorize();
   assert.equal(cb.status, 200, await cb.clone().text());
   assert.deepEqual(await cb.json(), { connected: "oa" });
@@ -105,7 +107,9 @@ test("start -> authorize -> callback: tokens stored encrypted; a replayed state 
   assert.equal(forged.status, 400);
 });
 
-test("two workers refreshing at once: one refresh call; both use the new token; the old refresh token is dead", async () => {
+test("two workers refreshing at once: one refresh call; both use the new token; the old refresh token is dead", {
+  timeout: 120_000,
+}, async () => {
   // Make the stored access token expired, as a day later.
   const rec = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);
   const oldRefresh = rec.refreshToken;
@@ -152,7 +156,9 @@ test("two workers refreshing at once: one refresh call; both use the new token; 
   assert.equal((await res.json()).error, "invalid_grant");
 });
 
-test("a 401 from GHL refreshes once (single-flight in a process) and the call succeeds", async () => {
+test("a 401 from GHL refreshes once (single-flight in a process) and the call succeeds", {
+  timeout: 120_000,
+}, async () => {
   const w = manager();
   const token = await w.getToken("oa");
   emu.revokeToken(token); // GHL now answers 401 to it
@@ -169,7 +175,9 @@ test("a 401 from GHL refreshes once (single-flight in a process) and the call su
   assert.equal(refreshCalls().length - before, 1);
 });
 
-test("refreshDue renews a token that expires within the app's margin, before any 401", async () => {
+test("refreshDue renews a token that expires within the app's margin, before any 401", {
+  timeout: 120_000,
+}, async () => {
   const rec = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);
   const soon = { ...rec, expiresAt: Date.now() + 60_000 }; // inside the 5-minute margin
   const cur = store.secrets.get("oauth:oa");
@@ -184,7 +192,9 @@ test("refreshDue renews a token that expires within the app's margin, before any
   assert.equal(refreshCalls().length - before, 1);
 });
 
-test("tokens and the client secret never appear in logs or errors", async () => {
+test("tokens and the client secret never appear in logs or errors", {
+  timeout: 120_000,
+}, async () => {
   // An error path: a refresh with a dead refresh token.
   const rec = vault().open("oauth:oa", store.secrets.get("oauth:oa").value);
   const cur = store.secrets.get("oauth:oa");

@@ -15,7 +15,9 @@ before(async () => {
 });
 after(() => wp.stop());
 
-test("polled once per period across workers; the cursor moves only after the leads are stored", async () => {
+test("polled once per period across workers; the cursor moves only after the leads are stored", {
+  timeout: 120_000,
+}, async () => {
   const made = runnerConfig({
     env: { TEST_WP_KEY: WISHPOND_EMULATOR_KEY },
     patch(doc) {

@@ -64,7 +64,9 @@ after(async () => {
   await emu.stop();
 });
 
-test("weekly report: N workers at once send it exactly once per target; statistics once per interval", async () => {
+test("weekly report: N workers at once send it exactly once per target; statistics once per interval", {
+  timeout: 120_000,
+}, async () => {
   const slackUrl = `http://127.0.0.1:${slack.address().port}/services/T000/B000/secretpart123`;
   const made = runnerConfig({
     emu,

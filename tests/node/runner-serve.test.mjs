@@ -18,11 +18,17 @@ import {
 } from "../../pkg/runner/index.js";
 import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
 import { memoryRunnerStore } from "./runner-memory-store.mjs";
+import { cleanups, killChild } from "../support/cleanup.mjs";
 
-test("the CLI serves with the embedded store, acknowledges durably, logs JSON without secrets, stops on SIGTERM", async () => {
+test("the CLI serves with the embedded store, acknowledges durably, logs JSON without secrets, stops on SIGTERM", {
+  timeout: 120_000,
+}, async (t) => {
+  const own = cleanups(t);
   const emu = await startEmulator();
+  own(() => emu.stop());
   const dir = mkdtempSync(join(tmpdir(), "ghl-bridge-serve-test-"));
-  try {
+  own(() => rmSync(dir, { recursive: true, force: true }));
+  {
     const { doc, env, qwilrSecret } = runnerConfig({ emu });
     doc.store = { kind: "embedded", path: "store" };
     doc.connections.demo.scopes = [
@@ -43,6 +49,7 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
       err += c;
     });
     const exited = new Promise((r) => child.once("exit", (code) => r(code)));
+    own(() => killChild(child, exited));
     const url = await new Promise((resolve, reject) => {
       child.stdout.on("data", (c) => {
         out += c;
@@ -95,13 +102,13 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
     assert.ok(lines.some((l) => l.msg === "stopped"));
     for (const v of Object.values(env))
       assert.ok(!out.includes(v) && !err.includes(v), "a secret was printed");
-  } finally {
-    await emu.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test("graceful shutdown: the request in flight finishes (200, stored), new ones are refused, the store closes", async () => {
+test("graceful shutdown: the request in flight finishes (200, stored), new ones are refused, the store closes", {
+  timeout: 60_000,
+}, async (t) => {
+  const own = cleanups(t);
   const made = runnerConfig();
   const store = memoryRunnerStore();
   let release;
@@ -143,6 +150,10 @@ test("graceful shutdown: the request in flight finishes (200, stored), new ones 
     event: "pageViewed",
     idempotencyKey: "9".repeat(64),
     page: { id: "8".repeat(24) },
+  });
+  own(async () => {
+    release();
+    await server.close();
   });
   const inflight = fetch(`${server.url}/hooks/qwilr/${made.qwilrSecret}`, { method: "POST", body });
   await inAccept; // the request is in flight, inside store.accept()

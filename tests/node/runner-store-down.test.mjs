@@ -19,6 +19,7 @@ const skip = await postgresSkipReason();
 
 test("PostgreSQL down: 503 JSON, nothing acknowledged; back up: the retry is stored", {
   skip: skip ?? false,
+  timeout: 120_000,
 }, async () => {
   const emu = await startEmulator();
   const pg = await startPostgres();

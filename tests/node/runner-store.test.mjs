@@ -11,6 +11,7 @@ import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../pkg/runner/store/index.js";
+import { MIGRATIONS } from "../../pkg/runner/store/migrations.js";
 import { GhlBridgeError } from "../../pkg/entries/node.js";
 import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
 
@@ -54,14 +55,18 @@ function conformance(kind, setup) {
       await env?.cleanup();
     });
 
-    test("migrations are versioned: applied once, then nothing is pending", async () => {
+    test("migrations are versioned: applied once, then nothing is pending", {
+      timeout: 120_000,
+    }, async () => {
       assert.deepEqual(await store.migrate(), []);
       assert.deepEqual(await store.pendingMigrations(), []);
       await store.ping();
       assert.equal(store.kind, kind);
     });
 
-    test("accept: durable, unique by (source, dedupeKey), repeats in one batch are duplicates", async () => {
+    test("accept: durable, unique by (source, dedupeKey), repeats in one batch are duplicates", {
+      timeout: 120_000,
+    }, async () => {
       const a = item();
       assert.equal(await store.accept(a), "accepted");
       assert.equal(await store.accept({ ...a, body: { other: true } }), "duplicate");
@@ -72,14 +77,18 @@ function conformance(kind, setup) {
       assert.deepEqual(results, ["accepted", "duplicate", "accepted"]);
     });
 
-    test("accept refuses bad items with INVALID_ARGUMENT before anything is stored", async () => {
+    test("accept refuses bad items with INVALID_ARGUMENT before anything is stored", {
+      timeout: 120_000,
+    }, async () => {
       await assert.rejects(store.accept(item({ source: "nope" })), isCode("INVALID_ARGUMENT"));
       await assert.rejects(store.accept(item({ dedupeKey: "" })), isCode("INVALID_ARGUMENT"));
       await assert.rejects(store.accept(item({ body: undefined })), isCode("INVALID_ARGUMENT"));
       await assert.rejects(store.accept(item({ receivedAt: -1 })), isCode("INVALID_ARGUMENT"));
     });
 
-    test("claims: oldest first, disjoint between workers, filtered by connection, completed items gone", async () => {
+    test("claims: oldest first, disjoint between workers, filtered by connection, completed items gone", {
+      timeout: 120_000,
+    }, async () => {
       await drain(store);
       const items = [];
       for (let i = 0; i < 30; i++)
@@ -117,7 +126,9 @@ function conformance(kind, setup) {
       assert.equal(await store.accept(items[0]), "duplicate", "a completed item still dedupes");
     });
 
-    test("an expired claim is claimed again by another worker, with its attempts", async () => {
+    test("an expired claim is claimed again by another worker, with its attempts", {
+      timeout: 120_000,
+    }, async () => {
       await drain(store);
       const it = item();
       await store.accept(it);
@@ -129,7 +140,9 @@ function conformance(kind, setup) {
       await store.completeIntake([again.id]);
     });
 
-    test("outbox storage: atomic batches, later ops on a key win, one location does not see another's", async () => {
+    test("outbox storage: atomic batches, later ops on a key win, one location does not see another's", {
+      timeout: 120_000,
+    }, async () => {
       const a = store.outboxStorage("loc-out-a");
       const b = store.outboxStorage("loc-out-b");
       await a.apply([
@@ -164,7 +177,9 @@ function conformance(kind, setup) {
       await store.ping();
     });
 
-    test("leases: one holder at a time, renewed by its holder, released, taken over after expiry", async () => {
+    test("leases: one holder at a time, renewed by its holder, released, taken over after expiry", {
+      timeout: 120_000,
+    }, async () => {
       assert.equal(await store.acquireLease("location:x", "w1", 60_000), true);
       assert.equal(await store.acquireLease("location:x", "w2", 60_000), false);
       assert.equal(await store.acquireLease("location:x", "w1", 60_000), true, "renewed");
@@ -185,7 +200,7 @@ function conformance(kind, setup) {
       assert.equal(wins.filter(Boolean).length, 1);
     });
 
-    test("values: JSON in, JSON out, overwritten", async () => {
+    test("values: JSON in, JSON out, overwritten", { timeout: 120_000 }, async () => {
       assert.equal(await store.getValue("cursor:wishpond"), undefined);
       await store.setValue("cursor:wishpond", { after: "2026-01-01", ids: [1, 2] });
       await store.setValue("cursor:wishpond", { after: "2026-02-01", ids: [3] });
@@ -195,7 +210,9 @@ function conformance(kind, setup) {
       await assert.rejects(store.setValue("x", undefined), isCode("INVALID_ARGUMENT"));
     });
 
-    test("secrets: compare-and-set on the version; of concurrent writers exactly one wins", async () => {
+    test("secrets: compare-and-set on the version; of concurrent writers exactly one wins", {
+      timeout: 120_000,
+    }, async () => {
       assert.equal(await store.getSecret("oauth:c1"), undefined);
       assert.equal(await store.casSecret("oauth:c1", 0, "cipher-1"), true);
       assert.equal(await store.casSecret("oauth:c1", 0, "cipher-x"), false, "exists already");
@@ -211,7 +228,9 @@ function conformance(kind, setup) {
       assert.equal(await store.getSecret("oauth:c1"), undefined);
     });
 
-    test("claimPeriod: exactly once per (schedule, period) across holders", async () => {
+    test("claimPeriod: exactly once per (schedule, period) across holders", {
+      timeout: 120_000,
+    }, async () => {
       const wins = await Promise.all(
         ["w1", "w2", "w3", "w4"].map((h) => store.claimPeriod("weekly-report:c1", "2026-W48", h)),
       );
@@ -220,7 +239,7 @@ function conformance(kind, setup) {
       assert.equal(await store.claimPeriod("weekly-report:c1", "2026-W49", "w2"), true);
     });
 
-    test("counts: pending intake per connection", async () => {
+    test("counts: pending intake per connection", { timeout: 120_000 }, async () => {
       await drain(store);
       await store.accept(item({ connection: "count-a" }));
       await store.accept(item({ connection: "count-a" }));
@@ -232,7 +251,7 @@ function conformance(kind, setup) {
       assert.deepEqual({ ...(await store.counts()).pendingIntake }, {});
     });
 
-    test("what was acknowledged survives closing and reopening", async () => {
+    test("what was acknowledged survives closing and reopening", { timeout: 120_000 }, async () => {
       const it = item({ connection: "reopen" });
       assert.equal(await store.accept(it), "accepted");
       await store.outboxStorage("reopen").apply([{ op: "put", key: "k", record: { v: 1 } }]);
@@ -246,7 +265,7 @@ function conformance(kind, setup) {
       ]);
     });
 
-    test("a closed store answers STORE_CLOSED", async () => {
+    test("a closed store answers STORE_CLOSED", { timeout: 120_000 }, async () => {
       const other = await env.open(true);
       await other.close();
       await assert.rejects(other.accept(item()), isCode("STORE_CLOSED"));
@@ -277,7 +296,10 @@ conformance("postgres", async () => {
   const pg = await startPostgres();
   const first = await openStore({ kind: "postgres", url: pg.url });
   await assert.rejects(first.claimIntake("w", 1, 1000), isCode("STORE_NOT_MIGRATED"));
-  assert.deepEqual(await first.migrate(), ["001_runner_store"]);
+  const names = MIGRATIONS.map((m) => m.name);
+  assert.equal(names[0], "001_runner_store");
+  assert.deepEqual(await first.migrate(), names, "every migration, in order");
+  assert.deepEqual(await first.migrate(), [], "applied once");
   await first.close();
   return {
     open: () => openStore({ kind: "postgres", url: pg.url, poolSize: 4 }),
@@ -286,7 +308,9 @@ conformance("postgres", async () => {
 });
 
 describe("runner store: failures are typed and acknowledge nothing", () => {
-  test("embedded: a second opener of the same folder is refused while the first is open", async () => {
+  test("embedded: a second opener of the same folder is refused while the first is open", {
+    timeout: 120_000,
+  }, async () => {
     const dir = await mkdtemp(join(tmpdir(), "ghlb-store-"));
     const a = await openStore({ kind: "embedded", path: join(dir, "db") });
     try {
@@ -300,7 +324,9 @@ describe("runner store: failures are typed and acknowledge nothing", () => {
     }
   });
 
-  test("postgres: an unreachable database is STORE_UNAVAILABLE, the url's password not shown", async () => {
+  test("postgres: an unreachable database is STORE_UNAVAILABLE, the url's password not shown", {
+    timeout: 120_000,
+  }, async () => {
     const store = await openStore({
       kind: "postgres",
       url: "postgresql://u:sekrit-pass@127.0.0.1:1/db",
@@ -321,6 +347,7 @@ describe("runner store: failures are typed and acknowledge nothing", () => {
 
   test("postgres: the server going away mid-run rejects accepts, then they work again", {
     skip: pgSkip ?? false,
+    timeout: 120_000,
   }, async () => {
     const pg = await startPostgres();
     const store = await openStore({ kind: "postgres", url: pg.url, poolSize: 2 });
@@ -338,7 +365,9 @@ describe("runner store: failures are typed and acknowledge nothing", () => {
     }
   });
 
-  test("embedded: a full disk is STORE_FULL, nothing acknowledged; freed space, accepts work again", async (t) => {
+  test("embedded: a full disk is STORE_FULL, nothing acknowledged; freed space, accepts work again", {
+    timeout: 120_000,
+  }, async (t) => {
     // A small tmpfs holds the data folder (root only: CI runs as root).
     const dir = await mkdtemp(join(tmpdir(), "ghlb-full-"));
     try {
@@ -387,7 +416,9 @@ describe("runner store: failures are typed and acknowledge nothing", () => {
     }
   });
 
-  test("the full-disk classification: ENOSPC and SQLSTATE 53100 are STORE_FULL", async () => {
+  test("the full-disk classification: ENOSPC and SQLSTATE 53100 are STORE_FULL", {
+    timeout: 120_000,
+  }, async () => {
     const { storeError } = await import("../../pkg/runner/store/index.js");
     const enospc = Object.assign(new Error("ENOSPC: no space left on device, write"), {
       code: "ENOSPC",

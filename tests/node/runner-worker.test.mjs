@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../pkg/runner/store/index.js";
 import { startWorker } from "../../pkg/runner/worker/index.js";
+import { cleanups, killChild } from "../support/cleanup.mjs";
 import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
 import {
   emailOf,
@@ -39,11 +40,17 @@ const pendingIntake = async (store) =>
 const pendingOutbox = async (store) =>
   Object.values((await store.counts()).outbox).reduce((a, b) => a + b.pending, 0);
 
-test("worker: intake items are planned by the rules and delivered once each; a non-event is rejected", async () => {
+test("worker: intake items are planned by the rules and delivered once each; a non-event is rejected", {
+  timeout: 120_000,
+}, async (t) => {
+  const own = cleanups(t);
   const { emu, connections } = await runnerEmulator(2, {
     rateLimit: { max: 100, intervalMs: 1000 },
   });
+  own(() => emu.stop());
   const { store, cleanup } = await embeddedStore();
+  own(cleanup);
+  own(() => store.close());
   const events = [];
   const worker = await startWorker({
     store,
@@ -51,7 +58,8 @@ test("worker: intake items are planned by the rules and delivered once each; a n
     tickMs: 20,
     onEvent: (e) => e.type !== "outbox" && events.push(e),
   });
-  try {
+  own(() => worker.stop());
+  {
     const accepted = new Map();
     for (let k = 0; k < 20; k++) {
       const c = connections[k % 2];
@@ -81,19 +89,24 @@ test("worker: intake items are planned by the rules and delivered once each; a n
     assert.equal(rejected.length, 1);
     assert.equal(rejected[0].code, "INVALID_ARGUMENT");
     assert.equal(worker.stats().rejected, 1);
-  } finally {
-    await worker.stop();
-    await store.close();
-    await cleanup();
-    await emu.stop();
+    const [dead] = await store.deadIntake();
+    assert.equal(dead.dedupeKey, "not-an-event", "kept, with its reason");
+    assert.equal(dead.reason.code, "INVALID_ARGUMENT");
+    assert.deepEqual(dead.body, { hello: "world" });
   }
 });
 
-test("worker: a crash between the outbox accept and completing the intake neither loses nor repeats", async () => {
+test("worker: a crash between the outbox accept and completing the intake neither loses nor repeats", {
+  timeout: 120_000,
+}, async (t) => {
+  const own = cleanups(t);
   const { emu, connections } = await runnerEmulator(1, {
     rateLimit: { max: 100, intervalMs: 1000 },
   });
+  own(() => emu.stop());
   const { store: real, cleanup } = await embeddedStore();
+  own(cleanup);
+  own(() => real.close());
   // The first completion fails (as if the process died right after the accepts).
   let failNext = true;
   const store = Object.create(real);
@@ -105,7 +118,8 @@ test("worker: a crash between the outbox accept and completing the intake neithe
     return real.completeIntake(ids);
   };
   const worker = await startWorker({ store, connections, tickMs: 20, claimLeaseMs: 200 });
-  try {
+  own(() => worker.stop());
+  {
     const accepted = new Map();
     for (let k = 0; k < 5; k++) {
       await real.accept(leadItem(100 + k, connections[0]));
@@ -118,17 +132,14 @@ test("worker: a crash between the outbox accept and completing the intake neithe
     assert.equal(stats.queued, 5);
     const r = referee(emu, accepted);
     assert.deepEqual([r.lost, r.duplicated, r.resent, r.delivered], [0, 0, 0, 5]);
-  } finally {
-    await worker.stop();
-    await real.close();
-    await cleanup();
-    await emu.stop();
   }
 });
 
 test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, nothing sent twice", {
   skip: pgSkip ?? false,
-}, async () => {
+  timeout: 180_000,
+}, async (t) => {
+  const own = cleanups(t);
   // One request on the wire at a time, each waiting 1,000 ms in the emulator before
   // it is handled: a kill 400 ms after an answer lands while the next request is on
   // the wire, not yet handled (and the answer before it is recorded).
@@ -137,8 +148,11 @@ test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, n
     latencyMs: 1000,
     outboxConfig: { maxInFlightPerLocation: 1 },
   });
+  own(() => emu.stop());
   const pg = await startPostgres();
+  own(() => pg.stop());
   const store = await openStore({ kind: "postgres", url: pg.url });
+  own(() => store.close());
   await store.migrate();
   const settings = {
     store: { kind: "postgres", url: pg.url, poolSize: 3 },
@@ -146,7 +160,8 @@ test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, n
     worker: { tickMs: 20, leaseMs: 500, claimLeaseMs: 500 },
   };
   let w = await spawnWorker(settings);
-  try {
+  own(() => killChild(w.child, w.exited));
+  {
     const accepted = new Map();
     for (let k = 0; k < 6; k++) {
       const c = connections[0];
@@ -161,6 +176,7 @@ test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, n
     assert.equal((await w.exited).signal, "SIGKILL");
     assert.ok(before < 12, "killed before everything was delivered");
     w = await spawnWorker(settings);
+    own(() => killChild(w.child, w.exited));
     await until(async () => (await pendingIntake(store)) === 0, "intake drained", 6000);
     await until(async () => (await pendingOutbox(store)) === 0, "outboxes drained", 6000);
     const r = referee(emu, accepted);
@@ -181,12 +197,6 @@ test("worker: SIGKILLed mid-delivery and restarted (PostgreSQL): nothing lost, n
       assert.ok(!seen.has(key), `sent twice: ${key}`);
       seen.add(key);
     }
-  } finally {
-    w.child.kill("SIGTERM");
-    await w.exited;
-    await store.close();
-    await pg.stop();
-    await emu.stop();
   }
 });
 

@@ -32,6 +32,8 @@ export interface WorkerContext {
   holder: string;
   /** Every connection: the config's and those added by INSTALL webhooks. */
   connections(): Promise<Record<string, ConnectionConfig>>;
+  /** The fetch source API reads use (the Qwilr page read; default `globalThis.fetch`). */
+  fetch?: typeof fetch;
 }
 
 /** Starts a worker (the store developer's `worker/` module, or a test's). */
@@ -93,6 +95,7 @@ export async function startRunner(options: RunnerOptions): Promise<Runner> {
     services.push(
       await options.startWorker({
         ...shared,
+        fetch: options.fetch,
         connections: async () => ({ ...config.connections, ...(await refreshInstalled()) }),
       }),
     );

@@ -23,7 +23,7 @@ export interface ConnectionConfig {
   scopes?: string[];
   /** Set on connections added by an INSTALL webhook: the agency connection whose token is traded. */
   via?: string;
-  rules?: { wishpond?: string; qwilr?: string };
+  rules?: { wishpond?: string; qwilr?: string; ghl?: string };
   statistics?: { everyMs: number };
   weeklyReport?: {
     weekday: string;

@@ -28,12 +28,12 @@ export const CONSOLE_KEYS = {
 export function rulesOf(
   baseDir: string,
   name: string,
-  rules: { wishpond?: string; qwilr?: string } = {},
+  rules: { wishpond?: string; qwilr?: string; ghl?: string } = {},
 ) {
   const presets = rulesPresets();
-  const read = (source: "wishpond" | "qwilr", preset: string) => {
+  const read = (source: "wishpond" | "qwilr" | "ghl", preset?: string) => {
     const path = rules[source];
-    if (!path) return presets[preset];
+    if (!path) return preset ? presets[preset] : undefined;
     try {
       return JSON.parse(readFileSync(resolve(baseDir, path), "utf8"));
     } catch (e) {
@@ -44,5 +44,12 @@ export function rulesOf(
       );
     }
   };
-  return { wishpond: read("wishpond", "wishpond-lead"), qwilr: read("qwilr", "qwilr-events") };
+  const out: Record<string, unknown> = {
+    wishpond: read("wishpond", "wishpond-lead"),
+    qwilr: read("qwilr", "qwilr-events"),
+  };
+  // GHL's own tag changes act only when the connection names its rules (no preset).
+  const ghl = read("ghl");
+  if (ghl !== undefined) out.ghl = ghl;
+  return out;
 }

@@ -37,6 +37,9 @@ export const RUNNER_CODES = [
   { code: "NOT_SUPPORTED", status: 501 },
   { code: "NOT_CONNECTED", status: 409 },
   { code: "CONFIRMATION_REQUIRED", status: 409 },
+  { code: "QWILR_PAGE_GONE", status: 422 },
+  { code: "QWILR_NO_CONTACT", status: 422 },
+  { code: "CONNECTION_REMOVED", status: 410 },
 ] as const;
 
 /** A code of the runner. */

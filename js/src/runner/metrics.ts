@@ -42,6 +42,18 @@ export const METRICS = {
   ghl_bridge_outbox_pending: { type: "gauge", help: "Outbox records pending, by location." },
   ghl_bridge_outbox_dead: { type: "gauge", help: "Outbox records dead, by location." },
   ghl_bridge_reports_sent_total: { type: "counter", help: "Scheduled reports sent, by target." },
+  ghl_bridge_intake_dead_total: {
+    type: "counter",
+    help: "Intake items dead-lettered by this process's worker, by connection.",
+  },
+  ghl_bridge_intake_retries_total: {
+    type: "counter",
+    help: "Intake items retried after a transient source API failure, by connection.",
+  },
+  ghl_bridge_intake_dead: {
+    type: "gauge",
+    help: "Intake items dead-lettered (kept with the reason), by connection.",
+  },
 } as const;
 
 /** A metric name. */
@@ -90,6 +102,8 @@ export function createMetrics(): Metrics {
         const counts = await store.counts();
         for (const [conn, n] of Object.entries(counts.pendingIntake))
           cell("ghl_bridge_intake_pending", { connection: conn }).value = n;
+        for (const [conn, n] of Object.entries(counts.deadIntake ?? {}))
+          cell("ghl_bridge_intake_dead", { connection: conn }).value = n;
         for (const [loc, o] of Object.entries(counts.outbox)) {
           cell("ghl_bridge_outbox_pending", { location: loc }).value = o.pending;
           cell("ghl_bridge_outbox_dead", { location: loc }).value = o.dead;

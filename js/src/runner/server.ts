@@ -45,6 +45,7 @@ import { type Metrics, createMetrics } from "./metrics.js";
 import type { Scheduler } from "./schedules.js";
 import type { IntakeItem, IntakeSource, RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
+import { knownTagsStorage } from "./known-tags.js";
 
 /** Something that runs beside the server and must stop with it (the worker, schedules). */
 export interface Stoppable {
@@ -140,8 +141,14 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     }
     return { name, connection: q.connection, digest: sha256(q.secret), core };
   });
+  // Each contact's known tags live in the store, written once its delivery is durable.
+  const tags = knownTagsStorage(store);
   const makeReceiver = () =>
-    createGhlWebhookReceiver({ config: { ...(config.ghl.webhookKeys ?? {}) }, now });
+    createGhlWebhookReceiver({
+      config: { ...(config.ghl.webhookKeys ?? {}) },
+      now,
+      storage: tags.storage,
+    });
   let ghl: GhlWebhookReceiverHandle = makeReceiver();
   const captureSites = config.sources.capture?.sites ?? {};
   const makeCapture = (siteKey: string): CaptureIntakeHandle =>
@@ -186,22 +193,26 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
         connection: item.connection,
         error: errorFields(e),
       });
-      const err =
-        e instanceof GhlBridgeError
-          ? new GhlBridgeError(
-              e.code,
-              `the event was not stored, so it is not acknowledged (retry later): ${e.message}`,
-              {
-                ...e.details,
-                status: 503,
-              },
-            )
-          : runnerError(
-              "STORE_UNAVAILABLE",
-              `the event was not stored, so it is not acknowledged (retry later): ${log.scrub(String((e as Error)?.message ?? e))}`,
-            );
-      throw new Refusal(503, err, { "retry-after": "5" });
+      throw notStored(e);
     }
+  }
+  /** A store failure as the 503 the sender retries on (nothing was acknowledged). */
+  function notStored(e: unknown): Refusal {
+    const err =
+      e instanceof GhlBridgeError
+        ? new GhlBridgeError(
+            e.code,
+            `the event was not stored, so it is not acknowledged (retry later): ${e.message}`,
+            {
+              ...e.details,
+              status: 503,
+            },
+          )
+        : runnerError(
+            "STORE_UNAVAILABLE",
+            `the event was not stored, so it is not acknowledged (retry later): ${log.scrub(String((e as Error)?.message ?? e))}`,
+          );
+    return new Refusal(503, err, { "retry-after": "5" });
   }
   const refused = (source: IntakeSource, e: unknown, headers?: Record<string, string>) => {
     const err = e instanceof GhlBridgeError ? e : runnerError("STORE_UNAVAILABLE", String(e));
@@ -251,6 +262,15 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     try {
       outcome = await ghl.receive(req.headers, body);
     } catch (e) {
+      // The known tags could not be read from the store: nothing is acknowledged.
+      const code = (e as GhlBridgeError)?.code ?? "";
+      if (code === "STORAGE_ERROR" || code.startsWith("STORE_")) {
+        log.error("the known tags could not be read: not acknowledged", {
+          error: errorFields(e),
+        });
+        ghl = makeReceiver();
+        throw notStored(e);
+      }
       const r = refused("ghl", e);
       // The endpoint contract: a stale (or undated) signature is 401 like a bad one, so a
       // sender cannot tell an old capture from a forgery (the core's own status is 400).
@@ -264,10 +284,12 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     if (outcome.outcome !== "accepted") return json(200, { outcome: outcome.outcome });
     const event = outcome.event;
     const kind = String(event.kind);
+    const contactId = event.contact?.id;
     let connection = connectionForLocation(event.locationId ?? undefined);
     const install = kind === "INSTALL" || kind === "UNINSTALL";
     if (install) connection = connection ?? agencyConnection();
     if (!connection) {
+      if (contactId) tags.discard(contactId);
       log.info("ghl webhook for a location with no connection: ignored", {
         locationId: event.locationId ?? null,
         kind,
@@ -282,9 +304,18 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
         body: event,
         receivedAt: now(),
       });
+      if (contactId && r === "accepted")
+        await tags.commit(contactId).catch((e: unknown) =>
+          log.warn("the contact's known tags were not stored (the next diff may repeat tags)", {
+            contactId,
+            error: errorFields(e),
+          }),
+        );
+      else if (contactId) tags.discard(contactId);
       if (r === "accepted" && install) await installEvent(kind, event);
       return json(200, { outcome: r });
     } catch (e) {
+      if (contactId) tags.discard(contactId);
       // Not stored: the retry must not be taken for a duplicate by this process's memory.
       const keep = ghl.seenIds().filter((k) => k.key !== event.webhookId);
       ghl = makeReceiver();
@@ -309,7 +340,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       const c = config.connections[via];
       installed = {
         ...installed,
-        [name]: { locationId: loc, auth: c.auth, scopes: c.scopes, via },
+        [name]: { locationId: loc, auth: c.auth, scopes: c.scopes, rules: c.rules, via },
       };
       await store.setValue(DYNAMIC_CONNECTIONS, installed);
       log.info("connection added by INSTALL", { connection: name, locationId: loc });

@@ -2,35 +2,48 @@
  * The worker as the runner starts it: the store developer's `startWorker` (worker/)
  * given the runner's connections (tokens from the token manager: PITs and refreshing
  * OAuth), the rules documents of each connection (files named in the config, else the
- * package's presets), the intake -> flow event conversion (`events.ts`), and its events
- * turned into log lines and metrics.
+ * package's presets; `ghl` rules only when named), the intake -> flow event conversion
+ * (`events.ts`: the Qwilr page read), the connections read again as INSTALL / UNINSTALL
+ * webhooks change them, and its events turned into log lines and metrics.
  */
 import type { StartWorker } from "./app.js";
 import { CONSOLE_KEYS, rulesOf } from "./console-state.js";
-import { intakeToEvent } from "./events.js";
+import { createIntakeConverter } from "./events.js";
 import { type WorkerConnection, type WorkerEvent, startWorker } from "./worker/index.js";
 
 /** The runner's worker. */
 export const runnerWorker: StartWorker = async (ctx) => {
   const { config, log, metrics } = ctx;
-  const connections: WorkerConnection[] = await Promise.all(
-    Object.entries(await ctx.connections()).map(async ([name, c]) => ({
-      name,
-      locationId: c.locationId,
-      scopes: c.scopes ?? [],
-      getToken: ctx.tokens.getter(name),
-      baseUrl: config.ghl.baseUrl,
-      rules: {
-        ...rulesOf(config.baseDir, name, c.rules),
-        // Rules saved in the console win over the config's files (read at start).
-        ...(
-          (await ctx.store.getValue(CONSOLE_KEYS.rules(name))) as
-            | { documents?: Record<string, unknown> }
-            | undefined
-        )?.documents,
-      },
-    })),
-  );
+  // Built once per connection name (rules read, token getter made), so a refresh
+  // (INSTALL / UNINSTALL) keeps the connections that did not change as they are.
+  const built = new Map<string, WorkerConnection>();
+  const workerConnections = async (): Promise<WorkerConnection[]> => {
+    const all = await ctx.connections();
+    for (const name of [...built.keys()]) if (!(name in all)) built.delete(name);
+    const out: WorkerConnection[] = [];
+    for (const [name, c] of Object.entries(all)) {
+      let w = built.get(name);
+      if (!w || w.locationId !== c.locationId) {
+        // Rules saved in the console win over the config's files (read when built).
+        const saved = (await ctx.store.getValue(CONSOLE_KEYS.rules(name))) as
+          | { documents?: Record<string, unknown> }
+          | undefined;
+        w = {
+          name,
+          locationId: c.locationId,
+          scopes: c.scopes ?? [],
+          getToken: ctx.tokens.getter(name),
+          baseUrl: config.ghl.baseUrl,
+          rules: { ...rulesOf(config.baseDir, name, c.rules), ...saved?.documents },
+        };
+        built.set(name, w);
+      }
+      out.push(w);
+    }
+    return out;
+  };
+  const connections = await workerConnections();
+  const toEvent = createIntakeConverter({ config, fetch: ctx.fetch });
   const onEvent = (e: WorkerEvent) => {
     if (e.type === "outbox") {
       const ev = e.event;
@@ -47,14 +60,24 @@ export const runnerWorker: StartWorker = async (ctx) => {
         log.warn("worker: delivery paused for auth", { location: e.locationId, reason: ev.reason });
       return;
     }
-    const level = e.type === "tickFailed" ? "error" : e.type === "intakeRejected" ? "warn" : "info";
+    if (e.type === "intakeRejected")
+      metrics.inc("ghl_bridge_intake_dead_total", { connection: e.connection });
+    else if (e.type === "intakeRetry")
+      metrics.inc("ghl_bridge_intake_retries_total", { connection: e.connection });
+    const level =
+      e.type === "tickFailed"
+        ? "error"
+        : e.type === "intakeRejected" || e.type === "intakeRetry" || e.type === "connectionRemoved"
+          ? "warn"
+          : "info";
     log.log(level, `worker: ${e.type}`, { ...e });
   };
   return startWorker({
     store: ctx.store,
     id: ctx.holder,
     connections,
-    toEvent: (item, c) => intakeToEvent(item, c.locationId),
+    toEvent: (item, c) => toEvent(item, c.locationId),
+    refreshConnections: workerConnections,
     onEvent,
     retriesKey: CONSOLE_KEYS.retries,
   });

@@ -13,6 +13,10 @@
  * - `ghlb_leases`: named leases (a location's delivery, a schedule) with an expiry.
  * - `ghlb_values`, `ghlb_secrets` (versioned, compare-and-set), `ghlb_periods` (one
  *   claim per schedule period).
+ * - (002) `ghlb_intake.dead_reason`: an item that cannot be processed is kept with its
+ *   body, `state = 'dead'` and the reason (JSON `{code, message, attempts, at}`);
+ *   `ghlb_outbox_retired`: the outbox records of a location whose connection was
+ *   removed (UNINSTALL), moved out of the live outbox unchanged, with the reason.
  * Times are milliseconds since the epoch as BIGINT; leases compare with the database's
  * clock, so workers on different machines agree.
  */
@@ -71,6 +75,21 @@ CREATE TABLE ghlb_periods (
   holder TEXT NOT NULL,
   claimed_at BIGINT NOT NULL,
   PRIMARY KEY (schedule, period)
+);
+`,
+  },
+  {
+    name: "002_dead_letters",
+    sql: `
+ALTER TABLE ghlb_intake ADD COLUMN dead_reason TEXT;
+CREATE TABLE ghlb_outbox_retired (
+  location TEXT NOT NULL,
+  key TEXT NOT NULL,
+  record TEXT NOT NULL,
+  state TEXT,
+  reason TEXT NOT NULL,
+  retired_at BIGINT NOT NULL,
+  PRIMARY KEY (location, key)
 );
 `,
   },

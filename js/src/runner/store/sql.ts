@@ -22,6 +22,8 @@ import { closedError, storeCode, storeError } from "./errors.js";
 import { MIGRATIONS } from "./migrations.js";
 import type {
   ClaimedIntake,
+  DeadIntake,
+  DeadReason,
   IntakeItem,
   IntakeSource,
   RunnerStore,
@@ -110,6 +112,39 @@ function checkItem(item: IntakeItem): string {
   if (body === undefined)
     throw invalid("store.accept", "item.body must be JSON", { argument: "item.body" });
   return body;
+}
+
+/** An intake row as the statements return it. */
+interface IntakeRow {
+  id: string;
+  source: IntakeSource;
+  dedupe_key: string;
+  connection: string;
+  body: string;
+  received_at: string;
+}
+
+/** A row as the item it stores (with its id). */
+function itemOf(r: IntakeRow): IntakeItem & { id: string } {
+  return {
+    id: r.id,
+    source: r.source,
+    dedupeKey: r.dedupe_key,
+    connection: r.connection,
+    body: JSON.parse(r.body) as unknown,
+    receivedAt: Number(r.received_at),
+  };
+}
+
+function reasonText(fn: string, reason: DeadReason): string {
+  if (
+    reason === null ||
+    typeof reason !== "object" ||
+    typeof reason.code !== "string" ||
+    typeof reason.message !== "string"
+  )
+    throw invalid(fn, "reason must be {code, message, at}", { argument: "reason" });
+  return JSON.stringify(reason);
 }
 
 function stateOf(record: unknown): string | null {
@@ -278,15 +313,7 @@ export class SqlStore implements RunnerStore {
     if (only !== undefined && only.length === 0) return [];
     const rows = await this.run("claimIntake", () =>
       this.db.one((q) =>
-        q.query<{
-          id: string;
-          source: IntakeSource;
-          dedupe_key: string;
-          connection: string;
-          body: string;
-          received_at: string;
-          claims: number;
-        }>(
+        q.query<IntakeRow & { claims: number }>(
           `UPDATE ghlb_intake SET claimed_by = $1, lease_until = ${NOW_MS} + $3::bigint, claims = claims + 1
            WHERE id IN (
              SELECT id FROM ghlb_intake
@@ -299,15 +326,7 @@ export class SqlStore implements RunnerStore {
       ),
     );
     return rows
-      .map((r) => ({
-        id: r.id,
-        source: r.source,
-        dedupeKey: r.dedupe_key,
-        connection: r.connection,
-        body: JSON.parse(r.body) as unknown,
-        receivedAt: Number(r.received_at),
-        attempts: r.claims - 1,
-      }))
+      .map((r) => ({ ...itemOf(r), attempts: r.claims - 1 }))
       .sort((a, b) => Number(a.id) - Number(b.id));
   }
 
@@ -326,6 +345,76 @@ export class SqlStore implements RunnerStore {
         ),
       ),
     );
+  }
+
+  async retryIntake(id: string, delayMs: number): Promise<void> {
+    if (typeof id !== "string" || !/^\d+$/.test(id))
+      throw invalid("store.retryIntake", "id must be an id claimIntake returned", {
+        argument: "id",
+      });
+    if (!Number.isSafeInteger(delayMs) || delayMs < 0)
+      throw invalid("store.retryIntake", "delayMs must be a non-negative integer", {
+        argument: "delayMs",
+      });
+    await this.run("retryIntake", () =>
+      this.db.one((q) =>
+        q.query(
+          `UPDATE ghlb_intake SET claimed_by = NULL, lease_until = ${NOW_MS} + $2::bigint
+           WHERE id = $1::bigint AND state = 'pending'`,
+          [id, delayMs],
+        ),
+      ),
+    );
+  }
+
+  async deadLetterIntake(ids: string[], reason: DeadReason): Promise<void> {
+    if (!Array.isArray(ids) || !ids.every((i) => typeof i === "string" && /^\d+$/.test(i)))
+      throw invalid("store.deadLetterIntake", "ids must be the ids claimIntake returned", {
+        argument: "ids",
+      });
+    const text = reasonText("store.deadLetterIntake", reason);
+    if (ids.length === 0) return;
+    await this.run("deadLetterIntake", () =>
+      this.db.one((q) =>
+        q.query(
+          `UPDATE ghlb_intake SET state = 'dead', dead_reason = $2, claimed_by = NULL
+           WHERE id = ANY($1::bigint[]) AND state = 'pending'`,
+          [ids, text],
+        ),
+      ),
+    );
+  }
+
+  async deadLetterConnection(connection: string, reason: DeadReason): Promise<number> {
+    const text = reasonText("store.deadLetterConnection", reason);
+    const rows = await this.run("deadLetterConnection", () =>
+      this.db.one((q) =>
+        q.query(
+          `UPDATE ghlb_intake SET state = 'dead', dead_reason = $2, claimed_by = NULL
+           WHERE connection = $1 AND state = 'pending' RETURNING id`,
+          [connection, text],
+        ),
+      ),
+    );
+    return rows.length;
+  }
+
+  async deadIntake(options: { connection?: string; limit?: number } = {}): Promise<DeadIntake[]> {
+    const limit = options.limit ?? 100;
+    if (!Number.isSafeInteger(limit) || limit < 1)
+      throw invalid("store.deadIntake", "limit must be a positive integer", { argument: "limit" });
+    const rows = await this.run("deadIntake", () =>
+      this.db.query<IntakeRow & { dead_reason: string | null }>(
+        `SELECT id::text AS id, source, dedupe_key, connection, body, received_at::text AS received_at, dead_reason
+         FROM ghlb_intake WHERE state = 'dead' AND ($1::text IS NULL OR connection = $1)
+         ORDER BY id LIMIT $2`,
+        [options.connection ?? null, limit],
+      ),
+    );
+    return rows.map((r) => ({
+      ...itemOf(r),
+      reason: JSON.parse(r.dead_reason ?? "null") as DeadReason,
+    }));
   }
 
   // ---- outbox ----
@@ -374,6 +463,41 @@ export class SqlStore implements RunnerStore {
       // The store outlives each outbox: closing an outbox leaves it open.
       close: async () => {},
     };
+  }
+
+  async retireOutbox(location: string, reason: DeadReason): Promise<number> {
+    const text = reasonText("store.retireOutbox", reason);
+    const rows = await this.run("retireOutbox", () =>
+      this.db.one((q) =>
+        q.query<{ state: string | null }>(
+          `WITH gone AS (DELETE FROM ghlb_outbox WHERE location = $1 RETURNING location, key, record, state)
+           INSERT INTO ghlb_outbox_retired (location, key, record, state, reason, retired_at)
+           SELECT location, key, record, state, $2, ${NOW_MS} FROM gone
+           ON CONFLICT (location, key) DO UPDATE SET record = EXCLUDED.record, state = EXCLUDED.state,
+             reason = EXCLUDED.reason, retired_at = EXCLUDED.retired_at
+           RETURNING state`,
+          [location, text],
+        ),
+      ),
+    );
+    return rows.filter((r) => r.state === "pending" || r.state === "dead").length;
+  }
+
+  async retiredOutbox(
+    location: string,
+  ): Promise<Array<{ key: string; state: string | null; reason: DeadReason }>> {
+    const rows = await this.run("retiredOutbox", () =>
+      this.db.query<{ key: string; state: string | null; reason: string }>(
+        `SELECT key, state, reason FROM ghlb_outbox_retired
+         WHERE location = $1 AND state IN ('pending', 'dead') ORDER BY key`,
+        [location],
+      ),
+    );
+    return rows.map((r) => ({
+      key: r.key,
+      state: r.state,
+      reason: JSON.parse(r.reason) as DeadReason,
+    }));
   }
 
   // ---- leases ----
@@ -543,16 +667,27 @@ export class SqlStore implements RunnerStore {
         `SELECT location, state, count(*)::text AS n FROM ghlb_outbox
          WHERE state IN ('pending', 'dead') GROUP BY location, state`,
       );
+      const retired = await this.db.query<{ location: string; n: string }>(
+        `SELECT location, count(*)::text AS n FROM ghlb_outbox_retired
+         WHERE state IN ('pending', 'dead') GROUP BY location`,
+      );
+      const dead = await this.db.query<{ connection: string; n: string }>(
+        "SELECT connection, count(*)::text AS n FROM ghlb_intake WHERE state = 'dead' GROUP BY connection",
+      );
       const counts: StoreCounts = {
         pendingIntake: Object.create(null) as Record<string, number>,
         outbox: Object.create(null) as Record<string, { pending: number; dead: number }>,
+        deadIntake: Object.create(null) as Record<string, number>,
       };
       for (const r of intake) counts.pendingIntake[r.connection] = Number(r.n);
+      for (const r of dead)
+        (counts.deadIntake as Record<string, number>)[r.connection] = Number(r.n);
+      for (const r of retired) counts.outbox[r.location] = { pending: 0, dead: Number(r.n) };
       for (const r of outbox) {
         const entry = counts.outbox[r.location] ?? { pending: 0, dead: 0 };
         counts.outbox[r.location] = entry;
         if (r.state === "pending") entry.pending = Number(r.n);
-        else entry.dead = Number(r.n);
+        else entry.dead += Number(r.n);
       }
       return counts;
     });

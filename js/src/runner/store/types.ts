@@ -38,6 +38,26 @@ export interface ClaimedIntake extends IntakeItem {
   attempts: number;
 }
 
+/** Why an intake item or an outbox record was dead-lettered. */
+export interface DeadReason {
+  /** A stable code (`GhlBridgeError.code`, `QWILR_PAGE_GONE`, `CONNECTION_REMOVED`...). */
+  code: string;
+  /** A sentence for a person (no secrets). */
+  message: string;
+  /** How many times the item was tried. */
+  attempts?: number;
+  /** When (ms since the epoch). */
+  at: number;
+}
+
+/** A dead-lettered intake item: kept with its body, never processed again by itself. */
+export interface DeadIntake extends IntakeItem {
+  /** The store's id of the item. */
+  id: string;
+  /** Why. */
+  reason: DeadReason;
+}
+
 /** A versioned, encrypted secret (OAuth tokens). */
 export interface StoredSecret {
   /** Ciphertext, as the runner's token vault wrote it. */
@@ -50,8 +70,13 @@ export interface StoredSecret {
 export interface StoreCounts {
   /** Intake items not yet processed, per connection. */
   pendingIntake: Record<string, number>;
-  /** Outbox records per location (as the core's records say: pending, dead, ...). */
+  /**
+   * Outbox records per location (as the core's records say: pending, dead, ...); the
+   * records retired by an UNINSTALL that were not done count as dead.
+   */
   outbox: Record<string, { pending: number; dead: number }>;
+  /** Dead-lettered intake items, per connection (absent: none). */
+  deadIntake?: Record<string, number>;
 }
 
 /** The runner's durable state. */
@@ -80,9 +105,33 @@ export interface RunnerStore {
   ): Promise<ClaimedIntake[]>;
   /** Marks claimed items processed (their effects are in the outbox). */
   completeIntake(ids: string[]): Promise<void>;
+  /**
+   * Gives a claimed item back to be claimed again no sooner than `delayMs` from now (a
+   * transient failure: the worker's backoff); its attempt count stays.
+   */
+  retryIntake(id: string, delayMs: number): Promise<void>;
+  /** Dead-letters items: kept with their bodies and the reason, never claimed again. */
+  deadLetterIntake(ids: string[], reason: DeadReason): Promise<void>;
+  /**
+   * Dead-letters every pending intake item of a connection (its connection was removed);
+   * resolves to how many.
+   */
+  deadLetterConnection(connection: string, reason: DeadReason): Promise<number>;
+  /** The dead-lettered intake items, oldest first (at most `limit`, default 100). */
+  deadIntake(options?: { connection?: string; limit?: number }): Promise<DeadIntake[]>;
 
   /** The durable storage of one location's core outbox (used while its lease is held). */
   outboxStorage(location: string): OutboxStorage;
+  /**
+   * Moves every outbox record of a location out of the live outbox (its connection was
+   * removed: UNINSTALL), unchanged, with the reason; resolves to how many were not done
+   * (pending or dead). Call it with the location's lease held and its outbox closed.
+   */
+  retireOutbox(location: string, reason: DeadReason): Promise<number>;
+  /** The retired records of a location that were not done, with the reason. */
+  retiredOutbox(
+    location: string,
+  ): Promise<Array<{ key: string; state: string | null; reason: DeadReason }>>;
 
   /** Takes or renews the named lease for `holder`; true when `holder` now holds it. */
   acquireLease(name: string, holder: string, ttlMs: number): Promise<boolean>;

@@ -23,9 +23,18 @@
  *   plans each item and `accept`s the plan into the outbox, then completes the items.
  *   A crash between the two is safe: the item's claim expires, it is planned again,
  *   and the outbox answers `duplicate` (a plan's id is the event id, deduplicated by
- *   `plan::dedupe_key` against pending records and tombstones). An item that cannot be
- *   planned (not a flow event, a foreign location, malformed) is completed as rejected,
- *   with an `intakeRejected` event: retrying would fail the same way.
+ *   `plan::dedupe_key` against pending records and tombstones). An item whose conversion
+ *   (`toEvent`, which may read the source: the Qwilr page) says "nothing to do" (`null`)
+ *   is completed. A conversion that fails with `details.retry === true` (a 429, a 5xx,
+ *   the network) is given back to the store to be claimed again after a backoff
+ *   (`retry`: exponential, jittered, capped), so the intake row is never lost; any
+ *   other failure (not a flow event, a page that is gone, a foreign location,
+ *   malformed), and a transient one after `retry.maxAttempts`, dead-letters the item:
+ *   kept in the store with its body and the reason (`intakeRejected` event).
+ * - **Connections that change** (`refreshConnections`, INSTALL / UNINSTALL webhooks): an
+ *   added one is taken like the others; a removed one stops delivering at once (its
+ *   outbox closed), and under its lease its outbox records are retired with the reason
+ *   and its pending intake dead-lettered (`connectionRemoved` event), never dropped.
  * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
  *   the wire are recorded), leases released for the other workers.
  */
@@ -75,6 +84,22 @@ export type WorkerEvent =
   | { type: "locationReleased"; locationId: string }
   | { type: "locationLost"; locationId: string }
   | { type: "intakeRejected"; id: string; connection: string; code: string; message: string }
+  | {
+      type: "intakeRetry";
+      id: string;
+      connection: string;
+      code: string;
+      message: string;
+      attempt: number;
+      delayMs: number;
+    }
+  | {
+      type: "connectionRemoved";
+      connection: string;
+      locationId: string;
+      outboxRetired: number;
+      intakeDead: number;
+    }
   | { type: "tickFailed"; code: string; message: string }
   | { type: "outbox"; locationId: string; event: OutboxEvent };
 
@@ -94,8 +119,22 @@ export interface WorkerOptions {
   batch?: number;
   /** Pause between ticks in ms (default 250). */
   tickMs?: number;
-  /** How an intake item becomes a flow event (default: its body is one). */
-  toEvent?: (item: ClaimedIntake, connection: WorkerConnection) => FlowEvent;
+  /**
+   * How an intake item becomes a flow event (default: its body is one); `null`: nothing
+   * to do. A rejection with `details.retry === true` is retried after a backoff.
+   */
+  toEvent?: (
+    item: ClaimedIntake,
+    connection: WorkerConnection,
+  ) => FlowEvent | null | Promise<FlowEvent | null>;
+  /** Backoff of transient conversion failures (defaults: 2 s doubling to 15 min, 12 attempts). */
+  retry?: { baseMs?: number; maxMs?: number; maxAttempts?: number };
+  /** The connections now (INSTALL / UNINSTALL change them); read every `refreshEveryMs`. */
+  refreshConnections?: () => Promise<WorkerConnection[]>;
+  /** How often `refreshConnections` is read (default 2,000 ms). */
+  refreshEveryMs?: number;
+  /** After an outbox paused for auth, when its token is asked for again (default 5,000 ms). */
+  authRetryMs?: number;
   /** Progress and problems. */
   onEvent?: (event: WorkerEvent) => void;
   /**
@@ -113,8 +152,12 @@ export interface WorkerStats {
   queued: number;
   /** Plans the outboxes already knew (a reclaimed item). */
   duplicates: number;
-  /** Items completed as rejected. */
+  /** Items dead-lettered (not convertible, or out of retries). */
   rejected: number;
+  /** Items given back for a retry after a transient failure. */
+  retried: number;
+  /** Items with nothing to do (completed). */
+  skipped: number;
   /** Ticks that failed (the store unreachable...). */
   failedTicks: number;
 }
@@ -191,13 +234,27 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const toEvent = options.toEvent ?? bodyAsEvent;
   const byLocation = new Map<string, WorkerConnection>();
   for (const c of options.connections) byLocation.set(c.locationId, c);
-  const byName = new Map(options.connections.map((c) => [c.name, c]));
+  let byName = new Map(options.connections.map((c) => [c.name, c]));
   const held = new Map<string, Held>();
   /** Per held location: when its last successful renewal (or its taking) started. */
   const confirmed = new Map<string, number>();
   /** Locations whose lost outbox is still closing (its requests on the wire). */
   const closing = new Map<string, Promise<void>>();
-  const stats: WorkerStats = { claimed: 0, queued: 0, duplicates: 0, rejected: 0, failedTicks: 0 };
+  const stats: WorkerStats = {
+    claimed: 0,
+    queued: 0,
+    duplicates: 0,
+    rejected: 0,
+    retried: 0,
+    skipped: 0,
+    failedTicks: 0,
+  };
+  const retryBase = options.retry?.baseMs ?? 2_000;
+  const retryMax = options.retry?.maxMs ?? 15 * 60_000;
+  const maxAttempts = options.retry?.maxAttempts ?? 12;
+  const refreshEveryMs = options.refreshEveryMs ?? 2_000;
+  const authRetryMs = options.authRetryMs ?? 5_000;
+  let refreshedAt = Date.now();
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running: Promise<void> | null = null;
@@ -234,7 +291,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       baseUrl: c.baseUrl,
       storage: store.outboxStorage(c.locationId),
       config: c.outboxConfig,
-      onEvent: (event) => emit({ type: "outbox", locationId: c.locationId, event }),
+      onEvent: (event) => {
+        // Paused for auth (no token yet: an OAuth connection not authorized, a token
+        // refused): asked again after a while, not at once and not never.
+        if (event.type === "authPaused")
+          setTimeout(() => {
+            if (held.get(c.locationId)?.outbox === outbox) outbox.resumeAuth();
+          }, authRetryMs).unref?.();
+        emit({ type: "outbox", locationId: c.locationId, event });
+      },
       // Later stages of a flow (the location's tags read first, a score that reads the
       // contact) are planned from the delivered responses and delivered by the outbox.
       flows,
@@ -269,6 +334,87 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       .finally(() => closing.delete(locationId));
     closing.set(locationId, closed);
     emit({ type: "locationLost", locationId });
+  }
+
+  /**
+   * A connection was removed: its outbox stops now; under its lease, its outbox records
+   * are retired and its pending intake dead-lettered with the reason. Without the lease
+   * (another worker holds it) nothing more: the holder does it when it sees the change.
+   */
+  async function retire(c: WorkerConnection): Promise<void> {
+    const h = held.get(c.locationId);
+    if (h) {
+      held.delete(c.locationId);
+      await h.outbox.close().catch(() => undefined);
+    } else if (!(await store.acquireLease(LOCATION + c.locationId, id, leaseMs))) return;
+    const reason = {
+      code: "CONNECTION_REMOVED",
+      message: `connection ${c.name} (location ${c.locationId}) was removed (the app was uninstalled): its events are not delivered`,
+      at: Date.now(),
+    };
+    try {
+      const outboxRetired = await store.retireOutbox(c.locationId, reason);
+      const intakeDead = await store.deadLetterConnection(c.name, reason);
+      emit({
+        type: "connectionRemoved",
+        connection: c.name,
+        locationId: c.locationId,
+        outboxRetired,
+        intakeDead,
+      });
+    } finally {
+      await store.releaseLease(LOCATION + c.locationId, id).catch(() => undefined);
+    }
+  }
+
+  /** Reads the connections again (INSTALL / UNINSTALL): takes the new, retires the removed. */
+  async function refresh(): Promise<void> {
+    if (!options.refreshConnections || Date.now() - refreshedAt < refreshEveryMs) return;
+    refreshedAt = Date.now();
+    const now = await options.refreshConnections();
+    const names = new Set(now.map((c) => c.name));
+    const removed = [...byName.values()].filter((c) => !names.has(c.name));
+    byName = new Map(now.map((c) => [c.name, c]));
+    byLocation.clear();
+    for (const c of now) byLocation.set(c.locationId, c);
+    for (const c of removed) if (!byLocation.has(c.locationId)) await retire(c);
+  }
+
+  /** A conversion failed: back to the store after a backoff (transient), else dead-lettered. */
+  async function refuse(item: ClaimedIntake, e: unknown): Promise<void> {
+    const err = toBridgeError(e);
+    const attempt = item.attempts + 1;
+    if (err.details?.retry === true && attempt < maxAttempts) {
+      const ceiling = Math.min(retryMax, retryBase * 2 ** Math.min(item.attempts, 30));
+      const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
+      await store.retryIntake(item.id, delayMs);
+      stats.retried += 1;
+      emit({
+        type: "intakeRetry",
+        id: item.id,
+        connection: item.connection,
+        code: err.code,
+        message: err.message,
+        attempt,
+        delayMs,
+      });
+      return;
+    }
+    const gaveUp = err.details?.retry === true ? ` (gave up after ${attempt} attempts)` : "";
+    await store.deadLetterIntake([item.id], {
+      code: err.code,
+      message: `${err.message}${gaveUp}`,
+      attempts: attempt,
+      at: Date.now(),
+    });
+    stats.rejected += 1;
+    emit({
+      type: "intakeRejected",
+      id: item.id,
+      connection: item.connection,
+      code: err.code,
+      message: `${err.message}${gaveUp}`,
+    });
   }
 
   let ticks = 0;
@@ -311,6 +457,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
 
   async function leases(): Promise<void> {
     await renew();
+    await refresh();
     // The first tick only announces this worker, so workers started together see each
     // other before they take their shares.
     if (ticks++ === 0 && store.countLeases) return;
@@ -361,18 +508,15 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
         let flowPlan: ReturnType<Flows["plan"]>;
         try {
-          flowPlan = h.flows.plan(toEvent(item, c));
+          const event = await toEvent(item, c);
+          if (event === null) {
+            stats.skipped += 1;
+            done.push(item.id);
+            continue;
+          }
+          flowPlan = h.flows.plan(event);
         } catch (e) {
-          const err = toBridgeError(e);
-          stats.rejected += 1;
-          done.push(item.id);
-          emit({
-            type: "intakeRejected",
-            id: item.id,
-            connection: item.connection,
-            code: err.code,
-            message: err.message,
-          });
+          await refuse(item, e);
           continue;
         }
         // Accepted in claim order (the outbox takes them in call order) and
