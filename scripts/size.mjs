@@ -28,10 +28,12 @@ export const ENTRIES = [
     subpath: ".",
     budget: 200_000,
     // Lowered from 900,000 when the full module went to opt-level z with the rules
-    // crate kept at opt 3 (886,792 -> 708,365 bytes: wasm 850,637 -> 672,210).
-    guard: 712_000,
+    // crate kept at opt 3 (886,792 -> 708,365 bytes: wasm 850,637 -> 672,210); then the
+    // rate budget stored with the outbox (its record, restore and clamps) added 11,919
+    // (720,284 with the client's codecs merged).
+    guard: 724_000,
     all: 300_000,
-    allGuard: 712_000,
+    allGuard: 724_000,
   },
   // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes), then with the
   // hand-written codecs of the client's values (124,303 -> 104,408 bytes).
