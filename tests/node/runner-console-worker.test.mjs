@@ -13,13 +13,13 @@ import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
 import { startRunner } from "../../pkg/runner/index.js";
 import { openStore } from "../../pkg/runner/store/index.js";
 import { runnerWorker } from "../../pkg/runner/wiring.js";
-import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
+import { capturedLogger, consoleSession, runnerConfig } from "./runner-fixtures.mjs";
 
 const PASSWORD = "console-worker-password";
 let emu;
 let runner;
 let dir;
-let cookie;
+let call;
 let url;
 
 // A stand-in for Slack's incoming webhook: keeps what the report posts.
@@ -71,12 +71,7 @@ before(async () => {
     startWorker: runnerWorker,
   });
   url = runner.server.url;
-  const r = await fetch(`${url}/console/api/session/login`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-ghl-bridge-console": "1" },
-    body: JSON.stringify({ password: PASSWORD }),
-  });
-  cookie = r.headers.get("set-cookie").split(";")[0];
+  call = await consoleSession(url, PASSWORD);
 });
 after(async () => {
   await runner?.stop();
@@ -85,16 +80,6 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function call(method, ...args) {
-  const r = await fetch(`${url}/console/api/call/${method}`, {
-    method: "POST",
-    headers: { "content-type": "application/json", "x-ghl-bridge-console": "1", cookie },
-    body: JSON.stringify({ connection: "demo", args }),
-  });
-  const body = await r.json();
-  assert.equal(r.status, 200, JSON.stringify(body));
-  return body;
-}
 /** Asks until `ok(answer)` (the worker runs on its own timer); no timing is asserted. */
 async function until(method, ok) {
   for (let i = 0; i < 400; i++) {

@@ -83,3 +83,23 @@ export async function startTestRunner(made, dir, log) {
   const runner = await startRunner({ config: made.config, store, log, startWorker: runnerWorker });
   return { store, runner };
 }
+
+/** Signs in to the runner's console at `url` with `password`: `call(method, ...args)` for `connection`. */
+export async function consoleSession(url, password, connection = "demo") {
+  const r = await fetch(`${url}/console/api/session/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-ghl-bridge-console": "1" },
+    body: JSON.stringify({ password }),
+  });
+  const cookie = r.headers.get("set-cookie").split(";")[0];
+  return async function call(method, ...args) {
+    const res = await fetch(`${url}/console/api/call/${method}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-ghl-bridge-console": "1", cookie },
+      body: JSON.stringify({ connection, args }),
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`${method}: ${res.status} ${JSON.stringify(body)}`);
+    return body;
+  };
+}

@@ -46,7 +46,7 @@ import { wishpondStatusKey } from "./pollers.js";
 import type { Scheduler } from "./schedules.js";
 import type { RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
-import { CONSOLE_KEYS, rulesOf } from "./console-state.js";
+import { CONSOLE_KEYS, modeOf as readMode, rulesOf, type StagedEntry } from "./console-state.js";
 
 /** An answer of the console API (the server writes it; JSON bodies are scrubbed there). */
 export interface ConsoleReply {
@@ -419,13 +419,8 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       config: { allowCreateLocationTags: scopes.includes("locations/tags.write") },
     } as Parameters<typeof createFlows>[0]);
   }
-  async function modeOf(name: string) {
-    const m = (await store.getValue(CONSOLE_KEYS.mode(name))) as
-      | { mode: "staging" | "production"; since: string | null }
-      | undefined;
-    // The runner delivers what its sources send unless the console set staging.
-    return m ?? { mode: "production" as const, since: null };
-  }
+  // One place decides a connection's mode (`console-state.ts`), the worker reads it too.
+  const modeOf = (name: string) => readMode(store, name);
   function qwilrOf(name: string) {
     const found = Object.entries(config.sources.qwilr).find(([, q]) => q.connection === name);
     if (!found) return null;
@@ -669,7 +664,14 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
         (opts as { confirm?: boolean })?.confirm !== true
       )
         throw runnerError("CONFIRMATION_REQUIRED", "going live needs confirm: true", {});
-      const next = { mode, since: mode === "production" ? new Date(now()).toISOString() : null };
+      // Going live again keeps when production started (events received since are sent).
+      const since =
+        mode !== "production"
+          ? null
+          : cur.mode === "production" && cur.since
+            ? cur.since
+            : new Date(now()).toISOString();
+      const next = { mode, since };
       await store.setValue(CONSOLE_KEYS.mode(name), next);
       log.info("console mode changed", { connection: name, mode });
       return next;
@@ -714,9 +716,26 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       const mode = (await modeOf(name)).mode;
       return { counts: { ...counts, pending: counts.pending + pendingIntake }, mode };
     },
-    async activity(_name, c) {
-      return withOutbox(c, (o) => o.log());
+    async activity(name, c) {
+      const log = await withOutbox(c, (o) => o.log());
+      // The worker's staged dry runs: "staging: not sent", with the exact requests.
+      const staged = (await stagedOf(name)).map((e) => ({
+        at: e.at,
+        planId: e.eventId,
+        step: null,
+        kind: "info" as const,
+        status: null,
+        ghlMessage: "staging: not sent",
+        traceId: null,
+        source: e.source === "qwilr" ? "qwilr" : "wishpond",
+        staged: true,
+        requests: e.requests,
+        next: e.next,
+      }));
+      return [...staged, ...log];
     },
+    /** The worker's staged dry runs, newest first. */
+    staged: (name) => stagedOf(name),
     async deadLetters(_name, c) {
       return withOutbox(c, (o) => o.deadLetters());
     },
@@ -775,6 +794,10 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       return options.reports.sendNow(name);
     },
   };
+
+  async function stagedOf(name: string) {
+    return ((await store.getValue(CONSOLE_KEYS.staged(name))) as StagedEntry[] | undefined) ?? [];
+  }
 
   async function askRetry(locationId: string, ids: string[]) {
     const cur =

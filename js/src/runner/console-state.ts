@@ -1,12 +1,16 @@
 /**
  * What the console keeps in the runner's store, and what the worker reads of it: one
  * place for the value names (`console-api.ts` writes them, `wiring.ts` and the worker
- * read them) and for a connection's rules documents (the config's files, else presets).
+ * read them), for a connection's mode (staging or production: `modeOf`, read by the
+ * console API and the worker alike) with the worker's staged dry runs (`recordStaged`),
+ * and for a connection's rules documents (the config's files, else presets).
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { rulesPresets } from "../entries/node.js";
 import { runnerError } from "./errors.js";
+import type { RunnerStore } from "./store/types.js";
+import type { StagedRun } from "./worker/index.js";
 
 /** Store value names the console keeps (per connection unless said). */
 export const CONSOLE_KEYS = {
@@ -16,6 +20,8 @@ export const CONSOLE_KEYS = {
   mode: (c: string) => `console:mode:${c}`,
   /** `{locationName, checkedAt}`: the last successful "Test connection". */
   checked: (c: string) => `console:checked:${c}`,
+  /** The worker's staged dry runs (`StagedEntry`, newest first, at most `MAX_STAGED`). */
+  staged: (c: string) => `console:staged:${c}`,
   /** The events handed over in the console (the mapping samples), newest first. */
   samples: (c: string) => `console:samples:${c}`,
   /** `{[locationId]: planId[] | ["*"]}`: dead-letter retries asked for; the worker holding the location runs them. */
@@ -23,6 +29,54 @@ export const CONSOLE_KEYS = {
   /** When a Qwilr intake last accepted an event (ms), by intake name. */
   qwilrLast: (intake: string) => `console:qwilr-last:${intake}`,
 } as const;
+
+/** A connection's mode: since when it is in production (null: never switched, or staging). */
+export interface ModeState {
+  /** `staging`: the worker plans and records its events, nothing is sent to GHL. */
+  mode: "staging" | "production";
+  /** When production started (ISO); events received before it are not sent. */
+  since: string | null;
+}
+
+/**
+ * The mode of a connection, the one place that decides it. A connection never switched
+ * is in production: the runner delivers what its sources send unless the console set
+ * staging.
+ */
+export async function modeOf(store: RunnerStore, name: string): Promise<ModeState> {
+  const m = (await store.getValue(CONSOLE_KEYS.mode(name))) as ModeState | undefined;
+  return m ?? { mode: "production", since: null };
+}
+
+/** True when an event received at `receivedAt` (ms) is not to be sent under `m`. */
+export function notSent(m: ModeState, receivedAt: number): boolean {
+  if (m.mode === "staging") return true;
+  // Events seen in staging are not sent retroactively after going live.
+  return m.since !== null && receivedAt < Date.parse(m.since);
+}
+
+/** One event the worker planned and did not send (the connection was in staging). */
+export type StagedEntry = StagedRun;
+
+/** How many staged entries the store keeps per connection. */
+export const MAX_STAGED = 50;
+
+/**
+ * Records a staged dry run for the console (newest first, bounded). Only the worker
+ * holding the connection's location writes it, so the read-modify-write has one writer.
+ */
+export async function recordStaged(
+  store: RunnerStore,
+  name: string,
+  entry: StagedEntry,
+): Promise<void> {
+  const key = CONSOLE_KEYS.staged(name);
+  const cur = ((await store.getValue(key)) as StagedEntry[] | undefined) ?? [];
+  await store.setValue(
+    key,
+    [entry, ...cur.filter((e) => e.eventId !== entry.eventId)].slice(0, MAX_STAGED),
+  );
+}
 
 /** A connection's rules documents: the files its config names, else the package's presets. */
 export function rulesOf(

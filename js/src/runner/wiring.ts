@@ -4,10 +4,11 @@
  * OAuth), the rules documents of each connection (files named in the config, else the
  * package's presets; `ghl` rules only when named), the intake -> flow event conversion
  * (`events.ts`: the Qwilr page read), the connections read again as INSTALL / UNINSTALL
- * webhooks change them, and its events turned into log lines and metrics.
+ * webhooks change them, each connection's console mode (staging: planned and recorded,
+ * not sent; `console-state.ts` decides), and its events turned into log lines and metrics.
  */
 import type { StartWorker } from "./app.js";
-import { CONSOLE_KEYS, rulesOf } from "./console-state.js";
+import { CONSOLE_KEYS, modeOf, notSent, recordStaged, rulesOf } from "./console-state.js";
 import { createIntakeConverter } from "./events.js";
 import { type WorkerConnection, type WorkerEvent, startWorker } from "./worker/index.js";
 
@@ -80,5 +81,12 @@ export const runnerWorker: StartWorker = async (ctx) => {
     refreshConnections: workerConnections,
     onEvent,
     retriesKey: CONSOLE_KEYS.retries,
+    staging: {
+      async notSent(name) {
+        const m = await modeOf(ctx.store, name);
+        return (item) => notSent(m, item.receivedAt);
+      },
+      record: (name, staged) => recordStaged(ctx.store, name, staged),
+    },
   });
 };

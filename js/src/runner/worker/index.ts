@@ -31,6 +31,11 @@
  *   other failure (not a flow event, a page that is gone, a foreign location,
  *   malformed), and a transient one after `retry.maxAttempts`, dead-letters the item:
  *   kept in the store with its body and the reason (`intakeRejected` event).
+ * - **Staging** (`staging`): a connection whose mode says its events are not sent (in
+ *   staging, or received before it went live) has its items planned as a dry run
+ *   (`flows.run(event, {dryRun: true})`: the exact requests, nothing sent, nothing in
+ *   the outbox), recorded (`staging.record`) and completed. The mode is read once per
+ *   tick per connection, so a switch takes effect within a tick in every worker.
  * - **Connections that change** (`refreshConnections`, INSTALL / UNINSTALL webhooks): an
  *   added one is taken like the others; a removed one stops delivering at once (its
  *   outbox closed), and under its lease its outbox records are retired with the reason
@@ -43,7 +48,7 @@ import { randomBytes } from "node:crypto";
 // The Node entry: loads the Wasm module before anything here calls into it.
 import { createClient, createFlows, createOutbox } from "../../entries/node.js";
 import type { Outbox } from "../../outbox.js";
-import type { Flows } from "../../flows.js";
+import type { DryRunReport, Flows } from "../../flows.js";
 import { GhlBridgeError, toBridgeError } from "../../errors.js";
 import type {
   CompileContext,
@@ -100,6 +105,7 @@ export type WorkerEvent =
       outboxRetired: number;
       intakeDead: number;
     }
+  | { type: "intakeStaged"; id: string; connection: string; eventId: string }
   | { type: "tickFailed"; code: string; message: string }
   | { type: "outbox"; locationId: string; event: OutboxEvent };
 
@@ -142,6 +148,35 @@ export interface WorkerOptions {
    * dead-letter retries: the worker holding a location runs them (every 8th tick).
    */
   retriesKey?: string;
+  /**
+   * Staging per connection: `notSent(connection, item)` says (read once per tick) whether
+   * an item is only planned; `record` keeps its dry run for the console. Without it,
+   * everything is delivered.
+   */
+  staging?: {
+    /** Per tick and connection: a test of the items not to send. */
+    notSent(connection: string): Promise<(item: ClaimedIntake) => boolean>;
+    /** Keeps a staged item's dry run (no token in it). */
+    record(connection: string, staged: StagedRun): Promise<void>;
+  };
+}
+
+/** An intake item planned and not sent (its connection in staging). */
+export interface StagedRun {
+  /** The flow event's id. */
+  eventId: string;
+  /** The intake source. */
+  source: string;
+  /** The flow. */
+  flow: string;
+  /** When it was planned (ISO). */
+  at: string;
+  /** The first stage's requests as they would be sent. */
+  requests: unknown[];
+  /** The stages planned after it from its responses (the core's `flowPlan.then`). */
+  next: string[];
+  /** The plan's warnings. */
+  warnings: string[];
 }
 
 /** Counters since the worker started. */
@@ -158,6 +193,8 @@ export interface WorkerStats {
   retried: number;
   /** Items with nothing to do (completed). */
   skipped: number;
+  /** Items planned and not sent (their connection in staging), completed. */
+  staged: number;
   /** Ticks that failed (the store unreachable...). */
   failedTicks: number;
 }
@@ -247,6 +284,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     rejected: 0,
     retried: 0,
     skipped: 0,
+    staged: 0,
     failedTicks: 0,
   };
   const retryBase = options.retry?.baseMs ?? 2_000;
@@ -501,12 +539,25 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     stats.claimed += items.length;
     const done: string[] = [];
     const accepts: Array<Promise<void>> = [];
+    // The mode, read once per connection for this tick's items.
+    const modes = new Map<string, Promise<(item: ClaimedIntake) => boolean>>();
+    const staging = options.staging;
+    const notSent = async (item: ClaimedIntake): Promise<boolean> => {
+      if (!staging) return false;
+      let m = modes.get(item.connection);
+      if (!m) {
+        m = staging.notSent(item.connection);
+        modes.set(item.connection, m);
+      }
+      return (await m)(item);
+    };
     try {
       for (const item of items) {
         const c = byName.get(item.connection);
         const h = c ? held.get(c.locationId) : undefined;
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
-        let flowPlan: ReturnType<Flows["plan"]>;
+        let flowPlan: ReturnType<Flows["plan"]> | undefined;
+        let dry: DryRunReport | undefined;
         try {
           const event = await toEvent(item, c);
           if (event === null) {
@@ -514,11 +565,30 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
             done.push(item.id);
             continue;
           }
-          flowPlan = h.flows.plan(event);
+          // Staging: a dry run (the requests as they would be sent), nothing sent or queued.
+          if (await notSent(item)) dry = await h.flows.run(event, { dryRun: true });
+          else flowPlan = h.flows.plan(event);
         } catch (e) {
           await refuse(item, e);
           continue;
         }
+        if (dry && staging) {
+          // A store failure here fails the tick: the item is claimed again, not dead-lettered.
+          await staging.record(c.name, {
+            eventId: dry.eventId,
+            source: item.source,
+            flow: dry.flow,
+            at: new Date().toISOString(),
+            requests: dry.requests,
+            next: dry.flowPlan.then ?? [],
+            warnings: dry.flowPlan.warnings ?? [],
+          });
+          stats.staged += 1;
+          done.push(item.id);
+          emit({ type: "intakeStaged", id: item.id, connection: c.name, eventId: dry.eventId });
+          continue;
+        }
+        if (!flowPlan) continue;
         // Accepted in claim order (the outbox takes them in call order) and
         // group-committed; each resolves once its plan is durable in the outbox.
         accepts.push(
