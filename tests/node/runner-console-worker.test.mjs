@@ -1,7 +1,8 @@
 // The console API with the whole runner (HTTP, worker, schedules) on the embedded store,
 // against the GHL emulator: a lead handed over in production is delivered by the worker
 // and counted in the outbox status; one GHL refuses becomes a dead letter the console
-// lists with GHL's message and traceId; "Retry all" asks the worker, which delivers it;
+// lists with GHL's message and traceId, and its Activity the worker's failure log (GHL's
+// status and traceId, from the store); "Retry all" asks the worker, which delivers it;
 // the dashboard's statistics and "Send now" (a Slack post through the scheduler).
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -115,6 +116,16 @@ test("a refused delivery is a dead letter with GHL's message and traceId; Retry 
   const [dead] = await until("deadLetters", (l) => l.length === 1);
   assert.equal(dead.planId, "console-worker-2");
   assert.ok(dead.traceId && emu.log.some((e) => e.traceId === dead.traceId), JSON.stringify(dead));
+  // The worker wrote its outbox failure log to the store: the console's Activity shows it.
+  const activity = await until("activity", (l) =>
+    l.some((e) => e.planId === "console-worker-2" && e.outcome === "dead"),
+  );
+  const failed = activity.filter((e) => e.planId === "console-worker-2");
+  assert.ok(
+    failed.every((e) => e.status === 422 && e.traceId),
+    JSON.stringify(failed),
+  );
+  assert.ok(!JSON.stringify(activity).includes(DEMO_TOKEN), "no token in the activity");
   emu.configure({ errorRate: 0 });
   const r = await call("retryAll");
   assert.equal(r.retried, 1);

@@ -717,7 +717,8 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       return { counts: { ...counts, pending: counts.pending + pendingIntake }, mode };
     },
     async activity(name, c) {
-      const log = await withOutbox(c, (o) => o.log());
+      // The worker's outbox failure log (written by whichever process holds the location).
+      const log = ((await store.getValue(CONSOLE_KEYS.failures(c.locationId))) ?? []) as unknown[];
       // The worker's staged dry runs: "staging: not sent", with the exact requests.
       const staged = (await stagedOf(name)).map((e) => ({
         at: e.at,
@@ -732,7 +733,12 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
         requests: e.requests,
         next: e.next,
       }));
-      return [...staged, ...log];
+      // Newest first, both kinds.
+      const time = (e: unknown) => {
+        const at = (e as { at?: unknown }).at;
+        return typeof at === "number" ? at : Date.parse(String(at));
+      };
+      return [...staged, ...log].sort((a, b) => time(b) - time(a));
     },
     /** The worker's staged dry runs, newest first. */
     staged: (name) => stagedOf(name),

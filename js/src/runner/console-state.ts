@@ -22,6 +22,8 @@ export const CONSOLE_KEYS = {
   checked: (c: string) => `console:checked:${c}`,
   /** The worker's staged dry runs (`StagedEntry`, newest first, at most `MAX_STAGED`). */
   staged: (c: string) => `console:staged:${c}`,
+  /** A location's outbox failure log (the core's `LogEntry`s, oldest first, the last 50), by location id. */
+  failures: (locationId: string) => `console:failures:${locationId}`,
   /** The events handed over in the console (the mapping samples), newest first. */
   samples: (c: string) => `console:samples:${c}`,
   /** `{[locationId]: planId[] | ["*"]}`: dead-letter retries asked for; the worker holding the location runs them. */

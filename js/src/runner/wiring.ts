@@ -81,6 +81,7 @@ export const runnerWorker: StartWorker = async (ctx) => {
     refreshConnections: workerConnections,
     onEvent,
     retriesKey: CONSOLE_KEYS.retries,
+    failureLogKey: CONSOLE_KEYS.failures,
     staging: {
       async notSent(name) {
         const m = await modeOf(ctx.store, name);

@@ -36,6 +36,10 @@
  *   (`flows.run(event, {dryRun: true})`: the exact requests, nothing sent, nothing in
  *   the outbox), recorded (`staging.record`) and completed. The mode is read once per
  *   tick per connection, so a switch takes effect within a tick in every worker.
+ * - **Failure log** (`failureLogKey`): a location's outbox failure log (GHL's status,
+ *   message and traceId per failed attempt; no tokens, no headers) is merged into a
+ *   store value after each tick with failures (the last 50), so the console's Activity
+ *   reads it from any process, and a new holder adds to what the last one wrote.
  * - **Connections that change** (`refreshConnections`, INSTALL / UNINSTALL webhooks): an
  *   added one is taken like the others; a removed one stops delivering at once (its
  *   outbox closed), and under its lease its outbox records are retired with the reason
@@ -148,6 +152,8 @@ export interface WorkerOptions {
    * dead-letter retries: the worker holding a location runs them (every 8th tick).
    */
   retriesKey?: string;
+  /** A store value per location where its outbox failure log is kept (the last 50 entries). */
+  failureLogKey?: (locationId: string) => string;
   /**
    * Staging per connection: `notSent(connection, item)` says (read once per tick) whether
    * an item is only planned; `record` keeps its dry run for the console. Without it,
@@ -223,6 +229,8 @@ interface Held {
 
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
+/** Failure log entries kept in the store per location. */
+const FAILURE_LOG = 50;
 
 /** The default conversion: the item's body is a flow event; its location defaults to the connection's. */
 function bodyAsEvent(item: ClaimedIntake, connection: WorkerConnection): FlowEvent {
@@ -336,6 +344,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           setTimeout(() => {
             if (held.get(c.locationId)?.outbox === outbox) outbox.resumeAuth();
           }, authRetryMs).unref?.();
+        if (
+          (event.type === "progress" && event.kind === "failed") ||
+          event.type === "deadLettered" ||
+          event.type === "locationParked" ||
+          event.type === "authPaused"
+        )
+          failedAt.add(c.locationId);
         emit({ type: "outbox", locationId: c.locationId, event });
       },
       // Later stages of a flow (the location's tags read first, a score that reads the
@@ -456,6 +471,25 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   }
 
   let ticks = 0;
+  /** Locations whose outbox logged a failure since the log was last written. */
+  const failedAt = new Set<string>();
+
+  /** Merges the failure logs of the outboxes that failed into the store (the last 50 each). */
+  async function failureLogs(key: (locationId: string) => string): Promise<void> {
+    for (const l of [...failedAt]) {
+      failedAt.delete(l);
+      const h = held.get(l);
+      if (!h) continue;
+      const mine = h.outbox.log();
+      const stored = ((await store.getValue(key(l))) as typeof mine | undefined) ?? [];
+      const seen = new Set(mine.map((e) => `${e.planId} ${e.step} ${e.attempt} ${e.at}`));
+      const merged = [
+        ...stored.filter((e) => !seen.has(`${e.planId} ${e.step} ${e.attempt} ${e.at}`)),
+        ...mine,
+      ].sort((a, b) => a.at - b.at);
+      await store.setValue(key(l), merged.slice(-FAILURE_LOG));
+    }
+  }
 
   /**
    * Stops sending to the locations whose lease may be about to lapse (no renewal
@@ -631,6 +665,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       await leases();
       await intake();
       if (options.retriesKey && ticks % 8 === 1) await retries(options.retriesKey);
+      if (options.failureLogKey) await failureLogs(options.failureLogKey);
     } catch (e) {
       stats.failedTicks += 1;
       const err = toBridgeError(e);
