@@ -716,29 +716,9 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       const mode = (await modeOf(name)).mode;
       return { counts: { ...counts, pending: counts.pending + pendingIntake }, mode };
     },
-    async activity(name, c) {
+    async activity(_name, c) {
       // The worker's outbox failure log (written by whichever process holds the location).
-      const log = ((await store.getValue(CONSOLE_KEYS.failures(c.locationId))) ?? []) as unknown[];
-      // The worker's staged dry runs: "staging: not sent", with the exact requests.
-      const staged = (await stagedOf(name)).map((e) => ({
-        at: e.at,
-        planId: e.eventId,
-        step: null,
-        kind: "info" as const,
-        status: null,
-        ghlMessage: "staging: not sent",
-        traceId: null,
-        source: e.source === "qwilr" ? "qwilr" : "wishpond",
-        staged: true,
-        requests: e.requests,
-        next: e.next,
-      }));
-      // Newest first, both kinds.
-      const time = (e: unknown) => {
-        const at = (e as { at?: unknown }).at;
-        return typeof at === "number" ? at : Date.parse(String(at));
-      };
-      return [...staged, ...log].sort((a, b) => time(b) - time(a));
+      return ((await store.getValue(CONSOLE_KEYS.failures(c.locationId))) ?? []) as unknown[];
     },
     /** The worker's staged dry runs, newest first. */
     staged: (name) => stagedOf(name),

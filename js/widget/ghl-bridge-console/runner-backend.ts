@@ -43,6 +43,7 @@ import {
   type ReportTarget,
 } from "./backend.js";
 import { sampleLabel, withExamples } from "./samples.js";
+import { S } from "./strings.js";
 import {
   deadLettersOf,
   dryRunOf,
@@ -372,7 +373,22 @@ export class RunnerBackend implements ConsoleBackend {
   }
   async activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
     const source = (id: string) => this.#samples.find((s) => s.event.id === id)?.source ?? null;
-    return filterActivity(failuresOf(await this.#call("activity"), source), filter);
+    // The events the runner's worker planned in staging (sent nowhere), with their requests.
+    const staged = ((await this.#call("staged").catch(() => [])) as Any[]).map(
+      (e): ActivityEntry => ({
+        at: String(e.at),
+        planId: String(e.eventId),
+        step: null,
+        kind: "info",
+        status: null,
+        ghlMessage: S.stagedNotSent(
+          ((e.requests ?? []) as Any[]).map((r) => `${r.method ?? ""} ${r.url}`.trim()),
+        ),
+        traceId: null,
+        source: e.source === "qwilr" ? "qwilr" : "wishpond",
+      }),
+    );
+    return filterActivity([...failuresOf(await this.#call("activity"), source), ...staged], filter);
   }
   async deadLetters(): Promise<DeadLetter[]> {
     return deadLettersOf(await this.#call("deadLetters"), this.#samples);

@@ -162,6 +162,9 @@ export const S = {
     "Events waiting in staging are not sent; only new ones are.",
   ],
   confirmButton: "Start delivering",
+  /** An Activity entry the runner planned and did not send (staging), with its requests. */
+  stagedNotSent: (requests: string[]) =>
+    `Staging: not sent. Would send ${requests.length ? requests.join("; ") : "nothing"}.`,
   nowLive: "Live: events are now delivered to HighLevel.",
   nowStaging: "Back in staging: nothing more is sent.",
   queued: (id: string) => `Event ${id} is queued for delivery. Watch it in Activity.`,
