@@ -9,12 +9,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
-import { startRunner } from "../../pkg/runner/index.js";
 import { modeOf, notSent } from "../../pkg/runner/console-state.js";
-import { openStore } from "../../pkg/runner/store/index.js";
-import { runnerWorker } from "../../pkg/runner/wiring.js";
 import { until } from "../support/until.mjs";
-import { capturedLogger, consoleSession, runnerConfig } from "./runner-fixtures.mjs";
+import {
+  capturedLogger,
+  consoleSession,
+  runnerConfig,
+  startTestRunner,
+} from "./runner-fixtures.mjs";
 
 const PASSWORD = "console-staging-password";
 const LOCATION = "demoLocation00000001";
@@ -43,13 +45,7 @@ before(async () => {
       doc.console = { password: { env: "TEST_PASSWORD" } };
     },
   });
-  store = await openStore({ kind: "embedded", path: join(dir, "db") });
-  runner = await startRunner({
-    config: made.config,
-    store,
-    log: logged.log,
-    startWorker: runnerWorker,
-  });
+  ({ store, runner } = await startTestRunner(made, dir, logged.log));
   url = runner.server.url;
   call = await consoleSession(url, PASSWORD);
 });

@@ -11,10 +11,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
-import { startRunner } from "../../pkg/runner/index.js";
-import { openStore } from "../../pkg/runner/store/index.js";
-import { runnerWorker } from "../../pkg/runner/wiring.js";
-import { capturedLogger, consoleSession, runnerConfig } from "./runner-fixtures.mjs";
+import {
+  capturedLogger,
+  consoleSession,
+  runnerConfig,
+  startTestRunner,
+} from "./runner-fixtures.mjs";
 
 const PASSWORD = "console-worker-password";
 let emu;
@@ -64,13 +66,7 @@ before(async () => {
       doc.console = { password: { env: "TEST_PASSWORD" } };
     },
   });
-  const store = await openStore({ kind: "embedded", path: join(dir, "db") });
-  runner = await startRunner({
-    config: made.config,
-    store,
-    log: capturedLogger().log,
-    startWorker: runnerWorker,
-  });
+  ({ runner } = await startTestRunner(made, dir, capturedLogger().log));
   url = runner.server.url;
   call = await consoleSession(url, PASSWORD);
 });
