@@ -140,6 +140,10 @@ export function memoryRunnerStore() {
       await gate("setValue");
       values.set(name, structuredClone(value));
     },
+    async deleteValue(name) {
+      await gate("deleteValue");
+      values.delete(name);
+    },
     async getSecret(name) {
       await gate("getSecret");
       const x = secrets.get(name);

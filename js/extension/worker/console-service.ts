@@ -32,11 +32,15 @@ import { FLOW_SCOPES } from "../../widget/ghl-bridge-console/backend.js";
 import { toBackendError } from "../../widget/ghl-bridge-console/direct-backend.js";
 import type { ConsoleMethod } from "../../widget/ghl-bridge-console/remote-backend.js";
 import { probeScopes } from "../../widget/ghl-bridge-console/scope-probe.js";
-import { outboxActivity, toDeadLetter } from "../../widget/ghl-bridge-console/shapes.js";
+import {
+  type EventOrigin,
+  originsOf,
+  outboxActivity,
+  toDeadLetter,
+} from "../../widget/ghl-bridge-console/shapes.js";
 import { type Engine, engine, restartEngine, resumeAfterNewToken } from "./engine.js";
 import { loadReportState, sendReport } from "./report.js";
 import {
-  eventIdOf,
   KEYS,
   loadActivity,
   loadPaused,
@@ -178,15 +182,8 @@ async function outboxStatus(): Promise<OutboxStatus> {
 }
 
 /** Where each polled event came from and what people call it (from the samples). */
-async function origins(): Promise<(planId: string) => { source: Source | null; label: string }> {
-  const samples = await get<SampleEvent[]>(KEYS.samples, []);
-  const byId = new Map(samples.map((x) => [x.event.id, x]));
-  return (planId) => {
-    const id = eventIdOf(planId);
-    const x = byId.get(id);
-    const source = x?.source ?? (id.startsWith("wishpond") ? "wishpond" : null);
-    return { source, label: x?.label ?? id };
-  };
+async function origins(): Promise<(planId: string) => EventOrigin> {
+  return originsOf(await get<SampleEvent[]>(KEYS.samples, []));
 }
 
 /** The worker's last events about a plan, in the console's kinds. */
@@ -206,16 +203,16 @@ async function activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
       {
         at: new Date(a.at).toISOString(),
         planId: a.planId,
+        ...origin(a.planId),
         step: null,
         kind,
         status: null,
         ghlMessage: null,
         traceId: null,
-        source: origin(a.planId).source,
       },
     ];
   });
-  return outboxActivity(e.outbox.log(), progress, filter, (id) => origin(id).source);
+  return outboxActivity(e.outbox.log(), progress, filter, origin);
 }
 
 async function deadLetters(): Promise<DeadLetter[]> {

@@ -28,6 +28,7 @@ import type {
   WishpondCursor,
   WishpondLeadEvent,
 } from "../../../pkg/wasm/types.js";
+import { eventLabel } from "../../widget/ghl-bridge-console/shapes.js";
 import { addSample } from "./console-service.js";
 import { devUrl, type Engine } from "./engine.js";
 import { addActivity, KEYS, loadCursor, saveCursor, saveSourceStatus, secret } from "./store.js";
@@ -52,11 +53,6 @@ function flowEventOf(e: WishpondLeadEvent | QwilrEvent): FlowEvent {
 }
 
 /** Who a flow event is about, for people (its email, else its id). */
-function sampleName(ev: FlowEvent): string {
-  const p = ev.payload as { lead?: { email?: string }; contact?: { email?: string } };
-  return p.lead?.email ?? p.contact?.email ?? ev.id;
-}
-
 const failure = (e: unknown) =>
   e instanceof Error ? `${(e as { code?: string }).code ?? e.name}: ${e.message}` : String(e);
 
@@ -68,7 +64,7 @@ async function enqueue(engine: Engine, events: FlowEvent[], source: string): Pro
       event: ev,
       source: ev.type.startsWith("qwilr") ? "qwilr" : "wishpond",
       seenAt: new Date().toISOString(),
-      label: `${source} ${sampleName(ev)}`,
+      label: eventLabel(ev),
     });
     // Staging: kept as a sample for the console's dry runs, nothing is sent.
     if (engine.settings.mode !== "production") continue;

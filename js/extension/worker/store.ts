@@ -15,6 +15,8 @@ import {
   type Settings,
   type SourceStatus,
 } from "../shared/protocol.js";
+import type { SampleEvent } from "../../widget/ghl-bridge-console/backend.js";
+import { originsOf } from "../../widget/ghl-bridge-console/shapes.js";
 
 /** The storage keys (one place). */
 export const KEYS = {
@@ -181,19 +183,11 @@ export const loadDelivered = () => read<number>(KEYS.delivered).then((n) => n ??
 export const loadActivity = () => read<ActivityEntry[]>(KEYS.activity).then((a) => a ?? []);
 
 /**
- * The event a plan delivers: a flow's first stage has the event's id, a later stage
- * the outbox's `eventId#2`, `eventId#3`... (for naming it to people only).
- */
-export const eventIdOf = (planId: string) => planId.replace(/#\d+$/, "");
-
-/**
- * What people call an event: the label of its sample (the lead's or contact's
- * email), else its event id. Every stage of a flow has its event's label.
+ * What people call an event (`originsOf` in the console's shapes.ts: its sample's
+ * label, the lead's email or the proposal's name). Every stage has its event's label.
  */
 export async function labelFor(planId: string): Promise<string> {
-  const samples = (await read<{ event: { id: string }; label: string }[]>(KEYS.samples)) ?? [];
-  const id = eventIdOf(planId);
-  return samples.find((s) => s.event.id === id)?.label ?? id;
+  return originsOf((await read<SampleEvent[]>(KEYS.samples)) ?? [])(planId).label;
 }
 
 /** Removes everything the extension stored here (the outbox database is deleted by the caller). */

@@ -13,7 +13,7 @@
  * page's `REQUEST_USER_DATA` payload), `.../session/logout`. See docs/serve.md.
  *
  * Invariants:
- * - Nothing answers without a session: a password session (an `HttpOnly`,
+ * - Nothing answers without a session (`console-sessions.ts`): a password session (an `HttpOnly`,
  *   `SameSite=Strict` cookie, every connection) or a custom-page session (a header
  *   token kept in the page's memory, the user's active location only). Sessions live in
  *   the store (any HTTP process answers), keyed by the SHA-256 of their id.
@@ -36,6 +36,7 @@ import {
   createFlows,
   createOutbox,
   createQwilrIntake,
+  createTagCatalog,
   validateRules,
 } from "../entries/node.js";
 import type { OutboxStorage } from "../storage/types.js";
@@ -46,7 +47,14 @@ import { wishpondStatusKey } from "./pollers.js";
 import type { Scheduler } from "./schedules.js";
 import type { RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
-import { CONSOLE_KEYS, modeOf as readMode, rulesOf, type StagedEntry } from "./console-state.js";
+import { CUSTOM_PAGE_SESSION_MS, consoleSessions, type Session } from "./console-sessions.js";
+import {
+  CONSOLE_KEYS,
+  modeOf as readMode,
+  recordSample,
+  rulesOf,
+  type StagedEntry,
+} from "./console-state.js";
 
 /** An answer of the console API (the server writes it; JSON bodies are scrubbed there). */
 export interface ConsoleReply {
@@ -101,19 +109,9 @@ export interface ConsoleApi {
   handle(req: ConsoleRequest): Promise<ConsoleReply>;
 }
 
-interface Session {
-  expiresAt: number;
-  via: "password" | "ghl";
-  /** `*`: every connection; else these names. */
-  connections: "*" | string[];
-  user: { userName: string | null; email: string | null; role: string | null } | null;
-}
-
 const COOKIE = "ghlb_console";
 const SESSION_HEADER = "x-ghl-bridge-session";
 const CSRF_HEADER = "x-ghl-bridge-console";
-const SESSION_PREFIX = "console-session:";
-const MAX_SAMPLES = 20;
 const CONTENT_TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
   ".js": "text/javascript; charset=utf-8",
@@ -124,7 +122,6 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 const sha256 = (s: string | Buffer) => createHash("sha256").update(s).digest();
-const sha256hex = (s: string) => createHash("sha256").update(s, "utf8").digest("hex");
 const iso = (ms: number | null | undefined) =>
   typeof ms === "number" && Number.isFinite(ms) ? new Date(ms).toISOString() : null;
 
@@ -228,13 +225,10 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
   const forbidden = (why: string) => runnerError("CONSOLE_FORBIDDEN", why, {});
 
   // --- sessions ---------------------------------------------------------------------
-  async function newSession(s: Session): Promise<string> {
-    // Never logged (the request log names paths only) and not registered with the
-    // scrubber: the custom page's answer carries it.
-    const id = randomBytes(32).toString("base64url");
-    await store.setValue(SESSION_PREFIX + sha256hex(id), s);
-    return id;
-  }
+  // Never logged (the request log names paths only) and not registered with the
+  // scrubber: the custom page's answer carries a session id.
+  const sessions = consoleSessions(store, now);
+  const newSession = (s: Session) => sessions.open(s);
   function sessionId(req: ConsoleRequest): string | null {
     const h = req.headers[SESSION_HEADER];
     if (typeof h === "string" && h) return h;
@@ -246,10 +240,7 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
   }
   async function sessionOf(req: ConsoleRequest): Promise<Session | null> {
     const id = sessionId(req);
-    if (!id || id.length > 200) return null;
-    const s = (await store.getValue(SESSION_PREFIX + sha256hex(id))) as Session | null | undefined;
-    if (!s || typeof s.expiresAt !== "number" || s.expiresAt <= now()) return null;
-    return s;
+    return id ? sessions.read(id) : null;
   }
   const cookie = (id: string, maxAge: number) =>
     `${COOKIE}=${id}; Path=/console; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure() ? "; Secure" : ""}`;
@@ -375,8 +366,10 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
     );
     if (!entry)
       throw forbidden(`this runner has no connection for location ${user.activeLocation}`);
+    // The payload has no timestamp: one session per payload, a short one (console-sessions.ts).
+    await sessions.claimPayload(body.payload as string);
     const s: Session = {
-      expiresAt: now() + ttl,
+      expiresAt: now() + Math.min(ttl, CUSTOM_PAGE_SESSION_MS),
       via: "ghl",
       connections: [entry[0]],
       user: { userName: user.userName, email: user.email, role: user.role },
@@ -685,15 +678,7 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
           {},
         );
       const source = e.type.startsWith("qwilr.") ? "qwilr" : "wishpond";
-      const seen =
-        ((await store.getValue(CONSOLE_KEYS.samples(name))) as
-          | { event: { id: string } }[]
-          | undefined) ?? [];
-      const sample = { event, source, seenAt: new Date(now()).toISOString() };
-      await store.setValue(
-        CONSOLE_KEYS.samples(name),
-        [sample, ...seen.filter((s) => s.event.id !== e.id)].slice(0, MAX_SAMPLES),
-      );
+      await recordSample(store, name, { ...e, type: e.type, id: e.id }, now());
       if ((await modeOf(name)).mode !== "production")
         return { planId: e.id, queued: false, preview: await preview(name, c, event) };
       if (source === "qwilr")
@@ -714,7 +699,12 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       const counts = await withOutbox(c, (o) => o.counts());
       const pendingIntake = (await store.counts()).pendingIntake[name] ?? 0;
       const mode = (await modeOf(name)).mode;
-      return { counts: { ...counts, pending: counts.pending + pendingIntake }, mode };
+      return {
+        counts: { ...counts, pending: counts.pending + pendingIntake },
+        mode,
+        budget: await budgetOf(c.locationId),
+        at: now(),
+      };
     },
     async activity(_name, c) {
       // The worker's outbox failure log (written by whichever process holds the location).
@@ -738,11 +728,39 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       log.info("dead-letter retry of all asked from the console", { connection: name, dead });
       return { retried: dead, status: await methods.outboxStatus(name, c, [], {} as Session) };
     },
-    async tags() {
-      throw notSupported("the tag report is not served by the runner yet");
+    /**
+     * The location's social-planner tag catalog (read from GHL) and the core's validation
+     * report of `references` (the tags the rules documents name: the widget lists them).
+     */
+    async tags(name, c, [references]) {
+      const refs = Array.isArray(references) ? references : [];
+      if (
+        refs.length > 1000 ||
+        !refs.every(
+          (r) =>
+            r &&
+            typeof r === "object" &&
+            typeof (r as { value?: unknown }).value === "string" &&
+            typeof (r as { source?: unknown }).source === "string",
+        )
+      )
+        throw runnerError(
+          "CONSOLE_BAD_REQUEST",
+          "tags: references must be at most 1,000 {value, source} strings",
+          {},
+        );
+      const catalog = createTagCatalog({
+        client: clientOf(name, c, ["socialplanner/tag.readonly"]),
+        locationId: c.locationId,
+      });
+      await catalog.load();
+      const { report } = await catalog.report(refs as Parameters<typeof catalog.report>[0]);
+      return { tags: catalog.tags(), report, loadedAt: new Date(now()).toISOString() };
     },
     async fixTag() {
-      throw notSupported("the tag report is not served by the runner yet");
+      // A fix changes the rules documents (GHL's API cannot change social-planner tags):
+      // the console applies it through `saveRules`.
+      throw notSupported("a tag fix is saved as a rules change (saveRules)");
     },
     async statistics(name, c) {
       const flows = await flowsOf(name, c);
@@ -780,6 +798,20 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       return options.reports.sendNow(name);
     },
   };
+
+  /**
+   * The location's rate budget as its outbox stored it (the core's `OutboxBudget`, written
+   * with the sends by whichever worker holds the location), or null before any send.
+   */
+  async function budgetOf(locationId: string): Promise<unknown> {
+    const records = await store.outboxStorage(locationId).load();
+    const found = records.find(
+      (r) =>
+        (r.record as { rateBudget?: { locationId?: string } } | null)?.rateBudget?.locationId ===
+        locationId,
+    );
+    return (found?.record as { rateBudget: unknown } | undefined)?.rateBudget ?? null;
+  }
 
   async function stagedOf(name: string) {
     return ((await store.getValue(CONSOLE_KEYS.staged(name))) as StagedEntry[] | undefined) ?? [];
@@ -939,7 +971,7 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
         else if (route === "session/ghl") return await ghlSession(body);
         else if (route === "session/logout") {
           const id = sessionId(req);
-          if (id) await store.setValue(SESSION_PREFIX + sha256hex(id), null);
+          if (id) await sessions.close(id);
           return {
             status: 200,
             headers: { "set-cookie": cookie("", 0) },

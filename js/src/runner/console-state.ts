@@ -24,7 +24,7 @@ export const CONSOLE_KEYS = {
   staged: (c: string) => `console:staged:${c}`,
   /** A location's outbox failure log (the core's `LogEntry`s, oldest first, the last 50), by location id. */
   failures: (locationId: string) => `console:failures:${locationId}`,
-  /** The events handed over in the console (the mapping samples), newest first. */
+  /** Recent events (handed over in the console, converted by the worker), newest first (`recordSample`). */
   samples: (c: string) => `console:samples:${c}`,
   /** `{[locationId]: planId[] | ["*"]}`: dead-letter retries asked for; the worker holding the location runs them. */
   retries: "console:retries",
@@ -77,6 +77,30 @@ export async function recordStaged(
   await store.setValue(
     key,
     [entry, ...cur.filter((e) => e.eventId !== entry.eventId)].slice(0, MAX_STAGED),
+  );
+}
+
+/** How many recent events (the mapping samples) the store keeps per connection. */
+export const MAX_SAMPLES = 20;
+
+/**
+ * Keeps an event as a recent sample of its connection (newest first, bounded, one per
+ * id): the events handed over in the console and those the worker converted, so the
+ * console can pick real events and name every plan by its event.
+ */
+export async function recordSample(
+  store: RunnerStore,
+  name: string,
+  event: { id: string; type: string },
+  seenAt: number,
+): Promise<void> {
+  const key = CONSOLE_KEYS.samples(name);
+  const seen = ((await store.getValue(key)) as { event: { id: string } }[] | undefined) ?? [];
+  const source = event.type.startsWith("qwilr.") ? "qwilr" : "wishpond";
+  const sample = { event, source, seenAt: new Date(seenAt).toISOString() };
+  await store.setValue(
+    key,
+    [sample, ...seen.filter((s) => s.event.id !== event.id)].slice(0, MAX_SAMPLES),
   );
 }
 

@@ -34,6 +34,7 @@ export const RUNNER_CODES = [
   { code: "CONSOLE_FORBIDDEN", status: 403 },
   { code: "CONSOLE_BAD_REQUEST", status: 400 },
   { code: "CONSOLE_USER_DATA_INVALID", status: 400 },
+  { code: "CONSOLE_USER_DATA_REPLAYED", status: 409 },
   { code: "NOT_SUPPORTED", status: 501 },
   { code: "NOT_CONNECTED", status: 409 },
   { code: "CONFIRMATION_REQUIRED", status: 409 },

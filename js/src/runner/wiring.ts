@@ -4,11 +4,19 @@
  * OAuth), the rules documents of each connection (files named in the config, else the
  * package's presets; `ghl` rules only when named), the intake -> flow event conversion
  * (`events.ts`: the Qwilr page read), the connections read again as INSTALL / UNINSTALL
- * webhooks change them, each connection's console mode (staging: planned and recorded,
- * not sent; `console-state.ts` decides), and its events turned into log lines and metrics.
+ * webhooks change them or the console saves rules (the next events use them), each connection's console mode (staging: planned and recorded,
+ * not sent; `console-state.ts` decides), each converted event kept as a recent console
+ * sample (`recordSample`), and its events turned into log lines and metrics.
  */
 import type { StartWorker } from "./app.js";
-import { CONSOLE_KEYS, modeOf, notSent, recordStaged, rulesOf } from "./console-state.js";
+import {
+  CONSOLE_KEYS,
+  modeOf,
+  notSent,
+  recordSample,
+  recordStaged,
+  rulesOf,
+} from "./console-state.js";
 import { createIntakeConverter } from "./events.js";
 import { type WorkerConnection, type WorkerEvent, startWorker } from "./worker/index.js";
 
@@ -17,18 +25,23 @@ export const runnerWorker: StartWorker = async (ctx) => {
   const { config, log, metrics } = ctx;
   // Built once per connection name (rules read, token getter made), so a refresh
   // (INSTALL / UNINSTALL) keeps the connections that did not change as they are.
+  // Rebuilt when the console saves rules (their `savedAt` changes): the worker then plans
+  // the next events with them (read at each refresh, every 2 s).
   const built = new Map<string, WorkerConnection>();
+  const savedAt = new Map<string, string | null>();
   const workerConnections = async (): Promise<WorkerConnection[]> => {
     const all = await ctx.connections();
     for (const name of [...built.keys()]) if (!(name in all)) built.delete(name);
     const out: WorkerConnection[] = [];
     for (const [name, c] of Object.entries(all)) {
       let w = built.get(name);
-      if (!w || w.locationId !== c.locationId) {
-        // Rules saved in the console win over the config's files (read when built).
-        const saved = (await ctx.store.getValue(CONSOLE_KEYS.rules(name))) as
-          | { documents?: Record<string, unknown> }
-          | undefined;
+      // Rules saved in the console win over the config's files.
+      const saved = (await ctx.store.getValue(CONSOLE_KEYS.rules(name))) as
+        | { documents?: Record<string, unknown>; savedAt?: string }
+        | undefined;
+      const at = saved?.savedAt ?? null;
+      if (!w || w.locationId !== c.locationId || savedAt.get(name) !== at) {
+        savedAt.set(name, at);
         w = {
           name,
           locationId: c.locationId,
@@ -77,7 +90,14 @@ export const runnerWorker: StartWorker = async (ctx) => {
     store: ctx.store,
     id: ctx.holder,
     connections,
-    toEvent: (item, c) => toEvent(item, c.locationId),
+    toEvent: async (item, c) => {
+      const event = await toEvent(item, c.locationId);
+      // A recent sample for the console (real events to map, plans named by their event).
+      // Best effort: a sample not kept never holds the event back.
+      if (event)
+        await recordSample(ctx.store, c.name, event, item.receivedAt).catch(() => undefined);
+      return event;
+    },
     refreshConnections: workerConnections,
     onEvent,
     retriesKey: CONSOLE_KEYS.retries,

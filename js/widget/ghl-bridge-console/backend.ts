@@ -189,12 +189,22 @@ export interface ModeState {
 
 // ---------------------------------------------------------------- activity
 
-/** Outbox counts, as the package's `outbox.counts()`. */
+/**
+ * Outbox counts, as the package's `outbox.counts()`, in deliveries: an event whose flow
+ * comes in stages (the location's tags read first, then the contact written) is one
+ * delivery per stage, each later stage counted when it is accepted. Every backend
+ * shows the core's counts as they are, so the figures agree wherever they are read.
+ */
 export interface OutboxCounts {
+  /** Deliveries accepted (a staged flow: one per stage; duplicates not counted). */
   accepted: number;
+  /** Deliveries neither delivered nor dead. */
   pending: number;
+  /** Requests on the wire. */
   inFlight: number;
+  /** Deliveries done. */
   done: number;
+  /** Deliveries in dead plans. */
   dead: number;
 }
 
@@ -220,6 +230,8 @@ export interface OutboxStatus {
 export interface ActivityEntry {
   at: string;
   planId: string;
+  /** What people call the event (a lead's email, a proposal's name: `eventLabel`). */
+  label: string;
   step: string | null;
   kind: "queued" | "sent" | "done" | "failed" | "dead" | "info";
   /** HTTP status GHL answered, when there was an answer. */
@@ -228,6 +240,10 @@ export interface ActivityEntry {
   ghlMessage: string | null;
   traceId: string | null;
   source: Source | null;
+  /** A staged event (dry run, nothing sent): the exact requests it would send. */
+  requests?: PreviewRequest[];
+  /** A staged event: the stages that follow once GHL answered (built from the answers). */
+  next?: string[];
 }
 
 /** Filters of the activity log; omitted fields match everything. */

@@ -38,19 +38,24 @@ import {
   type SourcesPatch,
   type SourcesState,
   type StatisticsState,
-  type TagFinding,
   type TagsState,
   backendError,
 } from "./backend.js";
 import { type Core, loadCore } from "./core-loader.js";
-import { sampleLabel, withExamples } from "./samples.js";
+import { withExamples } from "./samples.js";
 import { probeScopes } from "./scope-probe.js";
 import {
   deadLettersOf,
   dryRunOf,
+  eventLabel,
   type OutboxDeadLetter,
+  originsOf,
   outboxActivity,
+  fixTagWith,
   statisticsOf,
+  type TagFix,
+  tagReferences,
+  tagsStateOf,
 } from "./shapes.js";
 
 /** Options of `new DirectBackend()`. */
@@ -186,7 +191,7 @@ export class DirectBackend implements ConsoleBackend {
   #listeners = new Set<(c: BackendChange) => void>();
   #parked = false;
   #paused = false;
-  #findingFixes = new Map<string, () => Promise<void>>();
+  #findingFixes = new Map<string, TagFix>();
   /** The client of the last connection test (its answers read the rate budget too). */
   #probeClient: Any = null;
   /** The Qwilr API token typed in the Sources panel (memory only, never stored). */
@@ -327,9 +332,8 @@ export class DirectBackend implements ConsoleBackend {
     this.#emit({ kind: "activity", entry });
   }
 
-  #sourceOfPlan(planId: string): Source | null {
-    const s = this.#settings.samples.find((x) => x.event.id === planId);
-    return s?.source ?? null;
+  #originOf(planId: string) {
+    return originsOf(this.#settings.samples)(planId);
   }
 
   async #theOutbox(): Promise<Any> {
@@ -368,12 +372,12 @@ export class DirectBackend implements ConsoleBackend {
       this.#record({
         at,
         planId: e.planId,
+        ...this.#originOf(e.planId),
         step: null,
         kind: e.kind,
         status: null,
         ghlMessage: null,
         traceId: null,
-        source: this.#sourceOfPlan(e.planId),
       });
       if (this.#outbox)
         void this.outboxStatus().then((status) => this.#emit({ kind: "outbox", status }));
@@ -729,7 +733,7 @@ export class DirectBackend implements ConsoleBackend {
     await this.#loadSettings();
     const source: Source = String(event?.type ?? "").startsWith("qwilr.") ? "qwilr" : "wishpond";
     this.#settings.samples = [
-      { event, source, seenAt: new Date(this.#now()).toISOString(), label: sampleLabel(event) },
+      { event, source, seenAt: new Date(this.#now()).toISOString(), label: eventLabel(event) },
       ...this.#settings.samples.filter((s) => s.event.id !== event.id),
     ].slice(0, MAX_SAMPLES);
     await this.#saveSettings();
@@ -776,12 +780,15 @@ export class DirectBackend implements ConsoleBackend {
     const outbox = await this.#theOutbox();
     // Progress entries of failures duplicate the log's richer ones.
     const progress = this.#activity.filter((a) => a.kind !== "failed" && a.kind !== "dead");
-    return outboxActivity(outbox.log(), progress, filter, (id) => this.#sourceOfPlan(id));
+    return outboxActivity(outbox.log(), progress, filter, originsOf(this.#settings.samples));
   }
 
   async deadLetters(): Promise<DeadLetter[]> {
     const outbox = await this.#theOutbox();
-    return deadLettersOf(outbox.deadLetters() as OutboxDeadLetter[], this.#settings.samples);
+    return deadLettersOf(
+      outbox.deadLetters() as OutboxDeadLetter[],
+      originsOf(this.#settings.samples),
+    );
   }
 
   async retry(planId: string): Promise<OutboxStatus> {
@@ -798,111 +805,28 @@ export class DirectBackend implements ConsoleBackend {
 
   // ------------------------------------------------------------------ tags
 
-  async #tagReferences(): Promise<{ value: string; source: string }[]> {
-    const docs = await this.#rulesDocs();
-    const refs: { value: string; source: string }[] = [];
-    for (const [source, doc] of Object.entries(docs)) {
-      const rules = ((doc as Any)?.tagRules ?? []) as Any[];
-      rules.forEach((r, i) => {
-        for (const key of ["add", "remove"]) {
-          for (const v of (Array.isArray(r?.[key]) ? r[key] : []) as unknown[]) {
-            // Templates such as `campaign: {campaign.name}` name no catalog tag.
-            if (typeof v === "string" && !v.includes("{"))
-              refs.push({ value: v, source: `rule:${source}/tagRules/${i}/${key}` });
-          }
-        }
-      });
-    }
-    return refs;
-  }
-
   async tags(): Promise<TagsState> {
     const core = await this.#core();
     const client = await this.#theClient();
     const catalog = core.createTagCatalog({ client, locationId: this.#locationId() });
     await catalog.load();
-    const { report } = await catalog.report(await this.#tagReferences());
-    this.#findingFixes.clear();
-    const findings: TagFinding[] = (report.findings as Any[]).map((f, i) => this.#finding(f, i));
-    return {
-      tags: (catalog.tags() as Any[]).map((t) => ({
-        id: t._id,
-        name: t.tag,
-        deleted: Boolean(t.deleted),
-      })),
-      findings,
-      loadedAt: new Date(this.#now()).toISOString(),
-    };
+    const { report } = await catalog.report(tagReferences(await this.#rulesDocs()));
+    const { state, fixes } = tagsStateOf(
+      catalog.tags() as Any[],
+      report,
+      new Date(this.#now()).toISOString(),
+    );
+    this.#findingFixes = fixes;
+    return state;
   }
 
-  #finding(f: Any, i: number): TagFinding {
-    const id = `finding-${i}`;
-    const names = (f.tags as Any[]).map((t) => String(t.name));
-    const p = f.proposal as { action: string; name?: string; suggestion?: string };
-    const ruleSources = (f.tags as Any[])
-      .flatMap((t) => t.sources as string[])
-      .filter((s) => s.startsWith("rule:"));
-    let fix: TagFinding["fix"] = null;
-    // GHL's API cannot change social-planner tags; what can be fixed from here is what the
-    // rules documents reference: point them at the live tag.
-    if (
-      (p.action === "replaceWith" || p.action === "useCanonical") &&
-      p.name &&
-      ruleSources.length > 0
-    ) {
-      const target = p.name;
-      fix = { label: `Use “${target}” in the mapping rules` };
-      this.#findingFixes.set(id, () =>
-        this.#replaceTagInRules(
-          names.filter((n) => n !== target),
-          target,
-        ),
-      );
-    }
-    const manual =
-      p.action === "rename"
-        ? `In HighLevel, open Marketing → Social Planner → Settings → Tags and rename “${names[0]}” to “${p.suggestion}”.`
-        : p.action === "remove"
-          ? `In HighLevel, open Marketing → Social Planner → Settings → Tags and delete “${names[0]}”.`
-          : p.action === "recreateOrRemove"
-            ? `In HighLevel, recreate the tag “${names[0]}” in the Social Planner, or remove it from the rules and posts that use it.`
-            : p.action === "createOrFix"
-              ? `In HighLevel, create the tag “${names[0]}” in the Social Planner, or correct the reference where it is used (${[...new Set((f.tags as Any[]).flatMap((t) => t.sources as string[]))].join(", ")}).`
-              : fix
-                ? null
-                : `In HighLevel, open Marketing → Social Planner → Settings → Tags and keep only “${p.name}”.`;
-    return { id, kind: f.kind, tags: names, message: f.message, fix, manual };
-  }
-
-  async #replaceTagInRules(from: string[], to: string): Promise<void> {
-    const docs = await this.#rulesDocs();
-    const lower = new Set(from.map((n) => n.trim().toLowerCase()));
-    for (const source of ["wishpond", "qwilr"] as Source[]) {
-      const doc = JSON.parse(JSON.stringify(docs[source])) as Any;
-      let changed = false;
-      for (const r of (doc?.tagRules ?? []) as Any[]) {
-        for (const key of ["add", "remove"]) {
-          if (!Array.isArray(r?.[key])) continue;
-          r[key] = r[key].map((v: unknown) => {
-            if (typeof v === "string" && lower.has(v.trim().toLowerCase())) {
-              changed = true;
-              return to;
-            }
-            return v;
-          });
-        }
-      }
-      if (changed) await this.saveRules(source, doc);
-    }
-  }
-
-  async fixTag(findingId: string): Promise<TagsState> {
-    if (this.#findingFixes.size === 0) await this.tags();
-    const fix = this.#findingFixes.get(findingId);
-    if (!fix)
-      throw backendError("NOT_SUPPORTED", "this finding has no fix that can be made from here");
-    await fix();
-    return this.tags();
+  fixTag(findingId: string): Promise<TagsState> {
+    return fixTagWith(findingId, {
+      fixes: () => this.#findingFixes,
+      tags: () => this.tags(),
+      documents: () => this.#rulesDocs(),
+      save: (source, doc) => this.saveRules(source, doc),
+    });
   }
 
   // ------------------------------------------------------------------ statistics

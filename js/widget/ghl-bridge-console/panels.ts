@@ -408,6 +408,7 @@ function activity(el: El): TemplateResult {
       <span class="pending" style="width:${pct(waiting)}"></span>
       <span class="dead" style="width:${pct(c.dead)}"></span>
     </div>
+    <p class="muted">${S.countsNote}</p>
     <dl class="counts">
       <div class="count"><dt>${S.countAccepted}</dt><dd data-count="accepted">${c.accepted}</dd></div>
       <div class="count"><dt>${S.countInFlight}</dt><dd data-count="inFlight">${c.inFlight}</dd></div>
@@ -471,9 +472,15 @@ function log(list: ActivityEntry[]): TemplateResult {
       <tbody>${list.map(
         (a) => html`<tr data-kind=${a.kind}>
           <td>${new Date(a.at).toLocaleTimeString()}</td>
-          <td><code class="url">${a.planId}</code>${a.step ? html` <span class="muted">(${a.step})</span>` : nothing}</td>
+          <td><span title=${a.planId}>${a.label}</span>${a.step ? html` <span class="muted">(${a.step})</span>` : nothing}</td>
           <td>${S.kindText[a.kind]}${a.status ? ` (HTTP ${a.status})` : ""}</td>
-          <td>${a.ghlMessage ?? ""}</td>
+          <td>${a.ghlMessage ?? ""}${
+            a.requests?.length
+              ? html`<details><summary>${S.stagedRequests(a.requests.length)}</summary>
+                  <ol class="cards">${a.requests.map(request)}</ol>
+                  ${a.next?.length ? html`<p class="muted">${S.thenNote} ${a.next.join("; ")}.</p>` : nothing}</details>`
+              : nothing
+          }</td>
           <td>${a.traceId ? html`<code>${a.traceId}</code>` : ""}</td>
         </tr>`,
       )}</tbody>

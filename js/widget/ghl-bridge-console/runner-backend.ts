@@ -21,7 +21,6 @@ import {
   type ConnectionState,
   type ConnectionTest,
   type ConsoleBackend,
-  type CustomField,
   type DeadLetter,
   type DryRunResult,
   FLOW_SCOPES,
@@ -30,28 +29,31 @@ import {
   type ModeState,
   type OutboxStatus,
   type ReportPreview,
-  type ReportSent,
   type RulesState,
   type SampleEvent,
   type Source,
-  type SourcesPatch,
-  type SourcesState,
   type StatisticsState,
   type TagsState,
   backendError,
-  type QwilrSubscriptionInfo,
-  type ReportTarget,
 } from "./backend.js";
-import { sampleLabel, withExamples } from "./samples.js";
-import { S } from "./strings.js";
+import { CONSOLE_METHODS, remoteBackend } from "./remote-backend.js";
+import { withExamples } from "./samples.js";
 import {
   deadLettersOf,
   dryRunOf,
+  eventLabel,
   failuresOf,
   filterActivity,
+  fixTagWith,
+  originsOf,
+  parkedAt,
   statisticsOf,
   statusOf,
+  type TagFix,
+  tagReferences,
+  tagsStateOf,
 } from "./shapes.js";
+import { S } from "./strings.js";
 
 /** A connection of the runner, as its session lists it. */
 export interface RunnerConnection {
@@ -131,8 +133,16 @@ export function requestUserData(
   });
 }
 
-/** The backend over a `ghl-bridge serve` runner. */
-export class RunnerBackend implements ConsoleBackend {
+/**
+ * The backend over a `ghl-bridge serve` runner. The plain methods (the runner answers
+ * the interface's JSON as is) are `remoteBackend`'s, one call each; the class keeps
+ * only those that refuse or shape something here (a token typed in, the core's raw
+ * dry runs, statistics, activity and tags) and the session.
+ */
+// The plain methods are set in the constructor, from `CONSOLE_METHODS`.
+export interface RunnerBackend extends ConsoleBackend {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above
+export class RunnerBackend {
   readonly kind = "runner" as const;
   readonly #api: string;
   readonly #opts: RunnerBackendOptions;
@@ -141,6 +151,7 @@ export class RunnerBackend implements ConsoleBackend {
   #starting: Promise<RunnerSession> | null = null;
   #connection: string | null;
   #samples: SampleEvent[] = [];
+  #tagFixes = new Map<string, TagFix>();
 
   constructor(options: RunnerBackendOptions) {
     this.#opts = options;
@@ -148,6 +159,9 @@ export class RunnerBackend implements ConsoleBackend {
     if (!base.pathname.endsWith("/")) base.pathname += "/";
     this.#api = new URL("console/api/", base).href;
     this.#connection = options.connection ?? null;
+    const plain = remoteBackend("runner", (method, args) => this.#call(method, ...args));
+    const self = this as unknown as Record<string, unknown>;
+    for (const method of CONSOLE_METHODS) if (!(method in self)) self[method] = plain[method];
   }
 
   // ------------------------------------------------------------------ plumbing
@@ -175,7 +189,11 @@ export class RunnerBackend implements ConsoleBackend {
         code: "NETWORK_ERROR",
         message: `the runner answered HTTP ${res.status}`,
       }) as BackendError;
-      if (err.code === "CONSOLE_LOGIN_REQUIRED") this.#session = null;
+      if (err.code === "CONSOLE_LOGIN_REQUIRED") {
+        // Expired (a custom page's session is short): the next call signs in again.
+        this.#session = null;
+        this.#sessionToken = null;
+      }
       throw err;
     }
     return data;
@@ -245,11 +263,12 @@ export class RunnerBackend implements ConsoleBackend {
     return this.#post(`call/${method}`, { connection: c.name, args });
   }
 
-  // ------------------------------------------------------------------ connection
-
-  connection(): Promise<ConnectionState> {
-    return this.#call("connection");
+  /** The events the runner saw (named once: every panel labels plans by them). */
+  #origin() {
+    return originsOf(this.#samples);
   }
+
+  // ------------------------------------------------------------------ connection
 
   async connect(input: ConnectInput): Promise<ConnectionState> {
     if (input?.token)
@@ -286,46 +305,18 @@ export class RunnerBackend implements ConsoleBackend {
     };
   }
 
-  disconnect(): Promise<ConnectionState> {
-    return this.#call("disconnect");
-  }
-
-  // ------------------------------------------------------------------ sources
-
-  sources(): Promise<SourcesState> {
-    return this.#call("sources");
-  }
-  saveSources(patch: SourcesPatch): Promise<SourcesState> {
-    return this.#call("saveSources", patch);
-  }
-  qwilrSubscriptions(): Promise<QwilrSubscriptionInfo[]> {
-    return this.#call("qwilrSubscriptions");
-  }
-  subscribeQwilr(events: string[]): Promise<SourcesState> {
-    return this.#call("subscribeQwilr", events);
-  }
-  unsubscribeQwilr(id: string): Promise<SourcesState> {
-    return this.#call("unsubscribeQwilr", id);
-  }
-
   // ------------------------------------------------------------------ rules
 
-  rules(): Promise<RulesState> {
-    return this.#call("rules");
-  }
-  saveRules(source: Source, document: unknown): Promise<RulesState> {
-    return this.#call("saveRules", source, document);
-  }
   async samples(source?: Source): Promise<SampleEvent[]> {
-    const seen = ((await this.#call("samples")) as Omit<SampleEvent, "label">[]).map((s) => ({
-      ...s,
-      label: sampleLabel(s.event),
-    }));
-    this.#samples = seen;
-    return withExamples(seen, Date.now(), source);
+    await this.#seen();
+    return withExamples(this.#samples, Date.now(), source);
   }
-  customFields(): Promise<CustomField[]> {
-    return this.#call("customFields");
+  async #seen(): Promise<SampleEvent[]> {
+    this.#samples = ((await this.#call("samples")) as Omit<SampleEvent, "label">[]).map((s) => ({
+      ...s,
+      label: eventLabel(s.event),
+    }));
+    return this.#samples;
   }
 
   // ------------------------------------------------------------------ go live
@@ -348,10 +339,7 @@ export class RunnerBackend implements ConsoleBackend {
     return {
       mode: m.mode,
       since: m.since ?? null,
-      running:
-        m.mode === "production"
-          ? ["Wishpond leads → HighLevel contacts (the runner's worker)"]
-          : [],
+      running: m.mode === "production" ? [S.runnerRunning] : [],
     };
   }
   async deliver(event: SampleEvent["event"]) {
@@ -366,32 +354,42 @@ export class RunnerBackend implements ConsoleBackend {
   // ------------------------------------------------------------------ activity
 
   #status(s: Any): OutboxStatus {
-    return statusOf(s.counts, s.mode, s.mode === "production" ? "running" : "stopped");
+    // The runner's clock (`at`) reads the stored window, so a skewed page clock does not.
+    const at = typeof s.at === "number" ? s.at : Date.now();
+    const state =
+      s.mode !== "production" ? "stopped" : parkedAt(s.budget, at) ? "parked" : "running";
+    return statusOf(s.counts, s.mode, state, s.budget ?? null, at);
   }
   async outboxStatus(): Promise<OutboxStatus> {
     return this.#status(await this.#call("outboxStatus"));
   }
   async activity(filter: ActivityFilter = {}): Promise<ActivityEntry[]> {
-    const source = (id: string) => this.#samples.find((s) => s.event.id === id)?.source ?? null;
+    await this.#seen().catch(() => undefined);
+    const origin = this.#origin();
     // The events the runner's worker planned in staging (sent nowhere), with their requests.
     const staged = ((await this.#call("staged").catch(() => [])) as Any[]).map(
-      (e): ActivityEntry => ({
-        at: String(e.at),
-        planId: String(e.eventId),
-        step: null,
-        kind: "info",
-        status: null,
-        ghlMessage: S.stagedNotSent(
-          ((e.requests ?? []) as Any[]).map((r) => `${r.method ?? ""} ${r.url}`.trim()),
-        ),
-        traceId: null,
-        source: e.source === "qwilr" ? "qwilr" : "wishpond",
-      }),
+      (e): ActivityEntry => {
+        const dry = dryRunOf(String(e.eventId), e.requests ?? [], e.next ?? [], e.warnings ?? []);
+        return {
+          at: String(e.at),
+          planId: String(e.eventId),
+          label: origin(String(e.eventId), dry.match).label,
+          step: null,
+          kind: "info",
+          status: null,
+          ghlMessage: S.stagedNotSent(dry.requests.map((r) => `${r.method} ${r.url}`.trim())),
+          traceId: null,
+          source: e.source === "qwilr" ? "qwilr" : "wishpond",
+          requests: dry.requests,
+          next: dry.next ?? [],
+        };
+      },
     );
-    return filterActivity([...failuresOf(await this.#call("activity"), source), ...staged], filter);
+    return filterActivity([...failuresOf(await this.#call("activity"), origin), ...staged], filter);
   }
   async deadLetters(): Promise<DeadLetter[]> {
-    return deadLettersOf(await this.#call("deadLetters"), this.#samples);
+    await this.#seen().catch(() => undefined);
+    return deadLettersOf(await this.#call("deadLetters"), this.#origin());
   }
   async retry(planId: string): Promise<OutboxStatus> {
     return this.#status(await this.#call("retry", planId));
@@ -403,11 +401,21 @@ export class RunnerBackend implements ConsoleBackend {
 
   // ------------------------------------------------------------------ tags
 
-  tags(): Promise<TagsState> {
-    return this.#call("tags");
+  async tags(): Promise<TagsState> {
+    const { documents } = (await this.#call("rules")) as RulesState;
+    const r = await this.#call("tags", tagReferences(documents));
+    const { state, fixes } = tagsStateOf(r.tags, r.report, r.loadedAt);
+    this.#tagFixes = fixes;
+    return state;
   }
   fixTag(findingId: string): Promise<TagsState> {
-    return this.#call("fixTag", findingId);
+    // The fix is the rules' (GHL's API cannot change social-planner tags): saved on the runner.
+    return fixTagWith(findingId, {
+      fixes: () => this.#tagFixes,
+      tags: () => this.tags(),
+      documents: async () => ((await this.#call("rules")) as RulesState).documents,
+      save: (source, doc) => this.#call("saveRules", source, doc),
+    });
   }
 
   // ------------------------------------------------------------------ statistics
@@ -419,8 +427,5 @@ export class RunnerBackend implements ConsoleBackend {
   async reportPreview(): Promise<ReportPreview> {
     const { markdown, csv, slack } = await this.#call("statistics");
     return { markdown, csv, slack };
-  }
-  sendReportNow(target?: ReportTarget): Promise<ReportSent> {
-    return this.#call("sendReportNow", target);
   }
 }

@@ -68,21 +68,6 @@ export function exampleSamples(now: number): SampleEvent[] {
   ];
 }
 
-/** A short label for an event the backend saw. */
-export function sampleLabel(event: SampleEvent["event"]): string {
-  const p = event.payload as Record<string, Record<string, unknown> | undefined>;
-  const email = (p.lead?.email ?? p.contact?.email ?? "") as string;
-  const what = event.type.startsWith("qwilr.") ? "Qwilr" : "Wishpond";
-  // `qwilr.pageAccepted` -> "page accepted", `wishpond.lead.created` -> "lead created".
-  const kind = event.type
-    .split(".")
-    .slice(1)
-    .join(" ")
-    .replace(/([a-z])([A-Z])/g, "$1 $2")
-    .toLowerCase();
-  return `${what} ${kind} ${String(email).trim()}`.trim();
-}
-
 /** The events seen, newest first, then the examples not seen (of one source, if given). */
 export function withExamples(seen: SampleEvent[], now: number, source?: string): SampleEvent[] {
   const all = [

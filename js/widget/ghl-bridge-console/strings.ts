@@ -165,6 +165,14 @@ export const S = {
   /** An Activity entry the runner planned and did not send (staging), with its requests. */
   stagedNotSent: (requests: string[]) =>
     `Staging: not sent. Would send ${requests.length ? requests.join("; ") : "nothing"}.`,
+  /** What people call an event (`eventLabel` in shapes.ts). */
+  wishpondEventLabel: (email: string) => `Wishpond lead${email ? ` ${email}` : ""}`,
+  qwilrEventLabel: (name: string, verb: string, email: string) =>
+    `Qwilr proposal ${name ? `“${name}” ` : ""}${verb}${email ? ` by ${email}` : ""}`,
+  unknownEventLabel: (shortId: string) => `Event ${shortId}`,
+  hintedEventLabel: (who: string, shortId: string) => `Event for ${who} (${shortId})`,
+  stagedRequests: (n: number) => `The ${n === 1 ? "request" : `${n} requests`} it would send`,
+  runnerRunning: "Wishpond leads → HighLevel contacts (the runner's worker)",
   nowLive: "Live: events are now delivered to HighLevel.",
   nowStaging: "Back in staging: nothing more is sent.",
   queued: (id: string) => `Event ${id} is queued for delivery. Watch it in Activity.`,
@@ -173,7 +181,10 @@ export const S = {
 
   // Activity
   actTitle: "Activity",
-  progressLabel: "Delivered events",
+  progressLabel: "Deliveries done",
+  /** The counts are deliveries: an event in stages is one per stage (`OutboxCounts`). */
+  countsNote:
+    "Counted in deliveries: an event that needs an answer from HighLevel first counts once per step.",
   countAccepted: "Accepted",
   countPending: "Waiting",
   countInFlight: "In flight",
@@ -234,6 +245,18 @@ export const S = {
   noFindings: "No problems found in the tags.",
   deletedBadge: "deleted",
   manualStep: "Manual step",
+  tagFixLabel: (name: string) => `Use “${name}” in the mapping rules`,
+  /** The manual step of a tag finding (by the core's proposal `action`). */
+  tagManual: (action: string, name: string, other: string, where: string[]) => {
+    const settings = "In HighLevel, open Marketing → Social Planner → Settings → Tags and";
+    if (action === "rename") return `${settings} rename “${name}” to “${other}”.`;
+    if (action === "remove") return `${settings} delete “${name}”.`;
+    if (action === "recreateOrRemove")
+      return `In HighLevel, recreate the tag “${name}” in the Social Planner, or remove it from the rules and posts that use it.`;
+    if (action === "createOrFix")
+      return `In HighLevel, create the tag “${name}” in the Social Planner, or correct the reference where it is used (${where.join(", ")}).`;
+    return `${settings} keep only “${other}”.`;
+  },
   fixed: "Fixed.",
   tagCount: (n: number) => `${n} tags`,
 

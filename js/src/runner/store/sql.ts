@@ -596,6 +596,12 @@ export class SqlStore implements RunnerStore {
     );
   }
 
+  async deleteValue(name: string): Promise<void> {
+    await this.run("deleteValue", () =>
+      this.db.one((q) => q.query("DELETE FROM ghlb_values WHERE name = $1", [name])),
+    );
+  }
+
   // ---- secrets ----
 
   async getSecret(name: string): Promise<StoredSecret | undefined> {

@@ -153,6 +153,8 @@ export interface RunnerStore {
   getValue(name: string): Promise<unknown | undefined>;
   /** Writes a named JSON value. */
   setValue(name: string, value: unknown): Promise<void>;
+  /** Deletes a named value (no-op when absent). */
+  deleteValue(name: string): Promise<void>;
 
   /** Reads a secret. */
   getSecret(name: string): Promise<StoredSecret | undefined>;

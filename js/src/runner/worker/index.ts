@@ -44,6 +44,8 @@
  *   added one is taken like the others; a removed one stops delivering at once (its
  *   outbox closed), and under its lease its outbox records are retired with the reason
  *   and its pending intake dead-lettered (`connectionRemoved` event), never dropped.
+ *   A held connection given new `rules` (saved in the console) plans its next items,
+ *   and its flows' later stages, with them: no restart, the outbox and lease kept.
  * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
  *   the wire are recorded), leases released for the other workers.
  */
@@ -224,7 +226,9 @@ export interface Worker {
 interface Held {
   connection: WorkerConnection;
   outbox: Outbox;
+  /** The flows of the connection's current rules (replaced when they change). */
   flows: Flows;
+  client: ReturnType<typeof createClient>;
 }
 
 const LOCATION = "location:";
@@ -321,14 +325,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       scopes: c.scopes,
       baseUrl: c.baseUrl,
     });
-    const flows = createFlows({
-      client,
-      locationId: c.locationId,
-      scopes: c.scopes,
-      rules: c.rules,
-      config: c.flowConfig,
-      compile: c.compile,
-    });
+    const flows = flowsOf(c, client);
+    // The outbox plans later stages with the held flows of the moment (`refresh` may
+    // replace them when the connection's rules change).
+    let h: Held | undefined;
     const outbox = await createOutbox({
       token: c.token,
       getToken: c.getToken,
@@ -355,10 +355,22 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       },
       // Later stages of a flow (the location's tags read first, a score that reads the
       // contact) are planned from the delivered responses and delivered by the outbox.
-      flows,
+      flows: { finish: (fp, responses) => (h?.flows ?? flows).finish(fp, responses) },
     });
-    held.set(c.locationId, { connection: c, outbox, flows });
+    h = { connection: c, outbox, flows, client };
+    held.set(c.locationId, h);
     emit({ type: "locationTaken", locationId: c.locationId });
+  }
+
+  function flowsOf(c: WorkerConnection, client: Held["client"]): Flows {
+    return createFlows({
+      client,
+      locationId: c.locationId,
+      scopes: c.scopes,
+      rules: c.rules,
+      config: c.flowConfig,
+      compile: c.compile,
+    });
   }
 
   /** Hands a location over: the outbox stops, finishes what is on the wire, then the lease goes. */
@@ -431,6 +443,19 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     byLocation.clear();
     for (const c of now) byLocation.set(c.locationId, c);
     for (const c of removed) if (!byLocation.has(c.locationId)) await retire(c);
+    // Rules changed (saved in the console): the next items are planned with them, the
+    // location's outbox and lease kept. Rules that do not compile keep the last flows.
+    for (const h of held.values()) {
+      const c = byLocation.get(h.connection.locationId);
+      if (!c || c === h.connection || c.rules === h.connection.rules) continue;
+      try {
+        h.flows = flowsOf(c, h.client);
+        h.connection = c;
+      } catch (e) {
+        const err = toBridgeError(e);
+        emit({ type: "tickFailed", code: err.code, message: `rules of ${c.name}: ${err.message}` });
+      }
+    }
   }
 
   /** A conversion failed: back to the store after a backoff (transient), else dead-lettered. */
