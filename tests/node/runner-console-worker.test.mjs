@@ -24,6 +24,7 @@ let runner;
 let dir;
 let call;
 let url;
+let made;
 
 // A stand-in for Slack's incoming webhook: keeps what the report posts.
 const posted = [];
@@ -42,7 +43,7 @@ before(async () => {
   await new Promise((r) => slack.listen(0, "127.0.0.1", r));
   emu = await startEmulator();
   dir = mkdtempSync(join(tmpdir(), "ghl-bridge-console-"));
-  const made = runnerConfig({
+  made = runnerConfig({
     emu,
     env: {
       TEST_PIT: DEMO_TOKEN,
@@ -104,6 +105,35 @@ test("production: the worker delivers the lead handed over in the console", asyn
   assert.equal(d.queued, true);
   await until("outboxStatus", (s) => s.counts.done >= 1 && s.counts.pending === 0);
   assert.ok(emu.log.some((e) => e.operation === "contacts.upsert-contact" && e.status === 200));
+});
+
+test("the outbox status carries the location's rate budget as the worker stored it", async () => {
+  const s = await until("outboxStatus", (x) => x.budget !== null);
+  // The core's stored budget: GHL's burst window and day, the sends made in them.
+  assert.ok(
+    s.budget.max > 0 && s.budget.intervalMs > 0 && s.budget.dailyMax > 0,
+    JSON.stringify(s),
+  );
+  assert.equal(s.budget.locationId, made.config.connections.demo.locationId);
+  assert.ok(s.budget.dailyUsed >= 1, "the delivery's requests counted");
+  assert.ok(s.budget.sends.length >= 1);
+  assert.equal(typeof s.at, "number");
+});
+
+test("rules saved in the console reach the worker's next event, without a restart", async () => {
+  const doc = structuredClone((await call("rules")).documents.wishpond);
+  // A tag the location has (the flows add only known tags unless allowed to create them).
+  doc.tagRules.push({ id: "tag-console", add: ["vip"] });
+  await call("saveRules", "wishpond", doc);
+  await call("deliver", lead("console-worker-rules", "lin@example.com"));
+  const contacts = emu.state.locations[made.config.connections.demo.locationId].contacts;
+  const lin = () => contacts.find((c) => c.email === "lin@example.com");
+  // Delivered with its tags (a later stage: the location's tags are read first).
+  await until("outboxStatus", () => lin()?.tags?.length > 0);
+  assert.ok(lin().tags.includes("vip"), JSON.stringify(lin().tags));
+  // The lead of the first test, planned before the save, did not get it.
+  const ada = contacts.find((c) => c.email === "ada@example.com");
+  assert.ok(!ada.tags.includes("vip"), JSON.stringify(ada.tags));
 });
 
 test("a refused delivery is a dead letter with GHL's message and traceId; Retry all delivers it", async () => {

@@ -11,8 +11,13 @@ import { after, before, test } from "node:test";
 import CryptoJS from "crypto-js";
 import { DEMO_TOKEN } from "../../js/emulator/index.mjs";
 import { QWILR_EMULATOR_TOKEN } from "../../js/emulator/qwilr/index.mjs";
-import { decryptUserData } from "../../pkg/runner/index.js";
+import {
+  CUSTOM_PAGE_SESSION_MS,
+  consoleSessions,
+  decryptUserData,
+} from "../../pkg/runner/index.js";
 import { startConsoleRunner } from "./runner-console-fixture.mjs";
+import { memoryRunnerStore } from "./runner-memory-store.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const SHARED = "the-app-shared-secret-0123456789";
@@ -313,6 +318,85 @@ test("custom page session: only the user's active location; the header token wor
   const other = await post("call/connection", { connection: "other" }, { headers: h });
   assert.equal(other.status, 403);
   assert.equal(other.body.error.code, "CONSOLE_FORBIDDEN");
+});
+
+test("custom page: a payload opens one short session; the same payload again is refused", async () => {
+  const payload = ghlPayload(USER);
+  const before = Date.now();
+  const s = await post("session/ghl", { payload });
+  assert.equal(s.status, 200, JSON.stringify(s.body));
+  // Short: the payload has no timestamp, so its session is bounded (15 minutes, not 8 h).
+  const life = Date.parse(s.body.expiresAt) - before;
+  assert.ok(life > 0 && life <= CUSTOM_PAGE_SESSION_MS + 1000, `lives ${life} ms`);
+  const again = await post("session/ghl", { payload });
+  assert.equal(again.status, 409);
+  assert.equal(again.body.error.code, "CONSOLE_USER_DATA_REPLAYED");
+  // The first session still works; a fresh payload (HighLevel encrypts anew) opens another.
+  const h = { "x-ghl-bridge-session": s.body.sessionToken };
+  assert.equal((await post("call/connection", { connection: "demo" }, { headers: h })).status, 200);
+  assert.equal((await post("session/ghl", { payload: ghlPayload(USER) })).status, 200);
+});
+
+test("console sessions: an expired one is deleted from the store (when read, and by the sweep)", async () => {
+  const mem = memoryRunnerStore();
+  let t = 1_000_000;
+  const sessions = consoleSessions(mem, () => t);
+  const s = { via: "password", connections: "*", user: null };
+  const a = await sessions.open({ ...s, expiresAt: t + 1000 });
+  const b = await sessions.open({ ...s, expiresAt: t + 5000 });
+  const names = () => [...mem.values.keys()].filter((n) => n.startsWith("console-session:"));
+  assert.equal(names().length, 2);
+  t += 2000;
+  // Read after its expiry: refused and deleted.
+  assert.equal(await sessions.read(a), null);
+  assert.equal(names().length, 1);
+  assert.ok(await sessions.read(b));
+  t += 10_000;
+  // Never read again: the next session's opening sweeps it.
+  const c = await sessions.open({ ...s, expiresAt: t + 1000 });
+  assert.equal(names().length, 1);
+  assert.ok(await sessions.read(c));
+  assert.equal(await sessions.read(b), null);
+  await sessions.close(c);
+  assert.equal(names().length, 0);
+});
+
+test("tags through the runner: the social-planner catalog, the report, the fixes it allows", async () => {
+  const tags = emu.state.locations[LOCATION].socialTags;
+  // A live tag of a deleted one's name up to case, the rules naming it: the rules can be
+  // pointed at the canonical tag (a fix); a name unknown to the catalog: a manual step.
+  const gone = tags.find((t) => t.deleted);
+  tags.push({
+    ...gone,
+    _id: "live0000000000000000000a",
+    tag: gone.tag.toLowerCase(),
+    deleted: false,
+  });
+  const refs = [
+    { value: gone.tag, source: "rule:wishpond/tagRules/5/add" },
+    { value: "No Such Social Tag", source: "rule:wishpond/tagRules/6/add" },
+  ];
+  const r = await call("tags", [refs]);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.equal(r.body.tags.length, tags.length);
+  const kinds = r.body.report.findings.map((f) => [f.kind, f.proposal.action]);
+  assert.deepEqual(kinds, [
+    ["caseOrSpaceVariants", "useCanonical"],
+    ["unknownReference", "createOrFix"],
+  ]);
+  // The variants' finding names where the rules use them: the console offers the fix.
+  const [variants] = r.body.report.findings;
+  assert.ok(
+    variants.tags.flatMap((t) => t.sources).includes("rule:wishpond/tagRules/5/add"),
+    JSON.stringify(variants),
+  );
+  assert.ok([gone.tag, gone.tag.toLowerCase()].includes(variants.proposal.name));
+  assert.ok(emu.log.some((e) => e.operation === "social-media-posting.get-tags-location-id"));
+  const bad = await call("tags", [[{ value: 1 }]]);
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.code, "CONSOLE_BAD_REQUEST");
+  // The fix itself is a rules change (GHL's API cannot edit social-planner tags): saveRules.
+  assert.equal((await call("fixTag", ["finding-0"])).body.error.code, "NOT_SUPPORTED");
 });
 
 test("no answer and no log line ever holds a token or the shared secret", () => {

@@ -9,6 +9,8 @@ export { configSchema, loadConfig, parseConfig } from "./config.js";
 export { createConsoleApi, decryptUserData } from "./console-api.js";
 export type { ConsoleApi, ConsoleApiOptions, GhlUserData } from "./console-api.js";
 export { CONSOLE_KEYS } from "./console-state.js";
+export { CUSTOM_PAGE_SESSION_MS, consoleSessions } from "./console-sessions.js";
+export type { ConsoleSessions, Session as ConsoleSession } from "./console-sessions.js";
 export type { ConnectionConfig, OAuthAppConfig, ReportTarget, RunnerConfig } from "./config.js";
 export { RUNNER_CODES, runnerError } from "./errors.js";
 export type { RunnerErrorCode } from "./errors.js";

@@ -45,7 +45,9 @@
  *   outbox closed), and under its lease its outbox records are retired with the reason
  *   and its pending intake dead-lettered (`connectionRemoved` event), never dropped.
  *   A held connection given new `rules` (saved in the console) plans its next items,
- *   and its flows' later stages, with them: no restart, the outbox and lease kept.
+ *   and its flows' later stages, with them: no restart, the outbox and lease kept. The
+ *   connections are read again before each batch of claimed items is planned, so an
+ *   item accepted after a save is planned with the saved rules.
  * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
  *   the wire are recorded), leases released for the other workers.
  */
@@ -432,16 +434,20 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     }
   }
 
-  /** Reads the connections again (INSTALL / UNINSTALL): takes the new, retires the removed. */
-  async function refresh(): Promise<void> {
-    if (!options.refreshConnections || Date.now() - refreshedAt < refreshEveryMs) return;
+  /**
+   * Reads the connections again (INSTALL / UNINSTALL, rules saved): takes the new,
+   * retires the removed; `now` also within `refreshEveryMs` (items are about to be planned).
+   */
+  async function refresh(now = false): Promise<void> {
+    if (!options.refreshConnections) return;
+    if (!now && Date.now() - refreshedAt < refreshEveryMs) return;
     refreshedAt = Date.now();
-    const now = await options.refreshConnections();
-    const names = new Set(now.map((c) => c.name));
+    const current = await options.refreshConnections();
+    const names = new Set(current.map((c) => c.name));
     const removed = [...byName.values()].filter((c) => !names.has(c.name));
-    byName = new Map(now.map((c) => [c.name, c]));
+    byName = new Map(current.map((c) => [c.name, c]));
     byLocation.clear();
-    for (const c of now) byLocation.set(c.locationId, c);
+    for (const c of current) byLocation.set(c.locationId, c);
     for (const c of removed) if (!byLocation.has(c.locationId)) await retire(c);
     // Rules changed (saved in the console): the next items are planned with them, the
     // location's outbox and lease kept. Rules that do not compile keep the last flows.
@@ -596,6 +602,8 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (names.length === 0) return;
     const items = await store.claimIntake(id, batch, claimLeaseMs, { connections: names });
     stats.claimed += items.length;
+    // The rules as they are now (the console may have saved some since the last refresh).
+    if (items.length > 0) await refresh(true);
     const done: string[] = [];
     const accepts: Array<Promise<void>> = [];
     // The mode, read once per connection for this tick's items.
