@@ -810,11 +810,13 @@ export class DirectBackend implements ConsoleBackend {
     const client = await this.#theClient();
     const catalog = core.createTagCatalog({ client, locationId: this.#locationId() });
     await catalog.load();
-    const { report } = await catalog.report(tagReferences(await this.#rulesDocs()));
+    const docs = await this.#rulesDocs();
+    const { report } = await catalog.report(tagReferences(docs));
     const { state, fixes } = tagsStateOf(
       catalog.tags() as Any[],
       report,
       new Date(this.#now()).toISOString(),
+      docs,
     );
     this.#findingFixes = fixes;
     return state;

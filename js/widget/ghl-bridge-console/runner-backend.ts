@@ -404,7 +404,7 @@ export class RunnerBackend {
   async tags(): Promise<TagsState> {
     const { documents } = (await this.#call("rules")) as RulesState;
     const r = await this.#call("tags", tagReferences(documents));
-    const { state, fixes } = tagsStateOf(r.tags, r.report, r.loadedAt);
+    const { state, fixes } = tagsStateOf(r.tags, r.report, r.loadedAt, documents);
     this.#tagFixes = fixes;
     return state;
   }

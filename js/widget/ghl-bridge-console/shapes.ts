@@ -292,6 +292,7 @@ export function tagsStateOf(
   catalog: readonly Any[],
   report: Any,
   loadedAt: string,
+  docs: Partial<Record<Source, unknown>>,
 ): { state: TagsState; fixes: Map<string, TagFix> } {
   const fixes = new Map<string, TagFix>();
   const findings = ((report?.findings ?? []) as Any[]).map((f, i): TagFinding => {
@@ -300,14 +301,17 @@ export function tagsStateOf(
     const where = [...new Set((f.tags as Any[]).flatMap((t) => t.sources as string[]))];
     const p = f.proposal as { action: string; name?: string; suggestion?: string };
     let fix: TagFinding["fix"] = null;
+    const to = p.name;
+    const candidate = to ? { from: names.filter((n) => n !== to), to } : null;
+    // Offered only where the rules would change (a rule names a variant, not `to` itself).
     if (
       (p.action === "replaceWith" || p.action === "useCanonical") &&
-      p.name &&
-      where.some((s) => s.startsWith("rule:"))
+      candidate &&
+      where.some((s) => s.startsWith("rule:")) &&
+      Object.keys(rulesWithTagFixed(docs, candidate)).length > 0
     ) {
-      const to = p.name;
-      fix = { label: S.tagFixLabel(to) };
-      fixes.set(id, { from: names.filter((n) => n !== to), to });
+      fix = { label: S.tagFixLabel(candidate.to) };
+      fixes.set(id, candidate);
     }
     const manual = fix
       ? null
@@ -338,7 +342,7 @@ export function rulesWithTagFixed(
       for (const key of ["add", "remove"]) {
         if (!Array.isArray(r?.[key])) continue;
         r[key] = r[key].map((v: unknown) => {
-          if (typeof v === "string" && lower.has(v.trim().toLowerCase())) {
+          if (typeof v === "string" && v !== fix.to && lower.has(v.trim().toLowerCase())) {
             changed = true;
             return fix.to;
           }
