@@ -87,7 +87,16 @@ test("the console's Go live and Activity panels work through the worker", async 
   const c = page.locator("ghl-bridge-console");
   // The polled Qwilr page is a sample: its dry run shows the exact requests, sends nothing.
   await c.getByRole("tab", { name: "Go live" }).click();
-  await c.getByLabel("Event to try").selectOption({ label: "Qwilr page grace@example.com" });
+  // Named as people name it (the proposal's name, who accepted it: `eventLabel`).
+  const label = (
+    await c
+      .getByLabel("Event to try")
+      .locator("option", { hasText: "grace@example.com" })
+      .first()
+      .textContent()
+  ).trim();
+  assert.match(label, /^Qwilr proposal “.+” accepted by grace@example\.com$/);
+  await c.getByLabel("Event to try").selectOption({ label });
   const before = h.ghl.log.length;
   await c.getByRole("button", { name: "Dry run" }).click();
   await c.getByRole("heading", { name: "Requests that would be sent" }).waitFor();

@@ -66,7 +66,11 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
   await page.getByRole("tab", { name: "Activity" }).click();
   await page.locator("dd[data-count=done]").filter({ hasText: /^1$/ }).waitFor();
   assert.ok(env.emu.log.some((e) => e.operation === "contacts.upsert-contact" && e.status === 200));
-  await page.locator("tr[data-kind=done]").getByText("example-wishpond-lead").waitFor();
+  // Named as people name it (the lead's email), not by its id.
+  await page
+    .locator("tr[data-kind=done]")
+    .getByText("Wishpond lead jane.doe@example.com")
+    .waitFor();
 
   // A fault: every GHL answer is a 502 (before the handler runs: nothing happens).
   env.emu.configure({ errorRate: 1, errorStatuses: [502] });
@@ -97,7 +101,9 @@ test("go live, deliver an event and watch it in Activity; make one fail and retr
 
   env.emu.configure({ errorRate: 0 });
   await page
-    .getByRole("button", { name: "Retry Qwilr page accepted jane.doe@example.com" })
+    .getByRole("button", {
+      name: "Retry Qwilr proposal “Website Redesign Proposal” accepted by jane.doe@example.com",
+    })
     .click();
   await page.getByText("1 event is queued again.").waitFor();
   await page.getByLabel("Show").selectOption({ label: "Everything" });

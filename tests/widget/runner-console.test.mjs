@@ -198,6 +198,21 @@ test("Connect with HighLevel: the runner's OAuth in a window; the panel shows co
   await context.close();
 });
 
+/** HighLevel's app page: frames the console and answers each handshake with the next of `payloads`. */
+function ghlAppEach(payloads) {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>HighLevel</title></head>
+<body><h1>HighLevel (test parent)</h1>
+<iframe title="ghl-bridge" src="${server.url}/console/" style="width:1000px;height:800px"></iframe>
+<script>
+const payloads = ${JSON.stringify(payloads)};
+let next = 0;
+window.addEventListener("message", (e) => {
+  if (e.data && e.data.message === "REQUEST_USER_DATA")
+    e.source.postMessage({ message: "REQUEST_USER_DATA_RESPONSE", payload: payloads[Math.min(next++, payloads.length - 1)] }, e.origin);
+});
+</script></body></html>`;
+}
+
 /** HighLevel's app page: frames the console and answers the handshake with `payload`. */
 function ghlApp(payload) {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>HighLevel</title></head>
@@ -248,4 +263,45 @@ test("HighLevel custom page: a forged payload is refused in words; nothing opens
   await frame.getByText("HighLevel’s sign-in could not be checked.", { exact: false }).waitFor();
   await page.screenshot({ path: `${shots}runner-custom-page-forged.png`, fullPage: true });
   await context.close();
+});
+
+test("HighLevel custom page: a session that ended is opened again by a new handshake; a replayed payload is refused", {
+  skip,
+}, async () => {
+  const fresh = () => CryptoJS.AES.encrypt(JSON.stringify(USER), SHARED).toString();
+  const sessions = () =>
+    [...env.store.values.keys()].filter((k) => k.startsWith("console-session:"));
+  // HighLevel encrypts anew for each request: the console asks again when its session ends.
+  parentPage = ghlAppEach([fresh(), fresh()]);
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(`http://localhost:${parent.address().port}/`);
+  const frame = page.frameLocator("iframe");
+  await frame.getByRole("button", { name: "Save and test connection" }).click();
+  await frame.getByText(`Connected to Demo Location (${LOCATION}).`).waitFor();
+  // The session ends (as after its 15 minutes): the runner no longer knows it.
+  for (const k of sessions()) env.store.values.delete(k);
+  await frame.getByRole("tab", { name: "Sources" }).click();
+  await frame.getByRole("heading", { name: "Qwilr" }).waitFor();
+  assert.equal(await frame.getByRole("heading", { name: "Sign in to the console" }).count(), 0);
+  assert.equal(sessions().length, 1, "a new session from the second payload");
+  await context.close();
+
+  // The same payload a second time (captured and replayed): refused in words.
+  const once = fresh();
+  parentPage = ghlAppEach([once]);
+  for (let i = 0; i < 2; i++) {
+    const c = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+    const p = await c.newPage();
+    await p.goto(`http://localhost:${parent.address().port}/`);
+    const f = p.frameLocator("iframe");
+    if (i === 0) {
+      await f.getByRole("button", { name: "Save and test connection" }).click();
+      await f.getByText(`Connected to Demo Location (${LOCATION}).`).waitFor();
+    } else {
+      await f.getByText("This HighLevel sign-in was used already.", { exact: false }).waitFor();
+      await p.screenshot({ path: `${shots}runner-custom-page-replayed.png`, fullPage: true });
+    }
+    await c.close();
+  }
 });

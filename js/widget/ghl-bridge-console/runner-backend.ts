@@ -260,7 +260,16 @@ export class RunnerBackend {
 
   async #call(method: string, ...args: unknown[]): Promise<Any> {
     const c = await this.current();
-    return this.#post(`call/${method}`, { connection: c.name, args });
+    const framed = this.#sessionToken !== null;
+    try {
+      return await this.#post(`call/${method}`, { connection: c.name, args });
+    } catch (e) {
+      // A custom page's session is short (its payload has no timestamp): when it ended,
+      // HighLevel is asked again once (the handshake) and the call made again.
+      if (!framed || (e as BackendError).code !== "CONSOLE_LOGIN_REQUIRED") throw e;
+      const again = await this.current();
+      return this.#post(`call/${method}`, { connection: again.name, args });
+    }
   }
 
   /** The events the runner saw (named once: every panel labels plans by them). */

@@ -367,6 +367,8 @@ export function errorText(e: BackendError | null | undefined): string {
       return "Too many wrong passwords. Wait a minute, then try again.";
     case "CONSOLE_USER_DATA_INVALID":
       return "HighLevel’s sign-in could not be checked. Reload the page in HighLevel; if it keeps happening, the app’s shared secret in the sync service is wrong.";
+    case "CONSOLE_USER_DATA_REPLAYED":
+      return "This HighLevel sign-in was used already. Open the page again from HighLevel’s menu.";
     case "CONSOLE_FORBIDDEN":
       return `The sync service refused this: ${e.message}.`;
     case "CONSOLE_NOT_CONFIGURED":
