@@ -25,6 +25,7 @@ let dir;
 let call;
 let url;
 let made;
+let store;
 
 // A stand-in for Slack's incoming webhook: keeps what the report posts.
 const posted = [];
@@ -67,7 +68,7 @@ before(async () => {
       doc.console = { password: { env: "TEST_PASSWORD" } };
     },
   });
-  ({ runner } = await startTestRunner(made, dir, capturedLogger().log));
+  ({ runner, store } = await startTestRunner(made, dir, capturedLogger().log));
   url = runner.server.url;
   call = await consoleSession(url, PASSWORD);
 });
@@ -134,6 +135,26 @@ test("rules saved in the console reach the worker's next event, without a restar
   // The lead of the first test, planned before the save, did not get it.
   const ada = contacts.find((c) => c.email === "ada@example.com");
   assert.ok(!ada.tags.includes("vip"), JSON.stringify(ada.tags));
+});
+
+test("an event the worker converts (not handed over in the console) becomes a recent sample", async () => {
+  // A lead reaching the intake as a source's would (the console never saw it).
+  const e = lead("intake-only-lead", "hopper@example.com");
+  assert.equal(
+    await store.accept({
+      source: "wishpond",
+      dedupeKey: e.id,
+      connection: "demo",
+      body: e.payload,
+      receivedAt: Date.now(),
+    }),
+    "accepted",
+  );
+  // The widget names its plans by these samples (the lead's email, not the id).
+  const samples = await until("samples", (l) => l.some((x) => x.event.id === "intake-only-lead"));
+  const mine = samples.find((x) => x.event.id === "intake-only-lead");
+  assert.equal(mine.source, "wishpond");
+  assert.equal(mine.event.payload.lead.email, "hopper@example.com");
 });
 
 test("a refused delivery is a dead letter with GHL's message and traceId; Retry all delivers it", async () => {
