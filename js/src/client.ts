@@ -446,9 +446,7 @@ export function createClient(options: ClientOptions): Client {
         authorised((t) => exchange(() => wasm().prepare(operation, params, t), t, false)),
       rateLimit: () => guard(() => wasm().rateLimit()),
       ...typedHelpers((name, args) =>
-        authorised((t) =>
-          exchange(() => wasm().helper(name, args, t), t, true),
-        ),
+        authorised((t) => exchange(() => wasm().helper(name, args, t), t, true)),
       ),
     } satisfies Client,
     clientSignatures,
