@@ -6,6 +6,10 @@
 #   scripts/build.sh --shim     JS only: reuses the Wasm modules, glue and types of an
 #                               earlier build (js/src/wasm, target/js-client) and
 #                               recompiles the shim and the package around them
+#   scripts/build.sh --lean     rebuilds only the lean module (release settings, wasm-opt)
+#                               and the package around it, reusing the full module and the
+#                               types of an earlier build: for iterating on the client's
+#                               size (types stale if a Rust type changed)
 #
 # Steps: Rust -> wasm32 (cargo) -> refuse `env` imports -> wasm-bindgen (web target,
 # reset-state function for panic recovery) -> wasm-opt -Oz and JSDoc-free glue (release)
@@ -17,6 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=release; [ "${1:-}" = "--dev" ] && mode=dev
 [ "${1:-}" = "--shim" ] && mode=shim
+[ "${1:-}" = "--lean" ] && mode=lean
 
 bash scripts/setup.sh >/dev/null
 say() { printf '[build] %s\n' "$*"; }
@@ -47,7 +52,7 @@ wasm_module() {
   local default_url="new URL('ghl_bridge_wasm_bg.wasm', import.meta.url)"
   grep -qF "$default_url" "$out/ghl_bridge_wasm.js" || { echo "glue: default module URL not found" >&2; exit 1; }
   sed -i "s|$default_url|undefined|" "$out/ghl_bridge_wasm.js"
-  if [ "$mode" = release ]; then
+  if [ "$mode" = release ] || [ "$mode" = lean ]; then
     # --converge repeats -Oz while it still shrinks the module; the custom sections
     # (names, producers, target features) are of no use at run time.
     say "wasm-opt -Oz: $name"
@@ -64,11 +69,14 @@ gen=js/src/wasm
 # `ghl-bridge/client` entry); the lean one keeps its own target dir so the two
 # feature sets do not rebuild each other.
 lean=target/js-client
-if [ "$mode" = shim ]; then
+if [ "$mode" = shim ] || [ "$mode" = lean ]; then
   for f in "$gen/ghl_bridge_wasm_bg.wasm" "$gen/types.ts" "$lean/wasm/ghl_bridge_wasm_bg.wasm"; do
-    [ -f "$f" ] || { echo "build --shim: $f is missing; run scripts/build.sh first" >&2; exit 1; }
+    [ -f "$f" ] || { echo "build --$mode: $f is missing; run scripts/build.sh first" >&2; exit 1; }
   done
-  say "--shim: reusing the Wasm modules, glue and types of the last build"
+  say "--$mode: reusing the full module, glue and types of the last build"
+  if [ "$mode" = lean ]; then
+    wasm_module client release "$lean/wasm" --target-dir target/client --no-default-features
+  fi
 else
 wasm_module full wasm-full "$gen"
 wasm_module client release "$lean/wasm" --target-dir target/client --no-default-features
@@ -108,11 +116,21 @@ npx --no-install tsc -p "$lean/tsconfig.json"
 mkdir -p pkg.tmp/client/wasm
 cp "$lean"/wasm/ghl_bridge_wasm.js "$lean"/wasm/ghl_bridge_wasm.d.ts pkg.tmp/client/wasm/
 cp "$lean"/wasm/ghl_bridge_wasm_bg.wasm pkg.tmp/client/entries/ghl-bridge-client.wasm
+# Each lean entry ships as one minified file (its whole static import graph: shim,
+# glue, error codes): 12.4 KB gzip as separate files, about 7.4 KB bundled. The .d.ts
+# files tsc wrote stay as they are; the separate .js files are no longer reached.
+say "esbuild (lean client entries, minified)"
+for e in client-web client-node; do
+  npx --no-install esbuild "pkg.tmp/client/entries/$e.js" --bundle --minify --format=esm \
+    --platform=neutral --external:'node:*' --log-level=warning --outfile="pkg.tmp/client/entries/$e.bundle.js"
+  mv "pkg.tmp/client/entries/$e.bundle.js" "pkg.tmp/client/entries/$e.js"
+done
+find pkg.tmp/client -name '*.js' ! -name 'client-web.js' ! -name 'client-node.js' -delete
 [ -f "$gen/rules.schema.json" ] && cp "$gen/rules.schema.json" pkg.tmp/
 # The runner's config schema ships beside the runner (it is read at start and published).
 cp js/src/runner/config.schema.json pkg.tmp/runner/
 # Docs live in the .d.ts files; the shipped .js need not carry them twice.
-[ "$mode" = release ] && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
+{ [ "$mode" = release ] || [ "$mode" = lean ]; } && find pkg.tmp -name '*.js' ! -path '*/wasm/*' -exec node scripts/strip-jsdoc.mjs {} +
 # The page capture script ships as written (no Wasm, no token, no build step).
 mkdir -p pkg.tmp/capture && cp js/capture/capture.js pkg.tmp/capture/
 # The console widget <ghl-bridge-console> (Lit, bundled; loads the core lazily): pkg/console/.

@@ -3,9 +3,12 @@
 //! Why: serde's derive code is monomorphised per type and per (de)serializer, and it
 //! drags in the formatting of every "invalid type" message (floats included); that was
 //! most of the lean `ghl-bridge/client` module. Here every type has one small decoder
-//! over an already parsed [`serde_json::Value`] (the module holds that parser anyway:
-//! request and response bodies are arbitrary JSON) and one encoder into JSON text
-//! through one small writer ([`Obj`], [`ToJson`]). The serde derives stay on the types:
+//! over an already parsed [`serde_json::Value`] and one encoder into JSON text through
+//! one small writer ([`Obj`], [`ToJson`]). The text itself is read by [`parse`], a
+//! small reader that gives what `serde_json::from_str::<Value>` gives (serde_json's
+//! own reader is a deserializer with visitors, positions and messages the module does
+//! not need; its number reader still reads the numbers), and a [`Value`] is written by
+//! its [`ToJson`] (what `serde_json::to_string` writes). The serde derives stay on the types:
 //! the native side, the full module's other domains and the schemas use them, and the
 //! property tests (`tests/codec.rs`) hold the two to the same results.
 //!
@@ -219,7 +222,22 @@ impl ToJson for usize {
 
 impl ToJson for Value {
     fn write_json(&self, out: &mut String) {
-        out.push_str(&self.to_string());
+        match self {
+            Value::Null => out.push_str("null"),
+            Value::Bool(b) => b.write_json(out),
+            // Integers as digits, floats in the shortest form that reads back (what
+            // serde_json's writer writes; a `Number` is never NaN nor infinite).
+            Value::Number(n) => out.push_str(&n.to_string()),
+            Value::String(s) => write_str(out, s),
+            Value::Array(items) => items.write_json(out),
+            Value::Object(map) => {
+                let mut o = Obj::begin(out);
+                for (k, v) in map {
+                    o.field(k, v);
+                }
+                o.end();
+            }
+        }
     }
 }
 
@@ -307,7 +325,280 @@ pub fn details(f: impl FnOnce(&mut Obj<'_>)) -> Value {
     let mut o = Obj::begin(&mut text);
     f(&mut o);
     o.end();
-    serde_json::from_str(&text).unwrap_or_else(|_| Value::Object(Map::new()))
+    parse(&text, DEFAULT_DEPTH).unwrap_or_else(|_| Value::Object(Map::new()))
+}
+
+/// The nesting `serde_json::from_str` allows by default (its limit of 128 refuses the
+/// 128th level): what the readers of response bodies keep, so no body reads
+/// differently than it did through serde_json.
+pub const DEFAULT_DEPTH: usize = 127;
+
+/// JSON text that does not parse: what was expected, and where (a byte offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    what: &'static str,
+    at: usize,
+}
+
+impl ParseError {
+    /// `expected a value at byte 0`.
+    pub fn message(&self) -> String {
+        [self.what, " at byte ", &self.at.to_string()].concat()
+    }
+}
+
+/// Reads JSON text (RFC 8259) into a [`Value`]: the same texts accepted and refused as
+/// `serde_json::from_str::<Value>` (with its recursion limit disabled), the same values
+/// (numbers read by serde_json's number reader, the last of repeated keys kept),
+/// nesting at most `max_depth` lists and objects. Never panics; recursion is bounded
+/// by `max_depth`.
+pub fn parse(text: &str, max_depth: usize) -> Result<Value, ParseError> {
+    let mut p = Reader {
+        text,
+        at: 0,
+        depth_left: max_depth,
+    };
+    let v = p.value()?;
+    p.skip_space();
+    if p.at < text.len() {
+        return Err(p.error("trailing characters"));
+    }
+    Ok(v)
+}
+
+/// The state of [`parse`]: the text and the byte it is at.
+struct Reader<'a> {
+    text: &'a str,
+    at: usize,
+    depth_left: usize,
+}
+
+impl Reader<'_> {
+    fn error(&self, what: &'static str) -> ParseError {
+        ParseError { what, at: self.at }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
+    }
+
+    fn eat(&mut self, b: u8) -> bool {
+        let found = self.peek() == Some(b);
+        self.at += usize::from(found);
+        found
+    }
+
+    fn skip_space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    fn skip_digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// The text from `from` to here (both on ASCII bytes, so on char boundaries).
+    fn since(&self, from: usize) -> &str {
+        self.text.get(from..self.at).unwrap_or_default()
+    }
+
+    /// The text from here on.
+    fn since_here(&self) -> &str {
+        self.text.get(self.at..).unwrap_or_default()
+    }
+
+    fn value(&mut self) -> Result<Value, ParseError> {
+        self.skip_space();
+        match self.peek() {
+            Some(b'n') => self.word("null", Value::Null),
+            Some(b't') => self.word("true", Value::Bool(true)),
+            Some(b'f') => self.word("false", Value::Bool(false)),
+            Some(b'"') => self.string().map(Value::String),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            Some(b'[') => {
+                self.enter()?;
+                let mut items = Vec::new();
+                self.skip_space();
+                if !self.eat(b']') {
+                    loop {
+                        items.push(self.value()?);
+                        self.skip_space();
+                        if self.eat(b']') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return Err(self.error("expected ',' or ']'"));
+                        }
+                    }
+                }
+                self.depth_left += 1;
+                Ok(Value::Array(items))
+            }
+            Some(b'{') => {
+                self.enter()?;
+                let mut map = Map::new();
+                self.skip_space();
+                if !self.eat(b'}') {
+                    loop {
+                        self.skip_space();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.error("expected a key"));
+                        }
+                        let key = self.string()?;
+                        self.skip_space();
+                        if !self.eat(b':') {
+                            return Err(self.error("expected ':'"));
+                        }
+                        let v = self.value()?;
+                        map.insert(key, v);
+                        self.skip_space();
+                        if self.eat(b'}') {
+                            break;
+                        }
+                        if !self.eat(b',') {
+                            return Err(self.error("expected ',' or '}'"));
+                        }
+                    }
+                }
+                self.depth_left += 1;
+                Ok(Value::Object(map))
+            }
+            _ => Err(self.error("expected a value")),
+        }
+    }
+
+    /// Steps into a list or an object (past its bracket), or refuses one level too many.
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth_left = self
+            .depth_left
+            .checked_sub(1)
+            .ok_or_else(|| self.error("nested too deep"))?;
+        self.at += 1;
+        Ok(())
+    }
+
+    fn word(&mut self, word: &'static str, v: Value) -> Result<Value, ParseError> {
+        if !self.since_here().starts_with(word) {
+            return Err(self.error("expected a value"));
+        }
+        self.at += word.len();
+        Ok(v)
+    }
+
+    /// `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`, read by serde_json's
+    /// number reader (integers as integers, the rest as the nearest `f64`).
+    fn number(&mut self) -> Result<Value, ParseError> {
+        let from = self.at;
+        self.eat(b'-');
+        match self.peek() {
+            Some(b'0') => self.at += 1,
+            Some(b'1'..=b'9') => self.skip_digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        if self.eat(b'.') {
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.skip_digits();
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.at += 1;
+            if !self.eat(b'+') {
+                self.eat(b'-');
+            }
+            if !matches!(self.peek(), Some(b'0'..=b'9')) {
+                return Err(self.error("invalid number"));
+            }
+            self.skip_digits();
+        }
+        self.since(from)
+            .parse::<serde_json::Number>()
+            .map(Value::Number)
+            .map_err(|_| ParseError {
+                what: "number out of range",
+                at: from,
+            })
+    }
+
+    /// A string literal (at its opening quote).
+    fn string(&mut self) -> Result<String, ParseError> {
+        self.at += 1;
+        let mut out = String::new();
+        let mut from = self.at;
+        loop {
+            match self.peek() {
+                None => return Err(self.error("unterminated string")),
+                Some(b'"') => {
+                    out.push_str(self.since(from));
+                    self.at += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    out.push_str(self.since(from));
+                    self.at += 1;
+                    let escape = self.peek();
+                    self.at += 1;
+                    let c = match escape {
+                        Some(b'"') => '"',
+                        Some(b'\\') => '\\',
+                        Some(b'/') => '/',
+                        Some(b'b') => '\u{8}',
+                        Some(b'f') => '\u{c}',
+                        Some(b'n') => '\n',
+                        Some(b'r') => '\r',
+                        Some(b't') => '\t',
+                        Some(b'u') => self.unicode_escape()?,
+                        _ => {
+                            self.at -= 1;
+                            return Err(self.error("invalid escape"));
+                        }
+                    };
+                    out.push(c);
+                    from = self.at;
+                }
+                Some(0..=0x1f) => return Err(self.error("control character in a string")),
+                Some(_) => self.at += 1,
+            }
+        }
+    }
+
+    /// The character of a `\uXXXX` escape (after the `u`), a surrogate pair taken whole.
+    fn unicode_escape(&mut self) -> Result<char, ParseError> {
+        let first = self.hex4()?;
+        let code = match first {
+            0xD800..=0xDBFF => {
+                if !(self.eat(b'\\') && self.eat(b'u')) {
+                    return Err(self.error("lone surrogate in a \\u escape"));
+                }
+                let second = self.hex4()?;
+                if !(0xDC00..=0xDFFF).contains(&second) {
+                    return Err(self.error("lone surrogate in a \\u escape"));
+                }
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            }
+            0xDC00..=0xDFFF => return Err(self.error("lone surrogate in a \\u escape")),
+            n => n,
+        };
+        char::from_u32(code).ok_or_else(|| self.error("invalid \\u escape"))
+    }
+
+    fn hex4(&mut self) -> Result<u32, ParseError> {
+        let mut n = 0;
+        for _ in 0..4 {
+            let d = match self.peek() {
+                Some(c @ b'0'..=b'9') => c - b'0',
+                Some(c @ b'a'..=b'f') => c - b'a' + 10,
+                Some(c @ b'A'..=b'F') => c - b'A' + 10,
+                _ => return Err(self.error("invalid \\u escape")),
+            };
+            n = n * 16 + u32::from(d);
+            self.at += 1;
+        }
+        Ok(n)
+    }
 }
 
 /// A JSON string literal, escaped as `serde_json` escapes it (`"`, `\`, and control

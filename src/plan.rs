@@ -447,10 +447,10 @@ fn resolve_value(
                 let pointer = m.get("pointer").and_then(Value::as_str).unwrap_or("");
                 let resp = responses
                     .get(id)
-                    .ok_or_else(|| (v.to_string(), format!("step '{id}' has no response yet")))?;
+                    .ok_or_else(|| (crate::codec::to_json(v), format!("step '{id}' has no response yet")))?;
                 return resp.pointer(pointer).cloned().ok_or_else(|| {
                     (
-                        v.to_string(),
+                        crate::codec::to_json(v),
                         format!("no value at '{pointer}' in the response of '{id}'"),
                     )
                 });
@@ -458,7 +458,7 @@ fn resolve_value(
             for (key, keep_present) in [("$missing", false), ("$present", true)] {
                 if let Some(list) = m.get(key) {
                     let wanted = string_list(list).ok_or_else(|| {
-                        (v.to_string(), format!("{key} must be a list of strings"))
+                        (crate::codec::to_json(v), format!("{key} must be a list of strings"))
                     })?;
                     let current = match m.get("in") {
                         Some(expr) => resolve_value(expr, responses)?,
@@ -469,7 +469,7 @@ fn resolve_value(
                         other => string_list(&other)
                             .ok_or_else(|| {
                                 (
-                                    v.to_string(),
+                                    crate::codec::to_json(v),
                                     "'in' must resolve to a list of strings".to_string(),
                                 )
                             })?

@@ -1,12 +1,13 @@
 //! The hand-written codecs (`ghl_bridge::codec`) against serde, the referee: on random
 //! JSON the decoders accept exactly what the derives accept and read the same values,
 //! the encoders write byte for byte what `serde_json::to_string` writes, and the
-//! hand-written error details equal the derived ones.
+//! hand-written error details equal the derived ones; the JSON reader
+//! (`codec::parse`) accepts and refuses the texts serde_json does, with the same values.
 
 use std::collections::BTreeMap;
 
 use ghl_bridge::catalog::{self, CatalogError};
-use ghl_bridge::codec::{to_json, FromJson, ToJson};
+use ghl_bridge::codec::{self, to_json, FromJson, ToJson};
 use ghl_bridge::error::{details_of, Coded};
 use ghl_bridge::http::{HttpRequest, HttpResponse, Method, RequestParams};
 use ghl_bridge::plan::{Plan, PlanError};
@@ -401,6 +402,30 @@ fn plan_error() -> impl Strategy<Value = PlanError> {
     ]
 }
 
+/// `codec::parse` and `serde_json::from_str` (default recursion limit) on one text:
+/// both refuse it, or both read the same value.
+fn reads_as_serde_json(text: &str) -> Result<(), TestCaseError> {
+    let ours = codec::parse(text, codec::DEFAULT_DEPTH);
+    let theirs = serde_json::from_str::<Value>(text);
+    match (ours, theirs) {
+        (Ok(a), Ok(b)) => prop_assert_eq!(a, b, "{:?}", text),
+        (Err(e), Err(_)) => prop_assert!(!e.message().is_empty()),
+        (a, b) => prop_assert!(false, "{:?}: ours {:?}, serde_json {:?}", text, a, b),
+    }
+    Ok(())
+}
+
+/// The characters JSON's grammar turns on, and a few others.
+const JSONISH: &[char] = &[
+    '[', ']', '{', '}', '"', ',', ':', '\\', '/', '0', '1', '9', '-', '+', '.', 'e', 'E', 'u', 'n',
+    't', 'f', 'd', '8', 'D', 'c', ' ', '\n', '\t', '\u{1}', '\u{7f}', 'é', '😀',
+];
+
+/// Number texts, valid and nearly valid: long mantissas, big and tiny exponents.
+fn number_text() -> impl Strategy<Value = String> {
+    "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?|-?0[0-9]|1\\.|1e|-|\\.5"
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(600))]
 
@@ -425,6 +450,55 @@ proptest! {
         agrees::<HttpResponse>(&v)?;
         agrees::<RequestParams>(&v)?;
         agrees::<BTreeMap<String, Value>>(&v)?;
+    }
+
+    #[test]
+    fn the_reader_reads_what_serde_writes(v in value()) {
+        let text = serde_json::to_string(&v).unwrap();
+        prop_assert_eq!(codec::parse(&text, codec::DEFAULT_DEPTH).unwrap(), v.clone());
+        reads_as_serde_json(&serde_json::to_string_pretty(&v).unwrap())?;
+        writes_same(&v)?;
+    }
+
+    #[test]
+    fn the_reader_refuses_what_serde_json_refuses(
+        v in value(),
+        at in any::<prop::sample::Index>(),
+        with in prop::sample::select(JSONISH),
+        how in 0..3u8,
+    ) {
+        // One character of a valid text inserted, replaced or removed.
+        let mut chars: Vec<char> = serde_json::to_string(&v).unwrap().chars().collect();
+        let i = at.index(chars.len() + 1);
+        match how {
+            0 => chars.insert(i, with),
+            1 if i < chars.len() => chars[i] = with,
+            _ if i < chars.len() => {
+                chars.remove(i);
+            }
+            _ => chars.push(with),
+        }
+        reads_as_serde_json(&chars.into_iter().collect::<String>())?;
+    }
+
+    #[test]
+    fn the_reader_reads_numbers_as_serde_json_does(n in number_text(), pad in "[ \\t]{0,2}") {
+        reads_as_serde_json(&n)?;
+        reads_as_serde_json(&format!("[{pad}{n}{pad}]"))?;
+        if let Ok(v) = codec::parse(&n, 1) {
+            writes_same(&v)?;
+        }
+    }
+
+    #[test]
+    fn the_reader_reads_escapes_as_serde_json_does(
+        parts in prop::collection::vec(prop::sample::select(vec![
+            "\\u00e9", "\\ud83d\\ude00", "\\ud83d", "\\ude00", "\\ud83dx", "\\ud83d\\u0041",
+            "\\uD83D\\uDE00", "\\u0000", "\\u12", "\\x", "\\\"", "\\\\", "\\/", "\\b\\f\\n\\r\\t",
+            "a", "é", "\u{1}", "\u{7f}",
+        ]), 0..5),
+    ) {
+        reads_as_serde_json(&format!("\"{}\"", parts.concat()))?;
     }
 
     #[test]
@@ -496,4 +570,55 @@ fn decode_errors_say_what_and_where() {
         Plan::from_json(json!(42)).unwrap_err().message(),
         "invalid type: a number, expected an object"
     );
+}
+
+#[test]
+fn the_reader_nests_as_deep_as_serde_json_and_no_deeper() {
+    for depth in [1, 126, 127, 128, 129] {
+        let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        let ours = codec::parse(&text, codec::DEFAULT_DEPTH);
+        let theirs = serde_json::from_str::<Value>(&text);
+        assert_eq!(ours.is_ok(), theirs.is_ok(), "depth {depth}");
+        assert_eq!(ours.is_ok(), depth <= codec::DEFAULT_DEPTH, "depth {depth}");
+    }
+    // A limit of its own, and a depth far past any stack the recursion could take.
+    assert!(codec::parse("[[[]]]", 3).is_ok());
+    assert_eq!(
+        codec::parse("[[[]]]", 2).unwrap_err().message(),
+        "nested too deep at byte 2"
+    );
+    // (A debug build's frames are large: a thread with room for 2,500 of them.)
+    let deep = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(|| {
+            codec::parse(&"[".repeat(1_000_000), 2500)
+                .unwrap_err()
+                .message()
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(deep, "nested too deep at byte 2500");
+}
+
+#[test]
+fn reader_errors_say_what_and_where() {
+    for (text, message) in [
+        ("", "expected a value at byte 0"),
+        ("[1,]", "expected a value at byte 3"),
+        ("{\"a\" 1}", "expected ':' at byte 5"),
+        ("[1 2]", "expected ',' or ']' at byte 3"),
+        ("\"ab", "unterminated string at byte 3"),
+        ("\"\\q\"", "invalid escape at byte 2"),
+        ("\"\\ud800\"", "lone surrogate in a \\u escape at byte 7"),
+        ("1e999", "number out of range at byte 0"),
+        ("01", "trailing characters at byte 1"),
+        ("true false", "trailing characters at byte 5"),
+    ] {
+        assert_eq!(
+            codec::parse(text, 10).unwrap_err().message(),
+            message,
+            "{text}"
+        );
+    }
 }

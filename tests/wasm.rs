@@ -134,7 +134,9 @@ async fn send(
 async fn requests_travel_through_fetch_to_the_emulator() {
     let c = client(&["contacts.write", "contacts.readonly"]);
     let body = js(serde_json::json!({"email": "wasm-test@example.com", "firstName": "Wasm"}));
-    let prepared = c.upsert_contact(body, TOKEN.into()).unwrap();
+    let prepared = c
+        .helper("upsertContact", js_sys::Array::of1(&body), TOKEN.into())
+        .unwrap();
     assert_eq!(
         prop(&prepared, "operation").as_string().as_deref(),
         Some("contacts.upsert-contact")
@@ -151,8 +153,9 @@ async fn requests_travel_through_fetch_to_the_emulator() {
 async fn ghl_errors_reject_with_typed_errors() {
     let c = client(&["contacts.write"]);
     let prepared = c
-        .upsert_contact(
-            js(serde_json::json!({"firstName": "no match key"})),
+        .helper(
+            "upsertContact",
+            js_sys::Array::of1(&js(serde_json::json!({"firstName": "no match key"}))),
             TOKEN.into(),
         )
         .unwrap();
@@ -202,11 +205,49 @@ fn settle_scrubs_the_token_a_server_echoes() {
 fn missing_scopes_throw_before_sending() {
     let c = client(&["contacts.readonly"]);
     let err = c
-        .upsert_contact(js(serde_json::json!({"email": "a@b.co"})), TOKEN.into())
+        .helper(
+            "upsertContact",
+            js_sys::Array::of1(&js(serde_json::json!({"email": "a@b.co"}))),
+            TOKEN.into(),
+        )
         .unwrap_err();
     assert_eq!(
         prop(&err, "code").as_string().as_deref(),
         Some("MISSING_SCOPE")
+    );
+}
+#[wasm_bindgen_test]
+fn typed_helpers_refuse_an_unknown_name_and_a_bad_argument() {
+    let c = client(&["contacts.readonly"]);
+    let err = c
+        .helper("nope", js_sys::Array::new(), TOKEN.into())
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("INVALID_ARGUMENT")
+    );
+    assert_eq!(
+        prop(&prop(&err, "details"), "argument")
+            .as_string()
+            .as_deref(),
+        Some("name")
+    );
+    // Each argument is read alone and named in the error.
+    let err = c
+        .helper("getContact", js_sys::Array::of1(&5.into()), TOKEN.into())
+        .unwrap_err();
+    assert_eq!(
+        prop(&prop(&err, "details"), "argument")
+            .as_string()
+            .as_deref(),
+        Some("contactId")
+    );
+    let err = c
+        .helper("getContact", js_sys::Array::new(), TOKEN.into())
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("INVALID_ARGUMENT")
     );
 }
 // ---- the real sources ------------------------------------------------------------

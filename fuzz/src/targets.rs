@@ -241,11 +241,32 @@ pub fn slot_values(plan: &SlotPlan, record: &Value) -> String {
 /// type digit (`0` plan, `1` client config, `2` response, `3` request params, `4`
 /// responses by step id), then JSON text. The decoder never panics, accepts what the
 /// serde derive accepts (but a struct given as a list) with the same value, and says
-/// what is wrong where; what it read is written back as serde writes it.
+/// what is wrong where; what it read is written back as serde writes it. Type digit
+/// `5`: any text, read by `codec::parse` and by serde_json (the same refusals and
+/// values; the value written back as serde_json writes it).
 pub fn client_decode(data: &[u8]) {
     let Some((&kind, text)) = data.split_first() else {
         return;
     };
+    if kind == b'5' {
+        // The JSON reader against serde_json's on any text: the same refusals, the
+        // same values, and what it read written back as serde_json writes it.
+        let Ok(text) = std::str::from_utf8(text) else {
+            return;
+        };
+        match (
+            codec::parse(text, codec::DEFAULT_DEPTH),
+            serde_json::from_str::<Value>(text),
+        ) {
+            (Ok(a), Ok(b)) => {
+                assert_eq!(a, b);
+                assert_eq!(codec::to_json(&a), serde_json::to_string(&b).unwrap());
+            }
+            (Err(e), Err(_)) => assert!(!e.message().is_empty()),
+            (a, b) => panic!("reader and serde_json disagree: {a:?} / {b:?}"),
+        }
+        return;
+    }
     let Ok(value) = serde_json::from_slice::<Value>(text) else {
         return;
     };

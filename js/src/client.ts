@@ -92,7 +92,7 @@ export interface ClientOptions {
   timeoutMs?: number;
 }
 
-/** The typed helpers: methods of the Wasm client of the same name, which take the token last. */
+/** The typed helpers: built by the Wasm client's `helper(name, args, token)`. */
 const HELPERS = [
   "upsertContact",
   "getContact",
@@ -106,9 +106,9 @@ const HELPERS = [
   "socialTagsByIds",
   "socialAccounts",
   "socialStatistics",
-] as const;
+] as const satisfies readonly (keyof glue.TypedHelperSignatures)[];
 
-/** A Wasm client method (which prepares a request) as the helper that sends it: without its trailing token argument, resolving to the prepared result type. */
+/** A helper's signature in the glue (which prepares a request) as the helper that sends it: without its trailing token argument, resolving to the prepared result type. */
 type WithoutToken<F> = F extends (...args: [...infer A, string]) => glue.Prepared<infer R>
   ? (...args: A) => Promise<R>
   : never;
@@ -153,10 +153,14 @@ export interface TypedHelpers {
  * helper promises.
  */
 // biome-ignore lint/style/noNonNullAssertion: a type-level check; the value is never read.
-const helpersMatchTheGlue: { [K in (typeof HELPERS)[number]]: TypedHelpers[K] } = null! as {
-  [K in (typeof HELPERS)[number]]: WithoutToken<glue.Client[K]>;
+const helpersMatchTheGlue: { [K in keyof glue.TypedHelperSignatures]: TypedHelpers[K] } = null! as {
+  [K in keyof glue.TypedHelperSignatures]: WithoutToken<glue.TypedHelperSignatures[K]>;
 };
 void helpersMatchTheGlue;
+/** Compiles only while `HELPERS` names every helper of the glue. */
+// biome-ignore lint/style/noNonNullAssertion: a type-level check; the value is never read.
+const everyHelperListed: (typeof HELPERS)[number] = null! as keyof glue.TypedHelperSignatures;
+void everyHelperListed;
 
 /** A GHL client. */
 export interface Client extends TypedHelpers {
@@ -442,19 +446,7 @@ export function createClient(options: ClientOptions): Client {
         authorised((t) => exchange(() => wasm().prepare(operation, params, t), t, false)),
       rateLimit: () => guard(() => wasm().rateLimit()),
       ...typedHelpers((name, args) =>
-        authorised((t) =>
-          exchange(
-            () => {
-              const w = wasm();
-              const method = w[name] as unknown as (...a: unknown[]) => glue.Prepared;
-              // The token goes last, after as many arguments as the export declares.
-              const padded = Array.from({ length: method.length - 1 }, (_, i) => args[i]);
-              return method.apply(w, [...padded, t]);
-            },
-            t,
-            true,
-          ),
-        ),
+        authorised((t) => exchange(() => wasm().helper(name, args, t), t, true)),
       ),
     } satisfies Client,
     clientSignatures,

@@ -366,7 +366,7 @@ impl RequestBuilder {
         };
         match op.content_type() {
             ContentType::FormUrlEncoded => form_encode(op, body),
-            _ => Ok(body.to_string()),
+            _ => Ok(crate::codec::to_json(body)),
         }
     }
 }

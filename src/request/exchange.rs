@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{decode, RateLimit, RequestError};
+use super::{decode_value, RateLimit, RequestError};
 use crate::codec::{Obj, ToJson};
 use crate::http::HttpResponse;
 
@@ -36,7 +36,7 @@ impl ToJson for SendResult {
 /// Reads a response into a [`SendResult`], or the typed error of a non-2xx answer
 /// (`GHL_HTTP_ERROR`) or of a 2xx body that is not JSON (`INVALID_RESPONSE`).
 pub fn settle(operation: &str, resp: &HttpResponse) -> Result<SendResult, RequestError> {
-    let data: Value = decode(operation, resp)?;
+    let data = decode_value(operation, resp)?;
     Ok(SendResult {
         operation: operation.to_string(),
         status: resp.status,

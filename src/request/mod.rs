@@ -21,5 +21,6 @@ pub use error::{ParamPlace, RequestError};
 pub use exchange::{settle, SendResult};
 pub use ratelimit::RateLimit;
 pub use response::{
-    classify, decode, disposition_of, BodyError, Classified, Disposition, GhlErrorBody,
+    classify, decode, decode_value, disposition_of, BodyError, Classified, Disposition,
+    GhlErrorBody,
 };

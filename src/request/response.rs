@@ -52,7 +52,7 @@ fn text_of(v: &Value) -> Option<String> {
     match v {
         Value::Null => None,
         Value::String(s) => Some(s.clone()),
-        other => Some(other.to_string()),
+        other => Some(crate::codec::to_json(other)),
     }
 }
 
@@ -60,7 +60,7 @@ impl GhlErrorBody {
     /// Reads an error body; never fails (non-JSON text becomes the message).
     pub fn parse(body: &str) -> GhlErrorBody {
         let mut out = GhlErrorBody::default();
-        match serde_json::from_str::<Value>(body) {
+        match crate::codec::parse(body, crate::codec::DEFAULT_DEPTH) {
             Ok(Value::Object(map)) => {
                 out.status_code = map
                     .get("statusCode")
@@ -291,6 +291,33 @@ pub fn decode<T: DeserializeOwned>(
     operation: &str,
     resp: &HttpResponse,
 ) -> Result<T, RequestError> {
+    let (text, status) = success_text(operation, resp)?;
+    serde_json::from_str(text).map_err(|e| RequestError::InvalidResponse {
+        operation: operation.to_string(),
+        status,
+        reason: e.to_string(),
+    })
+}
+
+/// [`decode`] into a JSON value, read by the module's one JSON reader
+/// ([`crate::codec::parse`]; the lean client's `settle` holds no other).
+pub fn decode_value(operation: &str, resp: &HttpResponse) -> Result<Value, RequestError> {
+    let (text, status) = success_text(operation, resp)?;
+    crate::codec::parse(text, crate::codec::DEFAULT_DEPTH).map_err(|e| {
+        RequestError::InvalidResponse {
+            operation: operation.to_string(),
+            status,
+            reason: e.message(),
+        }
+    })
+}
+
+/// The body text of a 2xx answer (`null` for an empty one) and its status, or the
+/// `GHL_HTTP_ERROR` of any other.
+fn success_text<'a>(
+    operation: &str,
+    resp: &'a HttpResponse,
+) -> Result<(&'a str, u16), RequestError> {
     let c = classify(resp);
     if c.disposition != Disposition::Done {
         let retryable = c.retryable();
@@ -311,9 +338,5 @@ pub fn decode<T: DeserializeOwned>(
     } else {
         resp.body.as_str()
     };
-    serde_json::from_str(text).map_err(|e| RequestError::InvalidResponse {
-        operation: operation.to_string(),
-        status: c.status,
-        reason: e.to_string(),
-    })
+    Ok((text, c.status))
 }

@@ -19,7 +19,7 @@ use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{decode, encode, throw};
+use super::convert::{decode, encode, invalid_argument, throw};
 
 use crate::api;
 use crate::catalog;
@@ -160,73 +160,100 @@ impl Client {
     }
 }
 
-/// The typed helpers, each described by one line: its JS name, its Rust name, its
-/// arguments (before the token, which every helper takes last), its result type, the
-/// operation it calls, and how the builder makes its request. Every helper builds
-/// synchronously (bad input throws before anything is sent) a `Prepared` whose answer
-/// `settle(.., bodyOnly = true)` reads into the response body.
+/// The typed helpers, each described by one line: its JS name, its arguments (before
+/// the token, which every helper takes last: JS name, Rust type, TypeScript type), its
+/// result type, the operation it calls, and how the builder makes its request. Every
+/// helper builds synchronously (bad input throws before anything is sent) a `Prepared`
+/// whose answer `settle(.., bodyOnly = true)` reads into the response body.
+///
+/// They cross the boundary as one export, `Client.helper(name, args, token)`, rather
+/// than one export each (an export's glue and its inlined body weigh more than a
+/// `match` arm); the glue's `.d.ts` gets their signatures as `TypedHelperSignatures`
+/// (generated here), which the shim's `TypedHelpers` is checked against.
 macro_rules! typed_helpers {
     ($(
         $(#[doc = $doc:literal])*
-        $js:ident $rust:ident ($($(#[$attr:meta])* $arg:ident: $ty:ty),*) -> $ret:literal
+        $js:ident ($($arg:ident $name:literal: $ty:ty = $ts:literal),*) -> $ret:literal
             = $op:ident: |$b:ident, $t:ident| $build:expr;
     )*) => {
+        #[wasm_bindgen(typescript_custom_section)]
+        const HELPER_SIGNATURES: &str = concat!(
+            "/** The typed helpers `Client.helper` dispatches to: name, arguments (the token follows), prepared result. */\n",
+            "export interface TypedHelperSignatures {",
+            $("\n  /**", $($doc,)* " */\n  ", stringify!($js), "(", $($name, ": ", $ts, ", ",)* "token: string): ", $ret, ";",)*
+            "\n}"
+        );
+
         #[wasm_bindgen]
         impl Client {
-            $(
-                $(#[doc = $doc])*
-                #[wasm_bindgen(js_name = $js, unchecked_return_type = $ret)]
-                pub fn $rust(&self, $($(#[$attr])* $arg: $ty,)* token: String) -> Result<JsValue, JsValue> {
-                    let ($b, $t) = (&self.builder, Token::new(token));
-                    let built = $build;
-                    Self::prepared(api::ops::$op, built)
+            /// Builds the request of the typed helper `name` (see `TypedHelperSignatures`)
+            /// from its arguments, as a `Prepared` (nothing is sent).
+            #[wasm_bindgen(unchecked_return_type = "Prepared")]
+            pub fn helper(
+                &self,
+                name: &str,
+                #[wasm_bindgen(unchecked_param_type = "unknown[]")] args: js_sys::Array,
+                token: String,
+            ) -> Result<JsValue, JsValue> {
+                // Each argument is read alone (its own name and nesting limit in errors).
+                let mut _at = 0;
+                let mut _next = || {
+                    _at += 1;
+                    args.get(_at - 1)
+                };
+                match name {
+                    $(stringify!($js) => {
+                        $(let $arg: $ty = decode(_next(), $name)?;)*
+                        let ($b, $t) = (&self.builder, Token::new(token));
+                        Self::prepared(api::ops::$op, $build)
+                    })*
+                    _ => Err(invalid_argument("name", &["no typed helper named '", name, "'"].concat())),
                 }
-            )*
+            }
         }
     };
 }
 
 typed_helpers! {
     /// `POST /contacts/upsert` (`locationId` added).
-    upsertContact upsert_contact(#[wasm_bindgen(unchecked_param_type = "UpsertContact")] contact: JsValue)
-        -> "Prepared<UpsertContactResult>"
-        = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, decode(contact, "contact")?);
+    upsertContact(contact "contact": serde_json::Value = "UpsertContact") -> "Prepared<UpsertContactResult>"
+        = UPSERT_CONTACT: |b, t| b.upsert_contact_value(&t, contact);
     /// `GET /contacts/{contactId}`.
-    getContact get_contact(contact_id: &str) -> "Prepared<ContactResult>"
-        = GET_CONTACT: |b, t| b.get_contact(&t, contact_id);
+    getContact(contact_id "contactId": String = "string") -> "Prepared<ContactResult>"
+        = GET_CONTACT: |b, t| b.get_contact(&t, &contact_id);
     /// `POST /contacts/{contactId}/tags`.
-    addContactTags add_contact_tags(contact_id: &str, tags: Vec<String>) -> "Prepared<ContactTagsResult>"
-        = ADD_CONTACT_TAGS: |b, t| b.add_contact_tags(&t, contact_id, &tags);
+    addContactTags(contact_id "contactId": String = "string", tags "tags": Vec<String> = "string[]")
+        -> "Prepared<ContactTagsResult>"
+        = ADD_CONTACT_TAGS: |b, t| b.add_contact_tags(&t, &contact_id, &tags);
     /// `DELETE /contacts/{contactId}/tags`.
-    removeContactTags remove_contact_tags(contact_id: &str, tags: Vec<String>) -> "Prepared<ContactTagsResult>"
-        = REMOVE_CONTACT_TAGS: |b, t| b.remove_contact_tags(&t, contact_id, &tags);
+    removeContactTags(contact_id "contactId": String = "string", tags "tags": Vec<String> = "string[]")
+        -> "Prepared<ContactTagsResult>"
+        = REMOVE_CONTACT_TAGS: |b, t| b.remove_contact_tags(&t, &contact_id, &tags);
     /// `GET /locations/{locationId}/tags`.
-    locationTags location_tags() -> "Prepared<LocationTagsResult>"
+    locationTags() -> "Prepared<LocationTagsResult>"
         = LOCATION_TAGS: |b, t| b.location_tags(&t);
     /// `POST /locations/{locationId}/tags`.
-    createLocationTag create_location_tag(name: &str) -> "Prepared<LocationTagResult>"
-        = CREATE_LOCATION_TAG: |b, t| b.create_location_tag(&t, name);
+    createLocationTag(name "name": String = "string") -> "Prepared<LocationTagResult>"
+        = CREATE_LOCATION_TAG: |b, t| b.create_location_tag(&t, &name);
     /// `GET /locations/{locationId}/customFields?model=contact`.
-    customFields custom_fields() -> "Prepared<CustomFieldsResult>"
+    customFields() -> "Prepared<CustomFieldsResult>"
         = LOCATION_CUSTOM_FIELDS: |b, t| b.location_custom_fields(&t);
     /// `GET /users/search?companyId=&locationId=` (the users of the location).
-    users users(#[wasm_bindgen(unchecked_param_type = "UsersQuery")] query: JsValue) -> "Prepared<UsersResult>"
-        = USERS: |b, t| b.users_value(&t, &decode(query, "query")?);
+    users(query "query": serde_json::Value = "UsersQuery") -> "Prepared<UsersResult>"
+        = USERS: |b, t| b.users_value(&t, &query);
     /// `GET /social-media-posting/{locationId}/tags` (searchText, limit, skip); the
     /// query may be left out.
-    socialTags social_tags(#[wasm_bindgen(unchecked_param_type = "SocialTagsQuery | void")] query: JsValue)
-        -> "Prepared<TagsResponse>"
-        = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &decode(query, "query")?);
+    socialTags(query "query": serde_json::Value = "SocialTagsQuery | void") -> "Prepared<TagsResponse>"
+        = SOCIAL_TAGS: |b, t| b.social_tags_value(&t, &query);
     /// `POST /social-media-posting/{locationId}/tags/details` `{tagIds}`.
-    socialTagsByIds social_tags_by_ids(tag_ids: Vec<String>) -> "Prepared<TagsResponse>"
+    socialTagsByIds(tag_ids "tagIds": Vec<String> = "string[]") -> "Prepared<TagsResponse>"
         = SOCIAL_TAGS_BY_IDS: |b, t| b.social_tags_by_ids(&t, &tag_ids);
     /// `GET /social-media-posting/{locationId}/accounts`.
-    socialAccounts social_accounts() -> "Prepared<AccountsResponse>"
+    socialAccounts() -> "Prepared<AccountsResponse>"
         = SOCIAL_ACCOUNTS: |b, t| b.social_accounts(&t);
     /// `POST /social-media-posting/statistics?locationId=` `{profileIds, platforms?}`.
-    socialStatistics social_statistics(#[wasm_bindgen(unchecked_param_type = "StatisticsRequest")] request: JsValue)
-        -> "Prepared<StatisticsResponse>"
-        = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &decode(request, "request")?);
+    socialStatistics(request "request": serde_json::Value = "StatisticsRequest") -> "Prepared<StatisticsResponse>"
+        = SOCIAL_STATISTICS: |b, t| b.social_statistics_value(&t, &request);
 }
 
 /// `text` without the given tokens nor any `Bearer <value>`: the core's one scrubber

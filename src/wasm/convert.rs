@@ -14,7 +14,6 @@
 
 #[cfg(feature = "full")]
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -161,13 +160,9 @@ fn from_text(text: &str, what: &str, max_depth: usize) -> Result<Value, JsValue>
             "too deep",
         ));
     }
-    // Parsed to a `Value` first: the module already holds that parser (responses), so
-    // each argument type adds only its small `Value` visitor, not a second parser.
-    let mut de = serde_json::Deserializer::from_str(text);
-    // Depth is bounded by the scan above, not by serde_json's default of 128.
-    de.disable_recursion_limit();
-    Value::deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
+    // Parsed to a `Value` first (one reader, `codec::parse`), so each argument type
+    // adds only its small decoder over it.
+    crate::codec::parse(text, max_depth)
         // Text `JSON.stringify` wrote always parses; the position would be in text
         // the caller never saw.
         .map_err(|_| invalid(what, "cannot be read as JSON data", "not JSON"))
@@ -203,6 +198,11 @@ fn too_deep(text: &[u8], max: usize) -> Option<usize> {
         }
     }
     None
+}
+
+/// An `INVALID_ARGUMENT` error: the argument `what` and why (message and `reason`).
+pub(crate) fn invalid_argument(what: &str, reason: &str) -> JsValue {
+    invalid(what, reason, reason)
 }
 
 fn invalid(what: &str, message: &str, reason: &str) -> JsValue {

@@ -19,5 +19,9 @@ void infos;
 const wrong: number = client.buildRequest("x.y", {}, "t").status;
 void wrong;
 
+// The typed helpers cross as one export; their signatures are declared beside it.
+declare const helpers: glue.TypedHelperSignatures;
 // @ts-expect-error the typed helpers' arguments are typed too
-void client.upsertContact({ email: 5 }, "t");
+void helpers.upsertContact({ email: 5 }, "t");
+const prepared: glue.Prepared = client.helper("getContact", ["c"], "t");
+void prepared;
