@@ -44,6 +44,11 @@
  *   added one is taken like the others; a removed one stops delivering at once (its
  *   outbox closed), and under its lease its outbox records are retired with the reason
  *   and its pending intake dead-lettered (`connectionRemoved` event), never dropped.
+ * - **Dropped tags** (`warnings` in `stats()`, a `warning` event): tags the location
+ *   lacks are dropped by the core when it may not create them (the default, or a token
+ *   without `locations/tags.write`; the core's plan says which and why). The worker
+ *   says it once per connection (`TAGS_DROPPED`, with the core's reason) and keeps the
+ *   tags it dropped in its status; never a token.
  * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
  *   the wire are recorded), leases released for the other workers.
  */
@@ -111,6 +116,7 @@ export type WorkerEvent =
     }
   | { type: "intakeStaged"; id: string; connection: string; eventId: string }
   | { type: "tickFailed"; code: string; message: string }
+  | ({ type: "warning" } & WorkerWarning)
   | { type: "outbox"; locationId: string; event: OutboxEvent };
 
 /** Options of `startWorker`. */
@@ -185,6 +191,24 @@ export interface StagedRun {
   warnings: string[];
 }
 
+/** Something about a connection the operator should fix, said once (see `stats().warnings`). */
+export interface WorkerWarning {
+  /** `TAGS_DROPPED`: tags the location lacks were not added (the core may not create them). */
+  code: "TAGS_DROPPED";
+  /** The connection. */
+  connection: string;
+  /** Its GHL location. */
+  locationId: string;
+  /** The core's sentence (which tags, and why: the missing scope or the setting). */
+  message: string;
+  /** The tags dropped so far (the first 50 names). */
+  tags: string[];
+  /** Plans that dropped tags. */
+  plans: number;
+  /** When it was first seen (ms since the epoch). */
+  since: number;
+}
+
 /** Counters since the worker started. */
 export interface WorkerStats {
   /** Intake items claimed. */
@@ -203,6 +227,8 @@ export interface WorkerStats {
   staged: number;
   /** Ticks that failed (the store unreachable...). */
   failedTicks: number;
+  /** What the operator should fix, one per connection and code (`warning` events). */
+  warnings: WorkerWarning[];
 }
 
 /** A running worker. */
@@ -294,6 +320,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     skipped: 0,
     staged: 0,
     failedTicks: 0,
+    warnings: [],
   };
   const retryBase = options.retry?.baseMs ?? 2_000;
   const retryMax = options.retry?.maxMs ?? 15 * 60_000;
@@ -312,6 +339,36 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       // a failing callback must not stop the worker
     }
   };
+
+  /**
+   * Reads a stage's dropped tags (the core's `droppedTags` on the plan's finish, and its
+   * warning sentence): said once per connection.
+   */
+  function droppedTags(
+    c: WorkerConnection,
+    at: { droppedTags?: unknown } | undefined,
+    warnings: string[] | undefined,
+  ): void {
+    const tags = Array.isArray(at?.droppedTags) ? (at.droppedTags as string[]) : [];
+    if (tags.length === 0) return;
+    let w = stats.warnings.find((x) => x.code === "TAGS_DROPPED" && x.connection === c.name);
+    if (!w) {
+      const said = (warnings ?? []).find((m) => m.startsWith("tags not added"));
+      w = {
+        code: "TAGS_DROPPED",
+        connection: c.name,
+        locationId: c.locationId,
+        message: said ?? `tags not added because the location lacks them: ${tags.join(", ")}`,
+        tags: [],
+        plans: 0,
+        since: Date.now(),
+      };
+      stats.warnings.push(w);
+      emit({ type: "warning", ...w, tags: [...tags] });
+    }
+    w.plans += 1;
+    for (const t of tags) if (w.tags.length < 50 && !w.tags.includes(t)) w.tags.push(t);
+  }
 
   async function take(c: WorkerConnection): Promise<void> {
     const client = createClient({
@@ -355,7 +412,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       },
       // Later stages of a flow (the location's tags read first, a score that reads the
       // contact) are planned from the delivered responses and delivered by the outbox.
-      flows,
+      flows: {
+        finish(plan, responses) {
+          const out = flows.finish(plan, responses);
+          droppedTags(c, out.next?.finish as { droppedTags?: unknown }, out.next?.warnings);
+          return out;
+        },
+      },
     });
     held.set(c.locationId, { connection: c, outbox, flows });
     emit({ type: "locationTaken", locationId: c.locationId });
@@ -601,7 +664,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           }
           // Staging: a dry run (the requests as they would be sent), nothing sent or queued.
           if (await notSent(item)) dry = await h.flows.run(event, { dryRun: true });
-          else flowPlan = h.flows.plan(event);
+          else {
+            flowPlan = h.flows.plan(event);
+            droppedTags(c, flowPlan.finish as { droppedTags?: unknown }, flowPlan.warnings);
+          }
         } catch (e) {
           await refuse(item, e);
           continue;
@@ -702,7 +768,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const worker: Worker = {
     id,
     held: () => [...held.keys()],
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, warnings: stats.warnings.map((w) => ({ ...w, tags: [...w.tags] })) }),
     async tick() {
       while (running) await running;
       await tick();
