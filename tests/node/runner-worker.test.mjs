@@ -253,3 +253,48 @@ test("worker: a location taken over mid-window goes on with its rate budget (nev
     await emu.stop();
   }
 });
+
+test("worker: a token without locations/tags.write drops the tags the location lacks, said once per connection (warning, status), no token", {
+  timeout: 120_000,
+}, async (t) => {
+  const own = cleanups(t);
+  const { emu, connections } = await runnerEmulator(1, {
+    rateLimit: { max: 100, intervalMs: 1000 },
+  });
+  own(() => emu.stop());
+  const [c] = connections;
+  // Tag creation allowed by the settings, but the token lacks the scope.
+  c.scopes = c.scopes.filter((s) => s !== "locations/tags.write");
+  const { store, cleanup } = await embeddedStore();
+  own(cleanup);
+  own(() => store.close());
+  const warnings = [];
+  const worker = await startWorker({
+    store,
+    connections,
+    tickMs: 20,
+    onEvent: (e) => e.type === "warning" && warnings.push(e),
+  });
+  own(() => worker.stop());
+  for (let k = 0; k < 3; k++) assert.equal(await store.accept(leadItem(k, c)), "accepted");
+  // Each lead's contact stage (planned once the location's tags are read) has run once
+  // its contact exists.
+  const contactOf = (k) =>
+    Object.values(emu.state.locations[c.locationId].contacts).find((x) => x.email === emailOf(k));
+  await until(() => [0, 1, 2].every((k) => contactOf(k)), "the three leads delivered");
+  await worker.idle();
+  for (const k of [0, 1, 2])
+    assert.ok(!contactOf(k).tags.includes("wishpond"), "the tag the location lacks was dropped");
+  assert.equal(warnings.length, 1, "said once for the connection, not per lead");
+  const [w] = warnings;
+  assert.equal(w.code, "TAGS_DROPPED");
+  assert.equal(w.connection, c.name);
+  assert.equal(w.locationId, c.locationId);
+  assert.match(w.message, /locations\/tags\.write/);
+  assert.ok(w.tags.includes("wishpond"));
+  assert.ok(!JSON.stringify(w).includes(c.token), "no token in the warning");
+  const [status] = worker.stats().warnings;
+  assert.equal(status.code, "TAGS_DROPPED");
+  assert.equal(status.plans, 3, "the status counts every plan that dropped tags");
+  assert.ok(status.tags.includes("wishpond"));
+});

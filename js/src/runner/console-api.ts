@@ -47,6 +47,7 @@ import type { Scheduler } from "./schedules.js";
 import type { RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
 import { CONSOLE_KEYS, modeOf as readMode, rulesOf, type StagedEntry } from "./console-state.js";
+import { RESEND_RETIRED } from "./worker/index.js";
 
 /** An answer of the console API (the server writes it; JSON bodies are scrubbed there). */
 export interface ConsoleReply {
@@ -737,6 +738,20 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       await askRetry(c.locationId, ["*"]);
       log.info("dead-letter retry of all asked from the console", { connection: name, dead });
       return { retried: dead, status: await methods.outboxStatus(name, c, [], {} as Session) };
+    },
+    /**
+     * Runner only (not in the widget's `ConsoleBackend`): sends the outbox records an
+     * UNINSTALL retired, once the location's connection is installed again; the worker
+     * holding the location moves them back into its outbox (a few ticks).
+     */
+    async resendRetired(name, c) {
+      const retired = (await store.retiredOutbox(c.locationId)).length;
+      if (retired > 0) await askRetry(c.locationId, [RESEND_RETIRED]);
+      log.info("resending the retired outbox records asked from the console", {
+        connection: name,
+        retired,
+      });
+      return { retired, status: await methods.outboxStatus(name, c, [], {} as Session) };
     },
     async tags() {
       throw notSupported("the tag report is not served by the runner yet");

@@ -502,6 +502,22 @@ export class SqlStore implements RunnerStore {
     return rows.filter((r) => r.state === "pending" || r.state === "dead").length;
   }
 
+  async restoreRetiredOutbox(location: string): Promise<number> {
+    const rows = await this.run("restoreRetiredOutbox", () =>
+      this.db.one((q) =>
+        q.query<{ state: string | null }>(
+          `WITH back AS (DELETE FROM ghlb_outbox_retired WHERE location = $1 RETURNING location, key, record, state)
+           INSERT INTO ghlb_outbox (location, key, record, state)
+           SELECT location, key, record, state FROM back
+           ON CONFLICT (location, key) DO NOTHING
+           RETURNING state`,
+          [location],
+        ),
+      ),
+    );
+    return rows.filter((r) => r.state === "pending" || r.state === "dead").length;
+  }
+
   async retiredOutbox(
     location: string,
   ): Promise<Array<{ key: string; state: string | null; reason: DeadReason }>> {

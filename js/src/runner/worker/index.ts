@@ -63,6 +63,7 @@ import type {
   CompileContext,
   FlowConfig,
   FlowEvent,
+  FlowPlan,
   OutboxConfig,
   OutboxEvent,
 } from "../../wasm/types.js";
@@ -115,6 +116,7 @@ export type WorkerEvent =
       intakeDead: number;
     }
   | { type: "intakeStaged"; id: string; connection: string; eventId: string }
+  | { type: "retiredRestored"; connection: string; locationId: string; restored: number }
   | { type: "tickFailed"; code: string; message: string }
   | ({ type: "warning" } & WorkerWarning)
   | { type: "outbox"; locationId: string; event: OutboxEvent };
@@ -154,8 +156,9 @@ export interface WorkerOptions {
   /** Progress and problems. */
   onEvent?: (event: WorkerEvent) => void;
   /**
-   * A store value (`{[locationId]: planId[]}`, `"*"` for all) where the console asks for
-   * dead-letter retries: the worker holding a location runs them (every 8th tick).
+   * A store value (`{[locationId]: planId[]}`, `"*"` for all, `RESEND_RETIRED` for the
+   * records an UNINSTALL retired) where the console asks for dead-letter retries: the
+   * worker holding a location runs them (every 8th tick).
    */
   retriesKey?: string;
   /** A store value per location where its outbox failure log is kept (the last 50 entries). */
@@ -253,6 +256,12 @@ interface Held {
   flows: Flows;
 }
 
+/**
+ * The retries entry asking for a location's retired outbox records to be sent (its
+ * connection installed again): a plan id never starts with a space.
+ */
+export const RESEND_RETIRED = " retired";
+
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
 /** Failure log entries kept in the store per location. */
@@ -341,15 +350,17 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   };
 
   /**
-   * Reads a stage's dropped tags (the core's `droppedTags` on the plan's finish, and its
-   * warning sentence): said once per connection.
+   * Reads a stage's dropped tags (the core's `droppedTags` on the plan's finish, or on
+   * the result it computed when planning, and its warning sentence): said once per
+   * connection.
    */
-  function droppedTags(
-    c: WorkerConnection,
-    at: { droppedTags?: unknown } | undefined,
-    warnings: string[] | undefined,
-  ): void {
-    const tags = Array.isArray(at?.droppedTags) ? (at.droppedTags as string[]) : [];
+  function droppedTags(c: WorkerConnection, plan: FlowPlan | null | undefined): void {
+    const finish = plan?.finish as
+      | { droppedTags?: unknown; result?: { droppedTags?: unknown } }
+      | undefined;
+    const found = finish?.droppedTags ?? finish?.result?.droppedTags;
+    const tags = Array.isArray(found) ? (found as string[]) : [];
+    const warnings = plan?.warnings;
     if (tags.length === 0) return;
     let w = stats.warnings.find((x) => x.code === "TAGS_DROPPED" && x.connection === c.name);
     if (!w) {
@@ -415,7 +426,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       flows: {
         finish(plan, responses) {
           const out = flows.finish(plan, responses);
-          droppedTags(c, out.next?.finish as { droppedTags?: unknown }, out.next?.warnings);
+          droppedTags(c, out.next);
           return out;
         },
       },
@@ -481,6 +492,31 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     } finally {
       await store.releaseLease(LOCATION + c.locationId, id).catch(() => undefined);
     }
+  }
+
+  /**
+   * Sends a held location's retired records (its connection installed again): the
+   * outbox closes (the requests on the wire answered and recorded), the records move
+   * back into the live outbox under the lease, and the outbox is restored with them.
+   */
+  async function resendRetired(locationId: string): Promise<void> {
+    const h = held.get(locationId);
+    if (!h) return;
+    held.delete(locationId);
+    await h.outbox.close().catch(() => undefined);
+    let restored = 0;
+    try {
+      restored = await store.restoreRetiredOutbox(locationId);
+    } finally {
+      // Taken again whatever happened: a failed move leaves the records retired.
+      await take(h.connection);
+    }
+    emit({
+      type: "retiredRestored",
+      connection: h.connection.name,
+      locationId,
+      restored,
+    });
   }
 
   /** Reads the connections again (INSTALL / UNINSTALL): takes the new, retires the removed. */
@@ -666,7 +702,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           if (await notSent(item)) dry = await h.flows.run(event, { dryRun: true });
           else {
             flowPlan = h.flows.plan(event);
-            droppedTags(c, flowPlan.finish as { droppedTags?: unknown }, flowPlan.warnings);
+            droppedTags(c, flowPlan);
           }
         } catch (e) {
           await refuse(item, e);
@@ -717,8 +753,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     for (const l of mine) delete rest[l];
     await store.setValue(key, rest);
     for (const l of mine) {
+      if (asked[l]?.includes(RESEND_RETIRED)) await resendRetired(l);
       const outbox = held.get(l)?.outbox;
       for (const planId of asked[l] ?? []) {
+        if (planId === RESEND_RETIRED) continue;
         if (planId === "*") await outbox?.retriggerAll();
         else await outbox?.retrigger(planId).catch(() => undefined); // no longer dead
       }
