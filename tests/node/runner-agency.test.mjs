@@ -11,69 +11,65 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { DEMO_OAUTH_CLIENT, OTHER_LOCATION_ID, startEmulator } from "../../js/emulator/index.mjs";
+import { DEMO_OAUTH_CLIENT, OTHER_LOCATION_ID } from "../../js/emulator/index.mjs";
 import { until } from "../support/until.mjs";
-import {
-  VIP_RULES,
-  capturedLogger,
-  consoleSession,
-  locationTags,
-  runnerConfig,
-  startTestRunner,
-} from "./runner-fixtures.mjs";
+import { VIP_RULES, consoleSession, startEmulatedRunner } from "./runner-fixtures.mjs";
 
 const A = "demoLocation00000001";
 const B = OTHER_LOCATION_ID;
 const COMPANY = "demoCompany000000001";
 const SCOPES = ["contacts.write", "contacts.readonly", "locations/tags.readonly", "oauth.write"];
 let emu;
-let dir;
+let rulesDir;
 let store;
 let runner;
 let made;
 let logs;
+let started;
 
 before(async () => {
-  emu = await startEmulator();
-  for (const loc of [A, B]) locationTags(emu, loc, ["priority"]);
-  dir = await mkdtemp(join(tmpdir(), "ghlb-agency-"));
-  const rules = join(dir, "ghl-rules.json");
+  rulesDir = await mkdtemp(join(tmpdir(), "ghlb-agency-rules-"));
+  const rules = join(rulesDir, "ghl-rules.json");
   await writeFile(rules, JSON.stringify(VIP_RULES));
-  made = runnerConfig({
-    emu,
-    env: {
-      TEST_CLIENT_SECRET: DEMO_OAUTH_CLIENT.clientSecret,
-      TEST_CONSOLE_PASSWORD: "console-password-for-agency-tests",
-    },
-    patch: (doc) => {
-      doc.oauthApps = {
-        agencyApp: {
-          clientId: DEMO_OAUTH_CLIENT.clientId,
-          clientSecret: { env: "TEST_CLIENT_SECRET" },
-          scopes: SCOPES,
-          userType: "Company",
-        },
-      };
-      doc.connections = {
-        agency: {
-          locationId: A,
-          auth: { oauth: "agencyApp" },
-          scopes: SCOPES,
-          rules: { ghl: rules },
-        },
-      };
-      doc.sources = {};
-      doc.console = { password: { env: "TEST_CONSOLE_PASSWORD" } };
-    },
+  started = await startEmulatedRunner({
+    prefix: "ghlb-agency-",
+    tags: { [A]: ["priority"], [B]: ["priority"] },
+    config: configOf(rules),
   });
-  logs = capturedLogger();
-  ({ store, runner } = await startTestRunner(made, dir, logs.log));
+  ({ emu, store, runner, made, logs } = started);
 });
 
 after(async () => {
-  await runner?.stop().catch(() => {});
-  await emu?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await started?.stop();
+  if (rulesDir) await rm(rulesDir, { recursive: true, force: true });
+});
+
+/** The agency app and its connection, with the `ghl` rules at `rules`. */
+const configOf = (rules) => ({
+  env: {
+    TEST_CLIENT_SECRET: DEMO_OAUTH_CLIENT.clientSecret,
+    TEST_CONSOLE_PASSWORD: "console-password-for-agency-tests",
+  },
+  patch: (doc) => {
+    doc.oauthApps = {
+      agencyApp: {
+        clientId: DEMO_OAUTH_CLIENT.clientId,
+        clientSecret: { env: "TEST_CLIENT_SECRET" },
+        scopes: SCOPES,
+        userType: "Company",
+      },
+    };
+    doc.connections = {
+      agency: {
+        locationId: A,
+        auth: { oauth: "agencyApp" },
+        scopes: SCOPES,
+        rules: { ghl: rules },
+      },
+    };
+    doc.sources = {};
+    doc.console = { password: { env: "TEST_CONSOLE_PASSWORD" } };
+  },
 });
 
 const form = (fields) => new URLSearchParams(fields).toString();
