@@ -264,6 +264,8 @@ export const RESEND_RETIRED = " retired";
 
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
+/** Intake items planned between two turns of the event loop (see `intake`). */
+const PLAN_SLICE = 8;
 /** Failure log entries kept in the store per location. */
 const FAILURE_LOG = 50;
 
@@ -685,7 +687,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       return (await m)(item);
     };
     try {
+      let planned = 0;
       for (const item of items) {
+        // A claim is planned in slices: between them the event loop runs the outboxes'
+        // timers and answers, so a backlog's planning never holds back the windows of
+        // the locations already delivering (their budget would go unused).
+        if (++planned % PLAN_SLICE === 0) await new Promise((r) => setImmediate(r));
         const c = byName.get(item.connection);
         const h = c ? held.get(c.locationId) : undefined;
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
