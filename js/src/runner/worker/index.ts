@@ -674,6 +674,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     stats.claimed += items.length;
     const done: string[] = [];
     const accepts: Array<Promise<void>> = [];
+    const failures: unknown[] = [];
     // The mode, read once per connection for this tick's items.
     const modes = new Map<string, Promise<(item: ClaimedIntake) => boolean>>();
     const staging = options.staging;
@@ -734,17 +735,23 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         if (!flowPlan) continue;
         // Accepted in claim order (the outbox takes them in call order) and
         // group-committed; each resolves once its plan is durable in the outbox.
+        // Each failure is taken at once (the loop yields between slices: a rejection
+        // left without a handler meanwhile would be unhandled) and thrown after them all.
         accepts.push(
-          h.outbox.acceptFlow(flowPlan).then((accepted) => {
-            if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
-            else stats.queued += 1;
-            done.push(item.id);
-          }),
+          h.outbox.acceptFlow(flowPlan).then(
+            (accepted) => {
+              if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
+              else stats.queued += 1;
+              done.push(item.id);
+            },
+            (e: unknown) => {
+              failures.push(e);
+            },
+          ),
         );
       }
-      const settled = await Promise.allSettled(accepts);
-      const failure = settled.find((r) => r.status === "rejected");
-      if (failure) throw (failure as PromiseRejectedResult).reason;
+      await Promise.all(accepts);
+      if (failures.length > 0) throw failures[0];
     } finally {
       // What is in the outbox is complete; the rest is claimed again after its lease.
       if (done.length > 0) await store.completeIntake(done);
