@@ -37,7 +37,7 @@ if (!dir || !existsSync(`${dir}/leads.json`)) {
   console.error(
     "usage: node benches/mapping.mjs <dir with leads.json and expected.json> (see scripts/bench-mapping.sh)",
   );
-  process.exit(2);
+  process.exit(64); // a usage error (scripts/bench-lib.sh): not a missed goal (2)
 }
 const rounds = Number(process.env.MAPPING_BENCH_ROUNDS ?? 5);
 const leadsText = readFileSync(`${dir}/leads.json`, "utf8");

@@ -3,6 +3,8 @@
 #
 #   0  ran, every goal met
 #   2  ran, a goal missed (a noisy or slow machine): the figures are printed, the run goes on
+#   64 it was called wrongly (a usage error, EX_USAGE of sysexits.h): nothing was
+#      measured; the run fails, said as a usage error (never read as a missed goal)
 #   1  (or anything else) it failed to run, or an invariant broke (events lost or
 #      duplicated, a window exceeded): the run fails
 #
@@ -23,6 +25,11 @@ bench() {
       bench_missed=1
       echo "MISSED: $title (a goal was missed on this machine; the figures are above)"
       bench_results+=("MISSED  $title")
+      ;;
+    64)
+      bench_failed=1
+      echo "FAILED: $title (exit 64: a usage error, the benchmark was called wrongly; nothing was measured)"
+      bench_results+=("FAILED  $title (usage error)")
       ;;
     *)
       bench_failed=1

@@ -105,6 +105,7 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<sources::KnownTags>(gen, roots);
     add::<sources::QwilrConfig>(gen, roots);
     add::<sources::QwilrNeed>(gen, roots);
+    add::<sources::QwilrDelivery>(gen, roots);
     add::<sources::QwilrOutcome>(gen, roots);
     add::<sources::QwilrEvent>(gen, roots);
     add::<sources::QwilrSubscription>(gen, roots);

@@ -10,7 +10,8 @@ use ghl_bridge::sources::qwilr::{
     subscription_request, QWILR_EVENTS,
 };
 use ghl_bridge::sources::{
-    Correlation, QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome, SourceError, SubscriptionOp,
+    Correlation, QwilrConfig, QwilrDelivery, QwilrIntake, QwilrNeed, QwilrOutcome, SourceError,
+    SubscriptionOp,
 };
 use serde_json::{json, Value};
 
@@ -87,6 +88,68 @@ fn a_wrong_secret_processes_nothing_and_answers_404() {
     assert_eq!(
         q.log().map(|l| l.outcome.as_str()).collect::<Vec<_>>(),
         ["refused", "reading"]
+    );
+}
+
+#[test]
+fn check_delivery_has_receives_refusals_and_repeat_rule_but_holds_nothing() {
+    let mut q = intake();
+    // The same refusals as `receive`, with the same codes and statuses.
+    let e = q
+        .check_delivery(false, &hook("pageAccepted", KEY), 0)
+        .unwrap_err();
+    assert_eq!(
+        (e.code(), e.details()["status"].clone()),
+        ("WEBHOOK_SECRET_MISMATCH", json!(404))
+    );
+    let e = q
+        .check_delivery(true, &hook("pageDeclined", KEY), 0)
+        .unwrap_err();
+    assert_eq!(e.code(), "WEBHOOK_UNKNOWN_EVENT");
+    for bad in [
+        &b"not json"[..],
+        br#"{"event":"pageViewed","idempotencyKey":"k"}"#,
+    ] {
+        let (a, b) = (
+            q.check_delivery(true, bad, 0).unwrap_err(),
+            intake().receive(true, bad, 0).unwrap_err(),
+        );
+        assert_eq!((a.code(), a.details()), (b.code(), b.details()));
+    }
+    // A good delivery is to be stored, twice over: no key is held (the host's store
+    // deduplicates, so a delivery whose storing failed is taken on the retry).
+    for at in [1, 2] {
+        assert_eq!(
+            q.check_delivery(true, &hook("pageAccepted", KEY), at)
+                .unwrap(),
+            QwilrDelivery::Store {
+                idempotency_key: KEY.into(),
+                event: "pageAccepted".into(),
+                page_id: PAGE.into(),
+            }
+        );
+    }
+    // A key this intake holds or processed is a repeat, as for `receive`.
+    read_key(q.receive(true, &hook("pageViewed", "held"), 3).unwrap());
+    assert_eq!(
+        q.check_delivery(true, &hook("pageViewed", "held"), 4)
+            .unwrap(),
+        QwilrDelivery::Duplicate {
+            idempotency_key: "held".into()
+        }
+    );
+    assert_eq!(
+        q.log().map(|l| l.outcome.as_str()).collect::<Vec<_>>(),
+        [
+            "refused",
+            "refused",
+            "refused",
+            "refused",
+            "accepted",
+            "accepted",
+            "reading",
+            "duplicate"
+        ]
     );
 }
 

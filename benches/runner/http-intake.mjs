@@ -3,11 +3,15 @@
 // `store.accept()` before the 200), measured by a load process on loopback
 // (http-load.mjs: keep-alive senders that each wait for their acknowledgement), embedded
 // (PGlite in a temporary folder) and PostgreSQL (a throwaway cluster, fsync on).
-// Prints `intake: store=KIND events/s=.. p50_ms=.. p99_ms=.. over=http ...`
-// (goal: >= 1,000 events/s with p99 <= 50 ms; below it the run exits 2), with the
-// server's CPU time per event (this process: the runner, and PGlite when embedded),
-// then the same load against the named alternative, a bare `node:http` handler (reads
-// the body, answers 200, stores nothing), and the ratios.
+// Prints `intake: store=KIND saturated events/s=.. p50_ms=.. p99_ms=.. over=http ...`
+// (CONCURRENCY senders each waiting for its answer: the most it takes; by Little's law
+// its latency is CONCURRENCY / rate, so it is no latency figure) with the server's CPU
+// time per event (this process: the runner, and PGlite when embedded), then
+// `intake: store=KIND events/s=.. p50_ms=.. p99_ms=.. over=http offered=RATE/s`: an
+// open loop at RATE (1,000) events per second, where the goal is judged (>= 1,000
+// events/s with p99 <= 50 ms; below it the run exits 2), as in intake.mjs. Then the
+// saturated load against the named alternative, a bare `node:http` handler (reads the
+// body, answers 200, stores nothing), and the ratios.
 import { execFile } from "node:child_process";
 import { createServer } from "node:http";
 import { randomBytes } from "node:crypto";
@@ -27,6 +31,8 @@ import { startPostgres } from "../../tests/support/postgres.mjs";
 
 const EVENTS = Number(process.env.INTAKE_EVENTS ?? 5_000);
 const CONCURRENCY = Number(process.env.INTAKE_CONCURRENCY ?? 50);
+const RATE = Number(process.env.INTAKE_RATE ?? 1000);
+const RATE_SECS = Number(process.env.INTAKE_RATE_SECS ?? 5);
 const run = promisify(execFile);
 
 async function measure(kind, store) {
@@ -48,23 +54,31 @@ async function measure(kind, store) {
   });
   const server = await startServer({ config, store, tokens, log });
   try {
-    const r = await load(`${server.url}/hooks/qwilr/${secret}`);
+    const url = `${server.url}/hooks/qwilr/${secret}`;
+    const r = await load(url);
     console.log(
-      `intake: store=${kind} events/s=${r.rate} p50_ms=${r.p50} p99_ms=${r.p99} over=http events=${EVENTS} concurrency=${CONCURRENCY} errors=${r.errors} cpu_us_per_event=${r.cpuUs}`,
+      `intake: store=${kind} saturated events/s=${r.rate} p50_ms=${r.p50} p99_ms=${r.p99} over=http events=${EVENTS} concurrency=${CONCURRENCY} errors=${r.errors} cpu_us_per_event=${r.cpuUs}`,
     );
-    return r;
+    const o = await load(url, { events: RATE * RATE_SECS, concurrency: 256, rate: RATE });
+    console.log(
+      `intake: store=${kind} events/s=${o.rate} p50_ms=${o.p50} p99_ms=${o.p99} over=http offered=${RATE}/s for ${RATE_SECS} s errors=${o.errors} cpu_us_per_event=${o.cpuUs}`,
+    );
+    return { ...r, errors: r.errors + o.errors, atRate: o };
   } finally {
     await server.close(); // closes the store too
   }
 }
 
-/** Runs the load process against `url`; the figures, with this process's CPU per event. */
-async function load(url) {
+/**
+ * Runs the load process against `url` (saturated, or an open loop at `rate`); the
+ * figures, with this process's CPU per event.
+ */
+async function load(url, { events = EVENTS, concurrency = CONCURRENCY, rate = 0 } = {}) {
   const script = new URL("./http-load.mjs", import.meta.url).pathname;
   const cpu = process.cpuUsage();
   const { stdout } = await run(
     process.execPath,
-    [script, url, String(EVENTS), String(CONCURRENCY)],
+    [script, url, String(events), String(concurrency), "200", ...(rate > 0 ? [String(rate)] : [])],
     {
       maxBuffer: 64 * 1024 * 1024,
     },
@@ -73,8 +87,8 @@ async function load(url) {
   const { secs, lat, errors } = JSON.parse(stdout);
   const q = (p) => Number(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(1));
   // The CPU counts the warm-up requests too (http-load.mjs sends 200 first).
-  const cpuUs = Math.round((used.user + used.system) / (EVENTS + 200));
-  return { rate: Math.round(EVENTS / secs), p50: q(0.5), p99: q(0.99), errors, cpuUs };
+  const cpuUs = Math.round((used.user + used.system) / (events + 200));
+  return { rate: Math.round(events / secs), p50: q(0.5), p99: q(0.99), errors, cpuUs };
 }
 
 /** The named alternative: a bare node:http handler that reads the body and answers. */
@@ -96,7 +110,7 @@ async function bare() {
   try {
     const r = await load(`http://127.0.0.1:${server.address().port}/hooks/qwilr/x`);
     console.log(
-      `intake: server=node:http-bare events/s=${r.rate} p50_ms=${r.p50} p99_ms=${r.p99} over=http events=${EVENTS} concurrency=${CONCURRENCY} errors=${r.errors} cpu_us_per_event=${r.cpuUs}`,
+      `intake: server=node:http-bare saturated events/s=${r.rate} p50_ms=${r.p50} p99_ms=${r.p99} over=http events=${EVENTS} concurrency=${CONCURRENCY} errors=${r.errors} cpu_us_per_event=${r.cpuUs}`,
     );
     return r;
   } finally {
@@ -142,7 +156,7 @@ if (!only || only === "bare") {
 if (results.some((r) => r.errors > 0)) {
   console.log("intake over http: requests failed");
   process.exitCode = 1;
-} else if (results.some((r) => r.rate < 1000 || r.p99 > 50)) {
+} else if (results.some((r) => r.atRate.rate < 0.98 * RATE || RATE < 1000 || r.atRate.p99 > 50)) {
   console.log("intake over http: below the goal (>= 1,000 events/s, p99 <= 50 ms)");
   process.exitCode = 2;
 }

@@ -2,10 +2,14 @@
 // not share the server's event loop): CONCURRENCY keep-alive senders POST Qwilr
 // webhooks with unique idempotency keys to URL, each waiting for its acknowledgement,
 // EVENTS in all. Prints one JSON line {events, secs, lat: [ms...] sorted, errors}.
-// Usage: node http-load.mjs URL EVENTS CONCURRENCY [WARMUP]
+// With RATE, an open loop instead: EVENTS posts offered at RATE per second whatever the
+// answers (up to CONCURRENCY sockets; a post waiting for one counts that wait), `secs`
+// until the last answer.
+// Usage: node http-load.mjs URL EVENTS CONCURRENCY [WARMUP] [RATE]
 import { Agent, request } from "node:http";
 
-const [url, eventsArg, concArg, warmArg] = process.argv.slice(2);
+const [url, eventsArg, concArg, warmArg, rateArg] = process.argv.slice(2);
+const RATE = rateArg ? Number(rateArg) : 0;
 const EVENTS = Number(eventsArg);
 const CONCURRENCY = Number(concArg);
 const WARMUP = Number(warmArg ?? 200);
@@ -60,9 +64,33 @@ async function phase(from, count) {
   return { lat, errors };
 }
 
+/** Open loop: `count` posts offered at `RATE` per second. */
+async function atRate(from, count) {
+  const lat = [];
+  let errors = 0;
+  const pending = [];
+  const started = performance.now();
+  let sent = 0;
+  while (sent < count) {
+    const due = Math.min(count, Math.floor(((performance.now() - started) / 1000) * RATE));
+    for (; sent < due; sent++) {
+      const t = performance.now();
+      pending.push(
+        post(from + sent).then((status) => {
+          lat.push(performance.now() - t);
+          if (status !== 200) errors += 1;
+        }),
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  await Promise.all(pending);
+  return { lat, errors };
+}
+
 await phase(0, WARMUP);
 const started = performance.now();
-const { lat, errors } = await phase(WARMUP, EVENTS);
+const { lat, errors } = RATE > 0 ? await atRate(WARMUP, EVENTS) : await phase(WARMUP, EVENTS);
 const secs = (performance.now() - started) / 1000;
 lat.sort((a, b) => a - b);
 process.stdout.write(`${JSON.stringify({ events: EVENTS, secs, lat, errors })}\n`);

@@ -573,14 +573,7 @@ impl GhlWebhookReceiver {
     ) -> Result<SignatureCheck, SourceError> {
         let check = self.required_signature(headers, body_len);
         if let Err(e) = &check {
-            self.record(IntakeLogEntry {
-                at_ms: now_ms,
-                outcome: "refused".into(),
-                status: e.status(),
-                id: None,
-                event: None,
-                error: Some(ErrorReport::of(e)),
-            });
+            self.record(IntakeLogEntry::refused(now_ms, e));
         }
         check
     }

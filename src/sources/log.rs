@@ -30,6 +30,20 @@ pub struct IntakeLogEntry {
     pub error: Option<ErrorReport>,
 }
 
+impl IntakeLogEntry {
+    /// The entry of a refused delivery: its status and error, nothing read from it.
+    pub fn refused(at_ms: u64, e: &super::SourceError) -> Self {
+        Self {
+            at_ms,
+            outcome: "refused".into(),
+            status: e.status(),
+            id: None,
+            event: None,
+            error: Some(ErrorReport::of(e)),
+        }
+    }
+}
+
 /// A bounded log (the oldest entries go first).
 #[derive(Debug, Clone)]
 pub struct IntakeLog {

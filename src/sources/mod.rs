@@ -46,8 +46,8 @@ pub use ghl_webhook::{
 };
 pub use log::{IntakeLog, IntakeLogEntry};
 pub use qwilr::{
-    Acceptance, Correlation, QwilrConfig, QwilrEvent, QwilrIntake, QwilrNeed, QwilrOutcome,
-    QwilrPage, QwilrSubscription, SubscriptionOp,
+    Acceptance, Correlation, QwilrConfig, QwilrDelivery, QwilrEvent, QwilrIntake, QwilrNeed,
+    QwilrOutcome, QwilrPage, QwilrSubscription, SubscriptionOp,
 };
 pub use seen::{SeenKey, SeenSet};
 pub use wishpond::{

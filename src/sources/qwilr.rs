@@ -18,6 +18,10 @@
 //!    ([`QwilrIntake::page_failed`], or a 429/5xx answer) releases it, so Qwilr's retry
 //!    (policy unknown) is processed.
 //!
+//! A host that stores deliveries durably and reads pages later (the runner) calls
+//! [`QwilrIntake::check_delivery`] instead of step 1: the same refusals and repeat
+//! rule, no page read built and no key held; its store is the durable dedupe.
+//!
 //! Unknown facts, each kept in one place: the acceptance's shape ([`read_acceptance`]),
 //! the subscription body ([`subscription_body`]), the subscription list's shape
 //! ([`parse_subscriptions`]). Requests carry no token: the host adds
@@ -429,6 +433,29 @@ pub enum QwilrNeed {
     },
 }
 
+/// What a host that stores deliveries does with one ([`QwilrIntake::check_delivery`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "outcome", rename_all = "camelCase")]
+pub enum QwilrDelivery {
+    /// Store it (keyed by `idempotencyKey`); the page is read later, by `receive`.
+    #[serde(rename_all = "camelCase")]
+    Store {
+        /// The delivery's key (the store's dedupe key).
+        idempotency_key: String,
+        /// The event name.
+        event: String,
+        /// The page id.
+        page_id: String,
+    },
+    /// Seen (or in flight) already here: answer 200, store nothing.
+    #[serde(rename_all = "camelCase")]
+    Duplicate {
+        /// The repeated key.
+        idempotency_key: String,
+    },
+}
+
 /// The end of a delivery that was not refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -521,59 +548,117 @@ impl QwilrIntake {
         body: &[u8],
         now_ms: u64,
     ) -> Result<QwilrNeed, SourceError> {
-        let r = self.decide(secret_matches, body, now_ms);
-        let (outcome, id, event) = match &r {
-            Ok(QwilrNeed::ReadPage {
-                idempotency_key,
-                event,
-                ..
-            }) => (
-                "reading",
-                Some(idempotency_key.clone()),
-                Some(event.clone()),
-            ),
-            Ok(QwilrNeed::Duplicate { idempotency_key }) => {
-                ("duplicate", Some(idempotency_key.clone()), None)
-            }
-            Err(_) => ("refused", None, None),
-        };
-        let (status, error) = match &r {
-            Ok(_) => (200, None),
-            Err(e) => (e.status(), Some(ErrorReport::of(e))),
-        };
-        self.record(IntakeLogEntry {
-            at_ms: now_ms,
-            outcome: outcome.into(),
-            status,
-            id,
-            event,
-            error,
-        });
+        let r = self
+            .admit(secret_matches, body, now_ms)
+            .map(|(hook, repeat)| {
+                let key = hook.idempotency_key;
+                if repeat {
+                    return QwilrNeed::Duplicate {
+                        idempotency_key: key,
+                    };
+                }
+                self.in_flight.insert(key.clone(), hook.event.clone());
+                QwilrNeed::ReadPage {
+                    request: page_request(&self.config.base_url, &hook.page_id),
+                    idempotency_key: key,
+                    event: hook.event,
+                }
+            });
+        self.record_admission(
+            now_ms,
+            match &r {
+                Ok(QwilrNeed::ReadPage {
+                    idempotency_key,
+                    event,
+                    ..
+                }) => Ok(("reading", idempotency_key, Some(event))),
+                Ok(QwilrNeed::Duplicate { idempotency_key }) => {
+                    Ok(("duplicate", idempotency_key, None))
+                }
+                Err(e) => Err(e),
+            },
+        );
         r
     }
 
-    fn decide(
+    /// Step 1 for a host that stores the delivery and reads the page later: the secret
+    /// verdict and the body -> store it, or a duplicate. The same refusals and repeat
+    /// rule as [`Self::receive`], recorded in the log alike, but no page read is built
+    /// and no key is held in flight: the host's durable store deduplicates, so a
+    /// delivery whose storing failed is taken again on the sender's retry.
+    pub fn check_delivery(
         &mut self,
         secret_matches: bool,
         body: &[u8],
         now_ms: u64,
-    ) -> Result<QwilrNeed, SourceError> {
+    ) -> Result<QwilrDelivery, SourceError> {
+        let r = self
+            .admit(secret_matches, body, now_ms)
+            .map(|(hook, repeat)| {
+                if repeat {
+                    QwilrDelivery::Duplicate {
+                        idempotency_key: hook.idempotency_key,
+                    }
+                } else {
+                    QwilrDelivery::Store {
+                        idempotency_key: hook.idempotency_key,
+                        event: hook.event,
+                        page_id: hook.page_id,
+                    }
+                }
+            });
+        self.record_admission(
+            now_ms,
+            match &r {
+                Ok(QwilrDelivery::Store {
+                    idempotency_key,
+                    event,
+                    ..
+                }) => Ok(("accepted", idempotency_key, Some(event))),
+                Ok(QwilrDelivery::Duplicate { idempotency_key }) => {
+                    Ok(("duplicate", idempotency_key, None))
+                }
+                Err(e) => Err(e),
+            },
+        );
+        r
+    }
+
+    /// Step 1's refusals and repeat rule, once: the delivery, and whether its key was
+    /// processed or is in flight here.
+    fn admit(
+        &self,
+        secret_matches: bool,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Result<(QwilrWebhook, bool), SourceError> {
         if !secret_matches {
             return Err(SourceError::SecretMismatch);
         }
         let hook = parse_webhook(body, self.config.max_body_bytes)?;
-        let key = hook.idempotency_key;
-        if self.seen.contains(&key, now_ms) || self.in_flight.contains_key(&key) {
-            return Ok(QwilrNeed::Duplicate {
-                idempotency_key: key,
-            });
-        }
-        self.in_flight.insert(key.clone(), hook.event.clone());
-        Ok(QwilrNeed::ReadPage {
-            request: page_request(&self.config.base_url, &hook.page_id),
-            idempotency_key: key,
-            event: hook.event,
-        })
+        let key = &hook.idempotency_key;
+        let repeat = self.seen.contains(key, now_ms) || self.in_flight.contains_key(key);
+        Ok((hook, repeat))
+    }
+
+    /// Logs a step 1: (outcome, key, event) or the refusal.
+    fn record_admission(
+        &mut self,
+        now_ms: u64,
+        r: Result<(&str, &String, Option<&String>), &SourceError>,
+    ) {
+        let entry = match r {
+            Ok((outcome, key, event)) => IntakeLogEntry {
+                at_ms: now_ms,
+                outcome: outcome.into(),
+                status: 200,
+                id: Some(key.clone()),
+                event: event.cloned(),
+                error: None,
+            },
+            Err(e) => IntakeLogEntry::refused(now_ms, e),
+        };
+        self.record(entry);
     }
 
     /// Step 2: the page read's response -> the event, or skipped; a 429/5xx releases

@@ -50,7 +50,7 @@ const TYPES_IMPORT: &str = r#"import type {
     HttpResponse, IntakeLogEntry, LocationTagResult, LocationTagsResult, Need,
     OperationInfo, OutboxBudgetRecord, OutboxConfig, OutboxCounts, OutboxRecord, OutboxRetained,
     OutboxStats,
-    Plan, PollStep, PreviewStep, Problem, ProfileSelection, QwilrConfig, QwilrNeed,
+    Plan, PollStep, PreviewStep, Problem, ProfileSelection, QwilrConfig, QwilrDelivery, QwilrNeed,
     QwilrOutcome, QwilrSubscription, RateLimit, ReportOptions, RequestParams, Resolution,
     RulesDocument, Schedule, SeenKey, SendResult, Series, SeriesOptions, SignatureCheck,
     SignatureVerdict, SlotPlan, SocialTagsQuery, StatisticsRequest, StatisticsResponse,

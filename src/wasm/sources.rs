@@ -171,6 +171,22 @@ impl WasmQwilrIntake {
         to_js(&need)
     }
 
+    /// Step 1 for a host that stores deliveries and reads the page later: the secret
+    /// verdict and the body -> store it or a duplicate (no page read, no key held).
+    #[wasm_bindgen(js_name = checkDelivery, unchecked_return_type = "QwilrDelivery")]
+    pub fn check_delivery(
+        &mut self,
+        secret_matches: bool,
+        body: &[u8],
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let delivery = self
+            .inner
+            .check_delivery(secret_matches, body, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&delivery)
+    }
+
     /// Step 2: the page read's response -> the event or skipped.
     #[wasm_bindgen(js_name = handlePage, unchecked_return_type = "QwilrOutcome")]
     pub fn handle_page(

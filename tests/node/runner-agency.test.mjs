@@ -4,70 +4,72 @@
 // connection authorized once; an `INSTALL` webhook adds the location's connection, whose
 // deliveries use a location token traded from the Company token; an `UNINSTALL` stops
 // delivery for that location, deletes its tokens and dead-letters (retires, with the
-// reason) the outbox items it still had, so nothing is lost silently.
+// reason) the outbox items it still had, so nothing is lost silently; installed again,
+// the operator sends them with the console's `resendRetired`.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { DEMO_OAUTH_CLIENT, OTHER_LOCATION_ID, startEmulator } from "../../js/emulator/index.mjs";
+import { DEMO_OAUTH_CLIENT, OTHER_LOCATION_ID } from "../../js/emulator/index.mjs";
 import { until } from "../support/until.mjs";
-import {
-  VIP_RULES,
-  capturedLogger,
-  locationTags,
-  runnerConfig,
-  startTestRunner,
-} from "./runner-fixtures.mjs";
+import { VIP_RULES, consoleSession, startEmulatedRunner } from "./runner-fixtures.mjs";
 
 const A = "demoLocation00000001";
 const B = OTHER_LOCATION_ID;
 const COMPANY = "demoCompany000000001";
 const SCOPES = ["contacts.write", "contacts.readonly", "locations/tags.readonly", "oauth.write"];
 let emu;
-let dir;
+let rulesDir;
 let store;
 let runner;
 let made;
 let logs;
+let started;
 
 before(async () => {
-  emu = await startEmulator();
-  for (const loc of [A, B]) locationTags(emu, loc, ["priority"]);
-  dir = await mkdtemp(join(tmpdir(), "ghlb-agency-"));
-  const rules = join(dir, "ghl-rules.json");
+  rulesDir = await mkdtemp(join(tmpdir(), "ghlb-agency-rules-"));
+  const rules = join(rulesDir, "ghl-rules.json");
   await writeFile(rules, JSON.stringify(VIP_RULES));
-  made = runnerConfig({
-    emu,
-    env: { TEST_CLIENT_SECRET: DEMO_OAUTH_CLIENT.clientSecret },
-    patch: (doc) => {
-      doc.oauthApps = {
-        agencyApp: {
-          clientId: DEMO_OAUTH_CLIENT.clientId,
-          clientSecret: { env: "TEST_CLIENT_SECRET" },
-          scopes: SCOPES,
-          userType: "Company",
-        },
-      };
-      doc.connections = {
-        agency: {
-          locationId: A,
-          auth: { oauth: "agencyApp" },
-          scopes: SCOPES,
-          rules: { ghl: rules },
-        },
-      };
-      doc.sources = {};
-    },
+  started = await startEmulatedRunner({
+    prefix: "ghlb-agency-",
+    tags: { [A]: ["priority"], [B]: ["priority"] },
+    config: configOf(rules),
   });
-  logs = capturedLogger();
-  ({ store, runner } = await startTestRunner(made, dir, logs.log));
+  ({ emu, store, runner, made, logs } = started);
 });
 
 after(async () => {
-  await runner?.stop().catch(() => {});
-  await emu?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await started?.stop();
+  if (rulesDir) await rm(rulesDir, { recursive: true, force: true });
+});
+
+/** The agency app and its connection, with the `ghl` rules at `rules`. */
+const configOf = (rules) => ({
+  env: {
+    TEST_CLIENT_SECRET: DEMO_OAUTH_CLIENT.clientSecret,
+    TEST_CONSOLE_PASSWORD: "console-password-for-agency-tests",
+  },
+  patch: (doc) => {
+    doc.oauthApps = {
+      agencyApp: {
+        clientId: DEMO_OAUTH_CLIENT.clientId,
+        clientSecret: { env: "TEST_CLIENT_SECRET" },
+        scopes: SCOPES,
+        userType: "Company",
+      },
+    };
+    doc.connections = {
+      agency: {
+        locationId: A,
+        auth: { oauth: "agencyApp" },
+        scopes: SCOPES,
+        rules: { ghl: rules },
+      },
+    };
+    doc.sources = {};
+    doc.console = { password: { env: "TEST_CONSOLE_PASSWORD" } };
+  },
 });
 
 const form = (fields) => new URLSearchParams(fields).toString();
@@ -259,4 +261,45 @@ test("runner: INSTALL adds the location (traded token), UNINSTALL stops it, dele
   assert.ok(!onB(b3).tags.includes("priority"));
   for (const secret of [made.env.TEST_CLIENT_SECRET, made.env.TEST_VAULT_KEY])
     assert.ok(!logs.text().includes(secret), "a secret is in the log");
+  retiredContact = b3;
+});
+
+let retiredContact;
+test("runner: installed again, the retired outbox records are sent when the operator asks (console resendRetired)", {
+  timeout: 120_000,
+}, async (t) => {
+  if (!retiredContact) return t.skip("needs the UNINSTALL test's retired records");
+  const url = runner.server.url;
+  const onB = () => emu.state.locations[B].contacts.find((c) => c.id === retiredContact);
+  const retiredBefore = await store.retiredOutbox(B);
+  assert.ok(retiredBefore.length >= 1);
+  emu.oauth.install(COMPANY, B);
+  const d = await emu.webhooks.send(
+    `${url}/hooks/ghl`,
+    "INSTALL",
+    { companyId: COMPANY },
+    { locationId: B },
+  );
+  assert.equal(d.status, 200);
+  const name = `installed-${B}`;
+  const takenB = () =>
+    logs.lines.filter((l) => l.includes('"msg":"worker: locationTaken"') && l.includes(B)).length;
+  const takenBefore = takenB();
+  await until(() => takenB() > takenBefore, "the worker took B again");
+  // Installing does not send them by itself: the retired records stay retired.
+  assert.equal((await store.retiredOutbox(B)).length, retiredBefore.length);
+  assert.ok(!onB().tags.includes("priority"));
+
+  const call = await consoleSession(url, made.env.TEST_CONSOLE_PASSWORD, name);
+  const asked = await call("resendRetired");
+  assert.equal(asked.retired, retiredBefore.length);
+  await until(() => onB().tags.includes("priority"), "the retired delivery reached B");
+  assert.deepEqual(await store.retiredOutbox(B), [], "no longer retired");
+  await until(() => /"msg":"worker: retiredRestored"/.test(logs.text()), "logged");
+  const sent = emu.log.filter(
+    (e) => e.operation === "contacts.add-tags" && e.locationId === B && e.status < 300,
+  );
+  assert.equal(sent.at(-1).token.label, "oauth", "sent with a newly traded location token");
+  // Asked again with nothing retired: nothing to do.
+  assert.equal((await call("resendRetired")).retired, 0);
 });

@@ -42,6 +42,26 @@ test("a broken invariant (exit 1) or a benchmark that cannot run fails the run, 
   }
 });
 
+test("a usage error (exit 64) fails the run as a usage error, never as a missed goal", {
+  timeout: 30_000,
+}, () => {
+  const r = run([64, 0]);
+  assert.equal(r.status, 1, r.stdout);
+  assert.match(r.stdout, /^FAILED: bench 0 \(exit 64: a usage error/m);
+  assert.doesNotMatch(r.stdout, /MISSED/);
+});
+
+test("benches/mapping.mjs called without its folder exits 64 (usage), not 2 (missed goal)", {
+  timeout: 30_000,
+}, () => {
+  const script = fileURLToPath(new URL("../../benches/mapping.mjs", import.meta.url));
+  const env = { ...process.env };
+  delete env.GHL_BENCH_DATA_DIR;
+  const r = spawnSync(process.execPath, [script], { encoding: "utf8", env });
+  assert.equal(r.status, 64, r.stdout + r.stderr);
+  assert.match(r.stderr + r.stdout, /usage: node benches\/mapping\.mjs/);
+});
+
 test("all met: exit 0; BENCH_STRICT=1 makes a missed goal fail", { timeout: 30_000 }, () => {
   assert.equal(run([0, 0]).status, 0);
   assert.match(run([0, 0]).stdout, /all benchmarks done/);

@@ -2,7 +2,10 @@
 // a user writes one (secrets by environment variable), parsed by the runner's own
 // loader, and a logger whose lines the tests read back.
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startEmulator } from "../../js/emulator/index.mjs";
 import { createLogger, parseConfig } from "../../pkg/runner/index.js";
 
 export const VAULT_KEY = randomBytes(32).toString("hex");
@@ -82,6 +85,33 @@ export async function startTestRunner(made, dir, log) {
   const store = await openStore({ kind: "embedded", path: join(dir, "store") });
   const runner = await startRunner({ config: made.config, store, log, startWorker: runnerWorker });
   return { store, runner };
+}
+
+/**
+ * The GHL emulator and the whole runner on it (embedded store in a temporary folder):
+ * `tags` gives locations their location tags, `config` goes to `runnerConfig`. `stop()`
+ * stops the runner and the emulator and removes the folder.
+ */
+export async function startEmulatedRunner({ prefix = "ghlb-runner-", tags = {}, config } = {}) {
+  const emu = await startEmulator();
+  for (const [loc, names] of Object.entries(tags)) locationTags(emu, loc, names);
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  const made = runnerConfig({ emu, ...config });
+  const logs = capturedLogger();
+  const { store, runner } = await startTestRunner(made, dir, logs.log);
+  return {
+    emu,
+    dir,
+    made,
+    logs,
+    store,
+    runner,
+    async stop() {
+      await runner.stop().catch(() => {});
+      await emu.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Signs in to the runner's console at `url` with `password`: `call(method, ...args)` for `connection`. */

@@ -115,6 +115,20 @@ export function memoryRunnerStore() {
       retired[location] = { records, reason };
       return records.size;
     },
+    async restoreRetiredOutbox(location) {
+      await gate("restoreRetiredOutbox");
+      const r = retired[location];
+      delete retired[location];
+      if (!r) return 0;
+      outboxes[location] ??= new Map();
+      let n = 0;
+      for (const [k, v] of r.records)
+        if (!outboxes[location].has(k)) {
+          outboxes[location].set(k, v);
+          n += 1;
+        }
+      return n;
+    },
     async retiredOutbox(location) {
       await gate("retiredOutbox");
       const r = retired[location];

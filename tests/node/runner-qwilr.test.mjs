@@ -7,51 +7,42 @@
 // backoff and then delivered. No secret appears in the runner's log.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { startEmulator } from "../../js/emulator/index.mjs";
 import { startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
-import { capturedLogger, locationTags, runnerConfig, startTestRunner } from "./runner-fixtures.mjs";
+import { startEmulatedRunner } from "./runner-fixtures.mjs";
 import { until } from "../support/until.mjs";
 
 const LOCATION = "demoLocation00000001";
 let emu;
 let q;
-let dir;
 let store;
 let runner;
 let made;
 let logs;
+let started;
 
 before(async () => {
-  emu = await startEmulator();
-  // The location has the tags the Qwilr rules add (the runner creates no location tags).
-  locationTags(emu, LOCATION, [
-    "qwilr",
-    "proposal-accepted",
-    "proposal-viewed",
-    "warm-lead",
-    "hot-lead",
-  ]);
   q = await startQwilrEmulator();
-  dir = await mkdtemp(join(tmpdir(), "ghlb-qwilr-"));
-  made = runnerConfig({
-    emu,
-    patch: (doc) => {
-      doc.sources.qwilr.main.baseUrl = q.url;
-      doc.connections.demo.scopes = [
-        "contacts.write",
-        "contacts.readonly",
-        "locations/tags.readonly",
-        "locations/tags.write",
-      ];
+  started = await startEmulatedRunner({
+    prefix: "ghlb-qwilr-",
+    // The location has the tags the Qwilr rules add (the runner creates no location tags).
+    tags: {
+      [LOCATION]: ["qwilr", "proposal-accepted", "proposal-viewed", "warm-lead", "hot-lead"],
     },
-    env: { TEST_QWILR_TOKEN: q.token },
+    config: {
+      patch: (doc) => {
+        doc.sources.qwilr.main.baseUrl = q.url;
+        doc.connections.demo.scopes = [
+          "contacts.write",
+          "contacts.readonly",
+          "locations/tags.readonly",
+          "locations/tags.write",
+        ];
+      },
+      env: { TEST_QWILR_TOKEN: q.token },
+    },
   });
-  logs = capturedLogger();
-  ({ store, runner } = await startTestRunner(made, dir, logs.log));
+  ({ emu, store, runner, made, logs } = started);
   for (const event of ["pageAccepted", "pageViewed"]) {
     const res = await fetch(`${q.url}/webhooks`, {
       method: "POST",
@@ -66,10 +57,8 @@ before(async () => {
 });
 
 after(async () => {
-  await runner?.stop().catch(() => {});
+  await started?.stop();
   await q?.stop();
-  await emu?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 const contactOf = (email) =>

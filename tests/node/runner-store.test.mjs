@@ -77,6 +77,28 @@ function conformance(kind, setup) {
       assert.deepEqual(results, ["accepted", "duplicate", "accepted"]);
     });
 
+    test("accept: batches written at once (pipelined) still store each key once, in any order", {
+      timeout: 120_000,
+    }, async () => {
+      // Many event-loop turns of accepts while earlier batches are being written: the
+      // keys repeat across batches in opposite orders; each is accepted exactly once.
+      const keys = Array.from({ length: 40 }, () => item());
+      const pending = [];
+      for (let turn = 0; turn < 8; turn++) {
+        const order = turn % 2 === 0 ? keys : [...keys].reverse();
+        for (const k of order.slice(0, 10 + turn * 4)) pending.push(store.accept(k));
+        await new Promise((r) => setImmediate(r));
+      }
+      const results = await Promise.all(pending);
+      const accepted = results.filter((r) => r === "accepted").length;
+      assert.equal(accepted, keys.length, "one accepted per key");
+      assert.equal(results.length - accepted, results.filter((r) => r === "duplicate").length);
+      const claimed = await store.claimIntake("w-pipe", 1000, 60_000);
+      const mine = claimed.filter((c) => keys.some((k) => k.dedupeKey === c.dedupeKey));
+      assert.equal(mine.length, keys.length, "each key stored once");
+      await store.completeIntake(claimed.map((c) => c.id));
+    });
+
     test("accept refuses bad items with INVALID_ARGUMENT before anything is stored", {
       timeout: 120_000,
     }, async () => {

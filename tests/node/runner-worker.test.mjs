@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../../pkg/runner/store/index.js";
 import { startWorker } from "../../pkg/runner/worker/index.js";
+import { memoryRunnerStore } from "./runner-memory-store.mjs";
 import { cleanups, killChild } from "../support/cleanup.mjs";
 import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
 import {
@@ -33,6 +34,16 @@ async function embeddedStore() {
   const dir = await mkdtemp(join(tmpdir(), "ghlb-worker-"));
   const store = await openStore({ kind: "embedded", path: join(dir, "db") });
   return { store, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** The emulator with one location (100 requests a second) and its connection `c`. */
+async function oneLocation(t) {
+  const own = cleanups(t);
+  const { emu, connections } = await runnerEmulator(1, {
+    rateLimit: { max: 100, intervalMs: 1000 },
+  });
+  own(() => emu.stop());
+  return { own, emu, connections, c: connections[0] };
 }
 
 const pendingIntake = async (store) =>
@@ -252,4 +263,95 @@ test("worker: a location taken over mid-window goes on with its rate budget (nev
     await cleanup();
     await emu.stop();
   }
+});
+
+test("worker: a token without locations/tags.write drops the tags the location lacks, said once per connection (warning, status), no token", {
+  timeout: 120_000,
+}, async (t) => {
+  const { own, emu, connections, c } = await oneLocation(t);
+  // Tag creation allowed by the settings, but the token lacks the scope.
+  c.scopes = c.scopes.filter((s) => s !== "locations/tags.write");
+  const { store, cleanup } = await embeddedStore();
+  own(cleanup);
+  own(() => store.close());
+  const warnings = [];
+  const worker = await startWorker({
+    store,
+    connections,
+    tickMs: 20,
+    onEvent: (e) => e.type === "warning" && warnings.push(e),
+  });
+  own(() => worker.stop());
+  for (let k = 0; k < 3; k++) assert.equal(await store.accept(leadItem(k, c)), "accepted");
+  // Each lead's contact stage (planned once the location's tags are read) has run once
+  // its contact exists.
+  const contactOf = (k) =>
+    Object.values(emu.state.locations[c.locationId].contacts).find((x) => x.email === emailOf(k));
+  await until(() => [0, 1, 2].every((k) => contactOf(k)), "the three leads delivered");
+  await worker.idle();
+  for (const k of [0, 1, 2])
+    assert.ok(!contactOf(k).tags.includes("wishpond"), "the tag the location lacks was dropped");
+  assert.equal(warnings.length, 1, "said once for the connection, not per lead");
+  const [w] = warnings;
+  assert.equal(w.code, "TAGS_DROPPED");
+  assert.equal(w.connection, c.name);
+  assert.equal(w.locationId, c.locationId);
+  assert.match(w.message, /locations\/tags\.write/);
+  assert.ok(w.tags.includes("wishpond"));
+  assert.ok(!JSON.stringify(w).includes(c.token), "no token in the warning");
+  const [status] = worker.stats().warnings;
+  assert.equal(status.code, "TAGS_DROPPED");
+  assert.equal(status.plans, 3, "the status counts every plan that dropped tags");
+  assert.ok(status.tags.includes("wishpond"));
+});
+
+test("worker: outbox writes failing during a claim planned in slices: no unhandled rejection, the tick fails, then everything is delivered once", {
+  timeout: 120_000,
+}, async (t) => {
+  const { own, emu, connections, c } = await oneLocation(t);
+  const store = memoryRunnerStore();
+  // The location's outbox writes fail (the database restarting) until `healed`.
+  let healed = false;
+  const storageOf = store.outboxStorage.bind(store);
+  store.outboxStorage = (location) => {
+    const real = storageOf(location);
+    return {
+      ...real,
+      async apply(ops) {
+        if (!healed) {
+          await new Promise((r) => setImmediate(r));
+          throw Object.assign(new Error("the database is restarting (test)"), {
+            code: "STORE_UNAVAILABLE",
+          });
+        }
+        return real.apply(ops);
+      },
+    };
+  };
+  const unhandled = [];
+  const onUnhandled = (e) => unhandled.push(e);
+  process.on("unhandledRejection", onUnhandled);
+  own(() => process.off("unhandledRejection", onUnhandled));
+  const accepted = new Map();
+  for (let k = 0; k < 30; k++) {
+    assert.equal(await store.accept(leadItem(k, c)), "accepted");
+    accepted.set(emailOf(k), c.locationId);
+  }
+  const events = [];
+  const worker = await startWorker({
+    store,
+    connections,
+    tickMs: 20,
+    claimLeaseMs: 200,
+    onEvent: (e) => e.type === "tickFailed" && events.push(e),
+  });
+  own(() => worker.stop());
+  await until(() => events.length > 0, "a tick failed on the outbox writes");
+  healed = true;
+  await until(() => referee(emu, accepted).delivered === 30, "all delivered once healed");
+  await worker.idle();
+  const r = referee(emu, accepted);
+  assert.equal(r.lost, 0);
+  assert.equal(r.duplicated, 0);
+  assert.deepEqual(unhandled, [], "no rejection was left unhandled");
 });

@@ -55,6 +55,7 @@ import {
   rulesOf,
   type StagedEntry,
 } from "./console-state.js";
+import { RESEND_RETIRED } from "./worker/index.js";
 
 /** An answer of the console API (the server writes it; JSON bodies are scrubbed there). */
 export interface ConsoleReply {
@@ -756,6 +757,20 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       await catalog.load();
       const { report } = await catalog.report(refs as Parameters<typeof catalog.report>[0]);
       return { tags: catalog.tags(), report, loadedAt: new Date(now()).toISOString() };
+    },
+    /**
+     * Runner only (not in the widget's `ConsoleBackend`): sends the outbox records an
+     * UNINSTALL retired, once the location's connection is installed again; the worker
+     * holding the location moves them back into its outbox (a few ticks).
+     */
+    async resendRetired(name, c) {
+      const retired = (await store.retiredOutbox(c.locationId)).length;
+      if (retired > 0) await askRetry(c.locationId, [RESEND_RETIRED]);
+      log.info("resending the retired outbox records asked from the console", {
+        connection: name,
+        retired,
+      });
+      return { retired, status: await methods.outboxStatus(name, c, [], {} as Session) };
     },
     async fixTag() {
       // A fix changes the rules documents (GHL's API cannot change social-planner tags):

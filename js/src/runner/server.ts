@@ -120,6 +120,35 @@ function statusOf(e: unknown): number {
 
 const sha256 = (s: string) => createHash("sha256").update(s, "utf8").digest();
 
+/**
+ * A value written in the background, latest wins: while one write is under way, the
+ * values set meanwhile become one write after it (a burst of events is two writes, not
+ * one per event). Failures are ignored (what it writes is informational).
+ */
+export function latestWriter<T>(write: (value: T) => Promise<unknown>): {
+  set(value: T): void;
+  /** Resolves once the writes set so far are done. */
+  settled(): Promise<void>;
+} {
+  let running: Promise<void> | null = null;
+  let pending: { value: T } | null = null;
+  const loop = async (): Promise<void> => {
+    while (pending) {
+      const { value } = pending;
+      pending = null;
+      await write(value).catch(() => undefined);
+    }
+    running = null;
+  };
+  return {
+    set(value) {
+      pending = { value };
+      if (!running) running = loop();
+    },
+    settled: () => running ?? Promise.resolve(),
+  };
+}
+
 /** Starts the HTTP side on `config.server.host:port` (port 0: a free one). */
 export async function startServer(options: RunnerServerOptions): Promise<RunnerServer> {
   const { config, store, tokens, log } = options;
@@ -139,7 +168,10 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
         { at: `/sources/qwilr/${name}/secret` },
       );
     }
-    return { name, connection: q.connection, digest: sha256(q.secret), core };
+    // The console's "last event": not part of the acknowledgement (a failure is
+    // ignored), and written once per burst, not once per event.
+    const last = latestWriter((at) => store.setValue(CONSOLE_KEYS.qwilrLast(name), at));
+    return { name, connection: q.connection, digest: sha256(q.secret), core, last };
   });
   // Each contact's known tags live in the store, written once its delivery is durable.
   const tags = knownTagsStorage(store);
@@ -234,26 +266,23 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       throw refused("qwilr", err);
     }
     const q = match;
-    let need: ReturnType<glue.QwilrIntake["receive"]>;
+    let delivery: ReturnType<glue.QwilrIntake["checkDelivery"]>;
     try {
-      need = guard(() => q.core.receive(true, body, now()));
+      // The core's checks only: the durable dedupe is the store's, and the page read
+      // happens in the worker (intake answers without calling Qwilr).
+      delivery = guard(() => q.core.checkDelivery(true, body, now()));
     } catch (e) {
       throw refused("qwilr", e);
     }
-    // The core's in-flight memory is released at once: the durable dedupe is the store's,
-    // and the page read happens in the worker (intake answers without calling Qwilr).
-    if (need.need === "duplicate") return json(200, { outcome: "duplicate" });
-    guard(() => q.core.pageFailed(need.idempotencyKey));
+    if (delivery.outcome === "duplicate") return json(200, { outcome: "duplicate" });
     const r = await accept({
       source: "qwilr",
-      dedupeKey: need.idempotencyKey,
+      dedupeKey: delivery.idempotencyKey,
       connection: q.connection,
-      body: { intake: q.name, event: need.event, webhook: JSON.parse(body.toString("utf8")) },
+      body: { intake: q.name, event: delivery.event, webhook: JSON.parse(body.toString("utf8")) },
       receivedAt: now(),
     });
-    // The console's "last event" (not part of the acknowledgement: a failure is ignored).
-    if (r === "accepted")
-      void store.setValue(CONSOLE_KEYS.qwilrLast(q.name), now()).catch(() => undefined);
+    if (r === "accepted") q.last.set(now());
     return json(200, { outcome: r });
   }
 
@@ -773,6 +802,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
             log.error("a service did not stop cleanly", { error: errorFields(e) });
           }
         }
+        for (const q of qwilr) await q.last.settled();
         await store.close();
         log.info("stopped");
       })();

@@ -81,7 +81,10 @@ export const runnerWorker: StartWorker = async (ctx) => {
     const level =
       e.type === "tickFailed"
         ? "error"
-        : e.type === "intakeRejected" || e.type === "intakeRetry" || e.type === "connectionRemoved"
+        : e.type === "intakeRejected" ||
+            e.type === "intakeRetry" ||
+            e.type === "connectionRemoved" ||
+            e.type === "warning"
           ? "warn"
           : "info";
     log.log(level, `worker: ${e.type}`, { ...e });

@@ -136,6 +136,8 @@ export async function openEmbedded(path: string): Promise<Db> {
   const sql = (q: PGliteLike): Sql => sqlOf(q, (text) => q.exec(text));
   return {
     kind: "embedded",
+    // Two intake batches at once: the next INSERT runs while the last one's WAL syncs.
+    writers: 2,
     ...sql(pg),
     async tx<T>(f: (q: Sql) => Promise<T>): Promise<T> {
       const out = await pg.transaction((tx) => f(sql(tx)));

@@ -34,6 +34,7 @@ interface PgPool {
 /** Opens a pool (connects lazily; `ping()` checks the server). */
 export async function openPostgres(options: PostgresOptions): Promise<Db> {
   let pool: PgPool;
+  const poolSize = options.poolSize ?? 10;
   try {
     const pg = (await import("pg")).default as unknown as {
       Pool: new (config: Record<string, unknown>) => PgPool;
@@ -41,7 +42,7 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     };
     pool = new pg.Pool({
       connectionString: options.url,
-      max: options.poolSize ?? 10,
+      max: poolSize,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 15_000,
       idleTimeoutMillis: 10_000,
     });
@@ -53,6 +54,9 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   pool.on("error", () => undefined);
   return {
     kind: "postgres",
+    // Intake batches on up to a third of the pool (others keep connections for the
+    // workers' claims and leases); the server's group commit shares their WAL flushes.
+    writers: Math.max(1, Math.min(4, Math.floor(poolSize / 3))),
     ...sqlOf(pool),
     async tx<T>(f: (q: Sql) => Promise<T>): Promise<T> {
       const client = await pool.connect();

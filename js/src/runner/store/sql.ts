@@ -4,10 +4,13 @@
  * query reaches the database and how a commit is made durable (`Db`); the tables,
  * migrations and statements are the same.
  *
- * - **Intake** is group-committed: the `accept()` calls that arrive while a write is
- *   under way (and those of one event-loop turn) go into one INSERT ... ON CONFLICT DO
- *   NOTHING (one statement, one commit); each promise resolves once it is durable.
- *   (source, dedupe_key) is unique: a repeat is `duplicate`, in the same batch too.
+ * - **Intake** is group-committed: the `accept()` calls that arrive while the writes
+ *   are under way (and those of one event-loop turn) go into one INSERT ... ON CONFLICT
+ *   DO NOTHING (one statement, one commit); each promise resolves once it is durable.
+ *   Up to `Db.writers` batches are written at once (pipelined: a batch does not wait
+ *   for the previous one's sync), their rows in key order, so two batches never lock
+ *   the same keys in opposite orders. (source, dedupe_key) is unique: a repeat is
+ *   `duplicate`, in the same batch or a concurrent one too.
  * - **Claims** use `FOR UPDATE SKIP LOCKED`: N workers claim disjoint items; a claim
  *   lasts `leaseMs` (database clock), after which another worker may claim it again.
  * - **Leases** are rows with an expiry: taken when free, expired or already held.
@@ -68,6 +71,12 @@ export interface Db extends Sql {
    * COMMIT round trips; durable when it resolves.
    */
   one<T>(f: (q: Sql) => Promise<T>): Promise<T>;
+  /**
+   * How many intake batches may be written at once (default 1): the embedded engine's
+   * next INSERT runs while the last one's WAL is synced; PostgreSQL's batches use
+   * several pooled connections, and its commits share the server's WAL flushes.
+   */
+  readonly writers?: number;
   /** Closes the engine. */
   close(): Promise<void>;
 }
@@ -158,12 +167,15 @@ export class SqlStore implements RunnerStore {
   private readonly db: Db;
   private closed = false;
   private waiting: Waiting[] = [];
-  private flushing: Promise<void> | null = null;
+  /** The intake batches being written. */
+  private flushing = new Set<Promise<void>>();
   private flushQueued = false;
+  private readonly writers: number;
 
   constructor(db: Db) {
     this.db = db;
     this.kind = db.kind;
+    this.writers = Math.max(1, db.writers ?? 1);
   }
 
   /** Runs `f`, turning every failure into a typed store error. */
@@ -218,8 +230,10 @@ export class SqlStore implements RunnerStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    while (this.flushing || this.waiting.length > 0) {
-      await (this.flushing ?? new Promise((r) => setImmediate(r)));
+    while (this.flushing.size > 0 || this.waiting.length > 0) {
+      await (this.flushing.size > 0
+        ? Promise.race(this.flushing)
+        : new Promise((r) => setImmediate(r)));
     }
     this.closed = true;
     await this.db.close().catch(() => undefined);
@@ -242,15 +256,17 @@ export class SqlStore implements RunnerStore {
   }
 
   private scheduleFlush(): void {
-    if (this.flushing || this.flushQueued) return;
+    if (this.flushing.size >= this.writers || this.flushQueued) return;
     this.flushQueued = true;
     // The accepts of this event-loop turn go together.
     setImmediate(() => {
       this.flushQueued = false;
-      this.flushing = this.flush().finally(() => {
-        this.flushing = null;
+      if (this.waiting.length === 0) return;
+      const p: Promise<void> = this.flush().finally(() => {
+        this.flushing.delete(p);
         if (this.waiting.length > 0) this.scheduleFlush();
       });
+      this.flushing.add(p);
     });
   }
 
@@ -266,7 +282,10 @@ export class SqlStore implements RunnerStore {
       if (first.has(k)) repeats.push(w);
       else first.set(k, w);
     }
-    const rows = [...first.values()];
+    // In key order: concurrent batches take the unique index's locks in one order.
+    const rows = [...first.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, w]) => w);
     try {
       const inserted = await this.run("accept", () =>
         this.db.one((q) =>
@@ -477,6 +496,22 @@ export class SqlStore implements RunnerStore {
              reason = EXCLUDED.reason, retired_at = EXCLUDED.retired_at
            RETURNING state`,
           [location, text],
+        ),
+      ),
+    );
+    return rows.filter((r) => r.state === "pending" || r.state === "dead").length;
+  }
+
+  async restoreRetiredOutbox(location: string): Promise<number> {
+    const rows = await this.run("restoreRetiredOutbox", () =>
+      this.db.one((q) =>
+        q.query<{ state: string | null }>(
+          `WITH back AS (DELETE FROM ghlb_outbox_retired WHERE location = $1 RETURNING location, key, record, state)
+           INSERT INTO ghlb_outbox (location, key, record, state)
+           SELECT location, key, record, state FROM back
+           ON CONFLICT (location, key) DO NOTHING
+           RETURNING state`,
+          [location],
         ),
       ),
     );

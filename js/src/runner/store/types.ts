@@ -128,6 +128,14 @@ export interface RunnerStore {
    * (pending or dead). Call it with the location's lease held and its outbox closed.
    */
   retireOutbox(location: string, reason: DeadReason): Promise<number>;
+  /**
+   * Moves a location's retired records back into its live outbox, unchanged (the
+   * connection was installed again and the operator asked to send them); a key the live
+   * outbox holds already keeps the live record. Resolves to how many of those moved were
+   * not done (pending or dead). Call it with the location's lease held and its outbox
+   * closed; the outbox restored after it delivers them.
+   */
+  restoreRetiredOutbox(location: string): Promise<number>;
   /** The retired records of a location that were not done, with the reason. */
   retiredOutbox(
     location: string,

@@ -48,6 +48,11 @@
  *   and its flows' later stages, with them: no restart, the outbox and lease kept. The
  *   connections are read again before each batch of claimed items is planned, so an
  *   item accepted after a save is planned with the saved rules.
+ * - **Dropped tags** (`warnings` in `stats()`, a `warning` event): tags the location
+ *   lacks are dropped by the core when it may not create them (the default, or a token
+ *   without `locations/tags.write`; the core's plan says which and why). The worker
+ *   says it once per connection (`TAGS_DROPPED`, with the core's reason) and keeps the
+ *   tags it dropped in its status; never a token.
  * - **Stopping** (`stop()`): no more claims, every outbox stopped and closed (requests on
  *   the wire are recorded), leases released for the other workers.
  */
@@ -62,6 +67,7 @@ import type {
   CompileContext,
   FlowConfig,
   FlowEvent,
+  FlowPlan,
   OutboxConfig,
   OutboxEvent,
 } from "../../wasm/types.js";
@@ -114,7 +120,9 @@ export type WorkerEvent =
       intakeDead: number;
     }
   | { type: "intakeStaged"; id: string; connection: string; eventId: string }
+  | { type: "retiredRestored"; connection: string; locationId: string; restored: number }
   | { type: "tickFailed"; code: string; message: string }
+  | ({ type: "warning" } & WorkerWarning)
   | { type: "outbox"; locationId: string; event: OutboxEvent };
 
 /** Options of `startWorker`. */
@@ -152,8 +160,9 @@ export interface WorkerOptions {
   /** Progress and problems. */
   onEvent?: (event: WorkerEvent) => void;
   /**
-   * A store value (`{[locationId]: planId[]}`, `"*"` for all) where the console asks for
-   * dead-letter retries: the worker holding a location runs them (every 8th tick).
+   * A store value (`{[locationId]: planId[]}`, `"*"` for all, `RESEND_RETIRED` for the
+   * records an UNINSTALL retired) where the console asks for dead-letter retries: the
+   * worker holding a location runs them (every 8th tick).
    */
   retriesKey?: string;
   /** A store value per location where its outbox failure log is kept (the last 50 entries). */
@@ -189,6 +198,24 @@ export interface StagedRun {
   warnings: string[];
 }
 
+/** Something about a connection the operator should fix, said once (see `stats().warnings`). */
+export interface WorkerWarning {
+  /** `TAGS_DROPPED`: tags the location lacks were not added (the core may not create them). */
+  code: "TAGS_DROPPED";
+  /** The connection. */
+  connection: string;
+  /** Its GHL location. */
+  locationId: string;
+  /** The core's sentence (which tags, and why: the missing scope or the setting). */
+  message: string;
+  /** The tags dropped so far (the first 50 names). */
+  tags: string[];
+  /** Plans that dropped tags. */
+  plans: number;
+  /** When it was first seen (ms since the epoch). */
+  since: number;
+}
+
 /** Counters since the worker started. */
 export interface WorkerStats {
   /** Intake items claimed. */
@@ -207,6 +234,8 @@ export interface WorkerStats {
   staged: number;
   /** Ticks that failed (the store unreachable...). */
   failedTicks: number;
+  /** What the operator should fix, one per connection and code (`warning` events). */
+  warnings: WorkerWarning[];
 }
 
 /** A running worker. */
@@ -233,8 +262,16 @@ interface Held {
   client: ReturnType<typeof createClient>;
 }
 
+/**
+ * The retries entry asking for a location's retired outbox records to be sent (its
+ * connection installed again): a plan id never starts with a space.
+ */
+export const RESEND_RETIRED = " retired";
+
 const LOCATION = "location:";
 const HEARTBEAT = "worker:";
+/** Intake items planned between two turns of the event loop (see `intake`). */
+const PLAN_SLICE = 8;
 /** Failure log entries kept in the store per location. */
 const FAILURE_LOG = 50;
 
@@ -300,6 +337,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     skipped: 0,
     staged: 0,
     failedTicks: 0,
+    warnings: [],
   };
   const retryBase = options.retry?.baseMs ?? 2_000;
   const retryMax = options.retry?.maxMs ?? 15 * 60_000;
@@ -318,6 +356,38 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       // a failing callback must not stop the worker
     }
   };
+
+  /**
+   * Reads a stage's dropped tags (the core's `droppedTags` on the plan's finish, or on
+   * the result it computed when planning, and its warning sentence): said once per
+   * connection.
+   */
+  function droppedTags(c: WorkerConnection, plan: FlowPlan | null | undefined): void {
+    const finish = plan?.finish as
+      | { droppedTags?: unknown; result?: { droppedTags?: unknown } }
+      | undefined;
+    const found = finish?.droppedTags ?? finish?.result?.droppedTags;
+    const tags = Array.isArray(found) ? (found as string[]) : [];
+    const warnings = plan?.warnings;
+    if (tags.length === 0) return;
+    let w = stats.warnings.find((x) => x.code === "TAGS_DROPPED" && x.connection === c.name);
+    if (!w) {
+      const said = (warnings ?? []).find((m) => m.startsWith("tags not added"));
+      w = {
+        code: "TAGS_DROPPED",
+        connection: c.name,
+        locationId: c.locationId,
+        message: said ?? `tags not added because the location lacks them: ${tags.join(", ")}`,
+        tags: [],
+        plans: 0,
+        since: Date.now(),
+      };
+      stats.warnings.push(w);
+      emit({ type: "warning", ...w, tags: [...tags] });
+    }
+    w.plans += 1;
+    for (const t of tags) if (w.tags.length < 50 && !w.tags.includes(t)) w.tags.push(t);
+  }
 
   async function take(c: WorkerConnection): Promise<void> {
     const client = createClient({
@@ -357,7 +427,13 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       },
       // Later stages of a flow (the location's tags read first, a score that reads the
       // contact) are planned from the delivered responses and delivered by the outbox.
-      flows: { finish: (fp, responses) => (h?.flows ?? flows).finish(fp, responses) },
+      flows: {
+        finish(plan, responses) {
+          const out = (h?.flows ?? flows).finish(plan, responses);
+          droppedTags(c, out.next);
+          return out;
+        },
+      },
     });
     h = { connection: c, outbox, flows, client };
     held.set(c.locationId, h);
@@ -432,6 +508,31 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     } finally {
       await store.releaseLease(LOCATION + c.locationId, id).catch(() => undefined);
     }
+  }
+
+  /**
+   * Sends a held location's retired records (its connection installed again): the
+   * outbox closes (the requests on the wire answered and recorded), the records move
+   * back into the live outbox under the lease, and the outbox is restored with them.
+   */
+  async function resendRetired(locationId: string): Promise<void> {
+    const h = held.get(locationId);
+    if (!h) return;
+    held.delete(locationId);
+    await h.outbox.close().catch(() => undefined);
+    let restored = 0;
+    try {
+      restored = await store.restoreRetiredOutbox(locationId);
+    } finally {
+      // Taken again whatever happened: a failed move leaves the records retired.
+      await take(h.connection);
+    }
+    emit({
+      type: "retiredRestored",
+      connection: h.connection.name,
+      locationId,
+      restored,
+    });
   }
 
   /**
@@ -606,6 +707,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     if (items.length > 0) await refresh(true);
     const done: string[] = [];
     const accepts: Array<Promise<void>> = [];
+    const failures: unknown[] = [];
     // The mode, read once per connection for this tick's items.
     const modes = new Map<string, Promise<(item: ClaimedIntake) => boolean>>();
     const staging = options.staging;
@@ -619,7 +721,12 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       return (await m)(item);
     };
     try {
+      let planned = 0;
       for (const item of items) {
+        // A claim is planned in slices: between them the event loop runs the outboxes'
+        // timers and answers, so a backlog's planning never holds back the windows of
+        // the locations already delivering (their budget would go unused).
+        if (++planned % PLAN_SLICE === 0) await new Promise((r) => setImmediate(r));
         const c = byName.get(item.connection);
         const h = c ? held.get(c.locationId) : undefined;
         if (!c || !h) continue; // released meanwhile: its claim expires and the holder takes it
@@ -634,7 +741,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
           }
           // Staging: a dry run (the requests as they would be sent), nothing sent or queued.
           if (await notSent(item)) dry = await h.flows.run(event, { dryRun: true });
-          else flowPlan = h.flows.plan(event);
+          else {
+            flowPlan = h.flows.plan(event);
+            droppedTags(c, flowPlan);
+          }
         } catch (e) {
           await refuse(item, e);
           continue;
@@ -658,17 +768,23 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
         if (!flowPlan) continue;
         // Accepted in claim order (the outbox takes them in call order) and
         // group-committed; each resolves once its plan is durable in the outbox.
+        // Each failure is taken at once (the loop yields between slices: a rejection
+        // left without a handler meanwhile would be unhandled) and thrown after them all.
         accepts.push(
-          h.outbox.acceptFlow(flowPlan).then((accepted) => {
-            if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
-            else stats.queued += 1;
-            done.push(item.id);
-          }),
+          h.outbox.acceptFlow(flowPlan).then(
+            (accepted) => {
+              if (accepted.disposition.kind === "duplicate") stats.duplicates += 1;
+              else stats.queued += 1;
+              done.push(item.id);
+            },
+            (e: unknown) => {
+              failures.push(e);
+            },
+          ),
         );
       }
-      const settled = await Promise.allSettled(accepts);
-      const failure = settled.find((r) => r.status === "rejected");
-      if (failure) throw (failure as PromiseRejectedResult).reason;
+      await Promise.all(accepts);
+      if (failures.length > 0) throw failures[0];
     } finally {
       // What is in the outbox is complete; the rest is claimed again after its lease.
       if (done.length > 0) await store.completeIntake(done);
@@ -684,8 +800,10 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
     for (const l of mine) delete rest[l];
     await store.setValue(key, rest);
     for (const l of mine) {
+      if (asked[l]?.includes(RESEND_RETIRED)) await resendRetired(l);
       const outbox = held.get(l)?.outbox;
       for (const planId of asked[l] ?? []) {
+        if (planId === RESEND_RETIRED) continue;
         if (planId === "*") await outbox?.retriggerAll();
         else await outbox?.retrigger(planId).catch(() => undefined); // no longer dead
       }
@@ -735,7 +853,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   const worker: Worker = {
     id,
     held: () => [...held.keys()],
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, warnings: stats.warnings.map((w) => ({ ...w, tags: [...w.tags] })) }),
     async tick() {
       while (running) await running;
       await tick();
