@@ -41,8 +41,10 @@ pub mod outbox;
 pub mod plan;
 pub mod request;
 pub use ghl_bridge_rules as rules;
+mod order;
 pub mod sources;
 pub mod stats;
+mod tagged;
 pub mod tags;
 
 #[cfg(target_arch = "wasm32")]

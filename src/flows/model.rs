@@ -201,87 +201,90 @@ pub struct StatsWork {
     pub statistics_step: Option<String>,
 }
 
-/// The local work a flow does with its responses (see [`super::engine::FlowEngine::finish`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum Finish {
-    /// Contact flows: report the upsert and the tag changes.
-    Contact {
-        /// Rules source.
-        source: String,
-        /// The rule set that applied.
-        rule_set: String,
-        /// The lead score (also written in the upsert body by the rules).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        score: Option<i64>,
-        /// Tags the rules want added.
-        tags_to_add: Vec<String>,
-        /// Tags the rules want removed.
-        tags_to_remove: Vec<String>,
-        /// Tags dropped because the location lacks them and may not get them.
-        dropped_tags: Vec<String>,
-    },
-    /// The first stage of a contact whose score accumulates: the upsert answers the
-    /// contact (its id, tags, current score and ledger); then the event is planned again
-    /// with that contact (see [`super::planner`]).
-    ReadContact {
-        /// The event.
-        event: super::Event,
-        /// The score's custom field id.
-        score_field: String,
-        /// The ledger's custom field id, when the location has one.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        ledger_field: Option<String>,
-    },
-    /// The result was computed when planning (the second stage of an accumulating
-    /// contact, a GHL tag change, an install): reported once the requests are done.
-    Planned {
-        /// The result.
-        result: Box<FlowResult>,
-    },
-    /// The location's tag names are being read; then the event is planned again.
-    Replan {
-        /// The event.
-        event: super::Event,
-    },
-    /// Flows 2 and 3: attach tag details to records.
-    Enrich {
-        /// The records (as received).
-        records: Vec<Value>,
-        /// Where the tags are and where details go.
-        options: EnrichOptions,
-        /// A tag to resolve by name or id (the Wishpond tag of a tag event).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        subject: Option<String>,
-        /// Catalog work.
-        catalog: CatalogWork,
-    },
-    /// Flow 4: the catalog was invalidated; reload it and report the changed tags.
-    RefreshTags {
-        /// The changed tag ids.
-        tag_ids: Vec<String>,
-        /// Catalog work.
-        catalog: CatalogWork,
-    },
-    /// Flow 5: metric series and the weekly report.
-    Statistics {
-        /// Statistics work.
-        work: StatsWork,
-    },
-    /// Flow 6: the tag validation report.
-    TagReport {
-        /// The references to check.
-        references: Vec<TagReference>,
-        /// Report options.
-        options: ReportOptions,
-        /// Catalog work.
-        catalog: CatalogWork,
-    },
+crate::tagged::tagged_enum! {
+    tag = "kind", name = "Finish", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    /// The local work a flow does with its responses (see [`super::engine::FlowEngine::finish`]).
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )]
+    pub enum Finish {
+        /// Contact flows: report the upsert and the tag changes.
+        Contact {
+            /// Rules source.
+            source: String,
+            /// The rule set that applied.
+            rule_set: String,
+            /// The lead score (also written in the upsert body by the rules).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            score: Option<i64>,
+            /// Tags the rules want added.
+            tags_to_add: Vec<String>,
+            /// Tags the rules want removed.
+            tags_to_remove: Vec<String>,
+            /// Tags dropped because the location lacks them and may not get them.
+            dropped_tags: Vec<String>,
+        },
+        /// The first stage of a contact whose score accumulates: the upsert answers the
+        /// contact (its id, tags, current score and ledger); then the event is planned again
+        /// with that contact (see [`super::planner`]).
+        ReadContact {
+            /// The event.
+            event: super::Event,
+            /// The score's custom field id.
+            score_field: String,
+            /// The ledger's custom field id, when the location has one.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            ledger_field: Option<String>,
+        },
+        /// The result was computed when planning (the second stage of an accumulating
+        /// contact, a GHL tag change, an install): reported once the requests are done.
+        Planned {
+            /// The result.
+            result: Box<FlowResult>,
+        },
+        /// The location's tag names are being read; then the event is planned again.
+        Replan {
+            /// The event.
+            event: super::Event,
+        },
+        /// Flows 2 and 3: attach tag details to records.
+        Enrich {
+            /// The records (as received).
+            records: Vec<Value>,
+            /// Where the tags are and where details go.
+            options: EnrichOptions,
+            /// A tag to resolve by name or id (the Wishpond tag of a tag event).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            subject: Option<String>,
+            /// Catalog work.
+            catalog: CatalogWork,
+        },
+        /// Flow 4: the catalog was invalidated; reload it and report the changed tags.
+        RefreshTags {
+            /// The changed tag ids.
+            tag_ids: Vec<String>,
+            /// Catalog work.
+            catalog: CatalogWork,
+        },
+        /// Flow 5: metric series and the weekly report.
+        Statistics {
+            /// Statistics work.
+            work: StatsWork,
+        },
+        /// Flow 6: the tag validation report.
+        TagReport {
+            /// The references to check.
+            references: Vec<TagReference>,
+            /// Report options.
+            options: ReportOptions,
+            /// Catalog work.
+            catalog: CatalogWork,
+        },
+    }
 }
 
 impl Finish {
@@ -333,111 +336,114 @@ pub enum Begin {
     },
 }
 
-/// The result of a flow.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum FlowResult {
-    /// More requests follow (see `next`).
-    Pending,
-    /// The event was delivered again and skipped: an event runs once per id.
-    Duplicate,
-    /// A contact was upserted and its tags brought to the desired state.
-    Contact {
-        /// GHL contact id.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        contact_id: Option<String>,
-        /// True when GHL created the contact.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        created: Option<bool>,
-        /// Rule set that applied.
-        rule_set: String,
-        /// Lead score.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        score: Option<i64>,
-        /// Tags sent with add-tags.
-        tags_added: Vec<String>,
-        /// Tags sent with remove-tags.
-        tags_removed: Vec<String>,
-        /// The contact's tags afterwards, as GHL last reported them.
-        tags: Vec<String>,
-        /// Tags dropped because the location lacks them.
-        dropped_tags: Vec<String>,
-        /// The score the contact had before this event (accumulating scores).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        previous_score: Option<i64>,
-        /// True when the contact's ledger shows this event already added its points:
-        /// nothing was added again (accumulating scores).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        score_already_applied: Option<bool>,
-    },
-    /// A GHL `ContactTagUpdate`: what changed, and what the `ghl` rules did about it.
-    ContactTags {
-        /// GHL contact id.
-        contact_id: String,
-        /// Tags the contact gained (against the last known list).
-        added: Vec<String>,
-        /// Tags the contact lost.
-        removed: Vec<String>,
-        /// Tags the rules added in response.
-        tags_added: Vec<String>,
-        /// Tags the rules removed in response.
-        tags_removed: Vec<String>,
-    },
-    /// The app was installed or uninstalled (the host stores or drops the connection).
-    App {
-        /// True for an install.
-        installed: bool,
-        /// `companyId`, if sent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        company_id: Option<String>,
-        /// `locationId`, if sent.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        location_id: Option<String>,
-    },
-    /// Records got their tag details.
-    Enriched {
-        /// The records with details attached.
-        records: Vec<Value>,
-        /// What the enrichment did.
-        report: EnrichReport,
-        /// The subject tag, resolved.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        subject: Option<Resolution>,
-    },
-    /// The catalog was refreshed; the changed tags as now known.
-    TagsRefreshed {
-        /// Details of the changed tags found.
-        tags: Vec<TagDetail>,
-        /// Changed ids GHL does not know.
-        not_found: Vec<String>,
-        /// Tags in the catalog after the refresh.
-        catalog_size: usize,
-    },
-    /// Statistics series and the weekly report.
-    Statistics {
-        /// The series (GHL and host metrics).
-        series: Series,
-        /// The report as Markdown.
-        markdown: String,
-        /// The series as CSV.
-        csv: String,
-        /// A Slack Block Kit message.
-        slack: Value,
-        /// The profiles the statistics were asked for.
-        profile_ids: Vec<String>,
-    },
-    /// The tag validation report.
-    TagReport {
-        /// The report.
-        report: TagReport,
-        /// The report as Markdown.
-        markdown: String,
-    },
+crate::tagged::tagged_enum! {
+    tag = "kind", name = "FlowResult", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    /// The result of a flow.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )]
+    pub enum FlowResult {
+        /// More requests follow (see `next`).
+        Pending,
+        /// The event was delivered again and skipped: an event runs once per id.
+        Duplicate,
+        /// A contact was upserted and its tags brought to the desired state.
+        Contact {
+            /// GHL contact id.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            contact_id: Option<String>,
+            /// True when GHL created the contact.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            created: Option<bool>,
+            /// Rule set that applied.
+            rule_set: String,
+            /// Lead score.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            score: Option<i64>,
+            /// Tags sent with add-tags.
+            tags_added: Vec<String>,
+            /// Tags sent with remove-tags.
+            tags_removed: Vec<String>,
+            /// The contact's tags afterwards, as GHL last reported them.
+            tags: Vec<String>,
+            /// Tags dropped because the location lacks them.
+            dropped_tags: Vec<String>,
+            /// The score the contact had before this event (accumulating scores).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            previous_score: Option<i64>,
+            /// True when the contact's ledger shows this event already added its points:
+            /// nothing was added again (accumulating scores).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            score_already_applied: Option<bool>,
+        },
+        /// A GHL `ContactTagUpdate`: what changed, and what the `ghl` rules did about it.
+        ContactTags {
+            /// GHL contact id.
+            contact_id: String,
+            /// Tags the contact gained (against the last known list).
+            added: Vec<String>,
+            /// Tags the contact lost.
+            removed: Vec<String>,
+            /// Tags the rules added in response.
+            tags_added: Vec<String>,
+            /// Tags the rules removed in response.
+            tags_removed: Vec<String>,
+        },
+        /// The app was installed or uninstalled (the host stores or drops the connection).
+        App {
+            /// True for an install.
+            installed: bool,
+            /// `companyId`, if sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            company_id: Option<String>,
+            /// `locationId`, if sent.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            location_id: Option<String>,
+        },
+        /// Records got their tag details.
+        Enriched {
+            /// The records with details attached.
+            records: Vec<Value>,
+            /// What the enrichment did.
+            report: EnrichReport,
+            /// The subject tag, resolved.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            subject: Option<Resolution>,
+        },
+        /// The catalog was refreshed; the changed tags as now known.
+        TagsRefreshed {
+            /// Details of the changed tags found.
+            tags: Vec<TagDetail>,
+            /// Changed ids GHL does not know.
+            not_found: Vec<String>,
+            /// Tags in the catalog after the refresh.
+            catalog_size: usize,
+        },
+        /// Statistics series and the weekly report.
+        Statistics {
+            /// The series (GHL and host metrics).
+            series: Series,
+            /// The report as Markdown.
+            markdown: String,
+            /// The series as CSV.
+            csv: String,
+            /// A Slack Block Kit message.
+            slack: Value,
+            /// The profiles the statistics were asked for.
+            profile_ids: Vec<String>,
+        },
+        /// The tag validation report.
+        TagReport {
+            /// The report.
+            report: TagReport,
+            /// The report as Markdown.
+            markdown: String,
+        },
+    }
 }
 
 /// What a `Flows` object (the binding) is built from: the connection's location and

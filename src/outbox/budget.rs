@@ -184,7 +184,7 @@ impl Budget {
             .map(|&t| t.min(now))
             .filter(|&t| cutoff.is_none_or(|c| t > c))
             .collect();
-        sends.sort_unstable();
+        crate::order::sort(&mut sends);
         let keep = usize::try_from(self.max).unwrap_or(usize::MAX);
         let skip = sends.len().saturating_sub(keep);
         for &t in &sends[skip..] {

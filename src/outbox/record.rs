@@ -78,34 +78,37 @@ pub struct Record {
     pub continuation: Option<Value>,
 }
 
-/// Where an event stands.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum RecordState {
-    /// Still to deliver (some step has no outcome).
-    Pending,
-    /// Every step is done or skipped.
-    Done {
-        /// When the last step finished.
-        at: u64,
-    },
-    /// Every step is done and the record has a continuation: its responses are kept
-    /// until the executor has run it (for flows: the next stage accepted durably) and
-    /// called `continued`. Counted as pending; it holds its contact's turn.
-    Awaiting {
-        /// When the last step finished.
-        at: u64,
-    },
-    /// Delivery stopped on a step; waits for a re-trigger.
-    Dead(DeadInfo),
-    /// Merged into a newer pending plan for the same contact; never sent on its own.
-    Coalesced {
-        /// The plan that carries this event's effect.
-        into: String,
-        /// When it was merged.
-        at: u64,
-    },
+crate::tagged::tagged_enum! {
+    tag = "kind", name = "RecordState", mirror(rename_all = "camelCase");
+    /// Where an event stands.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    pub enum RecordState {
+        /// Still to deliver (some step has no outcome).
+        Pending,
+        /// Every step is done or skipped.
+        Done {
+            /// When the last step finished.
+            at: u64,
+        },
+        /// Every step is done and the record has a continuation: its responses are kept
+        /// until the executor has run it (for flows: the next stage accepted durably) and
+        /// called `continued`. Counted as pending; it holds its contact's turn.
+        Awaiting {
+            /// When the last step finished.
+            at: u64,
+        },
+        /// Delivery stopped on a step; waits for a re-trigger.
+        Dead(DeadInfo),
+        /// Merged into a newer pending plan for the same contact; never sent on its own.
+        Coalesced {
+            /// The plan that carries this event's effect.
+            into: String,
+            /// When it was merged.
+            at: u64,
+        },
+    }
 }
 
 /// The progress of one step.
@@ -143,26 +146,29 @@ impl StepRecord {
     }
 }
 
-/// The outcome of a finished step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "kind", rename_all = "camelCase")]
-pub enum StepOutcome {
-    /// GHL answered 2xx.
-    Done {
-        /// HTTP status.
-        status: u16,
-        /// Response body as JSON (`null` when empty; a string when not JSON). Later
-        /// steps' `$from` expressions read it. Cleared once the whole plan is done.
-        response: Value,
-        /// When.
-        at: u64,
-    },
-    /// Nothing to send (`skipWhenEmpty`).
-    Skipped {
-        /// When.
-        at: u64,
-    },
+crate::tagged::tagged_enum! {
+    tag = "kind", name = "StepOutcome", mirror(rename_all = "camelCase");
+    /// The outcome of a finished step.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(tag = "kind", rename_all = "camelCase")]
+    pub enum StepOutcome {
+        /// GHL answered 2xx.
+        Done {
+            /// HTTP status.
+            status: u16,
+            /// Response body as JSON (`null` when empty; a string when not JSON). Later
+            /// steps' `$from` expressions read it. Cleared once the whole plan is done.
+            response: Value,
+            /// When.
+            at: u64,
+        },
+        /// Nothing to send (`skipWhenEmpty`).
+        Skipped {
+            /// When.
+            at: u64,
+        },
+    }
 }
 
 /// Why delivery of a plan stopped.

@@ -134,7 +134,8 @@ impl Outbox {
             ob.restore_budget(b, now);
         }
         // A next stage shares its parent's seq: the awaiting parent goes first.
-        records.sort_by_key(|r| (r.seq, !matches!(r.state, RecordState::Awaiting { .. })));
+        let key = |r: &Record| (r.seq, !matches!(r.state, RecordState::Awaiting { .. }));
+        crate::order::sort_by(&mut records, |a, b| key(a).cmp(&key(b)));
         for mut r in records {
             ob.next_seq = ob.next_seq.max(r.seq.saturating_add(1));
             let id = r.plan.id.clone();
@@ -683,7 +684,7 @@ impl Outbox {
             .filter(|(_, r)| matches!(r.state, RecordState::Dead(_)))
             .map(|(id, r)| (r.seq, id))
             .collect();
-        ids.sort();
+        crate::order::sort(&mut ids);
         ids.into_iter()
             .filter_map(|(_, id)| self.dead_letter(id))
             .collect()

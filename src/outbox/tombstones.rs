@@ -37,7 +37,7 @@ impl Tombstones {
 
     /// Puts the ids in time order (after inserting in another order).
     pub(super) fn sort(&mut self) {
-        self.order.make_contiguous().sort();
+        crate::order::sort(self.order.make_contiguous());
     }
 
     /// Forgets the oldest ids while more than `max` are kept, and those finished at or

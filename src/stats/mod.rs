@@ -220,7 +220,7 @@ pub fn profiles_from_accounts(accounts: &[Account], platforms: &[Platform]) -> P
             out.platforms.push(p);
         }
     }
-    out.platforms.sort();
+    crate::order::sort(&mut out.platforms);
     out
 }
 

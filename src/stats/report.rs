@@ -121,7 +121,9 @@ fn grouped(series: &Series) -> Vec<(String, Vec<&WeeklyTotal>)> {
     groups
         .into_iter()
         .map(|((_, p), mut ts)| {
-            ts.sort_by(|a, b| a.metric.cmp(&b.metric).then(a.source.cmp(&b.source)));
+            crate::order::sort_by(&mut ts, |a, b| {
+                a.metric.cmp(&b.metric).then(a.source.cmp(&b.source))
+            });
             (p, ts)
         })
         .collect()

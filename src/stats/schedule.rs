@@ -56,33 +56,36 @@ impl Weekday {
     }
 }
 
-/// How often a job runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(
-    tag = "kind",
-    rename_all = "camelCase",
-    rename_all_fields = "camelCase"
-)]
-pub enum Schedule {
-    /// Every `interval_ms`, aligned on `anchor_ms`.
-    Every {
-        /// Period in ms (at least 1).
-        interval_ms: u64,
-        /// One run time; all others are whole periods away from it.
-        anchor_ms: u64,
-    },
-    /// Once a week at a local time with a fixed UTC offset.
-    Weekly {
-        /// Day of the week.
-        weekday: Weekday,
-        /// Hour, 0..=23.
-        hour: u8,
-        /// Minute, 0..=59.
-        minute: u8,
-        /// Local time minus UTC, in minutes (e.g. -300 for UTC-5), -1080..=1080.
-        utc_offset_minutes: i32,
-    },
+crate::tagged::tagged_enum! {
+    tag = "kind", name = "Schedule", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    /// How often a job runs.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(
+        tag = "kind",
+        rename_all = "camelCase",
+        rename_all_fields = "camelCase"
+    )]
+    pub enum Schedule {
+        /// Every `interval_ms`, aligned on `anchor_ms`.
+        Every {
+            /// Period in ms (at least 1).
+            interval_ms: u64,
+            /// One run time; all others are whole periods away from it.
+            anchor_ms: u64,
+        },
+        /// Once a week at a local time with a fixed UTC offset.
+        Weekly {
+            /// Day of the week.
+            weekday: Weekday,
+            /// Hour, 0..=23.
+            hour: u8,
+            /// Minute, 0..=59.
+            minute: u8,
+            /// Local time minus UTC, in minutes (e.g. -300 for UTC-5), -1080..=1080.
+            utc_offset_minutes: i32,
+        },
+    }
 }
 
 /// The first run of `schedule` strictly after `now_ms` (see the module doc).

@@ -116,28 +116,31 @@ pub enum Need {
     Page(PageRequest),
 }
 
-/// What a tag name or id resolves to.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "status", rename_all = "camelCase")]
-pub enum Resolution {
-    /// Exactly one live tag.
-    Found {
-        /// The tag.
-        tag: Tag,
-    },
-    /// No live tag, but a deleted one (the most recently updated if several).
-    Deleted {
-        /// The deleted tag.
-        tag: Tag,
-    },
-    /// Several live tags share the normalised name (sorted by id).
-    Ambiguous {
-        /// All of them.
-        tags: Vec<Tag>,
-    },
-    /// Not in the catalog.
-    Unknown,
+crate::tagged::tagged_enum! {
+    tag = "status", name = "Resolution", mirror(rename_all = "camelCase");
+    /// What a tag name or id resolves to.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(tag = "status", rename_all = "camelCase")]
+    pub enum Resolution {
+        /// Exactly one live tag.
+        Found {
+            /// The tag.
+            tag: Tag,
+        },
+        /// No live tag, but a deleted one (the most recently updated if several).
+        Deleted {
+            /// The deleted tag.
+            tag: Tag,
+        },
+        /// Several live tags share the normalised name (sorted by id).
+        Ambiguous {
+            /// All of them.
+            tags: Vec<Tag>,
+        },
+        /// Not in the catalog.
+        Unknown,
+    }
 }
 
 /// What [`TagCatalog::handle_details`] did.

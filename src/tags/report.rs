@@ -100,36 +100,39 @@ pub struct FindingTag {
     pub sources: Vec<String>,
 }
 
-/// What to do about a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "action", rename_all = "camelCase")]
-pub enum Proposal {
-    /// Use this tag everywhere and retire the others.
-    UseCanonical {
-        /// Tag id.
-        id: String,
-        /// Tag name.
-        name: String,
-    },
-    /// Point the references at this live tag.
-    ReplaceWith {
-        /// Tag id.
-        id: String,
-        /// Tag name.
-        name: String,
-    },
-    /// No live tag has that name: recreate it or remove the references.
-    RecreateOrRemove,
-    /// Create the tag or fix the reference.
-    CreateOrFix,
-    /// Delete the tag.
-    Remove,
-    /// Rename the tag.
-    Rename {
-        /// A name within the limit.
-        suggestion: String,
-    },
+crate::tagged::tagged_enum! {
+    tag = "action", name = "Proposal", mirror(rename_all = "camelCase");
+    /// What to do about a finding.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    #[serde(tag = "action", rename_all = "camelCase")]
+    pub enum Proposal {
+        /// Use this tag everywhere and retire the others.
+        UseCanonical {
+            /// Tag id.
+            id: String,
+            /// Tag name.
+            name: String,
+        },
+        /// Point the references at this live tag.
+        ReplaceWith {
+            /// Tag id.
+            id: String,
+            /// Tag name.
+            name: String,
+        },
+        /// No live tag has that name: recreate it or remove the references.
+        RecreateOrRemove,
+        /// Create the tag or fix the reference.
+        CreateOrFix,
+        /// Delete the tag.
+        Remove,
+        /// Rename the tag.
+        Rename {
+            /// A name within the limit.
+            suggestion: String,
+        },
+    }
 }
 
 impl Proposal {
@@ -199,7 +202,7 @@ impl Uses {
         self.count += 1;
         if !self.sources.iter().any(|s| s == source) {
             self.sources.push(source.to_string());
-            self.sources.sort();
+            crate::order::sort(&mut self.sources);
         }
     }
 }
@@ -267,12 +270,12 @@ pub fn validate_tags(
     for (key, mut group) in groups.clone() {
         let live = group.iter().filter(|t| !t.deleted).count();
         let mut spellings: Vec<&str> = group.iter().map(|t| t.tag.trim()).collect();
-        spellings.sort_unstable();
+        crate::order::sort(&mut spellings);
         spellings.dedup();
         if !(live >= 2 || (live >= 1 && group.len() >= 2 && spellings.len() >= 2)) {
             continue;
         }
-        group.sort_by(rank);
+        crate::order::sort_by(&mut group, rank);
         let Some(canon) = group.first() else { continue };
         let names: Vec<String> = group.iter().map(|t| format!("`{}`", t.tag)).collect();
         findings.push(Finding {
@@ -299,7 +302,7 @@ pub fn validate_tags(
             .get(&key)
             .map(|g| g.iter().copied().filter(|x| !x.deleted).collect())
             .unwrap_or_default();
-        live.sort_by(rank);
+        crate::order::sort_by(&mut live, rank);
         let u = uses.get(&t.id).map_or(0, |u| u.count);
         let mut ftags = vec![finding_tag(t)];
         let proposal = match live.first() {
@@ -368,7 +371,7 @@ pub fn validate_tags(
         }
     }
 
-    findings.sort_by(|a, b| {
+    crate::order::sort_by(&mut findings, |a, b| {
         let first = |f: &Finding| {
             f.tags
                 .first()
