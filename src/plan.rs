@@ -445,9 +445,12 @@ fn resolve_value(
         Value::Object(m) => {
             if let Some(Value::String(id)) = m.get("$from") {
                 let pointer = m.get("pointer").and_then(Value::as_str).unwrap_or("");
-                let resp = responses
-                    .get(id)
-                    .ok_or_else(|| (crate::codec::to_json(v), format!("step '{id}' has no response yet")))?;
+                let resp = responses.get(id).ok_or_else(|| {
+                    (
+                        crate::codec::to_json(v),
+                        format!("step '{id}' has no response yet"),
+                    )
+                })?;
                 return resp.pointer(pointer).cloned().ok_or_else(|| {
                     (
                         crate::codec::to_json(v),
@@ -458,7 +461,10 @@ fn resolve_value(
             for (key, keep_present) in [("$missing", false), ("$present", true)] {
                 if let Some(list) = m.get(key) {
                     let wanted = string_list(list).ok_or_else(|| {
-                        (crate::codec::to_json(v), format!("{key} must be a list of strings"))
+                        (
+                            crate::codec::to_json(v),
+                            format!("{key} must be a list of strings"),
+                        )
                     })?;
                     let current = match m.get("in") {
                         Some(expr) => resolve_value(expr, responses)?,
