@@ -1,27 +1,29 @@
 //! What the outbox tells the host: progress events, auth events, counters.
 //!
-//! Invariant of [`Counts`] (in events, coalesced ones included):
+//! Invariant of [`Counts`] (in deliveries, one per accepted plan: an event delivered in
+//! stages counts once per stage; coalesced ones included):
 //! `accepted == pending + done + dead` after every call.
 
 use serde::{Deserialize, Serialize};
 
 use super::record::DeadLetter;
 
-/// Event counts for a progress bar.
+/// Delivery counts for a progress bar (one per accepted plan: a flow's later stage is
+/// accepted as its own delivery).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxCounts"))]
 #[serde(rename_all = "camelCase")]
 pub struct Counts {
-    /// Events accepted (duplicates not counted).
+    /// Deliveries accepted (duplicates not counted).
     pub accepted: u64,
-    /// Events not yet delivered nor dead.
+    /// Deliveries not yet delivered nor dead.
     pub pending: u64,
     /// Requests on the wire.
     pub in_flight: u64,
-    /// Events delivered (an event coalesced into a delivered plan counts as delivered).
+    /// Deliveries done (one coalesced into a delivered plan counts as delivered).
     pub done: u64,
-    /// Events in dead plans.
+    /// Deliveries in dead plans.
     pub dead: u64,
 }
 
