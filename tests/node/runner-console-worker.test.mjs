@@ -14,6 +14,7 @@ import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
 import {
   capturedLogger,
   consoleSession,
+  pageLead as lead,
   runnerConfig,
   startTestRunner,
 } from "./runner-fixtures.mjs";
@@ -88,17 +89,6 @@ async function until(method, ok) {
   }
   throw new Error(`${method} never reached the expected state`);
 }
-const lead = (id, email) => ({
-  type: "wishpond.lead.created",
-  id,
-  payload: {
-    type: "wishpond.lead.created",
-    id,
-    arrived: "page",
-    lead: { id: "7", email, dynamic_attributes: { first_name: "Ada" } },
-    page: { url: "https://example.wishpond.com/x", title: "X" },
-  },
-});
 
 test("production: the worker delivers the lead handed over in the console", async () => {
   assert.equal((await call("mode")).mode, "production");

@@ -18,6 +18,7 @@ import {
 } from "../../pkg/runner/index.js";
 import { startConsoleRunner } from "./runner-console-fixture.mjs";
 import { memoryRunnerStore } from "./runner-memory-store.mjs";
+import { pageLead } from "./runner-fixtures.mjs";
 
 const PASSWORD = "correct horse battery staple";
 const SHARED = "the-app-shared-secret-0123456789";
@@ -185,17 +186,7 @@ test("rules: saved after the core validated them; a bad one answers its problems
   assert.deepEqual(good.body.documents.wishpond, doc);
 });
 
-const LEAD = {
-  type: "wishpond.lead.created",
-  id: "console-test-lead-1",
-  payload: {
-    type: "wishpond.lead.created",
-    id: "console-test-lead-1",
-    arrived: "page",
-    lead: { id: "1", email: "ada@example.com", dynamic_attributes: { first_name: "Ada" } },
-    page: { url: "https://example.wishpond.com/x", title: "X" },
-  },
-};
+const LEAD = pageLead("console-test-lead-1", "ada@example.com", "1");
 
 test("staging: a dry run shows the exact requests, nothing is sent; production needs confirm and queues", async () => {
   const before = emu.log?.length ?? 0;

@@ -133,3 +133,18 @@ export async function consoleSession(url, password, connection = "demo") {
     return body;
   };
 }
+
+/** A Wishpond page lead as the console hands it over (`deliver`) or the worker samples it. */
+export function pageLead(id, email, leadId = "7") {
+  return {
+    type: "wishpond.lead.created",
+    id,
+    payload: {
+      type: "wishpond.lead.created",
+      id,
+      arrived: "page",
+      lead: { id: leadId, email, dynamic_attributes: { first_name: "Ada" } },
+      page: { url: "https://example.wishpond.com/x", title: "X" },
+    },
+  };
+}

@@ -13,7 +13,7 @@ import { fileURLToPath } from "node:url";
 import { CONSOLE_KEYS } from "../../pkg/runner/index.js";
 import { launch } from "../browser/harness.mjs";
 import { startConsoleRunner } from "../node/runner-console-fixture.mjs";
-import { consoleSession } from "../node/runner-fixtures.mjs";
+import { consoleSession, pageLead as lead } from "../node/runner-fixtures.mjs";
 import { axe, hasBrowser, shots } from "./helpers.mjs";
 
 const skip = hasBrowser ? false : "chromium is not installed (run `make setup`)";
@@ -59,17 +59,6 @@ async function open(colorScheme = "light") {
   return { page, context, errors };
 }
 
-const lead = (id, email) => ({
-  type: "wishpond.lead.created",
-  id,
-  payload: {
-    type: "wishpond.lead.created",
-    id,
-    arrived: "page",
-    lead: { id: "7", email, dynamic_attributes: { first_name: "Ada" } },
-    page: { url: "https://example.wishpond.com/x", title: "X" },
-  },
-});
 const accepted = {
   type: "qwilr.pageAccepted",
   id: QWILR_ID,
