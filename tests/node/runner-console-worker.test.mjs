@@ -145,6 +145,12 @@ test("an event the worker converts (not handed over in the console) becomes a re
   const mine = samples.find((x) => x.event.id === "intake-only-lead");
   assert.equal(mine.source, "wishpond");
   assert.equal(mine.event.payload.lead.email, "hopper@example.com");
+  // Delivered before the next test arms the emulator's faults (it counts dead letters).
+  const contacts = emu.state.locations[made.config.connections.demo.locationId].contacts;
+  await until(
+    "outboxStatus",
+    (s) => contacts.some((c) => c.email === "hopper@example.com") && s.counts.pending === 0,
+  );
 });
 
 test("a refused delivery is a dead letter with GHL's message and traceId; Retry all delivers it", async () => {
