@@ -19,8 +19,8 @@
 //! difference: serde also read a list positionally (`["done", 5]`: the tag, then the
 //! fields in order), which nothing writes; a list is now refused like any non-object.
 //!
-//! Serialisation and the JSON Schema stay the derived ones (the enum keeps its
-//! `#[serde(tag = ...)]`).
+//! Serialisation and the JSON Schema stay the derived ones: the macro gives the enum its
+//! `#[serde(tag = ..., rename_all = ...)]` from the same header the mirror reads.
 
 use serde::de::{Error, Unexpected};
 use serde_json::{Map, Value};
@@ -66,15 +66,15 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
 
 /// Declares an internally tagged enum whose `Deserialize` reads a `Value` without
 /// content buffering (see the module doc). Give the enum as usual, without
-/// `Deserialize` in its derives and with its `#[serde(tag = ...)]`, after a header
-/// naming the tag, the enum's name as text and the mirror's serde attributes (the
-/// enum's own `rename_all` and `rename_all_fields`, without the tag):
+/// `Deserialize` in its derives and without an enum-level `#[serde(...)]`, after a
+/// header naming the tag, the enum's name as text and the enum's other serde options
+/// (`rename_all`, `rename_all_fields`): the macro states them once for the enum's own
+/// attribute (serialisation, the JSON Schema) and once for the mirror that reads it.
 ///
 /// ```ignore
 /// tagged_enum! {
-///     tag = "kind", name = "Schedule", mirror(rename_all = "camelCase");
+///     tag = "kind", name = "Schedule", rename_all = "camelCase";
 ///     #[derive(Debug, Clone, Serialize)]
-///     #[serde(tag = "kind", rename_all = "camelCase")]
 ///     pub enum Schedule { Every { interval_ms: u64 }, Never }
 /// }
 /// ```
@@ -82,15 +82,16 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
 /// Variants may be unit, struct or newtype variants.
 macro_rules! tagged_enum {
     (
-        tag = $tag:literal, name = $remote:literal, mirror($($mirror:tt)*);
+        tag = $tag:literal, name = $remote:literal $(, $opt:ident = $val:literal)*;
         $(#[$attr:meta])*
         $vis:vis enum $name:ident { $($body:tt)* }
     ) => {
         $(#[$attr])*
+        #[serde(tag = $tag $(, $opt = $val)*)]
         $vis enum $name { $($body)* }
 
         const _: () = {
-            $crate::tagged::tagged_enum!(@mirror [$remote, [$($mirror)*], $name] [] $($body)*);
+            $crate::tagged::tagged_enum!(@mirror [$remote, [$($opt = $val),*], $name] [] $($body)*);
 
             impl<'de> serde::Deserialize<'de> for $name {
                 fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -113,9 +114,9 @@ macro_rules! tagged_enum {
     (@mirror $head:tt [$($out:tt)*] $(#[$vattr:meta])* $var:ident $(, $($rest:tt)*)?) => {
         $crate::tagged::tagged_enum!(@mirror $head [$($out)* $(#[$vattr])* $var {},] $($($rest)*)?);
     };
-    (@mirror [$remote:literal, [$($mirror:tt)*], $name:ident] [$($out:tt)*]) => {
+    (@mirror [$remote:literal, [$($opt:ident = $val:literal),*], $name:ident] [$($out:tt)*]) => {
         #[derive(serde::Deserialize)]
-        #[serde(remote = $remote, $($mirror)*)]
+        #[serde(remote = $remote $(, $opt = $val)*)]
         #[allow(dead_code)]
         enum Mirror { $($out)* }
     };
@@ -129,9 +130,8 @@ mod tests {
     use serde_json::{json, Value};
 
     tagged_enum! {
-        tag = "kind", name = "Sample", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+        tag = "kind", name = "Sample", rename_all = "camelCase", rename_all_fields = "camelCase";
         #[derive(Debug, Clone, PartialEq, Serialize)]
-        #[serde(tag = "kind", rename_all = "camelCase", rename_all_fields = "camelCase")]
         enum Sample {
             /// A unit variant.
             Pending,

@@ -202,15 +202,10 @@ pub struct StatsWork {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "kind", name = "Finish", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    tag = "kind", name = "Finish", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// The local work a flow does with its responses (see [`super::engine::FlowEngine::finish`]).
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(
-        tag = "kind",
-        rename_all = "camelCase",
-        rename_all_fields = "camelCase"
-    )]
     pub enum Finish {
         /// Contact flows: report the upsert and the tag changes.
         Contact {
@@ -337,15 +332,10 @@ pub enum Begin {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "kind", name = "FlowResult", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    tag = "kind", name = "FlowResult", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// The result of a flow.
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(
-        tag = "kind",
-        rename_all = "camelCase",
-        rename_all_fields = "camelCase"
-    )]
     pub enum FlowResult {
         /// More requests follow (see `next`).
         Pending,

@@ -79,11 +79,10 @@ pub struct Record {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "kind", name = "RecordState", mirror(rename_all = "camelCase");
+    tag = "kind", name = "RecordState", rename_all = "camelCase";
     /// Where an event stands.
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(tag = "kind", rename_all = "camelCase")]
     pub enum RecordState {
         /// Still to deliver (some step has no outcome).
         Pending,
@@ -147,11 +146,10 @@ impl StepRecord {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "kind", name = "StepOutcome", mirror(rename_all = "camelCase");
+    tag = "kind", name = "StepOutcome", rename_all = "camelCase";
     /// The outcome of a finished step.
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(tag = "kind", rename_all = "camelCase")]
     pub enum StepOutcome {
         /// GHL answered 2xx.
         Done {

@@ -57,15 +57,10 @@ impl Weekday {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "kind", name = "Schedule", mirror(rename_all = "camelCase", rename_all_fields = "camelCase");
+    tag = "kind", name = "Schedule", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// How often a job runs.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(
-        tag = "kind",
-        rename_all = "camelCase",
-        rename_all_fields = "camelCase"
-    )]
     pub enum Schedule {
         /// Every `interval_ms`, aligned on `anchor_ms`.
         Every {

@@ -117,11 +117,10 @@ pub enum Need {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "status", name = "Resolution", mirror(rename_all = "camelCase");
+    tag = "status", name = "Resolution", rename_all = "camelCase";
     /// What a tag name or id resolves to.
     #[derive(Debug, Clone, PartialEq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(tag = "status", rename_all = "camelCase")]
     pub enum Resolution {
         /// Exactly one live tag.
         Found {

@@ -101,11 +101,10 @@ pub struct FindingTag {
 }
 
 crate::tagged::tagged_enum! {
-    tag = "action", name = "Proposal", mirror(rename_all = "camelCase");
+    tag = "action", name = "Proposal", rename_all = "camelCase";
     /// What to do about a finding.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-    #[serde(tag = "action", rename_all = "camelCase")]
     pub enum Proposal {
         /// Use this tag everywhere and retire the others.
         UseCanonical {
