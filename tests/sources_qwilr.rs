@@ -411,3 +411,54 @@ proptest::proptest! {
         let _ = q.receive(true, &bytes, 0);
     }
 }
+
+/// The wire forms of the two internally tagged Qwilr values (read through
+/// `tagged_enum!`): what is read is written back unchanged, and refusals name the tag,
+/// the variants or the shape.
+#[test]
+fn subscription_op_and_correlation_wire_forms() {
+    let ok = [
+        json!({"op": "create", "event": "pageAccepted", "targetUrl": "https://x"}),
+        json!({"op": "list"}),
+        json!({"op": "delete", "id": "wh_1"}),
+    ];
+    for v in ok {
+        let op: SubscriptionOp = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&op).unwrap(), v);
+    }
+    let list: SubscriptionOp = serde_json::from_value(json!({"op": "list", "id": "x"})).unwrap();
+    assert_eq!(list, SubscriptionOp::List);
+    let refused = |v: Value| {
+        serde_json::from_value::<SubscriptionOp>(v)
+            .unwrap_err()
+            .to_string()
+    };
+    assert_eq!(refused(json!({"id": "wh_1"})), "missing field `op`");
+    assert_eq!(
+        refused(json!({"op": "remove"})),
+        "unknown variant `remove`, expected one of `create`, `list`, `delete`"
+    );
+    assert_eq!(
+        refused(json!({"op": "create", "event": "pageAccepted"})),
+        "missing field `targetUrl`"
+    );
+    // serde's own derive read a list positionally; nothing writes that form.
+    assert_eq!(
+        refused(json!(["list"])),
+        "invalid type: sequence, expected internally tagged enum SubscriptionOp"
+    );
+
+    for v in [
+        json!({"by": "contactId", "contactId": "c1", "key": "ghlContactId"}),
+        json!({"by": "email", "email": "a@b.c", "from": "acceptance"}),
+    ] {
+        let c: Correlation = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&c).unwrap(), v);
+    }
+    assert_eq!(
+        serde_json::from_value::<Correlation>(json!({"by": "phone"}))
+            .unwrap_err()
+            .to_string(),
+        "unknown variant `phone`, expected `contactId` or `email`"
+    );
+}

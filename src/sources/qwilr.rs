@@ -319,27 +319,27 @@ pub fn parse_page(body: &[u8], max_bytes: usize) -> Result<QwilrPage, SourceErro
     })
 }
 
-/// Which GHL contact an event concerns.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "by", rename_all = "camelCase")]
-pub enum Correlation {
-    /// A GHL contact id stored in the page's metadata.
-    #[serde(rename_all = "camelCase")]
-    ContactId {
-        /// The id.
-        contact_id: String,
-        /// The metadata key it came from.
-        key: String,
-    },
-    /// An email (metadata key, or the acceptance's).
-    #[serde(rename_all = "camelCase")]
-    Email {
-        /// The email.
-        email: String,
-        /// `metadata.<key>` or `acceptance`.
-        from: String,
-    },
+crate::tagged::tagged_enum! {
+    tag = "by", name = "Correlation", rename_all = "camelCase", rename_all_fields = "camelCase";
+    /// Which GHL contact an event concerns.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    pub enum Correlation {
+        /// A GHL contact id stored in the page's metadata.
+        ContactId {
+            /// The id.
+            contact_id: String,
+            /// The metadata key it came from.
+            key: String,
+        },
+        /// An email (metadata key, or the acceptance's).
+        Email {
+            /// The email.
+            email: String,
+            /// `metadata.<key>` or `acceptance`.
+            from: String,
+        },
+    }
 }
 
 fn correlate(page: &QwilrPage, config: &QwilrConfig) -> Result<Correlation, String> {
@@ -817,26 +817,27 @@ pub struct QwilrSubscription {
     pub target_url: String,
 }
 
-/// The three subscription requests.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
-#[serde(tag = "op", rename_all = "camelCase")]
-pub enum SubscriptionOp {
-    /// Subscribe `targetUrl` to `event`.
-    #[serde(rename_all = "camelCase")]
-    Create {
-        /// One of the seven events.
-        event: String,
-        /// The endpoint URL (holds the secret).
-        target_url: String,
-    },
-    /// List the subscriptions.
-    List,
-    /// Cancel one.
-    Delete {
-        /// Its id.
-        id: String,
-    },
+crate::tagged::tagged_enum! {
+    tag = "op", name = "SubscriptionOp", rename_all = "camelCase", rename_all_fields = "camelCase";
+    /// The three subscription requests.
+    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+    pub enum SubscriptionOp {
+        /// Subscribe `targetUrl` to `event`.
+        Create {
+            /// One of the seven events.
+            event: String,
+            /// The endpoint URL (holds the secret).
+            target_url: String,
+        },
+        /// List the subscriptions.
+        List,
+        /// Cancel one.
+        Delete {
+            /// Its id.
+            id: String,
+        },
+    }
 }
 
 /// The request of a subscription operation.
