@@ -27,6 +27,7 @@
 //! - [`sources`]: intake of what HighLevel, Qwilr and Wishpond really send (webhook
 //!   verification policy, replay stores, typed events).
 //! - [`outbox`]: durable, exactly-once-in-effect delivery with retries and a rate budget.
+//! - [`sorted`]: the sorted-list maps and sets the domains keep (smaller Wasm than B-trees).
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -42,6 +43,7 @@ pub mod plan;
 pub mod request;
 pub use ghl_bridge_rules as rules;
 mod order;
+pub mod sorted;
 pub mod sources;
 pub mod stats;
 mod tagged;

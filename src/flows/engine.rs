@@ -15,7 +15,9 @@
 //!   second delivery gets a `duplicate` outcome and plans nothing. A failed run
 //!   (`abandon`, or a `finish` error) releases the id.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+
+use crate::sorted::{SortedMap, SortedSet};
 
 use serde_json::Value;
 
@@ -40,13 +42,13 @@ pub struct FlowEngine {
     location_id: String,
     config: FlowConfig,
     scopes: Vec<String>,
-    rules: BTreeMap<String, CompiledRules>,
-    catalogs: BTreeMap<String, TagCatalog>,
-    location_tags: BTreeMap<String, (Vec<String>, u64)>,
-    profiles: BTreeMap<String, Vec<String>>,
-    connections: BTreeSet<String>,
+    rules: SortedMap<String, CompiledRules>,
+    catalogs: SortedMap<String, TagCatalog>,
+    location_tags: SortedMap<String, (Vec<String>, u64)>,
+    profiles: SortedMap<String, Vec<String>>,
+    connections: SortedSet<String>,
     replay: ReplayGuard,
-    custom_fields: BTreeMap<String, String>,
+    custom_fields: SortedMap<String, String>,
 }
 
 impl FlowEngine {
@@ -57,13 +59,13 @@ impl FlowEngine {
             location_id: location_id.trim().to_string(),
             config,
             scopes,
-            rules: BTreeMap::new(),
-            catalogs: BTreeMap::new(),
-            location_tags: BTreeMap::new(),
-            profiles: BTreeMap::new(),
-            connections: BTreeSet::new(),
+            rules: SortedMap::new(),
+            catalogs: SortedMap::new(),
+            location_tags: SortedMap::new(),
+            profiles: SortedMap::new(),
+            connections: SortedSet::new(),
             replay,
-            custom_fields: BTreeMap::new(),
+            custom_fields: SortedMap::new(),
         }
     }
 

@@ -25,7 +25,7 @@
 //! Invariant: every problem with an event is a [`FlowError`] naming the event id and
 //! type and saying what is wrong, never a panic.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -752,7 +752,7 @@ fn tag_validation(event: &Event) -> Result<EventBody, FlowError> {
 pub fn event_location(
     event: &ParsedEvent,
     default: &str,
-    connections: &BTreeSet<String>,
+    connections: &SortedSet<String>,
 ) -> Result<String, FlowError> {
     let default = default.trim();
     match event.location_id.as_deref() {

@@ -5,7 +5,7 @@
 //! page reload; [`Finish`] says what to do with the responses without holding any
 //! state of its own).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -112,7 +112,7 @@ pub struct FlowContext<'a> {
     /// Scopes granted to the token.
     pub scopes: &'a [String],
     /// Compiled rules by source (`wishpond`, `qwilr`).
-    pub rules: &'a BTreeMap<String, CompiledRules>,
+    pub rules: &'a SortedMap<String, CompiledRules>,
     /// The social-planner tag catalog of the event's location, if one is kept.
     pub catalog: Option<&'a TagCatalog>,
     /// Names of the location's (contact) tags, when known and fresh.

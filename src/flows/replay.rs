@@ -13,7 +13,9 @@
 //!   so a redelivery can try again.
 //! - Sans-IO: time is an argument.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::sorted::SortedMap;
 
 use super::model::ReplayConfig;
 
@@ -22,7 +24,7 @@ use super::model::ReplayConfig;
 pub struct ReplayGuard {
     config: ReplayConfig,
     /// Key -> when it was claimed.
-    claimed: BTreeMap<String, u64>,
+    claimed: SortedMap<String, u64>,
     /// Claims in order; entries whose time no longer matches `claimed` are stale.
     order: VecDeque<(String, u64)>,
 }
@@ -32,7 +34,7 @@ impl ReplayGuard {
     pub fn new(config: ReplayConfig) -> Self {
         Self {
             config,
-            claimed: BTreeMap::new(),
+            claimed: SortedMap::new(),
             order: VecDeque::new(),
         }
     }

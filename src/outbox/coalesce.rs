@@ -18,7 +18,7 @@
 //!   tag it removes is dropped from the merged add list.
 //! - `after` is the union; `skipWhenEmpty` and `why` come from the newer step.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde_json::{Map, Value};
 
@@ -88,7 +88,7 @@ fn merge_step(old: &Step, new: &Step) -> Step {
         (Some(o), Some(n)) => Some(overlay(o, n)),
         (o, n) => n.clone().or_else(|| o.clone()),
     };
-    let after: BTreeSet<String> = old.after.iter().chain(&new.after).cloned().collect();
+    let after: SortedSet<String> = old.after.iter().chain(&new.after).cloned().collect();
     Step {
         id: new.id.clone(),
         operation: new.operation.clone(),
@@ -160,7 +160,7 @@ fn strings(v: Option<&Value>) -> Vec<String> {
 }
 
 fn union(a: Option<&Value>, b: Option<&Value>) -> Value {
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let mut out = Vec::new();
     for s in strings(a).into_iter().chain(strings(b)) {
         if seen.insert(norm(&s)) {
@@ -171,7 +171,7 @@ fn union(a: Option<&Value>, b: Option<&Value>) -> Value {
 }
 
 /// Every tag named by `key` expressions anywhere in a value (normalised).
-fn tags_in(v: &Value, key: &str, out: &mut BTreeSet<String>) {
+fn tags_in(v: &Value, key: &str, out: &mut SortedSet<String>) {
     match v {
         Value::Object(m) => {
             if let Some(list) = m.get(key) {
@@ -185,8 +185,8 @@ fn tags_in(v: &Value, key: &str, out: &mut BTreeSet<String>) {
 }
 
 /// Every tag named by `key` expressions anywhere in the plan's bodies (normalised).
-fn tag_lists(plan: &Plan, key: &str) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
+fn tag_lists(plan: &Plan, key: &str) -> SortedSet<String> {
+    let mut out = SortedSet::new();
     for s in &plan.steps {
         if let Some(b) = &s.params.body {
             tags_in(b, key, &mut out);
@@ -196,12 +196,12 @@ fn tag_lists(plan: &Plan, key: &str) -> BTreeSet<String> {
 }
 
 /// Removes `tags` from `key` lists, except those the newer step itself lists there.
-fn drop_tags(v: &mut Value, key: &str, tags: &BTreeSet<String>, newer: Option<&Step>) {
-    let mut own = BTreeSet::new();
+fn drop_tags(v: &mut Value, key: &str, tags: &SortedSet<String>, newer: Option<&Step>) {
+    let mut own = SortedSet::new();
     if let Some(b) = newer.and_then(|s| s.params.body.as_ref()) {
         tags_in(b, key, &mut own);
     }
-    fn walk(v: &mut Value, key: &str, drop: &BTreeSet<String>, keep: &BTreeSet<String>) {
+    fn walk(v: &mut Value, key: &str, drop: &SortedSet<String>, keep: &SortedSet<String>) {
         match v {
             Value::Object(m) => {
                 if let Some(Value::Array(list)) = m.get_mut(key) {

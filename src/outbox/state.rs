@@ -7,7 +7,9 @@
 //!   its location's `ready` set, `timers` (backoff), `in_flight`.
 //! - Only the head of a contact queue is ever ready, waiting or in flight.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
+
+use crate::sorted::{SortedMap, SortedSet};
 
 use super::budget::Budget;
 use super::coalesce::merge_plans;
@@ -36,7 +38,7 @@ pub(super) struct Location {
     pub(super) budget: Budget,
     pub(super) in_flight: u32,
     /// Plans ready to send now, by acceptance order.
-    pub(super) ready: BTreeMap<u64, String>,
+    pub(super) ready: SortedMap<u64, String>,
 }
 
 /// Token state (the outbox never sees the token itself).
@@ -55,9 +57,9 @@ pub struct Outbox {
     pub(super) plans: HashMap<String, Record>,
     /// Done or coalesced event ids -> when.
     pub(super) finished: Tombstones,
-    pub(super) locations: BTreeMap<String, Location>,
+    pub(super) locations: SortedMap<String, Location>,
     pub(super) contacts: HashMap<String, VecDeque<String>>,
-    pub(super) timers: BTreeSet<(u64, u64, String)>,
+    pub(super) timers: SortedSet<(u64, u64, String)>,
     pub(super) in_flight: HashMap<u64, Flight>,
     pub(super) in_flight_plans: HashMap<String, u64>,
     pub(super) next_transmit: u64,
@@ -88,9 +90,9 @@ impl Outbox {
             next_seq: 1,
             plans: HashMap::new(),
             finished: Tombstones::default(),
-            locations: BTreeMap::new(),
+            locations: SortedMap::new(),
             contacts: HashMap::new(),
-            timers: BTreeSet::new(),
+            timers: SortedSet::new(),
             in_flight: HashMap::new(),
             in_flight_plans: HashMap::new(),
             next_transmit: 1,
@@ -221,7 +223,7 @@ impl Outbox {
                 )
                 .with_cold_start(c.cold_start_from_answer),
                 in_flight: 0,
-                ready: BTreeMap::new(),
+                ready: SortedMap::new(),
             })
     }
 

@@ -28,7 +28,7 @@ pub mod series;
 pub(crate) mod calendar;
 mod error;
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -90,7 +90,7 @@ pub fn statistics_request(
     if location_id.is_empty() {
         return Err(StatsError::BlankLocation);
     }
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let ids: Vec<String> = profile_ids
         .iter()
         .map(|s| s.trim())
@@ -168,7 +168,7 @@ pub struct SkippedAccount {
 /// is not empty (see the module doc for the rules).
 pub fn profiles_from_accounts(accounts: &[Account], platforms: &[Platform]) -> ProfileSelection {
     let mut out = ProfileSelection::default();
-    let mut used = BTreeSet::new();
+    let mut used = SortedSet::new();
     for a in accounts {
         let skip = |reason: String| SkippedAccount {
             account_id: a.id.clone(),

@@ -6,7 +6,7 @@
 //! the statistics maps stay strings, so a platform GHL adds later (or `twitter`, which
 //! accounts may carry) does not break decoding. Numbers are `f64`.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -213,7 +213,7 @@ pub struct StatisticsResponse {
 }
 
 /// Metric name → number (e.g. `totals`: posts, likes, followers, impressions, comments).
-pub type MetricTotals = BTreeMap<String, f64>;
+pub type MetricTotals = SortedMap<String, f64>;
 
 /// `results` of the statistics response: the last 7 days, compared with the 7 before.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -235,7 +235,7 @@ pub struct StatisticsResults {
     /// Per-platform totals with daily series, by metric (impressions, followers,
     /// likes).
     #[serde(default, deserialize_with = "lenient::null_default")]
-    pub platform_totals: BTreeMap<String, BTreeMap<String, PlatformTotal>>,
+    pub platform_totals: SortedMap<String, SortedMap<String, PlatformTotal>>,
     /// Demographics, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demographics: Option<serde_json::Value>,
@@ -248,7 +248,7 @@ pub struct StatisticsResults {
 pub struct PostPerformance {
     /// Posts per day, by platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
-    pub posts: BTreeMap<String, Vec<f64>>,
+    pub posts: SortedMap<String, Vec<f64>>,
     /// Impressions per day, all platforms.
     #[serde(default, deserialize_with = "lenient::null_default")]
     pub impressions: Vec<f64>,
@@ -276,7 +276,7 @@ pub struct Breakdowns {
     pub reach: Option<Breakdown>,
     /// Engagement by platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
-    pub engagement: BTreeMap<String, Engagement>,
+    pub engagement: SortedMap<String, Engagement>,
 }
 
 /// One metric's breakdown: total, change, and per platform.
@@ -292,7 +292,7 @@ pub struct Breakdown {
     pub total_change: Option<f64>,
     /// By platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
-    pub platforms: BTreeMap<String, ValueChange>,
+    pub platforms: SortedMap<String, ValueChange>,
 }
 
 /// A value with its change in percent against the previous 7 days.

@@ -18,7 +18,7 @@
 //!   texts at most 3000 and 2000 characters (longer ones are cut with `…`), at most 10
 //!   fields per section; `&`, `<`, `>` are escaped in mrkdwn.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde_json::{json, Value};
 
@@ -111,7 +111,7 @@ fn group_order(platform: &str) -> (u8, String) {
 
 /// Totals grouped by platform, in report order.
 fn grouped(series: &Series) -> Vec<(String, Vec<&WeeklyTotal>)> {
-    let mut groups: BTreeMap<(u8, String), Vec<&WeeklyTotal>> = BTreeMap::new();
+    let mut groups: SortedMap<(u8, String), Vec<&WeeklyTotal>> = SortedMap::new();
     for t in &series.totals {
         groups.entry(group_order(&t.platform)).or_default().push(t);
     }
@@ -154,8 +154,8 @@ pub fn to_markdown(series: &Series, title: &str) -> String {
         }
     }
     // Indexes built once, so the report is linear in the series (up to the sorting).
-    type Daily<'a> = BTreeMap<(&'a str, &'a str), BTreeMap<&'a str, f64>>;
-    let mut daily_by_platform: BTreeMap<&str, Daily<'_>> = BTreeMap::new();
+    type Daily<'a> = SortedMap<(&'a str, &'a str), SortedMap<&'a str, f64>>;
+    let mut daily_by_platform: SortedMap<&str, Daily<'_>> = SortedMap::new();
     for p in &series.points {
         daily_by_platform
             .entry(p.platform.as_str())
@@ -165,7 +165,7 @@ pub fn to_markdown(series: &Series, title: &str) -> String {
             .entry(p.date.as_str())
             .or_insert(p.value);
     }
-    let mut totals: BTreeMap<(&str, &str, &str), f64> = BTreeMap::new();
+    let mut totals: SortedMap<(&str, &str, &str), f64> = SortedMap::new();
     for t in &series.totals {
         totals
             .entry((t.metric.as_str(), t.platform.as_str(), t.source.as_str()))

@@ -23,7 +23,7 @@
 //! - A daily series shorter or longer than `dayRange` is cut to the shorter length,
 //!   with a warning.
 
-use std::collections::BTreeMap;
+use crate::sorted::{SortedMap, SortedSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -426,8 +426,8 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
     let n = series.days.len() as i64;
     let offset = series.utc_offset_minutes;
     type Key = (String, String, String);
-    let mut current: BTreeMap<Key, BTreeMap<i64, f64>> = BTreeMap::new();
-    let mut previous: BTreeMap<Key, f64> = BTreeMap::new();
+    let mut current: SortedMap<Key, SortedMap<i64, f64>> = SortedMap::new();
+    let mut previous: SortedMap<Key, f64> = SortedMap::new();
     let mut dropped = 0usize;
     for (index, p) in host.iter().enumerate() {
         let bad = |reason: &str| StatsError::BadHostPoint {
@@ -467,20 +467,19 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
             "{dropped} host point(s) outside the period and the 7 days before were dropped"
         ));
     }
-    let keys: std::collections::BTreeSet<Key> =
-        current.keys().chain(previous.keys()).cloned().collect();
+    let keys: SortedSet<Key> = current.keys().chain(previous.keys()).cloned().collect();
     // Where each existing point and total is, so merging is linear (up to the maps).
-    let mut point_at: BTreeMap<(Key, String), usize> = BTreeMap::new();
-    for (i, p) in out.points.iter().enumerate() {
-        let k = (p.metric.clone(), p.platform.clone(), p.source.clone());
-        point_at.entry((k, p.date.clone())).or_insert(i);
-    }
-    let mut total_at: BTreeMap<Key, usize> = BTreeMap::new();
+    // Collected from the end: of repeated keys the last collected (the first) is kept.
+    let mut point_at: SortedMap<(Key, String), usize> = (out.points.iter().enumerate().rev())
+        .map(|(i, p)| {
+            let k = (p.metric.clone(), p.platform.clone(), p.source.clone());
+            ((k, p.date.clone()), i)
+        })
+        .collect();
+    let total_at: SortedMap<Key, usize> = (out.totals.iter().enumerate().rev())
+        .map(|(i, t)| ((t.metric.clone(), t.platform.clone(), t.source.clone()), i))
+        .collect();
     let mut merged: Vec<WeeklyTotal> = Vec::new();
-    for (i, t) in out.totals.iter().enumerate() {
-        let k = (t.metric.clone(), t.platform.clone(), t.source.clone());
-        total_at.entry(k).or_insert(i);
-    }
     for key in keys {
         let days = current.get(&key).cloned().unwrap_or_default();
         for (i, v) in &days {
@@ -524,7 +523,7 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
         });
     }
     // The totals not merged keep their order; the merged ones follow in key order.
-    let replaced: std::collections::BTreeSet<usize> = merged
+    let replaced: SortedSet<usize> = merged
         .iter()
         .filter_map(|t| total_at.get(&(t.metric.clone(), t.platform.clone(), t.source.clone())))
         .copied()

@@ -43,7 +43,7 @@
 //! - Details by ids are requested only for ids the cache lacks; ids GHL did not return
 //!   are remembered as not found until the next completed load or invalidation.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -161,7 +161,7 @@ struct Loading {
     skip: u64,
     pages: u32,
     count: Option<u64>,
-    staged: BTreeMap<String, Tag>,
+    staged: SortedMap<String, Tag>,
     last_activity_ms: u64,
     invalidated: bool,
 }
@@ -171,9 +171,9 @@ struct Loading {
 pub struct TagCatalog {
     location_id: String,
     config: CatalogConfig,
-    tags: BTreeMap<String, Tag>,
-    by_name: BTreeMap<String, BTreeSet<String>>,
-    not_found: BTreeSet<String>,
+    tags: SortedMap<String, Tag>,
+    by_name: SortedMap<String, SortedSet<String>>,
+    not_found: SortedSet<String>,
     loaded_at: Option<u64>,
     stale: bool,
     last_load: u64,
@@ -190,9 +190,9 @@ impl TagCatalog {
         Ok(Self {
             location_id: location_id.to_string(),
             config,
-            tags: BTreeMap::new(),
-            by_name: BTreeMap::new(),
-            not_found: BTreeSet::new(),
+            tags: SortedMap::new(),
+            by_name: SortedMap::new(),
+            not_found: SortedSet::new(),
             loaded_at: None,
             stale: true,
             last_load: 0,
@@ -260,7 +260,7 @@ impl TagCatalog {
             skip: 0,
             pages: 0,
             count: None,
-            staged: BTreeMap::new(),
+            staged: SortedMap::new(),
             last_activity_ms: now_ms,
             invalidated: false,
         });
@@ -337,12 +337,12 @@ impl TagCatalog {
             });
         };
         let received = response.results.tags.len() as u64;
-        for tag in response.results.tags {
-            if is_foreign(&tag, &self.location_id) {
-                continue;
-            }
-            l.staged.insert(tag.id.clone(), tag);
-        }
+        let location_id = &self.location_id;
+        l.staged.extend(
+            (response.results.tags.into_iter())
+                .filter(|tag| !is_foreign(tag, location_id))
+                .map(|tag| (tag.id.clone(), tag)),
+        );
         l.pages = l.pages.saturating_add(1);
         l.skip = l.skip.saturating_add(received);
         if response.results.count.is_some() {
@@ -396,12 +396,14 @@ impl TagCatalog {
     }
 
     fn rebuild_index(&mut self) {
+        // In name order, so that each insertion appends.
+        let mut pairs: Vec<(String, &String)> = (self.tags.values())
+            .map(|tag| (normalize_tag_name(&tag.tag), &tag.id))
+            .collect();
+        crate::order::sort(&mut pairs);
         self.by_name.clear();
-        for tag in self.tags.values() {
-            self.by_name
-                .entry(normalize_tag_name(&tag.tag))
-                .or_default()
-                .insert(tag.id.clone());
+        for (name, id) in pairs {
+            self.by_name.entry(name).or_default().insert(id.clone());
         }
     }
 
@@ -511,7 +513,7 @@ impl TagCatalog {
     /// Ids the cache lacks: trimmed, blanks dropped, de-duplicated (first occurrence
     /// order), without ids already known as not found.
     pub fn missing_details(&self, ids: &[String]) -> Vec<String> {
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         ids.iter()
             .map(|id| id.trim())
             .filter(|id| !id.is_empty())
@@ -547,7 +549,7 @@ impl TagCatalog {
             return Err(failure(OP_TAGS_BY_IDS, &response));
         }
         let mut out = DetailsOutcome::default();
-        let mut returned = BTreeSet::new();
+        let mut returned = SortedSet::new();
         for tag in response.results.tags {
             returned.insert(tag.id.clone());
             if is_foreign(&tag, &self.location_id) {
@@ -557,7 +559,7 @@ impl TagCatalog {
             out.merged.push(tag.id.clone());
             self.insert_tag(tag);
         }
-        let mut seen = BTreeSet::new();
+        let mut seen = SortedSet::new();
         for id in requested.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
             if !returned.contains(id) && seen.insert(id) && !self.tags.contains_key(id) {
                 self.not_found.insert(id.to_string());

@@ -11,7 +11,7 @@
 //! - Adds keep the caller's spelling (trimmed); blank names are ignored.
 //! - The contact's tags afterwards are exactly `unchanged ∪ add`.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ impl TagDiff {
 
 /// The diff between the desired additions/removals and a contact's current tags.
 pub fn diff(desired_add: &[String], desired_remove: &[String], current: &[String]) -> TagDiff {
-    let mut current_keys = BTreeSet::new();
+    let mut current_keys = SortedSet::new();
     let mut current_list = Vec::new();
     for c in current {
         let key = normalize_tag_name(c);
@@ -47,19 +47,19 @@ pub fn diff(desired_add: &[String], desired_remove: &[String], current: &[String
             current_list.push((key, c.trim().to_string()));
         }
     }
-    let wanted: BTreeSet<String> = desired_add
+    let wanted: SortedSet<String> = desired_add
         .iter()
         .map(|s| normalize_tag_name(s))
         .filter(|k| !k.is_empty())
         .collect();
-    let unwanted: BTreeSet<String> = desired_remove
+    let unwanted: SortedSet<String> = desired_remove
         .iter()
         .map(|s| normalize_tag_name(s))
         .filter(|k| !k.is_empty() && !wanted.contains(k))
         .collect();
 
     let mut out = TagDiff::default();
-    let mut added = BTreeSet::new();
+    let mut added = SortedSet::new();
     for a in desired_add {
         let key = normalize_tag_name(a);
         if !key.is_empty() && !current_keys.contains(&key) && added.insert(key) {
@@ -113,11 +113,11 @@ pub fn missing_location_tags(
     allow_create: bool,
     has_scope: bool,
 ) -> LocationTagPlan {
-    let known: BTreeSet<String> = location_tags
+    let known: SortedSet<String> = location_tags
         .iter()
         .map(|s| normalize_tag_name(s))
         .collect();
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let missing: Vec<String> = desired
         .iter()
         .filter(|d| {

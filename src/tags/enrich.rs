@@ -18,7 +18,7 @@
 //! - Nothing here fetches: call [`TagCatalog::enrichment_requests`] first to learn
 //!   which detail requests would fill the gaps.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -191,7 +191,7 @@ fn values_of(v: &Value) -> Vec<String> {
 pub fn referenced_values(records: &[Value], opts: &EnrichOptions) -> Result<Vec<String>, TagError> {
     let segments = parse_path(&opts.path)?;
     let last = segments.last().cloned().unwrap_or_default();
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     let mut out = Vec::new();
     for r in records {
         if let Some(v) = parent(r, &segments).and_then(|p| p.get(&last)) {

@@ -19,7 +19,7 @@
 //! In the Markdown form every tag name is a code span and every other text from data
 //! is escaped ([`crate::escape::markdown`]): a name cannot add HTML, links or cells.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -213,8 +213,8 @@ pub fn validate_tags(
     opts: &ReportOptions,
 ) -> TagReport {
     let tags: Vec<&Tag> = catalog.tags().collect();
-    let mut uses: BTreeMap<String, Uses> = BTreeMap::new();
-    let mut unknown: BTreeMap<String, Uses> = BTreeMap::new();
+    let mut uses: SortedMap<String, Uses> = SortedMap::new();
+    let mut unknown: SortedMap<String, Uses> = SortedMap::new();
     for r in references {
         let value = r.value.trim();
         if value.is_empty() {
@@ -257,7 +257,7 @@ pub fn validate_tags(
             .then(a.id.cmp(&b.id))
     };
 
-    let mut groups: BTreeMap<String, Vec<&Tag>> = BTreeMap::new();
+    let mut groups: SortedMap<String, Vec<&Tag>> = SortedMap::new();
     for t in &tags {
         let key = normalize_tag_name(&t.tag);
         if !key.is_empty() {
