@@ -567,6 +567,20 @@ mod tests {
         }
     }
 
+    #[cfg(feature = "schema")]
+    #[test]
+    fn the_schema_is_the_btrees() {
+        use crate::stats::model::PlatformTotal;
+        assert_eq!(
+            schemars::schema_for!(SortedMap<String, SortedMap<String, PlatformTotal>>),
+            schemars::schema_for!(BTreeMap<String, BTreeMap<String, PlatformTotal>>)
+        );
+        assert_eq!(
+            schemars::schema_for!(SortedMap<String, f64>),
+            schemars::schema_for!(BTreeMap<String, f64>)
+        );
+    }
+
     #[test]
     fn refuses_as_the_btree() {
         for text in ["[]", "1", "{\"a\": \"x\"}", "null"] {

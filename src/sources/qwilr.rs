@@ -27,7 +27,7 @@
 //! ([`parse_subscriptions`]). Requests carry no token: the host adds
 //! `Authorization: Bearer <token>`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -921,7 +921,7 @@ pub fn parse_subscriptions(response: &HttpResponse) -> Result<Vec<QwilrSubscript
         None if v.is_object() => vec![&v],
         None => vec![],
     };
-    let mut ids = BTreeSet::new();
+    let mut ids = crate::sorted::SortedSet::new();
     Ok(items
         .into_iter()
         .filter_map(|s| {
