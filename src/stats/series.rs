@@ -469,7 +469,8 @@ pub fn merge(series: &Series, host: &[HostPoint]) -> Result<Series, StatsError> 
     }
     let keys: SortedSet<Key> = current.keys().chain(previous.keys()).cloned().collect();
     // Where each existing point and total is, so merging is linear (up to the maps).
-    // Collected from the end: of repeated keys the last collected (the first) is kept.
+    // Collected back to front: of a repeated key the index collected last, the first
+    // one, wins (what `or_insert` in order kept); one sort, not a move per point.
     let mut point_at: SortedMap<(Key, String), usize> = (out.points.iter().enumerate().rev())
         .map(|(i, p)| {
             let k = (p.metric.clone(), p.platform.clone(), p.source.clone());
