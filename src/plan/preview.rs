@@ -1,7 +1,8 @@
 //! The dry run of a plan: every step built as it would be sent, nothing sent.
 //!
 //! [`preview`] is the only dry-run path (`previewPlan`, `executePlan(..., {dryRun})`
-//! and `flows.run(event, {dryRun})` all come here). Values known only from earlier
+//! and `flows.run(event, {dryRun})` all come here; a flow's later stages, planned
+//! before the answers they need, through [`preview_after`]). Values known only from earlier
 //! responses become placeholders:
 //! - `{"$from": "upsert", "pointer": "/contact/id"}` shows as `{upsert.contact.id}`
 //!   (in a URL too, not percent-encoded);
@@ -61,7 +62,18 @@ pub struct PreviewStep {
 
 /// The dry run of `plan` for the connection `builder` stands for (see the module doc).
 pub fn preview(plan: &Plan, builder: &RequestBuilder) -> Result<Vec<PreviewStep>, PlanError> {
-    plan.validate()?;
+    preview_after(plan, &[], builder)
+}
+
+/// The dry run of a flow's later stage, whose `$from`s may also name the steps of the
+/// stages before it (`earlier`; see [`Plan::validate_after`]): those show as the same
+/// placeholders.
+pub fn preview_after(
+    plan: &Plan,
+    earlier: &[String],
+    builder: &RequestBuilder,
+) -> Result<Vec<PreviewStep>, PlanError> {
+    plan.validate_after(earlier)?;
     check_authority(plan, builder.location_id())?;
     Ok(plan
         .steps
@@ -122,6 +134,17 @@ fn template(operation: &str) -> (Option<Method>, String) {
     }
 }
 
+/// The text a dry run shows for a value only step `step`'s answer gives, at `path`
+/// (dot-separated): `{upsert.contact.id}`. The one naming rule, for `$from`
+/// expressions and for the planner's later stages ([`crate::flows::planner`]).
+pub fn placeholder(step: &str, path: &str) -> String {
+    if path.is_empty() {
+        format!("{{{step}}}")
+    } else {
+        format!("{{{step}.{path}}}")
+    }
+}
+
 /// `v` with its expressions replaced by placeholders; every placeholder text is
 /// pushed to `marks` (an empty text for a `$missing` / `$present` list).
 fn placeholders(v: &Value, marks: &mut Vec<String>) -> Value {
@@ -129,12 +152,8 @@ fn placeholders(v: &Value, marks: &mut Vec<String>) -> Value {
         Value::Object(m) => {
             if let Some(Value::String(id)) = m.get("$from") {
                 let pointer = m.get("pointer").and_then(Value::as_str).unwrap_or("");
-                let mut text = format!("{{{id}");
-                for part in pointer.split('/').filter(|p| !p.is_empty()) {
-                    text.push('.');
-                    text.push_str(part);
-                }
-                text.push('}');
+                let path: Vec<&str> = pointer.split('/').filter(|p| !p.is_empty()).collect();
+                let text = placeholder(id, &path.join("."));
                 marks.push(text.clone());
                 return Value::String(text);
             }
@@ -223,5 +242,28 @@ mod tests {
         p.steps[0].params.body = Some(json!({"locationId": "../x", "email": "a@b.co"}));
         let e = preview(&p, &builder("loc1", &["contacts.write"])).unwrap_err();
         assert!(matches!(e, PlanError::ForeignLocation { step: Some(ref s), .. } if s == "upsert"));
+    }
+
+    #[test]
+    fn a_later_stage_shows_the_earlier_stages_answers_as_placeholders() {
+        let mut later = plan("loc1");
+        later.id = "evt-1#2".into();
+        later.steps.remove(0);
+        let b = builder("loc1", &["contacts.write"]);
+        // Alone it names a step it does not have: refused, as a run would refuse it.
+        let e = preview(&later, &b).unwrap_err();
+        assert!(
+            matches!(e, PlanError::UnknownDependency { ref dependency, .. } if dependency == "upsert")
+        );
+        let steps = preview_after(&later, &["upsert".to_string()], &b).unwrap();
+        assert_eq!(
+            steps[0].url,
+            "http://127.0.0.1:9/contacts/{upsert.contact.id}/tags"
+        );
+        assert!(steps[0].placeholders);
+        assert_eq!(steps[0].depends_on, vec!["upsert".to_string()]);
+        // Only the steps named may be referenced.
+        let e = preview_after(&later, &["read".to_string()], &b).unwrap_err();
+        assert!(matches!(e, PlanError::UnknownDependency { .. }));
     }
 }
