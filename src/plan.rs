@@ -301,8 +301,12 @@ impl Plan {
                 });
             }
         }
-        let mut earlier: BTreeMap<String, Value> =
-            earlier.iter().map(|id| (id.clone(), Value::Null)).collect();
+        // Inserted one by one: `collect` into a map would add a sort to the module.
+        let mut known: BTreeMap<String, Value> = BTreeMap::new();
+        for id in earlier {
+            known.insert(id.clone(), Value::Null);
+        }
+        let mut earlier = known;
         for step in &self.steps {
             for dep in step.dependencies() {
                 if !earlier.contains_key(&dep) {

@@ -306,11 +306,9 @@ impl FlowEngine {
         // A contact flow has at most three stages (tags read, contact read, writes).
         while out.len() < 3 {
             let at = out.last().unwrap_or(fp);
+            let tags = "shown as if the location had every tag the rules add: those it lacks are left out once its tags are read";
             let (mut next, why) = match &at.finish {
-                Finish::Replan { event } => (
-                    self.next_stage(at, event, now_ms, None, true)?,
-                    "shown as if the location had every tag the rules add: those it lacks are left out once its tags are read",
-                ),
+                Finish::Replan { event } => (self.next_stage(at, event, now_ms, None, true)?, tags),
                 Finish::ReadContact {
                     event,
                     score_field,
@@ -337,6 +335,9 @@ impl FlowEngine {
                 }
                 _ => break,
             };
+            if at.plan.step("location-tags").is_some() && why != tags {
+                next.warnings.push(format!("stage {}: {tags}", next.stage));
+            }
             next.warnings.push(format!("stage {}: {why}", next.stage));
             out.push(next);
         }

@@ -54,10 +54,14 @@ impl Client {
     pub fn preview_plan(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
-        earlier: Option<Vec<String>>,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] earlier: JsValue,
     ) -> Result<JsValue, JsValue> {
         let plan: Plan = decode(plan, "plan")?;
-        let earlier = earlier.unwrap_or_default();
+        let earlier: Vec<String> = if earlier.is_undefined() {
+            Vec::new()
+        } else {
+            decode(earlier, "earlier")?
+        };
         let steps =
             crate::plan::preview_after(&plan, &earlier, self.builder()).map_err(|e| throw(&e))?;
         to_js(&steps)
