@@ -37,14 +37,14 @@ test("a host's token provider (the property, set after the element is on the pag
   // As a trusted host does it: its own element (configured by attributes, with the
   // backend it makes itself) is on the page first, then the property is set.
   await page.evaluate(
-    ([token, api, location]) => {
+    ([api, location]) => {
       document.querySelector("ghl-bridge-console").remove();
       const el = document.createElement("ghl-bridge-console");
       el.setAttribute("base-url", api);
       el.setAttribute("location-id", location);
       document.querySelector("main").append(el);
     },
-    [DEMO_TOKEN, env.emu.url, "demoLocation00000001"],
+    [env.emu.url, "demoLocation00000001"],
   );
   // The host's own code runs once the console shows (it asks its page for a token).
   await page.getByText("It starts with “pit-”.").waitFor();
