@@ -147,14 +147,14 @@ async function sources(): Promise<SourcesState> {
       intakeUrl: null,
       poll: {
         lastPollAt: iso(st.wishpond.lastPollAt),
-        lastLeadAt: null,
+        lastLeadAt: iso(st.wishpond.lastFoundAt),
         lastError: st.wishpond.lastError ? err("SOURCE_API_ERROR", st.wishpond.lastError) : null,
       },
     },
     qwilr: {
       tokenSet: set.qwilrToken,
       subscriptions: [],
-      lastEventAt: iso(st.qwilr.lastPollAt),
+      lastEventAt: iso(st.qwilr.lastFoundAt),
       canSubscribe: false,
     },
   };
