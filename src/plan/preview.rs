@@ -11,13 +11,15 @@
 //!
 //! Invariants:
 //! - The request of each step is built by the same [`RequestBuilder`] that sends, so
-//!   the method, URL, query and body are what the run sends, up to the placeholders.
-//!   Headers are left out (they carry the token).
+//!   the method, URL, query, headers and body are what the run sends, up to the
+//!   placeholders; `Authorization` is left out (it carries the token).
 //! - The plan is validated and its locations checked ([`super::check_authority`])
 //!   first: a plan that would be refused when run is refused here too.
 //! - A step that cannot be built (a missing scope, a placeholder where the builder
 //!   needs a literal) is still listed, with the operation's method and path template
 //!   and the `error` the run would meet.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -43,6 +45,9 @@ pub struct PreviewStep {
     /// URL with placeholders such as `{upsert.contact.id}` for values known only
     /// later (the operation's path template when the request could not be built).
     pub url: String,
+    /// Headers as they would be sent, without `Authorization` (`Version`, `Accept`, and
+    /// `Content-Type` with a body); empty when the request could not be built.
+    pub headers: BTreeMap<String, String>,
     /// JSON body as it would be sent (placeholders included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
@@ -99,17 +104,19 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
     // Never sent: the preview has no headers, so no token is needed.
     let token = Token::new("preview");
     let built = builder.build(&step.operation, &params, &token);
-    let (method, url, error) = match built {
+    let (method, url, headers, error) = match built {
         Ok(req) => {
             let mut url = req.url;
             for m in marks.iter().filter(|m| !m.is_empty()) {
                 url = url.replace(&percent_encode(m), m);
             }
-            (Some(req.method), url, None)
+            let mut headers = req.headers;
+            headers.remove("Authorization");
+            (Some(req.method), url, headers, None)
         }
         Err(e) => {
             let (method, url) = template(&step.operation);
-            (method, url, Some(ErrorReport::of(&e)))
+            (method, url, BTreeMap::new(), Some(ErrorReport::of(&e)))
         }
     };
     PreviewStep {
@@ -117,6 +124,7 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
         operation: step.operation.clone(),
         method,
         url,
+        headers,
         body: params.body,
         depends_on: step.dependencies(),
         skip_when_empty: step.skip_when_empty.clone(),
@@ -214,6 +222,10 @@ mod tests {
             steps[0].url
         );
         assert!(!steps[0].placeholders);
+        // The headers the builder sets, without the token's.
+        let names: Vec<&str> = steps[0].headers.keys().map(String::as_str).collect();
+        assert_eq!(names, ["Accept", "Content-Type", "Version"]);
+        assert_eq!(steps[0].headers["Version"], "2021-07-28");
         assert_eq!(
             steps[1].url,
             "http://127.0.0.1:9/contacts/{upsert.contact.id}/tags"
@@ -229,6 +241,7 @@ mod tests {
         let steps = preview(&plan("loc1"), &builder("loc1", &[])).unwrap();
         let e = steps[1].error.as_ref().expect("missing scope");
         assert_eq!(e.code, "MISSING_SCOPE");
+        assert!(steps[1].headers.is_empty(), "no request, no headers");
         assert_eq!(steps[1].url, "/contacts/{contactId}/tags");
     }
 

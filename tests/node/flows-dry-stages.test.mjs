@@ -111,6 +111,15 @@ test("without tag creation the dry run says it assumed the location's tags", asy
   const { flows } = await setup({});
   const dry = await flows.run(lead(), { dryRun: true });
   assert.deepEqual(emu.log, []);
+  // The headers the run sends (the builder's), without the token's: a read has no body,
+  // so no Content-Type.
+  const [upsert, tagsRead] = dry.requests;
+  assert.deepEqual(upsert.headers, {
+    Accept: "application/json",
+    "Content-Type": "application/json",
+    Version: "2021-07-28",
+  });
+  assert.deepEqual(tagsRead.headers, { Accept: "application/json", Version: "2021-07-28" });
   assert.deepEqual(
     dry.requests.map((r) => r.step),
     ["upsert", "location-tags"],

@@ -77,6 +77,8 @@ test("staging: a flow in stages shows stage 2's requests, the answers as placeho
     await page.getByText("Stage 2: sent once HighLevel has answered stage 1").waitFor();
     const first = page.locator("ol[data-stage='1'] li.card");
     assert.deepEqual(await first.locator(".method").allInnerTexts(), ["GET"]);
+    // The headers the core builds (a read has no body: no Content-Type), no token.
+    await first.getByText("Headers: Accept: application/json, Version: 2021-07-28").waitFor();
     assert.match(
       await first.locator(".url").textContent(),
       /\/locations\/demoLocation00000001\/tags$/,

@@ -23,7 +23,7 @@ import { S } from "./strings.js";
 type Any = any;
 
 /**
- * A dry run's requests as shown (the dry run is the core's: no Authorization header):
+ * A dry run's requests as shown (the core's dry run: its headers without Authorization):
  * the first stage's, then each later stage's (`later`, planned by the core before the
  * answers it needs: placeholders such as `{upsert.contact.id}` name them; the package's
  * `DryRunStage`s, or what the runner keeps of them), each request with its stage, and
@@ -44,7 +44,7 @@ export function dryRunOf(
       stage: s.stage as number,
       method: r.method ?? "",
       url: r.url,
-      headers: { Version: "2021-07-28", "Content-Type": "application/json" },
+      headers: r.headers ?? {},
       body: r.body ?? null,
     })),
   );
