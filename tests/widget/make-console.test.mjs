@@ -38,7 +38,8 @@ test("make console prints the console's URL and password; the page opens and sig
           /\n {2}console {9}(http:\/\/127\.0\.0\.1:\d+)\/console\/\?location=(\S+)\n {18}password: (\S+)/.exec(
             out,
           );
-        if (m) {
+        // Once everything is printed (the last line), the order can be checked.
+        if (m && out.includes("Ctrl-C stops everything.")) {
           clearTimeout(timer);
           resolve({ url: m[1], location: m[2], password: m[3] });
         }
