@@ -44,7 +44,7 @@ use crate::http::RequestParams;
 mod fold;
 pub mod preview;
 
-pub use preview::{preview, PreviewStep};
+pub use preview::{preview, preview_after, PreviewStep};
 
 /// The most steps a plan may have ([`PlanError::TooManySteps`] past it). An event's
 /// plan has a handful; the limit only bounds hostile or runaway input.
@@ -276,6 +276,13 @@ pub enum Resolved {
 impl Plan {
     /// Checks the invariants listed in the module doc, in time linear in the plan.
     pub fn validate(&self) -> Result<(), PlanError> {
+        self.validate_after(&[])
+    }
+
+    /// [`Self::validate`] for a later stage of a flow, whose `$from`s may also name the
+    /// steps of the stages before it (`earlier`): what a dry run shows of a stage
+    /// planned before those steps answered ([`crate::flows::FlowEngine::later_stages`]).
+    pub fn validate_after(&self, earlier: &[String]) -> Result<(), PlanError> {
         if self.steps.len() > MAX_PLAN_STEPS {
             return Err(PlanError::TooManySteps {
                 plan: self.id.clone(),
@@ -294,7 +301,12 @@ impl Plan {
                 });
             }
         }
-        let mut earlier: BTreeMap<String, Value> = BTreeMap::new();
+        // Inserted one by one: `collect` into a map would add a sort to the module.
+        let mut known: BTreeMap<String, Value> = BTreeMap::new();
+        for id in earlier {
+            known.insert(id.clone(), Value::Null);
+        }
+        let mut earlier = known;
         for step in &self.steps {
             for dep in step.dependencies() {
                 if !earlier.contains_key(&dep) {

@@ -171,8 +171,10 @@ export interface Client extends TypedHelpers {
    * placeholders for values known only from earlier responses; sends nothing. Throws
    * `PLAN_*` errors (e.g. `PLAN_FOREIGN_LOCATION` for a plan naming another location).
    * Full module only (`ghl-bridge`); the lean `ghl-bridge/client` throws `NOT_AVAILABLE`.
+   * A flow's later stage (`flows.run(event, {dryRun})` gives them) names the step ids of
+   * the stages before it in `earlier`: their answers show as placeholders too.
    */
-  previewPlan(plan: Plan): PreviewStep[];
+  previewPlan(plan: Plan, earlier?: string[]): PreviewStep[];
   /** Builds, checks and sends any operation. */
   send(operation: AnyOperation, params?: RequestParams): Promise<SendResult>;
   /** The `X-RateLimit-*` headers of the last answer. */
@@ -430,17 +432,19 @@ export function createClient(options: ClientOptions): Client {
           throw tokens.scrubError(e);
         }
       },
-      previewPlan: (plan) =>
+      previewPlan: (plan, earlier) =>
         guard(() => {
           // The dry run lives in the full module (flows); the lean one has no preview.
-          const w = wasm() as unknown as { previewPlan?: (plan: Plan) => PreviewStep[] };
+          const w = wasm() as unknown as {
+            previewPlan?: (plan: Plan, earlier?: string[]) => PreviewStep[];
+          };
           if (typeof w.previewPlan !== "function")
             throw new GhlBridgeError(
               "NOT_AVAILABLE",
               "previewPlan needs the full module ('ghl-bridge'), not 'ghl-bridge/client'",
               { argument: "plan" },
             );
-          return w.previewPlan(plan);
+          return w.previewPlan(plan, earlier);
         }),
       send: (operation, params = {}) =>
         authorised((t) => exchange(() => wasm().prepare(operation, params, t), t, false)),
@@ -496,5 +500,5 @@ const clientSignatures: { [K in keyof Client]?: ReturnType<typeof sync> } = {
   socialTagsByIds: async(["tagIds", names]),
   socialStatistics: async(["request", object]),
   users: async(["query", object]),
-  previewPlan: sync(["plan", object]),
+  previewPlan: sync(["plan", object], ["earlier", optional(names)]),
 };

@@ -224,6 +224,22 @@ export interface DryRunReport {
   flowPlan: FlowPlan;
   /** The requests as they would be built. */
   requests: PreviewStep[];
+  /**
+   * The stages that follow once GHL answered (a contact flow in stages), planned by the
+   * core before those answers: what only they say shows as placeholders naming the step
+   * (`{upsert.contact.id}`), and each stage's `warnings` name what it assumed.
+   */
+  later: DryRunStage[];
+}
+
+/** A later stage of a dry run. */
+export interface DryRunStage {
+  /** The stage's number (2 for the first later one). */
+  stage: number;
+  /** Its plan, as planned before the answers it needs. */
+  flowPlan: FlowPlan;
+  /** Its requests as they would be built. */
+  requests: PreviewStep[];
 }
 
 /** The flows of one location. */
@@ -377,12 +393,22 @@ export function createFlows(options: FlowsOptions): Flows {
       for (let pending = loads.get(location); pending; pending = loads.get(location)) await pending;
       if (opts.dryRun) {
         const fp = flows.plan(event);
+        const requests = await previewPlan(clientFor(fp.plan), fp.plan);
+        const stages: FlowPlan[] = guard(() => wasm().laterStages(fp, now()));
+        const earlier = fp.plan.steps.map((s) => s.id);
+        const later: DryRunStage[] = [];
+        for (const next of stages) {
+          const rs = clientFor(next.plan).previewPlan(next.plan, [...earlier]);
+          later.push({ stage: next.stage, flowPlan: next, requests: rs });
+          earlier.push(...next.plan.steps.map((s) => s.id));
+        }
         const report: DryRunReport = {
           eventId: fp.eventId,
           flow: fp.plan.flow,
           dryRun: true,
           flowPlan: fp,
-          requests: await previewPlan(clientFor(fp.plan), fp.plan),
+          requests,
+          later,
         };
         return report;
       }

@@ -9,6 +9,7 @@ export * from "./core.js";
 export { createFlows, executePlan, previewPlan } from "./flows.js";
 export type {
   DryRunReport,
+  DryRunStage,
   ExecuteOptions,
   ExecutionReport,
   FailedStep,

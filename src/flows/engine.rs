@@ -28,6 +28,7 @@ use super::model::{
 };
 use super::planner::{
     details_steps, parse_ledger, plan_event_with, statistics_step, Builder, CurrentContact,
+    StageContact,
 };
 use super::replay::ReplayGuard;
 use crate::error::Coded;
@@ -145,15 +146,19 @@ impl FlowEngine {
     }
 
     fn plan_parsed(&self, parsed: &ParsedEvent, now_ms: u64) -> Result<FlowPlan, FlowError> {
-        self.plan_parsed_with(parsed, now_ms, None, 1)
+        self.plan_parsed_with(parsed, now_ms, None, 1, false)
     }
 
+    /// Plans `parsed` at `stage`. `assume_tags` (a dry run's later stage, whose
+    /// location-tags read was not sent): when the location's tags are not known, plan
+    /// as if it had every tag the rules add (what a read listing them all would give).
     fn plan_parsed_with(
         &self,
         parsed: &ParsedEvent,
         now_ms: u64,
-        current: Option<&CurrentContact>,
+        current: Option<StageContact<'_>>,
         stage: u32,
+        assume_tags: bool,
     ) -> Result<FlowPlan, FlowError> {
         let location = event_location(parsed, &self.location_id, &self.connections)?;
         let ttl = self.config.catalog.ttl_ms;
@@ -162,11 +167,22 @@ impl FlowEngine {
             .get(&location)
             .filter(|(_, at)| now_ms < at.saturating_add(ttl))
             .map(|(names, _)| names.as_slice());
+        let assumed;
+        let (config, scopes) = if assume_tags && location_tags.is_none() {
+            let mut config = self.config.clone();
+            config.allow_create_location_tags = true;
+            let mut scopes = self.scopes.clone();
+            scopes.push(tags::SCOPE_LOCATION_TAGS_WRITE.to_string());
+            assumed = (config, scopes);
+            (&assumed.0, assumed.1.as_slice())
+        } else {
+            (&self.config, self.scopes.as_slice())
+        };
         let ctx = FlowContext {
             location_id: &location,
             now_ms,
-            config: &self.config,
-            scopes: &self.scopes,
+            config,
+            scopes,
             rules: &self.rules,
             catalog: self.catalogs.get(&location),
             location_tags,
@@ -255,6 +271,79 @@ impl FlowEngine {
             contact_id,
             status,
         })
+    }
+
+    /// The stage after `fp` for its event, planned from the contact its answers gave
+    /// (`contact`) or from what they taught the engine (the location's tags).
+    fn next_stage(
+        &self,
+        fp: &FlowPlan,
+        event: &Event,
+        now_ms: u64,
+        contact: Option<StageContact<'_>>,
+        assume_tags: bool,
+    ) -> Result<FlowPlan, FlowError> {
+        let parsed = parse_event(event)?;
+        let mut next =
+            self.plan_parsed_with(&parsed, now_ms, contact, fp.stage + 1, assume_tags)?;
+        next.plan.id = format!("{}#{}", fp.event_id, next.stage);
+        Ok(next)
+    }
+
+    /// The later stages of a contact flow as a dry run shows them (nothing sent,
+    /// nothing learned, the engine unchanged): each planned by the code that plans it
+    /// from GHL's answers ([`Self::finish`]), for answers not known yet:
+    /// - after a location-tags read, as if the location had every tag the rules add
+    ///   (the add-tags list is the most that could be sent);
+    /// - after a contact write or read, for a contact with no tags, score 0 and an
+    ///   empty ledger, what only the answer says shown as placeholders naming the step
+    ///   ([`StageContact::Unread`]): resolved against the real answers (and the score
+    ///   texts read), they are the stage the run plans.
+    ///
+    /// Other flows (catalog pages, statistics after the accounts) give none: their
+    /// later requests are reads whose parameters the answers decide. Each stage carries
+    /// a warning naming its assumption.
+    pub fn later_stages(&self, fp: &FlowPlan, now_ms: u64) -> Result<Vec<FlowPlan>, FlowError> {
+        let mut out: Vec<FlowPlan> = Vec::new();
+        // A contact flow has at most three stages (tags read, contact read, writes).
+        while out.len() < 3 {
+            let at = out.last().unwrap_or(fp);
+            let tags = "shown as if the location had every tag the rules add: those it lacks are left out once its tags are read";
+            let (mut next, why) = match &at.finish {
+                Finish::Replan { event } => (self.next_stage(at, event, now_ms, None, true)?, tags),
+                Finish::ReadContact {
+                    event,
+                    score_field,
+                    ledger_field,
+                } => {
+                    let step = contact_step(at);
+                    let assumed = CurrentContact {
+                        id: crate::plan::preview::placeholder(step, "contact.id"),
+                        created: None,
+                        tags: Vec::new(),
+                        score: 0,
+                        ledger: Vec::new(),
+                        score_field: score_field.clone(),
+                        ledger_field: ledger_field.clone(),
+                    };
+                    let contact = StageContact::Unread {
+                        step,
+                        assumed: &assumed,
+                    };
+                    (
+                        self.next_stage(at, event, now_ms, Some(contact), true)?,
+                        "shown for a contact with no tags and no score yet: the contact HighLevel answers decides its id, which tags change and the score",
+                    )
+                }
+                _ => break,
+            };
+            if at.plan.step("location-tags").is_some() && why != tags {
+                next.warnings.push(format!("stage {}: {tags}", next.stage));
+            }
+            next.warnings.push(format!("stage {}: {why}", next.stage));
+            out.push(next);
+        }
+        Ok(out)
     }
 
     /// The local work after a stage's requests: learns from the responses (step id ->
@@ -370,10 +459,8 @@ impl FlowEngine {
                             "the contact write or read answered no `contact.id`",
                         )
                     })?;
-                let parsed = parse_event(event)?;
                 let mut next =
-                    self.plan_parsed_with(&parsed, now_ms, Some(&current), fp.stage + 1)?;
-                next.plan.id = format!("{}#{}", fp.event_id, next.stage);
+                    self.next_stage(fp, event, now_ms, Some(StageContact::Read(&current)), false)?;
                 warnings.append(&mut next.warnings);
                 next.warnings = warnings.clone();
                 Ok(pending(next, warnings))
@@ -397,9 +484,7 @@ impl FlowEngine {
                     .collect();
                 let location = fp.plan.location_id.clone();
                 self.set_location_tags(&location, names, now_ms);
-                let mut next = self.plan(event, now_ms)?;
-                next.stage = fp.stage + 1;
-                next.plan.id = format!("{}#{}", fp.event_id, next.stage);
+                let next = self.next_stage(fp, event, now_ms, None, false)?;
                 Ok(pending(next, warnings))
             }
             Finish::Enrich {
@@ -766,11 +851,16 @@ fn contact_response<'a>(
     fp: &FlowPlan,
     responses: &'a BTreeMap<String, Value>,
 ) -> Result<(&'static str, &'a Value), FlowError> {
-    let step = ["upsert", "update", "read"]
+    let step = contact_step(fp);
+    Ok((step, response(fp, responses, step)?))
+}
+
+/// The step of `fp` that writes or reads the contact.
+fn contact_step(fp: &FlowPlan) -> &'static str {
+    ["upsert", "update", "read"]
         .into_iter()
         .find(|s| fp.plan.step(s).is_some())
-        .unwrap_or("upsert");
-    Ok((step, response(fp, responses, step)?))
+        .unwrap_or("upsert")
 }
 
 /// Whether the contact was created: an upsert says (`new`); a write or read by id

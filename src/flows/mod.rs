@@ -10,6 +10,8 @@
 //! accounts gave), the outcome carries the **next stage** as another `FlowPlan`; the
 //! executor runs stages until an outcome has none. [`FlowEngine`] keeps the state
 //! between events (one tag catalog per location, location tag names, profile ids).
+//! A dry run shows a contact flow's later stages too ([`FlowEngine::later_stages`]):
+//! planned by the same code before the answers they need, which stand as placeholders.
 //!
 //! Invariants:
 //! - Sans-IO: planning and finishing send nothing and read no clock.

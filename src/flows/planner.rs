@@ -15,6 +15,7 @@ use super::model::{
 use crate::api::ops;
 use crate::error::Coded;
 use crate::http::RequestParams;
+use crate::plan::preview::placeholder;
 use crate::plan::{Plan, Step};
 use crate::rules::ApplyOptions;
 use crate::stats;
@@ -27,11 +28,11 @@ pub fn plan_event(ctx: &FlowContext<'_>, event: &ParsedEvent) -> Result<FlowPlan
 }
 
 /// Plans an event at `stage`; `current` is the contact a first stage read (contact
-/// events whose score accumulates).
+/// events whose score accumulates), or for a dry run the contact not read yet.
 pub fn plan_event_with(
     ctx: &FlowContext<'_>,
     event: &ParsedEvent,
-    current: Option<&CurrentContact>,
+    current: Option<StageContact<'_>>,
     stage: u32,
 ) -> Result<FlowPlan, FlowError> {
     // The location was decided (and checked) by `event_location`; never re-read here.
@@ -261,6 +262,33 @@ pub struct CurrentContact {
     pub ledger_field: Option<String>,
 }
 
+/// The contact a later stage of an accumulating contact flow is planned from.
+#[derive(Debug, Clone, Copy)]
+pub enum StageContact<'a> {
+    /// As the earlier stage's answer gave it.
+    Read(&'a CurrentContact),
+    /// Not read yet (a dry run: nothing was sent). The stage is planned by the same
+    /// code for `assumed` (a contact with no tags, score 0 and an empty ledger), and
+    /// what only the answer of the earlier step `step` can say is a placeholder naming
+    /// that step: the contact id and its tags as `$from` expressions (the tag lists as
+    /// `$missing` / `$present`: the most that could be sent), the score and ledger as
+    /// texts (`{upsert.contact.score} + 35, kept between 0 and 200`).
+    Unread {
+        /// The earlier step that writes or reads the contact (`upsert`, `read`).
+        step: &'a str,
+        /// The contact the stage is planned for.
+        assumed: &'a CurrentContact,
+    },
+}
+
+impl StageContact<'_> {
+    fn contact(&self) -> &CurrentContact {
+        match self {
+            StageContact::Read(c) | StageContact::Unread { assumed: c, .. } => c,
+        }
+    }
+}
+
 /// The ledger entry of an event: 16 hex digits of its dedupe key (FNV-1a 64; a
 /// change detector over ids we issue, not a security measure).
 pub fn ledger_entry(event_id: &str) -> String {
@@ -311,15 +339,39 @@ fn map(
 /// The custom field the score is written to, when the rules accumulate (their
 /// scoring, or a route's, reads its base from [`CURRENT_SCORE_PATH`]).
 fn accumulating_target(rules: &crate::rules::CompiledRules) -> Option<&crate::rules::CustomTarget> {
+    accumulating_scoring(rules).and_then(|s| match &s.write_to {
+        Some(crate::rules::Target::Custom(c)) => Some(c),
+        _ => None,
+    })
+}
+
+/// The scoring that accumulates (its `base` is [`CURRENT_SCORE_PATH`]), if any.
+fn accumulating_scoring(rules: &crate::rules::CompiledRules) -> Option<&crate::rules::Scoring> {
     let doc = rules.document();
     doc.scoring
         .iter()
         .chain(doc.routes.iter().filter_map(|r| r.scoring.as_ref()))
         .find(|s| s.base.as_deref() == Some(CURRENT_SCORE_PATH))
-        .and_then(|s| match &s.write_to {
-            Some(crate::rules::Target::Custom(c)) => Some(c),
-            _ => None,
-        })
+}
+
+/// A dry run's text for a score not read yet: the contact's score (named after the
+/// step that reads it) plus this event's points, within the scoring's bounds, e.g.
+/// `{upsert.contact.score} + 35, kept between 0 and 200`.
+fn score_placeholder(rules: &crate::rules::CompiledRules, step: &str, points: i64) -> String {
+    let sign = if points < 0 { '-' } else { '+' };
+    let mut text = format!(
+        "{} {sign} {}",
+        placeholder(step, "contact.score"),
+        points.unsigned_abs()
+    );
+    let bounds = accumulating_scoring(rules).map(|s| (s.min, s.max));
+    match bounds {
+        Some((Some(lo), Some(hi))) => text.push_str(&format!(", kept between {lo} and {hi}")),
+        Some((Some(lo), None)) => text.push_str(&format!(", at least {lo}")),
+        Some((None, Some(hi))) => text.push_str(&format!(", at most {hi}")),
+        _ => {}
+    }
+    text
 }
 
 /// Which GHL contact a contact event writes to (decided by [`contact_target`] only).
@@ -467,7 +519,7 @@ fn plan_contact(
     ctx: &FlowContext<'_>,
     event: &ParsedEvent,
     (payload, contact_id): (&Value, Option<&str>),
-    current: Option<&CurrentContact>,
+    current: Option<StageContact<'_>>,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
     let rules = rules_of(ctx, event)?;
@@ -536,28 +588,7 @@ fn plan_contact(
         }
     };
     let current = json!({"$from": write, "pointer": "/contact/tags"});
-    if !add.is_empty() {
-        let mut p = by_contact_id(contact_id.clone(), None);
-        p.body = Some(json!({"tags": {"$missing": add, "in": current}}));
-        b.step(
-            "add-tags",
-            ops::ADD_CONTACT_TAGS,
-            p,
-            "add only the desired tags the contact does not have yet (skipped when none)",
-        )
-        .skip_when_empty = Some("/tags".into());
-    }
-    if !mapped.tags_to_remove.is_empty() {
-        let mut p = by_contact_id(contact_id, None);
-        p.body = Some(json!({"tags": {"$present": mapped.tags_to_remove, "in": current}}));
-        b.step(
-            "remove-tags",
-            ops::REMOVE_CONTACT_TAGS,
-            p,
-            "remove only the unwanted tags the contact has (skipped when none)",
-        )
-        .skip_when_empty = Some("/tags".into());
-    }
+    answered_tag_steps(&mut b, &contact_id, &current, &add, &mapped.tags_to_remove);
     let finish = Finish::Contact {
         source: rules_source(event),
         rule_set: mapped.rule_set,
@@ -567,6 +598,40 @@ fn plan_contact(
         dropped_tags: dropped,
     };
     Ok(b.build(finish))
+}
+
+/// Add-tags and remove-tags against the tags an answer holds (`tags_of`, a `$from`):
+/// only the desired tags the contact lacks, only the unwanted ones it has, each step
+/// skipped at run time when its list comes out empty.
+fn answered_tag_steps(
+    b: &mut Builder,
+    contact_id: &Value,
+    tags_of: &Value,
+    add: &[String],
+    remove: &[String],
+) {
+    if !add.is_empty() {
+        let mut p = by_contact_id(contact_id.clone(), None);
+        p.body = Some(json!({"tags": {"$missing": add, "in": tags_of}}));
+        b.step(
+            "add-tags",
+            ops::ADD_CONTACT_TAGS,
+            p,
+            "add only the desired tags the contact does not have yet (skipped when none)",
+        )
+        .skip_when_empty = Some("/tags".into());
+    }
+    if !remove.is_empty() {
+        let mut p = by_contact_id(contact_id.clone(), None);
+        p.body = Some(json!({"tags": {"$present": remove, "in": tags_of}}));
+        b.step(
+            "remove-tags",
+            ops::REMOVE_CONTACT_TAGS,
+            p,
+            "remove only the unwanted tags the contact has (skipped when none)",
+        )
+        .skip_when_empty = Some("/tags".into());
+    }
 }
 
 fn rules_source(event: &ParsedEvent) -> String {
@@ -658,14 +723,21 @@ fn plan_contact_read(
 /// Stage 2 of a contact whose score accumulates, from the contact stage 1 read: the
 /// tag diff against its tags, then the new score and ledger in one request (last, so a
 /// failure before it leaves the ledger without this event and a redelivery redoes it).
+/// For a contact not read yet (a dry run) the same stage with placeholders for what
+/// the read answers ([`StageContact::Unread`]).
 fn plan_scored_contact(
     ctx: &FlowContext<'_>,
     event: &ParsedEvent,
     (payload, contact_id): (&Value, Option<&str>),
     rules: &crate::rules::CompiledRules,
-    current: &CurrentContact,
+    answer: StageContact<'_>,
     mut b: Builder,
 ) -> Result<FlowPlan, FlowError> {
+    let current = answer.contact();
+    let unread = match answer {
+        StageContact::Unread { step, .. } => Some(step),
+        StageContact::Read(_) => None,
+    };
     let entry = ledger_entry(&event.id);
     let already = current.ledger.contains(&entry);
     let mut result = FlowResult::Contact {
@@ -701,22 +773,42 @@ fn plan_scored_contact(
         .map_err(|()| event.malformed("the location's tags are unknown after the contact read"))?;
     let d = tags::diff(&add, &mapped.tags_to_remove, &current.tags);
     b.contact_key = Some(target.contact_key());
-    tag_steps(
-        &mut b,
-        &current.id,
-        &d,
-        "the tags of the contact read, diffed with the rules' tags",
-    );
+    match unread {
+        None => tag_steps(
+            &mut b,
+            &current.id,
+            &d,
+            "the tags of the contact read, diffed with the rules' tags",
+        ),
+        Some(step) => {
+            // The most each list could send: the contact read decides what is left.
+            let remove = tags::diff(&add, &mapped.tags_to_remove, &mapped.tags_to_remove).remove;
+            let tags_of = json!({"$from": step, "pointer": "/contact/tags"});
+            let id = json!({"$from": step, "pointer": "/contact/id"});
+            answered_tag_steps(&mut b, &id, &tags_of, &d.add, &remove);
+        }
+    }
     let score = mapped.score.unwrap_or(current.score);
     let mut fields = Vec::new();
     if score != current.score {
-        fields.push(json!({"id": current.score_field, "field_value": score}));
+        let (score_value, ledger_value) = match unread {
+            None => (json!(score), None),
+            Some(step) => (
+                json!(score_placeholder(rules, step, score - current.score)),
+                Some(format!(
+                    "{} {entry}",
+                    placeholder(step, "contact.scoreLedger")
+                )),
+            ),
+        };
+        fields.push(json!({"id": current.score_field, "field_value": score_value}));
         if let Some(ledger) = &current.ledger_field {
             let mut entries = current.ledger.clone();
             entries.push(entry);
             let keep = ctx.config.score_ledger.size.max(1);
             let from = entries.len().saturating_sub(keep);
-            fields.push(json!({"id": ledger, "field_value": entries[from..].join(" ")}));
+            let text = ledger_value.unwrap_or_else(|| entries[from..].join(" "));
+            fields.push(json!({"id": ledger, "field_value": text}));
         }
     }
     if let ContactTarget::ById(id) = &target {

@@ -1,7 +1,8 @@
 //! The dry run of a plan: every step built as it would be sent, nothing sent.
 //!
 //! [`preview`] is the only dry-run path (`previewPlan`, `executePlan(..., {dryRun})`
-//! and `flows.run(event, {dryRun})` all come here). Values known only from earlier
+//! and `flows.run(event, {dryRun})` all come here; a flow's later stages, planned
+//! before the answers they need, through [`preview_after`]). Values known only from earlier
 //! responses become placeholders:
 //! - `{"$from": "upsert", "pointer": "/contact/id"}` shows as `{upsert.contact.id}`
 //!   (in a URL too, not percent-encoded);
@@ -10,13 +11,15 @@
 //!
 //! Invariants:
 //! - The request of each step is built by the same [`RequestBuilder`] that sends, so
-//!   the method, URL, query and body are what the run sends, up to the placeholders.
-//!   Headers are left out (they carry the token).
+//!   the method, URL, query, headers and body are what the run sends, up to the
+//!   placeholders; `Authorization` is left out (it carries the token).
 //! - The plan is validated and its locations checked ([`super::check_authority`])
 //!   first: a plan that would be refused when run is refused here too.
 //! - A step that cannot be built (a missing scope, a placeholder where the builder
 //!   needs a literal) is still listed, with the operation's method and path template
 //!   and the `error` the run would meet.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -42,6 +45,9 @@ pub struct PreviewStep {
     /// URL with placeholders such as `{upsert.contact.id}` for values known only
     /// later (the operation's path template when the request could not be built).
     pub url: String,
+    /// Headers as they would be sent, without `Authorization` (`Version`, `Accept`, and
+    /// `Content-Type` with a body); empty when the request could not be built.
+    pub headers: BTreeMap<String, String>,
     /// JSON body as it would be sent (placeholders included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
@@ -61,7 +67,18 @@ pub struct PreviewStep {
 
 /// The dry run of `plan` for the connection `builder` stands for (see the module doc).
 pub fn preview(plan: &Plan, builder: &RequestBuilder) -> Result<Vec<PreviewStep>, PlanError> {
-    plan.validate()?;
+    preview_after(plan, &[], builder)
+}
+
+/// The dry run of a flow's later stage, whose `$from`s may also name the steps of the
+/// stages before it (`earlier`; see [`Plan::validate_after`]): those show as the same
+/// placeholders.
+pub fn preview_after(
+    plan: &Plan,
+    earlier: &[String],
+    builder: &RequestBuilder,
+) -> Result<Vec<PreviewStep>, PlanError> {
+    plan.validate_after(earlier)?;
     check_authority(plan, builder.location_id())?;
     Ok(plan
         .steps
@@ -87,17 +104,19 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
     // Never sent: the preview has no headers, so no token is needed.
     let token = Token::new("preview");
     let built = builder.build(&step.operation, &params, &token);
-    let (method, url, error) = match built {
+    let (method, url, headers, error) = match built {
         Ok(req) => {
             let mut url = req.url;
             for m in marks.iter().filter(|m| !m.is_empty()) {
                 url = url.replace(&percent_encode(m), m);
             }
-            (Some(req.method), url, None)
+            let mut headers = req.headers;
+            headers.remove("Authorization");
+            (Some(req.method), url, headers, None)
         }
         Err(e) => {
             let (method, url) = template(&step.operation);
-            (method, url, Some(ErrorReport::of(&e)))
+            (method, url, BTreeMap::new(), Some(ErrorReport::of(&e)))
         }
     };
     PreviewStep {
@@ -105,6 +124,7 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
         operation: step.operation.clone(),
         method,
         url,
+        headers,
         body: params.body,
         depends_on: step.dependencies(),
         skip_when_empty: step.skip_when_empty.clone(),
@@ -122,6 +142,17 @@ fn template(operation: &str) -> (Option<Method>, String) {
     }
 }
 
+/// The text a dry run shows for a value only step `step`'s answer gives, at `path`
+/// (dot-separated): `{upsert.contact.id}`. The one naming rule, for `$from`
+/// expressions and for the planner's later stages ([`crate::flows::planner`]).
+pub fn placeholder(step: &str, path: &str) -> String {
+    if path.is_empty() {
+        format!("{{{step}}}")
+    } else {
+        format!("{{{step}.{path}}}")
+    }
+}
+
 /// `v` with its expressions replaced by placeholders; every placeholder text is
 /// pushed to `marks` (an empty text for a `$missing` / `$present` list).
 fn placeholders(v: &Value, marks: &mut Vec<String>) -> Value {
@@ -129,12 +160,8 @@ fn placeholders(v: &Value, marks: &mut Vec<String>) -> Value {
         Value::Object(m) => {
             if let Some(Value::String(id)) = m.get("$from") {
                 let pointer = m.get("pointer").and_then(Value::as_str).unwrap_or("");
-                let mut text = format!("{{{id}");
-                for part in pointer.split('/').filter(|p| !p.is_empty()) {
-                    text.push('.');
-                    text.push_str(part);
-                }
-                text.push('}');
+                let path: Vec<&str> = pointer.split('/').filter(|p| !p.is_empty()).collect();
+                let text = placeholder(id, &path.join("."));
                 marks.push(text.clone());
                 return Value::String(text);
             }
@@ -195,6 +222,10 @@ mod tests {
             steps[0].url
         );
         assert!(!steps[0].placeholders);
+        // The headers the builder sets, without the token's.
+        let names: Vec<&str> = steps[0].headers.keys().map(String::as_str).collect();
+        assert_eq!(names, ["Accept", "Content-Type", "Version"]);
+        assert_eq!(steps[0].headers["Version"], "2021-07-28");
         assert_eq!(
             steps[1].url,
             "http://127.0.0.1:9/contacts/{upsert.contact.id}/tags"
@@ -210,6 +241,7 @@ mod tests {
         let steps = preview(&plan("loc1"), &builder("loc1", &[])).unwrap();
         let e = steps[1].error.as_ref().expect("missing scope");
         assert_eq!(e.code, "MISSING_SCOPE");
+        assert!(steps[1].headers.is_empty(), "no request, no headers");
         assert_eq!(steps[1].url, "/contacts/{contactId}/tags");
     }
 
@@ -223,5 +255,28 @@ mod tests {
         p.steps[0].params.body = Some(json!({"locationId": "../x", "email": "a@b.co"}));
         let e = preview(&p, &builder("loc1", &["contacts.write"])).unwrap_err();
         assert!(matches!(e, PlanError::ForeignLocation { step: Some(ref s), .. } if s == "upsert"));
+    }
+
+    #[test]
+    fn a_later_stage_shows_the_earlier_stages_answers_as_placeholders() {
+        let mut later = plan("loc1");
+        later.id = "evt-1#2".into();
+        later.steps.remove(0);
+        let b = builder("loc1", &["contacts.write"]);
+        // Alone it names a step it does not have: refused, as a run would refuse it.
+        let e = preview(&later, &b).unwrap_err();
+        assert!(
+            matches!(e, PlanError::UnknownDependency { ref dependency, .. } if dependency == "upsert")
+        );
+        let steps = preview_after(&later, &["upsert".to_string()], &b).unwrap();
+        assert_eq!(
+            steps[0].url,
+            "http://127.0.0.1:9/contacts/{upsert.contact.id}/tags"
+        );
+        assert!(steps[0].placeholders);
+        assert_eq!(steps[0].depends_on, vec!["upsert".to_string()]);
+        // Only the steps named may be referenced.
+        let e = preview_after(&later, &["read".to_string()], &b).unwrap_err();
+        assert!(matches!(e, PlanError::UnknownDependency { .. }));
     }
 }

@@ -81,6 +81,22 @@ impl Flows {
         to_js(&self.engine.claim(&fp, now_ms as u64))
     }
 
+    /// A dry run's later stages of a planned flow (nothing sent, nothing learned): each
+    /// planned from placeholders for the answers it needs (`FlowEngine::later_stages`).
+    #[wasm_bindgen(js_name = laterStages, unchecked_return_type = "FlowPlan[]")]
+    pub fn later_stages(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let fp: FlowPlan = from_js(plan, "plan")?;
+        let later = self
+            .engine
+            .later_stages(&fp, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&later)
+    }
+
     /// The local work after a stage: the result, or the next stage.
     #[wasm_bindgen(unchecked_return_type = "FlowOutcome")]
     pub fn finish(

@@ -48,14 +48,22 @@ pub fn resolve_step(
 #[cfg(feature = "full")]
 #[wasm_bindgen]
 impl Client {
-    /// The dry run of a plan for this client.
+    /// The dry run of a plan for this client; a flow's later stage names the step ids
+    /// of the stages before it in `earlier` (their answers show as placeholders).
     #[wasm_bindgen(js_name = previewPlan, unchecked_return_type = "PreviewStep[]")]
     pub fn preview_plan(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "string[] | undefined")] earlier: JsValue,
     ) -> Result<JsValue, JsValue> {
         let plan: Plan = decode(plan, "plan")?;
-        let steps = crate::plan::preview(&plan, self.builder()).map_err(|e| throw(&e))?;
+        let earlier: Vec<String> = if earlier.is_undefined() {
+            Vec::new()
+        } else {
+            decode(earlier, "earlier")?
+        };
+        let steps =
+            crate::plan::preview_after(&plan, &earlier, self.builder()).map_err(|e| throw(&e))?;
         to_js(&steps)
     }
 }

@@ -124,6 +124,16 @@ test("a Wishpond lead is polled and reaches GHL as a contact with its tags", asy
   await poll(panel);
   await poll(panel);
   assert.equal(h.ghl.log.length, before, "a repeated poll sends nothing");
+  // The console's Sources panel says when a lead was last seen and the last poll (a
+  // poll that finds nothing keeps when the last lead was seen).
+  const page = await h.context.newPage();
+  await page.goto(h.url("options.html"));
+  const options = page.locator("ghl-bridge-console");
+  await options.getByRole("tab", { name: "Sources" }).click();
+  const seen = options.getByText(/^Last lead seen: .+ Last poll: .+\.$/);
+  await seen.waitFor();
+  assert.ok(!(await seen.textContent()).includes("Last lead seen: never"));
+  await page.close();
 });
 
 /** The service worker's version ids, from a CDP session on an extension page. */

@@ -104,6 +104,13 @@ test("the console's Go live and Activity panels work through the worker", async 
     .getByText(/\/contacts\/upsert$/)
     .first()
     .waitFor();
+  // The score accumulates here (the contact read first): stage 2 is shown too, by the
+  // console's one shape of a dry run, with the contact's id named as a placeholder.
+  await c.getByText("Stage 2: sent once HighLevel has answered stage 1").waitFor();
+  assert.match(
+    await c.locator("ol[data-stage='2'] li.card .url").first().textContent(),
+    /\/contacts\/\{upsert\.contact\.id\}\/tags$/,
+  );
   assert.equal(h.ghl.log.length, before, "a dry run sends nothing");
   // Activity: the worker's delivery log and counts.
   await c.getByRole("tab", { name: "Activity" }).click();

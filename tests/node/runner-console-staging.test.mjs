@@ -99,10 +99,27 @@ test("staging: a captured lead reaches no GHL request; the console shows its dry
     entry = staged.find((e) => e.eventId.endsWith(":sub-staged-1"));
     return entry !== undefined && (await pendingIntake()) === 0;
   }, "the staged lead recorded and its intake item completed");
-  // The first stage's requests as they would be built (a later stage, the upsert, in `next`).
-  assert.ok(entry.requests.length > 0);
-  for (const r of entry.requests) assert.ok(r.operation && r.url && !r.error, JSON.stringify(r));
-  assert.ok(Array.isArray(entry.next));
+  // Every stage's requests as they would be built: the location's tags read, then the
+  // contact written (stage 2, the upsert's answer named as placeholders).
+  assert.deepEqual(
+    entry.requests.map((r) => r.step),
+    ["location-tags"],
+  );
+  assert.deepEqual(
+    entry.later.map((s) => [s.stage, s.requests.map((r) => r.step)]),
+    [[2, ["upsert", "add-tags"]]],
+  );
+  for (const r of [...entry.requests, ...entry.later[0].requests])
+    assert.ok(r.operation && r.url && !r.error, JSON.stringify(r));
+  assert.match(entry.later[0].requests[1].url, /\/contacts\/\{upsert\.contact\.id\}\/tags$/);
+  // The console's dry run of the same event shows what the worker staged (one flows
+  // configuration for both: tags are never created on the runner).
+  const sample = (await call("samples")).find((s) => s.event.id === entry.eventId);
+  const dry = await call("dryRun", sample.event);
+  assert.deepEqual(
+    [dry.requests, dry.later].map((x) => JSON.stringify(x)),
+    [entry.requests, entry.later].map((x) => JSON.stringify(x)),
+  );
   assert.ok(!JSON.stringify(entry).includes(DEMO_TOKEN), "no token in the staged entry");
   // Nothing failed either: the Activity's failure log has no entry for it.
   assert.ok(!(await call("activity")).some((a) => a.planId === entry.eventId));

@@ -194,10 +194,23 @@ test("staging: a dry run shows the exact requests, nothing is sent; production n
   const d = await call("deliver", [LEAD]);
   assert.equal(d.status, 200, JSON.stringify(d.body));
   assert.equal(d.body.queued, false);
-  assert.ok(
-    d.body.preview.requests.some((q) => q.step === "upsert" && q.body.email === "ada@example.com"),
+  // What the worker would send (the runner never creates location tags): the location's
+  // tags read first, then, in stage 2, the contact written and tagged by the id the
+  // upsert answers (a named placeholder, not an invented id).
+  assert.deepEqual(
+    d.body.preview.requests.map((q) => `${q.method} ${q.step}`),
+    ["GET location-tags"],
     JSON.stringify(d.body),
   );
+  const [stage2] = d.body.preview.later;
+  assert.equal(stage2.stage, 2);
+  assert.ok(
+    stage2.requests.some((q) => q.step === "upsert" && q.body.email === "ada@example.com"),
+    JSON.stringify(stage2),
+  );
+  const add = stage2.requests.find((q) => q.step === "add-tags");
+  assert.match(add.url, /\/contacts\/\{upsert\.contact\.id\}\/tags$/);
+  assert.ok(stage2.flowPlan.warnings.some((w) => w.includes("as if the location had every tag")));
   assert.equal(emu.log?.length ?? 0, before, "nothing reached GHL");
   const samples = await call("samples");
   assert.equal(samples.body[0].event.id, LEAD.id);

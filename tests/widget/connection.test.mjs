@@ -30,6 +30,42 @@ test("connect with a token: the location is read and every flow is ready", { ski
   await context.close();
 });
 
+test("a host's token provider (the property, set after the element is on the page) connects it", {
+  skip,
+}, async () => {
+  const { page, context, errors } = await openConsole(env);
+  // As a trusted host does it: its own element (configured by attributes, with the
+  // backend it makes itself) is on the page first, then the property is set.
+  await page.evaluate(
+    ([api, location]) => {
+      document.querySelector("ghl-bridge-console").remove();
+      const el = document.createElement("ghl-bridge-console");
+      el.setAttribute("base-url", api);
+      el.setAttribute("location-id", location);
+      document.querySelector("main").append(el);
+    },
+    [env.emu.url, "demoLocation00000001"],
+  );
+  // The host's own code runs once the console shows (it asks its page for a token).
+  await page.getByText("It starts with “pit-”.").waitFor();
+  await page.evaluate((token) => {
+    window.providerCalls = 0;
+    document.querySelector("ghl-bridge-console").tokenProvider = async () => {
+      window.providerCalls += 1;
+      return token;
+    };
+  }, DEMO_TOKEN);
+  await page.getByText("This console gets its token from the page it runs in.").waitFor();
+  // Nothing typed: the token comes from the host.
+  await page.getByRole("button", { name: "Save and test connection" }).click();
+  await page.getByText("Connected to Demo Location (demoLocation00000001).").waitFor();
+  assert.ok((await page.evaluate(() => window.providerCalls)) > 0);
+  const text = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.textContent);
+  assert.ok(!text.includes(DEMO_TOKEN));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("no part of the token is shown back (not even its last characters)", { skip }, async () => {
   const token = "pit-console-regression-Q7zW";
   env.emu.addToken(token, { locationId: "demoLocation00000001" });

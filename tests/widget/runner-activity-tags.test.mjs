@@ -107,6 +107,7 @@ test("Activity: the rate-budget gauges from the stored budget; staged events nam
       flow: "contact",
       at: new Date().toISOString(),
       requests: d.preview.requests,
+      later: d.preview.later,
       next: d.preview.next,
       warnings: d.preview.warnings,
     });
@@ -137,11 +138,23 @@ test("Activity: the rate-budget gauges from the stored budget; staged events nam
     await row.getByText(/request.* it would send/).click();
     await row.locator("li.card .method").first().waitFor();
     const methods = await row.locator("li.card .method").allInnerTexts();
+    const lead1 = staged.find((s) => s.eventId === "activity-lead-1");
     assert.deepEqual(
       methods,
-      staged.find((s) => s.eventId === "activity-lead-1").requests.map((r) => r.method),
+      [lead1.requests, ...lead1.later.map((s) => s.requests)].flat().map((r) => r.method),
     );
-    assert.ok((await row.locator("li.card pre").first().textContent()).includes("ada@example.com"));
+    // Every stage: the location's tags read, then (stage 2) the contact written and
+    // tagged by the id the upsert answers, named as a placeholder.
+    await row.getByText("Stage 2: sent once HighLevel has answered stage 1").waitFor();
+    const second = row.locator("ol[data-stage='2']");
+    assert.ok(
+      (await second.locator("li[data-step=upsert] pre").textContent()).includes("ada@example.com"),
+    );
+    assert.match(
+      await second.locator("li[data-step=add-tags] .url").textContent(),
+      /\/contacts\/\{upsert\.contact\.id\}\/tags$/,
+    );
+    await row.getByText("Values in {braces} come from an earlier request’s answer.").waitFor();
     assert.deepEqual(await axe(page), []);
     await page.screenshot({ path: `${shots}runner-activity-${scheme}.png`, fullPage: true });
     assert.deepEqual(errors, []);

@@ -131,6 +131,8 @@ export interface SourceStatus {
   lastError: string | null;
   /** Events found by the last poll. */
   lastFound: number;
+  /** When a poll last found events (a lead, an accepted page), or null. */
+  lastFoundAt: number | null;
 }
 
 /** Everything a page shows. */

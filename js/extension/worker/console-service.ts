@@ -33,6 +33,7 @@ import { toBackendError } from "../../widget/ghl-bridge-console/direct-backend.j
 import type { ConsoleMethod } from "../../widget/ghl-bridge-console/remote-backend.js";
 import { probeScopes } from "../../widget/ghl-bridge-console/scope-probe.js";
 import {
+  dryRunOf,
   type EventOrigin,
   originsOf,
   outboxActivity,
@@ -146,14 +147,14 @@ async function sources(): Promise<SourcesState> {
       intakeUrl: null,
       poll: {
         lastPollAt: iso(st.wishpond.lastPollAt),
-        lastLeadAt: null,
+        lastLeadAt: iso(st.wishpond.lastFoundAt),
         lastError: st.wishpond.lastError ? err("SOURCE_API_ERROR", st.wishpond.lastError) : null,
       },
     },
     qwilr: {
       tokenSet: set.qwilrToken,
       subscriptions: [],
-      lastEventAt: iso(st.qwilr.lastPollAt),
+      lastEventAt: iso(st.qwilr.lastFoundAt),
       canSubscribe: false,
     },
   };
@@ -225,23 +226,14 @@ async function dryRun(event: SampleEvent["event"]): Promise<DryRunResult> {
   const e = await running();
   try {
     const r = await e.flows.run(event, { dryRun: true });
-    // Previews carry no headers (so no Authorization).
-    const requests = r.requests.map((q) => ({
-      step: q.step,
-      method: q.method ?? "",
-      url: q.url,
-      headers: {},
-      body: q.body ?? null,
-    }));
-    const upsert = r.requests.find((q) => q.url.endsWith("/contacts/upsert"))?.body as
-      | { email?: string; phone?: string }
-      | undefined;
-    return {
-      eventId: r.eventId,
-      requests,
-      match: upsert?.email ?? upsert?.phone ?? null,
-      error: null,
-    };
+    // The console's one shape of a dry run: every stage's requests, the warnings.
+    return dryRunOf(
+      r.eventId,
+      r.requests,
+      r.flowPlan.then ?? [],
+      r.flowPlan.warnings ?? [],
+      r.later,
+    );
   } catch (x) {
     return { eventId: event.id, requests: [], match: null, error: asBackendError(x) };
   }

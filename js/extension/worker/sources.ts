@@ -104,10 +104,12 @@ function single(source: "wishpond" | "qwilr", run: () => Promise<Found>): Promis
     p = (async () => {
       try {
         const { found, queued } = await run();
+        const now = Date.now();
         await saveSourceStatus(source, {
-          lastPollAt: Date.now(),
+          lastPollAt: now,
           lastError: null,
           lastFound: found,
+          ...(found ? { lastFoundAt: now } : {}),
         });
         if (found) await addActivity("polled", `${name}: ${found} ${what}, ${queued} queued`);
       } catch (e) {

@@ -118,6 +118,7 @@ const emptySource = (enabled: boolean): SourceStatus => ({
   lastPollAt: null,
   lastError: null,
   lastFound: 0,
+  lastFoundAt: null,
 });
 
 export async function loadSourceStatus(
@@ -130,12 +131,13 @@ export async function loadSourceStatus(
   };
 }
 
+/** Saves a source's last poll; `lastFoundAt` is kept unless the poll found events. */
 export async function saveSourceStatus(
   source: "wishpond" | "qwilr",
-  status: Omit<SourceStatus, "enabled">,
+  status: Omit<SourceStatus, "enabled" | "lastFoundAt"> & { lastFoundAt?: number },
 ): Promise<void> {
-  const s = (await read<Record<string, unknown>>(KEYS.sources)) ?? {};
-  await write(KEYS.sources, { ...s, [source]: status });
+  const s = (await read<Record<string, SourceStatus>>(KEYS.sources)) ?? {};
+  await write(KEYS.sources, { ...s, [source]: { ...s[source], ...status } });
 }
 
 export interface ReportState {

@@ -50,7 +50,9 @@ import type { TokenManager } from "./tokens.js";
 import { CUSTOM_PAGE_SESSION_MS, consoleSessions, type Session } from "./console-sessions.js";
 import {
   CONSOLE_KEYS,
+  dryRunView,
   modeOf as readMode,
+  RUNNER_FLOW_CONFIG,
   recordSample,
   rulesOf,
   type StagedEntry,
@@ -410,7 +412,7 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
       locationId: c.locationId,
       scopes,
       rules: documents,
-      config: { allowCreateLocationTags: scopes.includes("locations/tags.write") },
+      config: RUNNER_FLOW_CONFIG,
     } as Parameters<typeof createFlows>[0]);
   }
   // One place decides a connection's mode (`console-state.ts`), the worker reads it too.
@@ -851,19 +853,10 @@ export function createConsoleApi(options: ConsoleApiOptions): ConsoleApi {
   async function preview(name: string, c: ConnectionConfig, event: unknown) {
     const flows = await flowsOf(name, c);
     try {
-      const p = (await flows.run(event as Parameters<typeof flows.run>[0], { dryRun: true })) as {
-        requests: unknown[];
-        flowPlan?: { then?: string[]; warnings?: string[] };
-      };
-      return {
-        requests: p.requests,
-        // The core's `flowPlan.then`, under a name that is not a thenable's.
-        next: p.flowPlan?.then ?? [],
-        warnings: p.flowPlan?.warnings ?? [],
-        error: null,
-      };
+      const p = await flows.run(event as Parameters<typeof flows.run>[0], { dryRun: true });
+      return { ...dryRunView(p), error: null };
     } catch (e) {
-      return { requests: [], next: [], warnings: [], error: errorJson(e) };
+      return { requests: [], later: [], next: [], warnings: [], error: errorJson(e) };
     }
   }
 

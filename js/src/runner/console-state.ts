@@ -8,6 +8,8 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { rulesPresets } from "../entries/node.js";
+import type { DryRunReport } from "../flows.js";
+import type { FlowConfig } from "../wasm/types.js";
 import { runnerError } from "./errors.js";
 import type { RunnerStore } from "./store/types.js";
 import type { StagedRun } from "./worker/index.js";
@@ -57,8 +59,34 @@ export function notSent(m: ModeState, receivedAt: number): boolean {
   return m.since !== null && receivedAt < Date.parse(m.since);
 }
 
+/**
+ * The flows' configuration on the runner, the worker's and the console API's dry runs
+ * alike (so a dry run shows what the worker sends): the defaults, so tags the location
+ * lacks are dropped, never created (the location's tags are read first).
+ */
+export const RUNNER_FLOW_CONFIG: Partial<FlowConfig> = {};
+
 /** One event the worker planned and did not send (the connection was in staging). */
 export type StagedEntry = StagedRun;
+
+/**
+ * What the console keeps and shows of a dry run (the worker's staged events, the console
+ * API's `dryRun`): every stage's requests and warnings, the names of the stages not
+ * shown (the core's `flowPlan.then`, under a name that is not a thenable's). The later
+ * stages keep their number, requests and warnings, not their plans.
+ */
+export function dryRunView(dry: DryRunReport) {
+  return {
+    requests: dry.requests,
+    later: dry.later.map((s) => ({
+      stage: s.stage,
+      requests: s.requests,
+      flowPlan: { warnings: s.flowPlan.warnings ?? [] },
+    })),
+    next: dry.flowPlan.then ?? [],
+    warnings: dry.flowPlan.warnings ?? [],
+  };
+}
 
 /** How many staged entries the store keeps per connection. */
 export const MAX_STAGED = 50;

@@ -14,6 +14,7 @@ import {
   modeOf,
   notSent,
   recordSample,
+  RUNNER_FLOW_CONFIG,
   recordStaged,
   rulesOf,
 } from "./console-state.js";
@@ -49,6 +50,7 @@ export const runnerWorker: StartWorker = async (ctx) => {
           getToken: ctx.tokens.getter(name),
           baseUrl: config.ghl.baseUrl,
           rules: { ...rulesOf(config.baseDir, name, c.rules), ...saved?.documents },
+          flowConfig: RUNNER_FLOW_CONFIG,
         };
         built.set(name, w);
       }

@@ -159,6 +159,8 @@ export interface CustomField {
 /** One request a dry run would send (the Authorization header is never included). */
 export interface PreviewRequest {
   step: string;
+  /** The flow's stage: 1 is sent first; a later one once HighLevel answered the one before. */
+  stage: number;
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -171,7 +173,9 @@ export interface DryRunResult {
   requests: PreviewRequest[];
   /** Which contact the event will match (email/phone), when the plan says. */
   match: string | null;
-  /** What follows once GHL answered these requests (a staged flow), for people. */
+  /** The contact's name as the upsert writes it ("Jane Doe"), when the rules map one. */
+  name?: string | null;
+  /** Later stages named only (their requests are not shown), for people. */
   next?: string[];
   /** Warnings of the planner (tags dropped, values doubtful...), for people. */
   warnings?: string[];
@@ -240,9 +244,9 @@ export interface ActivityEntry {
   ghlMessage: string | null;
   traceId: string | null;
   source: Source | null;
-  /** A staged event (dry run, nothing sent): the exact requests it would send. */
+  /** A staged event (dry run, nothing sent): the exact requests it would send, every stage's. */
   requests?: PreviewRequest[];
-  /** A staged event: the stages that follow once GHL answered (built from the answers). */
+  /** A staged event: later stages named only (their requests are not shown). */
   next?: string[];
 }
 

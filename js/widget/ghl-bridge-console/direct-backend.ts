@@ -688,6 +688,7 @@ export class DirectBackend implements ConsoleBackend {
         preview.requests,
         preview.flowPlan?.then ?? [],
         preview.flowPlan?.warnings ?? [],
+        preview.later,
       );
     } catch (e) {
       return { eventId: event?.id ?? "", requests: [], match: null, error: toBackendError(e) };

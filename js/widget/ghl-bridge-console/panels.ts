@@ -318,6 +318,18 @@ function request(r: PreviewRequest): TemplateResult {
   </li>`;
 }
 
+/** A dry run's requests, stage by stage (a later stage's placeholders name the answers). */
+function requests(list: PreviewRequest[]): TemplateResult {
+  const stages = [...new Set(list.map((r) => r.stage))];
+  return html`${stages.map(
+    (
+      n,
+    ) => html`${stages.length > 1 ? html`<p class="stage"><strong>${S.stageNote(n)}</strong></p>` : nothing}
+      <ol class="cards" data-stage=${n}>${list.filter((r) => r.stage === n).map(request)}</ol>`,
+  )}
+    ${list.some((r) => r.stage > 1 || /\{[^}]+\}/.test(r.url)) ? html`<p class="muted">${S.placeholderNote}</p>` : nothing}`;
+}
+
 function golive(el: El): TemplateResult {
   const m = el.modeState;
   const live = m?.mode === "production";
@@ -352,9 +364,8 @@ function golive(el: El): TemplateResult {
         ? html`<section aria-labelledby=${id(el, "dry-title")}>
           <h3 id=${id(el, "dry-title")}>${S.dryRunTitle}</h3>
           <p class="ok-text">${S.nothingSent}</p>
-          ${dry.match ? html`<p>${S.matchNote(dry.match)}</p>` : nothing}
-          ${dry.requests.length ? html`<ol class="cards">${dry.requests.map(request)}</ol>` : html`<p>${S.noRequests}</p>`}
-          ${dry.requests.some((r) => /\{[^}]+\}/.test(r.url)) ? html`<p class="muted">${S.placeholderNote}</p>` : nothing}
+          ${dry.match ? html`<p>${S.matchNote(dry.match, dry.name ?? "")}</p>` : nothing}
+          ${dry.requests.length ? requests(dry.requests) : html`<p>${S.noRequests}</p>`}
           ${dry.next?.length ? html`<p class="muted">${S.thenNote} ${dry.next.join("; ")}.</p>` : nothing}
           ${dry.warnings?.length ? html`<ul class="muted">${dry.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
         </section>`
@@ -477,7 +488,7 @@ function log(list: ActivityEntry[]): TemplateResult {
           <td>${a.ghlMessage ?? ""}${
             a.requests?.length
               ? html`<details><summary>${S.stagedRequests(a.requests.length)}</summary>
-                  <ol class="cards">${a.requests.map(request)}</ol>
+                  ${requests(a.requests)}
                   ${a.next?.length ? html`<p class="muted">${S.thenNote} ${a.next.join("; ")}.</p>` : nothing}</details>`
               : nothing
           }</td>

@@ -332,7 +332,7 @@ export class RunnerBackend {
 
   #dry(eventId: string, p: Any): DryRunResult {
     if (p.error) return { eventId, requests: [], match: null, error: p.error };
-    return dryRunOf(eventId, p.requests, p.next, p.warnings);
+    return dryRunOf(eventId, p.requests, p.next, p.warnings, p.later);
   }
   async dryRun(event: SampleEvent["event"]): Promise<DryRunResult> {
     return this.#dry(event.id, await this.#call("dryRun", event));
@@ -378,7 +378,13 @@ export class RunnerBackend {
     // The events the runner's worker planned in staging (sent nowhere), with their requests.
     const staged = ((await this.#call("staged").catch(() => [])) as Any[]).map(
       (e): ActivityEntry => {
-        const dry = dryRunOf(String(e.eventId), e.requests ?? [], e.next ?? [], e.warnings ?? []);
+        const dry = dryRunOf(
+          String(e.eventId),
+          e.requests ?? [],
+          e.next ?? [],
+          e.warnings ?? [],
+          e.later ?? [],
+        );
         return {
           at: String(e.at),
           planId: String(e.eventId),

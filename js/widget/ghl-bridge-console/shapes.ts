@@ -22,23 +22,46 @@ import { S } from "./strings.js";
 // biome-ignore lint/suspicious/noExplicitAny: the core's JSON (typed in pkg/, not in this bundle)
 type Any = any;
 
-/** A dry run's requests as shown (the dry run is the core's: no Authorization header). */
+/**
+ * A dry run's requests as shown (the core's dry run: its headers without Authorization):
+ * the first stage's, then each later stage's (`later`, planned by the core before the
+ * answers it needs: placeholders such as `{upsert.contact.id}` name them; the package's
+ * `DryRunStage`s, or what the runner keeps of them), each request with its stage, and
+ * the later stages' warnings after the first's (once each). `next` (the stages named only) is kept
+ * when no later stage is shown.
+ */
 export function dryRunOf(
   eventId: string,
   requests: Any[],
   next: string[] = [],
   warnings: string[] = [],
+  later: Any[] = [],
 ): DryRunResult {
-  const shown = requests.map((r) => ({
-    step: r.step,
-    method: r.method ?? "",
-    url: r.url,
-    headers: { Version: "2021-07-28", "Content-Type": "application/json" },
-    body: r.body ?? null,
-  }));
+  const stages = [{ stage: 1, requests }, ...later];
+  const shown = stages.flatMap((s) =>
+    (s.requests as Any[]).map((r) => ({
+      step: r.step,
+      stage: s.stage as number,
+      method: r.method ?? "",
+      url: r.url,
+      headers: r.headers ?? {},
+      body: r.body ?? null,
+    })),
+  );
   const upsert = shown.find((r) => r.step === "upsert")?.body as Record<string, unknown> | null;
   const match = upsert ? ((upsert.email ?? upsert.phone ?? null) as string | null) : null;
-  return { eventId, requests: shown, match, next, warnings, error: null };
+  // Who people will recognise: the name the rules mapped, as the upsert writes it.
+  const name = [upsert?.firstName, upsert?.lastName].filter((x) => typeof x === "string" && x);
+  return {
+    eventId,
+    requests: shown,
+    match,
+    name: name.join(" ") || null,
+    next: later.length ? [] : next,
+    // A later stage is planned again from the event: its mapping warnings repeat the first's.
+    warnings: [...new Set([...warnings, ...later.flatMap((s) => s.flowPlan?.warnings ?? [])])],
+    error: null,
+  };
 }
 
 /** The core's statistics series as the dashboard draws it. */

@@ -149,8 +149,8 @@ export const S = {
   sendEvent: "Send this event",
   dryRunTitle: "Requests that would be sent",
   nothingSent: "Nothing was sent to HighLevel.",
-  matchNote: (who: string) =>
-    `This event will update the contact matched by ${who}, or create it if there is none.`,
+  matchNote: (who: string, name: string) =>
+    `This event will update ${name || "the contact"} (matched by ${who}), or create it if there is none.`,
   noRequests: "This event needs no request.",
   goLive: "Go live…",
   backToStaging: "Back to staging",
@@ -178,6 +178,8 @@ export const S = {
   queued: (id: string) => `Event ${id} is queued for delivery. Watch it in Activity.`,
   thenNote: "After HighLevel answers these:",
   placeholderNote: "Values in {braces} come from an earlier request’s answer.",
+  stageNote: (n: number) =>
+    n === 1 ? "Stage 1: sent first" : `Stage ${n}: sent once HighLevel has answered stage ${n - 1}`,
 
   // Activity
   actTitle: "Activity",

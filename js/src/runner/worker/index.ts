@@ -72,6 +72,7 @@ import type {
   OutboxEvent,
 } from "../../wasm/types.js";
 import type { ClaimedIntake, RunnerStore } from "../store/types.js";
+import { dryRunView } from "../console-state.js";
 
 /** One configured connection: a GHL location and how to reach it. */
 export interface WorkerConnection {
@@ -192,9 +193,14 @@ export interface StagedRun {
   at: string;
   /** The first stage's requests as they would be sent. */
   requests: unknown[];
+  /**
+   * The later stages as the core plans them before the answers they need (placeholders
+   * name those): number, requests, warnings. Absent in entries recorded before them.
+   */
+  later?: ReturnType<typeof dryRunView>["later"];
   /** The stages planned after it from its responses (the core's `flowPlan.then`). */
   next: string[];
-  /** The plan's warnings. */
+  /** The first stage's warnings. */
   warnings: string[];
 }
 
@@ -756,9 +762,7 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
             source: item.source,
             flow: dry.flow,
             at: new Date().toISOString(),
-            requests: dry.requests,
-            next: dry.flowPlan.then ?? [],
-            warnings: dry.flowPlan.warnings ?? [],
+            ...dryRunView(dry),
           });
           stats.staged += 1;
           done.push(item.id);
