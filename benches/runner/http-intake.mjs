@@ -6,14 +6,14 @@
 // Prints `intake: store=KIND saturated events/s=.. p50_ms=.. p99_ms=.. over=http ...`
 // (CONCURRENCY senders each waiting for its answer: the most it takes; by Little's law
 // its latency is CONCURRENCY / rate, so it is no latency figure) with the server's CPU
-// time per event (this process, all its threads: the runner, and PGlite when embedded),
-// then
-// `intake: store=KIND events/s=.. p50_ms=.. p99_ms=.. over=http offered=RATE/s`: an
-// open loop at RATE (1,000) events per second, where the goal is judged (>= 1,000
-// events/s with p99 <= 50 ms; below it the run exits 2), as in intake.mjs, with how long
-// the runner's event loop was blocked meanwhile (`loop_delay_p99_ms`, `_max_ms`). Then the
-// saturated load against the named alternative, a bare `node:http` handler (reads the
-// body, answers 200, stores nothing), and the ratios.
+// time per event (this process, all its threads: the runner, and PGlite's thread when
+// embedded), then `intake: store=KIND events/s=.. p50_ms=.. p99_ms=.. over=http
+// offered=RATE/s`: an open loop at RATE (1,000) events per second, where the goal is
+// judged (>= 1,000 events/s with p99 <= 50 ms; below it the run exits 2), as in
+// intake.mjs, with how long the runner's event loop was blocked meanwhile
+// (`loop_delay_p99_ms`, `loop_delay_max_ms`). Then the saturated load against the named
+// alternative, a bare `node:http` handler (reads the body, answers 200, stores
+// nothing), and the ratios.
 //
 // Before/after in one run: INTAKE_BEFORE=DIR names an earlier build of the package (a
 // copy of pkg/); each store is then measured with that build and with this one, in
