@@ -5,7 +5,8 @@
 // the process alive.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -206,4 +207,26 @@ test("embedded: an idle store does not keep the process alive; a call under way 
   ]);
   assert.deepEqual(exit, { code: 0, signal: null });
   assert.deepEqual(run.lines, ["accepted"]);
+});
+
+test("embedded: PGlite failing to open in the thread is a typed open error; the lock is released", {
+  timeout: 120_000,
+}, async (t) => {
+  const path = await folder(t);
+  // A file where the data folder should be: PGlite cannot open it.
+  await writeFile(path, "not a data folder");
+  const err = await openStore({ kind: "embedded", path }).then(
+    () => assert.fail("opened a file as its data folder"),
+    (e) => e,
+  );
+  assert.ok(err instanceof GhlBridgeError, String(err));
+  assert.match(err.code, /^STORE_/);
+  assert.equal(err.details.store, "embedded");
+  assert.equal(err.details.operation, "open");
+  // Emscripten's errno, named (it has no message of its own).
+  assert.match(err.message, /ENOTDIR/);
+  assert.ok(!existsSync(`${path}.lock`), "the lock file is removed");
+  await unlink(path);
+  const store = await openStore({ kind: "embedded", path });
+  await store.close();
 });

@@ -67,14 +67,36 @@ interface PGliteLike extends Handle {
   Module?: { FS?: { write?: (stream: { path?: string }, ...rest: unknown[]) => unknown } };
 }
 
+/**
+ * Emscripten's file system fails with `{ name: "ErrnoError", errno }` (WASI numbers, no
+ * message): the errnos a data folder meets, as Node's codes (`ENOSPC` is `STORE_FULL`).
+ */
+const ERRNO: Record<number, string> = {
+  2: "EACCES",
+  20: "EEXIST",
+  29: "EIO",
+  31: "EISDIR",
+  44: "ENOENT",
+  51: "ENOSPC",
+  54: "ENOTDIR",
+  63: "EPERM",
+  69: "EROFS",
+};
+
 /** An error as it is sent (its code kept: `storeError` classifies by it). */
 export function wireError(e: unknown): WireError {
-  const err = e as { name?: unknown; message?: unknown; code?: unknown };
-  return {
-    name: typeof err?.name === "string" ? err.name : "Error",
-    message: typeof err?.message === "string" ? err.message : String(e),
-    ...(typeof err?.code === "string" ? { code: err.code } : {}),
-  };
+  const err = e as { name?: unknown; message?: unknown; code?: unknown; errno?: unknown };
+  const name = typeof err?.name === "string" ? err.name : "Error";
+  const errno = typeof err?.errno === "number" ? err.errno : undefined;
+  const code =
+    typeof err?.code === "string" ? err.code : errno === undefined ? undefined : ERRNO[errno];
+  const message =
+    typeof err?.message === "string" && err.message.length > 0
+      ? err.message
+      : errno !== undefined
+        ? `${name}: ${code ?? "errno"} ${errno} in the data folder's file system`
+        : String(e);
+  return { name, message, ...(code ? { code } : {}) };
 }
 
 /** An open transaction: its handle, and how to finish it. */
