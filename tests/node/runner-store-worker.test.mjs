@@ -93,6 +93,8 @@ test("embedded: a database failure comes back from the thread with its SQLSTATE,
     assert.ok(typed instanceof GhlBridgeError);
     assert.equal(typed.code, "STORE_NOT_MIGRATED");
     assert.equal(typed.details.dbCode, "42P01");
+    // A parameter that cannot cross the thread fails that call alone.
+    await assert.rejects(db.query("SELECT $1::text AS v", [() => "x"]), /could not be cloned/);
     // The store goes on after a failure.
     assert.deepEqual(await db.query("SELECT 1 AS one"), [{ one: 1 }]);
   } finally {

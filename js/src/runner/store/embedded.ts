@@ -121,7 +121,14 @@ export async function openEmbedded(path: string): Promise<Db> {
       // The process waits for the answers under way, not for an idle database thread.
       if (pending.size === 0) worker.ref();
       pending.set(id, { resolve, reject });
-      worker.postMessage({ ...r, id } as Request);
+      try {
+        worker.postMessage({ ...r, id } as Request);
+      } catch (e) {
+        // A value that cannot be sent (not cloneable): this call fails, nothing waits.
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        reject(e);
+      }
     }).then((reply) => {
       if ("error" in reply) throw errorOf(reply.error);
       return reply;
