@@ -3,30 +3,30 @@
  * one local data folder, so the embedded store runs the very SQL and migrations of the
  * PostgreSQL store with nothing to install and no native build.
  *
- * Durability: PGlite writes through Emscripten's NODEFS straight to the folder (every
- * write reaches the OS at once, so a killed process loses nothing committed), but that
- * file system has no `fsync`. After each write transaction this engine `fdatasync`s the
- * WAL segments written since the last one, as PostgreSQL's own commit would, before
- * the transaction's promise resolves: a commit also survives a power loss.
+ * PGlite runs in its own thread (`embedded-worker.ts`, a `worker_threads` worker): its
+ * Wasm is CPU-bound and synchronous, and on the runner's thread no HTTP request would
+ * be parsed or answered while a batch is written. Each call is one message there and
+ * one back: a statement with its parameters, rows or a failure back (the failure's
+ * message and code, classified here by `storeError` as any other). A transaction is
+ * opened there, its statements sent one by one, and committed or rolled back there.
+ *
+ * Durability: the worker `fdatasync`s the WAL after each write statement and commit
+ * before it answers (see `embedded-worker.ts`), so a promise of `one` or `tx` resolves
+ * only once its effect survives a power loss. A worker that stops (it crashed or ran
+ * out of memory) fails every call under way and after it with `STORE_UNAVAILABLE`:
+ * nothing is acknowledged.
  *
  * One process at a time: a lock file beside the folder (`<path>.lock`, holding the pid)
  * refuses a second opener while the first is alive; a stale one (its process gone) is
  * taken over.
  */
-import { open, readFile, unlink, writeFile, mkdir } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { readFile, unlink, writeFile, mkdir } from "node:fs/promises";
+import { dirname } from "node:path";
+import { Worker } from "node:worker_threads";
 import { GhlBridgeError } from "../../errors.js";
-import { storeCode, storeError } from "./errors.js";
-import { sqlOf } from "./sql.js";
+import type { Reply, Request, WireError, WorkerInput } from "./embedded-worker.js";
+import { closedError, storeCode, storeError } from "./errors.js";
 import type { Db, Sql } from "./sql.js";
-
-interface PGliteLike {
-  query<R = unknown>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
-  exec(text: string): Promise<unknown>;
-  transaction<T>(f: (tx: PGliteLike) => Promise<T>): Promise<T>;
-  close(): Promise<void>;
-}
 
 async function lock(path: string): Promise<string> {
   const file = `${path}.lock`;
@@ -64,7 +64,15 @@ async function lock(path: string): Promise<string> {
   );
 }
 
-/** Opens (creating when missing) the PGlite data folder at `path`. */
+/** A failure from the worker, as an `Error` with the code `storeError` classifies. */
+function errorOf(w: WireError): Error {
+  return Object.assign(new Error(w.message), { name: w.name, ...(w.code ? { code: w.code } : {}) });
+}
+
+/** Distributes `Request`s without their `id` (the channel numbers them). */
+type Call = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
+
+/** Opens (creating when missing) the PGlite data folder at `path`, in a worker thread. */
 export async function openEmbedded(path: string): Promise<Db> {
   let lockFile: string;
   try {
@@ -72,90 +80,102 @@ export async function openEmbedded(path: string): Promise<Db> {
   } catch (e) {
     throw storeError("embedded", "open", e);
   }
-  let pg: PGliteLike;
+  const worker = new Worker(new URL("./embedded-worker.js", import.meta.url), {
+    workerData: { path } satisfies WorkerInput,
+    // The process's Node flags, but not how its main script was given (`--input-type`
+    // is for `--eval`; a worker refuses to start with it).
+    execArgv: process.execArgv.filter(
+      (a, i, all) => !a.startsWith("--input-type") && all[i - 1] !== "--input-type",
+    ),
+  });
+  const pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: unknown) => void }>();
+  let lastId = 0;
+  /** Why the worker is gone (every call then fails with it), or null while it runs. */
+  let gone: GhlBridgeError | null = null;
+  const stopped = (why: string): GhlBridgeError =>
+    new GhlBridgeError(
+      storeCode("unavailable"),
+      `runner store (embedded): the database thread stopped (${why}); nothing was acknowledged, restart the runner`,
+      { store: "embedded", operation: "worker", reason: why },
+    );
+  const fail = (e: GhlBridgeError): void => {
+    gone ??= e;
+    for (const p of pending.values()) p.reject(gone);
+    pending.clear();
+    worker.unref();
+  };
+  worker.on("error", (e) => fail(stopped(e instanceof Error ? e.message : String(e))));
+  worker.on("exit", (code) => fail(stopped(`exit code ${code}`)));
+  worker.on("message", (r: Reply) => {
+    const p = pending.get(r.id);
+    if (!p) return;
+    pending.delete(r.id);
+    if (pending.size === 0) worker.unref();
+    p.resolve(r);
+  });
+  /** Sends one request; its reply (a failure rejects). */
+  function call(r: Call): Promise<Reply & { error?: undefined }> {
+    if (gone) return Promise.reject(gone);
+    const id = ++lastId;
+    return new Promise<Reply>((resolve, reject) => {
+      // The process waits for the answers under way, not for an idle database thread.
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve, reject });
+      try {
+        worker.postMessage({ ...r, id } as Request);
+      } catch (e) {
+        // A value that cannot be sent (not cloneable): this call fails, nothing waits.
+        pending.delete(id);
+        if (pending.size === 0) worker.unref();
+        reject(e);
+      }
+    }).then((reply) => {
+      if ("error" in reply) throw errorOf(reply.error);
+      return reply;
+    });
+  }
+  // The worker answers id 0 once PGlite is open (or could not be).
+  const opened = new Promise<Reply>((resolve, reject) => pending.set(0, { resolve, reject }));
   try {
-    // Loaded by name at run time: its declarations need Emscripten's types, and only the
-    // runner uses it (the shape used here is `PGliteLike`).
-    const name = "@electric-sql/pglite";
-    const { PGlite } = (await import(name)) as {
-      PGlite: { create(o: { dataDir: string }): Promise<PGliteLike> };
-    };
-    pg = await PGlite.create({ dataDir: path });
+    const r = await opened;
+    if ("error" in r) throw errorOf(r.error);
   } catch (e) {
+    await worker.terminate().catch(() => undefined);
     await unlink(lockFile).catch(() => undefined);
     throw storeError("embedded", "open", e);
   }
-  const wal = join(path, "pg_wal");
-  /** The WAL segment last made durable (names sort in WAL order), kept open. */
-  let synced: { name: string; fh: FileHandle } | null = null;
-
-  /**
-   * fdatasyncs the WAL segments from the last synced one to the current one. The
-   * current segment's file stays open between commits (an open and a close per commit
-   * cost more than the sync itself). One at a time (they share that file handle);
-   * commits that finish while one runs share the next (it starts after them, so it
-   * covers them all).
-   */
-  let running: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
-  function durable(): Promise<void> {
-    if (next) return next;
-    const start = async (): Promise<void> => {
-      next = null;
-      const p = syncWal();
-      running = p;
-      try {
-        await p;
-      } finally {
-        if (running === p) running = null;
-      }
-    };
-    if (!running) return start();
-    next = running.catch(() => undefined).then(start);
-    return next;
-  }
-  async function syncWal(): Promise<void> {
-    const { rows } = await pg.query<{ w: string }>(
-      "SELECT pg_walfile_name(pg_current_wal_lsn()) AS w",
-    );
-    const current = rows[0]?.w;
-    if (!current) return;
-    if (synced && synced.name !== current) {
-      // A commit that crossed into a new segment also wrote the end of the previous one.
-      const previous = synced;
-      synced = null;
-      try {
-        if (previous.name < current) await previous.fh.datasync();
-      } finally {
-        await previous.fh.close();
-      }
-    }
-    if (!synced) synced = { name: current, fh: await open(join(wal, current), "r+") };
-    await synced.fh.datasync();
-  }
-  const sql = (q: PGliteLike): Sql => sqlOf(q, (text) => q.exec(text));
+  const sql = (tx: number | undefined, durable: boolean): Sql => ({
+    async query<R>(text: string, params?: unknown[]) {
+      return ((await call({ op: "query", text, params, tx, durable })).rows ?? []) as R[];
+    },
+    async exec(text: string) {
+      await call({ op: "exec", text, tx, durable });
+    },
+  });
   return {
     kind: "embedded",
     // Two intake batches at once: the next INSERT runs while the last one's WAL syncs.
     writers: 2,
-    ...sql(pg),
+    ...sql(undefined, false),
     async tx<T>(f: (q: Sql) => Promise<T>): Promise<T> {
-      const out = await pg.transaction((tx) => f(sql(tx)));
-      await durable();
+      const { tx } = await call({ op: "begin" });
+      if (tx === undefined) throw new Error("the database thread opened no transaction");
+      let out: T;
+      try {
+        out = await f(sql(tx, false));
+      } catch (e) {
+        await call({ op: "end", tx, commit: false }).catch(() => undefined);
+        throw e;
+      }
+      await call({ op: "end", tx, commit: true });
       return out;
     },
-    async one<T>(f: (q: Sql) => Promise<T>): Promise<T> {
-      const out = await f(sql(pg));
-      await durable();
-      return out;
-    },
+    one: (f) => f(sql(undefined, true)),
     async close() {
       try {
-        await (next ?? running)?.catch(() => undefined);
-        const held = synced;
-        synced = null;
-        await held?.fh.close().catch(() => undefined);
-        await pg.close();
+        if (!gone) await call({ op: "close" }).catch(() => undefined);
+        gone ??= closedError("embedded", "call");
+        await worker.terminate().catch(() => undefined);
       } finally {
         await unlink(lockFile).catch(() => undefined);
       }
