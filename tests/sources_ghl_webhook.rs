@@ -386,7 +386,6 @@ fn take(r: &mut GhlWebhookReceiver, b: &[u8]) -> (u32, String) {
 }
 
 /// Step 3 with the list `read`, the outcome's operation applied to `store`.
-
 fn finish(
     r: &mut GhlWebhookReceiver,
     ticket: u32,

@@ -1112,8 +1112,7 @@ mod tests {
                 verdict,
                 input.now_ms,
                 &mut KnownTagsMemory::new(8),
-            )
-            {
+            ) {
                 accepted += 1;
             }
         }
