@@ -215,6 +215,15 @@ test("a knownTags store is read once per delivery that needs it; a failed read i
     r.log().map((e) => e.outcome),
     ["accepted", "unfinished", "accepted", "accepted", "accepted"],
   );
+  // A store without both methods is refused before anything runs.
+  assert.throws(
+    () => g.createGhlWebhookReceiver({ config, knownTags: { get: async () => undefined } }),
+    (e) => e.code === "INVALID_ARGUMENT" && e.details.argument === "options.knownTags",
+  );
+  await assert.rejects(
+    r.receive(d4.headers, d4.body, { knownTags: 3 }),
+    (e) => e.code === "INVALID_ARGUMENT" && e.details.argument === "options.knownTags",
+  );
 });
 
 test("known tag lists persist through a storage adapter: a restart diffs against them", async () => {

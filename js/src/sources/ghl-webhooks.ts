@@ -7,6 +7,7 @@
  * here, and no list is kept here beyond the default in-memory store's.
  */
 import * as glue from "../wasm/ghl_bridge_wasm.js";
+import { func, object, options as checkOptions, optional, withMethods } from "../check.js";
 import { GhlBridgeError, guard, instanceGeneration } from "../errors.js";
 import type { OutboxStorage, StoreOp } from "../storage/types.js";
 import type {
@@ -255,6 +256,13 @@ export function webCryptoVerifier(): SignatureVerifier {
 export function createGhlWebhookReceiver(
   options: GhlWebhookReceiverOptions = {},
 ): GhlWebhookReceiverHandle {
+  checkOptions("createGhlWebhookReceiver", options, {
+    config: optional(object),
+    now: optional(func),
+    verify: optional(func),
+    knownTags: optional(withMethods("get", "apply")),
+    storage: optional(withMethods("load", "apply", "close")),
+  });
   const now = options.now ?? Date.now;
   const verify = options.verify ?? webCryptoVerifier();
   const make = () => guard(() => new glue.GhlWebhookReceiver(options.config));
@@ -308,6 +316,7 @@ export function createGhlWebhookReceiver(
 
   return {
     async receive(headers, body, call) {
+      checkOptions("receive", call, { knownTags: optional(withMethods("get", "apply")) }, false);
       const h = plainHeaders(headers);
       const bytes = bytesOf(body);
       const at = now();
