@@ -26,7 +26,8 @@
 //! that delivery, so several processes behind one address diff against the same store
 //! and memory does not grow with the contacts seen. It holds only the deliveries waiting
 //! for their list (`maxWaiting`, 1,000; the longest waiting is dropped first and its
-//! provide refused). [`KnownTagsMemory`] is the in-memory store for a host with one
+//! provide refused). No cache either: a cached list could only be trusted after a read
+//! showed no newer one was stored, which is the read it would save. [`KnownTagsMemory`] is the in-memory store for a host with one
 //! process ([`GhlWebhookReceiver::receive_in_memory`] drives the steps over it).
 //!
 //! Which list wins, by webhook `timestamp` (GHL's clock, the only order all processes

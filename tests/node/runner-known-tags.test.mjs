@@ -159,6 +159,18 @@ test("two runners on one PostgreSQL store diff each contact's updates against th
     for (const c of contacts)
       assert.equal(await stores[0].leaseHolder(`${KNOWN_TAGS}:lock:${c}`), undefined);
 
+    // ContactDelete deletes the list (under the contact's lease, released after).
+    const del = await emu.webhooks.send(
+      `${b.url}/hooks/ghl`,
+      "ContactDelete",
+      { id: "c-race-1", email: "c-race-1@example.com" },
+      { locationId: LOCATION, timestampMs: t0 + 25_000 },
+    );
+    assert.equal(del.status, 200);
+    assert.equal(await stores[0].getValue(knownTagsName("c-race-1")), undefined);
+    assert.equal(await stores[0].leaseHolder(`${KNOWN_TAGS}:lock:c-race-1`), undefined);
+    await stores[0].claimIntake("test", 1000, 60_000);
+
     // The database down: 503, not acknowledged; back up: the retry diffs against the old list.
     const d = emu.webhooks.build(
       "ContactTagUpdate",

@@ -10,7 +10,8 @@
  *   the receiver's write is held by the delivery (`KnownTagsDelivery`) and committed
  *   after `store.accept()`, or discarded when the store refused it (the sender's retry
  *   must diff against the old list, or its change would be lost).
- * - One contact's deliveries are serialised from the read of its list to the write: in
+ * - One contact's deliveries are serialised from the read of its list (a
+ *   `ContactDelete`, which reads nothing: from its delete) to the write: in
  *   the process by a promise chain per contact, across processes (PostgreSQL) by a
  *   store lease per contact (`ghl-webhooks:known-tags:lock:<id>`, 10 s, released after
  *   the write). Two updates taken at once by two processes therefore diff one against
@@ -122,6 +123,8 @@ export function knownTags(
           return (await store.getValue(knownTagsName(contactId))) as KnownTags | undefined;
         },
         async apply(op) {
+          // A delete read nothing: it takes the contact now, so it is serialised too.
+          unlock ??= await lock(op.op === "put" ? op.list.contactId : op.contactId);
           held = op;
         },
         async commit() {
