@@ -652,7 +652,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       headers,
     );
 
-  function readBody(req: IncomingMessage): Promise<Buffer> {
+  function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const declared = Number(req.headers["content-length"]);
       if (Number.isFinite(declared) && declared > limit) {
@@ -694,6 +694,18 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       });
       req.on("end", () => resolve(Buffer.concat(chunks)));
       req.on("error", reject);
+      // Answered (the 408) or gone before its body ended: the request ends here, or it
+      // would count as in flight for ever (Node emits nothing more on `req` then) and hold
+      // a graceful shutdown for its whole timeout.
+      res.on("close", () => {
+        if (!req.complete)
+          reject(
+            new Refusal(
+              408,
+              runnerError("HTTP_TIMEOUT", "the request body did not arrive before the answer", {}),
+            ),
+          );
+      });
     });
   }
 
@@ -732,7 +744,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     }, config.server.requestTimeoutMs);
     let reply: Reply;
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, res);
       reply = await route(req, url, body);
     } catch (e) {
       if (e instanceof Refusal) reply = errorReply(e.status, e.error, e.headers);
