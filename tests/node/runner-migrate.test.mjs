@@ -1,6 +1,7 @@
-// `ghl-bridge serve --migrate` on PostgreSQL: the CLI applies the versioned migrations
-// (logged by name), serves, acknowledges durably and stops on SIGTERM; a second start
-// applies none again.
+// `ghl-bridge serve --migrate` on PostgreSQL: without it a fresh database is refused at
+// start (`STORE_NOT_MIGRATED`, naming the command); with it the CLI applies the versioned
+// migrations (logged by name), serves, acknowledges durably and stops on SIGTERM; a
+// second start applies none again.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -62,6 +63,13 @@ test("serve --migrate applies the migrations on PostgreSQL once, then serves and
   const file = join(dir, "ghl-bridge.config.json");
   writeFileSync(file, JSON.stringify(doc));
   const allEnv = { ...env, TEST_DATABASE_URL: pg.url };
+
+  // Without --migrate a fresh database is refused at start, saying what to run.
+  await assert.rejects(serve(own, file, allEnv, []), (e) => {
+    assert.match(e.message, /^exited 2: /);
+    assert.match(e.message, /STORE_NOT_MIGRATED.*ghl-bridge serve --migrate/);
+    return true;
+  });
 
   const first = await serve(own, file, allEnv, ["--migrate"]);
   const migrations = /"msg":"migrations","applied":(\[[^\]]*\])/.exec(first.lines());
