@@ -5,7 +5,8 @@
 // against the other's list, never both against the older one) and the newer list is
 // kept; with the database down the delivery is 503 (not acknowledged) and its retry,
 // once it is back, diffs against the old list. On the embedded store, the lists an
-// earlier runner kept in its outbox storage are moved and diffed against.
+// earlier runner kept in its outbox storage are moved and diffed against, and two
+// updates at once to one process are taken one after the other.
 import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -223,6 +224,33 @@ test("lists an earlier runner kept in its outbox storage are moved and diffed ag
     const [change] = await changes(store);
     assert.deepEqual([change.added, change.removed], [["vip"], []]);
     assert.deepEqual((await store.getValue(knownTagsName("c-old"))).tags, ["lead", "vip"]);
+    // Two updates of one contact at once to one process: taken one after the other.
+    const both = await Promise.all([
+      tagUpdate(emu, server, "c-old", ["lead"], t0 + 2000),
+      tagUpdate(emu, server, "c-old", ["lead", "vip"], t0 + 3000),
+    ]);
+    assert.deepEqual(
+      both.map((x) => x.status),
+      [200, 200],
+    );
+    const pair = (await changes(store)).map(({ added, removed, outOfOrder }) => ({
+      added,
+      removed,
+      outOfOrder,
+    }));
+    assert.ok(
+      [
+        [
+          { added: [], removed: ["vip"], outOfOrder: false },
+          { added: ["vip"], removed: [], outOfOrder: false },
+        ],
+        [
+          { added: [], removed: [], outOfOrder: true },
+          { added: [], removed: [], outOfOrder: false },
+        ],
+      ].some((s) => JSON.stringify(s) === JSON.stringify(pair)),
+      JSON.stringify(pair),
+    );
   } finally {
     await server?.close().catch(() => {});
     await store.close().catch(() => {});
