@@ -103,6 +103,8 @@ fn exported(gen: &mut SchemaGenerator, roots: &mut Map<String, Value>) {
     add::<sources::IntakeLogEntry>(gen, roots);
     add::<sources::SeenKey>(gen, roots);
     add::<sources::KnownTags>(gen, roots);
+    add::<sources::KnownTagsOp>(gen, roots);
+    add::<sources::GhlWebhookStep>(gen, roots);
     add::<sources::QwilrConfig>(gen, roots);
     add::<sources::QwilrNeed>(gen, roots);
     add::<sources::QwilrDelivery>(gen, roots);

@@ -10,7 +10,10 @@ use ghl_bridge::error::Coded;
 use ghl_bridge::flows::*;
 use ghl_bridge::plan::Resolved;
 use ghl_bridge::rules::{compile, presets, CompileContext, CustomFieldDef};
-use ghl_bridge::sources::{flow_event_of, GhlWebhookConfig, GhlWebhookReceiver, SignatureVerdict};
+use ghl_bridge::sources::{
+    flow_event_of, GhlWebhookConfig, GhlWebhookReceiver, KnownTags, KnownTagsMemory, KnownTagsOp,
+    SignatureVerdict,
+};
 use serde_json::{json, Value};
 
 const LOC: &str = "loc1";
@@ -468,14 +471,14 @@ fn an_unknown_qwilr_event_plans_nothing() {
 
 // ---- GHL events ----------------------------------------------------------------------
 
-fn tag_update(receiver: &mut GhlWebhookReceiver, id: &str, tags: &[&str], ts: u64) -> Event {
+fn tag_update(rx: &mut Rx, id: &str, tags: &[&str], ts: u64) -> Event {
     let body = json!({
         "type": "ContactTagUpdate", "locationId": LOC, "id": "c9", "email": "x@example.com",
         "tags": tags, "webhookId": id, "timestamp": ts,
     })
     .to_string();
-    let out = receiver
-        .receive(
+    let out =
+        rx.0.receive_in_memory(
             &BTreeMap::new(),
             body.as_bytes(),
             SignatureVerdict {
@@ -483,18 +486,35 @@ fn tag_update(receiver: &mut GhlWebhookReceiver, id: &str, tags: &[&str], ts: u6
                 valid: false,
             },
             ts,
+            &mut rx.1,
         )
         .unwrap();
     let v = serde_json::to_value(&out).unwrap();
     flow_event_of(&v["event"]).unwrap().expect("a flow event")
 }
 
-fn unsigned_receiver() -> GhlWebhookReceiver {
-    GhlWebhookReceiver::new(GhlWebhookConfig {
+/// A receiver and its known lists (in memory).
+struct Rx(GhlWebhookReceiver, KnownTagsMemory);
+
+impl Rx {
+    fn remember_tags(&mut self, contact: &str, tags: Vec<String>, at_ms: i64) {
+        self.1.apply(KnownTagsOp::Put {
+            list: KnownTags {
+                contact_id: contact.into(),
+                tags,
+                at_ms,
+            },
+        });
+    }
+}
+
+fn unsigned_receiver() -> Rx {
+    let r = GhlWebhookReceiver::new(GhlWebhookConfig {
         allow_unsigned: true,
         ..GhlWebhookConfig::default()
     })
-    .unwrap()
+    .unwrap();
+    Rx(r, KnownTagsMemory::new(10))
 }
 
 #[test]
@@ -554,8 +574,8 @@ fn an_older_tag_list_than_the_known_one_gives_no_flow_event() {
     let body = json!({"type": "ContactTagUpdate", "locationId": LOC, "id": "c9",
                       "tags": ["old"], "webhookId": "w3", "timestamp": NOW - 1000})
     .to_string();
-    let out = rx
-        .receive(
+    let out =
+        rx.0.receive_in_memory(
             &BTreeMap::new(),
             body.as_bytes(),
             SignatureVerdict {
@@ -563,6 +583,7 @@ fn an_older_tag_list_than_the_known_one_gives_no_flow_event() {
                 valid: false,
             },
             NOW,
+            &mut rx.1,
         )
         .unwrap();
     let v = serde_json::to_value(&out).unwrap();

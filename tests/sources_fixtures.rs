@@ -3,9 +3,9 @@
 
 use ghl_bridge::http::HttpResponse;
 use ghl_bridge::sources::{
-    Correlation, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, PollStep, QwilrConfig,
-    QwilrIntake, QwilrNeed, QwilrOutcome, SignatureAlgorithm, SignatureVerdict, WishpondCursor,
-    WishpondPoller, WishpondPollerConfig,
+    Correlation, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, KnownTags,
+    KnownTagsMemory, KnownTagsOp, PollStep, QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome,
+    SignatureAlgorithm, SignatureVerdict, WishpondCursor, WishpondPoller, WishpondPollerConfig,
 };
 
 const LEADS: &str = include_str!("fixtures/sources/wishpond-leads-page.json");
@@ -69,19 +69,22 @@ fn a_qwilr_acceptance() {
 #[test]
 fn a_ghl_contact_tag_update() {
     let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
-    r.remember_tags(
-        "nmFmQEsNgz6AVpgLVUJ0",
-        vec!["newsletter".into(), "proposal-sent".into()],
-        0,
-    );
+    let mut lists = KnownTagsMemory::new(10);
+    lists.apply(KnownTagsOp::Put {
+        list: KnownTags {
+            contact_id: "nmFmQEsNgz6AVpgLVUJ0".into(),
+            tags: vec!["newsletter".into(), "proposal-sent".into()],
+            at_ms: 0,
+        },
+    });
     let headers = [("x-ghl-signature".to_string(), "c2ln".to_string())].into();
     let verdict = SignatureVerdict {
         algorithm: SignatureAlgorithm::Ed25519,
         valid: true,
     };
     let now = 1_772_788_502_000 + 1_000; // a second after the fixture's timestamp
-    let GhlWebhookOutcome::Accepted { event } = r
-        .receive(&headers, GHL_TAGS.as_bytes(), verdict, now)
+    let GhlWebhookOutcome::Accepted { event, .. } = r
+        .receive_in_memory(&headers, GHL_TAGS.as_bytes(), verdict, now, &mut lists)
         .unwrap()
     else {
         panic!()

@@ -6,8 +6,9 @@ use ghl_bridge::error::Coded;
 use ghl_bridge::sources::ghl_webhook::{parse_webhook, select_signature, Headers};
 use ghl_bridge::sources::keys::{spki_base64, GHL_ED25519_PUBLIC_KEY_PEM};
 use ghl_bridge::sources::{
-    GhlEventKind, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, SignatureAlgorithm,
-    SignatureVerdict, SourceError,
+    GhlEventKind, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, GhlWebhookStep,
+    KnownTags, KnownTagsMemory, KnownTagsOp, SignatureAlgorithm, SignatureCheck, SignatureVerdict,
+    SourceError,
 };
 use serde_json::{json, Value};
 
@@ -46,8 +47,65 @@ const OK: SignatureVerdict = SignatureVerdict {
     valid: true,
 };
 
-fn receiver() -> GhlWebhookReceiver {
-    GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap()
+/// A receiver with its known lists in memory (a one-process host).
+struct Rx {
+    r: GhlWebhookReceiver,
+    lists: KnownTagsMemory,
+}
+
+impl Rx {
+    fn of(config: GhlWebhookConfig) -> Self {
+        Self {
+            r: GhlWebhookReceiver::new(config).unwrap(),
+            lists: KnownTagsMemory::new(100),
+        }
+    }
+    fn receive(
+        &mut self,
+        h: &Headers,
+        b: &[u8],
+        v: SignatureVerdict,
+        now: u64,
+    ) -> Result<GhlWebhookOutcome, SourceError> {
+        self.r.receive_in_memory(h, b, v, now, &mut self.lists)
+    }
+    fn signature_check(
+        &mut self,
+        h: &Headers,
+        len: usize,
+        now: u64,
+    ) -> Result<SignatureCheck, SourceError> {
+        self.r.signature_check(h, len, now)
+    }
+    fn known_tags(&self, contact: &str) -> Option<&[String]> {
+        self.lists.get(contact).map(|k| k.tags.as_slice())
+    }
+    fn remember_tags(&mut self, contact: &str, tags: Vec<String>, at_ms: i64) {
+        self.lists.apply(KnownTagsOp::Put {
+            list: KnownTags {
+                contact_id: contact.into(),
+                tags,
+                at_ms,
+            },
+        });
+    }
+}
+
+impl std::ops::Deref for Rx {
+    type Target = GhlWebhookReceiver;
+    fn deref(&self) -> &GhlWebhookReceiver {
+        &self.r
+    }
+}
+
+impl std::ops::DerefMut for Rx {
+    fn deref_mut(&mut self) -> &mut GhlWebhookReceiver {
+        &mut self.r
+    }
+}
+
+fn receiver() -> Rx {
+    Rx::of(GhlWebhookConfig::default())
 }
 
 fn body(kind: &str, id: &str, contact: &str, tags: &[&str], at_ms: u64) -> Vec<u8> {
@@ -60,7 +118,7 @@ fn body(kind: &str, id: &str, contact: &str, tags: &[&str], at_ms: u64) -> Vec<u
 
 fn accepted(r: Result<GhlWebhookOutcome, SourceError>) -> ghl_bridge::sources::GhlWebhookEvent {
     match r {
-        Ok(GhlWebhookOutcome::Accepted { event }) => *event,
+        Ok(GhlWebhookOutcome::Accepted { event, .. }) => *event,
         other => panic!("expected accepted, got {other:?}"),
     }
 }
@@ -319,67 +377,352 @@ fn remembered_and_created_tags_seed_the_diff_and_delete_forgets() {
     assert!(r.known_tags("c3").is_none());
 }
 
+/// A delivery driven by hand (the steps a host with a store takes): the need it answers.
+fn take(r: &mut GhlWebhookReceiver, b: &[u8]) -> (u32, String) {
+    match r.receive(&ed_headers(), b, OK, NOW).unwrap() {
+        GhlWebhookStep::NeedKnownTags { ticket, contact_id } => (ticket, contact_id),
+        other => panic!("expected a need, got {other:?}"),
+    }
+}
+
+/// Step 3 with the list `read`, the outcome's operation applied to `store`.
+fn finish(
+    r: &mut GhlWebhookReceiver,
+    ticket: u32,
+    contact: &str,
+    store: &mut std::collections::HashMap<String, KnownTags>,
+    read: Option<KnownTags>,
+) -> ghl_bridge::sources::TagChange {
+    match r.provide_known_tags(ticket, read, NOW).unwrap() {
+        GhlWebhookOutcome::Accepted { event, known_tags } => {
+            match known_tags {
+                Some(KnownTagsOp::Put { list }) => {
+                    store.insert(contact.into(), list);
+                }
+                Some(KnownTagsOp::Delete { contact_id }) => {
+                    store.remove(&contact_id);
+                }
+                None => {}
+            }
+            event.tag_change.unwrap()
+        }
+        other => panic!("expected accepted, got {other:?}"),
+    }
+}
+
+fn changes(t: &ghl_bridge::sources::TagChange) -> (Vec<&str>, Vec<&str>) {
+    (
+        t.added.iter().map(String::as_str).collect(),
+        t.removed.iter().map(String::as_str).collect(),
+    )
+}
+
 #[test]
-fn known_tag_lists_survive_a_restart_when_the_host_restores_them() {
-    let mut r = receiver();
-    accepted(r.receive(
-        &ed_headers(),
-        &body(
-            "ContactTagUpdate",
-            "w1",
-            "c1",
-            &["lead", "vip"],
-            NOW - 2_000,
-        ),
-        OK,
-        NOW,
-    ));
-    let stored = r.known_tags_entry("c1").unwrap();
-    assert_eq!(stored.tags, ["lead", "vip"]);
-    assert_eq!(stored.at_ms, (NOW - 2_000) as i64);
-    assert_eq!(r.known_tag_lists(), vec![stored.clone()]);
-    // A restart without restoring: every tag counts as added (the defect this avoids).
-    let mut fresh = receiver();
-    let t = accepted(fresh.receive(
-        &ed_headers(),
-        &body(
-            "ContactTagUpdate",
-            "w2",
-            "c1",
-            &["vip", "customer"],
-            NOW - 1_000,
-        ),
-        OK,
-        NOW,
-    ))
-    .tag_change
-    .unwrap();
-    assert_eq!(t.added, ["vip", "customer"]);
-    // A restart that restores the persisted list: the real diff.
-    let mut restored = receiver();
-    restored.restore_known_tags(std::slice::from_ref(&stored));
-    let t = accepted(restored.receive(
-        &ed_headers(),
-        &body(
-            "ContactTagUpdate",
-            "w2",
-            "c1",
-            &["vip", "customer"],
-            NOW - 1_000,
-        ),
-        OK,
-        NOW,
-    ))
-    .tag_change
-    .unwrap();
-    assert!(t.previous_known);
-    assert_eq!(
-        (t.added, t.removed),
-        (vec!["customer".to_string()], vec!["lead".to_string()])
+fn the_receiver_asks_for_the_contacts_list_every_time_and_diffs_against_what_it_is_given() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let b1 = body(
+        "ContactTagUpdate",
+        "w1",
+        "c1",
+        &["lead", "vip"],
+        NOW - 2_000,
     );
-    // Restoring an older list never overwrites a newer one.
-    restored.restore_known_tags(&[stored]);
-    assert_eq!(restored.known_tags("c1").unwrap(), ["vip", "customer"]);
+    let GhlWebhookStep::NeedKnownTags { ticket, contact_id } =
+        r.receive(&ed_headers(), &b1, OK, NOW).unwrap()
+    else {
+        panic!("a tag update must ask for the contact's list")
+    };
+    assert_eq!(contact_id, "c1");
+    assert_eq!(r.waiting(), 1);
+    // Nothing logged or taken as seen until it is decided.
+    assert_eq!(r.log().count(), 0);
+    assert!(r.seen_ids(NOW).is_empty());
+    let stored = KnownTags {
+        contact_id: "c1".into(),
+        tags: vec!["lead".into(), "webinar".into()],
+        at_ms: (NOW - 10_000) as i64,
+    };
+    let GhlWebhookOutcome::Accepted { event, known_tags } =
+        r.provide_known_tags(ticket, Some(stored), NOW).unwrap()
+    else {
+        panic!()
+    };
+    let t = event.tag_change.unwrap();
+    assert_eq!(changes(&t), (vec!["vip"], vec!["webinar"]));
+    assert!(t.previous_known && !t.out_of_order);
+    assert_eq!(
+        known_tags,
+        Some(KnownTagsOp::Put {
+            list: KnownTags {
+                contact_id: "c1".into(),
+                tags: vec!["lead".into(), "vip".into()],
+                at_ms: (NOW - 2_000) as i64,
+            }
+        })
+    );
+    assert_eq!(r.waiting(), 0);
+    // The receiver kept nothing: the next update asks again, and diffs against the list
+    // given then (here: none stored, so every tag is added).
+    let b2 = body("ContactTagUpdate", "w2", "c1", &["vip"], NOW - 1_000);
+    let GhlWebhookStep::NeedKnownTags { ticket, .. } =
+        r.receive(&ed_headers(), &b2, OK, NOW).unwrap()
+    else {
+        panic!()
+    };
+    let GhlWebhookOutcome::Accepted { event, .. } =
+        r.provide_known_tags(ticket, None, NOW).unwrap()
+    else {
+        panic!()
+    };
+    let t = event.tag_change.unwrap();
+    assert_eq!(changes(&t), (vec!["vip"], vec![]));
+    assert!(!t.previous_known);
+    let outcomes: Vec<_> = r.log().map(|e| e.outcome.as_str()).collect();
+    assert_eq!(outcomes, ["accepted", "accepted"]);
+}
+
+#[test]
+fn events_without_tags_ask_for_nothing_and_delete_says_so() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let update = serde_json::to_vec(&json!({"type": "ContactUpdate", "id": "c1",
+        "webhookId": "u1", "timestamp": iso(NOW)}))
+    .unwrap();
+    assert!(matches!(
+        r.receive(&ed_headers(), &update, OK, NOW).unwrap(),
+        GhlWebhookStep::Done {
+            outcome: GhlWebhookOutcome::Accepted {
+                known_tags: None,
+                ..
+            }
+        }
+    ));
+    let delete = body("ContactDelete", "d1", "c1", &[], NOW);
+    let GhlWebhookStep::Done {
+        outcome: GhlWebhookOutcome::Accepted { known_tags, .. },
+    } = r.receive(&ed_headers(), &delete, OK, NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        known_tags,
+        Some(KnownTagsOp::Delete {
+            contact_id: "c1".into()
+        })
+    );
+    // A create with tags asks, and stores its list unless the stored one is newer.
+    let create = body("ContactCreate", "k1", "c2", &["x"], NOW - 5_000);
+    let (ticket, _) = take(&mut r, &create);
+    let newer = KnownTags {
+        contact_id: "c2".into(),
+        tags: vec!["y".into()],
+        at_ms: NOW as i64,
+    };
+    let GhlWebhookOutcome::Accepted { known_tags, event } =
+        r.provide_known_tags(ticket, Some(newer), NOW).unwrap()
+    else {
+        panic!()
+    };
+    assert_eq!(
+        known_tags, None,
+        "an older create never replaces a newer list"
+    );
+    assert!(event.tag_change.is_none());
+}
+
+#[test]
+fn two_processes_taking_alternate_updates_of_one_contact_diff_against_the_shared_store() {
+    // Two receivers (two runner processes) and one store of known lists.
+    let mut p1 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut p2 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut store = std::collections::HashMap::new();
+    let updates: [(&str, &[&str], u64); 4] = [
+        ("u1", &["lead"], NOW - 4_000),
+        ("u2", &["lead", "vip"], NOW - 3_000),
+        ("u3", &["vip"], NOW - 2_000),
+        ("u4", &["vip", "customer"], NOW - 1_000),
+    ];
+    let expected: [(Vec<&str>, Vec<&str>); 4] = [
+        (vec!["lead"], vec![]),
+        (vec!["vip"], vec![]),
+        (vec![], vec!["lead"]),
+        (vec!["customer"], vec![]),
+    ];
+    for (i, ((id, tags, at), want)) in updates.iter().zip(expected).enumerate() {
+        let r = if i % 2 == 0 { &mut p1 } else { &mut p2 };
+        let (ticket, contact) = take(r, &body("ContactTagUpdate", id, "c1", tags, *at));
+        let read = store.get(&contact).cloned();
+        let t = finish(r, ticket, &contact, &mut store, read);
+        assert_eq!(changes(&t), want, "update {id}");
+    }
+    assert_eq!(store["c1"].tags, ["vip", "customer"]);
+}
+
+#[test]
+fn two_updates_at_about_the_same_time_keep_the_newer_list_in_either_order() {
+    let s0 = KnownTags {
+        contact_id: "c1".into(),
+        tags: vec!["lead".into()],
+        at_ms: (NOW - 10_000) as i64,
+    };
+    let u1 = body(
+        "ContactTagUpdate",
+        "u1",
+        "c1",
+        &["lead", "vip"],
+        NOW - 2_000,
+    );
+    let u2 = body("ContactTagUpdate", "u2", "c1", &["lead"], NOW - 1_000);
+    // Serialised per contact (the runner's lease): U1 then U2 -> U2 sees U1's list, so
+    // the tag U1 added and U2 removed is reported removed.
+    let mut p1 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut p2 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut store = std::collections::HashMap::from([("c1".to_string(), s0.clone())]);
+    let (a, _) = take(&mut p1, &u1);
+    let read = store.get("c1").cloned();
+    assert_eq!(
+        changes(&finish(&mut p1, a, "c1", &mut store, read)),
+        (vec!["vip"], vec![])
+    );
+    let (b, _) = take(&mut p2, &u2);
+    let read = store.get("c1").cloned();
+    assert_eq!(
+        changes(&finish(&mut p2, b, "c1", &mut store, read)),
+        (vec![], vec!["vip"])
+    );
+    assert_eq!(store["c1"].at_ms, (NOW - 1_000) as i64);
+    // The other order (U2 taken first): U1 is older than the stored list, so it is out
+    // of order and stores nothing; the newer list stays.
+    let mut p1 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut p2 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut store = std::collections::HashMap::from([("c1".to_string(), s0.clone())]);
+    let (b, _) = take(&mut p2, &u2);
+    let read = store.get("c1").cloned();
+    assert_eq!(
+        changes(&finish(&mut p2, b, "c1", &mut store, read)),
+        (vec![], vec![])
+    );
+    let (a, _) = take(&mut p1, &u1);
+    let read = store.get("c1").cloned();
+    let t = finish(&mut p1, a, "c1", &mut store, read);
+    assert!(t.out_of_order && t.added.is_empty() && t.removed.is_empty());
+    assert_eq!(store["c1"].at_ms, (NOW - 1_000) as i64);
+    assert_eq!(store["c1"].tags, ["lead"]);
+    // Not serialised (both read S0 before either stores): each diffs against S0, so U2
+    // reports nothing about vip; this is why the host serialises the steps per contact.
+    let mut p1 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let mut p2 = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let (a, _) = take(&mut p1, &u1);
+    let (b, _) = take(&mut p2, &u2);
+    let t2 = p2.provide_known_tags(b, Some(s0.clone()), NOW).unwrap();
+    let t1 = p1.provide_known_tags(a, Some(s0), NOW).unwrap();
+    let diff = |o: GhlWebhookOutcome| match o {
+        GhlWebhookOutcome::Accepted { event, .. } => event.tag_change.unwrap().removed,
+        other => panic!("{other:?}"),
+    };
+    assert!(diff(t1).is_empty() && diff(t2).is_empty());
+}
+
+#[test]
+fn a_ticket_that_waits_for_nothing_or_another_contacts_list_is_refused_typed() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let e = r.provide_known_tags(7, None, NOW).unwrap_err();
+    assert_eq!(e.code(), "WEBHOOK_KNOWN_TAGS_UNEXPECTED");
+    assert_eq!(e.details()["status"], 503);
+    assert_eq!(e.details()["ticket"], 7);
+    let b = body("ContactTagUpdate", "w1", "c1", &["a"], NOW);
+    let (ticket, _) = take(&mut r, &b);
+    let other = KnownTags {
+        contact_id: "c2".into(),
+        tags: vec![],
+        at_ms: 0,
+    };
+    let e = r.provide_known_tags(ticket, Some(other), NOW).unwrap_err();
+    assert_eq!(e.code(), "WEBHOOK_KNOWN_TAGS_UNEXPECTED");
+    assert!(e.to_string().contains("c2"), "{e}");
+    // Not taken as seen: the sender's retry is processed.
+    let (ticket, _) = take(&mut r, &b);
+    assert!(matches!(
+        r.provide_known_tags(ticket, None, NOW).unwrap(),
+        GhlWebhookOutcome::Accepted { .. }
+    ));
+}
+
+#[test]
+fn an_abandoned_delivery_is_logged_unfinished_and_its_retry_is_processed() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let b = body("ContactTagUpdate", "w1", "c1", &["a"], NOW);
+    let (ticket, _) = take(&mut r, &b);
+    r.abandon(ticket, NOW);
+    assert_eq!(r.waiting(), 0);
+    let last = r.log().last().unwrap();
+    assert_eq!(
+        (last.outcome.as_str(), last.status, last.id.as_deref()),
+        ("unfinished", 503, Some("w1"))
+    );
+    assert!(r.provide_known_tags(ticket, None, NOW).is_err());
+    let (ticket, _) = take(&mut r, &b);
+    assert!(matches!(
+        r.provide_known_tags(ticket, None, NOW).unwrap(),
+        GhlWebhookOutcome::Accepted { .. }
+    ));
+}
+
+#[test]
+fn two_copies_waiting_at_once_are_processed_once() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig::default()).unwrap();
+    let b = body("ContactTagUpdate", "w1", "c1", &["a"], NOW);
+    let (first, _) = take(&mut r, &b);
+    let (second, _) = take(&mut r, &b);
+    assert_ne!(first, second);
+    assert!(matches!(
+        r.provide_known_tags(first, None, NOW).unwrap(),
+        GhlWebhookOutcome::Accepted { .. }
+    ));
+    assert_eq!(
+        r.provide_known_tags(second, None, NOW).unwrap(),
+        GhlWebhookOutcome::Duplicate {
+            webhook_id: "w1".into()
+        }
+    );
+}
+
+#[test]
+fn deliveries_waiting_are_bounded() {
+    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig {
+        max_waiting: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let tickets: Vec<u32> = ["a", "b", "c"]
+        .iter()
+        .map(|id| take(&mut r, &body("ContactTagUpdate", id, "c1", &[], NOW)).0)
+        .collect();
+    assert_eq!(r.waiting(), 2);
+    assert!(
+        r.provide_known_tags(tickets[0], None, NOW).is_err(),
+        "the longest waiting was dropped"
+    );
+    assert_eq!(r.log().last().unwrap().outcome, "unfinished");
+    assert!(r.provide_known_tags(tickets[2], None, NOW).is_ok());
+}
+
+#[test]
+fn memory_lists_are_bounded_and_deleted() {
+    let mut m = KnownTagsMemory::new(2);
+    for c in ["a", "b", "c"] {
+        m.apply(KnownTagsOp::Put {
+            list: KnownTags {
+                contact_id: c.into(),
+                tags: vec![],
+                at_ms: 0,
+            },
+        });
+    }
+    assert!(m.get("a").is_none() && m.get("b").is_some() && m.get("c").is_some());
+    m.apply(KnownTagsOp::Delete {
+        contact_id: "b".into(),
+    });
+    assert!(m.get("b").is_none());
 }
 
 #[test]
@@ -447,11 +790,10 @@ fn hostile_bodies_get_typed_errors() {
 
 #[test]
 fn the_log_is_bounded() {
-    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig {
+    let mut r = Rx::of(GhlWebhookConfig {
         log_capacity: 3,
         ..Default::default()
-    })
-    .unwrap();
+    });
     for i in 0..10 {
         let _ = r.receive(&ed_headers(), format!("bad {i}").as_bytes(), OK, NOW);
     }
@@ -460,11 +802,10 @@ fn the_log_is_bounded() {
 
 #[test]
 fn replay_store_is_bounded() {
-    let mut r = GhlWebhookReceiver::new(GhlWebhookConfig {
+    let mut r = Rx::of(GhlWebhookConfig {
         replay_capacity: 2,
         ..Default::default()
-    })
-    .unwrap();
+    });
     for id in ["a", "b", "c"] {
         accepted(r.receive(
             &ed_headers(),

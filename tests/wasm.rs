@@ -285,33 +285,71 @@ fn intake_events_cross_as_flow_events() {
 }
 
 #[wasm_bindgen_test]
-fn known_tag_lists_cross_and_restore() {
+fn a_tag_update_asks_for_the_known_list_across_the_boundary() {
     use ghl_bridge::wasm::sources::WasmGhlWebhookReceiver;
-    let mut r = WasmGhlWebhookReceiver::new(JsValue::UNDEFINED).unwrap();
-    assert!(r.known_tags_entry("c1").unwrap().is_undefined());
-    r.restore_known_tags(js(serde_json::json!([
-        {"contactId": "c1", "tags": ["lead", "vip"], "atMs": 1000}
-    ])))
-    .unwrap();
-    let entry = r.known_tags_entry("c1").unwrap();
-    assert_eq!(prop(&entry, "atMs").as_f64(), Some(1000.0));
+    let mut r =
+        WasmGhlWebhookReceiver::new(js(serde_json::json!({"allowUnsigned": true}))).unwrap();
+    let now = 1_772_720_530_000.0;
+    let hook = |id: &str| {
+        serde_json::json!({"type": "ContactTagUpdate", "id": "c1", "tags": ["lead", "vip"],
+            "webhookId": id, "timestamp": now as u64})
+        .to_string()
+    };
+    let verdict = || js(serde_json::json!({"algorithm": "none", "valid": false}));
+    let step = r
+        .receive(
+            js(serde_json::json!({})),
+            hook("w1").as_bytes(),
+            verdict(),
+            now,
+        )
+        .unwrap();
     assert_eq!(
-        js_sys::Array::from(&prop(&entry, "tags")).length(),
-        2,
-        "the list crosses as an array"
+        prop(&step, "step").as_string().as_deref(),
+        Some("needKnownTags")
     );
-    // An older list never overwrites a newer one.
-    r.restore_known_tags(js(serde_json::json!([
-        {"contactId": "c1", "tags": [], "atMs": 10}
-    ])))
-    .unwrap();
-    assert_eq!(r.known_tags("c1").map(|t| t.len()), Some(2));
+    assert_eq!(prop(&step, "contactId").as_string().as_deref(), Some("c1"));
+    let ticket = prop(&step, "ticket").as_f64().unwrap() as u32;
+    let out = r
+        .provide_known_tags(
+            ticket,
+            js(serde_json::json!({"contactId": "c1", "tags": ["lead"], "atMs": 1000})),
+            now,
+        )
+        .unwrap();
+    let change = prop(&prop(&out, "event"), "tagChange");
+    assert_eq!(js_sys::Array::from(&prop(&change, "added")).length(), 1);
+    let op = prop(&out, "knownTags");
+    assert_eq!(prop(&op, "op").as_string().as_deref(), Some("put"));
+    assert_eq!(
+        js_sys::Array::from(&prop(&prop(&op, "list"), "tags")).length(),
+        2,
+        "the list to store crosses as an array"
+    );
+    // A stored record of the wrong shape is a typed error; the delivery can be abandoned.
+    let step = r
+        .receive(
+            js(serde_json::json!({})),
+            hook("w2").as_bytes(),
+            verdict(),
+            now,
+        )
+        .unwrap();
+    let ticket = prop(&step, "ticket").as_f64().unwrap() as u32;
     let err = r
-        .restore_known_tags(js(serde_json::json!([{"contactId": 7}])))
+        .provide_known_tags(ticket, js(serde_json::json!({"contactId": 7})), now)
         .unwrap_err();
     assert_eq!(
         prop(&err, "code").as_string().as_deref(),
         Some("INVALID_ARGUMENT")
+    );
+    r.abandon(ticket, now);
+    let err = r
+        .provide_known_tags(ticket, JsValue::UNDEFINED, now)
+        .unwrap_err();
+    assert_eq!(
+        prop(&err, "code").as_string().as_deref(),
+        Some("WEBHOOK_KNOWN_TAGS_UNEXPECTED")
     );
 }
 

@@ -19,7 +19,7 @@ use ghl_bridge::sources::capture::{
 };
 use ghl_bridge::sources::ghl_webhook::{
     self, select_signature, GhlWebhookConfig, GhlWebhookOutcome, GhlWebhookReceiver, Headers,
-    SignatureAlgorithm, SignatureVerdict,
+    KnownTagsMemory, SignatureAlgorithm, SignatureVerdict,
 };
 use ghl_bridge::sources::qwilr::{
     self, QwilrConfig, QwilrIntake, QwilrNeed, QwilrOutcome, QWILR_EVENTS,
@@ -656,7 +656,7 @@ pub fn intake_ghl_webhook(data: &[u8]) {
             GhlWebhookReceiver::new(GhlWebhookConfig {
                 allow_unsigned,
                 replay_capacity: 64,
-                tag_memory_capacity: 64,
+                max_waiting: 8,
                 log_capacity: 8,
                 ..GhlWebhookConfig::default()
             })
@@ -698,7 +698,8 @@ pub fn intake_ghl_webhook(data: &[u8]) {
             algorithm: alg,
             valid,
         };
-        let first = rx.receive(&input.headers, &body, verdict, input.now_ms);
+        let mut lists = KnownTagsMemory::new(8);
+        let first = rx.receive_in_memory(&input.headers, &body, verdict, input.now_ms, &mut lists);
         let signed = algorithm != SignatureAlgorithm::None;
         if required.is_err() || parsed.is_err() || (signed && (!valid || alg != algorithm)) {
             assert!(
@@ -711,10 +712,11 @@ pub fn intake_ghl_webhook(data: &[u8]) {
             Err(e) => typed_refusal(e),
             Ok(o) => {
                 serde_json::to_string(o).expect("an outcome serialises");
-                if let GhlWebhookOutcome::Accepted { event } = o {
+                if let GhlWebhookOutcome::Accepted { event, .. } = o {
                     flows_take(event);
                 }
-                let again = rx.receive(&input.headers, &body, verdict, input.now_ms);
+                let again =
+                    rx.receive_in_memory(&input.headers, &body, verdict, input.now_ms, &mut lists);
                 match again {
                     Ok(GhlWebhookOutcome::Duplicate { .. }) => {}
                     other => panic!("accepted once ({o:?}), then {other:?}"),
@@ -1104,9 +1106,13 @@ mod tests {
                 valid: true,
             };
             let body = body_bytes(&input.body);
-            if let Ok(GhlWebhookOutcome::Accepted { .. }) =
-                rx.receive(&input.headers, &body, verdict, input.now_ms)
-            {
+            if let Ok(GhlWebhookOutcome::Accepted { .. }) = rx.receive_in_memory(
+                &input.headers,
+                &body,
+                verdict,
+                input.now_ms,
+                &mut KnownTagsMemory::new(8),
+            ) {
                 accepted += 1;
             }
         }

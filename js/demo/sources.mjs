@@ -220,7 +220,11 @@ export async function runSourcesDemo({ client, emu, log, locationId, scopes }) {
     emu.webhooks.subscribe(`${ghlEndpoint.url}/ghl`);
     // The receiver diffs GHL's whole tag lists against the last one it knows: seed it
     // with the contact's tags as GHL has them now.
-    ghlHooks.rememberTags(c1.id, (await client.getContact(c1.id)).contact.tags, Date.now() - 1000);
+    await ghlHooks.rememberTags(
+      c1.id,
+      (await client.getContact(c1.id)).contact.tags,
+      Date.now() - 1000,
+    );
     await intake.subscribe("pageAccepted", `${qEndpoint.url}/qwilr/${secret}`);
     log(
       `  Qwilr emulator on ${qwilr.url}; subscriptions: ${(await intake.subscriptions()).map((s) => s.event).join(", ")}`,

@@ -41,6 +41,8 @@ export { createGhlWebhookReceiver, webCryptoVerifier } from "./sources/ghl-webho
 export type {
   GhlWebhookReceiverHandle,
   GhlWebhookReceiverOptions,
+  KnownTagsStore,
+  ReceiveOptions,
   SignatureVerifier,
   WebhookBody,
   WebhookHeaders,

@@ -1,6 +1,7 @@
 //! HighLevel webhooks: the verification policy and the typed events.
 //!
-//! One delivery goes through two calls, with the host's crypto in between:
+//! One delivery goes through two or three calls, with the host's crypto and one store
+//! read in between:
 //! 1. [`GhlWebhookReceiver::signature_check`] (headers, body size) says what to verify:
 //!    `X-GHL-Signature` (Ed25519) when it carries a value, else `X-WH-Signature`
 //!    (RSA-SHA256, PKCS#1 v1.5), with which key (SPKI, base64 DER). A missing header or
@@ -10,18 +11,48 @@
 //!    verdict. The receiver checks the verdict matches step 1, parses the body (flat or
 //!    `data`-wrapped), refuses a missing or stale `timestamp` (default window 5 minutes,
 //!    1 minute of clock skew ahead), acknowledges a repeated `webhookId` without
-//!    processing it again, and types the event.
+//!    processing it again, and types the event. A contact event that carries tags
+//!    (`ContactTagUpdate`, or `ContactCreate` / `ContactUpdate` with `tags`) is not
+//!    decided yet: the step is [`GhlWebhookStep::NeedKnownTags`] (a ticket and the
+//!    contact id).
+//! 3. The host reads that one contact's stored [`KnownTags`] (one key) and calls
+//!    [`GhlWebhookReceiver::provide_known_tags`] with it (or `None`), or
+//!    [`GhlWebhookReceiver::abandon`] when the read failed (then it answers 503 and the
+//!    sender retries). The outcome carries the tag diff and the [`KnownTagsOp`] to store
+//!    once the delivery is durable (never before: a delivery that was not stored must
+//!    diff against the old list on its retry).
+//!
+//! The receiver keeps no tag list: each diff is made against the list the host read for
+//! that delivery, so several processes behind one address diff against the same store
+//! and memory does not grow with the contacts seen. It holds only the deliveries waiting
+//! for their list (`maxWaiting`, 1,000; the longest waiting is dropped first and its
+//! provide refused). No cache either: a cached list could only be trusted after a read
+//! showed no newer one was stored, which is the read it would save. [`KnownTagsMemory`] is the in-memory store for a host with one
+//! process ([`GhlWebhookReceiver::receive_in_memory`] drives the steps over it).
+//!
+//! Which list wins, by webhook `timestamp` (GHL's clock, the only order all processes
+//! share): a `ContactTagUpdate` older than the stored list changes nothing
+//! (`outOfOrder`, nothing to store); otherwise it is diffed against the stored list and
+//! its list is stored (a tie goes to the event). A `ContactCreate` / `ContactUpdate`
+//! with tags stores its list unless the stored one is newer; `ContactDelete` deletes it.
+//!
+//! Two processes taking two updates of one contact at about the same time (U1 at t1,
+//! U2 at t2 > t1, stored list S): if both read S before either stores, U2 is diffed
+//! against S instead of U1's list, and a tag U1 added and U2 removed again is never
+//! reported as removed. The core cannot prevent that; the host serialises the steps per
+//! contact (read, decide, store the intake item, store the list): the runner holds a
+//! per-contact lease in its store from the read until the list is written, so U2 reads
+//! U1's list. Whichever order the two are serialised in, the stored list ends as the one
+//! with the newer timestamp (U2 first: U1 is then out of order and stores nothing).
 //!
 //! Invariants:
 //! - Nothing is processed before the signature verdict is known; a refusal leaves the
-//!   replay store and tag memory unchanged.
+//!   replay store unchanged and asks for nothing.
 //! - A `webhookId` is remembered for the window plus the skew (beyond that the timestamp
-//!   check refuses the delivery anyway), in a bounded store ([`SeenSet`]).
-//! - `ContactTagUpdate` carries the contact's whole tag list: the receiver diffs it
-//!   against the last list it knew for that contact (from earlier events or
-//!   [`GhlWebhookReceiver::remember_tags`]) into added and removed. An event older than
-//!   the list known changes nothing (`outOfOrder`).
-//! - Every delivery, refused or not, is recorded in a bounded log ([`IntakeLogEntry`]).
+//!   check refuses the delivery anyway), in a bounded store ([`SeenSet`]), from the
+//!   moment its outcome is decided (after step 3 when there is one).
+//! - Every delivery, refused or not, is recorded in a bounded log ([`IntakeLogEntry`]);
+//!   one that never got its list as `unfinished` (503).
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -57,8 +88,8 @@ pub struct GhlWebhookConfig {
     pub allow_unsigned: bool,
     /// Most `webhookId`s remembered (the oldest go first; 10,000).
     pub replay_capacity: usize,
-    /// Most contacts whose last tag list is remembered (10,000).
-    pub tag_memory_capacity: usize,
+    /// Most deliveries waiting for their contact's known tag list at once (1,000).
+    pub max_waiting: usize,
     /// Largest body accepted (bytes; 256 KiB).
     pub max_body_bytes: usize,
     /// Most tags one contact may carry in a delivery (1,000).
@@ -76,7 +107,7 @@ impl Default for GhlWebhookConfig {
             max_future_skew_ms: 60 * 1000,
             allow_unsigned: false,
             replay_capacity: 10_000,
-            tag_memory_capacity: 10_000,
+            max_waiting: 1_000,
             max_body_bytes: 256 * 1024,
             max_tags: 1_000,
             log_capacity: 100,
@@ -274,9 +305,13 @@ pub struct GhlWebhookEvent {
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum GhlWebhookOutcome {
     /// New: process it.
+    #[serde(rename_all = "camelCase")]
     Accepted {
         /// The event.
         event: Box<GhlWebhookEvent>,
+        /// What to write to the contact's known tag list once the delivery is durable.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        known_tags: Option<KnownTagsOp>,
     },
     /// Seen before: acknowledged, not processed again.
     #[serde(rename_all = "camelCase")]
@@ -469,8 +504,8 @@ fn contact_of(fields: &Map<String, Value>, max_tags: usize) -> Result<GhlContact
     })
 }
 
-/// A contact's last known tag list, as a host persists it (so a restart does not turn
-/// every tag of the next `ContactTagUpdate` into "added").
+/// A contact's last known tag list, as a host stores it (one record per contact, keyed
+/// by its id), so a later `ContactTagUpdate` diffs against it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
@@ -483,57 +518,73 @@ pub struct KnownTags {
     pub at_ms: i64,
 }
 
-/// The last tag list known per contact (bounded; the oldest contact goes first).
+/// What the host writes to its known lists once the delivery is durable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum KnownTagsOp {
+    /// Store `list` under its contact (it is at least as new as the list provided).
+    Put {
+        /// The list.
+        list: KnownTags,
+    },
+    /// Delete the contact's list (`ContactDelete`).
+    #[serde(rename_all = "camelCase")]
+    Delete {
+        /// The contact.
+        contact_id: String,
+    },
+}
+
+impl KnownTagsOp {
+    /// The contact the operation is about.
+    pub fn contact_id(&self) -> &str {
+        match self {
+            KnownTagsOp::Put { list } => &list.contact_id,
+            KnownTagsOp::Delete { contact_id } => contact_id,
+        }
+    }
+}
+
+/// One step of [`GhlWebhookReceiver::receive`]: done, or the one record it needs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(tag = "step", rename_all = "camelCase")]
+pub enum GhlWebhookStep {
+    /// The delivery is decided.
+    Done {
+        /// What became of it.
+        outcome: GhlWebhookOutcome,
+    },
+    /// Read the contact's stored list (one key) and hand it to
+    /// [`GhlWebhookReceiver::provide_known_tags`] with `ticket` (or
+    /// [`GhlWebhookReceiver::abandon`] it when the read failed).
+    #[serde(rename_all = "camelCase")]
+    NeedKnownTags {
+        /// Names this delivery in the next call.
+        ticket: u32,
+        /// Whose list to read.
+        contact_id: String,
+    },
+}
+
+/// A delivery waiting for its contact's known list.
 #[derive(Debug, Clone)]
-struct TagMemory {
-    capacity: usize,
-    lists: HashMap<String, (Vec<String>, i64)>,
-    order: VecDeque<String>,
+struct Pending {
+    ticket: u32,
+    event: GhlWebhookEvent,
+    at_ms: u64,
 }
 
-impl TagMemory {
-    fn new(capacity: usize) -> Self {
-        Self {
-            capacity: capacity.max(1),
-            lists: HashMap::new(),
-            order: VecDeque::new(),
-        }
-    }
-
-    fn get(&self, contact: &str) -> Option<&(Vec<String>, i64)> {
-        self.lists.get(contact)
-    }
-
-    fn put(&mut self, contact: &str, tags: Vec<String>, at_ms: i64) {
-        if self
-            .lists
-            .insert(contact.to_string(), (tags, at_ms))
-            .is_some()
-        {
-            self.order.retain(|c| c != contact);
-        }
-        self.order.push_back(contact.to_string());
-        while self.order.len() > self.capacity {
-            if let Some(old) = self.order.pop_front() {
-                self.lists.remove(&old);
-            }
-        }
-    }
-
-    fn forget(&mut self, contact: &str) {
-        if self.lists.remove(contact).is_some() {
-            self.order.retain(|c| c != contact);
-        }
-    }
-}
-
-/// One endpoint's receiver: configuration, replay store, tag memory and log.
+/// One endpoint's receiver: configuration, replay store, deliveries waiting for their
+/// known list, and log. It keeps no tag list of its own.
 #[derive(Debug, Clone)]
 pub struct GhlWebhookReceiver {
     config: GhlWebhookConfig,
     keys: (String, String),
     seen: SeenSet,
-    tags: TagMemory,
+    pending: VecDeque<Pending>,
+    next_ticket: u32,
     log: IntakeLog,
 }
 
@@ -551,7 +602,8 @@ impl GhlWebhookReceiver {
         let ttl = config.max_age_ms.saturating_add(config.max_future_skew_ms);
         Ok(Self {
             seen: SeenSet::new(config.replay_capacity, ttl),
-            tags: TagMemory::new(config.tag_memory_capacity),
+            pending: VecDeque::new(),
+            next_ticket: 0,
             log: IntakeLog::new(config.log_capacity),
             keys: (ed, rsa),
             config,
@@ -596,19 +648,195 @@ impl GhlWebhookReceiver {
         )
     }
 
-    /// Step 2: the bytes received and the host's verdict -> the outcome, or the refusal.
-    /// Either way the delivery is recorded in the log.
+    /// Step 2: the bytes received and the host's verdict -> the outcome or the refusal
+    /// (both recorded in the log), or the contact's known list to read first (then
+    /// [`Self::provide_known_tags`] decides and records).
     pub fn receive(
         &mut self,
         headers: &Headers,
         body: &[u8],
         verdict: SignatureVerdict,
         now_ms: u64,
-    ) -> Result<GhlWebhookOutcome, SourceError> {
+    ) -> Result<GhlWebhookStep, SourceError> {
         let mut seen_id = None;
         let mut seen_type = None;
         let result = self.decide(headers, body, verdict, now_ms, &mut seen_id, &mut seen_type);
-        let (outcome, status, error) = match &result {
+        let result = match result {
+            Ok(Decided::Needs(event)) => return Ok(self.wait(*event, now_ms)),
+            Ok(Decided::Outcome(out)) => Ok(out),
+            Err(e) => Err(e),
+        };
+        self.record_result(&result, now_ms, seen_id, seen_type);
+        result.map(|outcome| GhlWebhookStep::Done { outcome })
+    }
+
+    /// Step 3 (after [`GhlWebhookStep::NeedKnownTags`]): the contact's stored list
+    /// (`None`: none stored) -> the outcome, recorded in the log. The outcome says what
+    /// to store once the delivery is durable ([`GhlWebhookOutcome::Accepted`]'s
+    /// `known_tags`). A delivery whose `webhookId` was taken meanwhile is a duplicate.
+    pub fn provide_known_tags(
+        &mut self,
+        ticket: u32,
+        stored: Option<KnownTags>,
+        now_ms: u64,
+    ) -> Result<GhlWebhookOutcome, SourceError> {
+        let Some(Pending { mut event, .. }) = self.take(ticket) else {
+            return Err(SourceError::KnownTagsUnexpected {
+                ticket,
+                reason: "no delivery waits under this ticket (it finished, was abandoned, or the receiver was reset)".into(),
+            });
+        };
+        let contact_id = event
+            .contact
+            .as_ref()
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        if let Some(k) = stored.as_ref().filter(|k| k.contact_id != contact_id) {
+            let e = SourceError::KnownTagsUnexpected {
+                ticket,
+                reason: format!(
+                    "the list of contact {} was provided for contact {contact_id}",
+                    k.contact_id
+                ),
+            };
+            let r = Err(e);
+            self.record_result(
+                &r,
+                now_ms,
+                Some(event.webhook_id),
+                Some(kind_name(event.kind)),
+            );
+            return r;
+        }
+        let id = event.webhook_id.clone();
+        let kind = kind_name(event.kind);
+        let result = if self.seen.contains(&id, now_ms) {
+            Ok(GhlWebhookOutcome::Duplicate {
+                webhook_id: id.clone(),
+            })
+        } else {
+            self.seen.insert(&id, now_ms);
+            let known_tags = self.settle_tags(&mut event, stored);
+            Ok(GhlWebhookOutcome::Accepted {
+                event: Box::new(event),
+                known_tags,
+            })
+        };
+        self.record_result(&result, now_ms, Some(id), Some(kind));
+        result
+    }
+
+    /// The host could not read the list a delivery waits for: the delivery is dropped
+    /// (recorded as `unfinished`, 503), so the sender's retry is processed afresh.
+    pub fn abandon(&mut self, ticket: u32, now_ms: u64) {
+        if let Some(p) = self.take(ticket) {
+            self.unfinished(p, now_ms);
+        }
+    }
+
+    fn take(&mut self, ticket: u32) -> Option<Pending> {
+        let at = self.pending.iter().position(|p| p.ticket == ticket)?;
+        self.pending.remove(at)
+    }
+
+    fn unfinished(&mut self, p: Pending, at_ms: u64) {
+        self.record(IntakeLogEntry {
+            at_ms,
+            outcome: "unfinished".into(),
+            status: 503,
+            id: Some(p.event.webhook_id),
+            event: Some(kind_name(p.event.kind)),
+            error: None,
+        });
+    }
+
+    /// How many deliveries wait for their known list.
+    pub fn waiting(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn wait(&mut self, event: GhlWebhookEvent, now_ms: u64) -> GhlWebhookStep {
+        self.next_ticket = self.next_ticket.wrapping_add(1);
+        let ticket = self.next_ticket;
+        let contact_id = event
+            .contact
+            .as_ref()
+            .map(|c| c.id.clone())
+            .unwrap_or_default();
+        self.pending.push_back(Pending {
+            ticket,
+            event,
+            at_ms: now_ms,
+        });
+        // Bounded: the longest waiting goes first (its provide is then refused, typed).
+        while self.pending.len() > self.config.max_waiting.max(1) {
+            if let Some(p) = self.pending.pop_front() {
+                let at = p.at_ms;
+                self.unfinished(p, at);
+            }
+        }
+        GhlWebhookStep::NeedKnownTags { ticket, contact_id }
+    }
+
+    /// The tag diff and what to store, from the event and the stored list: the newer
+    /// list by webhook `timestamp` wins (a tie goes to the event).
+    fn settle_tags(
+        &self,
+        event: &mut GhlWebhookEvent,
+        stored: Option<KnownTags>,
+    ) -> Option<KnownTagsOp> {
+        let contact = event.contact.as_ref()?;
+        let ts = event.timestamp_ms;
+        let newer_stored = stored.as_ref().is_some_and(|k| k.at_ms > ts);
+        let put = |tags: &[String]| KnownTagsOp::Put {
+            list: KnownTags {
+                contact_id: contact.id.clone(),
+                tags: tags.to_vec(),
+                at_ms: ts,
+            },
+        };
+        match event.kind {
+            GhlEventKind::ContactTagUpdate => {
+                let tags = contact.tags.clone().unwrap_or_default();
+                if newer_stored {
+                    event.tag_change = Some(TagChange {
+                        tags,
+                        added: vec![],
+                        removed: vec![],
+                        previous_known: true,
+                        out_of_order: true,
+                    });
+                    return None;
+                }
+                let previous_known = stored.is_some();
+                let previous = stored.map(|k| k.tags).unwrap_or_default();
+                // The tags module's diff: desired = the new list, unwanted = the old one.
+                let d = crate::tags::diff(&tags, &previous, &previous);
+                let op = put(&tags);
+                event.tag_change = Some(TagChange {
+                    tags,
+                    added: d.add,
+                    removed: d.remove,
+                    previous_known,
+                    out_of_order: false,
+                });
+                Some(op)
+            }
+            _ => match &contact.tags {
+                Some(tags) if !newer_stored => Some(put(tags)),
+                _ => None,
+            },
+        }
+    }
+
+    fn record_result(
+        &mut self,
+        result: &Result<GhlWebhookOutcome, SourceError>,
+        now_ms: u64,
+        id: Option<String>,
+        event: Option<String>,
+    ) {
+        let (outcome, status, error) = match result {
             Ok(GhlWebhookOutcome::Accepted { .. }) => ("accepted", 200, None),
             Ok(GhlWebhookOutcome::Duplicate { .. }) => ("duplicate", 200, None),
             Ok(GhlWebhookOutcome::Ignored { reason, .. }) => (
@@ -626,11 +854,10 @@ impl GhlWebhookReceiver {
             at_ms: now_ms,
             outcome: outcome.into(),
             status,
-            id: seen_id,
-            event: seen_type,
+            id,
+            event,
             error,
         });
-        result
     }
 
     fn decide(
@@ -641,7 +868,7 @@ impl GhlWebhookReceiver {
         now_ms: u64,
         seen_id: &mut Option<String>,
         seen_type: &mut Option<String>,
-    ) -> Result<GhlWebhookOutcome, SourceError> {
+    ) -> Result<Decided, SourceError> {
         let check = self.required_signature(headers, body.len())?;
         if check.algorithm != SignatureAlgorithm::None {
             if verdict.algorithm != check.algorithm {
@@ -685,17 +912,19 @@ impl GhlWebhookReceiver {
             }
         };
         if self.seen.contains(&webhook_id, now_ms) {
-            return Ok(GhlWebhookOutcome::Duplicate { webhook_id });
+            return Ok(Decided::Outcome(GhlWebhookOutcome::Duplicate {
+                webhook_id,
+            }));
         }
         let Some(kind) = GhlEventKind::from_type(&hook.type_name) else {
             self.seen.insert(&webhook_id, now_ms);
-            return Ok(GhlWebhookOutcome::Ignored {
+            return Ok(Decided::Outcome(GhlWebhookOutcome::Ignored {
                 reason: format!(
                     "{} is not an event the bridge uses (it uses contact events, INSTALL and UNINSTALL)",
                     hook.type_name
                 ),
                 type_name: hook.type_name,
-            });
+            }));
         };
         let contact = if kind.is_contact() {
             Some(contact_of(&hook.fields, self.config.max_tags)?)
@@ -703,107 +932,68 @@ impl GhlWebhookReceiver {
             None
         };
         // Nothing below refuses: the delivery is now processed exactly once.
-        self.seen.insert(&webhook_id, now_ms);
-        let tag_change = match (&contact, kind) {
-            (Some(c), GhlEventKind::ContactDelete) => {
-                self.tags.forget(&c.id);
-                None
+        let needs_list = match (&contact, kind) {
+            (Some(_), GhlEventKind::ContactTagUpdate) => true,
+            (Some(c), GhlEventKind::ContactCreate | GhlEventKind::ContactUpdate) => {
+                c.tags.is_some()
             }
-            (Some(c), GhlEventKind::ContactTagUpdate) => {
-                Some(self.tag_change(&c.id, c.tags.clone().unwrap_or_default(), ts))
-            }
-            (Some(c), _) => {
-                if let Some(t) = &c.tags {
-                    if self.tags.get(&c.id).is_none_or(|(_, at)| *at <= ts) {
-                        self.tags.put(&c.id, t.clone(), ts);
-                    }
-                }
-                None
-            }
-            (None, _) => None,
+            _ => false,
         };
-        Ok(GhlWebhookOutcome::Accepted {
-            event: Box::new(GhlWebhookEvent {
-                kind,
-                webhook_id,
-                timestamp_ms: ts,
-                location_id: hook.location_id,
-                company_id: hook.company_id,
-                contact,
-                tag_change,
-                fields: Value::Object(hook.fields),
+        let known_tags = match (&contact, kind) {
+            (Some(c), GhlEventKind::ContactDelete) => Some(KnownTagsOp::Delete {
+                contact_id: c.id.clone(),
             }),
-        })
-    }
-
-    fn tag_change(&mut self, contact: &str, tags: Vec<String>, ts: i64) -> TagChange {
-        match self.tags.get(contact) {
-            Some((_, at)) if *at > ts => TagChange {
-                tags,
-                added: vec![],
-                removed: vec![],
-                previous_known: true,
-                out_of_order: true,
-            },
-            known => {
-                let previous_known = known.is_some();
-                let previous = known.map(|(t, _)| t.clone()).unwrap_or_default();
-                // The tags module's diff: desired = the new list, unwanted = the old one.
-                let d = crate::tags::diff(&tags, &previous, &previous);
-                self.tags.put(contact, tags.clone(), ts);
-                TagChange {
-                    tags,
-                    added: d.add,
-                    removed: d.remove,
-                    previous_known,
-                    out_of_order: false,
-                }
-            }
+            _ => None,
+        };
+        let event = GhlWebhookEvent {
+            kind,
+            webhook_id,
+            timestamp_ms: ts,
+            location_id: hook.location_id,
+            company_id: hook.company_id,
+            contact,
+            tag_change: None,
+            fields: Value::Object(hook.fields),
+        };
+        if needs_list {
+            // Taken as seen only once decided: a delivery whose list cannot be read is
+            // processed afresh on the sender's retry.
+            return Ok(Decided::Needs(Box::new(event)));
         }
+        self.seen.insert(&event.webhook_id, now_ms);
+        Ok(Decided::Outcome(GhlWebhookOutcome::Accepted {
+            event: Box::new(event),
+            known_tags,
+        }))
     }
 
-    /// Records a contact's tags as known at `at_ms` (e.g. read from GHL), so the next
-    /// `ContactTagUpdate` diffs against them.
-    pub fn remember_tags(&mut self, contact_id: &str, tags: Vec<String>, at_ms: i64) {
-        self.tags.put(contact_id, tags, at_ms);
-    }
-
-    /// The last tag list known for a contact.
-    pub fn known_tags(&self, contact_id: &str) -> Option<&[String]> {
-        self.tags.get(contact_id).map(|(t, _)| t.as_slice())
-    }
-
-    /// A contact's last known list with its time, to persist after a delivery that
-    /// touched it (`None`: nothing known, e.g. after `ContactDelete`: delete it).
-    pub fn known_tags_entry(&self, contact_id: &str) -> Option<KnownTags> {
-        self.tags.get(contact_id).map(|(t, at)| KnownTags {
-            contact_id: contact_id.to_string(),
-            tags: t.clone(),
-            at_ms: *at,
-        })
-    }
-
-    /// Every known list (oldest contact first), e.g. to persist all at once.
-    pub fn known_tag_lists(&self) -> Vec<KnownTags> {
-        self.tags
-            .order
-            .iter()
-            .filter_map(|c| self.known_tags_entry(c))
-            .collect()
-    }
-
-    /// Puts persisted lists back (after a restart); a list older than one already
-    /// known for the contact is ignored.
-    pub fn restore_known_tags(&mut self, lists: &[KnownTags]) {
-        for k in lists {
-            if self
-                .tags
-                .get(&k.contact_id)
-                .is_none_or(|(_, at)| *at <= k.at_ms)
-            {
-                self.tags.put(&k.contact_id, k.tags.clone(), k.at_ms);
+    /// Both steps against lists the caller keeps in memory ([`KnownTagsMemory`]): the
+    /// list asked for is read from `memory` and the outcome's operation applied to it at
+    /// once. For a host with one process and nothing to make durable first (tests, the
+    /// fuzzer, demos); a host with a store drives the steps itself.
+    pub fn receive_in_memory(
+        &mut self,
+        headers: &Headers,
+        body: &[u8],
+        verdict: SignatureVerdict,
+        now_ms: u64,
+        memory: &mut KnownTagsMemory,
+    ) -> Result<GhlWebhookOutcome, SourceError> {
+        let out = match self.receive(headers, body, verdict, now_ms)? {
+            GhlWebhookStep::Done { outcome } => outcome,
+            GhlWebhookStep::NeedKnownTags { ticket, contact_id } => {
+                let stored = memory.get(&contact_id).cloned();
+                self.provide_known_tags(ticket, stored, now_ms)?
             }
+        };
+        if let GhlWebhookOutcome::Accepted {
+            known_tags: Some(op),
+            ..
+        } = &out
+        {
+            memory.apply(op.clone());
         }
+        Ok(out)
     }
 
     /// The `webhookId`s remembered (to persist), and restoring them.
@@ -823,5 +1013,60 @@ impl GhlWebhookReceiver {
 
     fn record(&mut self, entry: IntakeLogEntry) {
         self.log.record(entry);
+    }
+}
+
+/// What [`GhlWebhookReceiver::decide`] came to.
+enum Decided {
+    Outcome(GhlWebhookOutcome),
+    Needs(Box<GhlWebhookEvent>),
+}
+
+fn kind_name(kind: GhlEventKind) -> String {
+    match serde_json::to_value(kind) {
+        Ok(Value::String(s)) => s,
+        _ => format!("{kind:?}"),
+    }
+}
+
+/// Known lists kept in memory, at most `capacity` contacts (the least recently written
+/// goes first), for a host with one process: tests, the fuzzer, demos.
+#[derive(Debug, Clone)]
+pub struct KnownTagsMemory {
+    capacity: usize,
+    lists: HashMap<String, KnownTags>,
+    order: VecDeque<String>,
+}
+
+impl KnownTagsMemory {
+    /// Empty, holding at most `capacity` contacts (at least one).
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            capacity: capacity.max(1),
+            lists: HashMap::new(),
+            order: VecDeque::new(),
+        }
+    }
+
+    /// A contact's list.
+    pub fn get(&self, contact_id: &str) -> Option<&KnownTags> {
+        self.lists.get(contact_id)
+    }
+
+    /// Stores or deletes, as the receiver's outcome says (or a list read from GHL).
+    pub fn apply(&mut self, op: KnownTagsOp) {
+        let id = op.contact_id().to_string();
+        if self.lists.remove(&id).is_some() {
+            self.order.retain(|c| *c != id);
+        }
+        if let KnownTagsOp::Put { list } = op {
+            self.order.push_back(id.clone());
+            self.lists.insert(id, list);
+            while self.order.len() > self.capacity {
+                if let Some(old) = self.order.pop_front() {
+                    self.lists.remove(&old);
+                }
+            }
+        }
     }
 }

@@ -42,7 +42,8 @@ pub use capture::{CaptureConfig, CaptureIntake, CaptureOutcome, CaptureSite};
 pub use events::{flow_event_of, ghl_flow_event, qwilr_flow_event, wishpond_flow_event};
 pub use ghl_webhook::{
     GhlContact, GhlEventKind, GhlWebhook, GhlWebhookConfig, GhlWebhookEvent, GhlWebhookOutcome,
-    GhlWebhookReceiver, KnownTags, SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
+    GhlWebhookReceiver, GhlWebhookStep, KnownTags, KnownTagsMemory, KnownTagsOp,
+    SignatureAlgorithm, SignatureCheck, SignatureVerdict, TagChange,
 };
 pub use log::{IntakeLog, IntakeLogEntry};
 pub use qwilr::{
@@ -137,6 +138,15 @@ pub enum SourceError {
         /// The field (`webhookId`).
         field: String,
     },
+    /// A known tag list was provided that no delivery waits for (an unknown or finished
+    /// ticket, or another contact's list): the delivery is not processed.
+    #[error("known tags provided under ticket {ticket}: {reason}; nothing was processed")]
+    KnownTagsUnexpected {
+        /// The ticket given.
+        ticket: u32,
+        /// What was wrong.
+        reason: String,
+    },
     /// The secret in the webhook URL is not this endpoint's (nothing is processed).
     #[error("the webhook URL's secret does not match: nothing was processed")]
     SecretMismatch,
@@ -209,6 +219,8 @@ impl SourceError {
             | SourceError::UnknownEvent { .. } => 400,
             // Not 401: an unknown URL reveals nothing about which secrets exist.
             SourceError::SecretMismatch => 404,
+            // The sender's retry is processed afresh.
+            SourceError::KnownTagsUnexpected { .. } => 503,
             SourceError::UnknownSite | SourceError::OriginRefused { .. } => 403,
             SourceError::RateLimited { .. } => 429,
             SourceError::BadCredentials { .. } => 502,
@@ -238,6 +250,7 @@ impl Coded for SourceError {
             SourceError::FromTheFuture { .. } => "WEBHOOK_TIMESTAMP_FUTURE",
             SourceError::IdMissing { .. } => "WEBHOOK_ID_MISSING",
             SourceError::SecretMismatch => "WEBHOOK_SECRET_MISMATCH",
+            SourceError::KnownTagsUnexpected { .. } => "WEBHOOK_KNOWN_TAGS_UNEXPECTED",
             SourceError::UnknownSite => "CAPTURE_UNKNOWN_SITE",
             SourceError::OriginRefused { .. } => "CAPTURE_ORIGIN_REFUSED",
             SourceError::RateLimited { .. } => "CAPTURE_RATE_LIMITED",

@@ -42,7 +42,7 @@ pub mod transport;
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES_IMPORT: &str = r#"import type {
     FlowsInit, OutboxInit,
-    GhlWebhookEvent, KnownTags, QwilrEvent, WishpondLeadEvent,
+    GhlWebhookEvent, GhlWebhookStep, KnownTags, QwilrEvent, WishpondLeadEvent,
     Accepted, AccountsResponse, Begin, CaptureConfig, CaptureOutcome, CatalogConfig,
     ClientConfig, CompileContext, ContactResult, ContactTagsResult, CustomFieldsResult,
     DeadLetter, DetailsOutcome, Drained, EnrichOptions, EnrichReport, FlowConfig, FlowEvent,

@@ -57,8 +57,9 @@ impl WasmGhlWebhookReceiver {
         to_js(&check)
     }
 
-    /// Step 2: the bytes received and the verdict -> the outcome (a refusal is thrown).
-    #[wasm_bindgen(unchecked_return_type = "GhlWebhookOutcome")]
+    /// Step 2: the bytes received and the verdict -> the outcome, or the contact's known
+    /// tag list to read first (a refusal is thrown).
+    #[wasm_bindgen(unchecked_return_type = "GhlWebhookStep")]
     pub fn receive(
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "Record<string, string>")] headers_js: JsValue,
@@ -68,43 +69,37 @@ impl WasmGhlWebhookReceiver {
     ) -> Result<JsValue, JsValue> {
         let h = headers(headers_js)?;
         let verdict: SignatureVerdict = from_js(verdict, "verdict")?;
-        let out = self
+        let step = self
             .inner
             .receive(&h, body, verdict, now_ms as u64)
+            .map_err(|e| throw(&e))?;
+        to_js(&step)
+    }
+
+    /// Step 3: the stored list a `needKnownTags` step asked for (`undefined`: none)
+    /// -> the outcome (a refusal is thrown).
+    #[wasm_bindgen(js_name = provideKnownTags, unchecked_return_type = "GhlWebhookOutcome")]
+    pub fn provide_known_tags(
+        &mut self,
+        ticket: u32,
+        #[wasm_bindgen(unchecked_param_type = "KnownTags | undefined")] stored: JsValue,
+        now_ms: f64,
+    ) -> Result<JsValue, JsValue> {
+        let stored: Option<KnownTags> = if stored.is_undefined() || stored.is_null() {
+            None
+        } else {
+            Some(from_js(stored, "stored")?)
+        };
+        let out = self
+            .inner
+            .provide_known_tags(ticket, stored, now_ms as u64)
             .map_err(|e| throw(&e))?;
         to_js(&out)
     }
 
-    /// Records a contact's tags as known (e.g. read from GHL).
-    #[wasm_bindgen(js_name = rememberTags)]
-    pub fn remember_tags(&mut self, contact_id: &str, tags: Vec<String>, at_ms: f64) {
-        self.inner.remember_tags(contact_id, tags, at_ms as i64);
-    }
-
-    /// The last tag list known for a contact.
-    #[wasm_bindgen(js_name = knownTags)]
-    pub fn known_tags(&self, contact_id: &str) -> Option<Vec<String>> {
-        self.inner.known_tags(contact_id).map(<[String]>::to_vec)
-    }
-
-    /// A contact's last known tag list with its time, to persist (`undefined`: none).
-    #[wasm_bindgen(js_name = knownTagsEntry, unchecked_return_type = "KnownTags | undefined")]
-    pub fn known_tags_entry(&self, contact_id: &str) -> Result<JsValue, JsValue> {
-        match self.inner.known_tags_entry(contact_id) {
-            Some(k) => to_js(&k),
-            None => Ok(JsValue::UNDEFINED),
-        }
-    }
-
-    /// Puts persisted tag lists back (a list older than the known one is ignored).
-    #[wasm_bindgen(js_name = restoreKnownTags)]
-    pub fn restore_known_tags(
-        &mut self,
-        #[wasm_bindgen(unchecked_param_type = "KnownTags[]")] lists: JsValue,
-    ) -> Result<(), JsValue> {
-        let lists: Vec<KnownTags> = from_js(lists, "lists")?;
-        self.inner.restore_known_tags(&lists);
-        Ok(())
+    /// The stored list could not be read: the waiting delivery is dropped.
+    pub fn abandon(&mut self, ticket: u32, now_ms: f64) {
+        self.inner.abandon(ticket, now_ms as u64);
     }
 
     /// The remembered `webhookId`s (to persist).

@@ -165,7 +165,65 @@ test("ContactTagUpdate is diffed against the last known list (flat and data-wrap
   const d2 = delivery(contact("ContactTagUpdate", ["customer"]), { id: "t2", at: NOW - 1_000 });
   const out2 = await r.receive(d2.headers, d2.body);
   assert.deepEqual([out2.event.tagChange.added, out2.event.tagChange.removed], [[], ["lead"]]);
-  assert.deepEqual(r.knownTags("c1"), ["customer"]);
+  assert.deepEqual(await r.knownTags("c1"), ["customer"]);
+});
+
+test("a knownTags store is read once per delivery that needs it; a failed read is STORAGE_ERROR and the retry is processed", async () => {
+  const lists = new Map();
+  const reads = [];
+  let failNext = false;
+  const knownTags = {
+    async get(id) {
+      reads.push(id);
+      if (failNext) {
+        failNext = false;
+        throw new Error("database unreachable");
+      }
+      return lists.get(id);
+    },
+    async apply(op) {
+      if (op.op === "put") lists.set(op.list.contactId, op.list);
+      else lists.delete(op.contactId);
+    },
+  };
+  const r = g.createGhlWebhookReceiver({ config, now: () => NOW, knownTags });
+  const d1 = delivery(contact("ContactTagUpdate", ["lead"]), { id: "k1", at: NOW - 3_000 });
+  assert.deepEqual((await r.receive(d1.headers, d1.body)).event.tagChange.added, ["lead"]);
+  // Another process changed the stored list meanwhile: the next diff is against it.
+  lists.set("c1", { contactId: "c1", tags: ["lead", "vip"], atMs: NOW - 2_000 });
+  const d2 = delivery(contact("ContactTagUpdate", ["vip"]), { id: "k2", at: NOW - 1_000 });
+  failNext = true;
+  await assert.rejects(
+    r.receive(d2.headers, d2.body),
+    (e) =>
+      e instanceof g.GhlBridgeError && e.code === "STORAGE_ERROR" && /unreachable/.test(e.message),
+  );
+  const out = await r.receive(d2.headers, d2.body);
+  assert.equal(out.outcome, "accepted", "the retry is not taken for a duplicate");
+  assert.deepEqual([out.event.tagChange.added, out.event.tagChange.removed], [[], ["lead"]]);
+  assert.deepEqual(lists.get("c1").tags, ["vip"]);
+  // A contact event without tags reads nothing; a per-call store wins over the receiver's.
+  const d3 = delivery({ type: "ContactUpdate", locationId: "loc1", id: "c1" }, { id: "k3" });
+  await r.receive(d3.headers, d3.body);
+  assert.deepEqual(reads, ["c1", "c1", "c1"]);
+  const other = { get: async () => undefined, apply: async () => {} };
+  const d4 = delivery(contact("ContactTagUpdate", ["x"]), { id: "k4" });
+  const mine = await r.receive(d4.headers, d4.body, { knownTags: other });
+  assert.equal(mine.event.tagChange.previousKnown, false);
+  assert.deepEqual(lists.get("c1").tags, ["vip"], "the per-call store took the write");
+  assert.deepEqual(
+    r.log().map((e) => e.outcome),
+    ["accepted", "unfinished", "accepted", "accepted", "accepted"],
+  );
+  // A store without both methods is refused before anything runs.
+  assert.throws(
+    () => g.createGhlWebhookReceiver({ config, knownTags: { get: async () => undefined } }),
+    (e) => e.code === "INVALID_ARGUMENT" && e.details.argument === "options.knownTags",
+  );
+  await assert.rejects(
+    r.receive(d4.headers, d4.body, { knownTags: 3 }),
+    (e) => e.code === "INVALID_ARGUMENT" && e.details.argument === "options.knownTags",
+  );
 });
 
 test("known tag lists persist through a storage adapter: a restart diffs against them", async () => {

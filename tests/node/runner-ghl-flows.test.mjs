@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { startEmulator } from "../../js/emulator/index.mjs";
-import { KNOWN_TAGS } from "../../pkg/runner/index.js";
+import { knownTagsName } from "../../pkg/runner/index.js";
 import { until } from "../support/until.mjs";
 import {
   VIP_RULES,
@@ -108,11 +108,8 @@ test("a signed ContactTagUpdate -> ghl.contact.tags.updated -> the ghl rules tag
   assert.deepEqual(await store.deadIntake(), [], "ContactCreate completed, nothing dead");
 
   // The known tags are in the store, so a restart diffs against them.
-  const known = await store.outboxStorage(KNOWN_TAGS).load();
-  assert.deepEqual(
-    known.map((r) => r.key.endsWith(id) && [...r.record.tags].sort()),
-    [["lead", "vip"]],
-  );
+  const known = await store.getValue(knownTagsName(id));
+  assert.deepEqual([...known.tags].sort(), ["lead", "vip"]);
   await stop();
   contact(id).tags = contact(id).tags.filter((t) => t !== "priority");
   await start();

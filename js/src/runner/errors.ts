@@ -20,6 +20,7 @@ export const RUNNER_CODES = [
   { code: "HTTP_TIMEOUT", status: 408 },
   { code: "HTTP_SHUTTING_DOWN", status: 503 },
   { code: "INTAKE_NO_CONNECTION", status: 422 },
+  { code: "INTAKE_CONTACT_BUSY", status: 503 },
   { code: "STORE_UNAVAILABLE", status: 503 },
   { code: "OAUTH_STATE_INVALID", status: 400 },
   { code: "OAUTH_EXCHANGE_FAILED", status: 502 },

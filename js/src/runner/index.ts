@@ -31,6 +31,6 @@ export { createVault, parseVaultKey } from "./vault.js";
 export { runnerWorker } from "./wiring.js";
 export { createIntakeConverter } from "./events.js";
 export type { IntakeConverter, IntakeConverterOptions } from "./events.js";
-export { KNOWN_TAGS } from "./known-tags.js";
+export { KNOWN_TAGS, knownTagsName } from "./known-tags.js";
 export type { Vault } from "./vault.js";
 export type * from "./store/types.js";

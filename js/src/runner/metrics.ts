@@ -1,8 +1,8 @@
 /**
  * `/metrics` in the Prometheus text format (version 0.0.4). The HTTP side counts what
  * it accepts and refuses; the worker counts deliveries, dead letters, retries, 429s and
- * budget use through the same object (`inc`, `set`); queue depths come from the store
- * when the page is read. Label values are escaped; no secret is ever a label.
+ * budget use through the same object (`inc`, `set`, `gauge`: a value computed when the
+ * page is read); queue depths come from the store when the page is read. Label values are escaped; no secret is ever a label.
  */
 import type { RunnerStore } from "./store/types.js";
 
@@ -10,7 +10,7 @@ type Labels = Record<string, string>;
 interface Family {
   help: string;
   type: "counter" | "gauge";
-  values: Map<string, { labels: Labels; value: number }>;
+  values: Map<string, { labels: Labels; value: number; read?: () => number }>;
 }
 
 /** The metric names the runner and the worker write (declared so they show at 0). */
@@ -63,6 +63,8 @@ export type MetricName = keyof typeof METRICS;
 export interface Metrics {
   inc(name: MetricName, labels?: Labels, by?: number): void;
   set(name: MetricName, labels: Labels, value: number): void;
+  /** A gauge whose value `read` computes each time the page is read (replaces `set`). */
+  gauge(name: MetricName, labels: Labels, read: () => number): void;
   /** The exposition text (reads queue depths from the store). */
   render(store?: RunnerStore): Promise<string>;
 }
@@ -95,7 +97,12 @@ export function createMetrics(): Metrics {
       cell(name, labels).value += by;
     },
     set: (name, labels, value) => {
-      cell(name, labels).value = value;
+      const c = cell(name, labels);
+      c.value = value;
+      c.read = undefined;
+    },
+    gauge: (name, labels, read) => {
+      cell(name, labels).read = read;
     },
     async render(store) {
       if (store) {
@@ -113,6 +120,7 @@ export function createMetrics(): Metrics {
       for (const [name, f] of families) {
         out.push(`# HELP ${name} ${f.help}`, `# TYPE ${name} ${f.type}`);
         for (const c of f.values.values()) {
+          if (c.read) c.value = c.read();
           const l = key(c.labels);
           out.push(`${name}${l ? `{${l}}` : ""} ${c.value}`);
         }

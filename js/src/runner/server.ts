@@ -45,7 +45,7 @@ import { type Metrics, createMetrics } from "./metrics.js";
 import type { Scheduler } from "./schedules.js";
 import type { IntakeItem, IntakeSource, RunnerStore } from "./store/types.js";
 import type { TokenManager } from "./tokens.js";
-import { knownTagsStorage } from "./known-tags.js";
+import { knownTags, migrateKnownTags } from "./known-tags.js";
 
 /** Something that runs beside the server and must stop with it (the worker, schedules). */
 export interface Stoppable {
@@ -173,14 +173,12 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     const last = latestWriter((at) => store.setValue(CONSOLE_KEYS.qwilrLast(name), at));
     return { name, connection: q.connection, digest: sha256(q.secret), core, last };
   });
-  // Each contact's known tags live in the store, written once its delivery is durable.
-  const tags = knownTagsStorage(store);
+  // Each contact's known tags live in the store, read per delivery and written once its
+  // delivery is durable (known-tags.ts); lists an earlier runner kept elsewhere move first.
+  await migrateKnownTags(store);
+  const tags = knownTags(store);
   const makeReceiver = () =>
-    createGhlWebhookReceiver({
-      config: { ...(config.ghl.webhookKeys ?? {}) },
-      now,
-      storage: tags.storage,
-    });
+    createGhlWebhookReceiver({ config: { ...(config.ghl.webhookKeys ?? {}) }, now });
   let ghl: GhlWebhookReceiverHandle = makeReceiver();
   const captureSites = config.sources.capture?.sites ?? {};
   const makeCapture = (siteKey: string): CaptureIntakeHandle =>
@@ -287,18 +285,37 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
   }
 
   async function hookGhl(req: IncomingMessage, body: Buffer): Promise<Reply> {
+    // The contact's known list: read under its lock, written only once the item is durable.
+    const known = tags.delivery();
+    try {
+      return await takeGhl(req, body, known);
+    } finally {
+      await known.discard().catch((e: unknown) =>
+        log.warn("a contact's known-tags lease was not released (it expires)", {
+          error: errorFields(e),
+        }),
+      );
+    }
+  }
+
+  async function takeGhl(
+    req: IncomingMessage,
+    body: Buffer,
+    known: ReturnType<typeof tags.delivery>,
+  ): Promise<Reply> {
     let outcome: Awaited<ReturnType<GhlWebhookReceiverHandle["receive"]>>;
     try {
-      outcome = await ghl.receive(req.headers, body);
+      outcome = await ghl.receive(req.headers, body, { knownTags: known });
     } catch (e) {
       // The known tags could not be read from the store: nothing is acknowledged.
       const code = (e as GhlBridgeError)?.code ?? "";
-      if (code === "STORAGE_ERROR" || code.startsWith("STORE_")) {
+      if (code === "STORAGE_ERROR" || code.startsWith("STORE_") || code === "INTAKE_CONTACT_BUSY") {
         log.error("the known tags could not be read: not acknowledged", {
           error: errorFields(e),
         });
-        ghl = makeReceiver();
-        throw notStored(e);
+        throw code === "INTAKE_CONTACT_BUSY"
+          ? new Refusal(503, e as GhlBridgeError, { "retry-after": "1" })
+          : notStored(e);
       }
       const r = refused("ghl", e);
       // The endpoint contract: a stale (or undated) signature is 401 like a bad one, so a
@@ -313,12 +330,10 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     if (outcome.outcome !== "accepted") return json(200, { outcome: outcome.outcome });
     const event = outcome.event;
     const kind = String(event.kind);
-    const contactId = event.contact?.id;
     let connection = connectionForLocation(event.locationId ?? undefined);
     const install = kind === "INSTALL" || kind === "UNINSTALL";
     if (install) connection = connection ?? agencyConnection();
     if (!connection) {
-      if (contactId) tags.discard(contactId);
       log.info("ghl webhook for a location with no connection: ignored", {
         locationId: event.locationId ?? null,
         kind,
@@ -333,18 +348,16 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
         body: event,
         receivedAt: now(),
       });
-      if (contactId && r === "accepted")
-        await tags.commit(contactId).catch((e: unknown) =>
+      if (r === "accepted")
+        await known.commit().catch((e: unknown) =>
           log.warn("the contact's known tags were not stored (the next diff may repeat tags)", {
-            contactId,
+            contactId: event.contact?.id,
             error: errorFields(e),
           }),
         );
-      else if (contactId) tags.discard(contactId);
       if (r === "accepted" && install) await installEvent(kind, event);
       return json(200, { outcome: r });
     } catch (e) {
-      if (contactId) tags.discard(contactId);
       // Not stored: the retry must not be taken for a duplicate by this process's memory.
       const keep = ghl.seenIds().filter((k) => k.key !== event.webhookId);
       ghl = makeReceiver();
@@ -639,7 +652,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       headers,
     );
 
-  function readBody(req: IncomingMessage): Promise<Buffer> {
+  function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
     return new Promise((resolve, reject) => {
       const declared = Number(req.headers["content-length"]);
       if (Number.isFinite(declared) && declared > limit) {
@@ -681,6 +694,18 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
       });
       req.on("end", () => resolve(Buffer.concat(chunks)));
       req.on("error", reject);
+      // Answered (the 408) or gone before its body ended: the request ends here, or it
+      // would count as in flight for ever (Node emits nothing more on `req` then) and hold
+      // a graceful shutdown for its whole timeout.
+      res.on("close", () => {
+        if (!req.complete)
+          reject(
+            new Refusal(
+              408,
+              runnerError("HTTP_TIMEOUT", "the request body did not arrive before the answer", {}),
+            ),
+          );
+      });
     });
   }
 
@@ -719,7 +744,7 @@ export async function startServer(options: RunnerServerOptions): Promise<RunnerS
     }, config.server.requestTimeoutMs);
     let reply: Reply;
     try {
-      const body = await readBody(req);
+      const body = await readBody(req, res);
       reply = await route(req, url, body);
     } catch (e) {
       if (e instanceof Refusal) reply = errorReply(e.status, e.error, e.headers);

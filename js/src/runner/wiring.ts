@@ -61,6 +61,16 @@ export const runnerWorker: StartWorker = async (ctx) => {
   const connections = await workerConnections();
   const toEvent = createIntakeConverter({ config, fetch: ctx.fetch });
   const onEvent = (e: WorkerEvent) => {
+    if (e.type === "budget") {
+      // Read when /metrics is: the share of the window open then (sends age out).
+      const b = e.budget;
+      metrics.gauge("ghl_bridge_budget_used_ratio", { location: e.locationId }, () => {
+        const now = Date.now();
+        const sent = b.sends.filter((t) => t > now - b.intervalMs && t <= now).length;
+        return Math.min(1, sent / Math.max(1, b.max));
+      });
+      return;
+    }
     if (e.type === "outbox") {
       const ev = e.event;
       const loc = { location: e.locationId };

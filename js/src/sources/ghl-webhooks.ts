@@ -1,10 +1,13 @@
 /**
  * HighLevel webhook intake. The Rust core decides (which signature header, which key,
- * the timestamp window, replays, the tag diff); this file only runs the platform's own
- * signature primitive (WebCrypto `crypto.subtle.verify`: Node 18+, browsers, workers)
- * over the bytes received and hands the verdict back. No crypto is written here.
+ * the timestamp window, replays, the tag diff, which known list wins); this file only
+ * runs the platform's own signature primitive (WebCrypto `crypto.subtle.verify`: Node
+ * 18+, browsers, workers) over the bytes received, hands the verdict back, and reads
+ * and writes the one contact's known tag list the core asks for. No crypto is written
+ * here, and no list is kept here beyond the default in-memory store's.
  */
 import * as glue from "../wasm/ghl_bridge_wasm.js";
+import { func, object, options as checkOptions, optional, withMethods } from "../check.js";
 import { GhlBridgeError, guard, instanceGeneration } from "../errors.js";
 import type { OutboxStorage, StoreOp } from "../storage/types.js";
 import type {
@@ -12,6 +15,7 @@ import type {
   GhlWebhookOutcome,
   IntakeLogEntry,
   KnownTags,
+  KnownTagsOp,
   SeenKey,
   SignatureCheck,
   SignatureVerdict,
@@ -35,32 +39,136 @@ export interface GhlWebhookReceiverOptions {
   /** Replaces the WebCrypto verifier (e.g. to use `node:crypto`). */
   verify?: SignatureVerifier;
   /**
-   * Where each contact's last known tag list is kept, so a restart does not turn every
-   * tag of the next `ContactTagUpdate` into "added": any storage adapter of the outbox
-   * (`memoryStorage()`, `fileStorage(path)`, `indexedDbStorage(name)`; give the
-   * receiver its own). Loaded before the first delivery; each accepted contact event
-   * is written before `receive` resolves (then answer 200).
+   * Where each contact's last known tag list is kept, read by key once per delivery
+   * that needs it and written before `receive` resolves (see `KnownTagsStore`). Wins
+   * over `storage`. Default: in memory (at most 10,000 contacts, the least recently
+   * written forgotten first), lost on restart.
+   */
+  knownTags?: KnownTagsStore;
+  /**
+   * Or keep the lists in any storage adapter of the outbox (`memoryStorage()`,
+   * `fileStorage(path)`, `indexedDbStorage(name)`; give the receiver its own), for a
+   * host with one process (a page, an extension's worker): loaded once, before the first
+   * delivery that needs a list, then kept in memory; each accepted contact event's list
+   * is written to it before `receive` resolves (then answer 200).
    */
   storage?: OutboxStorage;
 }
 
-/** The key a contact's known tag list is stored under. */
+/**
+ * One contact's known tag list by key: what the receiver reads (one `get` per delivery
+ * that needs it) and writes (`apply` of the operation the core decided, before
+ * `receive` resolves). A host with several processes implements it over its shared
+ * store (the runner: `js/src/runner/known-tags.ts`).
+ */
+export interface KnownTagsStore {
+  /** The contact's stored list (`undefined`: none). */
+  get(contactId: string): Promise<KnownTags | undefined>;
+  /** Stores or deletes one contact's list, as the core decided. */
+  apply(op: KnownTagsOp): Promise<void>;
+}
+
+/** Per-call options of `receive`. */
+export interface ReceiveOptions {
+  /** The known lists for this delivery (e.g. one that holds a lock per contact). */
+  knownTags?: KnownTagsStore;
+}
+
+/** The key a contact's known tag list is stored under in a `storage` adapter. */
 const TAGS_KEY = "ghl-tags:";
+/** Contacts the default in-memory store keeps. */
+const MEMORY_CONTACTS = 10_000;
+
+function storageError(what: string, e: unknown, details: Record<string, unknown> = {}) {
+  if (e instanceof GhlBridgeError) return e;
+  const reason = e instanceof Error ? e.message : String(e);
+  return new GhlBridgeError(
+    "STORAGE_ERROR",
+    `webhook receiver storage: ${what} failed: ${reason}`,
+    { reason, ...details },
+    { cause: e },
+  );
+}
+
+/** Known lists in memory: at most `capacity` contacts, the least recently written go first. */
+function memoryKnownTags(
+  capacity = MEMORY_CONTACTS,
+  lists = new Map<string, KnownTags>(),
+): KnownTagsStore {
+  return {
+    get: async (id) => lists.get(id),
+    async apply(op) {
+      const id = op.op === "put" ? op.list.contactId : op.contactId;
+      lists.delete(id);
+      if (op.op !== "put") return;
+      lists.set(id, op.list);
+      for (const old of lists.keys()) {
+        if (lists.size <= capacity) break;
+        lists.delete(old);
+      }
+    },
+  };
+}
+
+/** Known lists in an outbox storage adapter: loaded once, then kept in memory. */
+function storageKnownTags(storage: OutboxStorage): KnownTagsStore {
+  const lists = new Map<string, KnownTags>();
+  const memory = memoryKnownTags(Number.MAX_SAFE_INTEGER, lists);
+  let loaded: Promise<void> | undefined;
+  const load = () => {
+    loaded ??= Promise.resolve()
+      .then(() => storage.load())
+      .then(
+        (rows) => {
+          for (const r of rows)
+            if (r.key.startsWith(TAGS_KEY)) {
+              const k = r.record as KnownTags;
+              lists.set(k.contactId, k);
+            }
+        },
+        (e) => {
+          loaded = undefined;
+          throw storageError("loading the known tags", e);
+        },
+      );
+    return loaded;
+  };
+  return {
+    async get(id) {
+      await load();
+      return memory.get(id);
+    },
+    async apply(op) {
+      await load();
+      const id = op.op === "put" ? op.list.contactId : op.contactId;
+      const write =
+        op.op === "put"
+          ? { op: "put", key: TAGS_KEY + id, record: op.list }
+          : { op: "delete", key: TAGS_KEY + id };
+      await storage.apply([write as unknown as StoreOp]);
+      await memory.apply(op);
+    },
+  };
+}
 
 /** One endpoint's receiver. */
 export interface GhlWebhookReceiverHandle {
   /**
    * Checks and types one delivery. Resolves to `accepted` (process it), `duplicate` or
    * `ignored` (answer 200, do nothing); rejects with a `GhlBridgeError` whose
-   * `details.status` is the HTTP status to answer (401 forged or unsigned, 400 stale...).
+   * `details.status` is the HTTP status to answer (401 forged or unsigned, 400 stale;
+   * `STORAGE_ERROR` when the contact's known list could not be read or written: answer
+   * 503, the sender retries).
    */
-  receive(headers: WebhookHeaders, body: WebhookBody): Promise<GhlWebhookOutcome>;
-  /** Records a contact's tags as known (e.g. read from GHL) for the next tag diff. */
-  rememberTags(contactId: string, tags: string[], atMs?: number): void;
+  receive(
+    headers: WebhookHeaders,
+    body: WebhookBody,
+    options?: ReceiveOptions,
+  ): Promise<GhlWebhookOutcome>;
+  /** Stores a contact's tags as known (e.g. read from GHL) for the next tag diff. */
+  rememberTags(contactId: string, tags: string[], atMs?: number): Promise<void>;
   /** The last tag list known for a contact. */
-  knownTags(contactId: string): string[] | undefined;
-  /** Puts persisted tag lists back (what `storage` does by itself). */
-  restoreKnownTags(lists: KnownTags[]): void;
+  knownTags(contactId: string): Promise<string[] | undefined>;
   /** The remembered `webhookId`s, to persist across restarts. */
   seenIds(): SeenKey[];
   /** Puts persisted `webhookId`s back. */
@@ -148,6 +256,13 @@ export function webCryptoVerifier(): SignatureVerifier {
 export function createGhlWebhookReceiver(
   options: GhlWebhookReceiverOptions = {},
 ): GhlWebhookReceiverHandle {
+  checkOptions("createGhlWebhookReceiver", options, {
+    config: optional(object),
+    now: optional(func),
+    verify: optional(func),
+    knownTags: optional(withMethods("get", "apply")),
+    storage: optional(withMethods("load", "apply", "close")),
+  });
   const now = options.now ?? Date.now;
   const verify = options.verify ?? webCryptoVerifier();
   const make = () => guard(() => new glue.GhlWebhookReceiver(options.config));
@@ -161,61 +276,47 @@ export function createGhlWebhookReceiver(
     return inner;
   };
 
-  const storage = options.storage;
-  // Loaded once, before the first delivery is diffed (and again after a panic reset).
-  let loaded: Promise<void> | undefined;
-  let loadedFor = -1;
-  const load = (): Promise<void> => {
-    if (!storage) return Promise.resolve();
-    if (loaded && loadedFor === instanceGeneration()) return loaded;
-    loadedFor = instanceGeneration();
-    loaded = Promise.resolve()
-      .then(() => storage.load())
-      .then(
-        (rows) => {
-          const lists = rows
-            .filter((r) => r.key.startsWith(TAGS_KEY))
-            .map((r) => r.record as KnownTags);
-          guard(() => wasm().restoreKnownTags(lists));
-        },
-        (e) => {
-          loaded = undefined;
-          if (e instanceof GhlBridgeError) throw e;
-          const reason = e instanceof Error ? e.message : String(e);
-          throw new GhlBridgeError(
-            "STORAGE_ERROR",
-            `webhook receiver storage: loading the known tags failed: ${reason}`,
-            { reason },
-            { cause: e },
-          );
-        },
-      );
-    return loaded;
-  };
-  const persist = async (out: GhlWebhookOutcome): Promise<void> => {
-    if (!storage || out.outcome !== "accepted" || !out.event.contact) return;
-    const id = out.event.contact.id;
-    const entry: KnownTags | undefined = guard(() => wasm().knownTagsEntry(id));
-    const op = entry
-      ? { op: "put", key: TAGS_KEY + id, record: entry }
-      : { op: "delete", key: TAGS_KEY + id };
+  const lists =
+    options.knownTags ?? (options.storage ? storageKnownTags(options.storage) : memoryKnownTags());
+
+  /** Step 3: the one list the core asks for, read from `store`, handed back. */
+  const provide = async (
+    store: KnownTagsStore,
+    ticket: number,
+    contactId: string,
+  ): Promise<GhlWebhookOutcome> => {
+    let stored: KnownTags | undefined;
     try {
-      await storage.apply([op as unknown as StoreOp]);
+      stored = await store.get(contactId);
     } catch (e) {
-      if (e instanceof GhlBridgeError) throw e;
-      const reason = e instanceof Error ? e.message : String(e);
-      throw new GhlBridgeError(
-        "STORAGE_ERROR",
-        `webhook receiver storage: saving the known tags of contact ${id} failed: ${reason}; the delivery was accepted (its outcome is in details.outcome), only its tag list is not stored`,
-        { reason, contactId: id, outcome: out },
-        { cause: e },
+      guard(() => wasm().abandon(ticket, now()));
+      throw storageError(`reading the known tags of contact ${contactId}`, e, { contactId });
+    }
+    try {
+      return guard(() => wasm().provideKnownTags(ticket, stored ?? undefined, now()));
+    } catch (e) {
+      guard(() => wasm().abandon(ticket, now()));
+      throw e;
+    }
+  };
+  const persist = async (store: KnownTagsStore, out: GhlWebhookOutcome): Promise<void> => {
+    if (out.outcome !== "accepted" || !out.knownTags) return;
+    const op = out.knownTags;
+    const id = op.op === "put" ? op.list.contactId : op.contactId;
+    try {
+      await store.apply(op);
+    } catch (e) {
+      throw storageError(
+        `saving the known tags of contact ${id} (the delivery was accepted: its outcome is in details.outcome; only its tag list is not stored)`,
+        e,
+        { contactId: id, outcome: out },
       );
     }
   };
 
   return {
-    async receive(headers, body) {
-      await load();
+    async receive(headers, body, call) {
+      checkOptions("receive", call, { knownTags: optional(withMethods("get", "apply")) }, false);
       const h = plainHeaders(headers);
       const bytes = bytesOf(body);
       const at = now();
@@ -232,14 +333,20 @@ export function createGhlWebhookReceiver(
         }
         verdict = { algorithm: check.algorithm, valid };
       }
-      const out = guard(() => wasm().receive(h, bytes, verdict, at));
-      await persist(out);
+      const store = call?.knownTags ?? lists;
+      const step = guard(() => wasm().receive(h, bytes, verdict, at));
+      const out =
+        step.step === "done" ? step.outcome : await provide(store, step.ticket, step.contactId);
+      await persist(store, out);
       return out;
     },
     rememberTags: (contactId, tags, atMs) =>
-      guard(() => wasm().rememberTags(contactId, tags, atMs ?? now())),
-    knownTags: (contactId) => guard(() => wasm().knownTags(contactId)),
-    restoreKnownTags: (lists) => guard(() => wasm().restoreKnownTags(lists)),
+      lists
+        .apply({ op: "put", list: { contactId, tags: [...tags], atMs: atMs ?? now() } })
+        .catch((e: unknown) => {
+          throw storageError(`saving the known tags of contact ${contactId}`, e, { contactId });
+        }),
+    knownTags: async (contactId) => (await lists.get(contactId))?.tags,
     seenIds: () => guard(() => wasm().seenIds(now())),
     restoreSeenIds: (keys) => guard(() => wasm().restoreSeenIds(keys, now())),
     log: () => guard(() => wasm().log()),

@@ -68,9 +68,11 @@ import type {
   FlowConfig,
   FlowEvent,
   FlowPlan,
+  OutboxBudgetRecord,
   OutboxConfig,
   OutboxEvent,
 } from "../../wasm/types.js";
+import type { OutboxStorage } from "../../storage/types.js";
 import type { ClaimedIntake, RunnerStore } from "../store/types.js";
 import { dryRunView } from "../console-state.js";
 
@@ -124,7 +126,9 @@ export type WorkerEvent =
   | { type: "retiredRestored"; connection: string; locationId: string; restored: number }
   | { type: "tickFailed"; code: string; message: string }
   | ({ type: "warning" } & WorkerWarning)
-  | { type: "outbox"; locationId: string; event: OutboxEvent };
+  | { type: "outbox"; locationId: string; event: OutboxEvent }
+  /** A location's rate budget as just written with its outbox (for `/metrics`). */
+  | { type: "budget"; locationId: string; budget: OutboxBudgetRecord["rateBudget"] };
 
 /** Options of `startWorker`. */
 export interface WorkerOptions {
@@ -413,7 +417,9 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
       locationId: c.locationId,
       scopes: c.scopes,
       baseUrl: c.baseUrl,
-      storage: store.outboxStorage(c.locationId),
+      storage: budgetsSeen(store.outboxStorage(c.locationId), (budget) =>
+        emit({ type: "budget", locationId: c.locationId, budget }),
+      ),
       config: c.outboxConfig,
       onEvent: (event) => {
         // Paused for auth (no token yet: an OAuth connection not authorized, a token
@@ -877,4 +883,20 @@ export async function startWorker(options: WorkerOptions): Promise<Worker> {
   };
   loop();
   return worker;
+}
+
+/** `storage`, telling `seen` each rate budget it wrote (once durable). */
+function budgetsSeen(
+  storage: OutboxStorage,
+  seen: (budget: OutboxBudgetRecord["rateBudget"]) => void,
+): OutboxStorage {
+  return {
+    load: () => storage.load(),
+    async apply(ops) {
+      await storage.apply(ops);
+      for (const o of ops)
+        if (o.op === "put" && "rateBudget" in o.record) seen(o.record.rateBudget);
+    },
+    close: () => storage.close(),
+  };
 }
