@@ -237,7 +237,7 @@ fn response() -> impl Strategy<Value = HttpResponse> {
     )
         .prop_map(|(status, headers, body)| HttpResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
         })
 }
@@ -523,7 +523,7 @@ proptest! {
         some in any::<bool>(),
     ) {
         writes_same(&q)?;
-        writes_same(&HttpRequest { method, url, headers, body })?;
+        writes_same(&HttpRequest { method, url, headers: headers.into(), body })?;
         writes_same(&limit)?;
         writes_same(&Some(limit).filter(|_| some))?;
         writes_same(&SendResult { operation, status, rate_limit: limit, data })?;

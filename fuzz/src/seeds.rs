@@ -496,7 +496,7 @@ fn outbox_records(root: &Path, now: u64) -> Stored {
         i += 1;
         let resp = HttpResponse {
             status,
-            headers: BTreeMap::new(),
+            headers: Default::default(),
             body: r#"{"new":true,"contact":{"id":"c1","tags":[]},"message":"no"}"#.into(),
         };
         let _ = ob.handle_response(t.id, &resp, now + 100, i as u64);

@@ -465,7 +465,7 @@ pub fn outbox_restore(data: &[u8]) {
                     let body = r#"{"contact":{"id":"c1","tags":["a"]},"message":"m"}"#;
                     let resp = HttpResponse {
                         status,
-                        headers: BTreeMap::new(),
+                        headers: Default::default(),
                         body: body.into(),
                     };
                     ob.handle_response(t.id, &resp, now, round)
@@ -828,7 +828,7 @@ pub fn intake_qwilr(data: &[u8]) {
     }
     let resp = HttpResponse {
         status: input.page_status,
-        headers: BTreeMap::new(),
+        headers: Default::default(),
         body: String::from_utf8_lossy(&page).into_owned(),
     };
     let mut released = q.clone();
@@ -935,7 +935,7 @@ pub fn intake_wishpond_capture(data: &[u8]) {
             let before = poller.cursor().clone();
             let resp = HttpResponse {
                 status: a.status,
-                headers: a.headers.clone(),
+                headers: a.headers.clone().into(),
                 body: String::from_utf8_lossy(&body_bytes(&a.body)).into_owned(),
             };
             match poller.handle_response(&resp, now) {
@@ -1122,7 +1122,7 @@ mod tests {
             {
                 let resp = HttpResponse {
                     status: input.page_status,
-                    headers: BTreeMap::new(),
+                    headers: Default::default(),
                     body: String::from_utf8(
                         input.page.as_ref().map(body_bytes).unwrap_or_default(),
                     )
@@ -1151,7 +1151,7 @@ mod tests {
             for a in &input.responses {
                 let resp = HttpResponse {
                     status: a.status,
-                    headers: a.headers.clone(),
+                    headers: a.headers.clone().into(),
                     body: String::from_utf8(body_bytes(&a.body)).unwrap(),
                 };
                 match p.handle_response(&resp, input.now_ms) {

@@ -36,8 +36,6 @@
 //!
 //! Nothing here does I/O; the same inputs always give the same request.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -46,7 +44,7 @@ use super::encode::percent_encode;
 use super::error::{ParamPlace, RequestError};
 use crate::catalog::{self, BodyRule, ContentType, Operation};
 use crate::codec::{self, DecodeError, FromJson};
-use crate::http::{HttpRequest, RequestParams, Token};
+use crate::http::{Headers, HttpRequest, RequestParams, Token};
 
 /// What the builder needs to know about the account it builds requests for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,7 +192,7 @@ impl RequestBuilder {
             }
             (Some(b), _) => Some(self.body(op, b)?),
         };
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert("Authorization".to_string(), auth);
         headers.insert("Version".to_string(), op.version().to_string());
         headers.insert("Accept".to_string(), "application/json".to_string());
