@@ -318,6 +318,53 @@ impl<'a> Obj<'a> {
     }
 }
 
+/// The value at a JSON Pointer (RFC 6901) in `v`, as `Value::pointer` finds it: `""` is
+/// `v` itself, any other pointer starts with `/`; in a token `~1` is `/` and `~0` is
+/// `~`; a list is indexed by a decimal index without sign or leading zeros.
+/// Written out so the lean module holds no `str::replace` (and no substring searcher).
+pub fn pointer<'v>(v: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(v);
+    }
+    let mut tokens = pointer.split('/');
+    if tokens.next() != Some("") {
+        return None;
+    }
+    tokens.try_fold(v, |target, raw| {
+        let mut token = String::with_capacity(raw.len());
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, chars.peek()) {
+                ('~', Some('1')) => {
+                    chars.next();
+                    token.push('/');
+                }
+                ('~', Some('0')) => {
+                    chars.next();
+                    token.push('~');
+                }
+                _ => token.push(c),
+            }
+        }
+        match target {
+            Value::Object(map) => map.get(&token),
+            Value::Array(items) => list_index(&token).and_then(|i| items.get(i)),
+            _ => None,
+        }
+    })
+}
+
+/// A pointer token as a list index: decimal digits, no sign, no leading zero.
+fn list_index(token: &str) -> Option<usize> {
+    let b = token.as_bytes();
+    if b.is_empty() || (b.len() > 1 && b[0] == b'0') || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0usize, |n, d| {
+        n.checked_mul(10)?.checked_add(usize::from(d - b'0'))
+    })
+}
+
 /// An object's JSON text made by `f`, parsed back into a [`Value`] (error details:
 /// what [`crate::error::Coded::details`] gives).
 pub fn details(f: impl FnOnce(&mut Obj<'_>)) -> Value {

@@ -219,10 +219,10 @@ impl RequestBuilder {
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template.as_str();
         while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
+            out.push_str(rest.get(..start).unwrap_or_default());
+            let after = rest.get(start + 1..).unwrap_or_default();
             let end = after.find('}').unwrap_or(after.len());
-            let name = &after[..end];
+            let name = after.get(..end).unwrap_or_default();
             let value = self.path_value(op, name, params.path.get(name))?;
             out.push_str(&percent_encode(&value));
             rest = after.get(end + 1..).unwrap_or("");
