@@ -318,6 +318,33 @@ impl<'a> Obj<'a> {
     }
 }
 
+// Text helpers of the lean module: what core and alloc would otherwise bring in once
+// more (the substring searcher with the slicing panics it can raise; a second
+// instance of `join` for lists of `String`).
+
+/// The byte offset of the first `needle` in `hay`, by a plain scan: the lean module
+/// holds neither core's substring searcher nor the slicing panics it can raise (with
+/// their Unicode tables), so the client's code searches text with this.
+pub fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// The items joined by `sep` (`items.join(sep)`, without a second `join` instance).
+pub fn join(items: &[String], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(s);
+    }
+    out
+}
+
 /// The value at a JSON Pointer (RFC 6901) in `v`, as `Value::pointer` finds it: `""` is
 /// `v` itself, any other pointer starts with `/`; in a token `~1` is `/` and `~0` is
 /// `~`; a list is indexed by a decimal index without sign or leading zeros.

@@ -189,17 +189,6 @@ impl Scrubber {
     }
 }
 
-/// The byte offset of the first `needle` in `hay`, by a plain scan: the lean module
-/// holds neither core's substring searcher nor the slicing panics it can raise (with
-/// their Unicode tables), so the client's code searches text with this.
-pub(crate) fn find_str(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    if n.is_empty() {
-        return Some(0);
-    }
-    h.windows(n.len()).position(|w| w == n)
-}
-
 /// `text` with every occurrence of `secret` (valid UTF-8, so a match starts and ends on
 /// character boundaries) replaced by [`REDACTED`].
 fn replace_all(text: &str, secret: &[u8]) -> String {

@@ -29,9 +29,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, Obj, ToJson};
+use crate::codec::{self, find_str, join, Obj, ToJson};
 use crate::error::Coded;
-use crate::http::{find_str, Method};
+use crate::http::Method;
 
 #[rustfmt::skip]
 mod table;
@@ -406,7 +406,7 @@ pub enum CatalogError {
         suggestions: Vec<String>,
     },
     /// A bare id that several services define.
-    #[error("operation id '{name}' is ambiguous: use one of {}", .candidates.join(", "))]
+    #[error("operation id '{name}' is ambiguous: use one of {}", join(.candidates, ", "))]
     Ambiguous {
         /// The bare id asked for.
         #[serde(rename = "operation")]
@@ -420,7 +420,7 @@ fn suggest(s: &[String]) -> String {
     if s.is_empty() {
         String::new()
     } else {
-        format!(" (did you mean {}?)", s.join(", "))
+        format!(" (did you mean {}?)", join(s, ", "))
     }
 }
 

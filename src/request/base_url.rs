@@ -6,7 +6,7 @@
 //! host are lower-case.
 
 use super::RequestError;
-use crate::http::find_str;
+use crate::codec::find_str;
 
 /// GHL's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";

@@ -322,7 +322,7 @@ impl RequestBuilder {
             }
             // `explode: false`: one `k=a,b` (the items encoded, the commas not).
             if !explode && !encoded.is_empty() {
-                encoded = vec![encoded.join(",")];
+                encoded = vec![codec::join(&encoded, ",")];
             }
             for value in encoded {
                 if !out.is_empty() {
