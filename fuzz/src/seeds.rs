@@ -146,6 +146,8 @@ pub fn all(root: &Path) -> Vec<Seed> {
         ("response-float", "2{\"status\":200.5}"),
         ("params", "3{\"path\":{\"contactId\":\"c\\u0001\"},\"query\":{\"limit\":[1,2.5,\"x\"]},\"body\":null}"),
         ("responses", "4{\"u\":{\"contact\":{\"id\":\"c1\"}},\"v\":[\"\\\"\"]}"),
+        ("pointer", "6/contact/tags/01\n{\"contact\":{\"tags\":[\"a\",\"b\"],\"a~1b\":{\"~0\":1}}}"),
+        ("pointer-escapes", "6/contact/a~1b/~00\n{\"contact\":{\"a/b\":{\"~0\":1,\"~\":[2]}}}"),
     ] {
         add("client_decode", name.into(), input.as_bytes().to_vec());
     }

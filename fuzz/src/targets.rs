@@ -267,6 +267,18 @@ pub fn client_decode(data: &[u8]) {
         }
         return;
     }
+    if kind == b'6' {
+        // JSON Pointers (`codec::pointer`, the plans' `$from`) against serde_json's:
+        // a pointer line, then a document.
+        let Ok(text) = std::str::from_utf8(text) else {
+            return;
+        };
+        let (ptr, doc) = text.split_once('\n').unwrap_or((text, "null"));
+        if let Ok(v) = serde_json::from_str::<Value>(doc) {
+            assert_eq!(codec::pointer(&v, ptr), v.pointer(ptr), "{ptr:?}");
+        }
+        return;
+    }
     let Ok(value) = serde_json::from_slice::<Value>(text) else {
         return;
     };
@@ -278,7 +290,12 @@ pub fn client_decode(data: &[u8]) {
             decode_agrees::<ClientConfig>(value);
         }
         b'2' => {
-            decode_agrees::<HttpResponse>(value);
+            if let Some(r) = decode_agrees::<HttpResponse>(value) {
+                assert_eq!(
+                    codec::to_json(&r.headers),
+                    serde_json::to_string(&r.headers).unwrap()
+                );
+            }
         }
         b'3' => {
             if let Some(p) = decode_agrees::<RequestParams>(value) {
