@@ -10,7 +10,10 @@
 //! not need; its number reader still reads the numbers), and a [`Value`] is written by
 //! its [`ToJson`] (what `serde_json::to_string` writes). The serde derives stay on the types:
 //! the native side, the full module's other domains and the schemas use them, and the
-//! property tests (`tests/codec.rs`) hold the two to the same results.
+//! property tests (`tests/codec.rs`) hold the two to the same results. Beside them sit
+//! the few text helpers the client's code uses instead of core's and alloc's
+//! ([`find_str`], [`join`], [`pointer`]), so the lean module holds no substring searcher,
+//! no string-slicing panics and no second `join`.
 //!
 //! Invariants:
 //! - A decoder accepts what the serde derive accepts (absent and `null` optional
