@@ -421,7 +421,6 @@ const JSONISH: &[char] = &[
     't', 'f', 'd', '8', 'D', 'c', ' ', '\n', '\t', '\u{1}', '\u{7f}', 'é', '😀',
 ];
 
-/// Number texts, valid and nearly valid: long mantissas, big and tiny exponents.
 /// A JSON Pointer token: names the values hold, list indices (good and refused ones)
 /// and escapes.
 fn pointer_token() -> impl Strategy<Value = String> {
@@ -454,6 +453,7 @@ fn pointer_token() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Number texts, valid and nearly valid: long mantissas, big and tiny exponents.
 fn number_text() -> impl Strategy<Value = String> {
     "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?|-?0[0-9]|1\\.|1e|-|\\.5"
 }
