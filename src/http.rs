@@ -157,7 +157,7 @@ impl Scrubber {
                 *d = true;
             }
             if let Some(secret) = self.secrets.get(i) {
-                out = replace_all(&out, secret.as_bytes());
+                out = replace_all(&out, secret);
             }
         }
         scrub_bearer(&out)
@@ -189,25 +189,23 @@ impl Scrubber {
     }
 }
 
-/// `text` with every occurrence of `secret` (valid UTF-8, so a match starts and ends on
-/// character boundaries) replaced by [`REDACTED`].
-fn replace_all(text: &str, secret: &[u8]) -> String {
-    let bytes = text.as_bytes();
-    if secret.is_empty() || bytes.len() < secret.len() {
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`], left to right.
+/// `secret` is valid UTF-8, so a match starts and ends on character boundaries (and the
+/// result is built from slices of `text`, never re-validated).
+fn replace_all(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
         return text.to_string();
     }
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(secret) {
-            out.extend_from_slice(REDACTED.as_bytes());
-            i += secret.len();
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = codec::find_str(rest, secret) {
+        let (before, from) = rest.split_at_checked(i).unwrap_or((rest, ""));
+        out.push_str(before);
+        out.push_str(REDACTED);
+        rest = from.get(secret.len()..).unwrap_or_default();
     }
-    String::from_utf8(out).unwrap_or_default()
+    out.push_str(rest);
+    out
 }
 
 /// Replaces the value after every `Bearer ` (any case, one or more spaces) up to the
@@ -617,6 +615,16 @@ mod tests {
             serde_json::json!({"<redacted>": ["<redacted>", 1], "k": "Bearer <redacted>"})
         );
         assert_eq!(Scrubber::with(["abc"]).scrub("abc"), "abc");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn replace_all_replaces_as_str_replace_does(
+            text in "[ab😀é]{0,12}",
+            secret in "[ab😀é]{1,4}",
+        ) {
+            proptest::prop_assert_eq!(replace_all(&text, &secret), text.replace(&secret, REDACTED));
+        }
     }
 
     #[test]
