@@ -41,9 +41,9 @@ export const ENTRIES = [
   // hand-written codecs of the client's values (124,303 -> 104,408 bytes), then with
   // the typed helpers as one export, the entry's JS bundled and minified, and the
   // codec's own JSON reader and writer (104,390 -> 95,581 bytes), then with headers as
-  // a list of pairs, no string-slicing panics or substring searcher, one `join`
-  // (95,599 -> 87,653 bytes).
-  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 88_300 },
+  // a list of pairs, no string-slicing panics or substring searcher, one `join`, the
+  // scrubber's replace without UTF-8 re-validation (95,599 -> 87,143 bytes).
+  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 87_800 },
   { name: "ghl-bridge/capture", subpath: "./capture", budget: 5_000, guard: 5_000 },
   // The widget's own JS (beside the core it loads, which its core entry counts).
   {
