@@ -42,8 +42,10 @@ export const ENTRIES = [
   // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes), then with the
   // hand-written codecs of the client's values (124,303 -> 104,408 bytes), then with
   // the typed helpers as one export, the entry's JS bundled and minified, and the
-  // codec's own JSON reader and writer (104,390 -> 95,581 bytes).
-  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 96_200 },
+  // codec's own JSON reader and writer (104,390 -> 95,581 bytes), then with headers as
+  // a list of pairs, no string-slicing panics or substring searcher, one `join`, the
+  // scrubber's replace without UTF-8 re-validation (95,599 -> 87,143 bytes).
+  { name: "ghl-bridge/client", subpath: "./client", budget: 60_000, guard: 87_800 },
   { name: "ghl-bridge/capture", subpath: "./capture", budget: 5_000, guard: 5_000 },
   // The widget's own JS (beside the core it loads, which its core entry counts).
   {

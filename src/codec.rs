@@ -10,7 +10,10 @@
 //! not need; its number reader still reads the numbers), and a [`Value`] is written by
 //! its [`ToJson`] (what `serde_json::to_string` writes). The serde derives stay on the types:
 //! the native side, the full module's other domains and the schemas use them, and the
-//! property tests (`tests/codec.rs`) hold the two to the same results.
+//! property tests (`tests/codec.rs`) hold the two to the same results. Beside them sit
+//! the few text helpers the client's code uses instead of core's and alloc's
+//! ([`find_str`], [`join`], [`pointer`]), so the lean module holds no substring searcher,
+//! no string-slicing panics and no second `join`.
 //!
 //! Invariants:
 //! - A decoder accepts what the serde derive accepts (absent and `null` optional
@@ -316,6 +319,80 @@ impl<'a> Obj<'a> {
     pub fn end(&mut self) {
         self.out.push('}');
     }
+}
+
+// Text helpers of the lean module: what core and alloc would otherwise bring in once
+// more (the substring searcher with the slicing panics it can raise; a second
+// instance of `join` for lists of `String`).
+
+/// The byte offset of the first `needle` in `hay`, by a plain scan: the lean module
+/// holds neither core's substring searcher nor the slicing panics it can raise (with
+/// their Unicode tables), so the client's code searches text with this.
+pub fn find_str(hay: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    if n.is_empty() {
+        return Some(0);
+    }
+    h.windows(n.len()).position(|w| w == n)
+}
+
+/// The items joined by `sep` (`items.join(sep)`, without a second `join` instance).
+pub fn join(items: &[String], sep: &str) -> String {
+    let mut out = String::new();
+    for (i, s) in items.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(s);
+    }
+    out
+}
+
+/// The value at a JSON Pointer (RFC 6901) in `v`, as `Value::pointer` finds it: `""` is
+/// `v` itself, any other pointer starts with `/`; in a token `~1` is `/` and `~0` is
+/// `~`; a list is indexed by a decimal index without sign or leading zeros.
+/// Written out so the lean module holds no `str::replace` (and no substring searcher).
+pub fn pointer<'v>(v: &'v Value, pointer: &str) -> Option<&'v Value> {
+    if pointer.is_empty() {
+        return Some(v);
+    }
+    let mut tokens = pointer.split('/');
+    if tokens.next() != Some("") {
+        return None;
+    }
+    tokens.try_fold(v, |target, raw| {
+        let mut token = String::with_capacity(raw.len());
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match (c, chars.peek()) {
+                ('~', Some('1')) => {
+                    chars.next();
+                    token.push('/');
+                }
+                ('~', Some('0')) => {
+                    chars.next();
+                    token.push('~');
+                }
+                _ => token.push(c),
+            }
+        }
+        match target {
+            Value::Object(map) => map.get(&token),
+            Value::Array(items) => list_index(&token).and_then(|i| items.get(i)),
+            _ => None,
+        }
+    })
+}
+
+/// A pointer token as a list index: decimal digits, no sign, no leading zero.
+fn list_index(token: &str) -> Option<usize> {
+    let b = token.as_bytes();
+    if b.is_empty() || (b.len() > 1 && b[0] == b'0') || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    b.iter().try_fold(0usize, |n, d| {
+        n.checked_mul(10)?.checked_add(usize::from(d - b'0'))
+    })
 }
 
 /// An object's JSON text made by `f`, parsed back into a [`Value`] (error details:

@@ -157,7 +157,7 @@ impl Scrubber {
                 *d = true;
             }
             if let Some(secret) = self.secrets.get(i) {
-                out = replace_all(&out, secret.as_bytes());
+                out = replace_all(&out, secret);
             }
         }
         scrub_bearer(&out)
@@ -189,25 +189,23 @@ impl Scrubber {
     }
 }
 
-/// `text` with every occurrence of `secret` (valid UTF-8, so a match starts and ends on
-/// character boundaries) replaced by [`REDACTED`].
-fn replace_all(text: &str, secret: &[u8]) -> String {
-    let bytes = text.as_bytes();
-    if secret.is_empty() || bytes.len() < secret.len() {
+/// `text` with every occurrence of `secret` replaced by [`REDACTED`], left to right.
+/// `secret` is valid UTF-8, so a match starts and ends on character boundaries (and the
+/// result is built from slices of `text`, never re-validated).
+fn replace_all(text: &str, secret: &str) -> String {
+    if secret.is_empty() {
         return text.to_string();
     }
-    let mut out: Vec<u8> = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i..].starts_with(secret) {
-            out.extend_from_slice(REDACTED.as_bytes());
-            i += secret.len();
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = codec::find_str(rest, secret) {
+        let (before, from) = rest.split_at_checked(i).unwrap_or((rest, ""));
+        out.push_str(before);
+        out.push_str(REDACTED);
+        rest = from.get(secret.len()..).unwrap_or_default();
     }
-    String::from_utf8(out).unwrap_or_default()
+    out.push_str(rest);
+    out
 }
 
 /// Replaces the value after every `Bearer ` (any case, one or more spaces) up to the
@@ -239,14 +237,155 @@ fn scrub_bearer(text: &str) -> String {
         }
         if j > spaces && start > spaces && j > start {
             // `start` and `j` sit on ASCII bytes or the ends, so they are char bounds.
-            out.push_str(&text[copied..start]);
+            out.push_str(text.get(copied..start).unwrap_or_default());
             out.push_str(REDACTED);
             copied = j;
         }
         i = j.max(i + 1);
     }
-    out.push_str(&text[copied..]);
+    out.push_str(text.get(copied..).unwrap_or_default());
     out
+}
+
+/// HTTP header names and values: one value per name, sorted by name (as a
+/// `BTreeMap<String, String>` holds them, and crossing to JavaScript as the same
+/// object), kept as a list of pairs so the lean module holds no second map type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(from = "BTreeMap<String, String>")]
+pub struct Headers(Vec<(String, String)>);
+
+impl Headers {
+    /// No headers.
+    pub fn new() -> Headers {
+        Headers(Vec::new())
+    }
+
+    fn find(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(name))
+    }
+
+    /// Sets the value of `name` (exact name), returning the value it replaced.
+    pub fn insert(&mut self, name: String, value: String) -> Option<String> {
+        match self.find(&name) {
+            Ok(i) => self.0.get_mut(i).map(|(_, v)| std::mem::replace(v, value)),
+            Err(i) => {
+                self.0.insert(i, (name, value));
+                None
+            }
+        }
+    }
+
+    /// The value of `name` (exact name; [`HttpResponse::header`] ignores case).
+    pub fn get(&self, name: &str) -> Option<&String> {
+        let i = self.find(name).ok()?;
+        self.0.get(i).map(|(_, v)| v)
+    }
+
+    /// The value of `name` (exact name), to change.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut String> {
+        let i = self.find(name).ok()?;
+        self.0.get_mut(i).map(|(_, v)| v)
+    }
+
+    /// Whether `name` (exact name) has a value.
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.find(name).is_ok()
+    }
+
+    /// Names and values, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The values, to change in place.
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut String> {
+        self.0.iter_mut().map(|(_, v)| v)
+    }
+
+    /// How many headers there are.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl FromIterator<(String, String)> for Headers {
+    /// The pairs in any order; of a name given twice the last value is kept.
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Headers {
+        let mut h = Headers::new();
+        for (k, v) in pairs {
+            h.insert(k, v);
+        }
+        h
+    }
+}
+
+impl<const N: usize> From<[(String, String); N]> for Headers {
+    fn from(pairs: [(String, String); N]) -> Headers {
+        pairs.into_iter().collect()
+    }
+}
+
+impl From<BTreeMap<String, String>> for Headers {
+    fn from(map: BTreeMap<String, String>) -> Headers {
+        // Already sorted and unique.
+        Headers(map.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a Headers {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<
+        std::slice::Iter<'a, (String, String)>,
+        fn(&'a (String, String)) -> (&'a String, &'a String),
+    >;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl std::ops::Index<&str> for Headers {
+    type Output = String;
+
+    /// The value of `name`; panics when there is none (as a map's index does).
+    fn index(&self, name: &str) -> &String {
+        match self.get(name) {
+            Some(v) => v,
+            None => panic!("no header {name:?}"),
+        }
+    }
+}
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+impl FromJson for Headers {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        let mut h = Headers::new();
+        for (k, x) in codec::object(v)? {
+            let x = String::from_json(x).map_err(|e| e.in_field(&k))?;
+            h.insert(k, x);
+        }
+        Ok(h)
+    }
+}
+
+impl ToJson for Headers {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::begin(out);
+        for (k, v) in self {
+            o.field(k, v);
+        }
+        o.end();
+    }
 }
 
 /// A request for the host to send, exactly as built by the core.
@@ -258,7 +397,8 @@ pub struct HttpRequest {
     /// Absolute URL, path parameters percent-encoded, query string included.
     pub url: String,
     /// Headers to send (sorted by name).
-    pub headers: BTreeMap<String, String>,
+    #[cfg_attr(feature = "schema", schemars(with = "BTreeMap<String, String>"))]
+    pub headers: Headers,
     /// JSON body text, when the operation has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
@@ -266,24 +406,29 @@ pub struct HttpRequest {
 
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: BTreeMap<&str, &str> = self
-            .headers
-            .iter()
-            .map(|(k, v)| {
-                let v = if k.eq_ignore_ascii_case("authorization") {
-                    "Bearer <redacted>"
-                } else {
-                    v
-                };
-                (k.as_str(), v)
-            })
-            .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
             .field("url", &self.url)
-            .field("headers", &headers)
+            .field("headers", &RedactedHeaders(&self.headers))
             .field("body", &self.body)
             .finish()
+    }
+}
+
+/// `Debug` of headers with the `Authorization` value replaced.
+struct RedactedHeaders<'a>(&'a Headers);
+
+impl fmt::Debug for RedactedHeaders<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pairs = self.0.iter().map(|(k, v)| {
+            let v = if k.eq_ignore_ascii_case("authorization") {
+                "Bearer <redacted>"
+            } else {
+                v
+            };
+            (k, v)
+        });
+        f.debug_map().entries(pairs).finish()
     }
 }
 
@@ -327,7 +472,8 @@ pub struct HttpResponse {
     pub status: u16,
     /// Response headers (names in any case).
     #[serde(default)]
-    pub headers: BTreeMap<String, String>,
+    #[cfg_attr(feature = "schema", schemars(with = "BTreeMap<String, String>"))]
+    pub headers: Headers,
     /// Body text (may be empty).
     #[serde(default)]
     pub body: String,
@@ -415,7 +561,7 @@ mod tests {
     #[test]
     fn debug_never_shows_the_token() {
         let t = Token::new("pit-secret-123");
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert(
             "Authorization".to_string(),
             format!("Bearer {}", t.expose()),
@@ -471,9 +617,53 @@ mod tests {
         assert_eq!(Scrubber::with(["abc"]).scrub("abc"), "abc");
     }
 
+    proptest::proptest! {
+        #[test]
+        fn replace_all_replaces_as_str_replace_does(
+            text in "[ab😀é]{0,12}",
+            secret in "[ab😀é]{1,4}",
+        ) {
+            proptest::prop_assert_eq!(replace_all(&text, &secret), text.replace(&secret, REDACTED));
+        }
+    }
+
+    #[test]
+    fn headers_are_a_sorted_map_of_pairs() {
+        let pairs = [("b", "1"), ("a", "2"), ("c", "3"), ("b", "4")];
+        let h: Headers = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let map: BTreeMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        // Sorted by name, the last value of a name kept, as the map does.
+        let listed: Vec<_> = h.iter().collect();
+        assert_eq!(listed, map.iter().collect::<Vec<_>>());
+        assert_eq!(Headers::from(map.clone()), h);
+        assert_eq!((h.len(), h.get("b").map(String::as_str)), (3, Some("4")));
+        assert!(h.contains_key("a") && !h.contains_key("A") && h.get("d").is_none());
+        let mut h2 = h.clone();
+        assert_eq!(h2.insert("a".into(), "5".into()).as_deref(), Some("2"));
+        assert_eq!(h2.insert("0".into(), "6".into()), None);
+        assert_eq!(h2.iter().next(), Some((&"0".to_string(), &"6".to_string())));
+        // The same JSON both ways as the map: an object, duplicate names last-wins.
+        assert_eq!(
+            serde_json::to_string(&h).unwrap(),
+            serde_json::to_string(&map).unwrap()
+        );
+        let text = r#"{"z":"1","y":"2","z":"3"}"#;
+        let read: Headers = serde_json::from_str(text).unwrap();
+        let want: BTreeMap<String, String> = serde_json::from_str(text).unwrap();
+        assert_eq!(read, Headers::from(want));
+        assert!(serde_json::from_str::<Headers>(r#"{"a":1}"#).is_err());
+        assert_eq!(codec::to_json(&h), serde_json::to_string(&map).unwrap());
+    }
+
     #[test]
     fn response_headers_match_case_insensitively() {
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert("x-ratelimit-max".to_string(), "100".to_string());
         let r = HttpResponse {
             status: 200,

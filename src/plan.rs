@@ -364,7 +364,11 @@ impl Step {
             out.body = Some(r(b)?);
         }
         if let Some(ptr) = &self.skip_when_empty {
-            let empty = match out.body.as_ref().and_then(|b| b.pointer(ptr)) {
+            let empty = match out
+                .body
+                .as_ref()
+                .and_then(|b| crate::codec::pointer(b, ptr))
+            {
                 None | Some(Value::Null) => true,
                 Some(Value::Array(a)) => a.is_empty(),
                 Some(_) => false,
@@ -463,12 +467,14 @@ fn resolve_value(
                         format!("step '{id}' has no response yet"),
                     )
                 })?;
-                return resp.pointer(pointer).cloned().ok_or_else(|| {
-                    (
-                        crate::codec::to_json(v),
-                        format!("no value at '{pointer}' in the response of '{id}'"),
-                    )
-                });
+                return crate::codec::pointer(resp, pointer)
+                    .cloned()
+                    .ok_or_else(|| {
+                        (
+                            crate::codec::to_json(v),
+                            format!("no value at '{pointer}' in the response of '{id}'"),
+                        )
+                    });
             }
             for (key, keep_present) in [("$missing", false), ("$present", true)] {
                 if let Some(list) = m.get(key) {

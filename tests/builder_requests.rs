@@ -1,10 +1,8 @@
 //! The request builder's rules, through the public API.
 #![allow(clippy::result_large_err)]
 
-use std::collections::BTreeMap;
-
 use ghl_bridge::error::Coded;
-use ghl_bridge::http::{Method, RequestParams, Token};
+use ghl_bridge::http::{Headers, Method, RequestParams, Token};
 use ghl_bridge::request::{ClientConfig, RequestBuilder, RequestError};
 use serde_json::{json, Value};
 
@@ -63,7 +61,7 @@ fn get_contact_has_exact_headers_and_no_content_type() {
         .unwrap();
     assert_eq!(r.method, Method::Get);
     assert_eq!(r.url, "https://services.leadconnectorhq.com/contacts/c1");
-    let expected: BTreeMap<String, String> = [
+    let expected: Headers = [
         ("Accept", "application/json"),
         ("Authorization", "Bearer pit-SECRET-xyz"),
         ("Version", "2021-07-28"),

@@ -1,7 +1,5 @@
 //! Response classification, GHL error bodies and typed decoding.
 
-use std::collections::BTreeMap;
-
 use ghl_bridge::api::{
     ContactResult, CustomFieldsResult, LocationTagResult, LocationTagsResult, UpsertContactResult,
     UsersResult,
@@ -16,7 +14,7 @@ use serde_json::{json, Value};
 fn resp(status: u16, body: &str) -> HttpResponse {
     HttpResponse {
         status,
-        headers: BTreeMap::new(),
+        headers: Default::default(),
         body: body.to_string(),
     }
 }

@@ -237,7 +237,7 @@ fn response() -> impl Strategy<Value = HttpResponse> {
     )
         .prop_map(|(status, headers, body)| HttpResponse {
             status,
-            headers,
+            headers: headers.into(),
             body,
         })
 }
@@ -421,6 +421,38 @@ const JSONISH: &[char] = &[
     't', 'f', 'd', '8', 'D', 'c', ' ', '\n', '\t', '\u{1}', '\u{7f}', 'é', '😀',
 ];
 
+/// A JSON Pointer token: names the values hold, list indices (good and refused ones)
+/// and escapes.
+fn pointer_token() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "",
+            "id",
+            "x",
+            "steps",
+            "0",
+            "1",
+            "2",
+            "01",
+            "00",
+            "+1",
+            "-1",
+            " 1",
+            "~0",
+            "~1",
+            "a~1b",
+            "~01",
+            "~10",
+            "~~1",
+            "~",
+            "~2",
+            "18446744073709551616",
+        ])
+        .prop_map(str::to_string),
+        key(),
+    ]
+}
+
 /// Number texts, valid and nearly valid: long mantissas, big and tiny exponents.
 fn number_text() -> impl Strategy<Value = String> {
     "-?(0|[1-9][0-9]{0,24})(\\.[0-9]{1,20})?([eE][+-]?[0-9]{1,4})?|-?0[0-9]|1\\.|1e|-|\\.5"
@@ -523,10 +555,24 @@ proptest! {
         some in any::<bool>(),
     ) {
         writes_same(&q)?;
-        writes_same(&HttpRequest { method, url, headers, body })?;
+        writes_same(&HttpRequest { method, url, headers: headers.into(), body })?;
         writes_same(&limit)?;
         writes_same(&Some(limit).filter(|_| some))?;
         writes_same(&SendResult { operation, status, rate_limit: limit, data })?;
+    }
+
+    #[test]
+    fn pointers_find_what_serde_json_finds(
+        v in value(),
+        tokens in prop::collection::vec(pointer_token(), 0..4),
+        slash in prop::sample::select(vec!["/", "", "x"]),
+    ) {
+        let ptr = if tokens.is_empty() && slash == "x" {
+            String::new()
+        } else {
+            [slash, &tokens.join("/")].concat()
+        };
+        prop_assert_eq!(codec::pointer(&v, &ptr), v.pointer(&ptr), "{}", ptr);
     }
 
     #[test]
@@ -545,6 +591,28 @@ fn every_catalog_entry_is_written_as_serde_writes_it() {
     let infos: Vec<_> = catalog::all().map(|op| op.info()).collect();
     assert!(infos.len() > 500);
     assert_eq!(to_json(&infos), serde_json::to_string(&infos).unwrap());
+}
+
+#[test]
+fn pointers_unescape_and_index_as_rfc_6901_says() {
+    let v = json!({"a/b": 1, "m~n": 2, "~1": 3, "": {"": 4}, "l": [5, 6], "10": 7});
+    for (ptr, want) in [
+        ("", Some(&v)),
+        ("/a~1b", Some(&json!(1))),
+        ("/m~0n", Some(&json!(2))),
+        ("/~01", Some(&json!(3))),
+        ("//", Some(&json!(4))),
+        ("/l/1", Some(&json!(6))),
+        ("/l/01", None),
+        ("/l/+1", None),
+        ("/l/2", None),
+        ("/10", Some(&json!(7))),
+        ("a", None),
+        ("/l/0/x", None),
+    ] {
+        assert_eq!(codec::pointer(&v, ptr), want, "{ptr}");
+        assert_eq!(v.pointer(ptr), want, "{ptr}");
+    }
 }
 
 #[test]

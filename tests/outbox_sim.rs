@@ -8,7 +8,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap};
 
-use ghl_bridge::http::HttpResponse;
+use ghl_bridge::http::{Headers, HttpResponse};
 use ghl_bridge::outbox::{
     Config, Disposition, Event, Failure, Outbox, Record, RecordState, SplitMix64, StoreOp, Transmit,
 };
@@ -70,7 +70,7 @@ impl Ghl {
         }
     }
 
-    fn headers(&self, loc: &str, now: u64) -> BTreeMap<String, String> {
+    fn headers(&self, loc: &str, now: u64) -> Headers {
         let (w, n) = self.windows.get(loc).copied().unwrap_or((now / 10_000, 0));
         let remaining = if w == now / 10_000 {
             100u64.saturating_sub(n)

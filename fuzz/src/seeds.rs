@@ -146,6 +146,8 @@ pub fn all(root: &Path) -> Vec<Seed> {
         ("response-float", "2{\"status\":200.5}"),
         ("params", "3{\"path\":{\"contactId\":\"c\\u0001\"},\"query\":{\"limit\":[1,2.5,\"x\"]},\"body\":null}"),
         ("responses", "4{\"u\":{\"contact\":{\"id\":\"c1\"}},\"v\":[\"\\\"\"]}"),
+        ("pointer", "6/contact/tags/01\n{\"contact\":{\"tags\":[\"a\",\"b\"],\"a~1b\":{\"~0\":1}}}"),
+        ("pointer-escapes", "6/contact/a~1b/~00\n{\"contact\":{\"a/b\":{\"~0\":1,\"~\":[2]}}}"),
     ] {
         add("client_decode", name.into(), input.as_bytes().to_vec());
     }
@@ -496,7 +498,7 @@ fn outbox_records(root: &Path, now: u64) -> Stored {
         i += 1;
         let resp = HttpResponse {
             status,
-            headers: BTreeMap::new(),
+            headers: Default::default(),
             body: r#"{"new":true,"contact":{"id":"c1","tags":[]},"message":"no"}"#.into(),
         };
         let _ = ob.handle_response(t.id, &resp, now + 100, i as u64);

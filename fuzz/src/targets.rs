@@ -267,6 +267,18 @@ pub fn client_decode(data: &[u8]) {
         }
         return;
     }
+    if kind == b'6' {
+        // JSON Pointers (`codec::pointer`, the plans' `$from`) against serde_json's:
+        // a pointer line, then a document.
+        let Ok(text) = std::str::from_utf8(text) else {
+            return;
+        };
+        let (ptr, doc) = text.split_once('\n').unwrap_or((text, "null"));
+        if let Ok(v) = serde_json::from_str::<Value>(doc) {
+            assert_eq!(codec::pointer(&v, ptr), v.pointer(ptr), "{ptr:?}");
+        }
+        return;
+    }
     let Ok(value) = serde_json::from_slice::<Value>(text) else {
         return;
     };
@@ -278,7 +290,12 @@ pub fn client_decode(data: &[u8]) {
             decode_agrees::<ClientConfig>(value);
         }
         b'2' => {
-            decode_agrees::<HttpResponse>(value);
+            if let Some(r) = decode_agrees::<HttpResponse>(value) {
+                assert_eq!(
+                    codec::to_json(&r.headers),
+                    serde_json::to_string(&r.headers).unwrap()
+                );
+            }
         }
         b'3' => {
             if let Some(p) = decode_agrees::<RequestParams>(value) {
@@ -465,7 +482,7 @@ pub fn outbox_restore(data: &[u8]) {
                     let body = r#"{"contact":{"id":"c1","tags":["a"]},"message":"m"}"#;
                     let resp = HttpResponse {
                         status,
-                        headers: BTreeMap::new(),
+                        headers: Default::default(),
                         body: body.into(),
                     };
                     ob.handle_response(t.id, &resp, now, round)
@@ -830,7 +847,7 @@ pub fn intake_qwilr(data: &[u8]) {
     }
     let resp = HttpResponse {
         status: input.page_status,
-        headers: BTreeMap::new(),
+        headers: Default::default(),
         body: String::from_utf8_lossy(&page).into_owned(),
     };
     let mut released = q.clone();
@@ -937,7 +954,7 @@ pub fn intake_wishpond_capture(data: &[u8]) {
             let before = poller.cursor().clone();
             let resp = HttpResponse {
                 status: a.status,
-                headers: a.headers.clone(),
+                headers: a.headers.clone().into(),
                 body: String::from_utf8_lossy(&body_bytes(&a.body)).into_owned(),
             };
             match poller.handle_response(&resp, now) {
@@ -1128,7 +1145,7 @@ mod tests {
             {
                 let resp = HttpResponse {
                     status: input.page_status,
-                    headers: BTreeMap::new(),
+                    headers: Default::default(),
                     body: String::from_utf8(
                         input.page.as_ref().map(body_bytes).unwrap_or_default(),
                     )
@@ -1157,7 +1174,7 @@ mod tests {
             for a in &input.responses {
                 let resp = HttpResponse {
                     status: a.status,
-                    headers: a.headers.clone(),
+                    headers: a.headers.clone().into(),
                     body: String::from_utf8(body_bytes(&a.body)).unwrap(),
                 };
                 match p.handle_response(&resp, input.now_ms) {

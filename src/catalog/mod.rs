@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codec::{self, Obj, ToJson};
+use crate::codec::{self, find_str, join, Obj, ToJson};
 use crate::error::Coded;
 use crate::http::Method;
 
@@ -212,11 +212,11 @@ impl Operation {
         for part in [a, b] {
             let mut s = part;
             while let Some(start) = s.find('{') {
-                let after = &s[start + 1..];
+                let after = s.get(start + 1..).unwrap_or_default();
                 match after.find('}') {
                     Some(end) => {
-                        out.push(&after[..end]);
-                        s = &after[end + 1..];
+                        out.push(after.get(..end).unwrap_or_default());
+                        s = after.get(end + 1..).unwrap_or_default();
                     }
                     None => break,
                 }
@@ -406,7 +406,7 @@ pub enum CatalogError {
         suggestions: Vec<String>,
     },
     /// A bare id that several services define.
-    #[error("operation id '{name}' is ambiguous: use one of {}", .candidates.join(", "))]
+    #[error("operation id '{name}' is ambiguous: use one of {}", join(.candidates, ", "))]
     Ambiguous {
         /// The bare id asked for.
         #[serde(rename = "operation")]
@@ -420,7 +420,7 @@ fn suggest(s: &[String]) -> String {
     if s.is_empty() {
         String::new()
     } else {
-        format!(" (did you mean {}?)", s.join(", "))
+        format!(" (did you mean {}?)", join(s, ", "))
     }
 }
 
@@ -581,7 +581,7 @@ fn closeness(got: &str, want: &str) -> Option<usize> {
     if want.starts_with(got) || got.starts_with(want) {
         return (short >= 2).then_some(1);
     }
-    if short >= 3 && (want.contains(got) || got.contains(want)) {
+    if short >= 3 && (find_str(want, got).is_some() || find_str(got, want).is_some()) {
         return Some(2);
     }
     let d = edit_distance(got, want);
@@ -653,7 +653,7 @@ pub fn search(service: Option<&str>, search: Option<&str>) -> Vec<Operation> {
                 return true;
             }
             let hay = format!("{} {}", op.name(), op.path()).to_ascii_lowercase();
-            words.iter().all(|w| hay.contains(w.as_str()))
+            words.iter().all(|w| find_str(&hay, w).is_some())
         })
         .collect()
 }

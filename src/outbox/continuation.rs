@@ -221,7 +221,7 @@ mod tests {
     fn ok(body: serde_json::Value) -> HttpResponse {
         HttpResponse {
             status: 200,
-            headers: BTreeMap::new(),
+            headers: Default::default(),
             body: body.to_string(),
         }
     }

@@ -6,6 +6,7 @@
 //! host are lower-case.
 
 use super::RequestError;
+use crate::codec::find_str;
 
 /// GHL's API base URL.
 pub const DEFAULT_BASE_URL: &str = "https://services.leadconnectorhq.com";
@@ -21,14 +22,16 @@ fn bad(url: &str, reason: &str) -> RequestError {
 /// have been put) are replaced by `<redacted>`, and at most 200 characters are kept.
 fn quotable(url: &str) -> String {
     let (head, tail) = match url.find(['?', '#']) {
-        Some(i) => (&url[..i], "<redacted>"),
+        Some(i) => (url.get(..i).unwrap_or(url), "<redacted>"),
         None => (url, ""),
     };
     let head = match head.rfind('@') {
         Some(at) => {
-            let start = head.find("//").map_or(0, |i| i + 2);
+            let start = find_str(head, "//").map_or(0, |i| i + 2);
             if at >= start {
-                format!("{}<redacted>{}", &head[..start], &head[at..])
+                let (scheme, _) = head.split_at_checked(start).unwrap_or((head, ""));
+                let (_, host) = head.split_at_checked(at).unwrap_or((head, ""));
+                format!("{scheme}<redacted>{host}")
             } else {
                 head.to_string()
             }
@@ -91,14 +94,16 @@ pub fn validate_base_url(raw: &str) -> Result<String, RequestError> {
         ));
     }
     let (authority, path) = match rest.find('/') {
-        Some(i) => rest.split_at(i),
+        Some(i) => rest.split_at_checked(i).unwrap_or((rest, "")),
         None => (rest, ""),
     };
     let authority = authority.to_ascii_lowercase();
     let (host, port) = if authority.starts_with('[') {
         match authority.find(']') {
             Some(end) => {
-                let (h, p) = authority.split_at(end + 1);
+                let (h, p) = authority
+                    .split_at_checked(end + 1)
+                    .unwrap_or((&authority, ""));
                 (h.to_string(), p.strip_prefix(':'))
             }
             None => return Err(bad(raw, "unterminated IPv6 address")),
@@ -111,9 +116,10 @@ pub fn validate_base_url(raw: &str) -> Result<String, RequestError> {
     };
     let host_ok = if host.starts_with('[') {
         host.len() > 2
-            && host[1..host.len() - 1]
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            && host.get(1..host.len() - 1).is_some_and(|h| {
+                h.chars()
+                    .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+            })
     } else {
         !host.is_empty()
             && !host.starts_with('.')

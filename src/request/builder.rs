@@ -36,8 +36,6 @@
 //!
 //! Nothing here does I/O; the same inputs always give the same request.
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -46,7 +44,7 @@ use super::encode::percent_encode;
 use super::error::{ParamPlace, RequestError};
 use crate::catalog::{self, BodyRule, ContentType, Operation};
 use crate::codec::{self, DecodeError, FromJson};
-use crate::http::{HttpRequest, RequestParams, Token};
+use crate::http::{Headers, HttpRequest, RequestParams, Token};
 
 /// What the builder needs to know about the account it builds requests for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,7 +192,7 @@ impl RequestBuilder {
             }
             (Some(b), _) => Some(self.body(op, b)?),
         };
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert("Authorization".to_string(), auth);
         headers.insert("Version".to_string(), op.version().to_string());
         headers.insert("Accept".to_string(), "application/json".to_string());
@@ -221,10 +219,10 @@ impl RequestBuilder {
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template.as_str();
         while let Some(start) = rest.find('{') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
+            out.push_str(rest.get(..start).unwrap_or_default());
+            let after = rest.get(start + 1..).unwrap_or_default();
             let end = after.find('}').unwrap_or(after.len());
-            let name = &after[..end];
+            let name = after.get(..end).unwrap_or_default();
             let value = self.path_value(op, name, params.path.get(name))?;
             out.push_str(&percent_encode(&value));
             rest = after.get(end + 1..).unwrap_or("");
@@ -324,7 +322,7 @@ impl RequestBuilder {
             }
             // `explode: false`: one `k=a,b` (the items encoded, the commas not).
             if !explode && !encoded.is_empty() {
-                encoded = vec![encoded.join(",")];
+                encoded = vec![codec::join(&encoded, ",")];
             }
             for value in encoded {
                 if !out.is_empty() {

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::response::Disposition;
 use crate::catalog::CatalogError;
-use crate::codec::{self, Obj, ToJson};
+use crate::codec::{self, join, Obj, ToJson};
 use crate::error::Coded;
 
 /// Where a parameter goes.
@@ -115,7 +115,7 @@ pub enum RequestError {
         reason: String,
     },
     /// The granted scopes hold none of the operation's acceptable scopes.
-    #[error("{operation} needs scope {} but the token was granted {}", .missing.join(" or "), granted_list(.granted))]
+    #[error("{operation} needs scope {} but the token was granted {}", join(.missing, " or "), granted_list(.granted))]
     MissingScope {
         /// Qualified operation name.
         operation: String,
@@ -191,7 +191,7 @@ fn granted_list(g: &[String]) -> String {
     if g.is_empty() {
         "no scopes".to_string()
     } else {
-        g.join(", ")
+        join(g, ", ")
     }
 }
 
@@ -205,7 +205,7 @@ fn names_or_none(names: &[String]) -> String {
     if names.is_empty() {
         "none".to_string()
     } else {
-        names.join(", ")
+        join(names, ", ")
     }
 }
 

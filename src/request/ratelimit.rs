@@ -121,11 +121,11 @@ impl RateLimit {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::BTreeMap;
+    use crate::http::Headers;
 
     #[test]
     fn parses_all_five_headers_in_any_case() {
-        let headers: BTreeMap<String, String> = [
+        let headers: Headers = [
             ("x-ratelimit-max", "100"),
             ("X-RATELIMIT-REMAINING", "97"),
             ("x-ratelimit-interval-milliseconds", "10000"),
@@ -153,7 +153,7 @@ mod tests {
 
     #[test]
     fn huge_durations_are_clamped_and_times_saturate() {
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert(
             "X-RateLimit-Interval-Milliseconds".to_string(),
             "9999999999999".to_string(),
@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn garbage_values_are_absent_not_errors() {
-        let mut headers = BTreeMap::new();
+        let mut headers = Headers::new();
         headers.insert("X-RateLimit-Max".to_string(), "lots".to_string());
         let rl = RateLimit::from_response(&HttpResponse {
             status: 429,

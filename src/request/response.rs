@@ -87,7 +87,7 @@ impl GhlErrorBody {
             }
         }
         out.messages.retain(|m| !m.trim().is_empty());
-        out.message = out.messages.join("; ");
+        out.message = crate::codec::join(&out.messages, "; ");
         out
     }
 }

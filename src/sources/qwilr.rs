@@ -779,8 +779,8 @@ impl QwilrIntake {
     }
 }
 
-fn json_headers(with_body: bool) -> BTreeMap<String, String> {
-    let mut h = BTreeMap::new();
+fn json_headers(with_body: bool) -> crate::http::Headers {
+    let mut h = crate::http::Headers::new();
     h.insert("Accept".into(), "application/json".into());
     if with_body {
         h.insert("Content-Type".into(), "application/json".into());

@@ -123,8 +123,7 @@ pub(crate) async fn fetch(
             location: response.headers().get("location"),
         });
     }
-    // Inserted one by one: `collect` into a map would add a sort to the module.
-    let mut headers = std::collections::BTreeMap::new();
+    let mut headers = crate::http::Headers::new();
     for (name, value) in response.headers().entries() {
         headers.insert(name, value);
     }
