@@ -34,10 +34,11 @@ export const ENTRIES = [
     // without serde's content buffering and one shared stable sort (wasm 683,648 ->
     // 634,986): 671,622; then the Qwilr enums through the same reader and the domains'
     // maps and sets as sorted lists instead of B-trees (wasm 636,233 -> 586,783):
-    // 623,065.
-    guard: 626_000,
+    // 623,065; with a dry run's later stages planned (placeholders, previewed after the
+    // earlier stages) and the known tags read per delivery: 626,249.
+    guard: 627_500,
     all: 300_000,
-    allGuard: 626_000,
+    allGuard: 627_500,
   },
   // Guard lowered with the shim's fetch (134,113 -> 124,050 bytes), then with the
   // hand-written codecs of the client's values (124,303 -> 104,408 bytes), then with

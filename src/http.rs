@@ -287,6 +287,17 @@ impl Headers {
         self.0.get_mut(i).map(|(_, v)| v)
     }
 
+    /// Removes `name` (exact name), returning its value.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        let i = self.find(name).ok()?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// The names, sorted.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
     /// Whether `name` (exact name) has a value.
     pub fn contains_key(&self, name: &str) -> bool {
         self.find(name).is_ok()

@@ -19,15 +19,13 @@
 //!   needs a literal) is still listed, with the operation's method and path template
 //!   and the `error` the run would meet.
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{check_authority, Plan, PlanError, Step};
 use crate::catalog;
 use crate::error::ErrorReport;
-use crate::http::{Method, RequestParams, Token};
+use crate::http::{Headers, Method, RequestParams, Token};
 use crate::request::encode::percent_encode;
 use crate::request::RequestBuilder;
 
@@ -47,7 +45,11 @@ pub struct PreviewStep {
     pub url: String,
     /// Headers as they would be sent, without `Authorization` (`Version`, `Accept`, and
     /// `Content-Type` with a body); empty when the request could not be built.
-    pub headers: BTreeMap<String, String>,
+    #[cfg_attr(
+        feature = "schema",
+        schemars(with = "std::collections::BTreeMap<String, String>")
+    )]
+    pub headers: Headers,
     /// JSON body as it would be sent (placeholders included).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
@@ -116,7 +118,7 @@ fn preview_step(step: &Step, builder: &RequestBuilder) -> PreviewStep {
         }
         Err(e) => {
             let (method, url) = template(&step.operation);
-            (method, url, BTreeMap::new(), Some(ErrorReport::of(&e)))
+            (method, url, Headers::new(), Some(ErrorReport::of(&e)))
         }
     };
     PreviewStep {
