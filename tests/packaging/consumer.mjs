@@ -1,8 +1,10 @@
 // A consumer project of the packed package, shared by the Node and browser packaging
-// tests: `npm pack` of pkg/ installed into a fresh temporary project (no registry
-// needed: the package has no dependencies), the fixture app copied in, and one build
-// per bundler with the commands the package README gives. The bundlers are the
-// workspace's dev dependencies.
+// tests: `npm pack` of pkg/ installed into a fresh temporary project, the fixture app
+// copied in, and one build per bundler with the commands the package README gives. The
+// bundlers are the workspace's dev dependencies. The package's own dependencies (the
+// runner's stores and mailer, pinned as the workspace's) come from npm's cache, or from
+// the registry when the cache holds their tarballs but not their metadata (`npm ci` on
+// a fresh machine fetches only the tarballs its lockfile names).
 import { execFileSync } from "node:child_process";
 import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -25,7 +27,7 @@ export async function consumerProject() {
     join(dir, "package.json"),
     JSON.stringify({ name: "consumer", private: true, type: "module" }),
   );
-  run("npm", ["install", "--no-audit", "--no-fund", "--offline", join(dir, tarball)]);
+  run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", join(dir, tarball)]);
   await cp(fileURLToPath(new URL("./app", import.meta.url)), dir, { recursive: true });
   return { dir, run, remove: () => rm(dir, { recursive: true, force: true }) };
 }
