@@ -582,6 +582,68 @@ fn statistics_first_time_reads_accounts_then_statistics_then_reports_locally() {
 }
 
 #[test]
+fn a_dry_runs_statistics_stage_is_the_stage_the_accounts_answer_gives_with_the_ids_filled() {
+    let placeholder = json!([{"$from": "accounts", "pointer": "/results/accounts/profileId"}]);
+    for payload in [
+        json!({"title": "Week 10"}),
+        json!({"platforms": ["tiktok", "facebook"]}),
+    ] {
+        let mut e = engine();
+        let ev = event("statistics.requested", "s-dry", payload.clone());
+        let first = e.plan(&ev, NOW).unwrap();
+        assert_eq!(step_ids(&first), ["accounts"]);
+        let later = e.later_stages(&first, NOW).unwrap();
+        assert_eq!(later.len(), 1, "{payload}");
+        let dry = &later[0];
+        assert_eq!(dry.stage, 2);
+        assert_eq!(dry.plan.id, "s-dry#2");
+        assert!(matches!(&dry.finish, Finish::Statistics { work } if work.accounts_step.is_none()));
+        assert!(dry
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("stage 2: shown for one profile")
+                && w.contains("accounts HighLevel answers decide the profile ids")));
+        let body = dry.plan.steps[0].params.body.as_ref().unwrap();
+        assert_eq!(body["profileIds"], placeholder);
+        assert_eq!(dry.plan.steps[0].dependencies(), ["accounts"]);
+        // Planning it changed nothing: the profiles are still unknown.
+        let again = e.plan(
+            &event("statistics.requested", "s-dry2", payload.clone()),
+            NOW,
+        );
+        assert_eq!(step_ids(&again.unwrap()), ["accounts"]);
+
+        // The run: the accounts read, then the real stage from its answer.
+        let real = *e
+            .finish(&first, &responses(&[("accounts", accounts())]), NOW)
+            .unwrap()
+            .next
+            .unwrap();
+        let ids = real.plan.steps[0].params.body.as_ref().unwrap()["profileIds"].clone();
+        // Not a trivial equality: the answer's selection (two of three, or one when
+        // the payload asks for TikTok) replaces the one placeholder.
+        assert_ne!(ids, placeholder);
+        let mut filled = dry.clone();
+        filled.plan.steps[0].params.body.as_mut().unwrap()["profileIds"] = ids;
+        filled.warnings.retain(|w| !w.starts_with("stage 2:"));
+        assert_eq!(
+            serde_json::to_value(&filled).unwrap(),
+            serde_json::to_value(&real).unwrap(),
+            "{payload}"
+        );
+    }
+    // Stages that are last, and statistics whose profiles are known, have none.
+    let mut e = engine();
+    let known = event(
+        "statistics.requested",
+        "s-known",
+        json!({"profileIds": ["p1"]}),
+    );
+    let fp = e.plan(&known, NOW).unwrap();
+    assert!(e.later_stages(&fp, NOW).unwrap().is_empty());
+}
+
+#[test]
 fn statistics_with_given_profiles_is_one_request_and_bad_platforms_are_typed() {
     let mut e = engine();
     let fp = e

@@ -300,9 +300,14 @@ impl FlowEngine {
     ///   ([`StageContact::Unread`]): resolved against the real answers (and the score
     ///   texts read), they are the stage the run plans.
     ///
-    /// Other flows (catalog pages, statistics after the accounts) give none: their
-    /// later requests are reads whose parameters the answers decide. Each stage carries
-    /// a warning naming its assumption.
+    /// - after the accounts read of a statistics flow, the statistics request with the
+    ///   profile ids as one `$from` naming the answer (shown as
+    ///   `{accounts.results.accounts.profileId}`): with the ids the answer selects in
+    ///   its place, it is the stage the run plans.
+    ///
+    /// Catalog flows give none: whether a next page or a details read follows depends
+    /// on how many tags the answer lists. Each stage carries a warning naming its
+    /// assumption.
     pub fn later_stages(&self, fp: &FlowPlan, now_ms: u64) -> Result<Vec<FlowPlan>, FlowError> {
         let mut out: Vec<FlowPlan> = Vec::new();
         // A contact flow has at most three stages (tags read, contact read, writes).
@@ -333,6 +338,28 @@ impl FlowEngine {
                     (
                         self.next_stage(at, event, now_ms, Some(contact), true)?,
                         "shown for a contact with no tags and no score yet: the contact HighLevel answers decides its id, which tags change and the score",
+                    )
+                }
+                Finish::Statistics { work } => {
+                    let Some(step) = work.accounts_step.as_deref() else {
+                        break;
+                    };
+                    let mut next = statistics_stage(at, work, &[STATS_PROFILE_POINTER.into()])
+                        .map_err(|e| bad(at, step, e.code(), &e.to_string()))?;
+                    // The ids as the answer's: a `$from` the preview shows as
+                    // `{accounts.results.accounts.profileId}` (this stage is never sent).
+                    if let Some(body) = next
+                        .plan
+                        .steps
+                        .first_mut()
+                        .and_then(|s| s.params.body.as_mut())
+                    {
+                        body["profileIds"] =
+                            serde_json::json!([{"$from": step, "pointer": STATS_PROFILE_POINTER}]);
+                    }
+                    (
+                        next,
+                        "shown for one profile: the accounts HighLevel answers decide the profile ids (their connected LinkedIn pages and TikTok business accounts), all sent in this one request",
                     )
                 }
                 _ => break,
@@ -645,16 +672,13 @@ impl FlowEngine {
                 ));
             }
             self.set_profile_ids(&work.location_id, selection.profile_ids.clone());
-            let mut b = Builder::continuation(fp, &work.location_id);
-            let mut next_work = work.clone();
-            next_work.accounts_step = None;
-            statistics_step(&mut b, &mut next_work, &selection.profile_ids)
+            let next = statistics_stage(fp, work, &selection.profile_ids)
                 .map_err(|e| stats_err(step, &e))?;
             return Ok(FlowOutcome {
                 event_id: fp.event_id.clone(),
                 flow: fp.plan.flow.clone(),
                 result: FlowResult::Pending,
-                next: Some(Box::new(b.build(Finish::Statistics { work: next_work }))),
+                next: Some(Box::new(next)),
                 warnings,
             });
         }
@@ -771,6 +795,24 @@ impl FlowEngine {
         }
         Ok(None)
     }
+}
+
+/// Where an accounts answer holds the profile ids a statistics request takes, one per
+/// account (a dry run's placeholder names it: `{accounts.results.accounts.profileId}`).
+const STATS_PROFILE_POINTER: &str = "/results/accounts/profileId";
+
+/// The statistics stage after the accounts read of `fp`, for the profiles it chose
+/// (the one planning path of a run and of a dry run's later stage).
+fn statistics_stage(
+    fp: &FlowPlan,
+    work: &StatsWork,
+    profile_ids: &[String],
+) -> Result<FlowPlan, stats::StatsError> {
+    let mut b = Builder::continuation(fp, &work.location_id);
+    let mut next_work = work.clone();
+    next_work.accounts_step = None;
+    statistics_step(&mut b, &mut next_work, profile_ids)?;
+    Ok(b.build(Finish::Statistics { work: next_work }))
 }
 
 fn duplicate(event_id: &str, flow: &str) -> FlowOutcome {
