@@ -305,12 +305,17 @@ impl FlowEngine {
     ///   `{accounts.results.accounts.profileId}`): with the ids the answer selects in
     ///   its place, it is the stage the run plans.
     ///
-    /// Catalog flows give none: whether a next page or a details read follows depends
-    /// on how many tags the answer lists. Each stage carries a warning naming its
-    /// assumption.
+    /// - after a catalog flow's first tag-list page, the next page as if that page
+    ///   were full, then the details reads as if the list ended on the next page and
+    ///   listed none of the tag ids the event references (the most that could be
+    ///   read): planned by [`Self::finish`] on a copy of the engine fed those answers.
+    ///
+    /// Each stage carries a warning naming its assumption.
     pub fn later_stages(&self, fp: &FlowPlan, now_ms: u64) -> Result<Vec<FlowPlan>, FlowError> {
         let mut out: Vec<FlowPlan> = Vec::new();
-        // A contact flow has at most three stages (tags read, contact read, writes).
+        let mut sim: Option<FlowEngine> = None;
+        // A contact flow has at most three stages (tags read, contact read, writes), a
+        // catalog flow three as shown (a page, the next, details).
         while out.len() < 3 {
             let at = out.last().unwrap_or(fp);
             let tags = "shown as if the location had every tag the rules add: those it lacks are left out once its tags are read";
@@ -361,6 +366,35 @@ impl FlowEngine {
                         next,
                         "shown for one profile: the accounts HighLevel answers decide the profile ids (their connected LinkedIn pages and TikTok business accounts), all sent in this one request",
                     )
+                }
+                Finish::Enrich { catalog, .. }
+                | Finish::RefreshTags { catalog, .. }
+                | Finish::TagReport { catalog, .. } => {
+                    let Some(page) = catalog.page_step.as_deref() else {
+                        break;
+                    };
+                    // The answers a run could get, fed to a copy of the engine: the
+                    // stage is the one its finish plans (this engine learns nothing).
+                    let (answer, why) = if out.is_empty() {
+                        (
+                            full_page(page, &catalog.location_id, self.config.catalog.page_size),
+                            "shown for a first page that is full (`limit` tags): a shorter page ends the tag list and this read is not sent",
+                        )
+                    } else {
+                        (
+                            empty_page(),
+                            "shown as if the tag list had none of the tag ids this event references: those it lists are not read",
+                        )
+                    };
+                    let sim = sim.get_or_insert_with(|| self.clone());
+                    let responses = BTreeMap::from([(page.to_string(), answer)]);
+                    match sim.finish(at, &responses, now_ms) {
+                        Ok(FlowOutcome {
+                            next: Some(next), ..
+                        }) => (*next, why),
+                        // The list ends there (or a full page would pass `maxPages`).
+                        _ => break,
+                    }
                 }
                 _ => break,
             };
@@ -795,6 +829,23 @@ impl FlowEngine {
         }
         Ok(None)
     }
+}
+
+/// A tag-list page of `page_size` tags a dry run assumes (no `count`: the list goes
+/// on), each tag named after the step that reads it (`{tags-page-1.results.tags.0}`).
+fn full_page(step: &str, location_id: &str, page_size: u32) -> Value {
+    let tags: Vec<Value> = (0..page_size.max(1))
+        .map(|i| {
+            let name = crate::plan::preview::placeholder(step, &format!("results.tags.{i}"));
+            serde_json::json!({"_id": name, "tag": name, "locationId": location_id})
+        })
+        .collect();
+    serde_json::json!({"success": true, "results": {"tags": tags}})
+}
+
+/// An empty tag-list page: the list ends.
+fn empty_page() -> Value {
+    serde_json::json!({"success": true, "results": {"tags": []}})
 }
 
 /// Where an accounts answer holds the profile ids a statistics request takes, one per
