@@ -273,6 +273,17 @@ impl FlowEngine {
         })
     }
 
+    /// An engine with only what finishing a catalog stage of `location_id` reads (the
+    /// configuration and a copy of that location's catalog): a dry run feeds it the
+    /// answers it assumes ([`Self::later_stages`]). Cheaper than a whole copy.
+    fn catalog_copy(&self, location_id: &str) -> FlowEngine {
+        let mut copy = FlowEngine::new(&self.location_id, self.config.clone(), Vec::new());
+        if let Some(c) = self.catalogs.get(location_id) {
+            copy.catalogs.insert(location_id.to_string(), c.clone());
+        }
+        copy
+    }
+
     /// The stage after `fp` for its event, planned from the contact its answers gave
     /// (`contact`) or from what they taught the engine (the location's tags).
     fn next_stage(
@@ -308,7 +319,8 @@ impl FlowEngine {
     /// - after a catalog flow's first tag-list page, the next page as if that page
     ///   were full, then the details reads as if the list ended on the next page and
     ///   listed none of the tag ids the event references (the most that could be
-    ///   read): planned by [`Self::finish`] on a copy of the engine fed those answers.
+    ///   read): planned by [`Self::finish`] on a copy of the catalog state fed those
+    ///   answers ([`Self::catalog_copy`]).
     ///
     /// Each stage carries a warning naming its assumption.
     pub fn later_stages(&self, fp: &FlowPlan, now_ms: u64) -> Result<Vec<FlowPlan>, FlowError> {
@@ -373,8 +385,9 @@ impl FlowEngine {
                     let Some(page) = catalog.page_step.as_deref() else {
                         break;
                     };
-                    // The answers a run could get, fed to a copy of the engine: the
-                    // stage is the one its finish plans (this engine learns nothing).
+                    // The answers a run could get, fed to a copy of the engine's
+                    // catalog state: the stage is the one its finish plans (this engine
+                    // learns nothing).
                     let (answer, why) = if out.is_empty() {
                         (
                             full_page(page, &catalog.location_id, self.config.catalog.page_size),
@@ -386,7 +399,7 @@ impl FlowEngine {
                             "shown as if the tag list had none of the tag ids this event references: those it lists are not read",
                         )
                     };
-                    let sim = sim.get_or_insert_with(|| self.clone());
+                    let sim = sim.get_or_insert_with(|| self.catalog_copy(&catalog.location_id));
                     let responses = BTreeMap::from([(page.to_string(), answer)]);
                     match sim.finish(at, &responses, now_ms) {
                         Ok(FlowOutcome {
