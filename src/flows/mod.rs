@@ -13,8 +13,8 @@
 //! A dry run shows a flow's later stages too ([`FlowEngine::later_stages`]): a contact
 //! flow's and a statistics flow's planned by the same code before the answers they
 //! need, which stand as placeholders; a catalog flow's (the next tag-list page, the
-//! details reads) by [`FlowEngine::finish`] on a copy of its catalog state fed the answers they
-//! assume.
+//! details reads) by [`FlowEngine::finish`] on a copy of its catalog state fed the
+//! answers they assume.
 //!
 //! Invariants:
 //! - Sans-IO: planning and finishing send nothing and read no clock.
