@@ -392,6 +392,96 @@ fn wishpond_tag_cold_catalog_reads_one_page_then_details_only_for_unknown_ids() 
     assert!(matches!(out.result, FlowResult::Enriched { .. }));
 }
 
+/// `fp` without the dry run's own warnings (`stage N: ...`), as JSON.
+fn without_stage_notes(fp: &FlowPlan) -> Value {
+    let mut fp = fp.clone();
+    fp.warnings.retain(|w| !w.starts_with("stage "));
+    serde_json::to_value(&fp).unwrap()
+}
+
+#[test]
+fn a_dry_runs_catalog_stages_are_the_stages_the_tag_list_gives() {
+    let small = || {
+        engine_with(
+            FlowConfig {
+                catalog: CatalogConfig {
+                    page_size: 2,
+                    ..CatalogConfig::default()
+                },
+                ..FlowConfig::default()
+            },
+            &[],
+        )
+    };
+    let ev = event(
+        "qwilr.social-post.location.updated",
+        "sp-dry",
+        json!({"post": {"id": "p", "tags": ["t1", "t3"]}}),
+    );
+    let mut e = small();
+    let first = e.plan(&ev, NOW).unwrap();
+    let later = e.later_stages(&first, NOW).unwrap();
+    assert_eq!(later.len(), 2);
+    let (page2, details) = (&later[0], &later[1]);
+    assert_eq!((page2.stage, details.stage), (2, 3));
+    assert_eq!(step_ids(page2), ["tags-page-2"]);
+    assert_eq!(page2.plan.steps[0].params.query["skip"], json!("2"));
+    assert!(page2
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("stage 2: shown for a first page that is full")));
+    assert_eq!(step_ids(details), ["tag-details-1"]);
+    assert_eq!(
+        details.plan.steps[0].params.body,
+        Some(json!({"tagIds": ["t1", "t3"]}))
+    );
+    assert!(details
+        .warnings
+        .iter()
+        .any(|w| w.starts_with("stage 3: shown as if the tag list had none")));
+    // The engine learned nothing: its catalog is still not loaded.
+    assert!(e.catalog(LOC).is_none_or(|c| !c.is_fresh(NOW)));
+
+    // A run whose list is a full page of other tags, then an empty page: the same stages.
+    let mut e = small();
+    let first = e.plan(&ev, NOW).unwrap();
+    let full = page(vec![tag("t7", "x", false), tag("t8", "y", false)], 3);
+    let real2 = *e
+        .finish(&first, &responses(&[("tags-page-1", full)]), NOW)
+        .unwrap()
+        .next
+        .unwrap();
+    assert_eq!(without_stage_notes(page2), without_stage_notes(&real2));
+    let end = page(vec![tag("t9", "z", false)], 3);
+    let real3 = *e
+        .finish(&real2, &responses(&[("tags-page-2", end)]), NOW)
+        .unwrap()
+        .next
+        .unwrap();
+    assert_eq!(without_stage_notes(details), without_stage_notes(&real3));
+
+    // A tag report has no details stage; a fresh catalog's flow no later stage.
+    let mut e = small();
+    let report = event(
+        "tags.validation.requested",
+        "r-dry",
+        json!({"references": [{"value": "VIP", "source": "rule:x"}]}),
+    );
+    let fp = e.plan(&report, NOW).unwrap();
+    let later = e.later_stages(&fp, NOW).unwrap();
+    assert_eq!(
+        later.iter().map(step_ids).collect::<Vec<_>>(),
+        [["tags-page-2"]]
+    );
+    let one = page(vec![tag("t1", "a", false)], 1);
+    e.finish(&fp, &responses(&[("tags-page-1", one)]), NOW)
+        .unwrap();
+    // Fresh: t3 is read by id at once, and its answer ends the flow.
+    let fp = e.plan(&ev, NOW).unwrap();
+    assert_eq!(step_ids(&fp), ["tag-details-1"]);
+    assert!(e.later_stages(&fp, NOW).unwrap().is_empty());
+}
+
 #[test]
 fn pages_follow_count_across_stages() {
     let mut e = engine_with(
@@ -579,6 +669,68 @@ fn statistics_first_time_reads_accounts_then_statistics_then_reports_locally() {
         .plan(&event("statistics.requested", "s2", json!({})), NOW)
         .unwrap();
     assert_eq!(step_ids(&fp), ["statistics"]);
+}
+
+#[test]
+fn a_dry_runs_statistics_stage_is_the_stage_the_accounts_answer_gives_with_the_ids_filled() {
+    let placeholder = json!([{"$from": "accounts", "pointer": "/results/accounts/profileId"}]);
+    for payload in [
+        json!({"title": "Week 10"}),
+        json!({"platforms": ["tiktok", "facebook"]}),
+    ] {
+        let mut e = engine();
+        let ev = event("statistics.requested", "s-dry", payload.clone());
+        let first = e.plan(&ev, NOW).unwrap();
+        assert_eq!(step_ids(&first), ["accounts"]);
+        let later = e.later_stages(&first, NOW).unwrap();
+        assert_eq!(later.len(), 1, "{payload}");
+        let dry = &later[0];
+        assert_eq!(dry.stage, 2);
+        assert_eq!(dry.plan.id, "s-dry#2");
+        assert!(matches!(&dry.finish, Finish::Statistics { work } if work.accounts_step.is_none()));
+        assert!(dry
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("stage 2: shown for one profile")
+                && w.contains("accounts HighLevel answers decide the profile ids")));
+        let body = dry.plan.steps[0].params.body.as_ref().unwrap();
+        assert_eq!(body["profileIds"], placeholder);
+        assert_eq!(dry.plan.steps[0].dependencies(), ["accounts"]);
+        // Planning it changed nothing: the profiles are still unknown.
+        let again = e.plan(
+            &event("statistics.requested", "s-dry2", payload.clone()),
+            NOW,
+        );
+        assert_eq!(step_ids(&again.unwrap()), ["accounts"]);
+
+        // The run: the accounts read, then the real stage from its answer.
+        let real = *e
+            .finish(&first, &responses(&[("accounts", accounts())]), NOW)
+            .unwrap()
+            .next
+            .unwrap();
+        let ids = real.plan.steps[0].params.body.as_ref().unwrap()["profileIds"].clone();
+        // Not a trivial equality: the answer's selection (two of three, or one when
+        // the payload asks for TikTok) replaces the one placeholder.
+        assert_ne!(ids, placeholder);
+        let mut filled = dry.clone();
+        filled.plan.steps[0].params.body.as_mut().unwrap()["profileIds"] = ids;
+        filled.warnings.retain(|w| !w.starts_with("stage 2:"));
+        assert_eq!(
+            serde_json::to_value(&filled).unwrap(),
+            serde_json::to_value(&real).unwrap(),
+            "{payload}"
+        );
+    }
+    // Stages that are last, and statistics whose profiles are known, have none.
+    let mut e = engine();
+    let known = event(
+        "statistics.requested",
+        "s-known",
+        json!({"profileIds": ["p1"]}),
+    );
+    let fp = e.plan(&known, NOW).unwrap();
+    assert!(e.later_stages(&fp, NOW).unwrap().is_empty());
 }
 
 #[test]

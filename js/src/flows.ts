@@ -225,9 +225,11 @@ export interface DryRunReport {
   /** The requests as they would be built. */
   requests: PreviewStep[];
   /**
-   * The stages that follow once GHL answered (a contact flow in stages), planned by the
-   * core before those answers: what only they say shows as placeholders naming the step
-   * (`{upsert.contact.id}`), and each stage's `warnings` name what it assumed.
+   * The stages that follow once GHL answered (a contact flow in stages, the statistics
+   * after the accounts read, a catalog's next tag-list page and details reads), planned
+   * by the core before those answers: what only they say shows as placeholders naming
+   * the step (`{upsert.contact.id}`, `{accounts.results.accounts.profileId}`), and each
+   * stage's `warnings` name what it assumed (a full first page, say).
    */
   later: DryRunStage[];
 }

@@ -273,6 +273,17 @@ impl FlowEngine {
         })
     }
 
+    /// An engine with only what finishing a catalog stage of `location_id` reads (the
+    /// configuration and a copy of that location's catalog): a dry run feeds it the
+    /// answers it assumes ([`Self::later_stages`]). Cheaper than a whole copy.
+    fn catalog_copy(&self, location_id: &str) -> FlowEngine {
+        let mut copy = FlowEngine::new(&self.location_id, self.config.clone(), Vec::new());
+        if let Some(c) = self.catalogs.get(location_id) {
+            copy.catalogs.insert(location_id.to_string(), c.clone());
+        }
+        copy
+    }
+
     /// The stage after `fp` for its event, planned from the contact its answers gave
     /// (`contact`) or from what they taught the engine (the location's tags).
     fn next_stage(
@@ -300,12 +311,23 @@ impl FlowEngine {
     ///   ([`StageContact::Unread`]): resolved against the real answers (and the score
     ///   texts read), they are the stage the run plans.
     ///
-    /// Other flows (catalog pages, statistics after the accounts) give none: their
-    /// later requests are reads whose parameters the answers decide. Each stage carries
-    /// a warning naming its assumption.
+    /// - after the accounts read of a statistics flow, the statistics request with the
+    ///   profile ids as one `$from` naming the answer (shown as
+    ///   `{accounts.results.accounts.profileId}`): with the ids the answer selects in
+    ///   its place, it is the stage the run plans.
+    ///
+    /// - after a catalog flow's first tag-list page, the next page as if that page
+    ///   were full, then the details reads as if the list ended on the next page and
+    ///   listed none of the tag ids the event references (the most that could be
+    ///   read): planned by [`Self::finish`] on a copy of the catalog state fed those
+    ///   answers ([`Self::catalog_copy`]).
+    ///
+    /// Each stage carries a warning naming its assumption.
     pub fn later_stages(&self, fp: &FlowPlan, now_ms: u64) -> Result<Vec<FlowPlan>, FlowError> {
         let mut out: Vec<FlowPlan> = Vec::new();
-        // A contact flow has at most three stages (tags read, contact read, writes).
+        let mut sim: Option<FlowEngine> = None;
+        // A contact flow has at most three stages (tags read, contact read, writes), a
+        // catalog flow three as shown (a page, the next, details).
         while out.len() < 3 {
             let at = out.last().unwrap_or(fp);
             let tags = "shown as if the location had every tag the rules add: those it lacks are left out once its tags are read";
@@ -334,6 +356,58 @@ impl FlowEngine {
                         self.next_stage(at, event, now_ms, Some(contact), true)?,
                         "shown for a contact with no tags and no score yet: the contact HighLevel answers decides its id, which tags change and the score",
                     )
+                }
+                Finish::Statistics { work } => {
+                    let Some(step) = work.accounts_step.as_deref() else {
+                        break;
+                    };
+                    let mut next = statistics_stage(at, work, &[STATS_PROFILE_POINTER.into()])
+                        .map_err(|e| bad(at, step, e.code(), &e.to_string()))?;
+                    // The ids as the answer's: a `$from` the preview shows as
+                    // `{accounts.results.accounts.profileId}` (this stage is never sent).
+                    if let Some(body) = next
+                        .plan
+                        .steps
+                        .first_mut()
+                        .and_then(|s| s.params.body.as_mut())
+                    {
+                        body["profileIds"] =
+                            serde_json::json!([{"$from": step, "pointer": STATS_PROFILE_POINTER}]);
+                    }
+                    (
+                        next,
+                        "shown for one profile: the accounts HighLevel answers decide the profile ids (their connected LinkedIn pages and TikTok business accounts), all sent in this one request",
+                    )
+                }
+                Finish::Enrich { catalog, .. }
+                | Finish::RefreshTags { catalog, .. }
+                | Finish::TagReport { catalog, .. } => {
+                    let Some(page) = catalog.page_step.as_deref() else {
+                        break;
+                    };
+                    // The answers a run could get, fed to a copy of the engine's
+                    // catalog state: the stage is the one its finish plans (this engine
+                    // learns nothing).
+                    let (answer, why) = if out.is_empty() {
+                        (
+                            full_page(page, &catalog.location_id, self.config.catalog.page_size),
+                            "shown for a first page that is full (`limit` tags): a shorter page ends the tag list and this read is not sent",
+                        )
+                    } else {
+                        (
+                            empty_page(),
+                            "shown as if the tag list had none of the tag ids this event references: those it lists are not read",
+                        )
+                    };
+                    let sim = sim.get_or_insert_with(|| self.catalog_copy(&catalog.location_id));
+                    let responses = BTreeMap::from([(page.to_string(), answer)]);
+                    match sim.finish(at, &responses, now_ms) {
+                        Ok(FlowOutcome {
+                            next: Some(next), ..
+                        }) => (*next, why),
+                        // The list ends there (or a full page would pass `maxPages`).
+                        _ => break,
+                    }
                 }
                 _ => break,
             };
@@ -645,16 +719,13 @@ impl FlowEngine {
                 ));
             }
             self.set_profile_ids(&work.location_id, selection.profile_ids.clone());
-            let mut b = Builder::continuation(fp, &work.location_id);
-            let mut next_work = work.clone();
-            next_work.accounts_step = None;
-            statistics_step(&mut b, &mut next_work, &selection.profile_ids)
+            let next = statistics_stage(fp, work, &selection.profile_ids)
                 .map_err(|e| stats_err(step, &e))?;
             return Ok(FlowOutcome {
                 event_id: fp.event_id.clone(),
                 flow: fp.plan.flow.clone(),
                 result: FlowResult::Pending,
-                next: Some(Box::new(b.build(Finish::Statistics { work: next_work }))),
+                next: Some(Box::new(next)),
                 warnings,
             });
         }
@@ -771,6 +842,41 @@ impl FlowEngine {
         }
         Ok(None)
     }
+}
+
+/// A tag-list page of `page_size` tags a dry run assumes (no `count`: the list goes
+/// on), each tag named after the step that reads it (`{tags-page-1.results.tags.0}`).
+fn full_page(step: &str, location_id: &str, page_size: u32) -> Value {
+    let tags: Vec<Value> = (0..page_size.max(1))
+        .map(|i| {
+            let name = crate::plan::preview::placeholder(step, &format!("results.tags.{i}"));
+            serde_json::json!({"_id": name, "tag": name, "locationId": location_id})
+        })
+        .collect();
+    serde_json::json!({"success": true, "results": {"tags": tags}})
+}
+
+/// An empty tag-list page: the list ends.
+fn empty_page() -> Value {
+    serde_json::json!({"success": true, "results": {"tags": []}})
+}
+
+/// Where an accounts answer holds the profile ids a statistics request takes, one per
+/// account (a dry run's placeholder names it: `{accounts.results.accounts.profileId}`).
+const STATS_PROFILE_POINTER: &str = "/results/accounts/profileId";
+
+/// The statistics stage after the accounts read of `fp`, for the profiles it chose
+/// (the one planning path of a run and of a dry run's later stage).
+fn statistics_stage(
+    fp: &FlowPlan,
+    work: &StatsWork,
+    profile_ids: &[String],
+) -> Result<FlowPlan, stats::StatsError> {
+    let mut b = Builder::continuation(fp, &work.location_id);
+    let mut next_work = work.clone();
+    next_work.accounts_step = None;
+    statistics_step(&mut b, &mut next_work, profile_ids)?;
+    Ok(b.build(Finish::Statistics { work: next_work }))
 }
 
 fn duplicate(event_id: &str, flow: &str) -> FlowOutcome {

@@ -10,8 +10,11 @@
 //! accounts gave), the outcome carries the **next stage** as another `FlowPlan`; the
 //! executor runs stages until an outcome has none. [`FlowEngine`] keeps the state
 //! between events (one tag catalog per location, location tag names, profile ids).
-//! A dry run shows a contact flow's later stages too ([`FlowEngine::later_stages`]):
-//! planned by the same code before the answers they need, which stand as placeholders.
+//! A dry run shows a flow's later stages too ([`FlowEngine::later_stages`]): a contact
+//! flow's and a statistics flow's planned by the same code before the answers they
+//! need, which stand as placeholders; a catalog flow's (the next tag-list page, the
+//! details reads) by [`FlowEngine::finish`] on a copy of its catalog state fed the
+//! answers they assume.
 //!
 //! Invariants:
 //! - Sans-IO: planning and finishing send nothing and read no clock.

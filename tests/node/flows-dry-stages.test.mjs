@@ -152,3 +152,85 @@ test("a one-stage flow has no later stage", async () => {
   assert.deepEqual(dry.later, []);
   assert.deepEqual(emu.log, []);
 });
+
+// Flows 5 and 3: the statistics after the accounts read, and a catalog's next tag-list
+// page and details reads, are shown too (the core plans them as the run does).
+test("a statistics dry run shows the statistics request with the accounts' profile ids as a placeholder", async () => {
+  const { flows } = await setup({});
+  const ev = { type: "statistics.requested", id: "evt_dry_stats", payload: {} };
+  const dry = await flows.run(ev, { dryRun: true });
+  assert.deepEqual(emu.log, [], "nothing sent");
+  assert.deepEqual(
+    dry.requests.map((r) => `${r.method} ${r.step}`),
+    ["GET accounts"],
+  );
+  assert.equal(dry.later.length, 1);
+  const [stage2] = dry.later;
+  assert.equal(stage2.stage, 2);
+  assert.equal(stage2.flowPlan.plan.id, "evt_dry_stats#2");
+  const [stats] = stage2.requests;
+  assert.equal(stats.method, "POST");
+  assert.match(stats.url, /\/social-media-posting\/statistics\?locationId=/);
+  assert.deepEqual(stats.body.profileIds, ["{accounts.results.accounts.profileId}"]);
+  assert.deepEqual(stats.dependsOn, ["accounts"]);
+  assert.equal(stats.placeholders, true);
+  assert.equal(stats.error, undefined);
+  assert.ok(
+    stage2.flowPlan.warnings.some((w) => w.includes("the accounts HighLevel answers decide")),
+  );
+
+  // The run sends that request with the ids the accounts answer selected.
+  const r = await flows.run(ev);
+  assert.equal(r.failed, undefined);
+  assert.deepEqual(
+    emu.log.map((e) => `${e.method} ${e.path}`),
+    [
+      `GET /social-media-posting/${DEMO_LOCATION_ID}/accounts`,
+      "POST /social-media-posting/statistics",
+    ],
+  );
+  const sent = emu.log[1].body;
+  assert.ok(sent.profileIds.length > 0);
+  assert.deepEqual(sent, { ...stats.body, profileIds: sent.profileIds });
+});
+
+test("a catalog dry run shows the next tag-list page and the details reads it assumes", async () => {
+  const { flows } = await setup({ catalog: { pageSize: 10 } });
+  const ev = {
+    type: "qwilr.social-post.location.updated",
+    id: "evt_dry_post",
+    payload: { post: { id: "post_dry", tags: ["unknownTagId00000001"] } },
+  };
+  const dry = await flows.run(ev, { dryRun: true });
+  assert.deepEqual(emu.log, [], "nothing sent");
+  assert.deepEqual(
+    dry.requests.map((r) => `${r.method} ${r.step}`),
+    ["GET tags-page-1"],
+  );
+  assert.deepEqual(
+    dry.later.map((s) => [s.stage, s.requests.map((r) => `${r.method} ${r.step}`)]),
+    [
+      [2, ["GET tags-page-2"]],
+      [3, ["POST tag-details-1"]],
+    ],
+  );
+  const [page2, details] = dry.later.map((s) => s.requests[0]);
+  assert.match(page2.url, /[?&]skip=10(&|$)/);
+  assert.deepEqual(details.body, { tagIds: ["unknownTagId00000001"] });
+  const warned = (i, text) => dry.later[i].flowPlan.warnings.some((w) => w.includes(text));
+  assert.ok(warned(0, "a first page that is full"));
+  assert.ok(warned(1, "none of the tag ids this event references"));
+
+  // The run (25 tags: three pages) sends page 2 and the details read as shown.
+  const r = await flows.run(ev);
+  assert.equal(r.failed, undefined);
+  const sent = emu.log.map((e) => ({
+    line: `${e.method} ${e.path}`,
+    query: e.query,
+    body: e.body,
+  }));
+  assert.equal(sent.length, 4, JSON.stringify(sent.map((s) => s.line)));
+  assert.equal(new URL(page2.url).search, `?${new URLSearchParams(sent[1].query)}`);
+  assert.match(details.url, new RegExp(`${sent[3].line.split(" ")[1]}$`));
+  assert.deepEqual(sent[3].body, details.body);
+});

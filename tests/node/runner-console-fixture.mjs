@@ -1,7 +1,8 @@
 // Shared set-up of the console API tests (Node and Chromium; not a test file): the GHL and
 // Qwilr emulators, a runner config with a console section (secrets by environment
 // variable), the memory test store with the package's memory outbox storage, and the
-// runner's HTTP side. `patch(doc, {qwilr})` edits the config document.
+// runner's HTTP side. `patch(doc, {qwilr})` edits the config document; `wishpond: true`
+// adds the Wishpond emulator and a polled Wishpond source (`leads`) for the connection.
 import { memoryStorage } from "../../pkg/entries/node.js";
 import {
   createTokenManager,
@@ -11,16 +12,23 @@ import {
 } from "../../pkg/runner/index.js";
 import { DEMO_TOKEN, startEmulator } from "../../js/emulator/index.mjs";
 import { QWILR_EMULATOR_TOKEN, startQwilrEmulator } from "../../js/emulator/qwilr/index.mjs";
+import { WISHPOND_EMULATOR_KEY, startWishpondEmulator } from "../../js/emulator/wishpond/index.mjs";
 import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
 import { memoryRunnerStore } from "./runner-memory-store.mjs";
 
 /** Starts everything; `stop()` stops it. */
-export async function startConsoleRunner({ env = {}, patch, consoleDir } = {}) {
+export async function startConsoleRunner({ env = {}, patch, consoleDir, wishpond = false } = {}) {
   const emu = await startEmulator();
   const qwilr = await startQwilrEmulator();
+  const wp = wishpond ? await startWishpondEmulator() : null;
   const made = runnerConfig({
     emu,
-    env: { TEST_PIT: DEMO_TOKEN, TEST_QWILR_TOKEN: QWILR_EMULATOR_TOKEN, ...env },
+    env: {
+      TEST_PIT: DEMO_TOKEN,
+      TEST_QWILR_TOKEN: QWILR_EMULATOR_TOKEN,
+      ...(wp ? { TEST_WP_KEY: WISHPOND_EMULATOR_KEY } : {}),
+      ...env,
+    },
     patch(doc) {
       doc.connections.demo.scopes = [
         "contacts.write",
@@ -33,6 +41,16 @@ export async function startConsoleRunner({ env = {}, patch, consoleDir } = {}) {
         "socialplanner/statistics.readonly",
       ];
       doc.sources.qwilr.main.baseUrl = qwilr.url;
+      if (wp) {
+        doc.sources.wishpond = {
+          leads: {
+            connection: "demo",
+            apiKey: { env: "TEST_WP_KEY" },
+            baseUrl: wp.url,
+            pollIntervalMs: 60_000,
+          },
+        };
+      }
       patch?.(doc, { qwilr });
     },
   });
@@ -60,6 +78,7 @@ export async function startConsoleRunner({ env = {}, patch, consoleDir } = {}) {
   return {
     emu,
     qwilr,
+    wp,
     made,
     store,
     logs,
@@ -67,6 +86,7 @@ export async function startConsoleRunner({ env = {}, patch, consoleDir } = {}) {
     async stop() {
       await server.close();
       await qwilr.stop();
+      await wp?.stop();
       await emu.stop();
     },
   };

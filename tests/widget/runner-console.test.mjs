@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 import CryptoJS from "crypto-js";
 import { DEMO_OAUTH_CLIENT, DEMO_TOKEN } from "../../js/emulator/index.mjs";
 import { QWILR_EMULATOR_TOKEN } from "../../js/emulator/qwilr/index.mjs";
+import { WISHPOND_EMULATOR_KEY } from "../../js/emulator/wishpond/index.mjs";
+import { createPollers } from "../../pkg/runner/index.js";
 import { launch } from "../browser/harness.mjs";
 import { startConsoleRunner } from "../node/runner-console-fixture.mjs";
 import { axe, hasBrowser, shots } from "./helpers.mjs";
@@ -44,6 +46,7 @@ before(async () => {
   const ghlOrigin = `http://localhost:${parent.address().port}`;
   env = await startConsoleRunner({
     consoleDir: fileURLToPath(new URL("../../pkg/", import.meta.url)),
+    wishpond: true,
     env: {
       TEST_PASSWORD: PASSWORD,
       TEST_SHARED: SHARED,
@@ -137,6 +140,42 @@ test("sign in, test the connection, every panel passes axe; no token in the page
   const html = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.innerHTML);
   assert.ok(!html.includes(DEMO_TOKEN));
   for (const a of answers) assert.ok(!a.includes(DEMO_TOKEN) && !a.includes(made.qwilrSecret));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the Sources panel shows the Wishpond poll: never before, the last poll and lead after one", {
+  skip,
+}, async () => {
+  const { page, context, errors } = await open(`/console/?location=${LOCATION}`);
+  await signIn(page);
+  await page.getByRole("tab", { name: "Sources" }).click();
+  const status = page.getByText(/^Last lead seen: /);
+  await status.waitFor();
+  assert.equal((await status.textContent()).trim(), "Last lead seen: never.");
+  // One poll of the runner's Wishpond source (the emulator has leads), as a worker runs it.
+  const pollers = createPollers({
+    config: made.config,
+    store: env.store,
+    log: env.logs.log,
+    holder: "w-test",
+  });
+  const before = Date.now();
+  await pollers.tick();
+  assert.ok(env.wp.log.length > 0, "the Wishpond emulator was polled");
+  await page.reload();
+  await page.getByRole("tab", { name: "Sources" }).click();
+  await page.getByText(/^Last lead seen: (?!never)/).waitFor();
+  const text = (await page.getByText(/^Last lead seen: /).textContent()).trim();
+  // Both in the page's locale (en-US), within the seconds the poll took.
+  const m = /^Last lead seen: (.+)\. Last poll: (.+)\.$/.exec(text);
+  assert.ok(m, text);
+  for (const shown of [m[1], m[2]]) {
+    const t = new Date(shown).getTime();
+    assert.ok(t >= Math.floor(before / 1000) * 1000 - 1000 && t <= Date.now(), shown);
+  }
+  const html = await page.locator("ghl-bridge-console").evaluate((el) => el.shadowRoot.innerHTML);
+  assert.ok(!html.includes(WISHPOND_EMULATOR_KEY), "the Wishpond key is never shown");
   assert.deepEqual(errors, []);
   await context.close();
 });
