@@ -11,6 +11,11 @@
 //! - [`Timers`]: a min-heap of `(wake time, sequence number, plan id)`. Wake times are
 //!   jittered, so entries land anywhere: O(log n) in and out.
 //!
+//! Measured (`cargo bench --bench outbox-queues`, one location, median of 3 runs at a
+//! load average near 7): draining 50,000 plans took 2.18 s with the sorted list and
+//! 0.39 s with the B-tree before it, 0.23 s here; after an outage (every plan through
+//! the timers) 5.16 s, 1.01 s and 0.83 s. The full Wasm module grew 333 B gzip.
+//!
 //! Invariant: what the `SortedMap<u64, String>` / `SortedSet<(u64, u64, String)>` they
 //! replace would do, observably: the same entries in the same order (held by the
 //! property tests below). One difference the outbox never sees: an identical timer
