@@ -15,6 +15,8 @@ bench "mapping: 100,000 Wishpond-like leads through a 20-rule document (native, 
   env MAPPING_BENCH_NO_BUILD=1 bash scripts/bench-mapping.sh
 bench "outbox fault test: 10,000 events, 20% 5xx, 5% drops, latency, 429 bursts, expiring token" \
   node benches/outbox/fault.mjs
+bench "outbox queues: 1,000 / 10,000 / 50,000 plans accepted and drained, answered at once or after an outage (native)" \
+  cargo bench --quiet --bench outbox-queues
 bench "outbox throughput: rate budget at 100 requests per 1,000 ms (targets: used >= 95%, 429s <= 1%)" \
   node benches/outbox/throughput.mjs
 bench "outbox throughput beside a CPU-burning process (late timers; targets: used >= 95%, 429s <= 1%)" \

@@ -13,9 +13,11 @@
 //! repeated key keeps the last value, as `BTreeMap` does. Costs: lookups O(log n);
 //! insert and remove O(n) (a move of the later entries), except that inserting in key
 //! order (what reading a JSON object does) appends, and `pop_first` moves them all;
-//! `collect` and `extend` sort once, O(n log n). Fine for the sizes the domains hold
-//! (a queue of a few thousand moves tens of KB per pop); build large ones with
-//! `collect`/`extend` or in key order.
+//! `collect` and `extend` sort once, O(n log n). Fine for the sizes the domains hold;
+//! build large ones with `collect`/`extend` or in key order. Not for a queue drained
+//! from its first entry that can grow to a backlog: draining n entries moves O(n²)
+//! (the outbox's `ready` and `timers` are in `crate::outbox`'s `queue.rs` for that:
+//! measured by `benches/outbox/queues.rs`).
 
 use std::borrow::Borrow;
 use std::fmt;

@@ -66,6 +66,7 @@ mod deliver;
 mod drain;
 pub mod log;
 pub mod progress;
+mod queue;
 pub mod record;
 mod state;
 mod stored_budget;

@@ -9,12 +9,13 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use crate::sorted::{SortedMap, SortedSet};
+use crate::sorted::SortedMap;
 
 use super::budget::Budget;
 use super::coalesce::merge_plans;
 use super::log::{ErrorLog, LogEntry};
 use super::progress::{Counts, Event, ProgressKind, Stats};
+use super::queue::{Ready, Timers};
 use super::record::{DeadInfo, DeadLetter, DeadReason, Record, RecordState, StepOutcome, StoreOp};
 use super::stored_budget::Stored;
 use super::tombstones::Tombstones;
@@ -38,7 +39,7 @@ pub(super) struct Location {
     pub(super) budget: Budget,
     pub(super) in_flight: u32,
     /// Plans ready to send now, by acceptance order.
-    pub(super) ready: SortedMap<u64, String>,
+    pub(super) ready: Ready,
 }
 
 /// Token state (the outbox never sees the token itself).
@@ -59,7 +60,7 @@ pub struct Outbox {
     pub(super) finished: Tombstones,
     pub(super) locations: SortedMap<String, Location>,
     pub(super) contacts: HashMap<String, VecDeque<String>>,
-    pub(super) timers: SortedSet<(u64, u64, String)>,
+    pub(super) timers: Timers,
     pub(super) in_flight: HashMap<u64, Flight>,
     pub(super) in_flight_plans: HashMap<String, u64>,
     pub(super) next_transmit: u64,
@@ -92,7 +93,7 @@ impl Outbox {
             finished: Tombstones::default(),
             locations: SortedMap::new(),
             contacts: HashMap::new(),
-            timers: SortedSet::new(),
+            timers: Timers::default(),
             in_flight: HashMap::new(),
             in_flight_plans: HashMap::new(),
             next_transmit: 1,
@@ -223,7 +224,7 @@ impl Outbox {
                 )
                 .with_cold_start(c.cold_start_from_answer),
                 in_flight: 0,
-                ready: SortedMap::new(),
+                ready: Ready::default(),
             })
     }
 
@@ -331,7 +332,7 @@ impl Outbox {
                     }
                 }
                 let l = self.location(&loc);
-                if l.ready.get(&old.seq) == Some(&old_id) {
+                if l.ready.get(old.seq) == Some(&old_id) {
                     l.ready.insert(old.seq, id.clone());
                 }
                 self.put(&id);
@@ -416,7 +417,7 @@ impl Outbox {
             .and_then(|s| s.next_attempt_at);
         match wake {
             Some(t) if t > now => {
-                self.timers.insert((t, seq, id.to_string()));
+                self.timers.insert(t, seq, id.to_string());
             }
             _ => {
                 self.location(&loc).ready.insert(seq, id.to_string());
@@ -425,12 +426,7 @@ impl Outbox {
     }
 
     fn fire_timers(&mut self, now: u64) {
-        while let Some(first) = self.timers.first().cloned() {
-            if first.0 > now {
-                break;
-            }
-            self.timers.pop_first();
-            let (_, seq, id) = first;
+        while let Some((_, seq, id)) = self.timers.pop_due(now) {
             if let Some(loc) = self.plans.get(&id).map(|r| r.plan.location_id.clone()) {
                 self.location(&loc).ready.insert(seq, id);
             }
@@ -616,7 +612,7 @@ impl Outbox {
         if self.auth != AuthState::Ok {
             return None;
         }
-        let mut at = self.timers.first().map(|t| t.0);
+        let mut at = self.timers.first_at();
         let global_full = self.in_flight.len() as u64 >= u64::from(self.config.max_in_flight);
         if !global_full {
             let per_loc = self.config.max_in_flight_per_location;
