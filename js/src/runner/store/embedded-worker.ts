@@ -268,7 +268,12 @@ async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): P
   port.on("message", (r: Request) => {
     handle(r).then(
       (out) => port.postMessage({ id: r.id, ...out }),
-      (e) => port.postMessage({ id: r.id, error: wireError(e) } satisfies Reply),
+      (e) => {
+        port.postMessage({ id: r.id, error: wireError(e) } satisfies Reply);
+        // A PANIC (a failed sync among them) leaves PGlite unusable (its next statement
+        // never returns): the thread ends, and every call after this one fails.
+        if ((e as { severity?: unknown })?.severity === "PANIC") process.exit(1);
+      },
     );
   });
   port.postMessage({ id: 0 } satisfies Reply);
