@@ -25,11 +25,11 @@ async function folder(t) {
 
 /**
  * Spies on this thread's file calls (the ones PGlite's NODEFS and its fsync make): every
- * write and fsync, by the file's path under `root`; `fail` (a RegExp) makes the fsyncs
+ * write and fsync (or fdatasync), by the file's path under `root`; `fail` (a RegExp) makes the fsyncs
  * of matching files fail with EIO.
  */
 function spy(t, root) {
-  const { openSync, closeSync, writeSync, fsyncSync } = fs;
+  const { openSync, closeSync, writeSync, fsyncSync, fdatasyncSync } = fs;
   const paths = new Map();
   const s = { log: [], fail: null };
   fs.openSync = function (p, ...rest) {
@@ -45,14 +45,17 @@ function spy(t, root) {
     s.log.push(["write", paths.get(fd)]);
     return writeSync.call(this, fd, ...rest);
   };
-  fs.fsyncSync = function (fd) {
-    const path = paths.get(fd);
-    if (s.fail?.test(path ?? ""))
-      throw Object.assign(new Error(`EIO: i/o error, fsync`), { code: "EIO", errno: -5 });
-    s.log.push(["sync", path]);
-    return fsyncSync.call(this, fd);
-  };
-  t.after(() => Object.assign(fs, { openSync, closeSync, writeSync, fsyncSync }));
+  const sync = (real) =>
+    function (fd) {
+      const path = paths.get(fd);
+      if (s.fail?.test(path ?? ""))
+        throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO", errno: -5 });
+      s.log.push(["sync", path]);
+      return real.call(this, fd);
+    };
+  fs.fsyncSync = sync(fsyncSync);
+  fs.fdatasyncSync = sync(fdatasyncSync);
+  t.after(() => Object.assign(fs, { openSync, closeSync, writeSync, fsyncSync, fdatasyncSync }));
   return s;
 }
 
@@ -144,17 +147,20 @@ test("embedded: after a failed fsync the store answers with errors, then STORE_U
 }, async (t) => {
   const root = await folder(t);
   const marker = join(root, "fail-syncs");
-  // Preloaded in the child's threads: once `marker` exists, fsyncs of WAL fail with EIO.
+  // Preloaded in the child's threads: once `marker` exists, every sync fails with EIO.
   const preload = join(root, "eio.mjs");
   await writeFile(
     preload,
     `import fs from "node:fs";
-     const { fsyncSync, existsSync } = fs;
-     fs.fsyncSync = function (fd) {
-       if (existsSync(${JSON.stringify(marker)}))
-         throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO", errno: -5 });
-       return fsyncSync.call(this, fd);
-     };`,
+     const { existsSync } = fs;
+     for (const name of ["fsyncSync", "fdatasyncSync"]) {
+       const real = fs[name];
+       fs[name] = function (fd) {
+         if (existsSync(${JSON.stringify(marker)}))
+           throw Object.assign(new Error("EIO: i/o error, fsync"), { code: "EIO", errno: -5 });
+         return real.call(this, fd);
+       };
+     }`,
   );
   const code = `import { openStore } from ${JSON.stringify(storeIndex)};
      import { writeFileSync } from "node:fs";

@@ -21,7 +21,8 @@
  * `fdatasync` is a no-op there and `fsync` calls the file system's `fsync` stream
  * operation, which NODEFS (the file system over the data folder) does not have. So
  * `openPglite` adds that operation to NODEFS (`fs.fsyncSync` of the file's descriptor,
- * a directory's too; a failure becomes the errno PostgreSQL sees) and starts PostgreSQL
+ * a directory's too, and `fdatasyncSync` of a WAL segment, as PostgreSQL's default
+ * would; a failure becomes the errno PostgreSQL sees) and starts PostgreSQL
  * with `fsync=on` and `wal_sync_method=fsync` (the default, `fdatasync`, would reach the
  * no-op). Then every sync PostgreSQL makes is real, in PostgreSQL's order: a commit's
  * WAL flush before the commit returns, the WAL before a data page it covers is written,
@@ -76,6 +77,8 @@ export interface PGliteLike extends Handle {
 /** A stream of Emscripten's file system, as NODEFS opens it. */
 interface Stream {
   nfd?: number;
+  /** The path in Emscripten's file system. */
+  path?: string;
 }
 
 /** The part of Emscripten's module the sync needs. */
@@ -151,7 +154,10 @@ function addFsync(m: Emscripten): void {
   nodefs.stream_ops.fsync = (stream) => {
     const fd = stream.nfd;
     if (typeof fd !== "number") throw new m.FS.ErrnoError(EBADF);
-    nodefs.tryFSOperation(() => fs.fsyncSync(fd));
+    // A WAL segment's data (its size never changes once made): what PostgreSQL's own
+    // default, `fdatasync`, would sync; the rest, and every directory, in full.
+    const wal = stream.path?.includes("/pg_wal/") === true;
+    nodefs.tryFSOperation(() => (wal ? fs.fdatasyncSync(fd) : fs.fsyncSync(fd)));
     return 0;
   };
 }
