@@ -241,3 +241,25 @@ test("embedded: every acknowledged accept is there after a SIGKILL right after a
     await store.close();
   }
 });
+
+test("embedded: a new data folder is fsync'd once, every file and folder, before it is used", {
+  timeout: 120_000,
+}, async (t) => {
+  const root = await folder(t);
+  const s = spy(t, root);
+  const pg = await openPglite(join(root, "db"));
+  try {
+    const synced = new Set(s.log.filter(([op]) => op === "sync").map(([, p]) => p));
+    const entries = fs.readdirSync(join(root, "db"), { recursive: true, withFileTypes: true });
+    const all = entries.map((e) => relative(root, join(e.parentPath, e.name)));
+    assert.ok(all.includes("db/global/pg_control"));
+    assert.deepEqual(
+      all.filter((p) => !synced.has(p)),
+      [],
+      "in the new folder, never fsync'd",
+    );
+    assert.ok(synced.has("db") && synced.has(""), "the folder and its entry are synced");
+  } finally {
+    await pg.close();
+  }
+});

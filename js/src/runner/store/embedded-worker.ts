@@ -30,11 +30,13 @@
  * `pg_control` before old WAL segments are removed or recycled (renamed durably, their
  * directory synced). Syncing only the WAL from here (as this thread once did) left the
  * checkpoint's files unsynced: a power loss after it had removed the WAL could lose
- * committed data. A failed sync is PostgreSQL's `PANIC` (it never retries an `fsync`):
+ * committed data. A new data folder (PGlite copies in a cluster made in memory, unsynced)
+ * is synced once, file by file, as initdb would. A failed sync is PostgreSQL's `PANIC` (it never retries an `fsync`):
  * the statement fails, nothing is acknowledged, and the next start recovers from the WAL
  * (after a crash PostgreSQL also syncs the whole folder before it replays).
  */
 import fs from "node:fs";
+import { dirname, join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 
 /** A request from the main thread. */
@@ -130,10 +132,14 @@ export async function openPglite(path: string): Promise<PGliteLike> {
       return super.init(pg, { ...opts, preRun: [...(opts.preRun ?? []), addFsync] });
     }
   }
+  const fresh = !fs.existsSync(join(path, "PG_VERSION"));
   const pg = await PGlite.create({
     fs: new SyncedNodeFS(path),
     startParams: startParams(PGlite.defaultStartParams),
   });
+  // PGlite makes a new cluster in memory and copies it in unsynced: synced once here, as
+  // initdb itself ends (before anything is written to it).
+  if (fresh) syncTree(path);
   const { rows } = await pg.query<{ fsync: string; method: string }>(
     "SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS method",
   );
@@ -144,6 +150,26 @@ export async function openPglite(path: string): Promise<PGliteLike> {
     );
   }
   return pg;
+}
+
+/** fsyncs every file under `root`, then every folder (deepest first), `root`'s parent last. */
+function syncTree(root: string): void {
+  const sync = (p: string) => {
+    const fd = fs.openSync(p, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const dirs: string[] = [root];
+  for (const e of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const p = join(e.parentPath ?? e.path, e.name);
+    if (e.isDirectory()) dirs.push(p);
+    else if (e.isFile()) sync(p);
+  }
+  for (const d of dirs.sort((a, b) => b.length - a.length)) sync(d);
+  sync(dirname(root));
 }
 
 /** Gives NODEFS the `fsync` stream operation Emscripten's `fsync` calls (see the module doc). */
