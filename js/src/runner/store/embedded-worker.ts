@@ -31,9 +31,10 @@
  * directory synced). Syncing only the WAL from here (as this thread once did) left the
  * checkpoint's files unsynced: a power loss after it had removed the WAL could lose
  * committed data. A new data folder (PGlite copies in a cluster made in memory, unsynced)
- * is synced once, file by file, as initdb would. A failed sync is PostgreSQL's `PANIC` (it never retries an `fsync`):
- * the statement fails, nothing is acknowledged, and the next start recovers from the WAL
- * (after a crash PostgreSQL also syncs the whole folder before it replays).
+ * is synced once, file by file, as initdb would. A failed sync is PostgreSQL's `PANIC`
+ * (it never retries an `fsync`): the statement fails, this thread ends (the store then
+ * answers every call with `STORE_UNAVAILABLE`), nothing is acknowledged, and the next
+ * start recovers from the WAL (after a crash PostgreSQL syncs the whole folder first).
  */
 import fs from "node:fs";
 import { dirname, join } from "node:path";
