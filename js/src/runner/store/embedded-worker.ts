@@ -8,31 +8,42 @@
  * Protocol (one `Request` per message, answered by one `Reply` with the same `id`; the
  * requests run concurrently, and PGlite runs them one at a time in arrival order):
  * - `query` / `exec`: one statement (or, for `exec`, parameterless statements); with
- *   `tx`, inside that open transaction; with `durable`, the reply waits until the WAL
- *   the statement wrote is on disk.
+ *   `tx`, inside that open transaction; outside one, it commits (durably) before the
+ *   reply.
  * - `begin`: opens a transaction (PGlite holds its lock until `end`: other statements
  *   wait); `end` commits (durably) or rolls it back.
- * - `close`: waits for the syncs under way, closes the WAL handle and PGlite.
+ * - `close`: closes PGlite (its shutdown checkpoint syncs as any other).
  * A failure is answered as `{ error: { name, message, code } }`: the database's own
  * SQLSTATE or Node's errno code, which the main thread's `storeError` classifies.
  *
- * Durability: PGlite writes through Emscripten's NODEFS straight to the folder (every
- * write reaches the OS at once, so a killed process loses nothing committed), but that
- * file system has no `fsync` (and PGlite runs PostgreSQL with `fsync` off). This thread
- * sees which WAL segments PostgreSQL writes (it wraps the file system's `write`), and
- * after each durable statement or commit `fdatasync`s those written since the last
- * sync, as PostgreSQL's own commit would, before it replies: a commit acknowledged also
- * survives a power loss of its WAL.
+ * Durability: PostgreSQL orders it, this thread only gives it a real `fsync`. PGlite
+ * starts PostgreSQL with `-F` (fsync off), and its Emscripten file system cannot sync:
+ * `fdatasync` is a no-op there and `fsync` calls the file system's `fsync` stream
+ * operation, which NODEFS (the file system over the data folder) does not have. So
+ * `openPglite` adds that operation to NODEFS (`fs.fsyncSync` of the file's descriptor,
+ * a directory's too, and `fdatasyncSync` of a WAL segment, as PostgreSQL's default
+ * would; a failure becomes the errno PostgreSQL sees) and starts PostgreSQL
+ * with `fsync=on` and `wal_sync_method=fsync` (the default, `fdatasync`, would reach the
+ * no-op). Then every sync PostgreSQL makes is real, in PostgreSQL's order: a commit's
+ * WAL flush before the commit returns, the WAL before a data page it covers is written,
+ * and at a checkpoint the data files and the checkpoint record before `pg_control`,
+ * `pg_control` before old WAL segments are removed or recycled (renamed durably, their
+ * directory synced). Syncing only the WAL from here (as this thread once did) left the
+ * checkpoint's files unsynced: a power loss after it had removed the WAL could lose
+ * committed data. A new data folder (PGlite copies in a cluster made in memory, unsynced)
+ * is synced once, file by file, as initdb would. A failed sync is PostgreSQL's `PANIC`
+ * (it never retries an `fsync`): the statement fails, this thread ends (the store then
+ * answers every call with `STORE_UNAVAILABLE`), nothing is acknowledged, and the next
+ * start recovers from the WAL (after a crash PostgreSQL syncs the whole folder first).
  */
-import { open } from "node:fs/promises";
-import type { FileHandle } from "node:fs/promises";
-import { join } from "node:path";
+import fs from "node:fs";
+import { dirname, join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
 
 /** A request from the main thread. */
 export type Request =
-  | { id: number; op: "query"; text: string; params?: unknown[]; tx?: number; durable?: boolean }
-  | { id: number; op: "exec"; text: string; tx?: number; durable?: boolean }
+  | { id: number; op: "query"; text: string; params?: unknown[]; tx?: number }
+  | { id: number; op: "exec"; text: string; tx?: number }
   | { id: number; op: "begin" }
   | { id: number; op: "end"; tx: number; commit: boolean }
   | { id: number; op: "close" };
@@ -60,11 +71,122 @@ interface Handle {
   exec(text: string): Promise<unknown>;
 }
 
-interface PGliteLike extends Handle {
+/** The part of PGlite used here (its declarations need Emscripten's types). */
+export interface PGliteLike extends Handle {
   transaction<T>(f: (tx: Handle & { rollback(): Promise<void> }) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-  /** Emscripten's module: its file system is where the WAL writes are seen. */
-  Module?: { FS?: { write?: (stream: { path?: string }, ...rest: unknown[]) => unknown } };
+}
+
+/** A stream of Emscripten's file system, as NODEFS opens it. */
+interface Stream {
+  nfd?: number;
+  /** The path in Emscripten's file system. */
+  path?: string;
+}
+
+/** The part of Emscripten's module the sync needs. */
+interface Emscripten {
+  FS: { ErrnoError: new (errno: number) => Error };
+  NODEFS?: {
+    stream_ops: { fsync?: (stream: Stream) => number };
+    tryFSOperation<T>(f: () => T): T;
+  };
+}
+
+/** WASI's `EBADF`: a stream with no descriptor to sync. */
+const EBADF = 8;
+
+/**
+ * The start parameters: PGlite's, with fsync turned back on (a later `-c` wins over its
+ * `-F`) and the WAL synced with `fsync`, the one sync call that reaches the file system.
+ */
+function startParams(defaults: readonly string[]): string[] {
+  return [...defaults, "-c", "fsync=on", "-c", "wal_sync_method=fsync"];
+}
+
+/**
+ * Opens PGlite on the data folder `path` with real syncs (see the module doc): NODEFS
+ * gets an `fsync` before PostgreSQL starts, and an open that did not turn fsync on
+ * fails rather than run unsynced.
+ */
+export async function openPglite(path: string): Promise<PGliteLike> {
+  // Loaded by name at run time: their declarations need Emscripten's types, and only the
+  // runner uses them (the shape used here is `PGliteLike`).
+  const names = ["@electric-sql/pglite", "@electric-sql/pglite/nodefs"];
+  const [{ PGlite }, { NodeFS }] = (await Promise.all(names.map((n) => import(n)))) as [
+    {
+      PGlite: {
+        defaultStartParams: string[];
+        create(o: { fs: unknown; startParams: string[] }): Promise<PGliteLike>;
+      };
+    },
+    {
+      NodeFS: new (
+        dir: string,
+      ) => {
+        init(pg: unknown, opts: { preRun?: ((m: Emscripten) => void)[] }): Promise<unknown>;
+      };
+    },
+  ];
+  class SyncedNodeFS extends NodeFS {
+    override init(pg: unknown, opts: { preRun?: ((m: Emscripten) => void)[] }) {
+      return super.init(pg, { ...opts, preRun: [...(opts.preRun ?? []), addFsync] });
+    }
+  }
+  const fresh = !fs.existsSync(join(path, "PG_VERSION"));
+  const pg = await PGlite.create({
+    fs: new SyncedNodeFS(path),
+    startParams: startParams(PGlite.defaultStartParams),
+  });
+  // PGlite makes a new cluster in memory and copies it in unsynced: synced once here, as
+  // initdb itself ends (before anything is written to it).
+  if (fresh) syncTree(path);
+  const { rows } = await pg.query<{ fsync: string; method: string }>(
+    "SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS method",
+  );
+  if (rows[0]?.fsync !== "on" || rows[0]?.method !== "fsync") {
+    await pg.close().catch(() => undefined);
+    throw new Error(
+      `this PGlite did not start with fsync on (fsync=${rows[0]?.fsync}, wal_sync_method=${rows[0]?.method}): its writes cannot be made durable`,
+    );
+  }
+  return pg;
+}
+
+/** fsyncs every file under `root`, then every folder (deepest first), `root`'s parent last. */
+function syncTree(root: string): void {
+  const sync = (p: string) => {
+    const fd = fs.openSync(p, "r");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+  };
+  const dirs: string[] = [root];
+  for (const e of fs.readdirSync(root, { recursive: true, withFileTypes: true })) {
+    const p = join(e.parentPath ?? e.path, e.name);
+    if (e.isDirectory()) dirs.push(p);
+    else if (e.isFile()) sync(p);
+  }
+  for (const d of dirs.sort((a, b) => b.length - a.length)) sync(d);
+  sync(dirname(root));
+}
+
+/** Gives NODEFS the `fsync` stream operation Emscripten's `fsync` calls (see the module doc). */
+function addFsync(m: Emscripten): void {
+  const nodefs = m.NODEFS;
+  if (!nodefs?.stream_ops)
+    throw new Error("this PGlite has no NODEFS: its writes cannot be made durable");
+  nodefs.stream_ops.fsync = (stream) => {
+    const fd = stream.nfd;
+    if (typeof fd !== "number") throw new m.FS.ErrnoError(EBADF);
+    // A WAL segment's data (its size never changes once made): what PostgreSQL's own
+    // default, `fdatasync`, would sync; the rest, and every directory, in full.
+    const wal = stream.path?.includes("/pg_wal/") === true;
+    nodefs.tryFSOperation(() => (wal ? fs.fdatasyncSync(fd) : fs.fsyncSync(fd)));
+    return 0;
+  };
 }
 
 /**
@@ -109,101 +231,10 @@ interface Open {
 async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): Promise<void> {
   let pg: PGliteLike;
   try {
-    // Loaded by name at run time: its declarations need Emscripten's types, and only the
-    // runner uses it (the shape used here is `PGliteLike`).
-    const name = "@electric-sql/pglite";
-    const { PGlite } = (await import(name)) as {
-      PGlite: { create(o: { dataDir: string }): Promise<PGliteLike> };
-    };
-    pg = await PGlite.create({ dataDir: input.path });
+    pg = await openPglite(input.path);
   } catch (e) {
     port.postMessage({ id: 0, error: wireError(e) } satisfies Reply);
     return;
-  }
-  const wal = join(input.path, "pg_wal");
-  // The WAL segments written since their last sync, learnt from PGlite's file system as
-  // it writes them (no statement per sync asks PostgreSQL where its WAL is).
-  const written = new Set<string>();
-  const fs = pg.Module?.FS;
-  if (typeof fs?.write !== "function") {
-    await pg.close().catch(() => undefined);
-    port.postMessage({
-      id: 0,
-      error: {
-        name: "Error",
-        message:
-          "this PGlite does not expose its file system (Module.FS.write): its WAL writes cannot be made durable",
-      },
-    } satisfies Reply);
-    return;
-  }
-  const write = fs.write;
-  fs.write = function (this: unknown, stream: { path?: string }, ...rest: unknown[]) {
-    const path = typeof stream?.path === "string" ? stream.path : "";
-    const at = path.lastIndexOf("/pg_wal/");
-    if (at >= 0) written.add(path.slice(at + "/pg_wal/".length));
-    return write.call(this, stream, ...rest);
-  };
-  /** The segment last synced, kept open (an open and a close per commit cost more than the sync). */
-  let current: { name: string; fh: FileHandle } | null = null;
-  /** The segments seen: a new one's directory entry is synced too. */
-  const known = new Set<string>();
-
-  /**
-   * fdatasyncs the WAL segments written since the last sync (and the WAL directory when
-   * one of them is new). One at a time (they share the open handle); commits that
-   * finish while one runs share the next (it starts after them, so it covers them all).
-   */
-  let running: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
-  function durable(): Promise<void> {
-    if (next) return next;
-    const start = async (): Promise<void> => {
-      next = null;
-      const p = syncWal();
-      running = p;
-      try {
-        await p;
-      } finally {
-        if (running === p) running = null;
-      }
-    };
-    if (!running) return start();
-    next = running.catch(() => undefined).then(start);
-    return next;
-  }
-  async function syncWal(): Promise<void> {
-    // In WAL order (names sort so): the newest stays open for the next commits.
-    const names = [...written].sort();
-    written.clear();
-    try {
-      let fresh = false;
-      for (const name of names) {
-        if (current?.name !== name) {
-          const previous = current;
-          current = null;
-          await previous?.fh.close();
-          current = { name, fh: await open(join(wal, name), "r+") };
-        }
-        await current.fh.datasync();
-        if (!known.has(name)) {
-          known.add(name);
-          fresh = true;
-        }
-      }
-      if (fresh) {
-        const dir = await open(wal, "r");
-        try {
-          await dir.sync();
-        } finally {
-          await dir.close();
-        }
-      }
-    } catch (e) {
-      // Not durable: the next sync tries these again (and nothing waiting was answered).
-      for (const name of names) written.add(name);
-      throw e;
-    }
   }
 
   const txs = new Map<number, Open>();
@@ -247,38 +278,35 @@ async function main(port: NonNullable<typeof parentPort>, input: WorkerInput): P
     } finally {
       txs.delete(tx);
     }
-    if (commit) await durable();
   }
   async function handle(r: Request): Promise<Omit<Reply, "id">> {
     switch (r.op) {
       case "query": {
         const { rows } = await handleOf(r.tx).query(r.text, r.params);
-        if (r.durable) await durable();
         return { rows };
       }
       case "exec":
         await handleOf(r.tx).exec(r.text);
-        if (r.durable) await durable();
         return {};
       case "begin":
         return { tx: await begin() };
       case "end":
         await end(r.tx, r.commit);
         return {};
-      case "close": {
-        await (next ?? running)?.catch(() => undefined);
-        const held = current;
-        current = null;
-        await held?.fh.close().catch(() => undefined);
+      case "close":
         await pg.close();
         return {};
-      }
     }
   }
   port.on("message", (r: Request) => {
     handle(r).then(
       (out) => port.postMessage({ id: r.id, ...out }),
-      (e) => port.postMessage({ id: r.id, error: wireError(e) } satisfies Reply),
+      (e) => {
+        port.postMessage({ id: r.id, error: wireError(e) } satisfies Reply);
+        // A PANIC (a failed sync among them) leaves PGlite unusable (its next statement
+        // never returns): the thread ends, and every call after this one fails.
+        if ((e as { severity?: unknown })?.severity === "PANIC") process.exit(1);
+      },
     );
   });
   port.postMessage({ id: 0 } satisfies Reply);

@@ -10,9 +10,11 @@
  * message and code, classified here by `storeError` as any other). A transaction is
  * opened there, its statements sent one by one, and committed or rolled back there.
  *
- * Durability: the worker `fdatasync`s the WAL after each write statement and commit
- * before it answers (see `embedded-worker.ts`), so a promise of `one` or `tx` resolves
- * only once its effect survives a power loss. A worker that stops (it crashed or ran
+ * Durability: PostgreSQL runs there with fsync on and a file system that really syncs
+ * (see `embedded-worker.ts`), so a statement outside a transaction and a commit are
+ * answered only once PostgreSQL has flushed their WAL, and its checkpoints sync what they
+ * write before they drop WAL: a promise of `one` or `tx` resolves only once its effect
+ * survives a power loss. A worker that stops (it crashed or ran
  * out of memory) fails every call under way and after it with `STORE_UNAVAILABLE`:
  * nothing is acknowledged.
  *
@@ -144,25 +146,25 @@ export async function openEmbedded(path: string): Promise<Db> {
     await unlink(lockFile).catch(() => undefined);
     throw storeError("embedded", "open", e);
   }
-  const sql = (tx: number | undefined, durable: boolean): Sql => ({
+  const sql = (tx: number | undefined): Sql => ({
     async query<R>(text: string, params?: unknown[]) {
-      return ((await call({ op: "query", text, params, tx, durable })).rows ?? []) as R[];
+      return ((await call({ op: "query", text, params, tx })).rows ?? []) as R[];
     },
     async exec(text: string) {
-      await call({ op: "exec", text, tx, durable });
+      await call({ op: "exec", text, tx });
     },
   });
   return {
     kind: "embedded",
-    // Two intake batches at once: the next INSERT runs while the last one's WAL syncs.
+    // Two intake batches at once: the next one is on its way while the last one commits.
     writers: 2,
-    ...sql(undefined, false),
+    ...sql(undefined),
     async tx<T>(f: (q: Sql) => Promise<T>): Promise<T> {
       const { tx } = await call({ op: "begin" });
       if (tx === undefined) throw new Error("the database thread opened no transaction");
       let out: T;
       try {
-        out = await f(sql(tx, false));
+        out = await f(sql(tx));
       } catch (e) {
         await call({ op: "end", tx, commit: false }).catch(() => undefined);
         throw e;
@@ -170,7 +172,7 @@ export async function openEmbedded(path: string): Promise<Db> {
       await call({ op: "end", tx, commit: true });
       return out;
     },
-    one: (f) => f(sql(undefined, true)),
+    one: (f) => f(sql(undefined)),
     async close() {
       try {
         if (!gone) await call({ op: "close" }).catch(() => undefined);
