@@ -4,24 +4,19 @@
 // end of the database thread), never an acknowledgement. A power loss cannot be made
 // here: the tests count the syncs per file, and kill the process right after a checkpoint.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import fs from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { test } from "node:test";
 import { openEmbedded } from "../../pkg/runner/store/embedded.js";
 import { openPglite } from "../../pkg/runner/store/embedded-worker.js";
 import { openStore } from "../../pkg/runner/store/index.js";
+import { child, scratch } from "../support/child.mjs";
 
 const storeIndex = new URL("../../pkg/runner/store/index.js", import.meta.url).href;
 const embedded = new URL("../../pkg/runner/store/embedded.js", import.meta.url).href;
 
-async function folder(t) {
-  const dir = await mkdtemp(join(tmpdir(), "ghlb-store-durability-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
+const folder = (t) => scratch(t, "ghlb-store-durability-");
 
 /**
  * Spies on this thread's file calls (the ones PGlite's NODEFS and its fsync make): every
@@ -172,16 +167,9 @@ test("embedded: after a failed fsync the store answers with errors, then STORE_U
      console.log(await accept(2));
      console.log(await accept(3));
      await store.close();`;
-  const p = spawn(process.execPath, ["--import", preload, "--input-type=module", "-e", code], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  let out = "";
-  p.stdout.on("data", (d) => {
-    out += d;
-  });
-  const exit = await new Promise((resolve) => p.on("exit", resolve));
-  assert.equal(exit, 0);
-  const lines = out.trim().split("\n");
+  const { exited, lines } = child(code, { nodeArgs: ["--import", preload] });
+  assert.equal((await exited).code, 0);
+  const out = lines.join("\n");
   assert.equal(lines.length, 3, out);
   assert.match(lines[0], /^ok /);
   assert.match(lines[1], /^err true STORE_/, "the failed sync is not acknowledged");
@@ -206,22 +194,13 @@ test("embedded: every acknowledged accept is there after a SIGKILL right after a
      await db.exec("CHECKPOINT");
      console.log("checkpoint");
      for (;;) await batch();`;
-  const p = spawn(process.execPath, ["--input-type=module", "-e", code], {
-    stdio: ["ignore", "pipe", "inherit"],
+  const { exited, lines } = child(code, {
+    killOn: (seen) => {
+      const after = seen.indexOf("checkpoint");
+      return after >= 0 && seen.length - after > 20;
+    },
   });
-  const lines = [];
-  let buf = "";
-  p.stdout.on("data", (d) => {
-    buf += d;
-    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      const after = lines.indexOf("checkpoint");
-      if (after >= 0 && lines.length - after > 20) p.kill("SIGKILL");
-    }
-  });
-  const signal = await new Promise((resolve) => p.on("exit", (_c, s) => resolve(s)));
-  assert.equal(signal, "SIGKILL", lines.slice(-3).join("\n"));
+  assert.equal((await exited).signal, "SIGKILL", lines.slice(-3).join("\n"));
   const acked = lines.filter((l) => l.startsWith("acked")).map((l) => `k${l.split(" ")[1]}`);
   assert.ok(acked.length >= 220);
   const store = await openStore({ kind: "embedded", path });

@@ -4,43 +4,19 @@
 // acknowledged write survives the process being killed; and an idle store does not keep
 // the process alive.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, unlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { GhlBridgeError } from "../../pkg/entries/node.js";
 import { openEmbedded } from "../../pkg/runner/store/embedded.js";
 import { openStore, storeError } from "../../pkg/runner/store/index.js";
+import { child, scratch } from "../support/child.mjs";
 
 const storeIndex = new URL("../../pkg/runner/store/index.js", import.meta.url).href;
 
 async function folder(t) {
-  const dir = await mkdtemp(join(tmpdir(), "ghlb-store-worker-"));
-  t.after(() => rm(dir, { recursive: true, force: true }));
-  return join(dir, "db");
-}
-
-/** Runs `code` (an ES module) in a child process; its exit and its stdout lines. */
-function child(code, { killOn } = {}) {
-  const p = spawn(process.execPath, ["--input-type=module", "-e", code], {
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const lines = [];
-  let buf = "";
-  p.stdout.on("data", (d) => {
-    buf += d;
-    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) {
-      lines.push(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-      if (killOn?.(lines)) p.kill("SIGKILL");
-    }
-  });
-  const exited = new Promise((resolve) =>
-    p.on("exit", (code, signal) => resolve({ code, signal })),
-  );
-  return { exited, lines };
+  return join(await scratch(t, "ghlb-store-worker-"), "db");
 }
 
 test("embedded: the event loop runs on while a long statement runs in the database thread", {
