@@ -3,50 +3,17 @@
 // migrations (logged by name), serves, acknowledges durably and stops on SIGTERM; a
 // second start applies none again.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { startEmulator } from "../../js/emulator/index.mjs";
-import { cleanups, killChild } from "../support/cleanup.mjs";
+import { cleanups } from "../support/cleanup.mjs";
 import { postgresSkipReason, startPostgres } from "../support/postgres.mjs";
+import { serveCli } from "../support/serve-cli.mjs";
 import { runnerConfig } from "./runner-fixtures.mjs";
 
 const skip = await postgresSkipReason();
-const cli = new URL("../../pkg/runner/cli.js", import.meta.url).pathname;
-
-/** Starts the CLI; resolves to { url, lines(), stop() } once it is ready. */
-async function serve(own, file, env, args) {
-  const child = spawn(process.execPath, [cli, "serve", "--config", file, ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stderr.on("data", (c) => {
-    err += c;
-  });
-  const exited = new Promise((r) => child.once("exit", (code) => r(code)));
-  own(() => killChild(child, exited));
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on("data", (c) => {
-      out += c;
-      const m = /"msg":"ready","url":"([^"]+)"/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
-  });
-  return {
-    url,
-    lines: () => `${out}\n${err}`,
-    async stop() {
-      child.kill("SIGTERM");
-      return exited;
-    },
-  };
-}
-
 test("serve --migrate applies the migrations on PostgreSQL once, then serves and stops on SIGTERM", {
   skip: skip ?? false,
   timeout: 120_000,
@@ -65,13 +32,13 @@ test("serve --migrate applies the migrations on PostgreSQL once, then serves and
   const allEnv = { ...env, TEST_DATABASE_URL: pg.url };
 
   // Without --migrate a fresh database is refused at start, saying what to run.
-  await assert.rejects(serve(own, file, allEnv, []), (e) => {
+  await assert.rejects(serveCli(own, file, allEnv, []), (e) => {
     assert.match(e.message, /^exited 2: /);
     assert.match(e.message, /STORE_NOT_MIGRATED.*ghl-bridge serve --migrate/);
     return true;
   });
 
-  const first = await serve(own, file, allEnv, ["--migrate"]);
+  const first = await serveCli(own, file, allEnv, ["--migrate"]);
   const migrations = /"msg":"migrations","applied":(\[[^\]]*\])/.exec(first.lines());
   assert.ok(migrations, first.lines());
   assert.ok(JSON.parse(migrations[1]).length >= 1, "the migrations were applied, by name");
@@ -88,7 +55,7 @@ test("serve --migrate applies the migrations on PostgreSQL once, then serves and
   assert.deepEqual([res.status, await res.json()], [200, { outcome: "accepted" }]);
   assert.equal(await first.stop(), 0);
 
-  const second = await serve(own, file, allEnv, ["--migrate"]);
+  const second = await serveCli(own, file, allEnv, ["--migrate"]);
   assert.match(second.lines(), /"msg":"migrations","applied":\[\]/, "applied once");
   assert.equal(await second.stop(), 0);
   assert.ok(

@@ -4,7 +4,6 @@
 // SIGTERM stops it gracefully (exit 0). And, in process, a graceful shutdown lets the
 // request in flight finish while new ones are refused.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,8 @@ import {
 } from "../../pkg/runner/index.js";
 import { capturedLogger, runnerConfig } from "./runner-fixtures.mjs";
 import { memoryRunnerStore } from "./runner-memory-store.mjs";
-import { cleanups, killChild } from "../support/cleanup.mjs";
+import { cleanups } from "../support/cleanup.mjs";
+import { serveCli } from "../support/serve-cli.mjs";
 
 test("the CLI serves with the embedded store, acknowledges durably, logs JSON without secrets, stops on SIGTERM", {
   timeout: 120_000,
@@ -38,26 +38,8 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
     ];
     const file = join(dir, "ghl-bridge.config.json");
     writeFileSync(file, JSON.stringify(doc));
-    const cli = new URL("../../pkg/runner/cli.js", import.meta.url).pathname;
-    const child = spawn(process.execPath, [cli, "serve", "--config", file], {
-      env: { ...process.env, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stderr.on("data", (c) => {
-      err += c;
-    });
-    const exited = new Promise((r) => child.once("exit", (code) => r(code)));
-    own(() => killChild(child, exited));
-    const url = await new Promise((resolve, reject) => {
-      child.stdout.on("data", (c) => {
-        out += c;
-        const m = /"msg":"ready","url":"([^"]+)"/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      exited.then((code) => reject(new Error(`exited ${code}: ${err}`)));
-    });
+    const cli = await serveCli(own, file, env);
+    const url = cli.url;
     const d = emu.webhooks.build(
       "ContactCreate",
       { id: "c-cli", email: "cli@example.com" },
@@ -93,8 +75,10 @@ test("the CLI serves with the embedded store, acknowledges durably, logs JSON wi
     assert.match(await res.text(), /ghl_bridge_intake_accepted_total\{source="capture"\} 1/);
     assert.equal((await fetch(`${url}/healthz`)).status, 200);
 
-    child.kill("SIGTERM");
-    assert.equal(await exited, 0, err);
+    const code = await cli.stop();
+    const out = cli.out();
+    const err = cli.err();
+    assert.equal(code, 0, err);
     const lines = out
       .trim()
       .split("\n")
