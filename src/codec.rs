@@ -26,8 +26,9 @@
 //! - Nothing here panics on any input; a value of the wrong shape is a [`DecodeError`]
 //!   saying what was expected, what was found and where (`steps[2].params.path`).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+pub use ghl_bridge_codec_derive::{FromJson, ToJson};
 use serde_json::{Map, Value};
 
 /// A JSON value that does not have the expected shape.
@@ -60,6 +61,21 @@ impl DecodeError {
         }
     }
 
+    /// `missing field '<name>'`.
+    pub fn missing(name: &str) -> Self {
+        DecodeError::new(["missing field '", name, "'"].concat())
+    }
+
+    /// `unknown field 'x', expected one of 'a', 'b'` (a type that refuses other fields).
+    pub fn unknown_field(name: &str, expected: &[&str]) -> Self {
+        DecodeError::new(["unknown field '", name, "', expected ", &one_of(expected)].concat())
+    }
+
+    /// `unknown variant 'x', expected one of 'a', 'b'`.
+    pub fn unknown_variant(name: &str, expected: &[&str]) -> Self {
+        DecodeError::new(["unknown variant '", name, "', expected ", &one_of(expected)].concat())
+    }
+
     /// The same error one field further out.
     pub fn in_field(mut self, name: &str) -> Self {
         self.path.insert_str(0, name);
@@ -86,6 +102,12 @@ impl DecodeError {
 pub trait FromJson: Sized {
     /// Reads `v`.
     fn from_json(v: Value) -> Result<Self, DecodeError>;
+
+    /// The value of an absent field named `name` without a default: `missing field`,
+    /// except for an `Option` (`None`), as serde reads it.
+    fn missing(name: &str) -> Result<Self, DecodeError> {
+        Err(DecodeError::missing(name))
+    }
 }
 
 impl FromJson for Value {
@@ -103,21 +125,79 @@ impl FromJson for String {
     }
 }
 
-impl FromJson for u16 {
+/// Whole numbers: a JSON number without a fraction (what `as_u64` / `as_i64` read),
+/// within the type's range.
+macro_rules! whole_from_json {
+    ($read:ident, $wide:ty, $expected:literal: $($t:ty),*) => {$(
+        impl FromJson for $t {
+            fn from_json(v: Value) -> Result<Self, DecodeError> {
+                let n = v
+                    .$read()
+                    .ok_or_else(|| DecodeError::invalid_type(&v, $expected))?;
+                <$t>::try_from(n).map_err(|_| out_of_range(&n.to_string(), <$t>::MIN as $wide, <$t>::MAX as $wide))
+            }
+        }
+    )*};
+}
+whole_from_json!(as_u64, u64, "a whole number": u8, u16, u32, u64, usize);
+whole_from_json!(as_i64, i64, "a whole number": i32, i64);
+
+fn out_of_range<W: ToString>(n: &str, min: W, max: W) -> DecodeError {
+    let (min, max) = (min.to_string(), max.to_string());
+    let range = match min.as_str() {
+        "0" => ["up to ", &max].concat(),
+        _ => ["from ", &min, " to ", &max].concat(),
+    };
+    DecodeError::new(["invalid value: ", n, ", expected a number ", &range].concat())
+}
+
+impl FromJson for f64 {
     fn from_json(v: Value) -> Result<Self, DecodeError> {
-        let n = v
-            .as_u64()
-            .ok_or_else(|| DecodeError::invalid_type(&v, "a whole number"))?;
-        u16::try_from(n).map_err(|_| {
-            DecodeError::new(
-                [
-                    "invalid value: ",
-                    &n.to_string(),
-                    ", expected a number up to 65535",
-                ]
-                .concat(),
-            )
-        })
+        v.as_f64()
+            .ok_or_else(|| DecodeError::invalid_type(&v, "a number"))
+    }
+}
+
+impl FromJson for bool {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        v.as_bool()
+            .ok_or_else(|| DecodeError::invalid_type(&v, "a boolean"))
+    }
+}
+
+impl<T: FromJson> FromJson for Box<T> {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        T::from_json(v).map(Box::new)
+    }
+}
+
+impl<T: FromJson + Ord> FromJson for BTreeSet<T> {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        Vec::<T>::from_json(v).map(|items| items.into_iter().collect())
+    }
+}
+
+impl<A: FromJson, B: FromJson> FromJson for (A, B) {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        match v {
+            Value::Array(items) if items.len() == 2 => {
+                let mut items = items.into_iter();
+                match (items.next(), items.next()) {
+                    (Some(a), Some(b)) => Ok((
+                        A::from_json(a).map_err(|e| e.in_item(0))?,
+                        B::from_json(b).map_err(|e| e.in_item(1))?,
+                    )),
+                    _ => Err(DecodeError::new("expected a list of two".to_string())),
+                }
+            }
+            other => Err(DecodeError::invalid_type(&other, "a list of two")),
+        }
+    }
+}
+
+impl FromJson for Map<String, Value> {
+    fn from_json(v: Value) -> Result<Self, DecodeError> {
+        object(v)
     }
 }
 
@@ -127,6 +207,10 @@ impl<T: FromJson> FromJson for Option<T> {
             Value::Null => Ok(None),
             v => T::from_json(v).map(Some),
         }
+    }
+
+    fn missing(_: &str) -> Result<Self, DecodeError> {
+        Ok(None)
     }
 }
 
@@ -171,7 +255,51 @@ pub fn field<T: FromJson>(slot: &mut Option<T>, name: &str, v: Value) -> Result<
 
 /// A required field's value, or `missing field '<name>'`.
 pub fn required<T>(slot: Option<T>, name: &str) -> Result<T, DecodeError> {
-    slot.ok_or_else(|| DecodeError::new(["missing field '", name, "'"].concat()))
+    slot.ok_or_else(|| DecodeError::missing(name))
+}
+
+/// `one of 'a', 'b'` (or `'a'` alone, or `nothing` when there is none).
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| ["'", n, "'"].concat()).collect();
+    match quoted.len() {
+        0 => "nothing".to_string(),
+        1 => quoted.concat(),
+        _ => ["one of ", &join(&quoted, ", ")].concat(),
+    }
+}
+
+/// What the derived decoders call (`#[derive(FromJson)]`); not for hand use.
+#[doc(hidden)]
+pub mod derive {
+    use super::{DecodeError, FromJson};
+    pub use serde_json::{Map, Value};
+
+    /// The object's fields, or `invalid type: <found>, expected <expected>`.
+    pub fn object(v: Value, expected: &str) -> Result<Map<String, Value>, DecodeError> {
+        match v {
+            Value::Object(map) => Ok(map),
+            other => Err(DecodeError::invalid_type(&other, expected)),
+        }
+    }
+
+    /// A field's value read as `T`, errors placed at the field.
+    pub fn field<T: FromJson>(v: Value, name: &str) -> Result<T, DecodeError> {
+        T::from_json(v).map_err(|e| e.in_field(name))
+    }
+
+    /// A field read by its own function (`#[json(decode_with)]`), errors placed at it.
+    pub fn at<T>(r: Result<T, DecodeError>, name: &str) -> Result<T, DecodeError> {
+        r.map_err(|e| e.in_field(name))
+    }
+
+    /// The variant name of an internally tagged object, taken out of it.
+    pub fn tag(map: &mut Map<String, Value>, tag: &str) -> Result<String, DecodeError> {
+        match map.remove(tag) {
+            Some(Value::String(s)) => Ok(s),
+            Some(other) => Err(DecodeError::invalid_type(&other, "a variant name").in_field(tag)),
+            None => Err(DecodeError::missing(tag)),
+        }
+    }
 }
 
 /// A value written as JSON text (see the module doc for the rules).
@@ -211,15 +339,67 @@ impl ToJson for u64 {
     }
 }
 
-impl ToJson for u16 {
+macro_rules! int_to_json {
+    ($($t:ty),*) => {$(
+        impl ToJson for $t {
+            fn write_json(&self, out: &mut String) {
+                out.push_str(&self.to_string());
+            }
+        }
+    )*};
+}
+int_to_json!(u8, u16, u32, usize, i32, i64);
+
+impl ToJson for f64 {
+    /// The shortest form that reads back (what serde_json writes), `null` when not finite.
     fn write_json(&self, out: &mut String) {
-        u64::from(*self).write_json(out);
+        match serde_json::Number::from_f64(*self) {
+            Some(n) => out.push_str(&n.to_string()),
+            None => out.push_str("null"),
+        }
     }
 }
 
-impl ToJson for usize {
+impl<T: ToJson + ?Sized> ToJson for &T {
     fn write_json(&self, out: &mut String) {
-        (*self as u64).write_json(out);
+        (**self).write_json(out);
+    }
+}
+
+impl<T: ToJson + ?Sized> ToJson for Box<T> {
+    fn write_json(&self, out: &mut String) {
+        (**self).write_json(out);
+    }
+}
+
+impl<T: ToJson> ToJson for BTreeSet<T> {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        for (i, v) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            v.write_json(out);
+        }
+        out.push(']');
+    }
+}
+
+impl<A: ToJson, B: ToJson> ToJson for (A, B) {
+    fn write_json(&self, out: &mut String) {
+        out.push('[');
+        self.0.write_json(out);
+        out.push(',');
+        self.1.write_json(out);
+        out.push(']');
+    }
+}
+
+impl ToJson for Map<String, Value> {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::begin(out);
+        self.write_fields(&mut o);
+        o.end();
     }
 }
 
@@ -233,14 +413,47 @@ impl ToJson for Value {
             Value::Number(n) => out.push_str(&n.to_string()),
             Value::String(s) => write_str(out, s),
             Value::Array(items) => items.write_json(out),
-            Value::Object(map) => {
-                let mut o = Obj::begin(out);
-                for (k, v) in map {
-                    o.field(k, v);
-                }
-                o.end();
-            }
+            Value::Object(map) => map.write_json(out),
         }
+    }
+}
+
+/// A value whose fields can be written into an enclosing object: a struct with named
+/// fields (derived with [`ToJson`]) or a map; what `#[serde(flatten)]` fields and the
+/// newtype variants of internally tagged enums write.
+pub trait ToJsonFields {
+    /// Writes each field into `o`.
+    fn write_fields(&self, o: &mut Obj<'_>);
+}
+
+impl ToJsonFields for Map<String, Value> {
+    fn write_fields(&self, o: &mut Obj<'_>) {
+        for (k, v) in self {
+            o.field(k, v);
+        }
+    }
+}
+
+impl<T: ToJson> ToJsonFields for BTreeMap<String, T> {
+    fn write_fields(&self, o: &mut Obj<'_>) {
+        for (k, v) in self {
+            o.field(k, v);
+        }
+    }
+}
+
+/// An object's fields; anything else writes none (serde refuses to flatten it).
+impl ToJsonFields for Value {
+    fn write_fields(&self, o: &mut Obj<'_>) {
+        if let Value::Object(map) = self {
+            map.write_fields(o);
+        }
+    }
+}
+
+impl<T: ToJsonFields + ?Sized> ToJsonFields for &T {
+    fn write_fields(&self, o: &mut Obj<'_>) {
+        (**self).write_fields(o);
     }
 }
 
@@ -275,9 +488,7 @@ impl<T: ToJson> ToJson for Vec<T> {
 impl<T: ToJson> ToJson for BTreeMap<String, T> {
     fn write_json(&self, out: &mut String) {
         let mut o = Obj::begin(out);
-        for (k, v) in self {
-            o.field(k, v);
-        }
+        self.write_fields(&mut o);
         o.end();
     }
 }
@@ -304,6 +515,18 @@ impl<'a> Obj<'a> {
         write_str(self.out, name);
         self.out.push(':');
         value.write_json(self.out);
+        self
+    }
+
+    /// Writes `"name":` and then what `write` appends (a value written in place).
+    pub fn raw_field(&mut self, name: &str, write: impl FnOnce(&mut String)) -> &mut Self {
+        if !self.first {
+            self.out.push(',');
+        }
+        self.first = false;
+        write_str(self.out, name);
+        self.out.push(':');
+        write(self.out);
         self
     }
 

@@ -15,6 +15,7 @@
 //! Invariant: neither the message nor the details ever contain a token (the binding
 //! additionally runs every message and detail through [`crate::redact::Scrubber`]).
 
+use crate::codec::{FromJson, ToJson};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -40,7 +41,7 @@ pub fn details_of<T: Serialize + ?Sized>(value: &T) -> Value {
 
 /// The serialisable form of any [`Coded`] error: what crosses the Wasm boundary and
 /// what logs and reports store.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ToJson, serde::Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ErrorReport {
     /// Stable code (in TypeScript: one of `ERROR_CODES`).
@@ -54,7 +55,7 @@ pub struct ErrorReport {
 
 /// A failed item of a batch, where the other items still have results:
 /// `{"error": {code, message, details}}`.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, ToJson, serde::Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct BatchError {
     /// Why this item has no result.

@@ -22,7 +22,7 @@ use serde_json::Value;
 use crate::codec::{self, DecodeError, FromJson, Obj, ToJson};
 
 /// HTTP method of a GHL operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "UPPERCASE")]
 pub enum Method {
@@ -400,7 +400,7 @@ impl ToJson for Headers {
 }
 
 /// A request for the host to send, exactly as built by the core.
-#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HttpRequest {
     /// HTTP method.
@@ -476,7 +476,7 @@ pub struct RequestParams {
 }
 
 /// A response as the host received it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct HttpResponse {
     /// HTTP status code.

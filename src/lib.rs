@@ -32,7 +32,7 @@
 
 pub mod api;
 pub mod catalog;
-pub mod codec;
+pub use ghl_bridge_codec as codec;
 // The error convention lives in the rules crate (the first domain built on it).
 pub use ghl_bridge_rules::convention as error;
 pub mod escape;

@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::codec::{self, DecodeError, FromJson};
+use crate::codec::{self, DecodeError, FromJson, ToJson};
 use crate::error::Coded;
 use crate::http::RequestParams;
 
@@ -59,7 +59,7 @@ pub fn dedupe_key(id: &str) -> Option<&str> {
 }
 
 /// One GHL request of a plan.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Step {
@@ -82,7 +82,7 @@ pub struct Step {
 }
 
 /// An ordered list of GHL requests for one event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Plan {
@@ -101,7 +101,7 @@ pub struct Plan {
 }
 
 /// What can be wrong with a plan or its expressions.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum PlanError {
     /// Two steps share an id, or an id is empty.

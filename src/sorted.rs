@@ -335,6 +335,35 @@ where
     }
 }
 
+/// A JSON object (the codec's reader gives its keys in order, so this is linear).
+impl<V: crate::codec::FromJson> crate::codec::FromJson for SortedMap<String, V> {
+    fn from_json(v: serde_json::Value) -> Result<Self, crate::codec::DecodeError> {
+        let mut map = SortedMap::new();
+        for (k, x) in crate::codec::object(v)? {
+            let x = V::from_json(x).map_err(|e| e.in_field(&k))?;
+            map.entries.push((k, x));
+        }
+        map.restore_order();
+        Ok(map)
+    }
+}
+
+impl<V: crate::codec::ToJson> crate::codec::ToJson for SortedMap<String, V> {
+    fn write_json(&self, out: &mut String) {
+        let mut o = crate::codec::Obj::begin(out);
+        crate::codec::ToJsonFields::write_fields(self, &mut o);
+        o.end();
+    }
+}
+
+impl<V: crate::codec::ToJson> crate::codec::ToJsonFields for SortedMap<String, V> {
+    fn write_fields(&self, o: &mut crate::codec::Obj<'_>) {
+        for (k, v) in self {
+            o.field(k, v);
+        }
+    }
+}
+
 #[cfg(feature = "schema")]
 impl<K, V> schemars::JsonSchema for SortedMap<K, V>
 where

@@ -74,7 +74,7 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
 /// ```ignore
 /// tagged_enum! {
 ///     tag = "kind", name = "Schedule", rename_all = "camelCase";
-///     #[derive(Debug, Clone, Serialize)]
+///     #[derive(Debug, Clone, Serialize, ToJson)]
 ///     pub enum Schedule { Every { interval_ms: u64 }, Never }
 /// }
 /// ```
@@ -87,6 +87,7 @@ macro_rules! tagged_enum {
         $vis:vis enum $name:ident { $($body:tt)* }
     ) => {
         $(#[$attr])*
+        #[derive($crate::codec::FromJson)]
         #[serde(tag = $tag $(, $opt = $val)*)]
         $vis enum $name { $($body)* }
 
@@ -125,13 +126,14 @@ pub(crate) use tagged_enum;
 
 #[cfg(test)]
 mod tests {
+    use crate::codec::{FromJson, ToJson};
     use proptest::prelude::*;
     use serde::{Deserialize, Serialize};
     use serde_json::{json, Value};
 
     tagged_enum! {
         tag = "kind", name = "Sample", rename_all = "camelCase", rename_all_fields = "camelCase";
-        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
         enum Sample {
             /// A unit variant.
             Pending,
@@ -148,7 +150,7 @@ mod tests {
         }
     }
 
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
     #[serde(rename_all = "camelCase")]
     struct Inner {
         code: String,
@@ -158,7 +160,7 @@ mod tests {
     mod reference {
         use serde::{Deserialize, Serialize};
 
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
         #[serde(
             tag = "kind",
             rename_all = "camelCase",

@@ -4,6 +4,7 @@
 //! [`RequestBuilder::add_contact_tags`] / [`RequestBuilder::remove_contact_tags`] to
 //! change tags without losing others.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -14,7 +15,7 @@ use crate::request::{ParamPlace, RequestBuilder, RequestError};
 pub use crate::rules::contact::{ContactFields, STRING_FIELDS};
 
 /// A custom field value to write: `{id, key?, field_value}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct CustomFieldValue {
     /// Custom field id (from the location's custom fields).
@@ -27,7 +28,7 @@ pub struct CustomFieldValue {
 }
 
 /// The body of a contact upsert (the builder adds `locationId`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpsertContact {
@@ -47,7 +48,7 @@ pub struct UpsertContact {
 }
 
 /// A custom field value on a contact read back: `{id, value}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactCustomField {
     /// Custom field id.
@@ -58,7 +59,7 @@ pub struct ContactCustomField {
 }
 
 /// A contact as GHL returns it (the fields this product reads; others are ignored).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
@@ -104,7 +105,7 @@ pub struct Contact {
 }
 
 /// The answer to an upsert: `{new, contact, traceId}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpsertContactResult {
@@ -121,7 +122,7 @@ pub struct UpsertContactResult {
 }
 
 /// The answer to get-contact: `{contact}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactResult {
     /// The contact.
@@ -129,7 +130,7 @@ pub struct ContactResult {
 }
 
 /// The answer to add-tags and remove-tags: `{tags}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct ContactTagsResult {
     /// The tags (as GHL reports them).

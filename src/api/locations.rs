@@ -1,5 +1,6 @@
 //! Location tags (list, create) and location custom fields (list, contact model).
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use super::{body1, invalid, ops};
@@ -7,7 +8,7 @@ use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
 
 /// A location (contact) tag: `{id, name, locationId}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LocationTag {
@@ -21,7 +22,7 @@ pub struct LocationTag {
 }
 
 /// The answer to the location tags list: `{tags}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LocationTagsResult {
     /// The tags.
@@ -31,7 +32,7 @@ pub struct LocationTagsResult {
 }
 
 /// The answer to creating a location tag: `{tag}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct LocationTagResult {
     /// The created tag.
@@ -39,7 +40,7 @@ pub struct LocationTagResult {
 }
 
 /// A location custom field (definition, not a value).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomField {
@@ -72,7 +73,7 @@ pub struct CustomField {
 }
 
 /// The answer to the custom fields list: `{customFields}`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomFieldsResult {

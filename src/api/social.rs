@@ -3,6 +3,7 @@
 //! Only the requests live here; their result types belong to [`crate::tags`] and
 //! [`crate::stats`] (decode with [`crate::request::decode`]).
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use serde_json::{Map, Value};
@@ -16,7 +17,7 @@ use crate::stats::{Platform, StatisticsRequest};
 
 /// Query of the social-planner tags list. The spec types `limit` and `skip` as
 /// strings; they are numbers here and sent as decimal strings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SocialTagsQuery {

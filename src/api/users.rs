@@ -3,6 +3,7 @@
 //! The spec marks `GET /users/?locationId=` (`get-user-by-location`) deprecated in
 //! favour of the search, which needs the agency's `companyId` as well.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -11,7 +12,7 @@ use crate::http::{HttpRequest, RequestParams, Token};
 use crate::request::{RequestBuilder, RequestError};
 
 /// A user's role.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UserRoles {
@@ -27,7 +28,7 @@ pub struct UserRoles {
 }
 
 /// A GHL user (the fields this product reads; others are ignored).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -57,7 +58,7 @@ pub struct User {
 }
 
 /// The query of the users search; `locationId` is the configured location.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UsersQuery {
@@ -75,7 +76,7 @@ pub struct UsersQuery {
 }
 
 /// The answer to the users search: `{users, count}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct UsersResult {
     /// The users (of this page).

@@ -25,6 +25,7 @@
 //! Invariant: every problem with an event is a [`FlowError`] naming the event id and
 //! type and saying what is wrong, never a panic.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
@@ -35,7 +36,7 @@ use crate::stats::{HostPoint, Platform};
 use crate::tags::TagReference;
 
 /// One incoming event (see the module doc for the envelope).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "FlowEvent"))]
 #[serde(rename_all = "camelCase")]
@@ -165,7 +166,7 @@ impl EventKind {
 }
 
 /// Everything that can go wrong planning or finishing a flow.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum FlowError {
     /// The event type is not one the flows know.

@@ -5,6 +5,7 @@
 //! page reload; [`Finish`] says what to do with the responses without holding any
 //! state of its own).
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +20,7 @@ use crate::tags::{
 };
 
 /// Settings of the flows.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct FlowConfig {
@@ -46,7 +47,7 @@ pub struct FlowConfig {
 /// it are kept on the contact itself, in a text custom field, written in the same
 /// request as the score. So a replayed event (same id) adds nothing, whichever host
 /// runs it and after any restart: the ledger lives with the value it protects.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ScoreLedgerConfig {
@@ -67,7 +68,7 @@ impl Default for ScoreLedgerConfig {
 }
 
 /// How the flows remember the events they ran (an event is run once per id).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReplayConfig {
@@ -87,7 +88,7 @@ impl Default for ReplayConfig {
 }
 
 /// Statistics defaults (an event's payload may override each).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct StatisticsConfig {
@@ -124,7 +125,7 @@ pub struct FlowContext<'a> {
 }
 
 /// A planned flow: the GHL requests to make and what to do with their responses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FlowPlan {
@@ -145,7 +146,7 @@ pub struct FlowPlan {
 }
 
 /// One details request of a plan and the ids it asks for.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DetailsStep {
@@ -156,7 +157,7 @@ pub struct DetailsStep {
 }
 
 /// Catalog work of a plan: a list page to feed in, details to merge.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CatalogWork {
@@ -177,7 +178,7 @@ pub struct CatalogWork {
 }
 
 /// Statistics work.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatsWork {
@@ -204,7 +205,7 @@ pub struct StatsWork {
 crate::tagged::tagged_enum! {
     tag = "kind", name = "Finish", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// The local work a flow does with its responses (see [`super::engine::FlowEngine::finish`]).
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum Finish {
         /// Contact flows: report the upsert and the tag changes.
@@ -292,7 +293,7 @@ impl Finish {
 }
 
 /// What a finished flow (or stage) gives.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FlowOutcome {
@@ -311,7 +312,7 @@ pub struct FlowOutcome {
 
 /// How a delivery of an event starts: a plan to run, or nothing because the event
 /// was run already.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(
     tag = "kind",
@@ -334,7 +335,7 @@ pub enum Begin {
 crate::tagged::tagged_enum! {
     tag = "kind", name = "FlowResult", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// The result of a flow.
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum FlowResult {
         /// More requests follow (see `next`).
@@ -439,7 +440,7 @@ crate::tagged::tagged_enum! {
 /// What a `Flows` object (the binding) is built from: the connection's location and
 /// scopes, the engine's configuration, the rules documents by source and what compiling
 /// them needs, and the other locations the host has a connection for.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FlowsInit {

@@ -23,6 +23,7 @@
 //!   header lengthens the interval or a 429's wait to at most 30 times the configured
 //!   interval, 5 minutes at most).
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
@@ -83,7 +84,7 @@ const MAX_STORED_SENDS: usize = 10_000;
 /// has open instead of a fresh one: what was sent in the window (real sends and the
 /// phantom ones GHL's `X-RateLimit-Remaining` reported), what GHL's headers taught
 /// (max, interval, daily limit and use) and a parked location's end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxBudget"))]
 #[serde(rename_all = "camelCase")]

@@ -5,6 +5,7 @@
 //! (skipped steps, plans that could not be resolved) are in the same [`Drained`]; the
 //! host applies `store` in order before it sends `transmits` or acts on `events`.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use super::progress::Event;
@@ -14,7 +15,7 @@ use super::stored_budget::BudgetPut;
 use super::Transmit;
 
 /// The outputs of the outbox after a call.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Drained {

@@ -6,12 +6,13 @@
 //! - Entries hold no headers and no request parameters: no token can appear in them
 //!   (the outbox never sees tokens anyway). GHL messages are kept as GHL sent them.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
 /// What came of one attempt, as logged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum LogOutcome {
@@ -28,7 +29,7 @@ pub enum LogOutcome {
 }
 
 /// One log entry.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {

@@ -72,6 +72,7 @@ mod state;
 mod stored_budget;
 mod tombstones;
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Coded;
@@ -93,7 +94,7 @@ pub use stored_budget::{
 };
 
 /// Tunables. Every field has a default (the documented GHL limits).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxConfig"))]
 #[serde(rename_all = "camelCase", default)]
@@ -253,7 +254,7 @@ impl Config {
 /// `records` by the pending and dead plans, `tombstones` by `maxTombstones`,
 /// `logEntries` by `logCapacity`, `locations` by the locations used, `contactQueues`
 /// and `timers` by the pending plans.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxRetained"))]
 #[serde(rename_all = "camelCase")]
@@ -275,7 +276,7 @@ pub struct Retained {
 /// A request the host must send: build it with the request builder for `operation`,
 /// attach the current token, send, then call `handle_response` or `handle_failure`
 /// with `id`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Transmit {
@@ -296,7 +297,7 @@ pub struct Transmit {
 }
 
 /// A request that got no HTTP response.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", content = "message", rename_all = "camelCase")]
 pub enum Failure {
@@ -319,7 +320,7 @@ impl Failure {
 }
 
 /// What `accept` did with an event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Disposition {
@@ -336,7 +337,7 @@ pub enum Disposition {
 }
 
 /// The result of `accept`: acknowledge the event only after applying `ops`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Accepted {
@@ -350,7 +351,7 @@ pub struct Accepted {
 }
 
 /// What can go wrong when talking to the outbox.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum OutboxError {
     /// The plan breaks a plan invariant.
@@ -410,7 +411,7 @@ impl Coded for OutboxError {
 
 /// What an `Outbox` object (the binding) is built from: the client's configuration, the
 /// outbox's, the per-request timeout and the seed of the backoff jitter.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct OutboxInit {

@@ -4,13 +4,14 @@
 //! stages counts once per stage; coalesced ones included):
 //! `accepted == pending + done + dead` after every call.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use super::record::DeadLetter;
 
 /// Delivery counts for a progress bar (one per accepted plan: a flow's later stage is
 /// accepted as its own delivery).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxCounts"))]
 #[serde(rename_all = "camelCase")]
@@ -28,7 +29,7 @@ pub struct Counts {
 }
 
 /// What a progress event reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum ProgressKind {
@@ -45,7 +46,7 @@ pub enum ProgressKind {
 }
 
 /// Something the host may show or must act on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxEvent"))]
 #[serde(tag = "type", rename_all = "camelCase")]
@@ -97,7 +98,7 @@ pub enum Event {
 }
 
 /// Counters since the outbox was created or restored.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxStats"))]
 #[serde(rename_all = "camelCase")]

@@ -13,6 +13,7 @@
 //!   effect is carried by the plan named in `into`, which lists it in `merged`.
 //! - Nothing here holds a token: plans hold parameters, responses hold GHL bodies.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -22,7 +23,7 @@ use crate::plan::Plan;
 pub const RECORD_FORMAT: u32 = 1;
 
 /// A store operation the host must apply to its durable storage, in order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum StoreOp {
@@ -50,7 +51,7 @@ impl StoreOp {
 }
 
 /// Everything the outbox knows about one event, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxRecord"))]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +82,7 @@ pub struct Record {
 crate::tagged::tagged_enum! {
     tag = "kind", name = "RecordState", rename_all = "camelCase";
     /// Where an event stands.
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum RecordState {
         /// Still to deliver (some step has no outcome).
@@ -111,7 +112,7 @@ crate::tagged::tagged_enum! {
 }
 
 /// The progress of one step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StepRecord {
@@ -148,7 +149,7 @@ impl StepRecord {
 crate::tagged::tagged_enum! {
     tag = "kind", name = "StepOutcome", rename_all = "camelCase";
     /// The outcome of a finished step.
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum StepOutcome {
         /// GHL answered 2xx.
@@ -170,7 +171,7 @@ crate::tagged::tagged_enum! {
 }
 
 /// Why delivery of a plan stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum DeadReason {
@@ -212,7 +213,7 @@ impl DeadReason {
 }
 
 /// The details of a dead plan, as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeadInfo {
@@ -236,7 +237,7 @@ pub struct DeadInfo {
 }
 
 /// A dead plan, as shown to people (inspect, then re-trigger).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DeadLetter {

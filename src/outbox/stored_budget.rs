@@ -23,6 +23,7 @@
 //!   exact window. After a crash the sends whose write had not completed are missing
 //!   (at most the requests on the wire then), which the lease's expiry covers.
 
+use crate::codec::{DecodeError, FromJson, ToJson};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::budget::BudgetState;
@@ -41,7 +42,7 @@ pub fn budget_key(location_id: &str) -> String {
 }
 
 /// A location's budget as stored beside the outbox's plan records.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxBudgetRecord"))]
 #[serde(rename_all = "camelCase")]
@@ -54,7 +55,7 @@ pub struct BudgetRecord {
 
 /// A budget record the host must write (`{op: "put", key, record}`), with the store
 /// ops drained in the same call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "OutboxBudgetPut"))]
 #[serde(rename_all = "camelCase")]
@@ -87,19 +88,23 @@ impl From<BudgetRecord> for Stored {
     }
 }
 
+/// Told apart by the budget's `rateBudget` field (the one rule; serde reads through it).
+impl FromJson for Stored {
+    fn from_json(v: serde_json::Value) -> Result<Stored, DecodeError> {
+        if v.get("rateBudget").is_some() {
+            BudgetRecord::from_json(v)
+                .map(Stored::Budget)
+                .map_err(|e| DecodeError::new(["a stored rate budget: ", &e.message()].concat()))
+        } else {
+            Record::from_json(v).map(|r| Stored::Plan(Box::new(r)))
+        }
+    }
+}
+
 impl<'de> Deserialize<'de> for Stored {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Stored, D::Error> {
-        use serde::de::Error;
         let v = serde_json::Value::deserialize(d)?;
-        if v.get("rateBudget").is_some() {
-            serde_json::from_value(v)
-                .map(Stored::Budget)
-                .map_err(|e| D::Error::custom(format!("a stored rate budget: {e}")))
-        } else {
-            serde_json::from_value(v)
-                .map(|r| Stored::Plan(Box::new(r)))
-                .map_err(D::Error::custom)
-        }
+        Stored::from_json(v).map_err(|e| serde::de::Error::custom(e.message()))
     }
 }
 

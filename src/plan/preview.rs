@@ -19,6 +19,7 @@
 //!   needs a literal) is still listed, with the operation's method and path template
 //!   and the `error` the run would meet.
 
+use crate::codec::ToJson;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -30,7 +31,7 @@ use crate::request::encode::percent_encode;
 use crate::request::RequestBuilder;
 
 /// One step of a dry run: the request as it would be built.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PreviewStep {

@@ -231,7 +231,7 @@ pub fn classify(resp: &HttpResponse) -> Classified {
 /// A GHL body the core could not use, shared by every domain that reads bodies (tags,
 /// statistics): one type, each domain keeps its stable codes
 /// ([`BodyError::is_failure`] picks `*_BAD_RESPONSE` or `*_GHL_FAILURE`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum BodyError {
     /// The body did not have the documented shape.

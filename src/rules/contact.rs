@@ -2,12 +2,13 @@
 //! mapping rules write. Defined here (the rules crate) because the rules engine fills
 //! them; `ghl_bridge::api::contacts` re-exports both items.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 /// The contact fields an upsert takes as text, in [`STRING_FIELDS`] order: the part
 /// of the body the mapping rules write ([`crate::UpsertBody`]) and `api::UpsertContact`
 /// sends.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ContactFields {

@@ -3,12 +3,13 @@
 //!
 //! Invariant: every variant has a stable code ([`Coded`]) and names what and where.
 
+use crate::codec::ToJson;
 use crate::convention::Coded;
 
 use super::grammar::Problem;
 
 /// Everything that can go wrong with rules or with applying them.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum RulesError {
     /// The document has problems; all of them are listed.

@@ -3,11 +3,12 @@
 //! Invariant: every limit is checked where the thing it bounds is read or produced, and
 //! exceeding one is reported with the limit's name and the measured value.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 /// Configurable limits. Exceeding one is a [`RulesError::LimitExceeded`] (or a
 /// validation problem for document limits) naming the limit and the value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct Limits {

@@ -40,6 +40,8 @@
 //! fields it writes ([`contact`], `ghl_bridge::api::ContactFields`).
 #![forbid(unsafe_code)]
 
+pub(crate) use ghl_bridge_codec as codec;
+
 mod compile;
 pub mod contact;
 #[path = "../error.rs"]

@@ -12,6 +12,7 @@
 //! `{"v": 1, "siteKey", "id", "fields": [{"name", "label", "value"}], "page": {"url",
 //! "referrer", "title"}, "utm": {...}}`.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -22,7 +23,7 @@ use super::wishpond::{WishpondLead, WishpondLeadEvent};
 use super::SourceError;
 
 /// One site key and where it may be used.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CaptureSite {
@@ -33,7 +34,7 @@ pub struct CaptureSite {
 }
 
 /// How the capture intake works.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CaptureConfig {
@@ -65,7 +66,7 @@ impl Default for CaptureConfig {
 }
 
 /// What became of a capture that was not refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum CaptureOutcome {

@@ -54,6 +54,7 @@
 //! - Every delivery, refused or not, is recorded in a bounded log ([`IntakeLogEntry`]);
 //!   one that never got its list as `unfinished` (503).
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -72,7 +73,7 @@ pub const GHL_SIGNATURE_HEADER: &str = "x-ghl-signature";
 pub const WH_SIGNATURE_HEADER: &str = "x-wh-signature";
 
 /// How the receiver checks deliveries.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct GhlWebhookConfig {
@@ -116,7 +117,7 @@ impl Default for GhlWebhookConfig {
 }
 
 /// A signature algorithm the host's platform provides.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum SignatureAlgorithm {
     /// Ed25519 (`X-GHL-Signature`); WebCrypto `{name: "Ed25519"}`.
@@ -141,7 +142,7 @@ impl SignatureAlgorithm {
 }
 
 /// What the host must verify before calling [`GhlWebhookReceiver::receive`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureCheck {
@@ -159,7 +160,7 @@ pub struct SignatureCheck {
 }
 
 /// The host's verification result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SignatureVerdict {
@@ -170,7 +171,7 @@ pub struct SignatureVerdict {
 }
 
 /// The webhook events the bridge uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub enum GhlEventKind {
     /// A contact was created.
@@ -232,7 +233,7 @@ pub struct GhlWebhook {
 }
 
 /// A contact as a contact event carries it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GhlContact {
@@ -256,7 +257,7 @@ pub struct GhlContact {
 }
 
 /// What a `ContactTagUpdate` changed, against the last list known for the contact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TagChange {
@@ -273,7 +274,7 @@ pub struct TagChange {
 }
 
 /// A verified, fresh, first-seen delivery of an event the bridge uses.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct GhlWebhookEvent {
@@ -300,7 +301,7 @@ pub struct GhlWebhookEvent {
 }
 
 /// What became of a delivery that was not refused (the endpoint answers 200).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum GhlWebhookOutcome {
@@ -506,7 +507,7 @@ fn contact_of(fields: &Map<String, Value>, max_tags: usize) -> Result<GhlContact
 
 /// A contact's last known tag list, as a host stores it (one record per contact, keyed
 /// by its id), so a later `ContactTagUpdate` diffs against it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct KnownTags {
@@ -519,7 +520,7 @@ pub struct KnownTags {
 }
 
 /// What the host writes to its known lists once the delivery is durable.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "camelCase")]
 pub enum KnownTagsOp {
@@ -547,7 +548,7 @@ impl KnownTagsOp {
 }
 
 /// One step of [`GhlWebhookReceiver::receive`]: done, or the one record it needs.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "step", rename_all = "camelCase")]
 pub enum GhlWebhookStep {

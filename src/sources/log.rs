@@ -2,6 +2,7 @@
 //! became of it (accepted, duplicate, ignored, skipped, refused with its error), so bad
 //! input is recorded, never lost silently.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
@@ -9,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::ErrorReport;
 
 /// One line of the intake log.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct IntakeLogEntry {

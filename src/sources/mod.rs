@@ -56,12 +56,13 @@ pub use wishpond::{
     WishpondPollerConfig,
 };
 
+use crate::codec::ToJson;
 use serde_json::json;
 
 use crate::error::Coded;
 
 /// Why an intake refused a delivery, or why its configuration is wrong.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum SourceError {
     /// A setting is wrong.

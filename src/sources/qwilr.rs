@@ -27,6 +27,7 @@
 //! ([`parse_subscriptions`]). Requests carry no token: the host adds
 //! `Authorization: Bearer <token>`.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -52,7 +53,7 @@ pub const QWILR_EVENTS: [&str; 7] = [
 const SOURCE: &str = "qwilr";
 
 /// How the intake works.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct QwilrConfig {
@@ -94,7 +95,7 @@ impl Default for QwilrConfig {
 }
 
 /// A delivery as Qwilr sends it (after [`parse_webhook`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QwilrWebhook {
@@ -181,7 +182,7 @@ pub fn parse_webhook(body: &[u8], max_body_bytes: usize) -> Result<QwilrWebhook,
 }
 
 /// Who accepted and for how much, as far as the page read says.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Acceptance {
@@ -242,7 +243,7 @@ pub fn read_acceptance(acceptance: &Value) -> Option<Acceptance> {
 }
 
 /// A page as the page read returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QwilrPage {
@@ -322,7 +323,7 @@ pub fn parse_page(body: &[u8], max_bytes: usize) -> Result<QwilrPage, SourceErro
 crate::tagged::tagged_enum! {
     tag = "by", name = "Correlation", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// Which GHL contact an event concerns.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum Correlation {
         /// A GHL contact id stored in the page's metadata.
@@ -392,7 +393,7 @@ fn correlate(page: &QwilrPage, config: &QwilrConfig) -> Result<Correlation, Stri
 }
 
 /// The normalised Qwilr event (`qwilr.<event>`), ready for rules and flows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QwilrEvent {
@@ -411,7 +412,7 @@ pub struct QwilrEvent {
 }
 
 /// What the host does next with a delivery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "need", rename_all = "camelCase")]
 pub enum QwilrNeed {
@@ -434,7 +435,7 @@ pub enum QwilrNeed {
 }
 
 /// What a host that stores deliveries does with one ([`QwilrIntake::check_delivery`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum QwilrDelivery {
@@ -457,7 +458,7 @@ pub enum QwilrDelivery {
 }
 
 /// The end of a delivery that was not refused.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "outcome", rename_all = "camelCase")]
 pub enum QwilrOutcome {
@@ -805,7 +806,7 @@ pub fn subscription_body(event: &str, target_url: &str) -> Value {
 }
 
 /// A webhook subscription as listed.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct QwilrSubscription {
@@ -820,7 +821,7 @@ pub struct QwilrSubscription {
 crate::tagged::tagged_enum! {
     tag = "op", name = "SubscriptionOp", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// The three subscription requests.
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum SubscriptionOp {
         /// Subscribe `targetUrl` to `event`.

@@ -4,6 +4,7 @@
 //! Invariants: it never holds more than `capacity` keys (the oldest is evicted first);
 //! a key is "seen" from its insertion until `ttl_ms` later; time is an argument.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::{HashMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ pub struct SeenSet {
 }
 
 /// One stored key (what a host persists and restores).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SeenKey {

@@ -19,6 +19,7 @@
 //! - A refused key (401/403) is [`SourceError::BadCredentials`].
 //! - Requests carry no key: the host adds `X-Api-Token`.
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
@@ -30,7 +31,7 @@ use crate::http::{HttpRequest, HttpResponse, Method};
 const SOURCE: &str = "wishpond";
 
 /// How the poller works.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct WishpondPollerConfig {
@@ -65,7 +66,7 @@ impl Default for WishpondPollerConfig {
 }
 
 /// A lead as the normalised event carries it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WishpondLead {
@@ -82,7 +83,7 @@ pub struct WishpondLead {
 }
 
 /// The one normalised lead event, whichever way it arrived.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WishpondLeadEvent {
@@ -104,7 +105,7 @@ pub struct WishpondLeadEvent {
 }
 
 /// A lead that was not turned into an event, and why.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedLead {
@@ -116,7 +117,7 @@ pub struct SkippedLead {
 }
 
 /// What the poller remembers between polls (persist it as JSON).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WishpondCursor {
@@ -128,7 +129,7 @@ pub struct WishpondCursor {
 }
 
 /// The poller's next step.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "step", rename_all = "camelCase")]
 pub enum PollStep {

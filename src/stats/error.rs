@@ -1,10 +1,11 @@
 //! The one error type of the statistics domain.
 
+use crate::codec::ToJson;
 use crate::error::Coded;
 use crate::request::BodyError;
 
 /// Everything that can go wrong in the statistics domain.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum StatsError {
     /// The location id is empty or white space.

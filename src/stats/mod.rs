@@ -28,6 +28,7 @@ pub mod series;
 pub(crate) mod calendar;
 mod error;
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
@@ -51,7 +52,7 @@ pub const OP_STATISTICS: &str = "social-media-posting.get-social-media-statistic
 pub const OP_ACCOUNTS: &str = "social-media-posting.get-account";
 
 /// A request ready for the request builder, with what was dropped on the way.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatsRequest {
@@ -135,7 +136,7 @@ pub fn statistics_request(
 }
 
 /// Profiles chosen from the connected accounts.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ProfileSelection {
@@ -150,7 +151,7 @@ pub struct ProfileSelection {
 }
 
 /// An account left out of a statistics request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SkippedAccount {

@@ -6,6 +6,7 @@
 //! the statistics maps stay strings, so a platform GHL adds later (or `twitter`, which
 //! accounts may carry) does not break decoding. Numbers are `f64`.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
@@ -13,7 +14,20 @@ use serde::{Deserialize, Serialize};
 use crate::tags::model::lenient;
 
 /// A social platform the statistics API knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    ToJson,
+    Deserialize,
+    FromJson,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Platform {
@@ -96,24 +110,28 @@ impl Platform {
 }
 
 /// A connected social account (`GetAccountSchema`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Account {
     /// Account id.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub id: String,
     /// OAuth connection id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_id: Option<String>,
     /// Profile id: what statistics requests take.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub profile_id: String,
     /// Display name.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub name: String,
     /// Platform as sent (may be one [`Platform`] lacks, e.g. `twitter`).
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub platform: String,
     /// Account type as sent (e.g. `page`, `business`, `profile`, `location`).
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -123,6 +141,7 @@ pub struct Account {
     pub expire: Option<String>,
     /// True when the connection expired.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub is_expired: bool,
     /// Platform-specific extras.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -137,55 +156,64 @@ impl Account {
 }
 
 /// A group of accounts (`GetGroupSchema`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountGroup {
     /// Group id.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub id: String,
     /// Group name.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub name: String,
     /// Member account ids.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub account_ids: Vec<String>,
 }
 
 /// `results` of the accounts response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountsResults {
     /// Connected accounts.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub accounts: Vec<Account>,
     /// Account groups.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub groups: Vec<AccountGroup>,
 }
 
 /// The accounts response (`AccountsListResponseDTO`).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct AccountsResponse {
     /// Success flag (`true` when absent).
     #[serde(default = "lenient::yes", deserialize_with = "lenient::null_true")]
+    #[json(decode_with = "lenient::null_true_json")]
     pub success: bool,
     /// `statusCode` of the body (0 when absent).
     #[serde(default, deserialize_with = "lenient::status")]
+    #[json(decode_with = "lenient::status_json")]
     pub status_code: u16,
     /// Message.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub message: String,
     /// Accounts and groups.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub results: AccountsResults,
 }
 
 /// The statistics request body.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatisticsRequest {
@@ -197,12 +225,13 @@ pub struct StatisticsRequest {
 }
 
 /// The statistics response.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatisticsResponse {
     /// The analytics.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub results: StatisticsResults,
     /// Message (`Analytics Built Successfully`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,25 +245,30 @@ pub struct StatisticsResponse {
 pub type MetricTotals = SortedMap<String, f64>;
 
 /// `results` of the statistics response: the last 7 days, compared with the 7 before.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct StatisticsResults {
     /// Day names of the period, oldest first (`Mon` … `Sun`).
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub day_range: Vec<String>,
     /// 7-day totals by metric (posts, likes, followers, impressions, comments).
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub totals: MetricTotals,
     /// Daily post performance.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub post_performance: PostPerformance,
     /// Totals and changes by metric and platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub breakdowns: Breakdowns,
     /// Per-platform totals with daily series, by metric (impressions, followers,
     /// likes).
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub platform_totals: SortedMap<String, SortedMap<String, PlatformTotal>>,
     /// Demographics, kept as sent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,26 +276,30 @@ pub struct StatisticsResults {
 }
 
 /// `postPerformance`: daily values.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PostPerformance {
     /// Posts per day, by platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub posts: SortedMap<String, Vec<f64>>,
     /// Impressions per day, all platforms.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub impressions: Vec<f64>,
     /// Likes per day, all platforms.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub likes: Vec<f64>,
     /// Comments per day, all platforms.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub comments: Vec<f64>,
 }
 
 /// `breakdowns`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Breakdowns {
@@ -276,11 +314,12 @@ pub struct Breakdowns {
     pub reach: Option<Breakdown>,
     /// Engagement by platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub engagement: SortedMap<String, Engagement>,
 }
 
 /// One metric's breakdown: total, change, and per platform.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Breakdown {
@@ -292,11 +331,12 @@ pub struct Breakdown {
     pub total_change: Option<f64>,
     /// By platform.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub platforms: SortedMap<String, ValueChange>,
 }
 
 /// A value with its change in percent against the previous 7 days.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ValueChange {
@@ -309,7 +349,7 @@ pub struct ValueChange {
 }
 
 /// Engagement of one platform.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Engagement {
@@ -328,7 +368,7 @@ pub struct Engagement {
 }
 
 /// One platform's total and daily series.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PlatformTotal {
@@ -337,5 +377,6 @@ pub struct PlatformTotal {
     pub total: Option<f64>,
     /// Daily values, oldest first.
     #[serde(default, deserialize_with = "lenient::null_default")]
+    #[json(decode_with = "lenient::null_default_json")]
     pub series: Vec<f64>,
 }

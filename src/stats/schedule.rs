@@ -13,6 +13,7 @@
 //!   saving time is not modelled: a host in a DST zone passes the offset valid for the
 //!   coming run (and recomputes after each run).
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{local_day, local_midnight_ms, weekday, DAY_MS};
@@ -22,7 +23,20 @@ use super::StatsError;
 const LIMIT_MS: u64 = 1 << 60;
 
 /// A day of the week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    ToJson,
+    Deserialize,
+    FromJson,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Weekday {
@@ -59,7 +73,7 @@ impl Weekday {
 crate::tagged::tagged_enum! {
     tag = "kind", name = "Schedule", rename_all = "camelCase", rename_all_fields = "camelCase";
     /// How often a job runs.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum Schedule {
         /// Every `interval_ms`, aligned on `anchor_ms`.

@@ -23,6 +23,7 @@
 //! - A daily series shorter or longer than `dayRange` is cut to the shorter length,
 //!   with a warning.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::{SortedMap, SortedSet};
 
 use serde::{Deserialize, Serialize};
@@ -39,7 +40,7 @@ pub const SOURCE_GHL: &str = "ghl";
 pub const ALL_PLATFORMS: &str = "all";
 
 /// How to date the series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SeriesOptions {
@@ -50,7 +51,7 @@ pub struct SeriesOptions {
 }
 
 /// One day of the period.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Day {
@@ -63,7 +64,7 @@ pub struct Day {
 }
 
 /// One daily value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MetricPoint {
@@ -82,7 +83,7 @@ pub struct MetricPoint {
 }
 
 /// A change between two periods.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Change {
@@ -106,7 +107,7 @@ pub fn change(current: f64, previous: f64) -> Change {
 }
 
 /// The 7-day total of a metric with its change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct WeeklyTotal {
@@ -125,7 +126,7 @@ pub struct WeeklyTotal {
 }
 
 /// Daily points and totals of one 7-day period.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Series {
@@ -387,7 +388,7 @@ pub fn from_statistics(results: &StatisticsResults, opts: &SeriesOptions) -> Ser
 }
 
 /// A metric measured by the host (e.g. Wishpond leads per day, Qwilr acceptances).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HostPoint {

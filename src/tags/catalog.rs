@@ -43,6 +43,7 @@
 //! - Details by ids are requested only for ids the cache lacks; ids GHL did not return
 //!   are remembered as not found until the next completed load or invalidation.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::{SortedMap, SortedSet};
 
 use serde::{Deserialize, Serialize};
@@ -54,7 +55,7 @@ use crate::http::RequestParams;
 use crate::request::BodyError;
 
 /// Tunables of a [`TagCatalog`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CatalogConfig {
@@ -83,13 +84,26 @@ impl Default for CatalogConfig {
 }
 
 /// Identifies one load of the catalog (increasing from 1).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    ToJson,
+    Deserialize,
+    FromJson,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(transparent)]
 pub struct LoadId(pub u64);
 
 /// One page of the tag list to fetch.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct PageRequest {
@@ -104,7 +118,7 @@ pub struct PageRequest {
 }
 
 /// What the catalog needs from the host before lookups are reliable.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "need", rename_all = "camelCase")]
 pub enum Need {
@@ -119,7 +133,7 @@ pub enum Need {
 crate::tagged::tagged_enum! {
     tag = "status", name = "Resolution", rename_all = "camelCase";
     /// What a tag name or id resolves to.
-    #[derive(Debug, Clone, PartialEq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum Resolution {
         /// Exactly one live tag.
@@ -143,7 +157,7 @@ crate::tagged::tagged_enum! {
 }
 
 /// What [`TagCatalog::handle_details`] did.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct DetailsOutcome {

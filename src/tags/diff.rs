@@ -11,6 +11,7 @@
 //! - Adds keep the caller's spelling (trimmed); blank names are ignored.
 //! - The contact's tags afterwards are exactly `unchanged ∪ add`.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use super::{normalize_tag_name, SCOPE_LOCATION_TAGS_WRITE};
 
 /// The changes that bring a contact's tags to the desired state.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TagDiff {
@@ -77,7 +78,7 @@ pub fn diff(desired_add: &[String], desired_remove: &[String], current: &[String
 }
 
 /// Why no location tags are created.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "reason", rename_all = "camelCase")]
 pub enum LocationTagSkip {
@@ -91,7 +92,7 @@ pub enum LocationTagSkip {
 }
 
 /// Location tags to create before contacts can carry the desired tags.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LocationTagPlan {

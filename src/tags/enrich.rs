@@ -18,6 +18,7 @@
 //! - Nothing here fetches: call [`TagCatalog::enrichment_requests`] first to learn
 //!   which detail requests would fill the gaps.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,7 @@ use super::TagError;
 use crate::http::RequestParams;
 
 /// Where the tags are and where the details go.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct EnrichOptions {
@@ -49,7 +50,7 @@ impl Default for EnrichOptions {
 }
 
 /// The details attached for one tag.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TagDetail {
@@ -78,7 +79,7 @@ impl From<&Tag> for TagDetail {
 }
 
 /// A referenced value that got no details.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UnresolvedTag {
@@ -92,7 +93,7 @@ pub struct UnresolvedTag {
 }
 
 /// What an enrichment did.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct EnrichReport {

@@ -3,11 +3,12 @@
 //! Invariant: messages say what went wrong and where (operation, load, path), and never
 //! contain a token (nothing here ever sees one).
 
+use crate::codec::ToJson;
 use crate::error::Coded;
 use crate::request::BodyError;
 
 /// Everything that can go wrong in the tags domain.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum TagError {
     /// A GHL response body did not have the documented shape (`TAGS_BAD_RESPONSE`), or

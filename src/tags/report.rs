@@ -19,6 +19,7 @@
 //! In the Markdown form every tag name is a code span and every other text from data
 //! is escaped ([`crate::escape::markdown`]): a name cannot add HTML, links or cells.
 
+use crate::codec::{FromJson, ToJson};
 use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
@@ -29,7 +30,7 @@ use super::normalize_tag_name;
 use crate::escape::markdown;
 
 /// A tag referenced somewhere (by id or by name).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TagReference {
@@ -40,7 +41,7 @@ pub struct TagReference {
 }
 
 /// Tunables of the report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ReportOptions {
@@ -55,7 +56,9 @@ impl Default for ReportOptions {
 }
 
 /// What a finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToJson, Deserialize, FromJson,
+)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum FindingKind {
@@ -84,7 +87,7 @@ impl FindingKind {
 }
 
 /// A tag (or an unknown reference) named by a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FindingTag {
@@ -103,7 +106,7 @@ pub struct FindingTag {
 crate::tagged::tagged_enum! {
     tag = "action", name = "Proposal", rename_all = "camelCase";
     /// What to do about a finding.
-    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson)]
     #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
     pub enum Proposal {
         /// Use this tag everywhere and retire the others.
@@ -163,7 +166,7 @@ impl Proposal {
 }
 
 /// One problem found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Finding {
@@ -178,7 +181,7 @@ pub struct Finding {
 }
 
 /// All findings.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TagReport {

@@ -12,8 +12,6 @@
 //! by a linear scan of the text before anything recursive runs, so no payload can
 //! exhaust the module's stack.
 
-#[cfg(feature = "full")]
-use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 use wasm_bindgen::prelude::*;
@@ -68,20 +66,25 @@ impl Coded for BindingError {
     }
 }
 
-/// Rust value -> JS value, through JSON text and `JSON.parse`: plain objects, arrays
-/// and numbers, `None` as `null`. `JSON.parse` defines every key as an own property,
-/// so a key that came from data (`__proto__`, `constructor`) stays data and never
-/// sets a prototype (assigning keys one by one would run the `__proto__` setter).
-#[cfg(feature = "full")]
-pub(crate) fn to_js<T: Serialize + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
-    let text = serde_json::to_string(value).map_err(|e| serialize_failed(e.to_string()))?;
-    parse(&text)
-}
-
-/// [`to_js`] for the types with a hand-written encoder ([`crate::codec`]: the client's
-/// values, which the lean module writes without a serializer).
+/// Rust value -> JS value, through JSON text ([`crate::codec`]'s writer) and
+/// `JSON.parse`: plain objects, arrays and numbers, `None` as `null`. `JSON.parse`
+/// defines every key as an own property, so a key that came from data (`__proto__`,
+/// `constructor`) stays data and never sets a prototype (assigning keys one by one
+/// would run the `__proto__` setter).
 pub(crate) fn encode<T: ToJson + ?Sized>(value: &T) -> Result<JsValue, JsValue> {
     parse(&crate::codec::to_json(value))
+}
+
+/// An object written field by field (`o.field(..)`), as a JS value.
+#[cfg(feature = "full")]
+pub(crate) fn encode_object(
+    f: impl FnOnce(&mut crate::codec::Obj<'_>),
+) -> Result<JsValue, JsValue> {
+    let mut text = String::new();
+    let mut o = crate::codec::Obj::begin(&mut text);
+    f(&mut o);
+    o.end();
+    parse(&text)
 }
 
 fn parse(text: &str) -> Result<JsValue, JsValue> {
@@ -94,35 +97,19 @@ fn serialize_failed(reason: String) -> JsValue {
     error(e.code(), &e.to_string(), JsValue::NULL)
 }
 
-/// JS value -> Rust value by the conversion rule; `what` names the argument in the error.
-#[cfg(feature = "full")]
-pub(crate) fn from_js<T: DeserializeOwned>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    from_js_within(value, what, MAX_DEPTH)
+/// JS value -> Rust value by the conversion rule, read by its [`FromJson`] decoder;
+/// `what` names the argument in the error.
+pub(crate) fn decode<T: FromJson>(value: JsValue, what: &str) -> Result<T, JsValue> {
+    decode_within(value, what, MAX_DEPTH)
 }
 
-/// [`from_js`] with another nesting limit (records the core wrote: [`STORED_DEPTH`]).
-#[cfg(feature = "full")]
-pub(crate) fn from_js_within<T: DeserializeOwned>(
+/// [`decode`] with another nesting limit (records the core wrote: [`STORED_DEPTH`]).
+pub(crate) fn decode_within<T: FromJson>(
     value: JsValue,
     what: &str,
     max_depth: usize,
 ) -> Result<T, JsValue> {
     let value = value_from_js(value, what, max_depth)?;
-    T::deserialize(value).map_err(|e| {
-        let message = e.to_string();
-        // The position is in text the caller never saw: keep the reason only.
-        let message = match message.rfind(" at line ") {
-            Some(i) => &message[..i],
-            None => &message,
-        };
-        invalid(what, message, message)
-    })
-}
-
-/// [`from_js`] for the types with a hand-written decoder ([`crate::codec`]: the
-/// client's values, which the lean module reads without a deserializer).
-pub(crate) fn decode<T: FromJson>(value: JsValue, what: &str) -> Result<T, JsValue> {
-    let value = value_from_js(value, what, MAX_DEPTH)?;
     T::from_json(value).map_err(|e| {
         let message = e.message();
         invalid(what, &message, &message)

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, throw};
 use crate::flows::{Event, FlowEngine, FlowPlan, FlowsInit};
 use crate::rules::compile;
 
@@ -23,7 +23,7 @@ impl Flows {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "FlowsInit")] options: JsValue,
     ) -> Result<Flows, JsValue> {
-        let o: FlowsInit = from_js(options, "flows options")?;
+        let o: FlowsInit = decode(options, "flows options")?;
         let mut engine = FlowEngine::new(&o.location_id, o.config, o.scopes);
         for location in &o.connections {
             engine.add_connection(location);
@@ -45,12 +45,12 @@ impl Flows {
         #[wasm_bindgen(unchecked_param_type = "FlowEvent")] event: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let event: Event = from_js(event, "event")?;
+        let event: Event = decode(event, "event")?;
         let fp = self
             .engine
             .plan(&event, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&fp)
+        encode(&fp)
     }
 
     /// Starts a delivery: the first stage to run, or `duplicate` when the event id ran
@@ -61,12 +61,12 @@ impl Flows {
         #[wasm_bindgen(unchecked_param_type = "FlowEvent")] event: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let event: Event = from_js(event, "event")?;
+        let event: Event = decode(event, "event")?;
         let begun = self
             .engine
             .begin(&event, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&begun)
+        encode(&begun)
     }
 
     /// Claims a first-stage plan's event id before it runs: `null` to run it, or the
@@ -77,8 +77,8 @@ impl Flows {
         #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let fp: FlowPlan = from_js(plan, "plan")?;
-        to_js(&self.engine.claim(&fp, now_ms as u64))
+        let fp: FlowPlan = decode(plan, "plan")?;
+        encode(&self.engine.claim(&fp, now_ms as u64))
     }
 
     /// A dry run's later stages of a planned flow (nothing sent, nothing learned): each
@@ -89,12 +89,12 @@ impl Flows {
         #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let fp: FlowPlan = from_js(plan, "plan")?;
+        let fp: FlowPlan = decode(plan, "plan")?;
         let later = self
             .engine
             .later_stages(&fp, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&later)
+        encode(&later)
     }
 
     /// The local work after a stage: the result, or the next stage.
@@ -105,13 +105,13 @@ impl Flows {
         #[wasm_bindgen(unchecked_param_type = "Record<string, unknown>")] responses: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let fp: FlowPlan = from_js(plan, "plan")?;
-        let responses: BTreeMap<String, serde_json::Value> = from_js(responses, "responses")?;
+        let fp: FlowPlan = decode(plan, "plan")?;
+        let responses: BTreeMap<String, serde_json::Value> = decode(responses, "responses")?;
         let out = self
             .engine
             .finish(&fp, &responses, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&out)
+        encode(&out)
     }
 
     /// A stage's requests failed: ends the catalog load it started.
@@ -119,7 +119,7 @@ impl Flows {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "FlowPlan")] plan: JsValue,
     ) -> Result<(), JsValue> {
-        let fp: FlowPlan = from_js(plan, "plan")?;
+        let fp: FlowPlan = decode(plan, "plan")?;
         self.engine.abandon(&fp);
         Ok(())
     }
@@ -135,7 +135,7 @@ impl Flows {
         step: &str,
         status: u16,
     ) -> Result<(), JsValue> {
-        let fp: FlowPlan = from_js(plan, "plan")?;
+        let fp: FlowPlan = decode(plan, "plan")?;
         match self.engine.step_failed(&fp, step, status) {
             Some(e) => Err(throw(&e)),
             None => Ok(()),
@@ -150,6 +150,6 @@ impl Flows {
             .catalog(location_id)
             .map(|c| c.tags().collect())
             .unwrap_or_default();
-        to_js(&tags)
+        encode(&tags)
     }
 }

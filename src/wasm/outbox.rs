@@ -26,7 +26,7 @@ use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use super::convert::{from_js, from_js_within, throw, to_js, STORED_DEPTH};
+use super::convert::{decode, decode_within, encode, throw, STORED_DEPTH};
 use super::transport::{self, TransportError};
 use crate::http::{HttpResponse, Scrubber, Token};
 use crate::outbox::{self as core, Drained, Failure, OutboxInit, SplitMix64, Stored, Transmit};
@@ -71,9 +71,9 @@ impl Outbox {
         records: JsValue,
         now: f64,
     ) -> Result<Outbox, JsValue> {
-        let o: OutboxInit = from_js(options, "outbox options")?;
+        let o: OutboxInit = decode(options, "outbox options")?;
         o.config.validate().map_err(|e| throw(&e))?;
-        let records: Vec<Stored> = from_js_within(records, "stored records", STORED_DEPTH)?;
+        let records: Vec<Stored> = decode_within(records, "stored records", STORED_DEPTH)?;
         let builder = RequestBuilder::new(o.client).map_err(|e| throw(&e))?;
         let core = core::Outbox::restore(o.config, records, now_u64(now));
         let seed = if o.seed.is_finite() {
@@ -100,14 +100,14 @@ impl Outbox {
         #[wasm_bindgen(unchecked_param_type = "Plan")] plan: JsValue,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let plan: Plan = from_js(plan, "plan")?;
+        let plan: Plan = decode(plan, "plan")?;
         let accepted = self
             .shared
             .borrow_mut()
             .core
             .accept(plan, now_u64(now))
             .map_err(|e| throw(&e))?;
-        to_js(&accepted)
+        encode(&accepted)
     }
 
     /// Accepts a flow stage (`FlowPlan`): its plan, with the stage as continuation
@@ -120,9 +120,9 @@ impl Outbox {
         after: Option<String>,
         now: f64,
     ) -> Result<JsValue, JsValue> {
-        let fp: crate::flows::FlowPlan = from_js(flow_plan.clone(), "flowPlan")?;
+        let fp: crate::flows::FlowPlan = decode(flow_plan.clone(), "flowPlan")?;
         let continuation = if fp.finish.may_continue() {
-            Some(from_js::<serde_json::Value>(flow_plan, "flowPlan")?)
+            Some(decode::<serde_json::Value>(flow_plan, "flowPlan")?)
         } else {
             None
         };
@@ -132,7 +132,7 @@ impl Outbox {
             .core
             .accept_with(fp.plan, continuation, after.as_deref(), now_u64(now))
             .map_err(|e| throw(&e))?;
-        to_js(&accepted)
+        encode(&accepted)
     }
 
     /// The continuation of `plan_id` is done (its next stage accepted first).
@@ -180,7 +180,7 @@ impl Outbox {
             s.waiting.insert(t.id, t.clone());
         }
         drop(s);
-        to_js(&d)
+        encode(&d)
     }
 
     /// Builds transmit `id`'s request with `token`, sends it and feeds the outcome to
@@ -278,7 +278,7 @@ impl Outbox {
     /// Every dead plan, oldest first.
     #[wasm_bindgen(js_name = deadLetters, unchecked_return_type = "DeadLetter[]")]
     pub fn dead_letters(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.borrow().core.dead_letters())
+        encode(&self.shared.borrow().core.dead_letters())
     }
 
     /// Puts one dead plan back in the queue (throws `OUTBOX_NOT_DEAD`).
@@ -312,18 +312,18 @@ impl Outbox {
     /// Event counts.
     #[wasm_bindgen(unchecked_return_type = "OutboxCounts")]
     pub fn counts(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.borrow().core.counts())
+        encode(&self.shared.borrow().core.counts())
     }
 
     /// How much state the outbox holds (every figure bounded).
     #[wasm_bindgen(unchecked_return_type = "OutboxRetained")]
     pub fn retained(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.borrow().core.retained())
+        encode(&self.shared.borrow().core.retained())
     }
 
     /// Counters since creation or restore.
     #[wasm_bindgen(unchecked_return_type = "OutboxStats")]
     pub fn stats(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.shared.borrow().core.stats())
+        encode(&self.shared.borrow().core.stats())
     }
 }

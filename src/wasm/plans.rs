@@ -7,8 +7,6 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "full")]
 use super::client::Client;
-#[cfg(feature = "full")]
-use super::convert::to_js;
 use super::convert::{decode, encode, throw};
 use crate::plan::{Plan, Resolved};
 
@@ -64,6 +62,6 @@ impl Client {
         };
         let steps =
             crate::plan::preview_after(&plan, &earlier, self.builder()).map_err(|e| throw(&e))?;
-        to_js(&steps)
+        encode(&steps)
     }
 }

@@ -10,7 +10,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, throw};
 use crate::rules::{self, ApplyOptions, CompileContext};
 
 /// A compiled rules document.
@@ -23,7 +23,7 @@ fn context(options: JsValue, what: &str) -> Result<CompileContext, JsValue> {
     if options.is_undefined() || options.is_null() {
         Ok(CompileContext::default())
     } else {
-        from_js(options, what)
+        decode(options, what)
     }
 }
 
@@ -49,7 +49,7 @@ impl CompiledRules {
     /// The paths the rules read, as a trie, for extracting values in JavaScript.
     #[wasm_bindgen(js_name = slotPlan, unchecked_return_type = "SlotPlan")]
     pub fn slot_plan(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.slot_plan())
+        encode(&self.inner.slot_plan())
     }
 
     /// One record as JSON text -> its result (or `{"error": ...}`) as JSON text.
@@ -95,7 +95,7 @@ pub fn validate_rules(
         Err(rules::RulesError::Invalid { problems }) => problems,
         Err(e) => return Err(throw(&e)),
     };
-    to_js(&problems)
+    encode(&problems)
 }
 
 /// The ready-made rules documents by name (`wishpond-lead`, `qwilr-events`).
@@ -105,5 +105,5 @@ pub fn rules_presets() -> Result<JsValue, JsValue> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    to_js(&all)
+    encode(&all)
 }

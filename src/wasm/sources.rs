@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, throw};
 use crate::http::HttpResponse;
 use crate::sources::{
     qwilr, CaptureConfig, CaptureIntake, GhlWebhookConfig, GhlWebhookReceiver, KnownTags,
@@ -21,7 +21,7 @@ pub struct WasmGhlWebhookReceiver {
 }
 
 fn headers(v: JsValue) -> Result<BTreeMap<String, String>, JsValue> {
-    from_js(v, "headers")
+    decode(v, "headers")
 }
 
 #[wasm_bindgen(js_class = GhlWebhookReceiver)]
@@ -35,7 +35,7 @@ impl WasmGhlWebhookReceiver {
         let config: GhlWebhookConfig = if config.is_undefined() || config.is_null() {
             GhlWebhookConfig::default()
         } else {
-            from_js(config, "config")?
+            decode(config, "config")?
         };
         let inner = GhlWebhookReceiver::new(config).map_err(|e| throw(&e))?;
         Ok(WasmGhlWebhookReceiver { inner })
@@ -54,7 +54,7 @@ impl WasmGhlWebhookReceiver {
             .inner
             .signature_check(&h, body_len as usize, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&check)
+        encode(&check)
     }
 
     /// Step 2: the bytes received and the verdict -> the outcome, or the contact's known
@@ -68,12 +68,12 @@ impl WasmGhlWebhookReceiver {
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
         let h = headers(headers_js)?;
-        let verdict: SignatureVerdict = from_js(verdict, "verdict")?;
+        let verdict: SignatureVerdict = decode(verdict, "verdict")?;
         let step = self
             .inner
             .receive(&h, body, verdict, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&step)
+        encode(&step)
     }
 
     /// Step 3: the stored list a `needKnownTags` step asked for (`undefined`: none)
@@ -88,13 +88,13 @@ impl WasmGhlWebhookReceiver {
         let stored: Option<KnownTags> = if stored.is_undefined() || stored.is_null() {
             None
         } else {
-            Some(from_js(stored, "stored")?)
+            Some(decode(stored, "stored")?)
         };
         let out = self
             .inner
             .provide_known_tags(ticket, stored, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&out)
+        encode(&out)
     }
 
     /// The stored list could not be read: the waiting delivery is dropped.
@@ -105,7 +105,7 @@ impl WasmGhlWebhookReceiver {
     /// The remembered `webhookId`s (to persist).
     #[wasm_bindgen(js_name = seenIds, unchecked_return_type = "SeenKey[]")]
     pub fn seen_ids(&self, now_ms: f64) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.seen_ids(now_ms as u64))
+        encode(&self.inner.seen_ids(now_ms as u64))
     }
 
     /// Puts persisted `webhookId`s back.
@@ -115,7 +115,7 @@ impl WasmGhlWebhookReceiver {
         #[wasm_bindgen(unchecked_param_type = "SeenKey[]")] keys: JsValue,
         now_ms: f64,
     ) -> Result<(), JsValue> {
-        let keys: Vec<SeenKey> = from_js(keys, "keys")?;
+        let keys: Vec<SeenKey> = decode(keys, "keys")?;
         self.inner.restore_seen_ids(&keys, now_ms as u64);
         Ok(())
     }
@@ -123,7 +123,7 @@ impl WasmGhlWebhookReceiver {
     /// The intake log, oldest first.
     #[wasm_bindgen(unchecked_return_type = "IntakeLogEntry[]")]
     pub fn log(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.log().collect::<Vec<_>>())
+        encode(&self.inner.log().collect::<Vec<_>>())
     }
 }
 
@@ -145,7 +145,7 @@ impl WasmQwilrIntake {
         let config: QwilrConfig = if config.is_undefined() || config.is_null() {
             QwilrConfig::default()
         } else {
-            from_js(config, "config")?
+            decode(config, "config")?
         };
         let inner = QwilrIntake::new(config, secret).map_err(|e| throw(&e))?;
         Ok(WasmQwilrIntake { inner })
@@ -163,7 +163,7 @@ impl WasmQwilrIntake {
             .inner
             .receive(secret_matches, body, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&need)
+        encode(&need)
     }
 
     /// Step 1 for a host that stores deliveries and reads the page later: the secret
@@ -179,7 +179,7 @@ impl WasmQwilrIntake {
             .inner
             .check_delivery(secret_matches, body, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&delivery)
+        encode(&delivery)
     }
 
     /// Step 2: the page read's response -> the event or skipped.
@@ -190,12 +190,12 @@ impl WasmQwilrIntake {
         #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let response: HttpResponse = from_js(response, "response")?;
+        let response: HttpResponse = decode(response, "response")?;
         let out = self
             .inner
             .handle_page(idempotency_key, &response, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&out)
+        encode(&out)
     }
 
     /// The page read could not be sent: the key is released.
@@ -207,7 +207,7 @@ impl WasmQwilrIntake {
     /// The processed keys (to persist).
     #[wasm_bindgen(js_name = seenKeys, unchecked_return_type = "SeenKey[]")]
     pub fn seen_keys(&self, now_ms: f64) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.seen_keys(now_ms as u64))
+        encode(&self.inner.seen_keys(now_ms as u64))
     }
 
     /// Puts persisted keys back.
@@ -217,7 +217,7 @@ impl WasmQwilrIntake {
         #[wasm_bindgen(unchecked_param_type = "SeenKey[]")] keys: JsValue,
         now_ms: f64,
     ) -> Result<(), JsValue> {
-        let keys: Vec<SeenKey> = from_js(keys, "keys")?;
+        let keys: Vec<SeenKey> = decode(keys, "keys")?;
         self.inner.restore_seen_keys(&keys, now_ms as u64);
         Ok(())
     }
@@ -225,7 +225,7 @@ impl WasmQwilrIntake {
     /// The intake log, oldest first.
     #[wasm_bindgen(unchecked_return_type = "IntakeLogEntry[]")]
     pub fn log(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.log().collect::<Vec<_>>())
+        encode(&self.inner.log().collect::<Vec<_>>())
     }
 }
 
@@ -236,9 +236,9 @@ pub fn to_flow_event(
     #[wasm_bindgen(unchecked_param_type = "WishpondLeadEvent | QwilrEvent | GhlWebhookEvent")]
     source_event: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let v: serde_json::Value = from_js(source_event, "sourceEvent")?;
+    let v: serde_json::Value = decode(source_event, "sourceEvent")?;
     match crate::sources::flow_event_of(&v).map_err(|e| throw(&e))? {
-        Some(e) => to_js(&e),
+        Some(e) => encode(&e),
         None => Ok(JsValue::NULL),
     }
 }
@@ -249,9 +249,9 @@ pub fn qwilr_subscription_request(
     base_url: &str,
     #[wasm_bindgen(unchecked_param_type = "SubscriptionOp")] op: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let op: SubscriptionOp = from_js(op, "op")?;
+    let op: SubscriptionOp = decode(op, "op")?;
     let req = qwilr::subscription_request(base_url, &op).map_err(|e| throw(&e))?;
-    to_js(&req)
+    encode(&req)
 }
 
 /// The subscriptions a list (or create) response holds.
@@ -259,9 +259,9 @@ pub fn qwilr_subscription_request(
 pub fn qwilr_parse_subscriptions(
     #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let response: HttpResponse = from_js(response, "response")?;
+    let response: HttpResponse = decode(response, "response")?;
     let subs = qwilr::parse_subscriptions(&response).map_err(|e| throw(&e))?;
-    to_js(&subs)
+    encode(&subs)
 }
 
 /// The sans-IO Wishpond leads poller (see [`crate::sources::wishpond`]). The shim sends
@@ -283,12 +283,12 @@ impl WasmWishpondPoller {
         let config: WishpondPollerConfig = if config.is_undefined() || config.is_null() {
             WishpondPollerConfig::default()
         } else {
-            from_js(config, "config")?
+            decode(config, "config")?
         };
         let cursor: WishpondCursor = if cursor.is_undefined() || cursor.is_null() {
             WishpondCursor::default()
         } else {
-            from_js(cursor, "cursor")?
+            decode(cursor, "cursor")?
         };
         let inner = WishpondPoller::new(config, cursor).map_err(|e| throw(&e))?;
         Ok(WasmWishpondPoller { inner })
@@ -297,7 +297,7 @@ impl WasmWishpondPoller {
     /// Starts or continues a poll: the next step.
     #[wasm_bindgen(unchecked_return_type = "PollStep")]
     pub fn poll(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.poll(now_ms as u64))
+        encode(&self.inner.poll(now_ms as u64))
     }
 
     /// A response -> the next step (an error ends the poll; the cursor stays).
@@ -307,12 +307,12 @@ impl WasmWishpondPoller {
         #[wasm_bindgen(unchecked_param_type = "HttpResponse")] response: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let response: HttpResponse = from_js(response, "response")?;
+        let response: HttpResponse = decode(response, "response")?;
         let step = self
             .inner
             .handle_response(&response, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&step)
+        encode(&step)
     }
 
     /// The request could not be sent: the poll ends, the cursor stays.
@@ -324,7 +324,7 @@ impl WasmWishpondPoller {
     /// The committed cursor.
     #[wasm_bindgen(unchecked_return_type = "WishpondCursor")]
     pub fn cursor(&self) -> Result<JsValue, JsValue> {
-        to_js(self.inner.cursor())
+        encode(self.inner.cursor())
     }
 }
 
@@ -341,7 +341,7 @@ impl WasmCaptureIntake {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "Partial<CaptureConfig>")] config: JsValue,
     ) -> Result<WasmCaptureIntake, JsValue> {
-        let config: CaptureConfig = from_js(config, "config")?;
+        let config: CaptureConfig = decode(config, "config")?;
         let inner = CaptureIntake::new(config).map_err(|e| throw(&e))?;
         Ok(WasmCaptureIntake { inner })
     }
@@ -358,6 +358,6 @@ impl WasmCaptureIntake {
             .inner
             .receive(origin.as_deref(), body, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&out)
+        encode(&out)
     }
 }

@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, throw};
 use crate::stats::{self, HostPoint, Platform, Schedule, Series, SeriesOptions};
 
 /// The statistics request (`POST /social-media-posting/statistics`).
@@ -13,10 +13,10 @@ pub fn statistics_request(
     profile_ids: Vec<String>,
     #[wasm_bindgen(unchecked_param_type = "string[]")] platforms: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let platforms: Vec<Platform> = from_js(platforms, "platforms")?;
+    let platforms: Vec<Platform> = decode(platforms, "platforms")?;
     let r =
         stats::statistics_request(location_id, &profile_ids, &platforms).map_err(|e| throw(&e))?;
-    to_js(&r)
+    encode(&r)
 }
 
 /// The profiles with statistics among an accounts response body.
@@ -25,10 +25,10 @@ pub fn select_profiles(
     #[wasm_bindgen(unchecked_param_type = "unknown")] accounts_body: JsValue,
     #[wasm_bindgen(unchecked_param_type = "string[]")] platforms: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let body: serde_json::Value = from_js(accounts_body, "accounts body")?;
-    let platforms: Vec<Platform> = from_js(platforms, "platforms")?;
+    let body: serde_json::Value = decode(accounts_body, "accounts body")?;
+    let platforms: Vec<Platform> = decode(platforms, "platforms")?;
     let accounts = stats::decode_accounts(&body).map_err(|e| throw(&e))?;
-    to_js(&stats::profiles_from_accounts(
+    encode(&stats::profiles_from_accounts(
         &accounts.results.accounts,
         &platforms,
     ))
@@ -41,13 +41,13 @@ pub fn statistics_series(
     #[wasm_bindgen(unchecked_param_type = "SeriesOptions")] options: JsValue,
     #[wasm_bindgen(unchecked_param_type = "HostPoint[]")] host: JsValue,
 ) -> Result<JsValue, JsValue> {
-    let body: serde_json::Value = from_js(body, "body")?;
-    let options: SeriesOptions = from_js(options, "options")?;
-    let host: Vec<HostPoint> = from_js(host, "host metrics")?;
+    let body: serde_json::Value = decode(body, "body")?;
+    let options: SeriesOptions = decode(options, "options")?;
+    let host: Vec<HostPoint> = decode(host, "host metrics")?;
     let decoded = stats::decode_statistics(&body).map_err(|e| throw(&e))?;
     let series = stats::from_statistics(&decoded.results, &options);
     let series = stats::merge(&series, &host).map_err(|e| throw(&e))?;
-    to_js(&series)
+    encode(&series)
 }
 
 /// The weekly report of a series as Markdown.
@@ -56,7 +56,7 @@ pub fn statistics_markdown(
     #[wasm_bindgen(unchecked_param_type = "Series")] series: JsValue,
     title: &str,
 ) -> Result<String, JsValue> {
-    let series: Series = from_js(series, "series")?;
+    let series: Series = decode(series, "series")?;
     Ok(stats::report::to_markdown(&series, title))
 }
 
@@ -65,7 +65,7 @@ pub fn statistics_markdown(
 pub fn statistics_csv(
     #[wasm_bindgen(unchecked_param_type = "Series")] series: JsValue,
 ) -> Result<String, JsValue> {
-    let series: Series = from_js(series, "series")?;
+    let series: Series = decode(series, "series")?;
     Ok(stats::report::to_csv(&series))
 }
 
@@ -75,8 +75,8 @@ pub fn statistics_slack(
     #[wasm_bindgen(unchecked_param_type = "Series")] series: JsValue,
     title: &str,
 ) -> Result<JsValue, JsValue> {
-    let series: Series = from_js(series, "series")?;
-    to_js(&stats::report::to_slack(&series, title))
+    let series: Series = decode(series, "series")?;
+    encode(&stats::report::to_slack(&series, title))
 }
 
 /// The first run of a schedule strictly after `nowMs`.
@@ -85,7 +85,7 @@ pub fn next_run(
     now_ms: f64,
     #[wasm_bindgen(unchecked_param_type = "Schedule")] schedule: JsValue,
 ) -> Result<f64, JsValue> {
-    let schedule: Schedule = from_js(schedule, "schedule")?;
+    let schedule: Schedule = decode(schedule, "schedule")?;
     stats::next_run(now_ms as u64, &schedule)
         .map(|t| t as f64)
         .map_err(|e| throw(&e))

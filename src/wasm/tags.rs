@@ -3,7 +3,7 @@
 
 use wasm_bindgen::prelude::*;
 
-use super::convert::{from_js, throw, to_js};
+use super::convert::{decode, encode, encode_object, throw};
 use crate::tags::{self, CatalogConfig, EnrichOptions, LoadId, ReportOptions, Tag, TagReference};
 
 /// One location's tag catalog (see [`crate::tags::catalog`]).
@@ -24,7 +24,7 @@ impl WasmTagCatalog {
         let config: CatalogConfig = if config.is_undefined() || config.is_null() {
             CatalogConfig::default()
         } else {
-            from_js(config, "config")?
+            decode(config, "config")?
         };
         let inner = tags::TagCatalog::new(location_id, config).map_err(|e| throw(&e))?;
         Ok(WasmTagCatalog { inner })
@@ -33,7 +33,7 @@ impl WasmTagCatalog {
     /// What to do before lookups are reliable: nothing, wait, or fetch a page.
     #[wasm_bindgen(js_name = ensureFresh, unchecked_return_type = "Need")]
     pub fn ensure_fresh(&mut self, now_ms: f64) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.ensure_fresh(now_ms as u64))
+        encode(&self.inner.ensure_fresh(now_ms as u64))
     }
 
     /// Feeds a list page body; returns the next need.
@@ -44,12 +44,12 @@ impl WasmTagCatalog {
         #[wasm_bindgen(unchecked_param_type = "unknown")] body: JsValue,
         now_ms: f64,
     ) -> Result<JsValue, JsValue> {
-        let body: serde_json::Value = from_js(body, "body")?;
+        let body: serde_json::Value = decode(body, "body")?;
         let need = self
             .inner
             .handle_page(LoadId(load as u64), &body, now_ms as u64)
             .map_err(|e| throw(&e))?;
-        to_js(&need)
+        encode(&need)
     }
 
     /// A page could not be fetched: ends the load.
@@ -74,13 +74,13 @@ impl WasmTagCatalog {
     /// An id if cached, otherwise a name (trimmed, case-insensitive).
     #[wasm_bindgen(unchecked_return_type = "Resolution")]
     pub fn lookup(&self, id_or_name: &str) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.lookup(id_or_name))
+        encode(&self.inner.lookup(id_or_name))
     }
 
     /// Details requests for the ids the cache lacks (batched, de-duplicated).
     #[wasm_bindgen(js_name = detailsRequests, unchecked_return_type = "RequestParams[]")]
     pub fn details_requests(&self, ids: Vec<String>) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.details_requests(&ids))
+        encode(&self.inner.details_requests(&ids))
     }
 
     /// Details requests for the values records reference that resolve to nothing.
@@ -91,13 +91,13 @@ impl WasmTagCatalog {
         #[wasm_bindgen(unchecked_param_type = "Partial<EnrichOptions> | undefined")]
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let records: Vec<serde_json::Value> = from_js(records, "records")?;
+        let records: Vec<serde_json::Value> = decode(records, "records")?;
         let options = enrich_options(options)?;
         let r = self
             .inner
             .enrichment_requests(&records, &options)
             .map_err(|e| throw(&e))?;
-        to_js(&r)
+        encode(&r)
     }
 
     /// Merges a details body for the ids requested.
@@ -107,12 +107,12 @@ impl WasmTagCatalog {
         requested: Vec<String>,
         #[wasm_bindgen(unchecked_param_type = "unknown")] body: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let body: serde_json::Value = from_js(body, "body")?;
+        let body: serde_json::Value = decode(body, "body")?;
         let out = self
             .inner
             .handle_details(&requested, &body)
             .map_err(|e| throw(&e))?;
-        to_js(&out)
+        encode(&out)
     }
 
     /// Attaches tag details to copies of the records.
@@ -123,13 +123,15 @@ impl WasmTagCatalog {
         #[wasm_bindgen(unchecked_param_type = "Partial<EnrichOptions> | undefined")]
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let mut records: Vec<serde_json::Value> = from_js(records, "records")?;
+        let mut records: Vec<serde_json::Value> = decode(records, "records")?;
         let options = enrich_options(options)?;
         let report = self
             .inner
             .enrich(&mut records, &options)
             .map_err(|e| throw(&e))?;
-        to_js(&serde_json::json!({ "records": records, "report": report }))
+        encode_object(|o| {
+            o.field("records", &records).field("report", &report);
+        })
     }
 
     /// The tag validation report, with its Markdown.
@@ -140,21 +142,23 @@ impl WasmTagCatalog {
         #[wasm_bindgen(unchecked_param_type = "Partial<ReportOptions> | undefined")]
         options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let references: Vec<TagReference> = from_js(references, "references")?;
+        let references: Vec<TagReference> = decode(references, "references")?;
         let options: ReportOptions = if options.is_undefined() || options.is_null() {
             ReportOptions::default()
         } else {
-            from_js(options, "options")?
+            decode(options, "options")?
         };
         let report = tags::validate_tags(&self.inner, &references, &options);
         let markdown = report.to_markdown();
-        to_js(&serde_json::json!({ "report": report, "markdown": markdown }))
+        encode_object(|o| {
+            o.field("markdown", &markdown).field("report", &report);
+        })
     }
 
     /// Every cached tag (live and deleted).
     #[wasm_bindgen(unchecked_return_type = "Tag[]")]
     pub fn tags(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.tags().collect::<Vec<_>>())
+        encode(&self.inner.tags().collect::<Vec<_>>())
     }
 
     /// Replaces the cache with stored tags loaded at `loadedAtMs`.
@@ -163,7 +167,7 @@ impl WasmTagCatalog {
         #[wasm_bindgen(unchecked_param_type = "Tag[]")] tags: JsValue,
         loaded_at_ms: f64,
     ) -> Result<(), JsValue> {
-        let tags: Vec<Tag> = from_js(tags, "tags")?;
+        let tags: Vec<Tag> = decode(tags, "tags")?;
         self.inner.restore(tags, loaded_at_ms as u64);
         Ok(())
     }
@@ -173,7 +177,7 @@ fn enrich_options(v: JsValue) -> Result<EnrichOptions, JsValue> {
     if v.is_undefined() || v.is_null() {
         Ok(EnrichOptions::default())
     } else {
-        from_js(v, "options")
+        decode(v, "options")
     }
 }
 
@@ -184,5 +188,5 @@ pub fn tag_diff(
     remove: Vec<String>,
     current: Vec<String>,
 ) -> Result<JsValue, JsValue> {
-    to_js(&tags::diff(&add, &remove, &current))
+    encode(&tags::diff(&add, &remove, &current))
 }

@@ -12,13 +12,14 @@
 //! `Location` points (another origin, plain http). A redirect answer is
 //! [`TransportError::Redirect`] (`REDIRECT_REFUSED`); nothing is sent to its target.
 
+use crate::codec::ToJson;
 use crate::error::Coded;
 use crate::http::{HttpRequest, HttpResponse, Method};
 use gloo_net::http::{Method as GlooMethod, RequestBuilder};
 use serde::Serialize;
 
 /// A request that got no usable HTTP answer. Its details are its serialisation.
-#[derive(Debug, thiserror::Error, Serialize)]
+#[derive(Debug, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum TransportError {
     /// The connection failed, was dropped, or the request was refused by the runtime

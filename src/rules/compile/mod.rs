@@ -11,6 +11,7 @@
 mod checks;
 mod transforms;
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
@@ -34,7 +35,7 @@ use crate::text::{country, phone};
 use checks::kind;
 
 /// A custom field of the location (from `GET /locations/{id}/customFields`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct CustomFieldDef {
@@ -52,7 +53,7 @@ pub struct CustomFieldDef {
 }
 
 /// What compiling needs besides the document.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct CompileContext {

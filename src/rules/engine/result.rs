@@ -4,13 +4,14 @@
 //! Invariant: the JSON text written by the batch form has exactly the shape of
 //! [`MappingResult`]'s serde serialization (same keys, same order, same omissions).
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::contact::ContactFields;
 
 /// Options of one apply call.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", default)]
 pub struct ApplyOptions {
@@ -19,7 +20,7 @@ pub struct ApplyOptions {
 }
 
 /// The result of applying rules to one record.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MappingResult {
@@ -44,7 +45,7 @@ pub struct MappingResult {
 /// The GHL contact upsert body the rules produce: the contact's text fields and the
 /// custom field values (a value may name its field by key only, before keys are
 /// resolved to ids).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpsertBody {
@@ -57,7 +58,7 @@ pub struct UpsertBody {
 }
 
 /// One custom field value, as GHL takes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[cfg_attr(feature = "schema", schemars(rename = "MappedCustomField"))]
 pub struct CustomFieldValue {
@@ -72,7 +73,7 @@ pub struct CustomFieldValue {
 }
 
 /// Something dropped or doubtful while mapping.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Warning {
     /// The rule id.
@@ -84,7 +85,7 @@ pub struct Warning {
 }
 
 /// Kind of rule in a trace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum TraceKind {
@@ -101,7 +102,7 @@ pub enum TraceKind {
 }
 
 /// One step of a trace.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct TraceEntry {
     /// Rule id.

@@ -16,6 +16,7 @@
 //!   `maxStringLen` applies to every text, and `maxRecordBytes` to the record's list.
 //! - Nothing here panics on any input; a malformed list is a [`RulesError::BadRecord`].
 
+use crate::codec::ToJson;
 use serde::Serialize;
 
 use super::apply::{write_error, Out};
@@ -27,7 +28,7 @@ use crate::error::RulesError;
 
 /// One node of the path trie: which keys and indexes lead further, and the slot whose
 /// value is the node's value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlotNode {
     /// `[key, node]` pairs: object members to descend into.
@@ -41,7 +42,7 @@ pub struct SlotNode {
 }
 
 /// Every path the rules read, as a trie (node 0 is the record itself).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct SlotPlan {
     /// Number of slots.

@@ -9,6 +9,7 @@
 //! as serde would read it, and serializing it back gives an equivalent document that
 //! compiles to the same rules (tested).
 
+use crate::codec::{FromJson, ToJson};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -20,8 +21,13 @@ fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::E
     Value::deserialize(d).map(Some)
 }
 
+/// [`present`] for the codec (`#[json(decode_with)]`).
+fn present_json(v: Value) -> Result<Option<Value>, crate::codec::DecodeError> {
+    Ok(Some(v))
+}
+
 /// A mapping-rules document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RulesDocument {
@@ -48,7 +54,7 @@ pub struct RulesDocument {
 }
 
 /// Document-wide settings.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Settings {
@@ -65,7 +71,7 @@ pub struct Settings {
 
 /// One field mapping: a value from the record (a path or a template), transformed,
 /// written to a GHL contact field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Mapping {
@@ -91,7 +97,7 @@ pub struct Mapping {
 }
 
 /// Where a value goes.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum Target {
@@ -106,7 +112,7 @@ pub enum Target {
 /// A custom field target: exactly one of `customField` (a key such as
 /// `contact.utm_source`, resolved to an id when compiling with the location's fields)
 /// and `customFieldId`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CustomTarget {
@@ -119,7 +125,7 @@ pub struct CustomTarget {
 }
 
 /// A transform: a bare name (`"trim"`) or an object with `op` and parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum TransformDef {
@@ -132,7 +138,7 @@ pub enum TransformDef {
 }
 
 /// A transform with its parameters.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(tag = "op", rename_all = "camelCase", deny_unknown_fields)]
 pub enum Transform {
@@ -216,7 +222,7 @@ pub enum Transform {
 }
 
 /// A part of a full name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub enum NamePart {
@@ -230,7 +236,7 @@ pub enum NamePart {
 /// `contains`, `startsWith`, `endsWith`, `matches`, `exists`, `blank`, `gt`, `gte`,
 /// `lt`, `lte`; text is compared ignoring case unless `caseSensitive`; on a list the test
 /// holds when it holds for any item), or a combination: `all`, `any`, `not`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Condition {
@@ -243,6 +249,7 @@ pub struct Condition {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[json(decode_with = "present_json")]
     pub equals: Option<Value>,
     /// Equal to one of these values.
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
@@ -292,7 +299,7 @@ pub struct Condition {
 }
 
 /// Add or remove tags when a condition holds (always, without one).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TagRule {
@@ -312,7 +319,7 @@ pub struct TagRule {
 
 /// Lead scoring: a start value, points per rule, bounds, thresholds that set tags, and
 /// where to write the score.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scoring {
@@ -338,7 +345,7 @@ pub struct Scoring {
 }
 
 /// Points for a condition or per occurrence.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ScoreRule {
@@ -359,7 +366,7 @@ pub struct ScoreRule {
 }
 
 /// A score threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Threshold {
@@ -370,7 +377,7 @@ pub struct Threshold {
 }
 
 /// A rule set chosen by a condition (e.g. one Wishpond campaign).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Route {

@@ -1,10 +1,11 @@
 //! A problem in a rules document (JSON Pointer, stable code, plain message) and the
 //! list that compiling accumulates them in.
 
+use crate::codec::{FromJson, ToJson};
 use serde::{Deserialize, Serialize};
 
 /// One problem in a rules document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToJson, Deserialize, FromJson)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 pub struct Problem {
     /// JSON Pointer of the offending part (`""` for the whole document).
