@@ -315,6 +315,17 @@ pub fn to_json<T: ToJson + ?Sized>(v: &T) -> String {
     out
 }
 
+/// A value as a [`Value`] (what `serde_json::to_value` gives): its text read back, so
+/// there is one writer per type. Text the writer wrote always parses; nesting deeper
+/// than the reader allows (more than [`STORED_NESTING`] levels, which nothing the core
+/// builds reaches) gives `null`.
+pub fn to_value<T: ToJson + ?Sized>(v: &T) -> Value {
+    parse(&to_json(v), STORED_NESTING).unwrap_or(Value::Null)
+}
+
+/// The nesting [`to_value`] reads back.
+pub const STORED_NESTING: usize = 4096;
+
 impl ToJson for str {
     fn write_json(&self, out: &mut String) {
         write_str(out, self);
