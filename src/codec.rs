@@ -656,6 +656,25 @@ impl ParseError {
     pub fn message(&self) -> String {
         [self.what, " at byte ", &self.at.to_string()].concat()
     }
+
+    /// What was expected or wrong, without the position.
+    pub fn reason(&self) -> &'static str {
+        self.what
+    }
+
+    /// Whether the text nests deeper than the reader was allowed to go.
+    pub fn is_too_deep(&self) -> bool {
+        self.what == TOO_DEEP
+    }
+
+    /// The 1-based line and column (in characters) of the error in `text`.
+    pub fn line_column(&self, text: &str) -> (usize, usize) {
+        let before = text.get(..self.at).unwrap_or(text);
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line = before.matches('\n').count() + 1;
+        let column = before.get(line_start..).map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
 }
 
 /// Reads JSON text (RFC 8259) into a [`Value`]: the same texts accepted and refused as
@@ -676,6 +695,20 @@ pub fn parse(text: &str, max_depth: usize) -> Result<Value, ParseError> {
     }
     Ok(v)
 }
+
+/// [`parse`] of bytes: text that is not UTF-8 is refused at the first bad byte (what
+/// `serde_json::from_slice` refuses, inside strings or out).
+pub fn parse_bytes(bytes: &[u8], max_depth: usize) -> Result<Value, ParseError> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => parse(text, max_depth),
+        Err(e) => Err(ParseError {
+            what: "invalid UTF-8",
+            at: e.valid_up_to(),
+        }),
+    }
+}
+
+const TOO_DEEP: &str = "nested too deep";
 
 /// The state of [`parse`]: the text and the byte it is at.
 struct Reader<'a> {
@@ -786,7 +819,7 @@ impl Reader<'_> {
         self.depth_left = self
             .depth_left
             .checked_sub(1)
-            .ok_or_else(|| self.error("nested too deep"))?;
+            .ok_or_else(|| self.error(TOO_DEEP))?;
         self.at += 1;
         Ok(())
     }

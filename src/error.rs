@@ -6,21 +6,21 @@
 //! a bad rule, the GHL status and message, or the missing scope. The binding layer turns
 //! any `Coded` value into a JavaScript `Error` in exactly one place.
 //!
-//! **Details are derived, not hand-kept**: every error enum derives `Serialize` as an
-//! untagged enum (each variant's fields in camelCase; `#[serde(rename)]` where the
-//! details name a field differently, `#[serde(skip)]` for what only the message
-//! carries), and [`Coded::details`] is that serialisation. A new variant or field
+//! **Details are derived, not hand-kept**: every error enum derives `Serialize` and
+//! `ToJson` as an untagged enum (each variant's fields in camelCase; `#[serde(rename)]`
+//! where the details name a field differently, `#[serde(skip)]` for what only the
+//! message carries), and [`Coded::details`] is that serialisation (written by the
+//! codec's `ToJson`, the one writer in the Wasm module). A new variant or field
 //! therefore shows up in the details by construction.
 //!
 //! Invariant: neither the message nor the details ever contain a token (the binding
 //! additionally runs every message and detail through [`crate::redact::Scrubber`]).
 
 use crate::codec::{FromJson, ToJson};
-use serde::Serialize;
 use serde_json::Value;
 
 /// An error with a stable code and structured details.
-pub trait Coded: std::error::Error + Serialize {
+pub trait Coded: std::error::Error + ToJson {
     /// Stable machine-readable code, e.g. `MISSING_SCOPE`.
     fn code(&self) -> &'static str;
     /// Structured details for programs (a JSON object; `{}` when there are none):
@@ -32,9 +32,9 @@ pub trait Coded: std::error::Error + Serialize {
 
 /// The serialisation of `value` as a details object: an object stays as it is,
 /// anything else (a unit variant's `null`, a failure to serialise) is `{}`.
-pub fn details_of<T: Serialize + ?Sized>(value: &T) -> Value {
-    match serde_json::to_value(value) {
-        Ok(Value::Object(map)) => Value::Object(map),
+pub fn details_of<T: ToJson + ?Sized>(value: &T) -> Value {
+    match crate::codec::to_value(value) {
+        Value::Object(map) => Value::Object(map),
         _ => Value::Object(Default::default()),
     }
 }

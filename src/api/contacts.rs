@@ -167,7 +167,7 @@ impl RequestBuilder {
         token: &Token,
         contact: &UpsertContact,
     ) -> Result<HttpRequest, RequestError> {
-        self.upsert_contact_value(token, serde_json::to_value(contact).unwrap_or_default())
+        self.upsert_contact_value(token, crate::codec::to_value(contact))
     }
 
     /// [`RequestBuilder::upsert_contact`] for an [`UpsertContact`] given as JSON (what

@@ -99,7 +99,7 @@ impl RequestBuilder {
         token: &Token,
         request: &StatisticsRequest,
     ) -> Result<HttpRequest, RequestError> {
-        self.social_statistics_value(token, &serde_json::to_value(request).unwrap_or_default())
+        self.social_statistics_value(token, &crate::codec::to_value(request))
     }
 
     /// [`RequestBuilder::social_statistics`] for a [`StatisticsRequest`] given as JSON

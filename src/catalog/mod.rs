@@ -393,7 +393,7 @@ pub struct OperationQuery {
 }
 
 /// Why an operation name did not resolve.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum CatalogError {
     /// No operation has that name.

@@ -25,7 +25,7 @@
 //! Invariant: every problem with an event is a [`FlowError`] naming the event id and
 //! type and saying what is wrong, never a panic.
 
-use crate::codec::{FromJson, ToJson};
+use crate::codec::{DecodeError, FromJson, ToJson};
 use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
@@ -692,8 +692,9 @@ fn statistics(event: &Event) -> Result<StatisticsPayload, FlowError> {
     };
     let host_metrics: Vec<HostPoint> = match field("hostMetrics") {
         None => Vec::new(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| FlowError::malformed(event, format!("payload.hostMetrics: {e}")))?,
+        Some(v) => FromJson::from_json(v.clone()).map_err(|e: DecodeError| {
+            FlowError::malformed(event, format!("payload.hostMetrics: {}", e.message()))
+        })?,
     };
     let trigger = match field("trigger") {
         None => None,
@@ -732,8 +733,9 @@ fn statistics(event: &Event) -> Result<StatisticsPayload, FlowError> {
 fn tag_validation(event: &Event) -> Result<EventBody, FlowError> {
     let references: Vec<TagReference> = match event.payload.get("references") {
         None | Some(Value::Null) => Vec::new(),
-        Some(v) => serde_json::from_value(v.clone())
-            .map_err(|e| FlowError::malformed(event, format!("payload.references: {e}")))?,
+        Some(v) => FromJson::from_json(v.clone()).map_err(|e: DecodeError| {
+            FlowError::malformed(event, format!("payload.references: {}", e.message()))
+        })?,
     };
     let max_len = match event.payload.get("maxLen") {
         None => None,

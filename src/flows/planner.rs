@@ -437,8 +437,8 @@ fn contact_body(
     location: &str,
     contact_id: Option<&str>,
 ) -> Result<(Map<String, Value>, ContactTarget), FlowError> {
-    let mut body = match serde_json::to_value(&mapped.upsert) {
-        Ok(Value::Object(m)) => m,
+    let mut body = match crate::codec::to_value(&mapped.upsert) {
+        Value::Object(m) => m,
         _ => Map::new(),
     };
     let target = contact_target(event, contact_id, &body)?;

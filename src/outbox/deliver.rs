@@ -102,7 +102,8 @@ impl Outbox {
                 let json = if body.is_empty() {
                     Value::Null
                 } else {
-                    serde_json::from_str(body).unwrap_or_else(|_| Value::String(body.to_string()))
+                    crate::codec::parse(body, crate::codec::DEFAULT_DEPTH)
+                        .unwrap_or_else(|_| Value::String(body.to_string()))
                 };
                 let Some(s) = self
                     .plans

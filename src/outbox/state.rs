@@ -656,7 +656,7 @@ impl Outbox {
 
     /// The log as a JSON array (camelCase fields), for export.
     pub fn export_log_json(&self) -> String {
-        serde_json::to_string(&self.log()).unwrap_or_else(|_| "[]".to_string())
+        crate::codec::to_json(&self.log())
     }
 
     /// The dead-letter entry of one plan.

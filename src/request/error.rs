@@ -39,7 +39,7 @@ impl std::fmt::Display for ParamPlace {
 
 /// A failure to build a GHL request or to read a GHL response. Its details are its
 /// serialisation (see [`crate::error`]).
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged, rename_all_fields = "camelCase")]
 pub enum RequestError {
     /// The operation name did not resolve (`UNKNOWN_OPERATION`, `AMBIGUOUS_OPERATION`).

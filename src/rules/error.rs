@@ -63,9 +63,8 @@ pub enum RulesError {
 /// [`RulesError::Invalid`] with one `TOO_DEEP` problem (so validation can report it);
 /// text that is not JSON is [`RulesError::NotJson`].
 pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
-    serde_json::from_str(text).map_err(|e| {
-        let message = e.to_string();
-        if message.starts_with("recursion limit exceeded") {
+    crate::codec::parse(text, crate::codec::DEFAULT_DEPTH).map_err(|e| {
+        if e.is_too_deep() {
             return RulesError::Invalid {
                 problems: vec![Problem {
                     pointer: String::new(),
@@ -74,14 +73,11 @@ pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
                 }],
             };
         }
+        let (line, column) = e.line_column(text);
         RulesError::NotJson {
-            line: e.line(),
-            column: e.column(),
-            message: message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string(),
+            line,
+            column,
+            message: e.reason().to_string(),
         }
     })
 }

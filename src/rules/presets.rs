@@ -16,7 +16,7 @@ const QWILR_EVENTS: &str = include_str!("presets/qwilr-events.json");
 fn parse(text: &str) -> Value {
     // The presets are constant JSON checked by the tests; an unreadable one would be a
     // build defect, shown as null rather than a panic.
-    serde_json::from_str(text).unwrap_or(Value::Null)
+    crate::codec::parse(text, crate::codec::DEFAULT_DEPTH).unwrap_or(Value::Null)
 }
 
 /// The Wishpond lead preset.

@@ -142,7 +142,8 @@ pub fn parse_capture(body: &[u8], config: &CaptureConfig) -> Result<Capture, Sou
         });
     }
     let v: Value =
-        serde_json::from_slice(body).map_err(|e| malformed("", format!("not JSON ({e})")))?;
+        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let text = |p: &str, max: usize| -> Option<String> {
         v.pointer(p)
             .and_then(Value::as_str)

@@ -17,6 +17,7 @@
 //! location rides in the payload, not the envelope, since it may be a location the
 //! host has no connection for yet.
 
+use crate::codec::FromJson;
 use serde_json::{json, Value};
 
 use super::ghl_webhook::{GhlEventKind, GhlWebhookEvent};
@@ -41,7 +42,7 @@ pub fn wishpond_flow_event(e: &WishpondLeadEvent) -> Event {
         &e.kind,
         &e.id,
         None,
-        serde_json::to_value(e).unwrap_or(Value::Null),
+        crate::codec::to_value(e),
     )
 }
 
@@ -51,7 +52,7 @@ pub fn qwilr_flow_event(e: &QwilrEvent) -> Event {
         &e.kind,
         &e.id,
         None,
-        serde_json::to_value(e).unwrap_or(Value::Null),
+        crate::codec::to_value(e),
     )
 }
 
@@ -103,21 +104,23 @@ pub fn flow_event_of(v: &Value) -> Result<Option<Event>, SourceError> {
         at: String::new(),
         reason,
     };
-    let read = |what: &str, e: serde_json::Error| bad(format!("not a {what} event ({e})"));
+    let read = |what: &str, e: crate::codec::DecodeError| {
+        bad(format!("not a {what} event ({})", e.message()))
+    };
     if v.get("kind").is_some() && v.get("webhookId").is_some() {
         let e: GhlWebhookEvent =
-            serde_json::from_value(v.clone()).map_err(|e| read("GHL webhook", e))?;
+            FromJson::from_json(v.clone()).map_err(|e| read("GHL webhook", e))?;
         return Ok(ghl_flow_event(&e));
     }
     match v.get("type").and_then(Value::as_str) {
         Some(t) if t.starts_with("wishpond.") => {
             let e: WishpondLeadEvent =
-                serde_json::from_value(v.clone()).map_err(|e| read("Wishpond lead", e))?;
+                FromJson::from_json(v.clone()).map_err(|e| read("Wishpond lead", e))?;
             Ok(Some(wishpond_flow_event(&e)))
         }
         Some(t) if t.starts_with("qwilr.") => {
             let e: QwilrEvent =
-                serde_json::from_value(v.clone()).map_err(|e| read("Qwilr", e))?;
+                FromJson::from_json(v.clone()).map_err(|e| read("Qwilr", e))?;
             Ok(Some(qwilr_flow_event(&e)))
         }
         _ => Err(bad(

@@ -401,7 +401,8 @@ pub fn parse_webhook(body: &[u8], max_body_bytes: usize) -> Result<GhlWebhook, S
         });
     }
     let value: Value =
-        serde_json::from_slice(body).map_err(|e| malformed("", format!("not JSON ({e})")))?;
+        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let Value::Object(mut top) = value else {
         return Err(malformed("", "not a JSON object"));
     };
@@ -1024,8 +1025,8 @@ enum Decided {
 }
 
 fn kind_name(kind: GhlEventKind) -> String {
-    match serde_json::to_value(kind) {
-        Ok(Value::String(s)) => s,
+    match crate::codec::to_value(&kind) {
+        Value::String(s) => s,
         _ => format!("{kind:?}"),
     }
 }

@@ -133,7 +133,8 @@ pub fn parse_webhook(body: &[u8], max_body_bytes: usize) -> Result<QwilrWebhook,
         });
     }
     let v: Value =
-        serde_json::from_slice(body).map_err(|e| malformed("", format!("not JSON ({e})")))?;
+        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let Value::Object(mut o) = v else {
         return Err(malformed("", "not a JSON object"));
     };
@@ -277,8 +278,8 @@ pub fn parse_page(body: &[u8], max_bytes: usize) -> Result<QwilrPage, SourceErro
             limit: max_bytes,
         });
     }
-    let v: Value = serde_json::from_slice(body)
-        .map_err(|e| malformed("", format!("page read: not JSON ({e})")))?;
+    let v: Value = crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+        .map_err(|e| malformed("", format!("page read: not JSON ({})", e.message())))?;
     // Some APIs wrap the resource; accept `{page: {...}}` and `{data: {...}}` too.
     let page = ["/page", "/data"]
         .iter()
@@ -911,8 +912,8 @@ pub fn parse_subscriptions(response: &HttpResponse) -> Result<Vec<QwilrSubscript
     if response.body.trim().is_empty() {
         return Ok(vec![]);
     }
-    let v: Value = serde_json::from_str(&response.body)
-        .map_err(|e| malformed("", format!("subscriptions: not JSON ({e})")))?;
+    let v: Value = crate::codec::parse(&response.body, crate::codec::DEFAULT_DEPTH)
+        .map_err(|e| malformed("", format!("subscriptions: not JSON ({})", e.message())))?;
     let items: Vec<&Value> = match ["/data", "/webhooks", "/items"]
         .iter()
         .find_map(|p| v.pointer(p).and_then(Value::as_array))

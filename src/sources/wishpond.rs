@@ -401,13 +401,13 @@ impl WishpondPoller {
                 reason: format!("Wishpond answered {status}; retrying page {}", poll.page),
             });
         }
-        let body: Value = match serde_json::from_str(&response.body) {
+        let body: Value = match crate::codec::parse(&response.body, crate::codec::DEFAULT_DEPTH) {
             Ok(v) => v,
             Err(e) => {
                 self.poll = None;
                 return Err(SourceError::Malformed {
                     at: "".into(),
-                    reason: format!("leads page: not JSON ({e})"),
+                    reason: format!("leads page: not JSON ({})", e.message()),
                 });
             }
         };

@@ -127,7 +127,7 @@ pub fn statistics_request(
     };
     let mut params = RequestParams::default();
     params.query.insert("locationId".into(), json!(location_id));
-    params.body = Some(serde_json::to_value(&body).unwrap_or(Value::Null));
+    params.body = Some(crate::codec::to_value(&body));
     Ok(StatsRequest {
         operation: OP_STATISTICS.to_string(),
         params,
@@ -228,8 +228,8 @@ pub fn profiles_from_accounts(accounts: &[Account], platforms: &[Platform]) -> P
 /// Decodes an accounts response body.
 pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
     not_object(OP_ACCOUNTS, body)?;
-    let r = AccountsResponse::deserialize(body)
-        .map_err(|e| BodyError::shape(OP_ACCOUNTS, e.to_string()))?;
+    let r = AccountsResponse::from_json(body.clone())
+        .map_err(|e| BodyError::shape(OP_ACCOUNTS, e.message()))?;
     if !r.success {
         return Err(BodyError::failure(OP_ACCOUNTS, r.status_code, r.message).into());
     }
@@ -239,8 +239,8 @@ pub fn decode_accounts(body: &Value) -> Result<AccountsResponse, StatsError> {
 /// Decodes a statistics response body.
 pub fn decode_statistics(body: &Value) -> Result<StatisticsResponse, StatsError> {
     not_object(OP_STATISTICS, body)?;
-    StatisticsResponse::deserialize(body)
-        .map_err(|e| BodyError::shape(OP_STATISTICS, e.to_string()).into())
+    StatisticsResponse::from_json(body.clone())
+        .map_err(|e| BodyError::shape(OP_STATISTICS, e.message()).into())
 }
 
 fn not_object(operation: &str, body: &Value) -> Result<(), StatsError> {

@@ -592,7 +592,8 @@ fn decode(operation: &str, body: &Value) -> Result<TagsResponse, TagError> {
     if !body.is_object() {
         return Err(BodyError::not_object(operation).into());
     }
-    TagsResponse::deserialize(body).map_err(|e| BodyError::shape(operation, e.to_string()).into())
+    TagsResponse::from_json(body.clone())
+        .map_err(|e| BodyError::shape(operation, e.message()).into())
 }
 
 fn failure(operation: &str, r: &TagsResponse) -> TagError {

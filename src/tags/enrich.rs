@@ -268,7 +268,7 @@ impl TagCatalog {
                 }
             }
             report.attached += details.len();
-            let details = serde_json::to_value(details).unwrap_or(Value::Array(Vec::new()));
+            let details = crate::codec::to_value(&details);
             obj.insert(opts.output.clone(), details);
         }
         Ok(report)

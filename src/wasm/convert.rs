@@ -30,7 +30,7 @@ pub(crate) const STORED_DEPTH: usize = MAX_DEPTH + 64;
 
 /// The binding's own errors: an argument JavaScript passed that does not fit, or a
 /// result that cannot be given back.
-#[derive(Debug, thiserror::Error, Serialize)]
+#[derive(Debug, thiserror::Error, Serialize, ToJson)]
 #[serde(untagged)]
 enum BindingError {
     /// A JS argument did not deserialise.
@@ -44,15 +44,18 @@ enum BindingError {
         reason: String,
     },
     /// A result did not serialise.
-    #[error("could not convert the result for JavaScript: {0}")]
-    Serialize(#[serde(skip)] String),
+    #[error("could not convert the result for JavaScript: {reason}")]
+    Serialize {
+        #[serde(skip)]
+        reason: String,
+    },
 }
 
 impl Coded for BindingError {
     fn code(&self) -> &'static str {
         match self {
             BindingError::Argument { .. } => "INVALID_ARGUMENT",
-            BindingError::Serialize(_) => "SERIALIZE_FAILED",
+            BindingError::Serialize { .. } => "SERIALIZE_FAILED",
         }
     }
 
@@ -93,7 +96,7 @@ fn parse(text: &str) -> Result<JsValue, JsValue> {
 
 // Not `throw`: its details go through `encode` again.
 fn serialize_failed(reason: String) -> JsValue {
-    let e = BindingError::Serialize(reason);
+    let e = BindingError::Serialize { reason };
     error(e.code(), &e.to_string(), JsValue::NULL)
 }
 

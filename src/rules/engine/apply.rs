@@ -728,7 +728,7 @@ impl CompiledRules {
         out.push(']');
         if let Some(t) = o.trace.as_ref().filter(|t| !t.is_empty()) {
             out.push_str(",\"trace\":");
-            write::value(out, &serde_json::to_value(t).unwrap_or(Value::Null));
+            crate::codec::ToJson::write_json(t, out);
         }
         out.push('}');
     }

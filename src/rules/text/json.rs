@@ -48,10 +48,9 @@ pub(crate) fn num(out: &mut String, n: f64) {
     }
 }
 
-/// Writes any serde value.
+/// Writes any JSON value (the codec's writer: what `serde_json` writes).
 pub(crate) fn value(out: &mut String, v: &serde_json::Value) {
-    // serde_json's writer cannot fail on a String.
-    out.push_str(&v.to_string());
+    crate::codec::ToJson::write_json(v, out);
 }
 
 #[cfg(test)]
