@@ -287,6 +287,53 @@ pub mod derive {
         T::from_json(v).map_err(|e| e.in_field(name))
     }
 
+    /// The field `name` taken out of the object (one call, not the map's search
+    /// inlined at every field).
+    pub fn take(map: &mut Map<String, Value>, name: &str) -> Option<Value> {
+        map.remove(name)
+    }
+
+    /// A field's value read as `T`; on an error, `None` and the error kept in `err`
+    /// unless one is there already (one instance per field type, shared by every
+    /// type with such a field).
+    pub fn slot<T: FromJson>(v: Value, name: &str, err: &mut Option<DecodeError>) -> Option<T> {
+        record(T::from_json(v), name, err)
+    }
+
+    /// An absent field without a default ([`FromJson::missing`]), as [`slot`].
+    pub fn missing<T: FromJson>(name: &str, err: &mut Option<DecodeError>) -> Option<T> {
+        match T::missing(name) {
+            Ok(v) => Some(v),
+            Err(e) => fail(err, e),
+        }
+    }
+
+    /// A result as a slot: the error placed at `name` (unless empty) and kept.
+    pub fn record<T>(
+        r: Result<T, DecodeError>,
+        name: &str,
+        err: &mut Option<DecodeError>,
+    ) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) if name.is_empty() => fail(err, e),
+            Err(e) => fail(err, e.in_field(name)),
+        }
+    }
+
+    /// Keeps `e` unless an earlier error is kept already; `None`.
+    pub fn fail<T>(err: &mut Option<DecodeError>, e: DecodeError) -> Option<T> {
+        if err.is_none() {
+            *err = Some(e);
+        }
+        None
+    }
+
+    /// The kept error (there is one whenever a slot is empty).
+    pub fn first(err: Option<DecodeError>) -> DecodeError {
+        err.unwrap_or_else(|| DecodeError::new("invalid value".to_string()))
+    }
+
     /// A field read by its own function (`#[json(decode_with)]`), errors placed at it.
     pub fn at<T>(r: Result<T, DecodeError>, name: &str) -> Result<T, DecodeError> {
         r.map_err(|e| e.in_field(name))

@@ -141,9 +141,8 @@ pub fn parse_capture(body: &[u8], config: &CaptureConfig) -> Result<Capture, Sou
             limit: config.max_body_bytes,
         });
     }
-    let v: Value =
-        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
-            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
+    let v: Value = crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+        .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let text = |p: &str, max: usize| -> Option<String> {
         v.pointer(p)
             .and_then(Value::as_str)

@@ -38,22 +38,12 @@ fn event(kind: &str, id: &str, location_id: Option<String>, payload: Value) -> E
 
 /// A Wishpond lead event as a flow event.
 pub fn wishpond_flow_event(e: &WishpondLeadEvent) -> Event {
-    event(
-        &e.kind,
-        &e.id,
-        None,
-        crate::codec::to_value(e),
-    )
+    event(&e.kind, &e.id, None, crate::codec::to_value(e))
 }
 
 /// A Qwilr event (after the page read) as a flow event.
 pub fn qwilr_flow_event(e: &QwilrEvent) -> Event {
-    event(
-        &e.kind,
-        &e.id,
-        None,
-        crate::codec::to_value(e),
-    )
+    event(&e.kind, &e.id, None, crate::codec::to_value(e))
 }
 
 /// A verified GHL webhook as a flow event, when the flows act on it (see the module doc).

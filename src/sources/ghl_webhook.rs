@@ -400,9 +400,8 @@ pub fn parse_webhook(body: &[u8], max_body_bytes: usize) -> Result<GhlWebhook, S
             limit: max_body_bytes,
         });
     }
-    let value: Value =
-        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
-            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
+    let value: Value = crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+        .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let Value::Object(mut top) = value else {
         return Err(malformed("", "not a JSON object"));
     };

@@ -132,9 +132,8 @@ pub fn parse_webhook(body: &[u8], max_body_bytes: usize) -> Result<QwilrWebhook,
             limit: max_body_bytes,
         });
     }
-    let v: Value =
-        crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
-            .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
+    let v: Value = crate::codec::parse_bytes(body, crate::codec::DEFAULT_DEPTH)
+        .map_err(|e| malformed("", format!("not JSON ({})", e.message())))?;
     let Value::Object(mut o) = v else {
         return Err(malformed("", "not a JSON object"));
     };

@@ -554,6 +554,11 @@ impl CloneTuple
 
 /// Statements reading `fields` out of `map` (a `Map<String, Value>`) and building
 /// `ctor { .. }`; `top` is whether this is a whole struct (container `default` applies).
+///
+/// Every field is read into an `Option` slot and the first error kept, then one match
+/// builds the value or returns that error: one exit for every failure instead of an
+/// early return per field (each of which would drop the fields read before it), and
+/// each field's read is a call shared by every field of its type (`derive::slot`).
 fn decode_named(
     fields: &[Field],
     c: &ContainerAttrs,
@@ -561,7 +566,9 @@ fn decode_named(
     top: bool,
 ) -> syn::Result<TokenStream> {
     let codec = codec();
+    let d = quote!(#codec::derive);
     let mut lets = Vec::new();
+    let mut vars = Vec::new();
     let mut names = Vec::new();
     let mut known: Vec<String> = Vec::new();
     let container_default = top && c.default;
@@ -570,9 +577,10 @@ fn decode_named(
         let var = format_ident!("__f{}", i);
         let member = &f.member;
         names.push(quote!(#member: #var));
+        vars.push(var.clone());
         let ty = &f.ty;
         if f.attrs.skip {
-            lets.push(quote!(let #var: #ty = ::core::default::Default::default();));
+            lets.push(quote!(let #var: Option<#ty> = Some(::core::default::Default::default());));
             continue;
         }
         if f.attrs.flatten {
@@ -582,25 +590,25 @@ fn decode_named(
         let key = &f.json;
         known.push(f.json.clone());
         known.extend(f.attrs.aliases.iter().cloned());
-        let mut take = quote!(map.remove(#key));
+        let mut take = quote!(#d::take(&mut map, #key));
         for alias in &f.attrs.aliases {
-            take = quote!(#take.or_else(|| map.remove(#alias)));
+            take = quote!(#take.or_else(|| #d::take(&mut map, #alias)));
         }
         let read = match &f.attrs.decode_with {
-            Some(path) => quote!(#codec::derive::at(#path(x), #key)?),
-            None => quote!(#codec::derive::field::<#ty>(x, #key)?),
+            Some(path) => quote!(#d::record(#path(x), #key, &mut __err)),
+            None => quote!(#d::slot::<#ty>(x, #key, &mut __err)),
         };
         let missing = match &f.attrs.default {
-            Some(FieldDefault::Trait) => quote!(::core::default::Default::default()),
-            Some(FieldDefault::Path(p)) => quote!(#p()),
-            None if container_default => quote!(__default.#member),
+            Some(FieldDefault::Trait) => quote!(Some(::core::default::Default::default())),
+            Some(FieldDefault::Path(p)) => quote!(Some(#p())),
+            None if container_default => quote!(Some(__default.#member)),
             None if f.attrs.decode_with.is_some() => {
-                quote!(return Err(#codec::DecodeError::missing(#key)))
+                quote!(#d::fail(&mut __err, #codec::DecodeError::missing(#key)))
             }
-            None => quote!(<#ty as #codec::FromJson>::missing(#key)?),
+            None => quote!(#d::missing::<#ty>(#key, &mut __err)),
         };
         lets.push(quote! {
-            let #var: #ty = match #take {
+            let #var: Option<#ty> = match #take {
                 Some(x) => #read,
                 None => #missing,
             };
@@ -614,7 +622,7 @@ fn decode_named(
     let rest = if c.deny_unknown_fields {
         quote! {
             if let Some(k) = map.keys().next() {
-                return Err(#codec::DecodeError::unknown_field(k, &[#(#known),*]));
+                #d::fail::<()>(&mut __err, #codec::DecodeError::unknown_field(k, &[#(#known),*]));
             }
         }
     } else {
@@ -629,16 +637,25 @@ fn decode_named(
             quote!(map.clone())
         };
         flat_lets.push(quote! {
-            let #var: #ty = <#ty as #codec::FromJson>::from_json(#codec::derive::Value::Object(#src))?;
+            let #var: Option<#ty> = #d::record(
+                <#ty as #codec::FromJson>::from_json(#d::Value::Object(#src)),
+                "",
+                &mut __err,
+            );
         });
     }
     Ok(quote! {
+        let mut __err: Option<#codec::DecodeError> = None;
         #default
         #(#lets)*
         #rest
         #(#flat_lets)*
         let _ = &mut map;
-        Ok(#ctor { #(#names),* })
+        match (#(#vars,)*) {
+            (#(Some(#vars),)*) => Ok(#ctor { #(#names),* }),
+            #[allow(unreachable_patterns)]
+            _ => Err(#d::first(__err)),
+        }
     })
 }
 

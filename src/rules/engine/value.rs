@@ -29,7 +29,9 @@ impl<'a> Val<'a> {
             Val::Num(n) => num_json(*n),
             Val::Str(s) => Value::String(s.to_string()),
             Val::List(l) => Value::Array(l.iter().map(|v| v.to_json()).collect()),
-            Val::Obj(raw) => crate::codec::parse(raw, crate::codec::DEFAULT_DEPTH).unwrap_or(Value::Null),
+            Val::Obj(raw) => {
+                crate::codec::parse(raw, crate::codec::DEFAULT_DEPTH).unwrap_or(Value::Null)
+            }
         }
     }
 
