@@ -1,26 +1,32 @@
-//! Hand-written JSON codecs for the values that cross the client's Wasm boundary.
+//! The JSON codecs of every value that crosses the Wasm boundary (crate
+//! `ghl-bridge-codec`, re-exported as `ghl_bridge::codec`).
 //!
 //! Why: serde's derive code is monomorphised per type and per (de)serializer, and it
 //! drags in the formatting of every "invalid type" message (floats included); that was
-//! most of the lean `ghl-bridge/client` module. Here every type has one small decoder
-//! over an already parsed [`serde_json::Value`] and one encoder into JSON text through
-//! one small writer ([`Obj`], [`ToJson`]). The text itself is read by [`parse`], a
-//! small reader that gives what `serde_json::from_str::<Value>` gives (serde_json's
-//! own reader is a deserializer with visitors, positions and messages the module does
-//! not need; its number reader still reads the numbers), and a [`Value`] is written by
-//! its [`ToJson`] (what `serde_json::to_string` writes). The serde derives stay on the types:
-//! the native side, the full module's other domains and the schemas use them, and the
-//! property tests (`tests/codec.rs`) hold the two to the same results. Beside them sit
-//! the few text helpers the client's code uses instead of core's and alloc's
-//! ([`find_str`], [`join`], [`pointer`]), so the lean module holds no substring searcher,
-//! no string-slicing panics and no second `join`.
+//! most of the lean `ghl-bridge/client` module and the largest single part of the full
+//! one. Here every type has one small decoder over an already parsed
+//! [`serde_json::Value`] ([`FromJson`]) and one encoder into JSON text through one small
+//! writer ([`Obj`], [`ToJson`]). Most types derive both (`#[derive(FromJson, ToJson)]`,
+//! crate `ghl-bridge-codec-derive`): the derives read the same `#[serde(...)]`
+//! attributes as serde's, so a type states its JSON shape once; the client's few types
+//! keep the hand-written impls they had. The text itself is read by [`parse`], a small
+//! reader that gives what `serde_json::from_str::<Value>` gives (serde_json's own reader
+//! is a deserializer with visitors, positions and messages the module does not need; its
+//! number reader still reads the numbers), and a [`Value`] is written by its [`ToJson`]
+//! (what `serde_json::to_string` writes). The serde derives stay on the types: the native
+//! side and the schemas use them, and the property tests (`tests/codec.rs`,
+//! `tests/codec_derive.rs`) and the fuzz targets hold the two to the same results.
+//! Beside them sit the few text helpers the client's code uses instead of core's and
+//! alloc's ([`find_str`], [`join`], [`pointer`]), so the lean module holds no substring
+//! searcher, no string-slicing panics and no second `join`.
 //!
 //! Invariants:
 //! - A decoder accepts what the serde derive accepts (absent and `null` optional
 //!   fields are `None`, a `#[serde(default)]` field may be absent but not `null`,
 //!   unknown fields are ignored) and gives back the same value; the one difference:
 //!   serde also reads a struct from a list of its fields in order, a decoder takes
-//!   the documented shape, an object, only.
+//!   the documented shape, an object, only. The messages are the codec's own
+//!   (`missing field 'id' at steps[0]`), not serde's wording.
 //! - An encoder writes byte for byte what `serde_json::to_string` writes for the type
 //!   (fields in declaration order, the same string escapes).
 //! - Nothing here panics on any input; a value of the wrong shape is a [`DecodeError`]

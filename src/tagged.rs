@@ -160,7 +160,7 @@ mod tests {
     mod reference {
         use serde::{Deserialize, Serialize};
 
-        #[derive(Debug, Clone, PartialEq, Serialize, ToJson, Deserialize, FromJson)]
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         #[serde(
             tag = "kind",
             rename_all = "camelCase",
