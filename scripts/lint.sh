@@ -3,7 +3,7 @@
 #
 # 1. rustfmt --check: the crate and the fuzz crates
 # 2. clippy -D warnings, host: every target (lib, tests, benches, bins) of both crates
-#    (the library and crates/rules) with `schema`
+#    (the library and the rules crates, crates/rules and crates/rules-engine) with `schema`
 # 3. clippy -D warnings, wasm32 with the full feature set (the default): the library,
 #    src/wasm included, and the wasm-bindgen tests (tests/wasm.rs)
 # 4. clippy -D warnings, wasm32 lean (--no-default-features: the `ghl-bridge/client`

@@ -1,12 +1,12 @@
-//! Everything that can go wrong with rules or with applying them, and reading a rules
-//! document from text.
+//! Everything that can go wrong with rules or with applying them (reading a document
+//! from text is `parse_document` in `ghl-bridge-rules`).
 //!
 //! Invariant: every variant has a stable code ([`Coded`]) and names what and where.
 
 use crate::codec::ToJson;
 use crate::convention::Coded;
 
-use super::grammar::Problem;
+use crate::problem::Problem;
 
 /// Everything that can go wrong with rules or with applying them.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, serde::Serialize, ToJson)]
@@ -57,29 +57,6 @@ pub enum RulesError {
         /// The kind of JSON value found.
         found: &'static str,
     },
-}
-
-/// Reads a rules document from JSON text. A document nested too deeply to read is
-/// [`RulesError::Invalid`] with one `TOO_DEEP` problem (so validation can report it);
-/// text that is not JSON is [`RulesError::NotJson`].
-pub fn parse_document(text: &str) -> Result<serde_json::Value, RulesError> {
-    crate::codec::parse(text, crate::codec::DEFAULT_DEPTH).map_err(|e| {
-        if e.is_too_deep() {
-            return RulesError::Invalid {
-                problems: vec![Problem {
-                    pointer: String::new(),
-                    code: "TOO_DEEP".into(),
-                    message: "The document is nested too deeply to read (more than 127 levels of lists and objects).".into(),
-                }],
-            };
-        }
-        let (line, column) = e.line_column(text);
-        RulesError::NotJson {
-            line,
-            column,
-            message: e.reason().to_string(),
-        }
-    })
 }
 
 fn summary(problems: &[Problem]) -> String {

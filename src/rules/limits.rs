@@ -53,4 +53,4 @@ impl Default for Limits {
 }
 
 /// Hard ceiling on nesting whatever the configured limit (keeps recursion shallow).
-pub(crate) const HARD_MAX_DEPTH: usize = 512;
+pub const HARD_MAX_DEPTH: usize = 512;

@@ -3,9 +3,10 @@
 //!
 //! Life cycle: [`compile`] a document once into [`CompiledRules`] (or get every
 //! problem at once, each with a JSON Pointer and a plain-language message; [`validate`]
-//! is compiling and keeping only the problems), then apply it to many records with [`CompiledRules::apply_json`],
-//! [`CompiledRules::apply_value`], [`CompiledRules::apply_json_text`] or the batch form
-//! [`CompiledRules::apply_batch_json`].
+//! is compiling and keeping only the problems), then apply it to many records with
+//! [`Program::apply_json`], [`Program::apply_value`], [`Program::apply_json_text`] or the
+//! batch form [`Program::apply_batch_json`] (a [`CompiledRules`] is its [`Program`], to
+//! which it derefs, and the typed document).
 //!
 //! Speed: compiling collects every source path the rules read into a trie; applying
 //! walks the record's JSON text once with a selective scanner ([`scan`]) that descends
@@ -13,13 +14,13 @@
 //! allocating. Extracted strings are borrowed from the input unless they hold escapes.
 //! The batch form writes its results straight to JSON text. Hosts that hold records
 //! as objects (JavaScript) read only the values the rules need themselves, following
-//! [`CompiledRules::slot_plan`], and apply them with
-//! [`CompiledRules::apply_slots_batch_json`] (the format is documented there).
+//! [`Program::slot_plan`], and apply them with [`Program::apply_slots_batch_json`] (the
+//! format is documented there).
 //!
 //! Layout, by role (each layer uses only those before it): `text` (text operations and
-//! data tables), `grammar` (the typed document and problems), `engine` (the compiled
-//! plan, reading records, applying rules), `compile` (document to plan, the transform
-//! registry).
+//! data tables), `engine` (the compiled program, reading records, applying rules, the
+//! errors and problems), `grammar` (the typed document, reading it from text), `compile`
+//! (document to program, the transform registry).
 //!
 //! Invariants:
 //! - Applying never panics, whatever the document and record: every failure is a
@@ -33,35 +34,32 @@
 //! - Tags never go into the upsert body (GHL replaces all tags when it sees them);
 //!   they come out as a diff: `tagsToAdd` and `tagsToRemove`.
 //!
-//! A crate of its own (`ghl-bridge-rules`, re-exported as `ghl_bridge::rules`) so the
-//! full Wasm module can be size-optimised while this crate, which holds the mapping
-//! hot path, keeps opt-level 3. It also holds the two things it shares with the other
-//! domains: the error convention ([`convention`], `ghl_bridge::error`) and the contact
-//! fields it writes ([`contact`], `ghl_bridge::api::ContactFields`).
+//! Two crates, by how they are built: what runs per record (the compiled program
+//! [`Program`], reading records, applying, the text normalisers, [`RulesError`], the
+//! limits; sources in `engine/`, which lists its files) is `ghl-bridge-rules-engine`,
+//! kept at opt-level 3 in the full Wasm module; this crate (`ghl-bridge-rules`: the
+//! grammar, compiling and its problems, the presets, [`CompiledRules`]) is built for
+//! size like the rest, depends on the engine and re-exports it, so `ghl_bridge::rules`
+//! stays the one public path. The engine also holds the two things it shares with the
+//! other domains: the error convention ([`convention`], `ghl_bridge::error`) and the
+//! contact fields it writes ([`contact`], `ghl_bridge::api::ContactFields`).
 #![forbid(unsafe_code)]
 
 pub(crate) use ghl_bridge_codec as codec;
 
 mod compile;
-pub mod contact;
-#[path = "../error.rs"]
-pub mod convention;
-mod engine;
-mod error;
+mod compiled;
 mod grammar;
-mod limits;
 pub mod presets;
-mod text;
+
+use ghl_bridge_rules_engine as engine;
 
 pub use compile::{compile, validate, validate_with, CompileContext, CustomFieldDef};
-pub use engine::plan::CompiledRules;
-pub use engine::result::{
-    ApplyOptions, CustomFieldValue, MappingResult, TraceEntry, TraceKind, UpsertBody, Warning,
+pub use compiled::CompiledRules;
+pub use engine::{
+    contact, convention, country, date, phone, scan, ApplyOptions, CustomFieldValue, Limits,
+    MappingResult, Problem, Program, RulesError, SlotNode, SlotPlan, TraceEntry, TraceKind,
+    UpsertBody, Warning,
 };
-pub use engine::scan;
-pub use engine::slots::{SlotNode, SlotPlan};
-pub use error::{parse_document, RulesError};
 pub use grammar::document::*;
-pub use grammar::Problem;
-pub use limits::Limits;
-pub use text::{country, date, phone};
+pub use grammar::parse_document;

@@ -6,7 +6,8 @@
 use serde_json::{Map, Value};
 
 use super::Compiler;
-use crate::grammar::{did_you_mean, Problem};
+use crate::grammar::did_you_mean;
+use crate::Problem;
 
 /// The kind of a JSON value, in plain words.
 pub(super) fn kind(v: &Value) -> &'static str {

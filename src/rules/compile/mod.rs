@@ -18,19 +18,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::engine::conditions::{CmpOp, Cond, Op};
+use crate::engine::limits::{Limits, HARD_MAX_DEPTH};
 use crate::engine::path::{parse_path, parse_template, Piece, Trie};
 use crate::engine::plan::{
-    CMapping, CRoute, CScoreRule, CScoring, CTag, CTagRule, CTarget, CompiledRules, CustomOut,
-    Part, RuleSet, Source,
+    CMapping, CRoute, CScoreRule, CScoring, CTag, CTagRule, CTarget, CustomOut, Part, Program,
+    RuleSet, Source,
 };
 use crate::engine::tags::normalise;
+use crate::engine::text::{country, phone};
 use crate::engine::transforms::CTransform;
 use crate::engine::value::Val;
-use crate::error::RulesError;
+use crate::grammar::did_you_mean;
 use crate::grammar::document::*;
-use crate::grammar::{did_you_mean, Problem};
-use crate::limits::{Limits, HARD_MAX_DEPTH};
-use crate::text::{country, phone};
+use crate::{CompiledRules, Problem, RulesError};
 
 use checks::kind;
 
@@ -236,7 +236,7 @@ impl Compiler<'_> {
             scoring,
             routes: typed_routes,
         };
-        Some(CompiledRules {
+        let program = Program {
             trie: std::mem::take(&mut self.trie),
             base,
             routes,
@@ -245,8 +245,8 @@ impl Compiler<'_> {
             lowercase_tags: self.tag_shape.0,
             max_tag_length: self.tag_shape.1,
             limits: *self.limits,
-            document,
-        })
+        };
+        Some(CompiledRules::new(program, document))
     }
 
     fn settings(&mut self, s: &Value) -> Option<Settings> {

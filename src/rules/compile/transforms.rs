@@ -253,7 +253,8 @@ fn pattern<'m>(a: &mut Args<'m, '_>) -> (Option<&'m str>, Option<regex_lite::Reg
 }
 
 fn name_part(part: NamePart) -> Built {
-    Some((Transform::SplitName { part }, CTransform::Name(part)))
+    let first = part == NamePart::First;
+    Some((Transform::SplitName { part }, CTransform::Name { first }))
 }
 
 fn lookup(a: &mut Args<'_, '_>) -> Built {

@@ -12,19 +12,19 @@ use serde_json::Value;
 
 use super::budget::Budget;
 use super::conditions::{as_text, is_blank, Cond};
-use super::plan::{CMapping, CTag, CTarget, CompiledRules, Part, RuleSet, Source};
+use super::plan::{CMapping, CTag, CTarget, Part, Program, RuleSet, Source};
 use super::result::*;
 use super::scan::{scan_record, Scanner};
 use super::tags::{normalise_with, TagDiff};
 use super::textops::Scratch;
 use super::transforms::{number_of, number_text};
 use super::value::Val;
+use crate::contact::STRING_FIELDS;
 use crate::convention::{Coded, ErrorReport};
 use crate::error::RulesError;
-use crate::grammar::document::STANDARD_FIELDS;
 use crate::text::json as write;
 
-/// `"name":` of each standard field, in [`STANDARD_FIELDS`] order (written in one go).
+/// `"name":` of each standard field, in [`STRING_FIELDS`] order (written in one go).
 const STD_KEYS: [&str; 15] = [
     "\"firstName\":",
     "\"lastName\":",
@@ -174,7 +174,7 @@ fn why_not(c: &Option<Cond>) -> String {
     }
 }
 
-impl CompiledRules {
+impl Program {
     fn tags_of<'a>(
         &'a self,
         v: &Val<'a>,
@@ -662,7 +662,7 @@ impl CompiledRules {
         out.push_str("{\"upsert\":{");
         let mut first = true;
         for (i, v) in o.std.iter().enumerate() {
-            if let (Some(v), Some(name)) = (v, STANDARD_FIELDS.get(i)) {
+            if let (Some(v), Some(name)) = (v, STRING_FIELDS.get(i)) {
                 if !first {
                     out.push(',');
                 }
@@ -873,7 +873,7 @@ pub(super) fn write_error(out: &mut String, e: &RulesError) {
 mod tests {
     #[test]
     fn std_keys_follow_standard_fields() {
-        for (i, f) in super::STANDARD_FIELDS.iter().enumerate() {
+        for (i, f) in super::STRING_FIELDS.iter().enumerate() {
             assert_eq!(super::STD_KEYS[i], format!("\"{f}\":"));
         }
     }

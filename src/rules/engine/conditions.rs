@@ -15,7 +15,7 @@ use super::value::Val;
 
 /// A comparison.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum CmpOp {
+pub enum CmpOp {
     Gt,
     Gte,
     Lt,
@@ -24,7 +24,7 @@ pub(crate) enum CmpOp {
 
 /// The test of a leaf condition.
 #[derive(Debug, Clone)]
-pub(crate) enum Op {
+pub enum Op {
     Equals(Val<'static>),
     In(Vec<Val<'static>>),
     Contains(String),
@@ -38,7 +38,7 @@ pub(crate) enum Op {
 
 /// A compiled condition.
 #[derive(Debug, Clone)]
-pub(crate) enum Cond {
+pub enum Cond {
     Test {
         slot: u32,
         op: Op,

@@ -6,7 +6,7 @@
 
 /// One step of a path.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Seg {
+pub enum Seg {
     /// Object key.
     Key(String),
     /// Array index.
@@ -16,7 +16,7 @@ pub(crate) enum Seg {
 }
 
 /// Parses a path; the error is a plain-language explanation.
-pub(crate) fn parse_path(p: &str) -> Result<Vec<Seg>, String> {
+pub fn parse_path(p: &str) -> Result<Vec<Seg>, String> {
     let mut segs = Vec::new();
     let b = p.as_bytes();
     let mut i = 0;
@@ -167,7 +167,7 @@ impl Node {
 
 /// Every path a document reads; node 0 is the record itself.
 #[derive(Debug, Clone)]
-pub(crate) struct Trie {
+pub struct Trie {
     pub(crate) nodes: Vec<Node>,
     /// Per slot: does it collect a list (path under a wildcard)?
     pub(crate) multi: Vec<bool>,
@@ -186,7 +186,7 @@ impl Default for Trie {
 
 impl Trie {
     /// Adds a parsed path and returns its slot.
-    pub(crate) fn add(&mut self, text: &str, segs: &[Seg]) -> u32 {
+    pub fn add(&mut self, text: &str, segs: &[Seg]) -> u32 {
         let mut cur = 0usize;
         let mut multi = false;
         for s in segs {
@@ -295,13 +295,13 @@ mod tests {
 
 /// A piece of a template (`"{lead.first_name} {lead.last_name}"`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Piece {
+pub enum Piece {
     Lit(String),
     Path(String, Vec<Seg>),
 }
 
 /// Parses a template: `{path}` placeholders, `{{` and `}}` for literal braces.
-pub(crate) fn parse_template(t: &str) -> Result<Vec<Piece>, String> {
+pub fn parse_template(t: &str) -> Result<Vec<Piece>, String> {
     let mut out = Vec::new();
     let mut lit = String::new();
     let mut chars = t.char_indices().peekable();

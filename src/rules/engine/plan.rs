@@ -1,4 +1,4 @@
-//! The compiled form of a rules document (what [`crate::compile`] builds and
+//! The compiled form of a rules document (what `ghl_bridge_rules::compile` builds and
 //! the engine runs): the trie of source paths, and rule sets whose conditions,
 //! transforms, templates and targets refer to trie slots.
 //!
@@ -8,45 +8,44 @@
 use super::conditions::Cond;
 use super::path::Trie;
 use super::transforms::CTransform;
-use crate::grammar::document::RulesDocument;
 use crate::limits::Limits;
 
 /// A compiled template.
 #[derive(Debug, Clone)]
-pub(crate) enum Part {
+pub enum Part {
     Lit(String),
     Slot(u32),
 }
 
 /// Where a mapped value goes.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum CTarget {
+pub enum CTarget {
     Std(usize),
     Tags,
     Custom(usize),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) enum Source {
+pub enum Source {
     Slot(u32),
     Template(Vec<Part>),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CMapping {
-    pub(crate) id: String,
-    pub(crate) source: Source,
-    pub(crate) transforms: Vec<CTransform>,
+pub struct CMapping {
+    pub id: String,
+    pub source: Source,
+    pub transforms: Vec<CTransform>,
     /// Every transform is a text transform ([`CTransform::is_text`]): a text value
     /// can take the text path.
-    pub(crate) text: bool,
-    pub(crate) target: CTarget,
-    pub(crate) when: Option<Cond>,
+    pub text: bool,
+    pub target: CTarget,
+    pub when: Option<Cond>,
 }
 
 /// A tag a tag rule adds or removes.
 #[derive(Debug, Clone)]
-pub(crate) enum CTag {
+pub enum CTag {
     /// Fixed text, normalised when compiled (a blank one is dropped then).
     Fixed(String),
     /// A template, normalised for each record.
@@ -54,57 +53,57 @@ pub(crate) enum CTag {
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CTagRule {
-    pub(crate) id: String,
-    pub(crate) when: Option<Cond>,
-    pub(crate) add: Vec<CTag>,
-    pub(crate) remove: Vec<CTag>,
+pub struct CTagRule {
+    pub id: String,
+    pub when: Option<Cond>,
+    pub add: Vec<CTag>,
+    pub remove: Vec<CTag>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CScoreRule {
-    pub(crate) id: String,
-    pub(crate) when: Option<Cond>,
-    pub(crate) points: i64,
-    pub(crate) per: Option<u32>,
-    pub(crate) cap: Option<i64>,
+pub struct CScoreRule {
+    pub id: String,
+    pub when: Option<Cond>,
+    pub points: i64,
+    pub per: Option<u32>,
+    pub cap: Option<i64>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CScoring {
-    pub(crate) base: Option<u32>,
-    pub(crate) rules: Vec<CScoreRule>,
-    pub(crate) min: Option<i64>,
-    pub(crate) max: Option<i64>,
-    pub(crate) thresholds: Vec<(i64, Vec<String>)>,
-    pub(crate) write_to: Option<CTarget>,
+pub struct CScoring {
+    pub base: Option<u32>,
+    pub rules: Vec<CScoreRule>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub thresholds: Vec<(i64, Vec<String>)>,
+    pub write_to: Option<CTarget>,
 }
 
 #[derive(Debug, Clone, Default)]
-pub(crate) struct RuleSet {
-    pub(crate) mappings: Vec<CMapping>,
-    pub(crate) tag_rules: Vec<CTagRule>,
-    pub(crate) scoring: Option<CScoring>,
+pub struct RuleSet {
+    pub mappings: Vec<CMapping>,
+    pub tag_rules: Vec<CTagRule>,
+    pub scoring: Option<CScoring>,
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct CRoute {
-    pub(crate) id: String,
-    pub(crate) when: Cond,
-    pub(crate) set: RuleSet,
+pub struct CRoute {
+    pub id: String,
+    pub when: Cond,
+    pub set: RuleSet,
 }
 
 /// A custom field written by the rules.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct CustomOut {
-    pub(crate) id: Option<String>,
-    pub(crate) key: Option<String>,
+pub struct CustomOut {
+    pub id: Option<String>,
+    pub key: Option<String>,
     /// The JSON text before its value: `{"id":..,"key":..,"field_value":`.
-    pub(crate) prefix: String,
+    pub prefix: String,
 }
 
 impl CustomOut {
-    pub(crate) fn new(id: Option<String>, key: Option<String>) -> Self {
+    pub fn new(id: Option<String>, key: Option<String>) -> Self {
         let mut prefix = String::from("{");
         if let Some(id) = &id {
             prefix.push_str("\"id\":");
@@ -121,27 +120,21 @@ impl CustomOut {
     }
 }
 
-/// A compiled rules document, ready to apply to many records. Immutable and cheap to
-/// share; applying never mutates it.
+/// A compiled rules document, ready to apply to many records (`CompiledRules` is this
+/// and the typed document). Immutable and cheap to share; applying never mutates it.
 #[derive(Debug, Clone)]
-pub struct CompiledRules {
-    pub(crate) trie: Trie,
-    pub(crate) base: RuleSet,
-    pub(crate) routes: Vec<CRoute>,
-    pub(crate) customs: Vec<CustomOut>,
-    pub(crate) default_country: Option<String>,
-    pub(crate) lowercase_tags: bool,
-    pub(crate) max_tag_length: usize,
-    pub(crate) limits: Limits,
-    pub(crate) document: RulesDocument,
+pub struct Program {
+    pub trie: Trie,
+    pub base: RuleSet,
+    pub routes: Vec<CRoute>,
+    pub customs: Vec<CustomOut>,
+    pub default_country: Option<String>,
+    pub lowercase_tags: bool,
+    pub max_tag_length: usize,
+    pub limits: Limits,
 }
 
-impl CompiledRules {
-    /// The document this was compiled from (typed).
-    pub fn document(&self) -> &RulesDocument {
-        &self.document
-    }
-
+impl Program {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits

@@ -11,7 +11,7 @@ use super::textops::Scratch;
 
 /// Normalises one tag; `None` when nothing is left. A tag that is already normal is
 /// passed through without copying.
-pub(crate) fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
+pub fn normalise(t: Cow<'_, str>, lowercase: bool, max_len: usize) -> Option<Cow<'_, str>> {
     normalise_with(t, lowercase, max_len, &mut Scratch::default())
 }
 

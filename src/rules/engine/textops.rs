@@ -115,7 +115,7 @@ fn title_case<'a>(s: Cow<'a, str>, scratch: &mut Scratch) -> Cow<'a, str> {
 impl CTransform {
     /// Whether the transform maps one text to one text (or to nothing), so a chain of
     /// such transforms can take the text path.
-    pub(crate) fn is_text(&self) -> bool {
+    pub fn is_text(&self) -> bool {
         match self {
             CTransform::Trim
             | CTransform::Lower
@@ -245,7 +245,7 @@ mod tests {
         ];
         let all = chains();
         let mut scratch = Scratch::default();
-        let budget = crate::engine::budget::Budget::new(&crate::Limits::default());
+        let budget = crate::budget::Budget::new(&crate::Limits::default());
         // Every chain of one or two transforms, owned and borrowed inputs.
         for a in 0..all.len() {
             for b in 0..=all.len() {

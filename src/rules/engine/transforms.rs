@@ -13,17 +13,19 @@ use regex_lite::Regex;
 use super::budget::Budget;
 use super::conditions::{as_number, as_text, is_blank, parse_number};
 use super::value::Val;
-use crate::grammar::document::NamePart;
 use crate::text::{country, date, phone};
 
 /// A compiled transform.
 #[derive(Debug, Clone)]
-pub(crate) enum CTransform {
+pub enum CTransform {
     Trim,
     Lower,
     Upper,
     Title,
-    Name(NamePart),
+    /// The given name (`first`) or the family name of a full name.
+    Name {
+        first: bool,
+    },
     Join(String),
     Default(Val<'static>),
     Lookup {
@@ -195,39 +197,34 @@ pub(crate) fn title(s: &str) -> String {
     out
 }
 
-fn name_part<'a>(s: Cow<'a, str>, part: NamePart) -> Cow<'a, str> {
-    fn pick(t: &str, part: NamePart) -> (usize, usize) {
+fn name_part<'a>(s: Cow<'a, str>, first: bool) -> Cow<'a, str> {
+    fn pick(t: &str, first: bool) -> (usize, usize) {
         let t0 = t.trim();
         let off = t0.as_ptr() as usize - t.as_ptr() as usize;
         if let Some(comma) = t0.find(',') {
             // "Last, First"
             let (a, b) = (&t0[..comma], &t0[comma + 1..]);
-            let r = match part {
-                NamePart::Last => (0, a.trim_end().len()),
-                NamePart::First => {
-                    let bt = b.trim();
-                    let s = comma + 1 + (b.len() - b.trim_start().len());
-                    (s, s + bt.len())
-                }
+            let r = if first {
+                let bt = b.trim();
+                let s = comma + 1 + (b.len() - b.trim_start().len());
+                (s, s + bt.len())
+            } else {
+                (0, a.trim_end().len())
             };
             return (off + r.0, off + r.1);
         }
         match t0.find(char::is_whitespace) {
-            None => match part {
-                NamePart::First => (off, off + t0.len()),
-                NamePart::Last => (off, off),
-            },
-            Some(sp) => match part {
-                NamePart::First => (off, off + sp),
-                NamePart::Last => {
-                    let rest = &t0[sp..];
-                    let s = sp + (rest.len() - rest.trim_start().len());
-                    (off + s, off + t0.len())
-                }
-            },
+            None if first => (off, off + t0.len()),
+            None => (off, off),
+            Some(sp) if first => (off, off + sp),
+            Some(sp) => {
+                let rest = &t0[sp..];
+                let s = sp + (rest.len() - rest.trim_start().len());
+                (off + s, off + t0.len())
+            }
         }
     }
-    let (a, b) = pick(&s, part);
+    let (a, b) = pick(&s, first);
     match s {
         Cow::Borrowed(x) => Cow::Borrowed(x.get(a..b).unwrap_or("")),
         Cow::Owned(x) => Cow::Owned(x.get(a..b).unwrap_or("").to_string()),
@@ -367,7 +364,7 @@ impl CTransform {
             CTransform::Lower => map_str(v, &mut lower),
             CTransform::Upper => map_str(v, &mut upper),
             CTransform::Title => map_str(v, &mut title_cow),
-            CTransform::Name(p) => map_str(v, &mut |s| name_part(s, *p)),
+            CTransform::Name { first } => map_str(v, &mut |s| name_part(s, *first)),
             CTransform::Truncate(n) => map_str(v, &mut |s| match s.char_indices().nth(*n) {
                 None => s,
                 Some((i, _)) => match s {
@@ -607,19 +604,19 @@ mod tests {
             s("Mary-Jane O'Neil")
         );
         assert_eq!(
-            run(CTransform::Name(NamePart::First), s(" John  Ronald Smith")).0,
+            run(CTransform::Name { first: true }, s(" John  Ronald Smith")).0,
             s("John")
         );
         assert_eq!(
-            run(CTransform::Name(NamePart::Last), s("John  Ronald Smith")).0,
+            run(CTransform::Name { first: false }, s("John  Ronald Smith")).0,
             s("Ronald Smith")
         );
         assert_eq!(
-            run(CTransform::Name(NamePart::First), s("Smith, John")).0,
+            run(CTransform::Name { first: true }, s("Smith, John")).0,
             s("John")
         );
         assert_eq!(
-            run(CTransform::Name(NamePart::Last), s("Smith, John")).0,
+            run(CTransform::Name { first: false }, s("Smith, John")).0,
             s("Smith")
         );
         assert_eq!(run(CTransform::Truncate(3), s("héllo")).0, s("hél"));

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 /// A value read from a record.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Val<'a> {
+pub enum Val<'a> {
     Null,
     Bool(bool),
     Num(f64),
@@ -36,7 +36,7 @@ impl<'a> Val<'a> {
     }
 
     /// From a JSON value (used for literal values of the document).
-    pub(crate) fn from_json(v: &Value) -> Val<'static> {
+    pub fn from_json(v: &Value) -> Val<'static> {
         match v {
             Value::Null => Val::Null,
             Value::Bool(b) => Val::Bool(*b),
