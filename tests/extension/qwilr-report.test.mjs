@@ -72,6 +72,12 @@ test("an accepted Qwilr page is polled and reaches GHL with the preset's tags, o
   // The page was read with its acceptance (the core's reading), once.
   const reads = h.qwilr.log.filter((e) => e.path.startsWith(`/v1/pages/${page.id}`));
   assert.equal(reads.length, 1);
+  // The contact shows the tags once the upsert is in; the delivery's last stage may
+  // still be on its way, so GHL's log is counted once the outbox has nothing pending.
+  await until(
+    async () => (await workerStatus(panel)).status.counts.pending === 0,
+    "the delivery to finish",
+  );
   // Polled again: the page is known, nothing is read or sent.
   const before = h.ghl.log.length;
   await button.click();
