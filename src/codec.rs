@@ -268,6 +268,34 @@ fn one_of(names: &[&str]) -> String {
     }
 }
 
+/// A value read from the fields of an enclosing object (what a `#[serde(flatten)]`
+/// field reads, from the fields its struct's named fields left): a struct with named
+/// fields (derived with [`FromJson`]) takes its own fields out, as serde takes a
+/// flattened struct's fields, so a later flattened map does not see them again; a map
+/// reads every field left and takes none.
+pub trait FromJsonFields: Sized {
+    /// Reads `Self` from `map`, taking out the fields it consumes.
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError>;
+}
+
+impl FromJsonFields for Map<String, Value> {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        Ok(map.clone())
+    }
+}
+
+impl FromJsonFields for Value {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        Ok(Value::Object(map.clone()))
+    }
+}
+
+impl<T: FromJson> FromJsonFields for BTreeMap<String, T> {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        BTreeMap::from_json(Value::Object(map.clone()))
+    }
+}
+
 /// What the derived decoders call (`#[derive(FromJson)]`); not for hand use.
 #[doc(hidden)]
 pub mod derive {
@@ -290,6 +318,19 @@ pub mod derive {
     /// A field read by its own function (`#[json(decode_with)]`), errors placed at it.
     pub fn at<T>(r: Result<T, DecodeError>, name: &str) -> Result<T, DecodeError> {
         r.map_err(|e| e.in_field(name))
+    }
+
+    /// A field's value under its name or one alias: refused when given under both
+    /// (serde's `duplicate field`).
+    pub fn one_of_names(
+        first: Option<Value>,
+        other: Option<Value>,
+        name: &str,
+    ) -> Result<Option<Value>, DecodeError> {
+        match (first, other) {
+            (Some(_), Some(_)) => Err(DecodeError::new(["duplicate field '", name, "'"].concat())),
+            (a, b) => Ok(a.or(b)),
+        }
     }
 
     /// The variant name of an internally tagged object, taken out of it.
