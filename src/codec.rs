@@ -132,29 +132,31 @@ impl FromJson for String {
 }
 
 /// Whole numbers: a JSON number without a fraction (what `as_u64` / `as_i64` read),
-/// within the type's range.
+/// within the type's range (its bounds given as text: no integer formatting for them).
 macro_rules! whole_from_json {
-    ($read:ident, $wide:ty, $expected:literal: $($t:ty),*) => {$(
+    ($read:ident: $($t:ty => $range:expr),*) => {$(
         impl FromJson for $t {
             fn from_json(v: Value) -> Result<Self, DecodeError> {
                 let n = v
                     .$read()
-                    .ok_or_else(|| DecodeError::invalid_type(&v, $expected))?;
-                <$t>::try_from(n).map_err(|_| out_of_range(&n.to_string(), <$t>::MIN as $wide, <$t>::MAX as $wide))
+                    .ok_or_else(|| DecodeError::invalid_type(&v, "a whole number"))?;
+                <$t>::try_from(n).map_err(|_| out_of_range(&n.to_string(), $range))
             }
         }
     )*};
 }
-whole_from_json!(as_u64, u64, "a whole number": u8, u16, u32, u64, usize);
-whole_from_json!(as_i64, i64, "a whole number": i32, i64);
+whole_from_json!(as_u64: u8 => "up to 255", u16 => "up to 65535", u32 => "up to 4294967295",
+    u64 => "up to 18446744073709551615", usize => USIZE_RANGE);
+whole_from_json!(as_i64: i32 => "from -2147483648 to 2147483647",
+    i64 => "from -9223372036854775808 to 9223372036854775807");
 
-fn out_of_range<W: ToString>(n: &str, min: W, max: W) -> DecodeError {
-    let (min, max) = (min.to_string(), max.to_string());
-    let range = match min.as_str() {
-        "0" => ["up to ", &max].concat(),
-        _ => ["from ", &min, " to ", &max].concat(),
-    };
-    DecodeError::new(["invalid value: ", n, ", expected a number ", &range].concat())
+#[cfg(target_pointer_width = "32")]
+const USIZE_RANGE: &str = "up to 4294967295";
+#[cfg(not(target_pointer_width = "32"))]
+const USIZE_RANGE: &str = "up to 18446744073709551615";
+
+fn out_of_range(n: &str, range: &str) -> DecodeError {
+    DecodeError::new(["invalid value: ", n, ", expected a number ", range].concat())
 }
 
 impl FromJson for f64 {
@@ -274,6 +276,34 @@ fn one_of(names: &[&str]) -> String {
     }
 }
 
+/// A value read from the fields of an enclosing object (what a `#[serde(flatten)]`
+/// field reads, from the fields its struct's named fields left): a struct with named
+/// fields (derived with [`FromJson`]) takes its own fields out, as serde takes a
+/// flattened struct's fields, so a later flattened map does not see them again; a map
+/// reads every field left and takes none.
+pub trait FromJsonFields: Sized {
+    /// Reads `Self` from `map`, taking out the fields it consumes.
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError>;
+}
+
+impl FromJsonFields for Map<String, Value> {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        Ok(map.clone())
+    }
+}
+
+impl FromJsonFields for Value {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        Ok(Value::Object(map.clone()))
+    }
+}
+
+impl<T: FromJson> FromJsonFields for BTreeMap<String, T> {
+    fn from_json_fields(map: &mut Map<String, Value>) -> Result<Self, DecodeError> {
+        BTreeMap::from_json(Value::Object(map.clone()))
+    }
+}
+
 /// What the derived decoders call (`#[derive(FromJson)]`); not for hand use.
 #[doc(hidden)]
 pub mod derive {
@@ -345,6 +375,19 @@ pub mod derive {
         r.map_err(|e| e.in_field(name))
     }
 
+    /// A field's value under its name or one alias: refused when given under both
+    /// (serde's `duplicate field`).
+    pub fn one_of_names(
+        first: Option<Value>,
+        other: Option<Value>,
+        name: &str,
+    ) -> Result<Option<Value>, DecodeError> {
+        match (first, other) {
+            (Some(_), Some(_)) => Err(DecodeError::new(["duplicate field '", name, "'"].concat())),
+            (a, b) => Ok(a.or(b)),
+        }
+    }
+
     /// The variant name of an internally tagged object, taken out of it.
     pub fn tag(map: &mut Map<String, Value>, tag: &str) -> Result<String, DecodeError> {
         match map.remove(tag) {
@@ -403,16 +446,18 @@ impl ToJson for u64 {
     }
 }
 
+/// Every unsigned integer written by `u64`'s one formatter, every signed one by `i64`'s.
 macro_rules! int_to_json {
-    ($($t:ty),*) => {$(
+    ($wide:ty: $($t:ty),*) => {$(
         impl ToJson for $t {
             fn write_json(&self, out: &mut String) {
-                out.push_str(&self.to_string());
+                out.push_str(&(*self as $wide).to_string());
             }
         }
     )*};
 }
-int_to_json!(u8, u16, u32, usize, i32, i64);
+int_to_json!(u64: u8, u16, u32, usize);
+int_to_json!(i64: i32, i64);
 
 impl ToJson for f64 {
     /// The shortest form that reads back (what serde_json writes), `null` when not finite.

@@ -51,6 +51,10 @@ pub const TARGETS: &[Target] = &[
         run: targets::client_decode,
     },
     Target {
+        name: "codec_derive",
+        run: targets::codec_derive,
+    },
+    Target {
         name: "response_classify",
         run: targets::response_classify,
     },

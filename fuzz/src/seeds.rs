@@ -152,6 +152,61 @@ pub fn all(root: &Path) -> Vec<Seed> {
         add("client_decode", name.into(), input.as_bytes().to_vec());
     }
 
+    // The derived codecs: each untrusted shape from the fixtures, and stored records.
+    let src = fx.join("sources");
+    let hook = read_json(&src.join("ghl-webhook-contact-tag-update.json"));
+    let event = json!({"kind": "ContactTagUpdate", "webhookId": "wh-1", "timestampMs": 1_773_000_000_000i64,
+                       "locationId": "L", "contact": {"id": "c1", "email": "a@b.co", "tags": ["vip"]},
+                       "tagChange": {"tags": ["vip"], "added": ["vip"], "removed": [], "previousKnown": false, "outOfOrder": false},
+                       "fields": hook});
+    let typed = |kind: u8, v: &Value| [&[kind][..], v.to_string().as_bytes()].concat();
+    add(
+        "codec_derive",
+        "ghl-webhook-event".into(),
+        typed(b'0', &event),
+    );
+    // The Qwilr delivery and page as the core reads them (the typed values).
+    let qwilr = |name: &str| read_json(&src.join(format!("{name}.json"))).to_string();
+    let hook_typed = ghl_bridge::sources::qwilr::parse_webhook(
+        qwilr("qwilr-webhook-page-accepted").as_bytes(),
+        1 << 20,
+    )
+    .map(|w| serde_json::to_value(w).unwrap_or_default());
+    let page_typed = ghl_bridge::sources::qwilr::parse_page(
+        qwilr("qwilr-page-read-accepted").as_bytes(),
+        1 << 20,
+    )
+    .map(|p| serde_json::to_value(p).unwrap_or_default());
+    for (name, v) in [("qwilr-webhook", hook_typed), ("qwilr-page", page_typed)] {
+        if let Ok(v) = v {
+            add("codec_derive", name.into(), typed(b'1', &v));
+        }
+    }
+    let leads = read_json(&src.join("wishpond-leads-page.json"));
+    let lead = match ghl_bridge::sources::wishpond::read_api_lead(&leads["leads"][0]) {
+        Ok(l) => serde_json::to_value(l).unwrap_or_default(),
+        Err(_) => leads.clone(),
+    };
+    add("codec_derive", "wishpond-lead".into(), typed(b'2', &lead));
+    let tags = &flow_responses()["list-tags"];
+    add("codec_derive", "tags-response".into(), typed(b'3', tags));
+    let stats = read_json(&fx.join("ghl/social-media-statistics.json"));
+    add(
+        "codec_derive",
+        "statistics-response".into(),
+        typed(b'3', &stats),
+    );
+    add(
+        "codec_derive",
+        "accounts-response".into(),
+        typed(b'3', &flow_responses()["accounts"]),
+    );
+    add(
+        "codec_derive",
+        "upsert-result".into(),
+        typed(b'3', &flow_responses()["upsert"]),
+    );
+
     // Responses: the statuses the policy tells apart, with GHL's error bodies.
     let limits = "X-RateLimit-Max: 100\nX-RateLimit-Remaining: 0\nX-RateLimit-Interval-Milliseconds: 10000\nX-RateLimit-Daily-Remaining: 0\nX-RateLimit-Daily-Reset: 1773000000";
     for (name, resp) in [
@@ -192,6 +247,22 @@ pub fn all(root: &Path) -> Vec<Seed> {
         "settled".into(),
         text(&json!({"records": stored.settled, "now": now + 60_000,
                      "config": {"dailyMax": 3, "burstMax": 2, "maxAttempts": 2}, "stepMs": 1000})),
+    );
+
+    add(
+        "codec_derive",
+        "stored-records".into(),
+        typed(
+            b'4',
+            &Value::Array(
+                stored
+                    .pending
+                    .iter()
+                    .chain(&stored.settled)
+                    .cloned()
+                    .collect(),
+            ),
+        ),
     );
 
     // Statistics: GHL's sample body, the series made from it, and schedules.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use ghl_bridge::catalog;
-use ghl_bridge::codec;
+use ghl_bridge::codec::{self, FromJson};
 use ghl_bridge::error::Coded;
 use ghl_bridge::flows::{Event, FlowConfig, FlowEngine};
 use ghl_bridge::http::{HttpResponse, RequestParams, Token};
@@ -336,6 +336,107 @@ where
             );
             None
         }
+        (Ok(a), Err(e)) => panic!("the decoder read {a:?} where serde refused: {e}"),
+    }
+}
+
+/// The derived codecs (`#[derive(FromJson)]`, the full module's boundary) against the
+/// serde derives on untrusted input. Input: a type digit, then any text: read by
+/// `codec::parse` (held to `serde_json::from_str`), then decoded as `0` a GHL webhook
+/// event, `1` a Qwilr webhook and page, `2` a Wishpond lead, `3` a GHL response body
+/// (tags, statistics, accounts, contact), `4` stored outbox records. Both backends
+/// accept the same values and read the same thing (the one difference: serde also
+/// reads a struct from a list of its fields); what both read, the encoder writes as
+/// serde writes it.
+pub fn codec_derive(data: &[u8]) {
+    use ghl_bridge::api::contacts::{ContactResult, UpsertContactResult};
+    use ghl_bridge::sources::ghl_webhook::GhlWebhookEvent;
+    use ghl_bridge::sources::qwilr::{QwilrPage, QwilrWebhook};
+    use ghl_bridge::sources::wishpond::WishpondLead;
+    use ghl_bridge::stats::model::{AccountsResponse, StatisticsResponse};
+    use ghl_bridge::tags::TagsResponse;
+
+    let Some((&kind, text)) = data.split_first() else {
+        return;
+    };
+    let Ok(text) = std::str::from_utf8(text) else {
+        return;
+    };
+    let value = match (
+        codec::parse(text, codec::DEFAULT_DEPTH),
+        serde_json::from_str::<Value>(text),
+    ) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b, "the reader and serde_json read different values");
+            a
+        }
+        (Err(_), Err(_)) => return,
+        (a, b) => panic!("reader and serde_json disagree: {a:?} / {b:?}"),
+    };
+    match kind {
+        b'0' => derived_agrees::<GhlWebhookEvent>(&value),
+        b'1' => {
+            derived_agrees::<QwilrWebhook>(&value);
+            derived_agrees::<QwilrPage>(&value);
+        }
+        b'2' => derived_agrees::<WishpondLead>(&value),
+        b'3' => {
+            derived_agrees::<TagsResponse>(&value);
+            derived_agrees::<StatisticsResponse>(&value);
+            derived_agrees::<AccountsResponse>(&value);
+            derived_agrees::<UpsertContactResult>(&value);
+            derived_agrees::<ContactResult>(&value);
+        }
+        b'4' => {
+            // `Stored` has no `PartialEq`: compared by what it holds, written out.
+            let hand = Vec::<outbox::Stored>::from_json(value.clone());
+            let serde = serde_json::from_value::<Vec<outbox::Stored>>(value.clone());
+            match (&hand, &serde) {
+                (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}")),
+                (Err(_), Err(_)) => {}
+                (Err(e), Ok(_)) if list_for_object(&e.message()) => {}
+                _ => panic!("stored records: decoder {hand:?}, serde {serde:?}"),
+            }
+            if let Value::Array(items) = value {
+                for v in items {
+                    derived_agrees::<Record>(&v);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The derived decoders' one deliberate difference from serde: a struct (or tagged
+/// enum) is read from an object only, where serde also reads a list of its fields.
+fn list_for_object(message: &str) -> bool {
+    message.starts_with("invalid type: a list, expected")
+}
+
+/// `T` read by its derived decoder and by serde agree on `value` (see
+/// [`codec_derive`]); a value both read is written by the encoder as serde writes it.
+fn derived_agrees<T>(value: &Value)
+where
+    T: codec::FromJson
+        + codec::ToJson
+        + serde::de::DeserializeOwned
+        + serde::Serialize
+        + PartialEq
+        + std::fmt::Debug,
+{
+    let hand = T::from_json(value.clone());
+    let serde = serde_json::from_value::<T>(value.clone());
+    match (hand, serde) {
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, b);
+            assert_eq!(codec::to_json(&a), serde_json::to_string(&b).unwrap());
+        }
+        (Err(e), Err(_)) => assert!(!e.message().is_empty()),
+        (Err(e), Ok(_)) => assert!(
+            list_for_object(&e.message()),
+            "the decoder refused what serde reads: {}",
+            e.message()
+        ),
         (Ok(a), Err(e)) => panic!("the decoder read {a:?} where serde refused: {e}"),
     }
 }
@@ -1051,6 +1152,36 @@ mod tests {
                 (t.run)(&s);
             }
         }
+    }
+
+    #[test]
+    fn codec_derive_seeds_are_read_as_their_types() {
+        use ghl_bridge::sources::ghl_webhook::GhlWebhookEvent;
+        use ghl_bridge::sources::qwilr::{QwilrPage, QwilrWebhook};
+        use ghl_bridge::sources::wishpond::WishpondLead;
+        use ghl_bridge::tags::TagsResponse;
+        // Each seed is read (not refused) by the decoder of its kind, so fuzzing starts
+        // from accepted values.
+        let mut read = [0; 5];
+        for s in seeds("codec_derive") {
+            let v: Value = serde_json::from_slice(&s[1..]).unwrap();
+            let ok = match s[0] {
+                b'0' => GhlWebhookEvent::from_json(v).is_ok(),
+                b'1' => {
+                    QwilrWebhook::from_json(v.clone()).is_ok() || QwilrPage::from_json(v).is_ok()
+                }
+                b'2' => WishpondLead::from_json(v).is_ok(),
+                b'3' => TagsResponse::from_json(v).is_ok(),
+                b'4' => Vec::<outbox::Stored>::from_json(v).is_ok_and(|r| !r.is_empty()),
+                _ => false,
+            };
+            assert!(ok, "seed {:?} is not read", String::from_utf8_lossy(&s));
+            read[usize::from(s[0] - b'0')] += 1;
+        }
+        assert!(
+            read.iter().all(|n| *n > 0),
+            "every kind has a seed: {read:?}"
+        );
     }
 
     #[test]

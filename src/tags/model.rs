@@ -88,10 +88,10 @@ pub struct TagsResults {
     pub count: Option<u64>,
 }
 
-/// Tolerant field decoders shared by the tags and stats models.
+/// Tolerant field decoders shared by the tags and stats models: GHL's loose fields,
+/// each rule once over a JSON value (`*_json`, what the derived codecs call); the serde
+/// functions read the value and apply the same rule.
 pub(crate) mod lenient {
-    //! GHL's loose fields, each rule once over a JSON value (`*_json`, what the
-    //! derived codecs call); the serde functions read the value and apply the same rule.
     use super::*;
     use crate::codec::{DecodeError, FromJson};
     use serde_json::Value;
