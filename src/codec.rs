@@ -483,15 +483,20 @@ impl<T: ToJson + ?Sized> ToJson for Box<T> {
 
 impl<T: ToJson> ToJson for BTreeSet<T> {
     fn write_json(&self, out: &mut String) {
-        out.push('[');
-        for (i, v) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            v.write_json(out);
-        }
-        out.push(']');
+        write_items(self.iter(), out);
     }
+}
+
+/// `[a,b,...]`: the items written one after another.
+fn write_items<'a, T: ToJson + 'a>(items: impl Iterator<Item = &'a T>, out: &mut String) {
+    out.push('[');
+    for (i, v) in items.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        v.write_json(out);
+    }
+    out.push(']');
 }
 
 impl<A: ToJson, B: ToJson> ToJson for (A, B) {
@@ -577,14 +582,7 @@ impl<T: ToJson> ToJson for Option<T> {
 
 impl<T: ToJson> ToJson for [T] {
     fn write_json(&self, out: &mut String) {
-        out.push('[');
-        for (i, v) in self.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            v.write_json(out);
-        }
-        out.push(']');
+        write_items(self.iter(), out);
     }
 }
 
