@@ -71,9 +71,9 @@ async function main(argv: string[]): Promise<number> {
     startWorker: runnerWorker,
     consoleDir: existsSync(`${consoleDir}console/ghl-bridge-console.js`) ? consoleDir : undefined,
   });
-  if (runner.server)
-    process.stdout.write(`${JSON.stringify({ msg: "ready", url: runner.server.url })}\n`);
-  await new Promise<void>((done) => {
+  // The signal handlers are in place before "ready" is written: a supervisor may stop
+  // the runner the moment it reads it.
+  const stopped = new Promise<void>((done) => {
     const stop = (signal: string) => {
       log.info("stopping", { signal });
       runner.stop().then(done, (e) => {
@@ -84,6 +84,9 @@ async function main(argv: string[]): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  if (runner.server)
+    process.stdout.write(`${JSON.stringify({ msg: "ready", url: runner.server.url })}\n`);
+  await stopped;
   return 0;
 }
 
