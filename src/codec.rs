@@ -655,6 +655,188 @@ impl<'a> Obj<'a> {
 // more (the substring searcher with the slicing panics it can raise; a second
 // instance of `join` for lists of `String`).
 
+/// A decimal number read from text as `text.parse::<f64>()` reads it (an optional sign,
+/// digits with an optional point, an optional exponent: `-12.5`, `+3`, `.5`, `5.`,
+/// `1e-7`; nothing else, no spaces), except that `inf` and `NaN` are not numbers here.
+/// Too large gives an infinity, as core's parse does.
+///
+/// Why not core's parse: its correctly rounded algorithm carries a 10 KB table of powers
+/// of five and its code (about 14 KB gzip of the module). Here a number of at most 19
+/// significant digits whose value is exact as a double times or over an exact power of
+/// ten (at most 15 digits and an exponent within 22 of them: every price, score, count
+/// and date a record holds) is one IEEE operation on exact operands, so correctly
+/// rounded: the same `f64` as core's. Anything longer is read by serde_json's number
+/// reader, already in the module, which may differ from core's in the last bit.
+pub fn parse_f64(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let negative = match b.first() {
+        Some(b'-') => {
+            i = 1;
+            true
+        }
+        Some(b'+') => {
+            i = 1;
+            false
+        }
+        _ => false,
+    };
+    let mut mantissa: u64 = 0;
+    let mut kept = 0u32;
+    let mut exp: i64 = 0;
+    let mut digits = false;
+    let mut exact = true;
+    let mut fraction = false;
+    while let Some(&c) = b.get(i) {
+        match c {
+            b'0'..=b'9' => {
+                digits = true;
+                let d = u64::from(c - b'0');
+                if mantissa == 0 && d == 0 {
+                    // A leading zero: no significant digit yet.
+                    if fraction {
+                        exp -= 1;
+                    }
+                } else if kept < 19 {
+                    mantissa = mantissa * 10 + d;
+                    kept += 1;
+                    if fraction {
+                        exp -= 1;
+                    }
+                } else {
+                    // Beyond 19 significant digits: dropped (the value is then read
+                    // by the fallback, within 1e-19 of the text's).
+                    exact &= d == 0;
+                    if !fraction {
+                        exp += 1;
+                    }
+                }
+            }
+            b'.' if !fraction => fraction = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    if !digits {
+        return None;
+    }
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let exp_negative = match b.get(i) {
+            Some(b'-') => {
+                i += 1;
+                true
+            }
+            Some(b'+') => {
+                i += 1;
+                false
+            }
+            _ => false,
+        };
+        let mut e: i64 = 0;
+        let from = i;
+        while let Some(&c) = b.get(i).filter(|c| c.is_ascii_digit()) {
+            e = (e * 10 + i64::from(c - b'0')).min(1_000_000);
+            i += 1;
+        }
+        if i == from {
+            return None;
+        }
+        exp += if exp_negative { -e } else { e };
+    }
+    if i != b.len() {
+        return None;
+    }
+    let magnitude = if mantissa == 0 {
+        0.0
+    } else if exact && mantissa < 1 << 53 && (-22..=22).contains(&exp) {
+        // Both operands exact: one correctly rounded operation.
+        let m = mantissa as f64;
+        let p = POW10[exp.unsigned_abs() as usize];
+        if exp < 0 {
+            m / p
+        } else {
+            m * p
+        }
+    } else {
+        let text = [mantissa.to_string(), "e".into(), exp.to_string()].concat();
+        match text.parse::<serde_json::Number>() {
+            Ok(n) => n.as_f64().unwrap_or(f64::INFINITY),
+            // serde_json refuses what overflows a double.
+            Err(_) => f64::INFINITY,
+        }
+    };
+    Some(if negative { -magnitude } else { magnitude })
+}
+
+/// The powers of ten a double holds exactly.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// Appends a finite `n` as `format!("{n}")` writes it (the shortest digits that read
+/// back, never an exponent: `0.0000001`, `100000000000000000000`), built from the
+/// digits serde_json's float writer gives (`1e-7`): core's float formatting (Grisu and
+/// Dragon with their tables, about 10 KB gzip) stays out of the module. Where two
+/// shortest texts read back as `n` (about one double in 100,000) the last digit may be
+/// the other one than `Display`'s. Not finite: `NaN`, `inf`, `-inf`, as `Display`.
+pub fn write_plain_f64(out: &mut String, n: f64) {
+    write_plain(out, n);
+}
+
+/// [`write_plain_f64`] as a new `String`.
+pub fn plain_f64(n: f64) -> String {
+    let mut out = String::new();
+    write_plain(&mut out, n);
+    out
+}
+
+fn write_plain(out: &mut String, n: f64) {
+    let Some(num) = serde_json::Number::from_f64(n) else {
+        out.push_str(if n.is_nan() {
+            "NaN"
+        } else if n > 0.0 {
+            "inf"
+        } else {
+            "-inf"
+        });
+        return;
+    };
+    let text = num.to_string();
+    let (mantissa, exponent) = match text.split_once('e') {
+        Some((m, e)) => (m, e.parse::<i32>().unwrap_or(0)),
+        None => {
+            // Already plain: `1.5`, `-0.0`; `Display` writes integral values without
+            // the `.0` serde_json adds.
+            out.push_str(text.strip_suffix(".0").unwrap_or(&text));
+            return;
+        }
+    };
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    // The digits without the point; the point sits after `point` of them.
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = [whole, fraction].concat();
+    let point = whole.len() as i32 + exponent;
+    out.push_str(sign);
+    if point <= 0 {
+        out.push_str("0.");
+        out.extend(core::iter::repeat_n('0', (-point) as usize));
+        out.push_str(&digits);
+    } else if point as usize >= digits.len() {
+        out.push_str(&digits);
+        out.extend(core::iter::repeat_n('0', point as usize - digits.len()));
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        out.push_str(a);
+        out.push('.');
+        out.push_str(b);
+    }
+}
+
 /// The byte offset of the first `needle` in `hay`, by a plain scan: the lean module
 /// holds neither core's substring searcher nor the slicing panics it can raise (with
 /// their Unicode tables), so the client's code searches text with this.

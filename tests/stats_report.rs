@@ -41,6 +41,15 @@ fn numbers_and_changes_for_people() {
         "estimates of 100 and more are whole numbers"
     );
     assert_eq!(format_number(f64::NAN), "–");
+    // Rounded half away from zero, no `-0`, grouping up to what a u64 holds, then the shortest form.
+    assert_eq!(format_number(0.125), "0.13");
+    assert_eq!(format_number(-0.001), "0");
+    assert_eq!(format_number(-12.05), "-12.05");
+    assert_eq!(format_number(99.999), "100");
+    assert_eq!(format_number(0.07), "0.07");
+    assert_eq!(format_number(1e15 + 2.0), "1,000,000,000,000,002");
+    assert_eq!(format_number(1e19), "10,000,000,000,000,000,000");
+    assert_eq!(format_number(1e20), "1e+20");
 }
 
 #[test]
@@ -245,6 +254,21 @@ fn new_and_unknown_changes() {
         "new"
     );
     assert_eq!(format_change(&t(None, None)), "–");
+    let percent = |p| {
+        format_change(&t(
+            Some(3.0),
+            Some(Change {
+                absolute: Some(1.0),
+                percent: Some(p),
+            }),
+        ))
+    };
+    assert_eq!(percent(12.25), "▲ +12.3%");
+    assert_eq!(percent(-3.0), "▼ -3.0%");
+    assert_eq!(percent(1234.56), "▲ +1234.6%");
+    assert_eq!(percent(0.04), "▲ +0.0%");
+    assert_eq!(percent(-0.04), "▼ 0.0%");
+    assert_eq!(percent(f64::INFINITY), "–");
     assert_eq!(
         format_change(&t(
             Some(3.0),

@@ -51,8 +51,11 @@ pub fn text(s: &str) -> String {
 
 /// A number cell (empty when unknown or not finite).
 pub fn number(x: Option<f64>) -> String {
-    x.filter(|v| v.is_finite())
-        .map_or(String::new(), |v| v.to_string())
+    let mut out = String::new();
+    if let Some(v) = x.filter(|v| v.is_finite()) {
+        crate::codec::write_plain_f64(&mut out, v);
+    }
+    out
 }
 
 #[cfg(test)]

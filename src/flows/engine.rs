@@ -921,7 +921,7 @@ fn read_contact(
     };
     let score = match field(score_field) {
         Some(Value::Number(n)) => n.as_f64(),
-        Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
+        Some(Value::String(s)) => crate::codec::parse_f64(s.trim()),
         _ => None,
     }
     .filter(|n| n.is_finite())

@@ -72,7 +72,7 @@ pub fn parse_rfc3339_ms(s: &str) -> Option<i64> {
 pub fn json_instant_ms(v: &serde_json::Value) -> Option<i64> {
     match v {
         serde_json::Value::String(s) => parse_rfc3339_ms(s).or_else(|| {
-            let n: f64 = s.trim().parse().ok()?;
+            let n = crate::codec::parse_f64(s.trim())?;
             number_ms(n)
         }),
         serde_json::Value::Number(n) => number_ms(n.as_f64()?),

@@ -41,28 +41,62 @@ pub fn format_number(x: f64) -> String {
     }
     // Counts of 100 and more read best as whole numbers (a previous week's value derived
     // from GHL's percent change is an estimate anyway); smaller values keep 2 decimals.
-    let rounded = if x.abs() >= 100.0 {
-        x.round()
-    } else {
-        (x * 100.0).round() / 100.0
-    };
-    if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
-        let n = rounded.abs() as u64;
-        let digits = n.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push(',');
+    let decimals = if x.abs() >= 100.0 { 0 } else { 2 };
+    match fixed_digits(x, decimals) {
+        Some((negative, whole, fraction)) => {
+            let mut out = String::new();
+            if negative {
+                out.push('-');
             }
-            out.push(c);
+            for (i, c) in whole.char_indices() {
+                if i > 0 && (whole.len() - i) % 3 == 0 {
+                    out.push(',');
+                }
+                out.push(c);
+            }
+            let fraction = fraction.trim_end_matches('0');
+            if !fraction.is_empty() {
+                out.push('.');
+                out.push_str(fraction);
+            }
+            out
         }
-        if rounded < 0.0 {
-            out.insert(0, '-');
-        }
-        out
+        // Beyond what a u64 holds: the shortest form that reads back (`1e+20`).
+        None => crate::codec::to_json(&x),
+    }
+}
+
+/// `x` rounded to `decimals` places (half away from zero) as its sign (only when the
+/// rounded value is not zero), whole digits and exactly `decimals` fraction digits;
+/// `None` when not finite or too large for a `u64`. Integer arithmetic instead of
+/// `format!("{x:.2}")`, whose exact float formatting is about 10 KB gzip of the module
+/// (`core::fmt`'s float code and tables) for two call sites.
+fn fixed_digits(x: f64, decimals: u32) -> Option<(bool, String, String)> {
+    let scale = 10u64.pow(decimals);
+    let scaled = (x.abs() * scale as f64).round();
+    // Exact as an integer below 2^53, and a u64 holds the rest up to 1.8e19.
+    if !scaled.is_finite() || scaled >= 18_446_744_073_709_549_568.0 {
+        return None;
+    }
+    let n = scaled as u64;
+    let fraction = (n % scale).to_string();
+    let padded = "0".repeat(decimals as usize - fraction.len().min(decimals as usize));
+    let fraction = if decimals == 0 {
+        String::new()
     } else {
-        let s = format!("{rounded:.2}");
-        s.trim_end_matches('0').to_string()
+        padded + &fraction
+    };
+    Some((x < 0.0 && n != 0, (n / scale).to_string(), fraction))
+}
+
+/// `x` with exactly one decimal (`12.5`, `-3.0`, `0.0`), as `format!("{x:.1}")` but
+/// rounding half away from zero and never `-0.0`.
+fn one_decimal(x: f64) -> String {
+    match fixed_digits(x, 1) {
+        Some((negative, whole, fraction)) => {
+            [if negative { "-" } else { "" }, &whole, ".", &fraction].concat()
+        }
+        None => crate::codec::to_json(&x),
     }
 }
 
@@ -71,7 +105,7 @@ pub fn format_change(t: &WeeklyTotal) -> String {
     match t.change {
         Some(Change {
             percent: Some(p), ..
-        }) => {
+        }) if p.is_finite() => {
             let arrow = if p > 0.0 {
                 "▲"
             } else if p < 0.0 {
@@ -79,7 +113,8 @@ pub fn format_change(t: &WeeklyTotal) -> String {
             } else {
                 "="
             };
-            format!("{arrow} {}{p:.1}%", if p > 0.0 { "+" } else { "" })
+            let sign = if p > 0.0 { "+" } else { "" };
+            [arrow, " ", sign, &one_decimal(p), "%"].concat()
         }
         Some(Change {
             absolute: Some(a), ..

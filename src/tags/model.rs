@@ -147,9 +147,13 @@ pub(crate) mod lenient {
             Some(f) if f.is_finite() && f >= 0.0 && f.fract() == 0.0 && f <= 9.0e15 => {
                 Ok(Some(f as u64))
             }
-            Some(f) => Err(DecodeError::new(format!(
-                "count must be a non-negative whole number, got {f}"
-            ))),
+            Some(f) => Err(DecodeError::new(
+                [
+                    "count must be a non-negative whole number, got ",
+                    &crate::codec::plain_f64(f),
+                ]
+                .concat(),
+            )),
         }
     }
 

@@ -913,7 +913,11 @@ impl Compiler<'_> {
                     _ => (CmpOp::Lte, "<=", &mut t.lte),
                 };
                 *field = Some(n);
-                Some((t, Op::Cmp(c, n), format!("{sym} {n}")))
+                Some((
+                    t,
+                    Op::Cmp(c, n),
+                    [sym, " ", &crate::codec::plain_f64(n)].concat(),
+                ))
             }
         }
     }

@@ -209,5 +209,5 @@ pub(crate) fn parse_number(s: &str) -> Option<f64> {
         .filter(|c| !matches!(c, ',' | ' ' | '$' | '€' | '£' | '\u{a0}' | '_'))
         .collect();
     let t = t.strip_suffix('%').unwrap_or(&t);
-    t.parse::<f64>().ok().filter(|n| n.is_finite())
+    crate::codec::parse_f64(t).filter(|n| n.is_finite())
 }

@@ -390,7 +390,7 @@ impl<'a> Scanner<'a> {
             Some(b'n') => self.literal(b"null").map(|_| Val::Null),
             Some(b'-' | b'0'..=b'9') => {
                 let (a, b) = self.number()?;
-                let n: f64 = self.s.get(a..b).unwrap_or("0").parse().unwrap_or(0.0);
+                let n = crate::codec::parse_f64(self.s.get(a..b).unwrap_or("0")).unwrap_or(0.0);
                 Ok(Val::Num(n))
             }
             Some(_) => self.err("unexpected character"),

@@ -178,7 +178,7 @@ pub(crate) fn parse_ymd(input: &str, day_first: bool) -> Option<Ymd> {
         return None;
     }
     if t.bytes().all(|c| c.is_ascii_digit()) && t.len() >= 9 {
-        return from_unix_ymd(t.parse().ok()?);
+        return from_unix_ymd(crate::codec::parse_f64(t)?);
     }
     if let Some(r) = numeric(t, day_first) {
         return r;

@@ -44,7 +44,7 @@ pub(crate) fn num(out: &mut String, n: f64) {
     } else if n.fract() == 0.0 && n.abs() < 9.0e15 {
         let _ = write!(out, "{}", n as i64);
     } else {
-        let _ = write!(out, "{n}");
+        crate::codec::write_plain_f64(out, n);
     }
 }
 
