@@ -5,9 +5,11 @@
 //! instead, through a single instance that compares them with a `dyn` closure, then
 //! moves the elements into place: the same order as `slice::sort_by` (stable), for a
 //! few hundred bytes per element type. Not for hot paths: each comparison is an
-//! indirect call.
+//! indirect call. Maps are built by insertion ([`map_of`]), not by `collect()`, which
+//! sorts.
 
 use std::cmp::Ordering;
+use std::collections::BTreeMap;
 
 /// Sorts `v` by `cmp`, keeping equal elements in their order (as `slice::sort_by`).
 pub(crate) fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
@@ -31,6 +33,17 @@ pub(crate) fn sort_by<T>(v: &mut [T], mut cmp: impl FnMut(&T, &T) -> Ordering) {
 /// Sorts `v` in its natural order (as `slice::sort`).
 pub(crate) fn sort<T: Ord>(v: &mut [T]) {
     sort_by(v, T::cmp);
+}
+
+/// A map of `items`, the last value of a repeated key kept (what `collect()` gives), by
+/// insertion: `BTreeMap`'s `FromIterator` sorts the items first, through a stable-sort
+/// instance per iterator type (about 2 KB of Wasm each).
+pub(crate) fn map_of<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V> {
+    let mut map = BTreeMap::new();
+    for (k, v) in items {
+        map.insert(k, v);
+    }
+    map
 }
 
 /// The one instance of the standard sort behind [`sort_by`].

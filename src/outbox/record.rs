@@ -293,13 +293,10 @@ impl Record {
 
     /// Responses of done steps, by step id (what `$from` reads).
     pub(crate) fn responses(&self) -> std::collections::BTreeMap<String, Value> {
-        self.steps
-            .iter()
-            .filter_map(|s| match &s.outcome {
-                Some(StepOutcome::Done { response, .. }) => Some((s.id.clone(), response.clone())),
-                _ => None,
-            })
-            .collect()
+        crate::order::map_of(self.steps.iter().filter_map(|s| match &s.outcome {
+            Some(StepOutcome::Done { response, .. }) => Some((s.id.clone(), response.clone())),
+            _ => None,
+        }))
     }
 
     /// Makes `steps` parallel to `plan.steps` again (keeps what matches by id).

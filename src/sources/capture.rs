@@ -209,13 +209,14 @@ pub fn parse_capture(body: &[u8], config: &CaptureConfig) -> Result<Capture, Sou
         .get("utm")
         .and_then(Value::as_object)
         .map(|o| {
-            o.iter()
-                .filter(|(k, _)| k.starts_with("utm_") && k.len() <= 32)
-                .filter_map(|(k, x)| {
-                    Some((field_key(k, 32), x.as_str()?.chars().take(256).collect()))
-                })
-                .take(10)
-                .collect()
+            crate::order::map_of(
+                o.iter()
+                    .filter(|(k, _)| k.starts_with("utm_") && k.len() <= 32)
+                    .filter_map(|(k, x)| {
+                        Some((field_key(k, 32), x.as_str()?.chars().take(256).collect()))
+                    })
+                    .take(10),
+            )
         })
         .unwrap_or_default();
     Ok(Capture {

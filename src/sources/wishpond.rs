@@ -251,11 +251,12 @@ pub fn read_api_lead(v: &Value) -> Result<WishpondLead, SkippedLead> {
 
 /// The UTM values of a lead's fields (`utm_source`, ...), text only.
 pub fn utm_of(attrs: &Map<String, Value>) -> BTreeMap<String, String> {
-    attrs
-        .iter()
-        .filter(|(k, _)| k.starts_with("utm_") && k.len() <= 32)
-        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.chars().take(256).collect())))
-        .collect()
+    crate::order::map_of(
+        attrs
+            .iter()
+            .filter(|(k, _)| k.starts_with("utm_") && k.len() <= 32)
+            .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.chars().take(256).collect()))),
+    )
 }
 
 impl WishpondPoller {

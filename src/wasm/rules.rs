@@ -101,9 +101,10 @@ pub fn validate_rules(
 /// The ready-made rules documents by name (`wishpond-lead`, `qwilr-events`).
 #[wasm_bindgen(js_name = rulesPresets, unchecked_return_type = "Record<string, RulesDocument>")]
 pub fn rules_presets() -> Result<JsValue, JsValue> {
-    let all: serde_json::Map<String, serde_json::Value> = rules::presets::all()
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect();
+    // Inserted one by one: `collect()` would sort through a sort instance of its own.
+    let mut all = serde_json::Map::new();
+    for (k, v) in rules::presets::all() {
+        all.insert(k.to_string(), v);
+    }
     encode(&all)
 }

@@ -294,12 +294,15 @@ fn lookup(a: &mut Args<'_, '_>) -> Built {
             (k, Val::from_json(v))
         })
         .collect();
+    // Inserted one by one: `collect()` into a `BTreeMap` sorts through a sort instance
+    // of its own.
+    let mut typed = BTreeMap::new();
+    for (k, v) in table {
+        typed.insert(k.clone(), v.clone());
+    }
     Some((
         Transform::Lookup {
-            table: table
-                .iter()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect::<BTreeMap<_, _>>(),
+            table: typed,
             default: default.cloned(),
             case_sensitive,
         },
