@@ -18,7 +18,8 @@
 //! `tests/codec_derive.rs`) and the fuzz targets hold the two to the same results.
 //! Beside them sit the few text helpers the client's code uses instead of core's and
 //! alloc's ([`find_str`], [`join`], [`pointer`]), so the lean module holds no substring
-//! searcher, no string-slicing panics and no second `join`.
+//! searcher, no string-slicing panics and no second `join`; and the Unicode case
+//! conversion every crate uses instead of std's tables ([`case`]).
 //!
 //! Invariants:
 //! - A decoder accepts what the serde derive accepts (absent and `null` optional
@@ -36,6 +37,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 pub use ghl_bridge_codec_derive::{FromJson, ToJson};
 use serde_json::{Map, Value};
+
+pub mod case;
 
 /// A JSON value that does not have the expected shape.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -415,7 +415,7 @@ fn contact_target(
     ["email", "phone"]
         .iter()
         .find_map(|k| body.get(*k).and_then(Value::as_str))
-        .map(|s| s.trim().to_lowercase())
+        .map(|s| crate::codec::case::lower_str(s.trim()))
         .filter(|s| !s.is_empty())
         .map(ContactTarget::ByMatch)
         .ok_or_else(|| FlowError::Mapping {

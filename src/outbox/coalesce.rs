@@ -25,7 +25,7 @@ use serde_json::{Map, Value};
 use crate::plan::{Plan, Step};
 
 fn norm(s: &str) -> String {
-    s.trim().to_lowercase()
+    crate::codec::case::lower_str(s.trim())
 }
 
 /// The merged plan, or `None` when the two must be delivered one after the other.

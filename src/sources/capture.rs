@@ -116,7 +116,7 @@ fn field_key(name: &str, max: usize) -> String {
     let mut out = String::new();
     for c in name.trim().chars().take(max) {
         if c.is_alphanumeric() {
-            out.extend(c.to_lowercase());
+            crate::codec::case::push_lower(c, &mut out);
         } else if !out.ends_with('_') && !out.is_empty() {
             out.push('_');
         }
@@ -308,7 +308,7 @@ impl CaptureIntake {
             if value.is_empty() {
                 continue;
             }
-            let lower = label.to_lowercase();
+            let lower = crate::codec::case::lower_str(label);
             let is_email = name == "email" || name.ends_with("_email") || lower.contains("email");
             let is_phone = name == "phone" || name == "phone_number" || lower.contains("phone");
             if is_email && email.is_none() && value.contains('@') {

@@ -134,10 +134,12 @@ fn group_label(platform: &str) -> String {
         return p.label().into();
     }
     let mut c = platform.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
+    let mut out = String::with_capacity(platform.len());
+    if let Some(f) = c.next() {
+        crate::codec::case::push_upper(f, &mut out);
     }
+    out.push_str(c.as_str());
+    out
 }
 
 fn group_order(platform: &str) -> (u8, String) {

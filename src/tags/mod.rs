@@ -7,7 +7,8 @@
 //!
 //! Invariants shared by the whole module:
 //! - Tag **names** are compared after [`normalize_tag_name`]: trimmed, runs of white
-//!   space collapsed to one space, lower-cased (Unicode, `str::to_lowercase`). So
+//!   space collapsed to one space, lower-cased (Unicode: std's `str::to_lowercase`
+//!   mapping, by the codec's table [`crate::codec::case::lower_str`]). So
 //!   `" VIP  Client "` and `"vip client"` are the same name. Tag **ids** are opaque and
 //!   compared exactly (only surrounding white space is trimmed).
 //! - A deleted tag is never reported as found: it resolves to
@@ -49,7 +50,7 @@ pub fn normalize_tag_name(name: &str) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&word.to_lowercase());
+        out.push_str(&crate::codec::case::lower_str(word));
     }
     out
 }

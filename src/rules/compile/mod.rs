@@ -794,7 +794,13 @@ impl Compiler<'_> {
         cs: bool,
     ) -> Option<(Condition, Op, String)> {
         let mut t = Condition::default();
-        let fold = |s: &str| if cs { s.to_string() } else { s.to_lowercase() };
+        let fold = |s: &str| {
+            if cs {
+                s.to_string()
+            } else {
+                crate::codec::case::lower_str(s)
+            }
+        };
         match op {
             "equals" => {
                 if v.is_object() || v.is_array() {

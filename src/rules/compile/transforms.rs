@@ -289,7 +289,7 @@ fn lookup(a: &mut Args<'_, '_>) -> Built {
             let k = if cs {
                 k.clone()
             } else {
-                k.trim().to_lowercase()
+                crate::codec::case::lower_str(k.trim())
             };
             (k, Val::from_json(v))
         })

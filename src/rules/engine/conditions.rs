@@ -87,7 +87,7 @@ fn fold<'b>(s: &'b str, cs: bool) -> Cow<'b, str> {
     if cs || !s.bytes().any(|c| c.is_ascii_uppercase() || c >= 0x80) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(crate::codec::case::lower_str(s))
     }
 }
 

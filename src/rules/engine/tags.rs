@@ -73,7 +73,7 @@ pub(crate) fn normalise_with<'t>(
         if lowercase && w.is_ascii() {
             out.extend(w.bytes().map(|c| char::from(c.to_ascii_lowercase())));
         } else if lowercase {
-            out.push_str(&w.to_lowercase());
+            out.push_str(&crate::codec::case::lower_str(w));
         } else {
             out.push_str(w);
         }
@@ -121,8 +121,8 @@ impl<'a> TagDiff<'a> {
                 t.len() == tag.len() && t.eq_ignore_ascii_case(&tag)
             } else {
                 // Non-ASCII text can fold to ASCII (the Kelvin sign to 'k').
-                let l = lower.get_or_insert_with(|| tag.to_lowercase());
-                t.to_lowercase() == *l
+                let l = lower.get_or_insert_with(|| crate::codec::case::lower_str(&tag));
+                crate::codec::case::lower_str(t) == *l
             }
         });
         match found {

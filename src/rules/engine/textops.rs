@@ -81,7 +81,7 @@ fn ascii_map<'a>(s: Cow<'a, str>, scratch: &mut Scratch, f: fn(&mut str)) -> Cow
 
 fn lower<'a>(s: Cow<'a, str>, scratch: &mut Scratch) -> Cow<'a, str> {
     if !s.is_ascii() {
-        return Cow::Owned(s.to_lowercase());
+        return Cow::Owned(crate::codec::case::lower_str(&s));
     }
     if !s.bytes().any(|c| c.is_ascii_uppercase()) {
         return s;
@@ -91,7 +91,7 @@ fn lower<'a>(s: Cow<'a, str>, scratch: &mut Scratch) -> Cow<'a, str> {
 
 fn upper<'a>(s: Cow<'a, str>, scratch: &mut Scratch) -> Cow<'a, str> {
     if !s.is_ascii() {
-        return Cow::Owned(s.to_uppercase());
+        return Cow::Owned(crate::codec::case::upper_str(&s));
     }
     if !s.bytes().any(|c| c.is_ascii_lowercase()) {
         return s;

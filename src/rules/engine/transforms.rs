@@ -93,13 +93,13 @@ fn lower(s: Cow<'_, str>) -> Cow<'_, str> {
             Cow::Borrowed(b) => Cow::Owned(b.to_ascii_lowercase()),
         }
     } else {
-        Cow::Owned(s.to_lowercase())
+        Cow::Owned(crate::codec::case::lower_str(&s))
     }
 }
 
 fn upper(s: Cow<'_, str>) -> Cow<'_, str> {
     if !s.is_ascii() {
-        return Cow::Owned(s.to_uppercase());
+        return Cow::Owned(crate::codec::case::upper_str(&s));
     }
     if !s.bytes().any(|c| c.is_ascii_lowercase()) {
         return s;
@@ -184,9 +184,9 @@ pub(crate) fn title(s: &str) -> String {
     for c in s.chars() {
         if c.is_alphanumeric() {
             if start {
-                out.extend(c.to_uppercase());
+                crate::codec::case::push_upper(c, &mut out);
             } else {
-                out.extend(c.to_lowercase());
+                crate::codec::case::push_lower(c, &mut out);
             }
             start = false;
         } else {
@@ -233,7 +233,7 @@ fn name_part<'a>(s: Cow<'a, str>, first: bool) -> Cow<'a, str> {
 
 /// Checks and normalises an email address (trimmed, lower-cased).
 pub(crate) fn email(s: &str) -> Option<String> {
-    let e = s.trim().to_lowercase();
+    let e = crate::codec::case::lower_str(s.trim());
     if e.len() > 254 {
         return None;
     }
@@ -338,7 +338,7 @@ pub(crate) fn lookup_key<'k>(
         b.make_ascii_lowercase();
         Cow::Borrowed(std::str::from_utf8(b).unwrap_or(""))
     } else {
-        Cow::Owned(t.to_lowercase())
+        Cow::Owned(crate::codec::case::lower_str(t))
     }
 }
 

@@ -555,9 +555,7 @@ fn normalise(s: &str) -> String {
                 out.push(' ');
             }
             space = false;
-            for l in c.to_lowercase() {
-                out.push(l);
-            }
+            crate::codec::case::push_lower(c, &mut out);
         } else {
             space = true;
         }
