@@ -304,48 +304,37 @@ pub fn push_upper(c: char, out: &mut String) {
 
 /// `s` lower-cased, what `str::to_lowercase` gives.
 pub fn lower_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while !rest.is_empty() {
-        let n = ascii_prefix(rest);
-        let (head, tail) = split(rest, n);
-        if !head.is_empty() {
-            let from = out.len();
-            out.push_str(head);
-            if let Some(t) = out.get_mut(from..) {
-                t.make_ascii_lowercase();
-            }
-        }
-        let mut chars = tail.chars();
-        let Some(c) = chars.next() else { break };
+    convert(s, str::make_ascii_lowercase, |c, at, out| {
         if c == 'Σ' {
-            let at = s.len() - tail.len();
             out.push(if final_sigma(s, at) { 'ς' } else { 'σ' });
         } else {
-            push_lower(c, &mut out);
+            push_lower(c, out);
         }
-        rest = chars.as_str();
-    }
-    out
+    })
 }
 
 /// `s` upper-cased, what `str::to_uppercase` gives.
 pub fn upper_str(s: &str) -> String {
+    convert(s, str::make_ascii_uppercase, |c, _, out| push_upper(c, out))
+}
+
+/// `s` converted: each run of ASCII by `ascii` in place, each other character by `one`
+/// (given its byte offset in `s`, for the final-sigma rule).
+fn convert(s: &str, ascii: fn(&mut str), mut one: impl FnMut(char, usize, &mut String)) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while !rest.is_empty() {
-        let n = ascii_prefix(rest);
-        let (head, tail) = split(rest, n);
+        let (head, tail) = split(rest, ascii_prefix(rest));
         if !head.is_empty() {
             let from = out.len();
             out.push_str(head);
             if let Some(t) = out.get_mut(from..) {
-                t.make_ascii_uppercase();
+                ascii(t);
             }
         }
         let mut chars = tail.chars();
         let Some(c) = chars.next() else { break };
-        push_upper(c, &mut out);
+        one(c, s.len() - tail.len(), &mut out);
         rest = chars.as_str();
     }
     out

@@ -36,23 +36,15 @@ mod tests {
     }
 
     #[test]
-    fn folds_like_to_lowercase_on_words() {
+    fn every_sigma_folds_to_one_key() {
         let fold = |s: &str| {
             let mut out = String::new();
             s.chars().for_each(|c| push_lower(c, &mut out));
             out
         };
-        for s in [
-            "VIP Client",
-            "ÉTÉ",
-            "Straße",
-            "İstanbul",
-            "ǅemal",
-            "ԱՐԵՎ",
-            "ＡＢＣ",
-        ] {
-            assert_eq!(fold(s), s.to_lowercase(), "{s}");
-        }
-        assert_eq!(fold("ΟΔΟΣ"), fold("οδος"));
+        // `str::to_lowercase` gives `οδος` (a final sigma); as a key, every form is `σ`.
+        assert_eq!(fold("ΟΔΟΣ"), "οδοσ");
+        assert_eq!(fold("οδος"), "οδοσ");
+        assert_eq!(fold("Straße İ"), "straße i\u{307}");
     }
 }
