@@ -785,17 +785,6 @@ const POW10: [f64; 23] = [
 /// shortest texts read back as `n` (about one double in 100,000) the last digit may be
 /// the other one than `Display`'s. Not finite: `NaN`, `inf`, `-inf`, as `Display`.
 pub fn write_plain_f64(out: &mut String, n: f64) {
-    write_plain(out, n);
-}
-
-/// [`write_plain_f64`] as a new `String`.
-pub fn plain_f64(n: f64) -> String {
-    let mut out = String::new();
-    write_plain(&mut out, n);
-    out
-}
-
-fn write_plain(out: &mut String, n: f64) {
     let Some(num) = serde_json::Number::from_f64(n) else {
         out.push_str(if n.is_nan() {
             "NaN"
@@ -838,6 +827,13 @@ fn write_plain(out: &mut String, n: f64) {
         out.push('.');
         out.push_str(b);
     }
+}
+
+/// [`write_plain_f64`] as a new `String`.
+pub fn plain_f64(n: f64) -> String {
+    let mut out = String::new();
+    write_plain_f64(&mut out, n);
+    out
 }
 
 /// The byte offset of the first `needle` in `hay`, by a plain scan: the lean module
