@@ -92,6 +92,8 @@ const pkg = {
     "README.md",
     "!internal.js",
     "!internal.d.ts",
+    "!entries/internal-web.js",
+    "!entries/internal-web.d.ts",
   ],
   // The runner's stores (`ghl-bridge serve`): PGlite (PostgreSQL in Wasm, the embedded
   // default) and the PostgreSQL client; nodemailer for email reports. All pure JS/Wasm,

@@ -10,7 +10,7 @@
  * data (bodies, events, plans) crosses by the one conversion rule of `convert.rs`.
  * @internal
  */
-import { GhlBridgeError } from "./errors.js";
+import { GhlBridgeError } from "./error-type.js";
 
 /** A kind of value an argument must be. */
 export interface Kind {

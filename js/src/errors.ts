@@ -6,35 +6,10 @@
  * the GHL status and message, the missing scope...). Tokens never appear in any of them.
  */
 import * as glue from "./wasm/ghl_bridge_wasm.js";
+import { type ErrorDetails, GhlBridgeError } from "./error-type.js";
 import type { ErrorCode } from "./wasm/names.js";
 
-/** Structured details of an error; the fields depend on `code`. */
-export type ErrorDetails = { [key: string]: unknown };
-
-/** The error thrown by every ghl-bridge API. */
-export class GhlBridgeError extends Error {
-  /** Stable machine-readable code, e.g. `MISSING_SCOPE` or `GHL_HTTP_ERROR` (every one is in `ERROR_CODES`). */
-  readonly code: ErrorCode;
-  /** Structured details for programs. */
-  readonly details: ErrorDetails;
-
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: ErrorDetails = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "GhlBridgeError";
-    this.code = code;
-    this.details = details;
-  }
-
-  /** A JSON-safe form (for logs and the error log export). */
-  toJSON(): { name: string; code: ErrorCode; message: string; details: ErrorDetails } {
-    return { name: this.name, code: this.code, message: this.message, details: this.details };
-  }
-}
+export { type ErrorDetails, GhlBridgeError };
 
 let generation = 0;
 let initialised = false;

@@ -56,8 +56,9 @@ test("the web entry loads and errors are real Errors with codes", async () => {
 
 test("a panic becomes INTERNAL_PANIC and the module keeps working", async () => {
   const out = await page.evaluate(async () => {
-    const g = await import("/pkg/entries/web.js");
-    const { __testPanic } = await import("/pkg/internal.js");
+    // The web entry with the test hooks, in one bundle (a hook must reach the entry's glue).
+    const g = await import("/pkg/entries/internal-web.js");
+    const { __testPanic } = g;
     let caught;
     try {
       __testPanic("browser boom");

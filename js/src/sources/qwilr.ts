@@ -62,7 +62,9 @@ type NodeCrypto = { timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean };
 let nodeCrypto: Promise<NodeCrypto | null> | undefined;
 function loadNodeCrypto(): Promise<NodeCrypto | null> {
   const isNode = typeof process !== "undefined" && !!process.versions?.node;
-  const name = "node:crypto";
+  // Built at run time: a bundler (ours minifies the browser entries) would fold a
+  // literal into `import("node:crypto")`, which browser bundlers then try to resolve.
+  const name = ["node", "crypto"].join(":");
   nodeCrypto ??= isNode
     ? (import(/* @vite-ignore */ name) as Promise<NodeCrypto>).catch(() => null)
     : Promise.resolve(null);

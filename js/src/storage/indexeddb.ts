@@ -5,7 +5,7 @@
  * transaction with `durability: "strict"`, and `apply` resolves on the transaction's
  * `complete` event: only then is the event acknowledged to the host.
  */
-import { GhlBridgeError } from "../errors.js";
+import { GhlBridgeError } from "../error-type.js";
 import type { OutboxStorage, StoreOp } from "./types.js";
 import { arg, name, optional, withMethods } from "../check.js";
 

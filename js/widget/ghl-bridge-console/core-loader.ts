@@ -26,3 +26,28 @@ export function loadCore(url: string = defaultCoreUrl()): Promise<Core> {
   }
   return p;
 }
+
+/** The package's IndexedDB storage factory (`indexedDbStorage`). */
+export type StorageFactory = (name?: string) => Promise<Core>;
+
+const storages = new Map<string, Promise<StorageFactory>>();
+
+/**
+ * The package's IndexedDB storage without the Wasm core: its module
+ * (`storage/indexeddb.js`, which loads no glue) beside the core's entry, so the console
+ * reads its saved settings before any panel needs the core. A host whose copy of the
+ * package lacks that file gets the core's own `indexedDbStorage` (the core loads then).
+ */
+export function loadIndexedDbStorage(coreUrl: string = defaultCoreUrl()): Promise<StorageFactory> {
+  let p = storages.get(coreUrl);
+  if (!p) {
+    // Relative to the core's URL, itself resolved as `import()` resolves it (from here).
+    const url = new URL("../storage/indexeddb.js", new URL(coreUrl, import.meta.url)).href;
+    p = (import(/* @vite-ignore */ url) as Promise<Core>)
+      .then((m) => m.indexedDbStorage as StorageFactory)
+      .catch(async () => (await loadCore(coreUrl)).indexedDbStorage as StorageFactory);
+    storages.set(coreUrl, p);
+    p.catch(() => storages.delete(coreUrl));
+  }
+  return p;
+}

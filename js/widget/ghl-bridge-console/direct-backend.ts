@@ -41,7 +41,7 @@ import {
   type TagsState,
   backendError,
 } from "./backend.js";
-import { type Core, loadCore } from "./core-loader.js";
+import { type Core, loadCore, loadIndexedDbStorage } from "./core-loader.js";
 import { withExamples } from "./samples.js";
 import { probeScopes } from "./scope-probe.js";
 import {
@@ -176,8 +176,7 @@ export function flowConfig(scopes: readonly string[]): { allowCreateLocationTags
 /** The backend with the package in the page. */
 export class DirectBackend implements ConsoleBackend {
   readonly kind = "direct" as const;
-  /** The host's token provider; set it before `connect` (or type a token in the panel). */
-  tokenProvider: (() => string | Promise<string>) | null;
+  #tokenProvider: (() => string | Promise<string>) | null;
   readonly #opts: DirectBackendOptions;
   #now: () => number;
   #token: string | null = null;
@@ -200,7 +199,7 @@ export class DirectBackend implements ConsoleBackend {
   constructor(options: DirectBackendOptions = {}) {
     this.#opts = options;
     this.#now = options.now ?? Date.now;
-    this.tokenProvider = options.tokenProvider ?? null;
+    this.#tokenProvider = options.tokenProvider ?? null;
     this.#settings = {
       locationId: options.locationId ?? null,
       locationName: null,
@@ -218,6 +217,20 @@ export class DirectBackend implements ConsoleBackend {
     };
   }
 
+  /** The host's token provider; set it before `connect` (or type a token in the panel). */
+  get tokenProvider(): (() => string | Promise<string>) | null {
+    return this.#tokenProvider;
+  }
+
+  /** Setting it changes where the token comes from: the panels are told (once the saved settings are read). */
+  set tokenProvider(provider: (() => string | Promise<string>) | null) {
+    this.#tokenProvider = provider;
+    void this.#loadSettings().then(
+      () => this.#emit({ kind: "connection", connection: this.#connectionState() }),
+      () => {},
+    );
+  }
+
   // ------------------------------------------------------------------ plumbing
 
   #core(): Promise<Core> {
@@ -227,8 +240,8 @@ export class DirectBackend implements ConsoleBackend {
   async #loadSettings(): Promise<void> {
     if (!this.#settingsLoaded) {
       this.#settingsLoaded = (async () => {
-        const core = await this.#core();
-        this.#store = await core.indexedDbStorage(
+        const indexedDbStorage = await loadIndexedDbStorage(this.#opts.coreUrl);
+        this.#store = await indexedDbStorage(
           `${this.#opts.storageName ?? "ghl-bridge-console"}-settings`,
         );
         const rows: { key: string; record: unknown }[] = await this.#store.load();
