@@ -25,7 +25,9 @@ function module({ offset, envImport = false, passive = false }) {
     off.push(done ? b : b | 0x80);
     if (done) break;
   }
-  const segs = passive ? [2, 1, 2, 7, 7, 0, 0x41, ...off, 0x0b, 1, 42] : [1, 0, 0x41, ...off, 0x0b, 1, 42];
+  const segs = passive
+    ? [2, 1, 2, 7, 7, 0, 0x41, ...off, 0x0b, 1, 42]
+    : [1, 0, 0x41, ...off, 0x0b, 1, 42];
   if (passive) parts.push(...section(12, [2])); // data count
   parts.push(...section(11, segs));
   return Uint8Array.from(parts);
