@@ -65,6 +65,17 @@ pub(crate) fn short_eq(a: &[u8], b: &[u8]) -> bool {
 /// `"`, not `\\`, not a control character).
 #[inline]
 pub(crate) fn plain_run(b: &[u8]) -> usize {
+    run::<false>(b)
+}
+
+/// [`plain_run`] that also stops at the first non-ASCII byte (the writer escapes those).
+#[inline]
+pub(crate) fn plain_ascii_run(b: &[u8]) -> usize {
+    run::<true>(b)
+}
+
+#[inline]
+fn run<const ASCII: bool>(b: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let has_zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
@@ -78,14 +89,15 @@ pub(crate) fn plain_run(b: &[u8]) -> usize {
         // Bytes below 0x20: (x - 0x20..) borrows into the high bit for small bytes that
         // did not have it set.
         let ctrl = x.wrapping_sub(LO * 0x20) & !x & HI;
-        let m = quote | slash | ctrl;
+        let high = if ASCII { x & HI } else { 0 };
+        let m = quote | slash | ctrl | high;
         if m != 0 {
             return i + (m.trailing_zeros() / 8) as usize;
         }
         i += 8;
     }
     while let Some(&c) = b.get(i) {
-        if c == b'"' || c == b'\\' || c < 0x20 {
+        if c == b'"' || c == b'\\' || c < 0x20 || (ASCII && c >= 0x80) {
             break;
         }
         i += 1;
